@@ -1,0 +1,31 @@
+// The `synack` command line: one binary, subcommands registered from their own modules.
+// Owns argument parsing and the exit-code contract (0 ok, 1 usage, 2 file-level fault).
+
+import { Command, CommanderError } from 'commander';
+import { registerCommands } from './commands.js';
+import { VERSION } from './version.js';
+
+const program = new Command();
+program
+  .name('synack')
+  .description('The life of every TCP connection, from captures, live traffic and the socket table.')
+  .version(VERSION)
+  .exitOverride()
+  .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+registerCommands(program);
+
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  // `synack read big.pcap | head`: a closed pipe ends the job quietly.
+  if (err.code === 'EPIPE') process.exit(0);
+});
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    process.exit(err.exitCode === 0 ? 0 : 1);
+  }
+  process.stderr.write(`synack: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(2);
+}

@@ -1,0 +1,44 @@
+// A capture record as the readers yield it (one object, reused for every record), and the
+// typed error a reader raises on a file-level fault. Pure: no Node APIs.
+
+/** One packet record of a pcap/pcapng file. Reused: valid until the reader's next call. */
+export class CaptureRecord {
+  /** 1-based count of packet records (pcap records; pcapng EPB, SPB, obsolete PB) across sections. */
+  frame = 0;
+  /** Seconds since the epoch (integer). */
+  tsSec = 0;
+  /** Nanoseconds within the second, 0..999_999_999 (µs captures: usec * 1000). */
+  tsNsec = 0;
+  /** Link-layer type (LINKTYPE_* as in pcap/pcapng). */
+  linktype = 0;
+  /** pcapng interface index (global across sections, counted from 0); 0 for pcap. */
+  iface = 0;
+  /** Bytes captured in this record. */
+  caplen = 0;
+  /** Length of the packet on the wire. */
+  origLen = 0;
+  /** The captured bytes: a view on the reader's buffer (no copy). */
+  data: Uint8Array = new Uint8Array(0);
+  /** Absolute file offset of the record's header (for error messages). */
+  fileOffset = 0;
+}
+
+export type CaptureErrorCode =
+  | 'NOT_A_CAPTURE'
+  | 'BAD_HEADER'
+  | 'BAD_BLOCK'
+  | 'TRUNCATED_RECORD'
+  | 'TRUNCATED_HEADER'
+  | 'UNSUPPORTED_VERSION';
+
+/** A file-level fault: names the absolute byte offset and what was wrong. */
+export class CaptureError extends Error {
+  constructor(
+    readonly code: CaptureErrorCode,
+    readonly offset: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CaptureError';
+  }
+}
