@@ -1,0 +1,23 @@
+// Where tests find the repository, the shared corpus (../shared beside the repo) and the CLI,
+// whether they run from test/ under tsx or from dist/test/ after a build.
+
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+function findRepoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('package.json not found above the test file');
+    dir = up;
+  }
+  return dir;
+}
+
+export const REPO_ROOT = findRepoRoot();
+export const CORPUS = resolve(REPO_ROOT, '..', 'shared', 'corpus');
+export const ZEEK_CORPUS = join(CORPUS, 'zeek');
+export const SURICATA_CORPUS = join(CORPUS, 'suricata-verify');
+export const FIXTURES = join(REPO_ROOT, 'test', 'fixtures');
+export const CLI = join(REPO_ROOT, 'bin', 'synack');
