@@ -33,6 +33,12 @@ export enum TcpEvent {
   TIMEOUT_GIVE_UP = 12,
   /** Timer: Linux's tcp_fin_timeout for an orphaned FIN_WAIT_2 socket. */
   TIMEOUT_FIN_WAIT_2 = 13,
+  /**
+   * Segment: a SYN with a sequence number above RCV.NXT reaches TIME_WAIT and the endpoint steps
+   * aside so a new connection can take the 4-tuple (Linux tcp_timewait_state_process TCP_TW_SYN;
+   * RFC 6191). The new connection is a new endpoint (PRODUCT.md: port-reuse starts a new one).
+   */
+  RCV_SYN_REUSE = 14,
 }
 
 export const EVENT_NAMES = [
@@ -50,6 +56,7 @@ export const EVENT_NAMES = [
   'timeout-time-wait',
   'timeout-give-up',
   'timeout-fin-wait-2',
+  'rcv-syn-reuse',
 ] as const;
 
 export interface Transition {
@@ -85,6 +92,8 @@ export const TRANSITIONS: readonly Transition[] = [
   { from: S.SYN_RECEIVED, event: TcpEvent.CLOSE, to: S.FIN_WAIT_1, sends: 'FIN', rfc: '3.10.4' },
   { from: S.SYN_RECEIVED, event: TcpEvent.RCV_RST, to: S.LISTEN, sends: '', rfc: '3.10.7.4', onlyIf: 'passive' },
   { from: S.SYN_RECEIVED, event: TcpEvent.RCV_RST, to: S.CLOSED, sends: '', rfc: '3.10.7.4', onlyIf: 'active' },
+  // A SYN in the window of a passive SYN_RECEIVED (e.g. the real SYN after an old duplicate's).
+  { from: S.SYN_RECEIVED, event: TcpEvent.RCV_SYN, to: S.LISTEN, sends: '', rfc: '3.10.7.4', onlyIf: 'passive' },
   { from: S.SYN_RECEIVED, event: TcpEvent.ABORT, to: S.CLOSED, sends: 'RST', rfc: '3.10.5' },
   { from: S.SYN_RECEIVED, event: TcpEvent.TIMEOUT_GIVE_UP, to: S.CLOSED, sends: '', rfc: '3.10.8' },
   { from: S.ESTABLISHED, event: TcpEvent.CLOSE, to: S.FIN_WAIT_1, sends: 'FIN', rfc: '3.10.4' },
@@ -103,6 +112,7 @@ export const TRANSITIONS: readonly Transition[] = [
   { from: S.TIME_WAIT, event: TcpEvent.TIMEOUT_TIME_WAIT, to: S.CLOSED, sends: '', rfc: '3.10.8' },
   // A new SYN in TIME_WAIT may reopen the connection (RFC 9293 §3.10.7.4 note; RFC 6191).
   { from: S.TIME_WAIT, event: TcpEvent.RCV_SYN, to: S.SYN_RECEIVED, sends: 'SYN+ACK', rfc: '3.10.7.4' },
+  { from: S.TIME_WAIT, event: TcpEvent.RCV_SYN_REUSE, to: S.CLOSED, sends: '', rfc: 'Linux' },
   ...SYNCHRONIZED.map((from) => ({
     from,
     event: TcpEvent.RCV_RST,

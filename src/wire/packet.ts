@@ -77,6 +77,11 @@ export class Packet {
   layerCount = 0;
   readonly layerKind = new Uint8Array(MAX_LAYERS);
   readonly layerOffset = new Int32Array(MAX_LAYERS);
+  /**
+   * Index of the first layer whose offset refers to `tcpBuf` (a reassembled datagram) rather than
+   * the frame; -1 when the datagram was not reassembled.
+   */
+  reassemblyLayer = -1;
   /** True when TCP was found inside a tunnel or encapsulation that tcpdump does not decode. */
   beyondTcpdump = false;
 
@@ -135,6 +140,12 @@ export class Packet {
   /** SACK blocks: left/right edge pairs. */
   sackCount = 0;
   readonly sackBlocks = new Uint32Array(8);
+  /** TCP Fast Open cookie length (0: a cookie request), -1 when absent. */
+  tfoCookieLen = -1;
+  /** An MPTCP option (kind 30) is present. */
+  mptcp = false;
+  /** Options of kinds not decoded above (see tcpOptions() for their bytes). */
+  unknownOptions = 0;
   /** An option was malformed (its length ran past the header); the rest were kept. */
   optionsMalformed = false;
 

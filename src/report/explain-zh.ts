@@ -1,0 +1,280 @@
+// 中文说明（`synack explain --lang zh`）：RFC 9293 状态转换表（src/tcp/transitions.ts）的每一行、
+// 每一种分析事件（src/track/kinds.ts）各有一句话，另有报文段、数据传输与总结的句子。用词取自
+// 中文读者熟悉的文章（三次握手、四次挥手、半关闭、半连接、同时打开、同时关闭），状态名保留
+// TIME_WAIT、CLOSE_WAIT 等英文写法，与 netstat 一致。explain.ts 决定说什么，本文件只负责怎么说。
+
+import type { StateName } from '../tcp/state.js';
+import type { EventCtx, Phrasebook, SegmentCtx, TransitionCtx } from './explain.js';
+import type { Side } from './timeline.js';
+
+const who = (s: Side) => (s === 'orig' ? '客户端' : '服务端');
+const peer = (s: Side) => (s === 'orig' ? '服务端' : '客户端');
+
+/** 各状态的含义，用于描述在该状态下收到 RST 或主动中止。 */
+const GLOSS: Record<StateName, string> = {
+  CLOSED: '没有连接',
+  LISTEN: '正在监听',
+  SYN_SENT: '已发出 SYN，正在等待对方应答',
+  SYN_RECEIVED: '握手进行到一半',
+  ESTABLISHED: '连接已建立',
+  FIN_WAIT_1: '已发出 FIN，尚未得到确认',
+  FIN_WAIT_2: '自己的 FIN 已被确认，正在等待对方的 FIN',
+  CLOSE_WAIT: '对方已关闭，本端应用程序尚未关闭',
+  CLOSING: '双方的 FIN 都已发出，自己的 FIN 尚未被确认',
+  LAST_ACK: '正在等待对自己 FIN 的确认',
+  TIME_WAIT: '正处于 TIME_WAIT 等待期',
+  UNKNOWN: '处于抓包中看不出的状态',
+};
+
+const rstIn = (c: TransitionCtx) =>
+  `${who(c.who)}在 ${c.from} 状态（${GLOSS[c.from]}）下接受了这个 RST，立即拆除连接，进入 CLOSED 状态，尚未发送或读取的数据全部丢弃。`;
+const abortIn = (c: TransitionCtx) =>
+  `${who(c.who)}在 ${c.from} 状态（${GLOSS[c.from]}）下中止连接：发出的是 RST 而不是 FIN，直接进入 CLOSED 状态，未发送的数据被丢弃。`;
+const giveUpIn = (c: TransitionCtx) =>
+  `${who(c.who)}在 ${c.from} 状态下多次重传都没有得到应答，超时放弃，连接进入 CLOSED 状态。`;
+
+const transitions: Phrasebook['transitions'] = {
+  'CLOSED open-passive LISTEN': (c) => `${who(c.who)}打开监听套接字，进入 LISTEN 状态，准备接受连接。`,
+  'CLOSED open-active SYN_SENT': (c) => `${who(c.who)}从 CLOSED 进入 SYN_SENT 状态：已发起连接请求，正在等待对方应答。`,
+  'LISTEN open-active SYN_SENT': (c) => `${who(c.who)}的监听套接字改为主动打开，从 LISTEN 进入 SYN_SENT 状态。`,
+  'LISTEN rcv-syn SYN_RECEIVED': (c) =>
+    `${who(c.who)}收到 SYN，从 LISTEN 进入 SYN_RECEIVED 状态；在收到第三次握手的 ACK 之前，这是一个半连接。`,
+  'LISTEN close CLOSED': (c) => `${who(c.who)}停止监听，从 LISTEN 回到 CLOSED 状态。`,
+  'SYN_SENT rcv-syn-ack ESTABLISHED': (c) =>
+    `${who(c.who)}收到确认自己 SYN 的 SYN+ACK，从 SYN_SENT 进入 ESTABLISHED 状态：对${who(c.who)}来说，连接已经建立。`,
+  'SYN_SENT rcv-syn SYN_RECEIVED': (c) =>
+    `${who(c.who)}自己的 SYN 还没有得到应答，却收到了对方的 SYN——这就是同时打开，${who(c.who)}从 SYN_SENT 进入 SYN_RECEIVED 状态。`,
+  'SYN_SENT close CLOSED': (c) => `${who(c.who)}放弃了这次连接尝试，从 SYN_SENT 回到 CLOSED 状态。`,
+  'SYN_SENT abort CLOSED': (c) => `${who(c.who)}中止了这次连接尝试，从 SYN_SENT 进入 CLOSED 状态。`,
+  'SYN_SENT rcv-rst CLOSED': (c) =>
+    `${who(c.who)}的 SYN 换来了一个 RST：连接被拒绝（该端口上没有程序在监听），${who(c.who)}从 SYN_SENT 进入 CLOSED 状态。`,
+  'SYN_SENT timeout-give-up CLOSED': (c) =>
+    `${who(c.who)}多次重传 SYN 都没有得到应答，只好放弃，从 SYN_SENT 回到 CLOSED 状态（connect() 超时）。`,
+  'SYN_RECEIVED rcv-ack-of-syn ESTABLISHED': (c) =>
+    `${who(c.who)}收到对自己 SYN 的确认，即第三次握手，从 SYN_RECEIVED 进入 ESTABLISHED 状态。`,
+  'SYN_RECEIVED rcv-fin CLOSE_WAIT': (c) =>
+    `${who(c.who)}在同一个报文段里既收到了完成握手的 ACK，又收到了对方的 FIN：从 SYN_RECEIVED 经过 ESTABLISHED 直接进入 CLOSE_WAIT 状态。`,
+  'SYN_RECEIVED close FIN_WAIT_1': (c) =>
+    `握手尚未完成，${who(c.who)}就要关闭连接：发出 FIN，从 SYN_RECEIVED 进入 FIN_WAIT_1 状态。`,
+  'SYN_RECEIVED rcv-rst LISTEN': (c) =>
+    `${who(c.who)}在 SYN_RECEIVED 状态下接受了 RST；由于它是被动打开的一方，只需丢弃这个半连接，回到 LISTEN 状态（RFC 9293 §3.10.7.4）。`,
+  'SYN_RECEIVED rcv-rst CLOSED': (c) =>
+    `${who(c.who)}在 SYN_RECEIVED 状态下接受了 RST；由于它是主动打开的一方，连接进入 CLOSED 状态。`,
+  'SYN_RECEIVED rcv-syn LISTEN': (c) =>
+    `${who(c.who)}在 SYN_RECEIVED 状态下又收到一个落在窗口内的新 SYN：先前那个 SYN 是网络中滞留的旧报文，于是丢弃这个半连接，回到 LISTEN 状态。`,
+  'SYN_RECEIVED abort CLOSED': (c) => `${who(c.who)}中止了这个半连接：发出 RST，从 SYN_RECEIVED 进入 CLOSED 状态。`,
+  'SYN_RECEIVED timeout-give-up CLOSED': (c) =>
+    `${who(c.who)}多次重传 SYN+ACK 都没有收到确认，放弃这个半连接，从 SYN_RECEIVED 进入 CLOSED 状态。`,
+  'ESTABLISHED close FIN_WAIT_1': (c) =>
+    `${who(c.who)}率先关闭连接（主动关闭）：发出 FIN，从 ESTABLISHED 进入 FIN_WAIT_1 状态。`,
+  'ESTABLISHED rcv-fin CLOSE_WAIT': (c) =>
+    `${who(c.who)}收到 FIN 并予以确认，从 ESTABLISHED 进入 CLOSE_WAIT 状态。此时连接处于半关闭：${peer(c.who)}不再发送数据，但${who(c.who)}在自己的应用程序关闭之前仍可继续发送。`,
+  'FIN_WAIT_1 rcv-ack-of-fin FIN_WAIT_2': (c) =>
+    `${who(c.who)}的 FIN 得到确认，从 FIN_WAIT_1 进入 FIN_WAIT_2 状态，接下来等待${peer(c.who)}的 FIN。`,
+  'FIN_WAIT_1 rcv-fin CLOSING': (c) =>
+    `${who(c.who)}自己的 FIN 尚未被确认，就收到了${peer(c.who)}的 FIN——双方的 FIN 交错而过，这就是同时关闭，${who(c.who)}从 FIN_WAIT_1 进入 CLOSING 状态。`,
+  'FIN_WAIT_1 rcv-fin-ack-of-fin TIME_WAIT': (c) =>
+    `${who(c.who)}收到的 FIN 同时确认了自己的 FIN，因此跳过 FIN_WAIT_2，从 FIN_WAIT_1 直接进入 TIME_WAIT 状态，并在其中停留 ${c.timeWait}。`,
+  'FIN_WAIT_2 rcv-fin TIME_WAIT': (c) =>
+    `${who(c.who)}在 FIN_WAIT_2 状态下收到${peer(c.who)}的 FIN，回复 ACK 后进入 TIME_WAIT 状态，停留 ${c.timeWait}：万一最后这个 ACK 丢失，对方会重发 FIN，届时还能再次确认。`,
+  'FIN_WAIT_2 rcv-fin-ack-of-fin TIME_WAIT': (c) =>
+    `${who(c.who)}在 FIN_WAIT_2 状态下收到${peer(c.who)}的 FIN，回复 ACK 后进入 TIME_WAIT 状态，停留 ${c.timeWait}。`,
+  'FIN_WAIT_2 timeout-fin-wait-2 CLOSED': (c) =>
+    `${who(c.who)}在 FIN_WAIT_2 状态下等待${peer(c.who)}的 FIN 超过了 Linux 的 tcp_fin_timeout，于是释放这个孤儿套接字，进入 CLOSED 状态。`,
+  'CLOSING rcv-ack-of-fin TIME_WAIT': (c) =>
+    `${who(c.who)}在 CLOSING 状态下收到对自己 FIN 的确认，进入 TIME_WAIT 状态，停留 ${c.timeWait}。`,
+  'CLOSE_WAIT close LAST_ACK': (c) =>
+    `${who(c.who)}的应用程序也关闭了连接：发出自己的 FIN，从 CLOSE_WAIT 进入 LAST_ACK 状态，等待最后一个确认。`,
+  'LAST_ACK rcv-ack-of-fin CLOSED': (c) =>
+    `${who(c.who)}收到对自己 FIN 的确认，从 LAST_ACK 进入 CLOSED 状态：对${who(c.who)}来说，连接到此结束。`,
+  'TIME_WAIT timeout-time-wait CLOSED': (c) =>
+    `${who(c.who)}的 TIME_WAIT（${c.timeWait}）到期，进入 CLOSED 状态，这对地址和端口可以再次使用。`,
+  'TIME_WAIT rcv-syn SYN_RECEIVED': (c) =>
+    `${who(c.who)}处于 TIME_WAIT 状态时，在同一对地址和端口上收到新的 SYN，并把它当作新连接接受：从 TIME_WAIT 进入 SYN_RECEIVED 状态。`,
+  'TIME_WAIT rcv-syn-reuse CLOSED': (c) =>
+    `${who(c.who)}处于 TIME_WAIT 状态时收到序列号更大的 SYN，按 Linux 的做法提前结束旧连接（CLOSED），让新连接使用同一对端口。`,
+  'ESTABLISHED rcv-rst CLOSED': rstIn,
+  'FIN_WAIT_1 rcv-rst CLOSED': rstIn,
+  'FIN_WAIT_2 rcv-rst CLOSED': rstIn,
+  'CLOSE_WAIT rcv-rst CLOSED': rstIn,
+  'CLOSING rcv-rst CLOSED': rstIn,
+  'LAST_ACK rcv-rst CLOSED': rstIn,
+  'ESTABLISHED abort CLOSED': abortIn,
+  'FIN_WAIT_1 abort CLOSED': abortIn,
+  'FIN_WAIT_2 abort CLOSED': abortIn,
+  'CLOSE_WAIT abort CLOSED': abortIn,
+  'CLOSING abort CLOSED': abortIn,
+  'LAST_ACK abort CLOSED': abortIn,
+  'TIME_WAIT rcv-rst CLOSED': (c) =>
+    `${who(c.who)}在 TIME_WAIT 状态下接受了 RST，提前结束等待，进入 CLOSED 状态（即 RFC 1337 所说的“TIME_WAIT 暗杀”）。`,
+  'TIME_WAIT abort CLOSED': (c) => `${who(c.who)}丢弃了处于 TIME_WAIT 的套接字，进入 CLOSED 状态。`,
+  'LISTEN abort CLOSED': (c) => `${who(c.who)}关闭了监听套接字，从 LISTEN 进入 CLOSED 状态。`,
+  'FIN_WAIT_1 timeout-give-up CLOSED': giveUpIn,
+  'LAST_ACK timeout-give-up CLOSED': giveUpIn,
+  'CLOSING timeout-give-up CLOSED': giveUpIn,
+  'ESTABLISHED timeout-give-up CLOSED': giveUpIn,
+  'CLOSE_WAIT timeout-give-up CLOSED': giveUpIn,
+};
+
+const since = (c: EventCtx) => (c.since ? `${c.since}前` : '此前');
+
+const events: Phrasebook['events'] = {
+  retransmission: (c) =>
+    c.count > 1
+      ? `这里有 ${c.count} 个重传报文段，第一个是第 ${c.frame} 帧，距原始报文段 ${c.since ?? '一段时间'}。`
+      : `这是一次重传：${who(c.who)}在${since(c)}已经发送过同样的数据，却没有及时收到确认。`,
+  'fast-retransmission': (c) =>
+    c.count > 1
+      ? `这里有 ${c.count} 次快速重传（第一次在第 ${c.frame} 帧）：发送方收到重复 ACK 后立即重发，不必等待重传计时器超时。`
+      : `这是一次快速重传：${who(c.who)}收到重复 ACK，得知有报文段丢失，没等重传计时器超时就立即重发（原始报文段发送于${since(c)}）。`,
+  'spurious-retransmission': (c) =>
+    c.count > 1
+      ? `这里有 ${c.count} 次伪重传（第一次在第 ${c.frame} 帧）：接收方早已确认过这些数据，重发纯属多余。`
+      : `这是一次伪重传：接收方早已确认过这些数据（原始报文段发送于${since(c)}），这次重发纯属多余。`,
+  'out-of-order': (c) =>
+    c.count > 1
+      ? `有 ${c.count} 个报文段乱序到达（第一个在第 ${c.frame} 帧）。`
+      : '这个报文段乱序到达：它的序列号比先前的报文段还小。',
+  'previous-segment-not-captured': (c) =>
+    c.count > 1
+      ? `抓包中有 ${c.count} 处缺口（第一处在第 ${c.frame} 帧之前）：这些数据在抓包点之前丢失，或者没有被抓到。`
+      : '这个报文段之前的数据在抓包中缺失：它们在抓包点之前丢失，或者没有被抓到。',
+  'acked-unseen-segment': (c) =>
+    c.count > 1
+      ? `有 ${c.count} 个确认覆盖了抓包中从未出现的数据（第一个在第 ${c.frame} 帧）。`
+      : '这个 ACK 确认了抓包中从未出现过的数据：它们经过时没有被抓到。',
+  'dup-ack': (c) =>
+    c.count > 1
+      ? `共有 ${c.count} 个重复 ACK：接收方发现有报文段缺失，于是反复发送同一个确认号；连续收到三个重复 ACK，发送方就会立即快速重传。`
+      : `这是一个重复 ACK：${who(c.who)}重复了上一个确认号，因为有报文段缺失（握手阶段则是因为同一个 SYN+ACK 收到了两次）。`,
+  'zero-window': (c) =>
+    `${who(c.who)}通告零窗口：接收缓冲区已满，${peer(c.who)}必须暂停发送，直到窗口重新打开${c.count > 1 ? `（共 ${c.count} 次）` : ''}。`,
+  'zero-window-probe': (c) =>
+    `这是零窗口探测：${who(c.who)}询问${peer(c.who)}的窗口是否已经重新打开${c.belowSent ? '；Linux 的做法是发送一个不带数据的报文段，其序列号比已发送的数据少 1' : ''}。`,
+  'zero-window-probe-ack': (c) => `${who(c.who)}回应零窗口探测，告知当前的窗口大小。`,
+  'keep-alive': (c) =>
+    `这是保活（keep-alive）报文：连接空闲一段时间后，${who(c.who)}发送一个${c.belowSent ? '序列号比已发送数据少 1 的' : ''}报文段，让${peer(c.who)}证明自己还在。`,
+  'keep-alive-ack': (c) => `${who(c.who)}回应了保活报文：这一端的连接依然有效。`,
+  'window-update': (c) =>
+    c.count > 1
+      ? `其中有 ${c.count} 个窗口更新报文：不带新数据，只通告更大的接收窗口。`
+      : `这是窗口更新：${who(c.who)}没有发送新数据，只是通告了更大的接收窗口，${peer(c.who)}可以继续发送。`,
+  'window-full': (c) =>
+    `这个报文段填满了${peer(c.who)}通告的窗口：${who(c.who)}必须等到收到确认后才能继续发送。`,
+  'port-reuse': () => '端口复用：这个 SYN 使用的地址和端口与抓包中先前的一个连接相同，在这对旧端口上开始了一个新连接。',
+  'syn-retransmission': (c) =>
+    `${who(c.who)}${c.since ? `在首次发送 ${c.since} 后` : ''}重传了 SYN：一直没有收到 SYN+ACK，说明 SYN 或它的应答丢失了。`,
+  'synack-retransmission': (c) =>
+    `${who(c.who)}${c.since ? `在 ${c.since} 后` : ''}重传了 SYN+ACK：${peer(c.who)}的 ACK 一直没有到达。`,
+  'handshake-ack-lost': (c) =>
+    `第三次握手的 ACK 丢失了：${peer(c.who)}已经认为连接处于 ESTABLISHED 状态，而${who(c.who)}仍停留在 SYN_RECEIVED——这是一个半连接。`,
+  'simultaneous-open': () =>
+    '双方都发出了不带 ACK 的 SYN：这是同时打开。双方各自用 SYN+ACK 应答对方，都要经过 SYN_RECEIVED 状态，握手共需四个报文段。',
+  'simultaneous-close': () =>
+    '双方在收到对方的 FIN 之前都发出了自己的 FIN：这是同时关闭。双方都会经过 CLOSING 状态，最后都进入 TIME_WAIT。',
+  'half-close': (c) =>
+    `这正是半关闭：${peer(c.who)}已经发出 FIN，不再发送数据，但仍在接收，${who(c.who)}则继续向它发送数据。`,
+  'rst-out-of-window': (c) =>
+    `这个 RST 的序列号落在${peer(c.who)}的接收窗口之外，${peer(c.who)}直接忽略它，状态不变。`,
+  'rst-challenge-ack': (c) =>
+    `这是挑战 ACK（RFC 5961 第 3 节）：RST 的序列号虽在窗口内，却不正好等于期望的序列号，所以${who(c.who)}不关闭连接，而是回复一个 ACK；只有序列号恰好吻合的 RST 才会被接受。`,
+  'rst-suspect-forged': (c) => {
+    const exact = c.exactSeq ? `序列号恰好是${peer(c.who)}期望的值，但` : '';
+    if (c.ttl !== undefined && c.otherTtls && c.otherTtls.length > 0 && !c.otherTtls.includes(c.ttl))
+      return `这个 RST 的${exact}TTL（${c.ttl}）与${who(c.who)}其他所有报文段的 TTL（${c.otherTtls.join('、')}）都不同：它很可能是第三方伪造的。`;
+    return `这个 RST 与${who(c.who)}的其他报文段不符（TTL、IP ID、DF 位或选项不同，或者${who(c.who)}在它之后仍在发送）：很可能是伪造的。`;
+  },
+  'window-probe': (c) =>
+    c.len === 0
+      ? `这是窗口探测：${peer(c.who)}的窗口为 0，${who(c.who)}发送一个不带数据的报文段${c.belowSent ? '，序列号比已发送的数据少 1（Linux 的探测方式）' : ''}，促使${peer(c.who)}通告自己的窗口。`
+      : `这是窗口探测：${peer(c.who)}的窗口为 0，${who(c.who)}越过窗口发送 ${c.len} 字节，促使${peer(c.who)}通告自己的窗口。`,
+};
+
+const ORDINAL = ['', '一', '二', '三', '四'];
+
+function segment(c: SegmentCtx): string {
+  const at = `[${c.time} 秒，第 ${c.frame} 帧]`;
+  const W = who(c.who);
+  const nums = `seq=${c.relSeq}${c.ack ? `，ack=${c.relAck}` : ''}`;
+  const data = c.len > 0 ? `，携带 ${c.len} 字节数据` : '';
+  if (c.rst && c.refusal) return `${at}${W}用 ${c.flags}（${nums}）回应这个 SYN。`;
+  if (c.rst) return `${at}${W}发出 ${c.flags}（${nums}）：它直接中止连接，而不是正常关闭；RST 不需要应答。`;
+  if (c.syn && !c.ack) {
+    const step = c.of === 4 ? `同时打开的第${ORDINAL[c.step] ?? c.step}步` : '第一次握手';
+    return `${at}${W}发出 SYN（${step}），seq=0：它的初始序列号（ISN）是 ${c.seq}。SYN 报文不能携带数据，但要消耗一个序列号。`;
+  }
+  if (c.syn) {
+    const step = c.of === 4 ? `同时打开的第${ORDINAL[c.step] ?? c.step}步` : '第二次握手';
+    return `${at}${W}回复 SYN+ACK（${step}）：ack=${c.relAck}，即${peer(c.who)}的 ISN 加 1，表示已收到对方的 SYN；seq=0 则告知自己的初始序列号 ${c.seq}。`;
+  }
+  if (c.fin) {
+    const step =
+      c.step > 0 ? (c.of === 4 ? `（第${ORDINAL[c.step]}次挥手）` : `（三个报文段挥手中的第${ORDINAL[c.step]}个）`) : '';
+    const merged =
+      c.of === 3 && c.step === 2
+        ? `它在同一个报文段里既确认了${peer(c.who)}的 FIN，又关闭了自己这一方向，所以四次挥手只用了三个报文段。`
+        : '表示它已没有数据要发送；FIN 即使不携带数据，也要消耗一个序列号。';
+    return `${at}${W}发出 ${c.flags}${step}，${nums}${data}。${merged}`;
+  }
+  if (c.roleKind === 'handshake')
+    return `${at}${W}用 ACK 确认${peer(c.who)}的 SYN（第三次握手），ack=${c.relAck}，即${peer(c.who)}的 ISN 加 1${data}。`;
+  if (c.roleKind === 'teardown')
+    return `${at}${W}确认${peer(c.who)}的 FIN，ack=${c.relAck}（${c.of === 4 ? `第${ORDINAL[c.step]}次挥手` : `三个报文段挥手中的第${ORDINAL[c.step]}个`}）${data}。`;
+  if (c.len > 0)
+    return `${at}${W}发送 ${c.len} 字节数据（seq=${c.relSeq} 至 ${c.relSeq + c.len - 1}${c.ack ? `，ack=${c.relAck}` : ''}）。`;
+  return `${at}${W}发出 ${c.flags}，${nums}，不带数据。`;
+}
+
+const HANDSHAKE: Record<string, string> = {
+  complete: '三次握手顺利完成',
+  simultaneous: '连接通过同时打开建立',
+  refused: '连接被拒绝（SYN 得到的应答是 RST）',
+  incomplete: '握手没有完成',
+  unseen: '抓包开始时握手已经结束',
+};
+const CLOSE: Record<string, string> = {
+  orig: '客户端率先关闭（主动关闭）',
+  resp: '服务端率先关闭（主动关闭）',
+  'orig-reset': '客户端用 RST 重置了连接',
+  'resp-reset': '服务端用 RST 重置了连接',
+  both: '双方同时关闭',
+  none: '抓包结束时双方都还没有关闭',
+};
+
+export const ZH: Phrasebook = {
+  lang: 'zh',
+  joiner: '',
+  intro: (c) =>
+    `连接 ${c.id}：客户端 ${c.client} → 服务端 ${c.server}，共 ${c.packets} 个报文段，历时 ${c.duration}。开始时客户端处于 ${c.initial.orig} 状态，服务端处于 ${c.initial.resp} 状态。`,
+  segment,
+  placed: (c) =>
+    c.from === 'UNKNOWN'
+      ? `从这个报文段起，${who(c.who)}收发的报文段只符合一种状态：${c.to}。`
+      : `${who(c.who)}从 ${c.from} 进入 ${c.to} 状态。`,
+  transitions,
+  events,
+  lost: (c) => `这个报文段在途中丢失，没有到达${peer(c.who)}，所以${peer(c.who)}的状态不变。`,
+  dataRun: (c) => {
+    const parts: string[] = [];
+    if (c.segments.orig > 0) parts.push(`客户端用 ${c.segments.orig} 个报文段发送了 ${c.bytes.orig} 字节`);
+    if (c.segments.resp > 0) parts.push(`服务端用 ${c.segments.resp} 个报文段发送了 ${c.bytes.resp} 字节`);
+    const acks = c.acks > 0 ? `${parts.length > 0 ? '，另有' : '双方交换了'} ${c.acks} 个纯 ACK` : '';
+    return `[${c.time} 秒，历时 ${c.duration}]${parts.length > 0 ? `数据传输：${parts.join('，')}` : ''}${acks}。`;
+  },
+  timeWaitExpired: (c) => `${who(c.who)}的 TIME_WAIT（${c.timeWait}）在抓包结束前到期，进入 CLOSED 状态。`,
+  summary: (c) => {
+    const parts: string[] = [];
+    if (c.handshake) parts.push(HANDSHAKE[c.handshake] + (c.rtt ? `（往返时间 ${c.rtt}）` : ''));
+    if (c.close) parts.push(CLOSE[c.close]);
+    let s = parts.length > 0 ? `总结：${parts.join('；')}。` : '';
+    s += `最终状态：客户端 ${c.final.orig}，服务端 ${c.final.resp}。`;
+    for (const side of ['orig', 'resp'] as const) {
+      if (c.final[side] === 'TIME_WAIT' && !c.timeWaitRanOut[side])
+        s += `${who(side)}发出最后一个 ACK 后还要在 TIME_WAIT 状态停留 ${c.timeWait}（RFC 9293 规定为 2MSL，Linux 固定为 60 秒），之后这对地址和端口才能重新使用。`;
+      if (c.final[side] === 'CLOSE_WAIT')
+        s += `${who(side)}停留在 CLOSE_WAIT：它的应用程序一直没有关闭套接字，这是典型的连接泄漏。`;
+    }
+    if (c.connState) s += `Zeek 会将其记为 conn_state ${c.connState}，history ${c.history}。`;
+    return s;
+  },
+};

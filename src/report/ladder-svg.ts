@@ -1,0 +1,181 @@
+// The ladder diagram as a standalone SVG document (for `synack ladder --svg` and the web UI):
+// the same model as the terminal picture (ladder-model.ts), drawn as the textbooks draw it —
+// two vertical lines, arrows sloping down from sender to receiver with their label along them,
+// each side's state boxed beside its line where it changes. Pure: returns a string.
+
+import type { StateName } from '../tcp/state.js';
+import { buildLadder, endpointText, type LadderArrow, type LadderModel, type LadderOptions } from './ladder-model.js';
+import { type ConnTimeline, formatSeconds } from './timeline.js';
+
+export interface LadderSvgOptions extends LadderOptions {
+  /** Width in px (default 960). */
+  width?: number;
+}
+
+const FONT = "ui-monospace, 'DejaVu Sans Mono', Menlo, Consolas, monospace";
+const ROW = 34; // vertical room of one arrow
+const DROP = 22; // how far an arrow slopes down from sender to receiver
+const FOLD_ROW = 36;
+const HEAD = 84; // header height (titles and initial states)
+
+function esc(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/** Colours that group states the way people read them: opening, open, closing, gone. */
+function stateColour(s: StateName): string {
+  switch (s) {
+    case 'ESTABLISHED':
+      return '#2e7d32';
+    case 'SYN_SENT':
+    case 'SYN_RECEIVED':
+    case 'LISTEN':
+      return '#1565c0';
+    case 'FIN_WAIT_1':
+    case 'FIN_WAIT_2':
+    case 'CLOSE_WAIT':
+    case 'CLOSING':
+    case 'LAST_ACK':
+      return '#ef6c00';
+    case 'TIME_WAIT':
+      return '#6a1b9a';
+    case 'UNKNOWN':
+      return '#757575';
+    default:
+      return '#424242';
+  }
+}
+
+function stateBox(x: number, y: number, s: StateName, anchor: 'start' | 'end'): string {
+  const w = s.length * 7.3 + 10;
+  const bx = anchor === 'start' ? x : x - w;
+  const c = stateColour(s);
+  return (
+    `<rect x="${bx.toFixed(1)}" y="${y - 9}" width="${w.toFixed(1)}" height="17" rx="3" fill="#fff" stroke="${c}"/>` +
+    `<text x="${(bx + w / 2).toFixed(1)}" y="${y + 4}" text-anchor="middle" fill="${c}" font-weight="bold">${esc(s)}</text>`
+  );
+}
+
+export function renderLadderSvg(t: ConnTimeline, opts: LadderSvgOptions = {}): string {
+  return drawLadderSvg(buildLadder(t, opts), opts.width ?? 960);
+}
+
+export function drawLadderSvg(m: LadderModel, width: number): string {
+  const xL = Math.round(width * 0.24);
+  const xR = Math.round(width * 0.8);
+  const timeX = 70;
+  let height = HEAD + 10;
+  for (const r of m.rows) height += rowHeight(r);
+  const footLines = m.footer.length + 1 + (m.marks.lost || m.marks.unanswered ? 1 : 0);
+  const linesEnd = height + 6;
+  height += 24 + footLines * 18;
+
+  const parts: string[] = [];
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${FONT}" font-size="12">`,
+  );
+  parts.push(
+    '<defs>' +
+      '<marker id="head" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#263238"/></marker>' +
+      '<marker id="head-open" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#fff" stroke="#263238"/></marker>' +
+      '</defs>',
+  );
+  parts.push(`<rect width="${width}" height="${height}" fill="#fff"/>`);
+  parts.push(
+    `<text x="${xL}" y="22" text-anchor="middle" font-size="14" font-weight="bold">client</text>` +
+      `<text x="${xL}" y="38" text-anchor="middle" fill="#455a64">${esc(endpointText(m.client))}</text>` +
+      `<text x="${xR}" y="22" text-anchor="middle" font-size="14" font-weight="bold">server</text>` +
+      `<text x="${xR}" y="38" text-anchor="middle" fill="#455a64">${esc(endpointText(m.server))}</text>` +
+      `<text x="${timeX}" y="38" text-anchor="end" fill="#455a64">time (s)</text>`,
+  );
+  parts.push(
+    `<line x1="${xL}" y1="${HEAD - 22}" x2="${xL}" y2="${linesEnd}" stroke="#263238" stroke-width="2"/>` +
+      `<line x1="${xR}" y1="${HEAD - 22}" x2="${xR}" y2="${linesEnd}" stroke="#263238" stroke-width="2"/>`,
+  );
+  parts.push(stateBox(xL - 8, HEAD - 22, m.initial.orig, 'end'));
+  parts.push(stateBox(xR + 8, HEAD - 22, m.initial.resp, 'start'));
+
+  let y = HEAD + 4;
+  for (const r of m.rows) {
+    if (r.kind === 'fold') {
+      const mid = y + FOLD_ROW / 2 - 2;
+      parts.push(
+        `<text x="${timeX}" y="${mid + 4}" text-anchor="end" fill="#607d8b">${formatSeconds(r.startUs)}</text>` +
+          `<rect x="${xL + 12}" y="${mid - 10}" width="${xR - xL - 24}" height="20" rx="4" fill="#eceff1" stroke="#90a4ae" stroke-dasharray="4 3"/>` +
+          `<text x="${(xL + xR) / 2}" y="${mid + 4}" text-anchor="middle" fill="#37474f">${esc(r.text)}</text>`,
+      );
+      y += FOLD_ROW;
+      continue;
+    }
+    parts.push(arrowSvg(r, y, xL, xR, timeX));
+    y += rowHeight(r);
+  }
+  let fy = linesEnd + 22;
+  for (const f of m.footer) {
+    parts.push(`<text x="${xL}" y="${fy}" fill="#37474f">${esc(f)}</text>`);
+    fy += 18;
+  }
+  parts.push(
+    `<text x="${xL}" y="${fy}" fill="#37474f">final: client <tspan fill="${stateColour(m.final.orig)}" font-weight="bold">${m.final.orig}</tspan>, server <tspan fill="${stateColour(m.final.resp)}" font-weight="bold">${m.final.resp}</tspan></text>`,
+  );
+  fy += 18;
+  const legend: string[] = [];
+  if (m.marks.lost) legend.push('✗ lost before its receiver');
+  if (m.marks.unanswered) legend.push('dashed: unanswered, sent again before it was acknowledged');
+  if (legend.length > 0) parts.push(`<text x="${xL}" y="${fy}" fill="#607d8b">${esc(legend.join('; '))}</text>`);
+  parts.push('</svg>');
+  return `${parts.join('\n')}\n`;
+}
+
+/** Arrows with tags need room for the tag line under the label. */
+function rowHeight(r: LadderModel['rows'][number]): number {
+  if (r.kind === 'fold') return FOLD_ROW;
+  return r.tags.length > 0 ? ROW + 12 : ROW;
+}
+
+function arrowSvg(a: LadderArrow, y: number, xL: number, xR: number, timeX: number): string {
+  const fromX = a.from === 'orig' ? xL : xR;
+  const toX = a.from === 'orig' ? xR : xL;
+  const y0 = y;
+  const y1 = y + DROP;
+  const out: string[] = [];
+  const isReset = a.label.startsWith('RST');
+  const colour = isReset ? '#c62828' : '#263238';
+  out.push(`<g class="pkt" data-frame="${a.frame}">`);
+  out.push(`<title>frame ${a.frame}: ${esc(a.label)}${a.tags.length ? ` [${esc(a.tags.join(', '))}]` : ''}</title>`);
+  out.push(`<text x="${timeX}" y="${y0 + 4}" text-anchor="end" fill="#607d8b">${formatSeconds(a.relUs)}</text>`);
+  if (a.lost) {
+    const f = 0.62;
+    const ex = fromX + (toX - fromX) * f;
+    const ey = y0 + (y1 - y0) * f;
+    out.push(
+      `<line x1="${fromX}" y1="${y0}" x2="${ex.toFixed(1)}" y2="${ey.toFixed(1)}" stroke="${colour}" stroke-width="1.5"/>` +
+        `<path d="M${(ex - 5).toFixed(1)},${(ey - 5).toFixed(1)} l10,10 m0,-10 l-10,10" stroke="#c62828" stroke-width="2.5"/>`,
+    );
+  } else {
+    const dash = a.unanswered ? ' stroke-dasharray="6 4"' : '';
+    const head = a.unanswered ? 'head-open' : 'head';
+    out.push(
+      `<line x1="${fromX}" y1="${y0}" x2="${toX}" y2="${y1}" stroke="${colour}" stroke-width="1.5"${dash} marker-end="url(#${head})"/>`,
+    );
+  }
+  // The label rides along the arrow, just above it.
+  const angle = (Math.atan2(y1 - y0, toX - fromX) * 180) / Math.PI;
+  const rot = a.from === 'orig' ? angle : angle + 180;
+  // A lost arrow stops short: centre its label on the part that is drawn.
+  const reach = a.lost ? 0.62 : 1;
+  const mx = fromX + ((toX - fromX) * reach) / 2;
+  const my = y0 + ((y1 - y0) * reach) / 2;
+  out.push(
+    `<text x="${mx}" y="${my - 4}" text-anchor="middle" fill="${colour}" transform="rotate(${rot.toFixed(2)} ${mx} ${my})">${esc(a.label)}</text>`,
+  );
+  if (a.tags.length > 0) {
+    out.push(
+      `<text x="${mx}" y="${my + 12}" text-anchor="middle" fill="#d84315" font-size="11" transform="rotate(${rot.toFixed(2)} ${mx} ${my})">${esc(a.tags.map((k) => `[${k}]`).join(' '))}</text>`,
+    );
+  }
+  if (a.orig) out.push(stateBox(xL - 8, a.from === 'orig' ? y0 : y1, a.orig, 'end'));
+  if (a.resp) out.push(stateBox(xR + 8, a.from === 'resp' ? y0 : y1, a.resp, 'start'));
+  out.push('</g>');
+  return out.join('');
+}

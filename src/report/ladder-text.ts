@@ -1,0 +1,124 @@
+// The ladder diagram in a terminal: the client's line on the left, the server's on the right,
+// each packet an arrow that steps down one row from its sender to its receiver (the textbook's
+// sloping arrow), its label on the sender's half, each side's state written beside its line
+// where it changes, the time since the first packet on the left. Pure: returns lines.
+
+import type { EventKind } from '../track/kinds.js';
+import { buildLadder, endpointText, type LadderArrow, type LadderModel, type LadderOptions } from './ladder-model.js';
+import { type ConnTimeline, formatSeconds } from './timeline.js';
+
+export interface LadderTextOptions extends LadderOptions {
+  /** Total width in columns (default 100). */
+  width?: number;
+}
+
+const STATE_COL = 12; // "SYN_RECEIVED"
+const MIN_ARROW = 24;
+
+function clip(s: string, max: number): string {
+  if (max <= 0) return '';
+  return s.length <= max ? s : `${s.slice(0, Math.max(0, max - 1))}…`;
+}
+
+function tagText(tags: readonly EventKind[]): string {
+  return tags.map((k) => `[${k}]`).join(' ');
+}
+
+
+export function renderLadderText(t: ConnTimeline, opts: LadderTextOptions = {}): string[] {
+  return drawLadderText(buildLadder(t, opts), opts.width ?? 100);
+}
+
+export function drawLadderText(m: LadderModel, width: number): string[] {
+  let maxUs = 0;
+  for (const r of m.rows) maxUs = Math.max(maxUs, r.kind === 'arrow' ? r.relUs : r.endUs);
+  const timeCol = Math.max(8, formatSeconds(maxUs).length);
+  // time, space, state, space, │, arrow area, │, space, state
+  const fixed = timeCol + 1 + STATE_COL + 1 + 1 + 1 + 1 + STATE_COL;
+  const area = Math.max(MIN_ARROW, width - fixed);
+  const blankTime = ' '.repeat(timeCol);
+  const left = (s: string | undefined) => (s ?? '').padStart(STATE_COL);
+  const line = (time: string, l: string | undefined, mid: string, r: string | undefined) =>
+    `${time.padStart(timeCol)} ${left(l)} │${mid}│ ${r ?? ''}`.trimEnd();
+
+  const out: string[] = [];
+  const client = `client ${endpointText(m.client)}`;
+  const server = `server ${endpointText(m.server)}`;
+  const headLeft = `${'time (s)'.padEnd(timeCol)} ${client}`;
+  const totalWidth = fixed + area;
+  const pad = Math.max(1, totalWidth - headLeft.length - server.length);
+  out.push(`${headLeft}${' '.repeat(pad)}${server}`);
+  out.push(line('', m.initial.orig, ' '.repeat(area), m.initial.resp));
+
+  for (const row of m.rows) {
+    if (row.kind === 'fold') {
+      const text = clip(row.text, area - 2);
+      const before = Math.floor((area - text.length) / 2);
+      const mid = `${' '.repeat(before)}${text}${' '.repeat(area - before - text.length)}`;
+      out.push(line(formatSeconds(row.startUs), undefined, mid, undefined));
+      continue;
+    }
+    const [top, bottom, extra] = arrowRows(row, area);
+    if (row.from === 'orig') {
+      out.push(line(formatSeconds(row.relUs), row.orig, top, undefined));
+      out.push(line(blankTime, undefined, bottom, row.resp));
+    } else {
+      out.push(line(formatSeconds(row.relUs), undefined, top, row.resp));
+      out.push(line(blankTime, row.orig, bottom, undefined));
+    }
+    if (extra !== undefined) out.push(line(blankTime, undefined, extra, undefined));
+  }
+  out.push(line('', undefined, ' '.repeat(area), undefined));
+  const indent = ' '.repeat(timeCol + 1);
+  for (const f of m.footer) out.push(`${indent}${f}`);
+  out.push(`${indent}final: client ${m.final.orig}, server ${m.final.resp}`);
+  const legend: string[] = [];
+  if (m.marks.lost) legend.push('✗ lost before its receiver');
+  if (m.marks.unanswered) legend.push('╌▷ unanswered: sent again before it was acknowledged');
+  if (legend.length > 0) out.push(`${indent}${legend.join('; ')}`);
+  return out;
+}
+
+/**
+ * The two rows of one arrow, `area` columns each. orig → resp: label and bend on the top row
+ * (`── SYN seq=0 ──╮`), the head on the bottom (`╰────▶`); resp → orig mirrored.
+ */
+function arrowRows(a: LadderArrow, area: number): string[] {
+  const label = clip(a.label, area - 6);
+  const tags = tagText(a.tags);
+  const dash = a.unanswered && !a.lost ? '╌' : '─';
+  const half = Math.floor(area / 2);
+  if (a.from === 'orig') {
+    // ─ label ─…─╮  above  tags ╰─…─▶
+    const bend = Math.min(area - 2, Math.max(half, label.length + 3));
+    const top = `─ ${label} ${'─'.repeat(Math.max(0, bend - label.length - 3))}╮${' '.repeat(area - bend - 1)}`;
+    const run = area - bend - 1; // columns from after the bend to the line
+    let tail: string;
+    if (a.lost) {
+      const stop = Math.max(1, Math.floor(run * 0.6));
+      tail = `${'─'.repeat(stop - 1)}✗${' '.repeat(run - stop)}`;
+    } else {
+      tail = `${dash.repeat(run - 1)}${a.unanswered ? '▷' : '▶'}`;
+    }
+    const fits = tags.length <= bend - 2;
+    const under = ` ${fits ? tags : ''}`.padEnd(bend);
+    const rows = [top, `${under}╰${tail}`];
+    if (!fits) rows.push(` ${clip(tags, area - 2)}`.padEnd(area));
+    return rows;
+  }
+  // ╭─ label ─…─  above  ◀─…─╯ tags
+  const bend = Math.max(1, Math.min(half, area - label.length - 5));
+  const top = `${' '.repeat(bend)}╭─ ${label} ${'─'.repeat(Math.max(0, area - bend - label.length - 4))}`;
+  let head: string;
+  if (a.lost) {
+    const stop = Math.max(1, Math.floor(bend * 0.6));
+    head = `${' '.repeat(bend - stop)}✗${'─'.repeat(stop - 1)}`;
+  } else {
+    head = `${a.unanswered ? '◁' : '◀'}${dash.repeat(bend - 1)}`;
+  }
+  const fits = tags.length <= area - bend - 4;
+  const under = `  ${fits ? tags : ''}`.padEnd(area - bend - 1);
+  const rows = [top, `${head}╯${under}`];
+  if (!fits) rows.push(`${clip(tags, area - 2)} `.padStart(area));
+  return rows;
+}

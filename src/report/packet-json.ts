@@ -1,0 +1,100 @@
+// The packet record of `synack read --json` (PRODUCT.md "The packet record", contract): one JSON
+// object per TCP packet with the decoded fields, in the contract's order. The relative numbers and
+// the scaled window follow Wireshark (tshark 4.0): each direction's sequence numbers count from
+// its ISN (the SYN's sequence number, or one before the first segment seen mid-stream); the
+// window is shifted by the scale negotiated on the SYNs (unknown → the raw value; a SYN or
+// SYN+ACK without the option turns scaling off for both sides). Connection fields (conn, from,
+// role, states, tags) are appended by the tracker through `extra`.
+
+import { tcpOptions } from '../wire/tcp-header.js';
+import { ACK, formatTime, type Packet, SYN } from '../wire/packet.js';
+import { ipv4String, ipv6String, tcpdumpFlags } from './tcpdump.js';
+
+/** One direction of a 4-tuple as Wireshark tracks it for relative numbers and window scaling. */
+interface Direction {
+  baseSeq: number;
+  baseSet: boolean;
+  /** Window scale shift; -1 unknown, -2 no scaling. */
+  scale: number;
+  reverse: Direction | null;
+}
+
+/** Per-direction state for rel_seq, rel_ack and win_scaled (small: two entries per 4-tuple). */
+export class PacketJsonState {
+  private readonly dirs = new Map<string, Direction>();
+
+  /** Numbers computed by the last `update` call. */
+  relSeq = 0;
+  relAck = 0;
+  winScaled = 0;
+
+  update(pkt: Packet, src: string, dst: string): void {
+    const fwd = this.direction(`${src}|${pkt.srcPort}|${dst}|${pkt.dstPort}`);
+    const rev = this.direction(`${dst}|${pkt.dstPort}|${src}|${pkt.srcPort}`);
+    fwd.reverse = rev;
+    rev.reverse = fwd;
+    const syn = (pkt.flags & SYN) !== 0;
+    const ack = (pkt.flags & ACK) !== 0;
+    if (syn && !ack && fwd.baseSet && fwd.baseSeq !== pkt.seq) {
+      // A SYN with a new ISN starts a new conversation (Wireshark's port reuse): forget both sides.
+      fwd.baseSet = false;
+      rev.baseSet = false;
+      fwd.scale = -1;
+      rev.scale = -1;
+    }
+    if (!fwd.baseSet) {
+      fwd.baseSeq = syn ? pkt.seq : (pkt.seq - 1) >>> 0;
+      fwd.baseSet = true;
+    }
+    if (ack && !rev.baseSet) {
+      rev.baseSeq = (pkt.ack - 1) >>> 0;
+      rev.baseSet = true;
+    }
+    if (syn) {
+      fwd.scale = pkt.wscale >= 0 ? Math.min(pkt.wscale, 14) : -2;
+      if (ack && (fwd.scale === -2 || rev.scale === -2)) {
+        fwd.scale = -2;
+        rev.scale = -2;
+      }
+    }
+    this.relSeq = (pkt.seq - fwd.baseSeq) >>> 0;
+    this.relAck = ack ? (pkt.ack - rev.baseSeq) >>> 0 : pkt.ack;
+    this.winScaled = !syn && fwd.scale >= 0 ? pkt.window * 2 ** fwd.scale : pkt.window;
+  }
+
+  private direction(key: string): Direction {
+    let d = this.dirs.get(key);
+    if (d === undefined) {
+      d = { baseSeq: 0, baseSet: false, scale: -1, reverse: null };
+      this.dirs.set(key, d);
+    }
+    return d;
+  }
+}
+
+/** The packet's source and destination addresses as text. */
+export function addressText(pkt: Packet, which: 'src' | 'dst'): string {
+  const a = which === 'src' ? pkt.src : pkt.dst;
+  return pkt.ipVersion === 6 ? ipv6String(a, 0) : ipv4String(a, 0);
+}
+
+/**
+ * The record as one line of JSON (no newline). `extra` is appended inside the object as is: either
+ * '' or text starting with a comma (`, "conn": 1, …`), so later fields keep the contract's order.
+ */
+export function packetJson(pkt: Packet, state: PacketJsonState, extra = ''): string {
+  const src = addressText(pkt, 'src');
+  const dst = addressText(pkt, 'dst');
+  state.update(pkt, src, dst);
+  const ipId = pkt.ipVersion === 4 || pkt.ipId >= 0 ? pkt.ipId : null;
+  return (
+    `{"frame": ${pkt.frame}, "time": ${formatTime(pkt.tsSec, pkt.tsNsec)}, "linktype": ${pkt.linktype}, ` +
+    `"ip_version": ${pkt.ipVersion}, "src": {"ip": ${JSON.stringify(src)}, "port": ${pkt.srcPort}}, ` +
+    `"dst": {"ip": ${JSON.stringify(dst)}, "port": ${pkt.dstPort}}, "ttl": ${pkt.ttl}, "ip_id": ${ipId}, ` +
+    `"df": ${pkt.df}, "flags": ${JSON.stringify(tcpdumpFlags(pkt.flags & 0xff) === 'none' ? '' : tcpdumpFlags(pkt.flags & 0xff))}, ` +
+    `"seq": ${pkt.seq}, "ack": ${pkt.ack}, "rel_seq": ${state.relSeq}, "rel_ack": ${state.relAck}, ` +
+    `"win": ${pkt.window}, "win_scaled": ${state.winScaled}, "len": ${pkt.payloadLen}, ` +
+    `"options": ${JSON.stringify(tcpOptions(pkt))}, "truncated": ${pkt.truncated}, ` +
+    `"checksum": ${JSON.stringify(pkt.checksumStatus)}${extra}}`
+  );
+}

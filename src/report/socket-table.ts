@@ -1,0 +1,148 @@
+// `synack states`: the socket table each host would have shown at time T (netstat -tan's
+// columns, per host), the per-state counts over time as a text chart, and the TIME_WAIT /
+// port-exhaustion and SYN-flood findings, as text or as PRODUCT.md's `states --json` object.
+// The analysis itself lives in src/track/host-states.ts; this file shapes and draws it. Pure.
+
+import type { StateName } from '../tcp/state.js';
+import {
+  type ConnStatesInput,
+  countByHost,
+  type ExhaustionOptions,
+  type HostEndpoint,
+  type SocketRow,
+  type StateTimeline,
+  type SynFloodEntry,
+  socketIntervals,
+  socketsAt,
+  stateTimeline,
+  type TimeWaitEntry,
+  synFloodAnalysis,
+  timeWaitAnalysis,
+} from '../track/host-states.js';
+import { formatSeconds } from './timeline.js';
+
+export interface StatesReport {
+  /** Epoch seconds (exact µs). */
+  at: number;
+  hosts: Record<string, Partial<Record<StateName, number>>>;
+  sockets: {
+    host: string;
+    local: HostEndpoint;
+    remote: HostEndpoint;
+    state: StateName;
+    conn: number | null;
+    since: number;
+  }[];
+  timewait: TimeWaitEntry[];
+  synflood: SynFloodEntry[];
+  /** With --timeline: per-state counts per host over time (an addition to the contract's fields). */
+  timeline?: { times: number[]; hosts: StateTimeline['hosts'] };
+}
+
+export interface StatesOptions extends ExhaustionOptions {
+  /** Time of the table in epoch µs; default: the last packet of the capture. */
+  atUs?: number;
+  /** Number of samples for the timeline (0 or absent: no timeline). */
+  timelineSamples?: number;
+}
+
+/** First and last packet times of the capture (epoch µs). */
+export function captureSpan(conns: readonly ConnStatesInput[]): { startUs: number; endUs: number } {
+  let startUs = Number.POSITIVE_INFINITY;
+  let endUs = 0;
+  for (const c of conns) {
+    if (c.packets.length === 0) continue;
+    startUs = Math.min(startUs, c.packets[0].timeUs);
+    endUs = Math.max(endUs, c.packets[c.packets.length - 1].timeUs);
+  }
+  if (startUs === Number.POSITIVE_INFINITY) startUs = 0;
+  return { startUs, endUs };
+}
+
+export function buildStatesReport(conns: readonly ConnStatesInput[], opts: StatesOptions = {}): StatesReport {
+  const intervals = socketIntervals(conns, opts);
+  const span = captureSpan(conns);
+  const atUs = opts.atUs ?? span.endUs;
+  const rows: SocketRow[] = socketsAt(intervals, atUs);
+  const report: StatesReport = {
+    at: atUs / 1e6,
+    hosts: countByHost(rows),
+    sockets: rows.map((r) => ({
+      host: r.host,
+      local: r.local,
+      remote: r.remote,
+      state: r.state,
+      conn: r.conn,
+      since: r.sinceUs / 1e6,
+    })),
+    timewait: timeWaitAnalysis(conns, intervals, opts),
+    synflood: synFloodAnalysis(intervals, opts),
+  };
+  if (opts.timelineSamples && opts.timelineSamples > 0) {
+    const tl = stateTimeline(intervals, span.startUs, span.endUs, opts.timelineSamples);
+    report.timeline = { times: tl.times.map((t) => t / 1e6), hosts: tl.hosts };
+  }
+  return report;
+}
+
+function ep(e: HostEndpoint, listen: boolean): string {
+  const ip = e.ip.includes(':') ? `[${e.ip}]` : e.ip;
+  return listen && e.port === 0 ? `${ip}:*` : `${ip}:${e.port}`;
+}
+
+/** netstat -tan's columns, one block per host, then the findings. */
+export function renderStatesText(r: StatesReport, startUs: number): string[] {
+  const out: string[] = [];
+  const atUs = Math.round(r.at * 1e6);
+  out.push(`Sockets at ${formatSeconds(atUs)} (+${formatSeconds(atUs - startUs)} s into the capture)`);
+  const hosts = Object.keys(r.hosts).sort();
+  if (hosts.length === 0) out.push('  (no sockets open at that time)');
+  for (const h of hosts) {
+    const counts = Object.entries(r.hosts[h])
+      .map(([s, n]) => `${s} ${n}`)
+      .join(', ');
+    out.push('');
+    out.push(`host ${h}: ${counts}`);
+    const rows = r.sockets.filter((s) => s.host === h);
+    const lw = Math.max(18, ...rows.map((s) => ep(s.local, false).length));
+    const rw = Math.max(18, ...rows.map((s) => ep(s.remote, s.state === 'LISTEN').length));
+    out.push(`  ${'Local Address'.padEnd(lw)}  ${'Foreign Address'.padEnd(rw)}  ${'State'.padEnd(12)}  Conn  Since (s)`);
+    for (const s of rows) {
+      out.push(
+        `  ${ep(s.local, false).padEnd(lw)}  ${ep(s.remote, s.state === 'LISTEN').padEnd(rw)}  ${s.state.padEnd(12)}  ${String(s.conn ?? '-').padStart(4)}  +${formatSeconds(Math.round(s.since * 1e6) - startUs)}`,
+      );
+    }
+  }
+  for (const t of r.timewait) {
+    out.push('');
+    out.push(`${t.exhausted ? 'PORT EXHAUSTION' : 'TIME_WAIT'}: ${t.advice.en}`);
+  }
+  for (const f of r.synflood) {
+    out.push('');
+    out.push(
+      `SYN FLOOD? ${f.server}:${f.port}: up to ${f.max_half_open} half-open connections (SYN_RECEIVED) at once, first at +${formatSeconds(Math.round(f.at * 1e6) - startUs)} s.`,
+    );
+  }
+  return out;
+}
+
+const BARS = ' ▁▂▃▄▅▆▇█';
+
+/** Per host, one sparkline row per state: the count over the capture, scaled to its own peak. */
+export function renderTimelineText(tl: StateTimeline, startUs: number): string[] {
+  const out: string[] = [];
+  const n = tl.times.length;
+  out.push(`Sockets per state over time: ${n} samples from +0.000000 to +${formatSeconds(tl.times[n - 1] - startUs)} s`);
+  for (const h of Object.keys(tl.hosts).sort()) {
+    out.push('');
+    out.push(`host ${h}`);
+    for (const [state, series] of Object.entries(tl.hosts[h])) {
+      if (!series) continue;
+      const max = Math.max(...series);
+      if (max === 0) continue;
+      const bar = series.map((v) => BARS[v === 0 ? 0 : Math.max(1, Math.round((v / max) * 8))]).join('');
+      out.push(`  ${state.padEnd(12)} ${bar} max ${max}`);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,819 @@
+// The decoding oracle: renders a decoded frame carrying TCP as Debian 12's tcpdump 4.99.3 prints
+// it with `-n -tt` (no -v, no -e), byte for byte up to and including `length N`. The prefixes
+// tcpdump prints without -e (SLL2 interface/direction, MPLS labels, PPPoE session, outer IP of
+// IP-in-IP/GRE/VXLAN/Geneve tunnels, IPv6 extension headers) are re-read from the frame bytes at
+// the offsets the decoder recorded; the TCP part follows print-tcp.c step by step, including its
+// relative sequence numbers (tcpdump-seq.ts), its option spellings, `[bad opt]`, `[len N]` and the
+// truncation markers (`[|tcp]`, and the `>` it appends after a failed length check).
+// Known differences are listed in docs of the parity script (scripts/parity-tcpdump.ts).
+// Pure: no I/O; one string allocated per line.
+
+import { DecodeStatus, Layer, type Packet, formatTime } from '../wire/packet.js';
+import { TcpdumpSeqTable } from './tcpdump-seq.js';
+
+const IPPROTO_HOPOPTS = 0;
+const IPPROTO_TCP = 6;
+const IPPROTO_UDP = 17;
+const IPPROTO_ROUTING = 43;
+const IPPROTO_FRAGMENT = 44;
+const IPPROTO_DSTOPTS = 60;
+const IPPROTO_DCCP = 33;
+const IPPROTO_SCTP = 132;
+
+const TH_FIN = 0x01;
+const TH_SYN = 0x02;
+const TH_RST = 0x04;
+const TH_PUSH = 0x08;
+const TH_ACK = 0x10;
+const TH_URG = 0x20;
+const TH_ECE = 0x40;
+const TH_CWR = 0x80;
+
+/** Thrown (as a value, never to callers) when tcpdump's GET_* macros would longjmp on truncation. */
+const TRUNCATED = -1;
+
+export interface TcpdumpRenderOptions {
+  /** SLL2 interface index → name, as tcpdump resolves it on the reading host ('?' when unknown). */
+  ifName?: (index: number) => string;
+}
+
+const SLL_PKTTYPES = ['In', 'B', 'M', 'P', 'Out'];
+
+/** tcpdump's flag letters in its table order (bittok2str_nosep over tcp_flag_values). */
+export function tcpdumpFlags(flags: number): string {
+  let s = '';
+  if (flags & TH_FIN) s += 'F';
+  if (flags & TH_SYN) s += 'S';
+  if (flags & TH_RST) s += 'R';
+  if (flags & TH_PUSH) s += 'P';
+  if (flags & TH_ACK) s += '.';
+  if (flags & TH_URG) s += 'U';
+  if (flags & TH_ECE) s += 'E';
+  if (flags & TH_CWR) s += 'W';
+  return s === '' ? 'none' : s;
+}
+
+/** Dotted quad of 4 bytes at `off`. */
+export function ipv4String(b: Uint8Array, off: number): string {
+  return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
+}
+
+/** IPv6 text as tcpdump's addrtostr6 (BIND inet_ntop): longest zero run → `::`, embedded IPv4 forms. */
+export function ipv6String(b: Uint8Array, off: number): string {
+  let bestBase = -1;
+  let bestLen = 0;
+  let curBase = -1;
+  let curLen = 0;
+  for (let i = 0; i < 8; i++) {
+    const w = (b[off + 2 * i] << 8) | b[off + 2 * i + 1];
+    if (w === 0) {
+      if (curBase === -1) {
+        curBase = i;
+        curLen = 1;
+      } else curLen++;
+    } else if (curBase !== -1) {
+      if (bestBase === -1 || curLen > bestLen) {
+        bestBase = curBase;
+        bestLen = curLen;
+      }
+      curBase = -1;
+    }
+  }
+  if (curBase !== -1 && (bestBase === -1 || curLen > bestLen)) {
+    bestBase = curBase;
+    bestLen = curLen;
+  }
+  if (bestBase !== -1 && bestLen < 2) bestBase = -1;
+  let s = '';
+  for (let i = 0; i < 8; i++) {
+    if (bestBase !== -1 && i >= bestBase && i < bestBase + bestLen) {
+      if (i === bestBase) s += ':';
+      continue;
+    }
+    if (i !== 0) s += ':';
+    if (i === 6 && bestBase === 0 && (bestLen === 6 || (bestLen === 5 && b[off + 10] === 0xff && b[off + 11] === 0xff))) {
+      s += ipv4String(b, off + 12);
+      return s;
+    }
+    s += ((b[off + 2 * i] << 8) | b[off + 2 * i + 1]).toString(16);
+  }
+  if (bestBase !== -1 && bestBase + bestLen === 8) s += ':';
+  return s;
+}
+
+function hex2(v: number): string {
+  return v < 16 ? `0${v.toString(16)}` : v.toString(16);
+}
+
+function u16(b: Uint8Array, o: number): number {
+  return (b[o] << 8) | b[o + 1];
+}
+
+function u32(b: Uint8Array, o: number): number {
+  return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
+}
+
+/** PRIx64/PRIu64 of 8 bytes. */
+function u64(b: Uint8Array, o: number): bigint {
+  return (BigInt(u32(b, o)) << 32n) | BigInt(u32(b, o + 4));
+}
+
+export class TcpdumpRenderer {
+  private readonly seqs = new TcpdumpSeqTable();
+  /** Frames tcpdump never sees must not disturb its table: they get their own. */
+  private readonly beyondSeqs = new TcpdumpSeqTable();
+  private readonly ifName: (index: number) => string;
+
+  // Per-line state of the TCP printer (fields, not locals, so helpers need no closures).
+  private buf: Uint8Array = new Uint8Array(0);
+  private snapEnd = 0;
+  private proto = 'tcp';
+  /** Beyond-tcpdump lines: an IPv4 total length of 0 (offload) means "what was captured". */
+  private lenient = false;
+
+  constructor(opts: TcpdumpRenderOptions = {}) {
+    this.ifName = opts.ifName ?? (() => '?');
+  }
+
+  /**
+   * The line tcpdump prints for this frame, cut after `length N` (VXLAN frames span two lines, as
+   * in tcpdump), or '' when tcpdump shows no TCP header for it (non-first fragments, a datagram
+   * reassembled by synack, encapsulations tcpdump stops at). `frame` is the record's bytes.
+   */
+  render(pkt: Packet, frame: Uint8Array): string {
+    return this.line(pkt, frame, pkt.beyondTcpdump);
+  }
+
+  /**
+   * The line for a frame where synack finds TCP that tcpdump would not show (802.1ah, Teredo,
+   * GTP-U, IPv4 length 0 from segmentation offload): the inner datagram in tcpdump's syntax, with
+   * relative numbers kept apart from tcpdump's own table.
+   */
+  renderBeyond(pkt: Packet, frame: Uint8Array): string {
+    return this.line(pkt, frame, true);
+  }
+
+  private line(pkt: Packet, frame: Uint8Array, beyond: boolean): string {
+    if (pkt.reassembled) return '';
+    const st = pkt.status;
+    if (beyond ? st !== DecodeStatus.TCP : st === DecodeStatus.NOT_TCP || st === DecodeStatus.UNSUPPORTED_LINK) return '';
+    const ipIndex = innermostIp(pkt);
+    if (ipIndex < 0) return '';
+    this.buf = frame;
+    this.lenient = beyond;
+    let out = `${formatTime(pkt.tsSec, pkt.tsNsec)} `;
+    // tcpdump's `length` starts as the on-wire length and each layer takes its header off.
+    let wireEnd = pkt.origLen;
+    let capEnd = frame.length;
+    let mplsDone = false;
+    if (!beyond) {
+      for (let i = 0; i < ipIndex; i++) {
+        const off = pkt.layerOffset[i];
+        switch (pkt.layerKind[i] as Layer) {
+          case Layer.SLL2: {
+            const name = this.ifName(u32(frame, off + 4));
+            out += `${name.padEnd(5)} ${(SLL_PKTTYPES[frame[off + 10]] ?? '?').padEnd(3)} `;
+            break;
+          }
+          case Layer.MPLS: {
+            if (mplsDone) break;
+            mplsDone = true;
+            out += 'MPLS';
+            let o = off;
+            for (;;) {
+              const e = u32(frame, o);
+              out += ` (label ${e >>> 12}, tc ${(e >>> 9) & 7}${e & 0x100 ? ', [S]' : ''}, ttl ${e & 0xff})`;
+              o += 4;
+              if (e & 0x100 || o + 4 > capEnd) break;
+            }
+            out += ' ';
+            break;
+          }
+          case Layer.PPPOE: {
+            // pppoe_print: the session payload length bounds what PPP and IP get.
+            const pppoeLen = u16(frame, off + 4);
+            const length = wireEnd - (off + 6);
+            out += `PPPoE  [ses 0x${u16(frame, off + 2).toString(16)}]`;
+            if (pppoeLen < length && length + 14 > 60) out += ` [length ${pppoeLen} (${length - pppoeLen} extra bytes)]`;
+            out += ' ';
+            if (pppoeLen < length) wireEnd = off + 6 + pppoeLen;
+            break;
+          }
+          case Layer.IPV4: {
+            const hl = (frame[off] & 0x0f) * 4;
+            const len = u16(frame, off + 2);
+            const wire = wireEnd - off;
+            out += 'IP ';
+            if (len > wire) out += `truncated-ip - ${len - wire} bytes missing! `;
+            const p = frame[off + 9];
+            if (p !== IPPROTO_TCP && p !== IPPROTO_UDP && p !== IPPROTO_SCTP && p !== IPPROTO_DCCP) {
+              out += `${ipv4String(frame, off + 12)} > ${ipv4String(frame, off + 16)}: `;
+            }
+            if (len >= hl) {
+              wireEnd = off + len;
+              if (wireEnd < capEnd) capEnd = wireEnd;
+            }
+            break;
+          }
+          case Layer.IPV6: {
+            const plen = u16(frame, off + 4);
+            out += 'IP6 ';
+            const nh = frame[off + 6];
+            if (nh !== IPPROTO_TCP && nh !== IPPROTO_UDP && nh !== IPPROTO_SCTP && nh !== IPPROTO_DCCP) {
+              out += `${ipv6String(frame, off + 8)} > ${ipv6String(frame, off + 24)}: `;
+            }
+            if (plen !== 0) {
+              wireEnd = off + 40 + plen;
+              if (wireEnd < capEnd) capEnd = wireEnd;
+            }
+            break;
+          }
+          case Layer.UDP: {
+            const ip = enclosingIp(pkt, i);
+            if (ip < 0) return '';
+            const ipOff = pkt.layerOffset[ip];
+            const v6 = pkt.layerKind[ip] === Layer.IPV6;
+            const src = v6 ? ipv6String(frame, ipOff + 8) : ipv4String(frame, ipOff + 12);
+            const dst = v6 ? ipv6String(frame, ipOff + 24) : ipv4String(frame, ipOff + 16);
+            out += `${src}.${u16(frame, off)} > ${dst}.${u16(frame, off + 2)}: `;
+            break;
+          }
+          case Layer.GRE: {
+            const flags = u16(frame, off);
+            if ((flags & 7) !== 0) return '';
+            const length = wireEnd - off;
+            out += 'GREv0';
+            let o = off + 4;
+            if (flags & 0xc000 && (flags & 0x8000 || flags & 0x4000)) {
+              out += `, sum 0x${u16(frame, o).toString(16)}, off 0x${u16(frame, o + 2).toString(16)}`;
+              o += 4;
+            }
+            if (flags & 0x2000) {
+              out += `, key=0x${u32(frame, o).toString(16)}`;
+              o += 4;
+            }
+            if (flags & 0x1000) {
+              out += `, seq ${u32(frame, o)}`;
+              o += 4;
+            }
+            out += `, length ${length}: `;
+            break;
+          }
+          case Layer.VXLAN: {
+            const f = frame[off];
+            out += `VXLAN, flags [${f & 0x08 ? 'I' : '.'}] (0x${hex2(f)}), vni ${(u32(frame, off + 4) >>> 8) >>> 0}\n`;
+            break;
+          }
+          case Layer.GENEVE: {
+            const f = frame[off + 1];
+            let fl = '';
+            if (f & 0x80) fl += 'O';
+            if (f & 0x40) fl += 'C';
+            out += `Geneve, Flags [${fl === '' ? 'none' : fl}], vni 0x${(u32(frame, off + 4) >>> 8).toString(16)}`;
+            const proto = u16(frame, off + 2);
+            if (proto !== 0x6558) out += `, proto ${proto === 0x0800 ? 'IPv4' : proto === 0x86dd ? 'IPv6' : 'Unknown'} (0x${proto.toString(16).padStart(4, '0')})`;
+            out += ': ';
+            break;
+          }
+          case Layer.ETHERNET:
+          case Layer.VLAN:
+          case Layer.SLL:
+          case Layer.NULL_LOOP:
+          case Layer.FDDI:
+          case Layer.LLC_SNAP:
+          case Layer.RAW_IP:
+          case Layer.IPV6_EXT:
+            break;
+          default:
+            // An encapsulation tcpdump does not descend into (the decoder should have flagged it).
+            return '';
+        }
+      }
+    }
+    const ipOff = pkt.layerOffset[ipIndex];
+    const wire = (beyond ? pkt.origLen : wireEnd) - ipOff;
+    this.snapEnd = capEnd;
+    const table = beyond ? this.beyondSeqs : this.seqs;
+    const body = pkt.layerKind[ipIndex] === Layer.IPV6 ? this.ip6(ipOff, wire, table) : this.ip4(ipOff, wire, table);
+    if (body === '') return '';
+    return out + body;
+  }
+
+  private ip4(off: number, wire: number, table: TcpdumpSeqTable): string {
+    const b = this.buf;
+    const hl = (b[off] & 0x0f) * 4;
+    let len = u16(b, off + 2);
+    let out = 'IP ';
+    if (len > wire) out += `truncated-ip - ${len - wire} bytes missing! `;
+    if (len < hl) {
+      if (!this.lenient || len !== 0) return '';
+      len = Math.min(wire, this.snapEnd - off);
+    }
+    if (off + len < this.snapEnd) this.snapEnd = off + len;
+    const fragOff = u16(b, off + 6) & 0x1fff;
+    if (fragOff !== 0 || b[off + 9] !== IPPROTO_TCP) return '';
+    const tcp = this.tcp(off + hl, len - hl, 4, b, off + 12, off + 16, true, table);
+    return tcp === '' ? '' : out + tcp;
+  }
+
+  private ip6(off: number, wire: number, table: TcpdumpSeqTable): string {
+    const b = this.buf;
+    const plen = u16(b, off + 4);
+    let len = plen !== 0 ? plen : wire - 40;
+    if (plen !== 0 && off + 40 + plen < this.snapEnd) this.snapEnd = off + 40 + plen;
+    let out = 'IP6 ';
+    let nh = b[off + 6];
+    let cp = off + 40;
+    if (nh !== IPPROTO_TCP && nh !== IPPROTO_UDP && nh !== IPPROTO_DCCP && nh !== IPPROTO_SCTP) {
+      out += `${ipv6String(b, off + 8)} > ${ipv6String(b, off + 24)}: `;
+    }
+    for (let guard = 0; guard < 16 && nh !== IPPROTO_TCP; guard++) {
+      if (cp + 8 > this.snapEnd) return '';
+      let advance: number;
+      switch (nh) {
+        case IPPROTO_HOPOPTS:
+          out += 'HBH ';
+          advance = (b[cp + 1] + 1) << 3;
+          break;
+        case IPPROTO_DSTOPTS:
+          out += 'DSTOPT ';
+          advance = (b[cp + 1] + 1) << 3;
+          break;
+        case IPPROTO_FRAGMENT: {
+          const fo = u16(b, cp + 2) & 0xfff8;
+          out += `frag (${fo}|${len - 8}) `;
+          if (fo !== 0) return '';
+          advance = 8;
+          break;
+        }
+        case IPPROTO_ROUTING: {
+          const rlen = b[cp + 1];
+          const type = b[cp + 2];
+          if (type !== 0 && type !== 2) return '';
+          out += `RT6 (len=${rlen}, type=${type}${type === 0 ? ' [Deprecated]' : ''}, segleft=${b[cp + 3]}`;
+          const rsv = u32(b, cp + 4);
+          if (rsv !== 0) out += `, rsv=0x${rsv.toString(16)}`;
+          if (rlen % 2 === 1) return '';
+          for (let i = 0; i < rlen >> 1; i++) {
+            if (cp + 8 + 16 * (i + 1) > this.snapEnd) return '';
+            out += `, [${i}]${ipv6String(b, cp + 8 + 16 * i)}`;
+          }
+          out += ') ';
+          advance = (rlen + 1) << 3;
+          break;
+        }
+        default:
+          return '';
+      }
+      nh = b[cp];
+      cp += advance;
+      len -= advance;
+    }
+    if (nh !== IPPROTO_TCP) return '';
+    const tcp = this.tcp(cp, len, 6, b, off + 8, off + 24, b[off + 6] === IPPROTO_TCP, table);
+    return tcp === '' ? '' : out + tcp;
+  }
+
+  /** tcpdump's LENCHECK: 1 (bad opt) when the option claims more than the header holds, 2 when not captured. */
+  private lenFail(l: number, hlen: number, cp: number): number {
+    if (l > hlen) return 1;
+    return this.has(cp, l) ? 0 : 2;
+  }
+
+  /** A GET_* of `n` bytes at `o` would succeed. */
+  private has(o: number, n: number): boolean {
+    return o + n <= this.snapEnd;
+  }
+
+  /**
+   * print-tcp.c's tcp_print for the header at `th` with `length` bytes of IP payload. `withAddrs`:
+   * the IP header's own next header is TCP (else tcpdump prints ports only).
+   */
+  private tcp(
+    th: number,
+    length: number,
+    version: number,
+    b: Uint8Array,
+    srcOff: number,
+    dstOff: number,
+    withAddrs: boolean,
+    table: TcpdumpSeqTable,
+  ): string {
+    this.proto = 'tcp';
+    if (!this.has(th + 2, 2)) return `${addrString(version, b, srcOff)} > ${addrString(version, b, dstOff)}: [|tcp]`;
+    const sport = u16(b, th);
+    const dport = u16(b, th + 2);
+    let out = withAddrs ? `${addrString(version, b, srcOff)}.${sport} > ${addrString(version, b, dstOff)}.${dport}: ` : `${sport} > ${dport}: `;
+    if (!this.has(th, 20)) return `${out} [|tcp]`;
+    let hlen = (b[th + 12] >> 4) * 4;
+    if (hlen < 20) return `${out} tcp ${(length - hlen) >>> 0} [bad hdr length ${hlen} - too short, < 20]`;
+    let seq = u32(b, th + 4);
+    let ack = u32(b, th + 8);
+    const win = u16(b, th + 14);
+    const urp = u16(b, th + 18);
+    const flags = b[th + 13];
+    out += `Flags [${tcpdumpFlags(flags)}]`;
+    let thSeq = 0;
+    let thAck = 0;
+    let rev = false;
+    if (flags & TH_ACK) {
+      table.lookup(version, b, srcOff, b, dstOff, sport, dport, seq, ack, (flags & TH_SYN) !== 0);
+      rev = table.rev;
+      thSeq = table.thSeq;
+      thAck = table.thAck;
+      if (!table.fresh) {
+        if (rev) {
+          seq = (seq - thAck) >>> 0;
+          ack = (ack - thSeq) >>> 0;
+        } else {
+          seq = (seq - thSeq) >>> 0;
+          ack = (ack - thAck) >>> 0;
+        }
+      }
+    }
+    if (hlen > length) return `${out} [bad hdr length ${hlen} - too long, > ${length}]`;
+    const payload = length - hlen;
+    if (payload > 0 || flags & (TH_SYN | TH_FIN | TH_RST)) {
+      out += `, seq ${seq}`;
+      if (payload > 0) out += `:${(seq + payload) >>> 0}`;
+    }
+    if (flags & TH_ACK) out += `, ack ${ack}`;
+    out += `, win ${win}`;
+    if (flags & TH_URG) out += `, urg ${urp}`;
+    if (hlen > 20) {
+      hlen -= 20;
+      let cp = th + 20;
+      out += ', options [';
+      let ch = '';
+      while (hlen > 0) {
+        out += ch;
+        if (!this.has(cp, 1)) return `${out} [|${this.proto}]`;
+        const opt = b[cp++];
+        let len: number;
+        if (opt === 0 || opt === 1) len = 1;
+        else {
+          if (!this.has(cp, 1)) return `${out} [|${this.proto}]`;
+          len = b[cp++];
+          if (len < 2 || len > hlen) return `${out}[bad opt]${ch !== '' ? ']' : ''}`;
+          hlen--;
+        }
+        hlen--;
+        let datalen = 0;
+        out += OPTION_NAMES[opt] ?? `unknown-${opt}`;
+        // LENCHECK: BAD when the option claims more than the header holds, TRUNC when not captured.
+        let fail = 0; // 1 bad, 2 trunc
+        switch (opt) {
+          case 2:
+            datalen = 2;
+            if ((fail = this.lenFail(2, hlen, cp)) === 0) out += ` ${u16(b, cp)}`;
+            break;
+          case 3:
+            datalen = 1;
+            if ((fail = this.lenFail(1, hlen, cp)) === 0) out += ` ${b[cp]}`;
+            break;
+          case 5:
+            datalen = len - 2;
+            if (datalen % 8 !== 0) out += ' invalid sack';
+            else {
+              out += ` ${datalen / 8} `;
+              for (let i = 0; i < datalen; i += 8) {
+                if ((fail = this.lenFail(i + 4, hlen, cp)) !== 0) break;
+                let s = u32(b, cp + i);
+                if ((fail = this.lenFail(i + 8, hlen, cp)) !== 0) break;
+                let e = u32(b, cp + i + 4);
+                if (rev) {
+                  s = (s - thSeq) >>> 0;
+                  e = (e - thSeq) >>> 0;
+                } else {
+                  s = (s - thAck) >>> 0;
+                  e = (e - thAck) >>> 0;
+                }
+                out += `{${s}:${e}}`;
+              }
+            }
+            break;
+          case 6:
+          case 7:
+          case 11:
+          case 12:
+          case 13:
+            datalen = 4;
+            if ((fail = this.lenFail(4, hlen, cp)) === 0) out += ` ${u32(b, cp)}`;
+            break;
+          case 8:
+            datalen = 8;
+            if ((fail = this.lenFail(8, hlen, cp)) === 0) out += ` val ${u32(b, cp)} ecr ${u32(b, cp + 4)}`;
+            break;
+          case 19: {
+            datalen = 16;
+            if ((fail = this.lenFail(16, hlen, cp)) !== 0) break;
+            out += ' ';
+            const dataStart = th + (b[th + 12] >> 4) * 4;
+            out += dataStart + payload > this.snapEnd ? 'snaplen too short, ' : 'shared secret not supplied with -M, ';
+            out += "can't check - ";
+            for (let i = 0; i < 16; i++) out += hex2(b[cp + i]);
+            break;
+          }
+          case 20:
+            datalen = 2;
+            if ((fail = this.lenFail(2, hlen, cp)) === 0) out += ` cap ${hex2(b[cp])} id ${b[cp + 1]}`;
+            break;
+          case 29:
+            datalen = len - 2;
+            if (datalen < 2) out += ' (invalid)';
+            else {
+              if ((fail = this.lenFail(1, hlen, cp)) !== 0) break;
+              out += ` keyid ${b[cp]}`;
+              if ((fail = this.lenFail(2, hlen, cp)) !== 0) break;
+              out += ` rnextkeyid ${b[cp + 1]}`;
+              if (datalen > 2) {
+                out += ' mac 0x';
+                for (let i = 2; i < datalen; i++) {
+                  if ((fail = this.lenFail(i + 1, hlen, cp)) !== 0) break;
+                  out += hex2(b[cp + i]);
+                }
+              }
+            }
+            break;
+          case 0:
+          case 1:
+          case 4:
+            break;
+          case 28: {
+            datalen = 2;
+            if ((fail = this.lenFail(2, hlen, cp)) !== 0) break;
+            let uto = u16(b, cp);
+            out += ` 0x${uto.toString(16)}`;
+            uto = uto & 1 ? (uto >> 1) * 60 : uto >> 1;
+            out += ` ${uto}`;
+            break;
+          }
+          case 30: {
+            datalen = len - 2;
+            if ((fail = this.lenFail(datalen, hlen, cp)) !== 0) break;
+            const saved = this.snapEnd;
+            if (cp - 2 + len < this.snapEnd) this.snapEnd = cp - 2 + len;
+            const r = this.mptcp(cp - 2, len, flags);
+            this.snapEnd = saved;
+            if (r === TRUNCATED) return `${out} [|${this.proto}]`;
+            out += this.mptcpText;
+            if (r === 0) return `${out}[bad opt]${ch !== '' ? ']' : ''}`;
+            break;
+          }
+          case 34:
+            datalen = len - 2;
+            if ((fail = this.lenFail(datalen, hlen, cp)) !== 0) break;
+            out += ' ';
+            out += fastOpen(b, cp, datalen, false);
+            break;
+          case 254: {
+            datalen = len - 2;
+            if ((fail = this.lenFail(datalen, hlen, cp)) !== 0) break;
+            if (datalen < 2) return `${out}[bad opt]${ch !== '' ? ']' : ''}`;
+            const magic = u16(b, cp);
+            out += '-';
+            if (magic === 0xf989) out += fastOpen(b, cp + 2, datalen - 2, true);
+            else out += magic.toString(16).padStart(4, '0');
+            break;
+          }
+          default:
+            datalen = len - 2;
+            if (datalen) out += ' 0x';
+            for (let i = 0; i < datalen; i++) {
+              if ((fail = this.lenFail(i + 1, hlen, cp)) !== 0) break;
+              out += hex2(b[cp + i]);
+            }
+            break;
+        }
+        if (fail === 1) return `${out}[bad opt]${ch !== '' ? ']' : ''}`;
+        if (fail === 2) return `${out} [|${this.proto}]${ch !== '' ? '>' : ''}`;
+        cp += datalen;
+        hlen -= datalen;
+        datalen++;
+        if (opt !== 0 && opt !== 1) datalen++;
+        if (datalen !== len) out += `[len ${len}]`;
+        ch = ',';
+        if (opt === 0) break;
+      }
+      out += ']';
+    }
+    return `${out}, length ${payload}`;
+  }
+
+  private mptcpText = '';
+
+  private mptcpDone(text: string, result: number): number {
+    this.mptcpText = text;
+    return result;
+  }
+
+  /** print-mptcp.c: 1 printed, 0 bad (caller prints [bad opt]), TRUNCATED when a read fell off the end. */
+  private mptcp(cp: number, len: number, flags: number): number {
+    const b = this.buf;
+    this.proto = 'mptcp';
+    this.mptcpText = '';
+    if (len < 3) return 0;
+    if (!this.has(cp + 2, 1)) return TRUNCATED;
+    const subtype = Math.min((b[cp + 2] >> 4) & 0xf, 8);
+    let s = ` ${len} ${MPTCP_NAMES[subtype]}`;
+    switch (subtype) {
+      case 0: {
+        if (!(((len === 12 || len === 4) && flags & TH_SYN) || ((len === 20 || len === 22) && (flags & (TH_SYN | TH_ACK)) === TH_ACK)))
+          return this.mptcpDone(s, 0);
+        const version = b[cp + 2] & 0xf;
+        if (version > 1) {
+          s += ` Unknown Version (${version})`;
+          return this.mptcpDone(s, 1);
+        }
+        s += ` v${version}`;
+        if (!this.has(cp + 3, 1)) return this.mptcpDone(s, TRUNCATED);
+        if (b[cp + 3] & 0x80) s += ' csum';
+        if (len === 12 || len >= 20) {
+          if (!this.has(cp + 4, 8)) return this.mptcpDone(s, TRUNCATED);
+          s += ` {0x${u64(b, cp + 4).toString(16)}`;
+          if (len >= 20) {
+            if (!this.has(cp + 12, 8)) return this.mptcpDone(s, TRUNCATED);
+            s += `,0x${u64(b, cp + 12).toString(16)}`;
+          }
+          s += '}';
+        }
+        return this.mptcpDone(s, 1);
+      }
+      case 1: {
+        if (!((len === 12 && flags & TH_SYN) || (len === 16 && (flags & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK)) || (len === 24 && flags & TH_ACK)))
+          return this.mptcpDone(s, 0);
+        if (!this.has(cp, len)) return this.mptcpDone(s, TRUNCATED);
+        if (len !== 24) {
+          if (b[cp + 2] & 1) s += ' backup';
+          s += ` id ${b[cp + 3]}`;
+        }
+        if (len === 12) s += ` token 0x${u32(b, cp + 4).toString(16)} nonce 0x${u32(b, cp + 8).toString(16)}`;
+        else if (len === 16) s += ` hmac 0x${u64(b, cp + 4).toString(16)} nonce 0x${u32(b, cp + 12).toString(16)}`;
+        else {
+          s += ' hmac 0x';
+          for (let i = 0; i < 20; i++) s += hex2(b[cp + 4 + i]);
+        }
+        return this.mptcpDone(s, 1);
+      }
+      case 2: {
+        if (len < 4 || flags & TH_SYN) return this.mptcpDone(s, 0);
+        if (!this.has(cp + 3, 1)) return this.mptcpDone(s, TRUNCATED);
+        const f = b[cp + 3];
+        if (f & 0x10) s += ' fin';
+        let o = cp + 4;
+        let rest = len - 4;
+        if (f & 0x01) {
+          s += ' ack ';
+          if (f & 0x02) {
+            if (rest < 8) return this.mptcpDone(s, 0);
+            if (!this.has(o, 8)) return this.mptcpDone(s, TRUNCATED);
+            s += u64(b, o).toString();
+            o += 8;
+            rest -= 8;
+          } else {
+            if (rest < 4) return this.mptcpDone(s, 0);
+            if (!this.has(o, 4)) return this.mptcpDone(s, TRUNCATED);
+            s += `${u32(b, o)}`;
+            o += 4;
+            rest -= 4;
+          }
+        }
+        if (f & 0x04) {
+          s += ' seq ';
+          if (f & 0x08) {
+            if (rest < 8) return this.mptcpDone(s, 0);
+            if (!this.has(o, 8)) return this.mptcpDone(s, TRUNCATED);
+            s += u64(b, o).toString();
+            o += 8;
+            rest -= 8;
+          } else {
+            if (rest < 4) return this.mptcpDone(s, 0);
+            if (!this.has(o, 4)) return this.mptcpDone(s, TRUNCATED);
+            s += `${u32(b, o)}`;
+            o += 4;
+            rest -= 4;
+          }
+          if (rest < 4) return this.mptcpDone(s, 0);
+          if (!this.has(o, 4)) return this.mptcpDone(s, TRUNCATED);
+          s += ` subseq ${u32(b, o)}`;
+          o += 4;
+          rest -= 4;
+          if (rest < 2) return this.mptcpDone(s, 0);
+          if (!this.has(o, 2)) return this.mptcpDone(s, TRUNCATED);
+          s += ` len ${u16(b, o)}`;
+          o += 2;
+          rest -= 2;
+          if (rest >= 2) {
+            if (!this.has(o, 2)) return this.mptcpDone(s, TRUNCATED);
+            s += ` csum 0x${u16(b, o).toString(16)}`;
+            rest -= 2;
+          }
+        }
+        return this.mptcpDone(s, rest !== 0 ? 0 : 1);
+      }
+      case 3: {
+        if (!ADD_ADDR_LENGTHS.includes(len)) return this.mptcpDone(s, 0);
+        if (!this.has(cp, len)) return this.mptcpDone(s, TRUNCATED);
+        const echo = b[cp + 2] & 0xf;
+        s += ` ${echo === 6 ? 'v0-ip6' : echo === 4 ? 'v0-ip4' : echo === 1 ? 'v1-echo' : echo === 0 ? 'v1' : '[bad version/echo]'}`;
+        s += ` id ${b[cp + 3]}`;
+        if (len <= 18) {
+          s += ` ${ipv4String(b, cp + 4)}`;
+          if (len === 10 || len === 18) s += `:${u16(b, cp + 8)}`;
+          if (len === 16) s += ` hmac 0x${u64(b, cp + 8).toString(16)}`;
+          if (len === 18) s += ` hmac 0x${u64(b, cp + 10).toString(16)}`;
+        } else {
+          s += ` ${ipv6String(b, cp + 4)}`;
+          if (len === 22 || len === 30) s += `:${u16(b, cp + 20)}`;
+          if (len === 28) s += ` hmac 0x${u64(b, cp + 20).toString(16)}`;
+          if (len === 30) s += ` hmac 0x${u64(b, cp + 22).toString(16)}`;
+        }
+        return this.mptcpDone(s, 1);
+      }
+      case 4: {
+        if (len < 4) return this.mptcpDone(s, 0);
+        s += ' id';
+        for (let i = 0; i < len - 3; i++) {
+          if (!this.has(cp + 3 + i, 1)) return this.mptcpDone(s, TRUNCATED);
+          s += ` ${b[cp + 3 + i]}`;
+        }
+        return this.mptcpDone(s, 1);
+      }
+      case 5: {
+        if (len !== 3 && len !== 4) return this.mptcpDone(s, 0);
+        s += b[cp + 2] & 1 ? ' backup' : ' non-backup';
+        if (len === 4) {
+          if (!this.has(cp + 3, 1)) return this.mptcpDone(s, TRUNCATED);
+          s += ` id ${b[cp + 3]}`;
+        }
+        return this.mptcpDone(s, 1);
+      }
+      case 6:
+      case 7:
+        if (len !== 12) return this.mptcpDone(s, 0);
+        if (!this.has(cp + 4, 8)) return this.mptcpDone(s, TRUNCATED);
+        s += subtype === 6 ? ` seq ${u64(b, cp + 4)}` : ` key 0x${u64(b, cp + 4).toString(16)}`;
+        return this.mptcpDone(s, 1);
+      default:
+        return this.mptcpDone(s, 1);
+    }
+  }
+}
+
+/** Option names as tcpdump's tcp_option_values (CCECHO really is the empty string in 4.99.3). */
+const OPTION_NAMES: Record<number, string> = {
+  0: 'eol',
+  1: 'nop',
+  2: 'mss',
+  3: 'wscale',
+  4: 'sackOK',
+  5: 'sack',
+  6: 'echo',
+  7: 'echoreply',
+  8: 'TS',
+  11: 'cc',
+  12: 'ccnew',
+  13: '',
+  19: 'md5',
+  20: 'scps',
+  28: 'uto',
+  29: 'tcp-ao',
+  30: 'mptcp',
+  34: 'tfo',
+  254: 'exp',
+};
+
+const ADD_ADDR_LENGTHS = [8, 10, 16, 18, 20, 22, 28, 30];
+
+const MPTCP_NAMES = ['capable', 'join', 'dss', 'add-addr', 'rem-addr', 'prio', 'fail', 'fast-close', 'unknown'];
+
+function fastOpen(b: Uint8Array, cp: number, datalen: number, exp: boolean): string {
+  let s = exp ? 'tfo' : '';
+  if (datalen === 0) return `${s} cookiereq`;
+  if (datalen % 2 !== 0 || datalen < 4 || datalen > 16) return `${s} (invalid)`;
+  s += ' cookie ';
+  for (let i = 0; i < datalen; i++) s += hex2(b[cp + i]);
+  return s;
+}
+
+function addrString(version: number, b: Uint8Array, o: number): string {
+  return version === 6 ? ipv6String(b, o) : ipv4String(b, o);
+}
+
+/** Index of the IP layer that carries the TCP header (the last IPv4/IPv6 layer), or -1. */
+function innermostIp(pkt: Packet): number {
+  for (let i = pkt.layerCount - 1; i >= 0; i--) {
+    const k = pkt.layerKind[i];
+    if (k === Layer.IPV4 || k === Layer.IPV6) return i;
+  }
+  return -1;
+}
+
+/** The IP layer just outside layer `i`, or -1. */
+function enclosingIp(pkt: Packet, i: number): number {
+  for (let j = i - 1; j >= 0; j--) {
+    const k = pkt.layerKind[j];
+    if (k === Layer.IPV4 || k === Layer.IPV6) return j;
+  }
+  return -1;
+}

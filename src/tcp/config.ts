@@ -1,0 +1,73 @@
+// The endpoint's tunables, with Linux's defaults (net.ipv4.tcp_* sysctls of a 6.x kernel) so the
+// lab's captures look like a Linux host's. Times are integer microseconds.
+
+import type { RandomSource } from './random.js';
+
+/** How a sender probes a zero window (RFC 9293 §3.8.6.1). */
+export type ZeroWindowProbeStyle = 'rfc' | 'linux';
+
+export interface EndpointConfig {
+  /** Uniform uint32 source for the ISN (RFC 9293 §3.4.1) and the timestamp offset: pass a seeded one. */
+  random: RandomSource;
+  localPort: number;
+  /** MSS we announce (RFC 9293 §3.7.1): 1460 for Ethernet/IPv4. */
+  mss: number;
+  /** Our window-scale shift (RFC 7323 §2), or undefined to not offer the option. Linux: 7. */
+  wscale: number | undefined;
+  sack: boolean;
+  timestamps: boolean;
+  /** Receive buffer: the most unread data we accept (bounds RCV.WND). */
+  rcvBufSize: number;
+  initialRtoUs: number;
+  minRtoUs: number;
+  maxRtoUs: number;
+  /** SYN retransmissions before giving up (tcp_syn_retries). */
+  synRetries: number;
+  /** SYN+ACK retransmissions before giving up (tcp_synack_retries). */
+  synAckRetries: number;
+  /** Data retransmissions before giving up (tcp_retries2). */
+  dataRetries: number;
+  /** Delayed-ACK timeout (Linux TCP_DELACK_MIN 40 ms; RFC 9293 §3.8.6.3 caps it at 500 ms); 0 acks at once. */
+  delayedAckUs: number;
+  /** TIME_WAIT length, 2×MSL (RFC 9293 §3.4.2 says MSL 2 min; Linux fixes TIME_WAIT at 60 s). */
+  timeWaitUs: number;
+  /** An orphaned FIN_WAIT_2 socket is dropped after this (tcp_fin_timeout). */
+  finWait2TimeoutUs: number;
+  /** SO_KEEPALIVE (RFC 9293 §3.8.4; RFC 1122 §4.2.3.6). */
+  keepalive: boolean;
+  keepaliveIdleUs: number;
+  keepaliveIntervalUs: number;
+  keepaliveProbes: number;
+  zeroWindowProbe: ZeroWindowProbeStyle;
+  /** Initial congestion window in segments (RFC 6928; Linux IW10). */
+  initialCwndSegments: number;
+}
+
+export const LINUX_DEFAULTS: Omit<EndpointConfig, 'random' | 'localPort'> = {
+  mss: 1460,
+  wscale: 7,
+  sack: true,
+  timestamps: true,
+  rcvBufSize: 131072,
+  initialRtoUs: 1_000_000,
+  minRtoUs: 200_000,
+  maxRtoUs: 120_000_000,
+  synRetries: 6,
+  synAckRetries: 5,
+  dataRetries: 15,
+  delayedAckUs: 40_000,
+  timeWaitUs: 60_000_000,
+  finWait2TimeoutUs: 60_000_000,
+  keepalive: false,
+  keepaliveIdleUs: 7_200_000_000,
+  keepaliveIntervalUs: 75_000_000,
+  keepaliveProbes: 9,
+  zeroWindowProbe: 'linux',
+  initialCwndSegments: 10,
+};
+
+export type EndpointOptions = Pick<EndpointConfig, 'random' | 'localPort'> & Partial<EndpointConfig>;
+
+export function endpointConfig(options: EndpointOptions): EndpointConfig {
+  return { ...LINUX_DEFAULTS, ...options };
+}

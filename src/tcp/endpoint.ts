@@ -1,0 +1,933 @@
+// The sans-IO TCP endpoint (RFC 9293): one connection's TCB and its state machine. Inputs are
+// commands (listen, connect, send, read, shutdown, close, abort), handleSegment(now, seg) and
+// handleTimeout(now); outputs are pollTransmit(), pollTimeout() and pollEvent() (state changes).
+// No clock, no sockets, no Math.random: `now` (integer µs) and the random source come in.
+//
+// Read RFC 9293 §3.10 (event processing: the receive path below is numbered after §3.10.7.4's
+// "SEGMENT ARRIVES" steps, as Linux's tcp_rcv_state_process is), RFC 5961 (§3 RST, §4 SYN, §5 ACK
+// acceptance), RFC 6298 (retransmission timer), RFC 7323 (window scale, timestamps), RFC 2018
+// (SACK), RFC 1122 §4.2.3.6 (keep-alive). Every state change goes through the one transition table
+// (transitions.ts). Where this endpoint follows Linux instead of the RFC text, the comment says so.
+//
+// Deliberate simplifications: no Nagle, no SACK-based recovery (SACK blocks are sent, not used by
+// the sender), go-back-N after an RTO (as BSD/Linux do in effect with cwnd = 1), fast retransmit
+// of one segment on the third duplicate ACK without NewReno's recovery phase, no PAWS, no urgent data.
+
+import { ACK, FIN, PSH, RST, SYN } from '../wire/packet.js';
+import { type EndpointConfig, type EndpointOptions, endpointConfig } from './config.js';
+import { ReassemblyQueue } from './reassembly.js';
+import { RtoEstimator } from './rto.js';
+import { resetFor, type Segment, type TcpOptions } from './segment.js';
+import { seqAdd, seqDiff, seqGe, seqGt, seqInRange, seqLe, seqLt } from './seq.js';
+import { isSynchronized, TcpState as S, stateName } from './state.js';
+import { EVENT_NAMES, findTransition, TcpEvent } from './transitions.js';
+
+/** One state change, as the table row that made it. */
+export interface StateChange {
+  /** µs */
+  at: number;
+  from: S;
+  to: S;
+  event: TcpEvent;
+  /** RFC 9293 section (or 'Linux') of the table row. */
+  rfc: string;
+  /** Why, in a few words (for ladders and test messages). */
+  reason: string;
+}
+
+/** What handleSegment tells the caller to do with the segment afterwards. */
+export enum Disposition {
+  /** The endpoint consumed it. */
+  CONSUMED = 0,
+  /** TIME_WAIT stepped aside (now CLOSED) for a new SYN: hand the segment to the listener. */
+  REUSE = 1,
+}
+
+const EMPTY = new Uint8Array(0);
+/** RFC 9293 §3.7.1: the MSS assumed when the peer sends no MSS option. */
+const DEFAULT_PEER_MSS = 536;
+/** RFC 7323 §2.3: the largest shift. */
+const MAX_WSCALE = 14;
+/** Timestamp option bytes (10 + 2 NOPs) that Linux takes off the MSS for data. */
+const TS_OPTION_BYTES = 12;
+
+export class TcpEndpoint {
+  readonly config: EndpointConfig;
+  private stateValue = S.CLOSED;
+  /** Opened by listen() (RFC 9293 §3.10.7.4: a passive SYN_RECEIVED returns to LISTEN on RST). */
+  passive = false;
+  readonly localPort: number;
+  remotePort = 0;
+
+  // Send sequence space (RFC 9293 §3.3.1). sndMax is BSD's snd_max: the highest sequence sent,
+  // which sndNxt falls back below after an RTO (go-back-N).
+  iss = 0;
+  sndUna = 0;
+  sndNxt = 0;
+  sndMax = 0;
+  /** The peer's window in bytes (scaled). */
+  sndWnd = 0;
+  sndWl1 = 0;
+  sndWl2 = 0;
+  private maxSndWnd = 0;
+  // Receive sequence space.
+  irs = 0;
+  rcvNxt = 0;
+
+  // Negotiated options.
+  /** Largest payload we send. */
+  sndMss = DEFAULT_PEER_MSS;
+  /** Both SYNs carried window scale (RFC 7323 §2.2): shifts apply. */
+  wsOk = false;
+  sndWscale = 0;
+  rcvWscale = 0;
+  sackOk = false;
+  tsOk = false;
+  private tsRecent = 0;
+  private readonly tsOffset: number;
+
+  // Send buffer: unacknowledged and unsent bytes; sendQueueSeq is the sequence of the first.
+  private sendQueue: Uint8Array = EMPTY;
+  private sendQueueSeq = 0;
+  /** The user called shutdown/close: a FIN follows the data. */
+  private finQueued = false;
+  /** close() rather than shutdown(): the application is gone (Linux "orphan"). */
+  private orphaned = false;
+
+  // Receive buffer.
+  private readonly unread: Uint8Array[] = [];
+  private unreadBytes = 0;
+  private readonly ooo = new ReassemblyQueue();
+  private lastAdvertised = 0;
+  private ackNow = false;
+  private unackedSegments = 0;
+
+  // Congestion control (RFC 5681, reduced: slow start, RTO collapse, fast retransmit).
+  private cwnd = 0;
+  private ssthresh = Number.MAX_SAFE_INTEGER;
+  private dupAcks = 0;
+
+  // Timers: absolute µs, -1 when not armed.
+  readonly rto: RtoEstimator;
+  private rtxAt = -1;
+  private persist = false;
+  /** Retransmissions of the current SYN / SYN+ACK / data since the last progress. */
+  retransmits = 0;
+  private rttSeq = -1;
+  private rttStart = 0;
+  private delAckAt = -1;
+  private timeWaitAt = -1;
+  private finWait2At = -1;
+  private keepaliveAt = -1;
+  private keepaliveProbesSent = 0;
+
+  /** The time of the input being processed (for timestamps on segments built inside it). */
+  private lastNow = 0;
+  private readonly out: Segment[] = [];
+  private readonly events: StateChange[] = [];
+  /** Every state this endpoint was in, with when it entered it (starts with CLOSED at creation). */
+  readonly history: { at: number; state: S }[] = [];
+  /** RFC 5961 challenge ACKs sent (for tests and the lab's notes). */
+  challengeAcks = 0;
+
+  constructor(options: EndpointOptions, createdAt = 0) {
+    this.config = endpointConfig(options);
+    this.localPort = options.localPort;
+    this.tsOffset = this.config.random();
+    this.rto = new RtoEstimator(this.config);
+    this.history.push({ at: createdAt, state: S.CLOSED });
+  }
+
+  get state(): S {
+    return this.stateValue;
+  }
+
+  // ---------------------------------------------------------------- outputs
+
+  pollTransmit(): Segment | undefined {
+    return this.out.shift();
+  }
+
+  pollEvent(): StateChange | undefined {
+    return this.events.shift();
+  }
+
+  /** The earliest armed timer (µs), or undefined when none is. */
+  pollTimeout(): number | undefined {
+    let t = -1;
+    for (const at of [this.rtxAt, this.delAckAt, this.timeWaitAt, this.finWait2At, this.keepaliveAt]) {
+      if (at >= 0 && (t < 0 || at < t)) t = at;
+    }
+    return t < 0 ? undefined : t;
+  }
+
+  /** Bytes received and not yet read by the application. */
+  get readable(): number {
+    return this.unreadBytes;
+  }
+
+  /** Bytes queued by send() and not yet acknowledged. */
+  get unacknowledged(): number {
+    return this.sendQueue.length;
+  }
+
+  // ---------------------------------------------------------------- commands (RFC 9293 §3.10.1–5)
+
+  /** Passive OPEN (§3.10.1). */
+  listen(now: number): void {
+    this.lastNow = now;
+    if (this.stateValue !== S.CLOSED) return;
+    this.passive = true;
+    this.transition(now, TcpEvent.OPEN_PASSIVE, 'passive open');
+  }
+
+  /** Active OPEN (§3.10.1): choose an ISN, send a SYN. */
+  connect(now: number, remotePort: number): void {
+    this.lastNow = now;
+    if (this.stateValue !== S.CLOSED && this.stateValue !== S.LISTEN) return;
+    this.remotePort = remotePort;
+    this.passive = false;
+    this.initSend();
+    this.transition(now, TcpEvent.OPEN_ACTIVE, 'active open');
+    this.sendSyn(now, false);
+  }
+
+  /** SEND (§3.10.2). Returns false when the connection is closing or closed. */
+  send(now: number, bytes: Uint8Array): boolean {
+    const s = this.stateValue;
+    if (this.finQueued || !(s === S.SYN_SENT || s === S.SYN_RECEIVED || s === S.ESTABLISHED || s === S.CLOSE_WAIT)) {
+      return false;
+    }
+    const grown = new Uint8Array(this.sendQueue.length + bytes.length);
+    grown.set(this.sendQueue);
+    grown.set(bytes, this.sendQueue.length);
+    this.sendQueue = grown;
+    this.output(now);
+    return true;
+  }
+
+  /** RECEIVE (§3.10.3): take up to `max` unread bytes; may send a window update. */
+  read(now: number, max = Number.MAX_SAFE_INTEGER): Uint8Array {
+    const n = Math.min(max, this.unreadBytes);
+    const result = new Uint8Array(n);
+    let filled = 0;
+    while (filled < n) {
+      const chunk = this.unread[0];
+      const take = Math.min(chunk.length, n - filled);
+      result.set(chunk.subarray(0, take), filled);
+      filled += take;
+      if (take === chunk.length) this.unread.shift();
+      else this.unread[0] = chunk.subarray(take);
+    }
+    this.unreadBytes -= n;
+    // Receiver-side SWS avoidance (RFC 9293 §3.8.6.2.2): announce the window once it has opened
+    // by min(RCV.BUFF/2, MSS) over what the peer last heard.
+    if (n > 0 && isSynchronized(this.stateValue)) {
+      const threshold = Math.min(this.config.rcvBufSize / 2, this.config.mss);
+      if (this.rcvWnd() - this.lastAdvertised >= threshold && this.lastAdvertised < threshold) {
+        this.ackNow = true;
+        this.output(now);
+      }
+    }
+    return result;
+  }
+
+  /** Half-close (CLOSE of §3.10.4): send a FIN after the queued data, keep receiving. */
+  shutdown(now: number): void {
+    const s = this.stateValue;
+    if (s === S.LISTEN || s === S.SYN_SENT) {
+      this.transition(now, TcpEvent.CLOSE, 'close before the connection was synchronized');
+      return;
+    }
+    if (s === S.SYN_RECEIVED || s === S.ESTABLISHED || s === S.CLOSE_WAIT) {
+      this.finQueued = true;
+      this.transition(now, TcpEvent.CLOSE, s === S.CLOSE_WAIT ? 'close after the peer closed' : 'close');
+      this.output(now);
+    }
+  }
+
+  /**
+   * The application closes the socket: shutdown(), and the endpoint is orphaned (an orphaned
+   * FIN_WAIT_2 times out, Linux tcp_fin_timeout). Unread received data makes it a reset instead
+   * (RFC 1122 §4.2.2.13; Linux tcp_close).
+   */
+  close(now: number): void {
+    this.orphaned = true;
+    if (this.unreadBytes > 0 && isSynchronized(this.stateValue)) {
+      this.abort(now);
+      return;
+    }
+    if (this.stateValue === S.FIN_WAIT_2) this.armFinWait2(now);
+    this.shutdown(now);
+  }
+
+  /** ABORT (§3.10.5): RST when synchronized (Linux sends RST+ACK), then CLOSED. */
+  abort(now: number): void {
+    this.lastNow = now;
+    const s = this.stateValue;
+    if (s === S.CLOSED) return;
+    if (s === S.SYN_RECEIVED || (isSynchronized(s) && s !== S.TIME_WAIT)) {
+      this.out.push(this.segment(RST | ACK, this.sndNxt, EMPTY));
+    }
+    this.transition(now, TcpEvent.ABORT, 'abort');
+  }
+
+  // ---------------------------------------------------------------- timers (§3.10.8)
+
+  handleTimeout(now: number): void {
+    this.lastNow = now;
+    if (this.delAckAt >= 0 && this.delAckAt <= now) {
+      this.delAckAt = -1;
+      this.ackNow = true;
+    }
+    if (this.rtxAt >= 0 && this.rtxAt <= now) {
+      this.rtxAt = -1;
+      if (this.persist) this.persistTimeout(now);
+      else this.retransmitTimeout(now);
+    }
+    if (this.keepaliveAt >= 0 && this.keepaliveAt <= now) this.keepaliveTimeout(now);
+    if (this.timeWaitAt >= 0 && this.timeWaitAt <= now) {
+      this.transition(now, TcpEvent.TIMEOUT_TIME_WAIT, '2 MSL elapsed');
+    }
+    if (this.finWait2At >= 0 && this.finWait2At <= now) {
+      this.transition(now, TcpEvent.TIMEOUT_FIN_WAIT_2, 'orphaned FIN_WAIT_2 timed out');
+    }
+    this.output(now);
+  }
+
+  private retransmitTimeout(now: number): void {
+    const s = this.stateValue;
+    // Our SYN is not acknowledged yet (SYN_SENT, SYN_RECEIVED, or FIN_WAIT_1 after a close in
+    // SYN_RECEIVED): resend the SYN or SYN+ACK.
+    if (!seqGt(this.sndUna, this.iss)) {
+      const withAck = s !== S.SYN_SENT;
+      const limit = withAck && this.passive ? this.config.synAckRetries : this.config.synRetries;
+      if (this.retransmits >= limit) {
+        this.transition(now, TcpEvent.TIMEOUT_GIVE_UP, `${withAck ? 'SYN+ACK' : 'SYN'} retries exhausted`);
+        return;
+      }
+      this.retransmits++;
+      this.rto.timedOut();
+      this.rttSeq = -1;
+      this.sendSyn(now, withAck);
+      return;
+    }
+    if (this.sndUna === this.sndMax) return;
+    if (this.retransmits >= this.config.dataRetries) {
+      // Linux gives up without a RST (tcp_write_err).
+      this.transition(now, TcpEvent.TIMEOUT_GIVE_UP, 'retransmissions exhausted');
+      return;
+    }
+    this.retransmits++;
+    this.rto.timedOut();
+    this.rttSeq = -1; // Karn: no sample from a retransmitted range
+    // RFC 5681 §3.1: ssthresh = max(FlightSize/2, 2·SMSS), cwnd = 1 segment; resend from SND.UNA.
+    this.ssthresh = Math.max(seqDiff(this.sndMax, this.sndUna) >>> 1, 2 * this.dataMss());
+    this.cwnd = this.dataMss();
+    this.sndNxt = this.sndUna;
+  }
+
+  /** Zero-window probe (RFC 9293 §3.8.6.1), in the configured style. */
+  private persistTimeout(now: number): void {
+    this.rto.timedOut();
+    if (this.config.zeroWindowProbe === 'linux') {
+      // Linux tcp_xmit_probe_skb: an empty segment at SND.UNA−1, outside the peer's window, so the
+      // peer must answer with an ACK carrying its current window.
+      this.out.push(this.segment(ACK, seqAdd(this.sndUna, -1), EMPTY));
+    } else {
+      // RFC: one byte of new data beyond the zero window (retransmitted until the window opens).
+      const at = this.sndUna;
+      const offset = seqDiff(at, this.sendQueueSeq);
+      if (offset < this.sendQueue.length) {
+        this.out.push(this.segment(ACK, at, this.sendQueue.subarray(offset, offset + 1)));
+        if (this.sndNxt === at) this.sndNxt = seqAdd(at, 1);
+        if (seqGt(this.sndNxt, this.sndMax)) this.sndMax = this.sndNxt;
+      }
+    }
+    this.clearAckPending();
+    this.rtxAt = now + this.rto.current();
+  }
+
+  private keepaliveTimeout(now: number): void {
+    const s = this.stateValue;
+    if (!(s === S.ESTABLISHED || s === S.CLOSE_WAIT) || this.sndMax !== this.sndUna || this.sendQueue.length) {
+      this.keepaliveAt = now + this.config.keepaliveIdleUs;
+      return;
+    }
+    if (this.keepaliveProbesSent >= this.config.keepaliveProbes) {
+      // Linux tcp_keepalive_timer: tcp_send_active_reset, then tcp_write_err.
+      this.out.push(this.segment(RST | ACK, this.sndNxt, EMPTY));
+      this.transition(now, TcpEvent.TIMEOUT_GIVE_UP, 'keep-alive probes unanswered');
+      return;
+    }
+    // RFC 9293 §3.8.4: <SEQ=SND.NXT−1>, no data (Linux sends no garbage byte).
+    this.out.push(this.segment(ACK, seqAdd(this.sndNxt, -1), EMPTY));
+    this.keepaliveProbesSent++;
+    this.keepaliveAt = now + this.config.keepaliveIntervalUs;
+  }
+
+  // ---------------------------------------------------------------- SEGMENT ARRIVES (§3.10.7)
+
+  handleSegment(now: number, seg: Segment): Disposition {
+    this.lastNow = now;
+    let disposition = Disposition.CONSUMED;
+    switch (this.stateValue) {
+      case S.CLOSED: {
+        // §3.10.7.1: no TCB; answer anything but a RST with a RST.
+        const rst = resetFor(seg);
+        if (rst) this.out.push(rst);
+        return disposition;
+      }
+      case S.LISTEN:
+        this.segmentInListen(now, seg);
+        break;
+      case S.SYN_SENT:
+        this.segmentInSynSent(now, seg);
+        break;
+      default:
+        disposition = this.segmentInSynchronized(now, seg);
+    }
+    if (this.keepaliveAt >= 0) {
+      this.keepaliveAt = now + this.config.keepaliveIdleUs;
+      this.keepaliveProbesSent = 0;
+    }
+    this.output(now);
+    return disposition;
+  }
+
+  /** §3.10.7.2 */
+  private segmentInListen(now: number, seg: Segment): void {
+    // First: check for a RST — ignore it.
+    if (seg.flags & RST) return;
+    // Second: an ACK in LISTEN is bad: <SEQ=SEG.ACK><CTL=RST>.
+    if (seg.flags & ACK) {
+      this.out.push(resetFor(seg)!);
+      return;
+    }
+    // Third: a SYN. Data and FIN in the SYN are not queued (Linux without TFO does not either):
+    // they go unacknowledged and the peer resends them.
+    if (!(seg.flags & SYN)) return;
+    this.remotePort = seg.srcPort;
+    this.irs = seg.seq;
+    this.rcvNxt = seqAdd(seg.seq, 1);
+    this.negotiate(seg.options);
+    this.initSend();
+    this.sndWnd = seg.window; // never scaled in a SYN (RFC 7323 §2.2)
+    this.sndWl1 = seg.seq;
+    this.transition(now, TcpEvent.RCV_SYN, 'SYN received');
+    this.sendSyn(now, true);
+  }
+
+  /** §3.10.7.3 */
+  private segmentInSynSent(now: number, seg: Segment): void {
+    const hasAck = (seg.flags & ACK) !== 0;
+    // First: the ACK must cover our SYN and nothing unsent. An unacceptable SYN+ACK (an answer to
+    // an old duplicate SYN) gets <SEQ=SEG.ACK><CTL=RST>: the reason a two-way handshake fails.
+    if (hasAck && (seqLe(seg.ack, this.iss) || seqGt(seg.ack, this.sndMax))) {
+      if (!(seg.flags & RST)) this.out.push(resetFor(seg)!);
+      return;
+    }
+    // Second: a RST is acceptable only with an acceptable ACK (RFC 5961 §3.2 for SYN_SENT).
+    if (seg.flags & RST) {
+      if (hasAck) this.transition(now, TcpEvent.RCV_RST, 'connection refused');
+      return;
+    }
+    // Fourth: the SYN.
+    if (!(seg.flags & SYN)) return;
+    this.irs = seg.seq;
+    this.rcvNxt = seqAdd(seg.seq, 1);
+    this.negotiate(seg.options);
+    this.sndWnd = seg.window;
+    this.maxSndWnd = Math.max(this.maxSndWnd, this.sndWnd);
+    this.sndWl1 = seg.seq;
+    if (hasAck) {
+      this.sndWl2 = seg.ack;
+      this.ackAdvanced(now, seg.ack);
+      this.transition(now, TcpEvent.RCV_SYN_ACK, 'SYN+ACK received');
+      this.ackNow = true;
+      // Data or FIN riding on the SYN+ACK: continue at step 6 without the SYN.
+      if (seg.payload.length > 0 || seg.flags & FIN) {
+        this.acceptText(now, seqAdd(seg.seq, 1), this.trimTail(seqAdd(seg.seq, 1), seg.payload), (seg.flags & FIN) !== 0);
+      }
+    } else {
+      // Simultaneous open: SYN_RECEIVED, send SYN+ACK with our original ISN.
+      this.transition(now, TcpEvent.RCV_SYN, 'SYN received while SYN_SENT (simultaneous open)');
+      this.sendSyn(now, true);
+    }
+  }
+
+  /** §3.10.7.4: SYN_RECEIVED and the synchronized states. */
+  private segmentInSynchronized(now: number, seg: Segment): Disposition {
+    const s = this.stateValue;
+    const flags = seg.flags;
+    // Linux, before the RFC steps (tcp_timewait_state_process): a SYN above RCV.NXT reaching
+    // TIME_WAIT is a new incarnation; the old endpoint steps aside (RFC 6191).
+    if (s === S.TIME_WAIT && (flags & (SYN | ACK | RST)) === SYN && seqGt(seg.seq, this.rcvNxt)) {
+      this.transition(now, TcpEvent.RCV_SYN_REUSE, 'new SYN in TIME_WAIT (port reuse)');
+      return Disposition.REUSE;
+    }
+    if (s === S.SYN_RECEIVED && (flags & (SYN | RST)) === SYN) {
+      // Linux tcp_check_req: the peer's retransmitted SYN makes a passive opener resend SYN+ACK
+      // (the RFC's step 1 would answer with a bare ACK).
+      if (!(flags & ACK) && this.passive && seg.seq === this.irs) {
+        this.sendSyn(now, true);
+        return Disposition.CONSUMED;
+      }
+      // Linux tcp_validate_incoming: on a simultaneous open, the peer's SYN+ACK (SEQ = IRS,
+      // ACK = SND.NXT) completes the handshake instead of drawing a challenge ACK.
+      if (flags & ACK && seqAdd(seg.seq, 1) === this.rcvNxt && seg.ack === this.sndNxt) {
+        this.ackAdvanced(now, seg.ack);
+        this.updateWindow(seg);
+        this.transition(now, TcpEvent.RCV_ACK_OF_SYN, "peer's SYN+ACK (simultaneous open)");
+        return Disposition.CONSUMED;
+      }
+    }
+
+    // First: check the sequence number (the four cases of §3.10.7.4).
+    if (!this.acceptable(seg)) {
+      if (!(flags & RST)) {
+        this.ackNow = true;
+        // A retransmitted FIN restarts the 2 MSL wait (§3.10.7.4 step 8, TIME_WAIT).
+        if (s === S.TIME_WAIT && flags & FIN) this.armTimeWait(now);
+      }
+      return Disposition.CONSUMED;
+    }
+    // RFC 7323 §4.3: remember the newest TSval from an acceptable segment, to echo it.
+    const ts = seg.options.ts;
+    if (this.tsOk && ts && seqGe(ts[0], this.tsRecent)) this.tsRecent = ts[0];
+    // Trim to what is new and fits the window.
+    let seq = seg.seq;
+    let data = seg.payload;
+    let syn = (flags & SYN) !== 0;
+    let fin = (flags & FIN) !== 0;
+    if (syn && seqLt(seq, this.rcvNxt)) {
+      syn = false;
+      seq = seqAdd(seq, 1);
+    }
+    const old = seqDiff(this.rcvNxt, seq);
+    if (old > 0) {
+      if (old > data.length) fin = false; // that FIN was already received
+      data = data.subarray(Math.min(old, data.length));
+      seq = this.rcvNxt;
+    }
+    const trimmed = this.trimTail(seq, data);
+    if (trimmed.length < data.length) fin = false;
+    data = trimmed;
+
+    // Second: the RST bit (RFC 5961 §3.2): exactly RCV.NXT resets; elsewhere in the window it
+    // draws a challenge ACK (the blind-reset defence).
+    if (flags & RST) {
+      if (seg.seq === this.rcvNxt) {
+        this.transition(now, TcpEvent.RCV_RST, 'acceptable RST (SEG.SEQ = RCV.NXT)');
+      } else {
+        this.challengeAck('RST in the window but not at RCV.NXT');
+      }
+      return Disposition.CONSUMED;
+    }
+    // Fourth: a SYN in the window.
+    if (syn) {
+      if (s === S.SYN_RECEIVED && this.passive) {
+        this.transition(now, TcpEvent.RCV_SYN, 'SYN in the window of a passive SYN_RECEIVED');
+      } else {
+        // RFC 5961 §4.2: challenge ACK, whatever the SYN's sequence number.
+        this.challengeAck('SYN in a synchronized state');
+      }
+      return Disposition.CONSUMED;
+    }
+    // Fifth: the ACK field. Without ACK, drop.
+    if (!(flags & ACK)) return Disposition.CONSUMED;
+    const finInOrder = fin && seq === this.rcvNxt;
+    if (s === S.SYN_RECEIVED) {
+      if (!(seqGt(seg.ack, this.sndUna) && seqLe(seg.ack, this.sndMax))) {
+        this.out.push(resetFor(seg)!);
+        return Disposition.CONSUMED;
+      }
+      this.ackAdvanced(now, seg.ack);
+      this.updateWindow(seg);
+      // With an in-sequence FIN, step 8 makes the single move SYN_RECEIVED → CLOSE_WAIT.
+      if (!finInOrder) this.transition(now, TcpEvent.RCV_ACK_OF_SYN, 'ACK of our SYN');
+    } else {
+      // RFC 9293: an ACK of something not yet sent is answered with an ACK and dropped.
+      if (seqGt(seg.ack, this.sndMax)) {
+        this.ackNow = true;
+        return Disposition.CONSUMED;
+      }
+      // RFC 5961 §5.2: an ACK older than SND.UNA − MAX.SND.WND is dropped with an ACK.
+      if (seqLt(seg.ack, seqAdd(this.sndUna, -Math.max(this.maxSndWnd, 1)))) {
+        this.challengeAck('ACK below SND.UNA − MAX.SND.WND');
+        return Disposition.CONSUMED;
+      }
+      const before = this.sndWnd;
+      if (seqGt(seg.ack, this.sndUna)) this.ackAdvanced(now, seg.ack);
+      else this.maybeDuplicateAck(now, seg, data.length, fin);
+      this.updateWindow(seg);
+      if (before === 0 && this.sndWnd > 0 && this.persist) this.stopPersist();
+      if (this.finAcked()) {
+        if (s === S.FIN_WAIT_1 && !finInOrder) {
+          this.transition(now, TcpEvent.RCV_ACK_OF_FIN, 'ACK of our FIN');
+          if (this.orphaned) this.armFinWait2(now);
+        } else if (s === S.CLOSING) {
+          this.transition(now, TcpEvent.RCV_ACK_OF_FIN, 'ACK of our FIN (simultaneous close)');
+          this.armTimeWait(now);
+          return Disposition.CONSUMED;
+        } else if (s === S.LAST_ACK) {
+          this.transition(now, TcpEvent.RCV_ACK_OF_FIN, 'ACK of our FIN');
+          return Disposition.CONSUMED;
+        }
+      }
+    }
+    // Sixth (URG) is not implemented. Seventh and eighth: text and FIN.
+    if (data.length > 0 || fin) this.acceptText(now, seq, data, fin);
+    return Disposition.CONSUMED;
+  }
+
+  /** The four acceptability cases of §3.10.7.4 step 1 (SEG.LEN counts SYN and FIN). */
+  private acceptable(seg: Segment): boolean {
+    const len = seg.payload.length + (seg.flags & SYN ? 1 : 0) + (seg.flags & FIN ? 1 : 0);
+    const wnd = this.rcvWnd();
+    const right = seqAdd(this.rcvNxt, wnd);
+    if (len === 0) return wnd === 0 ? seg.seq === this.rcvNxt : seqInRange(seg.seq, this.rcvNxt, right);
+    if (wnd === 0) return false;
+    return seqInRange(seg.seq, this.rcvNxt, right) || seqInRange(seqAdd(seg.seq, len - 1), this.rcvNxt, right);
+  }
+
+  /** Cut data that lies beyond the right edge of the receive window. */
+  private trimTail(seq: number, data: Uint8Array): Uint8Array {
+    const room = seqDiff(seqAdd(this.rcvNxt, this.rcvWnd()), seq);
+    return data.length > room ? data.subarray(0, Math.max(0, room)) : data;
+  }
+
+  /** Steps 7 and 8: in-order data to the application, out-of-order data held, then the FIN. */
+  private acceptText(now: number, seq: number, data: Uint8Array, fin: boolean): void {
+    const s = this.stateValue;
+    const receiving = s === S.ESTABLISHED || s === S.FIN_WAIT_1 || s === S.FIN_WAIT_2 || s === S.SYN_RECEIVED;
+    let finReached = false;
+    if (receiving) {
+      if (seq === this.rcvNxt) {
+        const hadHoles = !this.ooo.isEmpty;
+        this.deliver(data);
+        finReached = fin;
+        if (!fin && hadHoles) {
+          const more = this.ooo.takeContiguous(this.rcvNxt);
+          for (const chunk of more.chunks) this.deliver(chunk);
+          finReached = more.fin;
+        }
+        if (hadHoles) this.ackNow = true; // a hole filled: ACK at once (RFC 5681 §4.2)
+        else if (data.length > 0) this.scheduleAck(now);
+      } else {
+        // Beyond RCV.NXT: hold it and send a duplicate ACK at once (RFC 5681 §4.2).
+        this.ooo.insert(seq, data, fin);
+        this.ackNow = true;
+      }
+    } else if (fin && seq === this.rcvNxt) {
+      // CLOSE_WAIT, CLOSING, LAST_ACK, TIME_WAIT: a retransmitted FIN is acknowledged again.
+      this.ackNow = true;
+      if (s === S.TIME_WAIT) this.armTimeWait(now);
+    }
+    if (!finReached) return;
+    // Eighth: the FIN. Advance RCV.NXT over it and acknowledge it. Linux (tcp_fin) acknowledges
+    // a FIN that moves to CLOSE_WAIT with a delayed ACK, so an application closing within the
+    // delay sends FIN+ACK in one segment (the three-segment teardown); in FIN_WAIT_1/2 at once.
+    this.rcvNxt = seqAdd(this.rcvNxt, 1);
+    const s2 = this.stateValue;
+    if ((s2 === S.ESTABLISHED || s2 === S.SYN_RECEIVED) && this.config.delayedAckUs > 0) {
+      if (this.delAckAt < 0) this.delAckAt = now + this.config.delayedAckUs;
+    } else this.ackNow = true;
+    switch (s2) {
+      case S.SYN_RECEIVED:
+        this.transition(now, TcpEvent.RCV_FIN, 'ACK of our SYN with FIN');
+        break;
+      case S.ESTABLISHED:
+        this.transition(now, TcpEvent.RCV_FIN, 'FIN received');
+        break;
+      case S.FIN_WAIT_1:
+        if (this.finAcked()) {
+          this.transition(now, TcpEvent.RCV_FIN_ACK_OF_FIN, 'FIN acknowledging our FIN');
+        } else {
+          this.transition(now, TcpEvent.RCV_FIN, 'FIN crossed ours (simultaneous close)');
+        }
+        break;
+      case S.FIN_WAIT_2:
+        this.transition(now, TcpEvent.RCV_FIN, 'FIN received');
+        break;
+    }
+    if (this.stateValue === S.TIME_WAIT) this.armTimeWait(now);
+  }
+
+  private deliver(data: Uint8Array): void {
+    if (data.length === 0) return;
+    this.unread.push(data.slice());
+    this.unreadBytes += data.length;
+    this.rcvNxt = seqAdd(this.rcvNxt, data.length);
+  }
+
+  /** Delayed ACK (RFC 9293 §3.8.6.3; RFC 1122 §4.2.3.2): every second full segment, else after the delay. */
+  private scheduleAck(now: number): void {
+    this.unackedSegments++;
+    if (this.config.delayedAckUs <= 0 || this.unackedSegments >= 2) this.ackNow = true;
+    else if (this.delAckAt < 0) this.delAckAt = now + this.config.delayedAckUs;
+  }
+
+  private challengeAck(_why: string): void {
+    this.challengeAcks++;
+    this.ackNow = true;
+  }
+
+  /** SND.UNA advances to `ack`: free acknowledged data, take an RTT sample, manage the timer. */
+  private ackAdvanced(now: number, ack: number): void {
+    const acked = seqDiff(ack, this.sndUna);
+    this.sndUna = ack;
+    if (seqLt(this.sndNxt, ack)) this.sndNxt = ack;
+    const freed = Math.max(0, Math.min(seqDiff(ack, this.sendQueueSeq), this.sendQueue.length));
+    if (freed > 0) {
+      this.sendQueue = this.sendQueue.subarray(freed);
+      this.sendQueueSeq = seqAdd(this.sendQueueSeq, freed);
+    }
+    if (this.rttSeq >= 0 && seqGe(ack, this.rttSeq)) {
+      this.rto.sample(now - this.rttStart);
+      this.rttSeq = -1;
+    }
+    this.rto.acknowledged();
+    this.retransmits = 0;
+    this.dupAcks = 0;
+    // RFC 5681 §3.1: slow start below ssthresh, congestion avoidance above.
+    const mss = this.dataMss();
+    if (this.cwnd < this.ssthresh) this.cwnd += Math.min(acked, mss);
+    else this.cwnd += Math.max(1, Math.floor((mss * mss) / this.cwnd));
+    if (!this.persist) this.rtxAt = this.sndUna === this.sndMax ? -1 : now + this.rto.current();
+  }
+
+  /** RFC 5681 §3.2: the third duplicate ACK resends the first unacknowledged segment. */
+  private maybeDuplicateAck(now: number, seg: Segment, dataLen: number, fin: boolean): void {
+    const duplicate =
+      seg.ack === this.sndUna &&
+      dataLen === 0 &&
+      !fin &&
+      this.sndMax !== this.sndUna &&
+      seg.window << this.sndWscale === this.sndWnd;
+    if (!duplicate) return;
+    this.dupAcks++;
+    if (this.dupAcks !== 3) return;
+    const mss = this.dataMss();
+    this.ssthresh = Math.max(seqDiff(this.sndMax, this.sndUna) >>> 1, 2 * mss);
+    this.cwnd = this.ssthresh;
+    this.rttSeq = -1;
+    const offset = seqDiff(this.sndUna, this.sendQueueSeq);
+    const len = Math.min(mss, this.sendQueue.length - offset);
+    if (len > 0) {
+      this.out.push(this.segment(ACK, this.sndUna, this.sendQueue.subarray(offset, offset + len)));
+      this.clearAckPending();
+      this.rtxAt = now + this.rto.current();
+    }
+  }
+
+  /** §3.10.7.4 step 5: take SEG.WND when the segment is newer than the last update. */
+  private updateWindow(seg: Segment): void {
+    if (seqLt(this.sndWl1, seg.seq) || (this.sndWl1 === seg.seq && seqLe(this.sndWl2, seg.ack))) {
+      this.sndWnd = seg.window << this.sndWscale;
+      this.sndWl1 = seg.seq;
+      this.sndWl2 = seg.ack;
+      if (this.sndWnd > this.maxSndWnd) this.maxSndWnd = this.sndWnd;
+    }
+  }
+
+  // ---------------------------------------------------------------- sending
+
+  private initSend(): void {
+    this.iss = this.config.random();
+    this.sndUna = this.iss;
+    this.sndNxt = seqAdd(this.iss, 1);
+    this.sndMax = this.sndNxt;
+    this.sendQueueSeq = this.sndNxt;
+  }
+
+  /** Options of a received SYN or SYN+ACK (RFC 9293 §3.7.1, RFC 7323 §1.3, RFC 2018 §2). */
+  private negotiate(o: TcpOptions): void {
+    this.sndMss = Math.min(o.mss ?? DEFAULT_PEER_MSS, this.config.mss);
+    this.wsOk = this.config.wscale !== undefined && o.wscale !== undefined;
+    this.sndWscale = this.wsOk ? Math.min(o.wscale!, MAX_WSCALE) : 0;
+    this.rcvWscale = this.wsOk ? this.config.wscale! : 0;
+    this.sackOk = this.config.sack && o.sackOk === true;
+    this.tsOk = this.config.timestamps && o.ts !== undefined;
+    if (o.ts) this.tsRecent = o.ts[0];
+    this.cwnd = this.config.initialCwndSegments * this.dataMss();
+  }
+
+  /** Payload bytes per segment: the MSS less the timestamp option (as Linux counts). */
+  private dataMss(): number {
+    return Math.max(1, this.sndMss - (this.tsOk ? TS_OPTION_BYTES : 0));
+  }
+
+  /** (Re)send our SYN or SYN+ACK; arms the retransmission timer. */
+  private sendSyn(now: number, withAck: boolean): void {
+    const active = !withAck;
+    const options: TcpOptions = { mss: this.config.mss };
+    // A SYN offers what we support; a SYN+ACK answers only what the SYN offered (RFC 7323 §1.3).
+    if (active ? this.config.sack : this.sackOk) options.sackOk = true;
+    if (active ? this.config.timestamps : this.tsOk) options.ts = [this.tsVal(now), active ? 0 : this.tsRecent];
+    if (active ? this.config.wscale !== undefined : this.wsOk) options.wscale = this.config.wscale;
+    this.lastAdvertised = Math.min(this.rcvWnd(), 65535);
+    this.out.push({
+      srcPort: this.localPort,
+      dstPort: this.remotePort,
+      seq: this.iss,
+      ack: withAck ? this.rcvNxt : 0,
+      flags: withAck ? SYN | ACK : SYN,
+      window: this.lastAdvertised,
+      options,
+      payload: EMPTY,
+    });
+    if (withAck) this.clearAckPending();
+    if (this.retransmits === 0) {
+      this.rttSeq = seqAdd(this.iss, 1);
+      this.rttStart = now;
+    }
+    this.rtxAt = now + this.rto.current();
+  }
+
+  /** A segment from our TCB: window, ACK, timestamps and SACK blocks filled in. */
+  private segment(flags: number, seq: number, payload: Uint8Array): Segment {
+    const wnd = this.rcvWnd();
+    const field = Math.min(wnd >>> this.rcvWscale, 65535);
+    this.lastAdvertised = field << this.rcvWscale;
+    const options: TcpOptions = {};
+    if (this.tsOk) options.ts = [this.tsVal(this.lastNow), this.tsRecent];
+    if (this.sackOk && flags & ACK && !(flags & RST) && !this.ooo.isEmpty) {
+      options.sack = this.ooo.sackBlocks(this.tsOk ? 3 : 4);
+    }
+    return {
+      srcPort: this.localPort,
+      dstPort: this.remotePort,
+      seq,
+      ack: flags & ACK ? this.rcvNxt : 0,
+      flags,
+      window: field,
+      options,
+      payload,
+    };
+  }
+
+  private tsVal(now: number): number {
+    return (Math.floor(now / 1000) + this.tsOffset) >>> 0;
+  }
+
+  private rcvWnd(): number {
+    return Math.max(0, this.config.rcvBufSize - this.unreadBytes);
+  }
+
+  private dataEnd(): number {
+    return seqAdd(this.sendQueueSeq, this.sendQueue.length);
+  }
+
+  /** Our FIN was sent and acknowledged. */
+  private finAcked(): boolean {
+    return this.finQueued && seqGt(this.sndUna, this.dataEnd());
+  }
+
+  private clearAckPending(): void {
+    this.ackNow = false;
+    this.delAckAt = -1;
+    this.unackedSegments = 0;
+  }
+
+  /** Send what the windows allow, the FIN when its turn comes, and any ACK owed. */
+  private output(now: number): void {
+    this.lastNow = now;
+    const s = this.stateValue;
+    const canSend =
+      (s === S.ESTABLISHED || s === S.CLOSE_WAIT || s === S.FIN_WAIT_1 || s === S.CLOSING || s === S.LAST_ACK) &&
+      seqGt(this.sndUna, this.iss);
+    if (canSend) {
+      const mss = this.dataMss();
+      const end = this.dataEnd();
+      for (;;) {
+        const limit = seqAdd(this.sndUna, Math.min(this.sndWnd, this.cwnd));
+        const pending = seqDiff(end, this.sndNxt);
+        if (pending > 0) {
+          const len = Math.min(mss, pending, seqDiff(limit, this.sndNxt));
+          if (len <= 0) break;
+          const offset = seqDiff(this.sndNxt, this.sendQueueSeq);
+          const last = len === pending;
+          const withFin = last && this.finQueued;
+          const flags = ACK | (last ? PSH : 0) | (withFin ? FIN : 0);
+          this.transmit(now, flags, this.sndNxt, this.sendQueue.subarray(offset, offset + len));
+        } else if (this.finQueued && this.sndNxt === end) {
+          // Linux tcp_send_fin: the FIN goes out whatever the peer's window.
+          this.transmit(now, FIN | ACK, this.sndNxt, EMPTY);
+        } else break;
+      }
+      // Nothing in flight, data waiting, window closed: the persist timer probes (§3.8.6.1).
+      if (this.sndWnd === 0 && seqGt(end, this.sndNxt) && this.rtxAt < 0) {
+        this.persist = true;
+        this.rtxAt = now + this.rto.current();
+      }
+    }
+    if (this.ackNow && s !== S.CLOSED && s !== S.LISTEN && s !== S.SYN_SENT) {
+      this.out.push(this.segment(ACK, this.sndNxt, EMPTY));
+      this.clearAckPending();
+    }
+  }
+
+  private transmit(now: number, flags: number, seq: number, payload: Uint8Array): void {
+    this.out.push(this.segment(flags, seq, payload));
+    this.clearAckPending();
+    const next = seqAdd(seq, payload.length + (flags & FIN ? 1 : 0));
+    if (seqGt(next, this.sndMax)) {
+      // New data (not a retransmission): time it if nothing is being timed (Karn).
+      if (this.rttSeq < 0 && this.retransmits === 0) {
+        this.rttSeq = next;
+        this.rttStart = now;
+      }
+      this.sndMax = next;
+    }
+    this.sndNxt = next;
+    if (this.rtxAt < 0 || this.persist) {
+      this.persist = false;
+      this.rtxAt = now + this.rto.current();
+    }
+  }
+
+  private stopPersist(): void {
+    this.persist = false;
+    // An RFC-style probe byte the peer refused is resent at once with what follows it.
+    this.sndNxt = this.sndUna;
+    this.rtxAt = this.sndUna === this.sndMax ? -1 : this.rtxAt;
+    this.rto.acknowledged();
+  }
+
+  private armTimeWait(now: number): void {
+    this.timeWaitAt = now + this.config.timeWaitUs;
+  }
+
+  private armFinWait2(now: number): void {
+    this.finWait2At = now + this.config.finWait2TimeoutUs;
+  }
+
+  // ---------------------------------------------------------------- the table
+
+  /** Every state change: the table decides the next state; timers follow the state. */
+  private transition(now: number, event: TcpEvent, reason: string): void {
+    const from = this.stateValue;
+    const row = findTransition(from, event, this.passive);
+    if (!row) {
+      // A missing row is a bug in this file, never a property of the input.
+      throw new Error(`tcp endpoint: no transition from ${stateName(from)} on ${EVENT_NAMES[event]}`);
+    }
+    const to = row.to;
+    this.stateValue = to;
+    this.events.push({ at: now, from, to, event, rfc: row.rfc, reason });
+    this.history.push({ at: now, state: to });
+    if (to === S.CLOSED || to === S.LISTEN) {
+      this.rtxAt = this.delAckAt = this.timeWaitAt = this.finWait2At = this.keepaliveAt = -1;
+      this.persist = false;
+      this.ackNow = false;
+      this.retransmits = 0;
+      if (to === S.LISTEN && from !== S.CLOSED) this.finQueued = false;
+    } else if (to === S.TIME_WAIT) {
+      this.rtxAt = this.keepaliveAt = this.finWait2At = -1;
+    } else if (to === S.ESTABLISHED && this.config.keepalive) {
+      this.keepaliveAt = now + this.config.keepaliveIdleUs;
+    }
+    if (to === S.ESTABLISHED && from === S.SYN_RECEIVED && this.sndUna === this.sndMax) this.rtxAt = -1;
+  }
+}

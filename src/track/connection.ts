@@ -1,0 +1,228 @@
+// One connection as the flow table keeps it: its 4-tuple (A = sender of the first segment), the
+// inference state, and the segments held until the evidence about them is in (PRODUCT.md "How
+// states are inferred": a segment is presumed to reach its receiver unless the receiver's later
+// segments contradict it). When evidence changes a decision the connection rewinds to the last
+// committed snapshot and replays its held segments; segments whose fate is settled are released,
+// in order, to the record and to the caller.
+
+import { seqGe, seqLe } from '../tcp/seq.js';
+import { ACK, RST, SYN } from '../wire/packet.js';
+import { Arrival, type HeldPacket } from './held.js';
+import {
+  bothDone,
+  expireTimeWait,
+  type InferConfig,
+  InferState,
+  initialCandidates,
+  shownState,
+  step,
+  UNKNOWABLE,
+} from './infer.js';
+import { type ConnSummary, combineTags, RecordBuilder } from './record.js';
+
+/** Called for each segment whose states are final, in capture order within the connection. */
+export type ReleaseFn = (conn: Conn, h: HeldPacket, tags: number) => void;
+
+/** Most segments held per connection before the oldest undecided one is presumed arrived. */
+export const MAX_HELD = 4096;
+
+export class Conn {
+  id = 0;
+  ipVersion = 4;
+  readonly addrA = new Uint8Array(16);
+  readonly addrB = new Uint8Array(16);
+  portA = 0;
+  portB = 0;
+  /** Flow hash of the 4-tuple (either direction). */
+  hash = 0;
+  /** Next connection in the same hash bucket. */
+  nextInBucket: Conn | null = null;
+  /** Idle list (least recently seen first). */
+  lruPrev: Conn | null = null;
+  lruNext: Conn | null = null;
+  lastUsec = 0;
+  /** Deadline (µs) at which TIME_WAIT ends the connection, -1 when none is pending. */
+  twDeadlineUsec = -1;
+  evicted = false;
+  ended = false;
+  firstFlags = 0;
+
+  readonly live = new InferState();
+  readonly committed = new InferState();
+  readonly held: HeldPacket[] = [];
+  private heldHead = 0;
+  readonly record = new RecordBuilder();
+  initA = 0;
+  initB = 0;
+
+  constructor(
+    readonly summary: ConnSummary,
+    private readonly cfg: InferConfig,
+  ) {}
+
+  get heldCount(): number {
+    return this.held.length - this.heldHead;
+  }
+
+  /** Takes one segment (already filled into `h`); releases what became final. */
+  process(h: HeldPacket, recycle: (h: HeldPacket) => void, release: ReleaseFn): void {
+    const live = this.live;
+    const sender = h.fromA ? live.a : live.b;
+    let replay = false;
+    if (sender.cand === 0) {
+      // This endpoint's first segment fixes its initial state (PRODUCT.md "Initial state").
+      const a = live.a;
+      const answersSyn =
+        !h.fromA &&
+        (this.firstFlags & (SYN | ACK)) === SYN &&
+        ((h.flags & RST) !== 0 || ((h.flags & ACK) !== 0 && h.ack === ((a.iss + 1) >>> 0)));
+      const c = h.fromA ? this.committed.a : this.committed.b;
+      initialCandidates(c, h.flags, answersSyn);
+      sender.cand = c.cand;
+      sender.passive = c.passive;
+      if (h.fromA) this.initA = shownState(c.cand);
+      else this.initB = shownState(c.cand);
+      if (this.heldCount > 0) replay = true;
+    }
+    if (this.decide(h)) replay = true;
+    if (replay) this.replay();
+    step(live, h, this.cfg);
+    this.held.push(h);
+    if (this.heldCount > MAX_HELD) this.forceOldest();
+    this.release(false, recycle, release);
+  }
+
+  /** Updates the arrival decisions of held segments given the new segment `q`; true if one was refuted. */
+  private decide(q: HeldPacket): boolean {
+    const live = this.live;
+    const qs = q.fromA ? live.a : live.b;
+    const qRst = (q.flags & RST) !== 0;
+    const qEnd = q.end;
+    const qRetx = q.seqLen > 0 && qs.sndValid && seqLe(qEnd, qs.sndNxt);
+    const qAck = (q.flags & ACK) !== 0;
+    let refuted = false;
+    for (let i = this.heldHead; i < this.held.length; i++) {
+      const p = this.held[i]!;
+      if (p.fromA === q.fromA) {
+        // A RST whose claimed sender goes on sending was not its own (rst-suspect-forged).
+        if (p.senderPending && !p.senderRefuted && !qRst && (p.flags & RST) !== 0) {
+          p.senderRefuted = true;
+          refuted = true;
+        }
+        continue;
+      }
+      if (p.arrival !== Arrival.PRESUMED || !p.decisive || qRst) continue;
+      const pLen = p.seqLen;
+      if ((p.flags & RST) !== 0) {
+        // Its receiver goes on sending: the RST never took effect there.
+        p.arrival = Arrival.REFUTED;
+        refuted = true;
+      } else if (qAck && pLen > 0 && seqGe(q.ack, p.end)) {
+        p.arrival = Arrival.CONFIRMED;
+      } else if (qRetx && (pLen > 0 || ((p.flags & ACK) !== 0 && seqGe(p.ack, qEnd)))) {
+        // A retransmission that does not acknowledge p, or that p acknowledged: p was lost.
+        p.arrival = Arrival.REFUTED;
+        refuted = true;
+      } else if (pLen === 0 && !qRetx) {
+        p.arrival = Arrival.CONFIRMED;
+      }
+    }
+    return refuted;
+  }
+
+  private replay(): void {
+    this.live.copyFrom(this.committed);
+    for (let i = this.heldHead; i < this.held.length; i++) step(this.live, this.held[i]!, this.cfg);
+  }
+
+  private forceOldest(): void {
+    if (this.live.b.cand === 0) {
+      this.committed.b.cand = UNKNOWABLE;
+      this.initB = shownState(UNKNOWABLE);
+      this.replay();
+    }
+    for (let i = this.heldHead; i < this.held.length; i++) {
+      const p = this.held[i]!;
+      if (p.arrival === Arrival.PRESUMED && p.decisive) {
+        p.arrival = Arrival.CONFIRMED;
+        break;
+      }
+      if (p.senderPending && !p.senderRefuted) p.senderPending = false;
+    }
+  }
+
+  /** True while a RST's effect on its claimed sender is undecided. */
+  get senderDecisionPending(): boolean {
+    for (let i = this.heldHead; i < this.held.length; i++) {
+      const p = this.held[i]!;
+      if (p.senderPending && !p.senderRefuted) return true;
+    }
+    return false;
+  }
+
+  /** Releases settled segments from the front (all of them when `force`). */
+  release(force: boolean, recycle: (h: HeldPacket) => void, release: ReleaseFn): void {
+    if (force && this.live.b.cand === 0) {
+      // A responder never heard from stays UNKNOWN.
+      this.committed.b.cand = UNKNOWABLE;
+      this.initB = shownState(UNKNOWABLE);
+      this.replay();
+    }
+    const bPending = this.live.b.cand === 0;
+    let n = this.heldHead;
+    if (force) n = this.held.length;
+    else if (!bPending) {
+      while (n < this.held.length) {
+        const p = this.held[n]!;
+        if (p.arrival === Arrival.PRESUMED && p.decisive) break;
+        if (p.senderPending && !p.senderRefuted) break;
+        n++;
+      }
+    }
+    if (n === this.heldHead) return;
+    if (n === this.held.length) this.committed.copyFrom(this.live);
+    else for (let i = this.heldHead; i < n; i++) step(this.committed, this.held[i]!, this.cfg);
+    if (!this.record.begun) this.record.begin(this.initA, this.initB);
+    for (let i = this.heldHead; i < n; i++) {
+      const h = this.held[i]!;
+      const tags = combineTags(h.wsTags, h.ownTags);
+      this.record.add(h, tags);
+      release(this, h, tags);
+      recycle(h);
+    }
+    if (n === this.held.length) {
+      this.held.length = 0;
+      this.heldHead = 0;
+    } else {
+      this.heldHead = n;
+      if (this.heldHead > 64 && this.heldHead * 2 > this.held.length) {
+        this.held.splice(0, this.heldHead);
+        this.heldHead = 0;
+      }
+    }
+  }
+
+  /** Over: both endpoints CLOSED or back in LISTEN, and no RST awaits evidence. */
+  get over(): boolean {
+    return bothDone(this.live) && !this.senderDecisionPending;
+  }
+
+  /** TIME_WAIT deadline if one endpoint waits in TIME_WAIT and the other is done, else -1. */
+  timeWaitDeadline(): number {
+    const a = this.live.a;
+    const b = this.live.b;
+    const tw = a.twSinceUsec >= 0 ? a : b.twSinceUsec >= 0 ? b : null;
+    if (tw === null) return -1;
+    const other = tw === a ? b : a;
+    const done = other.cand === 1 || other.cand === 2 || other.twSinceUsec >= 0;
+    return done ? tw.twSinceUsec + this.cfg.timeWaitUsec : -1;
+  }
+
+  /** Lets TIME_WAIT run out at capture time `now` (after everything held was released). */
+  expireTimeWait(now: number): void {
+    const ea = expireTimeWait(this.live.a, now, this.cfg);
+    const eb = expireTimeWait(this.live.b, now, this.cfg);
+    this.committed.copyFrom(this.live);
+    this.record.timeWaitExpired(ea, eb);
+  }
+}

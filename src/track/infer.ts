@@ -1,0 +1,463 @@
+// State inference for both endpoints of one connection, one segment at a time: what each end
+// knows (per-direction facts) and which RFC 9293 state it can be in. Read RFC 9293 §3.10.7
+// (SEGMENT ARRIVES, applied from each receiver's point of view), §3.10.4/§3.10.5 (CLOSE/ABORT as
+// seen from the sender's own segments) and RFC 5961 §3/§4 (RST and SYN acceptance).
+//
+// Each endpoint's state is a set of candidates (a bitmask of TcpState): a known endpoint has
+// exactly one; a mid-stream endpoint starts with every synchronized state and is narrowed by
+// what it sends (an endpoint sending new data has not sent its FIN, one sending a FIN was in
+// ESTABLISHED or CLOSE_WAIT). It shows UNKNOWN until exactly one candidate remains
+// (PRODUCT.md "An UNKNOWN endpoint takes a state only when exactly one state fits"). Every
+// move of every candidate goes through nextState() of src/tcp/transitions.ts.
+//
+// Pure and replayable: step() reads only the InferState and the held segment, so the connection
+// can rewind to a snapshot and replay its held segments when later evidence changes an arrival.
+
+import { seqAdd, seqGe, seqGt, seqInRange } from '../tcp/seq.js';
+import { TcpState as S, TcpState } from '../tcp/state.js';
+import { nextState, TcpEvent } from '../tcp/transitions.js';
+import { ACK, FIN, RST, SYN } from '../wire/packet.js';
+import { Arrival, FX_ACKS_SYNACK, FX_FIN_ACCEPTED, FX_FINS_CROSSED, FX_REFUSES, FX_RST_ACCEPTED, type HeldPacket, Role } from './held.js';
+import { K } from './kinds.js';
+
+const bit = (s: TcpState): number => 1 << s;
+/** Candidate bit of an endpoint nothing can be said about (a responder never heard from). */
+export const UNKNOWABLE = bit(S.UNKNOWN);
+const SYNCHRONIZED =
+  bit(S.ESTABLISHED) |
+  bit(S.FIN_WAIT_1) |
+  bit(S.FIN_WAIT_2) |
+  bit(S.CLOSE_WAIT) |
+  bit(S.CLOSING) |
+  bit(S.LAST_ACK) |
+  bit(S.TIME_WAIT);
+/** States of an endpoint that has not sent its FIN and may send new data. */
+const MAY_SEND_DATA = bit(S.SYN_SENT) | bit(S.SYN_RECEIVED) | bit(S.ESTABLISHED) | bit(S.CLOSE_WAIT);
+/** States that can send a first FIN (§3.10.4 CLOSE). */
+const MAY_SEND_FIN = bit(S.SYN_RECEIVED) | bit(S.ESTABLISHED) | bit(S.CLOSE_WAIT);
+/** States that imply having received the peer's FIN. */
+const GOT_PEER_FIN = bit(S.CLOSE_WAIT) | bit(S.CLOSING) | bit(S.LAST_ACK) | bit(S.TIME_WAIT);
+/** States that can send anything but a RST (not CLOSED, not LISTEN). */
+const MAY_SEND = ~(bit(S.CLOSED) | bit(S.LISTEN));
+
+/** The one state of a candidate set, or UNKNOWN. */
+export function shownState(cand: number): TcpState {
+  if (cand === 0 || (cand & (cand - 1)) !== 0) return S.UNKNOWN;
+  return (31 - Math.clz32(cand)) as TcpState;
+}
+
+/** What the tracker knows of one endpoint: RFC 9293's variables as far as the capture shows them. */
+export class EndpointFacts {
+  /** Candidate states (bitmask); 0 while the endpoint's initial state waits for its first segment. */
+  cand = 0;
+  /** The opening was passive (LISTEN); decides where an accepted RST leads from SYN_RECEIVED. */
+  passive = true;
+  /** The endpoint has sent a segment. */
+  sent = false;
+  /** ISS: the sequence number of its SYN (valid when synSent). */
+  iss = 0;
+  synSent = false;
+  synAckSent = false;
+  /** SND.NXT as seen: just past the highest sequence number it sent (valid when sndValid). */
+  sndNxt = 0;
+  sndValid = false;
+  finSent = false;
+  finSeq = 0;
+  /** RCV.NXT as far as known: the highest ACK it sent or the end of what reached it. */
+  rcvNxt = 0;
+  rcvValid = false;
+  /** Its last advertised window, raw, and its window scale option (-1 absent). */
+  win = 0;
+  wscale = -1;
+  /** Profile of its segments, to spot a RST that is not its own (rst-suspect-forged). */
+  ttl = 0;
+  df = false;
+  profiled = false;
+  /** Capture time (µs) it entered TIME_WAIT, -1 when not there. */
+  twSinceUsec = -1;
+  /** A RST in its window (not exact) or a SYN in a synchronized state arrived: a challenge ACK is due. */
+  challengeDue = false;
+  /** The peer's FIN reached it (for half-close). */
+  gotPeerFin = false;
+  halfCloseTagged = false;
+
+  copyFrom(o: EndpointFacts): void {
+    Object.assign(this, o);
+  }
+
+  get state(): TcpState {
+    return shownState(this.cand);
+  }
+}
+
+/** Both endpoints plus the connection-level facts roles and records need. Snapshot-able. */
+export class InferState {
+  readonly a = new EndpointFacts();
+  readonly b = new EndpointFacts();
+  /** Both sides sent a SYN without ACK. */
+  simultaneousOpen = false;
+  /** 0 none, 1 A, 2 B: sender of the first SYN without ACK, of the first SYN+ACK, of the first FIN. */
+  firstSyn = 0;
+  firstSynAck = 0;
+  firstFin = 0;
+  firstFinEnd = 0;
+  /** The first FIN's receiver sent a pure ACK of it (four-way), or its FIN carried that ACK (three-way). */
+  firstFinAcked = false;
+  threeWayClose = false;
+  finsCrossed = false;
+  secondFinEnd = 0;
+  secondFinAcked = false;
+  closingAcks = 0;
+  handshakeAckSeen = false;
+
+  copyFrom(o: InferState): void {
+    this.a.copyFrom(o.a);
+    this.b.copyFrom(o.b);
+    this.simultaneousOpen = o.simultaneousOpen;
+    this.firstSyn = o.firstSyn;
+    this.firstSynAck = o.firstSynAck;
+    this.firstFin = o.firstFin;
+    this.firstFinEnd = o.firstFinEnd;
+    this.firstFinAcked = o.firstFinAcked;
+    this.threeWayClose = o.threeWayClose;
+    this.finsCrossed = o.finsCrossed;
+    this.secondFinEnd = o.secondFinEnd;
+    this.secondFinAcked = o.secondFinAcked;
+    this.closingAcks = o.closingAcks;
+    this.handshakeAckSeen = o.handshakeAckSeen;
+  }
+}
+
+export interface InferConfig {
+  /** TIME_WAIT length in µs (--time-wait). */
+  timeWaitUsec: number;
+}
+
+/** Initial candidates for the endpoint whose first segment this is (PRODUCT.md "Initial state"). */
+export function initialCandidates(ep: EndpointFacts, flags: number, answersSyn: boolean): void {
+  const syn = (flags & SYN) !== 0;
+  const ack = (flags & ACK) !== 0;
+  if (syn && !ack) {
+    ep.cand = bit(S.CLOSED);
+    ep.passive = false;
+  } else if (syn && ack) {
+    ep.cand = bit(S.LISTEN);
+    ep.passive = true;
+  } else if ((flags & RST) !== 0 && answersSyn) {
+    ep.cand = bit(S.CLOSED);
+    ep.passive = true;
+  } else if (answersSyn) {
+    // It acknowledges the peer's SYN although its SYN+ACK was not captured: a passive opener.
+    ep.cand = bit(S.LISTEN);
+    ep.passive = true;
+  } else {
+    ep.cand = SYNCHRONIZED;
+    ep.passive = true;
+  }
+}
+
+/** Applies `event` to every candidate (a candidate without a table row stays where it is). */
+function apply(ep: EndpointFacts, event: TcpEvent): void {
+  let c = ep.cand;
+  let out = 0;
+  while (c !== 0) {
+    const s = 31 - Math.clz32(c);
+    c &= ~(1 << s);
+    const n = nextState(s as TcpState, event, ep.passive);
+    out |= 1 << (n === undefined ? s : n);
+  }
+  ep.cand = out;
+}
+
+/** Keeps only candidates in `mask`, unless none would remain (contradicting evidence is ignored). */
+function narrow(ep: EndpointFacts, mask: number): void {
+  const n = ep.cand & mask;
+  if (n !== 0) ep.cand = n;
+}
+
+function maxSeq(cur: number, valid: boolean, x: number): number {
+  return !valid || seqGt(x, cur) ? x : cur;
+}
+
+/** The receiver has the peer's FIN (its ACK covers it, or the FIN arrived): §3.10.7.4 eighth step. */
+function receiveFin(r: EndpointFacts, acksOwnFin: boolean): void {
+  if (acksOwnFin) {
+    const before = r.cand;
+    apply(r, TcpEvent.RCV_FIN_ACK_OF_FIN);
+    // CLOSING and LAST_ACK have no FIN+ACK row: the ACK part is what moves them.
+    if (r.cand === before) apply(r, TcpEvent.RCV_ACK_OF_FIN);
+  } else {
+    apply(r, TcpEvent.RCV_FIN);
+  }
+  r.gotPeerFin = true;
+}
+
+/**
+ * RFC 9293 §3.10.7 + RFC 5961 §3: 1 accepted, 0 challenge ACK (in window, not exact),
+ * -1 ignored. `r` is the RST's receiver, as it stands before the RST.
+ */
+function rstAcceptance(r: EndpointFacts, h: HeldPacket): number {
+  if (r.cand === bit(S.SYN_SENT)) {
+    // §3.10.7.3: acceptable only if it acknowledges our SYN.
+    return (h.flags & ACK) !== 0 && (!r.synSent || h.ack === seqAdd(r.iss, 1)) ? 1 : -1;
+  }
+  if (r.cand === bit(S.LISTEN)) return -1; // §3.10.7.2: a RST to a listener is ignored.
+  if (!r.rcvValid) return 1; // Nothing known of its receive window: give the benefit of the doubt.
+  if (h.seq === r.rcvNxt) return 1;
+  const wnd = Math.max(1, r.win * 2 ** (r.wscale > 0 ? r.wscale : 0));
+  return seqInRange(h.seq, r.rcvNxt, seqAdd(r.rcvNxt, Math.min(wnd, 0x7fffffff))) ? 0 : -1;
+}
+
+/**
+ * Infers the effect of one segment on both endpoints. `arrived` is false when later evidence
+ * showed the segment never reached its receiver. Writes the states after the segment, the role,
+ * our own tags and the effects into `h`.
+ */
+export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
+  const s = h.fromA ? st.a : st.b;
+  const r = h.fromA ? st.b : st.a;
+  const me = h.fromA ? 1 : 2;
+  const flags = h.flags;
+  const syn = (flags & SYN) !== 0;
+  const ackf = (flags & ACK) !== 0;
+  const fin = (flags & FIN) !== 0;
+  const rst = (flags & RST) !== 0;
+  const arrived = h.arrival !== Arrival.REFUTED;
+  const end = h.end;
+  let own = 0;
+  let fx = 0;
+  let role: Role = h.len > 0 ? Role.DATA : Role.ACK;
+
+  // TIME_WAIT runs out on capture time (§3.10.8), before this segment is looked at.
+  expireTimeWait(st.a, h.tsUsec, cfg);
+  expireTimeWait(st.b, h.tsUsec, cfg);
+
+  // ---- What the segment says about its sender.
+  const newData = h.len > 0 && (!s.sndValid || seqGt(end, s.sndNxt));
+  const newFin = fin && (!s.finSent || s.finSeq !== seqAdd(h.seq, h.seqLen - 1));
+  if (!rst) {
+    narrow(s, MAY_SEND);
+    // Evidence of receipt: its ACK covers the peer's SYN or FIN, so those reached it.
+    if (ackf && r.synSent && s.cand === bit(S.SYN_SENT) && seqGe(h.ack, seqAdd(r.iss, 1)) && !syn) {
+      apply(s, TcpEvent.RCV_SYN_ACK);
+    }
+    if (ackf && r.finSent && !s.gotPeerFin && seqGe(h.ack, seqAdd(r.finSeq, 1))) {
+      // Did that FIN also acknowledge this endpoint's FIN? Its sender's ACKs say so.
+      receiveFin(s, s.finSent && r.rcvValid && seqGe(r.rcvNxt, seqAdd(s.finSeq, 1)));
+    }
+    if (newData || newFin) {
+      narrow(s, MAY_SEND_DATA);
+      // The peer cannot have received a FIN this endpoint has not sent yet.
+      if (r.cand !== bit(S.TIME_WAIT)) narrow(r, ~GOT_PEER_FIN);
+    }
+  }
+  if (syn && !ackf) {
+    if (s.synSent && h.seq === s.iss) own |= K['syn-retransmission'];
+    if (st.firstSyn === 0) st.firstSyn = me;
+    else if (st.firstSyn !== me && !st.simultaneousOpen) {
+      st.simultaneousOpen = true;
+      own |= K['simultaneous-open'];
+    }
+    apply(s, TcpEvent.OPEN_ACTIVE);
+    s.passive = false;
+    s.synSent = true;
+    s.iss = h.seq;
+    role = st.simultaneousOpen && st.firstSyn !== me ? Role.HANDSHAKE_2_4 : Role.HANDSHAKE_1_3;
+  } else if (syn && ackf) {
+    if (s.synAckSent && h.seq === s.iss) own |= K['synack-retransmission'];
+    if (s.synAckSent && h.seq === s.iss && st.handshakeAckSeen) own |= K['handshake-ack-lost'];
+    if (st.firstSynAck === 0) st.firstSynAck = me;
+    // Sending SYN+ACK proves the SYN reached it (LISTEN or SYN_SENT → SYN_RECEIVED).
+    apply(s, TcpEvent.RCV_SYN);
+    s.synSent = true;
+    s.synAckSent = true;
+    s.iss = h.seq;
+    role = st.simultaneousOpen
+      ? st.firstSynAck === me
+        ? Role.HANDSHAKE_3_4
+        : Role.HANDSHAKE_4_4
+      : Role.HANDSHAKE_2_3;
+  }
+  if (fin && !rst) {
+    if (newFin) {
+      narrow(s, MAY_SEND_FIN);
+      apply(s, TcpEvent.CLOSE);
+      s.finSent = true;
+      s.finSeq = seqAdd(h.seq, h.seqLen - 1);
+    }
+    if (st.firstFin === 0) {
+      st.firstFin = me;
+      st.firstFinEnd = end;
+      role = Role.TEARDOWN_1_4;
+    } else if (st.firstFin === me) {
+      role = Role.TEARDOWN_1_4;
+    } else if (ackf && seqGe(h.ack, st.firstFinEnd)) {
+      if (!st.firstFinAcked) st.threeWayClose = true;
+      st.firstFinAcked = true;
+      st.secondFinEnd = end;
+      role = st.finsCrossed ? Role.TEARDOWN_2_4 : st.threeWayClose ? Role.TEARDOWN_2_3 : Role.TEARDOWN_3_4;
+    } else {
+      if (!st.finsCrossed && newFin) {
+        st.finsCrossed = true;
+        own |= K['simultaneous-close'];
+        fx |= FX_FINS_CROSSED;
+      }
+      st.secondFinEnd = end;
+      role = Role.TEARDOWN_2_4;
+    }
+  } else if (!syn && !rst && h.len === 0 && ackf && st.firstFin !== 0) {
+    // A pure ACK of a FIN is part of the teardown.
+    if (st.firstFin !== me && !st.firstFinAcked && seqGe(h.ack, st.firstFinEnd)) {
+      st.firstFinAcked = true;
+      role = st.finsCrossed ? Role.TEARDOWN_3_4 : Role.TEARDOWN_2_4;
+      if (st.finsCrossed) st.closingAcks++;
+    } else if (st.secondFinEnd !== 0 && !st.secondFinAcked && st.firstFin === me && seqGe(h.ack, st.secondFinEnd)) {
+      st.secondFinAcked = true;
+      role = st.finsCrossed ? (st.closingAcks++ === 0 ? Role.TEARDOWN_3_4 : Role.TEARDOWN_4_4) : st.threeWayClose ? Role.TEARDOWN_3_3 : Role.TEARDOWN_4_4;
+    } else if (st.finsCrossed && st.firstFin === me && !st.secondFinAcked && st.secondFinEnd !== 0 && seqGe(h.ack, st.secondFinEnd)) {
+      st.secondFinAcked = true;
+      role = Role.TEARDOWN_4_4;
+    }
+  }
+  if (rst) {
+    role = Role.RESET;
+    // A RST whose TTL or DF bit does not fit its claimed sender's other segments.
+    const suspect = s.profiled && h.ipv4 && (h.ttl !== s.ttl || h.df !== s.df);
+    if (suspect) own |= K['rst-suspect-forged'];
+    if (h.senderRefuted) own |= K['rst-suspect-forged'];
+    else apply(s, TcpEvent.ABORT);
+    h.senderPending = suspect;
+    if (!s.synAckSent && r.synSent && !s.synSent && !r.synAckSent) fx |= FX_REFUSES;
+  } else if (s.challengeDue && h.len === 0 && ackf && !syn && !fin) {
+    own |= K['rst-challenge-ack'];
+    s.challengeDue = false;
+  }
+  // Half-close: new data from an endpoint whose peer has already sent its FIN and it got it.
+  if (newData && s.gotPeerFin && !s.halfCloseTagged) {
+    own |= K['half-close'];
+    s.halfCloseTagged = true;
+  }
+  // Window probe: sent while the peer advertises a zero window; Linux's 0-byte probe at
+  // SND.UNA−1 or a 1-byte probe.
+  if (!syn && !rst && !fin && r.sent && r.win === 0 && ackf && s.sndValid) {
+    if ((h.len === 0 && r.rcvValid && h.seq === seqAdd(r.rcvNxt, -1)) || h.len === 1) own |= K['window-probe'];
+  }
+  // Record what the sender revealed of itself.
+  if (h.seqLen > 0 || !s.sndValid) {
+    s.sndNxt = maxSeq(s.sndNxt, s.sndValid, end);
+    s.sndValid = true;
+  }
+  if (ackf && !rst) {
+    s.rcvNxt = maxSeq(s.rcvNxt, s.rcvValid, h.ack);
+    s.rcvValid = true;
+  }
+  if (!rst) {
+    s.win = h.win;
+    if (syn) s.wscale = h.wscale;
+    if (!s.profiled || !syn) {
+      s.ttl = h.ttl;
+      s.df = h.df;
+      s.profiled = true;
+    }
+  }
+  s.sent = true;
+
+  // ---- What the segment does to its receiver, if it got there.
+  let decisive = false;
+  if (r.cand !== 0 && r.cand !== UNKNOWABLE) {
+    const before = r.cand;
+    if (arrived) {
+      if (rst) {
+        const acc = rstAcceptance(r, h);
+        if (acc > 0) {
+          apply(r, TcpEvent.RCV_RST);
+          fx |= FX_RST_ACCEPTED;
+        } else if (acc === 0) {
+          r.challengeDue = true;
+          h.senderPending = true;
+        } else {
+          own |= K['rst-out-of-window'];
+          h.senderPending = true;
+        }
+      } else {
+        if (syn && !ackf) {
+          if (r.cand & (bit(S.LISTEN) | bit(S.SYN_SENT))) apply(r, TcpEvent.RCV_SYN);
+          else if (r.cand & SYNCHRONIZED) r.challengeDue = true; // RFC 5961 §4
+        }
+        const acksSyn = ackf && r.synSent && seqGe(h.ack, seqAdd(r.iss, 1));
+        if (syn && ackf && acksSyn) {
+          if (r.cand & bit(S.SYN_SENT)) apply(r, TcpEvent.RCV_SYN_ACK);
+          else apply(r, TcpEvent.RCV_ACK_OF_SYN);
+        } else if (acksSyn && r.cand & bit(S.SYN_RECEIVED)) {
+          if (h.len > 0 && !st.handshakeAckSeen && r.cand === bit(S.SYN_RECEIVED)) own |= K['handshake-ack-lost'];
+          apply(r, TcpEvent.RCV_ACK_OF_SYN);
+        }
+        if (acksSyn && !syn && r.synAckSent && !st.handshakeAckSeen) {
+          st.handshakeAckSeen = true;
+          fx |= FX_ACKS_SYNACK;
+          if (h.len === 0 && !fin && !st.simultaneousOpen) role = Role.HANDSHAKE_3_3;
+        }
+        const acksFin = ackf && r.finSent && seqGe(h.ack, seqAdd(r.finSeq, 1));
+        if (fin) {
+          receiveFin(r, acksFin);
+          fx |= FX_FIN_ACCEPTED;
+        } else if (acksFin) {
+          apply(r, TcpEvent.RCV_ACK_OF_FIN);
+        }
+      }
+      if (h.seqLen > 0) {
+        r.rcvNxt = maxSeq(r.rcvNxt, r.rcvValid, end);
+        r.rcvValid = true;
+      }
+    }
+    decisive = r.cand !== before || (rst && (fx & FX_RST_ACCEPTED) !== 0);
+    if (!arrived) decisive = true;
+  }
+  // A handshake ACK seen on the wire counts even when it did not arrive: a SYN+ACK sent after
+  // it is then the sign of its loss.
+  if (!rst && !syn && ackf && r.synAckSent && seqGe(h.ack, seqAdd(r.iss, 1)) && !st.handshakeAckSeen) {
+    st.handshakeAckSeen = true;
+    fx |= FX_ACKS_SYNACK;
+    if (h.len === 0 && !fin && !st.simultaneousOpen) role = Role.HANDSHAKE_3_3;
+  }
+
+  noteTimeWait(st.a, h.tsUsec);
+  noteTimeWait(st.b, h.tsUsec);
+  h.decisive = decisive;
+  h.ownTags = own;
+  h.fx = fx;
+  h.role = role;
+  h.stateA = st.a.state;
+  h.stateB = st.b.state;
+}
+
+function noteTimeWait(ep: EndpointFacts, now: number): void {
+  if (ep.cand === bit(S.TIME_WAIT)) {
+    if (ep.twSinceUsec < 0) ep.twSinceUsec = now;
+  } else {
+    ep.twSinceUsec = -1;
+  }
+}
+
+/** TIME_WAIT → CLOSED once --time-wait seconds of capture time have passed (§3.10.8). */
+export function expireTimeWait(ep: EndpointFacts, now: number, cfg: InferConfig): boolean {
+  if (ep.cand === bit(S.TIME_WAIT) && ep.twSinceUsec >= 0 && now - ep.twSinceUsec >= cfg.timeWaitUsec) {
+    apply(ep, TcpEvent.TIMEOUT_TIME_WAIT);
+    ep.twSinceUsec = -1;
+    return true;
+  }
+  return false;
+}
+
+/** Over (PRODUCT.md "Boundaries"): both endpoints CLOSED or back in LISTEN. */
+export function bothDone(st: InferState): boolean {
+  return isDone(st.a.cand) && isDone(st.b.cand);
+}
+
+function isDone(cand: number): boolean {
+  return cand === bit(S.CLOSED) || cand === bit(S.LISTEN);
+}
+
+export const TIME_WAIT_BIT = bit(S.TIME_WAIT);
+export const CLOSED_BIT = bit(S.CLOSED);
+export const LISTEN_BIT = bit(S.LISTEN);

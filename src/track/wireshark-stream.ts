@@ -1,0 +1,201 @@
+// Wireshark's view of TCP streams (tshark 4.0, epan/dissectors/packet-tcp.c): which packets share a
+// `tcp.stream`, and the per-direction facts its sequence analysis keeps. Owns the stream table
+// (4-tuple → newest stream), the port-reuse split, and the flow state fields. The rules that read
+// and update these fields live in wireshark.ts. Nothing here is RFC behaviour: it restates what
+// Wireshark does so that our tags match tshark's, packet for packet.
+
+import type { Packet } from '../wire/packet.js';
+
+/** Wireshark's `tcp_analysis` flag bits (TCP_A_*), used internally before mapping to our kinds. */
+export enum WsFlag {
+  RETRANSMISSION = 0x0001,
+  LOST_PACKET = 0x0002,
+  ACK_LOST_PACKET = 0x0004,
+  KEEP_ALIVE = 0x0008,
+  DUPLICATE_ACK = 0x0010,
+  ZERO_WINDOW = 0x0020,
+  ZERO_WINDOW_PROBE = 0x0040,
+  ZERO_WINDOW_PROBE_ACK = 0x0080,
+  KEEP_ALIVE_ACK = 0x0100,
+  OUT_OF_ORDER = 0x0200,
+  FAST_RETRANSMISSION = 0x0400,
+  WINDOW_UPDATE = 0x0800,
+  WINDOW_FULL = 0x1000,
+  REUSED_PORTS = 0x2000,
+  SPURIOUS_RETRANSMISSION = 0x4000,
+}
+
+/** Wireshark stores at most this many unacknowledged segments per direction (packet-tcp.h). */
+export const MAX_UNACKED_SEGMENTS = 10000;
+
+/** Window scale shift: not yet known (no SYN seen). */
+export const WSCALE_UNKNOWN = -1;
+/** Window scale: known not to be in use (the handshake did not negotiate it). */
+export const WSCALE_NONE = -2;
+
+/**
+ * One direction of a stream (Wireshark's tcp_flow_t + tcp_analyze_seq_flow_info_t). All sequence
+ * fields are unsigned 32-bit values; 0 doubles as "not yet seen", exactly as in Wireshark.
+ */
+export class WsFlow {
+  baseSeqSet = false;
+  baseSeq = 0;
+  /** Shift from a window-scale option, or WSCALE_UNKNOWN / WSCALE_NONE. */
+  winScale = WSCALE_UNKNOWN;
+  /** Last raw (unscaled) window this direction advertised; starts at 2^32-1 like Wireshark. */
+  window = 0xffffffff;
+  /** Set by this direction's SYN, cleared by its first pure ACK (issue 14690's window-full guard). */
+  isFirstAck = false;
+  /** Highest sequence number seen + length (+1 for SYN/FIN). */
+  nextseq = 0;
+  nextseqSec = 0;
+  nextseqNsec = 0;
+  /** Highest contiguous sequence number: what the peer may legitimately acknowledge. */
+  maxseqtobeacked = 0;
+  /** Last ACK field this direction sent (raw, even without the ACK flag). */
+  lastack = 0;
+  lastackSec = 0;
+  lastackNsec = 0;
+  /** Duplicate-ACK counter, unsigned 32-bit (0xffffffff is Wireshark's "-1": ACKed-unseen seen). */
+  dupacknum = 0;
+  /** Wireshark flags of this direction's previous segment. */
+  lastSegmentFlags = 0;
+  /** nextseq of each segment not yet acknowledged by the peer (only the count and ends matter). */
+  unacked: Uint32Array = new Uint32Array(8);
+  unackedCount = 0;
+
+  addUnacked(nextseq: number): void {
+    if (this.unackedCount === this.unacked.length) {
+      const grown = new Uint32Array(this.unacked.length * 2);
+      grown.set(this.unacked);
+      this.unacked = grown;
+    }
+    this.unacked[this.unackedCount++] = nextseq;
+  }
+
+  /** Forget segments that `ack` covers: Wireshark drops a segment unless its end is after ack. */
+  removeAcked(ack: number): void {
+    const list = this.unacked;
+    let kept = 0;
+    for (let i = 0; i < this.unackedCount; i++) {
+      const end = list[i];
+      if (((end - ack) | 0) > 0) list[kept++] = end;
+    }
+    this.unackedCount = kept;
+  }
+}
+
+/** One `tcp.stream`: the two endpoints (a = the sender of its first packet) and both flows. */
+export class WsStream {
+  readonly index: number;
+  readonly ipVersion: number;
+  readonly addrA = new Uint8Array(16);
+  readonly addrB = new Uint8Array(16);
+  readonly portA: number;
+  readonly portB: number;
+  /** flows[0]: sent by endpoint a; flows[1]: sent by endpoint b. */
+  readonly flows: [WsFlow, WsFlow] = [new WsFlow(), new WsFlow()];
+  /** Time of the most recent pure SYN (seconds + nanoseconds), for the initial RTT. */
+  synSeen = false;
+  synSec = 0;
+  synNsec = 0;
+  /** Handshake RTT in ns (SYN → first ACK without SYN); 0 = not known (Wireshark's zero nstime). */
+  firstRttNs = 0;
+  /** Next stream in the same hash bucket. */
+  hashNext: WsStream | null = null;
+
+  constructor(index: number, pkt: Packet) {
+    this.index = index;
+    this.ipVersion = pkt.ipVersion;
+    this.addrA.set(pkt.src);
+    this.addrB.set(pkt.dst);
+    this.portA = pkt.srcPort;
+    this.portB = pkt.dstPort;
+  }
+
+  /** 0 when pkt was sent by endpoint a, 1 when by b, -1 when it is not this stream's. */
+  directionOf(pkt: Packet): number {
+    if (pkt.ipVersion !== this.ipVersion) return -1;
+    const n = pkt.ipVersion === 6 ? 16 : 4;
+    if (
+      pkt.srcPort === this.portA &&
+      pkt.dstPort === this.portB &&
+      sameBytes(pkt.src, this.addrA, n) &&
+      sameBytes(pkt.dst, this.addrB, n)
+    ) {
+      return 0;
+    }
+    if (
+      pkt.srcPort === this.portB &&
+      pkt.dstPort === this.portA &&
+      sameBytes(pkt.src, this.addrB, n) &&
+      sameBytes(pkt.dst, this.addrA, n)
+    ) {
+      return 1;
+    }
+    return -1;
+  }
+}
+
+function sameBytes(x: Uint8Array, y: Uint8Array, n: number): boolean {
+  for (let i = 0; i < n; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+function endpointHash(addr: Uint8Array, n: number, port: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < n; i++) h = Math.imul(h ^ addr[i], 0x01000193);
+  h = Math.imul(h ^ (port & 0xff), 0x01000193);
+  h = Math.imul(h ^ (port >>> 8), 0x01000193);
+  return h >>> 0;
+}
+
+/**
+ * Wireshark's conversation table for TCP, as the first pass sees it: a packet belongs to the newest
+ * stream on its 4-tuple (either direction); a 4-tuple seen for the first time starts a stream.
+ * Streams are numbered from 0 in order of creation, like tcp.stream.
+ */
+export class WsStreamTable {
+  private readonly buckets = new Map<number, WsStream>();
+  private nextIndex = 0;
+
+  get streamCount(): number {
+    return this.nextIndex;
+  }
+
+  /** Numeric key of pkt's 4-tuple, the same for both directions. */
+  private keyOf(pkt: Packet): number {
+    const n = pkt.ipVersion === 6 ? 16 : 4;
+    const hs = endpointHash(pkt.src, n, pkt.srcPort);
+    const hd = endpointHash(pkt.dst, n, pkt.dstPort);
+    const lo = hs < hd ? hs : hd;
+    const hi = hs < hd ? hd : hs;
+    return (Math.imul(lo, 0x9e3779b1) ^ hi ^ (pkt.ipVersion << 24)) >>> 0;
+  }
+
+  /** The current stream of pkt's 4-tuple, or null when none exists. */
+  find(pkt: Packet): WsStream | null {
+    for (let s = this.buckets.get(this.keyOf(pkt)) ?? null; s !== null; s = s.hashNext) {
+      if (s.directionOf(pkt) >= 0) return s;
+    }
+    return null;
+  }
+
+  /** Starts a new stream for pkt's 4-tuple, replacing the current one (port reuse) if any. */
+  create(pkt: Packet): WsStream {
+    const key = this.keyOf(pkt);
+    const fresh = new WsStream(this.nextIndex++, pkt);
+    let prev: WsStream | null = null;
+    for (let s = this.buckets.get(key) ?? null; s !== null; prev = s, s = s.hashNext) {
+      if (s.directionOf(pkt) >= 0) {
+        fresh.hashNext = s.hashNext;
+        if (prev === null) this.buckets.set(key, fresh);
+        else prev.hashNext = fresh;
+        return fresh;
+      }
+    }
+    fresh.hashNext = this.buckets.get(key) ?? null;
+    this.buckets.set(key, fresh);
+    return fresh;
+  }
+}

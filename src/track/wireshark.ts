@@ -1,0 +1,296 @@
+// Wireshark's TCP analysis flags (tcp.analysis.*), exactly where tshark 4.0.17 sets them with
+// two-pass dissection (`tshark -2`), mapped to synack's event kinds (kinds.ts). This restates the
+// rules of packet-tcp.c's tcp_analyze_sequence_number() and of the stream/port-reuse handling in
+// dissect_tcp(); the stream table and per-direction state live in wireshark-stream.ts.
+//
+// These are Wireshark's heuristics, not RFC 9293 behaviour: where they look odd (unsigned
+// counters, 0 meaning "unset", ACK fields read without the ACK flag) they are kept on purpose,
+// because the point is to agree with tshark packet by packet.
+
+import { seqGt, seqLe, seqLt } from '../tcp/seq.js';
+import { ACK, DecodeStatus, FIN, type Packet, RST, SYN } from '../wire/packet.js';
+import { K } from './kinds.js';
+import {
+  MAX_UNACKED_SEGMENTS,
+  WSCALE_NONE,
+  WSCALE_UNKNOWN,
+  WsFlag,
+  type WsFlow,
+  type WsStream,
+  WsStreamTable,
+} from './wireshark-stream.js';
+
+export interface TcpAnalysisOptions {
+  /**
+   * Out-of-order threshold (ns) used until the stream's handshake RTT is known: Wireshark's
+   * built-in 3 ms.
+   */
+  defaultOooThresholdNs?: number;
+  /** tcp.fastrt_supersedes_ooo (default true): test fast retransmission before out-of-order. */
+  fastRetransmissionFirst?: boolean;
+}
+
+const SYN_FIN_RST = SYN | FIN | RST;
+/** 2^64, to read a negative nanosecond difference the way Wireshark's guint64 does. */
+const TWO_POW_64 = 18446744073709551616;
+/** Fast retransmission must follow the peer's last ACK within 20 ms. */
+const FAST_RETRANSMISSION_WINDOW_NS = 20_000_000;
+
+/** Nanoseconds from (sec0, nsec0) to (sec, nsec), wrapped to unsigned like a guint64. */
+function elapsedNsUnsigned(sec: number, nsec: number, sec0: number, nsec0: number): number {
+  const d = (sec - sec0) * 1e9 + (nsec - nsec0);
+  return d < 0 ? d + TWO_POW_64 : d;
+}
+
+export class TcpAnalysis {
+  private readonly table = new WsStreamTable();
+  private readonly defaultOooThresholdNs: number;
+  private readonly fastRetransmissionFirst: boolean;
+  /** tcp.stream of the last packet given to process() (-1 when it was not TCP). */
+  stream = -1;
+  /** Wireshark's own flag bits (WsFlag) of the last packet, before mapping to our kinds. */
+  wiresharkFlags = 0;
+
+  constructor(opts: TcpAnalysisOptions = {}) {
+    this.defaultOooThresholdNs = opts.defaultOooThresholdNs ?? 3_000_000;
+    this.fastRetransmissionFirst = opts.fastRetransmissionFirst ?? true;
+  }
+
+  /** Number of tcp.stream values handed out so far. */
+  get streamCount(): number {
+    return this.table.streamCount;
+  }
+
+  /**
+   * Analyses one packet, in capture order; returns its tags as a bitmask of kinds.ts bits (only
+   * the Wireshark-derived kinds). Non-TCP packets return 0 and change nothing.
+   */
+  process(pkt: Packet): number {
+    this.stream = -1;
+    this.wiresharkFlags = 0;
+    if (pkt.status !== DecodeStatus.TCP) return 0;
+    const flags = pkt.flags;
+    const synAck = flags & (SYN | ACK);
+
+    let s = this.table.find(pkt) ?? this.table.create(pkt);
+    let dir = s.directionOf(pkt);
+    let ws = 0;
+
+    // A SYN whose sequence number differs from the ISN this side already used starts a new
+    // stream ("TCP Port numbers reused"), whatever the old stream's state. The same ISN again
+    // is a retransmitted SYN: Wireshark rewinds nextseq to the highest contiguous sequence
+    // number first (an earlier RST may have carried any SEQ, issue 17616).
+    if (synAck === SYN && s.flows[dir].baseSeqSet) {
+      const fwd = s.flows[dir];
+      if (pkt.seq !== fwd.baseSeq) {
+        s = this.table.create(pkt);
+        dir = 0;
+        ws |= WsFlag.REUSED_PORTS;
+      } else {
+        fwd.nextseq = fwd.maxseqtobeacked;
+      }
+    }
+    const fwd = s.flows[dir];
+    const rev = s.flows[1 - dir];
+    // A SYN+ACK with a new ISN on a known stream: same stream, new base, flagged as reuse.
+    if (synAck === (SYN | ACK) && fwd.baseSeqSet && pkt.seq !== fwd.baseSeq) {
+      fwd.baseSeq = pkt.seq;
+      ws |= WsFlag.REUSED_PORTS;
+    }
+
+    ws = this.analyzeSequence(s, fwd, rev, pkt, ws);
+
+    // Handshake bookkeeping Wireshark does after the analysis of the same packet.
+    if (flags & SYN) {
+      if (!(flags & ACK)) {
+        s.synSeen = true;
+        s.synSec = pkt.tsSec;
+        s.synNsec = pkt.tsNsec;
+      }
+      fwd.isFirstAck = true;
+    }
+    if (synAck === ACK) {
+      if (s.synSeen && s.firstRttNs === 0) {
+        s.firstRttNs = (pkt.tsSec - s.synSec) * 1e9 + (pkt.tsNsec - s.synNsec);
+      }
+      fwd.isFirstAck = false;
+    }
+    // The window-scale option is stored from any segment that carries it (shift capped at 14).
+    if (pkt.wscale >= 0) fwd.winScale = pkt.wscale > 14 ? 14 : pkt.wscale;
+    if (flags & SYN) verifyWindowScaling((flags & ACK) !== 0, fwd, rev);
+
+    this.stream = s.index;
+    this.wiresharkFlags = ws;
+    return toKinds(ws, flags);
+  }
+
+  /** tcp_analyze_sequence_number(): the flag rules in Wireshark's order, then the state updates. */
+  private analyzeSequence(s: WsStream, fwd: WsFlow, rev: WsFlow, pkt: Packet, initial: number): number {
+    const seq = pkt.seq >>> 0;
+    const ack = pkt.ack >>> 0;
+    const seglen = pkt.payloadLen;
+    const flags = pkt.flags;
+    const window = pkt.window;
+    let f = initial;
+
+    // Base sequence numbers (relative numbering); the reverse one from the first ACK field.
+    if (!fwd.baseSeqSet) {
+      fwd.baseSeq = flags & SYN ? seq : (seq - 1) >>> 0;
+      fwd.baseSeqSet = true;
+    }
+    if (!rev.baseSeqSet && flags & ACK) {
+      rev.baseSeq = (ack - 1) >>> 0;
+      rev.baseSeqSet = true;
+    }
+
+    const sameSeqAck = seglen === 0 && seq === fwd.nextseq && ack === fwd.lastack && !(flags & SYN_FIN_RST);
+
+    finishedFwd: {
+      // Zero window probe: 1 byte at the next expected sequence number into a zero window.
+      if (seglen === 1 && seq === fwd.nextseq && rev.window === 0) {
+        f |= WsFlag.ZERO_WINDOW_PROBE;
+        break finishedFwd;
+      }
+      // Zero window: window 0 on a segment without SYN/FIN/RST.
+      if (window === 0 && !(flags & SYN_FIN_RST)) f |= WsFlag.ZERO_WINDOW;
+      // Previous segment not captured: beyond the highest nextseq seen (RSTs excepted).
+      if (fwd.nextseq !== 0 && seqGt(seq, fwd.nextseq) && !(flags & RST)) f |= WsFlag.LOST_PACKET;
+      // Keep-alive: 0 or 1 byte starting one byte before nextseq.
+      if ((seglen === 0 || seglen === 1) && seq === ((fwd.nextseq - 1) >>> 0) && !(flags & SYN_FIN_RST)) {
+        f |= WsFlag.KEEP_ALIVE;
+      }
+      // Window update: nothing new but the window.
+      if (sameSeqAck && window !== 0 && window !== fwd.window) f |= WsFlag.WINDOW_UPDATE;
+      // Window full: data reaching exactly the right edge of the peer's advertised window.
+      if (seglen > 0 && rev.winScale !== WSCALE_UNKNOWN && !(flags & SYN_FIN_RST)) {
+        const shift = rev.isFirstAck || rev.winScale === WSCALE_NONE ? 0 : rev.winScale;
+        const edge = (rev.lastack + ((rev.window << shift) >>> 0)) >>> 0;
+        if (((seq + seglen) >>> 0) === edge) f |= WsFlag.WINDOW_FULL;
+      }
+      // Keep-alive ACK: repeats the previous ACK right after the peer's keep-alive.
+      if (sameSeqAck && window !== 0 && window === fwd.window && rev.lastSegmentFlags & WsFlag.KEEP_ALIVE) {
+        f |= WsFlag.KEEP_ALIVE_ACK;
+        break finishedFwd;
+      }
+      // Zero window probe ACK: repeats a zero-window ACK right after the peer's probe.
+      if (sameSeqAck && window === 0 && fwd.window === 0 && rev.lastSegmentFlags & WsFlag.ZERO_WINDOW_PROBE) {
+        f |= WsFlag.ZERO_WINDOW_PROBE_ACK;
+        break finishedFwd;
+      }
+      // Duplicate ACK: same seq/ack/window, no payload.
+      if (sameSeqAck && window !== 0 && window === fwd.window) {
+        fwd.dupacknum = fwd.dupacknum === 0xffffffff ? 1 : (fwd.dupacknum + 1) >>> 0;
+        f |= WsFlag.DUPLICATE_ACK;
+      }
+    }
+
+    // A new ACK value resets the duplicate-ACK count.
+    if (ack !== fwd.lastack) fwd.dupacknum = 0;
+
+    // ACKed unseen segment: acknowledges beyond what the peer was seen to send contiguously.
+    if (rev.maxseqtobeacked !== 0 && seqGt(ack, rev.maxseqtobeacked) && flags & ACK) {
+      // Unsigned comparison in Wireshark, not a sequence-space one.
+      if (rev.maxseqtobeacked > rev.nextseq) {
+        rev.maxseqtobeacked = rev.nextseq;
+        f |= WsFlag.ACK_LOST_PACKET;
+      } else {
+        if (rev.dupacknum === 0) f |= WsFlag.ACK_LOST_PACKET;
+        rev.dupacknum = 0xffffffff;
+      }
+    }
+
+    // Retransmission / fast retransmission / spurious retransmission / out-of-order.
+    if ((seglen > 0 || flags & (SYN | FIN)) && !(f & WsFlag.KEEP_ALIVE)) {
+      let seqNotAdvanced = fwd.nextseq !== 0 && seqLt(seq, fwd.nextseq);
+      // More than one byte starting at nextseq-1 follows a zero-window probe: it adds new data.
+      if (seglen > 1 && ((fwd.nextseq - 1) >>> 0) === seq) seqNotAdvanced = false;
+      if (seglen > 0 && rev.lastack !== 0 && seqLe((seq + seglen) >>> 0, rev.lastack)) {
+        f |= WsFlag.SPURIOUS_RETRANSMISSION;
+      } else if (seqNotAdvanced) {
+        const fast = this.isFastRetransmission(rev, seq, pkt);
+        const ooo = !fast || !this.fastRetransmissionFirst ? this.isOutOfOrder(s, fwd, seq, seglen, pkt) : false;
+        if (this.fastRetransmissionFirst ? fast : fast && !ooo) f |= WsFlag.FAST_RETRANSMISSION;
+        else if (ooo) f |= WsFlag.OUT_OF_ORDER;
+        else f |= WsFlag.RETRANSMISSION;
+      }
+    }
+
+    // State updates (finished_checking_retransmission_type).
+    let nextseq = (seq + seglen) >>> 0;
+    if ((seglen > 0 || flags & (SYN | FIN)) && fwd.unackedCount < MAX_UNACKED_SEGMENTS) {
+      // SYN and FIN count one sequence number, but only when the segment is remembered.
+      if (flags & (SYN | FIN)) nextseq = (nextseq + 1) >>> 0;
+      fwd.addUnacked(nextseq);
+    }
+    const isProbe = (f & WsFlag.ZERO_WINDOW_PROBE) !== 0;
+    if ((seqGt(nextseq, fwd.nextseq) || fwd.nextseq === 0) && !isProbe) {
+      fwd.nextseq = nextseq;
+      fwd.nextseqSec = pkt.tsSec;
+      fwd.nextseqNsec = pkt.tsNsec;
+    }
+    if ((seq === fwd.maxseqtobeacked || fwd.maxseqtobeacked === 0) && !isProbe) {
+      fwd.maxseqtobeacked = fwd.nextseq;
+    }
+    fwd.window = window;
+    fwd.lastack = ack;
+    fwd.lastackSec = pkt.tsSec;
+    fwd.lastackNsec = pkt.tsNsec;
+    fwd.lastSegmentFlags = f;
+    // Every segment's ACK field (even without the ACK flag) retires the peer's covered segments.
+    rev.removeAcked(ack);
+    return f;
+  }
+
+  /** ≥ 2 duplicate ACKs from the peer for exactly this sequence number, within 20 ms. */
+  private isFastRetransmission(rev: WsFlow, seq: number, pkt: Packet): boolean {
+    if (rev.dupacknum < 2 || rev.lastack !== seq) return false;
+    return elapsedNsUnsigned(pkt.tsSec, pkt.tsNsec, rev.lastackSec, rev.lastackNsec) < FAST_RETRANSMISSION_WINDOW_NS;
+  }
+
+  /**
+   * Sent soon after the segment that set nextseq (within the handshake RTT, or 3 ms when unknown)
+   * and not ending exactly at nextseq.
+   */
+  private isOutOfOrder(s: WsStream, fwd: WsFlow, seq: number, seglen: number, pkt: Packet): boolean {
+    const t = elapsedNsUnsigned(pkt.tsSec, pkt.tsNsec, fwd.nextseqSec, fwd.nextseqNsec);
+    const rtt = s.firstRttNs;
+    const threshold = rtt === 0 ? this.defaultOooThresholdNs : rtt < 0 ? rtt + TWO_POW_64 : rtt;
+    const end = (seq + seglen + (pkt.flags & (SYN | FIN) ? 1 : 0)) >>> 0;
+    return t < threshold && fwd.nextseq !== end;
+  }
+}
+
+/** verify_tcp_window_scaling(): after a SYN or SYN+ACK, decide whether scaling is in use. */
+function verifyWindowScaling(isSynAck: boolean, fwd: WsFlow, rev: WsFlow): void {
+  if (fwd.winScale === WSCALE_UNKNOWN) {
+    fwd.winScale = WSCALE_NONE;
+    rev.winScale = WSCALE_NONE;
+  } else if (isSynAck && rev.winScale === WSCALE_NONE) {
+    fwd.winScale = WSCALE_NONE;
+  }
+}
+
+/** Wireshark flags → our kinds; a retransmission becomes exactly one of its special kinds. */
+function toKinds(ws: number, tcpFlags: number): number {
+  if (ws === 0) return 0;
+  let k = 0;
+  if (ws & WsFlag.FAST_RETRANSMISSION) k |= K['fast-retransmission'];
+  else if (ws & WsFlag.SPURIOUS_RETRANSMISSION) k |= K['spurious-retransmission'];
+  else if (ws & WsFlag.RETRANSMISSION) {
+    if (tcpFlags & SYN) k |= tcpFlags & ACK ? K['synack-retransmission'] : K['syn-retransmission'];
+    else k |= K.retransmission;
+  }
+  if (ws & WsFlag.OUT_OF_ORDER) k |= K['out-of-order'];
+  if (ws & WsFlag.LOST_PACKET) k |= K['previous-segment-not-captured'];
+  if (ws & WsFlag.ACK_LOST_PACKET) k |= K['acked-unseen-segment'];
+  if (ws & WsFlag.DUPLICATE_ACK) k |= K['dup-ack'];
+  if (ws & WsFlag.ZERO_WINDOW) k |= K['zero-window'];
+  if (ws & WsFlag.ZERO_WINDOW_PROBE) k |= K['zero-window-probe'];
+  if (ws & WsFlag.ZERO_WINDOW_PROBE_ACK) k |= K['zero-window-probe-ack'];
+  if (ws & WsFlag.KEEP_ALIVE) k |= K['keep-alive'];
+  if (ws & WsFlag.KEEP_ALIVE_ACK) k |= K['keep-alive-ack'];
+  if (ws & WsFlag.WINDOW_UPDATE) k |= K['window-update'];
+  if (ws & WsFlag.WINDOW_FULL) k |= K['window-full'];
+  if (ws & WsFlag.REUSED_PORTS) k |= K['port-reuse'];
+  return k;
+}

@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { buildLadder, findUnanswered } from '../src/report/ladder-model.js';
+import { renderLadderSvg } from '../src/report/ladder-svg.js';
+import { renderLadderText } from '../src/report/ladder-text.js';
+import { assertGolden } from './helpers/golden.js';
+import { bulk, clientClose, refused, thirdAckLost } from './helpers/timelines.js';
+
+const CASES = { 'client-close': clientClose, 'third-ack-lost': thirdAckLost, bulk, refused };
+
+for (const [name, t] of Object.entries(CASES)) {
+  test(`ladder text golden: ${name}`, () => {
+    assertGolden(`ladder/${name}.txt`, `${renderLadderText(t).join('\n')}\n`);
+  });
+  test(`ladder svg golden: ${name}`, () => {
+    assertGolden(`ladder/${name}.svg`, renderLadderSvg(t));
+  });
+  test(`ladder fits the width: ${name}`, () => {
+    for (const width of [100, 80, 72]) {
+      for (const line of renderLadderText(t, { width })) {
+        assert.ok([...line].length <= width, `${width}: ${line}`);
+      }
+    }
+  });
+}
+
+test('every state change is written beside its line, on the row of the arrow that caused it', () => {
+  const lines = renderLadderText(clientClose);
+  // The SYN: client SYN_SENT on the sender row, server SYN_RECEIVED on the arrival row.
+  const syn = lines.findIndex((l) => l.includes('SYN seq=0') && !l.includes('SYN+ACK'));
+  assert.match(lines[syn], /^0\.000000 +SYN_SENT │─ SYN seq=0/);
+  assert.match(lines[syn + 1], /▶│ SYN_RECEIVED$/);
+  // The merged FIN+ACK: server LAST_ACK as it sends, client TIME_WAIT as it receives.
+  const fin = lines.findIndex((l) => l.includes('FIN+ACK seq=3020 ack=20'));
+  assert.match(lines[fin], /│ LAST_ACK$/);
+  assert.match(lines[fin + 1], /^ +TIME_WAIT │◀/);
+  assert.ok(lines.at(-1)?.includes('final: client TIME_WAIT, server CLOSED'));
+});
+
+test('a lost segment ends in ✗ and a retransmitted one is dashed', () => {
+  const lines = renderLadderText(thirdAckLost);
+  const ack = lines.findIndex((l) => l.includes('ACK seq=1 ack=1') && l.startsWith('0.000230'));
+  assert.ok(lines[ack + 1].includes('✗'));
+  assert.ok(!lines[ack + 1].includes('▶'), 'a lost arrow never reaches its receiver');
+  assert.ok(lines.some((l) => l.includes('[synack-retransmission] [handshake-ack-lost]')));
+  // Unanswered: the first SYN+ACK was sent again before anything acknowledged it.
+  const unanswered = findUnanswered(thirdAckLost);
+  assert.deepEqual(
+    unanswered.map((u, i) => (u ? i : -1)).filter((i) => i >= 0),
+    [1],
+  );
+  const synack = lines.findIndex((l) => l.startsWith('0.000210'));
+  assert.ok(lines[synack + 1].startsWith('                      │◁╌'), lines[synack + 1]);
+});
+
+test('a long run of data folds into one line, and --all unfolds it', () => {
+  const folded = renderLadderText(bulk);
+  const unfolded = renderLadderText(bulk, { all: true });
+  const folds = folded.filter((l) => l.includes('data segments'));
+  assert.equal(folds.length, 2);
+  assert.ok(folds[0].includes('… 15 data segments, 21.7 kB, 7 ACKs, 1.05 ms …'), folds[0]);
+  assert.ok(!unfolded.some((l) => l.includes('data segments')));
+  const model = buildLadder(bulk, { all: true });
+  assert.equal(model.rows.length, bulk.packets.length);
+  assert.ok(unfolded.length > folded.length + 40);
+});
+
+test('fold counts retransmissions and thousands of segments', () => {
+  const steps = Array.from({ length: 10_000 }, (_, i) => ({ ...bulk.packets[5], frame: 10 + i, timeUs: bulk.packets[5].timeUs + i * 100, tags: i % 3000 === 1 ? (['retransmission'] as const) : ([] as const) }));
+  const t = { ...bulk, packets: [...bulk.packets.slice(0, 5), ...steps.map((p) => ({ ...p, tags: [...p.tags] })), ...bulk.packets.slice(-4)] };
+  const fold = renderLadderText(t).find((l) => l.includes('data segments'));
+  assert.ok(fold?.includes('… 9 996 data segments, 14.5 MB, 4 retransmissions, 999.5 ms …'), fold);
+});
+
+test('the SVG is a standalone document with one arrow per packet', () => {
+  const svg = renderLadderSvg(thirdAckLost);
+  assert.ok(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"'));
+  assert.equal((svg.match(/<g class="pkt"/g) ?? []).length, thirdAckLost.packets.length);
+  assert.ok(svg.includes('stroke-dasharray="6 4"'), 'the unanswered SYN+ACK is dashed');
+  assert.ok(svg.includes('>SYN_RECEIVED<'));
+  assert.ok(!/[<>&](?![a-z/!?#]|amp;|lt;|gt;|quot;)/.test(svg.replace(/<[^>]*>/g, '')));
+});
