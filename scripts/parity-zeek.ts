@@ -58,7 +58,13 @@ export function readManifest(dir: string = ZEEK_DIR): ManifestEntry[] {
     const trace = join(dir, `${name}${ext}`);
     const baseline = join(dir, `${name}.conn.log`);
     if (!existsSync(trace) || !existsSync(baseline)) continue;
-    out.push({ name: name!, notes: notes ?? '', trace, baseline, verifyChecksums: !commandIgnoresChecksums(zeekCommand(notes ?? '')) });
+    out.push({
+      name: name!,
+      notes: notes ?? '',
+      trace,
+      baseline,
+      verifyChecksums: !commandIgnoresChecksums(zeekCommand(notes ?? '')),
+    });
   }
   return out;
 }
@@ -298,7 +304,10 @@ export function compareTrace(name: string, ours: ZeekConnRow[], baselineFile: st
           (op === '' || String(ourRow.origPort) === op) &&
           ourField(ourRow, 'id.resp_h') === b['id.resp_h'];
         tally(f, ok);
-        if (!ok) result.disagreements.push(`${label}: orientation flipped (ours orig ${ourField(ourRow, 'id.orig_h')}:${ourRow.origPort})`);
+        if (!ok)
+          result.disagreements.push(
+            `${label}: orientation flipped (ours orig ${ourField(ourRow, 'id.orig_h')}:${ourRow.origPort})`,
+          );
         continue;
       }
       if (!fields.includes(f)) continue;
@@ -323,7 +332,8 @@ export function compareTrace(name: string, ours: ZeekConnRow[], baselineFile: st
 export const BARE_RUN_PORTS: Record<string, { ports: PortSet; reason: string }> = {
   'localhost-bad-chksum': {
     ports: new PortSet(),
-    reason: 'core/checksums_ignore_nets.test runs zeek -b loading only base/protocols/conn: no likely server ports',
+    reason:
+      'core/checksums_ignore_nets.test runs zeek -b loading only base/protocols/conn: no likely server ports',
   },
 };
 
@@ -352,13 +362,19 @@ export function extraChecks(dir: string = join(ZEEK_DIR, 'extra')): ExtraCheck[]
   const rst = expectedLines('conn-state-rst-behavior.expected.txt');
   ['single-rst', 'syn-then-rst', 'syn-then-ack-then-rst', 'syn-then-stuff-then-rst'].forEach((n, i) => {
     const rows = zeekRows(join(dir, `${n}.pcap`), false);
-    out.push({ name: n, expected: rst[i]!, actual: rows.map((r) => `${r.history}, ${r.connState}`).join(' | ') });
+    out.push({
+      name: n,
+      expected: rst[i]!,
+      actual: rows.map((r) => `${r.history}, ${r.connState}`).join(' | '),
+    });
   });
   // fin-retransmit: endpoint size and state (no -C).
   {
     const rows = zeekRows(join(dir, 'fin_retransmission.pcap'), true);
     const s = zeekSummaryOf(join(dir, 'fin_retransmission.pcap'), true);
-    const exp = expectedLines('fin-retransmit.expected.txt').map((l) => /size=(\d+), state=(\d+), num_pkts=(\d+), num_bytes_ip=(\d+)/.exec(l)!.slice(1).join(' '));
+    const exp = expectedLines('fin-retransmit.expected.txt').map((l) =>
+      /size=(\d+), state=(\d+), num_pkts=(\d+), num_bytes_ip=(\d+)/.exec(l)!.slice(1).join(' '),
+    );
     const r = rows[0]!;
     out.push({
       name: 'fin_retransmission',
@@ -382,7 +398,11 @@ export function extraChecks(dir: string = join(ZEEK_DIR, 'extra')): ExtraCheck[]
   {
     const rows = zeekRows(join(dir, 'ssh-dups.pcap'), false);
     const last = expectedLines('tcp-dups-ssh.expected.txt').at(-1)!;
-    out.push({ name: 'ssh-dups', expected: last.split(', ').at(-1)!, actual: rows.map((r) => r.history).join(' | ') });
+    out.push({
+      name: 'ssh-dups',
+      expected: last.split(', ').at(-1)!,
+      actual: rows.map((r) => r.history).join(' | '),
+    });
   }
   // connection_flipped: SYN+ACK captured before SYN, with likely_server_ports = {}.
   {
@@ -392,7 +412,9 @@ export function extraChecks(dir: string = join(ZEEK_DIR, 'extra')): ExtraCheck[]
     out.push({
       name: 'handshake-reorder',
       expected: `${m[1]}:${m[2]} ${m[3]}`,
-      actual: rows.map((r) => `${addrString(r.origAddr, r.ipVersion)}:${r.origPort} ${r.history}`).join(' | '),
+      actual: rows
+        .map((r) => `${addrString(r.origAddr, r.ipVersion)}:${r.origPort} ${r.history}`)
+        .join(' | '),
     });
   }
   return out;
@@ -445,15 +467,20 @@ function main(argv: string[]): void {
   }
   console.log('');
   console.log(`traces exact (conn_state+history, no extra rows): ${tracesExact}/${traces}`);
-  console.log(`rows exact: ${exactTotal}/${rowsTotal} (${pct(exactTotal, rowsTotal)}); rows matched: ${matchedTotal}`);
-  for (const [f, t] of Object.entries(totals)) console.log(`  ${f.padEnd(14)} ${t.agree}/${t.total} (${pct(t.agree, t.total)})`);
+  console.log(
+    `rows exact: ${exactTotal}/${rowsTotal} (${pct(exactTotal, rowsTotal)}); rows matched: ${matchedTotal}`,
+  );
+  for (const [f, t] of Object.entries(totals))
+    console.log(`  ${f.padEnd(14)} ${t.agree}/${t.total} (${pct(t.agree, t.total)})`);
   console.log('');
   let extraOk = 0;
   const extras = extraChecks();
   for (const c of extras) {
     const ok = c.actual === c.expected;
     if (ok) extraOk++;
-    console.log(`${ok ? 'ok  ' : 'DIFF'} extra/${c.name}: expected ${c.expected}${ok ? '' : ` got ${c.actual}`}`);
+    console.log(
+      `${ok ? 'ok  ' : 'DIFF'} extra/${c.name}: expected ${c.expected}${ok ? '' : ` got ${c.actual}`}`,
+    );
   }
   console.log(`extra exact: ${extraOk}/${extras.length}`);
 }

@@ -5,7 +5,7 @@ zero window (a receiver that stops reading), keep-alives (TCP_KEEPIDLE=1), and l
 a short snaplen so each file stays small. Run as root from the repository root:
     python3 scripts/record-wireshark-fixtures.py test/fixtures
 Only the namespaces this script creates are touched; they are deleted at the end."""
-import os, socket, subprocess, sys, threading, time
+import ctypes, os, socket, subprocess, sys, threading, time
 
 OUT = sys.argv[1] if len(sys.argv) > 1 else 'test/fixtures'
 NS_C, NS_S = 'wsfx_client', 'wsfx_server'
@@ -47,7 +47,8 @@ def clear_netem():
 def in_ns(name):
     """Enter a network namespace for the calling thread's sockets (setns)."""
     fd = os.open(f'/var/run/netns/{name}', os.O_RDONLY)
-    os.setns(fd, os.CLONE_NEWNET)
+    if ctypes.CDLL(None, use_errno=True).setns(fd, 0x40000000) != 0:  # CLONE_NEWNET
+        raise OSError(ctypes.get_errno(), 'setns failed')
     os.close(fd)
 
 

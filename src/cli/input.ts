@@ -222,7 +222,7 @@ class Source {
   }
 
   private gunzipped(compressed: Readable): AsyncIterator<Uint8Array> {
-    const gunzip = createGunzip({ chunkSize: this.chunkSize });
+    const gunzip = createGunzip({ chunkSize: Math.max(this.chunkSize, 64) });
     this.gunzip = gunzip;
     compressed.on('error', (err) => gunzip.destroy(err));
     compressed.pipe(gunzip);

@@ -128,7 +128,7 @@ export function findUnanswered(t: ConnTimeline): boolean[] {
       let acked = false;
       for (let k = i + 1; k < j; k++) {
         const q = ps[k];
-        if (q.from !== p.from && q.flags & ACK && ((q.relAck - p.relSeq - segmentSpace(p)) | 0) >= 0) {
+        if (q.from !== p.from && !q.lost && q.flags & ACK && ((q.relAck - p.relSeq - segmentSpace(p)) | 0) >= 0) {
           acked = true;
           break;
         }

@@ -75,7 +75,7 @@ export function drawLadderText(m: LadderModel, width: number): string[] {
   const legend: string[] = [];
   if (m.marks.lost) legend.push('✗ lost before its receiver');
   if (m.marks.unanswered) legend.push('╌▷ unanswered: sent again before it was acknowledged');
-  if (legend.length > 0) out.push(`${indent}${legend.join('; ')}`);
+  for (const l of legend) out.push(`${indent}${l}`);
   return out;
 }
 

@@ -193,9 +193,7 @@ export class TcpdumpRenderer {
             // pppoe_print: the session payload length bounds what PPP and IP get.
             const pppoeLen = u16(frame, off + 4);
             const length = wireEnd - (off + 6);
-            out += `PPPoE  [ses 0x${u16(frame, off + 2).toString(16)}]`;
-            if (pppoeLen < length && length + 14 > 60) out += ` [length ${pppoeLen} (${length - pppoeLen} extra bytes)]`;
-            out += ' ';
+            out += `PPPoE  [ses 0x${u16(frame, off + 2).toString(16)}] `;
             if (pppoeLen < length) wireEnd = off + 6 + pppoeLen;
             break;
           }

@@ -4,8 +4,8 @@
 // packet times, uid = `C` + the Zeek connection number in base 62, and a last column `synack_id`.
 // Also the run-and-format entry point used by the CLI (runZeekLog).
 
-import type { Packet } from '../wire/packet.js';
 import type { ZeekConnLog, ZeekConnRow } from '../track/zeek-log.js';
+import type { Packet } from '../wire/packet.js';
 import { ipv4String, ipv6String } from './tcpdump.js';
 
 export const ZEEK_CONN_FIELDS = [

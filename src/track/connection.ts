@@ -7,7 +7,7 @@
 
 import { seqGe, seqLe } from '../tcp/seq.js';
 import { ACK, RST, SYN } from '../wire/packet.js';
-import { Arrival, type HeldPacket } from './held.js';
+import { Arrival, type HeldPacket, Role } from './held.js';
 import {
   bothDone,
   expireTimeWait,
@@ -185,6 +185,9 @@ export class Conn {
     if (!this.record.begun) this.record.begin(this.initA, this.initB);
     for (let i = this.heldHead; i < n; i++) {
       const h = this.held[i]!;
+      // Denominators known only from later segments: a simultaneous open, a three-way close.
+      if (h.role === Role.HANDSHAKE_1_3 && this.live.simultaneousOpen) h.role = Role.HANDSHAKE_1_4;
+      if (h.role === Role.TEARDOWN_1_4 && this.live.threeWayClose) h.role = Role.TEARDOWN_1_3;
       const tags = combineTags(h.wsTags, h.ownTags);
       this.record.add(h, tags);
       release(this, h, tags);

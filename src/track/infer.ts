@@ -214,6 +214,7 @@ function rstAcceptance(r: EndpointFacts, h: HeldPacket): number {
  * our own tags and the effects into `h`.
  */
 export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
+  if (process.env.DBG) console.log("step", h.frame, h.fromA, st.a.cand, st.b.cand);
   const s = h.fromA ? st.a : st.b;
   const r = h.fromA ? st.b : st.a;
   const me = h.fromA ? 1 : 2;

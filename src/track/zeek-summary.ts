@@ -14,7 +14,7 @@
 import { ACK, FIN, Layer, type Packet, RST, SYN } from '../wire/packet.js';
 import { DEFAULT_LIKELY_SERVER_PORTS, type PortSet } from './likely-server-ports.js';
 import { flipAtFirstSegment, flipsAfterSynAckStart, isSynAck } from './orientation.js';
-import { seqDelta, ZeekEndpoint, ZeekEndpointState as S } from './zeek-endpoint.js';
+import { ZeekEndpointState as S, seqDelta, ZeekEndpoint } from './zeek-endpoint.js';
 
 /** Zeek's default TCP timer settings (init-bare.zeek), in microseconds. */
 export const ZEEK_TIMERS = {
@@ -446,11 +446,11 @@ export class ZeekSummary {
       }
     }
 
-    const deltaLast = this.updateLastSeq(ep, seqOnePast, syn, fin, rst, len);
+    this.updateLastSeq(ep, seqOnePast, syn, fin, rst, len);
 
     this.doClose = false;
     this.genEvent = false;
-    this.updateStateMachine(t, ep, peer, baseSeq, ackSeq, len, deltaLast, isOrig, syn, fin, rst, ack);
+    this.updateStateMachine(t, ep, peer, baseSeq, ackSeq, len, isOrig, syn, fin, rst, ack);
 
     if (ack) this.ackReceived(peer, relAck);
 
@@ -526,16 +526,15 @@ export class ZeekSummary {
     fin: boolean,
     rst: boolean,
     len: number,
-  ): number {
+  ): void {
     const deltaLast = seqDelta(lastSeq, ep.lastSeq);
     if ((syn || rst) && (deltaLast > 1048576 || deltaLast < -1048576)) {
       // An outlandish SYN or RST sequence number is not trusted.
-    } else if (fin && ep.lastSeq === ((ep.startSeq + 1) >>> 0)) ep.updateLastSeq(lastSeq);
+    } else if (fin && ep.lastSeq === (ep.startSeq + 1) >>> 0) ep.updateLastSeq(lastSeq);
     else if (ep.state === S.RESET) {
       // Nothing after a reset is trusted.
     } else if (deltaLast > 0) ep.updateLastSeq(lastSeq);
     else if (len > 0) this.didRxmit(ep);
-    return deltaLast;
   }
 
   private updateStateMachine(
@@ -545,7 +544,6 @@ export class ZeekSummary {
     baseSeq: number,
     ackSeq: number,
     len: number,
-    deltaLast: number,
     isOrig: boolean,
     syn: boolean,
     fin: boolean,

@@ -108,7 +108,8 @@ export class CaptureReader {
       }
       if (!this.fill(avail, need)) {
         if (avail > 0 && !this.inCarry) this.stash(avail, avail);
-        if (this.ended && avail > 0) throw this.truncated(avail);
+        // An empty input is no capture either (tcpdump: "truncated dump file").
+        if (this.ended && (avail > 0 || this.parser === null)) throw this.truncated(avail);
         return false;
       }
     }
@@ -197,7 +198,7 @@ export class CaptureReader {
       return new CaptureError(
         'NOT_A_CAPTURE',
         0,
-        `not a pcap or pcapng file (only ${avail} byte${avail === 1 ? '' : 's'} long)`,
+        avail === 0 ? 'not a pcap or pcapng file (empty)' : `not a pcap or pcapng file (only ${avail} byte${avail === 1 ? '' : 's'} long)`,
       );
     }
     return this.parser.truncated(this.bytesConsumed, avail);

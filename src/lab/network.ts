@@ -1,0 +1,289 @@
+// The lab's network: two hosts (client and server) joined by one path, an attacker that injects
+// forged segments at the middle of the path, and three taps (client NIC, server NIC, middle) that
+// capture every frame as bytes (src/wire/build.ts). Pure and deterministic: virtual time, one
+// seeded PRNG, no I/O. Runs to quiescence: no event pending but TIME_WAIT timers (PRODUCT.md, the lab).
+
+import { type Segment, segmentLength } from '../tcp/segment.js';
+import { seededRandom, type RandomSource } from '../tcp/random.js';
+import { TcpState } from '../tcp/state.js';
+import { buildFrame, tcpFlags } from '../wire/build.js';
+import { type Address, type Connection, Host, type HostConfig } from './host.js';
+import { type Direction, Link, type LinkConfig } from './link.js';
+import { Scheduler } from './scheduler.js';
+
+export type TapName = 'client' | 'server' | 'mid';
+export const TAP_NAMES: readonly TapName[] = ['client', 'server', 'mid'];
+
+/** One frame as a tap saw it: µs since the start of the run, and its bytes. */
+export interface CapturedFrame {
+  at: number;
+  data: Uint8Array;
+}
+
+export interface NetworkConfig {
+  seed: number;
+  client: HostConfig;
+  server: HostConfig;
+  link?: Partial<LinkConfig>;
+}
+
+/** A forged segment: the attacker picks every field. */
+export interface Forgery {
+  /** Whose address it claims to come from. */
+  from: 'client' | 'server';
+  srcPort: number;
+  dstPort: number;
+  seq: number;
+  ack?: number;
+  /** Flag bits, or tcpdump letters ('R', 'S', 'R.'). */
+  flags: number | string;
+  window?: number;
+  ttl?: number;
+  payload?: Uint8Array;
+}
+
+type LabEvent =
+  | { kind: 'arrive'; to: Host; srcIp: string; seg: Segment; data: Uint8Array; tap: TapName }
+  | { kind: 'mid'; data: Uint8Array }
+  | { kind: 'timer'; conn: Connection }
+  | { kind: 'app'; run: (lab: Network) => void };
+
+export interface RunLimits {
+  /** Stop at this virtual time (µs) whatever is pending (default 2 h). */
+  maxTimeUs?: number;
+  /** Livelock guard (default 1 000 000 events). */
+  maxSteps?: number;
+}
+
+export class Network {
+  readonly scheduler = new Scheduler<LabEvent>();
+  readonly random: RandomSource;
+  readonly client: Host;
+  readonly server: Host;
+  readonly link: Link;
+  readonly taps: Record<TapName, CapturedFrame[]> = { client: [], server: [], mid: [] };
+  /** What happened besides segments (failed connects, actions skipped), for the report. */
+  readonly notes: { at: number; text: string }[] = [];
+  private connectionCount = 0;
+
+  constructor(config: NetworkConfig) {
+    this.random = seededRandom(config.seed);
+    const newId = () => ++this.connectionCount;
+    this.client = new Host({ mac: '02:00:00:00:00:01', ...config.client }, this.random, newId);
+    this.server = new Host({ mac: '02:00:00:00:00:02', ...config.server }, this.random, newId);
+    if (this.client.ip.includes(':') !== this.server.ip.includes(':')) {
+      throw new Error('lab: client and server must use the same IP version');
+    }
+    this.link = new Link(config.link ?? {}, this.random);
+  }
+
+  get now(): number {
+    return this.scheduler.now;
+  }
+
+  /** Every connection endpoint of both hosts, in creation order. */
+  connections(): Connection[] {
+    return [...this.client.connections, ...this.server.connections].sort((a, b) => a.id - b.id);
+  }
+
+  /** Runs `run` at virtual time `at` (µs). */
+  at(at: number, run: (lab: Network) => void): void {
+    this.scheduler.schedule(at, { kind: 'app', run });
+  }
+
+  note(text: string): void {
+    this.notes.push({ at: this.now, text });
+  }
+
+  // ---------------------------------------------------------------- application commands
+
+  listen(port: number): void {
+    this.server.listen(port);
+  }
+
+  /** The client opens a connection to the server's `port`; undefined when no local port is free. */
+  connect(port: number, localPort?: number): Connection | undefined {
+    const conn = this.client.connect(this.now, { ip: this.server.ip, port }, localPort);
+    if (!conn) {
+      this.note(`connect to port ${port} failed: no free local port (EADDRNOTAVAIL)`);
+      return undefined;
+    }
+    this.service(conn);
+    return conn;
+  }
+
+  /** The server's endpoint of a client connection (the newest one on that 4-tuple). */
+  peerOf(clientConn: Connection): Connection | undefined {
+    const conns = this.server.connections;
+    for (let i = conns.length - 1; i >= 0; i--) {
+      const c = conns[i];
+      if (c.local.port === clientConn.remote.port && c.remote.port === clientConn.local.port) return c;
+    }
+    return undefined;
+  }
+
+  /** Apply an application command to an endpoint and send what it produces. */
+  command(conn: Connection, what: 'shutdown' | 'close' | 'abort' | 'read' | { send: Uint8Array }): void {
+    const ep = conn.endpoint;
+    const now = this.now;
+    if (what === 'shutdown') ep.shutdown(now);
+    else if (what === 'close') ep.close(now);
+    else if (what === 'abort') ep.abort(now);
+    else if (what === 'read') ep.read(now);
+    else if (!ep.send(now, what.send)) this.note(`send on connection ${conn.id} refused in state ${TcpState[ep.state]}`);
+    conn.host.release(conn);
+    this.service(conn);
+  }
+
+  /** The attacker's frame enters the path at the middle (now) and goes on to the other host. */
+  inject(f: Forgery): void {
+    const sender = f.from === 'client' ? this.client : this.server;
+    const target = f.from === 'client' ? this.server : this.client;
+    const seg: Segment = {
+      srcPort: f.srcPort,
+      dstPort: f.dstPort,
+      seq: f.seq >>> 0,
+      ack: (f.ack ?? 0) >>> 0,
+      flags: tcpFlags(f.flags),
+      window: f.window ?? 0,
+      options: {},
+      payload: f.payload ?? new Uint8Array(0),
+    };
+    const data = this.frame(sender, target, seg, f.ttl ?? sender.ttl, this.random() & 0xffff);
+    this.taps.mid.push({ at: this.now, data });
+    const half = Math.floor(this.link.config.latencyUs / 2);
+    this.scheduler.schedule(this.now + (this.link.config.latencyUs - half), {
+      kind: 'arrive',
+      to: target,
+      srcIp: sender.ip,
+      seg,
+      data,
+      tap: target === this.client ? 'client' : 'server',
+    });
+  }
+
+  // ---------------------------------------------------------------- the event loop
+
+  /** Runs until quiescent (only TIME_WAIT timers left) or a limit. Returns the end time (µs). */
+  run(limits: RunLimits = {}): number {
+    const maxTime = limits.maxTimeUs ?? 7_200_000_000;
+    const maxSteps = limits.maxSteps ?? 1_000_000;
+    for (let step = 0; ; step++) {
+      if (step >= maxSteps) throw new Error(`lab: no quiescence after ${maxSteps} events (livelock?)`);
+      if (this.quiescent()) break;
+      const pending = this.scheduler.pending();
+      let earliest = Number.MAX_SAFE_INTEGER;
+      for (const e of pending) if (e.at < earliest) earliest = e.at;
+      if (earliest > maxTime) break;
+      const ev = this.scheduler.next()!;
+      this.dispatch(ev.at, ev.item);
+    }
+    return this.now;
+  }
+
+  private quiescent(): boolean {
+    for (const e of this.scheduler.pending()) {
+      const item = e.item;
+      if (item.kind !== 'timer') return false;
+      if (item.conn.timerAt !== e.at) continue; // stale
+      if (item.conn.endpoint.state !== TcpState.TIME_WAIT) return false;
+    }
+    return true;
+  }
+
+  private dispatch(now: number, ev: LabEvent): void {
+    switch (ev.kind) {
+      case 'app':
+        ev.run(this);
+        break;
+      case 'mid':
+        this.taps.mid.push({ at: now, data: ev.data });
+        break;
+      case 'arrive': {
+        this.taps[ev.tap].push({ at: now, data: ev.data });
+        const conn = ev.to.receive(now, ev.srcIp, ev.seg);
+        if (conn) this.service(conn);
+        this.flushStack(ev.to);
+        break;
+      }
+      case 'timer': {
+        const conn = ev.conn;
+        if (conn.timerAt === now) conn.timerAt = -1;
+        const t = conn.endpoint.pollTimeout();
+        if (t !== undefined && t <= now) {
+          conn.endpoint.handleTimeout(now);
+          conn.host.release(conn);
+        }
+        this.service(conn);
+        break;
+      }
+    }
+  }
+
+  /** Sends what an endpoint produced and keeps its timer scheduled. */
+  private service(conn: Connection): void {
+    const ep = conn.endpoint;
+    for (let seg = ep.pollTransmit(); seg; seg = ep.pollTransmit()) this.transmit(conn.host, seg);
+    while (ep.pollEvent()) {
+      // The history on the endpoint keeps the states; events are drained so the queue stays short.
+    }
+    const t = ep.pollTimeout();
+    if (t !== undefined && (conn.timerAt < 0 || t < conn.timerAt)) {
+      conn.timerAt = t;
+      this.scheduler.schedule(t, { kind: 'timer', conn });
+    }
+  }
+
+  private flushStack(host: Host): void {
+    while (host.stackOut.length) this.transmit(host, host.stackOut.shift()!.seg);
+  }
+
+  /** A host puts a segment on the path: its own tap now, the middle and the far end later. */
+  private transmit(from: Host, seg: Segment): void {
+    const to = from === this.client ? this.server : this.client;
+    const dir: Direction = from === this.client ? 'c2s' : 's2c';
+    const data = this.frame(from, to, seg, from.ttl, from.nextIpId());
+    this.taps[dir === 'c2s' ? 'client' : 'server'].push({ at: this.now, data });
+    for (const copy of this.link.route(this.now, dir, seg)) {
+      if (copy.midAt !== undefined) this.scheduler.schedule(copy.midAt, { kind: 'mid', data });
+      if (copy.arriveAt !== undefined) {
+        this.scheduler.schedule(copy.arriveAt, {
+          kind: 'arrive',
+          to,
+          srcIp: from.ip,
+          seg,
+          data,
+          tap: dir === 'c2s' ? 'server' : 'client',
+        });
+      }
+    }
+  }
+
+  private frame(from: Host, to: Host, seg: Segment, ttl: number, ipId: number): Uint8Array {
+    const o = seg.options;
+    return buildFrame({
+      srcMac: from.mac,
+      dstMac: to.mac,
+      src: from.ip,
+      dst: to.ip,
+      ttl,
+      ipId,
+      srcPort: seg.srcPort,
+      dstPort: seg.dstPort,
+      seq: seg.seq,
+      ack: seg.ack,
+      flags: seg.flags,
+      window: seg.window,
+      mss: o.mss,
+      wscale: o.wscale,
+      sackPermitted: o.sackOk,
+      timestamp: o.ts,
+      sack: o.sack,
+      payload: seg.payload,
+    });
+  }
+}
+
+/** Used by scenario code: the sequence space a segment takes (re-exported for forgeries). */
+export { segmentLength };
+export type { Address };

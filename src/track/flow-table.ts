@@ -1,0 +1,295 @@
+// The flow table: TCP segments → connections (PRODUCT.md "Connections": boundaries, ids, order,
+// eviction). Connections are keyed by a numeric hash of the 4-tuple (either direction) with
+// chained buckets, so no string is built per packet. A connection ends when both endpoints are
+// CLOSED or back in LISTEN, when TIME_WAIT runs out, after --idle seconds of capture time without
+// a segment, when a SYN with a new ISN meets an endpoint in TIME_WAIT (port reuse), or when the
+// table is full (the connection idle longest is evicted). Ended connections are emitted at once
+// and dropped, so memory follows the number of open connections, not the size of the file.
+//
+// Pure and self-contained (no globals, no I/O): a worker thread can own one table per flow-hash
+// shard. Output order: by the frame that ended the connection, ties by id; open ones at the end
+// in id order.
+
+import { ACK, DecodeStatus, type Packet, SYN } from '../wire/packet.js';
+import { Conn, type ReleaseFn } from './connection.js';
+import { HeldPacket } from './held.js';
+import { TIME_WAIT_BIT } from './infer.js';
+import { buildRecord, type ConnRecord, type ConnSummary } from './record.js';
+
+export interface FlowTableOptions {
+  /** TIME_WAIT length in seconds (--time-wait; default 60). */
+  timeWaitSec?: number;
+  /** Idle timeout in seconds (--idle; default 300, Zeek's tcp_inactivity_timeout). */
+  idleSec?: number;
+  /** Open connections at most (--max-conns; default 250 000). */
+  maxConns?: number;
+  /** A fresh Zeek summary per connection (it decides orig/resp, conn_state, history, bytes). */
+  newSummary: () => ConnSummary;
+  /** Wireshark-style analysis: tag bits for each TCP packet, with its own stream table. */
+  analysis?: { process(pkt: Packet): number };
+  /** Each segment once its states are final (for `read`). */
+  onPacket?: ReleaseFn;
+  /** Address bytes (4 or 16) as text, for the record (the CLI passes tcpdump's formatting). */
+  addrText: (bytes: Uint8Array, ipVersion: number) => string;
+  /** Each connection when it is over, in output order. */
+  onEnd: (rec: ConnRecord, conn: Conn) => void;
+}
+
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+function endpointHash(addr: Uint8Array, n: number, port: number): number {
+  let h = FNV_OFFSET ^ port;
+  for (let i = 0; i < n; i++) h = Math.imul(h ^ addr[i]!, FNV_PRIME);
+  return fmix(h);
+}
+
+/** The flow hash of a packet's 4-tuple, the same in both directions (for sharding too). */
+export function flowHash(pkt: Packet): number {
+  const n = pkt.ipVersion === 6 ? 16 : 4;
+  return fmix((endpointHash(pkt.src, n, pkt.srcPort) + endpointHash(pkt.dst, n, pkt.dstPort)) | 0);
+}
+
+function sameAddr(x: Uint8Array, y: Uint8Array, n: number): boolean {
+  for (let i = 0; i < n; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+export class FlowTable {
+  private readonly buckets = new Map<number, Conn>();
+  private lruHead: Conn | null = null;
+  private lruTail: Conn | null = null;
+  private count = 0;
+  private nextId = 1;
+  private readonly pool: HeldPacket[] = [];
+  private readonly ending: Conn[] = [];
+  private readonly twConns: Conn[] = [];
+  private readonly twDeadlines: number[] = [];
+  private twHead = 0;
+  private readonly cfg: { timeWaitUsec: number };
+  private readonly idleUsec: number;
+  private readonly maxConns: number;
+  private readonly recycle = (h: HeldPacket): void => {
+    h.attach = undefined;
+    this.pool.push(h);
+  };
+  private readonly onPacket: ReleaseFn;
+  /** Connections evicted because the table was full. */
+  evictedCount = 0;
+
+  constructor(private readonly opts: FlowTableOptions) {
+    this.cfg = { timeWaitUsec: Math.round((opts.timeWaitSec ?? 60) * 1e6) };
+    this.idleUsec = Math.round((opts.idleSec ?? 300) * 1e6);
+    this.maxConns = Math.max(1, opts.maxConns ?? 250_000);
+    this.onPacket = opts.onPacket ?? (() => {});
+  }
+
+  /** Open connections. */
+  get size(): number {
+    return this.count;
+  }
+
+  /**
+   * One decoded packet, in capture order. Non-TCP packets are ignored. `attach` travels with the
+   * segment to onPacket. Returns the connection the segment joined (null when not TCP).
+   */
+  process(pkt: Packet, attach?: unknown): Conn | null {
+    if (pkt.status !== DecodeStatus.TCP) return null;
+    const now = pkt.tsUsec;
+    const wsTags = this.opts.analysis ? this.opts.analysis.process(pkt) : 0;
+    this.expireTimers(now);
+
+    const hash = flowHash(pkt);
+    const n = pkt.ipVersion === 6 ? 16 : 4;
+    let conn = this.buckets.get(hash) ?? null;
+    let fromA = true;
+    while (conn !== null) {
+      if (conn.ipVersion === pkt.ipVersion) {
+        if (conn.portA === pkt.srcPort && conn.portB === pkt.dstPort && sameAddr(conn.addrA, pkt.src, n) && sameAddr(conn.addrB, pkt.dst, n)) {
+          fromA = true;
+          break;
+        }
+        if (conn.portB === pkt.srcPort && conn.portA === pkt.dstPort && sameAddr(conn.addrB, pkt.src, n) && sameAddr(conn.addrA, pkt.dst, n)) {
+          fromA = false;
+          break;
+        }
+      }
+      conn = conn.nextInBucket;
+    }
+    if (conn !== null && this.isPortReuse(conn, pkt, fromA)) {
+      this.closeTimeWaitForReuse(conn);
+      this.end(conn);
+      conn = null;
+    }
+    if (conn === null) {
+      if (this.count >= this.maxConns && this.lruHead !== null) {
+        const victim = this.lruHead;
+        victim.evicted = true;
+        this.evictedCount++;
+        this.end(victim);
+      }
+      conn = this.create(pkt, hash, n);
+      fromA = true;
+    }
+    conn.summary.add(pkt, fromA);
+    conn.lastUsec = now;
+    this.touch(conn);
+    const h = this.pool.pop() ?? new HeldPacket();
+    h.fill(pkt, fromA, wsTags);
+    h.attach = attach;
+    conn.process(h, this.recycle, this.onPacket);
+    if (conn.over) this.end(conn);
+    else this.scheduleTimeWait(conn);
+    this.flushEnded();
+    return conn;
+  }
+
+  /** End of input: every open connection, in id order. */
+  finish(): void {
+    const open: Conn[] = [];
+    for (let c = this.lruHead; c !== null; c = c.lruNext) open.push(c);
+    open.sort((x, y) => x.id - y.id);
+    for (const c of open) this.emit(c);
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private create(pkt: Packet, hash: number, n: number): Conn {
+    const conn = new Conn(this.opts.newSummary(), this.cfg);
+    conn.id = this.nextId++;
+    conn.ipVersion = pkt.ipVersion;
+    conn.addrA.set(pkt.src.subarray(0, n));
+    conn.addrB.set(pkt.dst.subarray(0, n));
+    conn.portA = pkt.srcPort;
+    conn.portB = pkt.dstPort;
+    conn.hash = hash;
+    conn.firstFlags = pkt.flags;
+    conn.nextInBucket = this.buckets.get(hash) ?? null;
+    this.buckets.set(hash, conn);
+    this.count++;
+    return conn;
+  }
+
+  /** A SYN with a new ISN while one endpoint sits in TIME_WAIT starts a new connection. */
+  private isPortReuse(conn: Conn, pkt: Packet, fromA: boolean): boolean {
+    if ((pkt.flags & (SYN | ACK)) !== SYN) return false;
+    const live = conn.live;
+    if (live.a.cand !== TIME_WAIT_BIT && live.b.cand !== TIME_WAIT_BIT) return false;
+    const s = fromA ? live.a : live.b;
+    return !s.synSent || s.iss !== pkt.seq >>> 0;
+  }
+
+  private closeTimeWaitForReuse(conn: Conn): void {
+    conn.release(true, this.recycle, this.onPacket);
+    const a = conn.live.a.cand === TIME_WAIT_BIT;
+    const b = conn.live.b.cand === TIME_WAIT_BIT;
+    // The old incarnation's TIME_WAIT endpoint is done with it: CLOSED.
+    if (a) conn.live.a.twSinceUsec = 0;
+    if (b) conn.live.b.twSinceUsec = 0;
+    conn.expireTimeWait(Number.MAX_SAFE_INTEGER);
+  }
+
+  private touch(conn: Conn): void {
+    if (this.lruTail === conn) return;
+    // unlink
+    if (conn.lruPrev !== null || conn.lruNext !== null || this.lruHead === conn) {
+      if (conn.lruPrev) conn.lruPrev.lruNext = conn.lruNext;
+      else this.lruHead = conn.lruNext;
+      if (conn.lruNext) conn.lruNext.lruPrev = conn.lruPrev;
+      else this.lruTail = conn.lruPrev;
+    }
+    conn.lruPrev = this.lruTail;
+    conn.lruNext = null;
+    if (this.lruTail) this.lruTail.lruNext = conn;
+    else this.lruHead = conn;
+    this.lruTail = conn;
+  }
+
+  private unlink(conn: Conn): void {
+    if (conn.lruPrev) conn.lruPrev.lruNext = conn.lruNext;
+    else if (this.lruHead === conn) this.lruHead = conn.lruNext;
+    if (conn.lruNext) conn.lruNext.lruPrev = conn.lruPrev;
+    else if (this.lruTail === conn) this.lruTail = conn.lruPrev;
+    conn.lruPrev = null;
+    conn.lruNext = null;
+    let p = this.buckets.get(conn.hash) ?? null;
+    if (p === conn) {
+      if (conn.nextInBucket) this.buckets.set(conn.hash, conn.nextInBucket);
+      else this.buckets.delete(conn.hash);
+    } else {
+      while (p !== null && p.nextInBucket !== conn) p = p.nextInBucket;
+      if (p !== null) p.nextInBucket = conn.nextInBucket;
+    }
+    conn.nextInBucket = null;
+    this.count--;
+  }
+
+  /** Marks a connection over at the current frame; flushEnded() emits in id order. */
+  private end(conn: Conn): void {
+    if (conn.ended) return;
+    conn.ended = true;
+    this.unlink(conn);
+    this.ending.push(conn);
+  }
+
+  private flushEnded(): void {
+    if (this.ending.length === 0) return;
+    if (this.ending.length > 1) this.ending.sort((x, y) => x.id - y.id);
+    for (const c of this.ending) this.emit(c);
+    this.ending.length = 0;
+  }
+
+  private emit(conn: Conn): void {
+    conn.ended = true;
+    conn.release(true, this.recycle, this.onPacket);
+    const rec = buildRecord(
+      {
+        id: conn.id,
+        a: { ip: this.opts.addrText(conn.addrA.subarray(0, conn.ipVersion === 6 ? 16 : 4), conn.ipVersion), port: conn.portA },
+        b: { ip: this.opts.addrText(conn.addrB.subarray(0, conn.ipVersion === 6 ? 16 : 4), conn.ipVersion), port: conn.portB },
+        evicted: conn.evicted,
+      },
+      conn.record,
+      conn.summary,
+    );
+    this.opts.onEnd(rec, conn);
+  }
+
+  private scheduleTimeWait(conn: Conn): void {
+    const d = conn.timeWaitDeadline();
+    if (d < 0 || d === conn.twDeadlineUsec) return;
+    conn.twDeadlineUsec = d;
+    this.twConns.push(conn);
+    this.twDeadlines.push(d);
+  }
+
+  /** Connections whose idle time or TIME_WAIT ran out by capture time `now` end at this frame. */
+  private expireTimers(now: number): void {
+    while (this.lruHead !== null && now - this.lruHead.lastUsec >= this.idleUsec) this.end(this.lruHead);
+    while (this.twHead < this.twConns.length && this.twDeadlines[this.twHead]! <= now) {
+      const c = this.twConns[this.twHead]!;
+      const d = this.twDeadlines[this.twHead]!;
+      this.twHead++;
+      if (c.ended || c.twDeadlineUsec !== d) continue;
+      c.release(true, this.recycle, this.onPacket);
+      c.expireTimeWait(d);
+      c.twDeadlineUsec = -1;
+      if (c.over) this.end(c);
+      else this.scheduleTimeWait(c);
+    }
+    if (this.twHead > 1024 && this.twHead * 2 > this.twConns.length) {
+      this.twConns.splice(0, this.twHead);
+      this.twDeadlines.splice(0, this.twHead);
+      this.twHead = 0;
+    }
+  }
+}

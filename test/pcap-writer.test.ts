@@ -1,0 +1,178 @@
+// The writers' output read back by tcpdump, tshark and our reader: the same frames, times, lengths
+// and (from the builder) correct IPv4 and TCP checksums.
+
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { buildFrame, type FrameSpec } from '../src/wire/build.js';
+import { CaptureReader } from '../src/wire/capture-reader.js';
+import { pcapBytes, PcapngWriter, type PcapWriterOptions } from '../src/wire/pcap-writer.js';
+import { CaptureRecord } from '../src/wire/record.js';
+
+function available(tool: string): boolean {
+  try {
+    execFileSync(tool, ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const hasTcpdump = available('tcpdump');
+const hasTshark = available('tshark');
+
+const dir = mkdtempSync(join(tmpdir(), 'synack-writer-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const client = { src: '10.0.0.1', dst: '10.0.0.2', srcPort: 40000, dstPort: 80 } as const;
+const server = { src: '10.0.0.2', dst: '10.0.0.1', srcPort: 80, dstPort: 40000 } as const;
+const v6 = { src: '2001:db8::1', dst: '2001:db8::2', srcPort: 5555, dstPort: 443 } as const;
+
+/** Specs with the line tcpdump -n (no -v) prints for each, after the timestamp. */
+const SPECS: [FrameSpec, string][] = [
+  [
+    { ...client, flags: 'S', seq: 1000, window: 64240, mss: 1460, sackPermitted: true, timestamp: [1, 0], wscale: 7 },
+    'IP 10.0.0.1.40000 > 10.0.0.2.80: Flags [S], seq 1000, win 64240, options [mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7], length 0',
+  ],
+  [
+    { ...server, flags: 'S.', seq: 5000, ack: 1001, window: 65160, mss: 1460, sackPermitted: true, wscale: 7 },
+    'IP 10.0.0.2.80 > 10.0.0.1.40000: Flags [S.], seq 5000, ack 1001, win 65160, options [mss 1460,nop,nop,sackOK,nop,wscale 7], length 0',
+  ],
+  [
+    { ...client, flags: 'P.', seq: 1001, ack: 5001, window: 502, payload: 'GET / HTTP/1.0\r\n\r\n', vlan: 42 },
+    // tcpdump shows sequence numbers relative to the handshake it saw.
+    'IP 10.0.0.1.40000 > 10.0.0.2.80: Flags [P.], seq 1:19, ack 1, win 502, length 18: HTTP: GET / HTTP/1.0',
+  ],
+  [
+    { ...server, flags: '.', seq: 5001, ack: 1019, window: 510, sack: [[2000, 3000]], timestamp: [7, 8], ipOptions: [1, 1, 1, 0] },
+    'IP 10.0.0.2.80 > 10.0.0.1.40000: Flags [.], ack 19, win 510, options [nop,nop,TS val 7 ecr 8,nop,nop,sack 1 {1000:2000}], length 0',
+  ],
+  [
+    { ...v6, flags: 'F.', seq: 4294967295, ack: 1, window: 100, payload: 3, flowLabel: 0x12345 },
+    'IP6 2001:db8::1.5555 > 2001:db8::2.443: Flags [F.], seq 4294967295:2, ack 1, win 100, length 3',
+  ],
+  [{ ...client, flags: 'R', seq: 1019, window: 0, ttl: 1, df: false, ipId: 4242 }, 'IP 10.0.0.1.40000 > 10.0.0.2.80: Flags [R], seq 1019, win 0, length 0'],
+  [{ ...client, flags: 'SEW', seq: 7, window: 1, padTo: 60 }, 'IP 10.0.0.1.40000 > 10.0.0.2.80: Flags [SEW], seq 7, win 1, length 0'],
+];
+const FRAMES = SPECS.map(([spec]) => buildFrame(spec));
+const TIMES: [number, number][] = [
+  [1700000000, 0],
+  [1700000000, 999999999],
+  [1700000001, 1000],
+  [1700000001, 123456789],
+  [2147483647, 5],
+  [1, 0],
+  [1700000002, 500000000],
+];
+
+function ourRecords(bytes: Uint8Array) {
+  const reader = new CaptureReader();
+  const rec = new CaptureRecord();
+  reader.push(bytes);
+  reader.end();
+  const out: { sec: number; nsec: number; caplen: number; origLen: number; linktype: number; iface: number; data: number[] }[] = [];
+  while (reader.next(rec)) {
+    out.push({ sec: rec.tsSec, nsec: rec.tsNsec, caplen: rec.caplen, origLen: rec.origLen, linktype: rec.linktype, iface: rec.iface, data: Array.from(rec.data) });
+  }
+  return out;
+}
+
+function writePcap(name: string, opts: PcapWriterOptions): { path: string; bytes: Uint8Array } {
+  const bytes = pcapBytes(
+    FRAMES.map((data, i) => ({ tsSec: TIMES[i]![0], tsNsec: TIMES[i]![1], data })),
+    opts,
+  );
+  const path = join(dir, name);
+  writeFileSync(path, bytes);
+  return { path, bytes };
+}
+
+const usec = (nsec: number) => String(Math.floor(nsec / 1000)).padStart(6, '0');
+
+for (const [name, opts] of [
+  ['µs little-endian', {}],
+  ['ns big-endian', { nanosecond: true, bigEndian: true }],
+] as const) {
+  test(`pcap ${name}: tcpdump prints every frame as built, our reader reads it back`, (t) => {
+    const { path, bytes } = writePcap(`w-${opts.nanosecond ? 'ns' : 'us'}.pcap`, opts);
+    const ours = ourRecords(bytes);
+    assert.deepEqual(
+      ours.map((r) => [r.sec, r.nsec, r.caplen, r.origLen, r.linktype]),
+      FRAMES.map((f, i) => [TIMES[i]![0], opts.nanosecond ? TIMES[i]![1] : Number(usec(TIMES[i]![1])) * 1000, f.length, f.length, 1]),
+    );
+    assert.deepEqual(ours.map((r) => r.data), FRAMES.map((f) => Array.from(f)));
+    if (!hasTcpdump) return t.skip('tcpdump absent');
+    const lines = execFileSync('tcpdump', ['-n', '-tt', '-r', path], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trimEnd().split('\n');
+    assert.deepEqual(lines, SPECS.map(([, line], i) => `${TIMES[i]![0]}.${usec(TIMES[i]![1])} ${line}`));
+    // -vv verifies the IPv4 header and TCP checksums the builder computed.
+    const verbose = execFileSync('tcpdump', ['-n', '-vv', '-r', path], { stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+    assert.equal(verbose.match(/cksum 0x[0-9a-f]+ \(correct\)/g)?.length, FRAMES.length);
+    assert.doesNotMatch(verbose, /incorrect|bad/);
+  });
+}
+
+test('pcap: tshark reads the same times (ns), lengths and good checksums', (t) => {
+  if (!hasTshark) return t.skip('tshark absent');
+  const { path } = writePcap('w-tshark.pcap', { nanosecond: true });
+  const out = execFileSync(
+    'tshark',
+    ['-r', path, '-o', 'tcp.check_checksum:TRUE', '-o', 'ip.check_checksum:TRUE', '-T', 'fields', '-e', 'frame.time_epoch', '-e', 'frame.len', '-e', 'tcp.checksum.status', '-e', 'vlan.id'],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  )
+    .toString()
+    .split('\n')
+    .slice(0, -1);
+  assert.deepEqual(
+    out,
+    FRAMES.map((f, i) => `${TIMES[i]![0]}.${String(TIMES[i]![1]).padStart(9, '0')}\t${f.length}\t1\t${i === 2 ? '42' : ''}`),
+  );
+});
+
+test('pcap snaplen: records cut to it keep their wire length', (t) => {
+  const { path, bytes } = writePcap('w-snap.pcap', { snaplen: 54 });
+  const ours = ourRecords(bytes);
+  assert.deepEqual(
+    ours.map((r) => [r.caplen, r.origLen]),
+    FRAMES.map((f) => [Math.min(54, f.length), f.length]),
+  );
+  if (!hasTshark) return t.skip('tshark absent');
+  const out = execFileSync('tshark', ['-r', path, '-T', 'fields', '-e', 'frame.cap_len', '-e', 'frame.len'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  assert.deepEqual(out.toString().trimEnd().split('\n'), FRAMES.map((f) => `${Math.min(54, f.length)}\t${f.length}`));
+});
+
+test('pcapng with interfaces of two link types: tshark and our reader agree', (t) => {
+  const chunks: Uint8Array[] = [];
+  const w = new PcapngWriter((c) => chunks.push(c), { chunkSize: 100 });
+  const eth = w.addInterface({ linktype: 1, tsresolDigits: 9 });
+  const raw = w.addInterface({ linktype: 101 });
+  const rawFrame = buildFrame({ ...v6, link: 'raw', flags: 'S', seq: 9 });
+  w.writePacket(eth, TIMES[0]![0], TIMES[0]![1], FRAMES[0]!);
+  w.writePacket(raw, TIMES[1]![0], TIMES[1]![1], rawFrame);
+  w.writePacket(eth, TIMES[3]![0], TIMES[3]![1], FRAMES[3]!);
+  w.flush();
+  const bytes = Uint8Array.from(chunks.flatMap((c) => Array.from(c)));
+  const path = join(dir, 'w.pcapng');
+  writeFileSync(path, bytes);
+  const ours = ourRecords(bytes);
+  assert.deepEqual(
+    ours.map((r) => [r.iface, r.linktype, r.sec, r.nsec, r.caplen]),
+    [
+      [0, 1, TIMES[0]![0], TIMES[0]![1], FRAMES[0]!.length],
+      [1, 101, TIMES[1]![0], 999999000, rawFrame.length], // µs interface
+      [0, 1, TIMES[3]![0], TIMES[3]![1], FRAMES[3]!.length],
+    ],
+  );
+  if (!hasTshark) return t.skip('tshark absent');
+  const out = execFileSync(
+    'tshark',
+    ['-r', path, '-o', 'tcp.check_checksum:TRUE', '-T', 'fields', '-e', 'frame.interface_id', '-e', 'frame.time_epoch', '-e', 'frame.len', '-e', 'tcp.checksum.status'],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  assert.deepEqual(out.toString().trimEnd().split('\n'), [
+    `0\t1700000000.000000000\t${FRAMES[0]!.length}\t1`,
+    `1\t1700000000.999999000\t${rawFrame.length}\t1`,
+    `0\t1700000001.123456789\t${FRAMES[3]!.length}\t1`,
+  ]);
+});
