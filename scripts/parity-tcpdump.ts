@@ -69,7 +69,14 @@ export async function parityForFile(file: string): Promise<FileParity> {
   const sink = new TcpdumpSink(out, true);
   await readInto([file], sink, out, { reassemble: false, verifyChecksums: false }, () => {});
   const ours = tcpLinesByFrame(synackText);
-  const result: FileParity = { file, openable: td.status === 0, total: 0, identical: 0, diffs: [], beyond: 0 };
+  const result: FileParity = {
+    file,
+    openable: td.status === 0,
+    total: 0,
+    identical: 0,
+    diffs: [],
+    beyond: 0,
+  };
   if (td.status !== 0) {
     // libpcap refuses it (e.g. pcapng with interfaces of different link types): ask tshark.
     const ts = spawnSync('tshark', ['-n', '-r', file, '-Y', 'tcp', '-T', 'fields', '-e', 'frame.number'], {
@@ -123,16 +130,22 @@ async function main(args: string[]): Promise<void> {
       same += r.identical;
       total += r.total;
       beyond += r.beyond;
-      if (!r.openable) notes.push(`  ${basename(f)}: libpcap cannot open it; tshark sees ${r.tsharkFrames} TCP frames, synack printed ${r.synackLines}`);
+      if (!r.openable)
+        notes.push(
+          `  ${basename(f)}: libpcap cannot open it; tshark sees ${r.tsharkFrames} TCP frames, synack printed ${r.synackLines}`,
+        );
       if (r.beyond > 0) notes.push(`  ${basename(f)}: ${r.beyond} frames beyond tcpdump`);
       if (r.diffs.length > 0) {
         notes.push(`  ${basename(f)}: ${r.identical}/${r.total} identical`);
-        for (const d of r.diffs.slice(0, 4)) notes.push(`    #${d.frame} tcpdump: ${d.tcpdump}\n    #${d.frame} synack:  ${d.synack}`);
+        for (const d of r.diffs.slice(0, 4))
+          notes.push(`    #${d.frame} tcpdump: ${d.tcpdump}\n    #${d.frame} synack:  ${d.synack}`);
       }
     }
     allSame += same;
     allTotal += total;
-    console.log(`${basename(target)}: ${same}/${total} identical lines (${files.length} files), ${beyond} frames beyond tcpdump`);
+    console.log(
+      `${basename(target)}: ${same}/${total} identical lines (${files.length} files), ${beyond} frames beyond tcpdump`,
+    );
     for (const n of notes) console.log(n);
   }
   console.log(`all: ${allSame}/${allTotal} identical lines`);

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Records real Linux TCP for the Wireshark-analysis regression fixtures (test/fixtures/ws-*.pcap):
 zero window (a receiver that stops reading), keep-alives (TCP_KEEPIDLE=1), and loss/reordering
-(tc netem) between two network namespaces joined by a veth pair. Captures at the client side with
+(a seeded user-space link that drops or reorders chosen packets) between two network namespaces
+joined by TUN devices. Captures at the client side with
 a short snaplen so each file stays small. Run as root from the repository root:
     python3 scripts/record-wireshark-fixtures.py test/fixtures
 Only the namespaces this script creates are touched; they are deleted at the end."""
@@ -16,32 +17,77 @@ def sh(*args, check=True):
     return subprocess.run(args, check=check, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+TUNSETIFF = 0x400454CA
+IFF_TUN, IFF_NO_PI = 0x0001, 0x1000
+
+
+class Link:
+    """The wire between the namespaces: a TUN device in each, joined by this process, which
+    drops, delays and reorders chosen IP packets (the kernel here has no netem/nftables)."""
+
+    def __init__(self):
+        self.fds = {}
+        self.rule = None                   # (direction, index) -> 'drop' | 'hold' | None
+        self.count = {0: 0, 1: 0}
+        self.held = {0: None, 1: None}
+        self.stop = False
+
+    def open(self, ns, dev):
+        import fcntl, struct
+        box = {}
+
+        def opener():
+            in_ns(ns)
+            fd = os.open('/dev/net/tun', os.O_RDWR)
+            fcntl.ioctl(fd, TUNSETIFF, struct.pack('16sH', dev.encode(), IFF_TUN | IFF_NO_PI))
+            box['fd'] = fd
+        t = threading.Thread(target=opener)
+        t.start()
+        t.join()
+        return box['fd']
+
+    def run(self):
+        import select
+        a, b = self.fds[0], self.fds[1]
+        while not self.stop:
+            ready, _, _ = select.select([a, b], [], [], 0.05)
+            for fd in ready:
+                direction = 0 if fd == a else 1
+                pkt = os.read(fd, 65536)
+                n = self.count[direction]
+                self.count[direction] = n + 1
+                verdict = self.rule(direction, n, pkt) if self.rule else None
+                out = b if direction == 0 else a
+                if verdict == 'drop':
+                    continue
+                if verdict == 'hold' and self.held[direction] is None:
+                    self.held[direction] = pkt       # sent after the next packet: reordering
+                    continue
+                os.write(out, pkt)
+                if self.held[direction] is not None:
+                    os.write(out, self.held[direction])
+                    self.held[direction] = None
+
+
+LINK = Link()
+
+
 def setup():
     teardown()
     sh('ip', 'netns', 'add', NS_C)
     sh('ip', 'netns', 'add', NS_S)
-    sh('ip', 'link', 'add', 'wsfx0', 'netns', NS_C, 'type', 'veth', 'peer', 'name', 'wsfx1', 'netns', NS_S)
-    sh('ip', '-n', NS_C, 'addr', 'add', C_IP + '/24', 'dev', 'wsfx0')
-    sh('ip', '-n', NS_S, 'addr', 'add', S_IP + '/24', 'dev', 'wsfx1')
-    for ns, dev in ((NS_C, 'wsfx0'), (NS_S, 'wsfx1')):
-        sh('ip', '-n', ns, 'link', 'set', dev, 'up')
+    LINK.fds[0] = LINK.open(NS_C, 'wsfx0')      # direction 0: client -> server
+    LINK.fds[1] = LINK.open(NS_S, 'wsfx1')
+    for ns, dev, me, peer in ((NS_C, 'wsfx0', C_IP, S_IP), (NS_S, 'wsfx1', S_IP, C_IP)):
+        sh('ip', '-n', ns, 'addr', 'add', me, 'peer', peer, 'dev', dev)
+        sh('ip', '-n', ns, 'link', 'set', dev, 'mtu', '1500', 'up')
         sh('ip', '-n', ns, 'link', 'set', 'lo', 'up')
-        # Real segment sizes on the wire (no GSO/TSO super-packets in the capture).
-        sh('ip', 'netns', 'exec', ns, 'ethtool', '-K', dev, 'gso', 'off', 'tso', 'off', 'gro', 'off', check=False)
+    threading.Thread(target=LINK.run, daemon=True).start()
 
 
 def teardown():
     sh('ip', 'netns', 'del', NS_C, check=False)
     sh('ip', 'netns', 'del', NS_S, check=False)
-
-
-def netem(ns, dev, *rule):
-    sh('ip', 'netns', 'exec', ns, 'tc', 'qdisc', 'replace', 'dev', dev, 'root', 'netem', *rule)
-
-
-def clear_netem():
-    sh('ip', 'netns', 'exec', NS_C, 'tc', 'qdisc', 'del', 'dev', 'wsfx0', 'root', check=False)
-    sh('ip', 'netns', 'exec', NS_S, 'tc', 'qdisc', 'del', 'dev', 'wsfx1', 'root', check=False)
 
 
 def in_ns(name):
@@ -53,7 +99,7 @@ def in_ns(name):
 
 
 def capture(path, port):
-    p = subprocess.Popen(['ip', 'netns', 'exec', NS_C, 'tcpdump', '-i', 'wsfx0', '-U', '-s', '96', '-w', path,
+    p = subprocess.Popen(['ip', 'netns', 'exec', NS_C, 'tcpdump', '-i', 'wsfx0', '-U', '-s', '80', '-w', path,
                           f'tcp port {port}'], stderr=subprocess.DEVNULL)
     time.sleep(1.0)
     return p
@@ -150,9 +196,9 @@ def keep_alive(path):
     stop(cap)
 
 
-def lossy(path, port, client_rule, server_rule, size):
-    netem(NS_C, 'wsfx0', *client_rule)
-    netem(NS_S, 'wsfx1', *server_rule)
+def lossy(path, port, rule, size):
+    LINK.rule = rule
+    LINK.count = {0: 0, 1: 0}
     cap = capture(path, port)
 
     def srv(conn):
@@ -172,7 +218,7 @@ def lossy(path, port, client_rule, server_rule, size):
 
     run_pair(port, srv, cli)
     stop(cap)
-    clear_netem()
+    LINK.rule = None
 
 
 def main():
@@ -181,13 +227,15 @@ def main():
     try:
         zero_window(os.path.join(OUT, 'ws-zero-window.pcap'))
         keep_alive(os.path.join(OUT, 'ws-keep-alive.pcap'))
-        # Loss both ways (client-side tap: client losses show as retransmissions, server losses as
-        # holes, dup ACKs and fast retransmissions).
-        lossy(os.path.join(OUT, 'ws-loss.pcap'), 9103, ('delay', '5ms', 'loss', '4%'),
-              ('delay', '5ms', 'loss', '4%'), 300_000)
-        # Reordering from the server: out-of-order segments and dup ACKs.
-        lossy(os.path.join(OUT, 'ws-reorder.pcap'), 9104, ('delay', '2ms'),
-              ('delay', '10ms', 'reorder', '25%', '50%'), 200_000)
+        # Seeded loss both ways (client-side tap: client losses show as retransmissions, server
+        # losses as holes, dup ACKs, fast retransmissions).
+        import random
+        rnd = random.Random(7)
+        lossy(os.path.join(OUT, 'ws-loss.pcap'), 9103,
+              lambda d, n, p: 'drop' if n > 3 and rnd.random() < 0.04 else None, 150_000)
+        # Reordering from the server: one data packet in eight overtaken by the next.
+        lossy(os.path.join(OUT, 'ws-reorder.pcap'), 9104,
+              lambda d, n, p: 'hold' if d == 1 and n > 3 and n % 8 == 0 else None, 100_000)
     finally:
         teardown()
 

@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -13,7 +13,7 @@ import { FileFault, formatFault } from '../src/cli/errors.js';
 import { readRecords } from '../src/cli/input.js';
 import { buildFrame } from '../src/wire/build.js';
 import { CaptureReader } from '../src/wire/capture-reader.js';
-import { pcapBytes, PcapngWriter } from '../src/wire/pcap-writer.js';
+import { PcapngWriter, pcapBytes } from '../src/wire/pcap-writer.js';
 import { CaptureError, CaptureRecord } from '../src/wire/record.js';
 import { ZEEK_CORPUS } from './helpers/paths.js';
 
@@ -63,7 +63,14 @@ function expectError(bytes: Uint8Array, code: string, offset: number, message?: 
   if (message) assert.match(error.message, message);
 }
 
-const syn = buildFrame({ src: '10.0.0.1', dst: '10.0.0.2', srcPort: 40000, dstPort: 80, flags: 'S', mss: 1460 });
+const syn = buildFrame({
+  src: '10.0.0.1',
+  dst: '10.0.0.2',
+  srcPort: 40000,
+  dstPort: 80,
+  flags: 'S',
+  mss: 1460,
+});
 const ack = buildFrame({ src: '10.0.0.2', dst: '10.0.0.1', srcPort: 80, dstPort: 40000, flags: 'S.' });
 
 // --- pcap, hand-built so the writer is not tested against itself ---
@@ -134,11 +141,16 @@ describe('pcap', () => {
     );
     assert.deepEqual(recs[1]!.data, Array.from(syn.subarray(0, 40)));
     assert.equal(reader.notes.length, 1);
-    assert.match(reader.notes[0]!, new RegExp(`captured length ${syn.length} exceeds the snapshot length 40`));
+    assert.match(
+      reader.notes[0]!,
+      new RegExp(`captured length ${syn.length} exceeds the snapshot length 40`),
+    );
   });
 
   test('snaplen 0 means the link type maximum (262144), as tcpdump shows', () => {
-    const { recs, error } = read(Uint8Array.from([...pcapHeader(0xa1b2c3d4, true, 0), ...pcapRecord(true, 1, 0, syn)]));
+    const { recs, error } = read(
+      Uint8Array.from([...pcapHeader(0xa1b2c3d4, true, 0), ...pcapRecord(true, 1, 0, syn)]),
+    );
     assert.equal(error, null);
     assert.equal(recs[0]!.caplen, syn.length);
   });
@@ -154,7 +166,11 @@ describe('pcap', () => {
   });
 
   test('a record cut short by the end of input: TRUNCATED_RECORD at that record, earlier ones delivered', () => {
-    const full = Uint8Array.from([...pcapHeader(0xa1b2c3d4, true), ...pcapRecord(true, 1, 0, syn), ...pcapRecord(true, 2, 0, ack)]);
+    const full = Uint8Array.from([
+      ...pcapHeader(0xa1b2c3d4, true),
+      ...pcapRecord(true, 1, 0, syn),
+      ...pcapRecord(true, 2, 0, ack),
+    ]);
     const second = 24 + 16 + syn.length;
     for (const cut of [second + 3, second + 16, full.length - 1]) {
       const { recs, error } = read(full.subarray(0, cut));
@@ -169,7 +185,12 @@ describe('pcap', () => {
     const old = Uint8Array.from(pcapHeader(0xa1b2c3d4, true));
     old[4] = 1;
     expectError(old, 'UNSUPPORTED_VERSION', 0);
-    expectError(Uint8Array.from([0x3c, 0x68, 0x74, 0x6d, 0x6c]), 'NOT_A_CAPTURE', 0, /not a pcap or pcapng file \(starts with 0x3c68746d\)/);
+    expectError(
+      Uint8Array.from([0x3c, 0x68, 0x74, 0x6d, 0x6c]),
+      'NOT_A_CAPTURE',
+      0,
+      /not a pcap or pcapng file \(starts with 0x3c68746d\)/,
+    );
     expectError(new Uint8Array(0), 'NOT_A_CAPTURE', 0, /empty/);
     expectError(Uint8Array.of(0xd4, 0xc3), 'NOT_A_CAPTURE', 0, /only 2 bytes/);
     expectError(Uint8Array.from([0x1f, 0x8b, 8, 0]), 'NOT_A_CAPTURE', 0, /gzip/);
@@ -200,15 +221,39 @@ function u32(n: number, le: boolean): number[] {
   return Array.from(new Uint8Array(v.buffer));
 }
 function option(code: number, value: number[], le: boolean): number[] {
-  return [...u16(code, le), ...u16(value.length, le), ...value, ...new Array((4 - (value.length % 4)) % 4).fill(0)];
+  return [
+    ...u16(code, le),
+    ...u16(value.length, le),
+    ...value,
+    ...new Array((4 - (value.length % 4)) % 4).fill(0),
+  ];
 }
 
 const shb = (le: boolean, major = 1, minor = 0) =>
-  block(0x0a0d0d0a, [...u32(0x1a2b3c4d, le), ...u16(major, le), ...u16(minor, le), ...u32(-1, le), ...u32(-1, le)], le);
+  block(
+    0x0a0d0d0a,
+    [...u32(0x1a2b3c4d, le), ...u16(major, le), ...u16(minor, le), ...u32(-1, le), ...u32(-1, le)],
+    le,
+  );
 const idb = (le: boolean, linktype: number, snaplen: number, opts: number[] = []) =>
-  block(1, [...u16(linktype, le), 0, 0, ...u32(snaplen, le), ...opts, ...(opts.length ? [0, 0, 0, 0] : [])], le);
+  block(
+    1,
+    [...u16(linktype, le), 0, 0, ...u32(snaplen, le), ...opts, ...(opts.length ? [0, 0, 0, 0] : [])],
+    le,
+  );
 const epb = (le: boolean, iface: number, hi: number, lo: number, data: Uint8Array, origLen = data.length) =>
-  block(6, [...u32(iface, le), ...u32(hi, le), ...u32(lo, le), ...u32(data.length, le), ...u32(origLen, le), ...data], le);
+  block(
+    6,
+    [
+      ...u32(iface, le),
+      ...u32(hi, le),
+      ...u32(lo, le),
+      ...u32(data.length, le),
+      ...u32(origLen, le),
+      ...data,
+    ],
+    le,
+  );
 
 describe('pcapng', () => {
   test('sections in both byte orders, global interface ids, resolutions and offsets, SPB, PB, skipped blocks', () => {
@@ -229,11 +274,25 @@ describe('pcapng', () => {
       ...block(4, [0, 0, 0, 0], LE), // NRB
       ...block(5, [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], LE), // ISB
       ...block(0x0bad, [1, 2, 3, 4], LE), // custom
+      ...block(0x0a, [...u32(0x544c534b, LE), ...u32(4, LE), 1, 2, 3, 4], LE), // DSB
       ...shb(BE),
       ...idb(BE, 228, 50, [...option(9, [0x80 | 20], BE), ...option(14, [0, 0, 0, 0, 0, 0, 0x03, 0xe8], BE)]),
       ...epb(BE, 0, Number(p2 >> 32n), Number(p2 & 0xffffffffn), syn),
       ...block(3, [...u32(syn.length, BE), ...syn], BE), // SPB: caplen = min(74, snaplen 50)
-      ...block(2, [...u16(0, BE), 0, 0, ...u32(0, BE), ...u32(7 * 2 ** 20, BE), ...u32(20, BE), ...u32(60, BE), ...syn.subarray(0, 20)], BE),
+      ...block(
+        2,
+        [
+          ...u16(0, BE),
+          0,
+          0,
+          ...u32(0, BE),
+          ...u32(7 * 2 ** 20, BE),
+          ...u32(20, BE),
+          ...u32(60, BE),
+          ...syn.subarray(0, 20),
+        ],
+        BE,
+      ),
       ...block(0x12345678, [9, 9, 9, 9], BE), // unknown: skipped, noted
     ]);
     const { recs, error, reader } = read(bytes);
@@ -285,12 +344,22 @@ describe('pcapng', () => {
       c.splice(4, 4, ...u32(len, LE));
       return c;
     };
-    expectError(Uint8Array.from([...head, ...withLen(good, good.length - 2)]), 'BAD_BLOCK', at, /not a multiple of 4/);
+    expectError(
+      Uint8Array.from([...head, ...withLen(good, good.length - 2)]),
+      'BAD_BLOCK',
+      at,
+      /not a multiple of 4/,
+    );
     expectError(Uint8Array.from([...head, ...withLen(good, 28)]), 'BAD_BLOCK', at, /below the minimum of 32/);
     const badTrailer = good.slice();
     badTrailer.splice(badTrailer.length - 4, 4, ...u32(good.length + 4, LE));
     expectError(Uint8Array.from([...head, ...badTrailer]), 'BAD_BLOCK', at, /trailing block length/);
-    expectError(Uint8Array.from([...head, ...epb(LE, 3, 0, 0, syn)]), 'BAD_BLOCK', at, /interface 3 is not defined/);
+    expectError(
+      Uint8Array.from([...head, ...epb(LE, 3, 0, 0, syn)]),
+      'BAD_BLOCK',
+      at,
+      /interface 3 is not defined/,
+    );
     const capTooBig = good.slice();
     capTooBig.splice(20, 4, ...u32(1000, LE));
     expectError(Uint8Array.from([...head, ...capTooBig]), 'BAD_BLOCK', at, /does not fit/);
@@ -298,15 +367,29 @@ describe('pcapng', () => {
     const badBom = shb(LE);
     badBom.splice(8, 4, 1, 2, 3, 4);
     expectError(Uint8Array.from(badBom), 'BAD_HEADER', 0, /byte-order magic/);
-    expectError(Uint8Array.from([...head, ...good].slice(0, at + 40)), 'TRUNCATED_RECORD', at, new RegExp(`40 of ${good.length}`));
+    expectError(
+      Uint8Array.from([...head, ...good].slice(0, at + 40)),
+      'TRUNCATED_RECORD',
+      at,
+      new RegExp(`40 of ${good.length}`),
+    );
     expectError(Uint8Array.from(shb(LE).slice(0, 20)), 'TRUNCATED_HEADER', 0);
-    expectError(Uint8Array.from([...head, ...block(3, [...u32(10, LE), 1, 2, 3, 4, 5, 6, 7, 8, 9, 10], LE)].slice(20)), 'NOT_A_CAPTURE', 0);
+    expectError(
+      Uint8Array.from([...head, ...block(3, [...u32(10, LE), 1, 2, 3, 4, 5, 6, 7, 8, 9, 10], LE)].slice(20)),
+      'NOT_A_CAPTURE',
+      0,
+    );
   });
 
   test('an SPB before any IDB is corrupt', () => {
     const LE = true;
     const at = shb(LE).length;
-    expectError(Uint8Array.from([...shb(LE), ...block(3, [...u32(4, LE), 1, 2, 3, 4], LE)]), 'BAD_BLOCK', at, /interface 0/);
+    expectError(
+      Uint8Array.from([...shb(LE), ...block(3, [...u32(4, LE), 1, 2, 3, 4], LE)]),
+      'BAD_BLOCK',
+      at,
+      /interface 0/,
+    );
   });
 });
 
@@ -381,10 +464,15 @@ async function collect(paths: string[], opts = {}) {
   const notes: string[] = [];
   let fault: FileFault | null = null;
   try {
-    await readRecords(paths, (rec, f) => got.push({ file: f, frame: rec.frame, tsSec: rec.tsSec, tsNsec: rec.tsNsec, first: rec.data[0]! }), {
-      onNote: (l) => notes.push(l),
-      ...opts,
-    });
+    await readRecords(
+      paths,
+      (rec, f) =>
+        got.push({ file: f, frame: rec.frame, tsSec: rec.tsSec, tsNsec: rec.tsNsec, first: rec.data[0]! }),
+      {
+        onNote: (l) => notes.push(l),
+        ...opts,
+      },
+    );
   } catch (err) {
     if (!(err instanceof FileFault)) throw err;
     fault = err;
@@ -397,27 +485,106 @@ const frames = (times: [number, number][], marker: number) =>
 
 describe('readRecords', () => {
   test('a file read in small chunks gives every record with frames from 1', async () => {
-    const p = file('one.pcap', pcapBytes(frames([[1, 0], [2, 0], [3, 0]], 7)));
+    const p = file(
+      'one.pcap',
+      pcapBytes(
+        frames(
+          [
+            [1, 0],
+            [2, 0],
+            [3, 0],
+          ],
+          7,
+        ),
+      ),
+    );
     const { got, fault } = await collect([p], { chunkSize: 5 });
     assert.equal(fault, null);
-    assert.deepEqual(got.map((g) => [g.frame, g.tsSec, g.file]), [[1, 1, p], [2, 2, p], [3, 3, p]]);
+    assert.deepEqual(
+      got.map((g) => [g.frame, g.tsSec, g.file]),
+      [
+        [1, 1, p],
+        [2, 2, p],
+        [3, 3, p],
+      ],
+    );
   });
 
   test('gzip input is detected by its magic (file and stdin)', async () => {
-    const plain = pcapBytes(frames([[1, 0], [2, 0]], 9), { nanosecond: true });
+    const plain = pcapBytes(
+      frames(
+        [
+          [1, 0],
+          [2, 0],
+        ],
+        9,
+      ),
+      { nanosecond: true },
+    );
     const gz = file('z.pcap.gz', gzipSync(plain));
     const fromFile = await collect([gz], { chunkSize: 16 });
     assert.equal(fromFile.fault, null);
-    assert.deepEqual(fromFile.got.map((g) => g.tsSec), [1, 2]);
+    assert.deepEqual(
+      fromFile.got.map((g) => g.tsSec),
+      [1, 2],
+    );
     const { Readable } = await import('node:stream');
-    const fromStdin = await collect(['-'], { stdin: Readable.from([gzipSync(plain).subarray(0, 1), gzipSync(plain).subarray(1)]) });
-    assert.deepEqual(fromStdin.got.map((g) => [g.file, g.tsSec]), [['stdin', 1], ['stdin', 2]]);
+    const fromStdin = await collect(['-'], {
+      stdin: Readable.from([gzipSync(plain).subarray(0, 1), gzipSync(plain).subarray(1)]),
+    });
+    assert.deepEqual(
+      fromStdin.got.map((g) => [g.file, g.tsSec]),
+      [
+        ['stdin', 1],
+        ['stdin', 2],
+      ],
+    );
   });
 
   test('several files merge by time, ties by argument order, frames renumbered', async () => {
-    const a = file('a.pcap', pcapBytes(frames([[1, 0], [3, 0], [4, 0], [7, 0]], 0xa)));
-    const b = file('b.pcap', pcapBytes(frames([[2, 0], [3, 0], [3, 400], [8, 0]], 0xb), { nanosecond: true }));
-    const c = file('c.pcap.gz', gzipSync(pcapBytes(frames([[0, 5000], [3, 0]], 0xc))));
+    const a = file(
+      'a.pcap',
+      pcapBytes(
+        frames(
+          [
+            [1, 0],
+            [3, 0],
+            [4, 0],
+            [7, 0],
+          ],
+          0xa,
+        ),
+      ),
+    );
+    const b = file(
+      'b.pcap',
+      pcapBytes(
+        frames(
+          [
+            [2, 0],
+            [3, 0],
+            [3, 400],
+            [8, 0],
+          ],
+          0xb,
+        ),
+        { nanosecond: true },
+      ),
+    );
+    const c = file(
+      'c.pcap.gz',
+      gzipSync(
+        pcapBytes(
+          frames(
+            [
+              [0, 5000],
+              [3, 0],
+            ],
+            0xc,
+          ),
+        ),
+      ),
+    );
     const { got, fault } = await collect([a, b, c]);
     assert.equal(fault, null);
     assert.deepEqual(
@@ -438,20 +605,38 @@ describe('readRecords', () => {
   });
 
   test('a truncated file: every record before the fault, then a FileFault with its offset', async () => {
-    const whole = pcapBytes(frames([[1, 0], [2, 0], [3, 0]], 1));
+    const whole = pcapBytes(
+      frames(
+        [
+          [1, 0],
+          [2, 0],
+          [3, 0],
+        ],
+        1,
+      ),
+    );
     const p = file('cut.pcap', whole.subarray(0, whole.length - 2));
     const { got, fault } = await collect([p], { chunkSize: 8 });
-    assert.deepEqual(got.map((g) => g.tsSec), [1, 2]);
+    assert.deepEqual(
+      got.map((g) => g.tsSec),
+      [1, 2],
+    );
     assert.ok(fault);
     assert.equal(fault.offset, 24 + 2 * 20);
-    assert.equal(formatFault(fault), `synack: ${p}: byte 64: record cut short by the end of the file: 18 of 20 bytes present`);
+    assert.equal(
+      formatFault(fault),
+      `synack: ${p}: byte 64: record cut short by the end of the file: 18 of 20 bytes present`,
+    );
   });
 
   test('missing files, non-captures and corrupt gzip are FileFaults', async () => {
     const missing = await collect([join(dir, 'nope.pcap')]);
     assert.equal(missing.fault?.message, 'cannot open: no such file');
     const text = await collect([file('t.txt', new TextEncoder().encode('hello world'))]);
-    assert.equal(formatFault(text.fault!), `synack: ${join(dir, 't.txt')}: byte 0: not a pcap or pcapng file (starts with 0x68656c6c)`);
+    assert.equal(
+      formatFault(text.fault!),
+      `synack: ${join(dir, 't.txt')}: byte 0: not a pcap or pcapng file (starts with 0x68656c6c)`,
+    );
     const bad = gzipSync(pcapBytes(frames([[1, 0]], 1)));
     bad[bad.length - 5] ^= 0xff; // corrupt the CRC/length trailer
     const gz = await collect([file('bad.gz', bad)]);
@@ -459,14 +644,36 @@ describe('readRecords', () => {
   });
 
   test('notes are reported once per file as synack: FILE: NOTE', async () => {
-    const p = file('snap.pcap', pcapBytes(frames([[1, 0], [2, 0]], 1), { snaplen: 2 }));
+    const p = file(
+      'snap.pcap',
+      pcapBytes(
+        frames(
+          [
+            [1, 0],
+            [2, 0],
+          ],
+          1,
+        ),
+        { snaplen: 2 },
+      ),
+    );
     // The writer cut the data to 2 bytes; rewrite the records' caplen to 4 with 4 bytes present.
-    const big = pcapBytes(frames([[1, 0], [2, 0]], 1));
+    const big = pcapBytes(
+      frames(
+        [
+          [1, 0],
+          [2, 0],
+        ],
+        1,
+      ),
+    );
     new DataView(big.buffer).setUint32(16, 2, true); // header snaplen 2 < caplen 4
     writeFileSync(p, big);
     const { got, notes } = await collect([p]);
     assert.equal(got.length, 2);
-    assert.deepEqual(notes, [`synack: ${p}: record at byte 24: captured length 4 exceeds the snapshot length 2; cut to 2 bytes as libpcap does`]);
+    assert.deepEqual(notes, [
+      `synack: ${p}: record at byte 24: captured length 4 exceeds the snapshot length 2; cut to 2 bytes as libpcap does`,
+    ]);
   });
 });
 
@@ -489,7 +696,10 @@ test('corpus captures: frame count and first/last timestamps equal tcpdump -tt',
   let agreed = 0;
   for (const f of files) {
     const path = join(ZEEK_CORPUS, f);
-    const lines = execFileSync('tcpdump', ['-n', '-tt', '-q', '-r', path], { stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 26 })
+    const lines = execFileSync('tcpdump', ['-n', '-tt', '-q', '-r', path], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+      maxBuffer: 1 << 26,
+    })
       .toString()
       .split('\n')
       .filter((l) => /^\d+\.\d{6} /.test(l))
@@ -497,12 +707,15 @@ test('corpus captures: frame count and first/last timestamps equal tcpdump -tt',
     const times: string[] = [];
     const { fault } = await collect([path]);
     assert.equal(fault, null, f);
-    await readRecords([path], (rec) => times.push(`${rec.tsSec}.${String(Math.floor(rec.tsNsec / 1000)).padStart(6, '0')}`), { onNote: () => {} });
+    await readRecords(
+      [path],
+      (rec) => times.push(`${rec.tsSec}.${String(Math.floor(rec.tsNsec / 1000)).padStart(6, '0')}`),
+      { onNote: () => {} },
+    );
     assert.equal(times.length, lines.length, `${f}: frame count`);
     assert.equal(times[0], lines[0], `${f}: first timestamp`);
     assert.equal(times.at(-1), lines.at(-1), `${f}: last timestamp`);
     agreed++;
   }
   assert.equal(agreed, files.length);
-  void readFileSync;
 });

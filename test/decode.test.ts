@@ -59,7 +59,11 @@ const ipTcp = (spec: Partial<FrameSpec> = {}) => buildFrame({ ...BASE, ...spec, 
 const ip6Tcp = (spec: Partial<FrameSpec> = {}) => buildFrame({ ...BASE6, ...spec, link: 'raw' });
 
 /** An IPv4 header (correct length and checksum) around `payload`. */
-function ipv4(proto: number, payload: Uint8Array, opts: { id?: number; fragOffset?: number; more?: boolean } = {}) {
+function ipv4(
+  proto: number,
+  payload: Uint8Array,
+  opts: { id?: number; fragOffset?: number; more?: boolean } = {},
+) {
   const h = new Uint8Array(20);
   h[0] = 0x45;
   h.set(be16(20 + payload.length), 2);
@@ -145,7 +149,11 @@ function fragmentV6(packet: Uint8Array, cuts: number[], id = 0x1234): Uint8Array
   return out;
 }
 
-function record(data: Uint8Array, linktype = 1, opts: { tsSec?: number; origLen?: number } = {}): CaptureRecord {
+function record(
+  data: Uint8Array,
+  linktype = 1,
+  opts: { tsSec?: number; origLen?: number } = {},
+): CaptureRecord {
   const rec = new CaptureRecord();
   rec.frame = 1;
   rec.linktype = linktype;
@@ -203,7 +211,10 @@ describe('link layers', () => {
     assert.equal(srcIp(pkt), '10.0.0.1');
     assert.deepEqual([pkt.ttl, pkt.ipId, pkt.df, pkt.tos, pkt.ipTotalLen], [57, 4321, true, 0x10, 60]);
     assert.deepEqual([pkt.flags, pkt.headerLen, pkt.payloadLen], [SYN, 40, 0]);
-    assert.deepEqual([pkt.mss, pkt.wscale, pkt.sackPermitted, pkt.hasTimestamp, pkt.tsVal, pkt.tsEcr], [1460, 7, true, true, 111, 222]);
+    assert.deepEqual(
+      [pkt.mss, pkt.wscale, pkt.sackPermitted, pkt.hasTimestamp, pkt.tsVal, pkt.tsEcr],
+      [1460, 7, true, true, 111, 222],
+    );
     assert.equal(pkt.tcpOffset, 34);
     assert.equal(pkt.truncated, false);
   });
@@ -246,10 +257,26 @@ describe('link layers', () => {
   });
 
   test('PPPoE session over QinQ', () => {
-    const frame = eth(0x88a8, [0, 1], be16(0x8100), [0, 2], be16(0x8864), [0x11, 0, 0x0f, 0x07, 0, 0], be16(0x0021), ipTcp());
+    const frame = eth(
+      0x88a8,
+      [0, 1],
+      be16(0x8100),
+      [0, 2],
+      be16(0x8864),
+      [0x11, 0, 0x0f, 0x07, 0, 0],
+      be16(0x0021),
+      ipTcp(),
+    );
     const { status, pkt } = decode(frame);
     assertBaseTcp(status, pkt);
-    assert.deepEqual(layers(pkt), [Layer.ETHERNET, Layer.VLAN, Layer.VLAN, Layer.PPPOE, Layer.IPV4, Layer.TCP]);
+    assert.deepEqual(layers(pkt), [
+      Layer.ETHERNET,
+      Layer.VLAN,
+      Layer.VLAN,
+      Layer.PPPOE,
+      Layer.IPV4,
+      Layer.TCP,
+    ]);
     assert.equal(pkt.beyondTcpdump, false);
   });
 
@@ -367,7 +394,12 @@ describe('IPv4 and IPv6 headers', () => {
     const packet = withExtensions(ip6Tcp(), [hopByHop, routing, dest, atomicFragment, ah, mobility, dest]);
     const { status, pkt } = decode(packet, 101);
     assertBaseTcp(status, pkt, true);
-    assert.deepEqual(layers(pkt), [Layer.RAW_IP, Layer.IPV6, ...new Array(7).fill(Layer.IPV6_EXT), Layer.TCP]);
+    assert.deepEqual(layers(pkt), [
+      Layer.RAW_IP,
+      Layer.IPV6,
+      ...new Array(7).fill(Layer.IPV6_EXT),
+      Layer.TCP,
+    ]);
     assert.equal(pkt.ipId, 9);
     assert.equal(pkt.tcpOffset, 40 + 8 + 24 + 8 + 8 + 24 + 8 + 8);
   });
@@ -409,7 +441,10 @@ describe('IP fragment reassembly', () => {
     assert.equal(pkt.beyondTcpdump, true);
     assert.equal(pkt.payloadLen, 100);
     assert.equal(pkt.ipTotalLen, whole.length);
-    assert.deepEqual(Array.from(pkt.tcpBuf.subarray(pkt.tcpOffset + 20, pkt.tcpOffset + 30)), Array.from(whole.subarray(40, 50)));
+    assert.deepEqual(
+      Array.from(pkt.tcpBuf.subarray(pkt.tcpOffset + 20, pkt.tcpOffset + 30)),
+      Array.from(whole.subarray(40, 50)),
+    );
     assert.equal(pkt.reassemblyLayer, 2);
   });
 
@@ -499,19 +534,71 @@ describe('tunnels', () => {
     ['IPv6 in IPv4 (6in4)', outer4(41, ip6Tcp()), false, Layer.IPV4],
     ['IPv4 in IPv6', eth(0x86dd, ipv6(4, ipTcp())), false, Layer.IPV6],
     ['GRE IPv4', outer4(47, cat([0, 0], be16(0x0800), ipTcp())), false, Layer.GRE],
-    ['GRE with checksum, key and sequence', outer4(47, cat([0xb0, 0], be16(0x0800), new Uint8Array(12), ipTcp())), false, Layer.GRE],
+    [
+      'GRE with checksum, key and sequence',
+      outer4(47, cat([0xb0, 0], be16(0x0800), new Uint8Array(12), ipTcp())),
+      false,
+      Layer.GRE,
+    ],
     ['GRE Ethernet (TEB)', outer4(47, cat([0, 0], be16(0x6558), eth(0x0800, ipTcp()))), false, Layer.GRE],
     ['GRE MPLS', outer4(47, cat([0, 0], be16(0x8847), [0, 0, 0x51, 64], ipTcp())), false, Layer.MPLS],
-    ['PPTP enhanced GRE with PPP', outer4(47, cat([0x30, 0x81], be16(0x880b), [0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2], [0xff, 0x03, 0, 0x21], ipTcp())), false, Layer.GRE],
+    [
+      'PPTP enhanced GRE with PPP',
+      outer4(
+        47,
+        cat([0x30, 0x81], be16(0x880b), [0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2], [0xff, 0x03, 0, 0x21], ipTcp()),
+      ),
+      false,
+      Layer.GRE,
+    ],
     ['ERSPAN type I', outer4(47, cat([0, 0], be16(0x88be), eth(0x0800, ipTcp()))), true, Layer.ERSPAN],
-    ['ERSPAN type II', outer4(47, cat([0x10, 0], be16(0x88be), be32(1), [0x10, 0, 0, 1, 0, 0, 0, 0], eth(0x0800, ipTcp()))), true, Layer.ERSPAN],
-    ['ERSPAN type III', outer4(47, cat([0x10, 0], be16(0x22eb), be32(1), [0x20, 0, 0, 1], new Uint8Array(8), eth(0x86dd, ip6Tcp()))), true, Layer.ERSPAN],
-    ['VXLAN', outer4(17, udp(50000, 4789, cat([0x08, 0, 0, 0, 0, 0, 5, 0], eth(0x0800, ipTcp())))), false, Layer.VXLAN],
-    ['Geneve with options', outer4(17, udp(50000, 6081, cat([0x01, 0], be16(0x6558), [0, 0, 5, 0], [1, 2, 3, 4], eth(0x0800, ipTcp())))), false, Layer.GENEVE],
+    [
+      'ERSPAN type II',
+      outer4(47, cat([0x10, 0], be16(0x88be), be32(1), [0x10, 0, 0, 1, 0, 0, 0, 0], eth(0x0800, ipTcp()))),
+      true,
+      Layer.ERSPAN,
+    ],
+    [
+      'ERSPAN type III',
+      outer4(
+        47,
+        cat([0x10, 0], be16(0x22eb), be32(1), [0x20, 0, 0, 1], new Uint8Array(8), eth(0x86dd, ip6Tcp())),
+      ),
+      true,
+      Layer.ERSPAN,
+    ],
+    [
+      'VXLAN',
+      outer4(17, udp(50000, 4789, cat([0x08, 0, 0, 0, 0, 0, 5, 0], eth(0x0800, ipTcp())))),
+      false,
+      Layer.VXLAN,
+    ],
+    [
+      'Geneve with options',
+      outer4(
+        17,
+        udp(50000, 6081, cat([0x01, 0], be16(0x6558), [0, 0, 5, 0], [1, 2, 3, 4], eth(0x0800, ipTcp()))),
+      ),
+      false,
+      Layer.GENEVE,
+    ],
     ['GTP-U', outer4(17, udp(2152, 2152, cat([0x30, 0xff], be16(50), be32(7), ipTcp()))), true, Layer.GTPU],
-    ['GTP-U with an extension header', outer4(17, udp(2152, 2152, cat([0x34, 0xff], be16(58), be32(7), [0, 0, 0, 0x85], [1, 0x10, 1, 0], ipTcp()))), true, Layer.GTPU],
+    [
+      'GTP-U with an extension header',
+      outer4(
+        17,
+        udp(2152, 2152, cat([0x34, 0xff], be16(58), be32(7), [0, 0, 0, 0x85], [1, 0x10, 1, 0], ipTcp())),
+      ),
+      true,
+      Layer.GTPU,
+    ],
     ['Teredo', outer4(17, udp(3544, 40000, ip6Tcp())), true, Layer.TEREDO],
-    ['Teredo with origin indication', outer4(17, udp(3544, 40000, cat([0, 0, 0x12, 0x34, 1, 2, 3, 4], ip6Tcp()))), true, Layer.TEREDO],
+    [
+      'Teredo with origin indication',
+      outer4(17, udp(3544, 40000, cat([0, 0, 0x12, 0x34, 1, 2, 3, 4], ip6Tcp()))),
+      true,
+      Layer.TEREDO,
+    ],
   ];
   for (const [name, frame, beyond, layer] of cases) {
     test(name, () => {
@@ -525,7 +612,9 @@ describe('tunnels', () => {
   test('UDP on tunnel ports that is not a tunnel is not TCP', () => {
     const bubble = decode(eth(0x0800, ipv4(17, udp(3544, 40000, ip6Tcp().subarray(0, 40)))));
     assert.equal(bubble.status, DecodeStatus.NOT_TCP);
-    const gtpc = decode(eth(0x0800, ipv4(17, udp(2152, 2152, cat([0x32, 0x01], be16(4), be32(0), [0, 1, 0, 0])))));
+    const gtpc = decode(
+      eth(0x0800, ipv4(17, udp(2152, 2152, cat([0x32, 0x01], be16(4), be32(0), [0, 1, 0, 0])))),
+    );
     assert.equal(gtpc.status, DecodeStatus.NOT_TCP);
   });
 
@@ -615,7 +704,13 @@ describe('truncation and TCP header errors', () => {
 
 describe('TCP options', () => {
   test('SACK blocks, EOL and the JSON list', () => {
-    const p = ipTcp({ timestamp: [1, 2], sack: [[100, 200], [300, 400]] });
+    const p = ipTcp({
+      timestamp: [1, 2],
+      sack: [
+        [100, 200],
+        [300, 400],
+      ],
+    });
     const { pkt } = decode(p, 101);
     assert.equal(pkt.sackCount, 2);
     assert.deepEqual(Array.from(pkt.sackBlocks.subarray(0, 4)), [100, 200, 300, 400]);
@@ -625,15 +720,27 @@ describe('TCP options', () => {
       { kind: 'ts', val: 1, ecr: 2 },
       { kind: 'nop' },
       { kind: 'nop' },
-      { kind: 'sack', blocks: [[100, 200], [300, 400]] },
+      {
+        kind: 'sack',
+        blocks: [
+          [100, 200],
+          [300, 400],
+        ],
+      },
     ]);
   });
 
   test('MSS, wscale, sackOK, TFO (kind 34 and experimental 254), MPTCP, unknown, EOL', () => {
-    const raw = [2, 4, 5, 0xb4, 3, 3, 8, 4, 2, 34, 6, 0xde, 0xad, 0xbe, 0xef, 254, 6, 0xf9, 0x89, 1, 2, 30, 4, 0x21, 0x05, 77, 3, 9, 0];
+    const raw = [
+      2, 4, 5, 0xb4, 3, 3, 8, 4, 2, 34, 6, 0xde, 0xad, 0xbe, 0xef, 254, 6, 0xf9, 0x89, 1, 2, 30, 4, 0x21,
+      0x05, 77, 3, 9, 0,
+    ];
     const { status, pkt } = decode(ipTcp({ flags: 'S', rawOptions: raw }), 101);
     assert.equal(status, DecodeStatus.TCP);
-    assert.deepEqual([pkt.mss, pkt.wscale, pkt.sackPermitted, pkt.tfoCookieLen, pkt.mptcp, pkt.unknownOptions], [1460, 8, true, 2, true, 1]);
+    assert.deepEqual(
+      [pkt.mss, pkt.wscale, pkt.sackPermitted, pkt.tfoCookieLen, pkt.mptcp, pkt.unknownOptions],
+      [1460, 8, true, 2, true, 1],
+    );
     assert.equal(pkt.optionsMalformed, false);
     assert.deepEqual(tcpOptions(pkt), [
       { kind: 'mss', value: 1460 },
@@ -683,15 +790,32 @@ describe('checksum verification', () => {
     ['IPv6', BASE6],
   ] as const) {
     test(`${name}: good and bad`, () => {
-      const good = decode(buildFrame({ ...spec, link: 'ethernet', payload: 33 }), 1, { verifyChecksums: true });
+      const good = decode(buildFrame({ ...spec, link: 'ethernet', payload: 33 }), 1, {
+        verifyChecksums: true,
+      });
       assert.equal(good.pkt.checksumStatus, 'good');
-      const bad = decode(buildFrame({ ...spec, link: 'ethernet', payload: 33, badChecksum: true }), 1, { verifyChecksums: true });
+      const bad = decode(buildFrame({ ...spec, link: 'ethernet', payload: 33, badChecksum: true }), 1, {
+        verifyChecksums: true,
+      });
       assert.equal(bad.status, DecodeStatus.TCP);
       assert.equal(bad.pkt.checksumStatus, 'bad');
       const off = decode(buildFrame({ ...spec, link: 'ethernet', badChecksum: true }));
       assert.equal(off.pkt.checksumStatus, 'unverified');
     });
   }
+
+  test('IPv6 with a routing header: the pseudo-header uses the final destination (RFC 8200 §8.1)', () => {
+    // The sender checksummed for 2001:db8::99, the address the routing header still has to visit.
+    const sent = ip6Tcp({ dst: '2001:db8::99' });
+    const finalDst = Array.from(sent.subarray(24, 40));
+    const inFlight = withExtensions(sent, [[43, [2, 2, 1, 0, 0, 0, 0, ...finalDst]]]);
+    inFlight.set(ip6Tcp().subarray(24, 40), 24);
+    const routed = decode(inFlight, 101, { verifyChecksums: true });
+    assert.equal(dstIp(routed.pkt), '2001:db8::2');
+    assert.equal(routed.pkt.checksumStatus, 'good');
+    inFlight[40 + 3] = 0; // no segments left: the header's destination is final, and wrong
+    assert.equal(decode(inFlight, 101, { verifyChecksums: true }).pkt.checksumStatus, 'bad');
+  });
 
   test('a reassembled datagram is verified whole', () => {
     const decoder = new Decoder({ verifyChecksums: true });
@@ -723,7 +847,17 @@ function decodeFile(path: string): OurFrame[] {
     const status = decoder.decode(rec, pkt);
     const fields =
       status === DecodeStatus.TCP
-        ? [srcIp(pkt), pkt.srcPort, dstIp(pkt), pkt.dstPort, pkt.seq, pkt.ack, pkt.flags, pkt.window, pkt.payloadLen].join(' ')
+        ? [
+            srcIp(pkt),
+            pkt.srcPort,
+            dstIp(pkt),
+            pkt.dstPort,
+            pkt.seq,
+            pkt.ack,
+            pkt.flags,
+            pkt.window,
+            pkt.payloadLen,
+          ].join(' ')
         : '-';
     out.push({ status, fields, beyondTcpdump: pkt.beyondTcpdump });
   }
@@ -743,9 +877,7 @@ const captures = (dir: string) =>
  * IP datagram is 6 bytes shorter than its own total length (the frame holds all of it); tshark
  * honours the PPPoE length (tcp.len 0), tcpdump and Zeek the IP length (6), as do we.
  */
-const TSHARK_EXCEPTIONS = new Set(
-  [19, 33, 41, 47, 63, 81].map((f) => `pppoe-over-qinq.pcap#${f}`),
-);
+const TSHARK_EXCEPTIONS = new Set([19, 33, 41, 47, 63, 81].map((f) => `pppoe-over-qinq.pcap#${f}`));
 
 describe('corpus agreement', () => {
   for (const dir of [ZEEK_CORPUS, SURICATA_CORPUS]) {
@@ -754,7 +886,10 @@ describe('corpus agreement', () => {
       if (files.length === 0) return t.skip(`${dir} absent`);
       if (!haveTool('tshark') || !haveTool('mergecap')) return t.skip('tshark/mergecap not installed');
       const ours = files.map(decodeFile);
-      const theirs = tsharkTcpFields(files, ours.map((o) => o.length));
+      const theirs = tsharkTcpFields(
+        files,
+        ours.map((o) => o.length),
+      );
       let agree = 0;
       let total = 0;
       let excepted = 0;
@@ -772,7 +907,9 @@ describe('corpus agreement', () => {
           else mismatches.push(`${where}: ours ${ours[i]![j]!.fields} tshark ${expected}`);
         }
       }
-      t.diagnostic(`${basename(dir)}: ${agree}/${total} frames agree with tshark (${excepted} known exceptions)`);
+      t.diagnostic(
+        `${basename(dir)}: ${agree}/${total} frames agree with tshark (${excepted} known exceptions)`,
+      );
       assert.deepEqual(mismatches, []);
     });
   }
@@ -797,7 +934,9 @@ describe('corpus agreement', () => {
     let frames = 0;
     let beyond = 0;
     for (const file of files) {
-      const text = execFileSync('tcpdump', ['-n', '-tt', '-r', file], { stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+      const text = execFileSync('tcpdump', ['-n', '-tt', '-r', file], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).toString();
       // One frame per line starting with a timestamp; VXLAN and friends continue on the next line.
       const shown: boolean[] = [];
       for (const line of text.split('\n')) {

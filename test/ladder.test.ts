@@ -66,8 +66,20 @@ test('a long run of data folds into one line, and --all unfolds it', () => {
 });
 
 test('fold counts retransmissions and thousands of segments', () => {
-  const steps = Array.from({ length: 10_000 }, (_, i) => ({ ...bulk.packets[5], frame: 10 + i, timeUs: bulk.packets[5].timeUs + i * 100, tags: i % 3000 === 1 ? (['retransmission'] as const) : ([] as const) }));
-  const t = { ...bulk, packets: [...bulk.packets.slice(0, 5), ...steps.map((p) => ({ ...p, tags: [...p.tags] })), ...bulk.packets.slice(-4)] };
+  const steps = Array.from({ length: 10_000 }, (_, i) => ({
+    ...bulk.packets[5],
+    frame: 10 + i,
+    timeUs: bulk.packets[5].timeUs + i * 100,
+    tags: i % 3000 === 1 ? (['retransmission'] as const) : ([] as const),
+  }));
+  const t = {
+    ...bulk,
+    packets: [
+      ...bulk.packets.slice(0, 5),
+      ...steps.map((p) => ({ ...p, tags: [...p.tags] })),
+      ...bulk.packets.slice(-4),
+    ],
+  };
   const fold = renderLadderText(t).find((l) => l.includes('data segments'));
   assert.ok(fold?.includes('… 9 998 data segments, 14.5 MB, 4 retransmissions, 999.7 ms …'), fold);
 });

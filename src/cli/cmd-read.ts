@@ -14,6 +14,7 @@ import { DecodeStatus, Packet } from '../wire/packet.js';
 import type { CaptureRecord } from '../wire/record.js';
 import { FileFault, formatFault, formatNote } from './errors.js';
 import { readRecords } from './input.js';
+import { runTrackedRead } from './read-tracked.js';
 
 export interface ReadOptions {
   tcpdump?: boolean;
@@ -145,12 +146,8 @@ export async function readInto(
 
 export async function runRead(files: string[], opts: ReadOptions): Promise<number> {
   const out = new OutputBuffer();
-  if (opts.json) {
-    const sink = new JsonSink(out);
-    const r = await readInto(files, sink, out, { reassemble: true, verifyChecksums: !!opts.verifyChecksums });
-    return r.code;
-  }
-  // Without --json: tcpdump's lines (the annotated default mode comes with connection tracking).
+  // Default and --json: tracked (connection, role, both states, tags); see read-tracked.ts.
+  if (!opts.tcpdump) return runTrackedRead(files, opts, out);
   const sink = new TcpdumpSink(out, !!opts.number);
   const r = await readInto(files, sink, out, { reassemble: false, verifyChecksums: !!opts.verifyChecksums });
   if (sink.beyond > 0) {
@@ -171,7 +168,8 @@ export function registerRead(program: Command): void {
     .option('--verify-checksums', 'verify TCP checksums (the record says good/bad)')
     .option('--number', 'prefix each line with its frame number, as tcpdump -#')
     .action(async (files: string[], opts: ReadOptions, cmd: Command) => {
-      if (opts.tcpdump && opts.json) cmd.error('synack read: --tcpdump and --json exclude each other', { exitCode: 1 });
+      if (opts.tcpdump && opts.json)
+        cmd.error('synack read: --tcpdump and --json exclude each other', { exitCode: 1 });
       const code = await runRead(files, opts);
       if (code !== 0) process.exitCode = code;
     });

@@ -1,8 +1,16 @@
 // Registers every subcommand: each lives in its own cmd-*.ts module.
 
 import type { Command } from 'commander';
+import { registerConns } from './cmd-conns.js';
+import { registerExplain } from './cmd-explain.js';
+import { registerLadder } from './cmd-ladder.js';
 import { registerRead } from './cmd-read.js';
+import { registerStates } from './cmd-states.js';
 
 export function registerCommands(program: Command): void {
   registerRead(program);
+  registerConns(program);
+  registerLadder(program);
+  registerExplain(program);
+  registerStates(program);
 }

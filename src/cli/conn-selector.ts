@@ -13,7 +13,8 @@ function parseEndpoint(text: string, whole: string): { ip: string; port: number 
   let portText: string;
   if (text.startsWith('[')) {
     const close = text.indexOf(']');
-    if (close < 0 || text[close + 1] !== ':') throw new ConnSelectorError(`--conn ${whole}: write IPv6 as [ADDR]:PORT`);
+    if (close < 0 || text[close + 1] !== ':')
+      throw new ConnSelectorError(`--conn ${whole}: write IPv6 as [ADDR]:PORT`);
     ip = text.slice(1, close);
     portText = text.slice(close + 2);
   } else {
@@ -77,7 +78,9 @@ function same(x: { ip: string; port: number }, y: { ip: string; port: number }):
 export function selectConns<T extends Selectable>(conns: readonly T[], sel: ConnSelector): T[] {
   if (sel.kind === 'id') return conns.filter((c) => c.id === sel.id);
   const matches = conns
-    .filter((c) => (same(c.orig, sel.a) && same(c.resp, sel.b)) || (same(c.orig, sel.b) && same(c.resp, sel.a)))
+    .filter(
+      (c) => (same(c.orig, sel.a) && same(c.resp, sel.b)) || (same(c.orig, sel.b) && same(c.resp, sel.a)),
+    )
     .sort((x, y) => x.id - y.id);
   if (sel.nth === undefined) return matches;
   return matches.length >= sel.nth ? [matches[sel.nth - 1]] : [];

@@ -56,6 +56,9 @@ export class Host {
   private nextPort: number;
   /** IPv4 identification counter (Linux: per socket; one per host is enough here). */
   private ipId: number;
+  /** RFC 6528's secret key for ISNs, and the timestamp offset (Linux: per address pair). */
+  private readonly secret: number;
+  private readonly tsOffset: number;
   /** Segments the stack itself sends (resets for closed ports), with their destination. */
   readonly stackOut: { seg: Segment; to: string }[] = [];
 
@@ -73,6 +76,8 @@ export class Host {
     const span = this.ephemeral[1] - this.ephemeral[0] + 1;
     this.nextPort = this.ephemeral[0] + (random() % span);
     this.ipId = random() & 0xffff;
+    this.secret = random();
+    this.tsOffset = random();
   }
 
   nextIpId(): number {
@@ -141,7 +146,13 @@ export class Host {
   }
 
   private newConnection(now: number, port: number, remote: Address, passive: boolean): Connection {
-    const endpoint = new TcpEndpoint({ ...this.config.tcp, random: this.random, localPort: port }, now);
+    // RFC 9293 §3.4.1 / RFC 6528: ISN = M + F(4-tuple, secret), M a 4 µs clock.
+    const tuple = `${this.ip} ${port} ${remote.ip} ${remote.port}`;
+    const issFor = (at: number) => (fnv1a(this.secret, tuple) + Math.floor(at / 4)) >>> 0;
+    const endpoint = new TcpEndpoint(
+      { ...this.config.tcp, random: this.random, localPort: port, issFor, tsOffset: this.tsOffset },
+      now,
+    );
     const conn: Connection = {
       id: this.newId(),
       host: this,
@@ -169,6 +180,16 @@ export class Host {
     }
     return undefined;
   }
+}
+
+/** FNV-1a over a string, seeded (a keyed hash good enough for a simulation's F()). */
+function fnv1a(seed: number, text: string): number {
+  let h = (0x811c9dc5 ^ seed) >>> 0;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
 }
 
 function key(localPort: number, remote: Address): string {

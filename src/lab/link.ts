@@ -27,6 +27,9 @@ export interface LinkRule {
   delayUs?: number;
   /** Where a drop happens: before the middle tap sees the segment, or after it (default). */
   where?: 'before-mid' | 'after-mid';
+  /** Only segments sent in [afterUs, beforeUs) of virtual time count (e.g. a link that goes down). */
+  afterUs?: number;
+  beforeUs?: number;
 }
 
 export interface LinkConfig {
@@ -95,7 +98,8 @@ export class Link {
     let dropWhere: 'before-mid' | 'after-mid' | undefined;
     c.rules.forEach((rule, i) => {
       if (rule.dir && rule.dir !== 'any' && rule.dir !== dir) return;
-      const wanted = rule.match === undefined ? ['ANY'] : Array.isArray(rule.match) ? rule.match : [rule.match];
+      if ((rule.afterUs !== undefined && now < rule.afterUs) || (rule.beforeUs !== undefined && now >= rule.beforeUs)) return;
+      const wanted: SegmentKind[] = rule.match === undefined ? ['ANY'] : Array.isArray(rule.match) ? rule.match : [rule.match];
       if (!wanted.some((k) => kinds.includes(k))) return;
       const n = ++this.matches[i];
       if (rule.nth !== undefined && (n < rule.nth || n >= rule.nth + (rule.count ?? 1))) return;

@@ -3,11 +3,11 @@
 // capture every frame as bytes (src/wire/build.ts). Pure and deterministic: virtual time, one
 // seeded PRNG, no I/O. Runs to quiescence: no event pending but TIME_WAIT timers (PRODUCT.md, the lab).
 
-import { type Segment, segmentLength } from '../tcp/segment.js';
+import type { Segment } from '../tcp/segment.js';
 import { seededRandom, type RandomSource } from '../tcp/random.js';
 import { TcpState } from '../tcp/state.js';
 import { buildFrame, tcpFlags } from '../wire/build.js';
-import { type Address, type Connection, Host, type HostConfig } from './host.js';
+import { type Connection, Host, type HostConfig } from './host.js';
 import { type Direction, Link, type LinkConfig } from './link.js';
 import { Scheduler } from './scheduler.js';
 
@@ -101,25 +101,43 @@ export class Network {
     this.server.listen(port);
   }
 
-  /** The client opens a connection to the server's `port`; undefined when no local port is free. */
-  connect(port: number, localPort?: number): Connection | undefined {
-    const conn = this.client.connect(this.now, { ip: this.server.ip, port }, localPort);
+  /**
+   * `side` (the client unless told) opens a connection to the other host's `port`; undefined
+   * when no local port is free.
+   */
+  connect(port: number, localPort?: number, side: 'client' | 'server' = 'client'): Connection | undefined {
+    const host = side === 'client' ? this.client : this.server;
+    const other = side === 'client' ? this.server : this.client;
+    const conn = host.connect(this.now, { ip: other.ip, port }, localPort);
     if (!conn) {
-      this.note(`connect to port ${port} failed: no free local port (EADDRNOTAVAIL)`);
+      this.note(`${host.name}: connect to port ${port} failed: no free local port (EADDRNOTAVAIL)`);
       return undefined;
     }
     this.service(conn);
     return conn;
   }
 
-  /** The server's endpoint of a client connection (the newest one on that 4-tuple). */
-  peerOf(clientConn: Connection): Connection | undefined {
-    const conns = this.server.connections;
-    for (let i = conns.length - 1; i >= 0; i--) {
-      const c = conns[i];
-      if (c.local.port === clientConn.remote.port && c.remote.port === clientConn.local.port) return c;
+  /**
+   * The other host's endpoint of a connection: on the same 4-tuple, the one whose ISNs match
+   * (the same incarnation), else the one created closest in time.
+   */
+  peerOf(conn: Connection): Connection | undefined {
+    const ep = conn.endpoint;
+    const born = ep.history[0].at;
+    let best: Connection | undefined;
+    let bestScore = -1;
+    for (const c of (conn.host === this.client ? this.server : this.client).connections) {
+      if (c.local.port !== conn.remote.port || c.remote.port !== conn.local.port) continue;
+      const score =
+        (c.endpoint.irs === ep.iss ? 2 : 0) +
+        (c.endpoint.iss === ep.irs ? 2 : 0) +
+        1 / (1 + Math.abs(c.endpoint.history[0].at - born));
+      if (score > bestScore) {
+        best = c;
+        bestScore = score;
+      }
     }
-    return undefined;
+    return best;
   }
 
   /** Apply an application command to an endpoint and send what it produces. */
@@ -185,7 +203,8 @@ export class Network {
     for (const e of this.scheduler.pending()) {
       const item = e.item;
       if (item.kind !== 'timer') return false;
-      if (item.conn.timerAt !== e.at) continue; // stale
+      // A timer event is stale once its endpoint has no timer left; TIME_WAIT's does not count.
+      if (item.conn.endpoint.pollTimeout() === undefined) continue;
       if (item.conn.endpoint.state !== TcpState.TIME_WAIT) return false;
     }
     return true;
@@ -283,7 +302,3 @@ export class Network {
     });
   }
 }
-
-/** Used by scenario code: the sequence space a segment takes (re-exported for forgeries). */
-export { segmentLength };
-export type { Address };

@@ -35,7 +35,8 @@ const giveUpIn = (c: TransitionCtx) =>
   `${Who(c.who)} gives up in ${c.from}: its retransmissions went unanswered for too long, and it drops the connection (CLOSED).`;
 
 const transitions: Phrasebook['transitions'] = {
-  'CLOSED open-passive LISTEN': (c) => `${Who(c.who)} opens a listening socket: LISTEN, ready to accept connections.`,
+  'CLOSED open-passive LISTEN': (c) =>
+    `${Who(c.who)} opens a listening socket: LISTEN, ready to accept connections.`,
   'CLOSED open-active SYN_SENT': (c) =>
     `${Who(c.who)} moves from CLOSED to SYN_SENT: it has asked for a connection and waits for the answer.`,
   'LISTEN open-active SYN_SENT': (c) =>
@@ -47,7 +48,8 @@ const transitions: Phrasebook['transitions'] = {
     `${Who(c.who)} receives the SYN+ACK that acknowledges its SYN and moves from SYN_SENT to ESTABLISHED: for ${who(c.who)} the connection is open.`,
   'SYN_SENT rcv-syn SYN_RECEIVED': (c) =>
     `${Who(c.who)} receives a SYN while its own SYN is still unanswered — a simultaneous open — and moves from SYN_SENT to SYN_RECEIVED.`,
-  'SYN_SENT close CLOSED': (c) => `${Who(c.who)} abandons its connection attempt: from SYN_SENT back to CLOSED.`,
+  'SYN_SENT close CLOSED': (c) =>
+    `${Who(c.who)} abandons its connection attempt: from SYN_SENT back to CLOSED.`,
   'SYN_SENT abort CLOSED': (c) => `${Who(c.who)} aborts its connection attempt: from SYN_SENT to CLOSED.`,
   'SYN_SENT rcv-rst CLOSED': (c) =>
     `${Who(c.who)} receives a RST in answer to its SYN: the connection is refused (nobody listens on that port), and it goes from SYN_SENT to CLOSED.`,
@@ -164,7 +166,7 @@ const events: Phrasebook['events'] = {
       : `A window update: ${who(c.who)} sends no data, only a larger receive window, so ${peer(c.who)} may send more.`,
   'window-full': (c) =>
     `This segment fills the window ${peer(c.who)} advertised: ${who(c.who)} must now wait for an acknowledgment before sending more.`,
-  'port-reuse': (c) =>
+  'port-reuse': () =>
     `Port reuse: this SYN uses the same addresses and ports as an earlier connection in the capture, so a new connection begins on the old port pair.`,
   'syn-retransmission': (c) =>
     `${Who(c.who)} sends its SYN again${c.since ? ` ${c.since} after the first` : ''}: no SYN+ACK came back, so the SYN or its answer was lost.`,
@@ -199,8 +201,7 @@ function segment(c: SegmentCtx): string {
   const W = Who(c.who);
   const nums = `seq=${c.relSeq}${c.ack ? `, ack=${c.relAck}` : ''}`;
   const data = c.len > 0 ? `, carrying ${plural(c.len, 'byte')}` : '';
-  if (c.rst && c.refusal)
-    return `${at} ${W} answers the SYN with ${c.flags} (${nums}).`;
+  if (c.rst && c.refusal) return `${at} ${W} answers the SYN with ${c.flags} (${nums}).`;
   if (c.rst)
     return `${at} ${W} sends ${c.flags} (${nums}): it aborts the connection instead of closing it; a RST is never answered.`;
   if (c.syn && !c.ack) {
@@ -254,16 +255,20 @@ export const EN: Phrasebook = {
       : `${Who(c.who)} moves from ${c.from} to ${c.to}.`,
   transitions,
   events,
-  lost: (c) => `This segment never reached ${peer(c.who)}: it was lost on the way, so ${peer(c.who)}'s state does not change.`,
+  lost: (c) =>
+    `This segment never reached ${peer(c.who)}: it was lost on the way, so ${peer(c.who)}'s state does not change.`,
   dataRun: (c) => {
     const parts: string[] = [];
     if (c.segments.orig > 0)
       parts.push(`the client sends ${c.bytes.orig} bytes in ${plural(c.segments.orig, 'segment')}`);
     if (c.segments.resp > 0)
       parts.push(`the server sends ${c.bytes.resp} bytes in ${plural(c.segments.resp, 'segment')}`);
-    const acks = c.acks > 0 ? `${parts.length > 0 ? ', with' : ' The peers exchange'} ${plural(c.acks, 'pure ACK')}` : '';
+    const acks =
+      c.acks > 0
+        ? `${parts.length > 0 ? ', with' : ' The peers exchange'} ${plural(c.acks, 'pure ACK')}`
+        : '';
     const what = parts.length > 0 ? ` Data: ${parts.join(' and ')}` : '';
-    return `[${c.time} s, ${c.duration}]${what}${acks}.`.replace(']  ', '] ');
+    return `[${c.time} s${c.duration ? `, ${c.duration}` : ''}]${what}${acks}.`;
   },
   timeWaitExpired: (c) => `${Who(c.who)}'s TIME_WAIT of ${c.timeWait} runs out within the capture: CLOSED.`,
   summary: (c) => {

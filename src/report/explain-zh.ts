@@ -35,8 +35,10 @@ const giveUpIn = (c: TransitionCtx) =>
 
 const transitions: Phrasebook['transitions'] = {
   'CLOSED open-passive LISTEN': (c) => `${who(c.who)}打开监听套接字，进入 LISTEN 状态，准备接受连接。`,
-  'CLOSED open-active SYN_SENT': (c) => `${who(c.who)}从 CLOSED 进入 SYN_SENT 状态：已发起连接请求，正在等待对方应答。`,
-  'LISTEN open-active SYN_SENT': (c) => `${who(c.who)}的监听套接字改为主动打开，从 LISTEN 进入 SYN_SENT 状态。`,
+  'CLOSED open-active SYN_SENT': (c) =>
+    `${who(c.who)}从 CLOSED 进入 SYN_SENT 状态：已发起连接请求，正在等待对方应答。`,
+  'LISTEN open-active SYN_SENT': (c) =>
+    `${who(c.who)}的监听套接字改为主动打开，从 LISTEN 进入 SYN_SENT 状态。`,
   'LISTEN rcv-syn SYN_RECEIVED': (c) =>
     `${who(c.who)}收到 SYN，从 LISTEN 进入 SYN_RECEIVED 状态；在收到第三次握手的 ACK 之前，这是一个半连接。`,
   'LISTEN close CLOSED': (c) => `${who(c.who)}停止监听，从 LISTEN 回到 CLOSED 状态。`,
@@ -62,7 +64,8 @@ const transitions: Phrasebook['transitions'] = {
     `${who(c.who)}在 SYN_RECEIVED 状态下接受了 RST；由于它是主动打开的一方，连接进入 CLOSED 状态。`,
   'SYN_RECEIVED rcv-syn LISTEN': (c) =>
     `${who(c.who)}在 SYN_RECEIVED 状态下又收到一个落在窗口内的新 SYN：先前那个 SYN 是网络中滞留的旧报文，于是丢弃这个半连接，回到 LISTEN 状态。`,
-  'SYN_RECEIVED abort CLOSED': (c) => `${who(c.who)}中止了这个半连接：发出 RST，从 SYN_RECEIVED 进入 CLOSED 状态。`,
+  'SYN_RECEIVED abort CLOSED': (c) =>
+    `${who(c.who)}中止了这个半连接：发出 RST，从 SYN_RECEIVED 进入 CLOSED 状态。`,
   'SYN_RECEIVED timeout-give-up CLOSED': (c) =>
     `${who(c.who)}多次重传 SYN+ACK 都没有收到确认，放弃这个半连接，从 SYN_RECEIVED 进入 CLOSED 状态。`,
   'ESTABLISHED close FIN_WAIT_1': (c) =>
@@ -161,7 +164,8 @@ const events: Phrasebook['events'] = {
       : `这是窗口更新：${who(c.who)}没有发送新数据，只是通告了更大的接收窗口，${peer(c.who)}可以继续发送。`,
   'window-full': (c) =>
     `这个报文段填满了${peer(c.who)}通告的窗口：${who(c.who)}必须等到收到确认后才能继续发送。`,
-  'port-reuse': () => '端口复用：这个 SYN 使用的地址和端口与抓包中先前的一个连接相同，在这对旧端口上开始了一个新连接。',
+  'port-reuse': () =>
+    '端口复用：这个 SYN 使用的地址和端口与抓包中先前的一个连接相同，在这对旧端口上开始了一个新连接。',
   'syn-retransmission': (c) =>
     `${who(c.who)}${c.since ? `在首次发送 ${c.since} 后` : ''}重传了 SYN：一直没有收到 SYN+ACK，说明 SYN 或它的应答丢失了。`,
   'synack-retransmission': (c) =>
@@ -209,7 +213,11 @@ function segment(c: SegmentCtx): string {
   }
   if (c.fin) {
     const step =
-      c.step > 0 ? (c.of === 4 ? `（第${ORDINAL[c.step]}次挥手）` : `（三个报文段挥手中的第${ORDINAL[c.step]}个）`) : '';
+      c.step > 0
+        ? c.of === 4
+          ? `（第${ORDINAL[c.step]}次挥手）`
+          : `（三个报文段挥手中的第${ORDINAL[c.step]}个）`
+        : '';
     const merged =
       c.of === 3 && c.step === 2
         ? `它在同一个报文段里既确认了${peer(c.who)}的 FIN，又关闭了自己这一方向，所以四次挥手只用了三个报文段。`
@@ -259,7 +267,7 @@ export const ZH: Phrasebook = {
     if (c.segments.orig > 0) parts.push(`客户端用 ${c.segments.orig} 个报文段发送了 ${c.bytes.orig} 字节`);
     if (c.segments.resp > 0) parts.push(`服务端用 ${c.segments.resp} 个报文段发送了 ${c.bytes.resp} 字节`);
     const acks = c.acks > 0 ? `${parts.length > 0 ? '，另有' : '双方交换了'} ${c.acks} 个纯 ACK` : '';
-    return `[${c.time} 秒，历时 ${c.duration}]${parts.length > 0 ? `数据传输：${parts.join('，')}` : ''}${acks}。`;
+    return `[${c.time} 秒${c.duration ? `，历时 ${c.duration}` : ''}]${parts.length > 0 ? `数据传输：${parts.join('，')}` : ''}${acks}。`;
   },
   timeWaitExpired: (c) => `${who(c.who)}的 TIME_WAIT（${c.timeWait}）在抓包结束前到期，进入 CLOSED 状态。`,
   summary: (c) => {

@@ -97,6 +97,7 @@ export interface EventCtx {
 
 export interface DataRunCtx {
   time: string;
+  /** Empty for a single segment. */
   duration: string;
   segments: { orig: number; resp: number };
   bytes: { orig: number; resp: number };
@@ -292,7 +293,7 @@ export function explainConnection(t: ConnTimeline, book: Phrasebook, opts: Expla
           break;
         j++;
       }
-      run.duration = formatDuration(ps[j].timeUs - p.timeUs, lang);
+      run.duration = j > i ? formatDuration(ps[j].timeUs - p.timeUs, lang) : '';
       const sentences = [book.dataRun(run)];
       for (const [k, c] of counts) sentences.push(book.events[k](eventCtx(c.first, k, c.n)));
       out.push(sentences.join(book.joiner));
@@ -370,7 +371,10 @@ export function explainConnection(t: ConnTimeline, book: Phrasebook, opts: Expla
       timeWaitRanOut: ranOut,
       connState: rec?.conn_state,
       history: rec?.history,
-      rtt: rec?.rtt?.handshake !== undefined ? formatDuration(Math.round(rec.rtt.handshake * 1e6), lang) : undefined,
+      rtt:
+        rec?.rtt?.handshake !== undefined
+          ? formatDuration(Math.round(rec.rtt.handshake * 1e6), lang)
+          : undefined,
     }),
   );
   return out;

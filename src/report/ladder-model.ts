@@ -128,7 +128,12 @@ export function findUnanswered(t: ConnTimeline): boolean[] {
       let acked = false;
       for (let k = i + 1; k < j; k++) {
         const q = ps[k];
-        if (q.from !== p.from && !q.lost && q.flags & ACK && ((q.relAck - p.relSeq - segmentSpace(p)) | 0) >= 0) {
+        if (
+          q.from !== p.from &&
+          !q.lost &&
+          q.flags & ACK &&
+          ((q.relAck - p.relSeq - segmentSpace(p)) | 0) >= 0
+        ) {
           acked = true;
           break;
         }
@@ -145,7 +150,8 @@ function isFoldable(t: ConnTimeline, i: number): boolean {
   if (p.role !== 'data' && p.role !== 'ack') return false;
   if (p.flags & (SYN | FIN | RST)) return false;
   if (p.lost) return false;
-  if (p.states.orig !== stateBefore(t, i, 'orig') || p.states.resp !== stateBefore(t, i, 'resp')) return false;
+  if (p.states.orig !== stateBefore(t, i, 'orig') || p.states.resp !== stateBefore(t, i, 'resp'))
+    return false;
   return p.tags.every((k) => FOLDABLE_TAGS.has(k));
 }
 

@@ -4,7 +4,13 @@
 // each side's state boxed beside its line where it changes. Pure: returns a string.
 
 import type { StateName } from '../tcp/state.js';
-import { buildLadder, endpointText, type LadderArrow, type LadderModel, type LadderOptions } from './ladder-model.js';
+import {
+  buildLadder,
+  endpointText,
+  type LadderArrow,
+  type LadderModel,
+  type LadderOptions,
+} from './ladder-model.js';
 import { type ConnTimeline, formatSeconds } from './timeline.js';
 
 export interface LadderSvgOptions extends LadderOptions {
@@ -122,7 +128,8 @@ export function drawLadderSvg(m: LadderModel, width: number): string {
   const legend: string[] = [];
   if (m.marks.lost) legend.push('✗ lost before its receiver');
   if (m.marks.unanswered) legend.push('dashed: unanswered, sent again before it was acknowledged');
-  if (legend.length > 0) parts.push(`<text x="${xL}" y="${fy}" fill="#607d8b">${esc(legend.join('; '))}</text>`);
+  if (legend.length > 0)
+    parts.push(`<text x="${xL}" y="${fy}" fill="#607d8b">${esc(legend.join('; '))}</text>`);
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;
 }
@@ -142,8 +149,12 @@ function arrowSvg(a: LadderArrow, y: number, xL: number, xR: number, timeX: numb
   const isReset = a.label.startsWith('RST');
   const colour = isReset ? '#c62828' : '#263238';
   out.push(`<g class="pkt" data-frame="${a.frame}">`);
-  out.push(`<title>frame ${a.frame}: ${esc(a.label)}${a.tags.length ? ` [${esc(a.tags.join(', '))}]` : ''}</title>`);
-  out.push(`<text x="${timeX}" y="${y0 + 4}" text-anchor="end" fill="#607d8b">${formatSeconds(a.relUs)}</text>`);
+  out.push(
+    `<title>frame ${a.frame}: ${esc(a.label)}${a.tags.length ? ` [${esc(a.tags.join(', '))}]` : ''}</title>`,
+  );
+  out.push(
+    `<text x="${timeX}" y="${y0 + 4}" text-anchor="end" fill="#607d8b">${formatSeconds(a.relUs)}</text>`,
+  );
   if (a.lost) {
     const f = 0.62;
     const ex = fromX + (toX - fromX) * f;

@@ -4,7 +4,13 @@
 // where it changes, the time since the first packet on the left. Pure: returns lines.
 
 import type { EventKind } from '../track/kinds.js';
-import { buildLadder, endpointText, type LadderArrow, type LadderModel, type LadderOptions } from './ladder-model.js';
+import {
+  buildLadder,
+  endpointText,
+  type LadderArrow,
+  type LadderModel,
+  type LadderOptions,
+} from './ladder-model.js';
 import { type ConnTimeline, formatSeconds } from './timeline.js';
 
 export interface LadderTextOptions extends LadderOptions {
@@ -23,7 +29,6 @@ function clip(s: string, max: number): string {
 function tagText(tags: readonly EventKind[]): string {
   return tags.map((k) => `[${k}]`).join(' ');
 }
-
 
 export function renderLadderText(t: ConnTimeline, opts: LadderTextOptions = {}): string[] {
   return drawLadderText(buildLadder(t, opts), opts.width ?? 100);

@@ -6,8 +6,8 @@
 // SYN+ACK without the option turns scaling off for both sides). Connection fields (conn, from,
 // role, states, tags) are appended by the tracker through `extra`.
 
-import { tcpOptions } from '../wire/tcp-header.js';
 import { ACK, formatTime, type Packet, SYN } from '../wire/packet.js';
+import { tcpOptions } from '../wire/tcp-header.js';
 import { ipv4String, ipv6String, tcpdumpFlags } from './tcpdump.js';
 
 /** One direction of a 4-tuple as Wireshark tracks it for relative numbers and window scaling. */

@@ -15,8 +15,8 @@ import {
   socketIntervals,
   socketsAt,
   stateTimeline,
-  type TimeWaitEntry,
   synFloodAnalysis,
+  type TimeWaitEntry,
   timeWaitAnalysis,
 } from '../track/host-states.js';
 import { formatSeconds } from './timeline.js';
@@ -106,7 +106,9 @@ export function renderStatesText(r: StatesReport, startUs: number): string[] {
     const rows = r.sockets.filter((s) => s.host === h);
     const lw = Math.max(18, ...rows.map((s) => ep(s.local, false).length));
     const rw = Math.max(18, ...rows.map((s) => ep(s.remote, s.state === 'LISTEN').length));
-    out.push(`  ${'Local Address'.padEnd(lw)}  ${'Foreign Address'.padEnd(rw)}  ${'State'.padEnd(12)}  Conn  Since (s)`);
+    out.push(
+      `  ${'Local Address'.padEnd(lw)}  ${'Foreign Address'.padEnd(rw)}  ${'State'.padEnd(12)}  Conn  Since (s)`,
+    );
     for (const s of rows) {
       out.push(
         `  ${ep(s.local, false).padEnd(lw)}  ${ep(s.remote, s.state === 'LISTEN').padEnd(rw)}  ${s.state.padEnd(12)}  ${String(s.conn ?? '-').padStart(4)}  +${formatSeconds(Math.round(s.since * 1e6) - startUs)}`,
@@ -132,7 +134,9 @@ const BARS = ' ▁▂▃▄▅▆▇█';
 export function renderTimelineText(tl: StateTimeline, startUs: number): string[] {
   const out: string[] = [];
   const n = tl.times.length;
-  out.push(`Sockets per state over time: ${n} samples from +0.000000 to +${formatSeconds(tl.times[n - 1] - startUs)} s`);
+  out.push(
+    `Sockets per state over time: ${n} samples from +0.000000 to +${formatSeconds(tl.times[n - 1] - startUs)} s`,
+  );
   for (const h of Object.keys(tl.hosts).sort()) {
     out.push('');
     out.push(`host ${h}`);

@@ -8,7 +8,7 @@
 // Known differences are listed in docs of the parity script (scripts/parity-tcpdump.ts).
 // Pure: no I/O; one string allocated per line.
 
-import { DecodeStatus, Layer, type Packet, formatTime } from '../wire/packet.js';
+import { DecodeStatus, formatTime, Layer, type Packet } from '../wire/packet.js';
 import { TcpdumpSeqTable } from './tcpdump-seq.js';
 
 const IPPROTO_HOPOPTS = 0;
@@ -91,7 +91,11 @@ export function ipv6String(b: Uint8Array, off: number): string {
       continue;
     }
     if (i !== 0) s += ':';
-    if (i === 6 && bestBase === 0 && (bestLen === 6 || (bestLen === 5 && b[off + 10] === 0xff && b[off + 11] === 0xff))) {
+    if (
+      i === 6 &&
+      bestBase === 0 &&
+      (bestLen === 6 || (bestLen === 5 && b[off + 10] === 0xff && b[off + 11] === 0xff))
+    ) {
       s += ipv4String(b, off + 12);
       return s;
     }
@@ -156,7 +160,10 @@ export class TcpdumpRenderer {
   private line(pkt: Packet, frame: Uint8Array, beyond: boolean): string {
     if (pkt.reassembled) return '';
     const st = pkt.status;
-    if (beyond ? st !== DecodeStatus.TCP : st === DecodeStatus.NOT_TCP || st === DecodeStatus.UNSUPPORTED_LINK) return '';
+    if (
+      beyond ? st !== DecodeStatus.TCP : st === DecodeStatus.NOT_TCP || st === DecodeStatus.UNSUPPORTED_LINK
+    )
+      return '';
     const ipIndex = innermostIp(pkt);
     if (ipIndex < 0) return '';
     this.buf = frame;
@@ -269,7 +276,8 @@ export class TcpdumpRenderer {
             if (f & 0x40) fl += 'C';
             out += `Geneve, Flags [${fl === '' ? 'none' : fl}], vni 0x${(u32(frame, off + 4) >>> 8).toString(16)}`;
             const proto = u16(frame, off + 2);
-            if (proto !== 0x6558) out += `, proto ${proto === 0x0800 ? 'IPv4' : proto === 0x86dd ? 'IPv6' : 'Unknown'} (0x${proto.toString(16).padStart(4, '0')})`;
+            if (proto !== 0x6558)
+              out += `, proto ${proto === 0x0800 ? 'IPv4' : proto === 0x86dd ? 'IPv6' : 'Unknown'} (0x${proto.toString(16).padStart(4, '0')})`;
             out += ': ';
             break;
           }
@@ -292,7 +300,8 @@ export class TcpdumpRenderer {
     const wire = (beyond ? pkt.origLen : wireEnd) - ipOff;
     this.snapEnd = capEnd;
     const table = beyond ? this.beyondSeqs : this.seqs;
-    const body = pkt.layerKind[ipIndex] === Layer.IPV6 ? this.ip6(ipOff, wire, table) : this.ip4(ipOff, wire, table);
+    const body =
+      pkt.layerKind[ipIndex] === Layer.IPV6 ? this.ip6(ipOff, wire, table) : this.ip4(ipOff, wire, table);
     if (body === '') return '';
     return out + body;
   }
@@ -373,10 +382,13 @@ export class TcpdumpRenderer {
   }
 
   /** tcpdump's LENCHECK: 1 (bad opt) when the option claims more than the header holds, 2 when not captured. */
-  private lenFail(l: number, hlen: number, cp: number): number {
-    if (l > hlen) return 1;
-    return this.has(cp, l) ? 0 : 2;
+  private lenOk(l: number, hlen: number, cp: number): boolean {
+    this.optFail = l > hlen ? 1 : this.has(cp, l) ? 0 : 2;
+    return this.optFail === 0;
   }
+
+  /** Outcome of the last lenOk: 0 fine, 1 bad opt, 2 not captured. */
+  private optFail = 0;
 
   /** A GET_* of `n` bytes at `o` would succeed. */
   private has(o: number, n: number): boolean {
@@ -398,10 +410,13 @@ export class TcpdumpRenderer {
     table: TcpdumpSeqTable,
   ): string {
     this.proto = 'tcp';
-    if (!this.has(th + 2, 2)) return `${addrString(version, b, srcOff)} > ${addrString(version, b, dstOff)}: [|tcp]`;
+    if (!this.has(th + 2, 2))
+      return `${addrString(version, b, srcOff)} > ${addrString(version, b, dstOff)}: [|tcp]`;
     const sport = u16(b, th);
     const dport = u16(b, th + 2);
-    let out = withAddrs ? `${addrString(version, b, srcOff)}.${sport} > ${addrString(version, b, dstOff)}.${dport}: ` : `${sport} > ${dport}: `;
+    let out = withAddrs
+      ? `${addrString(version, b, srcOff)}.${sport} > ${addrString(version, b, dstOff)}.${dport}: `
+      : `${sport} > ${dport}: `;
     if (!this.has(th, 20)) return `${out} [|tcp]`;
     let hlen = (b[th + 12] >> 4) * 4;
     if (hlen < 20) return `${out} tcp ${(length - hlen) >>> 0} [bad hdr length ${hlen} - too short, < 20]`;
@@ -459,15 +474,15 @@ export class TcpdumpRenderer {
         let datalen = 0;
         out += OPTION_NAMES[opt] ?? `unknown-${opt}`;
         // LENCHECK: BAD when the option claims more than the header holds, TRUNC when not captured.
-        let fail = 0; // 1 bad, 2 trunc
+        this.optFail = 0;
         switch (opt) {
           case 2:
             datalen = 2;
-            if ((fail = this.lenFail(2, hlen, cp)) === 0) out += ` ${u16(b, cp)}`;
+            if (this.lenOk(2, hlen, cp)) out += ` ${u16(b, cp)}`;
             break;
           case 3:
             datalen = 1;
-            if ((fail = this.lenFail(1, hlen, cp)) === 0) out += ` ${b[cp]}`;
+            if (this.lenOk(1, hlen, cp)) out += ` ${b[cp]}`;
             break;
           case 5:
             datalen = len - 2;
@@ -475,9 +490,9 @@ export class TcpdumpRenderer {
             else {
               out += ` ${datalen / 8} `;
               for (let i = 0; i < datalen; i += 8) {
-                if ((fail = this.lenFail(i + 4, hlen, cp)) !== 0) break;
+                if (!this.lenOk(i + 4, hlen, cp)) break;
                 let s = u32(b, cp + i);
-                if ((fail = this.lenFail(i + 8, hlen, cp)) !== 0) break;
+                if (!this.lenOk(i + 8, hlen, cp)) break;
                 let e = u32(b, cp + i + 4);
                 if (rev) {
                   s = (s - thSeq) >>> 0;
@@ -496,38 +511,41 @@ export class TcpdumpRenderer {
           case 12:
           case 13:
             datalen = 4;
-            if ((fail = this.lenFail(4, hlen, cp)) === 0) out += ` ${u32(b, cp)}`;
+            if (this.lenOk(4, hlen, cp)) out += ` ${u32(b, cp)}`;
             break;
           case 8:
             datalen = 8;
-            if ((fail = this.lenFail(8, hlen, cp)) === 0) out += ` val ${u32(b, cp)} ecr ${u32(b, cp + 4)}`;
+            if (this.lenOk(8, hlen, cp)) out += ` val ${u32(b, cp)} ecr ${u32(b, cp + 4)}`;
             break;
           case 19: {
             datalen = 16;
-            if ((fail = this.lenFail(16, hlen, cp)) !== 0) break;
+            if (!this.lenOk(16, hlen, cp)) break;
             out += ' ';
             const dataStart = th + (b[th + 12] >> 4) * 4;
-            out += dataStart + payload > this.snapEnd ? 'snaplen too short, ' : 'shared secret not supplied with -M, ';
+            out +=
+              dataStart + payload > this.snapEnd
+                ? 'snaplen too short, '
+                : 'shared secret not supplied with -M, ';
             out += "can't check - ";
             for (let i = 0; i < 16; i++) out += hex2(b[cp + i]);
             break;
           }
           case 20:
             datalen = 2;
-            if ((fail = this.lenFail(2, hlen, cp)) === 0) out += ` cap ${hex2(b[cp])} id ${b[cp + 1]}`;
+            if (this.lenOk(2, hlen, cp)) out += ` cap ${hex2(b[cp])} id ${b[cp + 1]}`;
             break;
           case 29:
             datalen = len - 2;
             if (datalen < 2) out += ' (invalid)';
             else {
-              if ((fail = this.lenFail(1, hlen, cp)) !== 0) break;
+              if (!this.lenOk(1, hlen, cp)) break;
               out += ` keyid ${b[cp]}`;
-              if ((fail = this.lenFail(2, hlen, cp)) !== 0) break;
+              if (!this.lenOk(2, hlen, cp)) break;
               out += ` rnextkeyid ${b[cp + 1]}`;
               if (datalen > 2) {
                 out += ' mac 0x';
                 for (let i = 2; i < datalen; i++) {
-                  if ((fail = this.lenFail(i + 1, hlen, cp)) !== 0) break;
+                  if (!this.lenOk(i + 1, hlen, cp)) break;
                   out += hex2(b[cp + i]);
                 }
               }
@@ -539,7 +557,7 @@ export class TcpdumpRenderer {
             break;
           case 28: {
             datalen = 2;
-            if ((fail = this.lenFail(2, hlen, cp)) !== 0) break;
+            if (!this.lenOk(2, hlen, cp)) break;
             let uto = u16(b, cp);
             out += ` 0x${uto.toString(16)}`;
             uto = uto & 1 ? (uto >> 1) * 60 : uto >> 1;
@@ -548,7 +566,7 @@ export class TcpdumpRenderer {
           }
           case 30: {
             datalen = len - 2;
-            if ((fail = this.lenFail(datalen, hlen, cp)) !== 0) break;
+            if (!this.lenOk(datalen, hlen, cp)) break;
             const saved = this.snapEnd;
             if (cp - 2 + len < this.snapEnd) this.snapEnd = cp - 2 + len;
             const r = this.mptcp(cp - 2, len, flags);
@@ -560,13 +578,13 @@ export class TcpdumpRenderer {
           }
           case 34:
             datalen = len - 2;
-            if ((fail = this.lenFail(datalen, hlen, cp)) !== 0) break;
+            if (!this.lenOk(datalen, hlen, cp)) break;
             out += ' ';
             out += fastOpen(b, cp, datalen, false);
             break;
           case 254: {
             datalen = len - 2;
-            if ((fail = this.lenFail(datalen, hlen, cp)) !== 0) break;
+            if (!this.lenOk(datalen, hlen, cp)) break;
             if (datalen < 2) return `${out}[bad opt]${ch !== '' ? ']' : ''}`;
             const magic = u16(b, cp);
             out += '-';
@@ -578,13 +596,13 @@ export class TcpdumpRenderer {
             datalen = len - 2;
             if (datalen) out += ' 0x';
             for (let i = 0; i < datalen; i++) {
-              if ((fail = this.lenFail(i + 1, hlen, cp)) !== 0) break;
+              if (!this.lenOk(i + 1, hlen, cp)) break;
               out += hex2(b[cp + i]);
             }
             break;
         }
-        if (fail === 1) return `${out}[bad opt]${ch !== '' ? ']' : ''}`;
-        if (fail === 2) return `${out} [|${this.proto}]${ch !== '' ? '>' : ''}`;
+        if (this.optFail === 1) return `${out}[bad opt]${ch !== '' ? ']' : ''}`;
+        if (this.optFail === 2) return `${out} [|${this.proto}]${ch !== '' ? '>' : ''}`;
         cp += datalen;
         hlen -= datalen;
         datalen++;
@@ -616,7 +634,12 @@ export class TcpdumpRenderer {
     let s = ` ${len} ${MPTCP_NAMES[subtype]}`;
     switch (subtype) {
       case 0: {
-        if (!(((len === 12 || len === 4) && flags & TH_SYN) || ((len === 20 || len === 22) && (flags & (TH_SYN | TH_ACK)) === TH_ACK)))
+        if (
+          !(
+            ((len === 12 || len === 4) && flags & TH_SYN) ||
+            ((len === 20 || len === 22) && (flags & (TH_SYN | TH_ACK)) === TH_ACK)
+          )
+        )
           return this.mptcpDone(s, 0);
         const version = b[cp + 2] & 0xf;
         if (version > 1) {
@@ -638,7 +661,13 @@ export class TcpdumpRenderer {
         return this.mptcpDone(s, 1);
       }
       case 1: {
-        if (!((len === 12 && flags & TH_SYN) || (len === 16 && (flags & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK)) || (len === 24 && flags & TH_ACK)))
+        if (
+          !(
+            (len === 12 && flags & TH_SYN) ||
+            (len === 16 && (flags & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK)) ||
+            (len === 24 && flags & TH_ACK)
+          )
+        )
           return this.mptcpDone(s, 0);
         if (!this.has(cp, len)) return this.mptcpDone(s, TRUNCATED);
         if (len !== 24) {
@@ -646,7 +675,8 @@ export class TcpdumpRenderer {
           s += ` id ${b[cp + 3]}`;
         }
         if (len === 12) s += ` token 0x${u32(b, cp + 4).toString(16)} nonce 0x${u32(b, cp + 8).toString(16)}`;
-        else if (len === 16) s += ` hmac 0x${u64(b, cp + 4).toString(16)} nonce 0x${u32(b, cp + 12).toString(16)}`;
+        else if (len === 16)
+          s += ` hmac 0x${u64(b, cp + 4).toString(16)} nonce 0x${u32(b, cp + 12).toString(16)}`;
         else {
           s += ' hmac 0x';
           for (let i = 0; i < 20; i++) s += hex2(b[cp + 4 + i]);
@@ -783,7 +813,17 @@ const OPTION_NAMES: Record<number, string> = {
 
 const ADD_ADDR_LENGTHS = [8, 10, 16, 18, 20, 22, 28, 30];
 
-const MPTCP_NAMES = ['capable', 'join', 'dss', 'add-addr', 'rem-addr', 'prio', 'fail', 'fast-close', 'unknown'];
+const MPTCP_NAMES = [
+  'capable',
+  'join',
+  'dss',
+  'add-addr',
+  'rem-addr',
+  'prio',
+  'fail',
+  'fast-close',
+  'unknown',
+];
 
 function fastOpen(b: Uint8Array, cp: number, datalen: number, exp: boolean): string {
   let s = exp ? 'tfo' : '';

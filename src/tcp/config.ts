@@ -41,6 +41,14 @@ export interface EndpointConfig {
   zeroWindowProbe: ZeroWindowProbeStyle;
   /** Initial congestion window in segments (RFC 6928; Linux IW10). */
   initialCwndSegments: number;
+  /**
+   * The ISN for a connection (RFC 9293 §3.4.1: a 4 µs clock plus a keyed hash of the 4-tuple,
+   * RFC 6528). Undefined: `random()`. The lab's hosts pass the RFC scheme so a new incarnation's
+   * SYN lands above an old one's sequence space (what lets TIME_WAIT accept it).
+   */
+  issFor?: (now: number, localPort: number, remotePort: number) => number;
+  /** Timestamp clock offset (Linux: per address pair); undefined: drawn from `random`. */
+  tsOffset?: number;
 }
 
 export const LINUX_DEFAULTS: Omit<EndpointConfig, 'random' | 'localPort'> = {

@@ -133,7 +133,7 @@ export class TcpEndpoint {
   constructor(options: EndpointOptions, createdAt = 0) {
     this.config = endpointConfig(options);
     this.localPort = options.localPort;
-    this.tsOffset = this.config.random();
+    this.tsOffset = this.config.tsOffset ?? this.config.random();
     this.rto = new RtoEstimator(this.config);
     this.history.push({ at: createdAt, state: S.CLOSED });
   }
@@ -187,7 +187,7 @@ export class TcpEndpoint {
     if (this.stateValue !== S.CLOSED && this.stateValue !== S.LISTEN) return;
     this.remotePort = remotePort;
     this.passive = false;
-    this.initSend();
+    this.initSend(now);
     this.transition(now, TcpEvent.OPEN_ACTIVE, 'active open');
     this.sendSyn(now, false);
   }
@@ -411,7 +411,7 @@ export class TcpEndpoint {
     this.irs = seg.seq;
     this.rcvNxt = seqAdd(seg.seq, 1);
     this.negotiate(seg.options);
-    this.initSend();
+    this.initSend(now);
     this.sndWnd = seg.window; // never scaled in a SYN (RFC 7323 §2.2)
     this.sndWl1 = seg.seq;
     this.transition(now, TcpEvent.RCV_SYN, 'SYN received');
@@ -460,9 +460,10 @@ export class TcpEndpoint {
   private segmentInSynchronized(now: number, seg: Segment): Disposition {
     const s = this.stateValue;
     const flags = seg.flags;
-    // Linux, before the RFC steps (tcp_timewait_state_process): a SYN above RCV.NXT reaching
-    // TIME_WAIT is a new incarnation; the old endpoint steps aside (RFC 6191).
-    if (s === S.TIME_WAIT && (flags & (SYN | ACK | RST)) === SYN && seqGt(seg.seq, this.rcvNxt)) {
+    // Linux, before the RFC steps (tcp_timewait_state_process): a SYN above RCV.NXT, or with a
+    // newer timestamp, reaching TIME_WAIT is a new incarnation; the old endpoint steps aside (RFC 6191).
+    const newerTs = this.tsOk && seg.options.ts !== undefined && seqGt(seg.options.ts[0], this.tsRecent);
+    if (s === S.TIME_WAIT && (flags & (SYN | ACK | RST)) === SYN && (seqGt(seg.seq, this.rcvNxt) || newerTs)) {
       this.transition(now, TcpEvent.RCV_SYN_REUSE, 'new SYN in TIME_WAIT (port reuse)');
       return Disposition.REUSE;
     }
@@ -675,7 +676,8 @@ export class TcpEndpoint {
 
   /** SND.UNA advances to `ack`: free acknowledged data, take an RTT sample, manage the timer. */
   private ackAdvanced(now: number, ack: number): void {
-    const acked = seqDiff(ack, this.sndUna);
+    // The SYN's sequence number is not data: it does not open the congestion window.
+    const acked = seqDiff(ack, this.sndUna) - (seqGt(this.sndUna, this.iss) ? 0 : 1);
     this.sndUna = ack;
     if (seqLt(this.sndNxt, ack)) this.sndNxt = ack;
     const freed = Math.max(0, Math.min(seqDiff(ack, this.sendQueueSeq), this.sendQueue.length));
@@ -692,7 +694,9 @@ export class TcpEndpoint {
     this.dupAcks = 0;
     // RFC 5681 §3.1: slow start below ssthresh, congestion avoidance above.
     const mss = this.dataMss();
-    if (this.cwnd < this.ssthresh) this.cwnd += Math.min(acked, mss);
+    if (acked <= 0) {
+      // nothing but our SYN was acknowledged
+    } else if (this.cwnd < this.ssthresh) this.cwnd += Math.min(acked, mss);
     else this.cwnd += Math.max(1, Math.floor((mss * mss) / this.cwnd));
     if (!this.persist) this.rtxAt = this.sndUna === this.sndMax ? -1 : now + this.rto.current();
   }
@@ -733,8 +737,9 @@ export class TcpEndpoint {
 
   // ---------------------------------------------------------------- sending
 
-  private initSend(): void {
-    this.iss = this.config.random();
+  private initSend(now: number): void {
+    const issFor = this.config.issFor;
+    this.iss = (issFor ? issFor(now, this.localPort, this.remotePort) : this.config.random()) >>> 0;
     this.sndUna = this.iss;
     this.sndNxt = seqAdd(this.iss, 1);
     this.sndMax = this.sndNxt;

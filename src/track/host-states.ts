@@ -59,13 +59,18 @@ function tupleKey(c: ConnStatesInput): string {
  * took part in, TIME_WAIT ending after `timeWaitUs` (or when the next connection on the same
  * 4-tuple starts), and one LISTEN socket per server address and port that was seen listening.
  */
-export function socketIntervals(conns: readonly ConnStatesInput[], opts: HostStatesOptions = {}): SocketInterval[] {
+export function socketIntervals(
+  conns: readonly ConnStatesInput[],
+  opts: HostStatesOptions = {},
+): SocketInterval[] {
   const timeWait = opts.timeWaitUs ?? 60_000_000;
   const out: SocketInterval[] = [];
   // A later connection on the same 4-tuple ends whatever the earlier one left behind.
   const nextStart = new Map<number, number>();
   const lastOnTuple = new Map<string, ConnStatesInput>();
-  const sorted = [...conns].filter((c) => c.packets.length > 0).sort((a, b) => a.packets[0].timeUs - b.packets[0].timeUs);
+  const sorted = [...conns]
+    .filter((c) => c.packets.length > 0)
+    .sort((a, b) => a.packets[0].timeUs - b.packets[0].timeUs);
   for (const c of sorted) {
     const k = tupleKey(c);
     const prev = lastOnTuple.get(k);
@@ -88,10 +93,14 @@ export function socketIntervals(conns: readonly ConnStatesInput[], opts: HostSta
         if (shown && at > since) {
           let to = Math.min(at, end);
           if (state === 'TIME_WAIT') to = Math.min(to, since + timeWait);
-          if (to > since) out.push({ host: local.ip, local, remote, state, conn: c.id, side, fromUs: since, toUs: to });
+          if (to > since)
+            out.push({ host: local.ip, local, remote, state, conn: c.id, side, fromUs: since, toUs: to });
         }
       };
-      if (side === 'resp' && (c.initial.resp === 'LISTEN' || c.packets.some((p) => p.states.resp === 'LISTEN'))) {
+      if (
+        side === 'resp' &&
+        (c.initial.resp === 'LISTEN' || c.packets.some((p) => p.states.resp === 'LISTEN'))
+      ) {
         const key = `${local.ip}|${local.port}`;
         const at = c.packets[0].timeUs;
         const l = listeners.get(key);
@@ -144,7 +153,14 @@ export function socketsAt(intervals: readonly SocketInterval[], atUs: number): S
   const rows: SocketRow[] = [];
   for (const iv of intervals) {
     if (iv.fromUs <= atUs && atUs < iv.toUs) {
-      rows.push({ host: iv.host, local: iv.local, remote: iv.remote, state: iv.state, conn: iv.conn, sinceUs: iv.fromUs });
+      rows.push({
+        host: iv.host,
+        local: iv.local,
+        remote: iv.remote,
+        state: iv.state,
+        conn: iv.conn,
+        sinceUs: iv.fromUs,
+      });
     }
   }
   rows.sort(
@@ -214,7 +230,11 @@ export function stateTimeline(
 }
 
 /** Highest number of simultaneous intervals, and when it was first reached. */
-function peakConcurrency(ivs: readonly SocketInterval[]): { max: number; atUs: number; events: [number, number][] } {
+function peakConcurrency(ivs: readonly SocketInterval[]): {
+  max: number;
+  atUs: number;
+  events: [number, number][];
+} {
   const ev: [number, number][] = [];
   for (const iv of ivs) {
     ev.push([iv.fromUs, 1]);
@@ -283,7 +303,10 @@ export function timeWaitAnalysis(
 ): TimeWaitEntry[] {
   const timeWaitS = (opts.timeWaitUs ?? 60_000_000) / ONE_SECOND;
   const minConns = opts.minConnections ?? 10;
-  const captureEnd = conns.reduce((m, c) => (c.packets.length ? Math.max(m, c.packets[c.packets.length - 1].timeUs) : m), 0);
+  const captureEnd = conns.reduce(
+    (m, c) => (c.packets.length ? Math.max(m, c.packets[c.packets.length - 1].timeUs) : m),
+    0,
+  );
   const groups = new Map<string, { conns: ConnStatesInput[]; tw: SocketInterval[] }>();
   const keyOf = (client: string, server: string, port: number) => `${client}|${server}|${port}`;
   for (const c of conns) {
@@ -344,10 +367,32 @@ export function timeWaitAnalysis(
       rate: peak,
       sustainable_rate: round(sustainable, 3),
       exhausted,
-      advice: timeWaitAdvice({ client, server, port, low, high, max: tw.max, peak, sustainable, timeWaitS, exhausted }),
+      advice: timeWaitAdvice({
+        client,
+        server,
+        port,
+        low,
+        high,
+        max: tw.max,
+        peak,
+        sustainable,
+        timeWaitS,
+        exhausted,
+        judged: g.conns.length >= minConns,
+      }),
     });
   }
-  out.sort((a, b) => (a.client < b.client ? -1 : a.client > b.client ? 1 : a.server < b.server ? -1 : a.server > b.server ? 1 : a.port - b.port));
+  out.sort((a, b) =>
+    a.client < b.client
+      ? -1
+      : a.client > b.client
+        ? 1
+        : a.server < b.server
+          ? -1
+          : a.server > b.server
+            ? 1
+            : a.port - b.port,
+  );
   return out;
 }
 
@@ -362,6 +407,7 @@ function timeWaitAdvice(x: {
   sustainable: number;
   timeWaitS: number;
   exhausted: boolean;
+  judged: boolean;
 }): { en: string; zh: string } {
   const usable = x.high - x.low + 1;
   const sus = round(x.sustainable, 2);
@@ -369,6 +415,11 @@ function timeWaitAdvice(x: {
     en: `${x.client} → ${x.server}:${x.port}: up to ${x.max} client sockets in TIME_WAIT; ${usable} ports (${x.low}–${x.high}) ÷ ${x.timeWaitS} s TIME_WAIT = at most ${sus} new connections per second (peak seen: ${x.peak}/s).`,
     zh: `${x.client} → ${x.server}:${x.port}：客户端最多有 ${x.max} 个套接字处于 TIME_WAIT；${usable} 个端口（${x.low}–${x.high}）÷ ${x.timeWaitS} 秒 TIME_WAIT = 每秒最多 ${sus} 个新连接（实际峰值：每秒 ${x.peak} 个）。`,
   };
+  if (!x.judged)
+    return {
+      en: `${base.en} Too few connections to tell the client's port range: no verdict on exhaustion.`,
+      zh: `${base.zh}连接数太少，无法判断客户端的端口范围，因此不判断是否耗尽。`,
+    };
   if (!x.exhausted)
     return {
       en: `${base.en} No port exhaustion.`,
@@ -381,7 +432,10 @@ function timeWaitAdvice(x: {
 }
 
 /** Listeners with at least `synFloodMin` half-open (SYN_RECEIVED) connections at once. */
-export function synFloodAnalysis(intervals: readonly SocketInterval[], opts: ExhaustionOptions = {}): SynFloodEntry[] {
+export function synFloodAnalysis(
+  intervals: readonly SocketInterval[],
+  opts: ExhaustionOptions = {},
+): SynFloodEntry[] {
   const min = opts.synFloodMin ?? 10;
   const groups = new Map<string, SocketInterval[]>();
   for (const iv of intervals) {

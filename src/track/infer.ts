@@ -169,6 +169,16 @@ function apply(ep: EndpointFacts, event: TcpEvent): void {
   ep.cand = out;
 }
 
+/** Applies `event` only to the candidates in `mask` (the states where the segment means that event). */
+function applyTo(ep: EndpointFacts, mask: number, event: TcpEvent): void {
+  const inside = ep.cand & mask;
+  if (inside === 0) return;
+  const outside = ep.cand & ~mask;
+  ep.cand = inside;
+  apply(ep, event);
+  ep.cand |= outside;
+}
+
 /** Keeps only candidates in `mask`, unless none would remain (contradicting evidence is ignored). */
 function narrow(ep: EndpointFacts, mask: number): void {
   const n = ep.cand & mask;
@@ -214,7 +224,6 @@ function rstAcceptance(r: EndpointFacts, h: HeldPacket): number {
  * our own tags and the effects into `h`.
  */
 export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
-  if (process.env.DBG) console.log("step", h.frame, h.fromA, st.a.cand, st.b.cand);
   const s = h.fromA ? st.a : st.b;
   const r = h.fromA ? st.b : st.a;
   const me = h.fromA ? 1 : 2;
@@ -259,7 +268,7 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
       st.simultaneousOpen = true;
       own |= K['simultaneous-open'];
     }
-    apply(s, TcpEvent.OPEN_ACTIVE);
+    applyTo(s, bit(S.CLOSED) | bit(S.LISTEN), TcpEvent.OPEN_ACTIVE);
     s.passive = false;
     s.synSent = true;
     s.iss = h.seq;
@@ -269,7 +278,7 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
     if (s.synAckSent && h.seq === s.iss && st.handshakeAckSeen) own |= K['handshake-ack-lost'];
     if (st.firstSynAck === 0) st.firstSynAck = me;
     // Sending SYN+ACK proves the SYN reached it (LISTEN or SYN_SENT → SYN_RECEIVED).
-    apply(s, TcpEvent.RCV_SYN);
+    applyTo(s, bit(S.LISTEN) | bit(S.SYN_SENT), TcpEvent.RCV_SYN);
     s.synSent = true;
     s.synAckSent = true;
     s.iss = h.seq;
@@ -382,7 +391,7 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
         }
       } else {
         if (syn && !ackf) {
-          if (r.cand & (bit(S.LISTEN) | bit(S.SYN_SENT))) apply(r, TcpEvent.RCV_SYN);
+          if (r.cand & (bit(S.LISTEN) | bit(S.SYN_SENT))) applyTo(r, bit(S.LISTEN) | bit(S.SYN_SENT), TcpEvent.RCV_SYN);
           else if (r.cand & SYNCHRONIZED) r.challengeDue = true; // RFC 5961 §4
         }
         const acksSyn = ackf && r.synSent && seqGe(h.ack, seqAdd(r.iss, 1));

@@ -4,7 +4,7 @@
 // flags and the options of RFC 7323 (wscale, timestamps), RFC 2018 (SACK) and MSS; or UDP.
 // Pure: no Node APIs. Misuse (a bad address, options over 40 bytes) throws: the caller is code.
 
-import { pseudoHeaderSum, transportChecksum, ipv4HeaderChecksum } from './checksum.js';
+import { ipv4HeaderChecksum, pseudoHeaderSum, transportChecksum } from './checksum.js';
 import { ACK, AE, CWR, ECE, FIN, PSH, RST, SYN, URG } from './packet.js';
 
 export interface FrameSpec {
@@ -239,7 +239,8 @@ export function ipBytes(text: string, v6: boolean): Uint8Array {
   const head = words(halves[0]!);
   const rest = halves.length === 2 ? words(halves[1]!) : [];
   const fill = 8 - head.length - rest.length;
-  if (fill < 0 || (halves.length === 1 && fill !== 0)) throw new Error(`buildFrame: bad IPv6 address '${text}'`);
+  if (fill < 0 || (halves.length === 1 && fill !== 0))
+    throw new Error(`buildFrame: bad IPv6 address '${text}'`);
   const all = [...head, ...new Array<number>(fill).fill(0), ...rest];
   if (all.some((w) => !Number.isInteger(w) || w < 0 || w > 0xffff)) {
     throw new Error(`buildFrame: bad IPv6 address '${text}'`);

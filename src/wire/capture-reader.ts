@@ -17,7 +17,14 @@ export type CaptureFormat = 'pcap' | 'pcapng';
 interface FormatParser {
   need: number;
   produced: boolean;
-  parse(bytes: Uint8Array, view: DataView, pos: number, end: number, fileOffset: number, rec: CaptureRecord): number;
+  parse(
+    bytes: Uint8Array,
+    view: DataView,
+    pos: number,
+    end: number,
+    fileOffset: number,
+    rec: CaptureRecord,
+  ): number;
   truncated(fileOffset: number, avail: number): CaptureError;
 }
 
@@ -198,7 +205,9 @@ export class CaptureReader {
       return new CaptureError(
         'NOT_A_CAPTURE',
         0,
-        avail === 0 ? 'not a pcap or pcapng file (empty)' : `not a pcap or pcapng file (only ${avail} byte${avail === 1 ? '' : 's'} long)`,
+        avail === 0
+          ? 'not a pcap or pcapng file (empty)'
+          : `not a pcap or pcapng file (only ${avail} byte${avail === 1 ? '' : 's'} long)`,
       );
     }
     return this.parser.truncated(this.bytesConsumed, avail);

@@ -74,12 +74,22 @@ export function pseudoHeaderSum(
 }
 
 /** Pseudo-header sum for the IPv4 header at `ipOffset` (addresses at +12 and +16). */
-export function pseudoHeaderSumV4(bytes: Uint8Array, ipOffset: number, protocol: number, upperLength: number) {
+export function pseudoHeaderSumV4(
+  bytes: Uint8Array,
+  ipOffset: number,
+  protocol: number,
+  upperLength: number,
+) {
   return pseudoHeaderSum(bytes, ipOffset + 12, bytes, ipOffset + 16, 4, protocol, upperLength);
 }
 
 /** Pseudo-header sum for the IPv6 header at `ipOffset` (addresses at +8 and +24; RFC 8200 §8.1). */
-export function pseudoHeaderSumV6(bytes: Uint8Array, ipOffset: number, protocol: number, upperLength: number) {
+export function pseudoHeaderSumV6(
+  bytes: Uint8Array,
+  ipOffset: number,
+  protocol: number,
+  upperLength: number,
+) {
   return pseudoHeaderSum(bytes, ipOffset + 8, bytes, ipOffset + 24, 16, protocol, upperLength);
 }
 

@@ -8,7 +8,7 @@
 import type { Reassembler } from './fragments.js';
 
 /** What the cursor points at next, or how decoding ended (values ≥ DONE_TCP are terminal). */
-export const enum Next {
+export enum Next {
   /** An Ethernet header (from the link, VXLAN, Geneve, GRE TEB, ERSPAN, PBB). */
   ETHERNET = 0,
   /** Bytes whose type is the ethertype in `ctx.type` (VLAN, MPLS, PPPoE, IP, …). */
@@ -44,6 +44,12 @@ export class DecodeContext {
   ipDepth = 0;
   /** Capture time of the frame in seconds, for fragment timeouts. */
   nowSec = 0;
+  /**
+   * IPv6 routing header: the final destination the TCP pseudo-header uses (RFC 8200 §8.1) when
+   * segments are left; `hasFinalDst` is reset by every IP header.
+   */
+  readonly finalDst = new Uint8Array(16);
+  hasFinalDst = false;
   /** Held fragments, or null when reassembly is off. */
   reassembler: Reassembler | null = null;
   readonly notes: string[] = [];

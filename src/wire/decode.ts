@@ -7,7 +7,16 @@
 import { pseudoHeaderSum, transportChecksum } from './checksum.js';
 import { DecodeContext, MAX_DEPTH, Next } from './decode-context.js';
 import { Reassembler } from './fragments.js';
-import { decodeIpv4, decodeIpv6, IPPROTO_GRE, IPPROTO_IPIP, IPPROTO_IPV6, IPPROTO_TCP, IPPROTO_UDP, ipByVersion } from './ip.js';
+import {
+  decodeIpv4,
+  decodeIpv6,
+  IPPROTO_GRE,
+  IPPROTO_IPIP,
+  IPPROTO_IPV6,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  ipByVersion,
+} from './ip.js';
 import { decodeEthernet, decodeEthertype, decodeLink, malformed } from './link.js';
 import { DecodeStatus, type Packet } from './packet.js';
 import type { CaptureRecord } from './record.js';
@@ -56,6 +65,7 @@ export class Decoder {
     ctx.limit = rec.data.length;
     ctx.type = 0;
     ctx.ipDepth = 0;
+    ctx.hasFinalDst = false;
     ctx.nowSec = rec.tsSec + rec.tsNsec / 1e9;
     let next = decodeLink(ctx, pkt, rec.linktype);
     for (let steps = 0; next < Next.DONE_TCP; steps++) {
@@ -88,7 +98,7 @@ export class Decoder {
     }
     switch (next) {
       case Next.DONE_TCP:
-        if (this.verifyChecksums) verifyChecksum(pkt);
+        if (this.verifyChecksums) verifyChecksum(pkt, ctx);
         pkt.status = DecodeStatus.TCP;
         break;
       case Next.DONE_FRAGMENT_HELD:
@@ -179,14 +189,15 @@ function resetPacket(pkt: Packet, rec: CaptureRecord): void {
 }
 
 /** TCP checksum over the pseudo-header and the whole segment; 'partial' when not all was captured. */
-function verifyChecksum(pkt: Packet): void {
+function verifyChecksum(pkt: Packet, ctx: DecodeContext): void {
   const segmentLen = pkt.headerLen + pkt.payloadLen;
   if (pkt.truncated || pkt.tcpCaptured < segmentLen) {
     pkt.checksumStatus = 'partial';
     return;
   }
   const addrLen = pkt.ipVersion === 4 ? 4 : 16;
-  const pseudo = pseudoHeaderSum(pkt.src, 0, pkt.dst, 0, addrLen, 6, segmentLen);
+  const dst = ctx.hasFinalDst ? ctx.finalDst : pkt.dst;
+  const pseudo = pseudoHeaderSum(pkt.src, 0, dst, 0, addrLen, 6, segmentLen);
   const sum = transportChecksum(pkt.tcpBuf, pkt.tcpOffset, pkt.tcpOffset + segmentLen, pseudo);
   pkt.checksumStatus = sum === 0 ? 'good' : 'bad';
 }

@@ -9,7 +9,7 @@
 //   ipfrag_time is 30 s), and at most `maxHeldBytes` are held over all datagrams (oldest dropped).
 // Not on the hot path: fragments are rare, so this allocates freely.
 
-export const enum FragmentResult {
+export enum FragmentResult {
   HELD = 0,
   COMPLETE = 1,
   REJECTED = 2,
@@ -108,7 +108,9 @@ export class Reassembler {
     const limit = version === 4 ? 65535 - 20 : 65535;
     if (end > limit || end > this.maxDatagramBytes) {
       if (dg !== undefined) this.drop(dg, '');
-      return this.reject(`IP fragment ends at byte ${end}, beyond the ${Math.min(limit, this.maxDatagramBytes)} a datagram may hold`);
+      return this.reject(
+        `IP fragment ends at byte ${end}, beyond the ${Math.min(limit, this.maxDatagramBytes)} a datagram may hold`,
+      );
     }
     if (more && length % 8 !== 0) {
       return this.reject(`IP fragment of ${length} bytes with more fragments is not a multiple of 8`);

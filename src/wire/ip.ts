@@ -71,6 +71,7 @@ export function decodeIpv4(ctx: DecodeContext, pkt: Packet): Next {
   if (total < headerLen) return malformed(pkt, o, `IPv4 total length ${total} < header length ${headerLen}`);
   pkt.pushLayer(Layer.IPV4, o);
   ctx.ipDepth++;
+  ctx.hasFinalDst = false;
   pkt.ipVersion = 4;
   pkt.tos = b[o + 1];
   pkt.ipId = u16(b, o + 4);
@@ -110,6 +111,7 @@ export function decodeIpv6(ctx: DecodeContext, pkt: Packet): Next {
   if (first >>> 28 !== 6) return malformed(pkt, o, `IPv6 header with version ${first >>> 28}`);
   pkt.pushLayer(Layer.IPV6, o);
   ctx.ipDepth++;
+  ctx.hasFinalDst = false;
   pkt.ipVersion = 6;
   pkt.tos = (first >>> 20) & 0xff;
   pkt.flowLabel = first & 0xfffff;
@@ -126,7 +128,8 @@ export function decodeIpv6(ctx: DecodeContext, pkt: Packet): Next {
   if (payloadLen === 0) {
     // Jumbogram (RFC 2675) or segmentation offload: the datagram is whatever was captured.
     payloadLen = avail - 40;
-    if (payloadLen > 0) ctx.noteOnce('IPv6 payload length 0 (jumbogram or offload): length taken from the capture');
+    if (payloadLen > 0)
+      ctx.noteOnce('IPv6 payload length 0 (jumbogram or offload): length taken from the capture');
   }
   setDatagramExtent(ctx, pkt, o, 40 + payloadLen);
   ctx.off = o + 40;
@@ -157,6 +160,7 @@ function ipv6Chain(ctx: DecodeContext, pkt: Packet, nextHeader: number, unfragLe
         if (o + len > ctx.limit) return malformed(pkt, o, 'IPv6 extension header beyond payload length');
         if (o + len > ctx.end) return truncatedExtension(ctx, pkt, o);
         pkt.pushLayer(Layer.IPV6_EXT, o);
+        if (nh === IPPROTO_ROUTING) noteFinalDestination(ctx, b, o, len);
         nh = b[o];
         ctx.off = o + len;
         headerBytes += len;
@@ -187,6 +191,21 @@ function ipv6Chain(ctx: DecodeContext, pkt: Packet, nextHeader: number, unfragLe
         return Next.IP_PAYLOAD;
     }
   }
+}
+
+/**
+ * With segments left, the pseudo-header's destination is the final one (RFC 8200 §8.1): the last
+ * address of a type 0 (RFC 2460) or type 2 (RFC 6275) header, Segment List[0] of an SRH (RFC 8754).
+ */
+function noteFinalDestination(ctx: DecodeContext, b: Uint8Array, o: number, len: number): void {
+  const routingType = b[o + 2];
+  if (b[o + 3] === 0 || len < 24) return;
+  let at: number;
+  if (routingType === 0 || routingType === 2) at = o + len - 16;
+  else if (routingType === 4) at = o + 8;
+  else return;
+  for (let i = 0; i < 16; i++) ctx.finalDst[i] = b[at + i];
+  ctx.hasFinalDst = true;
 }
 
 function truncatedExtension(ctx: DecodeContext, pkt: Packet, o: number): Next {

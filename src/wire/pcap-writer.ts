@@ -68,7 +68,7 @@ export class PcapWriter {
     this.le = !opts.bigEndian;
     this.nanosecond = opts.nanosecond ?? false;
     this.snaplen = opts.snaplen ?? 262144;
-    const buf = this.out.reserve(24);
+    this.out.reserve(24);
     const v = this.out.view;
     v.setUint32(0, this.nanosecond ? 0xa1b23c4d : 0xa1b2c3d4, this.le);
     v.setUint16(4, 2, this.le);
@@ -77,7 +77,6 @@ export class PcapWriter {
     v.setUint32(12, 0, this.le); // sigfigs
     v.setUint32(16, this.snaplen, this.le);
     v.setUint32(20, opts.linktype ?? 1, this.le);
-    void buf;
     this.out.used = 24;
   }
 

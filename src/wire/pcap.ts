@@ -82,7 +82,9 @@ export class PcapParser {
         'BAD_HEADER',
         fileOffset,
         `record header: invalid captured length ${caplen}, bigger than ` +
-          (caplen > this.snapshot ? `the snapshot length of ${this.snapshot}` : `the maximum of ${this.maxCaplen}`),
+          (caplen > this.snapshot
+            ? `the snapshot length of ${this.snapshot}`
+            : `the maximum of ${this.maxCaplen}`),
       );
     }
     const total = RECORD_HEADER_LEN + caplen;

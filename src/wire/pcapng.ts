@@ -90,7 +90,11 @@ export class PcapngParser {
         );
       }
     } else if (this.sections === 0) {
-      throw new CaptureError('BAD_HEADER', fileOffset, 'pcapng file does not start with a section header block');
+      throw new CaptureError(
+        'BAD_HEADER',
+        fileOffset,
+        'pcapng file does not start with a section header block',
+      );
     }
     const type = type0 === PCAPNG_SHB ? PCAPNG_SHB : view.getUint32(pos, le);
     const len = view.getUint32(pos + 4, le);
@@ -141,7 +145,10 @@ export class PcapngParser {
         // Names, statistics, secrets, custom data: nothing the analysis needs.
         break;
       default:
-        this.note(`block-${type}`, `skipped block(s) of unknown type 0x${type.toString(16).padStart(8, '0')}`);
+        this.note(
+          `block-${type}`,
+          `skipped block(s) of unknown type 0x${type.toString(16).padStart(8, '0')}`,
+        );
         break;
     }
     return len;

@@ -31,7 +31,7 @@ export function decodeTcp(ctx: DecodeContext, pkt: Packet): Next {
   pkt.pushLayer(Layer.TCP, o);
   pkt.tcpBuf = b;
   pkt.tcpOffset = o;
-  pkt.tcpCaptured = captured > 0 ? captured : 0;
+  pkt.tcpCaptured = Math.max(captured, 0);
   if (segmentLen < 20) {
     if (captured >= 4) readPorts(pkt, b, o);
     return malformed(pkt, o, `TCP header needs 20 bytes, the IP datagram leaves ${segmentLen}`);
@@ -59,7 +59,7 @@ export function decodeTcp(ctx: DecodeContext, pkt: Packet): Next {
   pkt.payloadLen = segmentLen - headerLen;
   const optionsEnd = o + headerLen;
   if (optionsEnd > ctx.end) pkt.truncated = true;
-  if (headerLen > 20) parseOptions(pkt, b, o + 20, optionsEnd < ctx.end ? optionsEnd : ctx.end, optionsEnd);
+  if (headerLen > 20) parseOptions(pkt, b, o + 20, Math.min(optionsEnd, ctx.end), optionsEnd);
   return Next.DONE_TCP;
 }
 
@@ -234,7 +234,8 @@ function optionObject(b: Uint8Array, p: number, kind: number, len: number): TcpO
     case TCPOPT_TFO:
       return { kind: 'tfo', cookie: hex(b, p + 2, p + len) };
     case TCPOPT_EXPERIMENTAL:
-      if (len >= 4 && u16(b, p + 2) === TFO_EXPERIMENTAL_MAGIC) return { kind: 'tfo', cookie: hex(b, p + 4, p + len) };
+      if (len >= 4 && u16(b, p + 2) === TFO_EXPERIMENTAL_MAGIC)
+        return { kind: 'tfo', cookie: hex(b, p + 4, p + len) };
       break;
     case TCPOPT_MPTCP: {
       const subtype = len >= 3 ? b[p + 2] >> 4 : -1;

@@ -7,7 +7,7 @@
 // IP, but not Teredo, GTP-U or ERSPAN, so TCP found inside those sets pkt.beyondTcpdump.
 
 import { type DecodeContext, Next, u16 } from './decode-context.js';
-import { ETHERTYPE_MPLS, PPP_IPV4, PPP_IPV6 } from './link.js';
+import { PPP_IPV4, PPP_IPV6 } from './link.js';
 import { Layer, type Packet } from './packet.js';
 
 export const PORT_TEREDO = 3544;
@@ -166,7 +166,6 @@ export function decodeGre(ctx: DecodeContext, pkt: Packet): Next {
       ctx.off = p + headerLen;
       return Next.ETHERNET;
     }
-    case ETHERTYPE_MPLS:
     default:
       // IPv4, IPv6, transparent Ethernet bridging, MPLS, …: GRE's protocol field is an ethertype.
       ctx.type = proto;

@@ -157,11 +157,13 @@ export function checkPacket(pkt: Packet, status: DecodeStatus, buf: Uint8Array):
   if (pkt.ipVersion !== 4 && pkt.ipVersion !== 6) fail(`ipVersion ${pkt.ipVersion}`);
   if (pkt.headerLen < 20 || pkt.headerLen > 60 || pkt.headerLen % 4 !== 0) fail(`headerLen ${pkt.headerLen}`);
   if (pkt.payloadLen < 0 || pkt.payloadLen > bound) fail(`payloadLen ${pkt.payloadLen}`);
-  if (pkt.ipTotalLen < pkt.headerLen + pkt.payloadLen || pkt.ipTotalLen > bound) fail(`ipTotalLen ${pkt.ipTotalLen}`);
+  if (pkt.ipTotalLen < pkt.headerLen + pkt.payloadLen || pkt.ipTotalLen > bound)
+    fail(`ipTotalLen ${pkt.ipTotalLen}`);
   if (pkt.tcpCaptured < 0 || pkt.tcpOffset < 0 || pkt.tcpOffset + pkt.tcpCaptured > pkt.tcpBuf.length) {
     fail(`TCP bytes [${pkt.tcpOffset}, +${pkt.tcpCaptured}) outside a buffer of ${pkt.tcpBuf.length}`);
   }
-  if (!pkt.truncated && pkt.tcpCaptured < pkt.headerLen + pkt.payloadLen) fail('short segment not marked truncated');
+  if (!pkt.truncated && pkt.tcpCaptured < pkt.headerLen + pkt.payloadLen)
+    fail('short segment not marked truncated');
   if (pkt.srcPort > 0xffff || pkt.dstPort > 0xffff || pkt.window > 0xffff) fail('16-bit field out of range');
   if (pkt.seq < 0 || pkt.seq > 0xffffffff || pkt.ack < 0 || pkt.ack > 0xffffffff) fail('seq/ack not uint32');
   if (pkt.sackCount < 0 || pkt.sackCount > 4) fail(`sackCount ${pkt.sackCount}`);
@@ -171,7 +173,15 @@ export function checkPacket(pkt: Packet, status: DecodeStatus, buf: Uint8Array):
 }
 
 export function newStats(): FuzzStats {
-  return { fileCases: 0, frameCases: 0, records: 0, tcp: 0, malformed: 0, captureErrors: 0, errorCodes: new Set() };
+  return {
+    fileCases: 0,
+    frameCases: 0,
+    records: 0,
+    tcp: 0,
+    malformed: 0,
+    captureErrors: 0,
+    errorCodes: new Set(),
+  };
 }
 
 /** One file case: a mutated capture pushed in random chunks, every record decoded. */
@@ -192,7 +202,8 @@ function fileCase(seeds: FuzzSeeds, rnd: RandomSource, caseIndex: number, stats:
       pos += n;
       if (pos >= input.length) reader.end();
       while (reader.next(rec)) {
-        if (++records > maxRecords) throw new FuzzFailure(`more than ${maxRecords} records`, input, caseIndex);
+        if (++records > maxRecords)
+          throw new FuzzFailure(`more than ${maxRecords} records`, input, caseIndex);
         const status = decoder.decode(rec, pkt);
         checkPacket(pkt, status, rec.data);
         if (status === DecodeStatus.TCP) stats.tcp++;
@@ -214,7 +225,13 @@ function fileCase(seeds: FuzzSeeds, rnd: RandomSource, caseIndex: number, stats:
 }
 
 /** One frame case: a mutated frame decoded under its own or a random link type. */
-function frameCase(seeds: FuzzSeeds, rnd: RandomSource, decoder: Decoder, caseIndex: number, stats: FuzzStats): void {
+function frameCase(
+  seeds: FuzzSeeds,
+  rnd: RandomSource,
+  decoder: Decoder,
+  caseIndex: number,
+  stats: FuzzStats,
+): void {
   const seed = seeds.frames[rnd() % seeds.frames.length]!;
   const data = mutate(seed.data, rnd, 96);
   const rec = new CaptureRecord();

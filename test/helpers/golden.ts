@@ -16,5 +16,9 @@ export function assertGolden(name: string, actual: string): void {
     return;
   }
   assert.ok(existsSync(path), `golden file ${name} is missing: run with UPDATE_GOLDEN=1 and review it`);
-  assert.equal(actual, readFileSync(path, 'utf8'), `output differs from test/golden/${name} (UPDATE_GOLDEN=1 rewrites it)`);
+  assert.equal(
+    actual,
+    readFileSync(path, 'utf8'),
+    `output differs from test/golden/${name} (UPDATE_GOLDEN=1 rewrites it)`,
+  );
 }

@@ -2,9 +2,9 @@
 // copies a real capture's packets (examples/loopback-lifecycles.pcap, tcpdump -n -tt) or a
 // seed scenario, with the states RFC 9293 gives both endpoints after every packet.
 
+import type { ConnTimeline, TimelinePacket, TimelineRecord } from '../../src/report/timeline.js';
 import type { StateName } from '../../src/tcp/state.js';
 import type { EventKind } from '../../src/track/kinds.js';
-import type { ConnTimeline, TimelinePacket, TimelineRecord } from '../../src/report/timeline.js';
 import { ACK, FIN, PSH, RST, SYN } from '../../src/wire/packet.js';
 
 /** [µs since start, 'o'|'r', tcpdump flags, relSeq, relAck, len, orig state, resp state, tags?, role?, extra?] */
@@ -128,7 +128,18 @@ export const thirdAckLost = makeTimeline({
     [0, 'o', 'S', 0, 0, 0, 'SYN_SENT', 'SYN_RECEIVED', [], 'handshake 1/3'],
     [210, 'r', 'S.', 0, 1, 0, 'ESTABLISHED', 'SYN_RECEIVED', [], 'handshake 2/3'],
     [230, 'o', '.', 1, 1, 0, 'ESTABLISHED', 'SYN_RECEIVED', [], 'handshake 3/3', { lost: true }],
-    [1_000_250, 'r', 'S.', 0, 1, 0, 'ESTABLISHED', 'SYN_RECEIVED', ['synack-retransmission', 'handshake-ack-lost'], 'handshake 2/3'],
+    [
+      1_000_250,
+      'r',
+      'S.',
+      0,
+      1,
+      0,
+      'ESTABLISHED',
+      'SYN_RECEIVED',
+      ['synack-retransmission', 'handshake-ack-lost'],
+      'handshake 2/3',
+    ],
     [1_000_270, 'o', '.', 1, 1, 0, 'ESTABLISHED', 'ESTABLISHED', ['dup-ack'], 'handshake 3/3'],
     [1_000_400, 'o', 'P.', 1, 1, 100, 'ESTABLISHED', 'ESTABLISHED'],
     [1_000_600, 'r', '.', 1, 101, 0, 'ESTABLISHED', 'ESTABLISHED'],
@@ -148,7 +159,19 @@ export const bulk = (() => {
   let seq = 1;
   for (let i = 0; i < 40; i++) {
     const lost = i === 17;
-    steps.push([t, 'r', '.', seq, 81, 1448, 'ESTABLISHED', 'ESTABLISHED', [], 'data', lost ? { lost: true } : {}]);
+    steps.push([
+      t,
+      'r',
+      '.',
+      seq,
+      81,
+      1448,
+      'ESTABLISHED',
+      'ESTABLISHED',
+      [],
+      'data',
+      lost ? { lost: true } : {},
+    ]);
     t += 50;
     seq += 1448;
     if (i % 2 === 1) {
@@ -157,7 +180,18 @@ export const bulk = (() => {
       t += 50;
     }
   }
-  steps.push([t, 'r', '.', 1 + 17 * 1448, 81, 1448, 'ESTABLISHED', 'ESTABLISHED', ['fast-retransmission'], 'data']);
+  steps.push([
+    t,
+    'r',
+    '.',
+    1 + 17 * 1448,
+    81,
+    1448,
+    'ESTABLISHED',
+    'ESTABLISHED',
+    ['fast-retransmission'],
+    'data',
+  ]);
   t += 100;
   steps.push([t, 'o', '.', 81, seq, 0, 'ESTABLISHED', 'ESTABLISHED', [], 'ack']);
   t += 100;

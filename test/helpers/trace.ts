@@ -83,6 +83,11 @@ export function fillPacket(pkt: Packet, line: string, frame: number, prevUsec: n
   pkt.ipTotalLen = 40 + kv.len!;
   pkt.checksumStatus = 'unverified';
   pkt.hasTimestamp = false;
+  pkt.layerCount = 0;
+  pkt.reassembled = false;
+  pkt.tcpBuf = new Uint8Array(20 + kv.len!);
+  pkt.tcpOffset = 0;
+  pkt.tcpCaptured = 20 + kv.len!;
   return usec;
 }
 

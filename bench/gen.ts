@@ -1,0 +1,194 @@
+// Deterministic generator of large synthetic captures for the benchmarks: many short connections
+// (handshake, request/response, FIN or RST teardown), some bulk flows, IPv4 and IPv6, TCP options,
+// some retransmissions, interleaved as concurrent connections. Seeded PRNG (mulberry32), no
+// Math.random; streams to the output file in chunks, so memory stays constant for any --packets.
+//
+//   node dist/bench/gen.js OUT.pcap --packets 2000000 [--seed 1] [--ns] [--concurrency 400]
+
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildFrame, type FrameSpec } from '../src/wire/build.js';
+import { PcapWriter } from '../src/wire/pcap-writer.js';
+
+/** mulberry32: a small, fast, well-mixed 32-bit PRNG; the same seed gives the same capture. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const SERVER_PORTS = [80, 443, 443, 443, 22, 25, 3306, 5432, 8080, 6379];
+const MSS = 1448;
+
+interface Side {
+  ip: string;
+  port: number;
+  isn: number;
+  /** Next sequence number to send (mod 2^32). */
+  nxt: number;
+  ts: number;
+}
+
+/** One connection's packets, produced lazily as a small state machine. */
+class Connection {
+  private readonly c: Side;
+  private readonly s: Side;
+  private readonly tsOpt: boolean;
+  private readonly queue: FrameSpec[] = [];
+  private responseLeft: number;
+  private requests: number;
+  private done = false;
+
+  constructor(
+    private readonly rnd: () => number,
+    id: number,
+  ) {
+    const v6 = rnd() < 0.3;
+    const host = (net: number, n: number) =>
+      v6
+        ? `2001:db8:${net.toString(16)}::${(n & 0xffff).toString(16)}`
+        : `10.${net}.${(n >> 8) & 0xff}.${n & 0xff}`;
+    const bulk = rnd() < 0.02;
+    const u32 = () => Math.floor(rnd() * 4294967296) >>> 0;
+    this.c = {
+      ip: host(1, 1 + Math.floor(rnd() * 2000)),
+      port: 32768 + ((id * 7919) % 28000),
+      isn: u32(),
+      nxt: 0,
+      ts: u32(),
+    };
+    this.s = {
+      ip: host(2, 1 + Math.floor(rnd() * 50)),
+      port: SERVER_PORTS[Math.floor(rnd() * SERVER_PORTS.length)]!,
+      isn: u32(),
+      nxt: 0,
+      ts: u32(),
+    };
+    this.c.nxt = this.c.isn;
+    this.s.nxt = this.s.isn;
+    this.tsOpt = rnd() < 0.7;
+    this.requests = bulk ? 1 : 1 + Math.floor(rnd() * 3);
+    this.responseLeft = bulk ? 300 + Math.floor(rnd() * 1500) : 1 + Math.floor(rnd() * 4);
+    const refused = rnd() < 0.03;
+    this.queue.push(this.seg(this.c, this.s, 'S', 0, { mss: 1460, sackPermitted: true, wscale: 7 }));
+    if (rnd() < 0.01) this.queue.push(this.queue[0]!); // SYN retransmission
+    if (refused) {
+      this.queue.push({ ...this.seg(this.s, this.c, 'R.', 0), seq: 0 });
+      this.done = true;
+      return;
+    }
+    this.queue.push(this.seg(this.s, this.c, 'S.', 0, { mss: 1460, sackPermitted: true, wscale: 9 }));
+    this.queue.push(this.seg(this.c, this.s, '.', 0));
+  }
+
+  /** The next packet, or null when the connection is over. */
+  next(): FrameSpec | null {
+    if (this.queue.length === 0 && !this.done) this.produce();
+    return this.queue.shift() ?? null;
+  }
+
+  private produce(): void {
+    const rnd = this.rnd;
+    if (this.requests > 0) {
+      this.requests--;
+      this.queue.push(this.seg(this.c, this.s, 'P.', 80 + Math.floor(rnd() * 600)));
+      let n = this.requests === 0 ? this.responseLeft : 1 + Math.floor(rnd() * 3);
+      while (n-- > 0) {
+        const len = n === 0 ? 1 + Math.floor(rnd() * MSS) : MSS;
+        const data = this.seg(this.s, this.c, n === 0 ? 'P.' : '.', len);
+        this.queue.push(data);
+        if (rnd() < 0.01) this.queue.push(data); // retransmission of the same segment
+        if (n % 2 === 0) this.queue.push(this.seg(this.c, this.s, '.', 0));
+      }
+      return;
+    }
+    this.done = true;
+    const r = rnd();
+    if (r < 0.08) {
+      this.queue.push(this.seg(this.c, this.s, 'R.', 0));
+    } else {
+      const [first, second] = r < 0.7 ? [this.c, this.s] : [this.s, this.c];
+      this.queue.push(this.seg(first, second, 'F.', 0));
+      this.queue.push(this.seg(second, first, 'F.', 0));
+      this.queue.push(this.seg(first, second, '.', 0));
+    }
+  }
+
+  /** A segment from `from` to `to` that advances `from`'s sequence space by its length (+1 for SYN/FIN). */
+  private seg(from: Side, to: Side, flags: string, len: number, extra: Partial<FrameSpec> = {}): FrameSpec {
+    const syn = flags.includes('S');
+    const spec: FrameSpec = {
+      src: from.ip,
+      dst: to.ip,
+      srcPort: from.port,
+      dstPort: to.port,
+      seq: from.nxt,
+      ack: flags.includes('.') ? to.nxt : 0,
+      flags,
+      window: syn ? 64240 : 501 + Math.floor(this.rnd() * 20),
+      payload: len,
+      ipId: Math.floor(this.rnd() * 65536),
+      ...extra,
+    };
+    if (this.tsOpt) {
+      from.ts = (from.ts + 1 + Math.floor(this.rnd() * 5)) >>> 0;
+      spec.timestamp = [from.ts, flags === 'S' ? 0 : to.ts];
+    }
+    from.nxt = (from.nxt + len + (syn || flags.includes('F') ? 1 : 0)) >>> 0;
+    return spec;
+  }
+}
+
+function main(argv: string[]): void {
+  const out = argv.find((a, i) => !a.startsWith('--') && !argv[i - 1]?.startsWith('--'));
+  const opt = (name: string, dflt: number) => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? Number(argv[i + 1]) : dflt;
+  };
+  if (!out) {
+    process.stderr.write(
+      'usage: node dist/bench/gen.js OUT.pcap --packets N [--seed S] [--ns] [--concurrency C]\n',
+    );
+    process.exit(1);
+  }
+  const packets = opt('packets', 100000);
+  const rnd = mulberry32(opt('seed', 1));
+  const concurrency = opt('concurrency', 400);
+  const fd = openSync(out, 'w');
+  const writer = new PcapWriter((chunk) => writeSync(fd, chunk), {
+    nanosecond: argv.includes('--ns'),
+    chunkSize: 1 << 20,
+  });
+  let ids = 0;
+  const active: Connection[] = [];
+  for (let i = 0; i < concurrency; i++) active.push(new Connection(rnd, ids++));
+  // 2026-01-01T00:00:00Z, then gaps of 0-40 µs (in ns).
+  let sec = 1767225600;
+  let nsec = 0;
+  for (let n = 0; n < packets; n++) {
+    const slot = Math.floor(rnd() * active.length);
+    let spec = active[slot]!.next();
+    while (spec === null) {
+      active[slot] = new Connection(rnd, ids++);
+      spec = active[slot]!.next();
+    }
+    nsec += Math.floor(rnd() * 40000);
+    if (nsec >= 1e9) {
+      sec++;
+      nsec -= 1e9;
+    }
+    writer.writePacket(sec, nsec, buildFrame(spec));
+  }
+  writer.flush();
+  closeSync(fd);
+  process.stderr.write(`wrote ${packets} packets in ${ids} connections to ${out}\n`);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1]))
+  main(process.argv.slice(2));

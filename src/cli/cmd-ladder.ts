@@ -1,0 +1,57 @@
+// `synack ladder FILE… --conn C [--width N] [--all] [--svg OUT]`: the textbook sequence diagram
+// of one connection, in the terminal (report/ladder-text.ts) or as a standalone SVG
+// (report/ladder-svg.ts, shared with the web UI).
+
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { renderLadderSvg } from '../report/ladder-svg.js';
+import { renderLadderText } from '../report/ladder-text.js';
+import { pickConnection, timeWaitSeconds, UsageError } from './conn-pick.js';
+
+interface LadderCliOptions {
+  conn: string;
+  width?: string;
+  all?: boolean;
+  svg?: string;
+  timeWait?: string;
+  msl?: string;
+}
+
+export function registerLadder(program: Command): void {
+  program
+    .command('ladder')
+    .description('the sequence diagram of one connection: arrows, flags, seq/ack, both states')
+    .argument('<files...>', 'pcap or pcapng files (gzip allowed), - for stdin')
+    .requiredOption('--conn <C>', 'connection id, or IP:PORT-IP:PORT[#n]')
+    .option('--width <N>', 'columns (default 100)')
+    .option('--all', 'draw every packet (no folding of long data runs)')
+    .option('--svg <OUT>', 'write the diagram as SVG to OUT (- for stdout)')
+    .option('--time-wait <S>', 'TIME_WAIT duration in seconds (default 60)')
+    .option('--msl <M>', 'MSL in seconds: TIME_WAIT lasts 2M')
+    .action(async (files: string[], opts: LadderCliOptions, cmd: Command) => {
+      let width = 100;
+      let timeWait = 60;
+      try {
+        timeWait = timeWaitSeconds(opts);
+        if (opts.width !== undefined) {
+          width = Number(opts.width);
+          if (!Number.isInteger(width) || width < 40)
+            throw new UsageError('--width takes a number of columns, at least 40');
+        }
+      } catch (err) {
+        if (err instanceof UsageError) cmd.error(`synack ladder: ${err.message}`, { exitCode: 1 });
+        throw err;
+      }
+      const { timeline, code } = await pickConnection(files, opts.conn, timeWait);
+      if (timeline) {
+        if (opts.svg !== undefined) {
+          const svg = renderLadderSvg(timeline, { all: !!opts.all });
+          if (opts.svg === '-') process.stdout.write(svg);
+          else writeFileSync(opts.svg, svg);
+        } else {
+          process.stdout.write(`${renderLadderText(timeline, { width, all: !!opts.all }).join('\n')}\n`);
+        }
+      }
+      if (code !== 0) process.exitCode = code;
+    });
+}

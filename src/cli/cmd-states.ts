@@ -1,0 +1,80 @@
+// `synack states FILE… [--at T|+S] [--timeline] [--json] [--time-wait S]`: the socket table each
+// host would have shown at time T (netstat's view), per-state counts over time, TIME_WAIT build-up
+// with port exhaustion, and SYN floods (report/socket-table.ts over track/host-states.ts).
+
+import type { Command } from 'commander';
+import {
+  buildStatesReport,
+  captureSpan,
+  renderStatesText,
+  renderTimelineText,
+} from '../report/socket-table.js';
+import { socketIntervals, stateTimeline } from '../track/host-states.js';
+import { timeWaitSeconds, UsageError } from './conn-pick.js';
+import { loadTimelines } from './load-timelines.js';
+
+interface StatesCliOptions {
+  at?: string;
+  timeline?: boolean;
+  json?: boolean;
+  timeWait?: string;
+  msl?: string;
+}
+
+/** `--at`: epoch seconds, or `+S` seconds after the first packet; to integer µs. */
+export function parseAt(text: string, firstUs: number): number {
+  const rel = text.startsWith('+');
+  const body = rel ? text.slice(1) : text;
+  if (!/^\d+(\.\d{1,9})?$/.test(body)) throw new UsageError(`--at takes epoch seconds or +S, not "${text}"`);
+  const [whole, frac = ''] = body.split('.');
+  const us = Number(whole) * 1_000_000 + Number(frac.padEnd(6, '0').slice(0, 6));
+  return rel ? firstUs + us : us;
+}
+
+const TIMELINE_SAMPLES = 60;
+
+export function registerStates(program: Command): void {
+  program
+    .command('states')
+    .description('the socket table each host would have shown (netstat view), TIME_WAIT and SYN floods')
+    .argument('<files...>', 'pcap or pcapng files (gzip allowed), - for stdin')
+    .option('--at <T>', 'epoch seconds, or +S from the first packet (default: the end of the capture)')
+    .option('--timeline', 'per-state counts per host over time')
+    .option('--json', 'one JSON object (PRODUCT.md `states --json`)')
+    .option('--time-wait <S>', 'TIME_WAIT duration in seconds (default 60)')
+    .option('--msl <M>', 'MSL in seconds: TIME_WAIT lasts 2M')
+    .action(async (files: string[], opts: StatesCliOptions, cmd: Command) => {
+      let timeWait = 60;
+      try {
+        timeWait = timeWaitSeconds(opts);
+        if (opts.at !== undefined) parseAt(opts.at, 0);
+      } catch (err) {
+        if (err instanceof UsageError) cmd.error(`synack states: ${err.message}`, { exitCode: 1 });
+        throw err;
+      }
+      const { timelines, code } = await loadTimelines(files, { timeWaitSec: timeWait });
+      const span = captureSpan(timelines);
+      const timeWaitUs = Math.round(timeWait * 1e6);
+      const report = buildStatesReport(timelines, {
+        timeWaitUs,
+        ...(opts.at !== undefined ? { atUs: parseAt(opts.at, span.startUs) } : {}),
+        ...(opts.timeline && opts.json ? { timelineSamples: TIMELINE_SAMPLES } : {}),
+      });
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(report)}\n`);
+      } else {
+        const lines = renderStatesText(report, span.startUs);
+        if (opts.timeline) {
+          const tl = stateTimeline(
+            socketIntervals(timelines, { timeWaitUs }),
+            span.startUs,
+            span.endUs,
+            TIMELINE_SAMPLES,
+          );
+          lines.push('', ...renderTimelineText(tl, span.startUs));
+        }
+        process.stdout.write(`${lines.join('\n')}\n`);
+      }
+      if (code !== 0) process.exitCode = code;
+    });
+}

@@ -1,0 +1,55 @@
+// Loads the captures and picks the one connection `--conn C` names, for ladder and explain:
+// usage errors (a bad selector, no match) exit 1; several matches of a bare 4-tuple take the
+// first and say so on stderr.
+
+import type { ConnTimeline } from '../report/timeline.js';
+import { ConnSelectorError, parseConnSelector, selectConns } from './conn-selector.js';
+import { loadTimelines } from './load-timelines.js';
+
+export async function pickConnection(
+  files: string[],
+  conn: string,
+  timeWaitSec: number,
+): Promise<{ timeline?: ConnTimeline; code: number }> {
+  let sel: ReturnType<typeof parseConnSelector>;
+  try {
+    sel = parseConnSelector(conn);
+  } catch (err) {
+    if (err instanceof ConnSelectorError) {
+      process.stderr.write(`synack: ${err.message}\n`);
+      return { code: 1 };
+    }
+    throw err;
+  }
+  const wanted = sel.kind === 'id' ? sel.id : -1;
+  const { timelines, code } = await loadTimelines(files, {
+    timeWaitSec,
+    ...(wanted > 0 ? { keep: (id: number) => id === wanted } : {}),
+  });
+  const found = selectConns(timelines, sel);
+  if (found.length === 0) {
+    process.stderr.write(`synack: no connection matches --conn ${conn} (see \`synack conns\` for the ids)\n`);
+    return { code: code || 1 };
+  }
+  if (found.length > 1) {
+    process.stderr.write(
+      `synack: ${found.length} connections on that 4-tuple (ids ${found.map((c) => c.id).join(', ')}); showing the first, pick another with #n\n`,
+    );
+  }
+  return { timeline: found[0], code };
+}
+
+/** `--time-wait S` / `--msl M` (PRODUCT.md: --msl M means --time-wait 2M); default 60 s. */
+export function timeWaitSeconds(opts: { timeWait?: string; msl?: string }): number {
+  if (opts.msl !== undefined) return 2 * positive(opts.msl, '--msl');
+  if (opts.timeWait !== undefined) return positive(opts.timeWait, '--time-wait');
+  return 60;
+}
+
+export class UsageError extends Error {}
+
+function positive(text: string, name: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`${name} takes a number of seconds, not "${text}"`);
+  return n;
+}

@@ -1,0 +1,57 @@
+// Reads captures through the decoder and the tracker (FlowTable with Zeek's summary and
+// Wireshark's analysis) and returns each connection as the report layer's ConnTimeline: the
+// input of `ladder`, `explain` and `states`. Exit code 2 after a file-level fault, as every
+// command does (what came before the fault is still returned).
+
+import { ipv4String, ipv6String } from '../report/tcpdump.js';
+import type { ConnTimeline } from '../report/timeline.js';
+import { TimelineCollector } from '../report/timeline-from-track.js';
+import { FlowTable } from '../track/flow-table.js';
+import { TcpAnalysis } from '../track/wireshark.js';
+import { ZeekSummary } from '../track/zeek-summary.js';
+import { Decoder } from '../wire/decode.js';
+import { DecodeStatus, Packet } from '../wire/packet.js';
+import { FileFault, formatFault, formatNote } from './errors.js';
+import { readRecords } from './input.js';
+
+export interface LoadOptions {
+  timeWaitSec?: number;
+  /** Keep only the connections this accepts (by id). */
+  keep?: (id: number) => boolean;
+}
+
+export async function loadTimelines(
+  files: string[],
+  opts: LoadOptions = {},
+): Promise<{ timelines: ConnTimeline[]; code: number }> {
+  const collector = new TimelineCollector(opts.keep ? { keep: opts.keep } : {});
+  const table = new FlowTable({
+    timeWaitSec: opts.timeWaitSec ?? 60,
+    newSummary: () => new ZeekSummary(),
+    analysis: new TcpAnalysis(),
+    addrText: (b, v) => (v === 6 ? ipv6String(b, 0) : ipv4String(b, 0)),
+    onPacket: collector.onPacket,
+    onEnd: collector.onEnd,
+  });
+  const decoder = new Decoder({ reassemble: true, verifyChecksums: false });
+  const pkt = new Packet();
+  const malformed = new Map<string, number>();
+  let code = 0;
+  try {
+    await readRecords(files, (rec, file) => {
+      if (decoder.decode(rec, pkt) === DecodeStatus.MALFORMED)
+        malformed.set(file, (malformed.get(file) ?? 0) + 1);
+      table.process(pkt);
+    });
+  } catch (err) {
+    if (err instanceof FileFault) process.stderr.write(`${formatFault(err)}\n`);
+    else process.stderr.write(`synack: ${err instanceof Error ? err.message : String(err)}\n`);
+    code = 2;
+  }
+  table.finish();
+  for (const [file, n] of malformed) {
+    process.stderr.write(`${formatNote(file, `${n} malformed packet${n === 1 ? '' : 's'} skipped`)}\n`);
+  }
+  const timelines = collector.timelines.sort((a, b) => a.id - b.id);
+  return { timelines, code };
+}

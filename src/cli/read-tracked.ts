@@ -1,0 +1,103 @@
+// The tracked modes of `synack read`: the annotated default (tcpdump line + connection, role,
+// both states, tags) and `--json` with the tracker's fields. A segment's states are final only
+// once the evidence is in (PRODUCT.md "How states are inferred"), so each line is rendered when
+// its packet arrives, held with the segment in the flow table, and written when released; a
+// reorder buffer keeps the output in frame order across connections.
+
+import { annotatedLine, type PacketAnnotation, packetJsonFields } from '../report/annotate.js';
+import { PacketJsonState, packetJson } from '../report/packet-json.js';
+import { TcpdumpRenderer } from '../report/tcpdump.js';
+import type { FlowTable } from '../track/flow-table.js';
+import type { HeldPacket } from '../track/held.js';
+import type { Conn } from '../track/connection.js';
+import { DecodeStatus, type Packet } from '../wire/packet.js';
+import { type OutputBuffer, type PacketSink, type ReadOptions, readInto } from './cmd-read.js';
+import { newFlowTable, type TrackingOptions, trackingOptions } from './cmd-conns.js';
+
+export class TrackedSink implements PacketSink {
+  private readonly table: FlowTable;
+  private readonly renderer = new TcpdumpRenderer();
+  private readonly jsonState = new PacketJsonState();
+  /** Rendered lines waiting for their segment's states, and finished lines waiting for their turn. */
+  private readonly pending = new Map<number, string>();
+  private readonly done = new Map<number, string>();
+  private nextIn = 0;
+  private nextOut = 0;
+  private readonly ann: PacketAnnotation = { conn: 0, fromOrig: true, role: 0, orig: 0, resp: 0, tags: 0 };
+  beyond = 0;
+
+  constructor(
+    private readonly out: OutputBuffer,
+    private readonly json: boolean,
+    tracking: TrackingOptions,
+  ) {
+    this.table = newFlowTable(tracking, () => {}, (conn, h, tags) => this.released(conn, h, tags));
+  }
+
+  onPacket(pkt: Packet, frame: Uint8Array): void {
+    if (pkt.status !== DecodeStatus.TCP) return;
+    let base: string;
+    if (this.json) base = packetJson(pkt, this.jsonState, '');
+    else {
+      base = this.renderer.render(pkt, frame);
+      if (base === '') {
+        base = this.renderer.renderBeyond(pkt, frame);
+        if (base !== '') this.beyond++;
+      } else if (pkt.beyondTcpdump) this.beyond++;
+    }
+    const seq = this.nextIn++;
+    this.pending.set(seq, base);
+    this.table.process(pkt, seq);
+  }
+
+  /** End of input: every held segment is released. */
+  finish(): void {
+    this.table.finish();
+  }
+
+  private released(conn: Conn, h: HeldPacket, tags: number): void {
+    const seq = h.attach as number;
+    const base = this.pending.get(seq) ?? '';
+    this.pending.delete(seq);
+    const origIsA = conn.summary.origIsA;
+    const a = this.ann;
+    a.conn = conn.id;
+    a.fromOrig = h.fromA === origIsA;
+    a.role = h.role;
+    a.orig = origIsA ? h.stateA : h.stateB;
+    a.resp = origIsA ? h.stateB : h.stateA;
+    a.tags = tags;
+    const text = this.json ? base.slice(0, -1) + packetJsonFields(a) + '}' : base === '' ? '' : annotatedLine(base, a);
+    this.done.set(seq, text);
+    // Hand lines out in frame order; a held connection holds back the lines behind it.
+    for (;;) {
+      const t = this.done.get(this.nextOut);
+      if (t === undefined) break;
+      if (t !== '') this.out.line(t);
+      this.done.delete(this.nextOut);
+      this.nextOut++;
+    }
+  }
+}
+
+/** `read` without --tcpdump: annotated lines, or packet records with --json. */
+export async function runTrackedRead(
+  files: string[],
+  opts: ReadOptions & { timeWait?: string; msl?: string; idle?: string; maxConns?: string },
+  out: OutputBuffer,
+): Promise<number> {
+  const sink = new TrackedSink(out, !!opts.json, trackingOptions(opts));
+  let err = '';
+  const r = await readInto(files, sink, out, { reassemble: !!opts.json, verifyChecksums: !!opts.verifyChecksums }, (s) => {
+    err += s;
+  });
+  sink.finish();
+  out.flush();
+  if (err !== '') process.stderr.write(err);
+  if (sink.beyond > 0) {
+    process.stderr.write(
+      `synack: ${sink.beyond} frame${sink.beyond === 1 ? '' : 's'} with TCP that tcpdump does not show (printed in its syntax)\n`,
+    );
+  }
+  return r.code;
+}

@@ -1,0 +1,132 @@
+// Built-in scenarios about opening a connection: refusal, loss of each handshake segment, old
+// duplicate SYNs (RFC 9293 §3.5 Figure 8: why the handshake has three segments, not two), and
+// simultaneous open (§3.5 Figure 7). Times in ms; 10 ms one-way latency unless said.
+
+import type { Scenario } from '../scenario.js';
+
+/** An ordinary client-first close after the handshake, so each scenario ends like a real one. */
+function closeAt(conn: string, at: number): Scenario['timeline'] {
+  return [
+    { at, do: 'close', conn, side: 'client' },
+    { at: at + 200, do: 'close', conn, side: 'server' },
+  ];
+}
+
+const CLIENT_CLOSED_FIRST = ['FIN_WAIT_1', 'FIN_WAIT_2', 'TIME_WAIT'] as const;
+const SERVER_CLOSED_SECOND = ['CLOSE_WAIT', 'LAST_ACK', 'CLOSED'] as const;
+
+export const HANDSHAKE_SCENARIOS: Scenario[] = [
+  {
+    name: 'refused',
+    description: 'SYN to a port nobody listens on: the server stack answers RST+ACK, connect() fails',
+    timeline: [
+      { at: 0, do: 'listen', port: 80 },
+      { at: 0, do: 'connect', conn: 'c1', port: 81 },
+    ],
+    expect: { c1: { client: ['CLOSED', 'SYN_SENT', 'CLOSED'] } },
+  },
+  {
+    name: 'syn-lost',
+    description: 'The first SYN is lost; the client retransmits it after the 1 s initial RTO',
+    link: { rules: [{ match: 'SYN', dir: 'c2s', nth: 1, action: 'drop' }] },
+    timeline: [{ at: 0, do: 'listen', port: 80 }, { at: 0, do: 'connect', conn: 'c1', port: 80 }, ...closeAt('c1', 2000)],
+    expect: {
+      c1: {
+        client: ['CLOSED', 'SYN_SENT', 'ESTABLISHED', ...CLIENT_CLOSED_FIRST],
+        server: ['LISTEN', 'SYN_RECEIVED', 'ESTABLISHED', ...SERVER_CLOSED_SECOND],
+      },
+    },
+  },
+  {
+    name: 'synack-lost',
+    description: "The SYN+ACK is lost: the client's SYN and the server's SYN+ACK are both retransmitted",
+    link: { rules: [{ match: 'SYN+ACK', dir: 's2c', nth: 1, action: 'drop' }] },
+    timeline: [{ at: 0, do: 'listen', port: 80 }, { at: 0, do: 'connect', conn: 'c1', port: 80 }, ...closeAt('c1', 2000)],
+    expect: {
+      c1: {
+        client: ['CLOSED', 'SYN_SENT', 'ESTABLISHED', ...CLIENT_CLOSED_FIRST],
+        server: ['LISTEN', 'SYN_RECEIVED', 'ESTABLISHED', ...SERVER_CLOSED_SECOND],
+      },
+    },
+  },
+  {
+    name: 'third-ack-lost-silent',
+    description: 'The handshake ACK is lost and the client sends nothing: the server retransmits SYN+ACK, the client ACKs again',
+    link: { rules: [{ match: 'ACK', dir: 'c2s', nth: 1, action: 'drop' }] },
+    timeline: [{ at: 0, do: 'listen', port: 80 }, { at: 0, do: 'connect', conn: 'c1', port: 80 }, ...closeAt('c1', 2000)],
+    expect: {
+      c1: {
+        client: ['CLOSED', 'SYN_SENT', 'ESTABLISHED', ...CLIENT_CLOSED_FIRST],
+        server: ['LISTEN', 'SYN_RECEIVED', 'ESTABLISHED', ...SERVER_CLOSED_SECOND],
+      },
+    },
+  },
+  {
+    name: 'third-ack-lost-data',
+    description: "The handshake ACK is lost but the client's first data segment carries the same ACK: the server is ESTABLISHED by it",
+    link: { rules: [{ match: 'ACK', dir: 'c2s', nth: 1, action: 'drop' }] },
+    timeline: [
+      { at: 0, do: 'listen', port: 80 },
+      { at: 0, do: 'connect', conn: 'c1', port: 80 },
+      { at: 30, do: 'send', conn: 'c1', side: 'client', bytes: 'GET / HTTP/1.1\r\nHost: lab\r\n\r\n' },
+      { at: 100, do: 'send', conn: 'c1', side: 'server', bytes: 512 },
+      ...closeAt('c1', 500),
+    ],
+    expect: {
+      c1: {
+        client: ['CLOSED', 'SYN_SENT', 'ESTABLISHED', ...CLIENT_CLOSED_FIRST],
+        server: ['LISTEN', 'SYN_RECEIVED', 'ESTABLISHED', ...SERVER_CLOSED_SECOND],
+      },
+    },
+  },
+  {
+    name: 'third-ack-lost-server-first',
+    description: 'The handshake ACK is lost and the server speaks first (a banner): it cannot send until its SYN+ACK retransmission is ACKed',
+    link: { rules: [{ match: 'ACK', dir: 'c2s', nth: 1, action: 'drop' }] },
+    timeline: [
+      { at: 0, do: 'listen', port: 25 },
+      { at: 0, do: 'connect', conn: 'c1', port: 25 },
+      { at: 25, do: 'send', conn: 'c1', side: 'server', bytes: '220 lab ESMTP\r\n' },
+      ...closeAt('c1', 2000),
+    ],
+    expect: {
+      c1: {
+        client: ['CLOSED', 'SYN_SENT', 'ESTABLISHED', ...CLIENT_CLOSED_FIRST],
+        server: ['LISTEN', 'SYN_RECEIVED', 'ESTABLISHED', ...SERVER_CLOSED_SECOND],
+      },
+    },
+  },
+  {
+    name: 'old-duplicate-syn',
+    description:
+      "An old duplicate SYN arrives first: the client RSTs the SYN+ACK that does not ack its SYN, the server returns to LISTEN (why two-way handshakes fail)",
+    timeline: [
+      { at: 0, do: 'listen', port: 80 },
+      // A SYN from an earlier incarnation of the same 4-tuple, still wandering in the network.
+      { at: 0, do: 'inject', from: 'client', srcPort: 40000, dstPort: 80, flags: 'S', seq: 90, window: 64240 },
+      { at: 10, do: 'connect', conn: 'c1', port: 80, localPort: 40000 },
+      ...closeAt('c1', 3000),
+    ],
+    expect: {
+      c1: {
+        client: ['CLOSED', 'SYN_SENT', 'ESTABLISHED', ...CLIENT_CLOSED_FIRST],
+        server: ['LISTEN', 'SYN_RECEIVED', 'ESTABLISHED', ...SERVER_CLOSED_SECOND],
+      },
+    },
+  },
+  {
+    name: 'simultaneous-open',
+    description: 'Both ends send a SYN at once (RFC 9293 Figure 7): SYN, SYN, SYN+ACK, SYN+ACK; both pass through SYN_RECEIVED',
+    timeline: [
+      { at: 0, do: 'connect', conn: 'c1', port: 50000, localPort: 40000 },
+      { at: 0, do: 'connect', conn: 'c1-peer', port: 40000, localPort: 50000, side: 'server' },
+      ...closeAt('c1', 500),
+    ],
+    expect: {
+      c1: {
+        client: ['CLOSED', 'SYN_SENT', 'SYN_RECEIVED', 'ESTABLISHED', ...CLIENT_CLOSED_FIRST],
+        server: ['CLOSED', 'SYN_SENT', 'SYN_RECEIVED', 'ESTABLISHED', ...SERVER_CLOSED_SECOND],
+      },
+    },
+  },
+];

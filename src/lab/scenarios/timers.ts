@@ -1,0 +1,71 @@
+// Built-in scenarios about the timers and the windows: keep-alive finding a dead peer, a receiver
+// that stops reading (zero window and its probes), and data loss repaired by fast retransmit
+// and by the retransmission timer. Times in ms.
+
+import type { Scenario } from '../scenario.js';
+
+export const TIMER_SCENARIOS: Scenario[] = [
+  {
+    name: 'keepalive',
+    description:
+      'Keep-alive (idle 5 s, interval 1 s, 3 probes): two probes are answered, then the path dies and the client resets a half-open connection',
+    client: { tcp: { keepalive: true, keepaliveIdleUs: 5_000_000, keepaliveIntervalUs: 1_000_000, keepaliveProbes: 3 } },
+    link: { rules: [{ dir: 'any', after: 12_000, action: 'drop', where: 'after-mid' }] },
+    timeline: [
+      { at: 0, do: 'listen', port: 22 },
+      { at: 0, do: 'connect', conn: 'c1', port: 22 },
+    ],
+    expect: {
+      c1: {
+        client: ['CLOSED', 'SYN_SENT', 'ESTABLISHED', 'CLOSED'],
+        server: ['LISTEN', 'SYN_RECEIVED', 'ESTABLISHED'],
+      },
+    },
+  },
+  {
+    name: 'zero-window',
+    description:
+      "The server's application stops reading: its window closes, the client probes it (Linux style: empty segments at SND.UNA−1) until reads reopen it",
+    server: { autoRead: false, tcp: { rcvBufSize: 8192 } },
+    timeline: [
+      { at: 0, do: 'listen', port: 80 },
+      { at: 0, do: 'connect', conn: 'c1', port: 80 },
+      { at: 30, do: 'send', conn: 'c1', side: 'client', bytes: 20000 },
+      { at: 3000, do: 'read', conn: 'c1', side: 'server' },
+      { at: 6000, do: 'read', conn: 'c1', side: 'server' },
+      { at: 9000, do: 'read', conn: 'c1', side: 'server' },
+      { at: 9500, do: 'close', conn: 'c1', side: 'client' },
+      { at: 9700, do: 'close', conn: 'c1', side: 'server' },
+    ],
+    expect: {
+      c1: {
+        client: ['CLOSED', 'SYN_SENT', 'ESTABLISHED', 'FIN_WAIT_1', 'FIN_WAIT_2', 'TIME_WAIT'],
+        server: ['LISTEN', 'SYN_RECEIVED', 'ESTABLISHED', 'CLOSE_WAIT', 'LAST_ACK', 'CLOSED'],
+      },
+    },
+  },
+  {
+    name: 'data-loss',
+    description:
+      'Two data segments are lost: the third is repaired by fast retransmit after three duplicate ACKs (with SACK blocks), the last one by the retransmission timer',
+    link: {
+      rules: [
+        { match: 'DATA', dir: 'c2s', nth: 3, action: 'drop' },
+        { match: 'DATA', dir: 'c2s', nth: 21, action: 'drop' },
+      ],
+    },
+    timeline: [
+      { at: 0, do: 'listen', port: 80 },
+      { at: 0, do: 'connect', conn: 'c1', port: 80 },
+      { at: 30, do: 'send', conn: 'c1', side: 'client', bytes: 30000 },
+      { at: 3000, do: 'close', conn: 'c1', side: 'client' },
+      { at: 3200, do: 'close', conn: 'c1', side: 'server' },
+    ],
+    expect: {
+      c1: {
+        client: ['CLOSED', 'SYN_SENT', 'ESTABLISHED', 'FIN_WAIT_1', 'FIN_WAIT_2', 'TIME_WAIT'],
+        server: ['LISTEN', 'SYN_RECEIVED', 'ESTABLISHED', 'CLOSE_WAIT', 'LAST_ACK', 'CLOSED'],
+      },
+    },
+  },
+];

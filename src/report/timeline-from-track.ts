@@ -1,0 +1,148 @@
+// Adapter: the tracker's output (FlowTable's onPacket for each segment with final states, onEnd
+// with the connection record) → the neutral ConnTimeline the ladder, the explanation and the
+// socket table draw from. Packets are kept per connection by endpoint A/B (the sender of the
+// first segment) until the record says which one is orig, since orientation may flip late
+// (PRODUCT.md "Orientation"). Relative sequence numbers follow Wireshark: from the SYN's
+// sequence number, or from one below the first sequence number seen when the SYN was not.
+
+import { STATE_NAMES, type StateName } from '../tcp/state.js';
+import type { Conn } from '../track/connection.js';
+import { Arrival, type HeldPacket, ROLE_NAMES } from '../track/held.js';
+import { kindsOf } from '../track/kinds.js';
+import type { ConnRecord } from '../track/record.js';
+import { ACK, SYN } from '../wire/packet.js';
+import type { ConnTimeline, TimelinePacket, TimelineRecord } from './timeline.js';
+
+interface RawPacket {
+  frame: number;
+  timeUs: number;
+  fromA: boolean;
+  flags: number;
+  seq: number;
+  ack: number;
+  len: number;
+  win: number;
+  tags: number;
+  role: number;
+  stateA: number;
+  stateB: number;
+  lost: boolean;
+  ttl: number;
+  ipId: number;
+  df: boolean;
+}
+
+export interface CollectorOptions {
+  /** Keep only connections this accepts (by id, known from the first segment); default: all. */
+  keep?: (id: number) => boolean;
+}
+
+/** The record as the report layer reads it (times in seconds, as the JSON has them). */
+export function timelineRecord(rec: ConnRecord): TimelineRecord {
+  return {
+    id: rec.id,
+    handshake: rec.handshake,
+    close: rec.close,
+    reset: rec.reset,
+    states: rec.states,
+    final: rec.final,
+    conn_state: rec.conn_state,
+    history: rec.history,
+    packets: rec.packets,
+    bytes: rec.bytes,
+    rtt: rec.rttHandshakeUsec >= 0 ? { handshake: rec.rttHandshakeUsec / 1e6 } : {},
+    evicted: rec.evicted,
+    events: rec.events.map((e) => ({ frame: e.frame, time: e.timeUsec / 1e6, from: e.from, kind: e.kind })),
+  };
+}
+
+/** Wire `onPacket` and `onEnd` into a FlowTable; `timelines` fills as connections end. */
+export class TimelineCollector {
+  readonly timelines: ConnTimeline[] = [];
+  private readonly open = new Map<number, RawPacket[]>();
+
+  constructor(private readonly opts: CollectorOptions = {}) {}
+
+  readonly onPacket = (conn: Conn, h: HeldPacket, tags: number): void => {
+    if (this.opts.keep && !this.opts.keep(conn.id)) return;
+    let list = this.open.get(conn.id);
+    if (!list) {
+      list = [];
+      this.open.set(conn.id, list);
+    }
+    list.push({
+      frame: h.frame,
+      timeUs: h.tsUsec,
+      fromA: h.fromA,
+      flags: h.flags,
+      seq: h.seq,
+      ack: h.ack,
+      len: h.len,
+      win: h.win,
+      tags,
+      role: h.role,
+      stateA: h.stateA,
+      stateB: h.stateB,
+      lost: h.arrival === Arrival.REFUTED,
+      ttl: h.ttl,
+      ipId: h.ipId,
+      df: h.df,
+    });
+  };
+
+  readonly onEnd = (rec: ConnRecord, conn: Conn): void => {
+    const raw = this.open.get(conn.id);
+    if (!raw) return;
+    this.open.delete(conn.id);
+    this.timelines.push(toTimeline(rec, raw, conn.summary.origIsA));
+  };
+}
+
+function toTimeline(rec: ConnRecord, raw: RawPacket[], origIsA: boolean): ConnTimeline {
+  // Relative bases per endpoint (A, B), from each one's first segment.
+  const base: [number | undefined, number | undefined] = [undefined, undefined];
+  for (const r of raw) {
+    const i = r.fromA ? 0 : 1;
+    if (base[i] === undefined) base[i] = r.flags & SYN ? r.seq : (r.seq - 1) >>> 0;
+  }
+  // A side never heard from: its base follows from the first acknowledgment of it.
+  for (const r of raw) {
+    const other = r.fromA ? 1 : 0;
+    if (base[other] === undefined && r.flags & ACK) base[other] = (r.ack - 1) >>> 0;
+  }
+  const sideOf = (fromA: boolean): 'orig' | 'resp' => (fromA === origIsA ? 'orig' : 'resp');
+  const packets: TimelinePacket[] = raw.map((r) => {
+    const mine = base[r.fromA ? 0 : 1] ?? r.seq;
+    const theirs = base[r.fromA ? 1 : 0] ?? r.ack;
+    const a = STATE_NAMES[r.stateA] as StateName;
+    const b = STATE_NAMES[r.stateB] as StateName;
+    const p: TimelinePacket = {
+      frame: r.frame,
+      timeUs: r.timeUs,
+      from: sideOf(r.fromA),
+      flags: r.flags,
+      seq: r.seq,
+      ack: r.ack,
+      relSeq: (r.seq - mine) >>> 0,
+      relAck: r.flags & ACK ? (r.ack - theirs) >>> 0 : 0,
+      len: r.len,
+      win: r.win,
+      tags: kindsOf(r.tags),
+      role: ROLE_NAMES[r.role] ?? 'data',
+      states: origIsA ? { orig: a, resp: b } : { orig: b, resp: a },
+      ttl: r.ttl,
+      ipId: r.ipId,
+      df: r.df,
+    };
+    if (r.lost) p.lost = true;
+    return p;
+  });
+  return {
+    id: rec.id,
+    orig: rec.orig,
+    resp: rec.resp,
+    initial: { orig: rec.states.orig[0] ?? 'UNKNOWN', resp: rec.states.resp[0] ?? 'UNKNOWN' },
+    packets,
+    record: timelineRecord(rec),
+  };
+}
