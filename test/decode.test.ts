@@ -546,7 +546,13 @@ describe('tunnels', () => {
       'PPTP enhanced GRE with PPP',
       outer4(
         47,
-        cat([0x30, 0x81], be16(0x880b), [0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2], [0xff, 0x03, 0, 0x21], ipTcp()),
+        cat(
+          [0x30, 0x81],
+          be16(0x880b),
+          [0, 54, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2],
+          [0xff, 0x03, 0, 0x21],
+          ipTcp(),
+        ),
       ),
       false,
       Layer.GRE,

@@ -29,7 +29,7 @@ test('a full lifecycle gives the contract example states, roles and record', () 
   assert.equal(rec.close, 'orig');
   assert.equal(rec.reset, null);
   assert.equal(rec.conn_state, 'SF');
-  assert.equal(rec.history, 'ShADadFf');
+  assert.equal(rec.history, 'ShADdFaf');
   assert.equal(rec.completeness, 31);
   assert.deepEqual(rec.packets, { orig: 5, resp: 4 });
   assert.deepEqual(rec.bytes, { orig: 100, resp: 100 });

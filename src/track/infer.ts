@@ -80,6 +80,13 @@ export class EndpointFacts {
   /** The peer's FIN reached it (for half-close). */
   gotPeerFin = false;
   halfCloseTagged = false;
+  /**
+   * Simultaneous open seen out of order: the peer's SYN reached this active opener before its own
+   * SYN was on the wire (crossing SYNs), so it takes effect once it is in SYN_SENT; and the peer's
+   * SYN+ACK then counts as that SYN, its ACK part taking effect once this end sent its SYN+ACK.
+   */
+  peerSynPending = false;
+  ackOfSynPending = false;
 
   copyFrom(o: EndpointFacts): void {
     Object.assign(this, o);
@@ -279,6 +286,10 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
     if (st.firstSynAck === 0) st.firstSynAck = me;
     // Sending SYN+ACK proves the SYN reached it (LISTEN or SYN_SENT → SYN_RECEIVED).
     applyTo(s, bit(S.LISTEN) | bit(S.SYN_SENT), TcpEvent.RCV_SYN);
+    if (s.ackOfSynPending) {
+      applyTo(s, bit(S.SYN_RECEIVED), TcpEvent.RCV_ACK_OF_SYN);
+      s.ackOfSynPending = false;
+    }
     s.synSent = true;
     s.synAckSent = true;
     s.iss = h.seq;
@@ -319,8 +330,7 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
     // A pure ACK of a FIN is part of the teardown.
     if (st.firstFin !== me && !st.firstFinAcked && seqGe(h.ack, st.firstFinEnd)) {
       st.firstFinAcked = true;
-      role = st.finsCrossed ? Role.TEARDOWN_3_4 : Role.TEARDOWN_2_4;
-      if (st.finsCrossed) st.closingAcks++;
+      role = st.finsCrossed ? (st.closingAcks++ === 0 ? Role.TEARDOWN_3_4 : Role.TEARDOWN_4_4) : Role.TEARDOWN_2_4;
     } else if (st.secondFinEnd !== 0 && !st.secondFinAcked && st.firstFin === me && seqGe(h.ack, st.secondFinEnd)) {
       st.secondFinAcked = true;
       role = st.finsCrossed ? (st.closingAcks++ === 0 ? Role.TEARDOWN_3_4 : Role.TEARDOWN_4_4) : st.threeWayClose ? Role.TEARDOWN_3_3 : Role.TEARDOWN_4_4;
@@ -390,12 +400,17 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
           h.senderPending = true;
         }
       } else {
-        if (syn && !ackf) {
+        if (syn && !ackf && r.cand === bit(S.CLOSED) && !r.passive && !r.synSent) r.peerSynPending = true;
+        else if (syn && !ackf) {
           if (r.cand & (bit(S.LISTEN) | bit(S.SYN_SENT))) applyTo(r, bit(S.LISTEN) | bit(S.SYN_SENT), TcpEvent.RCV_SYN);
           else if (r.cand & SYNCHRONIZED) r.challengeDue = true; // RFC 5961 §4
         }
         const acksSyn = ackf && r.synSent && seqGe(h.ack, seqAdd(r.iss, 1));
-        if (syn && ackf && acksSyn) {
+        if (syn && ackf && acksSyn && r.peerSynPending && r.cand === bit(S.SYN_SENT)) {
+          apply(r, TcpEvent.RCV_SYN);
+          r.peerSynPending = false;
+          r.ackOfSynPending = true;
+        } else if (syn && ackf && acksSyn) {
           if (r.cand & bit(S.SYN_SENT)) apply(r, TcpEvent.RCV_SYN_ACK);
           else apply(r, TcpEvent.RCV_ACK_OF_SYN);
         } else if (acksSyn && r.cand & bit(S.SYN_RECEIVED)) {

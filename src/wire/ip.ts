@@ -154,11 +154,11 @@ function ipv6Chain(ctx: DecodeContext, pkt: Packet, nextHeader: number, unfragLe
       case IPPROTO_HIP:
       case IPPROTO_SHIM6:
       case IPPROTO_AH: {
-        if (ctx.end - o < 2) return truncatedExtension(ctx, pkt, o);
+        if (ctx.end - o < 2) return truncatedExtension(pkt, o);
         // AH counts 4-byte words minus 2 (RFC 4302 §2.2); the others 8-byte words minus 1.
         const len = nh === IPPROTO_AH ? (b[o + 1] + 2) * 4 : (b[o + 1] + 1) * 8;
         if (o + len > ctx.limit) return malformed(pkt, o, 'IPv6 extension header beyond payload length');
-        if (o + len > ctx.end) return truncatedExtension(ctx, pkt, o);
+        if (o + len > ctx.end) return truncatedExtension(pkt, o);
         pkt.pushLayer(Layer.IPV6_EXT, o);
         if (nh === IPPROTO_ROUTING) noteFinalDestination(ctx, b, o, len);
         nh = b[o];
@@ -169,7 +169,7 @@ function ipv6Chain(ctx: DecodeContext, pkt: Packet, nextHeader: number, unfragLe
       case IPPROTO_FRAGMENT: {
         // RFC 8200 §4.5: next header, reserved, offset (13 bits) / res / M, identification.
         if (o + 8 > ctx.limit) return malformed(pkt, o, 'IPv6 fragment header beyond payload length');
-        if (o + 8 > ctx.end) return truncatedExtension(ctx, pkt, o);
+        if (o + 8 > ctx.end) return truncatedExtension(pkt, o);
         pkt.pushLayer(Layer.IPV6_EXT, o);
         nh = b[o];
         const field = u16(b, o + 2);
@@ -208,8 +208,7 @@ function noteFinalDestination(ctx: DecodeContext, b: Uint8Array, o: number, len:
   ctx.hasFinalDst = true;
 }
 
-function truncatedExtension(ctx: DecodeContext, pkt: Packet, o: number): Next {
-  void ctx;
+function truncatedExtension(pkt: Packet, o: number): Next {
   pkt.truncated = true;
   return malformed(pkt, o, 'truncated IPv6 extension header');
 }

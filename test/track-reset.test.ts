@@ -1,0 +1,63 @@
+// RST in its states (RFC 9293 §3.10.7, RFC 5961 §3): accepted at exactly RCV.NXT, a challenge ACK
+// when in the window, ignored outside; SYN_RECEIVED of a passive opener returns to LISTEN; a RST
+// that does not fit its claimed sender is suspect.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { runTrace, statePairs } from './helpers/trace.js';
+
+const OPEN = ['C>S S seq=100', 'S>C S. seq=500 ack=101', 'C>S . seq=101 ack=501'];
+
+test('RST in ESTABLISHED at RCV.NXT: both CLOSED, the connection ends', () => {
+  const r = runTrace([...OPEN, 'C>S P. seq=101 ack=501 len=10', 'S>C R. seq=501 ack=111', 'C>S . seq=111 ack=501']);
+  assert.equal(r.records.length, 2); // the ACK after the accepted RST starts a new connection
+  const rec = r.records[0]!;
+  assert.deepEqual(rec.final, { orig: 'CLOSED', resp: 'CLOSED' });
+  assert.equal(rec.close, 'resp-reset');
+  assert.equal(rec.reset, 'resp');
+  assert.equal(r.packets[4]!.role, 'reset');
+});
+
+test('RST outside the window is ignored by its receiver (rst-out-of-window)', () => {
+  const r = runTrace([...OPEN, 'S>C R. seq=900000 ack=101', 'C>S P. seq=101 ack=501 len=10', 'S>C . seq=501 ack=111']);
+  assert.deepEqual(statePairs(r).slice(3), ['ESTABLISHED/ESTABLISHED', 'ESTABLISHED/ESTABLISHED', 'ESTABLISHED/ESTABLISHED']);
+  assert.ok(r.packets[3]!.tags.includes('rst-out-of-window'));
+  // Its claimed sender went on sending: the RST was not its own.
+  assert.ok(r.packets[3]!.tags.includes('rst-suspect-forged'));
+  assert.equal(r.records[0]!.reset, null);
+});
+
+test('RST in the window but not exact: challenge ACK, no change (RFC 5961 §3)', () => {
+  const r = runTrace([...OPEN, 'S>C R. seq=505 ack=101 win=1000', 'C>S . seq=101 ack=501']);
+  assert.deepEqual(statePairs(r).slice(3), ['ESTABLISHED/ESTABLISHED', 'ESTABLISHED/ESTABLISHED']);
+  assert.ok(r.packets[4]!.tags.includes('rst-challenge-ack'));
+});
+
+test('RST to a passive SYN_RECEIVED returns it to LISTEN (§3.10.7.4)', () => {
+  const r = runTrace(['C>S S seq=100', 'S>C S. seq=500 ack=101', 'C>S R seq=101']);
+  assert.deepEqual(r.records[0]!.states, {
+    orig: ['CLOSED', 'SYN_SENT', 'ESTABLISHED', 'CLOSED'],
+    resp: ['LISTEN', 'SYN_RECEIVED', 'LISTEN'],
+  });
+});
+
+test('RST in FIN_WAIT_2 / CLOSE_WAIT closes both', () => {
+  const r = runTrace([...OPEN, 'C>S F. seq=101 ack=501', 'S>C . seq=501 ack=102', 'S>C R. seq=501 ack=102']);
+  assert.deepEqual(r.records[0]!.states.orig.slice(-2), ['FIN_WAIT_2', 'CLOSED']);
+  assert.deepEqual(r.records[0]!.states.resp.slice(-2), ['CLOSE_WAIT', 'CLOSED']);
+  assert.equal(r.records[0]!.close, 'orig');
+  assert.equal(r.records[0]!.reset, 'resp');
+});
+
+test('a forged RST (other TTL, no DF) whose claimed sender goes on sending leaves it unchanged', () => {
+  const r = runTrace([
+    ...OPEN,
+    'S>C R. seq=501 ack=101 ttl=30 df=0',
+    'S>C P. seq=501 ack=101 len=10',
+    'C>S . seq=101 ack=511',
+  ]);
+  assert.equal(r.records.length, 1);
+  const rst = r.packets[3]!;
+  assert.ok(rst.tags.includes('rst-suspect-forged'));
+  assert.equal(rst.resp, 'ESTABLISHED'); // its claimed sender did not send it
+  assert.equal(rst.orig, 'CLOSED'); // the client accepted it: exactly RCV.NXT
+});
