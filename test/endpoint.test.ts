@@ -4,8 +4,8 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Disposition, TcpEndpoint } from '../src/tcp/endpoint.js';
 import type { EndpointOptions } from '../src/tcp/config.js';
+import { Disposition, TcpEndpoint } from '../src/tcp/endpoint.js';
 import { seededRandom } from '../src/tcp/random.js';
 import { formatSegment, type Segment } from '../src/tcp/segment.js';
 import { seqAdd } from '../src/tcp/seq.js';
@@ -37,7 +37,10 @@ function drain(ep: TcpEndpoint): Segment[] {
 }
 
 /** The single segment the endpoint sent, checked field by field. */
-function expectOne(ep: TcpEndpoint, want: { flags: number; seq: number; ack?: number; len?: number }): Segment {
+function expectOne(
+  ep: TcpEndpoint,
+  want: { flags: number; seq: number; ack?: number; len?: number },
+): Segment {
   const out = drain(ep);
   assert.equal(out.length, 1, `expected one segment, got: ${out.map(formatSegment).join(' | ')}`);
   const [s] = out;
@@ -165,14 +168,17 @@ describe('Tests for the SYN_SENT state', () => {
     assert.equal(ep.state, S.CLOSED);
     const ev = ep.pollEvent();
     assert.equal(ev?.to, S.SYN_SENT);
-    assert.deepEqual({ ...ep.pollEvent(), at: 0 }, {
-      at: 0,
-      from: S.SYN_SENT,
-      to: S.CLOSED,
-      event: findTransition(S.SYN_SENT, 10)!.event,
-      rfc: '3.10.7.3',
-      reason: 'connection refused',
-    });
+    assert.deepEqual(
+      { ...ep.pollEvent(), at: 0 },
+      {
+        at: 0,
+        from: S.SYN_SENT,
+        to: S.CLOSED,
+        event: findTransition(S.SYN_SENT, 10)!.event,
+        rfc: '3.10.7.3',
+        reason: 'connection refused',
+      },
+    );
   });
   test('a SYN+ACK completes the handshake with an ACK', () => {
     const ep = synSent();
@@ -204,7 +210,10 @@ describe('Tests for the SYN_SENT state', () => {
         break;
       }
     }
-    assert.deepEqual(sentAt, [0, 1, 3, 7, 15, 31, 63].map((s) => s * 1_000_000));
+    assert.deepEqual(
+      sentAt,
+      [0, 1, 3, 7, 15, 31, 63].map((s) => s * 1_000_000),
+    );
   });
   test('synRetries and the initial RTO are configurable', () => {
     const ep = synSent({ synRetries: 2, initialRtoUs: 500_000 });
@@ -527,7 +536,13 @@ describe('pairs: handshake and data', () => {
     assert.equal(p.b.read(p.now).length, 1);
   });
   test('third ACK lost, the client sends nothing: the server retransmits its SYN+ACK and both end ESTABLISHED', () => {
-    const p = openPair({ drop: (from, s) => from === 'a' && s.flags === ACK && p.b.state === S.SYN_RECEIVED && p.trace.filter((t) => t.dropped).length === 0 });
+    const p = openPair({
+      drop: (from, s) =>
+        from === 'a' &&
+        s.flags === ACK &&
+        p.b.state === S.SYN_RECEIVED &&
+        p.trace.filter((t) => t.dropped).length === 0,
+    });
     p.run();
     assert.deepEqual(flagsOf(p), ['a:[S]', 'b:[S.]', 'a:[.]', 'b:[S.]', 'a:[.]']);
     assert.equal(p.trace[3].at, 1_010_000, 'SYN+ACK resent after the 1 s initial RTO');
@@ -576,8 +591,24 @@ describe('pairs: teardown', () => {
     p.b.close(p.now);
     p.run();
     assert.deepEqual(flagsOf(p).slice(3), ['a:[F.]', 'b:[.]', 'b:[F.]', 'a:[.]']);
-    assert.deepEqual(p.states('a'), ['CLOSED', 'SYN_SENT', 'ESTABLISHED', 'FIN_WAIT_1', 'FIN_WAIT_2', 'TIME_WAIT', 'CLOSED']);
-    assert.deepEqual(p.states('b'), ['CLOSED', 'LISTEN', 'SYN_RECEIVED', 'ESTABLISHED', 'CLOSE_WAIT', 'LAST_ACK', 'CLOSED']);
+    assert.deepEqual(p.states('a'), [
+      'CLOSED',
+      'SYN_SENT',
+      'ESTABLISHED',
+      'FIN_WAIT_1',
+      'FIN_WAIT_2',
+      'TIME_WAIT',
+      'CLOSED',
+    ]);
+    assert.deepEqual(p.states('b'), [
+      'CLOSED',
+      'LISTEN',
+      'SYN_RECEIVED',
+      'ESTABLISHED',
+      'CLOSE_WAIT',
+      'LAST_ACK',
+      'CLOSED',
+    ]);
     const tw = p.a.history.find((h) => h.state === S.TIME_WAIT)!.at;
     assert.equal(p.a.history.at(-1)!.at - tw, 60_000_000);
   });
@@ -659,20 +690,30 @@ describe('pairs: RFC 5961 and forged segments', () => {
     p.run(5_000);
     p.a.connect(p.now, 80);
     p.run();
-    assert.deepEqual(p.lines().map((l) => l.split(' ').slice(0, 2).concat(l.split(' ')[5]).join(' ')), [
-      '0.000 a> [S]', // the old duplicate (injected as if from a)
-      '0.000 b> [S.]',
-      '5.000 a> [S]',
-      '10.000 a> [R]', // SEQ = the wrong SYN+ACK's ACK (91)
-      '15.000 b> [.]', // the real SYN is outside b's window for the old one: step 1 ACK
-      '25.000 a> [R]', // which a, still in SYN_SENT, also refuses
-      '1005.000 a> [S]',
-      '1015.000 b> [S.]',
-      '1025.000 a> [.]',
-    ]);
+    assert.deepEqual(
+      p.lines().map((l) => l.split(' ').slice(0, 2).concat(l.split(' ')[5]).join(' ')),
+      [
+        '0.000 a> [S]', // the old duplicate (injected as if from a)
+        '0.000 b> [S.]',
+        '5.000 a> [S]',
+        '10.000 a> [R]', // SEQ = the wrong SYN+ACK's ACK (91)
+        '15.000 b> [.]', // the real SYN is outside b's window for the old one: step 1 ACK
+        '25.000 a> [R]', // which a, still in SYN_SENT, also refuses
+        '1005.000 a> [S]',
+        '1015.000 b> [S.]',
+        '1025.000 a> [.]',
+      ],
+    );
     assert.equal(p.trace[3].seg.seq, 91);
     // The first RST (SEQ = RCV.NXT) sends b back to LISTEN (§3.10.7.4); the second is ignored there.
-    assert.deepEqual(p.states('b'), ['CLOSED', 'LISTEN', 'SYN_RECEIVED', 'LISTEN', 'SYN_RECEIVED', 'ESTABLISHED']);
+    assert.deepEqual(p.states('b'), [
+      'CLOSED',
+      'LISTEN',
+      'SYN_RECEIVED',
+      'LISTEN',
+      'SYN_RECEIVED',
+      'ESTABLISHED',
+    ]);
     assert.equal(p.a.state, S.ESTABLISHED);
   });
 });
@@ -688,7 +729,9 @@ describe('pairs: zero window and keep-alive', () => {
   test('linux style: empty probes at SND.UNA−1, backing off, ACKed with the zero window', () => {
     const p = zeroWindow('linux');
     assert.equal(p.b.readable, 4096);
-    const probes = p.trace.filter((t) => t.from === 'a' && t.seg.payload.length === 0 && t.seg.seq === seqAdd(p.a.sndUna, -1));
+    const probes = p.trace.filter(
+      (t) => t.from === 'a' && t.seg.payload.length === 0 && t.seg.seq === seqAdd(p.a.sndUna, -1),
+    );
     assert.ok(probes.length >= 2, `${probes.length} probes`);
     assert.ok(probes[2].at - probes[1].at > probes[1].at - probes[0].at, 'the persist timer backs off');
     p.b.read(p.now);
@@ -710,16 +753,32 @@ describe('pairs: zero window and keep-alive', () => {
     assert.equal(total, 10_000);
   });
   test('keep-alive: probes at SND.NXT−1 after the idle time, every interval, then a reset', () => {
-    const ka = { keepalive: true, keepaliveIdleUs: 10_000_000, keepaliveIntervalUs: 1_000_000, keepaliveProbes: 3 };
-    const p = openPair({ a: ka, drop: (from, s) => from === 'b' && p.a.state === S.ESTABLISHED && s.flags === ACK && p.now > 5_000_000 });
+    const ka = {
+      keepalive: true,
+      keepaliveIdleUs: 10_000_000,
+      keepaliveIntervalUs: 1_000_000,
+      keepaliveProbes: 3,
+    };
+    const p = openPair({
+      a: ka,
+      drop: (from, s) => from === 'b' && p.a.state === S.ESTABLISHED && s.flags === ACK && p.now > 5_000_000,
+    });
     p.run();
     const probes = p.trace.filter((t) => t.from === 'a' && t.seg.flags === ACK && t.at > 1_000_000);
-    assert.deepEqual(probes.map((t) => t.at), [10_020_000, 11_020_000, 12_020_000]);
+    assert.deepEqual(
+      probes.map((t) => t.at),
+      [10_020_000, 11_020_000, 12_020_000],
+    );
     assert.equal(flagsOf(p).at(-1), 'a:[R.]');
     assert.equal(p.a.state, S.CLOSED);
   });
   test('keep-alive answered: the connection stays up', () => {
-    const ka = { keepalive: true, keepaliveIdleUs: 10_000_000, keepaliveIntervalUs: 1_000_000, keepaliveProbes: 3 };
+    const ka = {
+      keepalive: true,
+      keepaliveIdleUs: 10_000_000,
+      keepaliveIntervalUs: 1_000_000,
+      keepaliveProbes: 3,
+    };
     const p = openPair({ a: ka });
     p.run(35_000_000);
     assert.equal(p.a.state, S.ESTABLISHED);

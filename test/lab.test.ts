@@ -6,16 +6,16 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { Link } from '../src/lab/link.js';
-import { pcapBytes } from '../src/wire/pcap-writer.js';
 import { Network } from '../src/lab/network.js';
 import { runScenario, type Scenario } from '../src/lab/scenario.js';
-import { Scheduler } from '../src/lab/scheduler.js';
 import { BUILTIN_SCENARIOS, findScenario } from '../src/lab/scenarios/index.js';
+import { Scheduler } from '../src/lab/scheduler.js';
 import { seededRandom } from '../src/tcp/random.js';
 import type { Segment } from '../src/tcp/segment.js';
 import { stateFromName } from '../src/tcp/state.js';
 import { TRANSITIONS } from '../src/tcp/transitions.js';
 import { ACK, FIN, SYN } from '../src/wire/packet.js';
+import { pcapBytes } from '../src/wire/pcap-writer.js';
 
 const ISSUE_5_NAMES = [
   'client-close',
@@ -50,7 +50,16 @@ function tcpdump(pcap: Uint8Array, extra: string[] = []): string[] {
 }
 
 function seg(flags: number, payload = 0): Segment {
-  return { srcPort: 1, dstPort: 2, seq: 0, ack: 0, flags, window: 0, options: {}, payload: new Uint8Array(payload) };
+  return {
+    srcPort: 1,
+    dstPort: 2,
+    seq: 0,
+    ack: 0,
+    flags,
+    window: 0,
+    options: {},
+    payload: new Uint8Array(payload),
+  };
 }
 
 /** Every consecutive pair of true states is a row of the one transition table. */
@@ -87,13 +96,19 @@ describe('scheduler', () => {
 
 describe('link', () => {
   test('drops exactly the Nth matching segment in the given direction', () => {
-    const link = new Link({ latencyUs: 1000, rules: [{ match: 'SYN', dir: 'c2s', nth: 2, action: 'drop' }] }, seededRandom(1));
+    const link = new Link(
+      { latencyUs: 1000, rules: [{ match: 'SYN', dir: 'c2s', nth: 2, action: 'drop' }] },
+      seededRandom(1),
+    );
     const arrivals = [0, 1, 2, 3].map((i) => link.route(i, 'c2s', seg(SYN))[0].arriveAt);
     assert.deepEqual(arrivals, [1000, undefined, 1002, 1003]);
     assert.equal(link.route(10, 's2c', seg(SYN))[0].arriveAt, 1010, 'other direction untouched');
   });
   test('a drop before the middle hides the segment from the middle tap too', () => {
-    const link = new Link({ latencyUs: 1000, rules: [{ action: 'drop', where: 'before-mid' }] }, seededRandom(1));
+    const link = new Link(
+      { latencyUs: 1000, rules: [{ action: 'drop', where: 'before-mid' }] },
+      seededRandom(1),
+    );
     assert.deepEqual(link.route(0, 'c2s', seg(ACK)), [{ midAt: undefined, arriveAt: undefined }]);
   });
   test('duplicate makes two copies; delay adds latency', () => {
@@ -113,7 +128,9 @@ describe('link', () => {
   test('probabilistic loss follows the seed exactly', () => {
     const pattern = (seed: number) => {
       const link = new Link({ lossProbability: 0.3 }, seededRandom(seed));
-      return Array.from({ length: 50 }, (_, i) => (link.route(i, 'c2s', seg(ACK))[0].arriveAt === undefined ? 'x' : '.')).join('');
+      return Array.from({ length: 50 }, (_, i) =>
+        link.route(i, 'c2s', seg(ACK))[0].arriveAt === undefined ? 'x' : '.',
+      ).join('');
     };
     assert.equal(pattern(42), pattern(42));
     assert.notEqual(pattern(42), pattern(43));
@@ -126,9 +143,16 @@ describe('link', () => {
       return Array.from({ length: 20 }, (_, i) => link.route(i * 10, 'c2s', seg(ACK))[0].arriveAt!);
     };
     const fifo = arrivals(false);
-    assert.deepEqual(fifo, [...fifo].sort((a, b) => a - b));
+    assert.deepEqual(
+      fifo,
+      [...fifo].sort((a, b) => a - b),
+    );
     const loose = arrivals(true);
-    assert.notDeepEqual(loose, [...loose].sort((a, b) => a - b), 'jitter 5 ms over 10 µs gaps reorders');
+    assert.notDeepEqual(
+      loose,
+      [...loose].sort((a, b) => a - b),
+      'jitter 5 ms over 10 µs gaps reorders',
+    );
   });
 });
 
@@ -192,7 +216,11 @@ describe('built-in scenarios', () => {
       for (const e of r.endpoints) assertTableTransitions(e.states, `${scenario.name} #${e.id} ${e.host}`);
       for (const e of r.endpoints) {
         const times = e.timeline.map((t) => t.at);
-        assert.deepEqual(times, [...times].sort((a, b) => a - b), 'state times never go back');
+        assert.deepEqual(
+          times,
+          [...times].sort((a, b) => a - b),
+          'state times never go back',
+        );
       }
     });
   }
@@ -214,7 +242,11 @@ describe('built-in scenarios', () => {
     const server = r.endpoints.filter((e) => e.host === 'server');
     assert.deepEqual(server[0].states, ['LISTEN', 'SYN_RECEIVED', 'LISTEN']);
     const lines = tcpdumpOrNull(r.pcap('mid'));
-    if (lines) assert.ok(lines.some((l) => /Flags \[R\], seq 91,/.test(l)), lines.join('\n'));
+    if (lines)
+      assert.ok(
+        lines.some((l) => /Flags \[R\], seq 91,/.test(l)),
+        lines.join('\n'),
+      );
   });
 
   test('forged-rst-in-window draws exactly one challenge ACK; out-of-window none', () => {
@@ -260,13 +292,20 @@ describe('captures', () => {
     const runs = BUILTIN_SCENARIOS.map((sc, i) => runScenario(sc, { epoch: 1767225600 + 3600 * i }));
     for (const tap of ['client', 'server', 'mid'] as const) {
       const frames = runs.flatMap((r) =>
-        r.frames[tap].map((f) => ({ tsSec: r.epoch + Math.floor(f.at / 1e6), tsNsec: (f.at % 1e6) * 1000, data: f.data })),
+        r.frames[tap].map((f) => ({
+          tsSec: r.epoch + Math.floor(f.at / 1e6),
+          tsNsec: (f.at % 1e6) * 1000,
+          data: f.data,
+        })),
       );
       const lines = tcpdump(pcapBytes(frames));
       runs.forEach((r, i) => {
         const mine = lines.filter((l) => Math.floor((Number(l.split(' ')[0]) - 1767225600) / 3600) === i);
         assert.equal(mine.length, r.frames[tap].length, `${r.scenario} at the ${tap} tap`);
-        assert.ok(mine.every((l) => / IP 10\.0\.0\.[12]\.\d+ > 10\.0\.0\.[12]\.\d+: Flags \[/.test(l)), r.scenario);
+        assert.ok(
+          mine.every((l) => / IP 10\.0\.0\.[12]\.\d+ > 10\.0\.0\.[12]\.\d+: Flags \[/.test(l)),
+          r.scenario,
+        );
       });
     }
     // And the runner's own pcap (one scenario, one tap) reads the same.

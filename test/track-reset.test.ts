@@ -28,7 +28,8 @@ test('RST outside the window is ignored by its receiver (rst-out-of-window)', ()
 
 test('RST in the window but not exact: challenge ACK, no change (RFC 5961 §3)', () => {
   const r = runTrace([...OPEN, 'S>C R. seq=505 ack=101 win=1000', 'C>S . seq=101 ack=501']);
-  assert.deepEqual(statePairs(r).slice(3), ['ESTABLISHED/ESTABLISHED', 'ESTABLISHED/ESTABLISHED']);
+  // Its sender ends CLOSED; its receiver does not move.
+  assert.deepEqual(statePairs(r).slice(3), ['ESTABLISHED/CLOSED', 'ESTABLISHED/CLOSED']);
   assert.ok(r.packets[4]!.tags.includes('rst-challenge-ack'));
 });
 
@@ -53,11 +54,17 @@ test('a forged RST (other TTL, no DF) whose claimed sender goes on sending leave
     ...OPEN,
     'S>C R. seq=501 ack=101 ttl=30 df=0',
     'S>C P. seq=501 ack=101 len=10',
-    'C>S . seq=101 ack=511',
+    'C>S R seq=101',
   ]);
   assert.equal(r.records.length, 1);
   const rst = r.packets[3]!;
   assert.ok(rst.tags.includes('rst-suspect-forged'));
   assert.equal(rst.resp, 'ESTABLISHED'); // its claimed sender did not send it
-  assert.equal(rst.orig, 'CLOSED'); // the client accepted it: exactly RCV.NXT
+  assert.equal(rst.orig, 'CLOSED'); // the client accepted it (exactly RCV.NXT) and answers data with RST
+  assert.deepEqual(r.records[0]!.final, { orig: 'CLOSED', resp: 'CLOSED' });
+});
+
+test('a RST its receiver goes on ignoring did not take effect there', () => {
+  const r = runTrace([...OPEN, 'S>C R. seq=501 ack=101 ttl=30 df=0', 'C>S P. seq=101 ack=501 len=5']);
+  assert.equal(r.packets[3]!.orig, 'ESTABLISHED');
 });

@@ -3,8 +3,8 @@
 // segments as a stack does (RFC 9293 §3.10.7): to the connection's endpoint; a SYN to a listening
 // port to a new endpoint opened passively; anything else to the CLOSED-port reset.
 
-import { Disposition, TcpEndpoint } from '../tcp/endpoint.js';
 import type { EndpointConfig } from '../tcp/config.js';
+import { Disposition, TcpEndpoint } from '../tcp/endpoint.js';
 import type { RandomSource } from '../tcp/random.js';
 import { resetFor, type Segment } from '../tcp/segment.js';
 import { TcpState } from '../tcp/state.js';

@@ -98,8 +98,13 @@ export class Link {
     let dropWhere: 'before-mid' | 'after-mid' | undefined;
     c.rules.forEach((rule, i) => {
       if (rule.dir && rule.dir !== 'any' && rule.dir !== dir) return;
-      if ((rule.afterUs !== undefined && now < rule.afterUs) || (rule.beforeUs !== undefined && now >= rule.beforeUs)) return;
-      const wanted: SegmentKind[] = rule.match === undefined ? ['ANY'] : Array.isArray(rule.match) ? rule.match : [rule.match];
+      if (
+        (rule.afterUs !== undefined && now < rule.afterUs) ||
+        (rule.beforeUs !== undefined && now >= rule.beforeUs)
+      )
+        return;
+      const wanted: SegmentKind[] =
+        rule.match === undefined ? ['ANY'] : Array.isArray(rule.match) ? rule.match : [rule.match];
       if (!wanted.some((k) => kinds.includes(k))) return;
       const n = ++this.matches[i];
       if (rule.nth !== undefined && (n < rule.nth || n >= rule.nth + (rule.count ?? 1))) return;

@@ -3,8 +3,8 @@
 // capture every frame as bytes (src/wire/build.ts). Pure and deterministic: virtual time, one
 // seeded PRNG, no I/O. Runs to quiescence: no event pending but TIME_WAIT timers (PRODUCT.md, the lab).
 
+import { type RandomSource, seededRandom } from '../tcp/random.js';
 import type { Segment } from '../tcp/segment.js';
-import { seededRandom, type RandomSource } from '../tcp/random.js';
 import { TcpState } from '../tcp/state.js';
 import { buildFrame, tcpFlags } from '../wire/build.js';
 import { type Connection, Host, type HostConfig } from './host.js';
@@ -148,7 +148,8 @@ export class Network {
     else if (what === 'close') ep.close(now);
     else if (what === 'abort') ep.abort(now);
     else if (what === 'read') ep.read(now);
-    else if (!ep.send(now, what.send)) this.note(`send on connection ${conn.id} refused in state ${TcpState[ep.state]}`);
+    else if (!ep.send(now, what.send))
+      this.note(`send on connection ${conn.id} refused in state ${TcpState[ep.state]}`);
     conn.host.release(conn);
     this.service(conn);
   }

@@ -204,7 +204,8 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
   };
 
   const perform = (action: ScenarioAction, n: number): void => {
-    const label = 'conn' in action && action.conn !== undefined ? action.conn.replaceAll('{n}', String(n)) : undefined;
+    const label =
+      'conn' in action && action.conn !== undefined ? action.conn.replaceAll('{n}', String(n)) : undefined;
     switch (action.do) {
       case 'listen':
         (action.side === 'client' ? net.client : net.server).listen(action.port);

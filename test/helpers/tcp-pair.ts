@@ -1,8 +1,8 @@
 // Two sans-IO endpoints wired back to back on simulated time, for the endpoint's pair tests:
 // a fixed one-way latency, optional drop/mangle hooks, and a step limit that catches livelock.
 
-import { Disposition, TcpEndpoint } from '../../src/tcp/endpoint.js';
 import type { EndpointOptions } from '../../src/tcp/config.js';
+import { Disposition, TcpEndpoint } from '../../src/tcp/endpoint.js';
 import { seededRandom } from '../../src/tcp/random.js';
 import { formatSegment, type Segment } from '../../src/tcp/segment.js';
 import { stateName } from '../../src/tcp/state.js';
@@ -62,7 +62,12 @@ export class Pair {
         const dropped = this.options.drop?.(side, seg, n) ?? false;
         this.trace.push({ at: this.now, from: side, seg, dropped });
         if (!dropped) {
-          this.flight.push({ at: this.now + this.latency, order: this.order++, to: side === 'a' ? 'b' : 'a', seg });
+          this.flight.push({
+            at: this.now + this.latency,
+            order: this.order++,
+            to: side === 'a' ? 'b' : 'a',
+            seg,
+          });
         }
       }
     }

@@ -22,7 +22,8 @@ const SURVIVES = {
 export const ATTACK_SCENARIOS: Scenario[] = [
   {
     name: 'forged-rst-in-window',
-    description: "A forged RST in the server's window but not at RCV.NXT: the server sends a challenge ACK, nothing resets (RFC 5961 §3)",
+    description:
+      "A forged RST in the server's window but not at RCV.NXT: the server sends a challenge ACK, nothing resets (RFC 5961 §3)",
     timeline: [
       ...OPEN,
       {
@@ -40,7 +41,8 @@ export const ATTACK_SCENARIOS: Scenario[] = [
   },
   {
     name: 'forged-rst-out-of-window',
-    description: "A forged RST far outside the server's window is silently ignored (RFC 9293 §3.10.7.4, RFC 5961 §3)",
+    description:
+      "A forged RST far outside the server's window is silently ignored (RFC 9293 §3.10.7.4, RFC 5961 §3)",
     timeline: [
       ...OPEN,
       {

@@ -29,7 +29,11 @@ export const HANDSHAKE_SCENARIOS: Scenario[] = [
     name: 'syn-lost',
     description: 'The first SYN is lost; the client retransmits it after the 1 s initial RTO',
     link: { rules: [{ match: 'SYN', dir: 'c2s', nth: 1, action: 'drop' }] },
-    timeline: [{ at: 0, do: 'listen', port: 80 }, { at: 0, do: 'connect', conn: 'c1', port: 80 }, ...closeAt('c1', 2000)],
+    timeline: [
+      { at: 0, do: 'listen', port: 80 },
+      { at: 0, do: 'connect', conn: 'c1', port: 80 },
+      ...closeAt('c1', 2000),
+    ],
     expect: {
       c1: {
         client: ['CLOSED', 'SYN_SENT', 'ESTABLISHED', ...CLIENT_CLOSED_FIRST],
@@ -41,7 +45,11 @@ export const HANDSHAKE_SCENARIOS: Scenario[] = [
     name: 'synack-lost',
     description: "The SYN+ACK is lost: the client's SYN and the server's SYN+ACK are both retransmitted",
     link: { rules: [{ match: 'SYN+ACK', dir: 's2c', nth: 1, action: 'drop' }] },
-    timeline: [{ at: 0, do: 'listen', port: 80 }, { at: 0, do: 'connect', conn: 'c1', port: 80 }, ...closeAt('c1', 2000)],
+    timeline: [
+      { at: 0, do: 'listen', port: 80 },
+      { at: 0, do: 'connect', conn: 'c1', port: 80 },
+      ...closeAt('c1', 2000),
+    ],
     expect: {
       c1: {
         client: ['CLOSED', 'SYN_SENT', 'ESTABLISHED', ...CLIENT_CLOSED_FIRST],
@@ -51,9 +59,14 @@ export const HANDSHAKE_SCENARIOS: Scenario[] = [
   },
   {
     name: 'third-ack-lost-silent',
-    description: 'The handshake ACK is lost and the client sends nothing: the server retransmits SYN+ACK, the client ACKs again',
+    description:
+      'The handshake ACK is lost and the client sends nothing: the server retransmits SYN+ACK, the client ACKs again',
     link: { rules: [{ match: 'ACK', dir: 'c2s', nth: 1, action: 'drop' }] },
-    timeline: [{ at: 0, do: 'listen', port: 80 }, { at: 0, do: 'connect', conn: 'c1', port: 80 }, ...closeAt('c1', 2000)],
+    timeline: [
+      { at: 0, do: 'listen', port: 80 },
+      { at: 0, do: 'connect', conn: 'c1', port: 80 },
+      ...closeAt('c1', 2000),
+    ],
     expect: {
       c1: {
         client: ['CLOSED', 'SYN_SENT', 'ESTABLISHED', ...CLIENT_CLOSED_FIRST],
@@ -63,7 +76,8 @@ export const HANDSHAKE_SCENARIOS: Scenario[] = [
   },
   {
     name: 'third-ack-lost-data',
-    description: "The handshake ACK is lost but the client's first data segment carries the same ACK: the server is ESTABLISHED by it",
+    description:
+      "The handshake ACK is lost but the client's first data segment carries the same ACK: the server is ESTABLISHED by it",
     link: { rules: [{ match: 'ACK', dir: 'c2s', nth: 1, action: 'drop' }] },
     timeline: [
       { at: 0, do: 'listen', port: 80 },
@@ -81,7 +95,8 @@ export const HANDSHAKE_SCENARIOS: Scenario[] = [
   },
   {
     name: 'third-ack-lost-server-first',
-    description: 'The handshake ACK is lost and the server speaks first (a banner): it cannot send until its SYN+ACK retransmission is ACKed',
+    description:
+      'The handshake ACK is lost and the server speaks first (a banner): it cannot send until its SYN+ACK retransmission is ACKed',
     link: { rules: [{ match: 'ACK', dir: 'c2s', nth: 1, action: 'drop' }] },
     timeline: [
       { at: 0, do: 'listen', port: 25 },
@@ -99,11 +114,20 @@ export const HANDSHAKE_SCENARIOS: Scenario[] = [
   {
     name: 'old-duplicate-syn',
     description:
-      "An old duplicate SYN arrives first: the client RSTs the SYN+ACK that does not ack its SYN, the server returns to LISTEN (why two-way handshakes fail)",
+      'An old duplicate SYN arrives first: the client RSTs the SYN+ACK that does not ack its SYN, the server returns to LISTEN (why two-way handshakes fail)',
     timeline: [
       { at: 0, do: 'listen', port: 80 },
       // A SYN from an earlier incarnation of the same 4-tuple, still wandering in the network.
-      { at: 0, do: 'inject', from: 'client', srcPort: 40000, dstPort: 80, flags: 'S', seq: 90, window: 64240 },
+      {
+        at: 0,
+        do: 'inject',
+        from: 'client',
+        srcPort: 40000,
+        dstPort: 80,
+        flags: 'S',
+        seq: 90,
+        window: 64240,
+      },
       { at: 10, do: 'connect', conn: 'c1', port: 80, localPort: 40000 },
       ...closeAt('c1', 3000),
     ],
@@ -116,7 +140,8 @@ export const HANDSHAKE_SCENARIOS: Scenario[] = [
   },
   {
     name: 'simultaneous-open',
-    description: 'Both ends send a SYN at once (RFC 9293 Figure 7): SYN, SYN, SYN+ACK, SYN+ACK; both pass through SYN_RECEIVED',
+    description:
+      'Both ends send a SYN at once (RFC 9293 Figure 7): SYN, SYN, SYN+ACK, SYN+ACK; both pass through SYN_RECEIVED',
     timeline: [
       { at: 0, do: 'connect', conn: 'c1', port: 50000, localPort: 40000 },
       { at: 0, do: 'connect', conn: 'c1-peer', port: 40000, localPort: 50000, side: 'server' },

@@ -31,7 +31,8 @@ export const TEARDOWN_SCENARIOS: Scenario[] = [
   },
   {
     name: 'server-close',
-    description: 'The server closes first: the server waits in TIME_WAIT, the client passes CLOSE_WAIT and LAST_ACK',
+    description:
+      'The server closes first: the server waits in TIME_WAIT, the client passes CLOSE_WAIT and LAST_ACK',
     timeline: [
       ...OPEN,
       { at: 200, do: 'close', conn: 'c1', side: 'server' },
@@ -46,7 +47,8 @@ export const TEARDOWN_SCENARIOS: Scenario[] = [
   },
   {
     name: 'merged-fin-ack',
-    description: "The server closes within its delayed-ACK time: its FIN carries the ACK of the client's FIN (three segments)",
+    description:
+      "The server closes within its delayed-ACK time: its FIN carries the ACK of the client's FIN (three segments)",
     timeline: [
       ...OPEN,
       { at: 200, do: 'close', conn: 'c1', side: 'client' },
@@ -62,7 +64,8 @@ export const TEARDOWN_SCENARIOS: Scenario[] = [
   },
   {
     name: 'simultaneous-close',
-    description: 'Both ends close at once: the FINs cross, both pass through CLOSING and both wait in TIME_WAIT',
+    description:
+      'Both ends close at once: the FINs cross, both pass through CLOSING and both wait in TIME_WAIT',
     timeline: [
       ...OPEN,
       { at: 200, do: 'close', conn: 'c1', side: 'client' },

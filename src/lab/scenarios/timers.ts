@@ -9,7 +9,14 @@ export const TIMER_SCENARIOS: Scenario[] = [
     name: 'keepalive',
     description:
       'Keep-alive (idle 5 s, interval 1 s, 3 probes): two probes are answered, then the path dies and the client resets a half-open connection',
-    client: { tcp: { keepalive: true, keepaliveIdleUs: 5_000_000, keepaliveIntervalUs: 1_000_000, keepaliveProbes: 3 } },
+    client: {
+      tcp: {
+        keepalive: true,
+        keepaliveIdleUs: 5_000_000,
+        keepaliveIntervalUs: 1_000_000,
+        keepaliveProbes: 3,
+      },
+    },
     link: { rules: [{ dir: 'any', after: 12_000, action: 'drop', where: 'after-mid' }] },
     timeline: [
       { at: 0, do: 'listen', port: 22 },
