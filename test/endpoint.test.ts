@@ -18,7 +18,8 @@ const LOCAL = 40000;
 const REMOTE = 80;
 /** The peer's ISN in the hand-written traces. */
 const PEER_ISS = 1000;
-const PLAIN: Partial<EndpointOptions> = { timestamps: false, sack: false, wscale: undefined };
+/** RFC-plain endpoints for the conformance tables: no options, no Linux quick-ACK mode. */
+const PLAIN: Partial<EndpointOptions> = { timestamps: false, sack: false, wscale: undefined, quickAck: false };
 
 function endpoint(extra: Partial<EndpointOptions> = {}): TcpEndpoint {
   return new TcpEndpoint({ random: seededRandom(7), localPort: LOCAL, ...PLAIN, ...extra });
@@ -329,6 +330,21 @@ describe('Tests for the ESTABLISHED state', () => {
     ep.handleSegment(70_001, seg(ACK, R + 200, ep.sndNxt, 100));
     expectOne(ep, { flags: ACK, seq: ep.sndNxt, ack: R + 300 });
   });
+  test("Linux quick-ACK: the first data segments are ACKed at once, until we answer with data (pingpong)", () => {
+    const ep = established({ quickAck: true });
+    ep.handleSegment(20_000, seg(ACK | PSH, R, ep.sndNxt, 100));
+    expectOne(ep, { flags: ACK, seq: ep.sndNxt, ack: R + 100 });
+    ep.send(21_000, new Uint8Array(10)); // an answer within the delayed-ACK time: interactive
+    drain(ep);
+    ep.handleSegment(30_000, seg(ACK | PSH, R + 100, ep.sndNxt, 100));
+    expectNothing(ep);
+    assert.equal(ep.pollTimeout(), 70_000, 'delayed again');
+  });
+  test('a SYN window is a whole number of MSS-sized segments (Linux: 64240)', () => {
+    const ep = new TcpEndpoint({ random: seededRandom(1), localPort: LOCAL });
+    ep.connect(0, REMOTE);
+    assert.equal(drain(ep)[0].window, 64240);
+  });
   test('an out-of-order segment draws an immediate duplicate ACK with a SACK block', () => {
     const ep = established({ sack: true });
     const synAck = ep; // options were negotiated without SACK in established(): renegotiate by hand
@@ -553,8 +569,9 @@ describe('pairs: handshake and data', () => {
     let dropped = false;
     const p = openPair({
       drop: (from, s) => {
-        if (!dropped && from === 'a' && s.flags === ACK) return (dropped = true);
-        return false;
+        if (dropped || from !== 'a' || s.flags !== ACK) return false;
+        dropped = true;
+        return true;
       },
     });
     p.run(25_000);

@@ -16,10 +16,20 @@ test('a full lifecycle gives the contract example states, roles and record', () 
     'S>C F. seq=601 ack=202',
     'C>S . seq=202 ack=602',
   ]);
-  assert.deepEqual(r.packets.map((p) => p.role), [
-    'handshake 1/3', 'handshake 2/3', 'handshake 3/3', 'data', 'data',
-    'teardown 1/4', 'teardown 2/4', 'teardown 3/4', 'teardown 4/4',
-  ]);
+  assert.deepEqual(
+    r.packets.map((p) => p.role),
+    [
+      'handshake 1/3',
+      'handshake 2/3',
+      'handshake 3/3',
+      'data',
+      'data',
+      'teardown 1/4',
+      'teardown 2/4',
+      'teardown 3/4',
+      'teardown 4/4',
+    ],
+  );
   const rec = r.records[0]!;
   assert.deepEqual(rec.states, {
     orig: ['CLOSED', 'SYN_SENT', 'ESTABLISHED', 'FIN_WAIT_1', 'FIN_WAIT_2', 'TIME_WAIT'],
@@ -37,8 +47,16 @@ test('a full lifecycle gives the contract example states, roles and record', () 
 });
 
 test('lost SYN: the retransmitted SYN keeps its role and is tagged syn-retransmission', () => {
-  const r = runTrace(['0.0 C>S S seq=100', '1.0 C>S S seq=100', '1.01 S>C S. seq=500 ack=101', '1.02 C>S . seq=101 ack=501']);
-  assert.deepEqual(r.packets.map((p) => p.role), ['handshake 1/3', 'handshake 1/3', 'handshake 2/3', 'handshake 3/3']);
+  const r = runTrace([
+    '0.0 C>S S seq=100',
+    '1.0 C>S S seq=100',
+    '1.01 S>C S. seq=500 ack=101',
+    '1.02 C>S . seq=101 ack=501',
+  ]);
+  assert.deepEqual(
+    r.packets.map((p) => p.role),
+    ['handshake 1/3', 'handshake 1/3', 'handshake 2/3', 'handshake 3/3'],
+  );
   assert.deepEqual(r.packets[1]!.tags, ['syn-retransmission']);
   assert.deepEqual(statePairs(r).slice(-1), ['ESTABLISHED/ESTABLISHED']);
   // tshark's initial_rtt runs from the last SYN.
@@ -84,7 +102,11 @@ test('lost third ACK, client silent: the server retransmits SYN+ACK and stays SY
 
 test('lost third ACK, client sends data at once: the data completes the handshake', () => {
   const r = runTrace(['C>S S seq=100', 'S>C S. seq=500 ack=101', 'C>S P. seq=101 ack=501 len=10']);
-  assert.deepEqual(statePairs(r), ['SYN_SENT/SYN_RECEIVED', 'ESTABLISHED/SYN_RECEIVED', 'ESTABLISHED/ESTABLISHED']);
+  assert.deepEqual(statePairs(r), [
+    'SYN_SENT/SYN_RECEIVED',
+    'ESTABLISHED/SYN_RECEIVED',
+    'ESTABLISHED/ESTABLISHED',
+  ]);
   assert.deepEqual(r.packets[2]!.tags, ['handshake-ack-lost']);
   assert.equal(r.records[0]!.handshake, 'complete');
 });
@@ -108,7 +130,10 @@ test('lost third ACK, the server wants to send first: it cannot until the client
 
 test('simultaneous open: both ends CLOSED → SYN_SENT → SYN_RECEIVED → ESTABLISHED, roles N/4', () => {
   const r = runTrace(['C>S S seq=100', 'S>C S seq=500', 'C>S S. seq=100 ack=501', 'S>C S. seq=500 ack=101']);
-  assert.deepEqual(r.packets.map((p) => p.role), ['handshake 1/4', 'handshake 2/4', 'handshake 3/4', 'handshake 4/4']);
+  assert.deepEqual(
+    r.packets.map((p) => p.role),
+    ['handshake 1/4', 'handshake 2/4', 'handshake 3/4', 'handshake 4/4'],
+  );
   const rec = r.records[0]!;
   assert.equal(rec.handshake, 'simultaneous');
   assert.deepEqual(rec.states.orig, ['CLOSED', 'SYN_SENT', 'SYN_RECEIVED', 'ESTABLISHED']);
@@ -124,7 +149,10 @@ test('refused: a SYN answered by RST; the responder was CLOSED all along', () =>
   assert.equal(rec.close, 'resp-reset');
   assert.equal(rec.reset, 'resp');
   assert.equal(rec.conn_state, 'REJ');
-  assert.deepEqual(r.packets.map((p) => p.role), ['handshake 1/3', 'reset']);
+  assert.deepEqual(
+    r.packets.map((p) => p.role),
+    ['handshake 1/3', 'reset'],
+  );
 });
 
 test('a SYN never answered leaves the responder UNKNOWN', () => {

@@ -8,7 +8,12 @@ import { runTrace, statePairs } from './helpers/trace.js';
 const OPEN = ['C>S S seq=100', 'S>C S. seq=500 ack=101', 'C>S . seq=101 ack=501'];
 
 test('RST in ESTABLISHED at RCV.NXT: both CLOSED, the connection ends', () => {
-  const r = runTrace([...OPEN, 'C>S P. seq=101 ack=501 len=10', 'S>C R. seq=501 ack=111', 'C>S . seq=111 ack=501']);
+  const r = runTrace([
+    ...OPEN,
+    'C>S P. seq=101 ack=501 len=10',
+    'S>C R. seq=501 ack=111',
+    'C>S . seq=111 ack=501',
+  ]);
   assert.equal(r.records.length, 2); // the ACK after the accepted RST starts a new connection
   const rec = r.records[0]!;
   assert.deepEqual(rec.final, { orig: 'CLOSED', resp: 'CLOSED' });
@@ -18,8 +23,17 @@ test('RST in ESTABLISHED at RCV.NXT: both CLOSED, the connection ends', () => {
 });
 
 test('RST outside the window is ignored by its receiver (rst-out-of-window)', () => {
-  const r = runTrace([...OPEN, 'S>C R. seq=900000 ack=101', 'C>S P. seq=101 ack=501 len=10', 'S>C . seq=501 ack=111']);
-  assert.deepEqual(statePairs(r).slice(3), ['ESTABLISHED/ESTABLISHED', 'ESTABLISHED/ESTABLISHED', 'ESTABLISHED/ESTABLISHED']);
+  const r = runTrace([
+    ...OPEN,
+    'S>C R. seq=900000 ack=101',
+    'C>S P. seq=101 ack=501 len=10',
+    'S>C . seq=501 ack=111',
+  ]);
+  assert.deepEqual(statePairs(r).slice(3), [
+    'ESTABLISHED/ESTABLISHED',
+    'ESTABLISHED/ESTABLISHED',
+    'ESTABLISHED/ESTABLISHED',
+  ]);
   assert.ok(r.packets[3]!.tags.includes('rst-out-of-window'));
   // Its claimed sender went on sending: the RST was not its own.
   assert.ok(r.packets[3]!.tags.includes('rst-suspect-forged'));

@@ -8,19 +8,46 @@ const OPEN = ['0.000 C>S S seq=100', '0.001 S>C S. seq=500 ack=101', '0.002 C>S 
 
 test('merged FIN+ACK: FIN_WAIT_1 → TIME_WAIT, roles teardown N/3', () => {
   const r = runTrace([...OPEN, 'C>S F. seq=101 ack=501', 'S>C F. seq=501 ack=102', 'C>S . seq=102 ack=502']);
-  assert.deepEqual(r.packets.slice(3).map((p) => p.role), ['teardown 1/3', 'teardown 2/3', 'teardown 3/3']);
-  assert.deepEqual(statePairs(r).slice(3), ['FIN_WAIT_1/CLOSE_WAIT', 'TIME_WAIT/LAST_ACK', 'TIME_WAIT/CLOSED']);
-  assert.deepEqual(r.records[0]!.states.orig, ['CLOSED', 'SYN_SENT', 'ESTABLISHED', 'FIN_WAIT_1', 'TIME_WAIT']);
+  assert.deepEqual(
+    r.packets.slice(3).map((p) => p.role),
+    ['teardown 1/3', 'teardown 2/3', 'teardown 3/3'],
+  );
+  assert.deepEqual(statePairs(r).slice(3), [
+    'FIN_WAIT_1/CLOSE_WAIT',
+    'TIME_WAIT/LAST_ACK',
+    'TIME_WAIT/CLOSED',
+  ]);
+  assert.deepEqual(r.records[0]!.states.orig, [
+    'CLOSED',
+    'SYN_SENT',
+    'ESTABLISHED',
+    'FIN_WAIT_1',
+    'TIME_WAIT',
+  ]);
   assert.equal(r.records[0]!.close, 'orig');
 });
 
 test('simultaneous close: the FINs cross, both ends pass CLOSING', () => {
-  const r = runTrace([...OPEN, 'C>S F. seq=101 ack=501', 'S>C F. seq=501 ack=101', 'C>S . seq=102 ack=502', 'S>C . seq=502 ack=102']);
-  assert.deepEqual(statePairs(r).slice(3), ['FIN_WAIT_1/CLOSE_WAIT', 'CLOSING/LAST_ACK', 'CLOSING/CLOSED', 'TIME_WAIT/CLOSED']);
+  const r = runTrace([
+    ...OPEN,
+    'C>S F. seq=101 ack=501',
+    'S>C F. seq=501 ack=101',
+    'C>S . seq=102 ack=502',
+    'S>C . seq=502 ack=102',
+  ]);
+  assert.deepEqual(statePairs(r).slice(3), [
+    'FIN_WAIT_1/CLOSE_WAIT',
+    'CLOSING/LAST_ACK',
+    'CLOSING/CLOSED',
+    'TIME_WAIT/CLOSED',
+  ]);
   const rec = r.records[0]!;
   assert.equal(rec.close, 'both');
   assert.ok(rec.events.some((e) => e.kind === 'simultaneous-close'));
-  assert.deepEqual(r.packets.slice(3).map((p) => p.role), ['teardown 1/4', 'teardown 2/4', 'teardown 3/4', 'teardown 4/4']);
+  assert.deepEqual(
+    r.packets.slice(3).map((p) => p.role),
+    ['teardown 1/4', 'teardown 2/4', 'teardown 3/4', 'teardown 4/4'],
+  );
 });
 
 test('half-close: data after one side\u2019s FIN is tagged half-close', () => {
@@ -54,10 +81,19 @@ test('a retransmitted FIN that does not ack the peer\u2019s FIN proves the peer\
 });
 
 test('TIME_WAIT becomes CLOSED after --time-wait seconds of capture time, ending the connection', () => {
-  const lines = [...OPEN, '1.0 C>S F. seq=101 ack=501', '1.001 S>C F. seq=501 ack=102', '1.002 C>S . seq=102 ack=502', '5.0 D>S S seq=7'];
+  const lines = [
+    ...OPEN,
+    '1.0 C>S F. seq=101 ack=501',
+    '1.001 S>C F. seq=501 ack=102',
+    '1.002 C>S . seq=102 ack=502',
+    '5.0 D>S S seq=7',
+  ];
   const short = runTrace(lines, { timeWaitSec: 2 });
   assert.deepEqual(short.records[0]!.states.orig.slice(-2), ['TIME_WAIT', 'CLOSED']);
-  assert.deepEqual(short.records.map((x) => x.id), [1, 2]); // conn 1 ended at frame 7, before open conn 2
+  assert.deepEqual(
+    short.records.map((x) => x.id),
+    [1, 2],
+  ); // conn 1 ended at frame 7, before open conn 2
   const long = runTrace(lines); // default 60 s: still TIME_WAIT at the end of the capture
   assert.equal(long.records[0]!.final.orig, 'TIME_WAIT');
 });
@@ -73,5 +109,8 @@ test('port reuse: a SYN with a new ISN during TIME_WAIT starts a new connection'
   ]);
   assert.equal(r.records.length, 2);
   assert.deepEqual(r.records[0]!.states.orig.slice(-2), ['TIME_WAIT', 'CLOSED']);
-  assert.deepEqual(r.packets.slice(-2).map((p) => p.conn), [2, 2]);
+  assert.deepEqual(
+    r.packets.slice(-2).map((p) => p.conn),
+    [2, 2],
+  );
 });

@@ -31,18 +31,30 @@ export interface TrackingOptions {
 }
 
 /** Parses --time-wait/--msl/--idle/--max-conns; throws a usage message on a bad value. */
-export function trackingOptions(o: { timeWait?: string; msl?: string; idle?: string; maxConns?: string }): TrackingOptions {
+export function trackingOptions(o: {
+  timeWait?: string;
+  msl?: string;
+  idle?: string;
+  maxConns?: string;
+}): TrackingOptions {
   const num = (v: string | undefined, name: string, def: number, integer = false): number => {
     if (v === undefined) return def;
     const n = Number(v);
     if (!Number.isFinite(n) || n < 0 || (integer && (!Number.isInteger(n) || n < 1))) {
-      throw new UsageError(`${name} wants a ${integer ? 'positive integer' : 'non-negative number'}, not '${v}'`);
+      throw new UsageError(
+        `${name} wants a ${integer ? 'positive integer' : 'non-negative number'}, not '${v}'`,
+      );
     }
     return n;
   };
-  if (o.timeWait !== undefined && o.msl !== undefined) throw new UsageError('--time-wait and --msl exclude each other');
+  if (o.timeWait !== undefined && o.msl !== undefined)
+    throw new UsageError('--time-wait and --msl exclude each other');
   const timeWaitSec = o.msl !== undefined ? 2 * num(o.msl, '--msl', 30) : num(o.timeWait, '--time-wait', 60);
-  return { timeWaitSec, idleSec: num(o.idle, '--idle', 300), maxConns: num(o.maxConns, '--max-conns', 250_000, true) };
+  return {
+    timeWaitSec,
+    idleSec: num(o.idle, '--idle', 300),
+    maxConns: num(o.maxConns, '--max-conns', 250_000, true),
+  };
 }
 
 export class UsageError extends Error {}
@@ -110,7 +122,9 @@ export async function runConns(files: string[], opts: ConnsOptions): Promise<num
 export function registerConns(program: Command): void {
   program
     .command('conns')
-    .description('one row per TCP connection: handshake, close, both endpoints\u2019 states, Zeek summary (--json: records)')
+    .description(
+      'one row per TCP connection: handshake, close, both endpoints\u2019 states, Zeek summary (--json: records)',
+    )
     .argument('<files...>', 'pcap or pcapng files (gzip allowed), - for stdin')
     .option('--json', 'one JSON connection record per line')
     .option('--sort <key>', 'buffer and sort the output (id)')
@@ -120,7 +134,8 @@ export function registerConns(program: Command): void {
     .option('--max-conns <n>', 'open connections at most; the one idle longest is evicted (default 250000)')
     .option('--verify-checksums', 'segments with a bad TCP checksum are flagged as Zeek without -C does')
     .action(async (files: string[], opts: ConnsOptions, cmd: Command) => {
-      if (opts.sort !== undefined && opts.sort !== 'id') cmd.error(`synack conns: --sort takes 'id', not '${opts.sort}'`, { exitCode: 1 });
+      if (opts.sort !== undefined && opts.sort !== 'id')
+        cmd.error(`synack conns: --sort takes 'id', not '${opts.sort}'`, { exitCode: 1 });
       try {
         const code = await runConns(files, opts);
         if (code !== 0) process.exitCode = code;

@@ -6,6 +6,7 @@ import { registerExplain } from './cmd-explain.js';
 import { registerLadder } from './cmd-ladder.js';
 import { registerRead } from './cmd-read.js';
 import { registerStates } from './cmd-states.js';
+import { registerWatch } from './cmd-watch.js';
 
 export function registerCommands(program: Command): void {
   registerRead(program);
@@ -13,4 +14,5 @@ export function registerCommands(program: Command): void {
   registerLadder(program);
   registerExplain(program);
   registerStates(program);
+  registerWatch(program);
 }

@@ -7,12 +7,12 @@
 import { annotatedLine, type PacketAnnotation, packetJsonFields } from '../report/annotate.js';
 import { PacketJsonState, packetJson } from '../report/packet-json.js';
 import { TcpdumpRenderer } from '../report/tcpdump.js';
+import type { Conn } from '../track/connection.js';
 import type { FlowTable } from '../track/flow-table.js';
 import type { HeldPacket } from '../track/held.js';
-import type { Conn } from '../track/connection.js';
 import { DecodeStatus, type Packet } from '../wire/packet.js';
-import { type OutputBuffer, type PacketSink, type ReadOptions, readInto } from './cmd-read.js';
 import { newFlowTable, type TrackingOptions, trackingOptions } from './cmd-conns.js';
+import { type OutputBuffer, type PacketSink, type ReadOptions, readInto } from './cmd-read.js';
 
 export class TrackedSink implements PacketSink {
   private readonly table: FlowTable;
@@ -31,7 +31,11 @@ export class TrackedSink implements PacketSink {
     private readonly json: boolean,
     tracking: TrackingOptions,
   ) {
-    this.table = newFlowTable(tracking, () => {}, (conn, h, tags) => this.released(conn, h, tags));
+    this.table = newFlowTable(
+      tracking,
+      () => {},
+      (conn, h, tags) => this.released(conn, h, tags),
+    );
   }
 
   onPacket(pkt: Packet, frame: Uint8Array): void {
@@ -67,7 +71,11 @@ export class TrackedSink implements PacketSink {
     a.orig = origIsA ? h.stateA : h.stateB;
     a.resp = origIsA ? h.stateB : h.stateA;
     a.tags = tags;
-    const text = this.json ? base.slice(0, -1) + packetJsonFields(a) + '}' : base === '' ? '' : annotatedLine(base, a);
+    const text = this.json
+      ? base.slice(0, -1) + packetJsonFields(a) + '}'
+      : base === ''
+        ? ''
+        : annotatedLine(base, a);
     this.done.set(seq, text);
     // Hand lines out in frame order; a held connection holds back the lines behind it.
     for (;;) {
@@ -88,9 +96,15 @@ export async function runTrackedRead(
 ): Promise<number> {
   const sink = new TrackedSink(out, !!opts.json, trackingOptions(opts));
   let err = '';
-  const r = await readInto(files, sink, out, { reassemble: !!opts.json, verifyChecksums: !!opts.verifyChecksums }, (s) => {
-    err += s;
-  });
+  const r = await readInto(
+    files,
+    sink,
+    out,
+    { reassemble: !!opts.json, verifyChecksums: !!opts.verifyChecksums },
+    (s) => {
+      err += s;
+    },
+  );
   sink.finish();
   out.flush();
   if (err !== '') process.stderr.write(err);

@@ -193,10 +193,11 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
     return conn.host === host ? conn : net.peerOf(conn);
   };
 
-  const resolve = (ref: SeqRef, label: string | undefined): number => {
+  /** A SeqRef's value now, or undefined when its endpoint does not exist (yet). */
+  const resolve = (ref: SeqRef, label: string | undefined): number | undefined => {
     if (typeof ref === 'number') return ref >>> 0;
     const conn = label === undefined ? undefined : sideConn(label, ref.side);
-    if (!conn) throw new Error(`scenario ${scenario.name}: no ${ref.side} endpoint for '${label}'`);
+    if (!conn) return undefined;
     const ep = conn.endpoint;
     const base =
       ref.field === 'rcvWndEnd' ? ep.rcvNxt + Math.max(0, ep.config.rcvBufSize - ep.readable) : ep[ref.field];
@@ -223,16 +224,18 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
         const peer = conn ? net.peerOf(conn) : undefined;
         const srcPort = action.srcPort ?? conn?.local.port ?? peer?.remote.port;
         const dstPort = action.dstPort ?? conn?.remote.port ?? peer?.local.port;
-        if (srcPort === undefined || dstPort === undefined) {
-          net.note(`inject skipped: no ports for '${label}'`);
+        const seq = resolve(action.seq, label);
+        const ack = action.ack === undefined ? 0 : resolve(action.ack, label);
+        if (srcPort === undefined || dstPort === undefined || seq === undefined || ack === undefined) {
+          net.note(`inject skipped: no endpoint for '${label}' to take ports or sequence numbers from`);
           return;
         }
         net.inject({
           from: action.from,
           srcPort,
           dstPort,
-          seq: resolve(action.seq, label),
-          ack: action.ack === undefined ? 0 : resolve(action.ack, label),
+          seq,
+          ack,
           flags: action.flags,
           window: action.window,
           ttl: action.ttl,

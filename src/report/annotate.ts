@@ -62,4 +62,3 @@ export function packetJsonFields(a: PacketAnnotation): string {
     `"states": {"orig": "${STATE_NAMES[a.orig]}", "resp": "${STATE_NAMES[a.resp]}"}, "tags": [${tags}]`
   );
 }
-

@@ -10,7 +10,10 @@ const q = JSON.stringify;
 export function connJson(r: ConnRecord): string {
   const states = (l: readonly string[]) => `[${l.map((s) => q(s)).join(', ')}]`;
   const events = r.events
-    .map((e) => `{"frame": ${e.frame}, "time": ${usecString(e.timeUsec)}, "from": ${q(e.from)}, "kind": ${q(e.kind)}}`)
+    .map(
+      (e) =>
+        `{"frame": ${e.frame}, "time": ${usecString(e.timeUsec)}, "from": ${q(e.from)}, "kind": ${q(e.kind)}}`,
+    )
     .join(', ');
   const rtt = r.rttHandshakeUsec >= 0 ? `{"handshake": ${usecString(r.rttHandshakeUsec)}}` : '{}';
   return (

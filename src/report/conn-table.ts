@@ -63,7 +63,10 @@ export function connTable(records: readonly ConnRecord[]): string {
 const WIDTHS = [5, 17, 10, 21, 21, 12, 10, 12, 12, 10, 12, 9, 13, 0];
 
 function textLine(cells: readonly string[]): string {
-  return cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(WIDTHS[i]!))).join(' ').trimEnd();
+  return cells
+    .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(WIDTHS[i]!)))
+    .join(' ')
+    .trimEnd();
 }
 
 /** The header line of the plain (piped) format. */

@@ -29,6 +29,12 @@ export interface EndpointConfig {
   dataRetries: number;
   /** Delayed-ACK timeout (Linux TCP_DELACK_MIN 40 ms; RFC 9293 §3.8.6.3 caps it at 500 ms); 0 acks at once. */
   delayedAckUs: number;
+  /**
+   * Linux's quick-ACK mode: the first data segments of a connection (up to 16, at most
+   * RCV.BUF/(2·MSS)) are acknowledged at once, until the connection looks interactive (we send
+   * data within the delayed-ACK time of receiving some: "pingpong"). false: always delay.
+   */
+  quickAck: boolean;
   /** TIME_WAIT length, 2×MSL (RFC 9293 §3.4.2 says MSL 2 min; Linux fixes TIME_WAIT at 60 s). */
   timeWaitUs: number;
   /** An orphaned FIN_WAIT_2 socket is dropped after this (tcp_fin_timeout). */
@@ -64,6 +70,7 @@ export const LINUX_DEFAULTS: Omit<EndpointConfig, 'random' | 'localPort'> = {
   synAckRetries: 5,
   dataRetries: 15,
   delayedAckUs: 40_000,
+  quickAck: true,
   timeWaitUs: 60_000_000,
   finWait2TimeoutUs: 60_000_000,
   keepalive: false,

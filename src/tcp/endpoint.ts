@@ -101,6 +101,10 @@ export class TcpEndpoint {
   private lastAdvertised = 0;
   private ackNow = false;
   private unackedSegments = 0;
+  /** Linux quick-ACK state: ACKs still to send at once, interactive mode, last data arrival (µs). */
+  private quickAcks = 0;
+  private pingpong = false;
+  private lastDataAt = -1;
 
   // Congestion control (RFC 5681, reduced: slow start, RTO collapse, fast retransmit).
   private cwnd = 0;
@@ -195,7 +199,10 @@ export class TcpEndpoint {
   /** SEND (§3.10.2). Returns false when the connection is closing or closed. */
   send(now: number, bytes: Uint8Array): boolean {
     const s = this.stateValue;
-    if (this.finQueued || !(s === S.SYN_SENT || s === S.SYN_RECEIVED || s === S.ESTABLISHED || s === S.CLOSE_WAIT)) {
+    if (
+      this.finQueued ||
+      !(s === S.SYN_SENT || s === S.SYN_RECEIVED || s === S.ESTABLISHED || s === S.CLOSE_WAIT)
+    ) {
       return false;
     }
     const grown = new Uint8Array(this.sendQueue.length + bytes.length);
@@ -279,6 +286,8 @@ export class TcpEndpoint {
     if (this.delAckAt >= 0 && this.delAckAt <= now) {
       this.delAckAt = -1;
       this.ackNow = true;
+      // Linux tcp_delack_timer: a delayed ACK that had to fire ends interactive mode.
+      this.pingpong = false;
     }
     if (this.rtxAt >= 0 && this.rtxAt <= now) {
       this.rtxAt = -1;
@@ -350,7 +359,11 @@ export class TcpEndpoint {
 
   private keepaliveTimeout(now: number): void {
     const s = this.stateValue;
-    if (!(s === S.ESTABLISHED || s === S.CLOSE_WAIT) || this.sndMax !== this.sndUna || this.sendQueue.length) {
+    if (
+      !(s === S.ESTABLISHED || s === S.CLOSE_WAIT) ||
+      this.sndMax !== this.sndUna ||
+      this.sendQueue.length
+    ) {
       this.keepaliveAt = now + this.config.keepaliveIdleUs;
       return;
     }
@@ -447,7 +460,12 @@ export class TcpEndpoint {
       this.ackNow = true;
       // Data or FIN riding on the SYN+ACK: continue at step 6 without the SYN.
       if (seg.payload.length > 0 || seg.flags & FIN) {
-        this.acceptText(now, seqAdd(seg.seq, 1), this.trimTail(seqAdd(seg.seq, 1), seg.payload), (seg.flags & FIN) !== 0);
+        this.acceptText(
+          now,
+          seqAdd(seg.seq, 1),
+          this.trimTail(seqAdd(seg.seq, 1), seg.payload),
+          (seg.flags & FIN) !== 0,
+        );
       }
     } else {
       // Simultaneous open: SYN_RECEIVED, send SYN+ACK with our original ISN.
@@ -463,7 +481,11 @@ export class TcpEndpoint {
     // Linux, before the RFC steps (tcp_timewait_state_process): a SYN above RCV.NXT, or with a
     // newer timestamp, reaching TIME_WAIT is a new incarnation; the old endpoint steps aside (RFC 6191).
     const newerTs = this.tsOk && seg.options.ts !== undefined && seqGt(seg.options.ts[0], this.tsRecent);
-    if (s === S.TIME_WAIT && (flags & (SYN | ACK | RST)) === SYN && (seqGt(seg.seq, this.rcvNxt) || newerTs)) {
+    if (
+      s === S.TIME_WAIT &&
+      (flags & (SYN | ACK | RST)) === SYN &&
+      (seqGt(seg.seq, this.rcvNxt) || newerTs)
+    ) {
       this.transition(now, TcpEvent.RCV_SYN_REUSE, 'new SYN in TIME_WAIT (port reuse)');
       return Disposition.REUSE;
     }
@@ -589,7 +611,9 @@ export class TcpEndpoint {
     const right = seqAdd(this.rcvNxt, wnd);
     if (len === 0) return wnd === 0 ? seg.seq === this.rcvNxt : seqInRange(seg.seq, this.rcvNxt, right);
     if (wnd === 0) return false;
-    return seqInRange(seg.seq, this.rcvNxt, right) || seqInRange(seqAdd(seg.seq, len - 1), this.rcvNxt, right);
+    return (
+      seqInRange(seg.seq, this.rcvNxt, right) || seqInRange(seqAdd(seg.seq, len - 1), this.rcvNxt, right)
+    );
   }
 
   /** Cut data that lies beyond the right edge of the receive window. */
@@ -613,7 +637,8 @@ export class TcpEndpoint {
           for (const chunk of more.chunks) this.deliver(chunk);
           finReached = more.fin;
         }
-        if (hadHoles) this.ackNow = true; // a hole filled: ACK at once (RFC 5681 §4.2)
+        if (hadHoles)
+          this.ackNow = true; // a hole filled: ACK at once (RFC 5681 §4.2)
         else if (data.length > 0) this.scheduleAck(now);
       } else {
         // Beyond RCV.NXT: hold it and send a duplicate ACK at once (RFC 5681 §4.2).
@@ -632,6 +657,7 @@ export class TcpEndpoint {
     this.rcvNxt = seqAdd(this.rcvNxt, 1);
     const s2 = this.stateValue;
     if ((s2 === S.ESTABLISHED || s2 === S.SYN_RECEIVED) && this.config.delayedAckUs > 0) {
+      this.pingpong = true; // tcp_fin: inet_csk_enter_pingpong_mode
       if (this.delAckAt < 0) this.delAckAt = now + this.config.delayedAckUs;
     } else this.ackNow = true;
     switch (s2) {
@@ -664,8 +690,16 @@ export class TcpEndpoint {
 
   /** Delayed ACK (RFC 9293 §3.8.6.3; RFC 1122 §4.2.3.2): every second full segment, else after the delay. */
   private scheduleAck(now: number): void {
+    // Linux tcp_event_data_recv: the first data of a connection starts quick-ACK mode.
+    if (this.lastDataAt < 0 && this.config.quickAck) {
+      this.quickAcks = Math.max(2, Math.min(16, Math.floor(this.config.rcvBufSize / (2 * this.config.mss))));
+    }
+    this.lastDataAt = now;
     this.unackedSegments++;
-    if (this.config.delayedAckUs <= 0 || this.unackedSegments >= 2) this.ackNow = true;
+    if (this.quickAcks > 0 && !this.pingpong) {
+      this.quickAcks--;
+      this.ackNow = true;
+    } else if (this.config.delayedAckUs <= 0 || this.unackedSegments >= 2) this.ackNow = true;
     else if (this.delAckAt < 0) this.delAckAt = now + this.config.delayedAckUs;
   }
 
@@ -769,9 +803,14 @@ export class TcpEndpoint {
     const options: TcpOptions = { mss: this.config.mss };
     // A SYN offers what we support; a SYN+ACK answers only what the SYN offered (RFC 7323 §1.3).
     if (active ? this.config.sack : this.sackOk) options.sackOk = true;
-    if (active ? this.config.timestamps : this.tsOk) options.ts = [this.tsVal(now), active ? 0 : this.tsRecent];
+    if (active ? this.config.timestamps : this.tsOk)
+      options.ts = [this.tsVal(now), active ? 0 : this.tsRecent];
     if (active ? this.config.wscale !== undefined : this.wsOk) options.wscale = this.config.wscale;
-    this.lastAdvertised = Math.min(this.rcvWnd(), 65535);
+    // Linux tcp_select_initial_window: the SYN's window is a whole number of segments (64240 for
+    // MSS 1460; 65160 = 45 × 1448 in a SYN+ACK with timestamps).
+    const segment = this.config.mss - (withAck && this.tsOk ? TS_OPTION_BYTES : 0);
+    const unscaled = Math.min(this.rcvWnd(), 65535);
+    this.lastAdvertised = unscaled >= segment ? unscaled - (unscaled % segment) : unscaled;
     this.out.push({
       srcPort: this.localPort,
       dstPort: this.remotePort,
@@ -840,7 +879,11 @@ export class TcpEndpoint {
     this.lastNow = now;
     const s = this.stateValue;
     const canSend =
-      (s === S.ESTABLISHED || s === S.CLOSE_WAIT || s === S.FIN_WAIT_1 || s === S.CLOSING || s === S.LAST_ACK) &&
+      (s === S.ESTABLISHED ||
+        s === S.CLOSE_WAIT ||
+        s === S.FIN_WAIT_1 ||
+        s === S.CLOSING ||
+        s === S.LAST_ACK) &&
       seqGt(this.sndUna, this.iss);
     if (canSend) {
       const mss = this.dataMss();
@@ -878,6 +921,10 @@ export class TcpEndpoint {
     this.clearAckPending();
     const next = seqAdd(seq, payload.length + (flags & FIN ? 1 : 0));
     if (seqGt(next, this.sndMax)) {
+      // Linux tcp_event_data_sent: answering data within the delayed-ACK time looks interactive.
+      if (payload.length > 0 && this.lastDataAt >= 0 && now - this.lastDataAt < this.config.delayedAckUs) {
+        this.pingpong = true;
+      }
       // New data (not a retransmission): time it if nothing is being timed (Karn).
       if (this.rttSeq < 0 && this.retransmits === 0) {
         this.rttSeq = next;

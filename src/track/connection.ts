@@ -75,7 +75,7 @@ export class Conn {
       const answersSyn =
         !h.fromA &&
         (this.firstFlags & (SYN | ACK)) === SYN &&
-        ((h.flags & RST) !== 0 || ((h.flags & ACK) !== 0 && h.ack === ((a.iss + 1) >>> 0)));
+        ((h.flags & RST) !== 0 || ((h.flags & ACK) !== 0 && h.ack === (a.iss + 1) >>> 0));
       const c = h.fromA ? this.committed.a : this.committed.b;
       initialCandidates(c, h.flags, answersSyn);
       sender.cand = c.cand;

@@ -114,11 +114,21 @@ export class FlowTable {
     let fromA = true;
     while (conn !== null) {
       if (conn.ipVersion === pkt.ipVersion) {
-        if (conn.portA === pkt.srcPort && conn.portB === pkt.dstPort && sameAddr(conn.addrA, pkt.src, n) && sameAddr(conn.addrB, pkt.dst, n)) {
+        if (
+          conn.portA === pkt.srcPort &&
+          conn.portB === pkt.dstPort &&
+          sameAddr(conn.addrA, pkt.src, n) &&
+          sameAddr(conn.addrB, pkt.dst, n)
+        ) {
           fromA = true;
           break;
         }
-        if (conn.portB === pkt.srcPort && conn.portA === pkt.dstPort && sameAddr(conn.addrB, pkt.src, n) && sameAddr(conn.addrA, pkt.dst, n)) {
+        if (
+          conn.portB === pkt.srcPort &&
+          conn.portA === pkt.dstPort &&
+          sameAddr(conn.addrB, pkt.src, n) &&
+          sameAddr(conn.addrA, pkt.dst, n)
+        ) {
           fromA = false;
           break;
         }
@@ -254,8 +264,14 @@ export class FlowTable {
     const rec = buildRecord(
       {
         id: conn.id,
-        a: { ip: this.opts.addrText(conn.addrA.subarray(0, conn.ipVersion === 6 ? 16 : 4), conn.ipVersion), port: conn.portA },
-        b: { ip: this.opts.addrText(conn.addrB.subarray(0, conn.ipVersion === 6 ? 16 : 4), conn.ipVersion), port: conn.portB },
+        a: {
+          ip: this.opts.addrText(conn.addrA.subarray(0, conn.ipVersion === 6 ? 16 : 4), conn.ipVersion),
+          port: conn.portA,
+        },
+        b: {
+          ip: this.opts.addrText(conn.addrB.subarray(0, conn.ipVersion === 6 ? 16 : 4), conn.ipVersion),
+          port: conn.portB,
+        },
         evicted: conn.evicted,
       },
       conn.record,

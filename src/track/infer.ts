@@ -14,10 +14,19 @@
 // can rewind to a snapshot and replay its held segments when later evidence changes an arrival.
 
 import { seqAdd, seqGe, seqGt, seqInRange } from '../tcp/seq.js';
-import { TcpState as S, TcpState } from '../tcp/state.js';
+import { TcpState as S, type TcpState } from '../tcp/state.js';
 import { nextState, TcpEvent } from '../tcp/transitions.js';
 import { ACK, FIN, RST, SYN } from '../wire/packet.js';
-import { Arrival, FX_ACKS_SYNACK, FX_FIN_ACCEPTED, FX_FINS_CROSSED, FX_REFUSES, FX_RST_ACCEPTED, type HeldPacket, Role } from './held.js';
+import {
+  Arrival,
+  FX_ACKS_SYNACK,
+  FX_FIN_ACCEPTED,
+  FX_FINS_CROSSED,
+  FX_REFUSES,
+  FX_RST_ACCEPTED,
+  type HeldPacket,
+  Role,
+} from './held.js';
 import { K } from './kinds.js';
 
 const bit = (s: TcpState): number => 1 << s;
@@ -221,7 +230,7 @@ function rstAcceptance(r: EndpointFacts, h: HeldPacket): number {
   if (r.cand === bit(S.LISTEN)) return -1; // §3.10.7.2: a RST to a listener is ignored.
   if (!r.rcvValid) return 1; // Nothing known of its receive window: give the benefit of the doubt.
   if (h.seq === r.rcvNxt) return 1;
-  const wnd = Math.max(1, r.win * 2 ** (r.wscale > 0 ? r.wscale : 0));
+  const wnd = Math.max(1, r.win * 2 ** Math.max(r.wscale, 0));
   return seqInRange(h.seq, r.rcvNxt, seqAdd(r.rcvNxt, Math.min(wnd, 0x7fffffff))) ? 0 : -1;
 }
 
@@ -330,13 +339,25 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
     // A pure ACK of a FIN is part of the teardown.
     if (st.firstFin !== me && !st.firstFinAcked && seqGe(h.ack, st.firstFinEnd)) {
       st.firstFinAcked = true;
-      role = st.finsCrossed ? (st.closingAcks++ === 0 ? Role.TEARDOWN_3_4 : Role.TEARDOWN_4_4) : Role.TEARDOWN_2_4;
-    } else if (st.secondFinEnd !== 0 && !st.secondFinAcked && st.firstFin === me && seqGe(h.ack, st.secondFinEnd)) {
+      role = st.finsCrossed
+        ? st.closingAcks++ === 0
+          ? Role.TEARDOWN_3_4
+          : Role.TEARDOWN_4_4
+        : Role.TEARDOWN_2_4;
+    } else if (
+      st.secondFinEnd !== 0 &&
+      !st.secondFinAcked &&
+      st.firstFin === me &&
+      seqGe(h.ack, st.secondFinEnd)
+    ) {
       st.secondFinAcked = true;
-      role = st.finsCrossed ? (st.closingAcks++ === 0 ? Role.TEARDOWN_3_4 : Role.TEARDOWN_4_4) : st.threeWayClose ? Role.TEARDOWN_3_3 : Role.TEARDOWN_4_4;
-    } else if (st.finsCrossed && st.firstFin === me && !st.secondFinAcked && st.secondFinEnd !== 0 && seqGe(h.ack, st.secondFinEnd)) {
-      st.secondFinAcked = true;
-      role = Role.TEARDOWN_4_4;
+      role = st.finsCrossed
+        ? st.closingAcks++ === 0
+          ? Role.TEARDOWN_3_4
+          : Role.TEARDOWN_4_4
+        : st.threeWayClose
+          ? Role.TEARDOWN_3_3
+          : Role.TEARDOWN_4_4;
     }
   }
   if (rst) {
@@ -360,7 +381,8 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
   // Window probe: sent while the peer advertises a zero window; Linux's 0-byte probe at
   // SND.UNA−1 or a 1-byte probe.
   if (!syn && !rst && !fin && r.sent && r.win === 0 && ackf && s.sndValid) {
-    if ((h.len === 0 && r.rcvValid && h.seq === seqAdd(r.rcvNxt, -1)) || h.len === 1) own |= K['window-probe'];
+    if ((h.len === 0 && r.rcvValid && h.seq === seqAdd(r.rcvNxt, -1)) || h.len === 1)
+      own |= K['window-probe'];
   }
   // Record what the sender revealed of itself.
   if (h.seqLen > 0 || !s.sndValid) {
@@ -402,7 +424,8 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
       } else {
         if (syn && !ackf && r.cand === bit(S.CLOSED) && !r.passive && !r.synSent) r.peerSynPending = true;
         else if (syn && !ackf) {
-          if (r.cand & (bit(S.LISTEN) | bit(S.SYN_SENT))) applyTo(r, bit(S.LISTEN) | bit(S.SYN_SENT), TcpEvent.RCV_SYN);
+          if (r.cand & (bit(S.LISTEN) | bit(S.SYN_SENT)))
+            applyTo(r, bit(S.LISTEN) | bit(S.SYN_SENT), TcpEvent.RCV_SYN);
           else if (r.cand & SYNCHRONIZED) r.challengeDue = true; // RFC 5961 §4
         }
         const acksSyn = ackf && r.synSent && seqGe(h.ack, seqAdd(r.iss, 1));
@@ -414,7 +437,8 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
           if (r.cand & bit(S.SYN_SENT)) apply(r, TcpEvent.RCV_SYN_ACK);
           else apply(r, TcpEvent.RCV_ACK_OF_SYN);
         } else if (acksSyn && r.cand & bit(S.SYN_RECEIVED)) {
-          if (h.len > 0 && !st.handshakeAckSeen && r.cand === bit(S.SYN_RECEIVED)) own |= K['handshake-ack-lost'];
+          if (h.len > 0 && !st.handshakeAckSeen && r.cand === bit(S.SYN_RECEIVED))
+            own |= K['handshake-ack-lost'];
           apply(r, TcpEvent.RCV_ACK_OF_SYN);
         }
         if (acksSyn && !syn && r.synAckSent && !st.handshakeAckSeen) {

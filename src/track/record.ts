@@ -4,7 +4,14 @@
 
 import { STATE_NAMES, type StateName, TcpState } from '../tcp/state.js';
 import { ACK, FIN, RST, SYN } from '../wire/packet.js';
-import { FX_ACKS_SYNACK, FX_FIN_ACCEPTED, FX_FINS_CROSSED, FX_REFUSES, FX_RST_ACCEPTED, type HeldPacket } from './held.js';
+import {
+  FX_ACKS_SYNACK,
+  FX_FIN_ACCEPTED,
+  FX_FINS_CROSSED,
+  FX_REFUSES,
+  FX_RST_ACCEPTED,
+  type HeldPacket,
+} from './held.js';
 import { EVENT_KINDS, type EventKind, K } from './kinds.js';
 
 /** What the record needs of the Zeek summary (src/track/zeek-summary.ts ZeekSummary). */

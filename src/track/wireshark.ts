@@ -121,6 +121,10 @@ export class TcpAnalysis {
 
     this.stream = s.index;
     this.wiresharkFlags = ws;
+    // When the capture cuts the TCP header short (snaplen inside the options), tshark's second
+    // pass throws while dissecting the options and never prints the analysis: the state above
+    // was updated all the same (first pass), but the packet shows no flags.
+    if (pkt.tcpCaptured < pkt.headerLen) return 0;
     return toKinds(ws, flags);
   }
 

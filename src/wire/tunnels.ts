@@ -1,5 +1,5 @@
 // Tunnels that Zeek decapsulates by default, so the inner TCP is seen: UDP-borne Teredo (RFC 4380
-// §5.1.1, port 3544), GTPv1-U (3GPP TS 29.281 §5, port 2152), VXLAN (RFC 7348, port 4789) and
+// §5.1.1, port 3544 or detected on any UDP port, as Zeek does), GTPv1-U (3GPP TS 29.281 §5, port 2152), VXLAN (RFC 7348, port 4789) and
 // Geneve (RFC 8926, port 6081); GRE (RFC 2784/2890, and PPTP's enhanced GRE, RFC 2637 §4.1)
 // carrying IP, Ethernet (transparent bridging), MPLS or ERSPAN types I/II/III. IP-in-IP and 6in4
 // need nothing here: the IP decoders follow protocols 4 and 41.
@@ -37,8 +37,9 @@ export function decodeUdp(ctx: DecodeContext, pkt: Packet): Next {
   if (dstPort === PORT_VXLAN || srcPort === PORT_VXLAN) return decodeVxlan(ctx, pkt);
   if (dstPort === PORT_GENEVE || srcPort === PORT_GENEVE) return decodeGeneve(ctx, pkt);
   if (dstPort === PORT_GTP_U || srcPort === PORT_GTP_U) return decodeGtpU(ctx, pkt);
-  if (dstPort === PORT_TEREDO || srcPort === PORT_TEREDO) return decodeTeredo(ctx, pkt);
-  return Next.DONE_NOT_TCP;
+  // Zeek registers Teredo for protocol detection on every UDP port, not only 3544 (peers talk
+  // Teredo between ephemeral ports once qualified): the strict IPv6 length test keeps it honest.
+  return decodeTeredo(ctx, pkt);
 }
 
 /** VXLAN: flags, reserved, 24-bit VNI, reserved; an Ethernet frame follows. */

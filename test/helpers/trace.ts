@@ -54,7 +54,16 @@ export function fillPacket(pkt: Packet, line: string, frame: number, prevUsec: n
     else if (ch === 'P') flags |= PSH;
     else if (ch === '.') flags |= ACK;
   }
-  const kv: Record<string, number> = { seq: 0, ack: 0, len: 0, win: 64240, ttl: 64, df: 1, wscale: -1, id: 1 };
+  const kv: Record<string, number> = {
+    seq: 0,
+    ack: 0,
+    len: 0,
+    win: 64240,
+    ttl: 64,
+    df: 1,
+    wscale: -1,
+    id: 1,
+  };
   for (; i < tok.length; i++) {
     const [k, v] = tok[i]!.split('=') as [string, string];
     kv[k] = Number(v);

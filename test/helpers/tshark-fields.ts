@@ -44,6 +44,9 @@ export function tsharkTcpFields(files: string[], frameCounts: number[]): TsharkT
       [
         '-r',
         merged,
+        // Zeek detects Teredo on any UDP port; tshark does too with its heuristic enabled.
+        '--enable-heuristic',
+        'teredo_udp',
         '-T',
         'fields',
         '-o',
