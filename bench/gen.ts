@@ -4,6 +4,11 @@
 // Math.random; streams to the output file in chunks, so memory stays constant for any --packets.
 //
 //   node dist/bench/gen.js OUT.pcap --packets 2000000 [--seed 1] [--ns] [--concurrency 400]
+//       [--bulk 0.02] [--snaplen 262144]
+//   node dist/bench/gen.js OUT.pcap --synflood N     N SYNs from N distinct 4-tuples to one server
+//   node dist/bench/gen.js OUT.pcap --open N         N handshakes, all still open at the end
+// --bulk is the share of bulk transfers (fewer, longer connections); --snaplen cuts each record as
+// `tcpdump -s` does. The two adversarial shapes exercise --max-conns eviction.
 
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -48,13 +53,14 @@ class Connection {
   constructor(
     private readonly rnd: () => number,
     id: number,
+    bulkShare: number,
   ) {
     const v6 = rnd() < 0.3;
     const host = (net: number, n: number) =>
       v6
         ? `2001:db8:${net.toString(16)}::${(n & 0xffff).toString(16)}`
         : `10.${net}.${(n >> 8) & 0xff}.${n & 0xff}`;
-    const bulk = rnd() < 0.02;
+    const bulk = rnd() < bulkShare;
     const u32 = () => Math.floor(rnd() * 4294967296) >>> 0;
     this.c = {
       ip: host(1, 1 + Math.floor(rnd() * 2000)),
@@ -145,6 +151,45 @@ class Connection {
   }
 }
 
+/** The i-th distinct client endpoint: 10.64.0.0/10 addresses × 50 000 ports, then IPv6. */
+function client(i: number): { ip: string; port: number } {
+  const host = Math.floor(i / 50_000);
+  return { ip: `10.${64 + (host >> 16)}.${(host >> 8) & 0xff}.${host & 0xff}`, port: 10_000 + (i % 50_000) };
+}
+
+/**
+ * A SYN flood (n SYNs from n distinct 4-tuples to 10.0.0.1:80, never answered) or n connections
+ * open at once (n handshakes interleaved in three rounds: all SYNs, all SYN+ACKs, all ACKs; none
+ * closes). Returns the packets written. 1 µs apart, from the same fixed epoch as main().
+ */
+function adversarial(writer: PcapWriter, n: number, flood: boolean): number {
+  const server = { ip: '10.0.0.1', port: 80 };
+  let usec = 0;
+  let written = 0;
+  const put = (spec: FrameSpec) => {
+    usec++;
+    writer.writePacket(1767225600 + Math.floor(usec / 1e6), (usec % 1e6) * 1000, buildFrame(spec));
+    written++;
+  };
+  const isn = (i: number, side: number) => (Math.imul(i + 1, 2654435761) ^ side) >>> 0;
+  const rounds = flood ? 1 : 3;
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < n; i++) {
+      const c = client(i);
+      const cIsn = isn(i, 0);
+      const sIsn = isn(i, 0x5a5a5a5a);
+      if (round === 0) {
+        put({ src: c.ip, dst: server.ip, srcPort: c.port, dstPort: server.port, seq: cIsn, flags: 'S', mss: 1460 });
+      } else if (round === 1) {
+        put({ src: server.ip, dst: c.ip, srcPort: server.port, dstPort: c.port, seq: sIsn, ack: (cIsn + 1) >>> 0, flags: 'S.', mss: 1460 });
+      } else {
+        put({ src: c.ip, dst: server.ip, srcPort: c.port, dstPort: server.port, seq: (cIsn + 1) >>> 0, ack: (sIsn + 1) >>> 0, flags: '.' });
+      }
+    }
+  }
+  return written;
+}
+
 function main(argv: string[]): void {
   const out = argv.find((a, i) => !a.startsWith('--') && !argv[i - 1]?.startsWith('--'));
   const opt = (name: string, dflt: number) => {
@@ -153,21 +198,33 @@ function main(argv: string[]): void {
   };
   if (!out) {
     process.stderr.write(
-      'usage: node dist/bench/gen.js OUT.pcap --packets N [--seed S] [--ns] [--concurrency C]\n',
+      'usage: node dist/bench/gen.js OUT.pcap --packets N [--seed S] [--ns] [--concurrency C] [--bulk F] [--snaplen N]\n' +
+        '       node dist/bench/gen.js OUT.pcap (--synflood N | --open N) [--snaplen N]\n',
     );
     process.exit(1);
   }
   const packets = opt('packets', 100000);
   const rnd = mulberry32(opt('seed', 1));
   const concurrency = opt('concurrency', 400);
+  const bulkShare = opt('bulk', 0.02);
   const fd = openSync(out, 'w');
   const writer = new PcapWriter((chunk) => writeSync(fd, chunk), {
     nanosecond: argv.includes('--ns'),
     chunkSize: 1 << 20,
+    snaplen: opt('snaplen', 262144),
   });
+  const synflood = opt('synflood', 0);
+  const open = opt('open', 0);
+  if (synflood > 0 || open > 0) {
+    const n = adversarial(writer, synflood > 0 ? synflood : open, synflood > 0);
+    writer.flush();
+    closeSync(fd);
+    process.stderr.write(`wrote ${n} packets in ${synflood || open} connections to ${out}\n`);
+    return;
+  }
   let ids = 0;
   const active: Connection[] = [];
-  for (let i = 0; i < concurrency; i++) active.push(new Connection(rnd, ids++));
+  for (let i = 0; i < concurrency; i++) active.push(new Connection(rnd, ids++, bulkShare));
   // 2026-01-01T00:00:00Z, then gaps of 0-40 µs (in ns).
   let sec = 1767225600;
   let nsec = 0;
@@ -175,7 +232,7 @@ function main(argv: string[]): void {
     const slot = Math.floor(rnd() * active.length);
     let spec = active[slot]!.next();
     while (spec === null) {
-      active[slot] = new Connection(rnd, ids++);
+      active[slot] = new Connection(rnd, ids++, bulkShare);
       spec = active[slot]!.next();
     }
     nsec += Math.floor(rnd() * 40000);

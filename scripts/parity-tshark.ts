@@ -7,9 +7,9 @@
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import { EVENT_KINDS, K } from '../src/track/kinds.js';
 import { TcpAnalysis } from '../src/track/wireshark.js';
 import { CaptureReader } from '../src/wire/capture-reader.js';
@@ -73,7 +73,20 @@ export interface TsharkFrame {
 
 /** tshark's verdict for every frame where it dissected TCP (two-pass). */
 export function tsharkAnalysis(file: string): Map<number, TsharkFrame> {
-  const args = ['-2', '-n', '-r', file, '-T', 'fields', '-E', 'separator=/t', '-e', 'frame.number', '-e', 'tcp.stream'];
+  const args = [
+    '-2',
+    '-n',
+    '-r',
+    file,
+    '-T',
+    'fields',
+    '-E',
+    'separator=/t',
+    '-e',
+    'frame.number',
+    '-e',
+    'tcp.stream',
+  ];
   for (const [field] of TSHARK_FIELDS) args.push('-e', field);
   const out = new Map<number, TsharkFrame>();
   for (const line of runTshark(args).split('\n')) {
@@ -397,7 +410,9 @@ function main(argv: string[]): void {
         (streams ? `  (${streams} frames with another tcp.stream)` : ''),
     );
   }
-  console.log(`${'all'.padEnd(18)} ${String(grandAgree).padStart(7)} / ${String(grandTcp).padStart(7)} TCP packets agree ${pct(grandAgree, grandTcp)}`);
+  console.log(
+    `${'all'.padEnd(18)} ${String(grandAgree).padStart(7)} / ${String(grandTcp).padStart(7)} TCP packets agree ${pct(grandAgree, grandTcp)}`,
+  );
   console.log('\nper kind: tshark-tagged / ours / both (recall, precision)');
   for (const [field, bit] of TSHARK_FIELDS) {
     const t = totalsTheirs.get(bit) ?? 0;

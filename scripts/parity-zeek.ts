@@ -1,17 +1,22 @@
-// Zeek parity: for every trace in ../shared/corpus/zeek with a conn.log baseline, our
-// `conns --zeek` rows against the baseline's TCP rows, matched by 4-tuple (either order) and
+// Zeek parity: for every trace in ../shared/corpus/zeek with a conn.log baseline, the rows the
+// CLI prints (`synack conns --zeek`, with --verify-checksums where the MANIFEST's Zeek command has
+// no -C, Zeek's default) against the baseline's TCP rows, matched by 4-tuple (either order) and
 // occurrence; conn_state and history per row, then every other unmasked column the baseline has.
-// Also the extra/ traces whose expected output prints histories, conn_states or endpoint states.
-// Checksums are verified where the MANIFEST's Zeek command has no -C (Zeek's default).
+// The synack_id column is checked against `synack read --json`: each row's id is the connection
+// of the packet that opened the row (same 4-tuple, same time). Also the extra/ traces whose
+// expected output prints histories, conn_states or endpoint states (run in-process).
 //
-//   npx tsx scripts/parity-zeek.ts [--verbose] [NAME…]
+//   npx tsx scripts/parity-zeek.ts [--verbose] [--in-process] [NAME…]
+//
+// --in-process runs ZeekConnLog directly instead of the CLI (faster; the tests use both).
 //
 // The comparison functions are exported for test/zeek-parity.test.ts.
 
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { addrString, isLocalAddr, usecString } from '../src/report/zeek-tsv.js';
+import { addrString, ZEEK_CONN_FIELDS, zeekConnLine } from '../src/report/zeek-tsv.js';
 import { PortSet } from '../src/track/likely-server-ports.js';
 import { ZeekConnLog, type ZeekConnLogOptions, type ZeekConnRow } from '../src/track/zeek-log.js';
 import { ZeekSummary } from '../src/track/zeek-summary.js';
@@ -26,7 +31,8 @@ function findRepoRoot(): string {
   while (!existsSync(join(dir, 'package.json'))) dir = resolve(dir, '..');
   return dir;
 }
-export const ZEEK_DIR = resolve(findRepoRoot(), '..', 'shared', 'corpus', 'zeek');
+const REPO = findRepoRoot();
+export const ZEEK_DIR = resolve(REPO, '..', 'shared', 'corpus', 'zeek');
 
 export interface ManifestEntry {
   name: string;
@@ -113,7 +119,12 @@ export interface BaselineRow {
 
 /** Baseline rows by column name: #fields of a full log, or the header line of a cut log. */
 export function readBaseline(file: string): { fields: string[]; rows: BaselineRow[] } {
-  const lines = readFileSync(file, 'utf8')
+  return parseConnLog(readFileSync(file, 'utf8'));
+}
+
+/** A conn.log's text (ours or Zeek's) as rows by column name. */
+export function parseConnLog(text: string): { fields: string[]; rows: BaselineRow[] } {
+  const lines = text
     .split('\n')
     .filter((l) => l !== '' && !l.startsWith('###'));
   let fields: string[] = [];
@@ -140,48 +151,14 @@ export function readBaseline(file: string): { fields: string[]; rows: BaselineRo
   return { fields, rows };
 }
 
-/** Our row's value for a conn.log column, formatted as Zeek writes it. */
-export function ourField(row: ZeekConnRow, field: string): string {
-  switch (field) {
-    case 'id.orig_h':
-      return addrString(row.origAddr, row.ipVersion);
-    case 'id.orig_p':
-      return String(row.origPort);
-    case 'id.resp_h':
-      return addrString(row.respAddr, row.ipVersion);
-    case 'id.resp_p':
-      return String(row.respPort);
-    case 'proto':
-      return 'tcp';
-    case 'duration':
-      return row.durationUsec === null ? '-' : usecString(row.durationUsec);
-    case 'orig_bytes':
-      return row.origBytes === null ? '-' : String(row.origBytes);
-    case 'resp_bytes':
-      return row.respBytes === null ? '-' : String(row.respBytes);
-    case 'conn_state':
-      return row.connState;
-    case 'local_orig':
-      return isLocalAddr(row.origAddr, row.ipVersion) ? 'T' : 'F';
-    case 'local_resp':
-      return isLocalAddr(row.respAddr, row.ipVersion) ? 'T' : 'F';
-    case 'missed_bytes':
-      return String(row.missedBytes);
-    case 'history':
-      return row.history === '' ? '-' : row.history;
-    case 'orig_pkts':
-      return String(row.origPkts);
-    case 'orig_ip_bytes':
-      return String(row.origIpBytes);
-    case 'resp_pkts':
-      return String(row.respPkts);
-    case 'resp_ip_bytes':
-      return String(row.respIpBytes);
-    case 'ip_proto':
-      return '6';
-    default:
-      return '';
-  }
+/** One of our rows by column name, exactly as `conns --zeek` prints it. */
+export function asBaselineRow(row: ZeekConnRow): BaselineRow {
+  const cols = zeekConnLine(row).split('\t');
+  const out: BaselineRow = {};
+  ZEEK_CONN_FIELDS.forEach((f, i) => {
+    out[f] = cols[i]!;
+  });
+  return out;
 }
 
 /** Columns compared besides conn_state and history (masked, random or non-TCP ones left out). */
@@ -225,8 +202,13 @@ function tupleKey(h1: string, p1: string, h2: string, p2: string): string {
   return a < b ? `${a}|${b}` : `${b}|${a}`;
 }
 
-/** Compares our rows with one baseline. */
+/** Compares our rows (ZeekConnLog's) with one baseline. */
 export function compareTrace(name: string, ours: ZeekConnRow[], baselineFile: string): TraceResult {
+  return compareRows(name, ours.map(asBaselineRow), baselineFile);
+}
+
+/** Compares our rows (as printed, by column name) with one baseline. */
+export function compareRows(name: string, ours: BaselineRow[], baselineFile: string): TraceResult {
   const { fields, rows } = readBaseline(baselineFile);
   const hasProto = fields.includes('proto');
   const hasTuple = fields.includes('id.orig_h') && fields.includes('id.resp_h');
@@ -249,16 +231,14 @@ export function compareTrace(name: string, ours: ZeekConnRow[], baselineFile: st
     result.fields[f] = t;
   };
   // Pair rows by 4-tuple and occurrence; without 4-tuple columns, by position.
-  const ourByKey = new Map<string, ZeekConnRow[]>();
+  const ourByKey = new Map<string, BaselineRow[]>();
   for (const r of ours) {
-    const k = hasTuple
-      ? tupleKey(ourField(r, 'id.orig_h'), String(r.origPort), ourField(r, 'id.resp_h'), String(r.respPort))
-      : '';
+    const k = hasTuple ? tupleKey(r['id.orig_h']!, r['id.orig_p']!, r['id.resp_h']!, r['id.resp_p']!) : '';
     const list = ourByKey.get(k) ?? [];
     list.push(r);
     ourByKey.set(k, list);
   }
-  const used = new Set<ZeekConnRow>();
+  const used = new Set<BaselineRow>();
   const seen = new Map<string, number>();
   for (const b of base) {
     const bp = fields.includes('id.resp_p') ? b['id.resp_p']! : '';
@@ -272,9 +252,9 @@ export function compareTrace(name: string, ours: ZeekConnRow[], baselineFile: st
       ourRow = ours.find(
         (r) =>
           !used.has(r) &&
-          ((ourField(r, 'id.orig_h') === b['id.orig_h'] && ourField(r, 'id.resp_h') === b['id.resp_h']) ||
-            (ourField(r, 'id.orig_h') === b['id.resp_h'] && ourField(r, 'id.resp_h') === b['id.orig_h'])) &&
-          (bp === '' || String(r.respPort) === bp || String(r.origPort) === bp),
+          ((r['id.orig_h'] === b['id.orig_h'] && r['id.resp_h'] === b['id.resp_h']) ||
+            (r['id.orig_h'] === b['id.resp_h'] && r['id.resp_h'] === b['id.orig_h'])) &&
+          (bp === '' || r['id.resp_p'] === bp || r['id.orig_p'] === bp),
       );
     }
     const label = hasTuple ? `${b['id.orig_h']}:${op} > ${b['id.resp_h']}:${bp} #${n + 1}` : `row ${n + 1}`;
@@ -288,11 +268,11 @@ export function compareTrace(name: string, ours: ZeekConnRow[], baselineFile: st
     let exact = true;
     for (const f of ['conn_state', 'history']) {
       if (!fields.includes(f)) continue;
-      const ok = ourField(ourRow, f) === b[f];
+      const ok = ourRow[f] === b[f];
       tally(f, ok);
       if (!ok) {
         exact = false;
-        result.disagreements.push(`${label}: ${f} ours ${ourField(ourRow, f)} zeek ${b[f]}`);
+        result.disagreements.push(`${label}: ${f} ours ${ourRow[f]} zeek ${b[f]}`);
       }
     }
     if (exact) result.exact++;
@@ -300,26 +280,26 @@ export function compareTrace(name: string, ours: ZeekConnRow[], baselineFile: st
       if (f === 'orientation') {
         if (!hasTuple) continue;
         const ok =
-          ourField(ourRow, 'id.orig_h') === b['id.orig_h'] &&
-          (op === '' || String(ourRow.origPort) === op) &&
-          ourField(ourRow, 'id.resp_h') === b['id.resp_h'];
+          ourRow['id.orig_h'] === b['id.orig_h'] &&
+          (op === '' || ourRow['id.orig_p'] === op) &&
+          ourRow['id.resp_h'] === b['id.resp_h'];
         tally(f, ok);
         if (!ok)
           result.disagreements.push(
-            `${label}: orientation flipped (ours orig ${ourField(ourRow, 'id.orig_h')}:${ourRow.origPort})`,
+            `${label}: orientation flipped (ours orig ${ourRow['id.orig_h']}:${ourRow['id.orig_p']})`,
           );
         continue;
       }
       if (!fields.includes(f)) continue;
-      const ok = ourField(ourRow, f) === b[f];
+      const ok = ourRow[f] === b[f];
       tally(f, ok);
-      if (!ok) result.disagreements.push(`${label}: ${f} ours ${ourField(ourRow, f)} zeek ${b[f]}`);
+      if (!ok) result.disagreements.push(`${label}: ${f} ours ${ourRow[f]} zeek ${b[f]}`);
     }
   }
   for (const r of ours) {
     if (used.has(r)) continue;
     result.extra.push(
-      `${ourField(r, 'id.orig_h')}:${r.origPort} > ${ourField(r, 'id.resp_h')}:${r.respPort} ${r.connState} ${r.history}`,
+      `${r['id.orig_h']}:${r['id.orig_p']} > ${r['id.resp_h']}:${r['id.resp_p']} ${r.conn_state} ${r.history}`,
     );
   }
   return result;
@@ -341,6 +321,79 @@ export function runTrace(entry: ManifestEntry): TraceResult {
   const override = BARE_RUN_PORTS[entry.name];
   const rows = zeekRows(entry.trace, entry.verifyChecksums, override ? { ports: override.ports } : {});
   return compareTrace(entry.name, rows, entry.baseline);
+}
+
+// ------------------------------------------------------------------ the CLI
+
+/** Runs the synack CLI: the built one when this file runs from dist/, else the sources via tsx. */
+export function synackCli(args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const fromDist = fileURLToPath(import.meta.url).includes(`${join(REPO, 'dist')}`);
+  const argv = fromDist
+    ? [join(REPO, 'bin', 'synack'), ...args]
+    : ['--import', 'tsx', join(REPO, 'src', 'cli', 'main.ts'), ...args];
+  const r = spawnSync(process.execPath, argv, { encoding: 'utf8', cwd: REPO, maxBuffer: 1 << 28 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function checksumArgs(entry: ManifestEntry): string[] {
+  return entry.verifyChecksums ? ['--verify-checksums'] : [];
+}
+
+/** `synack conns --zeek` on one trace: the printed rows by column name. */
+export function cliZeekRows(entry: ManifestEntry): BaselineRow[] {
+  const r = synackCli(['conns', '--zeek', ...checksumArgs(entry), entry.trace]);
+  if (r.code !== 0) throw new Error(`conns --zeek ${entry.name}: exit ${r.code}: ${r.stderr}`);
+  return parseConnLog(r.stdout).rows;
+}
+
+/** Traces where the CLI cannot reproduce Zeek's run (its likely_server_ports were not a default run's). */
+export function cliCannotMatch(entry: ManifestEntry): string | null {
+  return BARE_RUN_PORTS[entry.name]?.reason ?? null;
+}
+
+export function runTraceCli(entry: ManifestEntry): TraceResult {
+  return compareRows(entry.name, cliZeekRows(entry), entry.baseline);
+}
+
+/** Microseconds from a time printed with six decimals (exact: no floating point). */
+function usecOf(text: string): bigint {
+  const [sec, frac = ''] = text.split('.');
+  return BigInt(sec!) * 1_000_000n + BigInt(frac.padEnd(6, '0').slice(0, 6));
+}
+
+/**
+ * The synack_id column: for each row, the synack connections of the packets on the row's 4-tuple
+ * at the row's ts (its first packet), from `synack read --json`; the row's synack_id must be one
+ * of them (there is one unless two segments of the tuple share a microsecond). Returns problems.
+ */
+export function checkSynackIds(entry: ManifestEntry, rows: BaselineRow[]): string[] {
+  const r = synackCli(['read', '--json', ...checksumArgs(entry), entry.trace]);
+  if (r.code !== 0) return [`read --json ${entry.name}: exit ${r.code}: ${r.stderr}`];
+  const connsAt = new Map<string, Set<number>>();
+  for (const line of r.stdout.split('\n')) {
+    if (line === '') continue;
+    const time = /"time":\s*([0-9.]+)/.exec(line)![1]!;
+    const p = JSON.parse(line) as {
+      src: { ip: string; port: number };
+      dst: { ip: string; port: number };
+      conn: number;
+    };
+    const k = `${tupleKey(p.src.ip, String(p.src.port), p.dst.ip, String(p.dst.port))}@${usecOf(time)}`;
+    const set = connsAt.get(k) ?? new Set<number>();
+    set.add(p.conn);
+    connsAt.set(k, set);
+  }
+  const problems: string[] = [];
+  for (const row of rows) {
+    const k = `${tupleKey(row['id.orig_h']!, row['id.orig_p']!, row['id.resp_h']!, row['id.resp_p']!)}@${usecOf(row.ts!)}`;
+    const ids = connsAt.get(k);
+    const id = Number(row.synack_id);
+    if (ids === undefined || !ids.has(id))
+      problems.push(
+        `${entry.name}: ${row['id.orig_h']}:${row['id.orig_p']} > ${row['id.resp_h']}:${row['id.resp_p']} at ${row.ts}: synack_id ${row.synack_id}, packets there belong to ${ids === undefined ? 'none' : [...ids].join(',')}`,
+      );
+  }
+  return problems;
 }
 
 // ------------------------------------------------------------------ extra/
@@ -428,6 +481,10 @@ function pct(a: number, b: number): string {
 
 function main(argv: string[]): void {
   const verbose = argv.includes('--verbose');
+  const inProcess = argv.includes('--in-process');
+  let idRows = 0;
+  const idProblems: string[] = [];
+  const cliNotes: string[] = [];
   const only = argv.filter((a) => !a.startsWith('--'));
   const totals: Record<string, FieldTally> = {};
   let rowsTotal = 0;
@@ -438,7 +495,16 @@ function main(argv: string[]): void {
   for (const entry of readManifest()) {
     if (only.length > 0 && !only.includes(entry.name)) continue;
     traces++;
-    const r = runTrace(entry);
+    let r: TraceResult;
+    if (inProcess) r = runTrace(entry);
+    else {
+      const rows = cliZeekRows(entry);
+      r = compareRows(entry.name, rows, entry.baseline);
+      idRows += rows.length;
+      idProblems.push(...checkSynackIds(entry, rows));
+      const why = cliCannotMatch(entry);
+      if (why !== null) cliNotes.push(`${entry.name}: ${why}`);
+    }
     rowsTotal += r.baselineRows;
     exactTotal += r.exact;
     matchedTotal += r.matched;
@@ -472,6 +538,11 @@ function main(argv: string[]): void {
   );
   for (const [f, t] of Object.entries(totals))
     console.log(`  ${f.padEnd(14)} ${t.agree}/${t.total} (${pct(t.agree, t.total)})`);
+  if (!inProcess) {
+    console.log(`synack_id: ${idRows - idProblems.length}/${idRows} rows name the connection of their first packet`);
+    for (const p of idProblems.slice(0, 20)) console.log(`       ${p}`);
+    for (const n of cliNotes) console.log(`  (CLI cannot match ${n})`);
+  }
   console.log('');
   let extraOk = 0;
   const extras = extraChecks();

@@ -19,7 +19,12 @@ const REMOTE = 80;
 /** The peer's ISN in the hand-written traces. */
 const PEER_ISS = 1000;
 /** RFC-plain endpoints for the conformance tables: no options, no Linux quick-ACK mode. */
-const PLAIN: Partial<EndpointOptions> = { timestamps: false, sack: false, wscale: undefined, quickAck: false };
+const PLAIN: Partial<EndpointOptions> = {
+  timestamps: false,
+  sack: false,
+  wscale: undefined,
+  quickAck: false,
+};
 
 function endpoint(extra: Partial<EndpointOptions> = {}): TcpEndpoint {
   return new TcpEndpoint({ random: seededRandom(7), localPort: LOCAL, ...PLAIN, ...extra });
@@ -330,7 +335,7 @@ describe('Tests for the ESTABLISHED state', () => {
     ep.handleSegment(70_001, seg(ACK, R + 200, ep.sndNxt, 100));
     expectOne(ep, { flags: ACK, seq: ep.sndNxt, ack: R + 300 });
   });
-  test("Linux quick-ACK: the first data segments are ACKed at once, until we answer with data (pingpong)", () => {
+  test('Linux quick-ACK: the first data segments are ACKed at once, until we answer with data (pingpong)', () => {
     const ep = established({ quickAck: true });
     ep.handleSegment(20_000, seg(ACK | PSH, R, ep.sndNxt, 100));
     expectOne(ep, { flags: ACK, seq: ep.sndNxt, ack: R + 100 });

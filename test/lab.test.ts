@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { Link } from '../src/lab/link.js';
 import { Network } from '../src/lab/network.js';
-import { runScenario, type Scenario } from '../src/lab/scenario.js';
+import { runScenario, type Scenario, stateAt } from '../src/lab/scenario.js';
 import { BUILTIN_SCENARIOS, findScenario } from '../src/lab/scenarios/index.js';
 import { Scheduler } from '../src/lab/scheduler.js';
 import { seededRandom } from '../src/tcp/random.js';
@@ -332,5 +332,46 @@ describe('captures', () => {
       const r = runScenario(sc, { seed });
       for (const e of r.endpoints) assertTableTransitions(e.states, `seed ${seed} #${e.id} ${e.host}`);
     }
+  });
+});
+
+describe('truth records', () => {
+  test('each change carries its table row and reason; stateAt reads the state at any instant', () => {
+    const r = runScenario(findScenario('client-close')!);
+    const client = r.endpoint('c1', 'client')!;
+    assert.deepEqual(client.timeline[0], { at: 0, state: 'CLOSED' });
+    const fw1 = client.timeline.find((t) => t.state === 'FIN_WAIT_1')!;
+    assert.equal(fw1.rfc, '3.10.4');
+    assert.equal(fw1.reason, 'close');
+    const server = r.endpoint('c1', 'server')!;
+    assert.deepEqual(server.timeline[0], { at: 10_000, state: 'LISTEN' });
+    assert.equal(server.timeline[1].reason, 'SYN received');
+    assert.equal(stateAt(server, 9_999), 'LISTEN');
+    assert.equal(stateAt(server, 10_000), 'SYN_RECEIVED');
+    assert.equal(stateAt(client, 1_000_000), 'TIME_WAIT');
+  });
+});
+
+describe('wire copies', () => {
+  test('every captured frame names its sender and receiver endpoints; a lost one has no arrival', () => {
+    const r = runScenario(findScenario('third-ack-lost-silent')!);
+    const client = r.endpoint('c1', 'client')!;
+    const server = r.endpoint('c1', 'server')!;
+    const mid = r.frames.mid;
+    const lost = mid.filter((f) => f.wire.arriveAt === undefined);
+    assert.equal(lost.length, 1, 'the third ACK');
+    assert.equal(lost[0].wire.sender, client.id);
+    assert.equal(lost[0].wire.receiver, undefined);
+    // The retransmitted SYN+ACK: sent by the server in SYN_RECEIVED, processed by the client.
+    const synAcks = mid.filter((f) => f.wire.from === 'server' && f.data[14 + 20 + 13] === (SYN | ACK));
+    assert.equal(synAcks.length, 2);
+    assert.equal(synAcks[1].wire.receiver, client.id);
+    assert.equal(stateAt(server, synAcks[1].wire.sentAt), 'SYN_RECEIVED');
+    assert.equal(stateAt(client, synAcks[1].wire.arriveAt!), 'ESTABLISHED');
+    assert.ok(
+      r.frames.server.every(
+        (f) => f.wire.arriveAt === undefined || f.wire.from === 'server' || f.wire.receiver !== undefined,
+      ),
+    );
   });
 });

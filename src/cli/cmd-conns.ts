@@ -1,4 +1,4 @@
-// `synack conns FILE… [--json] [--sort id] [--time-wait S] [--msl M] [--idle S] [--max-conns N]
+// `synack conns FILE… [--json|--zeek] [--sort id] [--time-wait S] [--msl M] [--idle S] [--max-conns N]
 // [--verify-checksums]`: one row per connection (PRODUCT.md "Connections", "The connection
 // record"). Rows are printed as connections end (order of the ending frame, ties by id; open ones
 // last in id order); --sort id buffers and sorts. A table on a terminal (cli-table3), aligned
@@ -7,27 +7,21 @@
 import type { Command } from 'commander';
 import { connJson } from '../report/conn-json.js';
 import { connTable, connTextHeader, connTextLine } from '../report/conn-table.js';
-import { addrString } from '../report/zeek-tsv.js';
-import { FlowTable } from '../track/flow-table.js';
+import { newFlowTable, type TrackingOptions } from '../report/tracking.js';
+import { zeekConnLog } from '../report/zeek-tsv.js';
 import type { ConnRecord } from '../track/record.js';
-import { TcpAnalysis } from '../track/wireshark.js';
-import { ZeekSummary } from '../track/zeek-summary.js';
+import { ZeekConnLog } from '../track/zeek-log.js';
 import { OutputBuffer, readInto } from './cmd-read.js';
 
 export interface ConnsOptions {
   json?: boolean;
+  zeek?: boolean;
   sort?: string;
   timeWait?: string;
   msl?: string;
   idle?: string;
   maxConns?: string;
   verifyChecksums?: boolean;
-}
-
-export interface TrackingOptions {
-  timeWaitSec: number;
-  idleSec: number;
-  maxConns: number;
 }
 
 /** Parses --time-wait/--msl/--idle/--max-conns; throws a usage message on a bad value. */
@@ -59,28 +53,13 @@ export function trackingOptions(o: {
 
 export class UsageError extends Error {}
 
-/** A flow table wired to Zeek's summary and Wireshark's analysis, as every command uses it. */
-export function newFlowTable(
-  t: TrackingOptions,
-  onEnd: (rec: ConnRecord) => void,
-  onPacket?: ConstructorParameters<typeof FlowTable>[0]['onPacket'],
-): FlowTable {
-  return new FlowTable({
-    timeWaitSec: t.timeWaitSec,
-    idleSec: t.idleSec,
-    maxConns: t.maxConns,
-    newSummary: () => new ZeekSummary(),
-    analysis: new TcpAnalysis(),
-    addrText: addrString,
-    onEnd,
-    onPacket,
-  });
-}
+// Where the table is wired (shared with the web UI); re-exported for the commands built on conns.
+export { newFlowTable, type TrackingOptions };
 
 export async function runConns(files: string[], opts: ConnsOptions): Promise<number> {
   const tracking = trackingOptions(opts);
   const out = new OutputBuffer();
-  const tty = !opts.json && process.stdout.isTTY === true;
+  const tty = !opts.json && !opts.zeek && process.stdout.isTTY === true;
   const sortById = opts.sort === 'id';
   const buffered: ConnRecord[] = [];
   let headerDone = false;
@@ -96,13 +75,22 @@ export async function runConns(files: string[], opts: ConnsOptions): Promise<num
       out.line(connTextLine(rec));
     }
   };
+  // --zeek: Zeek's own connection table (its row splits) over the same packets, each packet
+  // carrying the synack connection it joined (the synack_id column); records are not printed.
+  const zeek = opts.zeek ? new ZeekConnLog() : null;
   const table = newFlowTable(tracking, (rec) => {
+    if (zeek !== null) return;
     if (sortById || tty) buffered.push(rec);
     else print(rec);
   });
   const r = await readInto(
     files,
-    { onPacket: (pkt) => void table.process(pkt) },
+    {
+      onPacket: (pkt) => {
+        const conn = table.process(pkt);
+        if (zeek !== null && conn !== null) zeek.process(pkt, conn.id);
+      },
+    },
     out,
     { reassemble: true, verifyChecksums: !!opts.verifyChecksums },
     (s) => {
@@ -111,6 +99,11 @@ export async function runConns(files: string[], opts: ConnsOptions): Promise<num
     },
   );
   table.finish();
+  if (zeek !== null) {
+    const rows = zeek.finish();
+    if (sortById) rows.sort((x, y) => x.zeekId - y.zeekId);
+    out.line(zeekConnLog(rows, zeek.firstUsec, zeek.lastUsec).slice(0, -1));
+  }
   if (sortById) buffered.sort((x, y) => x.id - y.id);
   if (tty) out.line(connTable(buffered));
   else for (const rec of buffered) print(rec);
@@ -127,6 +120,7 @@ export function registerConns(program: Command): void {
     )
     .argument('<files...>', 'pcap or pcapng files (gzip allowed), - for stdin')
     .option('--json', 'one JSON connection record per line')
+    .option('--zeek', "Zeek's conn.log (TCP rows, Zeek's row splits) with a synack_id column")
     .option('--sort <key>', 'buffer and sort the output (id)')
     .option('--time-wait <s>', 'TIME_WAIT length in seconds (default 60; 240 is RFC 9293 2×MSL)')
     .option('--msl <m>', 'MSL in seconds: --time-wait 2M')
@@ -134,6 +128,7 @@ export function registerConns(program: Command): void {
     .option('--max-conns <n>', 'open connections at most; the one idle longest is evicted (default 250000)')
     .option('--verify-checksums', 'segments with a bad TCP checksum are flagged as Zeek without -C does')
     .action(async (files: string[], opts: ConnsOptions, cmd: Command) => {
+      if (opts.json && opts.zeek) cmd.error('synack conns: --json and --zeek exclude each other', { exitCode: 1 });
       if (opts.sort !== undefined && opts.sort !== 'id')
         cmd.error(`synack conns: --sort takes 'id', not '${opts.sort}'`, { exitCode: 1 });
       try {

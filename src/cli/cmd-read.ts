@@ -13,6 +13,7 @@ import { Decoder } from '../wire/decode.js';
 import { DecodeStatus, Packet } from '../wire/packet.js';
 import type { CaptureRecord } from '../wire/record.js';
 import { FileFault, formatFault, formatNote } from './errors.js';
+import { FILTER_HELP, FilterError, filterOption } from './filter-option.js';
 import { readRecords } from './input.js';
 import { runTrackedRead } from './read-tracked.js';
 
@@ -22,6 +23,8 @@ export interface ReadOptions {
   verifyChecksums?: boolean;
   /** Prefix each line with the frame number as `tcpdump -#` does (for aligning with tcpdump). */
   number?: boolean;
+  /** --filter EXPR: only the packets of the connections it selects (src/track/filter.ts). */
+  filter?: string;
 }
 
 /** Collects output text and writes it to stdout in large chunks (not one write per line). */
@@ -113,8 +116,8 @@ export async function readInto(
   files: string[],
   sink: PacketSink,
   out: OutputBuffer,
-  opts: { reassemble: boolean; verifyChecksums: boolean },
-  stderr: (s: string) => void = (s) => process.stderr.write(s),
+  opts: { reassemble: boolean; verifyChecksums: boolean; stdin?: NodeJS.ReadableStream },
+  stderr: (s: string, fault?: FileFault) => void = (s) => process.stderr.write(s),
 ): Promise<{ code: number; malformed: number }> {
   const decoder = new Decoder({ reassemble: opts.reassemble, verifyChecksums: opts.verifyChecksums });
   const pkt = new Packet();
@@ -122,17 +125,21 @@ export async function readInto(
   let malformed = 0;
   let code = 0;
   try {
-    await readRecords(files, (rec: CaptureRecord, file: string) => {
-      const status = decoder.decode(rec, pkt);
-      if (status === DecodeStatus.MALFORMED) {
-        malformed++;
-        malformedByFile.set(file, (malformedByFile.get(file) ?? 0) + 1);
-      }
-      sink.onPacket(pkt, rec.data);
-    });
+    await readRecords(
+      files,
+      (rec: CaptureRecord, file: string) => {
+        const status = decoder.decode(rec, pkt);
+        if (status === DecodeStatus.MALFORMED) {
+          malformed++;
+          malformedByFile.set(file, (malformedByFile.get(file) ?? 0) + 1);
+        }
+        sink.onPacket(pkt, rec.data);
+      },
+      { stdin: opts.stdin },
+    );
   } catch (err) {
     out.flush();
-    if (err instanceof FileFault) stderr(`${formatFault(err)}\n`);
+    if (err instanceof FileFault) stderr(`${formatFault(err)}\n`, err);
     else stderr(`synack: ${err instanceof Error ? err.message : String(err)}\n`);
     code = 2;
   }
@@ -147,7 +154,7 @@ export async function readInto(
 export async function runRead(files: string[], opts: ReadOptions): Promise<number> {
   const out = new OutputBuffer();
   // Default and --json: tracked (connection, role, both states, tags); see read-tracked.ts.
-  if (!opts.tcpdump) return runTrackedRead(files, opts, out);
+  if (!opts.tcpdump || opts.filter !== undefined) return runTrackedRead(files, opts, out);
   const sink = new TcpdumpSink(out, !!opts.number);
   const r = await readInto(files, sink, out, { reassemble: false, verifyChecksums: !!opts.verifyChecksums });
   if (sink.beyond > 0) {
@@ -167,9 +174,16 @@ export function registerRead(program: Command): void {
     .option('--json', 'one JSON packet record per TCP packet')
     .option('--verify-checksums', 'verify TCP checksums (the record says good/bad)')
     .option('--number', 'prefix each line with its frame number, as tcpdump -#')
+    .option('--filter <expr>', FILTER_HELP)
     .action(async (files: string[], opts: ReadOptions, cmd: Command) => {
       if (opts.tcpdump && opts.json)
         cmd.error('synack read: --tcpdump and --json exclude each other', { exitCode: 1 });
+      try {
+        filterOption(opts.filter);
+      } catch (err) {
+        if (err instanceof FilterError) cmd.error(`synack read: ${err.message}`, { exitCode: 1 });
+        throw err;
+      }
       const code = await runRead(files, opts);
       if (code !== 0) process.exitCode = code;
     });

@@ -5,6 +5,7 @@ import { registerConns } from './cmd-conns.js';
 import { registerExplain } from './cmd-explain.js';
 import { registerLadder } from './cmd-ladder.js';
 import { registerRead } from './cmd-read.js';
+import { registerServe } from './cmd-serve.js';
 import { registerStates } from './cmd-states.js';
 import { registerWatch } from './cmd-watch.js';
 
@@ -14,5 +15,6 @@ export function registerCommands(program: Command): void {
   registerLadder(program);
   registerExplain(program);
   registerStates(program);
+  registerServe(program);
   registerWatch(program);
 }

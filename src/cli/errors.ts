@@ -9,6 +9,8 @@ export class FileFault extends Error {
     /** Absolute byte offset in the capture data where the fault lies. */
     readonly offset: number,
     message: string,
+    /** The reader's error code (CaptureError's, e.g. TRUNCATED_RECORD) when it came from one. */
+    readonly code?: string,
   ) {
     super(message);
     this.name = 'FileFault';

@@ -10,9 +10,11 @@ import { TcpdumpRenderer } from '../report/tcpdump.js';
 import type { Conn } from '../track/connection.js';
 import type { FlowTable } from '../track/flow-table.js';
 import type { HeldPacket } from '../track/held.js';
+import type { ConnRecord } from '../track/record.js';
 import { DecodeStatus, type Packet } from '../wire/packet.js';
 import { newFlowTable, type TrackingOptions, trackingOptions } from './cmd-conns.js';
 import { type OutputBuffer, type PacketSink, type ReadOptions, readInto } from './cmd-read.js';
+import { ConnGate, filterOption } from './filter-option.js';
 
 export class TrackedSink implements PacketSink {
   private readonly table: FlowTable;
@@ -30,10 +32,14 @@ export class TrackedSink implements PacketSink {
     private readonly out: OutputBuffer,
     private readonly json: boolean,
     tracking: TrackingOptions,
+    /** --filter: lines wait here until their connection is judged. */
+    private readonly gate: ConnGate | null = null,
+    /** --tcpdump with --filter: tcpdump's lines without the annotation. */
+    private readonly plain = false,
   ) {
     this.table = newFlowTable(
       tracking,
-      () => {},
+      (rec) => this.ended(rec),
       (conn, h, tags) => this.released(conn, h, tags),
     );
   }
@@ -73,10 +79,22 @@ export class TrackedSink implements PacketSink {
     a.tags = tags;
     const text = this.json
       ? base.slice(0, -1) + packetJsonFields(a) + '}'
-      : base === ''
-        ? ''
+      : base === '' || this.plain
+        ? base
         : annotatedLine(base, a);
-    this.done.set(seq, text);
+    const admitted = this.gate === null ? true : this.gate.admit(conn, seq, text);
+    if (admitted !== null) this.done.set(seq, admitted ? text : '');
+    this.drain();
+  }
+
+  /** A connection is over: the lines a filter held for it go out (or vanish). */
+  private ended(rec: ConnRecord): void {
+    if (this.gate === null) return;
+    for (const [seq, text] of this.gate.end(rec)) this.done.set(seq, text);
+    this.drain();
+  }
+
+  private drain(): void {
     // Hand lines out in frame order; a held connection holds back the lines behind it.
     for (;;) {
       const t = this.done.get(this.nextOut);
@@ -91,10 +109,12 @@ export class TrackedSink implements PacketSink {
 /** `read` without --tcpdump: annotated lines, or packet records with --json. */
 export async function runTrackedRead(
   files: string[],
-  opts: ReadOptions & { timeWait?: string; msl?: string; idle?: string; maxConns?: string },
+  opts: ReadOptions & { timeWait?: string; msl?: string; idle?: string; maxConns?: string; filter?: string },
   out: OutputBuffer,
 ): Promise<number> {
-  const sink = new TrackedSink(out, !!opts.json, trackingOptions(opts));
+  const filter = filterOption(opts.filter);
+  const gate = filter === null ? null : new ConnGate(filter);
+  const sink = new TrackedSink(out, !!opts.json, trackingOptions(opts), gate, !!opts.tcpdump);
   let err = '';
   const r = await readInto(
     files,

@@ -4,7 +4,7 @@
 // port to a new endpoint opened passively; anything else to the CLOSED-port reset.
 
 import type { EndpointConfig } from '../tcp/config.js';
-import { Disposition, TcpEndpoint } from '../tcp/endpoint.js';
+import { Disposition, type StateChange, TcpEndpoint } from '../tcp/endpoint.js';
 import type { RandomSource } from '../tcp/random.js';
 import { resetFor, type Segment } from '../tcp/segment.js';
 import { TcpState } from '../tcp/state.js';
@@ -40,6 +40,8 @@ export interface Connection {
   passive: boolean;
   /** The deadline of the timer event scheduled for it (-1: none). */
   timerAt: number;
+  /** Every state change, as the endpoint reported it (history[i + 1] is changes[i]). */
+  changes: StateChange[];
 }
 
 export class Host {
@@ -161,6 +163,7 @@ export class Host {
       remote,
       passive,
       timerAt: -1,
+      changes: [],
     };
     this.connections.push(conn);
     this.active.set(key(port, remote), conn);

@@ -14,10 +14,28 @@ import { Scheduler } from './scheduler.js';
 export type TapName = 'client' | 'server' | 'mid';
 export const TAP_NAMES: readonly TapName[] = ['client', 'server', 'mid'];
 
-/** One frame as a tap saw it: µs since the start of the run, and its bytes. */
+/**
+ * One copy of a segment on the wire, shared by the taps that saw it: who sent it and when, and
+ * which endpoint (if any) received it when. With the endpoints' timelines this gives every
+ * captured frame both true states (the sender's after sending, the receiver's after processing).
+ */
+export interface WireCopy {
+  /** µs the sender emitted it (for a forgery: when it entered the path). */
+  sentAt: number;
+  from: 'client' | 'server' | 'attacker';
+  /** Connection id of the sending endpoint (undefined: the stack's own reset, or a forgery). */
+  sender?: number;
+  /** Connection id of the endpoint that processed it (undefined: lost, or no endpoint took it). */
+  receiver?: number;
+  /** µs it reached the other host (undefined: lost on the way). */
+  arriveAt?: number;
+}
+
+/** One frame as a tap saw it: µs since the start of the run, its bytes, and its copy's story. */
 export interface CapturedFrame {
   at: number;
   data: Uint8Array;
+  wire: WireCopy;
 }
 
 export interface NetworkConfig {
@@ -43,8 +61,8 @@ export interface Forgery {
 }
 
 type LabEvent =
-  | { kind: 'arrive'; to: Host; srcIp: string; seg: Segment; data: Uint8Array; tap: TapName }
-  | { kind: 'mid'; data: Uint8Array }
+  | { kind: 'arrive'; to: Host; srcIp: string; seg: Segment; data: Uint8Array; tap: TapName; wire: WireCopy }
+  | { kind: 'mid'; data: Uint8Array; wire: WireCopy }
   | { kind: 'timer'; conn: Connection }
   | { kind: 'app'; run: (lab: Network) => void };
 
@@ -169,15 +187,18 @@ export class Network {
       payload: f.payload ?? new Uint8Array(0),
     };
     const data = this.frame(sender, target, seg, f.ttl ?? sender.ttl, this.random() & 0xffff);
-    this.taps.mid.push({ at: this.now, data });
     const half = Math.floor(this.link.config.latencyUs / 2);
-    this.scheduler.schedule(this.now + (this.link.config.latencyUs - half), {
+    const arriveAt = this.now + (this.link.config.latencyUs - half);
+    const wire: WireCopy = { sentAt: this.now, from: 'attacker', arriveAt };
+    this.taps.mid.push({ at: this.now, data, wire });
+    this.scheduler.schedule(arriveAt, {
       kind: 'arrive',
       to: target,
       srcIp: sender.ip,
       seg,
       data,
       tap: target === this.client ? 'client' : 'server',
+      wire,
     });
   }
 
@@ -217,11 +238,12 @@ export class Network {
         ev.run(this);
         break;
       case 'mid':
-        this.taps.mid.push({ at: now, data: ev.data });
+        this.taps.mid.push({ at: now, data: ev.data, wire: ev.wire });
         break;
       case 'arrive': {
-        this.taps[ev.tap].push({ at: now, data: ev.data });
+        this.taps[ev.tap].push({ at: now, data: ev.data, wire: ev.wire });
         const conn = ev.to.receive(now, ev.srcIp, ev.seg);
+        ev.wire.receiver = conn?.id;
         if (conn) this.service(conn);
         this.flushStack(ev.to);
         break;
@@ -243,10 +265,8 @@ export class Network {
   /** Sends what an endpoint produced and keeps its timer scheduled. */
   private service(conn: Connection): void {
     const ep = conn.endpoint;
-    for (let seg = ep.pollTransmit(); seg; seg = ep.pollTransmit()) this.transmit(conn.host, seg);
-    while (ep.pollEvent()) {
-      // The history on the endpoint keeps the states; events are drained so the queue stays short.
-    }
+    for (let seg = ep.pollTransmit(); seg; seg = ep.pollTransmit()) this.transmit(conn.host, seg, conn.id);
+    for (let ev = ep.pollEvent(); ev; ev = ep.pollEvent()) conn.changes.push(ev);
     const t = ep.pollTimeout();
     if (t !== undefined && (conn.timerAt < 0 || t < conn.timerAt)) {
       conn.timerAt = t;
@@ -259,13 +279,17 @@ export class Network {
   }
 
   /** A host puts a segment on the path: its own tap now, the middle and the far end later. */
-  private transmit(from: Host, seg: Segment): void {
+  private transmit(from: Host, seg: Segment, sender?: number): void {
     const to = from === this.client ? this.server : this.client;
     const dir: Direction = from === this.client ? 'c2s' : 's2c';
     const data = this.frame(from, to, seg, from.ttl, from.nextIpId());
-    this.taps[dir === 'c2s' ? 'client' : 'server'].push({ at: this.now, data });
-    for (const copy of this.link.route(this.now, dir, seg)) {
-      if (copy.midAt !== undefined) this.scheduler.schedule(copy.midAt, { kind: 'mid', data });
+    const copies = this.link.route(this.now, dir, seg);
+    copies.forEach((copy, i) => {
+      const side = dir === 'c2s' ? 'client' : 'server';
+      const wire: WireCopy = { sentAt: this.now, from: side, sender, arriveAt: copy.arriveAt };
+      // The sender's own tap sees the segment once, as it leaves (the first copy).
+      if (i === 0) this.taps[side].push({ at: this.now, data, wire });
+      if (copy.midAt !== undefined) this.scheduler.schedule(copy.midAt, { kind: 'mid', data, wire });
       if (copy.arriveAt !== undefined) {
         this.scheduler.schedule(copy.arriveAt, {
           kind: 'arrive',
@@ -274,9 +298,10 @@ export class Network {
           seg,
           data,
           tap: dir === 'c2s' ? 'server' : 'client',
+          wire,
         });
       }
-    }
+    });
   }
 
   private frame(from: Host, to: Host, seg: Segment, ttl: number, ipId: number): Uint8Array {

@@ -110,8 +110,8 @@ export interface TrueEndpoint {
   passive: boolean;
   /** Initial state (LISTEN for a passive opener, CLOSED for an active one) and every change. */
   states: StateName[];
-  /** The same, with when each state was entered (µs since the start). */
-  timeline: { at: number; state: StateName }[];
+  /** The same, with when each state was entered (µs since the start) and, for changes, why. */
+  timeline: { at: number; state: StateName; rfc?: string; reason?: string }[];
 }
 
 export interface RunOptions {
@@ -134,6 +134,16 @@ export interface RunResult {
   pcap(tap: TapName): Uint8Array;
   /** Truth for a labelled connection's side. */
   endpoint(label: string, side: Side): TrueEndpoint | undefined;
+}
+
+/** An endpoint's true state at `at` (µs), after every change up to and including that instant. */
+export function stateAt(e: TrueEndpoint, at: number): StateName {
+  let state = e.timeline[0].state;
+  for (const t of e.timeline) {
+    if (t.at > at) break;
+    state = t.state;
+  }
+  return state;
 }
 
 /** 2026-01-01T00:00:00Z */
@@ -266,7 +276,12 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
     const history = c.endpoint.history;
     // A passive endpoint's life starts in LISTEN (its listen() is the stack's, not an event).
     const from = c.passive && history.length > 1 && history[1].state === 1 ? 1 : 0;
-    const timeline = history.slice(from).map((h) => ({ at: h.at, state: stateName(h.state) }));
+    const timeline = history.slice(from).map((h, i) => {
+      const change = c.changes[from + i - 1];
+      return change && i > 0
+        ? { at: h.at, state: stateName(h.state), rfc: change.rfc, reason: change.reason }
+        : { at: h.at, state: stateName(h.state) };
+    });
     return {
       id: c.id,
       host: c.host === net.client ? 'client' : 'server',

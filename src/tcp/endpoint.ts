@@ -9,6 +9,11 @@
 // (SACK), RFC 1122 §4.2.3.6 (keep-alive). Every state change goes through the one transition table
 // (transitions.ts). Where this endpoint follows Linux instead of the RFC text, the comment says so.
 //
+// Checked against Linux 6.18 in network namespaces (client-close, merged-fin-ack): the same
+// segments in the same order, the same SYN/SYN+ACK windows (64240, 65160) and options, the same
+// immediate ACKs of the first data (quick-ACK) and delayed ACK of a FIN. Differences: Linux
+// derives wscale from rmem_max (7 here) and autotunes the receive window (a fixed buffer here).
+//
 // Deliberate simplifications: no Nagle, no SACK-based recovery (SACK blocks are sent, not used by
 // the sender), go-back-N after an RTO (as BSD/Linux do in effect with cwnd = 1), fast retransmit
 // of one segment on the third duplicate ACK without NewReno's recovery phase, no PAWS, no urgent data.
@@ -131,8 +136,8 @@ export class TcpEndpoint {
   private readonly events: StateChange[] = [];
   /** Every state this endpoint was in, with when it entered it (starts with CLOSED at creation). */
   readonly history: { at: number; state: S }[] = [];
-  /** RFC 5961 challenge ACKs sent (for tests and the lab's notes). */
-  challengeAcks = 0;
+  /** RFC 5961 challenge ACKs sent, with why (for tests and the lab's notes). */
+  readonly challenges: { at: number; why: string }[] = [];
 
   constructor(options: EndpointOptions, createdAt = 0) {
     this.config = endpointConfig(options);
@@ -140,6 +145,10 @@ export class TcpEndpoint {
     this.tsOffset = this.config.tsOffset ?? this.config.random();
     this.rto = new RtoEstimator(this.config);
     this.history.push({ at: createdAt, state: S.CLOSED });
+  }
+
+  get challengeAcks(): number {
+    return this.challenges.length;
   }
 
   get state(): S {
@@ -703,8 +712,8 @@ export class TcpEndpoint {
     else if (this.delAckAt < 0) this.delAckAt = now + this.config.delayedAckUs;
   }
 
-  private challengeAck(_why: string): void {
-    this.challengeAcks++;
+  private challengeAck(why: string): void {
+    this.challenges.push({ at: this.lastNow, why });
     this.ackNow = true;
   }
 

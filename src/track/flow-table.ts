@@ -163,6 +163,15 @@ export class FlowTable {
     return conn;
   }
 
+  /**
+   * Capture time has reached `nowUsec` without a packet (a live stream gone quiet): connections
+   * whose idle time or TIME_WAIT ran out by then end now, as the next packet would end them.
+   */
+  advance(nowUsec: number): void {
+    this.expireTimers(nowUsec);
+    this.flushEnded();
+  }
+
   /** End of input: every open connection, in id order. */
   finish(): void {
     const open: Conn[] = [];

@@ -168,8 +168,8 @@ export class WsStreamTable {
     const n = pkt.ipVersion === 6 ? 16 : 4;
     const hs = endpointHash(pkt.src, n, pkt.srcPort);
     const hd = endpointHash(pkt.dst, n, pkt.dstPort);
-    const lo = hs < hd ? hs : hd;
-    const hi = hs < hd ? hd : hs;
+    const lo = Math.min(hs, hd);
+    const hi = Math.max(hs, hd);
     return (Math.imul(lo, 0x9e3779b1) ^ hi ^ (pkt.ipVersion << 24)) >>> 0;
   }
 

@@ -32,7 +32,7 @@ export interface TcpAnalysisOptions {
 
 const SYN_FIN_RST = SYN | FIN | RST;
 /** 2^64, to read a negative nanosecond difference the way Wireshark's guint64 does. */
-const TWO_POW_64 = 18446744073709551616;
+const TWO_POW_64 = 2 ** 64;
 /** Fast retransmission must follow the peer's last ACK within 20 ms. */
 const FAST_RETRANSMISSION_WINDOW_NS = 20_000_000;
 
@@ -116,7 +116,7 @@ export class TcpAnalysis {
       fwd.isFirstAck = false;
     }
     // The window-scale option is stored from any segment that carries it (shift capped at 14).
-    if (pkt.wscale >= 0) fwd.winScale = pkt.wscale > 14 ? 14 : pkt.wscale;
+    if (pkt.wscale >= 0) fwd.winScale = Math.min(pkt.wscale, 14);
     if (flags & SYN) verifyWindowScaling((flags & ACK) !== 0, fwd, rev);
 
     this.stream = s.index;
@@ -147,46 +147,7 @@ export class TcpAnalysis {
       rev.baseSeqSet = true;
     }
 
-    const sameSeqAck = seglen === 0 && seq === fwd.nextseq && ack === fwd.lastack && !(flags & SYN_FIN_RST);
-
-    finishedFwd: {
-      // Zero window probe: 1 byte at the next expected sequence number into a zero window.
-      if (seglen === 1 && seq === fwd.nextseq && rev.window === 0) {
-        f |= WsFlag.ZERO_WINDOW_PROBE;
-        break finishedFwd;
-      }
-      // Zero window: window 0 on a segment without SYN/FIN/RST.
-      if (window === 0 && !(flags & SYN_FIN_RST)) f |= WsFlag.ZERO_WINDOW;
-      // Previous segment not captured: beyond the highest nextseq seen (RSTs excepted).
-      if (fwd.nextseq !== 0 && seqGt(seq, fwd.nextseq) && !(flags & RST)) f |= WsFlag.LOST_PACKET;
-      // Keep-alive: 0 or 1 byte starting one byte before nextseq.
-      if ((seglen === 0 || seglen === 1) && seq === ((fwd.nextseq - 1) >>> 0) && !(flags & SYN_FIN_RST)) {
-        f |= WsFlag.KEEP_ALIVE;
-      }
-      // Window update: nothing new but the window.
-      if (sameSeqAck && window !== 0 && window !== fwd.window) f |= WsFlag.WINDOW_UPDATE;
-      // Window full: data reaching exactly the right edge of the peer's advertised window.
-      if (seglen > 0 && rev.winScale !== WSCALE_UNKNOWN && !(flags & SYN_FIN_RST)) {
-        const shift = rev.isFirstAck || rev.winScale === WSCALE_NONE ? 0 : rev.winScale;
-        const edge = (rev.lastack + ((rev.window << shift) >>> 0)) >>> 0;
-        if (((seq + seglen) >>> 0) === edge) f |= WsFlag.WINDOW_FULL;
-      }
-      // Keep-alive ACK: repeats the previous ACK right after the peer's keep-alive.
-      if (sameSeqAck && window !== 0 && window === fwd.window && rev.lastSegmentFlags & WsFlag.KEEP_ALIVE) {
-        f |= WsFlag.KEEP_ALIVE_ACK;
-        break finishedFwd;
-      }
-      // Zero window probe ACK: repeats a zero-window ACK right after the peer's probe.
-      if (sameSeqAck && window === 0 && fwd.window === 0 && rev.lastSegmentFlags & WsFlag.ZERO_WINDOW_PROBE) {
-        f |= WsFlag.ZERO_WINDOW_PROBE_ACK;
-        break finishedFwd;
-      }
-      // Duplicate ACK: same seq/ack/window, no payload.
-      if (sameSeqAck && window !== 0 && window === fwd.window) {
-        fwd.dupacknum = fwd.dupacknum === 0xffffffff ? 1 : (fwd.dupacknum + 1) >>> 0;
-        f |= WsFlag.DUPLICATE_ACK;
-      }
-    }
+    f |= forwardFlags(fwd, rev, seq, ack, seglen, flags, window);
 
     // A new ACK value resets the duplicate-ACK count.
     if (ack !== fwd.lastack) fwd.dupacknum = 0;
@@ -207,12 +168,13 @@ export class TcpAnalysis {
     if ((seglen > 0 || flags & (SYN | FIN)) && !(f & WsFlag.KEEP_ALIVE)) {
       let seqNotAdvanced = fwd.nextseq !== 0 && seqLt(seq, fwd.nextseq);
       // More than one byte starting at nextseq-1 follows a zero-window probe: it adds new data.
-      if (seglen > 1 && ((fwd.nextseq - 1) >>> 0) === seq) seqNotAdvanced = false;
+      if (seglen > 1 && (fwd.nextseq - 1) >>> 0 === seq) seqNotAdvanced = false;
       if (seglen > 0 && rev.lastack !== 0 && seqLe((seq + seglen) >>> 0, rev.lastack)) {
         f |= WsFlag.SPURIOUS_RETRANSMISSION;
       } else if (seqNotAdvanced) {
         const fast = this.isFastRetransmission(rev, seq, pkt);
-        const ooo = !fast || !this.fastRetransmissionFirst ? this.isOutOfOrder(s, fwd, seq, seglen, pkt) : false;
+        const ooo =
+          !fast || !this.fastRetransmissionFirst ? this.isOutOfOrder(s, fwd, seq, seglen, pkt) : false;
         if (this.fastRetransmissionFirst ? fast : fast && !ooo) f |= WsFlag.FAST_RETRANSMISSION;
         else if (ooo) f |= WsFlag.OUT_OF_ORDER;
         else f |= WsFlag.RETRANSMISSION;
@@ -248,7 +210,10 @@ export class TcpAnalysis {
   /** ≥ 2 duplicate ACKs from the peer for exactly this sequence number, within 20 ms. */
   private isFastRetransmission(rev: WsFlow, seq: number, pkt: Packet): boolean {
     if (rev.dupacknum < 2 || rev.lastack !== seq) return false;
-    return elapsedNsUnsigned(pkt.tsSec, pkt.tsNsec, rev.lastackSec, rev.lastackNsec) < FAST_RETRANSMISSION_WINDOW_NS;
+    return (
+      elapsedNsUnsigned(pkt.tsSec, pkt.tsNsec, rev.lastackSec, rev.lastackNsec) <
+      FAST_RETRANSMISSION_WINDOW_NS
+    );
   }
 
   /**
@@ -262,6 +227,56 @@ export class TcpAnalysis {
     const end = (seq + seglen + (pkt.flags & (SYN | FIN) ? 1 : 0)) >>> 0;
     return t < threshold && fwd.nextseq !== end;
   }
+}
+
+/**
+ * The checks on the segment as sent (Wireshark's rules up to `finished_fwd`), in order: zero
+ * window probe, zero window, lost segment, keep-alive, window update, window full, keep-alive
+ * ACK, zero window probe ACK, duplicate ACK. Updates the duplicate-ACK counter.
+ */
+function forwardFlags(
+  fwd: WsFlow,
+  rev: WsFlow,
+  seq: number,
+  ack: number,
+  seglen: number,
+  flags: number,
+  window: number,
+): number {
+  let f = 0;
+  const sameSeqAck = seglen === 0 && seq === fwd.nextseq && ack === fwd.lastack && !(flags & SYN_FIN_RST);
+  // Zero window probe: 1 byte at the next expected sequence number into a zero window.
+  if (seglen === 1 && seq === fwd.nextseq && rev.window === 0) return WsFlag.ZERO_WINDOW_PROBE;
+  // Zero window: window 0 on a segment without SYN/FIN/RST.
+  if (window === 0 && !(flags & SYN_FIN_RST)) f |= WsFlag.ZERO_WINDOW;
+  // Previous segment not captured: beyond the highest nextseq seen (RSTs excepted).
+  if (fwd.nextseq !== 0 && seqGt(seq, fwd.nextseq) && !(flags & RST)) f |= WsFlag.LOST_PACKET;
+  // Keep-alive: 0 or 1 byte starting one byte before nextseq.
+  if ((seglen === 0 || seglen === 1) && seq === (fwd.nextseq - 1) >>> 0 && !(flags & SYN_FIN_RST)) {
+    f |= WsFlag.KEEP_ALIVE;
+  }
+  // Window update: nothing new but the window.
+  if (sameSeqAck && window !== 0 && window !== fwd.window) f |= WsFlag.WINDOW_UPDATE;
+  // Window full: data reaching exactly the right edge of the peer's advertised window.
+  if (seglen > 0 && rev.winScale !== WSCALE_UNKNOWN && !(flags & SYN_FIN_RST)) {
+    const shift = rev.isFirstAck || rev.winScale === WSCALE_NONE ? 0 : rev.winScale;
+    const edge = (rev.lastack + ((rev.window << shift) >>> 0)) >>> 0;
+    if ((seq + seglen) >>> 0 === edge) f |= WsFlag.WINDOW_FULL;
+  }
+  // Keep-alive ACK: repeats the previous ACK right after the peer's keep-alive.
+  if (sameSeqAck && window !== 0 && window === fwd.window && rev.lastSegmentFlags & WsFlag.KEEP_ALIVE) {
+    return f | WsFlag.KEEP_ALIVE_ACK;
+  }
+  // Zero window probe ACK: repeats a zero-window ACK right after the peer's probe.
+  if (sameSeqAck && window === 0 && fwd.window === 0 && rev.lastSegmentFlags & WsFlag.ZERO_WINDOW_PROBE) {
+    return f | WsFlag.ZERO_WINDOW_PROBE_ACK;
+  }
+  // Duplicate ACK: same seq/ack/window, no payload.
+  if (sameSeqAck && window !== 0 && window === fwd.window) {
+    fwd.dupacknum = fwd.dupacknum === 0xffffffff ? 1 : (fwd.dupacknum + 1) >>> 0;
+    f |= WsFlag.DUPLICATE_ACK;
+  }
+  return f;
 }
 
 /** verify_tcp_window_scaling(): after a SYN or SYN+ACK, decide whether scaling is in use. */

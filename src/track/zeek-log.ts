@@ -128,6 +128,16 @@ export class ZeekConnLog {
     return this.rows;
   }
 
+  /** Rows logged since the last call, handed over and forgotten (a live stream's bounded memory). */
+  takeLogged(): ZeekConnRow[] {
+    return this.rows.splice(0, this.rows.length);
+  }
+
+  /** Capture time has reached `nowUsec` without a packet: Zeek's timers due by then fire. */
+  advance(nowUsec: number): void {
+    this.fireTimers(nowUsec);
+  }
+
   /** Rows logged so far (connections Zeek has removed), in removal order. */
   get loggedRows(): readonly ZeekConnRow[] {
     return this.rows;

@@ -73,8 +73,8 @@ async function handle(c) {
         socks.set(c.id + '.' + list.length, sock);
       });
       servers.set(c.id, s);
-      await new Promise((r) => s.listen({ host: c.host, port: c.port, ipv6Only: !!c.ipv6Only }, r));
-      return {};
+      await new Promise((r) => s.listen({ host: c.host, port: c.port ?? 0, ipv6Only: !!c.ipv6Only }, r));
+      return { port: s.address().port };
     }
     case 'connect': {
       const s = net.connect({ host: c.host, port: c.port, allowHalfOpen: true, localAddress: c.localAddress });

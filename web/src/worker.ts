@@ -1,0 +1,134 @@
+// The analysis worker: reads a capture chosen, dropped or served (Blob or fetch stream), gunzips
+// it through DecompressionStream when it starts with gzip's magic, feeds the chunks to the core
+// (analysis.ts) and reports progress; then answers the page's questions about one connection,
+// one packet or the hosts. Nothing leaves the browser.
+
+import { CaptureAnalysis } from './analysis.js';
+import type { FromWorker, Source, ToWorker } from './protocol.js';
+
+let current: CaptureAnalysis | null = null;
+let generation = 0;
+
+function post(m: FromWorker): void {
+  (self as unknown as Worker).postMessage(m);
+}
+
+/** The source's bytes, its size (compressed, for progress) and its name. */
+async function open(source: Source): Promise<{ stream: ReadableStream<Uint8Array>; total: number }> {
+  if (source.kind === 'file') return { stream: source.file.stream(), total: source.file.size };
+  const res = await fetch(source.url);
+  if (!res.ok || !res.body) throw new Error(`${source.name}: the server answered ${res.status} ${res.statusText}`);
+  const length = Number(res.headers.get('content-length'));
+  return { stream: res.body, total: Number.isFinite(length) && length > 0 ? length : source.size };
+}
+
+/** Counts raw bytes as they pass (progress is measured on what was read, compressed or not). */
+function counting(stream: ReadableStream<Uint8Array>, onBytes: (n: number) => void): ReadableStream<Uint8Array> {
+  return stream.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, ctl) {
+        onBytes(chunk.byteLength);
+        ctl.enqueue(chunk);
+      },
+    }),
+  );
+}
+
+/** Peeks at the first bytes: gzip'd input goes through DecompressionStream, the rest as is. */
+async function decoded(stream: ReadableStream<Uint8Array>): Promise<ReadableStream<Uint8Array>> {
+  const reader = stream.getReader();
+  const head: Uint8Array[] = [];
+  let have = 0;
+  while (have < 2) {
+    const r = await reader.read();
+    if (r.done) break;
+    head.push(r.value);
+    have += r.value.byteLength;
+  }
+  const rest = new ReadableStream<Uint8Array>({
+    start(ctl) {
+      for (const h of head) ctl.enqueue(h);
+    },
+    async pull(ctl) {
+      const r = await reader.read();
+      if (r.done) ctl.close();
+      else ctl.enqueue(r.value);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  });
+  const first = head[0];
+  const b1 = first && first.byteLength > 1 ? first[1] : head[1]?.[0];
+  if (first && first[0] === 0x1f && b1 === 0x8b) {
+    return rest.pipeThrough(new DecompressionStream('gzip') as unknown as TransformStream<Uint8Array, Uint8Array>);
+  }
+  return rest;
+}
+
+async function analyse(source: Source, timeWaitS: number, gen: number): Promise<void> {
+  const name = source.kind === 'file' ? source.file.name : source.name;
+  const analysis = new CaptureAnalysis(name, timeWaitS);
+  const t0 = performance.now();
+  const { stream, total } = await open(source);
+  let done = 0;
+  let lastPost = 0;
+  const input = await decoded(
+    counting(stream, (n) => {
+      done += n;
+    }),
+  );
+  const reader = input.getReader();
+  for (;;) {
+    let r: ReadableStreamReadResult<Uint8Array>;
+    try {
+      r = await reader.read();
+    } catch (err) {
+      // A corrupt gzip stream: what came before it is kept, as the CLI keeps it.
+      analysis.fail(`${name}: gzip data is corrupt (${err instanceof Error ? err.message : String(err)})`);
+      break;
+    }
+    if (gen !== generation) {
+      await reader.cancel();
+      return;
+    }
+    if (r.done) break;
+    if (!analysis.push(r.value)) {
+      await reader.cancel();
+      break;
+    }
+    const now = performance.now();
+    if (now - lastPost > 50) {
+      lastPost = now;
+      post({ type: 'progress', done, total, frames: analysis.framesRead });
+    }
+  }
+  post({ type: 'progress', done: total, total, frames: analysis.framesRead });
+  const result = analysis.finish(done, Math.round(performance.now() - t0));
+  if (gen !== generation) return;
+  current = analysis;
+  post({ type: 'done', rows: result.rows, summary: result.summary });
+}
+
+self.onmessage = (ev: MessageEvent<ToWorker>) => {
+  const m = ev.data;
+  switch (m.type) {
+    case 'open': {
+      const gen = ++generation;
+      current = null;
+      analyse(m.source, m.timeWaitS, gen).catch((err: unknown) => {
+        if (gen === generation) post({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
+      });
+      break;
+    }
+    case 'conn':
+      post({ type: 'conn', id: m.id, detail: current?.conn(m.id) ?? null });
+      break;
+    case 'packet':
+      if (current) post({ type: 'packet', detail: current.packet(m.conn, m.frame) });
+      break;
+    case 'hosts':
+      if (current) post({ type: 'hosts', view: current.hosts() });
+      break;
+  }
+};
