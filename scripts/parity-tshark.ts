@@ -76,6 +76,9 @@ export function tsharkAnalysis(file: string): Map<number, TsharkFrame> {
   const args = [
     '-2',
     '-n',
+    // Teredo on any UDP port, as Zeek and our decoder detect it.
+    '--enable-heuristic',
+    'teredo_udp',
     '-r',
     file,
     '-T',
@@ -148,7 +151,7 @@ function last(col: string): string {
  * from analysis differences.
  */
 export function forEachTsharkDecoded(file: string, onPacket: (pkt: Packet) => void): void {
-  const args = ['-n', '-r', file, '-T', 'fields', '-E', 'separator=/t'];
+  const args = ['-n', '--enable-heuristic', 'teredo_udp', '-r', file, '-T', 'fields', '-E', 'separator=/t'];
   for (const f of TSHARK_DECODE_FIELDS) args.push('-e', f);
   const pkt = new Packet();
   for (const line of runTshark(args).split('\n')) {

@@ -7,11 +7,16 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import {
+  asBaselineRow,
   BARE_RUN_PORTS,
+  checkSynackIds,
+  cliZeekRows,
+  compareRows,
   compareTrace,
   extraChecks,
   readManifest,
   runTrace,
+  synackCli,
   zeekRows,
 } from '../scripts/parity-zeek.js';
 import { zeekConnLog, zeekUid } from '../src/report/zeek-tsv.js';
@@ -72,6 +77,40 @@ test('extra/: histories, conn_states and Zeek endpoint states', { skip: !haveCor
   const checks = extraChecks();
   assert.equal(checks.length, 8);
   for (const c of checks) assert.equal(c.actual, c.expected, c.name);
+});
+
+// The CLI itself (`synack conns --zeek`) on traces that exercise each part of it: Zeek's row
+// splits and port reuse (pop3-rej-reuse), --verify-checksums (the
+// MANIFEST's command has no -C: syn-bad-chksum), a -C run with several connections
+// (wikipedia-mixed). The whole corpus through the CLI: scripts/parity-zeek.ts (slower).
+const CLI_TRACES = ['pop3-rej-reuse', 'syn-bad-chksum', 'wikipedia-mixed'];
+
+test('synack conns --zeek: the printed rows equal Zeek\'s, synack_id names the first packet\'s connection', {
+  skip: !haveCorpus && 'no corpus',
+}, () => {
+  const entries = readManifest(ZEEK_CORPUS).filter((e) => CLI_TRACES.includes(e.name));
+  assert.equal(entries.length, CLI_TRACES.length);
+  for (const entry of entries) {
+    const rows = cliZeekRows(entry);
+    const r = compareRows(entry.name, rows, entry.baseline);
+    assert.deepEqual(r.disagreements, [], entry.name);
+    assert.deepEqual(r.missing, [], entry.name);
+    assert.deepEqual(r.extra, [], entry.name);
+    assert.equal(r.exact, r.baselineRows, entry.name);
+    // Same rows, same order, as ZeekConnLog run directly (but for synack_id, which it lacks).
+    const direct = zeekRows(entry.trace, entry.verifyChecksums).map(asBaselineRow);
+    const strip = (x: Record<string, string>) => ({ ...x, synack_id: '' });
+    assert.deepEqual(rows.map(strip), direct.map(strip), entry.name);
+    assert.deepEqual(checkSynackIds(entry, rows), [], entry.name);
+  }
+  // syn-bad-chksum: Zeek without -C flags the bad segment ('C'/'c'); without the option we do not.
+  const bad = entries.find((e) => e.name === 'syn-bad-chksum')!;
+  const verified = cliZeekRows(bad)[0]!.history!;
+  assert.match(verified, /[Cc]/);
+  const unverified = synackCli(['conns', '--zeek', bad.trace]).stdout;
+  assert.doesNotMatch(unverified.split('\n').filter((l) => !l.startsWith('#'))[0]!.split('\t')[15]!, /[Cc]/);
+  // Usage: --json and --zeek exclude each other.
+  assert.equal(synackCli(['conns', '--zeek', '--json', bad.trace]).code, 1);
 });
 
 test('a bare Zeek run (no likely server ports) does not flip a lone SYN+ACK start', {

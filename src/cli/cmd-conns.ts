@@ -12,6 +12,7 @@ import { zeekConnLog } from '../report/zeek-tsv.js';
 import type { ConnRecord } from '../track/record.js';
 import { ZeekConnLog } from '../track/zeek-log.js';
 import { OutputBuffer, readInto } from './cmd-read.js';
+import { FILTER_HELP, FilterError, filterOption } from './filter-option.js';
 
 export interface ConnsOptions {
   json?: boolean;
@@ -22,6 +23,8 @@ export interface ConnsOptions {
   idle?: string;
   maxConns?: string;
   verifyChecksums?: boolean;
+  /** --filter EXPR (src/track/filter.ts): only the connections it selects. */
+  filter?: string;
 }
 
 /** Parses --time-wait/--msl/--idle/--max-conns; throws a usage message on a bad value. */
@@ -58,6 +61,8 @@ export { newFlowTable, type TrackingOptions };
 
 export async function runConns(files: string[], opts: ConnsOptions): Promise<number> {
   const tracking = trackingOptions(opts);
+  const filter = filterOption(opts.filter);
+  const selected = new Set<number>();
   const out = new OutputBuffer();
   const tty = !opts.json && !opts.zeek && process.stdout.isTTY === true;
   const sortById = opts.sort === 'id';
@@ -79,6 +84,8 @@ export async function runConns(files: string[], opts: ConnsOptions): Promise<num
   // carrying the synack connection it joined (the synack_id column); records are not printed.
   const zeek = opts.zeek ? new ZeekConnLog() : null;
   const table = newFlowTable(tracking, (rec) => {
+    if (filter !== null && !filter.matches(rec)) return;
+    selected.add(rec.id);
     if (zeek !== null) return;
     if (sortById || tty) buffered.push(rec);
     else print(rec);
@@ -100,7 +107,7 @@ export async function runConns(files: string[], opts: ConnsOptions): Promise<num
   );
   table.finish();
   if (zeek !== null) {
-    const rows = zeek.finish();
+    const rows = zeek.finish().filter((row) => filter === null || selected.has(row.synackId));
     if (sortById) rows.sort((x, y) => x.zeekId - y.zeekId);
     out.line(zeekConnLog(rows, zeek.firstUsec, zeek.lastUsec).slice(0, -1));
   }
@@ -127,6 +134,7 @@ export function registerConns(program: Command): void {
     .option('--idle <s>', 'seconds of capture time without a segment that end a connection (default 300)')
     .option('--max-conns <n>', 'open connections at most; the one idle longest is evicted (default 250000)')
     .option('--verify-checksums', 'segments with a bad TCP checksum are flagged as Zeek without -C does')
+    .option('--filter <expr>', FILTER_HELP)
     .action(async (files: string[], opts: ConnsOptions, cmd: Command) => {
       if (opts.json && opts.zeek) cmd.error('synack conns: --json and --zeek exclude each other', { exitCode: 1 });
       if (opts.sort !== undefined && opts.sort !== 'id')
@@ -135,7 +143,8 @@ export function registerConns(program: Command): void {
         const code = await runConns(files, opts);
         if (code !== 0) process.exitCode = code;
       } catch (err) {
-        if (err instanceof UsageError) cmd.error(`synack conns: ${err.message}`, { exitCode: 1 });
+        if (err instanceof UsageError || err instanceof FilterError)
+          cmd.error(`synack conns: ${err.message}`, { exitCode: 1 });
         throw err;
       }
     });

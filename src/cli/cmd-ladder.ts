@@ -6,10 +6,13 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { renderLadderSvg } from '../report/ladder-svg.js';
 import { renderLadderText } from '../report/ladder-text.js';
+import type { ConnFilter } from '../track/filter.js';
 import { pickConnection, timeWaitSeconds, UsageError } from './conn-pick.js';
+import { FILTER_HELP, FilterError, filterOption } from './filter-option.js';
 
 interface LadderCliOptions {
-  conn: string;
+  conn?: string;
+  filter?: string;
   width?: string;
   all?: boolean;
   svg?: string;
@@ -22,7 +25,8 @@ export function registerLadder(program: Command): void {
     .command('ladder')
     .description('the sequence diagram of one connection: arrows, flags, seq/ack, both states')
     .argument('<files...>', 'pcap or pcapng files (gzip allowed), - for stdin')
-    .requiredOption('--conn <C>', 'connection id, or IP:PORT-IP:PORT[#n]')
+    .option('--conn <C>', 'connection id, or IP:PORT-IP:PORT[#n]')
+    .option('--filter <expr>', `${FILTER_HELP} (without --conn: the first one selected)`)
     .option('--width <N>', 'columns (default 100)')
     .option('--all', 'draw every packet (no folding of long data runs)')
     .option('--svg <OUT>', 'write the diagram as SVG to OUT (- for stdout)')
@@ -31,7 +35,11 @@ export function registerLadder(program: Command): void {
     .action(async (files: string[], opts: LadderCliOptions, cmd: Command) => {
       let width = 100;
       let timeWait = 60;
+      let filter: ConnFilter | null = null;
       try {
+        if (opts.conn === undefined && opts.filter === undefined)
+          throw new UsageError('say which connection: --conn ID|IP:PORT-IP:PORT[#n], or --filter EXPR');
+        filter = filterOption(opts.filter);
         timeWait = timeWaitSeconds(opts);
         if (opts.width !== undefined) {
           width = Number(opts.width);
@@ -39,10 +47,11 @@ export function registerLadder(program: Command): void {
             throw new UsageError('--width takes a number of columns, at least 40');
         }
       } catch (err) {
-        if (err instanceof UsageError) cmd.error(`synack ladder: ${err.message}`, { exitCode: 1 });
+        if (err instanceof UsageError || err instanceof FilterError)
+          cmd.error(`synack ladder: ${err.message}`, { exitCode: 1 });
         throw err;
       }
-      const { timeline, code } = await pickConnection(files, opts.conn, timeWait);
+      const { timeline, code } = await pickConnection(files, opts.conn, timeWait, filter);
       if (timeline) {
         if (opts.svg !== undefined) {
           const svg = renderLadderSvg(timeline, { all: !!opts.all });

@@ -54,7 +54,7 @@ export interface PacketSink {
 }
 
 /** SLL2 interface names as tcpdump resolves them: by index on the reading host ('?' if none). */
-function hostInterfaceNames(): (index: number) => string {
+export function hostInterfaceNames(): (index: number) => string {
   let names: Map<number, string> | null = null;
   return (index) => {
     if (names === null) {

@@ -9,8 +9,10 @@ import {
   renderStatesText,
   renderTimelineText,
 } from '../report/socket-table.js';
+import type { ConnFilter } from '../track/filter.js';
 import { socketIntervals, stateTimeline } from '../track/host-states.js';
 import { timeWaitSeconds, UsageError } from './conn-pick.js';
+import { FILTER_HELP, FilterError, filterOption, timelineSubject } from './filter-option.js';
 import { loadTimelines } from './load-timelines.js';
 
 interface StatesCliOptions {
@@ -19,6 +21,7 @@ interface StatesCliOptions {
   json?: boolean;
   timeWait?: string;
   msl?: string;
+  filter?: string;
 }
 
 /** `--at`: epoch seconds, or `+S` seconds after the first packet; to integer µs. */
@@ -43,21 +46,29 @@ export function registerStates(program: Command): void {
     .option('--json', 'one JSON object (PRODUCT.md `states --json`)')
     .option('--time-wait <S>', 'TIME_WAIT duration in seconds (default 60)')
     .option('--msl <M>', 'MSL in seconds: TIME_WAIT lasts 2M')
+    .option('--filter <expr>', FILTER_HELP)
     .action(async (files: string[], opts: StatesCliOptions, cmd: Command) => {
       let timeWait = 60;
+      let filter: ConnFilter | null = null;
       try {
+        filter = filterOption(opts.filter);
         timeWait = timeWaitSeconds(opts);
         if (opts.at !== undefined) parseAt(opts.at, 0);
       } catch (err) {
-        if (err instanceof UsageError) cmd.error(`synack states: ${err.message}`, { exitCode: 1 });
+        if (err instanceof UsageError || err instanceof FilterError)
+          cmd.error(`synack states: ${err.message}`, { exitCode: 1 });
         throw err;
       }
-      const { timelines, code } = await loadTimelines(files, { timeWaitSec: timeWait });
-      const span = captureSpan(timelines);
+      const loaded = await loadTimelines(files, { timeWaitSec: timeWait });
+      const code = loaded.code;
+      // The capture's span (the default --at) stays the whole capture's when a filter picks connections.
+      const span = captureSpan(loaded.timelines);
+      const timelines =
+        filter === null ? loaded.timelines : loaded.timelines.filter((t) => filter.matches(timelineSubject(t)));
       const timeWaitUs = Math.round(timeWait * 1e6);
       const report = buildStatesReport(timelines, {
         timeWaitUs,
-        ...(opts.at !== undefined ? { atUs: parseAt(opts.at, span.startUs) } : {}),
+        atUs: opts.at !== undefined ? parseAt(opts.at, span.startUs) : span.endUs,
         ...(opts.timeline && opts.json ? { timelineSamples: TIMELINE_SAMPLES } : {}),
       });
       if (opts.json) {

@@ -3,6 +3,8 @@
 import type { Command } from 'commander';
 import { registerConns } from './cmd-conns.js';
 import { registerExplain } from './cmd-explain.js';
+import { registerExtract } from './cmd-extract.js';
+import { registerLive } from './cmd-live.js';
 import { registerLadder } from './cmd-ladder.js';
 import { registerRead } from './cmd-read.js';
 import { registerServe } from './cmd-serve.js';
@@ -14,7 +16,9 @@ export function registerCommands(program: Command): void {
   registerConns(program);
   registerLadder(program);
   registerExplain(program);
+  registerExtract(program);
   registerStates(program);
   registerServe(program);
   registerWatch(program);
+  registerLive(program);
 }

@@ -3,17 +3,21 @@
 // first and say so on stderr.
 
 import type { ConnTimeline } from '../report/timeline.js';
+import type { ConnFilter } from '../track/filter.js';
 import { ConnSelectorError, parseConnSelector, selectConns } from './conn-selector.js';
+import { timelineSubject } from './filter-option.js';
 import { loadTimelines } from './load-timelines.js';
 
 export async function pickConnection(
   files: string[],
-  conn: string,
+  conn: string | undefined,
   timeWaitSec: number,
+  /** --filter: the connection must also match it; without --conn, the first one it selects. */
+  filter: ConnFilter | null = null,
 ): Promise<{ timeline?: ConnTimeline; code: number }> {
-  let sel: ReturnType<typeof parseConnSelector>;
+  let sel: ReturnType<typeof parseConnSelector> | null = null;
   try {
-    sel = parseConnSelector(conn);
+    if (conn !== undefined) sel = parseConnSelector(conn);
   } catch (err) {
     if (err instanceof ConnSelectorError) {
       process.stderr.write(`synack: ${err.message}\n`);
@@ -21,17 +25,25 @@ export async function pickConnection(
     }
     throw err;
   }
-  const wanted = sel.kind === 'id' ? sel.id : -1;
+  const wanted = sel?.kind === 'id' ? sel.id : -1;
   const { timelines, code } = await loadTimelines(files, {
     timeWaitSec,
     ...(wanted > 0 ? { keep: (id: number) => id === wanted } : {}),
   });
-  const found = selectConns(timelines, sel);
+  let found = sel === null ? timelines : selectConns(timelines, sel);
+  if (filter !== null) found = found.filter((t) => filter.matches(timelineSubject(t)));
+  const asked = [conn === undefined ? '' : `--conn ${conn}`, filter === null ? '' : `--filter "${filter.text}"`]
+    .filter((s) => s !== '')
+    .join(' and ');
   if (found.length === 0) {
-    process.stderr.write(`synack: no connection matches --conn ${conn} (see \`synack conns\` for the ids)\n`);
+    process.stderr.write(`synack: no connection matches ${asked} (see \`synack conns\` for the ids)\n`);
     return { code: code || 1 };
   }
-  if (found.length > 1) {
+  if (found.length > 1 && sel === null) {
+    process.stderr.write(
+      `synack: ${found.length} connections match ${asked} (ids ${found.map((c) => c.id).join(', ')}); showing the first, pick another with --conn\n`,
+    );
+  } else if (found.length > 1) {
     process.stderr.write(
       `synack: ${found.length} connections on that 4-tuple (ids ${found.map((c) => c.id).join(', ')}); showing the first, pick another with #n\n`,
     );

@@ -13,12 +13,20 @@ import type { HeldPacket } from '../track/held.js';
 import type { ConnRecord } from '../track/record.js';
 import { DecodeStatus, type Packet } from '../wire/packet.js';
 import { newFlowTable, type TrackingOptions, trackingOptions } from './cmd-conns.js';
-import { type OutputBuffer, type PacketSink, type ReadOptions, readInto } from './cmd-read.js';
+import {
+  hostInterfaceNames,
+  type OutputBuffer,
+  type PacketSink,
+  type ReadOptions,
+  readInto,
+} from './cmd-read.js';
 import { ConnGate, filterOption } from './filter-option.js';
 
 export class TrackedSink implements PacketSink {
   private readonly table: FlowTable;
-  private readonly renderer = new TcpdumpRenderer();
+  private readonly renderer: TcpdumpRenderer;
+  /** --tcpdump with --filter: tcpdump's lines without the annotation. */
+  private readonly plain: boolean;
   private readonly jsonState = new PacketJsonState();
   /** Rendered lines waiting for their segment's states, and finished lines waiting for their turn. */
   private readonly pending = new Map<number, string>();
@@ -34,9 +42,11 @@ export class TrackedSink implements PacketSink {
     tracking: TrackingOptions,
     /** --filter: lines wait here until their connection is judged. */
     private readonly gate: ConnGate | null = null,
-    /** --tcpdump with --filter: tcpdump's lines without the annotation. */
-    private readonly plain = false,
+    /** --tcpdump with --filter: the oracle's renderer; its lines are printed without the annotation. */
+    tcpdumpRenderer: TcpdumpRenderer | null = null,
   ) {
+    this.renderer = tcpdumpRenderer ?? new TcpdumpRenderer();
+    this.plain = tcpdumpRenderer !== null;
     this.table = newFlowTable(
       tracking,
       (rec) => this.ended(rec),
@@ -114,7 +124,8 @@ export async function runTrackedRead(
 ): Promise<number> {
   const filter = filterOption(opts.filter);
   const gate = filter === null ? null : new ConnGate(filter);
-  const sink = new TrackedSink(out, !!opts.json, trackingOptions(opts), gate, !!opts.tcpdump);
+  const oracle = opts.tcpdump ? new TcpdumpRenderer({ ifName: hostInterfaceNames() }) : null;
+  const sink = new TrackedSink(out, !!opts.json, trackingOptions(opts), gate, oracle);
   let err = '';
   const r = await readInto(
     files,

@@ -32,7 +32,9 @@ export function newFlowTable(
     idleSec: t.idleSec,
     maxConns: t.maxConns,
     newSummary: () => new ZeekSummary(),
-    analysis: new TcpAnalysis(),
+    // Wireshark's streams are forgotten on the same horizon as connections (--idle, --max-conns),
+    // so memory follows the open connections, not the length of the capture.
+    analysis: new TcpAnalysis({ forgetAfterUsec: Math.round(t.idleSec * 1e6), maxStreams: t.maxConns }),
     addrText: addrString,
     onEnd,
     onPacket,

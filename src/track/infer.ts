@@ -97,8 +97,31 @@ export class EndpointFacts {
   peerSynPending = false;
   ackOfSynPending = false;
 
+  // Field by field (not Object.assign): this runs on every replay and release, a hot path.
   copyFrom(o: EndpointFacts): void {
-    Object.assign(this, o);
+    this.cand = o.cand;
+    this.passive = o.passive;
+    this.sent = o.sent;
+    this.iss = o.iss;
+    this.synSent = o.synSent;
+    this.synAckSent = o.synAckSent;
+    this.sndNxt = o.sndNxt;
+    this.sndValid = o.sndValid;
+    this.finSent = o.finSent;
+    this.finSeq = o.finSeq;
+    this.rcvNxt = o.rcvNxt;
+    this.rcvValid = o.rcvValid;
+    this.win = o.win;
+    this.wscale = o.wscale;
+    this.ttl = o.ttl;
+    this.df = o.df;
+    this.profiled = o.profiled;
+    this.twSinceUsec = o.twSinceUsec;
+    this.challengeDue = o.challengeDue;
+    this.gotPeerFin = o.gotPeerFin;
+    this.halfCloseTagged = o.halfCloseTagged;
+    this.peerSynPending = o.peerSynPending;
+    this.ackOfSynPending = o.ackOfSynPending;
   }
 
   get state(): TcpState {

@@ -33,6 +33,8 @@ export const WSCALE_UNKNOWN = -1;
 /** Window scale: known not to be in use (the handshake did not negotiate it). */
 export const WSCALE_NONE = -2;
 
+const NO_UNACKED = new Uint32Array(0);
+
 /**
  * One direction of a stream (Wireshark's tcp_flow_t + tcp_analyze_seq_flow_info_t). All sequence
  * fields are unsigned 32-bit values; 0 doubles as "not yet seen", exactly as in Wireshark.
@@ -61,12 +63,13 @@ export class WsFlow {
   /** Wireshark flags of this direction's previous segment. */
   lastSegmentFlags = 0;
   /** nextseq of each segment not yet acknowledged by the peer (only the count and ends matter). */
-  unacked: Uint32Array = new Uint32Array(8);
+  unacked: Uint32Array = NO_UNACKED;
   unackedCount = 0;
 
   addUnacked(nextseq: number): void {
     if (this.unackedCount === this.unacked.length) {
-      const grown = new Uint32Array(this.unacked.length * 2);
+      // Allocated on first use: a stream whose segments are all acknowledged at once costs nothing.
+      const grown = new Uint32Array(Math.max(8, this.unacked.length * 2));
       grown.set(this.unacked);
       this.unacked = grown;
     }
@@ -101,8 +104,15 @@ export class WsStream {
   synNsec = 0;
   /** Handshake RTT in ns (SYN → first ACK without SYN); 0 = not known (Wireshark's zero nstime). */
   firstRttNs = 0;
-  /** Next stream in the same hash bucket. */
+  /** Next stream in the same hash bucket, and the bucket's key. */
   hashNext: WsStream | null = null;
+  key = 0;
+  /** Least recently seen first: the order in which idle streams are forgotten. */
+  lruPrev: WsStream | null = null;
+  lruNext: WsStream | null = null;
+  lastUsec = 0;
+  /** Still in the table (a replaced or forgotten stream is not). */
+  listed = true;
 
   constructor(index: number, pkt: Packet) {
     this.index = index;
@@ -158,9 +168,28 @@ function endpointHash(addr: Uint8Array, n: number, port: number): number {
 export class WsStreamTable {
   private readonly buckets = new Map<number, WsStream>();
   private nextIndex = 0;
+  private lruHead: WsStream | null = null;
+  private lruTail: WsStream | null = null;
+  private count = 0;
+
+  /**
+   * tshark remembers every stream of a file; a tracker meant for captures of any size cannot.
+   * Streams silent for `forgetAfterUsec` of capture time, and the least recently seen ones beyond
+   * `maxStreams`, are forgotten (defaults: never): a later segment on their 4-tuple starts a fresh
+   * stream, where tshark would continue the old one (and flag a new SYN as port reuse).
+   */
+  constructor(
+    private readonly forgetAfterUsec = Number.POSITIVE_INFINITY,
+    private readonly maxStreams = Number.POSITIVE_INFINITY,
+  ) {}
 
   get streamCount(): number {
     return this.nextIndex;
+  }
+
+  /** Streams currently remembered. */
+  get size(): number {
+    return this.count;
   }
 
   /** Numeric key of pkt's 4-tuple, the same for both directions. */
@@ -175,8 +204,12 @@ export class WsStreamTable {
 
   /** The current stream of pkt's 4-tuple, or null when none exists. */
   find(pkt: Packet): WsStream | null {
+    this.forgetIdle(pkt.tsUsec);
     for (let s = this.buckets.get(this.keyOf(pkt)) ?? null; s !== null; s = s.hashNext) {
-      if (s.directionOf(pkt) >= 0) return s;
+      if (s.directionOf(pkt) >= 0) {
+        this.touch(s, pkt.tsUsec);
+        return s;
+      }
     }
     return null;
   }
@@ -185,17 +218,68 @@ export class WsStreamTable {
   create(pkt: Packet): WsStream {
     const key = this.keyOf(pkt);
     const fresh = new WsStream(this.nextIndex++, pkt);
+    fresh.key = key;
+    this.count++;
+    this.touch(fresh, pkt.tsUsec);
     let prev: WsStream | null = null;
     for (let s = this.buckets.get(key) ?? null; s !== null; prev = s, s = s.hashNext) {
       if (s.directionOf(pkt) >= 0) {
         fresh.hashNext = s.hashNext;
         if (prev === null) this.buckets.set(key, fresh);
         else prev.hashNext = fresh;
+        s.hashNext = null;
+        s.listed = false;
+        this.unlinkLru(s);
+        this.count--;
+        this.evictOverflow();
         return fresh;
       }
     }
     fresh.hashNext = this.buckets.get(key) ?? null;
     this.buckets.set(key, fresh);
+    this.evictOverflow();
     return fresh;
+  }
+
+  private forgetIdle(now: number): void {
+    while (this.lruHead !== null && now - this.lruHead.lastUsec > this.forgetAfterUsec) this.forget(this.lruHead);
+  }
+
+  private evictOverflow(): void {
+    while (this.count > this.maxStreams && this.lruHead !== null) this.forget(this.lruHead);
+  }
+
+  private forget(s: WsStream): void {
+    this.unlinkLru(s);
+    let p = this.buckets.get(s.key) ?? null;
+    if (p === s) {
+      if (s.hashNext !== null) this.buckets.set(s.key, s.hashNext);
+      else this.buckets.delete(s.key);
+    } else {
+      while (p !== null && p.hashNext !== s) p = p.hashNext;
+      if (p !== null) p.hashNext = s.hashNext;
+    }
+    s.hashNext = null;
+    s.listed = false;
+    this.count--;
+  }
+
+  private touch(s: WsStream, now: number): void {
+    s.lastUsec = now;
+    if (this.lruTail === s) return;
+    this.unlinkLru(s);
+    s.lruPrev = this.lruTail;
+    if (this.lruTail !== null) this.lruTail.lruNext = s;
+    else this.lruHead = s;
+    this.lruTail = s;
+  }
+
+  private unlinkLru(s: WsStream): void {
+    if (s.lruPrev !== null) s.lruPrev.lruNext = s.lruNext;
+    else if (this.lruHead === s) this.lruHead = s.lruNext;
+    if (s.lruNext !== null) s.lruNext.lruPrev = s.lruPrev;
+    else if (this.lruTail === s) this.lruTail = s.lruPrev;
+    s.lruPrev = null;
+    s.lruNext = null;
   }
 }

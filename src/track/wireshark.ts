@@ -28,6 +28,10 @@ export interface TcpAnalysisOptions {
   defaultOooThresholdNs?: number;
   /** tcp.fastrt_supersedes_ooo (default true): test fast retransmission before out-of-order. */
   fastRetransmissionFirst?: boolean;
+  /** Forget streams silent this long (µs of capture time; default never), for constant memory. */
+  forgetAfterUsec?: number;
+  /** Remember at most this many streams, the least recently seen forgotten first (default no limit). */
+  maxStreams?: number;
 }
 
 const SYN_FIN_RST = SYN | FIN | RST;
@@ -43,7 +47,7 @@ function elapsedNsUnsigned(sec: number, nsec: number, sec0: number, nsec0: numbe
 }
 
 export class TcpAnalysis {
-  private readonly table = new WsStreamTable();
+  private readonly table: WsStreamTable;
   private readonly defaultOooThresholdNs: number;
   private readonly fastRetransmissionFirst: boolean;
   /** tcp.stream of the last packet given to process() (-1 when it was not TCP). */
@@ -54,6 +58,7 @@ export class TcpAnalysis {
   constructor(opts: TcpAnalysisOptions = {}) {
     this.defaultOooThresholdNs = opts.defaultOooThresholdNs ?? 3_000_000;
     this.fastRetransmissionFirst = opts.fastRetransmissionFirst ?? true;
+    this.table = new WsStreamTable(opts.forgetAfterUsec, opts.maxStreams);
   }
 
   /** Number of tcp.stream values handed out so far. */

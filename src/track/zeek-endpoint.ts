@@ -28,6 +28,7 @@ export const ZEEK_ENDPOINT_STATE_NAMES = [
 const TWO_32 = 4294967296;
 /** Most undelivered blocks remembered per endpoint; beyond it the highest block is forgotten. */
 const MAX_BLOCKS = 32;
+const NO_BLOCKS = new Float64Array(0);
 
 /** seq_delta(): a − b as a signed 32-bit distance. */
 export function seqDelta(a: number, b: number): number {
@@ -66,8 +67,12 @@ export class ZeekEndpoint {
   // --- Reassembler (relative sequence space; data starts at 1, after the SYN) ---
   lastReassemSeq = 1;
   trimSeq = 1;
-  /** Undelivered blocks above lastReassemSeq: sorted, disjoint [lo, hi) pairs. */
-  readonly blocks = new Float64Array(MAX_BLOCKS * 2);
+  /**
+   * Undelivered blocks above lastReassemSeq: sorted, disjoint [lo, hi) pairs. Allocated on the first
+   * out-of-order segment: most connections never have one, and a table of 10^5 open connections
+   * should not carry 1 KiB of empty blocks each.
+   */
+  blocks: Float64Array = NO_BLOCKS;
   blockCount = 0;
   /** Set by ackReceived(): how many holes the ACK revealed and their total length. */
   gapEvents = 0;
@@ -211,6 +216,7 @@ export class ZeekEndpoint {
   }
 
   private insertBlock(lo: number, hi: number): void {
+    if (this.blocks === NO_BLOCKS) this.blocks = new Float64Array(MAX_BLOCKS * 2);
     const b = this.blocks;
     // Find the first block ending at or after lo, merge every block overlapping or touching [lo, hi).
     let i = 0;

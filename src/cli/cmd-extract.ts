@@ -1,0 +1,260 @@
+// `synack extract FILE… --conn C [--filter EXPR] -w OUT`: writes one connection's packets (or
+// every connection a filter selects) to a new capture to hand to a colleague: its frames byte for
+// byte, with their original timestamps, lengths on the wire and link type (src/wire/pcap-writer.ts).
+// One link type → classic pcap (nanosecond magic when a timestamp needs it); several → pcapng
+// with one interface per link type. Connections are numbered as `synack conns` numbers them
+// (same --time-wait/--idle/--max-conns). Never overwrites an input; `-w -` writes to stdout.
+
+import { realpathSync, statSync, writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { addrString } from '../report/zeek-tsv.js';
+import type { ConnFilter } from '../track/filter.js';
+import { parseIp } from '../track/ip-text.js';
+import { Decoder } from '../wire/decode.js';
+import { DecodeStatus, Packet } from '../wire/packet.js';
+import { PcapngWriter, PcapWriter } from '../wire/pcap-writer.js';
+import { newFlowTable, trackingOptions, UsageError } from './cmd-conns.js';
+import { type ConnSelector, ConnSelectorError, parseConnSelector } from './conn-selector.js';
+import { FileFault, formatFault, formatNote } from './errors.js';
+import { FILTER_HELP, FilterError, filterOption } from './filter-option.js';
+import { displayName, readRecords } from './input.js';
+
+interface ExtractCliOptions {
+  conn?: string;
+  filter?: string;
+  write?: string;
+  timeWait?: string;
+  msl?: string;
+  idle?: string;
+  maxConns?: string;
+}
+
+/** One captured frame as it will be written again. */
+interface Frame {
+  frame: number;
+  tsSec: number;
+  tsNsec: number;
+  linktype: number;
+  origLen: number;
+  data: Uint8Array;
+}
+
+/** The selector's two endpoints as bytes, for comparing with the flow table's connections. */
+interface TupleBytes {
+  a: Uint8Array;
+  aPort: number;
+  b: Uint8Array;
+  bPort: number;
+  nth: number;
+}
+
+function tupleBytes(sel: ConnSelector & { kind: 'tuple' }): TupleBytes {
+  const a = parseIp(sel.a.ip);
+  const b = parseIp(sel.b.ip);
+  if (a === null || b === null) throw new UsageError(`--conn: "${a === null ? sel.a.ip : sel.b.ip}" is not an IP address`);
+  return { a, aPort: sel.a.port, b, bPort: sel.b.port, nth: sel.nth ?? 1 };
+}
+
+function sameAddr(x: Uint8Array, y: Uint8Array): boolean {
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+/** Refuses an output that is one of the inputs (same path after links, or the same inode). */
+function checkNotAnInput(out: string, inputs: string[]): void {
+  let outStat: ReturnType<typeof statSync> | undefined;
+  try {
+    outStat = statSync(out);
+  } catch {
+    return; // does not exist yet
+  }
+  const outReal = realpathSync(out);
+  for (const input of inputs) {
+    if (input === '-') continue;
+    try {
+      const st = statSync(input);
+      if (realpathSync(input) === outReal || (st.dev === outStat.dev && st.ino === outStat.ino))
+        throw new UsageError(`-w ${out} is an input file: refusing to overwrite it`);
+    } catch (err) {
+      if (err instanceof UsageError) throw err;
+    }
+  }
+}
+
+/** The frames as one capture file's bytes. */
+function captureBytes(frames: Frame[]): Uint8Array {
+  const chunks: Uint8Array[] = [];
+  const sink = (c: Uint8Array) => chunks.push(c);
+  const nanosecond = frames.some((f) => f.tsNsec % 1000 !== 0);
+  const snaplen = Math.max(262144, ...frames.map((f) => f.data.length));
+  const linktypes = [...new Set(frames.map((f) => f.linktype))];
+  if (linktypes.length === 1) {
+    const w = new PcapWriter(sink, { linktype: linktypes[0], nanosecond, snaplen });
+    for (const f of frames) w.writePacket(f.tsSec, f.tsNsec, f.data, f.origLen);
+    w.flush();
+  } else {
+    // Classic pcap has one link type per file: pcapng holds one interface per link type.
+    const w = new PcapngWriter(sink);
+    const ifaces = new Map<number, number>();
+    for (const lt of linktypes) ifaces.set(lt, w.addInterface({ linktype: lt, tsresolDigits: nanosecond ? 9 : 6 }));
+    for (const f of frames) w.writePacket(ifaces.get(f.linktype)!, f.tsSec, f.tsNsec, f.data, f.origLen);
+    w.flush();
+  }
+  let total = 0;
+  for (const c of chunks) total += c.length;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+export async function runExtract(files: string[], opts: ExtractCliOptions): Promise<number> {
+  const out = opts.write;
+  if (out === undefined) throw new UsageError('say where to write: -w OUT.pcap (- for stdout)');
+  if (opts.conn === undefined && opts.filter === undefined)
+    throw new UsageError('say which connection: --conn ID|IP:PORT-IP:PORT[#n], or --filter EXPR');
+  let sel: ConnSelector | null = null;
+  try {
+    if (opts.conn !== undefined) sel = parseConnSelector(opts.conn);
+  } catch (err) {
+    if (err instanceof ConnSelectorError) throw new UsageError(err.message);
+    throw err;
+  }
+  const filter: ConnFilter | null = filterOption(opts.filter);
+  const tracking = trackingOptions(opts);
+  if (out === '-') {
+    if (process.stdout.isTTY) throw new UsageError('-w -: refusing to write a capture to a terminal');
+  } else checkNotAnInput(out, files);
+
+  const tuple = sel?.kind === 'tuple' ? tupleBytes(sel) : null;
+  /** Connection id → whether it is taken (the selector's verdict; the filter's when decided early). */
+  const verdict = new Map<number, boolean>();
+  const tupleIds: number[] = [];
+  const held = new Map<number, Frame[]>();
+  const kept: Frame[][] = [];
+  const chosen: { id: number; orig: string; resp: string }[] = [];
+
+  const table = newFlowTable(tracking, (rec) => {
+    const frames = held.get(rec.id);
+    if (frames === undefined) return;
+    held.delete(rec.id);
+    if (filter !== null && filter.needsRecord && !filter.matches(rec)) return;
+    kept.push(frames);
+    const ep = (e: { ip: string; port: number }) => (e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`);
+    chosen.push({ id: rec.id, orig: ep(rec.orig), resp: ep(rec.resp) });
+  });
+
+  const decoder = new Decoder({ reassemble: true, verifyChecksums: false });
+  const pkt = new Packet();
+  const malformed = new Map<string, number>();
+  let code = 0;
+  try {
+    await readRecords(files, (rec, file) => {
+      if (decoder.decode(rec, pkt) === DecodeStatus.MALFORMED) malformed.set(file, (malformed.get(file) ?? 0) + 1);
+      const conn = table.process(pkt);
+      if (conn === null) return;
+      let take = verdict.get(conn.id);
+      if (take === undefined) {
+        take = true;
+        if (sel?.kind === 'id') take = conn.id === sel.id;
+        else if (tuple !== null) {
+          const n = conn.ipVersion === 6 ? 16 : 4;
+          const a = conn.addrA.subarray(0, n);
+          const b = conn.addrB.subarray(0, n);
+          const on =
+            (sameAddr(a, tuple.a) && conn.portA === tuple.aPort && sameAddr(b, tuple.b) && conn.portB === tuple.bPort) ||
+            (sameAddr(a, tuple.b) && conn.portA === tuple.bPort && sameAddr(b, tuple.a) && conn.portB === tuple.aPort);
+          if (on) tupleIds.push(conn.id);
+          take = on && tupleIds.length === tuple.nth;
+        }
+        if (take && filter !== null && !filter.needsRecord) {
+          const n = conn.ipVersion === 6 ? 16 : 4;
+          take = filter.matchesTuple({
+            orig: { ip: addrString(conn.addrA.subarray(0, n), conn.ipVersion), port: conn.portA },
+            resp: { ip: addrString(conn.addrB.subarray(0, n), conn.ipVersion), port: conn.portB },
+          });
+        }
+        verdict.set(conn.id, take);
+      }
+      if (!take) return;
+      let list = held.get(conn.id);
+      if (list === undefined) {
+        list = [];
+        held.set(conn.id, list);
+      }
+      list.push({
+        frame: rec.frame,
+        tsSec: rec.tsSec,
+        tsNsec: rec.tsNsec,
+        linktype: rec.linktype,
+        origLen: rec.origLen,
+        data: rec.data.slice(),
+      });
+    });
+  } catch (err) {
+    if (err instanceof FileFault) process.stderr.write(`${formatFault(err)}\n`);
+    else process.stderr.write(`synack: ${err instanceof Error ? err.message : String(err)}\n`);
+    code = 2;
+  }
+  table.finish();
+  for (const [file, n] of malformed) {
+    process.stderr.write(`${formatNote(file, `${n} malformed packet${n === 1 ? '' : 's'} skipped`)}\n`);
+  }
+  if (tuple !== null && sel?.kind === 'tuple' && sel.nth === undefined && tupleIds.length > 1) {
+    process.stderr.write(
+      `synack: ${tupleIds.length} connections on that 4-tuple (ids ${tupleIds.join(', ')}); extracted the first, pick another with #n\n`,
+    );
+  }
+  const frames = kept.flat().sort((x, y) => x.frame - y.frame);
+  if (frames.length === 0) {
+    const asked = [opts.conn === undefined ? '' : `--conn ${opts.conn}`, filter === null ? '' : `--filter "${filter.text}"`]
+      .filter((s) => s !== '')
+      .join(' and ');
+    process.stderr.write(`synack: no connection matches ${asked} (see \`synack conns\` for the ids); nothing written\n`);
+    return code || 1;
+  }
+  const bytes = captureBytes(frames);
+  try {
+    if (out === '-') process.stdout.write(bytes);
+    else writeFileSync(out, bytes);
+  } catch (err) {
+    process.stderr.write(`synack: ${out}: cannot write: ${(err as NodeJS.ErrnoException).code ?? String(err)}\n`);
+    return 2;
+  }
+  const what =
+    chosen.length === 1
+      ? `connection ${chosen[0]!.id} (${chosen[0]!.orig} → ${chosen[0]!.resp})`
+      : `${chosen.length} connections`;
+  process.stderr.write(
+    `synack: ${frames.length} packet${frames.length === 1 ? '' : 's'} of ${what} written to ${displayName(out)}\n`,
+  );
+  return code;
+}
+
+export function registerExtract(program: Command): void {
+  program
+    .command('extract')
+    .description("write one connection's packets (frames byte for byte, original timestamps) to a new capture")
+    .argument('<files...>', 'pcap or pcapng files (gzip allowed), - for stdin')
+    .option('--conn <C>', 'connection id, or IP:PORT-IP:PORT[#n]')
+    .option('--filter <expr>', `${FILTER_HELP} (all the connections it selects)`)
+    .option('-w, --write <OUT>', 'the capture to write (- for stdout)')
+    .option('--time-wait <s>', 'TIME_WAIT length in seconds, as for `conns` (default 60)')
+    .option('--msl <m>', 'MSL in seconds: --time-wait 2M')
+    .option('--idle <s>', 'seconds without a segment that end a connection, as for `conns` (default 300)')
+    .option('--max-conns <n>', 'open connections at most, as for `conns` (default 250000)')
+    .action(async (files: string[], opts: ExtractCliOptions, cmd: Command) => {
+      try {
+        const code = await runExtract(files, opts);
+        if (code !== 0) process.exitCode = code;
+      } catch (err) {
+        if (err instanceof UsageError || err instanceof FilterError)
+          cmd.error(`synack extract: ${err.message}`, { exitCode: 1 });
+        throw err;
+      }
+    });
+}

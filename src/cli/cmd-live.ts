@@ -1,0 +1,246 @@
+// `synack live [-i IFACE] [FILTER…] | synack live -`: the analysis of a capture stream as it
+// arrives. Either tcpdump is started (`tcpdump -i IFACE -U -w - FILTER`) or a pcap/pcapng stream
+// is read on stdin. The pipeline is `synack conns`'s (readInto → Decoder → the flow table of
+// newFlowTable, ZeekConnLog for --zeek) in the same formats: each connection's record is printed
+// when it is over (table line, --json, --zeek rows as Zeek removes them), `--events` adds one
+// provisional line per segment that changes a state or carries an event kind. On Ctrl-C or at the
+// end of the stream, even in the middle of a record, the still-open connections are printed and
+// the exit code is 0. Memory follows the open connections (the flow table emits and drops what
+// is over; logged Zeek rows are handed over at once).
+
+import type { Command } from 'commander';
+import { connJson } from '../report/conn-json.js';
+import { connTextHeader, connTextLine } from '../report/conn-table.js';
+import { type LiveEvent, liveEventJson, liveEventLine } from '../report/live-event.js';
+import { zeekConnLine, zeekConnLog, zeekStamp } from '../report/zeek-tsv.js';
+import type { TcpState } from '../tcp/state.js';
+import type { Conn } from '../track/connection.js';
+import { combineTags, type ConnRecord } from '../track/record.js';
+import { ZeekConnLog } from '../track/zeek-log.js';
+import type { Packet } from '../wire/packet.js';
+import { type CaptureStream, startTcpdump, wrapStream } from '../live/tcpdump-stream.js';
+import { newFlowTable, trackingOptions, UsageError } from './cmd-conns.js';
+import { OutputBuffer, readInto } from './cmd-read.js';
+import type { FileFault } from './errors.js';
+
+export interface LiveOptions {
+  interface?: string;
+  json?: boolean;
+  zeek?: boolean;
+  events?: boolean;
+  timeWait?: string;
+  msl?: string;
+  idle?: string;
+  maxConns?: string;
+  verifyChecksums?: boolean;
+}
+
+/** Wall-clock tick that lets quiet connections time out on a live capture. */
+const TICK_MS = 1000;
+/** Packets reach us a little after their capture time: time advances this much behind the clock. */
+const CLOCK_MARGIN_USEC = 1_000_000;
+
+function sameAddr(x: Uint8Array, y: Uint8Array, n: number): boolean {
+  for (let i = 0; i < n; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+export async function runLive(args: string[], opts: LiveOptions): Promise<number> {
+  const tracking = trackingOptions(opts);
+  const fromStdin = args.length === 1 && args[0] === '-';
+  if (fromStdin && opts.interface !== undefined) throw new UsageError('-i and - exclude each other');
+  if (opts.json && opts.zeek) throw new UsageError('--json and --zeek exclude each other');
+  if (args.length > 1 && args.includes('-')) throw new UsageError("'-' (stdin) takes no filter");
+
+  // Output goes out as soon as a chunk of input is processed (a live stream is read by people).
+  const out = new OutputBuffer();
+  let flushQueued = false;
+  const flushSoon = () => {
+    if (flushQueued) return;
+    flushQueued = true;
+    setImmediate(() => {
+      flushQueued = false;
+      out.flush();
+    });
+  };
+
+  let headerDone = false;
+  const printRecord = (rec: ConnRecord): void => {
+    if (opts.zeek) return;
+    if (opts.json) out.line(connJson(rec));
+    else {
+      if (!headerDone) out.line(connTextHeader());
+      headerDone = true;
+      out.line(connTextLine(rec));
+    }
+  };
+
+  // --zeek: header at the first packet, rows as Zeek's timers remove connections, #close at the end.
+  const zeek = opts.zeek ? new ZeekConnLog() : null;
+  const printZeekRows = (): void => {
+    if (zeek === null) return;
+    if (!headerDone && zeek.firstUsec >= 0) {
+      const head = zeekConnLog([], zeek.firstUsec, zeek.firstUsec).split('\n');
+      for (const line of head.slice(0, -2)) out.line(line); // all but #close and the final ''
+      headerDone = true;
+    }
+    for (const row of zeek.takeLogged()) out.line(zeekConnLine(row));
+  };
+
+  // Records ended by a packet are printed after that packet's event line.
+  const ended: ConnRecord[] = [];
+  // --events: the last states printed per open connection (orig << 4 | resp).
+  const shown = new Map<Conn, number>();
+  let current = -1;
+  let currentTags = -1;
+  const table = newFlowTable(
+    tracking,
+    (rec, conn) => {
+      shown.delete(conn);
+      ended.push(rec);
+    },
+    opts.events
+      ? (_conn, h, tags) => {
+          if (h.frame === current) currentTags = tags;
+        }
+      : undefined,
+  );
+  const printEnded = (): void => {
+    for (const rec of ended) printRecord(rec);
+    ended.length = 0;
+  };
+
+  const event: LiveEvent = { conn: 0, frame: 0, timeUsec: 0, from: 'orig', flags: 0, orig: 0, resp: 0, tags: 0 };
+  const printEvent = (pkt: Packet, conn: Conn): void => {
+    const n = pkt.ipVersion === 6 ? 16 : 4;
+    const fromA = pkt.srcPort === conn.portA && sameAddr(pkt.src, conn.addrA, n);
+    const origIsA = conn.summary.origIsA;
+    let tags = currentTags;
+    if (tags < 0) {
+      const last = conn.held[conn.held.length - 1];
+      tags = last !== undefined && last.frame === pkt.frame ? combineTags(last.wsTags, last.ownTags) : 0;
+    }
+    const a: TcpState = conn.live.a.state;
+    const b: TcpState = conn.live.b.state;
+    const orig = origIsA ? a : b;
+    const resp = origIsA ? b : a;
+    const packed = (orig << 4) | resp;
+    if (tags === 0 && shown.get(conn) === packed) return;
+    if (!conn.ended) shown.set(conn, packed);
+    event.conn = conn.id;
+    event.frame = pkt.frame;
+    event.timeUsec = pkt.tsUsec;
+    event.from = fromA === origIsA ? 'orig' : 'resp';
+    event.flags = pkt.flags;
+    event.orig = orig;
+    event.resp = resp;
+    event.tags = tags;
+    out.line(opts.json ? liveEventJson(event) : liveEventLine(event));
+  };
+
+  let lastPacketUsec = -1;
+  const onPacket = (pkt: Packet): void => {
+    current = pkt.frame;
+    currentTags = -1;
+    const conn = table.process(pkt);
+    if (conn !== null) {
+      lastPacketUsec = pkt.tsUsec;
+      if (opts.events) printEvent(pkt, conn);
+      if (zeek !== null) zeek.process(pkt, conn.id);
+    }
+    printEnded();
+    printZeekRows();
+    flushSoon();
+  };
+
+  let source: CaptureStream;
+  if (fromStdin) source = wrapStream(process.stdin);
+  else {
+    source = startTcpdump(opts.interface, args, (line) => process.stderr.write(`synack live: ${line}\n`));
+  }
+  const stop = () => source.stop();
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  // On a live capture, capture time follows the clock: quiet connections still time out.
+  const tick = fromStdin
+    ? null
+    : setInterval(() => {
+        if (lastPacketUsec < 0) return;
+        const now = Date.now() * 1000 - CLOCK_MARGIN_USEC;
+        if (now <= lastPacketUsec) return;
+        table.advance(now);
+        zeek?.advance(now);
+        printEnded();
+        printZeekRows();
+        out.flush();
+      }, TICK_MS);
+
+  let fault: FileFault | undefined;
+  let faultLine = '';
+  const r = await readInto(
+    ['-'],
+    { onPacket },
+    out,
+    { reassemble: true, verifyChecksums: !!opts.verifyChecksums, stdin: source.stream },
+    (s, f) => {
+      if (f !== undefined) fault = f;
+      faultLine += s;
+    },
+  );
+  if (tick !== null) clearInterval(tick);
+  process.off('SIGINT', stop);
+  process.off('SIGTERM', stop);
+  const why = await Promise.race([source.done, new Promise<null>((res) => setTimeout(() => res(null), 2000))]);
+
+  // The still-open connections, in id order (conns' order for what is open at the end).
+  table.finish();
+  printEnded();
+  if (zeek !== null) {
+    zeek.finish();
+    printZeekRows();
+    // No packet at all: the empty log `conns --zeek` prints.
+    if (!headerDone) out.line(zeekConnLog([], zeek.firstUsec, zeek.lastUsec).slice(0, -1));
+    else out.line(`#close\t${zeekStamp(Math.max(zeek.lastUsec, 0))}`);
+  }
+  out.flush();
+
+  if (why !== null && !source.started()) {
+    // tcpdump never delivered a capture: its own reason is the one to give.
+    process.stderr.write(`synack live: ${why}\n`);
+    return 2;
+  }
+  // A stream that ends (Ctrl-C, tcpdump stopped) in the middle of a record is a normal end.
+  const cutShort = fault?.code === 'TRUNCATED_RECORD' || fault?.code === 'TRUNCATED_HEADER';
+  if (r.code !== 0 && !cutShort) {
+    process.stderr.write(faultLine);
+    return r.code;
+  }
+  if (why !== null) process.stderr.write(`synack live: ${why}\n`);
+  return 0;
+}
+
+export function registerLive(program: Command): void {
+  program
+    .command('live')
+    .description('analysis of a capture stream as it arrives: starts tcpdump, or reads a pcap stream on stdin (-)')
+    .argument('[filter...]', "tcpdump filter expression, or - to read a capture stream on stdin")
+    .option('-i, --interface <iface>', 'interface tcpdump captures on (default: tcpdump’s choice)')
+    .option('--json', 'one JSON connection record per line')
+    .option('--zeek', "Zeek's conn.log rows as Zeek would log them")
+    .option('--events', 'a provisional line per segment that changes a state or carries an event')
+    .option('--time-wait <s>', 'TIME_WAIT length in seconds (default 60; 240 is RFC 9293 2×MSL)')
+    .option('--msl <m>', 'MSL in seconds: --time-wait 2M')
+    .option('--idle <s>', 'seconds without a segment that end a connection (default 300)')
+    .option('--max-conns <n>', 'open connections at most; the one idle longest is evicted (default 250000)')
+    .option('--verify-checksums', 'segments with a bad TCP checksum are flagged as Zeek without -C does')
+    .action(async (args: string[], opts: LiveOptions, cmd: Command) => {
+      try {
+        const code = await runLive(args, opts);
+        if (code !== 0) process.exitCode = code;
+        // tcpdump may have been ours; nothing else keeps the process alive.
+      } catch (err) {
+        if (err instanceof UsageError) cmd.error(`synack live: ${err.message}`, { exitCode: 1 });
+        throw err;
+      }
+    });
+}
