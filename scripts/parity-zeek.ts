@@ -124,9 +124,7 @@ export function readBaseline(file: string): { fields: string[]; rows: BaselineRo
 
 /** A conn.log's text (ours or Zeek's) as rows by column name. */
 export function parseConnLog(text: string): { fields: string[]; rows: BaselineRow[] } {
-  const lines = text
-    .split('\n')
-    .filter((l) => l !== '' && !l.startsWith('###'));
+  const lines = text.split('\n').filter((l) => l !== '' && !l.startsWith('###'));
   let fields: string[] = [];
   const rows: BaselineRow[] = [];
   const full = lines.some((l) => l.startsWith('#fields'));
@@ -539,7 +537,9 @@ function main(argv: string[]): void {
   for (const [f, t] of Object.entries(totals))
     console.log(`  ${f.padEnd(14)} ${t.agree}/${t.total} (${pct(t.agree, t.total)})`);
   if (!inProcess) {
-    console.log(`synack_id: ${idRows - idProblems.length}/${idRows} rows name the connection of their first packet`);
+    console.log(
+      `synack_id: ${idRows - idProblems.length}/${idRows} rows name the connection of their first packet`,
+    );
     for (const p of idProblems.slice(0, 20)) console.log(`       ${p}`);
     for (const n of cliNotes) console.log(`  (CLI cannot match ${n})`);
   }

@@ -10,7 +10,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { parseProcNetTcp, ProcTimer } from '../src/live/proc-net.js';
+import { ProcTimer, parseProcNetTcp } from '../src/live/proc-net.js';
 import { WatchModel, type WatchSocket } from '../src/live/watch-model.js';
 import { TcpState } from '../src/tcp/state.js';
 import { Agent, canUseNetns, hasCommand, Netns, sleep, vethPair } from './helpers/netns.js';
@@ -23,7 +23,10 @@ const synackArgv = (...args: string[]): string[] =>
     : [process.execPath, '--import', 'tsx', join(REPO_ROOT, 'src', 'cli', 'main.ts'), ...args];
 
 /** Runs synack inside a namespace (or here when ns is null) and returns stdout. */
-function synackIn(ns: Netns | null, ...args: string[]): { code: number | null; stdout: string; stderr: string } {
+function synackIn(
+  ns: Netns | null,
+  ...args: string[]
+): { code: number | null; stdout: string; stderr: string } {
   const argv = synackArgv(...args);
   const full = ns === null ? argv : ['ip', 'netns', 'exec', ns.name, ...argv];
   const r = spawnSync(full[0]!, full.slice(1), { encoding: 'utf8', cwd: REPO_ROOT });
@@ -103,19 +106,40 @@ describe('watch model', () => {
 
   test('new, changed and closed sockets are marked for a few refreshes; transitions carry the old owner', () => {
     const m = new WatchModel({ highlightPolls: 2 });
-    assert.deepEqual(m.update([sock({ localPort: 22, remotePort: 0, remoteIp: '0.0.0.0', state: TcpState.LISTEN })], 0), []);
-    const t1 = m.update([sock({ localPort: 22, remotePort: 0, remoteIp: '0.0.0.0', state: TcpState.LISTEN }), sock({})], 1000);
-    assert.deepEqual(t1.map((t) => [t.from, t.to]), [[null, TcpState.ESTABLISHED]]);
+    assert.deepEqual(
+      m.update([sock({ localPort: 22, remotePort: 0, remoteIp: '0.0.0.0', state: TcpState.LISTEN })], 0),
+      [],
+    );
+    const t1 = m.update(
+      [sock({ localPort: 22, remotePort: 0, remoteIp: '0.0.0.0', state: TcpState.LISTEN }), sock({})],
+      1000,
+    );
+    assert.deepEqual(
+      t1.map((t) => [t.from, t.to]),
+      [[null, TcpState.ESTABLISHED]],
+    );
     assert.equal(m.rows().find((r) => r.sock.localPort === 80)!.mark, 'new');
     // The kernel swaps in a TIME_WAIT mini-socket: same 4-tuple, inode 0, no owner.
-    const t2 = m.update([sock({ localPort: 22, remotePort: 0, remoteIp: '0.0.0.0', state: TcpState.LISTEN }), sock({ state: TcpState.TIME_WAIT, pids: [], command: null, inode: 0, timeWaitLeftMs: 59_000 })], 3000);
+    const t2 = m.update(
+      [
+        sock({ localPort: 22, remotePort: 0, remoteIp: '0.0.0.0', state: TcpState.LISTEN }),
+        sock({ state: TcpState.TIME_WAIT, pids: [], command: null, inode: 0, timeWaitLeftMs: 59_000 }),
+      ],
+      3000,
+    );
     assert.equal(t2.length, 1);
-    assert.deepEqual([t2[0]!.from, t2[0]!.to, t2[0]!.inFromMs, t2[0]!.pids], [TcpState.ESTABLISHED, TcpState.TIME_WAIT, 2000, [42]]);
+    assert.deepEqual(
+      [t2[0]!.from, t2[0]!.to, t2[0]!.inFromMs, t2[0]!.pids],
+      [TcpState.ESTABLISHED, TcpState.TIME_WAIT, 2000, [42]],
+    );
     const row = m.rows().find((r) => r.sock.localPort === 80)!;
     assert.equal(row.mark, 'changed');
     assert.equal(m.timeInStateMs(row, 3000), 1000, 'TIME_WAIT elapsed = 60 s minus what /proc says is left');
     const t3 = m.update([], 4000);
-    assert.deepEqual(t3.map((t) => [t.from, t.to]).sort(), [[TcpState.LISTEN, TcpState.CLOSED], [TcpState.TIME_WAIT, TcpState.CLOSED]]);
+    assert.deepEqual(t3.map((t) => [t.from, t.to]).sort(), [
+      [TcpState.LISTEN, TcpState.CLOSED],
+      [TcpState.TIME_WAIT, TcpState.CLOSED],
+    ]);
     assert.equal(m.rows().length, 2, 'closed rows stay while highlighted');
     assert.equal(m.counts().size, 0, 'closed rows are not counted');
     m.update([], 5000);
@@ -126,7 +150,16 @@ describe('watch model', () => {
   test('lasting CLOSE_WAIT and growing TIME_WAIT warn', () => {
     const m = new WatchModel({ closeWaitAgeMs: 5000, timeWaitGrowth: 3, growthWindowMs: 10_000 });
     const tw = (n: number) =>
-      Array.from({ length: n }, (_, i) => sock({ remotePort: 50000 + i, state: TcpState.TIME_WAIT, pids: [], command: null, inode: 0, timeWaitLeftMs: 60_000 }));
+      Array.from({ length: n }, (_, i) =>
+        sock({
+          remotePort: 50000 + i,
+          state: TcpState.TIME_WAIT,
+          pids: [],
+          command: null,
+          inode: 0,
+          timeWaitLeftMs: 60_000,
+        }),
+      );
     const cw = sock({ state: TcpState.CLOSE_WAIT, pids: [42], command: 'leaky' });
     m.update([cw, ...tw(1)], 0);
     assert.deepEqual(m.warnings(0), []);
@@ -140,8 +173,17 @@ describe('watch model', () => {
   test('filters: port, state, and pid including a TIME_WAIT socket the pid held', () => {
     const m = new WatchModel({}, { pid: 42 });
     m.update([sock({}), sock({ remotePort: 1, pids: [7] })], 0);
-    m.update([sock({ state: TcpState.TIME_WAIT, pids: [], inode: 0, timeWaitLeftMs: 60_000 }), sock({ remotePort: 1, pids: [7] })], 1000);
-    assert.deepEqual(m.rows().map((r) => [r.sock.remotePort, TcpState[r.sock.state]]), [[40000, 'TIME_WAIT']]);
+    m.update(
+      [
+        sock({ state: TcpState.TIME_WAIT, pids: [], inode: 0, timeWaitLeftMs: 60_000 }),
+        sock({ remotePort: 1, pids: [7] }),
+      ],
+      1000,
+    );
+    assert.deepEqual(
+      m.rows().map((r) => [r.sock.remotePort, TcpState[r.sock.state]]),
+      [[40000, 'TIME_WAIT']],
+    );
   });
 });
 
@@ -214,7 +256,11 @@ function watchRows(ns: Netns | null, ...extra: string[]): SsRow[] {
         command: string | null;
         inode: number;
       };
-      assert.deepEqual(Object.keys(o), ['local', 'remote', 'state', 'pids', 'command', 'inode'], 'the contract’s fields');
+      assert.deepEqual(
+        Object.keys(o),
+        ['local', 'remote', 'state', 'pids', 'command', 'inode'],
+        'the contract’s fields',
+      );
       return {
         state: o.state,
         local: `${o.local.ip} ${o.local.port}`,
@@ -226,7 +272,8 @@ function watchRows(ns: Netns | null, ...extra: string[]): SsRow[] {
 }
 
 const key = (r: SsRow) => `${r.state} ${r.local} > ${r.remote}`;
-const sorted = (rows: SsRow[]) => rows.map((r) => `${key(r)} pids=${r.pids.join(',')} cmd=${r.command}`).sort();
+const sorted = (rows: SsRow[]) =>
+  rows.map((r) => `${key(r)} pids=${r.pids.join(',')} cmd=${r.command}`).sort();
 
 const netnsOk = canUseNetns();
 const nftOk = hasCommand('nft');
@@ -257,8 +304,13 @@ describe('watch on real sockets', { skip: netnsOk ? false : 'needs root and ip n
     return a;
   };
 
-  test('--once --json reports exactly the sockets, states and pids ss -tanp reports', { skip: nftOk ? false : 'needs nft' }, async () => {
-    server.exec('nft', 'add table inet synack; add chain inet synack in { type filter hook input priority 0; }; add rule inet synack in tcp dport 5999 drop');
+  test('--once --json reports exactly the sockets, states and pids ss -tanp reports', {
+    skip: nftOk ? false : 'needs nft',
+  }, async () => {
+    server.exec(
+      'nft',
+      'add table inet synack; add chain inet synack in { type filter hook input priority 0; }; add rule inet synack in tcp dport 5999 drop',
+    );
     const srv = agentIn(server);
     const cli = agentIn(client);
     await srv.cmd({ op: 'listen', id: 'L4', host: '10.77.0.1', port: 5000 });
@@ -303,7 +355,11 @@ describe('watch on real sockets', { skip: netnsOk ? false : 'needs root and ip n
       const ss = ssRows(ns);
       const ours = watchRows(ns);
       assert.deepEqual(ours.map(wildPorts).sort(), expected, `${ns.name}: the scripted states`);
-      assert.deepEqual(sorted(ours), sorted(ss), `${ns.name}: same sockets, states, pids and commands as ss -tanp`);
+      assert.deepEqual(
+        sorted(ours),
+        sorted(ss),
+        `${ns.name}: same sockets, states, pids and commands as ss -tanp`,
+      );
       for (const r of ours) {
         if (r.state === 'TIME_WAIT') assert.deepEqual(r.pids, [], 'TIME_WAIT has no owner');
         else assert.deepEqual(r.pids, [agent.pid], `${key(r)} is owned by the agent`);
@@ -312,7 +368,10 @@ describe('watch on real sockets', { skip: netnsOk ? false : 'needs root and ip n
 
     // The filters select from the same table.
     const cw = watchRows(server, '--state', 'close-wait');
-    assert.deepEqual(cw.map((r) => r.state), ['CLOSE_WAIT']);
+    assert.deepEqual(
+      cw.map((r) => r.state),
+      ['CLOSE_WAIT'],
+    );
     const p5001 = watchRows(client, '--port', '5001');
     assert.equal(p5001.length, 2);
     assert.equal(watchRows(client, '--pid', String(srv.pid)).length, 0);
@@ -320,12 +379,17 @@ describe('watch on real sockets', { skip: netnsOk ? false : 'needs root and ip n
     const text = synackIn(server, 'watch', '--once');
     assert.equal(text.code, 0);
     assert.match(text.stdout, /^6 sockets {2}LISTEN 2 {2}ESTABLISHED 3 {2}CLOSE_WAIT 1$/m);
-    assert.match(text.stdout, new RegExp(`10\\.77\\.0\\.1:5000 +10\\.77\\.0\\.2:\\d+ +CLOSE_WAIT +${srv.pid}/node`));
+    assert.match(
+      text.stdout,
+      new RegExp(`10\\.77\\.0\\.1:5000 +10\\.77\\.0\\.2:\\d+ +CLOSE_WAIT +${srv.pid}/node`),
+    );
   });
 
   test('on loopback in this namespace: a listener and both ends of a connection, with pids', async () => {
     const a = agentIn(null);
-    const { port } = (await a.cmd({ op: 'listen', id: 'L', host: '127.0.0.1', port: 0 })) as unknown as { port: number };
+    const { port } = (await a.cmd({ op: 'listen', id: 'L', host: '127.0.0.1', port: 0 })) as unknown as {
+      port: number;
+    };
     await a.cmd({ op: 'connect', id: 'c', host: '127.0.0.1', port });
     await a.cmd({ op: 'accepted', server: 'L', n: 1 });
     const rows = watchRows(null, '--port', String(port));
@@ -333,13 +397,24 @@ describe('watch on real sockets', { skip: netnsOk ? false : 'needs root and ip n
     for (const r of rows) assert.deepEqual(r.pids, [a.pid]);
   });
 
-  test('--changes sees every transition of a scripted connection', { skip: nftOk ? false : 'needs nft' }, async () => {
-    server.exec('nft', 'add table inet synack2; add chain inet synack2 in { type filter hook input priority 0; }; add rule inet synack2 in tcp dport 6000 drop');
+  test('--changes sees every transition of a scripted connection', {
+    skip: nftOk ? false : 'needs nft',
+  }, async () => {
+    server.exec(
+      'nft',
+      'add table inet synack2; add chain inet synack2 in { type filter hook input priority 0; }; add rule inet synack2 in tcp dport 6000 drop',
+    );
     const srv = agentIn(server);
     const cli = agentIn(client);
     await srv.ready;
     await cli.ready;
-    const argv = ['ip', 'netns', 'exec', client.name, ...synackArgv('watch', '--changes', '--json', '--interval', '0.1')];
+    const argv = [
+      'ip',
+      'netns',
+      'exec',
+      client.name,
+      ...synackArgv('watch', '--changes', '--json', '--interval', '0.1'),
+    ];
     const watcher = spawn(argv[0]!, argv.slice(1), { cwd: REPO_ROOT });
     children.push(watcher);
     let out = '';
@@ -369,18 +444,39 @@ describe('watch on real sockets', { skip: netnsOk ? false : 'needs root and ip n
     const changes = out
       .split('\n')
       .filter((l) => l !== '')
-      .map((l) => JSON.parse(l) as { local: { port: number }; remote: { port: number }; from: string | null; to: string; pids: number[] });
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            local: { port: number };
+            remote: { port: number };
+            from: string | null;
+            to: string;
+            pids: number[];
+          },
+      );
     const mine = changes.filter((c) => c.remote.port === 6000);
     const path = mine.map((c) => `${c.from ?? 'NEW'}->${c.to}`);
-    assert.deepEqual(path, ['NEW->SYN_SENT', 'SYN_SENT->ESTABLISHED', 'ESTABLISHED->FIN_WAIT_2', 'FIN_WAIT_2->TIME_WAIT'], out);
+    assert.deepEqual(
+      path,
+      ['NEW->SYN_SENT', 'SYN_SENT->ESTABLISHED', 'ESTABLISHED->FIN_WAIT_2', 'FIN_WAIT_2->TIME_WAIT'],
+      out,
+    );
     for (const c of mine) assert.deepEqual(c.pids, [cli.pid], 'owner kept into TIME_WAIT');
   });
 
-  test('the terminal view under tmux: table, highlight, pause, quit', { skip: hasCommand('tmux') ? false : 'needs tmux' }, async () => {
+  test('the terminal view under tmux: table, highlight, pause, quit', {
+    skip: hasCommand('tmux') ? false : 'needs tmux',
+  }, async () => {
     const srv = agentIn(server);
     await srv.cmd({ op: 'listen', id: 'T', host: '10.77.0.1', port: 7000 });
     const session = `synack-w-${tag}`;
-    const argv = ['ip', 'netns', 'exec', server.name, ...synackArgv('watch', '--interval', '0.2', '--port', '7000')];
+    const argv = [
+      'ip',
+      'netns',
+      'exec',
+      server.name,
+      ...synackArgv('watch', '--interval', '0.2', '--port', '7000'),
+    ];
     const quoted = argv.map((a) => `'${a}'`).join(' ');
     const tmux = (...args: string[]) => spawnSync('tmux', args, { encoding: 'utf8' });
     assert.equal(tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '30', quoted).status, 0);
@@ -401,7 +497,10 @@ describe('watch on real sockets', { skip: netnsOk ? false : 'needs root and ip n
       // A new connection shows up highlighted (green) on its first refreshes.
       const cli = agentIn(client);
       await cli.cmd({ op: 'connect', id: 'c', host: '10.77.0.1', port: 7000 });
-      const colored = await pane(/\x1b\[32m[^\n]*10\.77\.0\.1:7000 +10\.77\.0\.2:\d+ +ESTABLISHED/, true);
+      const green = new RegExp(
+        `${String.fromCharCode(27)}\\[32m[^\\n]*10\\.77\\.0\\.1:7000 +10\\.77\\.0\\.2:\\d+ +ESTABLISHED`,
+      );
+      const colored = await pane(green, true);
       assert.match(colored, new RegExp(`ESTABLISHED +${srv.pid}/node`));
       tmux('send-keys', '-t', session, 'p');
       await pane(/\[PAUSED\]/);

@@ -161,11 +161,11 @@ describe('web UI (synack serve) in chromium', { skip: haveChromium ? false : 'ch
       'CLOSED',
     ]);
     // Hover: a card with the packet's fields.
-    await page.locator('[data-testid="ladder"] g.pkt[data-frame="2"] line').hover();
+    await page.locator('[data-testid="ladder"] g.pkt[data-frame="2"] line.hit').hover();
     await page.locator('.hovercard').waitFor();
     assert.match((await page.locator('.hovercard').textContent()) ?? '', /frame 2.*server → client.*SYN\+ACK/);
     // Click: the decoded packet and its paragraph.
-    await page.locator('[data-testid="ladder"] g.pkt[data-frame="2"] line').click();
+    await page.locator('[data-testid="ladder"] g.pkt[data-frame="2"] line.hit').click();
     await page.getByTestId('packet').locator('pre.tcpdump').waitFor();
     const tcpdumpLine = (await page.getByTestId('packet').locator('pre.tcpdump').textContent()) ?? '';
     if (hasTcpdump()) {

@@ -85,7 +85,7 @@ test('extra/: histories, conn_states and Zeek endpoint states', { skip: !haveCor
 // (wikipedia-mixed). The whole corpus through the CLI: scripts/parity-zeek.ts (slower).
 const CLI_TRACES = ['pop3-rej-reuse', 'syn-bad-chksum', 'wikipedia-mixed'];
 
-test('synack conns --zeek: the printed rows equal Zeek\'s, synack_id names the first packet\'s connection', {
+test("synack conns --zeek: the printed rows equal Zeek's, synack_id names the first packet's connection", {
   skip: !haveCorpus && 'no corpus',
 }, () => {
   const entries = readManifest(ZEEK_CORPUS).filter((e) => CLI_TRACES.includes(e.name));
@@ -108,7 +108,13 @@ test('synack conns --zeek: the printed rows equal Zeek\'s, synack_id names the f
   const verified = cliZeekRows(bad)[0]!.history!;
   assert.match(verified, /[Cc]/);
   const unverified = synackCli(['conns', '--zeek', bad.trace]).stdout;
-  assert.doesNotMatch(unverified.split('\n').filter((l) => !l.startsWith('#'))[0]!.split('\t')[15]!, /[Cc]/);
+  assert.doesNotMatch(
+    unverified
+      .split('\n')
+      .filter((l) => !l.startsWith('#'))[0]!
+      .split('\t')[15]!,
+    /[Cc]/,
+  );
   // Usage: --json and --zeek exclude each other.
   assert.equal(synackCli(['conns', '--zeek', '--json', bad.trace]).code, 1);
 });

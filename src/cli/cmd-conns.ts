@@ -1,9 +1,10 @@
 // `synack conns FILE… [--json|--zeek] [--sort id] [--time-wait S] [--msl M] [--idle S] [--max-conns N]
-// [--verify-checksums]`: one row per connection (PRODUCT.md "Connections", "The connection
+// [--dedup] [--verify-checksums]`: one row per connection (PRODUCT.md "Connections", "The connection
 // record"). Rows are printed as connections end (order of the ending frame, ties by id; open ones
 // last in id order); --sort id buffers and sorts. A table on a terminal (cli-table3), aligned
 // text when piped, NDJSON with --json. Exit codes as every command: 0, 1 usage, 2 file fault.
 
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { connJson } from '../report/conn-json.js';
 import { connTable, connTextHeader, connTextLine } from '../report/conn-table.js';
@@ -12,19 +13,27 @@ import { zeekConnLog } from '../report/zeek-tsv.js';
 import type { ConnRecord } from '../track/record.js';
 import { ZeekConnLog } from '../track/zeek-log.js';
 import { OutputBuffer, readInto } from './cmd-read.js';
+import { runSharded } from './conns-shards.js';
 import { FILTER_HELP, FilterError, filterOption } from './filter-option.js';
+import { addTrackingOptions, type TrackingFlags } from './tracking-options.js';
 
-export interface ConnsOptions {
+export interface ConnsOptions extends TrackingFlags {
   json?: boolean;
   zeek?: boolean;
   sort?: string;
-  timeWait?: string;
-  msl?: string;
-  idle?: string;
-  maxConns?: string;
   verifyChecksums?: boolean;
   /** --filter EXPR (src/track/filter.ts): only the connections it selects. */
   filter?: string;
+  /** --threads N: flows sharded across N worker threads (default: the number of cores). */
+  threads?: string;
+}
+
+/** --threads: a positive integer, default the cores this process may use. */
+function threadsOption(v: string | undefined): number {
+  if (v === undefined) return availableParallelism();
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new UsageError(`--threads wants 1 to 256, not '${v}'`);
+  return n;
 }
 
 /** Parses --time-wait/--msl/--idle/--max-conns; throws a usage message on a bad value. */
@@ -61,6 +70,7 @@ export { newFlowTable, type TrackingOptions };
 
 export async function runConns(files: string[], opts: ConnsOptions): Promise<number> {
   const tracking = trackingOptions(opts);
+  const threads = threadsOption(opts.threads);
   const filter = filterOption(opts.filter);
   const selected = new Set<number>();
   const out = new OutputBuffer();
@@ -83,13 +93,33 @@ export async function runConns(files: string[], opts: ConnsOptions): Promise<num
   // --zeek: Zeek's own connection table (its row splits) over the same packets, each packet
   // carrying the synack connection it joined (the synack_id column); records are not printed.
   const zeek = opts.zeek ? new ZeekConnLog() : null;
-  const table = newFlowTable(tracking, (rec) => {
+  const onRecord = (rec: ConnRecord): void => {
     if (filter !== null && !filter.matches(rec)) return;
     selected.add(rec.id);
     if (zeek !== null) return;
     if (sortById || tty) buffered.push(rec);
     else print(rec);
-  });
+  };
+  // Sharding needs every worker to read the input itself (not stdin) and nothing that follows
+  // packets across flows (--zeek's own table, --dedup); those run in one table.
+  if (threads > 1 && zeek === null && !opts.dedup && !files.includes('-')) {
+    const r = await runSharded(
+      files,
+      { threads, tracking, verifyChecksums: !!opts.verifyChecksums },
+      onRecord,
+      (s) => {
+        pendingErr += s;
+      },
+    );
+    if (sortById) buffered.sort((x, y) => x.id - y.id);
+    if (tty) out.line(connTable(buffered));
+    else for (const rec of buffered) print(rec);
+    out.flush();
+    if (pendingErr !== '') process.stderr.write(pendingErr);
+    reportEvicted(r.evicted, tracking.maxConns);
+    return r.code;
+  }
+  const table = newFlowTable(tracking, onRecord);
   const r = await readInto(
     files,
     {
@@ -99,7 +129,7 @@ export async function runConns(files: string[], opts: ConnsOptions): Promise<num
       },
     },
     out,
-    { reassemble: true, verifyChecksums: !!opts.verifyChecksums },
+    { reassemble: true, verifyChecksums: !!opts.verifyChecksums, dedup: !!opts.dedup },
     (s) => {
       // A file fault ends input: what was read still produces its records first.
       pendingErr += s;
@@ -116,11 +146,21 @@ export async function runConns(files: string[], opts: ConnsOptions): Promise<num
   else for (const rec of buffered) print(rec);
   out.flush();
   if (pendingErr !== '') process.stderr.write(pendingErr);
+  reportEvicted(table.evictedCount, tracking.maxConns);
   return r.code;
 }
 
+/** PRODUCT.md "Eviction": the count of connections ended early goes to stderr. */
+function reportEvicted(n: number, maxConns: number): void {
+  if (n > 0) {
+    process.stderr.write(
+      `synack: ${n} connection${n === 1 ? '' : 's'} evicted (more than --max-conns ${maxConns} open at once)\n`,
+    );
+  }
+}
+
 export function registerConns(program: Command): void {
-  program
+  const conns = program
     .command('conns')
     .description(
       'one row per TCP connection: handshake, close, both endpoints\u2019 states, Zeek summary (--json: records)',
@@ -128,15 +168,14 @@ export function registerConns(program: Command): void {
     .argument('<files...>', 'pcap or pcapng files (gzip allowed), - for stdin')
     .option('--json', 'one JSON connection record per line')
     .option('--zeek', "Zeek's conn.log (TCP rows, Zeek's row splits) with a synack_id column")
-    .option('--sort <key>', 'buffer and sort the output (id)')
-    .option('--time-wait <s>', 'TIME_WAIT length in seconds (default 60; 240 is RFC 9293 2×MSL)')
-    .option('--msl <m>', 'MSL in seconds: --time-wait 2M')
-    .option('--idle <s>', 'seconds of capture time without a segment that end a connection (default 300)')
-    .option('--max-conns <n>', 'open connections at most; the one idle longest is evicted (default 250000)')
+    .option('--sort <key>', 'buffer and sort the output (id)');
+  addTrackingOptions(conns)
     .option('--verify-checksums', 'segments with a bad TCP checksum are flagged as Zeek without -C does')
     .option('--filter <expr>', FILTER_HELP)
+    .option('--threads <n>', 'worker threads, flows sharded by hash; output identical to 1 (default: cores)')
     .action(async (files: string[], opts: ConnsOptions, cmd: Command) => {
-      if (opts.json && opts.zeek) cmd.error('synack conns: --json and --zeek exclude each other', { exitCode: 1 });
+      if (opts.json && opts.zeek)
+        cmd.error('synack conns: --json and --zeek exclude each other', { exitCode: 1 });
       if (opts.sort !== undefined && opts.sort !== 'id')
         cmd.error(`synack conns: --sort takes 'id', not '${opts.sort}'`, { exitCode: 1 });
       try {

@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { addrString } from '../report/zeek-tsv.js';
 import type { ConnFilter } from '../track/filter.js';
 import { parseIp } from '../track/ip-text.js';
+import type { ConnRecord } from '../track/record.js';
 import { Decoder } from '../wire/decode.js';
 import { DecodeStatus, Packet } from '../wire/packet.js';
 import { PcapngWriter, PcapWriter } from '../wire/pcap-writer.js';
@@ -17,7 +18,7 @@ import { newFlowTable, trackingOptions, UsageError } from './cmd-conns.js';
 import { type ConnSelector, ConnSelectorError, parseConnSelector } from './conn-selector.js';
 import { FileFault, formatFault, formatNote } from './errors.js';
 import { FILTER_HELP, FilterError, filterOption } from './filter-option.js';
-import { displayName, readRecords } from './input.js';
+import { readRecords } from './input.js';
 
 interface ExtractCliOptions {
   conn?: string;
@@ -51,7 +52,8 @@ interface TupleBytes {
 function tupleBytes(sel: ConnSelector & { kind: 'tuple' }): TupleBytes {
   const a = parseIp(sel.a.ip);
   const b = parseIp(sel.b.ip);
-  if (a === null || b === null) throw new UsageError(`--conn: "${a === null ? sel.a.ip : sel.b.ip}" is not an IP address`);
+  if (a === null || b === null)
+    throw new UsageError(`--conn: "${a === null ? sel.a.ip : sel.b.ip}" is not an IP address`);
   return { a, aPort: sel.a.port, b, bPort: sel.b.port, nth: sel.nth ?? 1 };
 }
 
@@ -97,7 +99,8 @@ function captureBytes(frames: Frame[]): Uint8Array {
     // Classic pcap has one link type per file: pcapng holds one interface per link type.
     const w = new PcapngWriter(sink);
     const ifaces = new Map<number, number>();
-    for (const lt of linktypes) ifaces.set(lt, w.addInterface({ linktype: lt, tsresolDigits: nanosecond ? 9 : 6 }));
+    for (const lt of linktypes)
+      ifaces.set(lt, w.addInterface({ linktype: lt, tsresolDigits: nanosecond ? 9 : 6 }));
     for (const f of frames) w.writePacket(ifaces.get(f.linktype)!, f.tsSec, f.tsNsec, f.data, f.origLen);
     w.flush();
   }
@@ -138,15 +141,23 @@ export async function runExtract(files: string[], opts: ExtractCliOptions): Prom
   const kept: Frame[][] = [];
   const chosen: { id: number; orig: string; resp: string }[] = [];
 
-  const table = newFlowTable(tracking, (rec) => {
-    const frames = held.get(rec.id);
-    if (frames === undefined) return;
-    held.delete(rec.id);
-    if (filter !== null && filter.needsRecord && !filter.matches(rec)) return;
-    kept.push(frames);
-    const ep = (e: { ip: string; port: number }) => (e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`);
-    chosen.push({ id: rec.id, orig: ep(rec.orig), resp: ep(rec.resp) });
-  });
+  const ep = (e: { ip: string; port: number }) =>
+    e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`;
+  // A segment can end its connection inside table.process(), before its frame is held: finished
+  // records wait here until the frame that ended them has joined its connection's frames.
+  const ended: ConnRecord[] = [];
+  const settle = (): void => {
+    for (const rec of ended) {
+      const frames = held.get(rec.id);
+      if (frames === undefined) continue;
+      held.delete(rec.id);
+      if (filter?.needsRecord && !filter.matches(rec)) continue;
+      kept.push(frames);
+      chosen.push({ id: rec.id, orig: ep(rec.orig), resp: ep(rec.resp) });
+    }
+    ended.length = 0;
+  };
+  const table = newFlowTable(tracking, (rec) => void ended.push(rec));
 
   const decoder = new Decoder({ reassemble: true, verifyChecksums: false });
   const pkt = new Packet();
@@ -154,9 +165,10 @@ export async function runExtract(files: string[], opts: ExtractCliOptions): Prom
   let code = 0;
   try {
     await readRecords(files, (rec, file) => {
-      if (decoder.decode(rec, pkt) === DecodeStatus.MALFORMED) malformed.set(file, (malformed.get(file) ?? 0) + 1);
+      if (decoder.decode(rec, pkt) === DecodeStatus.MALFORMED)
+        malformed.set(file, (malformed.get(file) ?? 0) + 1);
       const conn = table.process(pkt);
-      if (conn === null) return;
+      if (conn === null) return settle();
       let take = verdict.get(conn.id);
       if (take === undefined) {
         take = true;
@@ -166,8 +178,14 @@ export async function runExtract(files: string[], opts: ExtractCliOptions): Prom
           const a = conn.addrA.subarray(0, n);
           const b = conn.addrB.subarray(0, n);
           const on =
-            (sameAddr(a, tuple.a) && conn.portA === tuple.aPort && sameAddr(b, tuple.b) && conn.portB === tuple.bPort) ||
-            (sameAddr(a, tuple.b) && conn.portA === tuple.bPort && sameAddr(b, tuple.a) && conn.portB === tuple.aPort);
+            (sameAddr(a, tuple.a) &&
+              conn.portA === tuple.aPort &&
+              sameAddr(b, tuple.b) &&
+              conn.portB === tuple.bPort) ||
+            (sameAddr(a, tuple.b) &&
+              conn.portA === tuple.bPort &&
+              sameAddr(b, tuple.a) &&
+              conn.portB === tuple.aPort);
           if (on) tupleIds.push(conn.id);
           take = on && tupleIds.length === tuple.nth;
         }
@@ -180,7 +198,7 @@ export async function runExtract(files: string[], opts: ExtractCliOptions): Prom
         }
         verdict.set(conn.id, take);
       }
-      if (!take) return;
+      if (!take) return settle();
       let list = held.get(conn.id);
       if (list === undefined) {
         list = [];
@@ -194,6 +212,7 @@ export async function runExtract(files: string[], opts: ExtractCliOptions): Prom
         origLen: rec.origLen,
         data: rec.data.slice(),
       });
+      settle();
     });
   } catch (err) {
     if (err instanceof FileFault) process.stderr.write(`${formatFault(err)}\n`);
@@ -201,6 +220,7 @@ export async function runExtract(files: string[], opts: ExtractCliOptions): Prom
     code = 2;
   }
   table.finish();
+  settle();
   for (const [file, n] of malformed) {
     process.stderr.write(`${formatNote(file, `${n} malformed packet${n === 1 ? '' : 's'} skipped`)}\n`);
   }
@@ -211,10 +231,15 @@ export async function runExtract(files: string[], opts: ExtractCliOptions): Prom
   }
   const frames = kept.flat().sort((x, y) => x.frame - y.frame);
   if (frames.length === 0) {
-    const asked = [opts.conn === undefined ? '' : `--conn ${opts.conn}`, filter === null ? '' : `--filter "${filter.text}"`]
+    const asked = [
+      opts.conn === undefined ? '' : `--conn ${opts.conn}`,
+      filter === null ? '' : `--filter "${filter.text}"`,
+    ]
       .filter((s) => s !== '')
       .join(' and ');
-    process.stderr.write(`synack: no connection matches ${asked} (see \`synack conns\` for the ids); nothing written\n`);
+    process.stderr.write(
+      `synack: no connection matches ${asked} (see \`synack conns\` for the ids); nothing written\n`,
+    );
     return code || 1;
   }
   const bytes = captureBytes(frames);
@@ -222,7 +247,9 @@ export async function runExtract(files: string[], opts: ExtractCliOptions): Prom
     if (out === '-') process.stdout.write(bytes);
     else writeFileSync(out, bytes);
   } catch (err) {
-    process.stderr.write(`synack: ${out}: cannot write: ${(err as NodeJS.ErrnoException).code ?? String(err)}\n`);
+    process.stderr.write(
+      `synack: ${out}: cannot write: ${(err as NodeJS.ErrnoException).code ?? String(err)}\n`,
+    );
     return 2;
   }
   const what =
@@ -230,7 +257,7 @@ export async function runExtract(files: string[], opts: ExtractCliOptions): Prom
       ? `connection ${chosen[0]!.id} (${chosen[0]!.orig} → ${chosen[0]!.resp})`
       : `${chosen.length} connections`;
   process.stderr.write(
-    `synack: ${frames.length} packet${frames.length === 1 ? '' : 's'} of ${what} written to ${displayName(out)}\n`,
+    `synack: ${frames.length} packet${frames.length === 1 ? '' : 's'} of ${what} written to ${out === '-' ? 'stdout' : out}\n`,
   );
   return code;
 }
@@ -238,7 +265,9 @@ export async function runExtract(files: string[], opts: ExtractCliOptions): Prom
 export function registerExtract(program: Command): void {
   program
     .command('extract')
-    .description("write one connection's packets (frames byte for byte, original timestamps) to a new capture")
+    .description(
+      "write one connection's packets (frames byte for byte, original timestamps) to a new capture",
+    )
     .argument('<files...>', 'pcap or pcapng files (gzip allowed), - for stdin')
     .option('--conn <C>', 'connection id, or IP:PORT-IP:PORT[#n]')
     .option('--filter <expr>', `${FILTER_HELP} (all the connections it selects)`)

@@ -9,29 +9,26 @@
 // is over; logged Zeek rows are handed over at once).
 
 import type { Command } from 'commander';
+import { type CaptureStream, startTcpdump, wrapStream } from '../live/tcpdump-stream.js';
 import { connJson } from '../report/conn-json.js';
 import { connTextHeader, connTextLine } from '../report/conn-table.js';
 import { type LiveEvent, liveEventJson, liveEventLine } from '../report/live-event.js';
 import { zeekConnLine, zeekConnLog, zeekStamp } from '../report/zeek-tsv.js';
 import type { TcpState } from '../tcp/state.js';
 import type { Conn } from '../track/connection.js';
-import { combineTags, type ConnRecord } from '../track/record.js';
+import { type ConnRecord, combineTags } from '../track/record.js';
 import { ZeekConnLog } from '../track/zeek-log.js';
 import type { Packet } from '../wire/packet.js';
-import { type CaptureStream, startTcpdump, wrapStream } from '../live/tcpdump-stream.js';
 import { newFlowTable, trackingOptions, UsageError } from './cmd-conns.js';
 import { OutputBuffer, readInto } from './cmd-read.js';
 import type { FileFault } from './errors.js';
+import { addTrackingOptions, type TrackingFlags } from './tracking-options.js';
 
-export interface LiveOptions {
+export interface LiveOptions extends TrackingFlags {
   interface?: string;
   json?: boolean;
   zeek?: boolean;
   events?: boolean;
-  timeWait?: string;
-  msl?: string;
-  idle?: string;
-  maxConns?: string;
   verifyChecksums?: boolean;
 }
 
@@ -110,7 +107,16 @@ export async function runLive(args: string[], opts: LiveOptions): Promise<number
     ended.length = 0;
   };
 
-  const event: LiveEvent = { conn: 0, frame: 0, timeUsec: 0, from: 'orig', flags: 0, orig: 0, resp: 0, tags: 0 };
+  const event: LiveEvent = {
+    conn: 0,
+    frame: 0,
+    timeUsec: 0,
+    from: 'orig',
+    flags: 0,
+    orig: 0,
+    resp: 0,
+    tags: 0,
+  };
   const printEvent = (pkt: Packet, conn: Conn): void => {
     const n = pkt.ipVersion === 6 ? 16 : 4;
     const fromA = pkt.srcPort === conn.portA && sameAddr(pkt.src, conn.addrA, n);
@@ -181,16 +187,23 @@ export async function runLive(args: string[], opts: LiveOptions): Promise<number
     ['-'],
     { onPacket },
     out,
-    { reassemble: true, verifyChecksums: !!opts.verifyChecksums, stdin: source.stream },
+    { reassemble: true, verifyChecksums: !!opts.verifyChecksums, dedup: !!opts.dedup, stdin: source.stream },
     (s, f) => {
-      if (f !== undefined) fault = f;
-      faultLine += s;
+      // Notes go out as they come; a fault waits: the end of a stream mid-record is no fault.
+      if (f === undefined) process.stderr.write(s);
+      else {
+        fault = f;
+        faultLine = s;
+      }
     },
   );
   if (tick !== null) clearInterval(tick);
   process.off('SIGINT', stop);
   process.off('SIGTERM', stop);
-  const why = await Promise.race([source.done, new Promise<null>((res) => setTimeout(() => res(null), 2000))]);
+  const why = await Promise.race([
+    source.done,
+    new Promise<null>((res) => setTimeout(() => res(null), 2000)),
+  ]);
 
   // The still-open connections, in id order (conns' order for what is open at the end).
   table.finish();
@@ -220,27 +233,25 @@ export async function runLive(args: string[], opts: LiveOptions): Promise<number
 }
 
 export function registerLive(program: Command): void {
-  program
+  const cmd = program
     .command('live')
-    .description('analysis of a capture stream as it arrives: starts tcpdump, or reads a pcap stream on stdin (-)')
-    .argument('[filter...]', "tcpdump filter expression, or - to read a capture stream on stdin")
+    .description(
+      'analysis of a capture stream as it arrives: starts tcpdump, or reads a pcap stream on stdin (-)',
+    )
+    .argument('[filter...]', 'tcpdump filter expression, or - to read a capture stream on stdin')
     .option('-i, --interface <iface>', 'interface tcpdump captures on (default: tcpdump’s choice)')
     .option('--json', 'one JSON connection record per line')
     .option('--zeek', "Zeek's conn.log rows as Zeek would log them")
     .option('--events', 'a provisional line per segment that changes a state or carries an event')
-    .option('--time-wait <s>', 'TIME_WAIT length in seconds (default 60; 240 is RFC 9293 2×MSL)')
-    .option('--msl <m>', 'MSL in seconds: --time-wait 2M')
-    .option('--idle <s>', 'seconds without a segment that end a connection (default 300)')
-    .option('--max-conns <n>', 'open connections at most; the one idle longest is evicted (default 250000)')
-    .option('--verify-checksums', 'segments with a bad TCP checksum are flagged as Zeek without -C does')
-    .action(async (args: string[], opts: LiveOptions, cmd: Command) => {
-      try {
-        const code = await runLive(args, opts);
-        if (code !== 0) process.exitCode = code;
-        // tcpdump may have been ours; nothing else keeps the process alive.
-      } catch (err) {
-        if (err instanceof UsageError) cmd.error(`synack live: ${err.message}`, { exitCode: 1 });
-        throw err;
-      }
-    });
+    .option('--verify-checksums', 'segments with a bad TCP checksum are flagged as Zeek without -C does');
+  addTrackingOptions(cmd).action(async (args: string[], opts: LiveOptions, cmd: Command) => {
+    try {
+      const code = await runLive(args, opts);
+      if (code !== 0) process.exitCode = code;
+      // tcpdump may have been ours; nothing else keeps the process alive.
+    } catch (err) {
+      if (err instanceof UsageError) cmd.error(`synack live: ${err.message}`, { exitCode: 1 });
+      throw err;
+    }
+  });
 }

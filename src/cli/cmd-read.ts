@@ -1,4 +1,5 @@
-// `synack read FILE… [--tcpdump] [--json] [--verify-checksums]`: one line per TCP packet.
+// `synack read FILE… [--tcpdump] [--json] [--verify-checksums] [tracking options: --time-wait, --msl,
+// --idle, --max-conns, --dedup (tracking-options.ts)]`: one line per TCP packet.
 // --tcpdump is the decoding oracle (PRODUCT.md): tcpdump 4.99.3's `-n -tt` line cut after
 // `length N`; --json the packet record. Frames where synack finds TCP that tcpdump does not show
 // are printed in the same syntax and counted on stderr. Exit codes per the contract: a file-level
@@ -9,15 +10,18 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { PacketJsonState, packetJson } from '../report/packet-json.js';
 import { TcpdumpRenderer } from '../report/tcpdump.js';
+import { captureInterface, SegmentDedup } from '../track/dedup.js';
 import { Decoder } from '../wire/decode.js';
 import { DecodeStatus, Packet } from '../wire/packet.js';
 import type { CaptureRecord } from '../wire/record.js';
+import { trackingOptions, UsageError } from './cmd-conns.js';
 import { FileFault, formatFault, formatNote } from './errors.js';
 import { FILTER_HELP, FilterError, filterOption } from './filter-option.js';
 import { readRecords } from './input.js';
 import { runTrackedRead } from './read-tracked.js';
+import { addTrackingOptions, type TrackingFlags } from './tracking-options.js';
 
-export interface ReadOptions {
+export interface ReadOptions extends TrackingFlags {
   tcpdump?: boolean;
   json?: boolean;
   verifyChecksums?: boolean;
@@ -116,12 +120,15 @@ export async function readInto(
   files: string[],
   sink: PacketSink,
   out: OutputBuffer,
-  opts: { reassemble: boolean; verifyChecksums: boolean; stdin?: NodeJS.ReadableStream },
+  opts: { reassemble: boolean; verifyChecksums: boolean; stdin?: NodeJS.ReadableStream; dedup?: boolean },
   stderr: (s: string, fault?: FileFault) => void = (s) => process.stderr.write(s),
 ): Promise<{ code: number; malformed: number }> {
   const decoder = new Decoder({ reassemble: opts.reassemble, verifyChecksums: opts.verifyChecksums });
   const pkt = new Packet();
   const malformedByFile = new Map<string, number>();
+  // --dedup: copies of a segment captured on another interface never reach the sink.
+  const dedup = opts.dedup ? new SegmentDedup() : null;
+  const fileIndex = new Map<string, number>();
   let malformed = 0;
   let code = 0;
   try {
@@ -133,9 +140,18 @@ export async function readInto(
           malformed++;
           malformedByFile.set(file, (malformedByFile.get(file) ?? 0) + 1);
         }
+        if (dedup !== null && status === DecodeStatus.TCP) {
+          let fi = fileIndex.get(file);
+          if (fi === undefined) {
+            fi = fileIndex.size;
+            fileIndex.set(file, fi);
+          }
+          if (dedup.isCopy(pkt, captureInterface(pkt, rec.data, fi))) return;
+        }
         sink.onPacket(pkt, rec.data);
       },
-      { stdin: opts.stdin },
+      // Notes go where the caller's stderr goes (a worker thread collects them).
+      { stdin: opts.stdin, onNote: (line) => stderr(`${line}\n`) },
     );
   } catch (err) {
     out.flush();
@@ -148,6 +164,12 @@ export async function readInto(
     stderr(`${formatNote(file, `${n} malformed packet${n === 1 ? '' : 's'} skipped`)}\n`);
   }
   for (const note of decoder.notes) stderr(`synack: ${note}\n`);
+  if (dedup !== null && dedup.dropped > 0) {
+    const n = dedup.dropped;
+    stderr(
+      `synack: ${n} duplicate segment${n === 1 ? '' : 's'} seen on another interface dropped (--dedup)\n`,
+    );
+  }
   return { code, malformed };
 }
 
@@ -156,7 +178,11 @@ export async function runRead(files: string[], opts: ReadOptions): Promise<numbe
   // Default and --json: tracked (connection, role, both states, tags); see read-tracked.ts.
   if (!opts.tcpdump || opts.filter !== undefined) return runTrackedRead(files, opts, out);
   const sink = new TcpdumpSink(out, !!opts.number);
-  const r = await readInto(files, sink, out, { reassemble: false, verifyChecksums: !!opts.verifyChecksums });
+  const r = await readInto(files, sink, out, {
+    reassemble: false,
+    verifyChecksums: !!opts.verifyChecksums,
+    dedup: !!opts.dedup,
+  });
   if (sink.beyond > 0) {
     process.stderr.write(
       `synack: ${sink.beyond} frame${sink.beyond === 1 ? '' : 's'} with TCP that tcpdump does not show (printed in its syntax)\n`,
@@ -166,7 +192,7 @@ export async function runRead(files: string[], opts: ReadOptions): Promise<numbe
 }
 
 export function registerRead(program: Command): void {
-  program
+  const read = program
     .command('read')
     .description('one line per TCP packet (--tcpdump: exactly as tcpdump -n -tt; --json: packet records)')
     .argument('<files...>', 'pcap or pcapng files (gzip allowed), - for stdin')
@@ -174,17 +200,19 @@ export function registerRead(program: Command): void {
     .option('--json', 'one JSON packet record per TCP packet')
     .option('--verify-checksums', 'verify TCP checksums (the record says good/bad)')
     .option('--number', 'prefix each line with its frame number, as tcpdump -#')
-    .option('--filter <expr>', FILTER_HELP)
-    .action(async (files: string[], opts: ReadOptions, cmd: Command) => {
-      if (opts.tcpdump && opts.json)
-        cmd.error('synack read: --tcpdump and --json exclude each other', { exitCode: 1 });
-      try {
-        filterOption(opts.filter);
-      } catch (err) {
-        if (err instanceof FilterError) cmd.error(`synack read: ${err.message}`, { exitCode: 1 });
-        throw err;
-      }
-      const code = await runRead(files, opts);
-      if (code !== 0) process.exitCode = code;
-    });
+    .option('--filter <expr>', FILTER_HELP);
+  addTrackingOptions(read).action(async (files: string[], opts: ReadOptions, cmd: Command) => {
+    if (opts.tcpdump && opts.json)
+      cmd.error('synack read: --tcpdump and --json exclude each other', { exitCode: 1 });
+    try {
+      filterOption(opts.filter);
+      trackingOptions(opts);
+    } catch (err) {
+      if (err instanceof FilterError || err instanceof UsageError)
+        cmd.error(`synack read: ${err.message}`, { exitCode: 1 });
+      throw err;
+    }
+    const code = await runRead(files, opts);
+    if (code !== 0) process.exitCode = code;
+  });
 }

@@ -64,7 +64,9 @@ export function registerStates(program: Command): void {
       // The capture's span (the default --at) stays the whole capture's when a filter picks connections.
       const span = captureSpan(loaded.timelines);
       const timelines =
-        filter === null ? loaded.timelines : loaded.timelines.filter((t) => filter.matches(timelineSubject(t)));
+        filter === null
+          ? loaded.timelines
+          : loaded.timelines.filter((t) => filter.matches(timelineSubject(t)));
       const timeWaitUs = Math.round(timeWait * 1e6);
       const report = buildStatesReport(timelines, {
         timeWaitUs,

@@ -6,6 +6,9 @@
 // it, until interrupted. The model (diffing, timers, warnings) is src/live/watch-model.ts.
 
 import type { Command } from 'commander';
+import { readProcNetTcp } from '../live/proc-net.js';
+import { readSocketOwners } from '../live/proc-pids.js';
+import { type WatchFilter, WatchModel, watchSockets } from '../live/watch-model.js';
 import {
   screenLines,
   snapshotText,
@@ -15,9 +18,6 @@ import {
   watchJson,
 } from '../report/watch-table.js';
 import { stateFromName, TcpState } from '../tcp/state.js';
-import { readProcNetTcp } from '../live/proc-net.js';
-import { readSocketOwners } from '../live/proc-pids.js';
-import { type WatchFilter, WatchModel, watchSockets } from '../live/watch-model.js';
 
 export interface WatchOptions {
   interval?: string;
@@ -60,7 +60,8 @@ function parseFilter(o: WatchOptions): WatchFilter {
   const f: WatchFilter = {};
   const int = (v: string, name: string, max: number): number => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < 0 || n > max) throw new WatchUsage(`${name} wants an integer 0..${max}, not '${v}'`);
+    if (!Number.isInteger(n) || n < 0 || n > max)
+      throw new WatchUsage(`${name} wants an integer 0..${max}, not '${v}'`);
     return n;
   };
   if (o.port !== undefined) f.port = int(o.port, '--port', 65535);
@@ -72,7 +73,8 @@ function parseFilter(o: WatchOptions): WatchFilter {
 function parseInterval(v: string | undefined): number {
   if (v === undefined) return 1;
   const n = Number(v);
-  if (!Number.isFinite(n) || n < 0.05) throw new WatchUsage(`--interval wants seconds (at least 0.05), not '${v}'`);
+  if (!Number.isFinite(n) || n < 0.05)
+    throw new WatchUsage(`--interval wants seconds (at least 0.05), not '${v}'`);
   return n;
 }
 
@@ -110,7 +112,9 @@ async function runChanges(model: WatchModel, intervalMs: number, json: boolean):
     if (stop) break;
     const { transitions } = poll(model);
     if (transitions.length > 0) {
-      process.stdout.write(`${transitions.map((t) => (json ? transitionJson(t) : transitionLine(t))).join('\n')}\n`);
+      process.stdout.write(
+        `${transitions.map((t) => (json ? transitionJson(t) : transitionLine(t))).join('\n')}\n`,
+      );
     }
   }
 }
@@ -139,7 +143,8 @@ async function runScreen(model: WatchModel, intervalSec: number): Promise<void> 
   };
   const onKey = (buf: Buffer) => {
     for (const b of buf) {
-      if (b === 0x71 || b === 0x51 || b === 0x03) finish(); // q, Q, Ctrl-C
+      if (b === 0x71 || b === 0x51 || b === 0x03)
+        finish(); // q, Q, Ctrl-C
       else if (b === 0x70 || b === 0x50 || b === 0x20) {
         paused = !paused;
         draw();

@@ -32,7 +32,10 @@ export async function pickConnection(
   });
   let found = sel === null ? timelines : selectConns(timelines, sel);
   if (filter !== null) found = found.filter((t) => filter.matches(timelineSubject(t)));
-  const asked = [conn === undefined ? '' : `--conn ${conn}`, filter === null ? '' : `--filter "${filter.text}"`]
+  const asked = [
+    conn === undefined ? '' : `--conn ${conn}`,
+    filter === null ? '' : `--filter "${filter.text}"`,
+  ]
     .filter((s) => s !== '')
     .join(' and ');
   if (found.length === 0) {

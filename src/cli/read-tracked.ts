@@ -131,7 +131,7 @@ export async function runTrackedRead(
     files,
     sink,
     out,
-    { reassemble: !!opts.json, verifyChecksums: !!opts.verifyChecksums },
+    { reassemble: !!opts.json, verifyChecksums: !!opts.verifyChecksums, dedup: !!opts.dedup },
     (s) => {
       err += s;
     },

@@ -90,7 +90,8 @@ export function startTcpdump(
       const lines = partial.split('\n');
       partial = lines.pop()!;
       for (const line of lines) {
-        if (/^(tcpdump: )?listening on |packets? (captured|received by filter|dropped by kernel)/.test(line)) onInfo(line);
+        if (/^(tcpdump: )?listening on |packets? (captured|received by filter|dropped by kernel)/.test(line))
+          onInfo(line);
         else if (line.trim() !== '') err = line;
       }
     });

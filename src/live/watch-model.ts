@@ -233,7 +233,8 @@ export class WatchModel {
     // CLOSE_WAIT that lasts: grouped by owning process.
     const leaks = new Map<string, { n: number; oldestMs: number }>();
     for (const row of this.rowsByKey.values()) {
-      if (row.mark === 'closed' || row.sock.state !== TcpState.CLOSE_WAIT || !rowMatches(row, this.filter)) continue;
+      if (row.mark === 'closed' || row.sock.state !== TcpState.CLOSE_WAIT || !rowMatches(row, this.filter))
+        continue;
       const age = this.timeInStateMs(row, nowMs);
       if (age < this.closeWaitAgeMs) continue;
       const s = row.sock;
@@ -281,7 +282,8 @@ export class WatchModel {
       timeWait: c.get(TcpState.TIME_WAIT) ?? 0,
       closeWait: c.get(TcpState.CLOSE_WAIT) ?? 0,
     });
-    while (this.samples.length > 1 && nowMs - this.samples[0]!.atMs > this.growthWindowMs) this.samples.shift();
+    while (this.samples.length > 1 && nowMs - this.samples[0]!.atMs > this.growthWindowMs)
+      this.samples.shift();
   }
 
   private transition(
@@ -308,7 +310,8 @@ export class WatchModel {
     const f = this.filter;
     const s = t.sock;
     if (f.port !== undefined && s.localPort !== f.port && s.remotePort !== f.port) return false;
-    if (f.states !== undefined && !f.states.has(t.to) && (t.from === null || !f.states.has(t.from))) return false;
+    if (f.states !== undefined && !f.states.has(t.to) && (t.from === null || !f.states.has(t.from)))
+      return false;
     if (f.pid !== undefined && !t.pids.includes(f.pid)) return false;
     return true;
   }

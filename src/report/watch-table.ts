@@ -125,7 +125,11 @@ export function ownerText(row: WatchRow): string {
 /** The cells of one row, in WATCH_COLUMNS order. */
 export function rowCells(row: WatchRow, inStateMs: number): string[] {
   const s = row.sock;
-  const time = row.sinceStart ? (inStateMs < 100 ? '' : `≥${durationText(inStateMs)}`) : durationText(inStateMs);
+  const time = row.sinceStart
+    ? inStateMs < 100
+      ? ''
+      : `≥${durationText(inStateMs)}`
+    : durationText(inStateMs);
   return [
     s.ipVersion === 6 ? 'tcp6' : 'tcp',
     endpointText(s.localIp, s.localPort),
@@ -160,7 +164,12 @@ function markColor(mark: Mark): string {
 function layout(cells: readonly string[][]): string[] {
   const widths = WATCH_COLUMNS.map((h) => h.length);
   for (const r of cells) for (let i = 0; i < r.length; i++) widths[i] = Math.max(widths[i]!, r[i]!.length);
-  return cells.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd());
+  return cells.map((r) =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 /** The plain table (one snapshot, --once or piped): header line, counts, warnings, rows. */
@@ -184,8 +193,10 @@ export function screenLines(view: WatchView, o: ScreenOptions): string[] {
   const out = head.concat([style(fit(lines[0]!, o.width), SGR.inverse)]);
   const body = lines.slice(1);
   const shown = body.length > room ? body.slice(0, room - 1) : body;
-  for (let i = 0; i < shown.length; i++) out.push(style(fit(shown[i]!, o.width), markColor(view.rows[i]!.mark)));
-  if (shown.length < body.length) out.push(fit(`… ${body.length - shown.length} more (use --port/--state/--pid)`, o.width));
+  for (let i = 0; i < shown.length; i++)
+    out.push(style(fit(shown[i]!, o.width), markColor(view.rows[i]!.mark)));
+  if (shown.length < body.length)
+    out.push(fit(`… ${body.length - shown.length} more (use --port/--state/--pid)`, o.width));
   return out;
 }
 

@@ -5,8 +5,8 @@
 // committed snapshot and replays its held segments; segments whose fate is settled are released,
 // in order, to the record and to the caller.
 
-import { seqGe, seqLe } from '../tcp/seq.js';
-import { ACK, RST, SYN } from '../wire/packet.js';
+import { seqGe, seqLe, seqLt } from '../tcp/seq.js';
+import { ACK, FIN, RST, SYN } from '../wire/packet.js';
 import { Arrival, type HeldPacket, Role } from './held.js';
 import {
   bothDone,
@@ -28,6 +28,8 @@ export const MAX_HELD = 4096;
 
 export class Conn {
   id = 0;
+  /** Frame number of its first segment (ids follow it; a sharded run merges by it). */
+  firstFrame = 0;
   ipVersion = 4;
   readonly addrA = new Uint8Array(16);
   readonly addrB = new Uint8Array(16);
@@ -113,7 +115,12 @@ export class Conn {
       }
       if (p.arrival !== Arrival.PRESUMED || !p.decisive || qRst) continue;
       const pLen = p.seqLen;
-      if ((p.flags & RST) !== 0) {
+      if ((p.flags & FIN) !== 0 && (q.flags & (FIN | ACK)) === (FIN | ACK) && !qs.finSent && seqLt(q.ack, p.end)) {
+        // Its receiver's first FIN does not acknowledge p's FIN: the FINs crossed, p reached it
+        // after that FIN left (simultaneous close, §3.6): CLOSING, not CLOSE_WAIT then LAST_ACK.
+        p.arrival = Arrival.DELAYED;
+        refuted = true;
+      } else if ((p.flags & RST) !== 0) {
         // Its receiver goes on sending: the RST never took effect there.
         p.arrival = Arrival.REFUTED;
         refuted = true;

@@ -140,7 +140,8 @@ function tokenize(text: string): Token[] {
       i++;
     } else {
       const start = i;
-      while (i < text.length && !/[\s()!=]/.test(text[i]!) && !['&&', '||'].includes(text.slice(i, i + 2))) i++;
+      while (i < text.length && !/[\s()!=]/.test(text[i]!) && !['&&', '||'].includes(text.slice(i, i + 2)))
+        i++;
       out.push({ text: text.slice(start, i), at: start });
     }
   }
@@ -400,7 +401,8 @@ class Parser {
   }
 
   private portNumber(token: Token, text: string): number {
-    if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) this.fail(token, 'a port is a number from 0 to 65535');
+    if (!/^\d{1,5}$/.test(text) || Number(text) > 65535)
+      this.fail(token, 'a port is a number from 0 to 65535');
     return Number(text);
   }
 
@@ -420,7 +422,7 @@ const WANTS: Record<Keyword, string> = {
   portrange: 'LOW-HIGH',
   state: 'a TCP state (TIME_WAIT, CLOSE_WAIT, …)',
   final: 'a TCP state (TIME_WAIT, CLOSE_WAIT, …)',
-  conn_state: "a Zeek conn_state (SF, REJ, S0, …)",
+  conn_state: 'a Zeek conn_state (SF, REJ, S0, …)',
   event: 'an event kind (retransmission, dup-ack, …)',
 };
 

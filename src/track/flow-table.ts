@@ -26,7 +26,7 @@ export interface FlowTableOptions {
   /** A fresh Zeek summary per connection (it decides orig/resp, conn_state, history, bytes). */
   newSummary: () => ConnSummary;
   /** Wireshark-style analysis: tag bits for each TCP packet, with its own stream table. */
-  analysis?: { process(pkt: Packet): number };
+  analysis?: { process(pkt: Packet): number; readonly size?: number };
   /** Each segment once its states are final (for `read`). */
   onPacket?: ReleaseFn;
   /** Address bytes (4 or 16) as text, for the record (the CLI passes tcpdump's formatting). */
@@ -72,9 +72,12 @@ export class FlowTable {
   private nextId = 1;
   private readonly pool: HeldPacket[] = [];
   private readonly ending: Conn[] = [];
+  // TIME_WAIT deadlines as a binary min-heap (deadline, conn): a deadline can be earlier than one
+  // scheduled before it (TIME_WAIT entered earlier, the peer done later), and each must fire at
+  // the first frame past it whatever else the table holds, so that a shard of a sharded run ends
+  // its connections at the same frames as one table.
   private readonly twConns: Conn[] = [];
   private readonly twDeadlines: number[] = [];
-  private twHead = 0;
   private readonly cfg: { timeWaitUsec: number };
   private readonly idleUsec: number;
   private readonly maxConns: number;
@@ -172,6 +175,26 @@ export class FlowTable {
     this.flushEnded();
   }
 
+  /**
+   * Capture time advances to `now` without a segment for this table: idle and TIME_WAIT timers
+   * that ran out end their connections here. A shard of a multi-threaded run calls this for the
+   * TCP segments of other shards, so its connections end at the same frame as in one table.
+   */
+  tick(now: number): void {
+    this.expireTimers(now);
+    this.flushEnded();
+  }
+
+  /** Connections started so far (the last id handed out). */
+  get started(): number {
+    return this.nextId - 1;
+  }
+
+  /** Wireshark streams remembered by the analysis (0 without one). */
+  get streamCount(): number {
+    return this.opts.analysis?.size ?? 0;
+  }
+
   /** End of input: every open connection, in id order. */
   finish(): void {
     const open: Conn[] = [];
@@ -185,6 +208,7 @@ export class FlowTable {
   private create(pkt: Packet, hash: number, n: number): Conn {
     const conn = new Conn(this.opts.newSummary(), this.cfg);
     conn.id = this.nextId++;
+    conn.firstFrame = pkt.frame;
     conn.ipVersion = pkt.ipVersion;
     conn.addrA.set(pkt.src.subarray(0, n));
     conn.addrB.set(pkt.dst.subarray(0, n));
@@ -293,28 +317,60 @@ export class FlowTable {
     const d = conn.timeWaitDeadline();
     if (d < 0 || d === conn.twDeadlineUsec) return;
     conn.twDeadlineUsec = d;
-    this.twConns.push(conn);
-    this.twDeadlines.push(d);
+    this.twPush(d, conn);
+  }
+
+  private twPush(d: number, conn: Conn): void {
+    const ds = this.twDeadlines;
+    const cs = this.twConns;
+    let i = ds.length;
+    ds.push(d);
+    cs.push(conn);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (ds[parent]! <= d) break;
+      ds[i] = ds[parent]!;
+      cs[i] = cs[parent]!;
+      i = parent;
+    }
+    ds[i] = d;
+    cs[i] = conn;
+  }
+
+  private twPop(): void {
+    const ds = this.twDeadlines;
+    const cs = this.twConns;
+    const d = ds.pop()!;
+    const c = cs.pop()!;
+    const n = ds.length;
+    if (n === 0) return;
+    let i = 0;
+    for (;;) {
+      let child = 2 * i + 1;
+      if (child >= n) break;
+      if (child + 1 < n && ds[child + 1]! < ds[child]!) child++;
+      if (ds[child]! >= d) break;
+      ds[i] = ds[child]!;
+      cs[i] = cs[child]!;
+      i = child;
+    }
+    ds[i] = d;
+    cs[i] = c;
   }
 
   /** Connections whose idle time or TIME_WAIT ran out by capture time `now` end at this frame. */
   private expireTimers(now: number): void {
     while (this.lruHead !== null && now - this.lruHead.lastUsec >= this.idleUsec) this.end(this.lruHead);
-    while (this.twHead < this.twConns.length && this.twDeadlines[this.twHead]! <= now) {
-      const c = this.twConns[this.twHead]!;
-      const d = this.twDeadlines[this.twHead]!;
-      this.twHead++;
+    while (this.twDeadlines.length > 0 && this.twDeadlines[0]! <= now) {
+      const c = this.twConns[0]!;
+      const d = this.twDeadlines[0]!;
+      this.twPop();
       if (c.ended || c.twDeadlineUsec !== d) continue;
       c.release(true, this.recycle, this.onPacket);
       c.expireTimeWait(d);
       c.twDeadlineUsec = -1;
       if (c.over) this.end(c);
       else this.scheduleTimeWait(c);
-    }
-    if (this.twHead > 1024 && this.twHead * 2 > this.twConns.length) {
-      this.twConns.splice(0, this.twHead);
-      this.twDeadlines.splice(0, this.twHead);
-      this.twHead = 0;
     }
   }
 }

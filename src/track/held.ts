@@ -15,6 +15,12 @@ export enum Arrival {
   CONFIRMED = 1,
   /** The receiver's later segments prove it never arrived. */
   REFUTED = 2,
+  /**
+   * It arrived, but only after its receiver sent a later segment: crossing FINs (RFC 9293 §3.6
+   * Figure 13), where the receiver's own FIN does not acknowledge it. Its effect comes with the
+   * evidence of receipt (an ACK that covers it), not where it stands in the capture.
+   */
+  DELAYED = 3,
 }
 
 /** Per-packet roles (PRODUCT.md packet record `role`). */

@@ -72,6 +72,9 @@ export class EndpointFacts {
   sndValid = false;
   finSent = false;
   finSeq = 0;
+  /** The ACK field of its latest FIN (valid when finAckValid): did the FIN acknowledge the peer's? */
+  finAck = 0;
+  finAckValid = false;
   /** RCV.NXT as far as known: the highest ACK it sent or the end of what reached it. */
   rcvNxt = 0;
   rcvValid = false;
@@ -109,6 +112,8 @@ export class EndpointFacts {
     this.sndValid = o.sndValid;
     this.finSent = o.finSent;
     this.finSeq = o.finSeq;
+    this.finAck = o.finAck;
+    this.finAckValid = o.finAckValid;
     this.rcvNxt = o.rcvNxt;
     this.rcvValid = o.rcvValid;
     this.win = o.win;
@@ -271,7 +276,8 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
   const ackf = (flags & ACK) !== 0;
   const fin = (flags & FIN) !== 0;
   const rst = (flags & RST) !== 0;
-  const arrived = h.arrival !== Arrival.REFUTED;
+  // A DELAYED segment (crossing FINs) takes effect later, with the evidence of its receipt.
+  const arrived = h.arrival !== Arrival.REFUTED && h.arrival !== Arrival.DELAYED;
   const end = h.end;
   let own = 0;
   let fx = 0;
@@ -291,8 +297,9 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
       apply(s, TcpEvent.RCV_SYN_ACK);
     }
     if (ackf && r.finSent && !s.gotPeerFin && seqGe(h.ack, seqAdd(r.finSeq, 1))) {
-      // Did that FIN also acknowledge this endpoint's FIN? Its sender's ACKs say so.
-      receiveFin(s, s.finSent && r.rcvValid && seqGe(r.rcvNxt, seqAdd(s.finSeq, 1)));
+      // Did that FIN also acknowledge this endpoint's FIN? Its own ACK field says so (§3.10.7.4:
+      // the ACK is processed with the FIN); crossing FINs do not, and lead through CLOSING.
+      receiveFin(s, s.finSent && r.finAckValid && seqGe(r.finAck, seqAdd(s.finSeq, 1)));
     }
     if (newData || newFin) {
       narrow(s, MAY_SEND_DATA);
@@ -337,6 +344,10 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
       apply(s, TcpEvent.CLOSE);
       s.finSent = true;
       s.finSeq = seqAdd(h.seq, h.seqLen - 1);
+    }
+    if (ackf) {
+      s.finAck = maxSeq(s.finAck, s.finAckValid, h.ack);
+      s.finAckValid = true;
     }
     if (st.firstFin === 0) {
       st.firstFin = me;

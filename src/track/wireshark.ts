@@ -61,6 +61,11 @@ export class TcpAnalysis {
     this.table = new WsStreamTable(opts.forgetAfterUsec, opts.maxStreams);
   }
 
+  /** Streams currently remembered (see TcpAnalysisOptions.forgetAfterUsec / maxStreams). */
+  get size(): number {
+    return this.table.size;
+  }
+
   /** Number of tcp.stream values handed out so far. */
   get streamCount(): number {
     return this.table.streamCount;

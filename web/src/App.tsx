@@ -76,6 +76,7 @@ export function App() {
       setPacket(null);
       setHosts(null);
       setFilters(NO_FILTERS);
+      setTab('conn');
       wantConn.current = conn;
       send({ type: 'open', source, timeWaitS });
     },
@@ -84,7 +85,8 @@ export function App() {
 
   const openServed = useCallback(
     (f: ServedFile, conn: number | null) =>
-      open({ kind: 'url', url: `files/${f.index}`, name: f.name, size: f.size }, f.index, conn),
+      // Absolute: the worker would resolve a relative URL against its own script's address.
+      open({ kind: 'url', url: new URL(`files/${f.index}`, location.href).href, name: f.name, size: f.size }, f.index, conn),
     [open],
   );
 

@@ -162,6 +162,8 @@ export function ConnList(props: {
         tabIndex={0}
         onKeyDown={onKey}
         onScroll={(e) => setTop(e.currentTarget.scrollTop)}
+        // A short list takes only the room it needs; a long one a third of the window.
+        style={{ height: `min(34vh, ${Math.max(order.length, 4) * ROW + 2}px)` }}
         data-testid="conn-list"
       >
         <div className="spacer" style={{ height: order.length * ROW }}>

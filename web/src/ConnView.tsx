@@ -147,6 +147,16 @@ export function ConnView(props: {
     if (!el) return;
     el.innerHTML = detail.svg;
     for (const t of el.querySelectorAll('g.pkt > title')) t.remove();
+    // A 1.5 px line is hard to point at: each arrow gets a wide transparent twin to catch the mouse.
+    for (const line of el.querySelectorAll('g.pkt > line')) {
+      const hit = line.cloneNode(false) as SVGLineElement;
+      hit.removeAttribute('marker-end');
+      hit.removeAttribute('stroke-dasharray');
+      hit.setAttribute('class', 'hit');
+      hit.setAttribute('stroke', 'transparent');
+      hit.setAttribute('stroke-width', '14');
+      line.after(hit);
+    }
   }, [detail.svg]);
 
   useEffect(() => {

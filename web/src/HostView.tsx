@@ -37,9 +37,11 @@ function Chart({ times, series, startUs }: { times: number[]; series: Record<str
     const vals = series[s] ?? [];
     const lower = base.slice();
     for (let i = 0; i < n; i++) base[i] += vals[i] ?? 0;
+    // Steps, not slopes: each sample is the count at that instant, held until the next one.
     let d = `M${x(0)},${y(base[0])}`;
-    for (let i = 1; i < n; i++) d += ` L${x(i)},${y(base[i])}`;
-    for (let i = n - 1; i >= 0; i--) d += ` L${x(i)},${y(lower[i])}`;
+    for (let i = 1; i < n; i++) d += ` L${x(i)},${y(base[i - 1])} L${x(i)},${y(base[i])}`;
+    d += ` L${x(n - 1)},${y(lower[n - 1])}`;
+    for (let i = n - 1; i > 0; i--) d += ` L${x(i)},${y(lower[i - 1])} L${x(i - 1)},${y(lower[i - 1])}`;
     return <path key={s} d={`${d} Z`} fill={STATE_COLOURS[s]} opacity={0.9} />;
   });
   const span = (times[n - 1] - times[0]) * 1e6;

@@ -8,7 +8,7 @@ export const TIMER_SCENARIOS: Scenario[] = [
   {
     name: 'keepalive',
     description:
-      'Keep-alive (idle 5 s, interval 1 s, 3 probes): two probes are answered, then the path dies and the client resets a half-open connection',
+      'Keep-alive (idle 5 s, interval 1 s, 3 probes): two probes are answered, the path dies, the client gives up with a RST that is lost; when the path is back the half-open server writes and is reset',
     client: {
       tcp: {
         keepalive: true,
@@ -17,15 +17,20 @@ export const TIMER_SCENARIOS: Scenario[] = [
         keepaliveProbes: 3,
       },
     },
-    link: { rules: [{ dir: 'any', after: 12_000, action: 'drop', where: 'after-mid' }] },
+    // The path is down from 12 s to 25 s. The client's RST is lost with it, so the server stays
+    // ESTABLISHED (half-open) until it writes at 30 s: the client's stack has no connection and
+    // answers with a RST (RFC 9293 §3.10.7.1). Without that write no observer could ever learn
+    // that the RST was lost (PRODUCT.md: in the lab a loss shows up later).
+    link: { rules: [{ dir: 'any', after: 12_000, before: 25_000, action: 'drop', where: 'after-mid' }] },
     timeline: [
       { at: 0, do: 'listen', port: 22 },
       { at: 0, do: 'connect', conn: 'c1', port: 22 },
+      { at: 30_000, do: 'send', conn: 'c1', side: 'server', bytes: 'SSH keep-alive reply\r\n' },
     ],
     expect: {
       c1: {
         client: ['CLOSED', 'SYN_SENT', 'ESTABLISHED', 'CLOSED'],
-        server: ['LISTEN', 'SYN_RECEIVED', 'ESTABLISHED'],
+        server: ['LISTEN', 'SYN_RECEIVED', 'ESTABLISHED', 'CLOSED'],
       },
     },
   },

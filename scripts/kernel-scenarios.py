@@ -1,0 +1,834 @@
+#!/usr/bin/python3
+"""Real Linux TCP for every scenario of issue 3 item 2, recorded as test fixtures.
+
+Run by scripts/record-kernel-scenarios.sh, which creates (and always deletes) the two network
+namespaces joined by a veth pair: the client namespace (10.88.0.1) and the server namespace
+(10.88.0.2). For each scenario this driver
+  - starts tcpdump on the veth in both namespaces (-s 128, only the scenario's port),
+  - polls both namespaces' /proc/net/tcp every POLL_MS milliseconds: the ground truth, one state
+    sequence per socket (a socket that disappears is CLOSED),
+  - plays the scenario with real sockets created inside the namespaces (setns on this thread),
+    nftables rules that drop chosen segments on arrival (prerouting, so the receiver's tcpdump
+    still sees what its TCP never gets: a loss after the tap), and scapy for forged RSTs,
+  - writes NAME.client.pcap, NAME.server.pcap and NAME.truth.json into the output folder.
+
+Run with Debian's python (/usr/bin/python3: it has scapy). Usage:
+  kernel-scenarios.py CLIENT_NS CLIENT_DEV SERVER_NS SERVER_DEV OUTDIR [NAME...]
+"""
+
+import ctypes
+import json
+import os
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from contextlib import contextmanager
+
+CLIENT_IP = '10.88.0.1'
+SERVER_IP = '10.88.0.2'
+POLL_MS = 2
+SNAPLEN = 128
+
+# /proc/net/tcp `st` codes (include/net/tcp_states.h), named as synack's JSON names them.
+KERNEL_STATES = {
+    0x01: 'ESTABLISHED',
+    0x02: 'SYN_SENT',
+    0x03: 'SYN_RECEIVED',
+    0x04: 'FIN_WAIT_1',
+    0x05: 'FIN_WAIT_2',
+    0x06: 'TIME_WAIT',
+    0x07: 'CLOSED',
+    0x08: 'CLOSE_WAIT',
+    0x09: 'LAST_ACK',
+    0x0A: 'LISTEN',
+    0x0B: 'CLOSING',
+    0x0C: 'SYN_RECEIVED',  # NEW_SYN_RECV: a request socket, SYN_RECEIVED to RFC 9293
+}
+
+libc = ctypes.CDLL(None, use_errno=True)
+CLONE_NEWNET = 0x40000000
+
+
+@contextmanager
+def netns(name):
+    """Runs the body with this thread in namespace `name`: sockets made there stay there."""
+    back = os.open('/proc/thread-self/ns/net', os.O_RDONLY)
+    target = os.open(f'/var/run/netns/{name}', os.O_RDONLY)
+    try:
+        if libc.setns(target, CLONE_NEWNET) != 0:
+            raise OSError(ctypes.get_errno(), f'setns {name}')
+        yield
+    finally:
+        libc.setns(back, CLONE_NEWNET)
+        os.close(target)
+        os.close(back)
+
+
+class Env:
+    def __init__(self, cns, cdev, sns, sdev):
+        self.cns, self.cdev, self.sns, self.sdev = cns, cdev, sns, sdev
+
+    def ns(self, side):
+        return self.cns if side == 'client' else self.sns
+
+    def dev(self, side):
+        return self.cdev if side == 'client' else self.sdev
+
+    def nft(self, side, rules):
+        """Drop rules on arrival in `side`'s namespace (prerouting, before TCP sees the segment)."""
+        body = '\n'.join(f'    {r} counter drop' for r in rules)
+        script = (
+            'table inet synack {\n'
+            '  chain pre {\n'
+            '    type filter hook prerouting priority -300; policy accept;\n'
+            f'{body}\n'
+            '  }\n'
+            '}\n'
+        )
+        subprocess.run(['ip', 'netns', 'exec', self.ns(side), 'nft', '-f', '-'], input=script, text=True, check=True)
+
+    def nft_clear(self, side):
+        subprocess.run(
+            ['ip', 'netns', 'exec', self.ns(side), 'nft', 'delete', 'table', 'inet', 'synack'],
+            stderr=subprocess.DEVNULL,
+        )
+
+    def nft_dropped(self, side):
+        """Packets the namespace's drop rules have dropped so far."""
+        r = subprocess.run(
+            ['ip', 'netns', 'exec', self.ns(side), 'nft', 'list', 'table', 'inet', 'synack'],
+            capture_output=True,
+            text=True,
+        )
+        return sum(int(x) for x in __import__('re').findall(r'counter packets (\d+)', r.stdout))
+
+    def wait_dropped(self, side, n=1, timeout=5.0):
+        end = time.time() + timeout
+        while self.nft_dropped(side) < n:
+            if time.time() > end:
+                raise RuntimeError(f'{side}: expected {n} dropped segment(s)')
+            time.sleep(0.01)
+
+
+# ------------------------------------------------------------------ sockets
+
+
+def tcp_socket(env, side, port=None, linger0=False, rcvbuf=None, sndbuf=None, keepalive=False):
+    with netns(env.ns(side)):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if linger0:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
+    if rcvbuf:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    if sndbuf:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, sndbuf)
+    if keepalive:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 1)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 1)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 5)
+    if port is not None:
+        s.bind((CLIENT_IP if side == 'client' else SERVER_IP, port))
+    return s
+
+
+def listener(env, port, **kw):
+    s = tcp_socket(env, 'server', port, **kw)
+    s.listen(8)
+    return s
+
+
+def set_linger0(s):
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
+
+
+def recv_all(s):
+    data = b''
+    while True:
+        b = s.recv(65536)
+        if not b:
+            return data
+        data += b
+
+
+class Bg(threading.Thread):
+    """A side's actions on a thread of its own; join() re-raises its error."""
+
+    def __init__(self, fn):
+        super().__init__(daemon=True)
+        self.fn = fn
+        self.err = None
+
+    def run(self):
+        try:
+            self.fn()
+        except BaseException as e:  # noqa: BLE001 - reported by join()
+            self.err = e
+
+    def join(self, timeout=30):
+        super().join(timeout)
+        if self.is_alive():
+            raise RuntimeError('scenario thread did not finish')
+        if self.err:
+            raise self.err
+
+
+# ------------------------------------------------------------------ ground truth
+
+
+def parse_proc_tcp(text, ports):
+    out = {}
+    for line in text.splitlines()[1:]:
+        f = line.split()
+        if len(f) < 4:
+            continue
+        lip, lport = f[1].split(':')
+        rip, rport = f[2].split(':')
+        lport, rport = int(lport, 16), int(rport, 16)
+        if lport not in ports and rport not in ports:
+            continue
+        if int(rip, 16) == 0:
+            continue  # a listener: not a connection
+        st = KERNEL_STATES.get(int(f[3], 16), f[3])
+        lip = socket.inet_ntoa(struct.pack('<I', int(lip, 16)))
+        rip = socket.inet_ntoa(struct.pack('<I', int(rip, 16)))
+        out[(lip, lport, rip, rport)] = st
+    return out
+
+
+class Poller(threading.Thread):
+    """Reads each namespace's /proc/net/tcp (through a process living there) every POLL_MS."""
+
+    def __init__(self, pids, ports):
+        super().__init__(daemon=True)
+        self.pids = pids  # side -> pid of a process in that namespace
+        self.ports = ports
+        self.stop_flag = threading.Event()
+        self.seqs = {}  # (side, tuple) -> [(state, time)]
+        self.polls = 0
+
+    def run(self):
+        present = {}
+        while not self.stop_flag.is_set():
+            now = time.time()
+            for side, pid in self.pids.items():
+                with open(f'/proc/{pid}/net/tcp') as fh:
+                    seen = parse_proc_tcp(fh.read(), self.ports)
+                for key, st in seen.items():
+                    seq = self.seqs.setdefault((side, key), [])
+                    if not seq or seq[-1][0] != st:
+                        seq.append((st, now))
+                for key in present.get(side, set()) - set(seen):
+                    seq = self.seqs[(side, key)]
+                    if seq[-1][0] != 'CLOSED':
+                        seq.append(('CLOSED', now))  # gone from the table: no socket, CLOSED
+                present[side] = set(seen)
+            self.polls += 1
+            time.sleep(POLL_MS / 1000)
+
+    def stop(self):
+        self.stop_flag.set()
+        self.join()
+
+
+# ------------------------------------------------------------------ scenarios
+# Each takes (env, port) and plays one story; the server listens on SERVER_IP:port, the client
+# binds CLIENT_IP:port+1 (so its sockets are known). Sleeps leave time for delayed ACKs and polls.
+
+
+def client_connect(env, port, **kw):
+    c = tcp_socket(env, 'client', port + 1, **kw)
+    c.connect((SERVER_IP, port))
+    return c
+
+
+def sc_normal_client_close(env, port):
+    """Request, response, the client closes first; the server closes 200 ms after the client's FIN."""
+    srv = listener(env, port)
+
+    def server():
+        a, _ = srv.accept()
+        a.recv(100)
+        a.sendall(b'response')
+        recv_all(a)
+        time.sleep(0.2)
+        a.close()
+
+    t = Bg(server)
+    t.start()
+    c = client_connect(env, port)
+    c.sendall(b'request')
+    c.recv(100)
+    time.sleep(0.05)
+    c.close()
+    t.join()
+    srv.close()
+
+
+def sc_normal_server_close(env, port):
+    """The server answers and closes first; the client closes 200 ms after the server's FIN."""
+    srv = listener(env, port)
+
+    def server():
+        a, _ = srv.accept()
+        a.recv(100)
+        a.sendall(b'response')
+        time.sleep(0.05)
+        a.close()
+
+    t = Bg(server)
+    t.start()
+    c = client_connect(env, port)
+    c.sendall(b'request')
+    recv_all(c)
+    time.sleep(0.2)
+    c.close()
+    t.join()
+    srv.close()
+
+
+def sc_merged_fin_ack(env, port):
+    """The client closes; the server closes as soon as it reads EOF: Linux sends FIN+ACK in one segment."""
+    srv = listener(env, port)
+
+    def server():
+        a, _ = srv.accept()
+        a.recv(100)
+        a.sendall(b'response')
+        recv_all(a)
+        a.close()
+
+    t = Bg(server)
+    t.start()
+    c = client_connect(env, port)
+    c.sendall(b'request')
+    c.recv(100)
+    time.sleep(0.05)
+    c.close()
+    t.join()
+    srv.close()
+
+
+def sc_half_close(env, port):
+    """The client sends its request and shuts down writing; the server keeps sending, then closes."""
+    srv = listener(env, port)
+
+    def server():
+        a, _ = srv.accept()
+        recv_all(a)
+        for i in range(3):
+            a.sendall(b'part %d' % i)
+            time.sleep(0.05)
+        a.close()
+
+    t = Bg(server)
+    t.start()
+    c = client_connect(env, port)
+    c.sendall(b'request')
+    c.shutdown(socket.SHUT_WR)
+    recv_all(c)
+    time.sleep(0.1)
+    c.close()
+    t.join()
+    srv.close()
+
+
+def lost_handshake(env, port, drop_side, rule, after):
+    """Drops one handshake segment on arrival at `drop_side`; `after(c, a)` plays the rest."""
+    srv = listener(env, port)
+    env.nft(drop_side, [rule])
+    box = {}
+
+    def server():
+        a, _ = srv.accept()
+        box['a'] = a
+
+    t = Bg(server)
+    t.start()
+    c = tcp_socket(env, 'client', port + 1)
+    conn = Bg(lambda: c.connect((SERVER_IP, port)))
+    conn.start()
+    env.wait_dropped(drop_side)
+    env.nft_clear(drop_side)
+    after(c, conn, t, box)
+    srv.close()
+
+
+def simple_exchange_and_close(c, conn, t, box):
+    conn.join()
+    t.join()
+    a = box['a']
+    c.sendall(b'request')
+    a.recv(100)
+    a.sendall(b'response')
+    c.recv(100)
+    time.sleep(0.05)
+    c.close()
+    recv_all(a)
+    time.sleep(0.2)
+    a.close()
+    time.sleep(0.05)
+
+
+def sc_lost_syn(env, port):
+    """The first SYN never reaches the server; the retransmitted SYN (1 s later) does."""
+    lost_handshake(env, port, 'server', f'tcp dport {port} tcp flags & (syn|ack) == syn', simple_exchange_and_close)
+
+
+def sc_lost_synack(env, port):
+    """The first SYN+ACK never reaches the client; SYN and SYN+ACK are retransmitted."""
+    lost_handshake(
+        env, port, 'client', f'tcp sport {port} tcp flags & (syn|ack) == syn|ack', simple_exchange_and_close
+    )
+
+
+PURE_ACK = 'tcp flags & (syn|ack|fin|rst|psh) == ack ip length < 60'
+
+
+def sc_lost_ack_client_silent(env, port):
+    """The third ACK is lost and the client says nothing: the server retransmits its SYN+ACK."""
+    lost_handshake(env, port, 'server', f'tcp dport {port} {PURE_ACK}', simple_exchange_and_close)
+
+
+def sc_lost_ack_client_data(env, port):
+    """The third ACK is lost; the client sends data at once, whose ACK completes the handshake."""
+    srv = listener(env, port)
+    env.nft('server', [f'tcp dport {port} {PURE_ACK}'])
+    box = {}
+
+    def server():
+        a, _ = srv.accept()
+        box['a'] = a
+
+    t = Bg(server)
+    t.start()
+    c = tcp_socket(env, 'client', port + 1)
+    c.connect((SERVER_IP, port))
+    env.wait_dropped('server')
+    env.nft_clear('server')
+    c.sendall(b'request')
+    t.join()
+    a = box['a']
+    a.recv(100)
+    a.sendall(b'response')
+    c.recv(100)
+    time.sleep(0.05)
+    c.close()
+    recv_all(a)
+    time.sleep(0.2)
+    a.close()
+    time.sleep(0.05)
+    srv.close()
+
+
+def sc_lost_ack_server_first(env, port):
+    """The third ACK is lost; the server would speak first (a banner) but must wait in SYN_RECEIVED."""
+
+    def after(c, conn, t, box):
+        conn.join()
+        t.join()
+        a = box['a']
+        a.sendall(b'220 banner')
+        c.recv(100)
+        c.sendall(b'QUIT')
+        a.recv(100)
+        time.sleep(0.05)
+        a.close()
+        recv_all(c)
+        time.sleep(0.2)
+        c.close()
+        time.sleep(0.05)
+
+    lost_handshake(env, port, 'server', f'tcp dport {port} {PURE_ACK}', after)
+
+
+def sc_simultaneous_open(env, port):
+    """Both ends bind port P and connect to each other; their first SYNs are dropped so the
+    retransmitted SYNs cross: both go SYN_SENT → SYN_RECEIVED → ESTABLISHED."""
+    first_syn = 'tcp flags & (syn|ack) == syn'
+    env.nft('client', [f'tcp dport {port} {first_syn}'])
+    env.nft('server', [f'tcp dport {port} {first_syn}'])
+    c = tcp_socket(env, 'client', port)
+    s = tcp_socket(env, 'server', port)
+    tc = Bg(lambda: c.connect((SERVER_IP, port)))
+    ts = Bg(lambda: s.connect((CLIENT_IP, port)))
+    tc.start()
+    ts.start()
+    env.wait_dropped('client')
+    env.wait_dropped('server')
+    env.nft_clear('client')
+    env.nft_clear('server')
+    tc.join()
+    ts.join()
+    c.sendall(b'hello')
+    s.recv(100)
+    s.sendall(b'hello')
+    c.recv(100)
+    time.sleep(0.05)
+    c.close()
+    recv_all(s)
+    time.sleep(0.2)
+    s.close()
+    time.sleep(0.05)
+
+
+def sc_simultaneous_close(env, port):
+    """Both ends close at once; each one's first FIN is dropped on arrival, so the retransmitted
+    FINs are sent from FIN_WAIT_1 on both sides (CLOSING)."""
+    srv = listener(env, port)
+    box = {}
+    t = Bg(lambda: box.setdefault('a', srv.accept()[0]))
+    t.start()
+    c = client_connect(env, port)
+    t.join()
+    a = box['a']
+    c.sendall(b'request')
+    a.recv(100)
+    a.sendall(b'response')
+    c.recv(100)
+    time.sleep(0.05)
+    fin = 'tcp flags & fin == fin'
+    env.nft('client', [f'tcp sport {port} {fin}'])
+    env.nft('server', [f'tcp dport {port} {fin}'])
+    c.shutdown(socket.SHUT_WR)
+    a.shutdown(socket.SHUT_WR)
+    env.wait_dropped('client')
+    env.wait_dropped('server')
+    env.nft_clear('client')
+    env.nft_clear('server')
+    time.sleep(1.5)
+    c.close()
+    a.close()
+    srv.close()
+
+
+def sc_rst_established(env, port):
+    """The client aborts an established connection (SO_LINGER 0): RST, both CLOSED."""
+    srv = listener(env, port)
+    box = {}
+    t = Bg(lambda: box.setdefault('a', srv.accept()[0]))
+    t.start()
+    c = client_connect(env, port)
+    t.join()
+    a = box['a']
+    c.sendall(b'request')
+    a.recv(100)
+    time.sleep(0.05)
+    set_linger0(c)
+    c.close()
+    time.sleep(0.1)
+    a.close()
+    srv.close()
+
+
+def sc_rst_close_wait(env, port):
+    """The client half-closes; the server, in CLOSE_WAIT, aborts (SO_LINGER 0): the client's
+    FIN_WAIT_2 ends in CLOSED on the RST."""
+    srv = listener(env, port)
+    box = {}
+    t = Bg(lambda: box.setdefault('a', srv.accept()[0]))
+    t.start()
+    c = client_connect(env, port)
+    t.join()
+    a = box['a']
+    c.sendall(b'request')
+    c.shutdown(socket.SHUT_WR)
+    recv_all(a)
+    time.sleep(0.1)
+    set_linger0(a)
+    a.close()
+    time.sleep(0.1)
+    c.close()
+    srv.close()
+
+
+def sc_rst_refused(env, port):
+    """Nothing listens: the SYN is answered by RST+ACK (connection refused). The first SYN is
+    dropped so the client's SYN_SENT lasts long enough (1 s) to be polled."""
+    env.nft('server', [f'tcp dport {port} tcp flags & (syn|ack) == syn'])
+    c = tcp_socket(env, 'client', port + 1)
+
+    def connect():
+        try:
+            c.connect((SERVER_IP, port))
+        except ConnectionRefusedError:
+            pass
+
+    t = Bg(connect)
+    t.start()
+    env.wait_dropped('server')
+    env.nft_clear('server')
+    t.join()
+    c.close()
+    time.sleep(0.05)
+
+
+def sc_rst_unread_data(env, port):
+    """The server closes while the client's data is unread: Linux sends RST, not FIN (RFC 2525 §2.17)."""
+    srv = listener(env, port)
+    box = {}
+    t = Bg(lambda: box.setdefault('a', srv.accept()[0]))
+    t.start()
+    c = client_connect(env, port)
+    t.join()
+    a = box['a']
+    c.sendall(b'request one')
+    time.sleep(0.05)
+    a.close()
+    time.sleep(0.1)
+    c.close()
+    srv.close()
+
+
+def forged_rst(env, port, offset):
+    """An established connection; scapy in the server's namespace, on the path, forges a RST from
+    the server to the client with seq = client's RCV.NXT + offset; then the real server talks."""
+    from scapy.all import IP, TCP, AsyncSniffer, conf  # Debian's scapy
+
+    conf.verb = 0
+    srv = listener(env, port)
+    box = {}
+    t = Bg(lambda: box.setdefault('a', srv.accept()[0]))
+    t.start()
+    c = client_connect(env, port)
+    t.join()
+    a = box['a']
+    with netns(env.sns):
+        sniffer = AsyncSniffer(iface=env.sdev, filter=f'tcp src port {port} and tcp[13] & 8 != 0', count=1)
+        sniffer.start()
+        time.sleep(0.3)
+    a.sendall(b'first')
+    c.recv(100)
+    sniffer.join(timeout=5)
+    pkt = sniffer.results[0]
+    rcv_nxt = (pkt[TCP].seq + len(pkt[TCP].payload)) % 2**32
+    time.sleep(0.05)
+    forged = IP(src=SERVER_IP, dst=CLIENT_IP, ttl=61, id=4242) / TCP(
+        sport=port, dport=port + 1, flags='R', seq=(rcv_nxt + offset) % 2**32, window=0
+    )
+    # Sent through a raw IP socket made in the server's namespace (scapy's own sockets resolve
+    # interface names in the namespace scapy was loaded in).
+    with netns(env.sns):
+        raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    raw.sendto(bytes(forged), (CLIENT_IP, 0))
+    raw.close()
+    time.sleep(0.1)
+    # The real server goes on: data, then its close.
+    a.sendall(b'second')
+    time.sleep(0.1)
+    try:
+        c.recv(100)
+        c.sendall(b'bye')
+        a.recv(100)
+        c.close()
+        recv_all(a)
+    except OSError:
+        c.close()
+    time.sleep(0.2)
+    a.close()
+    time.sleep(0.05)
+    srv.close()
+
+
+def sc_forged_rst_exact(env, port):
+    """A forged RST at exactly RCV.NXT: the client accepts it (CLOSED); the server, unaware, sends
+    data and is reset by the client."""
+    forged_rst(env, port, 0)
+
+
+def sc_forged_rst_in_window(env, port):
+    """A forged RST inside the window but not at RCV.NXT: RFC 5961 §3.2 challenge ACK, no change."""
+    forged_rst(env, port, 1000)
+
+
+def sc_forged_rst_out_of_window(env, port):
+    """A forged RST far outside the window: ignored, no change."""
+    forged_rst(env, port, 10_000_000)
+
+
+def sc_keepalive(env, port):
+    """An idle connection with TCP_KEEPIDLE 1 / TCP_KEEPINTVL 1: keep-alive probes (SND.UNA−1) and ACKs."""
+    srv = listener(env, port)
+    box = {}
+    t = Bg(lambda: box.setdefault('a', srv.accept()[0]))
+    t.start()
+    c = client_connect(env, port, keepalive=True)
+    t.join()
+    a = box['a']
+    c.sendall(b'request')
+    a.recv(100)
+    time.sleep(3.5)
+    c.close()
+    recv_all(a)
+    time.sleep(0.2)
+    a.close()
+    time.sleep(0.05)
+
+
+def sc_zero_window(env, port):
+    """The server stops reading: its window closes, the client probes the zero window (0-byte
+    segments at SND.UNA−1), then the server reads everything and both close."""
+    srv = listener(env, port, rcvbuf=4096)
+    box = {}
+    t = Bg(lambda: box.setdefault('a', srv.accept()[0]))
+    t.start()
+    c = client_connect(env, port, sndbuf=4096)
+    t.join()
+    a = box['a']
+    c.setblocking(False)
+    sent = 0
+    end = time.time() + 0.5
+    while time.time() < end:
+        try:
+            sent += c.send(b'x' * 1000)
+        except BlockingIOError:
+            time.sleep(0.01)
+    c.setblocking(True)
+    time.sleep(1.5)  # zero-window probes
+    got = 0
+    a.settimeout(2)
+    while got < sent:
+        got += len(a.recv(65536))
+    c.close()
+    recv_all(a)
+    time.sleep(0.2)
+    a.close()
+    time.sleep(0.05)
+
+
+def sc_time_wait_reuse(env, port):
+    """The server closes first (its socket sits in TIME_WAIT); the client connects again from
+    the same port: Linux accepts the new SYN into the TIME_WAIT socket's 4-tuple (port reuse)."""
+    srv = listener(env, port)
+
+    def once():
+        box = {}
+        t = Bg(lambda: box.setdefault('a', srv.accept()[0]))
+        t.start()
+        c = client_connect(env, port)
+        t.join()
+        a = box['a']
+        c.sendall(b'request')
+        a.recv(100)
+        a.sendall(b'response')
+        time.sleep(0.05)
+        a.close()
+        recv_all(c)
+        time.sleep(0.1)
+        c.close()
+        time.sleep(0.3)
+
+    once()
+    once()
+    srv.close()
+
+
+SCENARIOS = [
+    ('normal-client-close', sc_normal_client_close),
+    ('normal-server-close', sc_normal_server_close),
+    ('merged-fin-ack', sc_merged_fin_ack),
+    ('half-close', sc_half_close),
+    ('lost-syn', sc_lost_syn),
+    ('lost-synack', sc_lost_synack),
+    ('lost-ack-client-silent', sc_lost_ack_client_silent),
+    ('lost-ack-client-data', sc_lost_ack_client_data),
+    ('lost-ack-server-first', sc_lost_ack_server_first),
+    ('simultaneous-open', sc_simultaneous_open),
+    ('simultaneous-close', sc_simultaneous_close),
+    ('rst-established', sc_rst_established),
+    ('rst-close-wait', sc_rst_close_wait),
+    ('rst-refused', sc_rst_refused),
+    ('rst-unread-data', sc_rst_unread_data),
+    ('forged-rst-exact', sc_forged_rst_exact),
+    ('forged-rst-in-window', sc_forged_rst_in_window),
+    ('forged-rst-out-of-window', sc_forged_rst_out_of_window),
+    ('keepalive', sc_keepalive),
+    ('zero-window', sc_zero_window),
+    ('time-wait-reuse', sc_time_wait_reuse),
+]
+
+
+def start_tcpdump(env, side, port, path):
+    p = subprocess.Popen(
+        ['ip', 'netns', 'exec', env.ns(side), 'tcpdump', '-i', env.dev(side), '-n', '-s', str(SNAPLEN), '-U', '--immediate-mode',
+         '-w', path, f'tcp port {port} or tcp port {port + 1}'],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    line = p.stderr.readline()  # "listening on …" once the capture runs
+    if 'listening' not in line:
+        raise RuntimeError(f'tcpdump: {line}')
+    return p
+
+
+def stop_tcpdump(p):
+    p.send_signal(signal.SIGINT)
+    p.wait(10)
+
+
+def record(env, index, name, fn, outdir):
+    port = 5000 + 10 * index
+    tmp = tempfile.mkdtemp(prefix='synack-kernel-')
+    paths = {side: os.path.join(tmp, f'{side}.pcap') for side in ('client', 'server')}
+    dumps = {side: start_tcpdump(env, side, port, paths[side]) for side in ('client', 'server')}
+    poller = Poller({side: dumps[side].pid for side in dumps}, {port, port + 1})
+    poller.start()
+    time.sleep(0.05)
+    try:
+        fn(env, port)
+        time.sleep(0.2)
+    finally:
+        poller.stop()
+        for side in ('client', 'server'):
+            env.nft_clear(side)
+        for p in dumps.values():
+            stop_tcpdump(p)
+    sockets = []
+    host_of = {'client': CLIENT_IP, 'server': SERVER_IP}
+    for (side, (lip, lport, rip, rport)), seq in sorted(poller.seqs.items()):
+        assert lip == host_of[side]
+        sockets.append({
+            'host': side,
+            'local': {'ip': lip, 'port': lport},
+            'remote': {'ip': rip, 'port': rport},
+            'states': [s for s, _ in seq],
+            'times': [round(t, 6) for _, t in seq],
+        })
+    truth = {
+        'scenario': name,
+        'description': ' '.join(fn.__doc__.split()),
+        'kernel': os.uname().release,
+        'poll_ms': POLL_MS,
+        'polls': poller.polls,
+        'captures': {side: f'{name}.{side}.pcap' for side in ('client', 'server')},
+        'sockets': sockets,
+    }
+    for side in ('client', 'server'):
+        with open(paths[side], 'rb') as src, open(os.path.join(outdir, f'{name}.{side}.pcap'), 'wb') as dst:
+            dst.write(src.read())
+        os.unlink(paths[side])
+    os.rmdir(tmp)
+    with open(os.path.join(outdir, f'{name}.truth.json'), 'w') as fh:
+        json.dump(truth, fh, indent=1)
+        fh.write('\n')
+    print(f'{name}: ' + '; '.join(f"{s['host']} {s['local']['port']}: {' '.join(s['states'])}" for s in sockets))
+
+
+def main(argv):
+    cns, cdev, sns, sdev, outdir, *only = argv
+    env = Env(cns, cdev, sns, sdev)
+    os.makedirs(outdir, exist_ok=True)
+    for i, (name, fn) in enumerate(SCENARIOS):
+        if only and name not in only:
+            continue
+        record(env, i, name, fn, outdir)
+
+
+if __name__ == '__main__':
+    main(sys.argv[1:])

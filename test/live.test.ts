@@ -1,0 +1,265 @@
+// `synack live`: a capture streamed on stdin in small chunks gives exactly what `synack conns`
+// gives on the file (records, Zeek rows, table lines), also when the stream stops mid-record or
+// on SIGINT (the open connections are printed, exit 0); `--events` marks its states provisional;
+// and with tcpdump capturing loopback inside a namespace this test creates, a connection's record
+// appears while the capture is still running, the rest on SIGINT.
+
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { Agent, canUseNetns, hasCommand, Netns, sleep } from './helpers/netns.js';
+import { CLI, FIXTURES, REPO_ROOT } from './helpers/paths.js';
+
+const fromDist = fileURLToPath(import.meta.url).includes(`${join(REPO_ROOT, 'dist')}`);
+const synackArgv = (...args: string[]): string[] =>
+  fromDist
+    ? [process.execPath, CLI, ...args]
+    : [process.execPath, '--import', 'tsx', join(REPO_ROOT, 'src', 'cli', 'main.ts'), ...args];
+
+function conns(file: string, ...args: string[]): string {
+  const argv = synackArgv('conns', ...args, file);
+  const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', cwd: REPO_ROOT });
+  return r.stdout;
+}
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** What was printed before SIGINT (with `interrupt`). */
+  beforeSignal: string;
+}
+
+/**
+ * Runs `synack live - ARGS` and feeds it `bytes` in chunks of `chunk` bytes, `gapMs` apart;
+ * then ends stdin, or sends SIGINT when `interrupt` (keeping stdin open).
+ */
+async function liveStdin(
+  bytes: Uint8Array,
+  args: string[],
+  o: { chunk: number; gapMs: number; interrupt?: boolean },
+): Promise<Run> {
+  const argv = synackArgv('live', '-', ...args);
+  const p = spawn(argv[0]!, argv.slice(1), { cwd: REPO_ROOT });
+  let stdout = '';
+  let stderr = '';
+  p.stdout.on('data', (d) => {
+    stdout += d;
+  });
+  p.stderr.on('data', (d) => {
+    stderr += d;
+  });
+  const exited = new Promise<void>((r) => p.once('exit', () => r()));
+  for (let off = 0; off < bytes.length; off += o.chunk) {
+    p.stdin.write(bytes.subarray(off, Math.min(bytes.length, off + o.chunk)));
+    if (o.gapMs > 0) await sleep(o.gapMs);
+  }
+  let beforeSignal = '';
+  if (o.interrupt) {
+    for (let i = 0; i < 100 && stdout === ''; i++) await sleep(50);
+    await sleep(100);
+    beforeSignal = stdout;
+    p.kill('SIGINT');
+  } else p.stdin.end();
+  await exited;
+  p.stdin.destroy();
+  return { code: p.exitCode, signal: p.signalCode, stdout, stderr, beforeSignal };
+}
+
+const EXAMPLE = join(REPO_ROOT, 'examples', 'loopback-lifecycles.pcap');
+// Every format on the example; records on 200 connections and on IPv6 (each run is a process).
+const CASES: [string, string[]][] = [
+  [EXAMPLE, ['--json']],
+  [EXAMPLE, ['--zeek']],
+  [EXAMPLE, []],
+  [join(FIXTURES, 'port-exhaustion.pcap'), ['--json']],
+  [join(FIXTURES, 'tcpdump-lo-ipv6.pcap'), ['--json']],
+];
+
+describe('live - on a streamed capture', () => {
+  test('the same records, Zeek rows and table lines as conns on the file', async () => {
+    for (const [file, args] of CASES) {
+      const bytes = readFileSync(file);
+      // Odd chunk sizes: records straddle chunks; a few pauses let output flow between them.
+      const chunk = Math.max(97, Math.ceil(bytes.length / 7));
+      const want = conns(file, ...args);
+      assert.notEqual(want, '', `conns ${args} ${file} printed something`);
+      const got = await liveStdin(bytes, args, { chunk, gapMs: 5 });
+      assert.equal(got.code, 0, got.stderr);
+      assert.equal(got.stdout, want, `live - ${args.join(' ')} = conns ${args.join(' ')} on ${file}`);
+    }
+  });
+
+  test('a stream cut mid-record ends normally: records up to the cut, exit 0', async () => {
+    const bytes = readFileSync(EXAMPLE);
+    const cut = bytes.subarray(0, 6000); // inside the last record
+    const r = await liveStdin(cut, ['--json'], { chunk: 1000, gapMs: 0 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /byte \d+/, 'no fault line for a stream that simply stopped');
+    const ids = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { id: number }).id);
+    assert.deepEqual(ids, [3, 1, 2, 4]);
+  });
+
+  test('SIGINT prints the still-open connections and exits 0; records are printed as connections end', async () => {
+    const bytes = readFileSync(EXAMPLE);
+    // Cut inside the last record, stdin left open: like tcpdump still running.
+    const r = await liveStdin(bytes.subarray(0, 6000), ['--json'], {
+      chunk: 6000,
+      gapMs: 0,
+      interrupt: true,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    const ids = (text: string) =>
+      text
+        .trim()
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => (JSON.parse(l) as { id: number }).id);
+    // Connection 3 (reset) is over inside the stream: printed before the signal. 1, 2 and 4 (one
+    // end in TIME_WAIT) were still open: printed on SIGINT, in id order.
+    assert.deepEqual(ids(r.beforeSignal), [3]);
+    assert.deepEqual(ids(r.stdout), [3, 1, 2, 4]);
+    assert.doesNotMatch(r.stderr, /byte \d+/);
+  });
+
+  test('--events: one provisional line per state change or event, before the record it leads to', async () => {
+    const r = await liveStdin(readFileSync(EXAMPLE), ['--events', '--json'], { chunk: 1 << 16, gapMs: 0 });
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const events = lines.filter((l) => l.provisional === true);
+    assert.ok(events.length > 10);
+    const conn3 = events
+      .filter((e) => e.conn === 3)
+      .map((e) => `${e.from} ${e.flags} ${JSON.stringify(e.states)}`);
+    assert.deepEqual(conn3, [
+      'orig S {"orig":"SYN_SENT","resp":"UNKNOWN"}',
+      'resp S. {"orig":"ESTABLISHED","resp":"SYN_RECEIVED"}',
+      'orig . {"orig":"ESTABLISHED","resp":"ESTABLISHED"}',
+      'resp R. {"orig":"CLOSED","resp":"CLOSED"}',
+    ]);
+    const rstEvent = lines.findIndex((l) => l.conn === 3 && l.flags === 'R.');
+    assert.equal(
+      (lines[rstEvent + 1] as { id?: number }).id,
+      3,
+      'the record follows the segment that ended it',
+    );
+    // Without the events, the records are conns' records.
+    assert.equal(
+      lines
+        .filter((l) => l.provisional !== true)
+        .map((l) => JSON.stringify(l))
+        .join('\n'),
+      conns(EXAMPLE, '--json')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.stringify(JSON.parse(l)))
+        .join('\n'),
+    );
+  });
+
+  test('tcpdump missing: one clear line, exit 2', () => {
+    const argv = synackArgv('live', '-i', 'lo');
+    const r = spawnSync(argv[0]!, argv.slice(1), {
+      encoding: 'utf8',
+      cwd: REPO_ROOT,
+      env: { ...process.env, PATH: '/nonexistent' },
+    });
+    assert.equal(r.status, 2);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /^synack live: tcpdump is not installed .*\n$/);
+  });
+});
+
+const netnsOk = canUseNetns() && hasCommand('tcpdump');
+
+describe('live on a tcpdump capture', { skip: netnsOk ? false : 'needs root, ip netns and tcpdump' }, () => {
+  const ns = new Netns(`synack-l-${process.pid % 100000}`);
+  const agents: Agent[] = [];
+  after(() => {
+    for (const a of agents) a.kill();
+    ns.delete();
+  });
+
+  test('records while capturing, the open ones on SIGINT, exit 0; a bad filter is one line, exit 2', async () => {
+    const bad = spawnSync(
+      'ip',
+      ['netns', 'exec', ns.name, ...synackArgv('live', '-i', 'lo', 'tcp', 'port', 'banana')],
+      { encoding: 'utf8', cwd: REPO_ROOT },
+    );
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /^synack live: tcpdump failed: .+\n$/m);
+
+    const argv = [
+      'ip',
+      'netns',
+      'exec',
+      ns.name,
+      ...synackArgv('live', '-i', 'lo', '--json', 'tcp', 'port', '8900'),
+    ];
+    const p = spawn(argv[0]!, argv.slice(1), { cwd: REPO_ROOT });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    p.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    for (let i = 0; i < 100 && !/listening on lo/.test(stderr); i++) await sleep(50);
+    assert.match(stderr, /synack live: (tcpdump: )?listening on lo/);
+    const a = new Agent(ns);
+    agents.push(a);
+    await a.cmd({ op: 'listen', id: 'L', host: '127.0.0.1', port: 8900 });
+    await a.cmd({ op: 'connect', id: 'fin', host: '127.0.0.1', port: 8900 });
+    await a.cmd({ op: 'connect', id: 'rst', host: '127.0.0.1', port: 8900 });
+    await a.cmd({ op: 'accepted', server: 'L', n: 2 });
+    await a.cmd({ op: 'reset', id: 'rst' });
+    await a.cmd({ op: 'end', id: 'fin' });
+    await a.cmd({ op: 'end', id: 'L.1' });
+    // The reset connection is over: its record comes while tcpdump still runs.
+    for (let i = 0; i < 100 && !stdout.includes('\n'); i++) await sleep(50);
+    const first = JSON.parse(stdout.split('\n')[0]!) as { id: number; close: string; handshake: string };
+    assert.deepEqual([first.id, first.close, first.handshake], [2, 'orig-reset', 'complete']);
+    p.kill('SIGINT');
+    await new Promise((r) => p.once('exit', r));
+    assert.equal(p.exitCode, 0, stderr);
+    const recs = stdout
+      .trim()
+      .split('\n')
+      .map(
+        (l) =>
+          JSON.parse(l) as { id: number; states: { orig: string[]; resp: string[] }; conn_state: string },
+      );
+    assert.deepEqual(
+      recs.map((r) => r.id),
+      [2, 1],
+    );
+    assert.deepEqual(recs[1]!.states.orig, [
+      'CLOSED',
+      'SYN_SENT',
+      'ESTABLISHED',
+      'FIN_WAIT_1',
+      'FIN_WAIT_2',
+      'TIME_WAIT',
+    ]);
+    assert.deepEqual(recs[1]!.states.resp, [
+      'LISTEN',
+      'SYN_RECEIVED',
+      'ESTABLISHED',
+      'CLOSE_WAIT',
+      'LAST_ACK',
+      'CLOSED',
+    ]);
+    assert.equal(recs[1]!.conn_state, 'SF');
+  });
+});
