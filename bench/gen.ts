@@ -4,7 +4,7 @@
 // Math.random; streams to the output file in chunks, so memory stays constant for any --packets.
 //
 //   node dist/bench/gen.js OUT.pcap --packets 2000000 [--seed 1] [--ns] [--concurrency 400]
-//       [--bulk 0.02] [--snaplen 262144]
+//       [--bulk 0.02] [--snaplen 262144] [--gap-us 40]
 //   node dist/bench/gen.js OUT.pcap --synflood N     N SYNs from N distinct 4-tuples to one server
 //   node dist/bench/gen.js OUT.pcap --open N         N handshakes, all still open at the end
 // --bulk is the share of bulk transfers (fewer, longer connections); --snaplen cuts each record as
@@ -179,11 +179,36 @@ function adversarial(writer: PcapWriter, n: number, flood: boolean): number {
       const cIsn = isn(i, 0);
       const sIsn = isn(i, 0x5a5a5a5a);
       if (round === 0) {
-        put({ src: c.ip, dst: server.ip, srcPort: c.port, dstPort: server.port, seq: cIsn, flags: 'S', mss: 1460 });
+        put({
+          src: c.ip,
+          dst: server.ip,
+          srcPort: c.port,
+          dstPort: server.port,
+          seq: cIsn,
+          flags: 'S',
+          mss: 1460,
+        });
       } else if (round === 1) {
-        put({ src: server.ip, dst: c.ip, srcPort: server.port, dstPort: c.port, seq: sIsn, ack: (cIsn + 1) >>> 0, flags: 'S.', mss: 1460 });
+        put({
+          src: server.ip,
+          dst: c.ip,
+          srcPort: server.port,
+          dstPort: c.port,
+          seq: sIsn,
+          ack: (cIsn + 1) >>> 0,
+          flags: 'S.',
+          mss: 1460,
+        });
       } else {
-        put({ src: c.ip, dst: server.ip, srcPort: c.port, dstPort: server.port, seq: (cIsn + 1) >>> 0, ack: (sIsn + 1) >>> 0, flags: '.' });
+        put({
+          src: c.ip,
+          dst: server.ip,
+          srcPort: c.port,
+          dstPort: server.port,
+          seq: (cIsn + 1) >>> 0,
+          ack: (sIsn + 1) >>> 0,
+          flags: '.',
+        });
       }
     }
   }
@@ -207,6 +232,7 @@ function main(argv: string[]): void {
   const rnd = mulberry32(opt('seed', 1));
   const concurrency = opt('concurrency', 400);
   const bulkShare = opt('bulk', 0.02);
+  const gapNs = opt('gap-us', 40) * 1000;
   const fd = openSync(out, 'w');
   const writer = new PcapWriter((chunk) => writeSync(fd, chunk), {
     nanosecond: argv.includes('--ns'),
@@ -225,7 +251,7 @@ function main(argv: string[]): void {
   let ids = 0;
   const active: Connection[] = [];
   for (let i = 0; i < concurrency; i++) active.push(new Connection(rnd, ids++, bulkShare));
-  // 2026-01-01T00:00:00Z, then gaps of 0-40 µs (in ns).
+  // 2026-01-01T00:00:00Z, then gaps of 0 to --gap-us µs (default 40; in ns).
   let sec = 1767225600;
   let nsec = 0;
   for (let n = 0; n < packets; n++) {
@@ -235,7 +261,7 @@ function main(argv: string[]): void {
       active[slot] = new Connection(rnd, ids++, bulkShare);
       spec = active[slot]!.next();
     }
-    nsec += Math.floor(rnd() * 40000);
+    nsec += Math.floor(rnd() * gapNs);
     if (nsec >= 1e9) {
       sec++;
       nsec -= 1e9;

@@ -115,9 +115,13 @@ export async function recordRealTraffic(
     );
     children.push(dump);
     await new Promise((r) => setTimeout(r, 1000));
-    const client = spawn('ip', ['netns', 'exec', a, '/usr/bin/python3', join(dir, 'client.py'), String(seconds)], {
-      stdio: 'ignore',
-    });
+    const client = spawn(
+      'ip',
+      ['netns', 'exec', a, '/usr/bin/python3', join(dir, 'client.py'), String(seconds)],
+      {
+        stdio: 'ignore',
+      },
+    );
     children.push(client);
     await new Promise<void>((resolve) => {
       dump.on('exit', () => resolve());

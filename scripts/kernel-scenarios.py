@@ -8,8 +8,9 @@ namespaces joined by a veth pair: the client namespace (10.88.0.1) and the serve
   - polls both namespaces' /proc/net/tcp every POLL_MS milliseconds: the ground truth, one state
     sequence per socket (a socket that disappears is CLOSED),
   - plays the scenario with real sockets created inside the namespaces (setns on this thread),
-    nftables rules that drop chosen segments on arrival (prerouting, so the receiver's tcpdump
-    still sees what its TCP never gets: a loss after the tap), and scapy for forged RSTs,
+    nftables rules that drop the first segment of a chosen kind on arrival (prerouting, so the
+    receiver's tcpdump still sees what its TCP never gets: a loss after the tap), and scapy for
+    forged RSTs,
   - writes NAME.client.pcap, NAME.server.pcap and NAME.truth.json into the output folder.
 
 Run with Debian's python (/usr/bin/python3: it has scapy). Usage:
@@ -79,14 +80,22 @@ class Env:
     def dev(self, side):
         return self.cdev if side == 'client' else self.sdev
 
-    def nft(self, side, rules):
-        """Drop rules on arrival in `side`'s namespace (prerouting, before TCP sees the segment)."""
-        body = '\n'.join(f'    {r} counter drop' for r in rules)
+    def nft(self, side, rules, hook='prerouting'):
+        """For each rule, drops the first matching segment on arrival in `side`'s namespace
+        (prerouting, before TCP sees it; hook='output' drops it as it leaves, before any tap) and
+        lets later ones through: each rule remembers the source it dropped in a set of its own,
+        so no timing decides what is lost."""
+        sets = ''.join(f'  set once{i} {{ type ipv4_addr; flags dynamic; }}\n' for i in range(len(rules)))
+        body = ''.join(
+            f'    {r} ip saddr @once{i} accept\n    {r} add @once{i} {{ ip saddr }} counter drop\n'
+            for i, r in enumerate(rules)
+        )
         script = (
             'table inet synack {\n'
+            f'{sets}'
             '  chain pre {\n'
-            '    type filter hook prerouting priority -300; policy accept;\n'
-            f'{body}\n'
+            f'    type filter hook {hook} priority -300; policy accept;\n'
+            f'{body}'
             '  }\n'
             '}\n'
         )
@@ -427,6 +436,32 @@ def sc_lost_ack_client_data(env, port):
     srv.close()
 
 
+def sc_lost_ack_unseen_client_data(env, port):
+    """The third ACK is lost as it leaves the client, before either tap: the captures show SYN,
+    SYN+ACK, then the client's data, whose ACK completes the server's handshake."""
+    srv = listener(env, port)
+    env.nft('client', [f'tcp dport {port} {PURE_ACK}'], hook='output')
+    box = {}
+    t = Bg(lambda: box.setdefault('a', srv.accept()[0]))
+    t.start()
+    c = tcp_socket(env, 'client', port + 1)
+    c.connect((SERVER_IP, port))
+    env.wait_dropped('client')
+    c.sendall(b'request')
+    t.join()
+    a = box['a']
+    a.recv(100)
+    a.sendall(b'response')
+    c.recv(100)
+    time.sleep(0.05)
+    c.close()
+    recv_all(a)
+    time.sleep(0.2)
+    a.close()
+    time.sleep(0.05)
+    srv.close()
+
+
 def sc_lost_ack_server_first(env, port):
     """The third ACK is lost; the server would speak first (a banner) but must wait in SYN_RECEIVED."""
 
@@ -739,6 +774,7 @@ SCENARIOS = [
     ('lost-ack-client-silent', sc_lost_ack_client_silent),
     ('lost-ack-client-data', sc_lost_ack_client_data),
     ('lost-ack-server-first', sc_lost_ack_server_first),
+    ('lost-ack-unseen-client-data', sc_lost_ack_unseen_client_data),
     ('simultaneous-open', sc_simultaneous_open),
     ('simultaneous-close', sc_simultaneous_close),
     ('rst-established', sc_rst_established),

@@ -4,11 +4,12 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { CaptureReader } from '../src/wire/capture-reader.js';
+import { pcapBytes } from '../src/wire/pcap-writer.js';
 import { CaptureRecord } from '../src/wire/record.js';
 import { FIXTURES, ZEEK_CORPUS } from './helpers/paths.js';
 import { hasTcpdump, jsonLines, synack } from './helpers/synack-cli.js';
@@ -135,7 +136,7 @@ test('--filter extracts every selected connection, in frame order', () => {
   assert.deepEqual(conns(out).map(portable), before.map(portable));
 });
 
-test('the n-th connection on a reused 4-tuple, from a nanosecond capture', (t) => {
+test('the n-th connection on a reused 4-tuple; a nanosecond-magic capture', (t) => {
   const reuse = join(ZEEK_CORPUS, 'pop3-rej-reuse.pcap');
   const nano = join(ZEEK_CORPUS, 'get-to-ssh-nanosec.pcap');
   if (!existsSync(reuse) || !existsSync(nano)) return t.skip('corpus absent');
@@ -147,20 +148,63 @@ test('the n-th connection on a reused 4-tuple, from a nanosecond capture', (t) =
   // this SYN repeat the first connection's (same ISN on the same 4-tuple): syn-retransmission.
   // Alone in its file it is a first SYN, as tshark would say too.
   const inOriginal = portable(conns(reuse)[1]!);
-  assert.deepEqual(inOriginal.events, [{ time: 1377201634.118955, from: 'orig', kind: 'syn-retransmission' }]);
+  assert.deepEqual(inOriginal.events, [
+    { time: 1377201634.118955, from: 'orig', kind: 'syn-retransmission' },
+  ]);
   assert.deepEqual(conns(out).map(portable), [{ ...inOriginal, events: [] }]);
   // A bare 4-tuple with several connections takes the first and says so.
   const first = synack(['extract', reuse, '--conn', '192.168.0.4:26242-212.227.15.188:110', '-w', '-']);
   assert.match(first.stderr, /3 connections on that 4-tuple \(ids 1, 2, 3\); extracted the first/);
-  // Nanosecond timestamps survive (the writer picks the nanosecond magic).
+  // A nanosecond file whose stamps are whole microseconds: the values are kept exactly (the
+  // writer uses the microsecond magic, which holds them all).
   const nout = join(tmp, 'nano.pcap');
   assert.equal(synack(['extract', nano, '--conn', '1', '-w', nout]).code, 0);
-  const written = readFileSync(nout);
-  assert.equal(written.readUInt32LE(0), 0xa1b23c4d);
   const src = records(readFileSync(nano));
-  const frames = framesOf(nano, 1);
   assert.deepEqual(
-    records(written).map((x) => [x.tsSec, x.tsNsec]),
-    frames.map((f) => [src[f - 1]!.tsSec, src[f - 1]!.tsNsec]),
+    records(readFileSync(nout)).map((x) => [x.tsSec, x.tsNsec]),
+    framesOf(nano, 1).map((f) => [src[f - 1]!.tsSec, src[f - 1]!.tsNsec]),
   );
+});
+
+test('nanosecond timestamps are kept to the nanosecond', () => {
+  // The fixture's frames rewritten with nanosecond stamps that are not whole microseconds.
+  const original = records(readFileSync(SLL2));
+  const nanoFile = join(tmp, 'sll2-ns.pcap');
+  writeFileSync(
+    nanoFile,
+    pcapBytes(
+      original.map((r, i) => ({
+        tsSec: r.tsSec,
+        tsNsec: r.tsNsec + 1 + i,
+        data: new Uint8Array(r.data),
+        origLen: r.origLen,
+      })),
+      { linktype: original[0]!.linktype, nanosecond: true },
+    ),
+  );
+  const out = join(tmp, 'sll2-ns-conn2.pcap');
+  assert.equal(synack(['extract', nanoFile, '--conn', '2', '-w', out]).code, 0);
+  const written = readFileSync(out);
+  assert.equal(written.readUInt32LE(0), 0xa1b23c4d, 'nanosecond magic');
+  const src = records(readFileSync(nanoFile));
+  assert.deepEqual(
+    records(written).map((x) => [x.tsSec, x.tsNsec, x.data]),
+    framesOf(SLL2, 2).map((f) => [src[f - 1]!.tsSec, src[f - 1]!.tsNsec, src[f - 1]!.data]),
+  );
+});
+
+test('connections from captures of different link types go to one pcapng, an interface per link type', () => {
+  const v6 = join(FIXTURES, 'tcpdump-lo-ipv6.pcap'); // Ethernet
+  const sll2 = join(FIXTURES, 'tcpdump-sll2-kinds.pcap'); // Linux cooked v2
+  const out = join(tmp, 'mixed.pcapng');
+  const r = synack(['extract', v6, sll2, '--filter', 'ip6 or port 80', '-w', out]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(readFileSync(out).readUInt32LE(0), 0x0a0d0d0a, 'a pcapng section header');
+  const got = records(readFileSync(out));
+  assert.deepEqual([...new Set(got.map((x) => x.linktype))].sort(), [1, 276]);
+  const portableSet = (file: string[]) =>
+    jsonLines<ConnJson>(synack(['conns', '--json', ...file]).stdout)
+      .map(portable)
+      .sort((a, b) => Number(a.start) - Number(b.start));
+  assert.deepEqual(portableSet([out]), portableSet([v6, sll2]));
 });

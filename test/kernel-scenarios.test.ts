@@ -3,7 +3,8 @@
 // scenario a capture at each end and the kernel's own state sequence of every socket, polled from
 // /proc/net/tcp. For every fixture and both captures, the states we infer for each endpoint
 // (matched by address and port; a 4-tuple's connections in id order) contain the kernel's
-// observed sequence as a subsequence (polling can miss short states, never invent one).
+// observed sequence as a subsequence (polling can miss short states, never invent one), and end
+// in the state the kernel was last seen in.
 
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -42,6 +43,7 @@ const SCENARIOS = [
   'lost-ack-client-silent',
   'lost-ack-client-data',
   'lost-ack-server-first',
+  'lost-ack-unseen-client-data',
   'simultaneous-open',
   'simultaneous-close',
   'rst-established',
@@ -55,6 +57,38 @@ const SCENARIOS = [
   'zero-window',
   'time-wait-reuse',
 ];
+
+/**
+ * What each scenario must also show in the connection records of both captures: event kinds
+ * present in some connection, and record fields of the first connection.
+ */
+const EXPECT: Record<
+  string,
+  { kinds?: string[]; first?: Partial<Record<'handshake' | 'close' | 'conn_state', string>>; conns?: number }
+> = {
+  'lost-syn': { kinds: ['syn-retransmission'] },
+  'lost-synack': { kinds: ['syn-retransmission', 'synack-retransmission'] },
+  'lost-ack-client-silent': { kinds: ['synack-retransmission', 'handshake-ack-lost'] },
+  'lost-ack-server-first': {
+    kinds: ['synack-retransmission', 'handshake-ack-lost'],
+    first: { close: 'resp' },
+  },
+  'lost-ack-unseen-client-data': { kinds: ['handshake-ack-lost'] },
+  'simultaneous-open': { kinds: ['simultaneous-open'], first: { handshake: 'simultaneous' } },
+  'simultaneous-close': { kinds: ['simultaneous-close'], first: { close: 'both' } },
+  'half-close': { kinds: ['half-close'] },
+  'rst-refused': { first: { handshake: 'refused', close: 'resp-reset', conn_state: 'REJ' } },
+  'rst-established': { first: { close: 'orig-reset' } },
+  'rst-close-wait': { first: { close: 'orig' } },
+  'forged-rst-exact': { kinds: ['rst-suspect-forged'], first: { close: 'resp-reset' } },
+  'forged-rst-in-window': { kinds: ['rst-challenge-ack'], first: { close: 'orig' } },
+  'forged-rst-out-of-window': { kinds: ['rst-out-of-window'], first: { close: 'orig' } },
+  keepalive: { kinds: ['keep-alive', 'keep-alive-ack'] },
+  'zero-window': { kinds: ['zero-window', 'window-probe'] },
+  'time-wait-reuse': { kinds: ['port-reuse'], conns: 2 },
+  'normal-client-close': { first: { close: 'orig', conn_state: 'SF' } },
+  'normal-server-close': { first: { close: 'resp', conn_state: 'SF' } },
+};
 
 function track(file: string): ConnRecord[] {
   const reader = new CaptureReader();
@@ -110,11 +144,21 @@ for (const truth of truths) {
       assert.ok(records.length >= 1, `${at} capture: no connection`);
       for (const s of truth.sockets) {
         const inferred = inferredStates(records, s.local, s.remote);
-        assert.ok(
-          isSubsequence(s.states, inferred),
-          `${truth.scenario}, ${at} capture, ${s.host} ${s.local.ip}:${s.local.port}: kernel ${s.states.join(' ')} / inferred ${inferred.join(' ')}`,
-        );
+        const where = `${truth.scenario}, ${at} capture, ${s.host} ${s.local.ip}:${s.local.port}`;
+        const msg = `${where}: kernel ${s.states.join(' ')} / inferred ${inferred.join(' ')}`;
+        assert.ok(isSubsequence(s.states, inferred), msg);
+        // The capture runs as long as the polling: both end in the same state.
+        assert.equal(inferred.at(-1), s.states.at(-1), `final state: ${msg}`);
       }
+      const want = EXPECT[truth.scenario];
+      if (want === undefined) continue;
+      const kinds = new Set<string>(records.flatMap((r) => r.events.map((e) => e.kind)));
+      for (const k of want.kinds ?? [])
+        assert.ok(kinds.has(k), `${truth.scenario}, ${at} capture: no ${k} event`);
+      for (const [f, v] of Object.entries(want.first ?? {}))
+        assert.equal(records[0]![f as keyof ConnRecord], v, `${truth.scenario}, ${at} capture: ${f}`);
+      if (want.conns !== undefined)
+        assert.equal(records.length, want.conns, `${truth.scenario}, ${at} capture`);
     }
   });
 }

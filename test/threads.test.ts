@@ -48,13 +48,20 @@ async function shardedLines(file: string, shards: number, tracking: TrackingOpti
     const job = { files: [file], shard, shards, tracking, verifyChecksums: false, reportsStderr: false };
     await runShard(job, (m) => merger.take(shard, m));
   }
-  if (merger.tooFull) await runOneTable([file], { tracking, verifyChecksums: false }, merger.printed, onRecord, () => {});
+  if (merger.tooFull)
+    await runOneTable([file], { tracking, verifyChecksums: false }, merger.printed, onRecord, () => {});
   return lines;
 }
 
 async function oneTableLines(file: string, tracking: TrackingOptions): Promise<string[]> {
   const lines: string[] = [];
-  await runOneTable([file], { tracking, verifyChecksums: false }, 0, (r) => lines.push(connJson(r)), () => {});
+  await runOneTable(
+    [file],
+    { tracking, verifyChecksums: false },
+    0,
+    (r) => lines.push(connJson(r)),
+    () => {},
+  );
   return lines;
 }
 
@@ -65,7 +72,8 @@ test('2 and 4 shards merge to the single table’s records on every corpus captu
   for (const f of files) {
     const one = await oneTableLines(f, DEFAULT_TRACKING);
     records += one.length;
-    for (const n of [2, 4]) assert.deepEqual(await shardedLines(f, n, DEFAULT_TRACKING), one, `${f}, ${n} shards`);
+    for (const n of [2, 4])
+      assert.deepEqual(await shardedLines(f, n, DEFAULT_TRACKING), one, `${f}, ${n} shards`);
   }
   assert.ok(records > 100, `corpus gave ${records} records`);
 });
@@ -111,7 +119,10 @@ test('a SYN flood of 5000 4-tuples with --max-conns 1000: 4000 evicted, counted 
   for (const n of ['1', '2']) {
     const r = cli(['conns', '--json', '--max-conns', '1000', '--threads', n, f]);
     assert.equal(r.status, 0, r.stderr);
-    const recs = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: number; evicted: boolean });
+    const recs = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: number; evicted: boolean });
     assert.equal(recs.length, 5000);
     assert.equal(recs.filter((x) => x.evicted).length, 4000);
     // Evicted in order of idleness: the oldest SYNs first, then the 1000 still open by id.

@@ -35,13 +35,18 @@ test('simultaneous close: the FINs cross, both ends pass CLOSING', () => {
     'C>S . seq=102 ack=502',
     'S>C . seq=502 ack=102',
   ]);
+  // S's FIN does not ack C's: C's FIN reached S only after S's FIN left (RFC 9293 Figure 13),
+  // so S is still ESTABLISHED after C's FIN on the wire, and passes CLOSING (the crossed FIN
+  // takes effect just before C's ACK, which S processes after it).
   assert.deepEqual(statePairs(r).slice(3), [
-    'FIN_WAIT_1/CLOSE_WAIT',
-    'CLOSING/LAST_ACK',
-    'CLOSING/CLOSED',
-    'TIME_WAIT/CLOSED',
+    'FIN_WAIT_1/ESTABLISHED',
+    'CLOSING/FIN_WAIT_1',
+    'CLOSING/TIME_WAIT',
+    'TIME_WAIT/TIME_WAIT',
   ]);
   const rec = r.records[0]!;
+  assert.deepEqual(rec.states.orig.slice(-3), ['FIN_WAIT_1', 'CLOSING', 'TIME_WAIT']);
+  assert.deepEqual(rec.states.resp.slice(-3), ['FIN_WAIT_1', 'CLOSING', 'TIME_WAIT']);
   assert.equal(rec.close, 'both');
   assert.ok(rec.events.some((e) => e.kind === 'simultaneous-close'));
   assert.deepEqual(

@@ -13,6 +13,7 @@ import { zeekConnLog } from '../report/zeek-tsv.js';
 import type { ConnRecord } from '../track/record.js';
 import { ZeekConnLog } from '../track/zeek-log.js';
 import { OutputBuffer, readInto } from './cmd-read.js';
+import { ConnParquet } from './conns-parquet.js';
 import { runSharded } from './conns-shards.js';
 import { FILTER_HELP, FilterError, filterOption } from './filter-option.js';
 import { addTrackingOptions, type TrackingFlags } from './tracking-options.js';
@@ -26,6 +27,8 @@ export interface ConnsOptions extends TrackingFlags {
   filter?: string;
   /** --threads N: flows sharded across N worker threads (default: the number of cores). */
   threads?: string;
+  /** --parquet OUT: the records as a Parquet file instead of stdout. */
+  parquet?: string;
 }
 
 /** --threads: a positive integer, default the cores this process may use. */
@@ -93,10 +96,15 @@ export async function runConns(files: string[], opts: ConnsOptions): Promise<num
   // --zeek: Zeek's own connection table (its row splits) over the same packets, each packet
   // carrying the synack connection it joined (the synack_id column); records are not printed.
   const zeek = opts.zeek ? new ZeekConnLog() : null;
+  const parquet = opts.parquet !== undefined ? new ConnParquet(opts.parquet) : null;
   const onRecord = (rec: ConnRecord): void => {
     if (filter !== null && !filter.matches(rec)) return;
     selected.add(rec.id);
     if (zeek !== null) return;
+    if (parquet !== null) {
+      parquet.add(rec);
+      return;
+    }
     if (sortById || tty) buffered.push(rec);
     else print(rec);
   };
@@ -111,6 +119,7 @@ export async function runConns(files: string[], opts: ConnsOptions): Promise<num
         pendingErr += s;
       },
     );
+    parquet?.finish();
     if (sortById) buffered.sort((x, y) => x.id - y.id);
     if (tty) out.line(connTable(buffered));
     else for (const rec of buffered) print(rec);
@@ -136,6 +145,7 @@ export async function runConns(files: string[], opts: ConnsOptions): Promise<num
     },
   );
   table.finish();
+  parquet?.finish();
   if (zeek !== null) {
     const rows = zeek.finish().filter((row) => filter === null || selected.has(row.synackId));
     if (sortById) rows.sort((x, y) => x.zeekId - y.zeekId);
@@ -172,10 +182,13 @@ export function registerConns(program: Command): void {
   addTrackingOptions(conns)
     .option('--verify-checksums', 'segments with a bad TCP checksum are flagged as Zeek without -C does')
     .option('--filter <expr>', FILTER_HELP)
+    .option('--parquet <out>', 'write the records to a Parquet file (flat columns) instead of stdout')
     .option('--threads <n>', 'worker threads, flows sharded by hash; output identical to 1 (default: cores)')
     .action(async (files: string[], opts: ConnsOptions, cmd: Command) => {
       if (opts.json && opts.zeek)
         cmd.error('synack conns: --json and --zeek exclude each other', { exitCode: 1 });
+      if (opts.parquet !== undefined && (opts.json || opts.zeek))
+        cmd.error('synack conns: --parquet writes the records itself; drop --json/--zeek', { exitCode: 1 });
       if (opts.sort !== undefined && opts.sort !== 'id')
         cmd.error(`synack conns: --sort takes 'id', not '${opts.sort}'`, { exitCode: 1 });
       try {

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { registerConns } from './cmd-conns.js';
 import { registerExplain } from './cmd-explain.js';
 import { registerExtract } from './cmd-extract.js';
+import { registerLab } from './cmd-lab.js';
 import { registerLadder } from './cmd-ladder.js';
 import { registerLive } from './cmd-live.js';
 import { registerRead } from './cmd-read.js';
@@ -21,4 +22,5 @@ export function registerCommands(program: Command): void {
   registerServe(program);
   registerWatch(program);
   registerLive(program);
+  registerLab(program);
 }

@@ -220,14 +220,30 @@ export function trueConnections(
       base === undefined ? srcSide : endpointKey(base.orig) === addr.client ? 'client' : 'server';
     const sideOf = (host: Side) => (host === origHost ? 'orig' : 'resp');
 
-    const packets: TimelinePacket[] = frameNos.map((n) => {
+    // Each arrow shows the sender's state when it sent and the receiver's after it processed
+    // the segment, but a ladder has one row per segment in capture order: when the receiver
+    // sent its next segment (in that order) before this one reached it (crossing FINs), the
+    // row shows the receiver as it was before that next segment left, and the arrival shows
+    // on a later row. Times per side never go back, so each column reads as the true sequence.
+    const fromOf = (n: number): Side => (frameTuple(frames[n - 1].data)!.srcIp === hostIp.client ? 'client' : 'server');
+    const nextSend = new Array<number>(frameNos.length);
+    const upcoming: Record<Side, number> = { client: Number.MAX_SAFE_INTEGER, server: Number.MAX_SAFE_INTEGER };
+    for (let k = frameNos.length - 1; k >= 0; k--) {
+      const from = fromOf(frameNos[k]);
+      nextSend[k] = upcoming[other(from)];
+      upcoming[from] = frames[frameNos[k] - 1].wire.sentAt;
+    }
+    const clock: Record<Side, number> = { client: -1, server: -1 };
+    const packets: TimelinePacket[] = frameNos.map((n, k) => {
       const f: CapturedFrame = frames[n - 1];
       const w = f.wire;
-      const tuple = frameTuple(f.data)!;
-      const from: Side = tuple.srcIp === hostIp.client ? 'client' : 'server';
+      const from = fromOf(n);
       const to = other(from);
-      const sent = sideState(from, w.sentAt);
-      const got = sideState(to, w.arriveAt ?? f.at);
+      const arrive = w.arriveAt ?? f.at;
+      clock[from] = Math.max(clock[from], w.sentAt);
+      clock[to] = Math.max(clock[to], arrive <= nextSend[k] ? arrive : nextSend[k] - 1);
+      const sent = sideState(from, clock[from]);
+      const got = sideState(to, clock[to]);
       const observed = packetOf.get(n);
       const p: TimelinePacket = {
         ...(observed?.p ?? emptyPacket(n)),

@@ -110,6 +110,13 @@ export class HeldPacket {
   ownTags = 0;
   stateA: TcpState = 0;
   stateB: TcpState = 0;
+  /**
+   * A state an endpoint passed through while this segment was processed, before stateA/stateB
+   * (a delayed FIN taking effect just before this segment's own effect: CLOSING on the way to
+   * TIME_WAIT); -1 when none. The record's `states` keeps it; per-packet states show the last.
+   */
+  viaA = -1;
+  viaB = -1;
   role: Role = Role.DATA;
   fx = 0;
   /** Whatever the caller attached (e.g. the rendered line of `read`), handed back on release. */
@@ -148,6 +155,8 @@ export class HeldPacket {
     this.ownTags = 0;
     this.stateA = 0;
     this.stateB = 0;
+    this.viaA = -1;
+    this.viaB = -1;
     this.role = Role.DATA;
     this.fx = 0;
     this.attach = undefined;

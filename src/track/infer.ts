@@ -99,6 +99,8 @@ export class EndpointFacts {
    */
   peerSynPending = false;
   ackOfSynPending = false;
+  /** The peer's FIN crossed this endpoint's own FIN (a DELAYED segment) and has not taken effect yet. */
+  peerFinPending = false;
 
   // Field by field (not Object.assign): this runs on every replay and release, a hot path.
   copyFrom(o: EndpointFacts): void {
@@ -127,6 +129,7 @@ export class EndpointFacts {
     this.halfCloseTagged = o.halfCloseTagged;
     this.peerSynPending = o.peerSynPending;
     this.ackOfSynPending = o.ackOfSynPending;
+    this.peerFinPending = o.peerFinPending;
   }
 
   get state(): TcpState {
@@ -297,6 +300,7 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
       apply(s, TcpEvent.RCV_SYN_ACK);
     }
     if (ackf && r.finSent && !s.gotPeerFin && seqGe(h.ack, seqAdd(r.finSeq, 1))) {
+      s.peerFinPending = false;
       // Did that FIN also acknowledge this endpoint's FIN? Its own ACK field says so (§3.10.7.4:
       // the ACK is processed with the FIN); crossing FINs do not, and lead through CLOSING.
       receiveFin(s, s.finSent && r.finAckValid && seqGe(r.finAck, seqAdd(s.finSeq, 1)));
@@ -440,9 +444,17 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
 
   // ---- What the segment does to its receiver, if it got there.
   let decisive = false;
+  let via = -1;
+  if (!arrived && h.arrival === Arrival.DELAYED && fin) r.peerFinPending = true;
   if (r.cand !== 0 && r.cand !== UNKNOWABLE) {
     const before = r.cand;
+    if (arrived && r.peerFinPending && !r.gotPeerFin) {
+      // The crossed FIN reached it before this later segment from the same sender (in order).
+      receiveFin(r, r.finSent && s.finAckValid && seqGe(s.finAck, seqAdd(r.finSeq, 1)));
+      via = r.state;
+    }
     if (arrived) {
+      r.peerFinPending = false;
       if (rst) {
         const acc = rstAcceptance(r, h);
         if (acc > 0) {
@@ -512,6 +524,12 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
   h.role = role;
   h.stateA = st.a.state;
   h.stateB = st.b.state;
+  h.viaA = -1;
+  h.viaB = -1;
+  if (via >= 0 && via !== r.state) {
+    if (h.fromA) h.viaB = via;
+    else h.viaA = via;
+  }
 }
 
 function noteTimeWait(ep: EndpointFacts, now: number): void {

@@ -111,6 +111,8 @@ export class RecordBuilder {
 
   /** One segment whose inference is final; `tags` its combined tag bits. */
   add(h: HeldPacket, tags: number): void {
+    if (h.viaA >= 0) pushState(this.statesA, h.viaA);
+    if (h.viaB >= 0) pushState(this.statesB, h.viaB);
     pushState(this.statesA, h.stateA);
     pushState(this.statesB, h.stateB);
     if (h.fromA) this.packetsA++;

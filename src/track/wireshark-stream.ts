@@ -242,7 +242,8 @@ export class WsStreamTable {
   }
 
   private forgetIdle(now: number): void {
-    while (this.lruHead !== null && now - this.lruHead.lastUsec > this.forgetAfterUsec) this.forget(this.lruHead);
+    while (this.lruHead !== null && now - this.lruHead.lastUsec > this.forgetAfterUsec)
+      this.forget(this.lruHead);
   }
 
   private evictOverflow(): void {

@@ -145,9 +145,10 @@ export function HostView({ view, lang }: { view: HostsView; lang: Lang }) {
             </div>
           );
         })}
-        {hosts.length > MAX_HOSTS ? (
+        {view.hostCount > Math.min(hosts.length, MAX_HOSTS) ? (
           <p className="muted">
-            {hosts.length - MAX_HOSTS} more hosts with fewer sockets (see <code>synack states --timeline</code>).
+            {view.hostCount - Math.min(hosts.length, MAX_HOSTS)} more hosts with fewer sockets (see{' '}
+            <code>synack states --timeline</code>).
           </p>
         ) : null}
       </section>

@@ -10,6 +10,7 @@ import { drawLadderSvg } from '../../src/report/ladder-svg.js';
 import { PacketJsonState, packetJson } from '../../src/report/packet-json.js';
 import { buildStatesReport, captureSpan } from '../../src/report/socket-table.js';
 import { TcpdumpRenderer } from '../../src/report/tcpdump.js';
+import { socketIntervals, stateTimeline } from '../../src/track/host-states.js';
 import type { ConnTimeline } from '../../src/report/timeline.js';
 import { TimelineCollector } from '../../src/report/timeline-from-track.js';
 import { DEFAULT_TRACKING, newFlowTable } from '../../src/report/tracking.js';
@@ -26,6 +27,8 @@ const PAGE = 4 << 20;
 const ENTRY_HEAD = 24;
 /** Frames keep at most this many header bytes (link + IP + TCP with options fit). */
 const MAX_KEPT = 320;
+/** Hosts whose socket counts are charted (the busiest ones). */
+const HOST_CHARTS = 8;
 
 /**
  * Headers of every TCP frame, for decoding a clicked packet again: 4 MiB pages filled in order,
@@ -371,11 +374,32 @@ export class CaptureAnalysis {
     if (this.hostsCache) return this.hostsCache;
     const timelines = this.collector.timelines;
     const span = captureSpan(timelines);
-    const report = buildStatesReport(timelines, {
-      timeWaitUs: Math.round(this.timeWaitS * 1e6),
-      timelineSamples: 160,
-    });
-    this.hostsCache = { report, startUs: span.startUs, endUs: span.endUs, timeWaitS: this.timeWaitS };
+    const timeWaitUs = Math.round(this.timeWaitS * 1e6);
+    const report = buildStatesReport(timelines, { timeWaitUs });
+    // The chart shows the busiest hosts only; sampling every host of a big capture costs minutes.
+    const intervals = socketIntervals(timelines, { timeWaitUs });
+    const perHost = new Map<string, number>();
+    for (const iv of intervals) perHost.set(iv.host, (perHost.get(iv.host) ?? 0) + 1);
+    const top = new Set(
+      [...perHost]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, HOST_CHARTS)
+        .map(([h]) => h),
+    );
+    const tl = stateTimeline(
+      intervals.filter((iv) => top.has(iv.host)),
+      span.startUs,
+      span.endUs,
+      160,
+    );
+    report.timeline = { times: tl.times.map((t) => t / 1e6), hosts: tl.hosts };
+    this.hostsCache = {
+      report,
+      startUs: span.startUs,
+      endUs: span.endUs,
+      timeWaitS: this.timeWaitS,
+      hostCount: perHost.size,
+    };
     return this.hostsCache;
   }
 }

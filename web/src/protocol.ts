@@ -108,6 +108,8 @@ export interface HostsView {
   startUs: number;
   endUs: number;
   timeWaitS: number;
+  /** Hosts with sockets in the capture (the chart shows the busiest few). */
+  hostCount: number;
 }
 
 export type Source = { kind: 'file'; file: File } | { kind: 'url'; url: string; name: string; size: number };

@@ -1,0 +1,274 @@
+// `npm run bench`: speed and memory of `synack conns --json` against tcptrace and tshark on the
+// same files in the same run. Captures (in a temp dir, never in the repository): a deterministic
+// synthetic one (bench/gen.ts: ~1 M packets, ~70 k connections, snaplen 128) or the FILE given,
+// and real Linux traffic recorded now in network namespaces (bench/real-capture.ts). For each:
+// synack with 1 thread and with one per core, the decode benchmark, `tcptrace -n -l`, and tshark
+// (`-q -z conv,tcp`) on the first 100 k packets (editcap -r), scaled to the whole file and labelled
+// so. Each figure is the median of --runs runs; wall time, packets/s and peak RSS come from
+// /usr/bin/time -v (GNU time). Missing tools are reported, not fatal.
+//
+//   node dist/bench/run.js [FILE] [--runs 3] [--packets 1000000] [--no-real] [--flat] [--adversarial]
+//
+// --flat adds the 10× file with the same concurrency (memory must not grow); --adversarial a SYN
+// flood of 10^6 4-tuples and 10^6 connections open at once (memory bounded by --max-conns).
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { recordRealTraffic } from './real-capture.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+// dist/bench → repository root (or bench/ under tsx).
+const root = existsSync(join(here, '..', 'package.json')) ? join(here, '..') : join(here, '..', '..');
+const CLI = join(root, 'bin', 'synack');
+const GEN = join(here, `gen${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`);
+const DECODE_BENCH = join(here, `decode-bench${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`);
+const TSHARK_SLICE = 100_000;
+
+interface Measure {
+  wallSec: number;
+  /** User + system CPU seconds (a fairer figure than wall time on a shared machine). */
+  cpuSec: number;
+  rssMb: number;
+  ok: boolean;
+  note: string;
+}
+
+function has(cmd: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+const GNU_TIME = existsSync('/usr/bin/time');
+
+/** Runs cmd once under /usr/bin/time -v, stdout discarded; wall seconds and peak RSS. */
+function measureOnce(cmd: string, args: string[]): Measure {
+  if (GNU_TIME) {
+    const r = spawnSync('/usr/bin/time', ['-v', cmd, ...args], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'ignore', 'pipe'],
+      maxBuffer: 1 << 26,
+    });
+    const err = r.stderr ?? '';
+    const wall = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)/.exec(err);
+    const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(err);
+    const exit = /Exit status: (\d+)/.exec(err);
+    const user = /User time \(seconds\): ([\d.]+)/.exec(err);
+    const sys = /System time \(seconds\): ([\d.]+)/.exec(err);
+    const wallSec = wall ? Number(wall[1] ?? 0) * 3600 + Number(wall[2]) * 60 + Number(wall[3]) : Number.NaN;
+    const code = exit ? Number(exit[1]) : (r.status ?? -1);
+    return {
+      wallSec,
+      cpuSec: Number(user?.[1] ?? Number.NaN) + Number(sys?.[1] ?? Number.NaN),
+      rssMb: rss ? Number(rss[1]) / 1024 : Number.NaN,
+      ok: code === 0,
+      note: code === 0 ? '' : `exit ${code}: ${err.split('\n')[0]}`,
+    };
+  }
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  return {
+    wallSec: Number(process.hrtime.bigint() - t0) / 1e9,
+    cpuSec: Number.NaN,
+    rssMb: Number.NaN,
+    ok: r.status === 0,
+    note: r.status === 0 ? '' : `exit ${r.status}`,
+  };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+function measure(cmd: string, args: string[], runs: number): Measure {
+  const ms: Measure[] = [];
+  for (let i = 0; i < runs; i++) {
+    const m = measureOnce(cmd, args);
+    if (!m.ok) return m;
+    ms.push(m);
+  }
+  return {
+    wallSec: median(ms.map((m) => m.wallSec)),
+    cpuSec: median(ms.map((m) => m.cpuSec)),
+    rssMb: median(ms.map((m) => m.rssMb)),
+    ok: true,
+    note: '',
+  };
+}
+
+/** Packets in a capture (capinfos when present, else synack's own count via read --tcpdump). */
+function packetCount(file: string): number {
+  if (has('capinfos')) {
+    const r = spawnSync('capinfos', ['-M', '-c', file], { encoding: 'utf8' });
+    const m = /Number of packets:\s+(\d+)/.exec(r.stdout ?? '');
+    if (m) return Number(m[1]);
+  }
+  const r = spawnSync(process.execPath, [CLI, 'read', '--tcpdump', file], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+  });
+  return (r.stdout ?? '').split('\n').length - 1;
+}
+
+interface Row {
+  what: string;
+  m: Measure;
+  /** Packets the figure stands for (scaled rows: the whole file). */
+  packets: number;
+  scaledFrom?: number;
+}
+
+function fmtRow(r: Row, base: Row | null): string {
+  if (!r.m.ok) return `  ${r.what.padEnd(46)} ${r.m.note}`;
+  const scale = r.scaledFrom ? r.packets / r.scaledFrom : 1;
+  const wall = r.m.wallSec * scale;
+  const pps = r.packets / wall;
+  const ratio =
+    base && base !== r
+      ? `${(wall / (base.m.wallSec * (base.scaledFrom ? base.packets / base.scaledFrom : 1))).toFixed(1)}× synack-1`
+      : '';
+  return (
+    `  ${r.what.padEnd(46)} ${wall.toFixed(2).padStart(8)} s ${(pps / 1e6).toFixed(3).padStart(7)} M pkt/s ` +
+    `${Number.isNaN(r.m.rssMb) ? '     n/a' : r.m.rssMb.toFixed(0).padStart(6)} MB ` +
+    `${(r.m.cpuSec * scale).toFixed(2).padStart(7)} CPU-s ${(r.packets / (r.m.cpuSec * scale) / 1e6).toFixed(3)} M pkt/CPU-s  ${ratio}`
+  );
+}
+
+function benchFile(label: string, file: string, dir: string, runs: number, cores: number): void {
+  const packets = packetCount(file);
+  process.stdout.write(
+    `\n${label}: ${file} (${packets} packets)\n` +
+      `  ${'command'.padEnd(46)}     wall   rate (wall)      peak RSS   CPU time  rate (CPU)   wall ratio\n`,
+  );
+  const rows: Row[] = [];
+  const synack = (threads: number, extra: string[] = []) =>
+    measure(process.execPath, [CLI, 'conns', '--json', '--threads', String(threads), ...extra, file], runs);
+  const one: Row = { what: 'synack conns --json --threads 1', m: synack(1), packets };
+  rows.push(one);
+  if (cores > 1) rows.push({ what: `synack conns --json --threads ${cores}`, m: synack(cores), packets });
+  if (has('tcptrace'))
+    rows.push({ what: 'tcptrace -n -l', m: measure('tcptrace', ['-n', '-l', file], runs), packets });
+  else
+    rows.push({
+      what: 'tcptrace',
+      m: { wallSec: 0, cpuSec: 0, rssMb: 0, ok: false, note: 'not installed' },
+      packets,
+    });
+  if (has('tshark') && has('editcap')) {
+    const slice = join(dir, `slice-${label.replace(/\W+/g, '-')}.pcap`);
+    spawnSync('editcap', ['-r', file, slice, `1-${TSHARK_SLICE}`]);
+    const n = Math.min(TSHARK_SLICE, packets);
+    rows.push({
+      what: `tshark -q -z conv,tcp (first ${n}, scaled ×${(packets / n).toFixed(1)})`,
+      m: measure('tshark', ['-r', slice, '-q', '-z', 'conv,tcp'], runs),
+      packets,
+      scaledFrom: n,
+    });
+  } else
+    rows.push({
+      what: 'tshark',
+      m: { wallSec: 0, cpuSec: 0, rssMb: 0, ok: false, note: 'not installed' },
+      packets,
+    });
+  for (const r of rows) process.stdout.write(`${fmtRow(r, one)}\n`);
+  const d = spawnSync(process.execPath, [DECODE_BENCH, file, '--passes', '3'], { encoding: 'utf8' });
+  process.stdout.write(
+    (d.stdout ?? '')
+      .split('\n')
+      .filter((l) => l.includes('M packets/s'))
+      .map((l) => `  decode bench (CPU time): ${l}\n`)
+      .join(''),
+  );
+}
+
+async function main(argv: string[]): Promise<void> {
+  const opt = (name: string, dflt: number) => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? Number(argv[i + 1]) : dflt;
+  };
+  const file = argv.find((a, i) => !a.startsWith('--') && !argv[i - 1]?.match(/^--(runs|packets)$/));
+  const runs = opt('runs', 3);
+  const packets = opt('packets', 1_000_000);
+  const cores = availableParallelism();
+  const dir = mkdtempSync(join(tmpdir(), 'synack-bench-'));
+  const gen = (out: string, args: string[]) => {
+    const r = spawnSync(
+      process.execPath,
+      [...(GEN.endsWith('.ts') ? ['--import', 'tsx'] : []), GEN, out, ...args],
+      {
+        encoding: 'utf8',
+      },
+    );
+    if (r.status !== 0) throw new Error(`gen: ${r.stderr}`);
+    process.stdout.write(`  ${r.stderr.trim()}\n`);
+    return out;
+  };
+  process.stdout.write(
+    `synack bench: ${cpus()[0]?.model ?? 'cpu'} × ${cores} cores, node ${process.version}, median of ${runs} runs` +
+      `${GNU_TIME ? '' : ' (no /usr/bin/time: peak RSS n/a; apt-get install time)'}\n` +
+      `tcptrace: ${has('tcptrace') ? 'yes' : 'absent'}, tshark: ${has('tshark') ? 'yes' : 'absent'}\n`,
+  );
+  try {
+    const synthetic =
+      file !== undefined
+        ? resolve(file)
+        : gen(join(dir, 'synthetic.pcap'), [
+            '--packets',
+            String(packets),
+            '--seed',
+            '1',
+            '--bulk',
+            '0',
+            '--snaplen',
+            '128',
+          ]);
+    benchFile(file !== undefined ? 'given' : 'synthetic', synthetic, dir, runs, cores);
+    if (!argv.includes('--no-real')) {
+      process.stdout.write('\nrecording real traffic in network namespaces …\n');
+      const real = await recordRealTraffic(dir, packets, 90);
+      if ('file' in real) benchFile('real (netns, tcpdump -s 128)', real.file, dir, runs, cores);
+      else process.stdout.write(`  real traffic skipped: ${real.skipped}\n`);
+    }
+    if (argv.includes('--flat')) {
+      // Same concurrency, 10× the packets, gaps large enough that TIME_WAIT and idle ends keep the
+      // open connections steady: peak RSS should not move.
+      for (const n of [packets, packets * 10]) {
+        const f = gen(join(dir, `flat-${n}.pcap`), [
+          '--packets',
+          String(n),
+          '--seed',
+          '2',
+          '--bulk',
+          '0',
+          '--snaplen',
+          '128',
+          '--gap-us',
+          '2000',
+        ]);
+        const m = measure(process.execPath, [CLI, 'conns', '--json', '--threads', '1', f], 1);
+        process.stdout.write(`${fmtRow({ what: `flat: ${n} packets, --threads 1`, m, packets: n }, null)}\n`);
+        rmSync(f);
+      }
+    }
+    if (argv.includes('--adversarial')) {
+      for (const [name, args] of [
+        ['SYN flood, 10^6 4-tuples', ['--synflood', '1000000']],
+        ['10^6 connections open at once', ['--open', '1000000']],
+      ] as const) {
+        const f = gen(join(dir, 'adversarial.pcap'), [...args]);
+        const n = packetCount(f);
+        const m = measure(process.execPath, [CLI, 'conns', '--json', '--threads', '1', f], 1);
+        process.stdout.write(
+          `${fmtRow({ what: `${name} (--max-conns 250000), --threads 1`, m, packets: n }, null)}\n`,
+        );
+        rmSync(f);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main(process.argv.slice(2));

@@ -1,0 +1,135 @@
+// `synack lab list` and `synack lab run NAME|FILE [-w OUT.pcap] [--seed N] [--tap client|server|mid]
+// [--epoch T] [--json] [--svg OUT] [--width N] [--all]` (PRODUCT.md "The lab"): plays a built-in
+// scenario or a scenario file (JSON, docs/lab-scenarios.md) to quiescence, prints each connection's
+// ladder with the endpoints' true states (or `conns --json` records with the true `states`),
+// writes the tap's capture and SVG ladders. The simulation is src/lab (pure); files live here.
+
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, extname } from 'node:path';
+import type { Command } from 'commander';
+import { labJsonLines, labRun, labTextLines } from '../lab/lab-report.js';
+import { TAP_NAMES, type TapName } from '../lab/network.js';
+import { DEFAULT_EPOCH, type Scenario } from '../lab/scenario.js';
+import { parseScenario, ScenarioFileError } from '../lab/scenario-file.js';
+import { BUILTIN_SCENARIOS, findScenario } from '../lab/scenarios/index.js';
+import { renderLadderSvg } from '../report/ladder-svg.js';
+
+interface LabRunCliOptions {
+  write?: string;
+  seed?: string;
+  tap?: string;
+  epoch?: string;
+  json?: boolean;
+  svg?: string;
+  width?: string;
+  all?: boolean;
+}
+
+class UsageError extends Error {}
+
+/** A built-in scenario by name, or a scenario file; a one-line error otherwise. */
+export function loadScenario(nameOrFile: string): Scenario {
+  const builtin = findScenario(nameOrFile);
+  if (builtin) return builtin;
+  if (!existsSync(nameOrFile)) {
+    throw new UsageError(`no built-in scenario or file named '${nameOrFile}' (synack lab list shows the names)`);
+  }
+  let text: string;
+  try {
+    text = readFileSync(nameOrFile, 'utf8');
+  } catch (err) {
+    throw new UsageError(`${nameOrFile}: ${(err as Error).message}`);
+  }
+  try {
+    return parseScenario(text, basename(nameOrFile, extname(nameOrFile)));
+  } catch (err) {
+    if (err instanceof ScenarioFileError) throw new UsageError(`${nameOrFile}: ${err.message}`);
+    throw err;
+  }
+}
+
+function integer(v: string | undefined, name: string, min: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${name} takes an integer ≥ ${min}, not '${v}'`);
+  return n;
+}
+
+/** --epoch: seconds since the Unix epoch, or an ISO date (2026-01-01T00:00:00Z). */
+function epochOption(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (/^\d+$/.test(v)) return Number(v);
+  const ms = Date.parse(v);
+  if (Number.isNaN(ms) || ms % 1000 !== 0 || ms < 0)
+    throw new UsageError(`--epoch takes whole seconds since 1970 or an ISO date, not '${v}'`);
+  return ms / 1000;
+}
+
+function svgName(out: string, id: number, count: number): string {
+  if (count === 1 || out === '-') return out;
+  const ext = extname(out);
+  return `${out.slice(0, out.length - ext.length)}.${id}${ext || '.svg'}`;
+}
+
+export function registerLab(program: Command): void {
+  const lab = program
+    .command('lab')
+    .description('scenarios in a simulated network with real RFC 9293 endpoints: captures and true states');
+  lab
+    .command('list')
+    .description('the built-in scenarios, one line each')
+    .action(() => {
+      const width = Math.max(...BUILTIN_SCENARIOS.map((s) => s.name.length));
+      for (const s of BUILTIN_SCENARIOS) process.stdout.write(`${s.name.padEnd(width)}  ${s.description}\n`);
+    });
+  lab
+    .command('run')
+    .description('play a scenario to quiescence: ladder with the true states, capture, records')
+    .argument('<scenario>', 'a built-in scenario name (synack lab list) or a scenario file (JSON)')
+    .option('-w, --write <OUT>', 'write the tap\u2019s capture as pcap to OUT')
+    .option('--seed <N>', 'PRNG seed: ISNs, jitter, random loss (default: the scenario\u2019s, else 1)')
+    .option('--tap <where>', 'capture point: client, server or mid (default mid)')
+    .option('--epoch <T>', `time 0 of the capture, seconds since 1970 or ISO date (default ${DEFAULT_EPOCH})`)
+    .option('--json', 'one `conns --json` record per connection, with the true states')
+    .option('--svg <OUT>', 'write each connection\u2019s ladder as SVG (OUT.N.svg when several; - for stdout)')
+    .option('--width <N>', 'columns of the text ladder (default 100)')
+    .option('--all', 'draw every packet (no folding of long data runs)')
+    .action((name: string, opts: LabRunCliOptions, cmd: Command) => {
+      let scenario: Scenario;
+      let seed: number | undefined;
+      let epoch: number | undefined;
+      let width = 100;
+      const tap = (opts.tap ?? 'mid') as TapName;
+      try {
+        if (!TAP_NAMES.includes(tap)) throw new UsageError(`--tap takes client, server or mid, not '${opts.tap}'`);
+        seed = integer(opts.seed, '--seed', 0);
+        epoch = epochOption(opts.epoch);
+        width = integer(opts.width, '--width', 40) ?? 100;
+        scenario = loadScenario(name);
+      } catch (err) {
+        if (err instanceof UsageError) cmd.error(`synack lab run: ${err.message}`, { exitCode: 1 });
+        throw err;
+      }
+      let result: ReturnType<typeof labRun>;
+      try {
+        result = labRun(scenario, { seed, epoch, tap });
+      } catch (err) {
+        // A scenario the network rejects (mixed IP versions, a livelock): its message, one line.
+        cmd.error(`synack lab run: ${name}: ${(err as Error).message}`, { exitCode: 1 });
+      }
+      if (opts.write !== undefined) writeFileSync(opts.write, result.pcap);
+      if (opts.svg !== undefined) {
+        for (const c of result.connections) {
+          const svg = renderLadderSvg(c.timeline, { all: !!opts.all });
+          const out = svgName(opts.svg, c.id, result.connections.length);
+          if (out === '-') process.stdout.write(svg);
+          else writeFileSync(out, svg);
+        }
+      }
+      if (opts.json) {
+        for (const line of labJsonLines(result)) process.stdout.write(`${line}\n`);
+      } else if (opts.svg !== '-') {
+        process.stdout.write(`${labTextLines(result, { width, all: !!opts.all }).join('\n')}\n`);
+      }
+    });
+}

@@ -1,0 +1,259 @@
+// The lab as the analyzer's test bench (PRODUCT.md "The lab"): for every built-in scenario and
+// every capture point, `conns --json`'s states (the analyzer run in memory through the flow
+// table the CLI wires, src/lab/observe.ts) equal the endpoints' true state sequences, endpoints
+// matched by address and port; with random loss, reordering and duplication over hundreds of
+// seeds, inferred states minus UNKNOWN are a subsequence of the truth and `final` is the true
+// final or UNKNOWN. Also `synack lab run`'s text (golden files) and JSON, and scenario files.
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { loadScenario } from '../src/cli/cmd-lab.js';
+import { type LabRun, labJsonLines, labRun, labTextLines } from '../src/lab/lab-report.js';
+import { TAP_NAMES } from '../src/lab/network.js';
+import type { Scenario } from '../src/lab/scenario.js';
+import { parseScenario, ScenarioFileError } from '../src/lab/scenario-file.js';
+import { BUILTIN_SCENARIOS, findScenario } from '../src/lab/scenarios/index.js';
+import type { ConnRecord } from '../src/track/record.js';
+import { assertGolden } from './helpers/golden.js';
+
+type Addr = { ip: string; port: number };
+const key = (a: Addr) => `${a.ip}:${a.port}`;
+
+/** A record's states keyed by endpoint address (orig may swap between truth and inference). */
+function byEndpoint(r: { orig: Addr; resp: Addr; states: { orig: string[]; resp: string[] } }) {
+  return new Map([
+    [key(r.orig), r.states.orig],
+    [key(r.resp), r.states.resp],
+  ]);
+}
+
+/** Differences between the analyzer's records and the truth at one tap (empty: identical). */
+function differences(lab: LabRun): string[] {
+  const truth = lab.connections.map((c) => c.record);
+  const inferred = [...lab.observation.records].sort((a, b) => a.id - b.id);
+  const out: string[] = [];
+  if (truth.length !== inferred.length)
+    out.push(`${inferred.length} connections inferred, ${truth.length} in truth`);
+  for (let i = 0; i < Math.min(truth.length, inferred.length); i++) {
+    const t = byEndpoint(truth[i]);
+    const f = byEndpoint(inferred[i]);
+    for (const [ep, states] of t) {
+      const got = f.get(ep);
+      if (JSON.stringify(got) !== JSON.stringify(states))
+        out.push(`#${i + 1} ${ep}: inferred ${got?.join(' ')} | true ${states.join(' ')}`);
+    }
+  }
+  return out;
+}
+
+/**
+ * Scenario × tap cases the analyzer still gets wrong, each with the reason (see the report of
+ * issue 5). They run as `todo`: reported, not failing the suite; remove an entry once fixed.
+ */
+const KNOWN: Record<string, string> = {
+  'old-duplicate-syn client':
+    'a SYN_SENT endpoint answering an unacceptable SYN+ACK with RST stays SYN_SENT (§3.10.7.3); the tracker closes it',
+  'old-duplicate-syn server': 'as at the client tap',
+  'old-duplicate-syn mid': 'as at the client tap',
+  'keepalive client':
+    'the lost keep-alive RST is refuted only by the server writing 12 s later, after the tracker ended the connection',
+  'keepalive mid': 'as at the client tap',
+};
+
+describe('differential: conns on the lab capture = the lab truth, every scenario at every tap', () => {
+  for (const scenario of BUILTIN_SCENARIOS) {
+    for (const tap of TAP_NAMES) {
+      const known = KNOWN[`${scenario.name} ${tap}`];
+      test(`${scenario.name} @${tap}`, known ? { todo: known } : {}, () => {
+        const lab = labRun(scenario, { tap });
+        assert.ok(lab.connections.length > 0, 'the tap saw the connection');
+        assert.deepEqual(differences(lab), []);
+      });
+    }
+  }
+});
+
+/** inferred minus UNKNOWN is a subsequence of the truth; final is the true final or UNKNOWN. */
+function ruleViolations(lab: LabRun): string[] {
+  const out: string[] = [];
+  const truthOfFrame = new Map<number, ConnRecord>();
+  for (const c of lab.connections) for (const n of c.frames) truthOfFrame.set(n, c.record);
+  const framesOf = new Map<number, number[]>();
+  for (const t of lab.observation.timelines)
+    framesOf.set(
+      t.id,
+      t.packets.map((p) => p.frame),
+    );
+  for (const rec of lab.observation.records) {
+    // The truth connection holding most of this record's frames.
+    const votes = new Map<ConnRecord, number>();
+    for (const n of framesOf.get(rec.id) ?? []) {
+      const t = truthOfFrame.get(n);
+      if (t) votes.set(t, (votes.get(t) ?? 0) + 1);
+    }
+    const truth = [...votes].sort((a, b) => b[1] - a[1])[0]?.[0];
+    if (!truth) continue;
+    const t = byEndpoint(truth);
+    const finals = new Map([
+      [key(truth.orig), truth.final.orig],
+      [key(truth.resp), truth.final.resp],
+    ]);
+    for (const [ep, got] of byEndpoint(rec)) {
+      const want = t.get(ep) ?? [];
+      let j = 0;
+      for (const s of got) {
+        if (s === 'UNKNOWN') continue;
+        while (j < want.length && want[j] !== s) j++;
+        if (j === want.length) {
+          out.push(`#${rec.id} ${ep}: inferred ${got.join(' ')} ⊄ true ${want.join(' ')}`);
+          break;
+        }
+        j++;
+      }
+      const final = got[got.length - 1];
+      if (final !== 'UNKNOWN' && final !== finals.get(ep))
+        out.push(`#${rec.id} ${ep}: final ${final}, true ${finals.get(ep)}`);
+    }
+  }
+  return out;
+}
+
+const PROPERTY_SCENARIOS = [
+  'client-close',
+  'server-close',
+  'merged-fin-ack',
+  'simultaneous-close',
+  'half-close',
+  'third-ack-lost-data',
+  'syn-lost',
+  'client-abort',
+];
+
+/** A scenario with random faults on every segment, drawn from the run's seed. */
+export function faulty(base: Scenario, loss: number): Scenario {
+  return { ...base, link: { ...base.link, loss, jitter: 8, reorder: true, duplicate: 0.05 } };
+}
+
+describe('property: random loss, reordering and duplication never give a wrong state', () => {
+  test('240 seeds × 3 taps over 8 scenarios (scripts/lab-sweep.ts runs more)', () => {
+    const failures: string[] = [];
+    let runs = 0;
+    for (let seed = 1; seed <= 240; seed++) {
+      const base = findScenario(PROPERTY_SCENARIOS[seed % PROPERTY_SCENARIOS.length])!;
+      const sc = faulty(base, 0.1);
+      for (const tap of TAP_NAMES) {
+        const lab = labRun(sc, { seed, tap });
+        runs++;
+        for (const v of ruleViolations(lab)) failures.push(`${base.name} seed ${seed} @${tap}: ${v}`);
+      }
+    }
+    assert.equal(runs, 720);
+    assert.deepEqual(failures, []);
+  });
+
+  test('the rule checker catches a wrong state', () => {
+    const lab = labRun(findScenario('client-close')!, { tap: 'mid' });
+    assert.deepEqual(ruleViolations(lab), []);
+    const rec = lab.observation.records[0];
+    const saved = rec.states.resp;
+    rec.states.resp = ['LISTEN', 'SYN_RECEIVED', 'FIN_WAIT_1'];
+    assert.equal(ruleViolations(lab).length, 1);
+    rec.states.resp = saved;
+  });
+});
+
+describe('synack lab run', () => {
+  const GOLDEN: [string, 'client' | 'server' | 'mid'][] = [
+    ['third-ack-lost-silent', 'mid'],
+    ['simultaneous-open', 'server'],
+    ['simultaneous-close', 'client'],
+    ['forged-rst-in-window', 'mid'],
+    ['keepalive', 'server'],
+  ];
+  for (const [name, tap] of GOLDEN) {
+    test(`text of ${name} at the ${tap} tap (golden)`, () => {
+      const text = `${labTextLines(labRun(findScenario(name)!, { tap })).join('\n')}\n`;
+      assertGolden(`lab/${name}-${tap}.txt`, text);
+    });
+  }
+
+  test('--json: the shape of conns --json, true states, orig/resp from the analyzer', () => {
+    const lab = labRun(findScenario('simultaneous-open')!, { tap: 'server' });
+    const lines = labJsonLines(lab);
+    assert.equal(lines.length, 1);
+    const rec = JSON.parse(lines[0]);
+    assert.deepEqual(Object.keys(rec), Object.keys(JSON.parse(lines[0])));
+    // At the server tap the server's SYN is seen first: it is orig.
+    assert.deepEqual(rec.orig, { ip: '10.0.0.2', port: 50000 });
+    const server = lab.run.endpoint('c1', 'server')!;
+    assert.deepEqual(rec.states.orig, server.states);
+    assert.equal(rec.final.orig, 'CLOSED');
+    assert.equal(rec.handshake, 'simultaneous');
+    for (const k of ['conn_state', 'history', 'completeness', 'packets', 'bytes', 'rtt', 'evicted', 'events'])
+      assert.ok(k in rec, k);
+  });
+
+  test('the same seed and epoch give the same capture and text; --epoch moves the times', () => {
+    const a = labRun(findScenario('syn-lost')!, { seed: 7 });
+    const b = labRun(findScenario('syn-lost')!, { seed: 7 });
+    assert.deepEqual(a.pcap, b.pcap);
+    assert.deepEqual(labTextLines(a), labTextLines(b));
+    const c = labRun(findScenario('syn-lost')!, { seed: 7, epoch: 1_700_000_000 });
+    assert.match(labJsonLines(c)[0], /"start": 1700000000\.000000/);
+  });
+});
+
+describe('scenario files', () => {
+  const ok = {
+    name: 'my-close',
+    description: 'a client close over a lossy link',
+    link: { latency: 5, rules: [{ match: 'FIN', dir: 'c2s', nth: 1, action: 'drop' }] },
+    timeline: [
+      { at: 0, do: 'listen', port: 80 },
+      { at: 0, do: 'connect', conn: 'c1', port: 80 },
+      { at: 100, do: 'close', conn: 'c1', side: 'client' },
+      { at: 300, do: 'close', conn: 'c1', side: 'server' },
+    ],
+  };
+
+  test('a JSON scenario runs like a built-in one', () => {
+    const sc = parseScenario(JSON.stringify(ok), 'fallback');
+    const lab = labRun(sc, { tap: 'client' });
+    assert.deepEqual(lab.connections[0].states.client, [
+      'CLOSED',
+      'SYN_SENT',
+      'ESTABLISHED',
+      'FIN_WAIT_1',
+      'FIN_WAIT_2',
+      'TIME_WAIT',
+    ]);
+    assert.deepEqual(differences(lab), []);
+  });
+
+  test('each mistake is one line naming the action and the field', () => {
+    const bad = (patch: (s: typeof ok) => unknown, want: RegExp) => {
+      const doc = structuredClone(ok);
+      const text = JSON.stringify(patch(doc) ?? doc);
+      assert.throws(
+        () => parseScenario(text, 'x'),
+        (err: Error) => err instanceof ScenarioFileError && want.test(err.message) && !err.message.includes('\n'),
+      );
+    };
+    bad((s) => {
+      (s.timeline[2] as { do: string }).do = 'slam';
+    }, /^timeline action 3: 'do' must be one of listen, connect/);
+    bad((s) => {
+      delete (s.timeline[1] as { port?: number }).port;
+    }, /^timeline action 2: 'port' is missing/);
+    bad((s) => {
+      s.link.rules[0].action = 'lose';
+    }, /^link rule 1: 'action' must be one of drop, duplicate, delay/);
+    bad(() => ({ name: 'x' }), /'timeline' must be a non-empty list/);
+    assert.throws(() => parseScenario('{"name": ', 'x'), /^not JSON: /);
+  });
+
+  test('a name that is neither built in nor a file says so', () => {
+    assert.throws(() => loadScenario('no-such-scenario'), /no built-in scenario or file named 'no-such-scenario'/);
+    assert.equal(loadScenario('refused').name, 'refused');
+  });
+});
