@@ -27,8 +27,20 @@ function synack(args: string[]): string {
   return execFileSync(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
 }
 
+const connsCache = new Map<string, string[]>();
+
+/** `synack conns --json FILE`, one line per connection (run once per file). */
+function connsJson(file: string): string[] {
+  let lines = connsCache.get(file);
+  if (!lines) {
+    lines = synack(['conns', '--json', file]).split('\n').filter(Boolean);
+    connsCache.set(file, lines);
+  }
+  return lines;
+}
+
 function connCount(file: string): number {
-  return synack(['conns', '--json', file]).split('\n').filter(Boolean).length;
+  return connsJson(file).length;
 }
 
 /** What `synack ladder --svg` draws: arrows (g.pkt) and the state labels, in order. */
@@ -50,7 +62,9 @@ function hasTcpdump(): boolean {
   }
 }
 
-describe('web UI (synack serve) in chromium', { skip: haveChromium ? false : 'chromium is not installed' }, () => {
+describe('web UI (synack serve) in chromium', {
+  skip: haveChromium ? false : 'chromium is not installed',
+}, () => {
   let server: ChildProcess;
   let url = '';
   let ctx: BrowserContext;
@@ -62,7 +76,9 @@ describe('web UI (synack serve) in chromium', { skip: haveChromium ? false : 'ch
 
   before(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    server = spawn(process.execPath, [CLI, 'serve', ...files, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    server = spawn(process.execPath, [CLI, 'serve', ...files, '--port', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     url = await new Promise<string>((ok, fail) => {
       let out = '';
       server.stdout!.on('data', (b: Buffer) => {
@@ -126,12 +142,12 @@ describe('web UI (synack serve) in chromium', { skip: haveChromium ? false : 'ch
     const n = connCount(files[0]);
     const id = Math.min(n, 2);
     await page.locator(`[data-testid="conn-list"] .row[data-id="${id}"]`).click();
-    await page.waitForFunction((want) => location.hash.endsWith(`conn=${want}`), id);
+    await page.waitForFunction(`location.hash.endsWith('conn=${id}')`);
     await page.locator('[data-testid="ladder"] svg').waitFor();
-    await page.waitForFunction(
-      (want) => document.querySelector('.conn-head h2')?.textContent?.startsWith(`Connection ${want}`),
-      id,
-    );
+    await page
+      .locator('.conn-head h2')
+      .filter({ hasText: new RegExp(`^Connection ${id} `) })
+      .waitFor();
     const got = await ladderOnPage();
     const want = cliLadder(files[0], id);
     assert.ok(want.arrows > 0);
@@ -140,7 +156,7 @@ describe('web UI (synack serve) in chromium', { skip: haveChromium ? false : 'ch
 
   test('the example: arrows, both endpoints\u2019 states, packet details and the story in two languages', async () => {
     await page.goto(`${url}#file=${exampleIndex}&conn=1`);
-    await page.waitForFunction(() => document.querySelector('.files button.on')?.textContent === 'loopback-lifecycles.pcap');
+    await page.locator('.files button.on', { hasText: 'loopback-lifecycles.pcap' }).waitFor();
     await page.getByTestId('conn-count').waitFor();
     assert.equal(await countShown(), connCount(EXAMPLE));
     await page.locator('[data-testid="ladder"] svg').waitFor();
@@ -163,7 +179,10 @@ describe('web UI (synack serve) in chromium', { skip: haveChromium ? false : 'ch
     // Hover: a card with the packet's fields.
     await page.locator('[data-testid="ladder"] g.pkt[data-frame="2"] line.hit').hover();
     await page.locator('.hovercard').waitFor();
-    assert.match((await page.locator('.hovercard').textContent()) ?? '', /frame 2.*server → client.*SYN\+ACK/);
+    assert.match(
+      (await page.locator('.hovercard').textContent()) ?? '',
+      /frame 2.*server → client.*SYN\+ACK/,
+    );
     // Click: the decoded packet and its paragraph.
     await page.locator('[data-testid="ladder"] g.pkt[data-frame="2"] line.hit').click();
     await page.getByTestId('packet').locator('pre.tcpdump').waitFor();
@@ -178,22 +197,29 @@ describe('web UI (synack serve) in chromium', { skip: haveChromium ? false : 'ch
     const packetText = (await page.getByTestId('packet').textContent()) ?? '';
     assert.match(packetText, /mss 65495/);
     const hl = page.locator('[data-testid="explain"] p.hl');
-    assert.match((await hl.textContent()) ?? '', /^\[0\.000034 s, frame 2\] The server answers with SYN\+ACK/);
+    assert.match(
+      (await hl.textContent()) ?? '',
+      /^\[0\.000034 s, frame 2\] The server answers with SYN\+ACK/,
+    );
     await page.screenshot({ path: join(SHOTS, '2-example-packet.png'), fullPage: true });
 
     await page.getByRole('button', { name: '中文' }).click();
     assert.match((await hl.textContent()) ?? '', /^\[0\.000034 秒，第 2 帧\]服务端回复 SYN\+ACK/);
-    assert.match((await page.getByTestId('explain').locator('p').first().textContent()) ?? '', /^连接 1：客户端/);
+    assert.match(
+      (await page.getByTestId('explain').locator('p').first().textContent()) ?? '',
+      /^连接 1：客户端/,
+    );
     await page.screenshot({ path: join(SHOTS, '3-example-zh.png'), fullPage: true });
     await page.getByRole('button', { name: 'English' }).click();
-    assert.match((await page.getByTestId('explain').locator('p').first().textContent()) ?? '', /^Connection 1: client/);
+    assert.match(
+      (await page.getByTestId('explain').locator('p').first().textContent()) ?? '',
+      /^Connection 1: client/,
+    );
   });
 
   test('filters narrow the list; the host view and the event summary render', async () => {
     await page.getByTestId('filter-state').selectOption('TIME_WAIT');
-    const tw = JSON.parse(`[${synack(['conns', '--json', EXAMPLE]).trim().split('\n').join(',')}]`) as {
-      states: { orig: string[]; resp: string[] };
-    }[];
+    const tw = connsJson(EXAMPLE).map((l) => JSON.parse(l) as { states: { orig: string[]; resp: string[] } });
     const want = tw.filter((c) => [...c.states.orig, ...c.states.resp].includes('TIME_WAIT')).length;
     assert.equal(await page.locator('[data-testid="conn-list"] .row').count(), want);
     await page.getByTestId('filter-state').selectOption('');
@@ -216,7 +242,7 @@ describe('web UI (synack serve) in chromium', { skip: haveChromium ? false : 'ch
     writeFileSync(gz, gzipSync(readFileSync(EXAMPLE)));
     try {
       await page.getByTestId('file-input').setInputFiles(gz);
-      await page.waitForFunction(() => document.querySelector('.files button.on')?.textContent === 'example.pcap.gz');
+      await page.locator('.files button.on', { hasText: 'example.pcap.gz' }).waitFor();
       await page.getByTestId('conn-count').waitFor();
       assert.equal(await countShown(), connCount(EXAMPLE));
       await page.locator('[data-testid="ladder"] svg').waitFor();

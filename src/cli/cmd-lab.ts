@@ -32,7 +32,9 @@ export function loadScenario(nameOrFile: string): Scenario {
   const builtin = findScenario(nameOrFile);
   if (builtin) return builtin;
   if (!existsSync(nameOrFile)) {
-    throw new UsageError(`no built-in scenario or file named '${nameOrFile}' (synack lab list shows the names)`);
+    throw new UsageError(
+      `no built-in scenario or file named '${nameOrFile}' (synack lab list shows the names)`,
+    );
   }
   let text: string;
   try {
@@ -91,7 +93,10 @@ export function registerLab(program: Command): void {
     .option('--tap <where>', 'capture point: client, server or mid (default mid)')
     .option('--epoch <T>', `time 0 of the capture, seconds since 1970 or ISO date (default ${DEFAULT_EPOCH})`)
     .option('--json', 'one `conns --json` record per connection, with the true states')
-    .option('--svg <OUT>', 'write each connection\u2019s ladder as SVG (OUT.N.svg when several; - for stdout)')
+    .option(
+      '--svg <OUT>',
+      'write each connection\u2019s ladder as SVG (OUT.N.svg when several; - for stdout)',
+    )
     .option('--width <N>', 'columns of the text ladder (default 100)')
     .option('--all', 'draw every packet (no folding of long data runs)')
     .action((name: string, opts: LabRunCliOptions, cmd: Command) => {
@@ -101,7 +106,8 @@ export function registerLab(program: Command): void {
       let width = 100;
       const tap = (opts.tap ?? 'mid') as TapName;
       try {
-        if (!TAP_NAMES.includes(tap)) throw new UsageError(`--tap takes client, server or mid, not '${opts.tap}'`);
+        if (!TAP_NAMES.includes(tap))
+          throw new UsageError(`--tap takes client, server or mid, not '${opts.tap}'`);
         seed = integer(opts.seed, '--seed', 0);
         epoch = epochOption(opts.epoch);
         width = integer(opts.width, '--width', 40) ?? 100;

@@ -88,7 +88,10 @@ export function serveHandler(opts: ServeOptions): (req: IncomingMessage, res: Se
         'cache-control': 'no-store',
       });
       if (req.method === 'HEAD') res.end();
-      else createReadStream(file).on('error', () => res.destroy()).pipe(res);
+      else
+        createReadStream(file)
+          .on('error', () => res.destroy())
+          .pipe(res);
       return;
     }
     // Static UI; anything else is the page itself (the URL's hash carries the state).
@@ -96,7 +99,11 @@ export function serveHandler(opts: ServeOptions): (req: IncomingMessage, res: Se
     if (!target.startsWith(root + sep) || !existsSync(target) || statSync(target).isDirectory())
       target = join(root, 'index.html');
     if (!existsSync(target)) {
-      send(500, 'text/plain; charset=utf-8', 'the web UI is not built: run `npm run build` in the repository\n');
+      send(
+        500,
+        'text/plain; charset=utf-8',
+        'the web UI is not built: run `npm run build` in the repository\n',
+      );
       return;
     }
     res.writeHead(200, {

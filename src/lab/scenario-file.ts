@@ -24,7 +24,8 @@ function num(o: Obj, key: string, where: string, required = false): void {
     if (required) fail(where, `'${key}' is missing (a number)`);
     return;
   }
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) fail(where, `'${key}' must be a non-negative number`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+    fail(where, `'${key}' must be a non-negative number`);
 }
 
 function str(o: Obj, key: string, where: string, required = false): void {
@@ -58,7 +59,8 @@ function checkHost(v: unknown, where: string): void {
   if (!isObj(v)) fail(where, 'must be an object');
   str(v, 'ip', where);
   num(v, 'ttl', where);
-  if (v.autoRead !== undefined && typeof v.autoRead !== 'boolean') fail(where, "'autoRead' must be true or false");
+  if (v.autoRead !== undefined && typeof v.autoRead !== 'boolean')
+    fail(where, "'autoRead' must be true or false");
   if (v.tcp !== undefined && !isObj(v.tcp)) fail(where, "'tcp' must be an object of endpoint settings");
   if (
     v.ephemeral !== undefined &&

@@ -70,7 +70,7 @@ export function trueGroups(run: RunResult): Group[] {
     const key = tupleKey(e);
     const born = e.timeline[0].at;
     const last = lastByKey.get(key);
-    if (last && last.endpoints.some((x) => liveAt(x, born))) {
+    if (last?.endpoints.some((x) => liveAt(x, born))) {
       last.endpoints.push(e);
       continue;
     }
@@ -225,9 +225,13 @@ export function trueConnections(
     // sent its next segment (in that order) before this one reached it (crossing FINs), the
     // row shows the receiver as it was before that next segment left, and the arrival shows
     // on a later row. Times per side never go back, so each column reads as the true sequence.
-    const fromOf = (n: number): Side => (frameTuple(frames[n - 1].data)!.srcIp === hostIp.client ? 'client' : 'server');
+    const fromOf = (n: number): Side =>
+      frameTuple(frames[n - 1].data)!.srcIp === hostIp.client ? 'client' : 'server';
     const nextSend = new Array<number>(frameNos.length);
-    const upcoming: Record<Side, number> = { client: Number.MAX_SAFE_INTEGER, server: Number.MAX_SAFE_INTEGER };
+    const upcoming: Record<Side, number> = {
+      client: Number.MAX_SAFE_INTEGER,
+      server: Number.MAX_SAFE_INTEGER,
+    };
     for (let k = frameNos.length - 1; k >= 0; k--) {
       const from = fromOf(frameNos[k]);
       nextSend[k] = upcoming[other(from)];

@@ -115,7 +115,12 @@ export class Conn {
       }
       if (p.arrival !== Arrival.PRESUMED || !p.decisive || qRst) continue;
       const pLen = p.seqLen;
-      if ((p.flags & FIN) !== 0 && (q.flags & (FIN | ACK)) === (FIN | ACK) && !qs.finSent && seqLt(q.ack, p.end)) {
+      if (
+        (p.flags & FIN) !== 0 &&
+        (q.flags & (FIN | ACK)) === (FIN | ACK) &&
+        !qs.finSent &&
+        seqLt(q.ack, p.end)
+      ) {
         // Its receiver's first FIN does not acknowledge p's FIN: the FINs crossed, p reached it
         // after that FIN left (simultaneous close, §3.6): CLOSING, not CLOSE_WAIT then LAST_ACK.
         p.arrival = Arrival.DELAYED;

@@ -86,7 +86,11 @@ export function App() {
   const openServed = useCallback(
     (f: ServedFile, conn: number | null) =>
       // Absolute: the worker would resolve a relative URL against its own script's address.
-      open({ kind: 'url', url: new URL(`files/${f.index}`, location.href).href, name: f.name, size: f.size }, f.index, conn),
+      open(
+        { kind: 'url', url: new URL(`files/${f.index}`, location.href).href, name: f.name, size: f.size },
+        f.index,
+        conn,
+      ),
     [open],
   );
 
@@ -175,7 +179,10 @@ export function App() {
     if (selected === null) return;
     send({ type: 'conn', id: selected });
     const cur = openRef.current;
-    const hash = cur?.served !== null && cur?.served !== undefined ? `#file=${cur.served}&conn=${selected}` : `#conn=${selected}`;
+    const hash =
+      cur?.served !== null && cur?.served !== undefined
+        ? `#file=${cur.served}&conn=${selected}`
+        : `#conn=${selected}`;
     if (location.hash !== hash) history.replaceState(null, '', hash);
   }, [selected, send]);
 
@@ -192,7 +199,10 @@ export function App() {
   );
 
   const words = useMemo(() => rows.map(searchText), [rows]);
-  const order = useMemo(() => sortRows(rows, filterRows(rows, words, filters), sort), [rows, words, filters, sort]);
+  const order = useMemo(
+    () => sortRows(rows, filterRows(rows, words, filters), sort),
+    [rows, words, filters, sort],
+  );
   const row = useMemo(() => rows.find((r) => r.id === selected), [rows, selected]);
   const kindsPresent = useMemo(() => new Set(summary?.kinds.map((k) => k.kind) ?? []), [summary]);
 
@@ -223,7 +233,9 @@ export function App() {
     >
       <header>
         <div className="brand">
-          <span className="logo">syn<b>ack</b></span>
+          <span className="logo">
+            syn<b>ack</b>
+          </span>
           <span className="tagline">the life of every TCP connection</span>
         </div>
         <nav className="files">
@@ -259,7 +271,7 @@ export function App() {
             />
           </label>
         </nav>
-        <div className="lang" role="group" aria-label="language">
+        <div className="lang" title="language of the explanations">
           <button type="button" className={lang === 'en' ? 'on' : ''} onClick={() => setLang('en')}>
             English
           </button>
@@ -271,9 +283,13 @@ export function App() {
 
       {progress ? (
         <div className="progress" data-testid="progress">
-          <div className="bar" style={{ width: `${progress.total ? (100 * progress.done) / progress.total : 0}%` }} />
+          <div
+            className="bar"
+            style={{ width: `${progress.total ? (100 * progress.done) / progress.total : 0}%` }}
+          />
           <span>
-            Analysing {openFile?.name} in this browser: {formatBytes(progress.done)} of {formatBytes(progress.total)}
+            Analysing {openFile?.name} in this browser: {formatBytes(progress.done)} of{' '}
+            {formatBytes(progress.total)}
             {progress.frames ? `, ${progress.frames.toLocaleString('en')} frames` : ''}
           </span>
         </div>
@@ -291,7 +307,8 @@ export function App() {
             <b data-testid="conn-count">{summary.connections.toLocaleString('en')}</b> connections
           </span>
           <span>
-            {summary.tcpPackets.toLocaleString('en')} TCP packets of {summary.frames.toLocaleString('en')} frames
+            {summary.tcpPackets.toLocaleString('en')} TCP packets of {summary.frames.toLocaleString('en')}{' '}
+            frames
           </span>
           <span>{formatDuration(Math.max(0, summary.endUs - summary.startUs))}</span>
           <span className="muted">
@@ -307,8 +324,9 @@ export function App() {
         <div className="welcome">
           <h1>Drop a capture here</h1>
           <p>
-            pcap or pcapng, gzip'd or not. It is analysed in this browser, by the same code as the <code>synack</code>{' '}
-            command line; nothing is uploaded. Or start <code>synack serve FILE…</code> to list files here.
+            pcap or pcapng, gzip'd or not. It is analysed in this browser, by the same code as the{' '}
+            <code>synack</code> command line; nothing is uploaded. Or start <code>synack serve FILE…</code> to
+            list files here.
           </p>
         </div>
       ) : null}
@@ -331,7 +349,11 @@ export function App() {
               onChange={(e) => setFilter({ addr: e.currentTarget.value })}
               data-testid="filter-addr"
             />
-            <select value={filters.state} onChange={(e) => setFilter({ state: e.currentTarget.value })} data-testid="filter-state">
+            <select
+              value={filters.state}
+              onChange={(e) => setFilter({ state: e.currentTarget.value })}
+              data-testid="filter-state"
+            >
               <option value="">any state</option>
               {STATE_NAMES.map((s) => (
                 <option key={s} value={s}>
@@ -339,7 +361,11 @@ export function App() {
                 </option>
               ))}
             </select>
-            <select value={filters.kind} onChange={(e) => setFilter({ kind: e.currentTarget.value })} data-testid="filter-kind">
+            <select
+              value={filters.kind}
+              onChange={(e) => setFilter({ kind: e.currentTarget.value })}
+              data-testid="filter-kind"
+            >
               <option value="">any event</option>
               {EVENT_KINDS.filter((k) => kindsPresent.has(k)).map((k) => (
                 <option key={k} value={k}>
@@ -360,7 +386,9 @@ export function App() {
               ))}
             </select>
             <span className="shown" data-testid="shown">
-              {filtered ? `${order.length.toLocaleString('en')} of ${rows.length.toLocaleString('en')}` : `${rows.length.toLocaleString('en')}`}{' '}
+              {filtered
+                ? `${order.length.toLocaleString('en')} of ${rows.length.toLocaleString('en')}`
+                : `${rows.length.toLocaleString('en')}`}{' '}
               shown
             </span>
             {filtered ? (
@@ -369,7 +397,14 @@ export function App() {
               </button>
             ) : null}
           </div>
-          <ConnList rows={rows} order={order} selected={selected} onSelect={setSelected} sort={sort} onSort={setSort} />
+          <ConnList
+            rows={rows}
+            order={order}
+            selected={selected}
+            onSelect={setSelected}
+            sort={sort}
+            onSort={setSort}
+          />
           <div className="tabs" role="tablist">
             <button type="button" role="tab" aria-selected={tab === 'conn'} onClick={() => setTab('conn')}>
               Connection{selected !== null ? ` ${selected}` : ''}
@@ -377,16 +412,30 @@ export function App() {
             <button type="button" role="tab" aria-selected={tab === 'hosts'} onClick={() => setTab('hosts')}>
               Hosts
             </button>
-            <button type="button" role="tab" aria-selected={tab === 'events'} onClick={() => setTab('events')}>
+            <button
+              type="button"
+              role="tab"
+              aria-selected={tab === 'events'}
+              onClick={() => setTab('events')}
+            >
               Events{summary.kinds.length ? ` (${summary.kinds.reduce((a, k) => a + k.events, 0)})` : ''}
             </button>
           </div>
           <main>
             {tab === 'conn' ? (
               detail && detail.id === selected ? (
-                <ConnView detail={detail} row={row} lang={lang} packet={packet} frame={frame} onFrame={onFrame} />
+                <ConnView
+                  detail={detail}
+                  row={row}
+                  lang={lang}
+                  packet={packet}
+                  frame={frame}
+                  onFrame={onFrame}
+                />
               ) : (
-                <p className="muted pad">{selected === null ? 'Select a connection in the list.' : 'Drawing…'}</p>
+                <p className="muted pad">
+                  {selected === null ? 'Select a connection in the list.' : 'Drawing…'}
+                </p>
               )
             ) : null}
             {tab === 'hosts' ? (

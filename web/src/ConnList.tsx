@@ -43,10 +43,16 @@ const Row = memo(function Row(props: {
   const kinds = kindsOf(r.eventMask);
   return (
     <div
+      role="option"
+      aria-selected={sel}
+      tabIndex={-1}
       className={`row${sel ? ' sel' : ''}${pos % 2 ? ' odd' : ''}`}
       style={{ transform: `translateY(${pos * ROW}px)` }}
       data-id={r.id}
       onClick={() => onSelect(r.id)}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter') onSelect(r.id);
+      }}
     >
       <span className="num">{r.id}</span>
       <span className="mono" title={ep(r.origIp, r.origPort)}>
@@ -140,7 +146,7 @@ export function ConnList(props: {
       const d = moves[e.key];
       if (d === undefined) return;
       e.preventDefault();
-      const at = Math.min(order.length - 1, Math.max(0, (selPos < 0 ? 0 : selPos) + d));
+      const at = Math.min(order.length - 1, Math.max(0, Math.max(selPos, 0) + d));
       onSelect(rows[order[at]].id);
     },
     [order, rows, selPos, height, onSelect],
@@ -170,9 +176,10 @@ export function ConnList(props: {
           </button>
         ))}
       </div>
-      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: the list is a keyboard-driven grid */}
       <div
         className="scroller"
+        role="listbox"
+        aria-label="connections"
         ref={scroller}
         tabIndex={0}
         onKeyDown={onKey}

@@ -101,7 +101,7 @@ function PacketCard({ d, arrow, lang }: { d: PacketDetail | null; arrow: LadderP
         {L[lang].packet} · frame {arrow.frame}{' '}
         <span className="muted">{arrow.from === 'orig' ? 'client → server' : 'server → client'}</span>
       </h3>
-      {d && d.tcpdump ? <pre className="tcpdump">{d.tcpdump}</pre> : null}
+      {d?.tcpdump ? <pre className="tcpdump">{d.tcpdump}</pre> : null}
       {d && !rec ? <p className="muted">{L[lang].noHeaders}</p> : null}
       <dl>
         {fields.map(([k, v]) => (
@@ -159,6 +159,7 @@ export function ConnView(props: {
     }
   }, [detail.svg]);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new SVG loses the mark, so it is set again
   useEffect(() => {
     const el = host.current;
     if (!el) return;
@@ -169,7 +170,9 @@ export function ConnView(props: {
   const para = frame === null ? -1 : detail.spans.findIndex(([a, b]) => a > 0 && a <= frame && frame <= b);
   useEffect(() => {
     if (para < 0) return;
-    story.current?.querySelector(`[data-para="${para}"]`)?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+    story.current
+      ?.querySelector(`[data-para="${para}"]`)
+      ?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
   }, [para]);
 
   const pktOf = (target: EventTarget | null): LadderPacket | undefined => {
@@ -224,7 +227,15 @@ export function ConnView(props: {
           onMouseMove={(e) => {
             const p = pktOf(e.target);
             const box = e.currentTarget.getBoundingClientRect();
-            setHover(p ? { p, x: e.clientX - box.left + e.currentTarget.scrollLeft, y: e.clientY - box.top + e.currentTarget.scrollTop } : null);
+            setHover(
+              p
+                ? {
+                    p,
+                    x: e.clientX - box.left + e.currentTarget.scrollLeft,
+                    y: e.clientY - box.top + e.currentTarget.scrollTop,
+                  }
+                : null,
+            );
           }}
           onMouseLeave={() => setHover(null)}
           onClick={(e) => {
@@ -244,7 +255,6 @@ export function ConnView(props: {
         <div className="story" ref={story} data-testid="explain" lang={lang === 'zh' ? 'zh-CN' : 'en'}>
           {text.map((p, i) => (
             // biome-ignore lint/a11y/useKeyWithClickEvents: a shortcut; the ladder is the main way in
-            // biome-ignore lint/a11y/noStaticElementInteractions: a shortcut; the ladder is the main way in
             <p
               // biome-ignore lint/suspicious/noArrayIndexKey: paragraphs are positional
               key={i}

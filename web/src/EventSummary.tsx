@@ -54,12 +54,20 @@ function Bars({
   );
 }
 
-export function EventSummary({ s, onFilter }: { s: CaptureSummary; onFilter: (f: Partial<Filters>) => void }) {
+export function EventSummary({
+  s,
+  onFilter,
+}: {
+  s: CaptureSummary;
+  onFilter: (f: Partial<Filters>) => void;
+}) {
   return (
     <div className="summary" data-testid="events">
       <section className="bars kinds-table">
         <h3>Analysis events</h3>
-        {s.kinds.length === 0 ? <p className="muted">No retransmissions, resets out of window or other events.</p> : null}
+        {s.kinds.length === 0 ? (
+          <p className="muted">No retransmissions, resets out of window or other events.</p>
+        ) : null}
         <table>
           <thead>
             <tr>
@@ -94,7 +102,12 @@ export function EventSummary({ s, onFilter }: { s: CaptureSummary; onFilter: (f:
         )}
         onPick={(k) => onFilter({ connState: k })}
       />
-      <Bars title="Handshake" items={s.handshakes} total={s.connections} onPick={(k) => onFilter({ text: `hs:${k}` })} />
+      <Bars
+        title="Handshake"
+        items={s.handshakes}
+        total={s.connections}
+        onPick={(k) => onFilter({ text: `hs:${k}` })}
+      />
       <Bars
         title="Close"
         items={s.closes}

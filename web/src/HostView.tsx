@@ -22,7 +22,15 @@ const ORDER = [
 ];
 const MAX_HOSTS = 8;
 
-function Chart({ times, series, startUs }: { times: number[]; series: Record<string, number[]>; startUs: number }) {
+function Chart({
+  times,
+  series,
+  startUs,
+}: {
+  times: number[];
+  series: Record<string, number[]>;
+  startUs: number;
+}) {
   const W = 720;
   const H = 150;
   const pad = { l: 44, r: 10, t: 8, b: 22 };
@@ -97,7 +105,9 @@ export function HostView({ view, lang }: { view: HostsView; lang: Lang }) {
     <div className="hostview" data-testid="hosts">
       <section className="findings">
         <h3>TIME_WAIT and port exhaustion</h3>
-        {r.timewait.length === 0 ? <p className="muted">No client was left with sockets in TIME_WAIT.</p> : null}
+        {r.timewait.length === 0 ? (
+          <p className="muted">No client was left with sockets in TIME_WAIT.</p>
+        ) : null}
         {r.timewait.map((t) => (
           <div key={`${t.client}|${t.server}|${t.port}`} className={`finding${t.exhausted ? ' bad' : ''}`}>
             <div className="f-title">
@@ -140,7 +150,11 @@ export function HostView({ view, lang }: { view: HostsView; lang: Lang }) {
                 ))}
               </div>
               {tl ? (
-                <Chart times={tl.times} series={tl.hosts[h] as Record<string, number[]>} startUs={view.startUs} />
+                <Chart
+                  times={tl.times}
+                  series={tl.hosts[h] as Record<string, number[]>}
+                  startUs={view.startUs}
+                />
               ) : null}
             </div>
           );

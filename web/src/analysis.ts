@@ -10,18 +10,25 @@ import { drawLadderSvg } from '../../src/report/ladder-svg.js';
 import { PacketJsonState, packetJson } from '../../src/report/packet-json.js';
 import { buildStatesReport, captureSpan } from '../../src/report/socket-table.js';
 import { TcpdumpRenderer } from '../../src/report/tcpdump.js';
-import { socketIntervals, stateTimeline } from '../../src/track/host-states.js';
 import type { ConnTimeline } from '../../src/report/timeline.js';
 import { TimelineCollector } from '../../src/report/timeline-from-track.js';
 import { DEFAULT_TRACKING, newFlowTable } from '../../src/report/tracking.js';
 import { stateFromName } from '../../src/tcp/state.js';
+import { socketIntervals, stateTimeline } from '../../src/track/host-states.js';
 import { EVENT_KINDS, type EventKind, kindBit } from '../../src/track/kinds.js';
 import type { ConnRecord } from '../../src/track/record.js';
 import { CaptureReader } from '../../src/wire/capture-reader.js';
 import { Decoder } from '../../src/wire/decode.js';
 import { ACK, DecodeStatus, Packet, SYN } from '../../src/wire/packet.js';
 import { CaptureError, CaptureRecord } from '../../src/wire/record.js';
-import type { CaptureSummary, ConnDetail, ConnRow, HostsView, LadderPacket, PacketDetail } from './protocol.js';
+import type {
+  CaptureSummary,
+  ConnDetail,
+  ConnRow,
+  HostsView,
+  LadderPacket,
+  PacketDetail,
+} from './protocol.js';
 
 const PAGE = 4 << 20;
 const ENTRY_HEAD = 24;
@@ -162,7 +169,11 @@ export class CaptureAnalysis {
     readonly name: string,
     private readonly timeWaitS = DEFAULT_TRACKING.timeWaitSec,
   ) {
-    this.table = newFlowTable({ ...DEFAULT_TRACKING, timeWaitSec: timeWaitS }, this.onEnd, this.collector.onPacket);
+    this.table = newFlowTable(
+      { ...DEFAULT_TRACKING, timeWaitSec: timeWaitS },
+      this.onEnd,
+      this.collector.onPacket,
+    );
   }
 
   private readonly onEnd = (rec: ConnRecord, conn: Parameters<TimelineCollector['onEnd']>[1]): void => {
@@ -253,8 +264,12 @@ export class CaptureAnalysis {
       ...this.kindEvents.get(k)!,
     }));
     const notes = [...this.reader.notes, ...this.decoder.notes];
-    if (this.malformed > 0) notes.push(`${this.malformed} malformed packet${this.malformed === 1 ? '' : 's'} skipped`);
-    if (this.frames.full) notes.push('headers of the later packets were not kept (capture too large): their details come from the tracker alone');
+    if (this.malformed > 0)
+      notes.push(`${this.malformed} malformed packet${this.malformed === 1 ? '' : 's'} skipped`);
+    if (this.frames.full)
+      notes.push(
+        'headers of the later packets were not kept (capture too large): their details come from the tracker alone',
+      );
     return {
       rows: this.rows,
       summary: {

@@ -89,7 +89,8 @@ export function searchText(r: ConnRow): string {
 
 export function filterRows(rows: readonly ConnRow[], words: readonly string[], f: Filters): number[] {
   const stateBit = f.state ? 1 << (stateFromName(f.state) ?? 31) : 0;
-  const kindMask = f.kind && (EVENT_KINDS as readonly string[]).includes(f.kind) ? kindBit(f.kind as EventKind) : 0;
+  const kindMask =
+    f.kind && (EVENT_KINDS as readonly string[]).includes(f.kind) ? kindBit(f.kind as EventKind) : 0;
   const addr = parseAddr(f.addr);
   const terms = f.text.toLowerCase().split(/\s+/).filter(Boolean);
   const out: number[] = [];

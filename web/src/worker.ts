@@ -17,13 +17,17 @@ function post(m: FromWorker): void {
 async function open(source: Source): Promise<{ stream: ReadableStream<Uint8Array>; total: number }> {
   if (source.kind === 'file') return { stream: source.file.stream(), total: source.file.size };
   const res = await fetch(source.url);
-  if (!res.ok || !res.body) throw new Error(`${source.name}: the server answered ${res.status} ${res.statusText}`);
+  if (!res.ok || !res.body)
+    throw new Error(`${source.name}: the server answered ${res.status} ${res.statusText}`);
   const length = Number(res.headers.get('content-length'));
   return { stream: res.body, total: Number.isFinite(length) && length > 0 ? length : source.size };
 }
 
 /** Counts raw bytes as they pass (progress is measured on what was read, compressed or not). */
-function counting(stream: ReadableStream<Uint8Array>, onBytes: (n: number) => void): ReadableStream<Uint8Array> {
+function counting(
+  stream: ReadableStream<Uint8Array>,
+  onBytes: (n: number) => void,
+): ReadableStream<Uint8Array> {
   return stream.pipeThrough(
     new TransformStream<Uint8Array, Uint8Array>({
       transform(chunk, ctl) {
@@ -61,7 +65,9 @@ async function decoded(stream: ReadableStream<Uint8Array>): Promise<ReadableStre
   const first = head[0];
   const b1 = first && first.byteLength > 1 ? first[1] : head[1]?.[0];
   if (first && first[0] === 0x1f && b1 === 0x8b) {
-    return rest.pipeThrough(new DecompressionStream('gzip') as unknown as TransformStream<Uint8Array, Uint8Array>);
+    return rest.pipeThrough(
+      new DecompressionStream('gzip') as unknown as TransformStream<Uint8Array, Uint8Array>,
+    );
   }
   return rest;
 }
@@ -117,7 +123,8 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
       const gen = ++generation;
       current = null;
       analyse(m.source, m.timeWaitS, gen).catch((err: unknown) => {
-        if (gen === generation) post({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
+        if (gen === generation)
+          post({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
       });
       break;
     }
