@@ -50,11 +50,24 @@ test('Suricata tcp.state agrees with our final states (issue 3 mapping)', async 
   if (!existsSync(SURICATA_CORPUS)) return t.skip('suricata-verify corpus not present');
   const checks = await suricataParity(SURICATA_CORPUS);
   const agree = checks.filter((c) => c.agree).length;
-  // 12 checks; the 3 disagreements are server-first closes: Suricata says "closed" once the close
-  // exchange is done, while that server (resp) is rightly in TIME_WAIT.
-  assert.ok(agree >= 9, `agreement ${agree}/${checks.length}`);
+  // 12 checks. The 5 disagreements are ones where Suricata's single per-flow state cannot say what
+  // both endpoints did, each pinned here with its reason:
+  // - server-first closes (sv-tsecr, sv-tcp-fastopen, one sv-dnp3 flow): Suricata says "closed" once
+  //   the close exchange is done, while that server (resp) is rightly in TIME_WAIT (RFC 9293 §3.6).
+  // - crossed FINs (sv-last-ack, sv-community-id-ipv6 port 60202): the server's FIN does not ack the
+  //   client's FIN (and its TS echo predates it), so it was sent before the client's FIN arrived: a
+  //   simultaneous close (RFC 9293 §3.6, Figure 13), CLOSING rather than Suricata's LAST_ACK.
+  const explained: Record<string, RegExp> = {
+    'sv-tsecr': /^CLOSED\/TIME_WAIT$/,
+    'sv-tcp-fastopen': /^CLOSED\/TIME_WAIT$/,
+    'sv-dnp3-rst-and-fin': /^CLOSED\/TIME_WAIT$/,
+    'sv-last-ack': /^TIME_WAIT\/CLOSING$/,
+    'sv-community-id-ipv6': /^TIME_WAIT\/TIME_WAIT$/,
+  };
+  assert.equal(agree, 7, `agreement ${agree}/${checks.length}`);
   for (const c of checks.filter((x) => !x.agree)) {
-    assert.equal(c.state, 'closed', `${c.name}: ${c.ours}`);
-    assert.match(c.ours, /^CLOSED\/TIME_WAIT/, c.name);
+    const want = explained[c.name];
+    assert.ok(want, `${c.name}: unexpected disagreement (ours ${c.ours}, suricata ${c.state})`);
+    assert.match(c.ours.split(' ')[0]!, want, c.name);
   }
 });
