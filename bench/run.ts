@@ -140,7 +140,7 @@ function benchFile(label: string, file: string, dir: string, runs: number, cores
   const packets = packetCount(file);
   process.stdout.write(
     `\n${label}: ${file} (${packets} packets)\n` +
-      `  ${'command'.padEnd(46)}     wall   rate (wall)      peak RSS   CPU time  rate (CPU)   wall ratio\n`,
+      `  ${'command'.padEnd(46)}     wall   rate (wall)      peak RSS   CPU time  rate (CPU)   wall vs synack-1\n`,
   );
   const rows: Row[] = [];
   const synack = (threads: number, extra: string[] = []) =>
