@@ -268,12 +268,12 @@ describe('Tests for the SYN_RECEIVED state', () => {
     assert.equal(ep.state, S.LISTEN);
     assert.equal(ep.pollTimeout(), undefined);
   });
-  test('the ACK of our SYN with a FIN moves straight to CLOSE_WAIT (one table row)', () => {
+  test('the ACK of our SYN with a FIN enters ESTABLISHED (step 5), then CLOSE_WAIT (step 8)', () => {
     const ep = synReceived();
     ep.handleSegment(1, seg(ACK | FIN, R, seqAdd(ep.iss, 1)));
     assert.deepEqual(
       ep.history.map((h) => stateName(h.state)),
-      ['CLOSED', 'LISTEN', 'SYN_RECEIVED', 'CLOSE_WAIT'],
+      ['CLOSED', 'LISTEN', 'SYN_RECEIVED', 'ESTABLISHED', 'CLOSE_WAIT'],
     );
   });
   test('a new SYN in the window of a passive SYN_RECEIVED returns it to LISTEN', () => {

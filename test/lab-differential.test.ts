@@ -35,18 +35,12 @@ function differences(lab: LabRun): string[] {
 }
 
 /**
- * Scenario × tap cases the analyzer still gets wrong, each with the reason (see the report of
- * issue 5). They run as `todo`: reported, not failing the suite; remove an entry once fixed.
+ * Scenario × tap cases the analyzer may get wrong, each with the reason; they run as `todo`.
+ * Empty: every scenario is exact at every tap (old-duplicate-syn needs a RST answering an
+ * unacceptable SYN+ACK to leave its SYN_SENT sender there, §3.10.7.3; keepalive needs the RST
+ * sent after unanswered keep-alives to wait for the server's write that refutes it).
  */
-const KNOWN: Record<string, string> = {
-  'old-duplicate-syn client':
-    'a SYN_SENT endpoint answering an unacceptable SYN+ACK with RST stays SYN_SENT (§3.10.7.3); the tracker closes it',
-  'old-duplicate-syn server': 'as at the client tap',
-  'old-duplicate-syn mid': 'as at the client tap',
-  'keepalive client':
-    'the lost keep-alive RST is refuted only by the server writing 12 s later, after the tracker ended the connection',
-  'keepalive mid': 'as at the client tap',
-};
+const KNOWN: Record<string, string> = {};
 
 describe('differential: conns on the lab capture = the lab truth, every scenario at every tap', () => {
   for (const scenario of BUILTIN_SCENARIOS) {

@@ -48,11 +48,35 @@ test('RST in the window but not exact: challenge ACK, no change (RFC 5961 §3)',
 });
 
 test('RST to a passive SYN_RECEIVED returns it to LISTEN (§3.10.7.4)', () => {
-  const r = runTrace(['C>S S seq=100', 'S>C S. seq=500 ack=101', 'C>S R seq=101']);
+  // The client's own abort after the SYN+ACK synchronized it (a RST+ACK, as Linux sends one).
+  const r = runTrace(['C>S S seq=100', 'S>C S. seq=500 ack=101', 'C>S R. seq=101 ack=501']);
   assert.deepEqual(r.records[0]!.states, {
     orig: ['CLOSED', 'SYN_SENT', 'ESTABLISHED', 'CLOSED'],
     resp: ['LISTEN', 'SYN_RECEIVED', 'LISTEN'],
   });
+  // <SEQ=SEG.ACK><CTL=RST> without ACK, from an endpoint that never acknowledged anything, is
+  // the answer of one that has no connection (§3.10.7.1; a SYN scanner's kernel, a client that
+  // gave up): the SYN+ACK never synchronized it, a synchronized one would have acknowledged it.
+  const scan = runTrace(['C>S S seq=100', 'S>C S. seq=500 ack=101', 'C>S R seq=101']);
+  assert.deepEqual(scan.records[0]!.states, {
+    orig: ['CLOSED', 'SYN_SENT', 'CLOSED'],
+    resp: ['LISTEN', 'SYN_RECEIVED', 'LISTEN'],
+  });
+});
+
+test('a RST answering an unacceptable SYN+ACK leaves its SYN_SENT sender there (§3.10.7.3)', () => {
+  // An old duplicate SYN's SYN+ACK reaches the client in SYN_SENT under a new ISS: it answers
+  // <SEQ=SEG.ACK><CTL=RST> and stays in SYN_SENT; its retransmitted SYN then completes.
+  const r = runTrace([
+    'C>S S seq=100',
+    'S>C S. seq=500 ack=91',
+    'C>S R seq=91',
+    'C>S S seq=100',
+    'S>C S. seq=500 ack=101',
+    'C>S . seq=101 ack=501',
+  ]);
+  assert.equal(r.records.length, 1);
+  assert.deepEqual(r.records[0]!.states.orig, ['CLOSED', 'SYN_SENT', 'ESTABLISHED']);
 });
 
 test('RST in FIN_WAIT_2 / CLOSE_WAIT closes both', () => {

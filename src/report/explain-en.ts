@@ -56,7 +56,9 @@ const transitions: Phrasebook['transitions'] = {
   'SYN_SENT timeout-give-up CLOSED': (c) =>
     `${Who(c.who)} gives up after its SYN retransmissions went unanswered: from SYN_SENT to CLOSED (connect() times out).`,
   'SYN_RECEIVED rcv-ack-of-syn ESTABLISHED': (c) =>
-    `${Who(c.who)} receives the ACK of its SYN, the third step of the three-way handshake, and moves from SYN_RECEIVED to ESTABLISHED.`,
+    c.synAck
+      ? `${Who(c.who)} receives ${peer(c.who)}'s SYN+ACK, which acknowledges its own SYN, and moves from SYN_RECEIVED to ESTABLISHED: the simultaneous open is complete.`
+      : `${Who(c.who)} receives the ACK of its SYN, the third step of the three-way handshake, and moves from SYN_RECEIVED to ESTABLISHED.`,
   'SYN_RECEIVED rcv-fin CLOSE_WAIT': (c) =>
     `${Who(c.who)} receives, in one segment, the ACK that completes the handshake and the peer's FIN: from SYN_RECEIVED through ESTABLISHED straight to CLOSE_WAIT.`,
   'SYN_RECEIVED close FIN_WAIT_1': (c) =>
@@ -131,7 +133,9 @@ const events: Phrasebook['events'] = {
   retransmission: (c) =>
     c.count > 1
       ? `${c.count} segments here are retransmissions; the first, frame ${c.frame}, came ${c.since ?? 'some time'} after the original.`
-      : `This is a retransmission: ${who(c.who)} sent the same bytes ${c.since ? `${c.since} earlier` : 'before'} and no acknowledgment came back in time.`,
+      : c.since
+        ? `This is a retransmission: ${who(c.who)} sent the same bytes ${c.since} earlier and no acknowledgment came back in time.`
+        : `Wireshark marks frame ${c.frame} as a retransmission, yet the capture holds no earlier copy of these bytes: an earlier segment claiming to come from ${who(c.who)} carried a higher sequence number (a forged RST, for instance).`,
   'fast-retransmission': (c) =>
     `${retrans('fast retransmission')(c)} ${Who(c.who)} resent after duplicate ACKs told it a segment was missing, without waiting for its timer.`,
   'spurious-retransmission': (c) =>
@@ -158,7 +162,9 @@ const events: Phrasebook['events'] = {
     `A zero-window probe: ${who(c.who)} checks whether ${peer(c.who)}'s window has reopened${c.belowSent ? ', with an empty segment one byte below what it already sent (as Linux does)' : ''}.`,
   'zero-window-probe-ack': (c) => `${Who(c.who)} answers the zero-window probe with its current window.`,
   'keep-alive': (c) =>
-    `A keep-alive: after a quiet spell ${who(c.who)} sends a segment${c.belowSent ? ' one byte below what it already sent' : ''} to make ${peer(c.who)} prove it is still there.`,
+    c.intoZeroWindow
+      ? `Wireshark calls this a keep-alive (an empty segment${c.belowSent ? ' one byte below what was already sent' : ''}), but ${peer(c.who)}'s window is zero: it is not a keep-alive.`
+      : `A keep-alive: after a quiet spell ${who(c.who)} sends a segment${c.belowSent ? ' one byte below what it already sent' : ''} to make ${peer(c.who)} prove it is still there.`,
   'keep-alive-ack': (c) => `${Who(c.who)} answers the keep-alive: the connection is still alive at that end.`,
   'window-update': (c) =>
     c.count > 1
@@ -171,7 +177,9 @@ const events: Phrasebook['events'] = {
   'syn-retransmission': (c) =>
     `${Who(c.who)} sends its SYN again${c.since ? ` ${c.since} after the first` : ''}: no SYN+ACK came back, so the SYN or its answer was lost.`,
   'synack-retransmission': (c) =>
-    `${Who(c.who)} retransmits its SYN+ACK${c.since ? ` after ${c.since}` : ''}: ${peer(c.who)}'s ACK never arrived.`,
+    c.afterSyn
+      ? `Its SYN+ACK repeats the sequence number of its own SYN (sent ${c.since} earlier), as every simultaneous open does: Wireshark counts it as a retransmission of that SYN, but nothing was lost.`
+      : `${Who(c.who)} retransmits its SYN+ACK${c.since ? ` after ${c.since}` : ''}: ${peer(c.who)}'s ACK never arrived.`,
   'handshake-ack-lost': (c) =>
     `The third segment of the handshake was lost: ${peer(c.who)} already believes the connection is ESTABLISHED, while ${who(c.who)} is still in SYN_RECEIVED — a half-open connection.`,
   'simultaneous-open': () =>
@@ -185,9 +193,9 @@ const events: Phrasebook['events'] = {
   'rst-challenge-ack': (c) =>
     `A challenge ACK (RFC 5961 §3): the RST fell inside the window but not exactly at the expected sequence number, so ${who(c.who)} answers with an ACK instead of closing; only a RST at exactly that number would be accepted.`,
   'rst-suspect-forged': (c) => {
-    const exact = c.exactSeq ? `carries exactly the sequence number ${peer(c.who)} expects but ` : '';
+    const exact = c.exactSeq ? ` carries exactly the sequence number ${peer(c.who)} expects, but its` : `'s`;
     if (c.ttl !== undefined && c.otherTtls && c.otherTtls.length > 0 && !c.otherTtls.includes(c.ttl))
-      return `This RST ${exact}its TTL (${c.ttl}) differs from every other segment of ${who(c.who)} (TTL ${c.otherTtls.join(', ')}): it was probably forged by a third party.`;
+      return `This RST${exact} TTL (${c.ttl}) differs from every other segment of ${who(c.who)} (TTL ${c.otherTtls.join(', ')}): it was probably forged by a third party.`;
     return `This RST does not fit ${who(c.who)}'s other segments (TTL, IP ID, DF bit or options, or ${who(c.who)} goes on sending after it): it was probably forged.`;
   },
   'window-probe': (c) =>
@@ -201,7 +209,11 @@ function segment(c: SegmentCtx): string {
   const W = Who(c.who);
   const nums = `seq=${c.relSeq}${c.ack ? `, ack=${c.relAck}` : ''}`;
   const data = c.len > 0 ? `, carrying ${plural(c.len, 'byte')}` : '';
+  if (c.rst && c.forged)
+    return `${at} A ${c.flags} arrives that claims to come from ${who(c.who)} (${nums}).`;
   if (c.rst && c.refusal) return `${at} ${W} answers the SYN with ${c.flags} (${nums}).`;
+  if (c.again && c.syn)
+    return `${at} ${c.flags} from ${who(c.who)} once more: seq=0 (the same ISN, ${c.seq})${c.ack ? `, ack=${c.relAck}` : ''}.`;
   if (c.rst)
     return `${at} ${W} sends ${c.flags} (${nums}): it aborts the connection instead of closing it; a RST is never answered.`;
   if (c.syn && !c.ack) {
@@ -247,7 +259,11 @@ export const EN: Phrasebook = {
   lang: 'en',
   joiner: ' ',
   intro: (c) =>
-    `Connection ${c.id}: client ${c.client} → server ${c.server}, ${plural(c.packets, 'packet')} over ${c.duration}. At the start the client is in ${c.initial.orig} and the server in ${c.initial.resp}.`,
+    `Connection ${c.id}: client ${c.client} → server ${c.server}, ${plural(c.packets, 'packet')} over ${c.duration}. ${
+      c.initial.orig === 'UNKNOWN' && c.initial.resp === 'UNKNOWN'
+        ? 'The capture starts in the middle of the connection: neither end’s state is known yet (UNKNOWN).'
+        : `At the start the client is in ${c.initial.orig} and the server in ${c.initial.resp}.`
+    }`,
   segment,
   placed: (c) =>
     c.from === 'UNKNOWN'
@@ -263,6 +279,10 @@ export const EN: Phrasebook = {
       parts.push(`the client sends ${c.bytes.orig} bytes in ${plural(c.segments.orig, 'segment')}`);
     if (c.segments.resp > 0)
       parts.push(`the server sends ${c.bytes.resp} bytes in ${plural(c.segments.resp, 'segment')}`);
+    if (parts.length === 0 && (c.acksBy.orig === 0 || c.acksBy.resp === 0)) {
+      const side = c.acksBy.orig > 0 ? 'client' : 'server';
+      return `[${c.time} s${c.duration ? `, ${c.duration}` : ''}] The ${side} sends ${plural(c.acks, 'pure ACK')}.`;
+    }
     const acks =
       c.acks > 0
         ? `${parts.length > 0 ? ', with' : ' The peers exchange'} ${plural(c.acks, 'pure ACK')}`
@@ -270,7 +290,8 @@ export const EN: Phrasebook = {
     const what = parts.length > 0 ? ` Data: ${parts.join(' and ')}` : '';
     return `[${c.time} s${c.duration ? `, ${c.duration}` : ''}]${what}${acks}.`;
   },
-  timeWaitExpired: (c) => `${Who(c.who)}'s TIME_WAIT of ${c.timeWait} runs out within the capture: CLOSED.`,
+  timeWaitExpired: (c) =>
+    `${Who(c.who)} leaves TIME_WAIT within the capture (CLOSED): its ${c.timeWait} ran out, or a new SYN on the same port pair took it over, as Linux allows for a SYN with a higher sequence number.`,
   summary: (c) => {
     const parts: string[] = [];
     if (c.handshake) parts.push(HANDSHAKE[c.handshake] + (c.rtt ? ` (round trip ${c.rtt})` : ''));

@@ -53,7 +53,9 @@ const transitions: Phrasebook['transitions'] = {
   'SYN_SENT timeout-give-up CLOSED': (c) =>
     `${who(c.who)}多次重传 SYN 都没有得到应答，只好放弃，从 SYN_SENT 回到 CLOSED 状态（connect() 超时）。`,
   'SYN_RECEIVED rcv-ack-of-syn ESTABLISHED': (c) =>
-    `${who(c.who)}收到对自己 SYN 的确认，即第三次握手，从 SYN_RECEIVED 进入 ESTABLISHED 状态。`,
+    c.synAck
+      ? `${who(c.who)}收到${peer(c.who)}的 SYN+ACK，其中确认了自己的 SYN，于是从 SYN_RECEIVED 进入 ESTABLISHED 状态：同时打开完成。`
+      : `${who(c.who)}收到对自己 SYN 的确认，即第三次握手，从 SYN_RECEIVED 进入 ESTABLISHED 状态。`,
   'SYN_RECEIVED rcv-fin CLOSE_WAIT': (c) =>
     `${who(c.who)}在同一个报文段里既收到了完成握手的 ACK，又收到了对方的 FIN：从 SYN_RECEIVED 经过 ESTABLISHED 直接进入 CLOSE_WAIT 状态。`,
   'SYN_RECEIVED close FIN_WAIT_1': (c) =>
@@ -119,13 +121,15 @@ const transitions: Phrasebook['transitions'] = {
   'CLOSE_WAIT timeout-give-up CLOSED': giveUpIn,
 };
 
-const since = (c: EventCtx) => (c.since ? `${c.since}前` : '此前');
+const since = (c: EventCtx) => (c.since ? ` ${c.since}前` : '此前');
 
 const events: Phrasebook['events'] = {
   retransmission: (c) =>
     c.count > 1
       ? `这里有 ${c.count} 个重传报文段，第一个是第 ${c.frame} 帧，距原始报文段 ${c.since ?? '一段时间'}。`
-      : `这是一次重传：${who(c.who)}在${since(c)}已经发送过同样的数据，却没有及时收到确认。`,
+      : c.since
+        ? `这是一次重传：${who(c.who)}在${since(c)}已经发送过同样的数据，却没有及时收到确认。`
+        : `Wireshark 把第 ${c.frame} 帧标记为重传，但抓包中并没有这些数据更早的副本：此前有一个自称来自${who(c.who)}的报文段带着更大的序列号（例如伪造的 RST）。`,
   'fast-retransmission': (c) =>
     c.count > 1
       ? `这里有 ${c.count} 次快速重传（第一次在第 ${c.frame} 帧）：发送方收到重复 ACK 后立即重发，不必等待重传计时器超时。`
@@ -156,7 +160,9 @@ const events: Phrasebook['events'] = {
     `这是零窗口探测：${who(c.who)}询问${peer(c.who)}的窗口是否已经重新打开${c.belowSent ? '；Linux 的做法是发送一个不带数据的报文段，其序列号比已发送的数据少 1' : ''}。`,
   'zero-window-probe-ack': (c) => `${who(c.who)}回应零窗口探测，告知当前的窗口大小。`,
   'keep-alive': (c) =>
-    `这是保活（keep-alive）报文：连接空闲一段时间后，${who(c.who)}发送一个${c.belowSent ? '序列号比已发送数据少 1 的' : ''}报文段，让${peer(c.who)}证明自己还在。`,
+    c.intoZeroWindow
+      ? `Wireshark 把它叫作保活（keep-alive）报文（不带数据${c.belowSent ? '，序列号比已发送的数据少 1' : ''}），但此时${peer(c.who)}的窗口为 0，它其实不是保活报文。`
+      : `这是保活（keep-alive）报文：连接空闲一段时间后，${who(c.who)}发送一个${c.belowSent ? '序列号比已发送数据少 1 的' : ''}报文段，让${peer(c.who)}证明自己还在。`,
   'keep-alive-ack': (c) => `${who(c.who)}回应了保活报文：这一端的连接依然有效。`,
   'window-update': (c) =>
     c.count > 1
@@ -167,9 +173,11 @@ const events: Phrasebook['events'] = {
   'port-reuse': () =>
     '端口复用：这个 SYN 使用的地址和端口与抓包中先前的一个连接相同，在这对旧端口上开始了一个新连接。',
   'syn-retransmission': (c) =>
-    `${who(c.who)}${c.since ? `在首次发送 ${c.since} 后` : ''}重传了 SYN：一直没有收到 SYN+ACK，说明 SYN 或它的应答丢失了。`,
+    `${who(c.who)}${c.since ? `在首次发送 ${c.since}后` : ''}重传了 SYN：一直没有收到 SYN+ACK，说明 SYN 或它的应答丢失了。`,
   'synack-retransmission': (c) =>
-    `${who(c.who)}${c.since ? `在 ${c.since} 后` : ''}重传了 SYN+ACK：${peer(c.who)}的 ACK 一直没有到达。`,
+    c.afterSyn
+      ? `这个 SYN+ACK 沿用了${who(c.who)}自己 SYN 的序列号（SYN 发送于 ${c.since}前），同时打开时总是如此：Wireshark 把它算作那个 SYN 的重传，其实并没有报文段丢失。`
+      : `${who(c.who)}${c.since ? `在 ${c.since}后` : ''}重传了 SYN+ACK：${peer(c.who)}的 ACK 一直没有到达。`,
   'handshake-ack-lost': (c) =>
     `第三次握手的 ACK 丢失了：${peer(c.who)}已经认为连接处于 ESTABLISHED 状态，而${who(c.who)}仍停留在 SYN_RECEIVED——这是一个半连接。`,
   'simultaneous-open': () =>
@@ -183,9 +191,9 @@ const events: Phrasebook['events'] = {
   'rst-challenge-ack': (c) =>
     `这是挑战 ACK（RFC 5961 第 3 节）：RST 的序列号虽在窗口内，却不正好等于期望的序列号，所以${who(c.who)}不关闭连接，而是回复一个 ACK；只有序列号恰好吻合的 RST 才会被接受。`,
   'rst-suspect-forged': (c) => {
-    const exact = c.exactSeq ? `序列号恰好是${peer(c.who)}期望的值，但` : '';
+    const exact = c.exactSeq ? `的序列号恰好是${peer(c.who)}期望的值，但它的 ` : '的 ';
     if (c.ttl !== undefined && c.otherTtls && c.otherTtls.length > 0 && !c.otherTtls.includes(c.ttl))
-      return `这个 RST 的${exact}TTL（${c.ttl}）与${who(c.who)}其他所有报文段的 TTL（${c.otherTtls.join('、')}）都不同：它很可能是第三方伪造的。`;
+      return `这个 RST ${exact}TTL（${c.ttl}）与${who(c.who)}其他所有报文段的 TTL（${c.otherTtls.join('、')}）都不同：它很可能是第三方伪造的。`;
     return `这个 RST 与${who(c.who)}的其他报文段不符（TTL、IP ID、DF 位或选项不同，或者${who(c.who)}在它之后仍在发送）：很可能是伪造的。`;
   },
   'window-probe': (c) =>
@@ -201,7 +209,10 @@ function segment(c: SegmentCtx): string {
   const W = who(c.who);
   const nums = `seq=${c.relSeq}${c.ack ? `，ack=${c.relAck}` : ''}`;
   const data = c.len > 0 ? `，携带 ${c.len} 字节数据` : '';
+  if (c.rst && c.forged) return `${at}一个自称来自${W}的 ${c.flags} 到达（${nums}）。`;
   if (c.rst && c.refusal) return `${at}${W}用 ${c.flags}（${nums}）回应这个 SYN。`;
+  if (c.again && c.syn)
+    return `${at}${W}再次发出 ${c.flags}，seq=0（初始序列号仍是 ${c.seq}）${c.ack ? `，ack=${c.relAck}` : ''}。`;
   if (c.rst) return `${at}${W}发出 ${c.flags}（${nums}）：它直接中止连接，而不是正常关闭；RST 不需要应答。`;
   if (c.syn && !c.ack) {
     const step = c.of === 4 ? `同时打开的第${ORDINAL[c.step] ?? c.step}步` : '第一次握手';
@@ -253,7 +264,11 @@ export const ZH: Phrasebook = {
   lang: 'zh',
   joiner: '',
   intro: (c) =>
-    `连接 ${c.id}：客户端 ${c.client} → 服务端 ${c.server}，共 ${c.packets} 个报文段，历时 ${c.duration}。开始时客户端处于 ${c.initial.orig} 状态，服务端处于 ${c.initial.resp} 状态。`,
+    `连接 ${c.id}：客户端 ${c.client} → 服务端 ${c.server}，共 ${c.packets} 个报文段，历时 ${c.duration}。${
+      c.initial.orig === 'UNKNOWN' && c.initial.resp === 'UNKNOWN'
+        ? '抓包从连接中途开始，还看不出双方处于什么状态（UNKNOWN）。'
+        : `开始时客户端处于 ${c.initial.orig} 状态，服务端处于 ${c.initial.resp} 状态。`
+    }`,
   segment,
   placed: (c) =>
     c.from === 'UNKNOWN'
@@ -266,10 +281,13 @@ export const ZH: Phrasebook = {
     const parts: string[] = [];
     if (c.segments.orig > 0) parts.push(`客户端用 ${c.segments.orig} 个报文段发送了 ${c.bytes.orig} 字节`);
     if (c.segments.resp > 0) parts.push(`服务端用 ${c.segments.resp} 个报文段发送了 ${c.bytes.resp} 字节`);
+    if (parts.length === 0 && (c.acksBy.orig === 0 || c.acksBy.resp === 0))
+      return `[${c.time} 秒${c.duration ? `，历时 ${c.duration}` : ''}]${c.acksBy.orig > 0 ? '客户端' : '服务端'}发出 ${c.acks} 个纯 ACK。`;
     const acks = c.acks > 0 ? `${parts.length > 0 ? '，另有' : '双方交换了'} ${c.acks} 个纯 ACK` : '';
     return `[${c.time} 秒${c.duration ? `，历时 ${c.duration}` : ''}]${parts.length > 0 ? `数据传输：${parts.join('，')}` : ''}${acks}。`;
   },
-  timeWaitExpired: (c) => `${who(c.who)}的 TIME_WAIT（${c.timeWait}）在抓包结束前到期，进入 CLOSED 状态。`,
+  timeWaitExpired: (c) =>
+    `${who(c.who)}在抓包结束前离开了 TIME_WAIT，进入 CLOSED 状态：要么 ${c.timeWait}的等待期已满，要么同一对端口上来了新的 SYN（Linux 接受序列号更大的 SYN）接管了它。`,
   summary: (c) => {
     const parts: string[] = [];
     if (c.handshake) parts.push(HANDSHAKE[c.handshake] + (c.rtt ? `（往返时间 ${c.rtt}）` : ''));

@@ -67,6 +67,10 @@ export interface SegmentCtx {
   peerIsn: number;
   /** A RST answering a SYN from an endpoint that had no connection: the port is closed. */
   refusal: boolean;
+  /** A SYN or SYN+ACK sent again (same ISN): the ISN was introduced with the first one. */
+  again: boolean;
+  /** A RST the analysis suspects was forged: its claimed sender probably never sent it. */
+  forged: boolean;
 }
 
 export interface TransitionCtx {
@@ -75,6 +79,8 @@ export interface TransitionCtx {
   to: StateName;
   /** Linux's TIME_WAIT (or --time-wait), for the TIME_WAIT sentences. */
   timeWait: string;
+  /** The segment that caused the move carries SYN+ACK (a simultaneous open ends on one). */
+  synAck?: boolean;
 }
 
 export interface EventCtx {
@@ -83,8 +89,10 @@ export interface EventCtx {
   time: string;
   /** How many packets of this kind the step (a packet or a run of data) holds. */
   count: number;
-  /** For retransmissions: time since the segment was first sent. */
+  /** For retransmissions: time since the segment was first sent (absent: no earlier copy seen). */
   since?: string;
+  /** For a SYN+ACK "retransmission": the first segment at its sequence number was a bare SYN. */
+  afterSyn?: boolean;
   /** For a suspect RST: this packet's TTL and the TTLs of the claimed sender's other segments. */
   ttl?: number;
   otherTtls?: number[];
@@ -92,6 +100,8 @@ export interface EventCtx {
   exactSeq?: boolean;
   /** For probes and keep-alives: the segment sits one byte below what the sender already sent. */
   belowSent?: boolean;
+  /** A "keep-alive" (Wireshark's name) sent into a zero window: Linux's zero-window probe. */
+  intoZeroWindow?: boolean;
   len: number;
 }
 
@@ -102,6 +112,8 @@ export interface DataRunCtx {
   segments: { orig: number; resp: number };
   bytes: { orig: number; resp: number };
   acks: number;
+  /** Who sent the pure ACKs. */
+  acksBy: { orig: number; resp: number };
 }
 
 export interface SummaryCtx {
@@ -223,6 +235,7 @@ export function explainConnection(t: ConnTimeline, book: Phrasebook, opts: Expla
         const q = ps[j];
         if (q.from === p.from && q.relSeq === p.relSeq && segmentSpace(q) > 0) {
           c.since = formatDuration(p.timeUs - q.timeUs, lang);
+          c.afterSyn = (q.flags & (SYN | ACK)) === SYN;
         }
       }
     }
@@ -241,6 +254,7 @@ export function explainConnection(t: ConnTimeline, book: Phrasebook, opts: Expla
       kind === 'rst-challenge-ack'
     ) {
       c.belowSent = ((sentTo[p.from] - 1 - p.relSeq) | 0) === 0;
+      c.intoZeroWindow = kind === 'keep-alive' && p.tags.includes('window-probe');
     }
     return c;
   };
@@ -265,13 +279,17 @@ export function explainConnection(t: ConnTimeline, book: Phrasebook, opts: Expla
         segments: { orig: 0, resp: 0 },
         bytes: { orig: 0, resp: 0 },
         acks: 0,
+        acksBy: { orig: 0, resp: 0 },
       };
       for (;;) {
         const q = ps[j];
         if (q.len > 0) {
           run.segments[q.from]++;
           run.bytes[q.from] += q.len;
-        } else run.acks++;
+        } else {
+          run.acks++;
+          run.acksBy[q.from]++;
+        }
         for (const k of q.tags) {
           const c = counts.get(k);
           if (c) c.n++;
@@ -326,16 +344,25 @@ export function explainConnection(t: ConnTimeline, book: Phrasebook, opts: Expla
           (p.flags & RST) !== 0 &&
           stateBefore(t, i, otherSide(p.from)) === 'SYN_SENT' &&
           ['CLOSED', 'LISTEN', 'UNKNOWN'].includes(stateBefore(t, i, p.from)),
+        again:
+          (p.flags & SYN) !== 0 &&
+          p.tags.some((k) => k === 'syn-retransmission' || k === 'synack-retransmission') &&
+          ps
+            .slice(0, i)
+            .some((q) => q.from === p.from && q.flags & SYN && (q.flags & ACK) === (p.flags & ACK)),
+        forged: (p.flags & RST) !== 0 && p.tags.includes('rst-suspect-forged'),
       }),
     ];
-    if (p.lost) sentences.push(book.lost({ who: p.from }));
-    // The sender's own move first (it acts as it sends), then the receiver's.
+    // The sender's own move first (it acts as it sends), then whether the segment arrived, then
+    // the receiver's move.
     for (const side of [p.from, otherSide(p.from)] as const) {
+      if (side !== p.from && p.lost) sentences.push(book.lost({ who: p.from }));
       const from = stateBefore(t, i, side);
       const to = p.states[side];
       if (from === to) continue;
       const row = transitionFor(from, to, p, side === p.from, passive[side]);
       const ctx: TransitionCtx = { who: side, from, to, timeWait };
+      if ((p.flags & (SYN | ACK)) === (SYN | ACK) && side !== p.from) ctx.synAck = true;
       const say = row ? book.transitions[transitionKey(row)] : undefined;
       sentences.push(say ? say(ctx) : book.placed(ctx));
     }

@@ -62,9 +62,9 @@ export interface LadderModel {
   server: TimelineEndpoint;
   initial: { orig: StateName; resp: StateName };
   rows: LadderRow[];
-  /** States after the last packet, and after TIME_WAIT ran out when the record says it did. */
+  /** States after the last packet, and after TIME_WAIT ended when the record says it did. */
   final: { orig: StateName; resp: StateName };
-  /** A closing note, e.g. "TIME_WAIT ran out: client CLOSED". */
+  /** A closing note, e.g. "TIME_WAIT over: client CLOSED (timer, or reused by a new SYN)". */
   footer: string[];
   /** Which marks appear, so the legend explains only those. */
   marks: { lost: boolean; unanswered: boolean };
@@ -251,7 +251,10 @@ export function buildLadder(t: ConnTimeline, opts: LadderOptions = {}): LadderMo
     for (const side of ['orig', 'resp'] as const) {
       const seq = rec.states[side];
       if (final[side] === 'TIME_WAIT' && seq[seq.length - 1] === 'CLOSED') {
-        footer.push(`TIME_WAIT ran out: ${side === 'orig' ? 'client' : 'server'} CLOSED`);
+        // The record does not say whether the timer ran out or a new SYN took the port pair over.
+        footer.push(
+          `TIME_WAIT over: ${side === 'orig' ? 'client' : 'server'} CLOSED (timer, or reused by a new SYN)`,
+        );
         final[side] = 'CLOSED';
       }
     }

@@ -98,6 +98,8 @@ export class TcpEndpoint {
   private finQueued = false;
   /** close() rather than shutdown(): the application is gone (Linux "orphan"). */
   private orphaned = false;
+  /** A CLOSE in SYN_RECEIVED with data pending, processed once ESTABLISHED (§3.10.4). */
+  private closeAfterHandshake = false;
 
   // Receive buffer.
   private readonly unread: Uint8Array[] = [];
@@ -210,6 +212,7 @@ export class TcpEndpoint {
     const s = this.stateValue;
     if (
       this.finQueued ||
+      this.closeAfterHandshake ||
       !(s === S.SYN_SENT || s === S.SYN_RECEIVED || s === S.ESTABLISHED || s === S.CLOSE_WAIT)
     ) {
       return false;
@@ -253,6 +256,13 @@ export class TcpEndpoint {
     const s = this.stateValue;
     if (s === S.LISTEN || s === S.SYN_SENT) {
       this.transition(now, TcpEvent.CLOSE, 'close before the connection was synchronized');
+      return;
+    }
+    if (s === S.SYN_RECEIVED && this.sendQueue.length > 0) {
+      // §3.10.4 SYN-RECEIVED: "If no SENDs have been issued and there is no pending data to send,
+      // then form a FIN segment and send it, and enter FIN-WAIT-1 state; otherwise, queue for
+      // processing after entering ESTABLISHED state": the state stays SYN_RECEIVED until then.
+      this.closeAfterHandshake = true;
       return;
     }
     if (s === S.SYN_RECEIVED || s === S.ESTABLISHED || s === S.CLOSE_WAIT) {
@@ -576,8 +586,10 @@ export class TcpEndpoint {
       }
       this.ackAdvanced(now, seg.ack);
       this.updateWindow(seg);
-      // With an in-sequence FIN, step 8 makes the single move SYN_RECEIVED → CLOSE_WAIT.
-      if (!finInOrder) this.transition(now, TcpEvent.RCV_ACK_OF_SYN, 'ACK of our SYN');
+      // Step 5: "enter ESTABLISHED state and continue processing", also when the segment carries
+      // a FIN: step 8 then moves ESTABLISHED → CLOSE_WAIT (Linux tcp_rcv_state_process sets
+      // TCP_ESTABLISHED before tcp_fin too), so the true sequence shows ESTABLISHED.
+      this.transition(now, TcpEvent.RCV_ACK_OF_SYN, 'ACK of our SYN');
     } else {
       // RFC 9293: an ACK of something not yet sent is answered with an ACK and dropped.
       if (seqGt(seg.ack, this.sndMax)) {
@@ -919,6 +931,20 @@ export class TcpEndpoint {
         this.rtxAt = now + this.rto.current();
       }
     }
+    // §3.10.4 CLOSE in SYN_RECEIVED: "If no SENDs have been issued and there is no pending data
+    // to send, then form a FIN segment and send it, and enter FIN-WAIT-1 state" (Linux
+    // tcp_close_state SYN_RECV → FIN_WAIT1 and tcp_send_fin do the same): the FIN leaves at once,
+    // before our SYN is acknowledged; with data queued it waits for the handshake like the data.
+    const iss1 = seqAdd(this.iss, 1);
+    if (
+      s === S.FIN_WAIT_1 &&
+      this.finQueued &&
+      !seqGt(this.sndUna, this.iss) &&
+      this.dataEnd() === iss1 &&
+      this.sndNxt === iss1
+    ) {
+      this.transmit(now, FIN | ACK, iss1, EMPTY);
+    }
     if (this.ackNow && s !== S.CLOSED && s !== S.LISTEN && s !== S.SYN_SENT) {
       this.out.push(this.segment(ACK, this.sndNxt, EMPTY));
       this.clearAckPending();
@@ -984,11 +1010,18 @@ export class TcpEndpoint {
       this.ackNow = false;
       this.retransmits = 0;
       if (to === S.LISTEN && from !== S.CLOSED) this.finQueued = false;
+      this.closeAfterHandshake = false;
     } else if (to === S.TIME_WAIT) {
       this.rtxAt = this.keepaliveAt = this.finWait2At = -1;
     } else if (to === S.ESTABLISHED && this.config.keepalive) {
       this.keepaliveAt = now + this.config.keepaliveIdleUs;
     }
     if (to === S.ESTABLISHED && from === S.SYN_RECEIVED && this.sndUna === this.sndMax) this.rtxAt = -1;
+    if (this.closeAfterHandshake && from === S.SYN_RECEIVED && (to === S.ESTABLISHED || to === S.CLOSE_WAIT)) {
+      // The CLOSE queued in SYN_RECEIVED (§3.10.4) is processed now; its FIN follows the data.
+      this.closeAfterHandshake = false;
+      this.finQueued = true;
+      this.transition(now, TcpEvent.CLOSE, 'close queued in SYN_RECEIVED');
+    }
   }
 }

@@ -7,9 +7,11 @@
 
 import { seqGe, seqLe, seqLt } from '../tcp/seq.js';
 import { ACK, FIN, RST, SYN } from '../wire/packet.js';
+import { FourTuple } from './four-tuple.js';
 import { Arrival, type HeldPacket, Role } from './held.js';
 import {
   bothDone,
+  deniesSynAck,
   expireTimeWait,
   type InferConfig,
   InferState,
@@ -26,15 +28,10 @@ export type ReleaseFn = (conn: Conn, h: HeldPacket, tags: number) => void;
 /** Most segments held per connection before the oldest undecided one is presumed arrived. */
 export const MAX_HELD = 4096;
 
-export class Conn {
+export class Conn extends FourTuple {
   id = 0;
   /** Frame number of its first segment (ids follow it; a sharded run merges by it). */
   firstFrame = 0;
-  ipVersion = 4;
-  readonly addrA = new Uint8Array(16);
-  readonly addrB = new Uint8Array(16);
-  portA = 0;
-  portB = 0;
   /** Flow hash of the 4-tuple (either direction). */
   hash = 0;
   /** Next connection in the same hash bucket. */
@@ -60,7 +57,9 @@ export class Conn {
   constructor(
     readonly summary: ConnSummary,
     private readonly cfg: InferConfig,
-  ) {}
+  ) {
+    super();
+  }
 
   get heldCount(): number {
     return this.held.length - this.heldHead;
@@ -102,6 +101,8 @@ export class Conn {
     const qEnd = q.end;
     const qRetx = q.seqLen > 0 && qs.sndValid && seqLe(qEnd, qs.sndNxt);
     const qAck = (q.flags & ACK) !== 0;
+    const qDeniesSynAck = deniesSynAck(q, qs);
+    const qNewIss = (q.flags & SYN) !== 0 && qs.synSent && q.seq !== qs.iss;
     let refuted = false;
     for (let i = this.heldHead; i < this.held.length; i++) {
       const p = this.held[i]!;
@@ -113,22 +114,36 @@ export class Conn {
         }
         continue;
       }
+      if (qDeniesSynAck && p.arrival === Arrival.PRESUMED && (p.flags & (SYN | ACK)) === (SYN | ACK)) {
+        p.arrival = Arrival.REFUTED;
+        refuted = true;
+        continue;
+      }
       if (p.arrival !== Arrival.PRESUMED || !p.decisive || qRst) continue;
       const pLen = p.seqLen;
       if (
         (p.flags & FIN) !== 0 &&
         (q.flags & (FIN | ACK)) === (FIN | ACK) &&
         !qs.finSent &&
+        !qRetx &&
         seqLt(q.ack, p.end)
       ) {
         // Its receiver's first FIN does not acknowledge p's FIN: the FINs crossed, p reached it
         // after that FIN left (simultaneous close, §3.6): CLOSING, not CLOSE_WAIT then LAST_ACK.
+        // A retransmitted FIN (its first copy lost before the tap) carries the RCV.NXT of when it
+        // was resent: not acknowledging p then means p did not arrive (refuted below).
         p.arrival = Arrival.DELAYED;
         refuted = true;
       } else if ((p.flags & RST) !== 0) {
-        // Its receiver goes on sending: the RST never took effect there.
-        p.arrival = Arrival.REFUTED;
-        refuted = true;
+        if (qNewIss) {
+          // A SYN or SYN+ACK under a new ISS is a new incarnation: the RST took effect there
+          // (a passive SYN_RECEIVED back in LISTEN, §3.10.7.4, then a new SYN answered).
+          p.arrival = Arrival.CONFIRMED;
+        } else {
+          // Its receiver goes on sending: the RST never took effect there.
+          p.arrival = Arrival.REFUTED;
+          refuted = true;
+        }
       } else if (qAck && pLen > 0 && seqGe(q.ack, p.end)) {
         p.arrival = Arrival.CONFIRMED;
       } else if (qRetx && (pLen > 0 || ((p.flags & ACK) !== 0 && seqGe(p.ack, qEnd)))) {
@@ -219,7 +234,27 @@ export class Conn {
 
   /** Over: both endpoints CLOSED or back in LISTEN, and no RST awaits evidence. */
   get over(): boolean {
-    return bothDone(this.live) && !this.senderDecisionPending;
+    return bothDone(this.live) && !this.senderDecisionPending && this.rstInDoubt() === null;
+  }
+
+  /** A held RST whose arrival is in doubt and still only presumed, or null. */
+  private rstInDoubt(): HeldPacket | null {
+    for (let i = this.heldHead; i < this.held.length; i++) {
+      const p = this.held[i]!;
+      if (p.rstInDoubt && p.arrival === Arrival.PRESUMED) return p;
+    }
+    return null;
+  }
+
+  /**
+   * Over before a segment from `fromA` with `flags`: the connection waits only for evidence on a
+   * RST in doubt, and the segment brings none (its own sender, now CLOSED, or a SYN: a new
+   * connection, PRODUCT.md "Boundaries"). The RST then counts as arrived.
+   */
+  endsBefore(fromA: boolean, flags: number): boolean {
+    if (!bothDone(this.live) || this.senderDecisionPending) return false;
+    const rst = this.rstInDoubt();
+    return rst !== null && (rst.fromA === fromA || (flags & SYN) !== 0);
   }
 
   /** TIME_WAIT deadline if one endpoint waits in TIME_WAIT and the other is done, else -1. */

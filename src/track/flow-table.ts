@@ -59,13 +59,16 @@ export function flowHash(pkt: Packet): number {
   return fmix((endpointHash(pkt.src, n, pkt.srcPort) + endpointHash(pkt.dst, n, pkt.dstPort)) | 0);
 }
 
-function sameAddr(x: Uint8Array, y: Uint8Array, n: number): boolean {
-  for (let i = 0; i < n; i++) if (x[i] !== y[i]) return false;
-  return true;
-}
+/** Buckets of the connection hash table at first; doubled when connections outnumber them. */
+const INITIAL_BUCKETS = 1024;
+/** Stored hashes keep 30 bits: small integers for V8 (no boxed double per connection). */
+const HASH_BITS = 0x3fffffff;
 
 export class FlowTable {
-  private readonly buckets = new Map<number, Conn>();
+  // Chained hash table over an array indexed by the low bits of the flow hash: no Map keyed by a
+  // 32-bit number (those keys are boxed doubles) and no allocation per lookup.
+  private buckets: (Conn | null)[] = new Array<Conn | null>(INITIAL_BUCKETS).fill(null);
+  private mask = INITIAL_BUCKETS - 1;
   private lruHead: Conn | null = null;
   private lruTail: Conn | null = null;
   private count = 0;
@@ -111,30 +114,14 @@ export class FlowTable {
     const wsTags = this.opts.analysis ? this.opts.analysis.process(pkt) : 0;
     this.expireTimers(now);
 
-    const hash = flowHash(pkt);
-    const n = pkt.ipVersion === 6 ? 16 : 4;
-    let conn = this.buckets.get(hash) ?? null;
+    const hash = flowHash(pkt) & HASH_BITS;
+    let conn: Conn | null = this.buckets[hash & this.mask]!;
     let fromA = true;
     while (conn !== null) {
-      if (conn.ipVersion === pkt.ipVersion) {
-        if (
-          conn.portA === pkt.srcPort &&
-          conn.portB === pkt.dstPort &&
-          sameAddr(conn.addrA, pkt.src, n) &&
-          sameAddr(conn.addrB, pkt.dst, n)
-        ) {
-          fromA = true;
-          break;
-        }
-        if (
-          conn.portB === pkt.srcPort &&
-          conn.portA === pkt.dstPort &&
-          sameAddr(conn.addrB, pkt.src, n) &&
-          sameAddr(conn.addrA, pkt.dst, n)
-        ) {
-          fromA = false;
-          break;
-        }
+      const dir = conn.directionOf(pkt);
+      if (dir >= 0) {
+        fromA = dir === 0;
+        break;
       }
       conn = conn.nextInBucket;
     }
@@ -150,7 +137,7 @@ export class FlowTable {
         this.evictedCount++;
         this.end(victim);
       }
-      conn = this.create(pkt, hash, n);
+      conn = this.create(pkt, hash);
       fromA = true;
     }
     conn.summary.add(pkt, fromA);
@@ -205,21 +192,36 @@ export class FlowTable {
 
   // ---------------------------------------------------------------- internals
 
-  private create(pkt: Packet, hash: number, n: number): Conn {
+  private create(pkt: Packet, hash: number): Conn {
     const conn = new Conn(this.opts.newSummary(), this.cfg);
     conn.id = this.nextId++;
     conn.firstFrame = pkt.frame;
-    conn.ipVersion = pkt.ipVersion;
-    conn.addrA.set(pkt.src.subarray(0, n));
-    conn.addrB.set(pkt.dst.subarray(0, n));
-    conn.portA = pkt.srcPort;
-    conn.portB = pkt.dstPort;
+    conn.setTuple(pkt);
     conn.hash = hash;
     conn.firstFlags = pkt.flags;
-    conn.nextInBucket = this.buckets.get(hash) ?? null;
-    this.buckets.set(hash, conn);
+    if (this.count >= this.buckets.length) this.growBuckets();
+    const i = hash & this.mask;
+    conn.nextInBucket = this.buckets[i]!;
+    this.buckets[i] = conn;
     this.count++;
     return conn;
+  }
+
+  /** Doubles the bucket array and rehashes every open connection into it. */
+  private growBuckets(): void {
+    const old = this.buckets;
+    const size = old.length * 2;
+    this.buckets = new Array<Conn | null>(size).fill(null);
+    this.mask = size - 1;
+    for (let c of old) {
+      while (c !== null && c !== undefined) {
+        const next: Conn | null = c.nextInBucket;
+        const i = c.hash & this.mask;
+        c.nextInBucket = this.buckets[i]!;
+        this.buckets[i] = c;
+        c = next;
+      }
+    }
   }
 
   /** A SYN with a new ISN while one endpoint sits in TIME_WAIT starts a new connection. */
@@ -264,10 +266,10 @@ export class FlowTable {
     else if (this.lruTail === conn) this.lruTail = conn.lruPrev;
     conn.lruPrev = null;
     conn.lruNext = null;
-    let p = this.buckets.get(conn.hash) ?? null;
+    const bi = conn.hash & this.mask;
+    let p: Conn | null = this.buckets[bi]!;
     if (p === conn) {
-      if (conn.nextInBucket) this.buckets.set(conn.hash, conn.nextInBucket);
-      else this.buckets.delete(conn.hash);
+      this.buckets[bi] = conn.nextInBucket;
     } else {
       while (p !== null && p.nextInBucket !== conn) p = p.nextInBucket;
       if (p !== null) p.nextInBucket = conn.nextInBucket;
@@ -297,14 +299,8 @@ export class FlowTable {
     const rec = buildRecord(
       {
         id: conn.id,
-        a: {
-          ip: this.opts.addrText(conn.addrA.subarray(0, conn.ipVersion === 6 ? 16 : 4), conn.ipVersion),
-          port: conn.portA,
-        },
-        b: {
-          ip: this.opts.addrText(conn.addrB.subarray(0, conn.ipVersion === 6 ? 16 : 4), conn.ipVersion),
-          port: conn.portB,
-        },
+        a: { ip: conn.addrText(0, this.opts.addrText), port: conn.portA },
+        b: { ip: conn.addrText(1, this.opts.addrText), port: conn.portB },
         evicted: conn.evicted,
       },
       conn.record,

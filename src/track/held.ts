@@ -101,6 +101,8 @@ export class HeldPacket {
   arrival: Arrival = Arrival.PRESUMED;
   /** A RST whose claimed sender went on sending: its sender's state does not change. */
   senderRefuted = false;
+  /** A RST whose arrival is in doubt (sent after unanswered keep-alives): the connection waits for evidence. */
+  rstInDoubt = false;
 
   // Results of the last inference pass over this segment.
   /** Whether the receiver's state depends on the segment's arrival (so a decision matters). */
@@ -150,6 +152,7 @@ export class HeldPacket {
     this.wsTags = wsTags;
     this.arrival = Arrival.PRESUMED;
     this.senderRefuted = false;
+    this.rstInDoubt = false;
     this.decisive = false;
     this.senderPending = false;
     this.ownTags = 0;

@@ -78,6 +78,10 @@ export class EndpointFacts {
   /** RCV.NXT as far as known: the highest ACK it sent or the end of what reached it. */
   rcvNxt = 0;
   rcvValid = false;
+  /** It has sent a segment with the ACK bit (a RST aside): it acknowledged something. */
+  ackSent = false;
+  /** Keep-alive probes (<SEQ=SND.NXT−1>, RFC 9293 §3.8.4) it sent since the peer last sent anything. */
+  probesUnanswered = 0;
   /** Its last advertised window, raw, and its window scale option (-1 absent). */
   win = 0;
   wscale = -1;
@@ -118,6 +122,8 @@ export class EndpointFacts {
     this.finAckValid = o.finAckValid;
     this.rcvNxt = o.rcvNxt;
     this.rcvValid = o.rcvValid;
+    this.ackSent = o.ackSent;
+    this.probesUnanswered = o.probesUnanswered;
     this.win = o.win;
     this.wscale = o.wscale;
     this.ttl = o.ttl;
@@ -178,6 +184,21 @@ export class InferState {
 export interface InferConfig {
   /** TIME_WAIT length in µs (--time-wait). */
   timeWaitUsec: number;
+}
+
+/**
+ * Whether segment `q` from endpoint `qs` (as it stands before `q`) proves that no SYN+ACK of the
+ * peer synchronized it, so every held SYN+ACK from the peer did not take effect there: a SYN
+ * without ACK under a new ISS (a new active open, which answers a SYN+ACK for the old ISS with a
+ * RST, §3.10.7.3: the old duplicate SYN case), or a RST <SEQ=ISS+1> without ACK from an endpoint
+ * that never acknowledged anything — the answer of an endpoint with no connection (§3.10.7.1);
+ * one that a SYN+ACK had synchronized acknowledges a duplicate of it instead (§3.10.7.4).
+ */
+export function deniesSynAck(q: HeldPacket, qs: EndpointFacts): boolean {
+  if (!qs.synSent || qs.synAckSent) return false;
+  const f = q.flags & (SYN | ACK | RST);
+  if (f === SYN) return q.seq !== qs.iss;
+  return f === RST && !qs.ackSent && q.seq === seqAdd(qs.iss, 1);
 }
 
 /** Initial candidates for the endpoint whose first segment this is (PRODUCT.md "Initial state"). */
@@ -263,6 +284,27 @@ function rstAcceptance(r: EndpointFacts, h: HeldPacket): number {
   if (h.seq === r.rcvNxt) return 1;
   const wnd = Math.max(1, r.win * 2 ** Math.max(r.wscale, 0));
   return seqInRange(h.seq, r.rcvNxt, seqAdd(r.rcvNxt, Math.min(wnd, 0x7fffffff))) ? 0 : -1;
+}
+
+/**
+ * Whether a RST ends its sender's own connection (PRODUCT.md "RST: its sender ends CLOSED"), or
+ * only answers an unacceptable segment and leaves its sender where it was. A reset is formed
+ * without an ABORT in three places, each leaving the state unchanged: LISTEN, "any acknowledgment
+ * is bad … form a reset <SEQ=SEG.ACK><CTL=RST>" (§3.10.7.2); SYN_SENT, "If the ACK bit is set …
+ * If SEG.ACK =< ISS or SEG.ACK > SND.NXT, send a reset <SEQ=SEG.ACK><CTL=RST>" (§3.10.7.3);
+ * SYN_RECEIVED, "If the segment acknowledgment is not acceptable, form a reset segment
+ * <SEQ=SEG.ACK><CTL=RST>" (§3.10.7.4 fifth step). Those answers carry SEG.ACK ≠ ISS+1, while an
+ * ABORT sends nothing from LISTEN or SYN_SENT and <SEQ=SND.NXT> = ISS+1 from SYN_RECEIVED
+ * (§3.10.5). So a RST at ISS+1 from a SYN_SENT or SYN_RECEIVED endpoint ends it (from SYN_SENT it
+ * is the answer of an endpoint that no longer has the connection, §3.10.7.1: CLOSED all the
+ * same), any other RST from those three states is an answer. From every other state a RST is
+ * the sender's own abort (synchronized states answer unacceptable segments with an ACK).
+ */
+function rstEndsSender(s: EndpointFacts, h: HeldPacket): boolean {
+  const c = s.cand;
+  if (c === bit(S.LISTEN)) return false;
+  if (c === bit(S.SYN_SENT) || c === bit(S.SYN_RECEIVED)) return !s.synSent || h.seq === seqAdd(s.iss, 1);
+  return true;
 }
 
 /**
@@ -404,7 +446,11 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
     const suspect = s.profiled && h.ipv4 && (h.ttl !== s.ttl || h.df !== s.df);
     if (suspect) own |= K['rst-suspect-forged'];
     if (h.senderRefuted) own |= K['rst-suspect-forged'];
-    else apply(s, TcpEvent.ABORT);
+    else if (rstEndsSender(s, h)) apply(s, TcpEvent.ABORT);
+    // A RST sent after keep-alive probes went unanswered (the stack gave up on a peer it could
+    // not reach, RFC 1122 §4.2.3.6) is not presumed to arrive by the end of the connection: the
+    // receiver's next segment decides it (PRODUCT.md: the evidence is awaited, at most --idle).
+    h.rstInDoubt = s.probesUnanswered > 0;
     h.senderPending = suspect;
     if (!s.synAckSent && r.synSent && !s.synSent && !r.synAckSent) fx |= FX_REFUSES;
   } else if (s.challengeDue && h.len === 0 && ackf && !syn && !fin) {
@@ -422,14 +468,21 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
     if ((h.len === 0 && r.rcvValid && h.seq === seqAdd(r.rcvNxt, -1)) || h.len === 1)
       own |= K['window-probe'];
   }
-  // Record what the sender revealed of itself.
-  if (h.seqLen > 0 || !s.sndValid) {
+  // Keep-alive probes: the peer answering anything resets the count.
+  if (!syn && !rst && !fin && h.len === 0 && ackf && s.sndValid && h.seq === seqAdd(s.sndNxt, -1))
+    s.probesUnanswered++;
+  r.probesUnanswered = 0;
+  // Record what the sender revealed of itself. An empty segment (not a RST, whose sequence number
+  // may be the SEG.ACK it answers) carries SND.NXT: one above what was captured shows a segment
+  // sent but lost before the tap, so a later copy of it is a retransmission.
+  if (h.seqLen > 0 || !s.sndValid || !rst) {
     s.sndNxt = maxSeq(s.sndNxt, s.sndValid, end);
     s.sndValid = true;
   }
   if (ackf && !rst) {
     s.rcvNxt = maxSeq(s.rcvNxt, s.rcvValid, h.ack);
     s.rcvValid = true;
+    s.ackSent = true;
   }
   if (!rst) {
     s.win = h.win;
@@ -474,7 +527,12 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
             applyTo(r, bit(S.LISTEN) | bit(S.SYN_SENT), TcpEvent.RCV_SYN);
           else if (r.cand & SYNCHRONIZED) r.challengeDue = true; // RFC 5961 §4
         }
-        const acksSyn = ackf && r.synSent && seqGe(h.ack, seqAdd(r.iss, 1));
+        // §3.10.7.3: in SYN_SENT only SEG.ACK = ISS+1 (= SND.NXT) is acceptable; anything else,
+        // e.g. the SYN+ACK of an old duplicate SYN, is answered with a RST and changes nothing.
+        const acksSyn =
+          ackf &&
+          r.synSent &&
+          (r.cand === bit(S.SYN_SENT) ? h.ack === seqAdd(r.iss, 1) : seqGe(h.ack, seqAdd(r.iss, 1)));
         if (syn && ackf && acksSyn && r.peerSynPending && r.cand === bit(S.SYN_SENT)) {
           apply(r, TcpEvent.RCV_SYN);
           r.peerSynPending = false;

@@ -5,6 +5,7 @@
 // Wireshark does so that our tags match tshark's, packet for packet.
 
 import type { Packet } from '../wire/packet.js';
+import { FourTuple } from './four-tuple.js';
 
 /** Wireshark's `tcp_analysis` flag bits (TCP_A_*), used internally before mapping to our kinds. */
 export enum WsFlag {
@@ -89,13 +90,8 @@ export class WsFlow {
 }
 
 /** One `tcp.stream`: the two endpoints (a = the sender of its first packet) and both flows. */
-export class WsStream {
+export class WsStream extends FourTuple {
   readonly index: number;
-  readonly ipVersion: number;
-  readonly addrA = new Uint8Array(16);
-  readonly addrB = new Uint8Array(16);
-  readonly portA: number;
-  readonly portB: number;
   /** flows[0]: sent by endpoint a; flows[1]: sent by endpoint b. */
   readonly flows: [WsFlow, WsFlow] = [new WsFlow(), new WsFlow()];
   /** Time of the most recent pure SYN (seconds + nanoseconds), for the initial RTT. */
@@ -115,42 +111,14 @@ export class WsStream {
   listed = true;
 
   constructor(index: number, pkt: Packet) {
+    super();
     this.index = index;
-    this.ipVersion = pkt.ipVersion;
-    this.addrA.set(pkt.src);
-    this.addrB.set(pkt.dst);
-    this.portA = pkt.srcPort;
-    this.portB = pkt.dstPort;
-  }
-
-  /** 0 when pkt was sent by endpoint a, 1 when by b, -1 when it is not this stream's. */
-  directionOf(pkt: Packet): number {
-    if (pkt.ipVersion !== this.ipVersion) return -1;
-    const n = pkt.ipVersion === 6 ? 16 : 4;
-    if (
-      pkt.srcPort === this.portA &&
-      pkt.dstPort === this.portB &&
-      sameBytes(pkt.src, this.addrA, n) &&
-      sameBytes(pkt.dst, this.addrB, n)
-    ) {
-      return 0;
-    }
-    if (
-      pkt.srcPort === this.portB &&
-      pkt.dstPort === this.portA &&
-      sameBytes(pkt.src, this.addrB, n) &&
-      sameBytes(pkt.dst, this.addrA, n)
-    ) {
-      return 1;
-    }
-    return -1;
+    this.setTuple(pkt);
   }
 }
 
-function sameBytes(x: Uint8Array, y: Uint8Array, n: number): boolean {
-  for (let i = 0; i < n; i++) if (x[i] !== y[i]) return false;
-  return true;
-}
+/** Buckets of the stream hash table at first; doubled when streams outnumber them. */
+const INITIAL_BUCKETS = 1024;
 
 function endpointHash(addr: Uint8Array, n: number, port: number): number {
   let h = 0x811c9dc5;
@@ -166,7 +134,9 @@ function endpointHash(addr: Uint8Array, n: number, port: number): number {
  * Streams are numbered from 0 in order of creation, like tcp.stream.
  */
 export class WsStreamTable {
-  private readonly buckets = new Map<number, WsStream>();
+  // Chained hash table over an array indexed by the key's low bits (no Map of boxed number keys).
+  private buckets: (WsStream | null)[] = new Array<WsStream | null>(INITIAL_BUCKETS).fill(null);
+  private mask = INITIAL_BUCKETS - 1;
   private nextIndex = 0;
   private lruHead: WsStream | null = null;
   private lruTail: WsStream | null = null;
@@ -199,13 +169,14 @@ export class WsStreamTable {
     const hd = endpointHash(pkt.dst, n, pkt.dstPort);
     const lo = Math.min(hs, hd);
     const hi = Math.max(hs, hd);
-    return (Math.imul(lo, 0x9e3779b1) ^ hi ^ (pkt.ipVersion << 24)) >>> 0;
+    // 30 bits: a small integer in each stream (no boxed double).
+    return (Math.imul(lo, 0x9e3779b1) ^ hi ^ (pkt.ipVersion << 24)) & 0x3fffffff;
   }
 
   /** The current stream of pkt's 4-tuple, or null when none exists. */
   find(pkt: Packet): WsStream | null {
     this.forgetIdle(pkt.tsUsec);
-    for (let s = this.buckets.get(this.keyOf(pkt)) ?? null; s !== null; s = s.hashNext) {
+    for (let s: WsStream | null = this.buckets[this.keyOf(pkt) & this.mask]!; s !== null; s = s.hashNext) {
       if (s.directionOf(pkt) >= 0) {
         this.touch(s, pkt.tsUsec);
         return s;
@@ -222,10 +193,11 @@ export class WsStreamTable {
     this.count++;
     this.touch(fresh, pkt.tsUsec);
     let prev: WsStream | null = null;
-    for (let s = this.buckets.get(key) ?? null; s !== null; prev = s, s = s.hashNext) {
+    const bi = key & this.mask;
+    for (let s: WsStream | null = this.buckets[bi]!; s !== null; prev = s, s = s.hashNext) {
       if (s.directionOf(pkt) >= 0) {
         fresh.hashNext = s.hashNext;
-        if (prev === null) this.buckets.set(key, fresh);
+        if (prev === null) this.buckets[bi] = fresh;
         else prev.hashNext = fresh;
         s.hashNext = null;
         s.listed = false;
@@ -235,10 +207,29 @@ export class WsStreamTable {
         return fresh;
       }
     }
-    fresh.hashNext = this.buckets.get(key) ?? null;
-    this.buckets.set(key, fresh);
+    if (this.count > this.buckets.length) this.growBuckets();
+    const i = key & this.mask;
+    fresh.hashNext = this.buckets[i]!;
+    this.buckets[i] = fresh;
     this.evictOverflow();
     return fresh;
+  }
+
+  /** Doubles the bucket array and rehashes every listed stream into it. */
+  private growBuckets(): void {
+    const old = this.buckets;
+    const size = old.length * 2;
+    this.buckets = new Array<WsStream | null>(size).fill(null);
+    this.mask = size - 1;
+    for (let s of old) {
+      while (s !== null && s !== undefined) {
+        const next: WsStream | null = s.hashNext;
+        const i = s.key & this.mask;
+        s.hashNext = this.buckets[i]!;
+        this.buckets[i] = s;
+        s = next;
+      }
+    }
   }
 
   private forgetIdle(now: number): void {
@@ -252,10 +243,10 @@ export class WsStreamTable {
 
   private forget(s: WsStream): void {
     this.unlinkLru(s);
-    let p = this.buckets.get(s.key) ?? null;
+    const bi = s.key & this.mask;
+    let p: WsStream | null = this.buckets[bi]!;
     if (p === s) {
-      if (s.hashNext !== null) this.buckets.set(s.key, s.hashNext);
-      else this.buckets.delete(s.key);
+      this.buckets[bi] = s.hashNext;
     } else {
       while (p !== null && p.hashNext !== s) p = p.hashNext;
       if (p !== null) p.hashNext = s.hashNext;

@@ -6,7 +6,7 @@
 
 import type { LabRun } from '../../src/lab/lab-report.js';
 import type { Scenario } from '../../src/lab/scenario.js';
-import type { ConnRecord } from '../../src/track/record.js';
+import type { TrueConnection } from '../../src/lab/timeline-from-lab.js';
 
 type Addr = { ip: string; port: number };
 export const key = (a: Addr) => `${a.ip}:${a.port}`;
@@ -19,11 +19,32 @@ export function byEndpoint(r: { orig: Addr; resp: Addr; states: { orig: string[]
   ]);
 }
 
+/**
+ * The state an endpoint left by a last move no capture can show, or undefined. A user CLOSE or
+ * ABORT of a SYN_SENT or LISTEN endpoint deletes the TCB and sends nothing (RFC 9293 §3.10.4 and
+ * §3.10.5, LISTEN and SYN-SENT STATE: "Delete the TCB"): after a lost SYN, or a SYN+ACK lost past
+ * the tap, no segment tells that CLOSED from a SYN_SENT waiting for its next retransmission, nor
+ * a passive endpoint reset back to LISTEN (§3.10.7.4) and then closed from one still listening.
+ * The rule's `final` accepts that previous state as well; every state the analyzer shows must
+ * still be in the truth, and once the closed endpoint answers anything (a RST, §3.10.7.1) its
+ * CLOSED is visible and must be inferred.
+ */
+function invisibleLastMoveFrom(conn: TrueConnection, ep: string): string | undefined {
+  const mine = [...conn.endpoints.client, ...conn.endpoints.server].filter((e) => key(e.local) === ep);
+  const tl = mine[mine.length - 1]?.timeline ?? [];
+  const last = tl[tl.length - 1];
+  const before = tl[tl.length - 2];
+  const silent = before?.state === 'SYN_SENT' || before?.state === 'LISTEN';
+  if (last?.state === 'CLOSED' && (last.rfc === '3.10.4' || last.rfc === '3.10.5') && silent)
+    return before.state;
+  return undefined;
+}
+
 /** inferred minus UNKNOWN is a subsequence of the truth; final is the true final or UNKNOWN. */
 export function ruleViolations(lab: LabRun): string[] {
   const out: string[] = [];
-  const truthOfFrame = new Map<number, ConnRecord>();
-  for (const c of lab.connections) for (const n of c.frames) truthOfFrame.set(n, c.record);
+  const truthOfFrame = new Map<number, TrueConnection>();
+  for (const c of lab.connections) for (const n of c.frames) truthOfFrame.set(n, c);
   const framesOf = new Map<number, number[]>();
   for (const t of lab.observation.timelines)
     framesOf.set(
@@ -32,13 +53,14 @@ export function ruleViolations(lab: LabRun): string[] {
     );
   for (const rec of lab.observation.records) {
     // The truth connection holding most of this record's frames.
-    const votes = new Map<ConnRecord, number>();
+    const votes = new Map<TrueConnection, number>();
     for (const n of framesOf.get(rec.id) ?? []) {
       const t = truthOfFrame.get(n);
       if (t) votes.set(t, (votes.get(t) ?? 0) + 1);
     }
-    const truth = [...votes].sort((a, b) => b[1] - a[1])[0]?.[0];
-    if (!truth) continue;
+    const conn = [...votes].sort((a, b) => b[1] - a[1])[0]?.[0];
+    if (!conn) continue;
+    const truth = conn.record;
     const t = byEndpoint(truth);
     const finals = new Map([
       [key(truth.orig), truth.final.orig],
@@ -57,7 +79,7 @@ export function ruleViolations(lab: LabRun): string[] {
         j++;
       }
       const final = got[got.length - 1];
-      if (final !== 'UNKNOWN' && final !== finals.get(ep))
+      if (final !== 'UNKNOWN' && final !== finals.get(ep) && final !== invisibleLastMoveFrom(conn, ep))
         out.push(`#${rec.id} ${ep}: final ${final}, true ${finals.get(ep)}`);
     }
   }

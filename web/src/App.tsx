@@ -128,6 +128,12 @@ export function App() {
           break;
       }
     };
+    // A worker that dies (out of memory on a huge capture) must not leave the progress bar hanging.
+    w.onerror = (ev) => {
+      ev.preventDefault();
+      setProgress(null);
+      setError(`The analysis stopped: ${ev.message || 'the worker crashed (out of memory?)'}`);
+    };
     return () => w.terminate();
   }, []);
 
