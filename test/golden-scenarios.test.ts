@@ -42,8 +42,19 @@ interface Scenario {
   timeWaitSec?: number;
 }
 
-const kernel = (scenario: string, end: 'client' | 'server') => () =>
-  new Uint8Array(readFileSync(join(KERNEL, `${scenario}.${end}.pcap`)));
+/** Kernel fixtures drawn here (checked against the fixture list below). */
+const drawn = new Set<string>();
+
+const kernel = (scenario: string, end: 'client' | 'server') => {
+  drawn.add(scenario);
+  return () => new Uint8Array(readFileSync(join(KERNEL, `${scenario}.${end}.pcap`)));
+};
+
+/** Kernel fixtures not drawn, and why. */
+const NOT_DRAWN: Record<string, string> = {
+  'lost-ack-client-data':
+    'the ACK is dropped after both taps and the data comes before any SYN+ACK retransmission: the captures look like a normal handshake (lost-ack-unseen-client-data shows the scenario)',
+};
 
 const lab = (scenario: string) => () => {
   const s = findScenario(scenario);
@@ -126,6 +137,16 @@ for (const s of SCENARIOS) {
     assertGolden(`scenarios/${s.name}.zh.txt`, `${explain(t, { lang: 'zh', timeWaitS }).join('\n\n')}\n`);
   });
 }
+
+test('every real-kernel scenario fixture is drawn, or the reason it is not is written down', () => {
+  const fixtures = readdirSync(KERNEL)
+    .filter((f) => f.endsWith('.truth.json'))
+    .map((f) => f.slice(0, -'.truth.json'.length));
+  assert.deepEqual(
+    fixtures.filter((f) => !drawn.has(f) && NOT_DRAWN[f] === undefined),
+    [],
+  );
+});
 
 test('no stale scenario golden: every file under test/golden/scenarios belongs to a scenario', () => {
   const want = new Set(

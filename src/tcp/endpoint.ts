@@ -1017,7 +1017,11 @@ export class TcpEndpoint {
       this.keepaliveAt = now + this.config.keepaliveIdleUs;
     }
     if (to === S.ESTABLISHED && from === S.SYN_RECEIVED && this.sndUna === this.sndMax) this.rtxAt = -1;
-    if (this.closeAfterHandshake && from === S.SYN_RECEIVED && (to === S.ESTABLISHED || to === S.CLOSE_WAIT)) {
+    if (
+      this.closeAfterHandshake &&
+      from === S.SYN_RECEIVED &&
+      (to === S.ESTABLISHED || to === S.CLOSE_WAIT)
+    ) {
       // The CLOSE queued in SYN_RECEIVED (§3.10.4) is processed now; its FIN follows the data.
       this.closeAfterHandshake = false;
       this.finQueued = true;
