@@ -1,6 +1,6 @@
 // Deterministic generator of large synthetic captures for the benchmarks: many short connections
 // (handshake, request/response, FIN or RST teardown), some bulk flows, IPv4 and IPv6, TCP options,
-// some retransmissions, interleaved as concurrent connections. Seeded PRNG (mulberry32), no
+// some retransmissions, interleaved as concurrent connections. Seeded PRNG (src/tcp/random.ts), no
 // Math.random; streams to the output file in chunks, so memory stays constant for any --packets.
 //
 //   node dist/bench/gen.js OUT.pcap --packets 2000000 [--seed 1] [--ns] [--concurrency 400]
@@ -13,20 +13,9 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { seededUnitRandom } from '../src/tcp/random.js';
 import { buildFrame, type FrameSpec } from '../src/wire/build.js';
 import { PcapWriter } from '../src/wire/pcap-writer.js';
-
-/** mulberry32: a small, fast, well-mixed 32-bit PRNG; the same seed gives the same capture. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SERVER_PORTS = [80, 443, 443, 443, 22, 25, 3306, 5432, 8080, 6379];
 const MSS = 1448;
@@ -229,7 +218,7 @@ function main(argv: string[]): void {
     process.exit(1);
   }
   const packets = opt('packets', 100000);
-  const rnd = mulberry32(opt('seed', 1));
+  const rnd = seededUnitRandom(opt('seed', 1));
   const concurrency = opt('concurrency', 400);
   const bulkShare = opt('bulk', 0.02);
   const gapNs = opt('gap-us', 40) * 1000;

@@ -12,10 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { EVENT_KINDS, K } from '../src/track/kinds.js';
 import { TcpAnalysis } from '../src/track/wireshark.js';
-import { CaptureReader } from '../src/wire/capture-reader.js';
-import { Decoder } from '../src/wire/decode.js';
+import { forEachDecoded } from '../src/wire/capture-bytes.js';
 import { DecodeStatus, Packet } from '../src/wire/packet.js';
-import { CaptureRecord } from '../src/wire/record.js';
 
 /** tshark field → our kind, in the comparison space (retransmission = the whole family). */
 export const TSHARK_FIELDS: ReadonlyArray<readonly [string, number]> = [
@@ -198,16 +196,7 @@ export type PacketSource = (file: string, onPacket: (pkt: Packet) => void) => vo
 export function forEachSynackDecoded(file: string, onPacket: (pkt: Packet) => void): void {
   let bytes: Uint8Array = readFileSync(file);
   if (file.endsWith('.gz')) bytes = gunzipSync(bytes);
-  const reader = new CaptureReader();
-  const decoder = new Decoder();
-  const rec = new CaptureRecord();
-  const pkt = new Packet();
-  reader.push(bytes);
-  reader.end();
-  while (reader.next(rec)) {
-    decoder.decode(rec, pkt);
-    onPacket(pkt);
-  }
+  forEachDecoded(bytes, {}, (pkt) => onPacket(pkt));
 }
 
 export interface FrameDiff {

@@ -20,10 +20,8 @@ import { addrString, ZEEK_CONN_FIELDS, zeekConnLine } from '../src/report/zeek-t
 import { PortSet } from '../src/track/likely-server-ports.js';
 import { ZeekConnLog, type ZeekConnLogOptions, type ZeekConnRow } from '../src/track/zeek-log.js';
 import { ZeekSummary } from '../src/track/zeek-summary.js';
-import { CaptureReader } from '../src/wire/capture-reader.js';
-import { Decoder } from '../src/wire/decode.js';
-import { DecodeStatus, Packet } from '../src/wire/packet.js';
-import { CaptureRecord } from '../src/wire/record.js';
+import { forEachDecoded } from '../src/wire/capture-bytes.js';
+import { DecodeStatus } from '../src/wire/packet.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 function findRepoRoot(): string {
@@ -81,35 +79,22 @@ export function zeekRows(
   verifyChecksums: boolean,
   options: ZeekConnLogOptions = {},
 ): ZeekConnRow[] {
-  const reader = new CaptureReader();
-  reader.push(new Uint8Array(readFileSync(file)));
-  reader.end();
-  const decoder = new Decoder({ verifyChecksums });
-  const rec = new CaptureRecord();
-  const pkt = new Packet();
   const log = new ZeekConnLog(options);
-  while (reader.next(rec)) {
-    if (decoder.decode(rec, pkt) !== DecodeStatus.TCP) continue;
-    log.process(pkt, 0);
-  }
+  forEachDecoded(new Uint8Array(readFileSync(file)), { verifyChecksums }, (pkt, status) => {
+    if (status === DecodeStatus.TCP) log.process(pkt, 0);
+  });
   return log.finish();
 }
 
 /** Runs a capture holding one connection through a bare ZeekSummary (no row splits). */
 export function zeekSummaryOf(file: string, verifyChecksums: boolean, ports?: PortSet): ZeekSummary {
-  const reader = new CaptureReader();
-  reader.push(new Uint8Array(readFileSync(file)));
-  reader.end();
-  const decoder = new Decoder({ verifyChecksums });
-  const rec = new CaptureRecord();
-  const pkt = new Packet();
   const summary = new ZeekSummary(ports ? { ports } : {});
   let aPort = -1;
-  while (reader.next(rec)) {
-    if (decoder.decode(rec, pkt) !== DecodeStatus.TCP) continue;
+  forEachDecoded(new Uint8Array(readFileSync(file)), { verifyChecksums }, (pkt, status) => {
+    if (status !== DecodeStatus.TCP) return;
     if (aPort < 0) aPort = pkt.srcPort;
     summary.add(pkt, pkt.srcPort === aPort);
-  }
+  });
   return summary;
 }
 

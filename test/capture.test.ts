@@ -13,9 +13,10 @@ import { FileFault, formatFault } from '../src/cli/errors.js';
 import { readRecords } from '../src/cli/input.js';
 import { buildFrame } from '../src/wire/build.js';
 import { CaptureReader } from '../src/wire/capture-reader.js';
-import { PcapngWriter, pcapBytes } from '../src/wire/pcap-writer.js';
+import { PcapngWriter, pcapBytes, writtenBytes } from '../src/wire/pcap-writer.js';
 import { CaptureError, CaptureRecord } from '../src/wire/record.js';
 import { ZEEK_CORPUS } from './helpers/paths.js';
+import { hasTcpdump } from './helpers/tools.js';
 
 interface Rec {
   frame: number;
@@ -398,15 +399,15 @@ describe('chunk boundaries', () => {
     [syn, ack, syn].map((data, i) => ({ tsSec: 10 + i, tsNsec: 5000, data })),
     { nanosecond: true },
   );
-  const chunks: Uint8Array[] = [];
-  const w = new PcapngWriter((c) => chunks.push(c), { bigEndian: true });
-  w.addInterface({ linktype: 1, tsresolDigits: 9 });
-  w.addInterface({ linktype: 101 });
-  w.writePacket(0, 5, 1, syn);
-  w.writePacket(1, 6, 2000, ack.subarray(14));
-  w.writePacket(0, 7, 3, ack);
-  w.flush();
-  const pcapng = Uint8Array.from(chunks.flatMap((c) => Array.from(c)));
+  const pcapng = writtenBytes((sink) => {
+    const w = new PcapngWriter(sink, { bigEndian: true });
+    w.addInterface({ linktype: 1, tsresolDigits: 9 });
+    w.addInterface({ linktype: 101 });
+    w.writePacket(0, 5, 1, syn);
+    w.writePacket(1, 6, 2000, ack.subarray(14));
+    w.writePacket(0, 7, 3, ack);
+    w.flush();
+  });
 
   for (const [name, file] of [
     ['pcap', pcap],
@@ -678,15 +679,6 @@ describe('readRecords', () => {
 });
 
 // --- Corpus: frame counts and first/last timestamps as tcpdump shows them ---
-
-const hasTcpdump = (() => {
-  try {
-    execFileSync('tcpdump', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 test('corpus captures: frame count and first/last timestamps equal tcpdump -tt', async (t) => {
   if (!existsSync(ZEEK_CORPUS)) return t.skip('corpus absent');

@@ -4,23 +4,12 @@
 // exits 1; never a stack trace.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { CLI, FIXTURES, REPO_ROOT, ZEEK_CORPUS } from './helpers/paths.js';
-
-const fromDist = fileURLToPath(import.meta.url).includes(`${join(REPO_ROOT, 'dist')}`);
-
-function synack(...args: string[]) {
-  const cmd = fromDist
-    ? [CLI, ...args]
-    : ['--import', 'tsx', join(REPO_ROOT, 'src', 'cli', 'main.ts'), ...args];
-  const r = spawnSync(process.execPath, cmd, { encoding: 'utf8', cwd: REPO_ROOT });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { FIXTURES, ZEEK_CORPUS } from './helpers/paths.js';
+import { synack } from './helpers/synack-cli.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'synack-cli-errors-'));
 const PCAP = join(FIXTURES, 'tcpdump-lo-ipv4.pcap');
@@ -47,7 +36,7 @@ function pcapRecordOffsets(bytes: Buffer): number[] {
 test('a file that is not a capture: one line at byte 0, exit 2, nothing on stdout', () => {
   const f = join(tmp, 'notes.txt');
   writeFileSync(f, 'these are not packets\n'.repeat(10));
-  const r = synack('read', '--tcpdump', f);
+  const r = synack(['read', '--tcpdump', f]);
   assert.equal(r.code, 2);
   assert.equal(r.stdout, '');
   assert.equal(assertOneFaultLine(r.stderr, f), 0);
@@ -59,8 +48,8 @@ test('a record cut short: the packets before it are printed, then the fault at i
   const cutRecord = 5; // 0-based: records 0..4 are whole
   const f = join(tmp, 'cut.pcap');
   writeFileSync(f, bytes.subarray(0, offsets[cutRecord]! + 16 + 10));
-  const whole = synack('read', '--tcpdump', PCAP);
-  const r = synack('read', '--tcpdump', f);
+  const whole = synack(['read', '--tcpdump', PCAP]);
+  const r = synack(['read', '--tcpdump', f]);
   assert.equal(r.code, 2);
   const expected = whole.stdout.split('\n').slice(0, cutRecord);
   assert.deepEqual(r.stdout.split('\n').slice(0, -1), expected);
@@ -72,7 +61,7 @@ test('--json also prints every record before a fault', () => {
   const offsets = pcapRecordOffsets(bytes);
   const f = join(tmp, 'cut-json.pcap');
   writeFileSync(f, bytes.subarray(0, offsets[3]! + 7));
-  const r = synack('read', '--json', f);
+  const r = synack(['read', '--json', f]);
   assert.equal(r.code, 2);
   const frames = r.stdout
     .split('\n')
@@ -93,7 +82,7 @@ test('a corrupt pcapng block: packets before it printed, one fault line, exit 2'
   bytes.writeUInt32LE(bytes.readUInt32LE(victim + 4) + 4, victim + 4);
   const f = join(tmp, 'corrupt.pcapng');
   writeFileSync(f, bytes);
-  const r = synack('read', '--tcpdump', f);
+  const r = synack(['read', '--tcpdump', f]);
   assert.equal(r.code, 2);
   const offset = assertOneFaultLine(r.stderr, f);
   assert.ok(offset >= victim, `fault at ${offset}, corrupted block at ${victim}`);
@@ -103,7 +92,7 @@ test('a corrupt pcapng block: packets before it printed, one fault line, exit 2'
 
 test('a missing file: one line naming it, exit 2', () => {
   const f = join(tmp, 'does-not-exist.pcap');
-  const r = synack('read', '--tcpdump', f);
+  const r = synack(['read', '--tcpdump', f]);
   assert.equal(r.code, 2);
   assert.equal(r.stdout, '');
   const lines = r.stderr.split('\n').filter((l) => l !== '');
@@ -113,14 +102,14 @@ test('a missing file: one line naming it, exit 2', () => {
 });
 
 test('wrong usage exits 1: no file, or --tcpdump with --json', () => {
-  assert.equal(synack('read').code, 1);
-  const r = synack('read', '--tcpdump', '--json', PCAP);
+  assert.equal(synack(['read']).code, 1);
+  const r = synack(['read', '--tcpdump', '--json', PCAP]);
   assert.equal(r.code, 1);
   assert.equal(r.stdout, '');
 });
 
 test('a capture that reads cleanly exits 0', () => {
-  const r = synack('read', '--tcpdump', PCAP);
+  const r = synack(['read', '--tcpdump', PCAP]);
   assert.equal(r.code, 0, r.stderr);
   assert.ok(r.stdout.split('\n').length > 10);
 });

@@ -9,14 +9,15 @@ import { basename, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ipv4String, ipv6String } from '../src/report/tcpdump.js';
 import { buildFrame, type FrameSpec } from '../src/wire/build.js';
-import { CaptureReader } from '../src/wire/capture-reader.js';
+import { forEachDecoded } from '../src/wire/capture-bytes.js';
 import { ipv4HeaderChecksum } from '../src/wire/checksum.js';
 import { Decoder, type DecoderOptions } from '../src/wire/decode.js';
 import { ACK, AE, DecodeStatus, Layer, Packet, PSH, SYN } from '../src/wire/packet.js';
 import { CaptureRecord } from '../src/wire/record.js';
 import { tcpOptions } from '../src/wire/tcp-header.js';
 import { SURICATA_CORPUS, ZEEK_CORPUS } from './helpers/paths.js';
-import { haveTool, tsharkTcpFields } from './helpers/tshark-fields.js';
+import { haveTool } from './helpers/tools.js';
+import { tsharkTcpFields } from './helpers/tshark-fields.js';
 
 // ---------------------------------------------------------------- frame construction helpers
 
@@ -842,15 +843,8 @@ interface OurFrame {
 }
 
 function decodeFile(path: string): OurFrame[] {
-  const reader = new CaptureReader();
-  reader.push(new Uint8Array(readFileSync(path)));
-  reader.end();
-  const rec = new CaptureRecord();
-  const pkt = new Packet();
-  const decoder = new Decoder();
   const out: OurFrame[] = [];
-  while (reader.next(rec)) {
-    const status = decoder.decode(rec, pkt);
+  forEachDecoded(new Uint8Array(readFileSync(path)), {}, (pkt, status) => {
     const fields =
       status === DecodeStatus.TCP
         ? [
@@ -866,7 +860,7 @@ function decodeFile(path: string): OurFrame[] {
           ].join(' ')
         : '-';
     out.push({ status, fields, beyondTcpdump: pkt.beyondTcpdump });
-  }
+  });
   return out;
 }
 

@@ -4,12 +4,10 @@
 // same tracking options as `conns` (one definition: src/cli/tracking-options.ts).
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { captureInterface, SegmentDedup } from '../src/track/dedup.js';
 import { buildFrame, type FrameSpec } from '../src/wire/build.js';
 import { CaptureReader } from '../src/wire/capture-reader.js';
@@ -17,17 +15,7 @@ import { Decoder } from '../src/wire/decode.js';
 import { DecodeStatus, Packet } from '../src/wire/packet.js';
 import { PcapngWriter } from '../src/wire/pcap-writer.js';
 import { CaptureRecord } from '../src/wire/record.js';
-import { CLI, REPO_ROOT } from './helpers/paths.js';
-
-const fromDist = fileURLToPath(import.meta.url).includes(`${join(REPO_ROOT, 'dist')}`);
-
-function synack(...args: string[]) {
-  const cmd = fromDist
-    ? [CLI, ...args]
-    : ['--import', 'tsx', join(REPO_ROOT, 'src', 'cli', 'main.ts'), ...args];
-  const r = spawnSync(process.execPath, cmd, { encoding: 'utf8', cwd: REPO_ROOT });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { synack } from './helpers/synack-cli.js';
 
 const C = '10.1.0.1';
 const S = '10.2.0.1';
@@ -115,7 +103,7 @@ test('read and conns --dedup: copies are not tracked, the count goes to stderr',
   const file = join(dir, 'router.pcapng');
   writeFileSync(file, bytes);
 
-  const plain = synack('read', '--json', file);
+  const plain = synack(['read', '--json', file]);
   assert.equal(plain.code, 0, plain.stderr);
   const plainRecs = plain.stdout
     .trim()
@@ -126,7 +114,7 @@ test('read and conns --dedup: copies are not tracked, the count goes to stderr',
   assert.ok(plainRecs.find((r) => r.frame === 8)!.tags.some((t) => /retransmission/.test(t)));
   assert.doesNotMatch(plain.stderr, /duplicate/);
 
-  const dd = synack(
+  const dd = synack([
     'read',
     '--json',
     '--dedup',
@@ -137,7 +125,7 @@ test('read and conns --dedup: copies are not tracked, the count goes to stderr',
     '--max-conns',
     '10',
     file,
-  );
+  ]);
   assert.equal(dd.code, 0, dd.stderr);
   const recs = dd.stdout
     .trim()
@@ -152,13 +140,13 @@ test('read and conns --dedup: copies are not tracked, the count goes to stderr',
   // The data segment retransmitted on the same interface still is a retransmission.
   assert.ok(recs.find((r) => r.frame === 9)!.tags.includes('retransmission'));
 
-  const conns = synack('conns', '--json', '--dedup', file);
+  const conns = synack(['conns', '--json', '--dedup', file]);
   assert.equal(conns.code, 0, conns.stderr);
   const c = JSON.parse(conns.stdout.trim()) as { packets: { orig: number; resp: number }; history: string };
   assert.deepEqual(c.packets, { orig: 7, resp: 3 });
   assert.match(conns.stderr, /duplicate segments seen on another interface dropped/);
 
   // read validates the shared tracking options as conns does.
-  assert.equal(synack('read', '--max-conns', '0', file).code, 1);
-  assert.equal(synack('read', '--time-wait', '1', '--msl', '2', file).code, 1);
+  assert.equal(synack(['read', '--max-conns', '0', file]).code, 1);
+  assert.equal(synack(['read', '--time-wait', '1', '--msl', '2', file]).code, 1);
 });

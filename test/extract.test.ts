@@ -8,11 +8,11 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { CaptureReader } from '../src/wire/capture-reader.js';
+import { forEachRecord } from '../src/wire/capture-bytes.js';
 import { pcapBytes } from '../src/wire/pcap-writer.js';
-import { CaptureRecord } from '../src/wire/record.js';
 import { FIXTURES, ZEEK_CORPUS } from './helpers/paths.js';
-import { hasTcpdump, jsonLines, synack } from './helpers/synack-cli.js';
+import { jsonLines, synack } from './helpers/synack-cli.js';
+import { hasTcpdump } from './helpers/tools.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'synack-extract-'));
 const SLL2 = join(FIXTURES, 'tcpdump-any-sll2.pcap');
@@ -27,13 +27,9 @@ interface Rec {
 }
 
 function records(bytes: Uint8Array): Rec[] {
-  const reader = new CaptureReader();
-  reader.push(bytes);
-  reader.end();
-  const rec = new CaptureRecord();
   const out: Rec[] = [];
   let frame = 0;
-  while (reader.next(rec)) {
+  forEachRecord(bytes, (rec) => {
     out.push({
       frame: ++frame,
       tsSec: rec.tsSec,
@@ -42,7 +38,7 @@ function records(bytes: Uint8Array): Rec[] {
       origLen: rec.origLen,
       data: [...rec.data],
     });
-  }
+  });
   return out;
 }
 

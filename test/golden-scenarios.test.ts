@@ -23,9 +23,8 @@ import { explain } from '../src/report/explain.js';
 import { renderLadderSvg } from '../src/report/ladder-svg.js';
 import { renderLadderText } from '../src/report/ladder-text.js';
 import type { ConnTimeline } from '../src/report/timeline.js';
-import { CaptureReader } from '../src/wire/capture-reader.js';
+import { forEachRecord } from '../src/wire/capture-bytes.js';
 import { pcapBytes, type TimedFrame } from '../src/wire/pcap-writer.js';
-import { CaptureRecord } from '../src/wire/record.js';
 import { assertGolden, GOLDEN_DIR } from './helpers/golden.js';
 import { FIXTURES } from './helpers/paths.js';
 
@@ -64,16 +63,12 @@ const lab = (scenario: string) => () => {
 
 /** The capture without its first `n` packets: what a capture started mid-connection holds. */
 function withoutFirst(n: number, bytes: Uint8Array): Uint8Array {
-  const reader = new CaptureReader();
-  reader.push(bytes);
-  reader.end();
-  const rec = new CaptureRecord();
   const frames: TimedFrame[] = [];
   let linktype = 1;
-  while (reader.next(rec)) {
+  forEachRecord(bytes, (rec) => {
     linktype = rec.linktype;
     if (rec.frame > n) frames.push({ tsSec: rec.tsSec, tsNsec: rec.tsNsec, data: rec.data.slice() });
-  }
+  });
   return pcapBytes(frames, { linktype });
 }
 

@@ -24,10 +24,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { DEFAULT_TRACKING, newFlowTable } from '../src/report/tracking.js';
 import type { ConnRecord } from '../src/track/record.js';
-import { CaptureReader } from '../src/wire/capture-reader.js';
-import { Decoder } from '../src/wire/decode.js';
-import { Packet } from '../src/wire/packet.js';
-import { CaptureRecord } from '../src/wire/record.js';
+import { forEachDecoded } from '../src/wire/capture-bytes.js';
 import { FIXTURES } from './helpers/paths.js';
 
 const DIR = join(FIXTURES, 'kernel');
@@ -103,18 +100,9 @@ const EXPECT: Record<
 };
 
 function track(file: string): ConnRecord[] {
-  const reader = new CaptureReader();
-  reader.push(new Uint8Array(readFileSync(file)));
-  reader.end();
-  const decoder = new Decoder({ reassemble: true });
-  const rec = new CaptureRecord();
-  const pkt = new Packet();
   const out: ConnRecord[] = [];
   const table = newFlowTable(DEFAULT_TRACKING, (r) => out.push(r));
-  while (reader.next(rec)) {
-    decoder.decode(rec, pkt);
-    table.process(pkt);
-  }
+  forEachDecoded(new Uint8Array(readFileSync(file)), { reassemble: true }, (pkt) => table.process(pkt));
   table.finish();
   return out.sort((a, b) => a.id - b.id);
 }

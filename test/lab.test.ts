@@ -16,6 +16,7 @@ import { stateFromName } from '../src/tcp/state.js';
 import { TRANSITIONS } from '../src/tcp/transitions.js';
 import { ACK, FIN, SYN } from '../src/wire/packet.js';
 import { pcapBytes } from '../src/wire/pcap-writer.js';
+import { hasTcpdump } from './helpers/tools.js';
 
 const ISSUE_5_NAMES = [
   'client-close',
@@ -40,8 +41,6 @@ const ISSUE_5_NAMES = [
   'zero-window',
   'data-loss',
 ];
-
-const hasTcpdump = spawnSync('tcpdump', ['--version']).status === 0;
 
 function tcpdump(pcap: Uint8Array, extra: string[] = []): string[] {
   const r = spawnSync('tcpdump', ['-n', '-tt', '-r', '-', ...extra], { input: pcap, encoding: 'utf8' });

@@ -5,19 +5,13 @@
 // appears while the capture is still running, the rest on SIGINT.
 
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { Agent, canUseNetns, hasCommand, Netns, sleep } from './helpers/netns.js';
-import { CLI, FIXTURES, REPO_ROOT } from './helpers/paths.js';
-
-const fromDist = fileURLToPath(import.meta.url).includes(`${join(REPO_ROOT, 'dist')}`);
-const synackArgv = (...args: string[]): string[] =>
-  fromDist
-    ? [process.execPath, CLI, ...args]
-    : [process.execPath, '--import', 'tsx', join(REPO_ROOT, 'src', 'cli', 'main.ts'), ...args];
+import { FIXTURES, REPO_ROOT } from './helpers/paths.js';
+import { spawnGathering, synackArgv } from './helpers/synack-cli.js';
 
 function conns(file: string, ...args: string[]): string {
   const argv = synackArgv('conns', ...args, file);
@@ -44,15 +38,7 @@ async function liveStdin(
   o: { chunk: number; gapMs: number; interrupt?: boolean },
 ): Promise<Run> {
   const argv = synackArgv('live', '-', ...args);
-  const p = spawn(argv[0]!, argv.slice(1), { cwd: REPO_ROOT });
-  let stdout = '';
-  let stderr = '';
-  p.stdout.on('data', (d) => {
-    stdout += d;
-  });
-  p.stderr.on('data', (d) => {
-    stderr += d;
-  });
+  const { proc: p, out } = spawnGathering(argv);
   const exited = new Promise<void>((r) => p.once('exit', () => r()));
   for (let off = 0; off < bytes.length; off += o.chunk) {
     p.stdin.write(bytes.subarray(off, Math.min(bytes.length, off + o.chunk)));
@@ -60,14 +46,14 @@ async function liveStdin(
   }
   let beforeSignal = '';
   if (o.interrupt) {
-    for (let i = 0; i < 100 && stdout === ''; i++) await sleep(50);
+    for (let i = 0; i < 100 && out.stdout === ''; i++) await sleep(50);
     await sleep(100);
-    beforeSignal = stdout;
+    beforeSignal = out.stdout;
     p.kill('SIGINT');
   } else p.stdin.end();
   await exited;
   p.stdin.destroy();
-  return { code: p.exitCode, signal: p.signalCode, stdout, stderr, beforeSignal };
+  return { code: p.exitCode, signal: p.signalCode, stdout: out.stdout, stderr: out.stderr, beforeSignal };
 }
 
 const EXAMPLE = join(REPO_ROOT, 'examples', 'loopback-lifecycles.pcap');
@@ -206,17 +192,9 @@ describe('live on a tcpdump capture', { skip: netnsOk ? false : 'needs root, ip 
       ns.name,
       ...synackArgv('live', '-i', 'lo', '--json', 'tcp', 'port', '8900'),
     ];
-    const p = spawn(argv[0]!, argv.slice(1), { cwd: REPO_ROOT });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    p.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    for (let i = 0; i < 100 && !/listening on lo/.test(stderr); i++) await sleep(50);
-    assert.match(stderr, /synack live: (tcpdump: )?listening on lo/);
+    const { proc: p, out } = spawnGathering(argv);
+    for (let i = 0; i < 100 && !/listening on lo/.test(out.stderr); i++) await sleep(50);
+    assert.match(out.stderr, /synack live: (tcpdump: )?listening on lo/);
     const a = new Agent(ns);
     agents.push(a);
     await a.cmd({ op: 'listen', id: 'L', host: '127.0.0.1', port: 8900 });
@@ -227,13 +205,13 @@ describe('live on a tcpdump capture', { skip: netnsOk ? false : 'needs root, ip 
     await a.cmd({ op: 'end', id: 'fin' });
     await a.cmd({ op: 'end', id: 'L.1' });
     // The reset connection is over: its record comes while tcpdump still runs.
-    for (let i = 0; i < 100 && !stdout.includes('\n'); i++) await sleep(50);
-    const first = JSON.parse(stdout.split('\n')[0]!) as { id: number; close: string; handshake: string };
+    for (let i = 0; i < 100 && !out.stdout.includes('\n'); i++) await sleep(50);
+    const first = JSON.parse(out.stdout.split('\n')[0]!) as { id: number; close: string; handshake: string };
     assert.deepEqual([first.id, first.close, first.handshake], [2, 'orig-reset', 'complete']);
     p.kill('SIGINT');
     await new Promise((r) => p.once('exit', r));
-    assert.equal(p.exitCode, 0, stderr);
-    const recs = stdout
+    assert.equal(p.exitCode, 0, out.stderr);
+    const recs = out.stdout
       .trim()
       .split('\n')
       .map(

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { buildFrame, type FrameSpec } from '../src/wire/build.js';
-import { CaptureReader } from '../src/wire/capture-reader.js';
+import { forEachRecord } from '../src/wire/capture-bytes.js';
 import {
   foldSum,
   internetChecksum,
@@ -19,22 +19,21 @@ import {
   sum16,
   transportChecksum,
 } from '../src/wire/checksum.js';
-import { PcapngWriter, type PcapWriterOptions, pcapBytes } from '../src/wire/pcap-writer.js';
-import { CaptureRecord } from '../src/wire/record.js';
-
-function available(tool: string): boolean {
-  try {
-    execFileSync(tool, ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const hasTcpdump = available('tcpdump');
-const hasTshark = available('tshark');
+import { PcapngWriter, type PcapWriterOptions, pcapBytes, writtenBytes } from '../src/wire/pcap-writer.js';
+import { hasTcpdump, hasTshark } from './helpers/tools.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'synack-writer-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** tshark's `-T fields` line of each frame of `path`: the `fields`, tab-separated (`options` are its -o settings). */
+function tsharkFieldLines(path: string, fields: string[], options: string[] = []): string[] {
+  const out = execFileSync(
+    'tshark',
+    ['-r', path, ...options.flatMap((o) => ['-o', o]), '-T', 'fields', ...fields.flatMap((f) => ['-e', f])],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  return out.toString().split('\n').slice(0, -1);
+}
 
 const client = { src: '10.0.0.1', dst: '10.0.0.2', srcPort: 40000, dstPort: 80 } as const;
 const server = { src: '10.0.0.2', dst: '10.0.0.1', srcPort: 80, dstPort: 40000 } as const;
@@ -119,10 +118,6 @@ const TIMES: [number, number][] = [
 ];
 
 function ourRecords(bytes: Uint8Array) {
-  const reader = new CaptureReader();
-  const rec = new CaptureRecord();
-  reader.push(bytes);
-  reader.end();
   const out: {
     sec: number;
     nsec: number;
@@ -132,7 +127,7 @@ function ourRecords(bytes: Uint8Array) {
     iface: number;
     data: number[];
   }[] = [];
-  while (reader.next(rec)) {
+  forEachRecord(bytes, (rec) => {
     out.push({
       sec: rec.tsSec,
       nsec: rec.tsNsec,
@@ -142,7 +137,7 @@ function ourRecords(bytes: Uint8Array) {
       iface: rec.iface,
       data: Array.from(rec.data),
     });
-  }
+  });
   return out;
 }
 
@@ -200,31 +195,11 @@ for (const [name, opts] of [
 test('pcap: tshark reads the same times (ns), lengths and good checksums', (t) => {
   if (!hasTshark) return t.skip('tshark absent');
   const { path } = writePcap('w-tshark.pcap', { nanosecond: true });
-  const out = execFileSync(
-    'tshark',
-    [
-      '-r',
-      path,
-      '-o',
-      'tcp.check_checksum:TRUE',
-      '-o',
-      'ip.check_checksum:TRUE',
-      '-T',
-      'fields',
-      '-e',
-      'frame.time_epoch',
-      '-e',
-      'frame.len',
-      '-e',
-      'tcp.checksum.status',
-      '-e',
-      'vlan.id',
-    ],
-    { stdio: ['ignore', 'pipe', 'ignore'] },
-  )
-    .toString()
-    .split('\n')
-    .slice(0, -1);
+  const out = tsharkFieldLines(
+    path,
+    ['frame.time_epoch', 'frame.len', 'tcp.checksum.status', 'vlan.id'],
+    ['tcp.check_checksum:TRUE', 'ip.check_checksum:TRUE'],
+  );
   assert.deepEqual(
     out,
     FRAMES.map(
@@ -242,26 +217,23 @@ test('pcap snaplen: records cut to it keep their wire length', (t) => {
     FRAMES.map((f) => [Math.min(54, f.length), f.length]),
   );
   if (!hasTshark) return t.skip('tshark absent');
-  const out = execFileSync('tshark', ['-r', path, '-T', 'fields', '-e', 'frame.cap_len', '-e', 'frame.len'], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
   assert.deepEqual(
-    out.toString().trimEnd().split('\n'),
+    tsharkFieldLines(path, ['frame.cap_len', 'frame.len']),
     FRAMES.map((f) => `${Math.min(54, f.length)}\t${f.length}`),
   );
 });
 
 test('pcapng with interfaces of two link types: tshark and our reader agree', (t) => {
-  const chunks: Uint8Array[] = [];
-  const w = new PcapngWriter((c) => chunks.push(c), { chunkSize: 100 });
-  const eth = w.addInterface({ linktype: 1, tsresolDigits: 9 });
-  const raw = w.addInterface({ linktype: 101 });
   const rawFrame = buildFrame({ ...v6, link: 'raw', flags: 'S', seq: 9 });
-  w.writePacket(eth, TIMES[0]![0], TIMES[0]![1], FRAMES[0]!);
-  w.writePacket(raw, TIMES[1]![0], TIMES[1]![1], rawFrame);
-  w.writePacket(eth, TIMES[3]![0], TIMES[3]![1], FRAMES[3]!);
-  w.flush();
-  const bytes = Uint8Array.from(chunks.flatMap((c) => Array.from(c)));
+  const bytes = writtenBytes((sink) => {
+    const w = new PcapngWriter(sink, { chunkSize: 100 });
+    const eth = w.addInterface({ linktype: 1, tsresolDigits: 9 });
+    const raw = w.addInterface({ linktype: 101 });
+    w.writePacket(eth, TIMES[0]![0], TIMES[0]![1], FRAMES[0]!);
+    w.writePacket(raw, TIMES[1]![0], TIMES[1]![1], rawFrame);
+    w.writePacket(eth, TIMES[3]![0], TIMES[3]![1], FRAMES[3]!);
+    w.flush();
+  });
   const path = join(dir, 'w.pcapng');
   writeFileSync(path, bytes);
   const ours = ourRecords(bytes);
@@ -274,27 +246,12 @@ test('pcapng with interfaces of two link types: tshark and our reader agree', (t
     ],
   );
   if (!hasTshark) return t.skip('tshark absent');
-  const out = execFileSync(
-    'tshark',
-    [
-      '-r',
-      path,
-      '-o',
-      'tcp.check_checksum:TRUE',
-      '-T',
-      'fields',
-      '-e',
-      'frame.interface_id',
-      '-e',
-      'frame.time_epoch',
-      '-e',
-      'frame.len',
-      '-e',
-      'tcp.checksum.status',
-    ],
-    { stdio: ['ignore', 'pipe', 'ignore'] },
+  const out = tsharkFieldLines(
+    path,
+    ['frame.interface_id', 'frame.time_epoch', 'frame.len', 'tcp.checksum.status'],
+    ['tcp.check_checksum:TRUE'],
   );
-  assert.deepEqual(out.toString().trimEnd().split('\n'), [
+  assert.deepEqual(out, [
     `0\t1700000000.000000000\t${FRAMES[0]!.length}\t1`,
     `1\t1700000000.999999000\t${rawFrame.length}\t1`,
     `0\t1700000001.123456789\t${FRAMES[3]!.length}\t1`,

@@ -4,12 +4,13 @@
 // per field; every field must agree on every packet.
 
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { JsonSink, OutputBuffer, readInto } from '../src/cli/cmd-read.js';
 import { SURICATA_CORPUS, ZEEK_CORPUS } from './helpers/paths.js';
+import { hasTshark } from './helpers/tools.js';
 
 // Few files (tshark takes a second to start), each for a reason: mid-stream start and offload
 // lengths, PPPoE in QinQ, IPv6, port reuse, a reordered handshake, a one-sided capture, TFO.
@@ -60,8 +61,6 @@ function tsharkKinds(v: string | undefined): string[] {
   const eol = kinds.indexOf('0');
   return eol >= 0 ? kinds.slice(0, eol + 1) : kinds;
 }
-
-const hasTshark = spawnSync('tshark', ['--version']).status === 0;
 
 /** The innermost value of a tshark field (tunnelled frames list one value per layer). */
 function last(v: string | undefined): string {

@@ -5,14 +5,12 @@
 // snaplen cuts). tcpdump itself produces the expected output at run time.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { test } from 'node:test';
 import { capturesIn, type FileParity, parityForFile } from '../scripts/parity-tcpdump.js';
 import { FIXTURES, SURICATA_CORPUS, ZEEK_CORPUS } from './helpers/paths.js';
-
-const hasTcpdump = spawnSync('tcpdump', ['--version']).status === 0;
+import { hasTcpdump } from './helpers/tools.js';
 
 function describe(r: FileParity): string {
   return r.diffs

@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -13,6 +13,7 @@ import { runOneTable, ShardMerger } from '../src/cli/conns-shards.js';
 import { runShard } from '../src/cli/conns-worker.js';
 import { connJson } from '../src/report/conn-json.js';
 import { DEFAULT_TRACKING, type TrackingOptions } from '../src/report/tracking.js';
+import { capturesUnder } from './helpers/captures.js';
 import { CLI, CORPUS, REPO_ROOT } from './helpers/paths.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'synack-threads-'));
@@ -26,17 +27,6 @@ function generate(name: string, args: string[]): string {
     stdio: 'pipe',
   });
   return out;
-}
-
-function captures(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...captures(p));
-    else if (/\.(pcap|pcapng|cap)(\.gz)?$/.test(e.name)) out.push(p);
-  }
-  return out.sort();
 }
 
 /** The --json lines of `shards` shards run one after another in this thread, merged. */
@@ -66,7 +56,7 @@ async function oneTableLines(file: string, tracking: TrackingOptions): Promise<s
 }
 
 test('2 and 4 shards merge to the single table’s records on every corpus capture', async (t) => {
-  const files = captures(CORPUS);
+  const files = capturesUnder(CORPUS);
   if (files.length === 0) return t.skip('corpus not present');
   let records = 0;
   for (const f of files) {

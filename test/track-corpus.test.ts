@@ -1,25 +1,14 @@
 // Corpus runs: connection tracking works on every capture of ../shared/corpus without error, and
 // the Suricata oracle (issue 3) agrees where its mapping applies (scripts/parity-suricata.ts).
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import { connRecords, suricataParity } from '../scripts/parity-suricata.js';
+import { capturesUnder } from './helpers/captures.js';
 import { CORPUS, SURICATA_CORPUS } from './helpers/paths.js';
 
-function captures(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...captures(p));
-    else if (/\.(pcap|pcapng|cap)(\.gz)?$/.test(e.name)) out.push(p);
-  }
-  return out;
-}
-
 test('every corpus capture gives well-formed connection records', async (t) => {
-  const files = captures(CORPUS);
+  const files = capturesUnder(CORPUS);
   if (files.length === 0) return t.skip('corpus not present');
   for (const f of files) {
     let recs: Awaited<ReturnType<typeof connRecords>>;

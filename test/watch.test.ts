@@ -7,20 +7,13 @@
 
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { ProcTimer, parseProcNetTcp } from '../src/live/proc-net.js';
 import { WatchModel, type WatchSocket } from '../src/live/watch-model.js';
 import { TcpState } from '../src/tcp/state.js';
 import { Agent, canUseNetns, hasCommand, Netns, sleep, vethPair } from './helpers/netns.js';
-import { CLI, REPO_ROOT } from './helpers/paths.js';
-
-const fromDist = fileURLToPath(import.meta.url).includes(`${join(REPO_ROOT, 'dist')}`);
-const synackArgv = (...args: string[]): string[] =>
-  fromDist
-    ? [process.execPath, CLI, ...args]
-    : [process.execPath, '--import', 'tsx', join(REPO_ROOT, 'src', 'cli', 'main.ts'), ...args];
+import { REPO_ROOT } from './helpers/paths.js';
+import { synackArgv } from './helpers/synack-cli.js';
 
 /** Runs synack inside a namespace (or here when ns is null) and returns stdout. */
 function synackIn(

@@ -15,6 +15,7 @@ import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import type { BrowserContext, Page } from 'playwright-core';
 import { CLI, CORPUS, REPO_ROOT } from './helpers/paths.js';
+import { hasTcpdump } from './helpers/tools.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const EXAMPLE = join(REPO_ROOT, 'examples', 'loopback-lifecycles.pcap');
@@ -51,15 +52,6 @@ function cliLadder(file: string, conn: number): { arrows: number; states: string
 
 function svgStates(svg: string): string[] {
   return [...svg.matchAll(/font-weight="bold">([A-Z_0-9]+)<\/text>/g)].map((m) => m[1]);
-}
-
-function hasTcpdump(): boolean {
-  try {
-    execFileSync('tcpdump', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('web UI (synack serve) in chromium', {
@@ -187,7 +179,7 @@ describe('web UI (synack serve) in chromium', {
     await page.locator('[data-testid="ladder"] g.pkt[data-frame="2"] line.hit').click();
     await page.getByTestId('packet').locator('pre.tcpdump').waitFor();
     const tcpdumpLine = (await page.getByTestId('packet').locator('pre.tcpdump').textContent()) ?? '';
-    if (hasTcpdump()) {
+    if (hasTcpdump) {
       const lines = execFileSync('tcpdump', ['-n', '-tt', '-r', EXAMPLE], {
         encoding: 'utf8',
         stdio: ['ignore', 'pipe', 'ignore'],

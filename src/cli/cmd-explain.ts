@@ -3,9 +3,9 @@
 
 import type { Command } from 'commander';
 import { explain, type Lang } from '../report/explain.js';
-import type { ConnFilter } from '../track/filter.js';
-import { pickConnection, timeWaitSeconds, UsageError } from './conn-pick.js';
-import { FILTER_HELP, FilterError, filterOption } from './filter-option.js';
+import { type ConnChoice, connChoiceOptions, pickConnection } from './conn-pick.js';
+import { FILTER_HELP } from './filter-option.js';
+import { exitOnUsageError } from './usage-failure.js';
 
 interface ExplainCliOptions {
   conn?: string;
@@ -28,21 +28,15 @@ export function registerExplain(program: Command): void {
     .action(async (files: string[], opts: ExplainCliOptions, cmd: Command) => {
       const lang = opts.lang ?? 'en';
       if (lang !== 'en' && lang !== 'zh') cmd.error('synack explain: --lang is en or zh', { exitCode: 1 });
-      let timeWait = 60;
-      let filter: ConnFilter | null = null;
+      let choice: ConnChoice;
       try {
-        if (opts.conn === undefined && opts.filter === undefined)
-          throw new UsageError('say which connection: --conn ID|IP:PORT-IP:PORT[#n], or --filter EXPR');
-        filter = filterOption(opts.filter);
-        timeWait = timeWaitSeconds(opts);
+        choice = connChoiceOptions(opts);
       } catch (err) {
-        if (err instanceof UsageError || err instanceof FilterError)
-          cmd.error(`synack explain: ${err.message}`, { exitCode: 1 });
-        throw err;
+        exitOnUsageError(cmd, 'explain', err);
       }
-      const { timeline, code } = await pickConnection(files, opts.conn, timeWait, filter);
+      const { timeline, code } = await pickConnection(files, opts.conn, choice.timeWaitSec, choice.filter);
       if (timeline) {
-        const paragraphs = explain(timeline, { lang: lang as Lang, timeWaitS: timeWait });
+        const paragraphs = explain(timeline, { lang: lang as Lang, timeWaitS: choice.timeWaitSec });
         process.stdout.write(`${paragraphs.join('\n\n')}\n`);
       }
       if (code !== 0) process.exitCode = code;

@@ -11,14 +11,13 @@ import { addrString } from '../report/zeek-tsv.js';
 import type { ConnFilter } from '../track/filter.js';
 import { parseIp } from '../track/ip-text.js';
 import type { ConnRecord } from '../track/record.js';
-import { Decoder } from '../wire/decode.js';
-import { DecodeStatus, Packet } from '../wire/packet.js';
-import { PcapngWriter, PcapWriter } from '../wire/pcap-writer.js';
+import { PcapngWriter, pcapBytes, writtenBytes } from '../wire/pcap-writer.js';
 import { newFlowTable, trackingOptions, UsageError } from './cmd-conns.js';
+import { connChoiceText, requireConnChoice } from './conn-pick.js';
 import { type ConnSelector, ConnSelectorError, parseConnSelector } from './conn-selector.js';
-import { FileFault, formatFault, formatNote } from './errors.js';
-import { FILTER_HELP, FilterError, filterOption } from './filter-option.js';
-import { readRecords } from './input.js';
+import { decodeFiles } from './decode-files.js';
+import { FILTER_HELP, filterOption } from './filter-option.js';
+import { exitOnUsageError } from './usage-failure.js';
 
 interface ExtractCliOptions {
   conn?: string;
@@ -86,40 +85,25 @@ function checkNotAnInput(out: string, inputs: string[]): void {
 
 /** The frames as one capture file's bytes. */
 function captureBytes(frames: Frame[]): Uint8Array {
-  const chunks: Uint8Array[] = [];
-  const sink = (c: Uint8Array) => chunks.push(c);
   const nanosecond = frames.some((f) => f.tsNsec % 1000 !== 0);
   const snaplen = Math.max(262144, ...frames.map((f) => f.data.length));
   const linktypes = [...new Set(frames.map((f) => f.linktype))];
-  if (linktypes.length === 1) {
-    const w = new PcapWriter(sink, { linktype: linktypes[0], nanosecond, snaplen });
-    for (const f of frames) w.writePacket(f.tsSec, f.tsNsec, f.data, f.origLen);
-    w.flush();
-  } else {
-    // Classic pcap has one link type per file: pcapng holds one interface per link type.
+  if (linktypes.length === 1) return pcapBytes(frames, { linktype: linktypes[0], nanosecond, snaplen });
+  // Classic pcap has one link type per file: pcapng holds one interface per link type.
+  return writtenBytes((sink) => {
     const w = new PcapngWriter(sink);
     const ifaces = new Map<number, number>();
     for (const lt of linktypes)
       ifaces.set(lt, w.addInterface({ linktype: lt, tsresolDigits: nanosecond ? 9 : 6 }));
     for (const f of frames) w.writePacket(ifaces.get(f.linktype)!, f.tsSec, f.tsNsec, f.data, f.origLen);
     w.flush();
-  }
-  let total = 0;
-  for (const c of chunks) total += c.length;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  });
 }
 
 export async function runExtract(files: string[], opts: ExtractCliOptions): Promise<number> {
   const out = opts.write;
   if (out === undefined) throw new UsageError('say where to write: -w OUT.pcap (- for stdout)');
-  if (opts.conn === undefined && opts.filter === undefined)
-    throw new UsageError('say which connection: --conn ID|IP:PORT-IP:PORT[#n], or --filter EXPR');
+  requireConnChoice(opts);
   let sel: ConnSelector | null = null;
   try {
     if (opts.conn !== undefined) sel = parseConnSelector(opts.conn);
@@ -159,71 +143,56 @@ export async function runExtract(files: string[], opts: ExtractCliOptions): Prom
   };
   const table = newFlowTable(tracking, (rec) => void ended.push(rec));
 
-  const decoder = new Decoder({ reassemble: true, verifyChecksums: false });
-  const pkt = new Packet();
-  const malformed = new Map<string, number>();
-  let code = 0;
-  try {
-    await readRecords(files, (rec, file) => {
-      if (decoder.decode(rec, pkt) === DecodeStatus.MALFORMED)
-        malformed.set(file, (malformed.get(file) ?? 0) + 1);
-      const conn = table.process(pkt);
-      if (conn === null) return settle();
-      let take = verdict.get(conn.id);
-      if (take === undefined) {
-        take = true;
-        if (sel?.kind === 'id') take = conn.id === sel.id;
-        else if (tuple !== null) {
-          const n = conn.ipVersion === 6 ? 16 : 4;
-          const a = conn.addrA.subarray(0, n);
-          const b = conn.addrB.subarray(0, n);
-          const on =
-            (sameAddr(a, tuple.a) &&
-              conn.portA === tuple.aPort &&
-              sameAddr(b, tuple.b) &&
-              conn.portB === tuple.bPort) ||
-            (sameAddr(a, tuple.b) &&
-              conn.portA === tuple.bPort &&
-              sameAddr(b, tuple.a) &&
-              conn.portB === tuple.aPort);
-          if (on) tupleIds.push(conn.id);
-          take = on && tupleIds.length === tuple.nth;
-        }
-        if (take && filter !== null && !filter.needsRecord) {
-          const n = conn.ipVersion === 6 ? 16 : 4;
-          take = filter.matchesTuple({
-            orig: { ip: addrString(conn.addrA.subarray(0, n), conn.ipVersion), port: conn.portA },
-            resp: { ip: addrString(conn.addrB.subarray(0, n), conn.ipVersion), port: conn.portB },
-          });
-        }
-        verdict.set(conn.id, take);
+  const code = await decodeFiles(files, (pkt, rec) => {
+    const conn = table.process(pkt);
+    if (conn === null) return settle();
+    let take = verdict.get(conn.id);
+    if (take === undefined) {
+      take = true;
+      if (sel?.kind === 'id') take = conn.id === sel.id;
+      else if (tuple !== null) {
+        const n = conn.ipVersion === 6 ? 16 : 4;
+        const a = conn.addrA.subarray(0, n);
+        const b = conn.addrB.subarray(0, n);
+        const on =
+          (sameAddr(a, tuple.a) &&
+            conn.portA === tuple.aPort &&
+            sameAddr(b, tuple.b) &&
+            conn.portB === tuple.bPort) ||
+          (sameAddr(a, tuple.b) &&
+            conn.portA === tuple.bPort &&
+            sameAddr(b, tuple.a) &&
+            conn.portB === tuple.aPort);
+        if (on) tupleIds.push(conn.id);
+        take = on && tupleIds.length === tuple.nth;
       }
-      if (!take) return settle();
-      let list = held.get(conn.id);
-      if (list === undefined) {
-        list = [];
-        held.set(conn.id, list);
+      if (take && filter !== null && !filter.needsRecord) {
+        const n = conn.ipVersion === 6 ? 16 : 4;
+        take = filter.matchesTuple({
+          orig: { ip: addrString(conn.addrA.subarray(0, n), conn.ipVersion), port: conn.portA },
+          resp: { ip: addrString(conn.addrB.subarray(0, n), conn.ipVersion), port: conn.portB },
+        });
       }
-      list.push({
-        frame: rec.frame,
-        tsSec: rec.tsSec,
-        tsNsec: rec.tsNsec,
-        linktype: rec.linktype,
-        origLen: rec.origLen,
-        data: rec.data.slice(),
-      });
-      settle();
+      verdict.set(conn.id, take);
+    }
+    if (!take) return settle();
+    let list = held.get(conn.id);
+    if (list === undefined) {
+      list = [];
+      held.set(conn.id, list);
+    }
+    list.push({
+      frame: rec.frame,
+      tsSec: rec.tsSec,
+      tsNsec: rec.tsNsec,
+      linktype: rec.linktype,
+      origLen: rec.origLen,
+      data: rec.data.slice(),
     });
-  } catch (err) {
-    if (err instanceof FileFault) process.stderr.write(`${formatFault(err)}\n`);
-    else process.stderr.write(`synack: ${err instanceof Error ? err.message : String(err)}\n`);
-    code = 2;
-  }
+    settle();
+  });
   table.finish();
   settle();
-  for (const [file, n] of malformed) {
-    process.stderr.write(`${formatNote(file, `${n} malformed packet${n === 1 ? '' : 's'} skipped`)}\n`);
-  }
   if (tuple !== null && sel?.kind === 'tuple' && sel.nth === undefined && tupleIds.length > 1) {
     process.stderr.write(
       `synack: ${tupleIds.length} connections on that 4-tuple (ids ${tupleIds.join(', ')}); extracted the first, pick another with #n\n`,
@@ -231,12 +200,7 @@ export async function runExtract(files: string[], opts: ExtractCliOptions): Prom
   }
   const frames = kept.flat().sort((x, y) => x.frame - y.frame);
   if (frames.length === 0) {
-    const asked = [
-      opts.conn === undefined ? '' : `--conn ${opts.conn}`,
-      filter === null ? '' : `--filter "${filter.text}"`,
-    ]
-      .filter((s) => s !== '')
-      .join(' and ');
+    const asked = connChoiceText(opts.conn, filter);
     process.stderr.write(
       `synack: no connection matches ${asked} (see \`synack conns\` for the ids); nothing written\n`,
     );
@@ -281,9 +245,7 @@ export function registerExtract(program: Command): void {
         const code = await runExtract(files, opts);
         if (code !== 0) process.exitCode = code;
       } catch (err) {
-        if (err instanceof UsageError || err instanceof FilterError)
-          cmd.error(`synack extract: ${err.message}`, { exitCode: 1 });
-        throw err;
+        exitOnUsageError(cmd, 'extract', err);
       }
     });
 }

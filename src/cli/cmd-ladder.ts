@@ -6,9 +6,10 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { renderLadderSvg } from '../report/ladder-svg.js';
 import { renderLadderText } from '../report/ladder-text.js';
-import type { ConnFilter } from '../track/filter.js';
-import { pickConnection, timeWaitSeconds, UsageError } from './conn-pick.js';
-import { FILTER_HELP, FilterError, filterOption } from './filter-option.js';
+import { UsageError } from './cmd-conns.js';
+import { type ConnChoice, connChoiceOptions, pickConnection } from './conn-pick.js';
+import { FILTER_HELP } from './filter-option.js';
+import { exitOnUsageError } from './usage-failure.js';
 
 interface LadderCliOptions {
   conn?: string;
@@ -34,24 +35,18 @@ export function registerLadder(program: Command): void {
     .option('--msl <M>', 'MSL in seconds: TIME_WAIT lasts 2M')
     .action(async (files: string[], opts: LadderCliOptions, cmd: Command) => {
       let width = 100;
-      let timeWait = 60;
-      let filter: ConnFilter | null = null;
+      let choice: ConnChoice;
       try {
-        if (opts.conn === undefined && opts.filter === undefined)
-          throw new UsageError('say which connection: --conn ID|IP:PORT-IP:PORT[#n], or --filter EXPR');
-        filter = filterOption(opts.filter);
-        timeWait = timeWaitSeconds(opts);
+        choice = connChoiceOptions(opts);
         if (opts.width !== undefined) {
           width = Number(opts.width);
           if (!Number.isInteger(width) || width < 40)
             throw new UsageError('--width takes a number of columns, at least 40');
         }
       } catch (err) {
-        if (err instanceof UsageError || err instanceof FilterError)
-          cmd.error(`synack ladder: ${err.message}`, { exitCode: 1 });
-        throw err;
+        exitOnUsageError(cmd, 'ladder', err);
       }
-      const { timeline, code } = await pickConnection(files, opts.conn, timeWait, filter);
+      const { timeline, code } = await pickConnection(files, opts.conn, choice.timeWaitSec, choice.filter);
       if (timeline) {
         if (opts.svg !== undefined) {
           const svg = renderLadderSvg(timeline, { all: !!opts.all });

@@ -14,12 +14,13 @@ import { captureInterface, SegmentDedup } from '../track/dedup.js';
 import { Decoder } from '../wire/decode.js';
 import { DecodeStatus, Packet } from '../wire/packet.js';
 import type { CaptureRecord } from '../wire/record.js';
-import { trackingOptions, UsageError } from './cmd-conns.js';
+import { trackingOptions } from './cmd-conns.js';
 import { FileFault, formatFault, formatNote } from './errors.js';
-import { FILTER_HELP, FilterError, filterOption } from './filter-option.js';
+import { FILTER_HELP, filterOption } from './filter-option.js';
 import { readRecords } from './input.js';
 import { runTrackedRead } from './read-tracked.js';
 import { addTrackingOptions, type TrackingFlags } from './tracking-options.js';
+import { exitOnUsageError } from './usage-failure.js';
 
 export interface ReadOptions extends TrackingFlags {
   tcpdump?: boolean;
@@ -208,9 +209,7 @@ export function registerRead(program: Command): void {
       filterOption(opts.filter);
       trackingOptions(opts);
     } catch (err) {
-      if (err instanceof FilterError || err instanceof UsageError)
-        cmd.error(`synack read: ${err.message}`, { exitCode: 1 });
-      throw err;
+      exitOnUsageError(cmd, 'read', err);
     }
     const code = await runRead(files, opts);
     if (code !== 0) process.exitCode = code;

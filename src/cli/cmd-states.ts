@@ -11,9 +11,11 @@ import {
 } from '../report/socket-table.js';
 import type { ConnFilter } from '../track/filter.js';
 import { socketIntervals, stateTimeline } from '../track/host-states.js';
-import { timeWaitSeconds, UsageError } from './conn-pick.js';
-import { FILTER_HELP, FilterError, filterOption, timelineSubject } from './filter-option.js';
+import { UsageError } from './cmd-conns.js';
+import { timeWaitSeconds } from './conn-pick.js';
+import { FILTER_HELP, filterOption, timelineSubject } from './filter-option.js';
 import { loadTimelines } from './load-timelines.js';
+import { exitOnUsageError } from './usage-failure.js';
 
 interface StatesCliOptions {
   at?: string;
@@ -55,9 +57,7 @@ export function registerStates(program: Command): void {
         timeWait = timeWaitSeconds(opts);
         if (opts.at !== undefined) parseAt(opts.at, 0);
       } catch (err) {
-        if (err instanceof UsageError || err instanceof FilterError)
-          cmd.error(`synack states: ${err.message}`, { exitCode: 1 });
-        throw err;
+        exitOnUsageError(cmd, 'states', err);
       }
       const loaded = await loadTimelines(files, { timeWaitSec: timeWait });
       const code = loaded.code;

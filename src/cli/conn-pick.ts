@@ -4,8 +4,9 @@
 
 import type { ConnTimeline } from '../report/timeline.js';
 import type { ConnFilter } from '../track/filter.js';
+import { UsageError } from './cmd-conns.js';
 import { ConnSelectorError, parseConnSelector, selectConns } from './conn-selector.js';
-import { timelineSubject } from './filter-option.js';
+import { filterOption, timelineSubject } from './filter-option.js';
 import { loadTimelines } from './load-timelines.js';
 
 export async function pickConnection(
@@ -32,12 +33,7 @@ export async function pickConnection(
   });
   let found = sel === null ? timelines : selectConns(timelines, sel);
   if (filter !== null) found = found.filter((t) => filter.matches(timelineSubject(t)));
-  const asked = [
-    conn === undefined ? '' : `--conn ${conn}`,
-    filter === null ? '' : `--filter "${filter.text}"`,
-  ]
-    .filter((s) => s !== '')
-    .join(' and ');
+  const asked = connChoiceText(conn, filter);
   if (found.length === 0) {
     process.stderr.write(`synack: no connection matches ${asked} (see \`synack conns\` for the ids)\n`);
     return { code: code || 1 };
@@ -54,14 +50,42 @@ export async function pickConnection(
   return { timeline: found[0], code };
 }
 
+/** Refuses a one-connection command (ladder, explain, extract) given neither --conn nor --filter. */
+export function requireConnChoice(opts: { conn?: string; filter?: string }): void {
+  if (opts.conn === undefined && opts.filter === undefined)
+    throw new UsageError('say which connection: --conn ID|IP:PORT-IP:PORT[#n], or --filter EXPR');
+}
+
+/** The checked --filter and --time-wait/--msl of a one-connection command. */
+export interface ConnChoice {
+  filter: ConnFilter | null;
+  timeWaitSec: number;
+}
+
+/** The --conn / --filter / --time-wait / --msl of ladder and explain, checked (throws UsageError or FilterError). */
+export function connChoiceOptions(opts: {
+  conn?: string;
+  filter?: string;
+  timeWait?: string;
+  msl?: string;
+}): ConnChoice {
+  requireConnChoice(opts);
+  return { filter: filterOption(opts.filter), timeWaitSec: timeWaitSeconds(opts) };
+}
+
+/** What the user asked for (`--conn 3 and --filter "port 80"`), for the "no connection matches" line. */
+export function connChoiceText(conn: string | undefined, filter: ConnFilter | null): string {
+  return [conn === undefined ? '' : `--conn ${conn}`, filter === null ? '' : `--filter "${filter.text}"`]
+    .filter((s) => s !== '')
+    .join(' and ');
+}
+
 /** `--time-wait S` / `--msl M` (PRODUCT.md: --msl M means --time-wait 2M); default 60 s. */
 export function timeWaitSeconds(opts: { timeWait?: string; msl?: string }): number {
   if (opts.msl !== undefined) return 2 * positive(opts.msl, '--msl');
   if (opts.timeWait !== undefined) return positive(opts.timeWait, '--time-wait');
   return 60;
 }
-
-export class UsageError extends Error {}
 
 function positive(text: string, name: string): number {
   const n = Number(text);

@@ -9,10 +9,7 @@ import { TimelineCollector } from '../report/timeline-from-track.js';
 import { FlowTable } from '../track/flow-table.js';
 import { TcpAnalysis } from '../track/wireshark.js';
 import { ZeekSummary } from '../track/zeek-summary.js';
-import { Decoder } from '../wire/decode.js';
-import { DecodeStatus, Packet } from '../wire/packet.js';
-import { FileFault, formatFault, formatNote } from './errors.js';
-import { readRecords } from './input.js';
+import { decodeFiles } from './decode-files.js';
 
 export interface LoadOptions {
   timeWaitSec?: number;
@@ -33,25 +30,8 @@ export async function loadTimelines(
     onPacket: collector.onPacket,
     onEnd: collector.onEnd,
   });
-  const decoder = new Decoder({ reassemble: true, verifyChecksums: false });
-  const pkt = new Packet();
-  const malformed = new Map<string, number>();
-  let code = 0;
-  try {
-    await readRecords(files, (rec, file) => {
-      if (decoder.decode(rec, pkt) === DecodeStatus.MALFORMED)
-        malformed.set(file, (malformed.get(file) ?? 0) + 1);
-      table.process(pkt);
-    });
-  } catch (err) {
-    if (err instanceof FileFault) process.stderr.write(`${formatFault(err)}\n`);
-    else process.stderr.write(`synack: ${err instanceof Error ? err.message : String(err)}\n`);
-    code = 2;
-  }
+  const code = await decodeFiles(files, (pkt) => table.process(pkt));
   table.finish();
-  for (const [file, n] of malformed) {
-    process.stderr.write(`${formatNote(file, `${n} malformed packet${n === 1 ? '' : 's'} skipped`)}\n`);
-  }
   const timelines = collector.timelines.sort((a, b) => a.id - b.id);
   return { timelines, code };
 }

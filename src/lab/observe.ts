@@ -7,10 +7,7 @@ import type { ConnTimeline } from '../report/timeline.js';
 import { TimelineCollector } from '../report/timeline-from-track.js';
 import { DEFAULT_TRACKING, newFlowTable, type TrackingOptions } from '../report/tracking.js';
 import type { ConnRecord } from '../track/record.js';
-import { CaptureReader } from '../wire/capture-reader.js';
-import { Decoder } from '../wire/decode.js';
-import { Packet } from '../wire/packet.js';
-import { CaptureRecord } from '../wire/record.js';
+import { forEachDecoded } from '../wire/capture-bytes.js';
 
 export interface Observation {
   /** Connection records in `conns` output order (as connections end; open ones last by id). */
@@ -31,16 +28,7 @@ export function observeCapture(bytes: Uint8Array, tracking: Partial<TrackingOpti
     },
     collector.onPacket,
   );
-  const reader = new CaptureReader();
-  const decoder = new Decoder({ reassemble: true, verifyChecksums: false });
-  const rec = new CaptureRecord();
-  const pkt = new Packet();
-  reader.push(bytes);
-  reader.end();
-  while (reader.next(rec)) {
-    decoder.decode(rec, pkt);
-    table.process(pkt);
-  }
+  forEachDecoded(bytes, { reassemble: true, verifyChecksums: false }, (pkt) => table.process(pkt));
   table.finish();
   return { records, timelines: collector.timelines.sort((a, b) => a.id - b.id) };
 }

@@ -10,7 +10,7 @@ import type { EventKind } from '../track/kinds.js';
 import { ACK, FIN, RST, SYN } from '../wire/packet.js';
 import { EN } from './explain-en.js';
 import { ZH } from './explain-zh.js';
-import { isRetransmission } from './ladder-model.js';
+import { isRetransmission, RUN_TAGS } from './ladder-model.js';
 import {
   type ConnTimeline,
   flagWords,
@@ -190,18 +190,6 @@ function roleParts(role: string): { kind: string; step: number; of: number } {
   if (!m) return { kind: role, step: 0, of: 0 };
   return { kind: m[1], step: m[2] ? Number(m[2]) : 0, of: m[3] ? Number(m[3]) : 0 };
 }
-
-/** Tags that may sit inside a run of ordinary data without a paragraph of their own. */
-const RUN_TAGS: ReadonlySet<EventKind> = new Set<EventKind>([
-  'retransmission',
-  'fast-retransmission',
-  'spurious-retransmission',
-  'dup-ack',
-  'out-of-order',
-  'window-update',
-  'previous-segment-not-captured',
-  'acked-unseen-segment',
-]);
 
 export function explainConnection(t: ConnTimeline, book: Phrasebook, opts: ExplainOptions = {}): string[] {
   const lang = book.lang;

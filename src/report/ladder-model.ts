@@ -78,8 +78,11 @@ export interface LadderOptions {
   keep?: number;
 }
 
-/** Tags that do not make a data/ACK segment worth its own arrow inside a long run. */
-const FOLDABLE_TAGS: ReadonlySet<EventKind> = new Set<EventKind>([
+/**
+ * Tags that leave a data/ACK segment part of an ordinary run: the ladder folds it into the run,
+ * the explanation (explain.ts) gives it no paragraph of its own.
+ */
+export const RUN_TAGS: ReadonlySet<EventKind> = new Set<EventKind>([
   'retransmission',
   'fast-retransmission',
   'spurious-retransmission',
@@ -152,7 +155,7 @@ function isFoldable(t: ConnTimeline, i: number): boolean {
   if (p.lost) return false;
   if (p.states.orig !== stateBefore(t, i, 'orig') || p.states.resp !== stateBefore(t, i, 'resp'))
     return false;
-  return p.tags.every((k) => FOLDABLE_TAGS.has(k));
+  return p.tags.every((k) => RUN_TAGS.has(k));
 }
 
 function foldRow(t: ConnTimeline, first: number, last: number, t0: number): LadderFold {

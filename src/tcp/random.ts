@@ -1,6 +1,6 @@
-// A small seeded PRNG (mulberry32) for everything random in the endpoint and the lab: ISNs,
-// timestamp offsets, jitter, probabilistic loss. The core never calls Math.random (every run
-// must reproduce from its seed).
+// A small seeded PRNG (mulberry32) for everything random in the endpoint, the lab and the benchmark
+// capture generators: ISNs, timestamp offsets, jitter, probabilistic loss. The core never calls
+// Math.random (every run must reproduce from its seed).
 
 /** Returns uint32 values, deterministically from `seed`. */
 export type RandomSource = () => number;
@@ -19,4 +19,10 @@ export function seededRandom(seed: number): RandomSource {
 /** A float in [0, 1) from a RandomSource. */
 export function randomUnit(random: RandomSource): number {
   return random() / 4294967296;
+}
+
+/** Floats in [0, 1), deterministically from `seed` (the benchmark capture generators). */
+export function seededUnitRandom(seed: number): () => number {
+  const random = seededRandom(seed);
+  return () => randomUnit(random);
 }

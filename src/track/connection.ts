@@ -5,7 +5,7 @@
 // committed snapshot and replays its held segments; segments whose fate is settled are released,
 // in order, to the record and to the caller.
 
-import { seqGe, seqLe, seqLt } from '../tcp/seq.js';
+import { seqGe, seqGt, seqLe, seqLt } from '../tcp/seq.js';
 import { ACK, FIN, RST, SYN } from '../wire/packet.js';
 import { FourTuple } from './four-tuple.js';
 import { Arrival, type HeldPacket, Role } from './held.js';
@@ -87,6 +87,10 @@ export class Conn extends FourTuple {
     }
     if (this.decide(h)) replay = true;
     if (replay) this.replay();
+    if ((h.flags & (RST | SYN | FIN)) === 0 && h.len === 0 && sender.sndValid && h.seq === (sender.sndNxt + 1) >>> 0) {
+      h.holeOpen = true;
+      h.holeAt = sender.sndNxt;
+    }
     step(live, h, this.cfg);
     this.held.push(h);
     if (this.heldCount > MAX_HELD) this.forceOldest();
@@ -107,6 +111,28 @@ export class Conn extends FourTuple {
     for (let i = this.heldHead; i < this.held.length; i++) {
       const p = this.held[i]!;
       if (p.fromA === q.fromA) {
+        if (
+          (p.flags & FIN) !== 0 &&
+          p.arrival === Arrival.PRESUMED &&
+          p.decisive &&
+          !p.whenInDoubt &&
+          q.seqLen > 0 &&
+          seqLt(q.seq, p.end) &&
+          seqGe(q.end, p.end)
+        ) {
+          // Its sender sends the FIN again before any ACK of it (RFC 6298 §5: the timer ran out),
+          // so no ACK reached the sender: the FIN was lost, or its ACK was. Unless the receiver
+          // still shows which, its arrival is in doubt.
+          p.whenInDoubt = true;
+          refuted = true;
+        }
+        if (p.holeOpen && q.seqLen > 0 && seqLe(q.seq, p.holeAt) && seqGt(q.end, p.holeAt)) {
+          p.holeOpen = false;
+          if ((q.flags & FIN) !== 0 && ((q.end - 1) >>> 0) === p.holeAt) {
+            this.placeUnseenFin(i, p.holeAt);
+            refuted = true;
+          }
+        }
         // A RST whose claimed sender goes on sending was not its own (rst-suspect-forged).
         if (p.senderPending && !p.senderRefuted && !qRst && (p.flags & RST) !== 0) {
           p.senderRefuted = true;
@@ -119,15 +145,43 @@ export class Conn extends FourTuple {
         refuted = true;
         continue;
       }
-      if (p.arrival !== Arrival.PRESUMED || !p.decisive || qRst) continue;
       const pLen = p.seqLen;
       if (
+        !qRst &&
+        qAck &&
+        (p.flags & FIN) !== 0 &&
+        !p.covered &&
+        (p.arrival === Arrival.DELAYED || p.arrival === Arrival.REFUTED) &&
+        seqGe(q.ack, p.end)
+      ) {
+        // Its receiver now acknowledges that FIN, so it arrived, but after a segment whose ACK
+        // showed it missing (RFC 9293 §3.10.7.4: every segment carries RCV.NXT): a FIN that
+        // crossed it in flight, not one lost. When it took effect among the receiver's other
+        // input, or whether a later copy is what arrived, the capture cannot tell: say so
+        // (UNKNOWN) rather than pick one order.
+        p.covered = true;
+        const copied = this.laterCopy(i);
+        if (p.arrival === Arrival.REFUTED && !copied) {
+          p.arrival = Arrival.DELAYED;
+          p.whenInDoubt = true;
+          refuted = true;
+        } else if (p.arrival === Arrival.DELAYED && copied) {
+          p.whenInDoubt = true;
+          refuted = true;
+        }
+        continue;
+      }
+      if (p.arrival !== Arrival.PRESUMED || qRst) continue;
+      const crossed =
         (p.flags & FIN) !== 0 &&
         (q.flags & (FIN | ACK)) === (FIN | ACK) &&
         !qs.finSent &&
         !qRetx &&
-        seqLt(q.ack, p.end)
-      ) {
+        seqLt(q.ack, p.end);
+      // Every held copy of the crossed FIN is delayed, not only the one that moved its receiver:
+      // a retransmitted copy before q would otherwise take effect in the first one's place.
+      if (!p.decisive && !crossed) continue;
+      if (crossed) {
         // Its receiver's first FIN does not acknowledge p's FIN: the FINs crossed, p reached it
         // after that FIN left (simultaneous close, §3.6): CLOSING, not CLOSE_WAIT then LAST_ACK.
         // A retransmitted FIN (its first copy lost before the tap) carries the RCV.NXT of when it
@@ -157,6 +211,48 @@ export class Conn extends FourTuple {
     return refuted;
   }
 
+  /**
+   * held[i] showed that its sender's FIN at `finSeq`, never captured, left before it. If held[i]
+   * is a pure ACK of the peer's FIN, and the capture holds that FIN's only copy just before, it
+   * is the acknowledgment RFC 9293 §3.10.7.4 (eighth step) sends when that FIN arrives: the
+   * sender's own FIN was out before then (FIN_WAIT_1 → CLOSING, not CLOSE_WAIT → LAST_ACK).
+   * Otherwise it left before held[i] itself.
+   */
+  private placeUnseenFin(i: number, finSeq: number): void {
+    const p = this.held[i]!;
+    let at: HeldPacket = p;
+    if ((p.flags & ACK) !== 0) {
+      let fins = 0;
+      let fin: HeldPacket | null = null;
+      for (let j = this.heldHead; j < i; j++) {
+        const x = this.held[j]!;
+        if (x.fromA === p.fromA) {
+          if (fin !== null) fins = 2; // the sender spoke after that FIN: not its first answer
+          continue;
+        }
+        if ((x.flags & FIN) !== 0 && seqGe(p.ack, x.end)) {
+          fins++;
+          fin = x;
+        }
+      }
+      if (fins === 1 && fin !== null && fin.arrival !== Arrival.REFUTED) at = fin;
+    }
+    at.closesFirst = true;
+    at.closesFirstSeq = finSeq;
+    at.closesFirstBySender = at === p;
+  }
+
+  /** Whether a later held segment from the same sender covers held[i]'s last sequence number. */
+  private laterCopy(i: number): boolean {
+    const p = this.held[i]!;
+    const last = (p.end - 1) >>> 0;
+    for (let j = i + 1; j < this.held.length; j++) {
+      const x = this.held[j]!;
+      if (x.fromA === p.fromA && x.seqLen > 0 && seqLe(x.seq, last) && seqGt(x.end, last)) return true;
+    }
+    return false;
+  }
+
   private replay(): void {
     this.live.copyFrom(this.committed);
     for (let i = this.heldHead; i < this.held.length; i++) step(this.live, this.held[i]!, this.cfg);
@@ -175,6 +271,8 @@ export class Conn extends FourTuple {
         break;
       }
       if (p.senderPending && !p.senderRefuted) p.senderPending = false;
+      p.holeOpen = false;
+      if ((p.flags & FIN) !== 0) p.covered = true;
     }
   }
 
@@ -203,7 +301,21 @@ export class Conn extends FourTuple {
         const p = this.held[n]!;
         if (p.arrival === Arrival.PRESUMED && p.decisive) break;
         if (p.senderPending && !p.senderRefuted) break;
+        if (p.holeOpen) break;
+        // A delayed or refuted FIN waits for the ACK that covers it (or the connection's end).
+        if ((p.flags & FIN) !== 0 && !p.covered && (p.arrival === Arrival.DELAYED || p.arrival === Arrival.REFUTED))
+          break;
         n++;
+      }
+    }
+    if (n < this.held.length && this.held[n]!.holeOpen) {
+      // The peer's FIN it answers stays held with it: the unseen FIN may have to precede its arrival.
+      const p = this.held[n]!;
+      for (let j = n - 1; j >= this.heldHead && this.held[j]!.fromA !== p.fromA; j--) {
+        if ((this.held[j]!.flags & FIN) !== 0) {
+          n = j;
+          break;
+        }
       }
     }
     if (n === this.heldHead) return;

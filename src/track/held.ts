@@ -103,6 +103,26 @@ export class HeldPacket {
   senderRefuted = false;
   /** A RST whose arrival is in doubt (sent after unanswered keep-alives): the connection waits for evidence. */
   rstInDoubt = false;
+  /**
+   * A FIN known to have reached its receiver at a time the capture does not pin down (it crossed a
+   * segment of the receiver, or a copy of it may be what arrived): its receiver's state becomes
+   * the union of "not yet" and "arrived" (shown UNKNOWN) until later evidence separates them.
+   */
+  whenInDoubt = false;
+  /** A delayed or refuted FIN whose receiver has since acknowledged its sequence number. */
+  covered = false;
+  /**
+   * An empty segment whose SEQ (its sender's SND.NXT) is one above what the capture showed of its
+   * sender: one sequence number, a FIN or a byte, left before it unseen (lost before the tap).
+   * Held until a copy of that number shows which (holeAt is it).
+   */
+  holeOpen = false;
+  holeAt = 0;
+  /** Its receiver's own FIN (at closesFirstSeq), lost before the tap, left before this arrived. */
+  closesFirst = false;
+  closesFirstSeq = 0;
+  /** That FIN is this segment's own sender's (else its receiver's). */
+  closesFirstBySender = false;
 
   // Results of the last inference pass over this segment.
   /** Whether the receiver's state depends on the segment's arrival (so a decision matters). */
@@ -153,6 +173,13 @@ export class HeldPacket {
     this.arrival = Arrival.PRESUMED;
     this.senderRefuted = false;
     this.rstInDoubt = false;
+    this.whenInDoubt = false;
+    this.covered = false;
+    this.holeOpen = false;
+    this.holeAt = 0;
+    this.closesFirst = false;
+    this.closesFirstSeq = 0;
+    this.closesFirstBySender = false;
     this.decisive = false;
     this.senderPending = false;
     this.ownTags = 0;

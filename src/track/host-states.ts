@@ -3,6 +3,9 @@
 // build-up and port exhaustion (RFC 9293 §3.10.8's 2×MSL wait; Linux waits a fixed 60 s), and
 // SYN floods (half-open connections per listener). Built from each connection's per-packet
 // states; pure: times are integer µs passed in, nothing is read from a clock.
+// Every function here is O(n log n) in its input (a 100 000-connection capture is a few seconds of
+// work, not minutes): sweeps over sorted interval starts and ends, keys built once per item, never
+// a scan of a list inside a loop over another.
 
 import type { StateName } from '../tcp/state.js';
 import { ACK, SYN } from '../wire/packet.js';
@@ -54,6 +57,61 @@ function tupleKey(c: ConnStatesInput): string {
   return `${c.orig.ip}|${c.orig.port}|${c.resp.ip}|${c.resp.port}`;
 }
 
+/** Appends one endpoint's interval in `state` over [since, at) if netstat would have shown it. */
+function pushInterval(
+  out: SocketInterval[],
+  c: ConnStatesInput,
+  side: 'orig' | 'resp',
+  state: StateName,
+  since: number,
+  at: number,
+  end: number,
+  spoke: boolean,
+  timeWait: number,
+): void {
+  // CLOSED and LISTEN sockets of a connection do not exist; an UNKNOWN one only once it spoke.
+  const shown = state !== 'CLOSED' && state !== 'LISTEN' && (state !== 'UNKNOWN' || spoke);
+  if (!shown || at <= since) return;
+  let to = Math.min(at, end);
+  if (state === 'TIME_WAIT') to = Math.min(to, since + timeWait);
+  if (to <= since) return;
+  const local = c[side];
+  const remote = side === 'orig' ? c.resp : c.orig;
+  out.push({ host: local.ip, local, remote, state, conn: c.id, side, fromUs: since, toUs: to });
+}
+
+/** One endpoint's state intervals, from its per-packet states, cut at `end`. */
+function pushSideIntervals(
+  out: SocketInterval[],
+  c: ConnStatesInput,
+  side: 'orig' | 'resp',
+  end: number,
+  timeWait: number,
+): void {
+  const packets = c.packets;
+  let state: StateName | undefined;
+  let since = 0;
+  let spoke = false;
+  for (let i = 0; i < packets.length; i++) {
+    const p = packets[i];
+    if (p.timeUs >= end) break;
+    if (p.from === side) spoke = true;
+    const s = p.states[side];
+    if (s !== state) {
+      if (state !== undefined) pushInterval(out, c, side, state, since, p.timeUs, end, spoke, timeWait);
+      state = s;
+      since = p.timeUs;
+    }
+  }
+  if (state !== undefined) pushInterval(out, c, side, state, since, FOREVER, end, spoke, timeWait);
+}
+
+function seenListening(c: ConnStatesInput): boolean {
+  if (c.initial.resp === 'LISTEN') return true;
+  for (let i = 0; i < c.packets.length; i++) if (c.packets[i].states.resp === 'LISTEN') return true;
+  return false;
+}
+
 /**
  * Every socket state interval in the capture: each connection endpoint from the first packet it
  * took part in, TIME_WAIT ending after `timeWaitUs` (or when the next connection on the same
@@ -65,72 +123,44 @@ export function socketIntervals(
 ): SocketInterval[] {
   const timeWait = opts.timeWaitUs ?? 60_000_000;
   const out: SocketInterval[] = [];
-  // A later connection on the same 4-tuple ends whatever the earlier one left behind.
-  const nextStart = new Map<number, number>();
-  const lastOnTuple = new Map<string, ConnStatesInput>();
-  const sorted = [...conns]
+  const sorted = conns
     .filter((c) => c.packets.length > 0)
     .sort((a, b) => a.packets[0].timeUs - b.packets[0].timeUs);
-  for (const c of sorted) {
-    const k = tupleKey(c);
+  // A later connection on the same 4-tuple ends whatever the earlier one left behind.
+  const end = new Float64Array(sorted.length).fill(FOREVER);
+  const lastOnTuple = new Map<string, number>();
+  for (let i = 0; i < sorted.length; i++) {
+    const k = tupleKey(sorted[i]);
     const prev = lastOnTuple.get(k);
-    if (prev) nextStart.set(prev.id, c.packets[0].timeUs);
-    lastOnTuple.set(k, c);
+    if (prev !== undefined) end[prev] = sorted[i].packets[0].timeUs;
+    lastOnTuple.set(k, i);
   }
   const listeners = new Map<string, SocketInterval>();
 
-  for (const c of sorted) {
-    const end = nextStart.get(c.id) ?? FOREVER;
-    for (const side of ['orig', 'resp'] as const) {
-      const local = c[side];
-      const remote = side === 'orig' ? c.resp : c.orig;
-      let state: StateName | undefined;
-      let since = 0;
-      let spoke = false;
-      const close = (at: number) => {
-        if (state === undefined) return;
-        const shown = state !== 'CLOSED' && state !== 'LISTEN' && (state !== 'UNKNOWN' || spoke);
-        if (shown && at > since) {
-          let to = Math.min(at, end);
-          if (state === 'TIME_WAIT') to = Math.min(to, since + timeWait);
-          if (to > since)
-            out.push({ host: local.ip, local, remote, state, conn: c.id, side, fromUs: since, toUs: to });
-        }
-      };
-      if (
-        side === 'resp' &&
-        (c.initial.resp === 'LISTEN' || c.packets.some((p) => p.states.resp === 'LISTEN'))
-      ) {
-        const key = `${local.ip}|${local.port}`;
-        const at = c.packets[0].timeUs;
-        const l = listeners.get(key);
-        if (!l) {
-          listeners.set(key, {
-            host: local.ip,
-            local,
-            remote: wildcard(local.ip),
-            state: 'LISTEN',
-            conn: null,
-            side: 'listen',
-            fromUs: at,
-            toUs: FOREVER,
-          });
-        } else if (at < l.fromUs) l.fromUs = at;
-      }
-      for (const p of c.packets) {
-        if (p.timeUs >= end) break;
-        if (p.from === side) spoke = true;
-        const s = p.states[side];
-        if (s !== state) {
-          close(p.timeUs);
-          state = s;
-          since = p.timeUs;
-        }
-      }
-      close(FOREVER);
+  for (let i = 0; i < sorted.length; i++) {
+    const c = sorted[i];
+    pushSideIntervals(out, c, 'orig', end[i], timeWait);
+    if (seenListening(c)) {
+      const local = c.resp;
+      const key = `${local.ip}|${local.port}`;
+      const at = c.packets[0].timeUs;
+      const l = listeners.get(key);
+      if (!l) {
+        listeners.set(key, {
+          host: local.ip,
+          local,
+          remote: wildcard(local.ip),
+          state: 'LISTEN',
+          conn: null,
+          side: 'listen',
+          fromUs: at,
+          toUs: FOREVER,
+        });
+      } else if (at < l.fromUs) l.fromUs = at;
     }
+    pushSideIntervals(out, c, 'resp', end[i], timeWait);
   }
-  out.push(...listeners.values());
+  for (const l of listeners.values()) out.push(l);
   return out;
 }
 
@@ -144,8 +174,12 @@ export interface SocketRow {
   sinceUs: number;
 }
 
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 function compareEndpoints(a: HostEndpoint, b: HostEndpoint): number {
-  return a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : a.port - b.port;
+  return compareText(a.ip, b.ip) || a.port - b.port;
 }
 
 /** The sockets each host held at `atUs` (netstat's view: CLOSED sockets do not exist). */
@@ -165,7 +199,7 @@ export function socketsAt(intervals: readonly SocketInterval[], atUs: number): S
   }
   rows.sort(
     (a, b) =>
-      compareEndpoints({ ip: a.host, port: 0 }, { ip: b.host, port: 0 }) ||
+      compareText(a.host, b.host) ||
       compareEndpoints(a.local, b.local) ||
       compareEndpoints(a.remote, b.remote) ||
       (a.conn ?? 0) - (b.conn ?? 0),
@@ -191,7 +225,14 @@ export interface StateTimeline {
   hosts: Record<string, Partial<Record<StateName, number[]>>>;
 }
 
-/** Per-state socket counts per host at `samples` evenly spaced times from `startUs` to `endUs`. */
+/**
+ * Per-state socket counts per host at `samples` evenly spaced times from `startUs` to `endUs`: a
+ * socket counts at every sample from the first one at or after its interval's start until the
+ * first one at or after its end. Hosts, and each host's states, appear in the order in which a
+ * time-ordered sweep over the interval starts and ends (ends first at equal times) first meets them.
+ * O(intervals × log samples + hosts × states × samples): each start or end lands on its sample by
+ * binary search, and each series is the running sum of what landed on it.
+ */
 export function stateTimeline(
   intervals: readonly SocketInterval[],
   startUs: number,
@@ -201,57 +242,177 @@ export function stateTimeline(
   const n = Math.max(2, samples);
   const times: number[] = [];
   for (let i = 0; i < n; i++) times.push(Math.round(startUs + ((endUs - startUs) * i) / (n - 1)));
-  // Sweep: +1 at an interval's start, -1 at its end.
-  const ev: { t: number; d: number; iv: SocketInterval }[] = [];
-  for (const iv of intervals) {
-    ev.push({ t: iv.fromUs, d: 1, iv });
-    if (iv.toUs !== FOREVER) ev.push({ t: iv.toUs, d: -1, iv });
+  // reach[i]: the latest time any sample up to i covers (sample times fall when endUs < startUs).
+  const reach = new Float64Array(n);
+  for (let i = 0; i < n; i++) reach[i] = i === 0 ? times[0] : Math.max(reach[i - 1], times[i]);
+  /** The first sample at which a start or end at `t` counts; n for none. */
+  const sampleOf = (t: number): number => {
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (t <= reach[mid]) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  };
+
+  // Hosts and states numbered once; a (host, state) pair is host × stateCount + state.
+  const hostIndex = new Map<string, number>();
+  const hostNames: string[] = [];
+  const stateIndex = new Map<StateName, number>();
+  const stateNames: StateName[] = [];
+  const hostOf = new Int32Array(intervals.length);
+  const stateOf = new Int32Array(intervals.length);
+  for (let k = 0; k < intervals.length; k++) {
+    const iv = intervals[k];
+    let h = hostIndex.get(iv.host);
+    if (h === undefined) {
+      h = hostNames.length;
+      hostIndex.set(iv.host, h);
+      hostNames.push(iv.host);
+    }
+    let st = stateIndex.get(iv.state);
+    if (st === undefined) {
+      st = stateNames.length;
+      stateIndex.set(iv.state, st);
+      stateNames.push(iv.state);
+    }
+    hostOf[k] = h;
+    stateOf[k] = st;
   }
-  ev.sort((a, b) => a.t - b.t || a.d - b.d);
+  const stateCount = stateNames.length;
+  const pairCount = hostNames.length * stateCount;
+
+  // Where each start and end lands, and each pair's first bound in sweep order: (time, end before
+  // start, interval index).
+  const startAt = new Int32Array(intervals.length);
+  const endAt = new Int32Array(intervals.length);
+  const firstTime = new Float64Array(pairCount);
+  const firstDelta = new Int8Array(pairCount);
+  const firstInterval = new Int32Array(pairCount).fill(-1);
+  const touch = (pair: number, t: number, delta: number, k: number) => {
+    const seen = firstInterval[pair];
+    if (
+      seen < 0 ||
+      t < firstTime[pair] ||
+      (t === firstTime[pair] && (delta < firstDelta[pair] || (delta === firstDelta[pair] && k < seen)))
+    ) {
+      firstTime[pair] = t;
+      firstDelta[pair] = delta;
+      firstInterval[pair] = k;
+    }
+  };
+  for (let k = 0; k < intervals.length; k++) {
+    const iv = intervals[k];
+    const pair = hostOf[k] * stateCount + stateOf[k];
+    startAt[k] = sampleOf(iv.fromUs);
+    if (startAt[k] < n) touch(pair, iv.fromUs, 1, k);
+    endAt[k] = iv.toUs === FOREVER ? n : sampleOf(iv.toUs);
+    if (endAt[k] < n) touch(pair, iv.toUs, -1, k);
+  }
+
+  const touched: number[] = [];
+  for (let pair = 0; pair < pairCount; pair++) if (firstInterval[pair] >= 0) touched.push(pair);
+  touched.sort(
+    (a, b) =>
+      firstTime[a] - firstTime[b] || firstDelta[a] - firstDelta[b] || firstInterval[a] - firstInterval[b],
+  );
   const hosts: StateTimeline['hosts'] = {};
-  const current = new Map<string, number>();
-  let e = 0;
-  for (let i = 0; i < n; i++) {
-    while (e < ev.length && ev[e].t <= times[i]) {
-      const k = `${ev[e].iv.host}\u0000${ev[e].iv.state}`;
-      current.set(k, (current.get(k) ?? 0) + ev[e].d);
-      e++;
-    }
-    for (const [k, v] of current) {
-      const [host, state] = k.split('\u0000') as [string, StateName];
-      const h = hosts[host] ?? {};
-      hosts[host] = h;
-      const series = h[state] ?? new Array<number>(n).fill(0);
-      h[state] = series;
-      series[i] = v;
-    }
+  const seriesOfPair: number[][] = new Array(pairCount);
+  for (const pair of touched) {
+    const host = hostNames[Math.floor(pair / stateCount)];
+    const h = hosts[host] ?? {};
+    hosts[host] = h;
+    const series = new Array<number>(n).fill(0);
+    h[stateNames[pair % stateCount]] = series;
+    seriesOfPair[pair] = series;
+  }
+  for (let k = 0; k < intervals.length; k++) {
+    const series = seriesOfPair[hostOf[k] * stateCount + stateOf[k]];
+    if (startAt[k] < n) series[startAt[k]]++;
+    if (endAt[k] < n) series[endAt[k]]--;
+  }
+  for (const pair of touched) {
+    const series = seriesOfPair[pair];
+    for (let i = 1; i < n; i++) series[i] += series[i - 1];
   }
   return { times, hosts };
 }
 
-/** Highest number of simultaneous intervals, and when it was first reached. */
-function peakConcurrency(ivs: readonly SocketInterval[]): {
-  max: number;
-  atUs: number;
-  events: [number, number][];
-} {
-  const ev: [number, number][] = [];
-  for (const iv of ivs) {
-    ev.push([iv.fromUs, 1]);
-    if (iv.toUs !== FOREVER) ev.push([iv.toUs, -1]);
+/** Interval bounds in sweep order: starts and ends each ascending; at equal times an end comes first. */
+interface Bounds {
+  starts: Float64Array;
+  ends: Float64Array;
+}
+
+function boundsOf(ivs: readonly SocketInterval[]): Bounds {
+  let finite = 0;
+  for (const iv of ivs) if (iv.toUs !== FOREVER) finite++;
+  const starts = new Float64Array(ivs.length);
+  const ends = new Float64Array(finite);
+  let j = 0;
+  for (let i = 0; i < ivs.length; i++) {
+    starts[i] = ivs[i].fromUs;
+    if (ivs[i].toUs !== FOREVER) ends[j++] = ivs[i].toUs;
   }
-  ev.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  starts.sort();
+  ends.sort();
+  return { starts, ends };
+}
+
+/** Highest number of simultaneous intervals, and when it was first reached. */
+function peakConcurrency(b: Bounds): { max: number; atUs: number } {
   let cur = 0;
   let max = 0;
   let atUs = 0;
-  for (const [t, d] of ev) {
-    cur += d;
-    if (cur > max) {
-      max = cur;
-      atUs = t;
+  // Ends left after the last start only lower the count.
+  for (let i = 0, j = 0; i < b.starts.length; ) {
+    if (j < b.ends.length && b.ends[j] <= b.starts[i]) {
+      cur--;
+      j++;
+    } else {
+      cur++;
+      if (cur > max) {
+        max = cur;
+        atUs = b.starts[i];
+      }
+      i++;
     }
   }
-  return { max, atUs, events: ev };
+  return { max, atUs };
+}
+
+const ONE_SECOND = 1_000_000;
+
+/**
+ * Whether, at some moment when a socket entered TIME_WAIT and at least `threshold` sockets of `tw`
+ * were in it, no SYN (sorted `synTimes`) followed for a second, and the capture (ending at
+ * `captureEnd`) ran on for that second.
+ */
+function synsStoppedWhileFull(
+  tw: Bounds,
+  synTimes: readonly number[],
+  threshold: number,
+  captureEnd: number,
+): boolean {
+  let cur = 0;
+  let nextSyn = 0;
+  for (let i = 0, j = 0; i < tw.starts.length; ) {
+    if (j < tw.ends.length && tw.ends[j] <= tw.starts[i]) {
+      cur--;
+      j++;
+      continue;
+    }
+    const t = tw.starts[i++];
+    cur++;
+    if (cur >= threshold && captureEnd >= t + ONE_SECOND) {
+      // The first SYN after t; t only grows, so the search resumes where it stopped.
+      while (nextSyn < synTimes.length && synTimes[nextSyn] <= t) nextSyn++;
+      if (nextSyn === synTimes.length || synTimes[nextSyn] > t + ONE_SECOND) return true;
+    }
+  }
+  return false;
 }
 
 export interface TimeWaitEntry {
@@ -283,11 +444,18 @@ export interface ExhaustionOptions extends HostStatesOptions {
   synFloodMin?: number;
 }
 
-const ONE_SECOND = 1_000_000;
-
 function round(n: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(n * f) / f;
+}
+
+/** Time of the connection's first SYN without ACK from orig, if any. */
+function firstSynTime(c: ConnStatesInput): number | undefined {
+  for (let i = 0; i < c.packets.length; i++) {
+    const p = c.packets[i];
+    if (p.from === 'orig' && p.flags & SYN && !(p.flags & ACK)) return p.timeUs;
+  }
+  return undefined;
 }
 
 /**
@@ -307,12 +475,22 @@ export function timeWaitAnalysis(
     (m, c) => (c.packets.length ? Math.max(m, c.packets[c.packets.length - 1].timeUs) : m),
     0,
   );
-  const groups = new Map<string, { conns: ConnStatesInput[]; tw: SocketInterval[] }>();
+  interface Group {
+    client: string;
+    server: string;
+    port: number;
+    conns: ConnStatesInput[];
+    tw: SocketInterval[];
+  }
+  const groups = new Map<string, Group>();
   const keyOf = (client: string, server: string, port: number) => `${client}|${server}|${port}`;
   for (const c of conns) {
     const k = keyOf(c.orig.ip, c.resp.ip, c.resp.port);
-    const g = groups.get(k) ?? { conns: [], tw: [] };
-    groups.set(k, g);
+    let g = groups.get(k);
+    if (!g) {
+      g = { client: c.orig.ip, server: c.resp.ip, port: c.resp.port, conns: [], tw: [] };
+      groups.set(k, g);
+    }
     g.conns.push(c);
   }
   for (const iv of intervals) {
@@ -320,17 +498,17 @@ export function timeWaitAnalysis(
     groups.get(keyOf(iv.local.ip, iv.remote.ip, iv.remote.port))?.tw.push(iv);
   }
   const out: TimeWaitEntry[] = [];
-  for (const [k, g] of groups) {
+  for (const g of groups.values()) {
     if (g.tw.length === 0) continue;
-    const [client, server, portText] = k.split('|');
+    const { client, server, port } = g;
     let low = 65535;
     let high = 0;
     const starts: number[] = [];
     for (const c of g.conns) {
       low = Math.min(low, c.orig.port);
       high = Math.max(high, c.orig.port);
-      const first = c.packets.find((p) => p.from === 'orig' && p.flags & SYN && !(p.flags & ACK));
-      if (first) starts.push(first.timeUs);
+      const syn = firstSynTime(c);
+      if (syn !== undefined) starts.push(syn);
     }
     starts.sort((a, b) => a - b);
     let peak = 0;
@@ -340,24 +518,14 @@ export function timeWaitAnalysis(
     }
     const usable = high - low + 1;
     const sustainable = usable / timeWaitS;
-    const tw = peakConcurrency(g.tw);
+    const twBounds = boundsOf(g.tw);
+    const tw = peakConcurrency(twBounds);
     let exhausted = false;
     if (g.conns.length >= minConns) {
       if (peak > sustainable) exhausted = true;
       // The SYNs stop while ≥ 90% of the range waits in TIME_WAIT.
-      let cur = 0;
-      for (const [t, d] of tw.events) {
-        cur += d;
-        if (d > 0 && cur >= 0.9 * usable && captureEnd >= t + ONE_SECOND) {
-          const next = starts.find((s) => s > t);
-          if (next === undefined || next > t + ONE_SECOND) {
-            exhausted = true;
-            break;
-          }
-        }
-      }
+      else exhausted = synsStoppedWhileFull(twBounds, starts, 0.9 * usable, captureEnd);
     }
-    const port = Number(portText);
     out.push({
       client,
       server,
@@ -437,20 +605,22 @@ export function synFloodAnalysis(
   opts: ExhaustionOptions = {},
 ): SynFloodEntry[] {
   const min = opts.synFloodMin ?? 10;
-  const groups = new Map<string, SocketInterval[]>();
+  const groups = new Map<string, { server: string; port: number; ivs: SocketInterval[] }>();
   for (const iv of intervals) {
     if (iv.side !== 'resp' || iv.state !== 'SYN_RECEIVED') continue;
     const k = `${iv.local.ip}|${iv.local.port}`;
-    const g = groups.get(k) ?? [];
-    groups.set(k, g);
-    g.push(iv);
+    let g = groups.get(k);
+    if (!g) {
+      g = { server: iv.local.ip, port: iv.local.port, ivs: [] };
+      groups.set(k, g);
+    }
+    g.ivs.push(iv);
   }
   const out: SynFloodEntry[] = [];
-  for (const [k, g] of groups) {
-    const peak = peakConcurrency(g);
+  for (const g of groups.values()) {
+    const peak = peakConcurrency(boundsOf(g.ivs));
     if (peak.max < min) continue;
-    const [server, port] = k.split('|');
-    out.push({ server, port: Number(port), max_half_open: peak.max, at: peak.atUs / ONE_SECOND });
+    out.push({ server: g.server, port: g.port, max_half_open: peak.max, at: peak.atUs / ONE_SECOND });
   }
   return out.sort((a, b) => b.max_half_open - a.max_half_open);
 }

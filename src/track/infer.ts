@@ -105,6 +105,18 @@ export class EndpointFacts {
   ackOfSynPending = false;
   /** The peer's FIN crossed this endpoint's own FIN (a DELAYED segment) and has not taken effect yet. */
   peerFinPending = false;
+  /** That pending FIN's time of arrival is in doubt (HeldPacket.whenInDoubt). */
+  peerFinDoubt = false;
+  /**
+   * Peer segments that reached it beyond RCV.NXT (a hole before them): held, not processed, until
+   * the hole fills (RFC 9293 §3.10.7.4: "segments with higher beginning sequence numbers … held
+   * for later processing"; the eighth step, FIN, acts only in sequence). One range [oooSeq,
+   * oooEnd), valid when oooValid; oooFin: a FIN ends it.
+   */
+  oooSeq = 0;
+  oooEnd = 0;
+  oooValid = false;
+  oooFin = false;
 
   // Field by field (not Object.assign): this runs on every replay and release, a hot path.
   copyFrom(o: EndpointFacts): void {
@@ -136,6 +148,11 @@ export class EndpointFacts {
     this.peerSynPending = o.peerSynPending;
     this.ackOfSynPending = o.ackOfSynPending;
     this.peerFinPending = o.peerFinPending;
+    this.peerFinDoubt = o.peerFinDoubt;
+    this.oooSeq = o.oooSeq;
+    this.oooEnd = o.oooEnd;
+    this.oooValid = o.oooValid;
+    this.oooFin = o.oooFin;
   }
 
   get state(): TcpState {
@@ -260,10 +277,18 @@ function maxSeq(cur: number, valid: boolean, x: number): number {
 /** The receiver has the peer's FIN (its ACK covers it, or the FIN arrived): §3.10.7.4 eighth step. */
 function receiveFin(r: EndpointFacts, acksOwnFin: boolean): void {
   if (acksOwnFin) {
-    const before = r.cand;
-    apply(r, TcpEvent.RCV_FIN_ACK_OF_FIN);
-    // CLOSING and LAST_ACK have no FIN+ACK row: the ACK part is what moves them.
-    if (r.cand === before) apply(r, TcpEvent.RCV_ACK_OF_FIN);
+    // Candidate by candidate: CLOSING and LAST_ACK have no FIN+ACK row, the ACK part moves them.
+    let c = r.cand;
+    let out = 0;
+    while (c !== 0) {
+      const s = 31 - Math.clz32(c);
+      c &= ~(1 << s);
+      const n =
+        nextState(s as TcpState, TcpEvent.RCV_FIN_ACK_OF_FIN, r.passive) ??
+        nextState(s as TcpState, TcpEvent.RCV_ACK_OF_FIN, r.passive);
+      out |= 1 << (n === undefined ? s : n);
+    }
+    r.cand = out;
   } else {
     apply(r, TcpEvent.RCV_FIN);
   }
@@ -332,6 +357,21 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
   expireTimeWait(st.a, h.tsUsec, cfg);
   expireTimeWait(st.b, h.tsUsec, cfg);
 
+  // A FIN of the receiver (h.closesFirst) or of the sender (s), lost before the tap, that left
+  // before this segment arrived or was sent (Conn.placeUnseenFin): its CLOSE comes first (§3.10.4).
+  let closerVia = -1;
+  const closer = h.closesFirstBySender ? s : r;
+  if (h.closesFirst) {
+    if (!closer.finSent) {
+      narrow(closer, MAY_SEND_FIN);
+      apply(closer, TcpEvent.CLOSE);
+      closer.finSent = true;
+      closer.finSeq = h.closesFirstSeq;
+      closer.sndNxt = maxSeq(closer.sndNxt, closer.sndValid, seqAdd(h.closesFirstSeq, 1));
+      closerVia = closer.state;
+    }
+  }
+
   // ---- What the segment says about its sender.
   const newData = h.len > 0 && (!s.sndValid || seqGt(end, s.sndNxt));
   const newFin = fin && (!s.finSent || s.finSeq !== seqAdd(h.seq, h.seqLen - 1));
@@ -343,6 +383,7 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
     }
     if (ackf && r.finSent && !s.gotPeerFin && seqGe(h.ack, seqAdd(r.finSeq, 1))) {
       s.peerFinPending = false;
+      s.peerFinDoubt = false;
       // Did that FIN also acknowledge this endpoint's FIN? Its own ACK field says so (§3.10.7.4:
       // the ACK is processed with the FIN); crossing FINs do not, and lead through CLOSING.
       receiveFin(s, s.finSent && r.finAckValid && seqGe(r.finAck, seqAdd(s.finSeq, 1)));
@@ -483,6 +524,7 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
     s.rcvNxt = maxSeq(s.rcvNxt, s.rcvValid, h.ack);
     s.rcvValid = true;
     s.ackSent = true;
+    if (s.oooValid && seqGe(h.ack, s.oooSeq)) s.oooValid = false;
   }
   if (!rst) {
     s.win = h.win;
@@ -498,16 +540,30 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
   // ---- What the segment does to its receiver, if it got there.
   let decisive = false;
   let via = -1;
-  if (!arrived && h.arrival === Arrival.DELAYED && fin) r.peerFinPending = true;
+  if (!arrived && h.arrival === Arrival.DELAYED && fin) {
+    r.peerFinPending = true;
+    r.peerFinDoubt ||= h.whenInDoubt;
+  }
   if (r.cand !== 0 && r.cand !== UNKNOWABLE) {
     const before = r.cand;
     if (arrived && r.peerFinPending && !r.gotPeerFin) {
       // The crossed FIN reached it before this later segment from the same sender (in order).
+      const notYet = r.cand;
       receiveFin(r, r.finSent && s.finAckValid && seqGe(s.finAck, seqAdd(r.finSeq, 1)));
+      if (r.peerFinDoubt) {
+        // Whether it arrived before or after this segment is open: both, until the receiver's
+        // ACK covering it (the evidence path above) applies it to each candidate.
+        r.cand |= notYet;
+        r.gotPeerFin = false;
+      }
       via = r.state;
     }
+    // Data or FIN beyond RCV.NXT, the receiver's own ACKs showing the hole (data lost before the tap).
+    const beyondHole =
+      arrived && !rst && !syn && h.seqLen > 0 && r.rcvValid && r.ackSent && seqGt(h.seq, r.rcvNxt);
     if (arrived) {
       r.peerFinPending = false;
+      r.peerFinDoubt = false;
       if (rst) {
         const acc = rstAcceptance(r, h);
         if (acc > 0) {
@@ -551,19 +607,28 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
           if (h.len === 0 && !fin && !st.simultaneousOpen) role = Role.HANDSHAKE_3_3;
         }
         const acksFin = ackf && r.finSent && seqGe(h.ack, seqAdd(r.finSeq, 1));
-        if (fin) {
+        if (fin && !beyondHole) {
           receiveFin(r, acksFin);
           fx |= FX_FIN_ACCEPTED;
         } else if (acksFin) {
+          // The ACK field is processed even for a segment held out of order (§3.10.7.4 fifth step).
           apply(r, TcpEvent.RCV_ACK_OF_FIN);
         }
       }
-      if (h.seqLen > 0) {
+      if (beyondHole) holdOutOfOrder(r, h.seq, end, fin);
+      else if (h.seqLen > 0) {
         r.rcvNxt = maxSeq(r.rcvNxt, r.rcvValid, end);
         r.rcvValid = true;
+        fillHole(r);
       }
     }
     decisive = r.cand !== before || (rst && (fx & FX_RST_ACCEPTED) !== 0);
+    if (arrived && h.whenInDoubt && h.arrival !== Arrival.DELAYED && decisive) {
+      // Arrived or not, the capture cannot tell (HeldPacket.whenInDoubt): both, shown UNKNOWN,
+      // until the receiver's ACK covering it applies it to each candidate.
+      r.cand |= before;
+      r.gotPeerFin = false;
+    }
     if (!arrived) decisive = true;
   }
   // A handshake ACK seen on the wire counts even when it did not arrive: a SYN+ACK sent after
@@ -588,6 +653,35 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
     if (h.fromA) h.viaB = via;
     else h.viaA = via;
   }
+  if (closerVia >= 0 && closerVia !== closer.state) {
+    if ((closer === st.a) ) h.viaA = closerVia;
+    else h.viaB = closerVia;
+  }
+}
+
+/** Keeps a segment that arrived beyond a hole (its FIN, if any, waits for the hole to fill). */
+function holdOutOfOrder(r: EndpointFacts, seq: number, end: number, fin: boolean): void {
+  if (!r.oooValid) {
+    r.oooSeq = seq;
+    r.oooEnd = end;
+    r.oooFin = fin;
+    r.oooValid = true;
+    return;
+  }
+  if (seqGt(r.oooSeq, seq)) r.oooSeq = seq;
+  if (seqGe(end, r.oooEnd)) {
+    r.oooFin = fin || (r.oooFin && end === r.oooEnd);
+    r.oooEnd = end;
+  }
+}
+
+/** RCV.NXT reached the held range: it is processed now, its FIN with it (§3.10.7.4 eighth step). */
+function fillHole(r: EndpointFacts): void {
+  if (!r.oooValid || seqGt(r.oooSeq, r.rcvNxt)) return;
+  r.oooValid = false;
+  if (seqGe(r.rcvNxt, r.oooEnd)) return;
+  r.rcvNxt = r.oooEnd;
+  if (r.oooFin && !r.gotPeerFin) receiveFin(r, false);
 }
 
 function noteTimeWait(ep: EndpointFacts, now: number): void {

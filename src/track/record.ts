@@ -77,14 +77,49 @@ const CLOSE_FIN_B = 2;
 const CLOSE_RST_A = 3;
 const CLOSE_RST_B = 4;
 
+/** States packed into one small integer (4 bits each, TcpState < 16); more go to an array. */
+const PACKED_STATES = 7;
+
+/**
+ * One endpoint's `states` list (consecutive repeats removed) as a few small integers: the first
+ * seven states packed 4 bits each, the rest (rare) in an array. No array per connection.
+ */
+class StateList {
+  packed = 0;
+  length = 0;
+  more: TcpState[] | null = null;
+
+  at(i: number): TcpState {
+    return i < PACKED_STATES ? ((this.packed >>> (4 * i)) & 0xf) as TcpState : this.more![i - PACKED_STATES]!;
+  }
+
+  /** Appends `s` unless it repeats the last state. */
+  push(s: TcpState): void {
+    const n = this.length;
+    if (n > 0 && this.at(n - 1) === s) return;
+    if (n < PACKED_STATES) this.packed |= s << (4 * n);
+    else (this.more ??= []).push(s);
+    this.length = n + 1;
+  }
+
+  names(): StateName[] {
+    const out: StateName[] = [];
+    for (let i = 0; i < this.length; i++) out.push(STATE_NAMES[this.at(i)]);
+    return out;
+  }
+}
+
 /** Accumulates the record from released segments, in capture order. */
 export class RecordBuilder {
-  statesA: TcpState[] = [];
-  statesB: TcpState[] = [];
+  readonly statesA = new StateList();
+  readonly statesB = new StateList();
   packetsA = 0;
   packetsB = 0;
   firstUsec = -1;
-  lastUsec = -1;
+  // The last segment's and the last SYN's times as offsets from the first (small integers).
+  private lastOffUsec = 0;
+  private lastSynOffUsec = 0;
+  private synTimed = false;
   completeness = 0;
   private close = NO_CLOSE;
   private finsCrossed = false;
@@ -95,7 +130,6 @@ export class RecordBuilder {
   private synAck = false;
   private synAckAcked = false;
   private refused = false;
-  private lastSynUsec = -1;
   rttUsec = -1;
   /** Flattened events: frame, µs, fromA (1/0), kind index. */
   readonly events: number[] = [];
@@ -105,27 +139,36 @@ export class RecordBuilder {
     this.statesB.push(initB);
   }
 
+  /** Time of the last segment (µs), -1 before any. */
+  get lastUsec(): number {
+    return this.firstUsec < 0 ? -1 : this.firstUsec + this.lastOffUsec;
+  }
+
   get begun(): boolean {
     return this.statesA.length > 0;
   }
 
   /** One segment whose inference is final; `tags` its combined tag bits. */
   add(h: HeldPacket, tags: number): void {
-    if (h.viaA >= 0) pushState(this.statesA, h.viaA);
-    if (h.viaB >= 0) pushState(this.statesB, h.viaB);
-    pushState(this.statesA, h.stateA);
-    pushState(this.statesB, h.stateB);
+    if (h.viaA >= 0) this.statesA.push(h.viaA);
+    if (h.viaB >= 0) this.statesB.push(h.viaB);
+    this.statesA.push(h.stateA);
+    this.statesB.push(h.stateB);
     if (h.fromA) this.packetsA++;
     else this.packetsB++;
     if (this.firstUsec < 0) this.firstUsec = h.tsUsec;
-    this.lastUsec = h.tsUsec;
+    const off = h.tsUsec - this.firstUsec;
+    this.lastOffUsec = off;
     const f = h.flags;
     if (f & SYN) {
       this.completeness |= f & ACK ? C_SYNACK : C_SYN;
       if (!(f & ACK)) {
         if (h.fromA) this.synA = true;
         else this.synB = true;
-        if (!this.synAckAcked) this.lastSynUsec = h.tsUsec;
+        if (!this.synAckAcked) {
+          this.lastSynOffUsec = off;
+          this.synTimed = true;
+        }
       } else {
         this.synAck = true;
       }
@@ -138,7 +181,7 @@ export class RecordBuilder {
     const fx = h.fx;
     if (fx & FX_ACKS_SYNACK && !this.synAckAcked) {
       this.synAckAcked = true;
-      if (this.lastSynUsec >= 0 && this.synAck) this.rttUsec = h.tsUsec - this.lastSynUsec;
+      if (this.synTimed && this.synAck) this.rttUsec = off - this.lastSynOffUsec;
     }
     if (fx & FX_REFUSES) this.refused = true;
     if (fx & FX_FINS_CROSSED) this.finsCrossed = true;
@@ -160,8 +203,8 @@ export class RecordBuilder {
 
   /** An endpoint's TIME_WAIT ran out between segments. */
   timeWaitExpired(a: boolean, b: boolean): void {
-    if (a) pushState(this.statesA, TcpState.CLOSED);
-    if (b) pushState(this.statesB, TcpState.CLOSED);
+    if (a) this.statesA.push(TcpState.CLOSED);
+    if (b) this.statesB.push(TcpState.CLOSED);
   }
 
   handshake(): Handshake {
@@ -193,10 +236,6 @@ export class RecordBuilder {
   }
 }
 
-function pushState(list: TcpState[], s: TcpState): void {
-  if (list.length === 0 || list[list.length - 1] !== s) list.push(s);
-}
-
 /** Wireshark's `retransmission` gives way to our special kinds on SYN and SYN+ACK (PRODUCT.md tags). */
 export function combineTags(wsTags: number, ownTags: number): number {
   if (ownTags & (K['syn-retransmission'] | K['synack-retransmission'])) wsTags &= ~K.retransmission;
@@ -213,9 +252,8 @@ export interface RecordIdentity {
 /** The contract's record, with orig/resp as the Zeek summary decided. */
 export function buildRecord(who: RecordIdentity, rb: RecordBuilder, summary: ConnSummary): ConnRecord {
   const origIsA = summary.origIsA;
-  const names = (l: TcpState[]): StateName[] => l.map((s) => STATE_NAMES[s]);
-  const sa = names(rb.statesA);
-  const sb = names(rb.statesB);
+  const sa = rb.statesA.names();
+  const sb = rb.statesB.names();
   const events: ConnEvent[] = [];
   const ev = rb.events;
   for (let i = 0; i < ev.length; i += 4) {

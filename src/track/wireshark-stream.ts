@@ -36,17 +36,43 @@ export const WSCALE_NONE = -2;
 
 const NO_UNACKED = new Uint32Array(0);
 
+/** Longest unacked list kept for reuse; a bulk flow's longer list goes back to the GC. */
+const POOLED_MAX_LENGTH = 64;
+/** Most unacked lists kept for reuse. */
+const POOL_MAX = 4096;
+
+/**
+ * Unacked lists lent to the flows that have unacknowledged segments and taken back when a flow's
+ * list empties: the thousands of quiet streams a table remembers (TIME_WAIT, idle) hold none,
+ * and a busy one does not allocate per segment.
+ */
+export class UnackedPool {
+  private readonly free: Uint32Array[] = [];
+
+  take(): Uint32Array {
+    return this.free.pop() ?? new Uint32Array(8);
+  }
+
+  give(list: Uint32Array): void {
+    if (list.length <= POOLED_MAX_LENGTH && this.free.length < POOL_MAX) this.free.push(list);
+  }
+}
+
 /**
  * One direction of a stream (Wireshark's tcp_flow_t + tcp_analyze_seq_flow_info_t). All sequence
- * fields are unsigned 32-bit values; 0 doubles as "not yet seen", exactly as in Wireshark.
+ * fields are unsigned 32-bit values; 0 doubles as "not yet seen", exactly as in Wireshark. Times
+ * are seconds since the table's first packet (small integers, not boxed doubles).
  */
 export class WsFlow {
   baseSeqSet = false;
   baseSeq = 0;
   /** Shift from a window-scale option, or WSCALE_UNKNOWN / WSCALE_NONE. */
   winScale = WSCALE_UNKNOWN;
-  /** Last raw (unscaled) window this direction advertised; starts at 2^32-1 like Wireshark. */
-  window = 0xffffffff;
+  /**
+   * Last raw (unscaled) window this direction advertised; starts at Wireshark's 2^32-1, kept as
+   * -1: the same 32 bits to `<<`, equal to no 16-bit window, and a small integer for V8.
+   */
+  window = -1;
   /** Set by this direction's SYN, cleared by its first pure ACK (issue 14690's window-full guard). */
   isFirstAck = false;
   /** Highest sequence number seen + length (+1 for SYN/FIN). */
@@ -59,7 +85,10 @@ export class WsFlow {
   lastack = 0;
   lastackSec = 0;
   lastackNsec = 0;
-  /** Duplicate-ACK counter, unsigned 32-bit (0xffffffff is Wireshark's "-1": ACKed-unseen seen). */
+  /**
+   * Duplicate-ACK counter, unsigned 32-bit in Wireshark, whose 0xffffffff ("-1": ACKed-unseen
+   * seen) is kept as -1 here (a small integer); read it unsigned with `>>> 0`.
+   */
   dupacknum = 0;
   /** Wireshark flags of this direction's previous segment. */
   lastSegmentFlags = 0;
@@ -67,25 +96,30 @@ export class WsFlow {
   unacked: Uint32Array = NO_UNACKED;
   unackedCount = 0;
 
-  addUnacked(nextseq: number): void {
-    if (this.unackedCount === this.unacked.length) {
-      // Allocated on first use: a stream whose segments are all acknowledged at once costs nothing.
-      const grown = new Uint32Array(Math.max(8, this.unacked.length * 2));
+  addUnacked(nextseq: number, pool: UnackedPool): void {
+    if (this.unacked === NO_UNACKED) this.unacked = pool.take();
+    else if (this.unackedCount === this.unacked.length) {
+      const grown = new Uint32Array(this.unacked.length * 2);
       grown.set(this.unacked);
+      pool.give(this.unacked);
       this.unacked = grown;
     }
     this.unacked[this.unackedCount++] = nextseq;
   }
 
   /** Forget segments that `ack` covers: Wireshark drops a segment unless its end is after ack. */
-  removeAcked(ack: number): void {
+  removeAcked(ack: number, pool: UnackedPool): void {
     const list = this.unacked;
     let kept = 0;
     for (let i = 0; i < this.unackedCount; i++) {
-      const end = list[i];
+      const end = list[i]!;
       if (((end - ack) | 0) > 0) list[kept++] = end;
     }
     this.unackedCount = kept;
+    if (kept === 0 && list !== NO_UNACKED) {
+      pool.give(list);
+      this.unacked = NO_UNACKED;
+    }
   }
 }
 

@@ -17,6 +17,7 @@ import {
   WsFlag,
   type WsFlow,
   type WsStream,
+  UnackedPool,
   WsStreamTable,
 } from './wireshark-stream.js';
 
@@ -50,6 +51,12 @@ export class TcpAnalysis {
   private readonly table: WsStreamTable;
   private readonly defaultOooThresholdNs: number;
   private readonly fastRetransmissionFirst: boolean;
+  private readonly unackedPool = new UnackedPool();
+  /**
+   * Capture seconds are kept relative to the first TCP packet's (only differences are read), so
+   * that per-flow times are small integers rather than boxed doubles.
+   */
+  private baseSec = Number.NaN;
   /** tcp.stream of the last packet given to process() (-1 when it was not TCP). */
   stream = -1;
   /** Wireshark's own flag bits (WsFlag) of the last packet, before mapping to our kinds. */
@@ -81,6 +88,8 @@ export class TcpAnalysis {
     if (pkt.status !== DecodeStatus.TCP) return 0;
     const flags = pkt.flags;
     const synAck = flags & (SYN | ACK);
+    if (this.baseSec !== this.baseSec) this.baseSec = pkt.tsSec;
+    const sec = pkt.tsSec - this.baseSec;
 
     let s = this.table.find(pkt) ?? this.table.create(pkt);
     let dir = s.directionOf(pkt);
@@ -108,20 +117,20 @@ export class TcpAnalysis {
       ws |= WsFlag.REUSED_PORTS;
     }
 
-    ws = this.analyzeSequence(s, fwd, rev, pkt, ws);
+    ws = this.analyzeSequence(s, fwd, rev, pkt, sec, ws);
 
     // Handshake bookkeeping Wireshark does after the analysis of the same packet.
     if (flags & SYN) {
       if (!(flags & ACK)) {
         s.synSeen = true;
-        s.synSec = pkt.tsSec;
+        s.synSec = sec;
         s.synNsec = pkt.tsNsec;
       }
       fwd.isFirstAck = true;
     }
     if (synAck === ACK) {
       if (s.synSeen && s.firstRttNs === 0) {
-        s.firstRttNs = (pkt.tsSec - s.synSec) * 1e9 + (pkt.tsNsec - s.synNsec);
+        s.firstRttNs = (sec - s.synSec) * 1e9 + (pkt.tsNsec - s.synNsec);
       }
       fwd.isFirstAck = false;
     }
@@ -139,7 +148,14 @@ export class TcpAnalysis {
   }
 
   /** tcp_analyze_sequence_number(): the flag rules in Wireshark's order, then the state updates. */
-  private analyzeSequence(s: WsStream, fwd: WsFlow, rev: WsFlow, pkt: Packet, initial: number): number {
+  private analyzeSequence(
+    s: WsStream,
+    fwd: WsFlow,
+    rev: WsFlow,
+    pkt: Packet,
+    sec: number,
+    initial: number,
+  ): number {
     const seq = pkt.seq >>> 0;
     const ack = pkt.ack >>> 0;
     const seglen = pkt.payloadLen;
@@ -170,7 +186,7 @@ export class TcpAnalysis {
         f |= WsFlag.ACK_LOST_PACKET;
       } else {
         if (rev.dupacknum === 0) f |= WsFlag.ACK_LOST_PACKET;
-        rev.dupacknum = 0xffffffff;
+        rev.dupacknum = -1; // Wireshark's 0xffffffff
       }
     }
 
@@ -182,9 +198,9 @@ export class TcpAnalysis {
       if (seglen > 0 && rev.lastack !== 0 && seqLe((seq + seglen) >>> 0, rev.lastack)) {
         f |= WsFlag.SPURIOUS_RETRANSMISSION;
       } else if (seqNotAdvanced) {
-        const fast = this.isFastRetransmission(rev, seq, pkt);
+        const fast = this.isFastRetransmission(rev, seq, pkt, sec);
         const ooo =
-          !fast || !this.fastRetransmissionFirst ? this.isOutOfOrder(s, fwd, seq, seglen, pkt) : false;
+          !fast || !this.fastRetransmissionFirst ? this.isOutOfOrder(s, fwd, seq, seglen, pkt, sec) : false;
         if (this.fastRetransmissionFirst ? fast : fast && !ooo) f |= WsFlag.FAST_RETRANSMISSION;
         else if (ooo) f |= WsFlag.OUT_OF_ORDER;
         else f |= WsFlag.RETRANSMISSION;
@@ -196,12 +212,12 @@ export class TcpAnalysis {
     if ((seglen > 0 || flags & (SYN | FIN)) && fwd.unackedCount < MAX_UNACKED_SEGMENTS) {
       // SYN and FIN count one sequence number, but only when the segment is remembered.
       if (flags & (SYN | FIN)) nextseq = (nextseq + 1) >>> 0;
-      fwd.addUnacked(nextseq);
+      fwd.addUnacked(nextseq, this.unackedPool);
     }
     const isProbe = (f & WsFlag.ZERO_WINDOW_PROBE) !== 0;
     if ((seqGt(nextseq, fwd.nextseq) || fwd.nextseq === 0) && !isProbe) {
       fwd.nextseq = nextseq;
-      fwd.nextseqSec = pkt.tsSec;
+      fwd.nextseqSec = sec;
       fwd.nextseqNsec = pkt.tsNsec;
     }
     if ((seq === fwd.maxseqtobeacked || fwd.maxseqtobeacked === 0) && !isProbe) {
@@ -209,19 +225,19 @@ export class TcpAnalysis {
     }
     fwd.window = window;
     fwd.lastack = ack;
-    fwd.lastackSec = pkt.tsSec;
+    fwd.lastackSec = sec;
     fwd.lastackNsec = pkt.tsNsec;
     fwd.lastSegmentFlags = f;
     // Every segment's ACK field (even without the ACK flag) retires the peer's covered segments.
-    rev.removeAcked(ack);
+    rev.removeAcked(ack, this.unackedPool);
     return f;
   }
 
   /** ≥ 2 duplicate ACKs from the peer for exactly this sequence number, within 20 ms. */
-  private isFastRetransmission(rev: WsFlow, seq: number, pkt: Packet): boolean {
-    if (rev.dupacknum < 2 || rev.lastack !== seq) return false;
+  private isFastRetransmission(rev: WsFlow, seq: number, pkt: Packet, sec: number): boolean {
+    if (rev.dupacknum >>> 0 < 2 || rev.lastack !== seq) return false;
     return (
-      elapsedNsUnsigned(pkt.tsSec, pkt.tsNsec, rev.lastackSec, rev.lastackNsec) <
+      elapsedNsUnsigned(sec, pkt.tsNsec, rev.lastackSec, rev.lastackNsec) <
       FAST_RETRANSMISSION_WINDOW_NS
     );
   }
@@ -230,8 +246,15 @@ export class TcpAnalysis {
    * Sent soon after the segment that set nextseq (within the handshake RTT, or 3 ms when unknown)
    * and not ending exactly at nextseq.
    */
-  private isOutOfOrder(s: WsStream, fwd: WsFlow, seq: number, seglen: number, pkt: Packet): boolean {
-    const t = elapsedNsUnsigned(pkt.tsSec, pkt.tsNsec, fwd.nextseqSec, fwd.nextseqNsec);
+  private isOutOfOrder(
+    s: WsStream,
+    fwd: WsFlow,
+    seq: number,
+    seglen: number,
+    pkt: Packet,
+    sec: number,
+  ): boolean {
+    const t = elapsedNsUnsigned(sec, pkt.tsNsec, fwd.nextseqSec, fwd.nextseqNsec);
     const rtt = s.firstRttNs;
     const threshold = rtt === 0 ? this.defaultOooThresholdNs : rtt < 0 ? rtt + TWO_POW_64 : rtt;
     const end = (seq + seglen + (pkt.flags & (SYN | FIN) ? 1 : 0)) >>> 0;
@@ -283,7 +306,9 @@ function forwardFlags(
   }
   // Duplicate ACK: same seq/ack/window, no payload.
   if (sameSeqAck && window !== 0 && window === fwd.window) {
-    fwd.dupacknum = fwd.dupacknum === 0xffffffff ? 1 : (fwd.dupacknum + 1) >>> 0;
+    // Unsigned increment as Wireshark's guint32, its 0xffffffff ("-1") held as -1.
+    const n = fwd.dupacknum === -1 ? 1 : (fwd.dupacknum + 1) >>> 0;
+    fwd.dupacknum = n === 0xffffffff ? -1 : n;
     f |= WsFlag.DUPLICATE_ACK;
   }
   return f;

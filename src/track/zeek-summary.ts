@@ -71,7 +71,12 @@ export class ZeekSummary {
   private started = false;
   /** First segment was a SYN+ACK that did not flip: an ACK or data next flips (Zeek PR #2191). */
   private synAckStart = false;
-  private histBuf = new Uint8Array(32);
+  // The history letters, five to a small integer (6 bits each: the letter's code & 0x3f, which
+  // keeps A–Z, a–z and ^ apart), the rest (rare) in an array: no typed array per connection.
+  private hist0 = 0;
+  private hist1 = 0;
+  private hist2 = 0;
+  private histMore: number[] | null = null;
   private histLen = 0;
   private histSeen = 0;
   private isPartial = false;
@@ -106,6 +111,10 @@ export class ZeekSummary {
     this.aIsOrig = true;
     this.started = false;
     this.synAckStart = false;
+    this.hist0 = 0;
+    this.hist1 = 0;
+    this.hist2 = 0;
+    this.histMore = null;
     this.histLen = 0;
     this.histSeen = 0;
     this.isPartial = false;
@@ -139,7 +148,7 @@ export class ZeekSummary {
 
   history(): string {
     let s = '';
-    for (let i = 0; i < this.histLen; i++) s += String.fromCharCode(this.histBuf[i]!);
+    for (let i = 0; i < this.histLen; i++) s += String.fromCharCode(this.histAt(i));
     return s;
   }
 
@@ -180,12 +189,11 @@ export class ZeekSummary {
 
   /** Zeek's /^?S[^HAFGIQ]*R.*​/: an originator SYN, then a RST before any H, A, F, G, I or Q from it. */
   private synThenRstHistory(): boolean {
-    const h = this.histBuf;
     let i = 0;
-    if (i < this.histLen && h[i] === 0x5e /* ^ */) i++;
-    if (i >= this.histLen || h[i] !== 0x53 /* S */) return false;
+    if (i < this.histLen && this.histAt(i) === 0x5e /* ^ */) i++;
+    if (i >= this.histLen || this.histAt(i) !== 0x53 /* S */) return false;
     for (i++; i < this.histLen; i++) {
-      const c = h[i]!;
+      const c = this.histAt(i);
       if (c === 0x52 /* R */) return true;
       if (c === 0x48 || c === 0x41 || c === 0x46 || c === 0x47 || c === 0x49 || c === 0x51) return false;
     }
@@ -232,13 +240,30 @@ export class ZeekSummary {
 
   // ------------------------------------------------------------------ history
 
-  private addHistory(code: number): void {
-    if (this.histLen === this.histBuf.length) {
-      const grown = new Uint8Array(this.histBuf.length * 2);
-      grown.set(this.histBuf);
-      this.histBuf = grown;
+  /** The character code of history letter i (< histLen). */
+  private histAt(i: number): number {
+    if (i >= 15) return this.histMore![i - 15]!;
+    const w = i < 5 ? this.hist0 : i < 10 ? this.hist1 : this.hist2;
+    return ((w >>> (6 * (i % 5))) & 0x3f) | 0x40;
+  }
+
+  /** Sets history letter i (≤ histLen) to the character code `code` (a letter or ^). */
+  private histSet(i: number, code: number): void {
+    if (i >= 15) {
+      if (this.histMore === null) this.histMore = [];
+      this.histMore[i - 15] = code;
+      return;
     }
-    this.histBuf[this.histLen++] = code;
+    const shift = 6 * (i % 5);
+    const v = (code & 0x3f) << shift;
+    const keep = ~(0x3f << shift);
+    if (i < 5) this.hist0 = (this.hist0 & keep) | v;
+    else if (i < 10) this.hist1 = (this.hist1 & keep) | v;
+    else this.hist2 = (this.hist2 & keep) | v;
+  }
+
+  private addHistory(code: number): void {
+    this.histSet(this.histLen++, code);
   }
 
   private letter(ep: ZeekEndpoint, upper: number): number {
@@ -301,13 +326,14 @@ export class ZeekSummary {
    */
   private flipAfterSynAck(): void {
     this.aIsOrig = !this.aIsOrig;
+    // Letters swap case, and ^ goes in front (a rare path: a small array is fine here).
+    const letters: number[] = [0x5e];
     for (let i = 0; i < this.histLen; i++) {
-      const c = this.histBuf[i]!;
-      if ((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)) this.histBuf[i] = c ^ 0x20;
+      const c = this.histAt(i);
+      letters.push((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) ? c ^ 0x20 : c);
     }
-    this.histBuf.copyWithin(1, 0, this.histLen);
-    this.histBuf[0] = 0x5e;
-    this.histLen++;
+    this.histLen = letters.length;
+    for (let i = 0; i < letters.length; i++) this.histSet(i, letters[i]!);
     this.histSeen = ((this.histSeen & 0xffff) << 16) | (this.histSeen >>> 16);
     this.firstPacketSeen =
       ((this.firstPacketSeen & ORIG_SEEN) !== 0 ? RESP_SEEN : 0) |

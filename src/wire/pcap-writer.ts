@@ -201,14 +201,17 @@ export interface TimedFrame {
 
 /** A whole pcap file in one Uint8Array (for tests and small captures). */
 export function pcapBytes(frames: Iterable<TimedFrame>, opts: PcapWriterOptions = {}): Uint8Array {
-  const chunks: Uint8Array[] = [];
-  const writer = new PcapWriter((c) => chunks.push(c), opts);
-  for (const f of frames) writer.writePacket(f.tsSec, f.tsNsec, f.data, f.origLen);
-  writer.flush();
-  return concat(chunks);
+  return writtenBytes((sink) => {
+    const writer = new PcapWriter(sink, opts);
+    for (const f of frames) writer.writePacket(f.tsSec, f.tsNsec, f.data, f.origLen);
+    writer.flush();
+  });
 }
 
-function concat(chunks: Uint8Array[]): Uint8Array {
+/** Everything `write` puts into the sink it is given (a writer's whole output), as one Uint8Array. */
+export function writtenBytes(write: (sink: ChunkSink) => void): Uint8Array {
+  const chunks: Uint8Array[] = [];
+  write((c) => chunks.push(c));
   let total = 0;
   for (const c of chunks) total += c.length;
   const out = new Uint8Array(total);

@@ -1,7 +1,7 @@
 // Runs the `synack` command line as a user does, from the built bin/synack after `npm test`'s
 // build, or through tsx from the sources when a test runs under `npx tsx --test`.
 
-import { spawnSync } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CLI, REPO_ROOT } from './paths.js';
@@ -16,11 +16,16 @@ export interface CliResult {
   stderr: string;
 }
 
+/** The full command line (node first) that runs synack with `args`, for tests that spawn it themselves. */
+export function synackArgv(...args: string[]): string[] {
+  return fromDist
+    ? [process.execPath, CLI, ...args]
+    : [process.execPath, '--import', 'tsx', join(REPO_ROOT, 'src', 'cli', 'main.ts'), ...args];
+}
+
 export function synack(args: string[], input?: Uint8Array): CliResult {
-  const cmd = fromDist
-    ? [CLI, ...args]
-    : ['--import', 'tsx', join(REPO_ROOT, 'src', 'cli', 'main.ts'), ...args];
-  const r = spawnSync(process.execPath, cmd, {
+  const [node, ...cmd] = synackArgv(...args);
+  const r = spawnSync(node!, cmd, {
     cwd: REPO_ROOT,
     maxBuffer: 64 * 1024 * 1024,
     ...(input === undefined ? {} : { input }),
@@ -33,6 +38,22 @@ export function synack(args: string[], input?: Uint8Array): CliResult {
   };
 }
 
+/** A process started from `argv` (command first, as synackArgv gives it) whose output piles up in `out` as it comes. */
+export function spawnGathering(argv: string[]): {
+  proc: ChildProcessWithoutNullStreams;
+  out: { stdout: string; stderr: string };
+} {
+  const proc = spawn(argv[0]!, argv.slice(1), { cwd: REPO_ROOT });
+  const out = { stdout: '', stderr: '' };
+  proc.stdout.on('data', (d) => {
+    out.stdout += d;
+  });
+  proc.stderr.on('data', (d) => {
+    out.stderr += d;
+  });
+  return { proc, out };
+}
+
 /** One JSON value per non-empty line. */
 export function jsonLines<T = Record<string, unknown>>(text: string): T[] {
   return text
@@ -40,5 +61,3 @@ export function jsonLines<T = Record<string, unknown>>(text: string): T[] {
     .filter((l) => l !== '')
     .map((l) => JSON.parse(l) as T);
 }
-
-export const hasTcpdump = spawnSync('tcpdump', ['--version']).status === 0;

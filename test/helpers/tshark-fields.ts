@@ -3,7 +3,7 @@
 // innermost TCP header as tshark decodes it (it decapsulates tunnels and reassembles IP as Zeek
 // does). Used by the decoder's corpus agreement test.
 
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,10 +21,6 @@ export interface TsharkTcp {
   flags: number;
   window: number;
   len: number;
-}
-
-export function haveTool(name: string): boolean {
-  return spawnSync(name, ['--version'], { stdio: 'ignore' }).status === 0;
 }
 
 /** Last comma-separated occurrence (the innermost layer's value). */

@@ -3,23 +3,13 @@
 // the TIME_WAIT / port-exhaustion and SYN-flood findings with their advice.
 
 import { formatSeconds } from '../../src/report/timeline.js';
+import { STATE_NAMES } from '../../src/tcp/state.js';
 import type { Lang } from './ConnView.js';
 import type { HostsView } from './protocol.js';
 import { STATE_COLOURS, StateChip } from './StateChip.js';
 
-const ORDER = [
-  'LISTEN',
-  'SYN_SENT',
-  'SYN_RECEIVED',
-  'ESTABLISHED',
-  'FIN_WAIT_1',
-  'FIN_WAIT_2',
-  'CLOSE_WAIT',
-  'CLOSING',
-  'LAST_ACK',
-  'TIME_WAIT',
-  'UNKNOWN',
-];
+/** Chart stack order: every state a live socket can be in (CLOSED sockets are gone). */
+const CHARTED_STATES = STATE_NAMES.filter((s) => s !== 'CLOSED');
 const MAX_HOSTS = 8;
 
 function Chart({
@@ -35,7 +25,7 @@ function Chart({
   const H = 150;
   const pad = { l: 44, r: 10, t: 8, b: 22 };
   const n = times.length;
-  const states = ORDER.filter((s) => series[s]?.some((v) => v > 0));
+  const states = CHARTED_STATES.filter((s) => series[s]?.some((v) => v > 0));
   const totals = times.map((_, i) => states.reduce((a, s) => a + (series[s]?.[i] ?? 0), 0));
   const max = Math.max(1, ...totals);
   const x = (i: number) => pad.l + ((W - pad.l - pad.r) * i) / Math.max(1, n - 1);

@@ -1,0 +1,37 @@
+// Decodes captures record by record into one reused Packet, for the commands that track
+// connections without printing packets (ladder, explain, states through load-timelines.ts, and
+// extract). Faults end on stderr the way every command reports them: a file-level fault as one
+// line and exit code 2 (every record before it has been delivered), malformed packets as one
+// note per file (they are still handed on: the tracker counts them).
+
+import { Decoder } from '../wire/decode.js';
+import { DecodeStatus, Packet } from '../wire/packet.js';
+import type { CaptureRecord } from '../wire/record.js';
+import { FileFault, formatFault, formatNote } from './errors.js';
+import { readRecords } from './input.js';
+
+/** Calls `onPacket` with each record decoded (TCP reassembly on, checksums not verified); returns the exit code, 0 or 2. */
+export async function decodeFiles(
+  files: string[],
+  onPacket: (pkt: Packet, rec: CaptureRecord) => void,
+): Promise<number> {
+  const decoder = new Decoder({ reassemble: true, verifyChecksums: false });
+  const pkt = new Packet();
+  const malformed = new Map<string, number>();
+  let code = 0;
+  try {
+    await readRecords(files, (rec, file) => {
+      if (decoder.decode(rec, pkt) === DecodeStatus.MALFORMED)
+        malformed.set(file, (malformed.get(file) ?? 0) + 1);
+      onPacket(pkt, rec);
+    });
+  } catch (err) {
+    if (err instanceof FileFault) process.stderr.write(`${formatFault(err)}\n`);
+    else process.stderr.write(`synack: ${err instanceof Error ? err.message : String(err)}\n`);
+    code = 2;
+  }
+  for (const [file, n] of malformed) {
+    process.stderr.write(`${formatNote(file, `${n} malformed packet${n === 1 ? '' : 's'} skipped`)}\n`);
+  }
+  return code;
+}
