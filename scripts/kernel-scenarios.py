@@ -257,6 +257,25 @@ def client_connect(env, port, **kw):
     return c
 
 
+def connected_pair(env, port, srv, **kw):
+    """A client connection to the listener `srv` and its accepted socket: (client, server side)."""
+    box = {}
+    t = Bg(lambda: box.setdefault('a', srv.accept()[0]))
+    t.start()
+    c = client_connect(env, port, **kw)
+    t.join()
+    return c, box['a']
+
+
+def close_first_then_peer(first, peer):
+    """`first` closes; its peer reads to EOF and closes 200 ms later; then both teardowns finish."""
+    first.close()
+    recv_all(peer)
+    time.sleep(0.2)
+    peer.close()
+    time.sleep(0.05)
+
+
 def sc_normal_client_close(env, port):
     """Request, response, the client closes first; the server closes 200 ms after the client's FIN."""
     srv = listener(env, port)
@@ -378,11 +397,7 @@ def simple_exchange_and_close(c, conn, t, box):
     a.sendall(b'response')
     c.recv(100)
     time.sleep(0.05)
-    c.close()
-    recv_all(a)
-    time.sleep(0.2)
-    a.close()
-    time.sleep(0.05)
+    close_first_then_peer(c, a)
 
 
 def sc_lost_syn(env, port):
@@ -428,11 +443,7 @@ def sc_lost_ack_client_data(env, port):
     a.sendall(b'response')
     c.recv(100)
     time.sleep(0.05)
-    c.close()
-    recv_all(a)
-    time.sleep(0.2)
-    a.close()
-    time.sleep(0.05)
+    close_first_then_peer(c, a)
     srv.close()
 
 
@@ -454,11 +465,7 @@ def sc_lost_ack_unseen_client_data(env, port):
     a.sendall(b'response')
     c.recv(100)
     time.sleep(0.05)
-    c.close()
-    recv_all(a)
-    time.sleep(0.2)
-    a.close()
-    time.sleep(0.05)
+    close_first_then_peer(c, a)
     srv.close()
 
 
@@ -506,23 +513,14 @@ def sc_simultaneous_open(env, port):
     s.sendall(b'hello')
     c.recv(100)
     time.sleep(0.05)
-    c.close()
-    recv_all(s)
-    time.sleep(0.2)
-    s.close()
-    time.sleep(0.05)
+    close_first_then_peer(c, s)
 
 
 def sc_simultaneous_close(env, port):
     """Both ends close at once; each one's first FIN is dropped on arrival, so the retransmitted
     FINs are sent from FIN_WAIT_1 on both sides (CLOSING)."""
     srv = listener(env, port)
-    box = {}
-    t = Bg(lambda: box.setdefault('a', srv.accept()[0]))
-    t.start()
-    c = client_connect(env, port)
-    t.join()
-    a = box['a']
+    c, a = connected_pair(env, port, srv)
     c.sendall(b'request')
     a.recv(100)
     a.sendall(b'response')
@@ -546,12 +544,7 @@ def sc_simultaneous_close(env, port):
 def sc_rst_established(env, port):
     """The client aborts an established connection (SO_LINGER 0): RST, both CLOSED."""
     srv = listener(env, port)
-    box = {}
-    t = Bg(lambda: box.setdefault('a', srv.accept()[0]))
-    t.start()
-    c = client_connect(env, port)
-    t.join()
-    a = box['a']
+    c, a = connected_pair(env, port, srv)
     c.sendall(b'request')
     a.recv(100)
     time.sleep(0.05)
@@ -566,12 +559,7 @@ def sc_rst_close_wait(env, port):
     """The client half-closes; the server, in CLOSE_WAIT, aborts (SO_LINGER 0): the client's
     FIN_WAIT_2 ends in CLOSED on the RST."""
     srv = listener(env, port)
-    box = {}
-    t = Bg(lambda: box.setdefault('a', srv.accept()[0]))
-    t.start()
-    c = client_connect(env, port)
-    t.join()
-    a = box['a']
+    c, a = connected_pair(env, port, srv)
     c.sendall(b'request')
     c.shutdown(socket.SHUT_WR)
     recv_all(a)
@@ -607,12 +595,7 @@ def sc_rst_refused(env, port):
 def sc_rst_unread_data(env, port):
     """The server closes while the client's data is unread: Linux sends RST, not FIN (RFC 2525 §2.17)."""
     srv = listener(env, port)
-    box = {}
-    t = Bg(lambda: box.setdefault('a', srv.accept()[0]))
-    t.start()
-    c = client_connect(env, port)
-    t.join()
-    a = box['a']
+    c, a = connected_pair(env, port, srv)
     c.sendall(b'request one')
     time.sleep(0.05)
     a.close()
@@ -628,12 +611,7 @@ def forged_rst(env, port, offset):
 
     conf.verb = 0
     srv = listener(env, port)
-    box = {}
-    t = Bg(lambda: box.setdefault('a', srv.accept()[0]))
-    t.start()
-    c = client_connect(env, port)
-    t.join()
-    a = box['a']
+    c, a = connected_pair(env, port, srv)
     with netns(env.sns):
         sniffer = AsyncSniffer(iface=env.sdev, filter=f'tcp src port {port} and tcp[13] & 8 != 0', count=1)
         sniffer.start()
@@ -690,32 +668,18 @@ def sc_forged_rst_out_of_window(env, port):
 def sc_keepalive(env, port):
     """An idle connection with TCP_KEEPIDLE 1 / TCP_KEEPINTVL 1: keep-alive probes (SND.UNA−1) and ACKs."""
     srv = listener(env, port)
-    box = {}
-    t = Bg(lambda: box.setdefault('a', srv.accept()[0]))
-    t.start()
-    c = client_connect(env, port, keepalive=True)
-    t.join()
-    a = box['a']
+    c, a = connected_pair(env, port, srv, keepalive=True)
     c.sendall(b'request')
     a.recv(100)
     time.sleep(3.5)
-    c.close()
-    recv_all(a)
-    time.sleep(0.2)
-    a.close()
-    time.sleep(0.05)
+    close_first_then_peer(c, a)
 
 
 def sc_zero_window(env, port):
     """The server stops reading: its window closes, the client probes the zero window (0-byte
     segments at SND.UNA−1), then the server reads everything and both close."""
     srv = listener(env, port, rcvbuf=4096)
-    box = {}
-    t = Bg(lambda: box.setdefault('a', srv.accept()[0]))
-    t.start()
-    c = client_connect(env, port, sndbuf=4096)
-    t.join()
-    a = box['a']
+    c, a = connected_pair(env, port, srv, sndbuf=4096)
     c.setblocking(False)
     sent = 0
     end = time.time() + 0.5
@@ -730,11 +694,7 @@ def sc_zero_window(env, port):
     a.settimeout(2)
     while got < sent:
         got += len(a.recv(65536))
-    c.close()
-    recv_all(a)
-    time.sleep(0.2)
-    a.close()
-    time.sleep(0.05)
+    close_first_then_peer(c, a)
 
 
 def sc_time_wait_reuse(env, port):
@@ -743,12 +703,7 @@ def sc_time_wait_reuse(env, port):
     srv = listener(env, port)
 
     def once():
-        box = {}
-        t = Bg(lambda: box.setdefault('a', srv.accept()[0]))
-        t.start()
-        c = client_connect(env, port)
-        t.join()
-        a = box['a']
+        c, a = connected_pair(env, port, srv)
         c.sendall(b'request')
         a.recv(100)
         a.sendall(b'response')

@@ -334,10 +334,6 @@ export function cliCannotMatch(entry: ManifestEntry): string | null {
   return BARE_RUN_PORTS[entry.name]?.reason ?? null;
 }
 
-export function runTraceCli(entry: ManifestEntry): TraceResult {
-  return compareRows(entry.name, cliZeekRows(entry), entry.baseline);
-}
-
 /** Microseconds from a time printed with six decimals (exact: no floating point). */
 function usecOf(text: string): bigint {
   const [sec, frac = ''] = text.split('.');

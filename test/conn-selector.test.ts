@@ -1,3 +1,6 @@
+// `--conn C` (src/cli/conn-selector.ts): an id or a 4-tuple in either direction with #n for the
+// n-th connection on it; anything else is a usage error.
+
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConnSelectorError, parseConnSelector, selectConns } from '../src/cli/conn-selector.js';

@@ -1,3 +1,7 @@
+// The explanations (src/report/explain.ts and its en/zh phrasebooks): a sentence for every row of
+// the RFC 9293 transition table and every event kind in both languages, this capture's numbers in
+// the story, and the golden explanations.
+
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { explain, transitionFor, transitionKey } from '../src/report/explain.js';

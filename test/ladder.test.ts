@@ -1,3 +1,7 @@
+// The ladder diagram (src/report/ladder-model.ts, ladder-text.ts, ladder-svg.ts): goldens in text
+// and SVG, the width limit, states beside the arrow that caused them, lost and retransmitted
+// segments, folding of long data runs.
+
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildLadder, findUnanswered } from '../src/report/ladder-model.js';
@@ -91,4 +95,27 @@ test('the SVG is a standalone document with one arrow per packet', () => {
   assert.ok(svg.includes('stroke-dasharray="6 4"'), 'the unanswered SYN+ACK is dashed');
   assert.ok(svg.includes('>SYN_RECEIVED<'));
   assert.ok(!/[<>&](?![a-z/!?#]|amp;|lt;|gt;|quot;)/.test(svg.replace(/<[^>]*>/g, '')));
+});
+
+test('SVG state boxes on one side never overlap, even when a side changes state on two arrows in a row', () => {
+  // client-close: the server enters CLOSE_WAIT as the client's FIN arrives and LAST_ACK as its
+  // own FIN+ACK leaves on the next arrow.
+  for (const [name, t] of Object.entries(CASES)) {
+    const svg = renderLadderSvg(t);
+    const boxes = [...svg.matchAll(/<rect x="([\d.]+)" y="([\d.]+)" width="[\d.]+" height="(\d+)" rx="3"/g)];
+    assert.ok(boxes.length >= 4, name);
+    const mid = Number(/width="(\d+)"/.exec(svg)?.[1]) / 2;
+    for (const left of [true, false]) {
+      const ys = boxes
+        .filter((b) => Number(b[1]) < mid === left)
+        .map((b) => [Number(b[2]), Number(b[3])])
+        .sort((a, b) => a[0] - b[0]);
+      for (let i = 1; i < ys.length; i++) {
+        assert.ok(
+          ys[i][0] >= ys[i - 1][0] + ys[i - 1][1],
+          `${name}: boxes at y=${ys[i - 1][0]} and ${ys[i][0]}`,
+        );
+      }
+    }
+  }
 });

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import type { TimeWaitEntry } from '../src/track/host-states.js';
 import { FIXTURES } from './helpers/paths.js';
 import { jsonLines, synack } from './helpers/synack-cli.js';
 
@@ -27,17 +28,7 @@ interface StatesJson {
   at: number;
   hosts: Record<string, Record<string, number>>;
   sockets: { host: string; local: { ip: string; port: number }; state: string; conn: number | null }[];
-  timewait: {
-    client: string;
-    server: string;
-    port: number;
-    max_time_wait: number;
-    ports: { low: number; high: number };
-    rate: number;
-    sustainable_rate: number;
-    exhausted: boolean;
-    advice: { en: string; zh: string };
-  }[];
+  timewait: TimeWaitEntry[];
 }
 
 test('the TIME_WAIT count at the end of the capture is what the client kernel reported', () => {

@@ -1,3 +1,6 @@
+// The host view (src/report/socket-table.ts over src/track/host-states.ts): each host's socket
+// table at chosen times, TIME_WAIT reuse, port exhaustion, SYN floods, per-state counts over time.
+
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildStatesReport, renderStatesText, renderTimelineText } from '../src/report/socket-table.js';

@@ -11,7 +11,7 @@ import {
   type LadderModel,
   type LadderOptions,
 } from './ladder-model.js';
-import { type ConnTimeline, formatSeconds } from './timeline.js';
+import { type ConnTimeline, formatSeconds, type Side } from './timeline.js';
 
 export interface LadderSvgOptions extends LadderOptions {
   /** Width in px (default 960). */
@@ -23,6 +23,8 @@ const ROW = 34; // vertical room of one arrow
 const DROP = 22; // how far an arrow slopes down from sender to receiver
 const FOLD_ROW = 36;
 const HEAD = 84; // header height (titles and initial states)
+const BOX_HEIGHT = 17; // a state box
+const BOX_GAP = BOX_HEIGHT + 3; // least distance between the centres of two state boxes on one side
 
 function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -57,7 +59,7 @@ function stateBox(x: number, y: number, s: StateName, anchor: 'start' | 'end'): 
   const bx = anchor === 'start' ? x : x - w;
   const c = stateColour(s);
   return (
-    `<rect x="${bx.toFixed(1)}" y="${y - 9}" width="${w.toFixed(1)}" height="17" rx="3" fill="#fff" stroke="${c}"/>` +
+    `<rect x="${bx.toFixed(1)}" y="${y - 9}" width="${w.toFixed(1)}" height="${BOX_HEIGHT}" rx="3" fill="#fff" stroke="${c}"/>` +
     `<text x="${(bx + w / 2).toFixed(1)}" y="${y + 4}" text-anchor="middle" fill="${c}" font-weight="bold">${esc(s)}</text>`
   );
 }
@@ -70,8 +72,8 @@ export function drawLadderSvg(m: LadderModel, width: number): string {
   const xL = Math.round(width * 0.24);
   const xR = Math.round(width * 0.8);
   const timeX = 70;
-  let height = HEAD + 10;
-  for (const r of m.rows) height += rowHeight(r);
+  const layout = layoutRows(m);
+  let height = layout.end + 6;
   const footLines = m.footer.length + 1 + (m.marks.lost || m.marks.unanswered ? 1 : 0);
   const linesEnd = height + 6;
   height += 24 + footLines * 18;
@@ -101,8 +103,8 @@ export function drawLadderSvg(m: LadderModel, width: number): string {
   parts.push(stateBox(xL - 8, HEAD - 22, m.initial.orig, 'end'));
   parts.push(stateBox(xR + 8, HEAD - 22, m.initial.resp, 'start'));
 
-  let y = HEAD + 4;
-  for (const r of m.rows) {
+  m.rows.forEach((r, i) => {
+    const y = layout.tops[i];
     if (r.kind === 'fold') {
       const mid = y + FOLD_ROW / 2 - 2;
       parts.push(
@@ -110,12 +112,10 @@ export function drawLadderSvg(m: LadderModel, width: number): string {
           `<rect x="${xL + 12}" y="${mid - 10}" width="${xR - xL - 24}" height="20" rx="4" fill="#eceff1" stroke="#90a4ae" stroke-dasharray="4 3"/>` +
           `<text x="${(xL + xR) / 2}" y="${mid + 4}" text-anchor="middle" fill="#37474f">${esc(r.text)}</text>`,
       );
-      y += FOLD_ROW;
-      continue;
+      return;
     }
     parts.push(arrowSvg(r, y, xL, xR, timeX));
-    y += rowHeight(r);
-  }
+  });
   let fy = linesEnd + 22;
   for (const f of m.footer) {
     parts.push(`<text x="${xL}" y="${fy}" fill="#37474f">${esc(f)}</text>`);
@@ -138,6 +138,37 @@ export function drawLadderSvg(m: LadderModel, width: number): string {
 function rowHeight(r: LadderModel['rows'][number]): number {
   if (r.kind === 'fold') return FOLD_ROW;
   return r.tags.length > 0 ? ROW + 12 : ROW;
+}
+
+/**
+ * The top of each row, and where the rows end. A state box sits level with the arrow's start on
+ * the sender's side and with its head on the receiver's; when a side changes state on two arrows
+ * in a row (CLOSE_WAIT as the FIN arrives, LAST_ACK as its own FIN leaves), the second row moves
+ * down until its box clears the one above it.
+ */
+function layoutRows(m: LadderModel): { tops: number[]; end: number } {
+  const tops: number[] = [];
+  // Centre of the last state box drawn on each side: the initial states in the header.
+  const lastBox = { orig: HEAD - 22, resp: HEAD - 22 };
+  let y = HEAD + 4;
+  for (const r of m.rows) {
+    if (r.kind === 'arrow') {
+      for (const side of ['orig', 'resp'] as const) {
+        if (r[side]) y = Math.max(y, lastBox[side] + BOX_GAP - boxOffset(r, side));
+      }
+      for (const side of ['orig', 'resp'] as const) {
+        if (r[side]) lastBox[side] = y + boxOffset(r, side);
+      }
+    }
+    tops.push(y);
+    y += rowHeight(r);
+  }
+  return { tops, end: y };
+}
+
+/** How far below its row's top an arrow puts `side`'s state box: the sender's at the tail, the receiver's at the head. */
+function boxOffset(a: LadderArrow, side: Side): number {
+  return a.from === side ? 0 : DROP;
 }
 
 function arrowSvg(a: LadderArrow, y: number, xL: number, xR: number, timeX: number): string {
@@ -185,8 +216,8 @@ function arrowSvg(a: LadderArrow, y: number, xL: number, xR: number, timeX: numb
       `<text x="${mx}" y="${my + 12}" text-anchor="middle" fill="#d84315" font-size="11" transform="rotate(${rot.toFixed(2)} ${mx} ${my})">${esc(a.tags.map((k) => `[${k}]`).join(' '))}</text>`,
     );
   }
-  if (a.orig) out.push(stateBox(xL - 8, a.from === 'orig' ? y0 : y1, a.orig, 'end'));
-  if (a.resp) out.push(stateBox(xR + 8, a.from === 'resp' ? y0 : y1, a.resp, 'start'));
+  if (a.orig) out.push(stateBox(xL - 8, y0 + boxOffset(a, 'orig'), a.orig, 'end'));
+  if (a.resp) out.push(stateBox(xR + 8, y0 + boxOffset(a, 'resp'), a.resp, 'start'));
   out.push('</g>');
   return out.join('');
 }

@@ -87,9 +87,17 @@ export class Conn extends FourTuple {
     }
     if (this.decide(h)) replay = true;
     if (replay) this.replay();
-    if ((h.flags & (RST | SYN | FIN)) === 0 && h.len === 0 && sender.sndValid && h.seq === (sender.sndNxt + 1) >>> 0) {
+    if (
+      (h.flags & (RST | SYN | FIN | ACK)) === ACK &&
+      h.len === 0 &&
+      sender.sndValid &&
+      !sender.finSent &&
+      seqGt(h.seq, sender.sndNxt)
+    ) {
+      // A pure ACK whose SEQ (SND.NXT) is above what the capture showed of its sender: something
+      // it sent, maybe its own FIN, was lost before the tap.
       h.holeOpen = true;
-      h.holeAt = sender.sndNxt;
+      h.holeAt = (h.seq - 1) >>> 0;
     }
     step(live, h, this.cfg);
     this.held.push(h);
@@ -108,6 +116,15 @@ export class Conn extends FourTuple {
     const qDeniesSynAck = deniesSynAck(q, qs);
     const qNewIss = (q.flags & SYN) !== 0 && qs.synSent && q.seq !== qs.iss;
     let refuted = false;
+    // A RST in doubt from the peer that q answers with an ACK (RFC 5961 §3.2 challenge ACK,
+    // <ACK=RCV.NXT>): data sent before that RST and not covered by q's ACK had not arrived.
+    let challenged: HeldPacket | null = null;
+    if (qAck && !qRst && q.seqLen === 0) {
+      for (let i = this.heldHead; i < this.held.length; i++) {
+        const p = this.held[i]!;
+        if (p.fromA !== q.fromA && p.rstInDoubt && p.arrival === Arrival.PRESUMED) challenged = p;
+      }
+    }
     for (let i = this.heldHead; i < this.held.length; i++) {
       const p = this.held[i]!;
       if (p.fromA === q.fromA) {
@@ -172,6 +189,11 @@ export class Conn extends FourTuple {
         continue;
       }
       if (p.arrival !== Arrival.PRESUMED || qRst) continue;
+      if (challenged !== null && p !== challenged && pLen > 0 && seqLt(q.ack, p.end) && seqLt(p.seq, challenged.seq)) {
+        p.arrival = Arrival.REFUTED;
+        refuted = true;
+        continue;
+      }
       const crossed =
         (p.flags & FIN) !== 0 &&
         (q.flags & (FIN | ACK)) === (FIN | ACK) &&
@@ -200,7 +222,10 @@ export class Conn extends FourTuple {
         }
       } else if (qAck && pLen > 0 && seqGe(q.ack, p.end)) {
         p.arrival = Arrival.CONFIRMED;
-      } else if (qRetx && (pLen > 0 || ((p.flags & ACK) !== 0 && seqGe(p.ack, qEnd)))) {
+      } else if (
+        qRetx &&
+        (pLen > 0 || ((p.flags & ACK) !== 0 && seqGe(p.ack, qEnd)))
+      ) {
         // A retransmission that does not acknowledge p, or that p acknowledged: p was lost.
         p.arrival = Arrival.REFUTED;
         refuted = true;

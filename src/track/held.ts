@@ -112,9 +112,9 @@ export class HeldPacket {
   /** A delayed or refuted FIN whose receiver has since acknowledged its sequence number. */
   covered = false;
   /**
-   * An empty segment whose SEQ (its sender's SND.NXT) is one above what the capture showed of its
-   * sender: one sequence number, a FIN or a byte, left before it unseen (lost before the tap).
-   * Held until a copy of that number shows which (holeAt is it).
+   * A pure ACK whose SEQ (its sender's SND.NXT) is above what the capture showed
+   * of its sender: segments left before it unseen (lost before the tap), the last of them maybe its
+   * FIN. Held until a copy of that last sequence number (holeAt) shows whether it was a FIN.
    */
   holeOpen = false;
   holeAt = 0;

@@ -53,9 +53,34 @@ function wildcard(ip: string): HostEndpoint {
   return { ip: ip.includes(':') ? '::' : '0.0.0.0', port: 0 };
 }
 
-function tupleKey(c: ConnStatesInput): string {
-  return `${c.orig.ip}|${c.orig.port}|${c.resp.ip}|${c.resp.port}`;
+/**
+ * A Map keyed by (address, address, number), nested so that a lookup builds no key string.
+ * Iteration order is not kept: callers that need first-seen order keep their own list.
+ */
+class AddressKeyMap<V> {
+  private readonly root = new Map<string, Map<string, Map<number, V>>>();
+
+  get(a: string, b: string, n: number): V | undefined {
+    return this.root.get(a)?.get(b)?.get(n);
+  }
+
+  set(a: string, b: string, n: number, value: V): void {
+    let byB = this.root.get(a);
+    if (!byB) {
+      byB = new Map();
+      this.root.set(a, byB);
+    }
+    let byN = byB.get(b);
+    if (!byN) {
+      byN = new Map();
+      byB.set(b, byN);
+    }
+    byN.set(n, value);
+  }
 }
+
+/** The remote address of a listening socket, in AddressKeyMap keys. */
+const ANY = '*';
 
 /** Appends one endpoint's interval in `state` over [since, at) if netstat would have shown it. */
 function pushInterval(
@@ -128,25 +153,26 @@ export function socketIntervals(
     .sort((a, b) => a.packets[0].timeUs - b.packets[0].timeUs);
   // A later connection on the same 4-tuple ends whatever the earlier one left behind.
   const end = new Float64Array(sorted.length).fill(FOREVER);
-  const lastOnTuple = new Map<string, number>();
+  const lastOnTuple = new AddressKeyMap<number>();
   for (let i = 0; i < sorted.length; i++) {
-    const k = tupleKey(sorted[i]);
-    const prev = lastOnTuple.get(k);
-    if (prev !== undefined) end[prev] = sorted[i].packets[0].timeUs;
-    lastOnTuple.set(k, i);
+    const c = sorted[i];
+    const ports = c.orig.port * 65536 + c.resp.port;
+    const prev = lastOnTuple.get(c.orig.ip, c.resp.ip, ports);
+    if (prev !== undefined) end[prev] = c.packets[0].timeUs;
+    lastOnTuple.set(c.orig.ip, c.resp.ip, ports, i);
   }
-  const listeners = new Map<string, SocketInterval>();
+  const listenerAt = new AddressKeyMap<SocketInterval>();
+  const listeners: SocketInterval[] = [];
 
   for (let i = 0; i < sorted.length; i++) {
     const c = sorted[i];
     pushSideIntervals(out, c, 'orig', end[i], timeWait);
     if (seenListening(c)) {
       const local = c.resp;
-      const key = `${local.ip}|${local.port}`;
       const at = c.packets[0].timeUs;
-      const l = listeners.get(key);
+      const l = listenerAt.get(local.ip, ANY, local.port);
       if (!l) {
-        listeners.set(key, {
+        const listener: SocketInterval = {
           host: local.ip,
           local,
           remote: wildcard(local.ip),
@@ -155,12 +181,14 @@ export function socketIntervals(
           side: 'listen',
           fromUs: at,
           toUs: FOREVER,
-        });
+        };
+        listenerAt.set(local.ip, ANY, local.port, listener);
+        listeners.push(listener);
       } else if (at < l.fromUs) l.fromUs = at;
     }
     pushSideIntervals(out, c, 'resp', end[i], timeWait);
   }
-  for (const l of listeners.values()) out.push(l);
+  for (const l of listeners) out.push(l);
   return out;
 }
 
@@ -482,23 +510,23 @@ export function timeWaitAnalysis(
     conns: ConnStatesInput[];
     tw: SocketInterval[];
   }
-  const groups = new Map<string, Group>();
-  const keyOf = (client: string, server: string, port: number) => `${client}|${server}|${port}`;
+  const groupOf = new AddressKeyMap<Group>();
+  const groups: Group[] = [];
   for (const c of conns) {
-    const k = keyOf(c.orig.ip, c.resp.ip, c.resp.port);
-    let g = groups.get(k);
+    let g = groupOf.get(c.orig.ip, c.resp.ip, c.resp.port);
     if (!g) {
       g = { client: c.orig.ip, server: c.resp.ip, port: c.resp.port, conns: [], tw: [] };
-      groups.set(k, g);
+      groupOf.set(c.orig.ip, c.resp.ip, c.resp.port, g);
+      groups.push(g);
     }
     g.conns.push(c);
   }
   for (const iv of intervals) {
     if (iv.side !== 'orig' || iv.state !== 'TIME_WAIT') continue;
-    groups.get(keyOf(iv.local.ip, iv.remote.ip, iv.remote.port))?.tw.push(iv);
+    groupOf.get(iv.local.ip, iv.remote.ip, iv.remote.port)?.tw.push(iv);
   }
   const out: TimeWaitEntry[] = [];
-  for (const g of groups.values()) {
+  for (const g of groups) {
     if (g.tw.length === 0) continue;
     const { client, server, port } = g;
     let low = 65535;
@@ -605,19 +633,25 @@ export function synFloodAnalysis(
   opts: ExhaustionOptions = {},
 ): SynFloodEntry[] {
   const min = opts.synFloodMin ?? 10;
-  const groups = new Map<string, { server: string; port: number; ivs: SocketInterval[] }>();
+  interface Group {
+    server: string;
+    port: number;
+    ivs: SocketInterval[];
+  }
+  const groupOf = new AddressKeyMap<Group>();
+  const groups: Group[] = [];
   for (const iv of intervals) {
     if (iv.side !== 'resp' || iv.state !== 'SYN_RECEIVED') continue;
-    const k = `${iv.local.ip}|${iv.local.port}`;
-    let g = groups.get(k);
+    let g = groupOf.get(iv.local.ip, ANY, iv.local.port);
     if (!g) {
       g = { server: iv.local.ip, port: iv.local.port, ivs: [] };
-      groups.set(k, g);
+      groupOf.set(iv.local.ip, ANY, iv.local.port, g);
+      groups.push(g);
     }
     g.ivs.push(iv);
   }
   const out: SynFloodEntry[] = [];
-  for (const g of groups.values()) {
+  for (const g of groups) {
     const peak = peakConcurrency(boundsOf(g.ivs));
     if (peak.max < min) continue;
     out.push({ server: g.server, port: g.port, max_half_open: peak.max, at: peak.atUs / ONE_SECOND });

@@ -80,6 +80,8 @@ export class EndpointFacts {
   rcvValid = false;
   /** It has sent a segment with the ACK bit (a RST aside): it acknowledged something. */
   ackSent = false;
+  /** The highest ACK it sent (valid when ackSent): RCV.NXT as it showed it, not as presumed. */
+  ackedNxt = 0;
   /** Keep-alive probes (<SEQ=SND.NXT−1>, RFC 9293 §3.8.4) it sent since the peer last sent anything. */
   probesUnanswered = 0;
   /** Its last advertised window, raw, and its window scale option (-1 absent). */
@@ -135,6 +137,7 @@ export class EndpointFacts {
     this.rcvNxt = o.rcvNxt;
     this.rcvValid = o.rcvValid;
     this.ackSent = o.ackSent;
+    this.ackedNxt = o.ackedNxt;
     this.probesUnanswered = o.probesUnanswered;
     this.win = o.win;
     this.wscale = o.wscale;
@@ -307,6 +310,9 @@ function rstAcceptance(r: EndpointFacts, h: HeldPacket): number {
   if (r.cand === bit(S.LISTEN)) return -1; // §3.10.7.2: a RST to a listener is ignored.
   if (!r.rcvValid) return 1; // Nothing known of its receive window: give the benefit of the doubt.
   if (h.seq === r.rcvNxt) return 1;
+  // Exactly the RCV.NXT its own latest ACK showed, below the presumed one: data presumed to have
+  // arrived may have been lost past the tap (step() holds such a RST in doubt).
+  if (r.ackSent && h.seq === r.ackedNxt) return 1;
   const wnd = Math.max(1, r.win * 2 ** Math.max(r.wscale, 0));
   return seqInRange(h.seq, r.rcvNxt, seqAdd(r.rcvNxt, Math.min(wnd, 0x7fffffff))) ? 0 : -1;
 }
@@ -523,6 +529,7 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
   if (ackf && !rst) {
     s.rcvNxt = maxSeq(s.rcvNxt, s.rcvValid, h.ack);
     s.rcvValid = true;
+    s.ackedNxt = maxSeq(s.ackedNxt, s.ackSent, h.ack);
     s.ackSent = true;
     if (s.oooValid && seqGe(h.ack, s.oooSeq)) s.oooValid = false;
   }
@@ -569,6 +576,11 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
         if (acc > 0) {
           apply(r, TcpEvent.RCV_RST);
           fx |= FX_RST_ACCEPTED;
+          // Acceptable only at a RCV.NXT that rests on data presumed to have arrived, never
+          // acknowledged: if that data was lost past the tap, the RST is in the window but not
+          // exact and draws a challenge ACK instead (RFC 5961 §3.2). The receiver's next segment
+          // decides it, as for a RST after unanswered keep-alives.
+          if (r.ackSent && r.rcvValid && r.rcvNxt !== r.ackedNxt) h.rstInDoubt = true;
         } else if (acc === 0) {
           r.challengeDue = true;
           h.senderPending = true;

@@ -80,8 +80,3 @@ export class PortSet {
 
 /** The TCP likely_server_ports of a default Zeek run. */
 export const DEFAULT_LIKELY_SERVER_PORTS: PortSet = new PortSet(ZEEK_LIKELY_SERVER_TCP_PORTS);
-
-/** True when `port` is in a default Zeek run's TCP likely_server_ports. */
-export function isLikelyServerPort(port: number, ports: PortSet = DEFAULT_LIKELY_SERVER_PORTS): boolean {
-  return ports.has(port);
-}

@@ -13,6 +13,7 @@ import {
   type HeldPacket,
 } from './held.js';
 import { EVENT_KINDS, type EventKind, K } from './kinds.js';
+import { asInt } from './small-int.js';
 
 /** What the record needs of the Zeek summary (src/track/zeek-summary.ts ZeekSummary). */
 export interface ConnSummary {
@@ -157,7 +158,7 @@ export class RecordBuilder {
     if (h.fromA) this.packetsA++;
     else this.packetsB++;
     if (this.firstUsec < 0) this.firstUsec = h.tsUsec;
-    const off = h.tsUsec - this.firstUsec;
+    const off = asInt(h.tsUsec - this.firstUsec);
     this.lastOffUsec = off;
     const f = h.flags;
     if (f & SYN) {

@@ -64,8 +64,21 @@ export class UnackedPool {
  * are seconds since the table's first packet (small integers, not boxed doubles).
  */
 export class WsFlow {
+  // The unsigned 32-bit sequence fields are stored as int32 (small integers for V8, where a value
+  // of 2^31 or more would be a boxed double in every flow) and read back unsigned.
+  private baseSeq32 = 0;
+  private nextseq32 = 0;
+  private maxseqtobeacked32 = 0;
+  private lastack32 = 0;
   baseSeqSet = false;
-  baseSeq = 0;
+  /** Base sequence number (relative numbering). */
+  get baseSeq(): number {
+    return this.baseSeq32 >>> 0;
+  }
+  set baseSeq(v: number) {
+    this.baseSeq32 = v | 0;
+  }
+
   /** Shift from a window-scale option, or WSCALE_UNKNOWN / WSCALE_NONE. */
   winScale = WSCALE_UNKNOWN;
   /**
@@ -76,13 +89,31 @@ export class WsFlow {
   /** Set by this direction's SYN, cleared by its first pure ACK (issue 14690's window-full guard). */
   isFirstAck = false;
   /** Highest sequence number seen + length (+1 for SYN/FIN). */
-  nextseq = 0;
+  get nextseq(): number {
+    return this.nextseq32 >>> 0;
+  }
+  set nextseq(v: number) {
+    this.nextseq32 = v | 0;
+  }
+
   nextseqSec = 0;
   nextseqNsec = 0;
   /** Highest contiguous sequence number: what the peer may legitimately acknowledge. */
-  maxseqtobeacked = 0;
+  get maxseqtobeacked(): number {
+    return this.maxseqtobeacked32 >>> 0;
+  }
+  set maxseqtobeacked(v: number) {
+    this.maxseqtobeacked32 = v | 0;
+  }
+
   /** Last ACK field this direction sent (raw, even without the ACK flag). */
-  lastack = 0;
+  get lastack(): number {
+    return this.lastack32 >>> 0;
+  }
+  set lastack(v: number) {
+    this.lastack32 = v | 0;
+  }
+
   lastackSec = 0;
   lastackNsec = 0;
   /**

@@ -10,6 +10,7 @@
 import { seqGt, seqLe, seqLt } from '../tcp/seq.js';
 import { ACK, DecodeStatus, FIN, type Packet, RST, SYN } from '../wire/packet.js';
 import { K } from './kinds.js';
+import { asInt } from './small-int.js';
 import {
   MAX_UNACKED_SEGMENTS,
   WSCALE_NONE,
@@ -56,7 +57,8 @@ export class TcpAnalysis {
    * Capture seconds are kept relative to the first TCP packet's (only differences are read), so
    * that per-flow times are small integers rather than boxed doubles.
    */
-  private baseSec = Number.NaN;
+  private baseSec = 0;
+  private based = false;
   /** tcp.stream of the last packet given to process() (-1 when it was not TCP). */
   stream = -1;
   /** Wireshark's own flag bits (WsFlag) of the last packet, before mapping to our kinds. */
@@ -88,8 +90,11 @@ export class TcpAnalysis {
     if (pkt.status !== DecodeStatus.TCP) return 0;
     const flags = pkt.flags;
     const synAck = flags & (SYN | ACK);
-    if (this.baseSec !== this.baseSec) this.baseSec = pkt.tsSec;
-    const sec = pkt.tsSec - this.baseSec;
+    if (!this.based) {
+      this.baseSec = pkt.tsSec;
+      this.based = true;
+    }
+    const sec = asInt(pkt.tsSec - this.baseSec);
 
     let s = this.table.find(pkt) ?? this.table.create(pkt);
     let dir = s.directionOf(pkt);
@@ -124,13 +129,13 @@ export class TcpAnalysis {
       if (!(flags & ACK)) {
         s.synSeen = true;
         s.synSec = sec;
-        s.synNsec = pkt.tsNsec;
+        s.synNsec = asInt(pkt.tsNsec);
       }
       fwd.isFirstAck = true;
     }
     if (synAck === ACK) {
       if (s.synSeen && s.firstRttNs === 0) {
-        s.firstRttNs = (sec - s.synSec) * 1e9 + (pkt.tsNsec - s.synNsec);
+        s.firstRttNs = asInt((sec - s.synSec) * 1e9 + (pkt.tsNsec - s.synNsec));
       }
       fwd.isFirstAck = false;
     }
@@ -218,7 +223,7 @@ export class TcpAnalysis {
     if ((seqGt(nextseq, fwd.nextseq) || fwd.nextseq === 0) && !isProbe) {
       fwd.nextseq = nextseq;
       fwd.nextseqSec = sec;
-      fwd.nextseqNsec = pkt.tsNsec;
+      fwd.nextseqNsec = asInt(pkt.tsNsec);
     }
     if ((seq === fwd.maxseqtobeacked || fwd.maxseqtobeacked === 0) && !isProbe) {
       fwd.maxseqtobeacked = fwd.nextseq;
@@ -226,7 +231,7 @@ export class TcpAnalysis {
     fwd.window = window;
     fwd.lastack = ack;
     fwd.lastackSec = sec;
-    fwd.lastackNsec = pkt.tsNsec;
+    fwd.lastackNsec = asInt(pkt.tsNsec);
     fwd.lastSegmentFlags = f;
     // Every segment's ACK field (even without the ACK flag) retires the peer's covered segments.
     rev.removeAcked(ack, this.unackedPool);

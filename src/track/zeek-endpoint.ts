@@ -38,9 +38,33 @@ export function seqDelta(a: number, b: number): number {
 export class ZeekEndpoint {
   state = ZeekEndpointState.INACTIVE;
   prevState = ZeekEndpointState.INACTIVE;
-  startSeq = 0;
-  lastSeq = 0;
-  ackSeq = 0;
+  // Unsigned 32-bit sequence numbers stored as int32 (small integers for V8, not boxed doubles)
+  // and read back unsigned.
+  private startSeq32 = 0;
+  private lastSeq32 = 0;
+  private ackSeq32 = 0;
+  /** First sequence number (the SYN's, or one before the first seen). */
+  get startSeq(): number {
+    return this.startSeq32 >>> 0;
+  }
+  set startSeq(v: number) {
+    this.startSeq32 = v | 0;
+  }
+  /** Just past the highest sequence number sent. */
+  get lastSeq(): number {
+    return this.lastSeq32 >>> 0;
+  }
+  set lastSeq(v: number) {
+    this.lastSeq32 = v | 0;
+  }
+  /** Highest acknowledgement the peer sent for this side. */
+  get ackSeq(): number {
+    return this.ackSeq32 >>> 0;
+  }
+  set ackSeq(v: number) {
+    this.ackSeq32 = v | 0;
+  }
+
   seqWraps = 0;
   ackWraps = 0;
   finCnt = 0;

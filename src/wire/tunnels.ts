@@ -10,7 +10,6 @@ import { type DecodeContext, Next, u16 } from './decode-context.js';
 import { PPP_IPV4, PPP_IPV6 } from './link.js';
 import { Layer, type Packet } from './packet.js';
 
-export const PORT_TEREDO = 3544;
 export const PORT_GTP_U = 2152;
 export const PORT_VXLAN = 4789;
 export const PORT_GENEVE = 6081;

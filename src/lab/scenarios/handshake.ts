@@ -3,17 +3,7 @@
 // simultaneous open (§3.5 Figure 7). Times in ms; 10 ms one-way latency unless said.
 
 import type { Scenario } from '../scenario.js';
-
-/** An ordinary client-first close after the handshake, so each scenario ends like a real one. */
-function closeAt(conn: string, at: number): Scenario['timeline'] {
-  return [
-    { at, do: 'close', conn, side: 'client' },
-    { at: at + 200, do: 'close', conn, side: 'server' },
-  ];
-}
-
-const CLIENT_CLOSED_FIRST = ['FIN_WAIT_1', 'FIN_WAIT_2', 'TIME_WAIT'] as const;
-const SERVER_CLOSED_SECOND = ['CLOSE_WAIT', 'LAST_ACK', 'CLOSED'] as const;
+import { CLOSES_FIRST, CLOSES_SECOND, clientCloseAt, OPENED_THEN_CLIENT_CLOSED } from './shapes.js';
 
 export const HANDSHAKE_SCENARIOS: Scenario[] = [
   {
@@ -32,14 +22,9 @@ export const HANDSHAKE_SCENARIOS: Scenario[] = [
     timeline: [
       { at: 0, do: 'listen', port: 80 },
       { at: 0, do: 'connect', conn: 'c1', port: 80 },
-      ...closeAt('c1', 2000),
+      ...clientCloseAt('c1', 2000),
     ],
-    expect: {
-      c1: {
-        client: ['CLOSED', 'SYN_SENT', 'ESTABLISHED', ...CLIENT_CLOSED_FIRST],
-        server: ['LISTEN', 'SYN_RECEIVED', 'ESTABLISHED', ...SERVER_CLOSED_SECOND],
-      },
-    },
+    expect: { c1: OPENED_THEN_CLIENT_CLOSED },
   },
   {
     name: 'synack-lost',
@@ -48,14 +33,9 @@ export const HANDSHAKE_SCENARIOS: Scenario[] = [
     timeline: [
       { at: 0, do: 'listen', port: 80 },
       { at: 0, do: 'connect', conn: 'c1', port: 80 },
-      ...closeAt('c1', 2000),
+      ...clientCloseAt('c1', 2000),
     ],
-    expect: {
-      c1: {
-        client: ['CLOSED', 'SYN_SENT', 'ESTABLISHED', ...CLIENT_CLOSED_FIRST],
-        server: ['LISTEN', 'SYN_RECEIVED', 'ESTABLISHED', ...SERVER_CLOSED_SECOND],
-      },
-    },
+    expect: { c1: OPENED_THEN_CLIENT_CLOSED },
   },
   {
     name: 'third-ack-lost-silent',
@@ -65,14 +45,9 @@ export const HANDSHAKE_SCENARIOS: Scenario[] = [
     timeline: [
       { at: 0, do: 'listen', port: 80 },
       { at: 0, do: 'connect', conn: 'c1', port: 80 },
-      ...closeAt('c1', 2000),
+      ...clientCloseAt('c1', 2000),
     ],
-    expect: {
-      c1: {
-        client: ['CLOSED', 'SYN_SENT', 'ESTABLISHED', ...CLIENT_CLOSED_FIRST],
-        server: ['LISTEN', 'SYN_RECEIVED', 'ESTABLISHED', ...SERVER_CLOSED_SECOND],
-      },
-    },
+    expect: { c1: OPENED_THEN_CLIENT_CLOSED },
   },
   {
     name: 'third-ack-lost-data',
@@ -84,14 +59,9 @@ export const HANDSHAKE_SCENARIOS: Scenario[] = [
       { at: 0, do: 'connect', conn: 'c1', port: 80 },
       { at: 30, do: 'send', conn: 'c1', side: 'client', bytes: 'GET / HTTP/1.1\r\nHost: lab\r\n\r\n' },
       { at: 100, do: 'send', conn: 'c1', side: 'server', bytes: 512 },
-      ...closeAt('c1', 500),
+      ...clientCloseAt('c1', 500),
     ],
-    expect: {
-      c1: {
-        client: ['CLOSED', 'SYN_SENT', 'ESTABLISHED', ...CLIENT_CLOSED_FIRST],
-        server: ['LISTEN', 'SYN_RECEIVED', 'ESTABLISHED', ...SERVER_CLOSED_SECOND],
-      },
-    },
+    expect: { c1: OPENED_THEN_CLIENT_CLOSED },
   },
   {
     name: 'third-ack-lost-server-first',
@@ -102,14 +72,9 @@ export const HANDSHAKE_SCENARIOS: Scenario[] = [
       { at: 0, do: 'listen', port: 25 },
       { at: 0, do: 'connect', conn: 'c1', port: 25 },
       { at: 25, do: 'send', conn: 'c1', side: 'server', bytes: '220 lab ESMTP\r\n' },
-      ...closeAt('c1', 2000),
+      ...clientCloseAt('c1', 2000),
     ],
-    expect: {
-      c1: {
-        client: ['CLOSED', 'SYN_SENT', 'ESTABLISHED', ...CLIENT_CLOSED_FIRST],
-        server: ['LISTEN', 'SYN_RECEIVED', 'ESTABLISHED', ...SERVER_CLOSED_SECOND],
-      },
-    },
+    expect: { c1: OPENED_THEN_CLIENT_CLOSED },
   },
   {
     name: 'old-duplicate-syn',
@@ -129,14 +94,9 @@ export const HANDSHAKE_SCENARIOS: Scenario[] = [
         window: 64240,
       },
       { at: 10, do: 'connect', conn: 'c1', port: 80, localPort: 40000 },
-      ...closeAt('c1', 3000),
+      ...clientCloseAt('c1', 3000),
     ],
-    expect: {
-      c1: {
-        client: ['CLOSED', 'SYN_SENT', 'ESTABLISHED', ...CLIENT_CLOSED_FIRST],
-        server: ['LISTEN', 'SYN_RECEIVED', 'ESTABLISHED', ...SERVER_CLOSED_SECOND],
-      },
-    },
+    expect: { c1: OPENED_THEN_CLIENT_CLOSED },
   },
   {
     name: 'simultaneous-open',
@@ -145,12 +105,12 @@ export const HANDSHAKE_SCENARIOS: Scenario[] = [
     timeline: [
       { at: 0, do: 'connect', conn: 'c1', port: 50000, localPort: 40000 },
       { at: 0, do: 'connect', conn: 'c1-peer', port: 40000, localPort: 50000, side: 'server' },
-      ...closeAt('c1', 500),
+      ...clientCloseAt('c1', 500),
     ],
     expect: {
       c1: {
-        client: ['CLOSED', 'SYN_SENT', 'SYN_RECEIVED', 'ESTABLISHED', ...CLIENT_CLOSED_FIRST],
-        server: ['CLOSED', 'SYN_SENT', 'SYN_RECEIVED', 'ESTABLISHED', ...SERVER_CLOSED_SECOND],
+        client: ['CLOSED', 'SYN_SENT', 'SYN_RECEIVED', 'ESTABLISHED', ...CLOSES_FIRST],
+        server: ['CLOSED', 'SYN_SENT', 'SYN_RECEIVED', 'ESTABLISHED', ...CLOSES_SECOND],
       },
     },
   },

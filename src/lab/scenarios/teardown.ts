@@ -3,6 +3,13 @@
 // arithmetic behind it. Times in ms.
 
 import type { Scenario } from '../scenario.js';
+import {
+  ACTIVE_OPEN,
+  CLOSES_FIRST,
+  CLOSES_SECOND,
+  OPENED_THEN_CLIENT_CLOSED,
+  PASSIVE_OPEN,
+} from './shapes.js';
 
 const OPEN: Scenario['timeline'] = [
   { at: 0, do: 'listen', port: 80 },
@@ -10,8 +17,6 @@ const OPEN: Scenario['timeline'] = [
   { at: 30, do: 'send', conn: 'c1', side: 'client', bytes: 'GET / HTTP/1.1\r\nHost: lab\r\n\r\n' },
   { at: 60, do: 'send', conn: 'c1', side: 'server', bytes: 1200 },
 ];
-const ACTIVE = ['CLOSED', 'SYN_SENT', 'ESTABLISHED'] as const;
-const PASSIVE = ['LISTEN', 'SYN_RECEIVED', 'ESTABLISHED'] as const;
 
 export const TEARDOWN_SCENARIOS: Scenario[] = [
   {
@@ -22,12 +27,7 @@ export const TEARDOWN_SCENARIOS: Scenario[] = [
       { at: 200, do: 'close', conn: 'c1', side: 'client' },
       { at: 400, do: 'close', conn: 'c1', side: 'server' },
     ],
-    expect: {
-      c1: {
-        client: [...ACTIVE, 'FIN_WAIT_1', 'FIN_WAIT_2', 'TIME_WAIT'],
-        server: [...PASSIVE, 'CLOSE_WAIT', 'LAST_ACK', 'CLOSED'],
-      },
-    },
+    expect: { c1: OPENED_THEN_CLIENT_CLOSED },
   },
   {
     name: 'server-close',
@@ -40,8 +40,8 @@ export const TEARDOWN_SCENARIOS: Scenario[] = [
     ],
     expect: {
       c1: {
-        client: [...ACTIVE, 'CLOSE_WAIT', 'LAST_ACK', 'CLOSED'],
-        server: [...PASSIVE, 'FIN_WAIT_1', 'FIN_WAIT_2', 'TIME_WAIT'],
+        client: [...ACTIVE_OPEN, ...CLOSES_SECOND],
+        server: [...PASSIVE_OPEN, ...CLOSES_FIRST],
       },
     },
   },
@@ -57,8 +57,8 @@ export const TEARDOWN_SCENARIOS: Scenario[] = [
     ],
     expect: {
       c1: {
-        client: [...ACTIVE, 'FIN_WAIT_1', 'TIME_WAIT'],
-        server: [...PASSIVE, 'CLOSE_WAIT', 'LAST_ACK', 'CLOSED'],
+        client: [...ACTIVE_OPEN, 'FIN_WAIT_1', 'TIME_WAIT'],
+        server: [...PASSIVE_OPEN, ...CLOSES_SECOND],
       },
     },
   },
@@ -73,8 +73,8 @@ export const TEARDOWN_SCENARIOS: Scenario[] = [
     ],
     expect: {
       c1: {
-        client: [...ACTIVE, 'FIN_WAIT_1', 'CLOSING', 'TIME_WAIT'],
-        server: [...PASSIVE, 'FIN_WAIT_1', 'CLOSING', 'TIME_WAIT'],
+        client: [...ACTIVE_OPEN, 'FIN_WAIT_1', 'CLOSING', 'TIME_WAIT'],
+        server: [...PASSIVE_OPEN, 'FIN_WAIT_1', 'CLOSING', 'TIME_WAIT'],
       },
     },
   },
@@ -89,12 +89,7 @@ export const TEARDOWN_SCENARIOS: Scenario[] = [
       { at: 700, do: 'close', conn: 'c1', side: 'server' },
       { at: 800, do: 'close', conn: 'c1', side: 'client' },
     ],
-    expect: {
-      c1: {
-        client: [...ACTIVE, 'FIN_WAIT_1', 'FIN_WAIT_2', 'TIME_WAIT'],
-        server: [...PASSIVE, 'CLOSE_WAIT', 'LAST_ACK', 'CLOSED'],
-      },
-    },
+    expect: { c1: OPENED_THEN_CLIENT_CLOSED },
   },
   {
     name: 'client-abort',
@@ -102,8 +97,8 @@ export const TEARDOWN_SCENARIOS: Scenario[] = [
     timeline: [...OPEN, { at: 200, do: 'abort', conn: 'c1', side: 'client' }],
     expect: {
       c1: {
-        client: [...ACTIVE, 'CLOSED'],
-        server: [...PASSIVE, 'CLOSED'],
+        client: [...ACTIVE_OPEN, 'CLOSED'],
+        server: [...PASSIVE_OPEN, 'CLOSED'],
       },
     },
   },
@@ -122,13 +117,10 @@ export const TEARDOWN_SCENARIOS: Scenario[] = [
     ],
     expect: {
       c1: {
-        client: [...ACTIVE, 'CLOSE_WAIT', 'LAST_ACK', 'CLOSED'],
-        server: [...PASSIVE, 'FIN_WAIT_1', 'FIN_WAIT_2', 'TIME_WAIT', 'CLOSED'],
+        client: [...ACTIVE_OPEN, ...CLOSES_SECOND],
+        server: [...PASSIVE_OPEN, ...CLOSES_FIRST, 'CLOSED'],
       },
-      c2: {
-        client: [...ACTIVE, 'FIN_WAIT_1', 'FIN_WAIT_2', 'TIME_WAIT'],
-        server: [...PASSIVE, 'CLOSE_WAIT', 'LAST_ACK', 'CLOSED'],
-      },
+      c2: OPENED_THEN_CLIENT_CLOSED,
     },
   },
   {
@@ -145,8 +137,8 @@ export const TEARDOWN_SCENARIOS: Scenario[] = [
     ],
     expect: {
       c1: {
-        client: [...ACTIVE, 'FIN_WAIT_1', 'TIME_WAIT', 'CLOSED'],
-        server: [...PASSIVE, 'CLOSE_WAIT', 'LAST_ACK', 'CLOSED'],
+        client: [...ACTIVE_OPEN, 'FIN_WAIT_1', 'TIME_WAIT', 'CLOSED'],
+        server: [...PASSIVE_OPEN, ...CLOSES_SECOND],
       },
     },
   },

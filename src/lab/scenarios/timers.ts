@@ -3,6 +3,7 @@
 // and by the retransmission timer. Times in ms.
 
 import type { Scenario } from '../scenario.js';
+import { ACTIVE_OPEN, clientCloseAt, OPENED_THEN_CLIENT_CLOSED, PASSIVE_OPEN } from './shapes.js';
 
 export const TIMER_SCENARIOS: Scenario[] = [
   {
@@ -29,8 +30,8 @@ export const TIMER_SCENARIOS: Scenario[] = [
     ],
     expect: {
       c1: {
-        client: ['CLOSED', 'SYN_SENT', 'ESTABLISHED', 'CLOSED'],
-        server: ['LISTEN', 'SYN_RECEIVED', 'ESTABLISHED', 'CLOSED'],
+        client: [...ACTIVE_OPEN, 'CLOSED'],
+        server: [...PASSIVE_OPEN, 'CLOSED'],
       },
     },
   },
@@ -46,15 +47,9 @@ export const TIMER_SCENARIOS: Scenario[] = [
       { at: 3000, do: 'read', conn: 'c1', side: 'server' },
       { at: 6000, do: 'read', conn: 'c1', side: 'server' },
       { at: 9000, do: 'read', conn: 'c1', side: 'server' },
-      { at: 9500, do: 'close', conn: 'c1', side: 'client' },
-      { at: 9700, do: 'close', conn: 'c1', side: 'server' },
+      ...clientCloseAt('c1', 9500),
     ],
-    expect: {
-      c1: {
-        client: ['CLOSED', 'SYN_SENT', 'ESTABLISHED', 'FIN_WAIT_1', 'FIN_WAIT_2', 'TIME_WAIT'],
-        server: ['LISTEN', 'SYN_RECEIVED', 'ESTABLISHED', 'CLOSE_WAIT', 'LAST_ACK', 'CLOSED'],
-      },
-    },
+    expect: { c1: OPENED_THEN_CLIENT_CLOSED },
   },
   {
     name: 'data-loss',
@@ -70,14 +65,8 @@ export const TIMER_SCENARIOS: Scenario[] = [
       { at: 0, do: 'listen', port: 80 },
       { at: 0, do: 'connect', conn: 'c1', port: 80 },
       { at: 30, do: 'send', conn: 'c1', side: 'client', bytes: 30000 },
-      { at: 3000, do: 'close', conn: 'c1', side: 'client' },
-      { at: 3200, do: 'close', conn: 'c1', side: 'server' },
+      ...clientCloseAt('c1', 3000),
     ],
-    expect: {
-      c1: {
-        client: ['CLOSED', 'SYN_SENT', 'ESTABLISHED', 'FIN_WAIT_1', 'FIN_WAIT_2', 'TIME_WAIT'],
-        server: ['LISTEN', 'SYN_RECEIVED', 'ESTABLISHED', 'CLOSE_WAIT', 'LAST_ACK', 'CLOSED'],
-      },
-    },
+    expect: { c1: OPENED_THEN_CLIENT_CLOSED },
   },
 ];
