@@ -186,6 +186,8 @@ export class Conn extends FourTuple {
           p.whenInDoubt = true;
           refuted = true;
         }
+        // Which copy arrived is as open as when: the held copies before q are in doubt too.
+        if (copied) this.doubtCopies(i);
         continue;
       }
       if (p.arrival !== Arrival.PRESUMED || qRst) continue;
@@ -265,6 +267,16 @@ export class Conn extends FourTuple {
     at.closesFirst = true;
     at.closesFirstSeq = finSeq;
     at.closesFirstBySender = at === p;
+  }
+
+  /** Marks the held copies after held[i] (same sender, its last sequence number) as in doubt. */
+  private doubtCopies(i: number): void {
+    const p = this.held[i]!;
+    const last = (p.end - 1) >>> 0;
+    for (let j = i + 1; j < this.held.length; j++) {
+      const x = this.held[j]!;
+      if (x.fromA === p.fromA && x.seqLen > 0 && seqLe(x.seq, last) && seqGt(x.end, last)) x.whenInDoubt = true;
+    }
   }
 
   /** Whether a later held segment from the same sender covers held[i]'s last sequence number. */

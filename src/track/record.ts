@@ -91,7 +91,9 @@ class StateList {
   more: TcpState[] | null = null;
 
   at(i: number): TcpState {
-    return i < PACKED_STATES ? ((this.packed >>> (4 * i)) & 0xf) as TcpState : this.more![i - PACKED_STATES]!;
+    return i < PACKED_STATES
+      ? (((this.packed >>> (4 * i)) & 0xf) as TcpState)
+      : this.more![i - PACKED_STATES]!;
   }
 
   /** Appends `s` unless it repeats the last state. */
@@ -99,7 +101,10 @@ class StateList {
     const n = this.length;
     if (n > 0 && this.at(n - 1) === s) return;
     if (n < PACKED_STATES) this.packed |= s << (4 * n);
-    else (this.more ??= []).push(s);
+    else {
+      if (this.more === null) this.more = [];
+      this.more.push(s);
+    }
     this.length = n + 1;
   }
 

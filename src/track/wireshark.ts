@@ -13,12 +13,12 @@ import { K } from './kinds.js';
 import { asInt } from './small-int.js';
 import {
   MAX_UNACKED_SEGMENTS,
+  UnackedPool,
   WSCALE_NONE,
   WSCALE_UNKNOWN,
   WsFlag,
   type WsFlow,
   type WsStream,
-  UnackedPool,
   WsStreamTable,
 } from './wireshark-stream.js';
 
@@ -242,8 +242,7 @@ export class TcpAnalysis {
   private isFastRetransmission(rev: WsFlow, seq: number, pkt: Packet, sec: number): boolean {
     if (rev.dupacknum >>> 0 < 2 || rev.lastack !== seq) return false;
     return (
-      elapsedNsUnsigned(sec, pkt.tsNsec, rev.lastackSec, rev.lastackNsec) <
-      FAST_RETRANSMISSION_WINDOW_NS
+      elapsedNsUnsigned(sec, pkt.tsNsec, rev.lastackSec, rev.lastackNsec) < FAST_RETRANSMISSION_WINDOW_NS
     );
   }
 
