@@ -203,6 +203,9 @@ describe('live on a tcpdump capture', { skip: netnsOk ? false : 'needs root, ip 
     await a.cmd({ op: 'accepted', server: 'L', n: 2 });
     await a.cmd({ op: 'reset', id: 'rst' });
     await a.cmd({ op: 'end', id: 'fin' });
+    // Longer than Linux's delayed ACK (40 ms): the FIN is acked alone (FIN_WAIT_2) before the
+    // server closes; closing at once would let Linux merge the ACK into its FIN (FIN_WAIT_1 → TIME_WAIT).
+    await sleep(300);
     await a.cmd({ op: 'end', id: 'L.1' });
     // The reset connection is over: its record comes while tcpdump still runs.
     for (let i = 0; i < 100 && !out.stdout.includes('\n'); i++) await sleep(50);

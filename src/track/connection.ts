@@ -183,11 +183,11 @@ export class Conn extends FourTuple {
           p.whenInDoubt = true;
           refuted = true;
         } else if (p.arrival === Arrival.DELAYED && copied) {
+          // Which copy arrived is as open as when: the held copies before q are in doubt too.
           p.whenInDoubt = true;
+          this.doubtCopies(i);
           refuted = true;
         }
-        // Which copy arrived is as open as when: the held copies before q are in doubt too.
-        if (copied) this.doubtCopies(i);
         continue;
       }
       if (p.arrival !== Arrival.PRESUMED || qRst) continue;
@@ -196,12 +196,22 @@ export class Conn extends FourTuple {
         refuted = true;
         continue;
       }
-      const crossed =
+      const unacked =
         (p.flags & FIN) !== 0 &&
         (q.flags & (FIN | ACK)) === (FIN | ACK) &&
         !qs.finSent &&
         !qRetx &&
         seqLt(q.ack, p.end);
+      // FINs cross only if q left before p could reach its sender: within twice the round trip
+      // from the capture point to q's sender and back (the handshake's, jitter allowed). Later,
+      // q's ACK field (RCV.NXT, RFC 9293 §3.10.7.4) not covering p means p was lost.
+      const late = unacked && qs.tapRttUsec >= 0 && q.tsUsec - p.tsUsec > 2 * qs.tapRttUsec;
+      const crossed = unacked && !late;
+      if (late && (p.decisive || pLen > 0)) {
+        p.arrival = Arrival.REFUTED;
+        refuted = true;
+        continue;
+      }
       // Every held copy of the crossed FIN is delayed, not only the one that moved its receiver:
       // a retransmitted copy before q would otherwise take effect in the first one's place.
       if (!p.decisive && !crossed) continue;

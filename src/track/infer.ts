@@ -110,6 +110,11 @@ export class EndpointFacts {
   /** That pending FIN's time of arrival is in doubt (HeldPacket.whenInDoubt). */
   peerFinDoubt = false;
   /**
+   * Round trip from the capture point to this endpoint and back, measured on the handshake (the
+   * SYN to its SYN+ACK, or the SYN+ACK to the ACK of it), µs; -1 until measured.
+   */
+  tapRttUsec = -1;
+  /**
    * Peer segments that reached it beyond RCV.NXT (a hole before them): held, not processed, until
    * the hole fills (RFC 9293 §3.10.7.4: "segments with higher beginning sequence numbers … held
    * for later processing"; the eighth step, FIN, acts only in sequence). One range [oooSeq,
@@ -152,6 +157,7 @@ export class EndpointFacts {
     this.ackOfSynPending = o.ackOfSynPending;
     this.peerFinPending = o.peerFinPending;
     this.peerFinDoubt = o.peerFinDoubt;
+    this.tapRttUsec = o.tapRttUsec;
     this.oooSeq = o.oooSeq;
     this.oooEnd = o.oooEnd;
     this.oooValid = o.oooValid;
@@ -182,6 +188,9 @@ export class InferState {
   secondFinAcked = false;
   closingAcks = 0;
   handshakeAckSeen = false;
+  /** Capture times (µs) of the latest SYN without ACK and of the first SYN+ACK, -1 before. */
+  synUsec = -1;
+  synAckUsec = -1;
 
   copyFrom(o: InferState): void {
     this.a.copyFrom(o.a);
@@ -198,6 +207,8 @@ export class InferState {
     this.secondFinAcked = o.secondFinAcked;
     this.closingAcks = o.closingAcks;
     this.handshakeAckSeen = o.handshakeAckSeen;
+    this.synUsec = o.synUsec;
+    this.synAckUsec = o.synAckUsec;
   }
 }
 
@@ -649,6 +660,15 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
     st.handshakeAckSeen = true;
     fx |= FX_ACKS_SYNACK;
     if (h.len === 0 && !fin && !st.simultaneousOpen) role = Role.HANDSHAKE_3_3;
+  }
+
+  // The handshake times each endpoint's reaction as seen from the capture point.
+  if (syn && !ackf) st.synUsec = h.tsUsec;
+  else if (syn && ackf && st.synAckUsec < 0 && st.synUsec >= 0) {
+    st.synAckUsec = h.tsUsec;
+    s.tapRttUsec = h.tsUsec - st.synUsec;
+  } else if (!syn && !rst && ackf && st.synAckUsec >= 0 && s.tapRttUsec < 0 && r.synAckSent) {
+    if (seqGe(h.ack, seqAdd(r.iss, 1))) s.tapRttUsec = h.tsUsec - st.synAckUsec;
   }
 
   noteTimeWait(st.a, h.tsUsec);
