@@ -9,8 +9,9 @@
 // Which end's capture: the one where the scenario's evidence is visible and the tracker reads it
 // right. Known tracker disagreements with the kernel kept in these goldens (regenerate them when
 // the tracker is fixed): lost-syn draws the dropped first SYN as arriving (server SYN_RECEIVED at
-// 0 s; the kernel never saw it), simultaneous-close and rst-refused draw their dropped first FIN
-// or SYN as arriving unanswered (╌▷) rather than lost (✗).
+// 0 s; the kernel never saw it), rst-refused draws its dropped first SYN as arriving unanswered
+// (╌▷) rather than lost (✗). (simultaneous-close's dropped first FIN is now ✗: the server's FIN
+// left 20 ms after it, beyond the handshake's round trip, without acknowledging it.)
 
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';

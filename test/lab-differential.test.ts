@@ -56,17 +56,14 @@ describe('differential: conns on the lab capture = the lab truth, every scenario
 });
 
 describe('property: random loss, reordering and duplication never give a wrong state', () => {
-  // Runs and lists every violation, but as `todo` until the tracker handles the open classes
-  // measured with scripts/lab-sweep.ts (100 seeds × 3 taps × 8 scenarios at 10% loss: 27.7% of
-  // runs before issue 5's fixes, 7.8% after): a FIN whose first copy was lost before the tap, so
-  // when it left is unknown (FIN_WAIT_2 vs CLOSING, CLOSE_WAIT/LAST_ACK vs FIN_WAIT_1/CLOSING);
-  // data lost past the tap whose loss only the receiver's challenge ACK to a later RST shows
-  // (SYN_RECEIVED reset back to LISTEN, after the tracker ended the connection at that RST).
-  // A user close()/abort() of a SYN_SENT or LISTEN endpoint sends nothing: lab-rule.ts accepts
-  // that invisible last move, and only it.
-  test('240 seeds × 3 taps over 8 scenarios (scripts/lab-sweep.ts runs more)', {
-    todo: 'open violation classes, see the comment above',
-  }, () => {
+  // PRODUCT.md's rule, with the one allowance no analyzer can do without (lab-rule.ts
+  // presumedArrivalStates): an empty ACK captured here but lost past the tap, whose sender's next
+  // segment acknowledges as much before its receiver says anything, leaves a capture identical to
+  // the lossless one, so the state its presumed arrival gives (FIN_WAIT_2 between FIN_WAIT_1 and
+  // TIME_WAIT) is excused when the truth lacks it. scripts/lab-sweep.ts [--presumed] runs more
+  // seeds (500 × 3 taps × 8 scenarios at 10% loss: 0.91% of runs break the strict rule, 0.14%
+  // with the allowance; 27.7% before issue 5's fixes, 7.8% before the FIN-timing work).
+  test('240 seeds × 3 taps over 8 scenarios (scripts/lab-sweep.ts runs more)', () => {
     const failures: string[] = [];
     let runs = 0;
     for (let seed = 1; seed <= 240; seed++) {
@@ -75,11 +72,28 @@ describe('property: random loss, reordering and duplication never give a wrong s
       for (const tap of TAP_NAMES) {
         const lab = labRun(sc, { seed, tap });
         runs++;
-        for (const v of ruleViolations(lab)) failures.push(`${base.name} seed ${seed} @${tap}: ${v}`);
+        for (const v of ruleViolations(lab, { presumed: true }))
+          failures.push(`${base.name} seed ${seed} @${tap}: ${v}`);
       }
     }
     assert.equal(runs, 720);
     assert.deepEqual(failures, []);
+  });
+
+  test('the allowance excuses only a state a lost-past-the-tap ACK explains', () => {
+    // syn-lost seed 238: the server's delayed ACK of the client's FIN is captured at the server
+    // tap and lost after it; its FIN+ACK follows. The client really went FIN_WAIT_1 → TIME_WAIT.
+    const lab = labRun(faulty(findScenario('syn-lost')!, 0.1), { seed: 238, tap: 'server' });
+    const strict = ruleViolations(lab);
+    assert.equal(strict.length, 1);
+    assert.match(strict[0]!, /inferred .*FIN_WAIT_1 FIN_WAIT_2 TIME_WAIT ⊄ true .*FIN_WAIT_1 TIME_WAIT$/);
+    assert.deepEqual(ruleViolations(lab, { presumed: true }), []);
+    // Any other wrong state is still one.
+    const rec = lab.observation.records[0]!;
+    const saved = rec.states.resp;
+    rec.states.resp = [...saved.slice(0, -1), 'CLOSING', ...saved.slice(-1)];
+    assert.ok(ruleViolations(lab, { presumed: true }).length >= 1);
+    rec.states.resp = saved;
   });
 
   test('the rule checker catches a wrong state', () => {

@@ -11,6 +11,7 @@ import { FourTuple } from './four-tuple.js';
 import { Arrival, type HeldPacket, Role } from './held.js';
 import {
   bothDone,
+  CLOSED_BIT,
   deniesSynAck,
   expireTimeWait,
   type InferConfig,
@@ -119,7 +120,7 @@ export class Conn extends FourTuple {
     // A RST in doubt from the peer that q answers with an ACK (RFC 5961 §3.2 challenge ACK,
     // <ACK=RCV.NXT>): data sent before that RST and not covered by q's ACK had not arrived.
     let challenged: HeldPacket | null = null;
-    if (qAck && !qRst && q.seqLen === 0) {
+    if (qAck && !qRst && q.seqLen === 0 && (live.a.cand === CLOSED_BIT || live.b.cand === CLOSED_BIT)) {
       for (let i = this.heldHead; i < this.held.length; i++) {
         const p = this.held[i]!;
         if (p.fromA !== q.fromA && p.rstInDoubt && p.arrival === Arrival.PRESUMED) challenged = p;
@@ -145,7 +146,7 @@ export class Conn extends FourTuple {
         }
         if (p.holeOpen && q.seqLen > 0 && seqLe(q.seq, p.holeAt) && seqGt(q.end, p.holeAt)) {
           p.holeOpen = false;
-          if ((q.flags & FIN) !== 0 && ((q.end - 1) >>> 0) === p.holeAt) {
+          if ((q.flags & FIN) !== 0 && (q.end - 1) >>> 0 === p.holeAt) {
             this.placeUnseenFin(i, p.holeAt);
             refuted = true;
           }
@@ -191,7 +192,13 @@ export class Conn extends FourTuple {
         continue;
       }
       if (p.arrival !== Arrival.PRESUMED || qRst) continue;
-      if (challenged !== null && p !== challenged && pLen > 0 && seqLt(q.ack, p.end) && seqLt(p.seq, challenged.seq)) {
+      if (
+        challenged !== null &&
+        p !== challenged &&
+        pLen > 0 &&
+        seqLt(q.ack, p.end) &&
+        seqLt(p.seq, challenged.seq)
+      ) {
         p.arrival = Arrival.REFUTED;
         refuted = true;
         continue;
@@ -236,8 +243,11 @@ export class Conn extends FourTuple {
         p.arrival = Arrival.CONFIRMED;
       } else if (
         qRetx &&
-        (pLen > 0 || ((p.flags & ACK) !== 0 && seqGe(p.ack, qEnd)))
+        (pLen > 0 || ((p.flags & ACK) !== 0 && seqGe(p.ack, qEnd))) &&
+        !(qs.tapRttUsec >= 0 && q.tsUsec - p.tsUsec < qs.tapRttUsec)
       ) {
+        // (Unless q left before p could reach its sender: within one round trip from the capture
+        // point to q's sender and back, as the handshake measured it, the two crossed in flight.)
         // A retransmission that does not acknowledge p, or that p acknowledged: p was lost.
         p.arrival = Arrival.REFUTED;
         refuted = true;
@@ -285,7 +295,8 @@ export class Conn extends FourTuple {
     const last = (p.end - 1) >>> 0;
     for (let j = i + 1; j < this.held.length; j++) {
       const x = this.held[j]!;
-      if (x.fromA === p.fromA && x.seqLen > 0 && seqLe(x.seq, last) && seqGt(x.end, last)) x.whenInDoubt = true;
+      if (x.fromA === p.fromA && x.seqLen > 0 && seqLe(x.seq, last) && seqGt(x.end, last))
+        x.whenInDoubt = true;
     }
   }
 
@@ -350,7 +361,11 @@ export class Conn extends FourTuple {
         if (p.senderPending && !p.senderRefuted) break;
         if (p.holeOpen) break;
         // A delayed or refuted FIN waits for the ACK that covers it (or the connection's end).
-        if ((p.flags & FIN) !== 0 && !p.covered && (p.arrival === Arrival.DELAYED || p.arrival === Arrival.REFUTED))
+        if (
+          (p.flags & FIN) !== 0 &&
+          !p.covered &&
+          (p.arrival === Arrival.DELAYED || p.arrival === Arrival.REFUTED)
+        )
           break;
         n++;
       }

@@ -686,7 +686,7 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
     else h.viaA = via;
   }
   if (closerVia >= 0 && closerVia !== closer.state) {
-    if ((closer === st.a) ) h.viaA = closerVia;
+    if (closer === st.a) h.viaA = closerVia;
     else h.viaB = closerVia;
   }
 }

@@ -5,12 +5,12 @@
 // holding most of their frames, endpoints by address and port.
 
 import type { LabRun } from '../../src/lab/lab-report.js';
+import type { Scenario } from '../../src/lab/scenario.js';
+import type { TrueConnection } from '../../src/lab/timeline-from-lab.js';
 import { seqGe } from '../../src/tcp/seq.js';
 import { stateFromName, stateName } from '../../src/tcp/state.js';
 import { nextState, TcpEvent } from '../../src/tcp/transitions.js';
 import { ACK, FIN, RST, SYN } from '../../src/wire/packet.js';
-import type { Scenario } from '../../src/lab/scenario.js';
-import type { TrueConnection } from '../../src/lab/timeline-from-lab.js';
 
 type Addr = { ip: string; port: number };
 export const key = (a: Addr) => `${a.ip}:${a.port}`;
@@ -66,8 +66,7 @@ export function presumedArrivalStates(conn: TrueConnection): Map<string, Set<str
     const before = stateFromName(pk.states[to]);
     if (before === undefined) continue;
     const fin = finEnd[to];
-    const event =
-      fin !== undefined && seqGe(pk.ack, fin) ? TcpEvent.RCV_ACK_OF_FIN : TcpEvent.RCV_ACK_OF_SYN;
+    const event = fin !== undefined && seqGe(pk.ack, fin) ? TcpEvent.RCV_ACK_OF_FIN : TcpEvent.RCV_ACK_OF_SYN;
     const n = nextState(before, event, true);
     if (n === undefined) continue;
     const set = out.get(addr[to]) ?? new Set<string>();
