@@ -238,7 +238,8 @@ class Source {
   private fault(err: unknown): FileFault {
     if (err instanceof FileFault) return err;
     const inflated = this.gzip ? ' (offset in the decompressed data)' : '';
-    if (err instanceof CaptureError) return new FileFault(this.name, err.offset, `${err.message}${inflated}`, err.code);
+    if (err instanceof CaptureError)
+      return new FileFault(this.name, err.offset, `${err.message}${inflated}`, err.code);
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'ENOENT') return new FileFault(this.name, 0, 'cannot open: no such file');
     if (e.code === 'EACCES') return new FileFault(this.name, 0, 'cannot open: permission denied');

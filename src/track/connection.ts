@@ -17,6 +17,7 @@ import {
   type InferConfig,
   InferState,
   initialCandidates,
+  mayHaveCrossed,
   shownState,
   step,
   UNKNOWABLE,
@@ -128,6 +129,18 @@ export class Conn extends FourTuple {
     }
     for (let i = this.heldHead; i < this.held.length; i++) {
       const p = this.held[i]!;
+      if (p.crossUsec >= 0) {
+        // Its receiver retransmitted its own SYN without acknowledging it before any round trip
+        // was measured: lost, or crossed in flight. Decided once the handshake measures one.
+        const rtt = (p.fromA ? live.b : live.a).tapRttUsec;
+        if (rtt < 0) continue;
+        if (!mayHaveCrossed(p.tsUsec, p.crossUsec, rtt)) {
+          p.arrival = Arrival.REFUTED;
+          refuted = true;
+        }
+        p.crossUsec = -1;
+        continue;
+      }
       if (p.fromA === q.fromA) {
         if (
           (p.flags & FIN) !== 0 &&
@@ -212,7 +225,7 @@ export class Conn extends FourTuple {
       // FINs cross only if q left before p could reach its sender: within twice the round trip
       // from the capture point to q's sender and back (the handshake's, jitter allowed). Later,
       // q's ACK field (RCV.NXT, RFC 9293 §3.10.7.4) not covering p means p was lost.
-      const late = unacked && qs.tapRttUsec >= 0 && q.tsUsec - p.tsUsec > 2 * qs.tapRttUsec;
+      const late = unacked && qs.tapRttUsec >= 0 && !mayHaveCrossed(p.tsUsec, q.tsUsec, qs.tapRttUsec);
       const crossed = unacked && !late;
       if (late && (p.decisive || pLen > 0)) {
         p.arrival = Arrival.REFUTED;
@@ -244,11 +257,17 @@ export class Conn extends FourTuple {
       } else if (
         qRetx &&
         (pLen > 0 || ((p.flags & ACK) !== 0 && seqGe(p.ack, qEnd))) &&
-        !(qs.tapRttUsec >= 0 && q.tsUsec - p.tsUsec < qs.tapRttUsec)
+        !mayHaveCrossed(p.tsUsec, q.tsUsec, qs.tapRttUsec)
       ) {
-        // (Unless q left before p could reach its sender: within one round trip from the capture
-        // point to q's sender and back, as the handshake measured it, the two crossed in flight.)
+        // (Unless q left before p could reach its sender: the two crossed in flight, e.g. a
+        // SYN+ACK answering a retransmitted SYN and the ACK of the first SYN+ACK, §3.10.7.4.)
         // A retransmission that does not acknowledge p, or that p acknowledged: p was lost.
+        if ((p.flags & (SYN | ACK | RST)) === SYN && qs.tapRttUsec < 0) {
+          // Crossing SYNs (simultaneous open, RFC 9293 §3.5 Figure 7) come before any round trip
+          // is known: the decision waits for the handshake's (p stays held, presumed).
+          p.crossUsec = q.tsUsec;
+          continue;
+        }
         p.arrival = Arrival.REFUTED;
         refuted = true;
       } else if (pLen === 0 && !qRetx) {

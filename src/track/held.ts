@@ -118,6 +118,12 @@ export class HeldPacket {
    */
   holeOpen = false;
   holeAt = 0;
+  /**
+   * A SYN whose receiver retransmitted its own SYN (captured at this time, µs) without
+   * acknowledging it before any round trip was measured: lost or crossed in flight, decided by
+   * the handshake's round trip (Conn.decide); -1 when none.
+   */
+  crossUsec = -1;
   /** Its receiver's own FIN (at closesFirstSeq), lost before the tap, left before this arrived. */
   closesFirst = false;
   closesFirstSeq = 0;
@@ -177,6 +183,7 @@ export class HeldPacket {
     this.covered = false;
     this.holeOpen = false;
     this.holeAt = 0;
+    this.crossUsec = -1;
     this.closesFirst = false;
     this.closesFirstSeq = 0;
     this.closesFirstBySender = false;

@@ -188,6 +188,8 @@ export class InferState {
   secondFinAcked = false;
   closingAcks = 0;
   handshakeAckSeen = false;
+  /** Capture time (µs) of the first handshake ACK, valid when handshakeAckSeen. */
+  handshakeAckUsec = 0;
   /** Capture times (µs) of the latest SYN without ACK and of the first SYN+ACK, -1 before. */
   synUsec = -1;
   synAckUsec = -1;
@@ -207,6 +209,7 @@ export class InferState {
     this.secondFinAcked = o.secondFinAcked;
     this.closingAcks = o.closingAcks;
     this.handshakeAckSeen = o.handshakeAckSeen;
+    this.handshakeAckUsec = o.handshakeAckUsec;
     this.synUsec = o.synUsec;
     this.synAckUsec = o.synAckUsec;
   }
@@ -230,6 +233,17 @@ export function deniesSynAck(q: HeldPacket, qs: EndpointFacts): boolean {
   const f = q.flags & (SYN | ACK | RST);
   if (f === SYN) return q.seq !== qs.iss;
   return f === RST && !qs.ackSent && q.seq === seqAdd(qs.iss, 1);
+}
+
+/**
+ * Whether a segment captured at `laterUsec` from the endpoint whose capture-point round trip is
+ * `rttUsec` may have left before one captured at `earlierUsec` (from its peer) reached it, so
+ * that the two crossed in flight: within twice that round trip (measured once, on the handshake;
+ * jitter allowed). Later, the earlier segment had time to arrive and the later one reflects it
+ * (RFC 9293 §3.10.7.4: every segment carries the sender's RCV.NXT). False while unmeasured.
+ */
+export function mayHaveCrossed(earlierUsec: number, laterUsec: number, rttUsec: number): boolean {
+  return rttUsec >= 0 && laterUsec - earlierUsec <= 2 * rttUsec;
 }
 
 /** Initial candidates for the endpoint whose first segment this is (PRODUCT.md "Initial state"). */
@@ -425,7 +439,16 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
     role = st.simultaneousOpen && st.firstSyn !== me ? Role.HANDSHAKE_2_4 : Role.HANDSHAKE_1_3;
   } else if (syn && ackf) {
     if (s.synAckSent && h.seq === s.iss) own |= K['synack-retransmission'];
-    if (s.synAckSent && h.seq === s.iss && st.handshakeAckSeen) own |= K['handshake-ack-lost'];
+    // A SYN+ACK retransmitted after the handshake ACK went by shows the ACK lost (§3.10.7.3: the
+    // ACK moves SYN_RECEIVED to ESTABLISHED, which retransmits no SYN), unless it left before
+    // that ACK could reach its sender (crossed in flight, like an answer to a retransmitted SYN).
+    if (
+      s.synAckSent &&
+      h.seq === s.iss &&
+      st.handshakeAckSeen &&
+      !mayHaveCrossed(st.handshakeAckUsec, h.tsUsec, s.tapRttUsec)
+    )
+      own |= K['handshake-ack-lost'];
     if (st.firstSynAck === 0) st.firstSynAck = me;
     // Sending SYN+ACK proves the SYN reached it (LISTEN or SYN_SENT → SYN_RECEIVED).
     applyTo(s, bit(S.LISTEN) | bit(S.SYN_SENT), TcpEvent.RCV_SYN);
@@ -626,6 +649,7 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
         }
         if (acksSyn && !syn && r.synAckSent && !st.handshakeAckSeen) {
           st.handshakeAckSeen = true;
+          st.handshakeAckUsec = h.tsUsec;
           fx |= FX_ACKS_SYNACK;
           if (h.len === 0 && !fin && !st.simultaneousOpen) role = Role.HANDSHAKE_3_3;
         }
@@ -658,6 +682,7 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
   // it is then the sign of its loss.
   if (!rst && !syn && ackf && r.synAckSent && seqGe(h.ack, seqAdd(r.iss, 1)) && !st.handshakeAckSeen) {
     st.handshakeAckSeen = true;
+    st.handshakeAckUsec = h.tsUsec;
     fx |= FX_ACKS_SYNACK;
     if (h.len === 0 && !fin && !st.simultaneousOpen) role = Role.HANDSHAKE_3_3;
   }
