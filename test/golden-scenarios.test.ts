@@ -82,7 +82,8 @@ const SCENARIOS: Scenario[] = [
   // Lost handshake segments. The drops happen on arrival, so both taps see the lost segment.
   { name: 'lost-syn', capture: kernel('lost-syn', 'client') },
   // At the server the retransmitted SYN+ACKs and the client's ACK are seen in the order they
-  // crossed; at the client the tracker takes the ACK for lost (see the report).
+  // crossed. (The client capture now reads the same: the SYN+ACK 42 µs after the ACK left before
+  // the ACK could reach the server, so it does not refute it; test/track-crossing.test.ts.)
   { name: 'lost-synack', capture: kernel('lost-synack', 'server') },
   { name: 'lost-ack-client-silent', capture: kernel('lost-ack-client-silent', 'server') },
   // The client sends data at once: the ACK lost before both taps, the data's ACK completes the
@@ -90,6 +91,7 @@ const SCENARIOS: Scenario[] = [
   { name: 'lost-ack-client-data', capture: kernel('lost-ack-unseen-client-data', 'server') },
   { name: 'lost-ack-server-first', capture: kernel('lost-ack-server-first', 'server') },
   // Simultaneous open and close: at the server end the crossing segments are in sending order.
+  // (The client capture of the open now agrees: its resent SYN crossed the server's, it arrived.)
   { name: 'simultaneous-open', capture: kernel('simultaneous-open', 'server') },
   { name: 'simultaneous-close', capture: kernel('simultaneous-close', 'server') },
   // RST in SYN_SENT (refused), ESTABLISHED (abort), CLOSE_WAIT → FIN_WAIT_2 (abort after a

@@ -1,0 +1,66 @@
+// Handshake segments that cross in flight, on real Linux captures taken at the client
+// (test/fixtures/kernel, the kernel's /proc states in the truth files): a later segment of the
+// receiver sent before the crossed one could reach it does not prove that one lost (the
+// round-trip rule, src/track/infer.ts mayHaveCrossed; RFC 9293 §3.10.7.3, §3.10.7.4).
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { DEFAULT_TRACKING, newFlowTable } from '../src/report/tracking.js';
+import { stateName } from '../src/tcp/state.js';
+import { Arrival } from '../src/track/held.js';
+import type { ConnRecord } from '../src/track/record.js';
+import { forEachDecoded } from '../src/wire/capture-bytes.js';
+import { FIXTURES } from './helpers/paths.js';
+
+interface Seen {
+  arrival: Arrival;
+  /** States of the client (A, the first sender) and the server after the segment. */
+  client: string;
+  server: string;
+}
+
+function track(name: string): { frames: Map<number, Seen>; records: ConnRecord[] } {
+  const frames = new Map<number, Seen>();
+  const records: ConnRecord[] = [];
+  const table = newFlowTable(
+    DEFAULT_TRACKING,
+    (r) => records.push(r),
+    (_conn, h) =>
+      frames.set(h.frame, { arrival: h.arrival, client: stateName(h.stateA), server: stateName(h.stateB) }),
+  );
+  const bytes = new Uint8Array(readFileSync(join(FIXTURES, 'kernel', name)));
+  forEachDecoded(bytes, { reassemble: true }, (pkt) => table.process(pkt));
+  table.finish();
+  return { frames, records };
+}
+
+test('lost-synack at the client: the ACK crossed the SYN+ACK answering the resent SYN, it arrived', () => {
+  // Frames: 1 SYN, 2 SYN+ACK (lost past the tap), 3 SYN again, 4 SYN+ACK (timer), 5 ACK,
+  // 6 SYN+ACK (the answer to frame 3, sent 3 µs before frame 5 reached the server), 7 ACK.
+  const { frames, records } = track('lost-synack.client.pcap');
+  const ack = frames.get(5)!;
+  assert.notEqual(ack.arrival, Arrival.REFUTED);
+  assert.equal(ack.server, 'ESTABLISHED');
+  assert.equal(frames.get(6)!.server, 'ESTABLISHED');
+  const kinds = records[0]!.events.map((e) => e.kind);
+  assert.ok(!kinds.includes('handshake-ack-lost'), kinds.join(' '));
+  assert.ok(kinds.includes('synack-retransmission'));
+});
+
+test('simultaneous-open at the client: the resent SYNs crossed, both arrived; the first ones were lost', () => {
+  // Frames: 1 client SYN and 2 server SYN, each dropped on arrival; 3 client SYN and 4 server SYN
+  // again (they crossed: the server's capture shows them in the other order), 5, 6 SYN+ACKs.
+  const { frames, records } = track('simultaneous-open.client.pcap');
+  assert.equal(frames.get(2)!.arrival, Arrival.REFUTED);
+  const resent = frames.get(3)!;
+  assert.notEqual(resent.arrival, Arrival.REFUTED);
+  assert.equal(resent.server, 'SYN_RECEIVED');
+  assert.equal(frames.get(4)!.client, 'SYN_RECEIVED');
+  assert.deepEqual(records[0]!.states.resp.slice(0, 4), [
+    'CLOSED',
+    'SYN_SENT',
+    'SYN_RECEIVED',
+    'ESTABLISHED',
+  ]);
+});
