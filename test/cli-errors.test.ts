@@ -4,12 +4,13 @@
 // exits 1; never a stack trace.
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { FIXTURES, ZEEK_CORPUS } from './helpers/paths.js';
-import { synack } from './helpers/synack-cli.js';
+import { FIXTURES, REPO_ROOT, ZEEK_CORPUS } from './helpers/paths.js';
+import { synack, synackArgv } from './helpers/synack-cli.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'synack-cli-errors-'));
 const PCAP = join(FIXTURES, 'tcpdump-lo-ipv4.pcap');
@@ -112,4 +113,89 @@ test('a capture that reads cleanly exits 0', () => {
   const r = synack(['read', '--tcpdump', PCAP]);
   assert.equal(r.code, 0, r.stderr);
   assert.ok(r.stdout.split('\n').length > 10);
+});
+
+test('ladder, explain, states, extract: the fault line comes last, after their output and notes', () => {
+  const bytes = readFileSync(PCAP);
+  const offsets = pcapRecordOffsets(bytes);
+  const f = join(tmp, 'cut-late.pcap');
+  writeFileSync(f, bytes.subarray(0, offsets[8]! + 20));
+  const runs = [
+    ['ladder', f, '--conn', '1'],
+    ['explain', f, '--conn', '1'],
+    ['states', f],
+    ['extract', f, '--conn', '1', '-w', join(tmp, 'cut-late-out.pcap')],
+  ];
+  for (const args of runs) {
+    // stdout and stderr into one file, as a terminal or `2>&1` shows them, in the order written.
+    const both = join(tmp, `both-${args[0]}.txt`);
+    const fd = openSync(both, 'w');
+    const [node, ...cmd] = synackArgv(...args);
+    const r = spawnSync(node!, cmd, { cwd: REPO_ROOT, stdio: ['ignore', fd, fd] });
+    closeSync(fd);
+    assert.equal(r.status, 2, args[0]);
+    const lines = readFileSync(both, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '');
+    assert.ok(lines.length > 1, `${args[0]} printed something before the fault`);
+    assert.match(lines.at(-1)!, new RegExp(`^synack: .*cut-late\\.pcap: byte ${offsets[8]}: `), args[0]);
+    assert.equal(lines.filter((l) => l.includes(': byte ')).length, 1, args[0]);
+  }
+});
+
+test('a usage error is one stderr line, exit 1, even when it quotes a multi-line parser error', () => {
+  const f = join(tmp, 'not-a-scenario.json');
+  writeFileSync(f, 'hello\nworld\n');
+  const r = synack(['lab', 'run', f]);
+  assert.equal(r.code, 1);
+  assert.equal(r.stdout, '');
+  const lines = r.stderr.split('\n').filter((l) => l !== '');
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(lines[0]!, /^synack lab run: .*not-a-scenario\.json: not JSON: /);
+});
+
+test('serve: a missing file or a directory is the usual fault line, exit 2; --msl is an option', () => {
+  for (const f of [join(tmp, 'no-such.pcap'), tmp]) {
+    const r = synack(['serve', f, '--port', '0']);
+    assert.equal(r.code, 2);
+    assert.equal(assertOneFaultLine(r.stderr, f), 0);
+  }
+  const r = synack(['serve', '--msl', 'soon']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^synack serve: --msl takes a number of seconds, not "soon"\n$/);
+});
+
+test("every command's --help explains the options PRODUCT.md lists for it, each default said once", () => {
+  const common = ['--filter', '--time-wait', '--msl'];
+  const listed: Record<string, string[]> = {
+    read: ['--tcpdump', '--json', ...common],
+    conns: ['--json', '--zeek', '--parquet', '--sort', ...common],
+    ladder: ['--conn', '--all', '--svg', ...common],
+    explain: ['--conn', '--lang', ...common],
+    extract: ['--conn', '--write', ...common],
+    states: ['--at', '--timeline', '--json', ...common],
+    watch: ['--once', '--json'],
+    live: ['--interface', '--json', '--zeek', '--time-wait', '--msl'],
+    serve: ['--port', '--host', '--time-wait', '--msl'],
+  };
+  for (const [command, options] of Object.entries(listed)) {
+    const r = synack([command, '--help']);
+    assert.equal(r.code, 0, command);
+    for (const option of options)
+      assert.match(r.stdout, new RegExp(`${option}[ ,<]`), `synack ${command} --help lacks ${option}`);
+    assert.doesNotMatch(r.stdout, /\(default [^)]*\)\s+\(default: /, `synack ${command}: default said twice`);
+  }
+  const v = synack(['--version']);
+  assert.equal(v.code, 0);
+  assert.match(v.stdout, /^\d+\.\d+\.\d+\n$/);
+});
+
+test('an output that cannot be written: one line naming it, exit 2', () => {
+  const out = join(tmp, 'no-such-dir', 'ladder.svg');
+  const r = synack(['ladder', PCAP, '--conn', '1', '--svg', out]);
+  assert.equal(r.code, 2);
+  assert.equal(r.stderr, `synack: ${out}: cannot open: no such file or directory\n`);
+  const dir = synack(['conns', PCAP, '--parquet', tmp]);
+  assert.equal(dir.code, 2);
+  assert.equal(dir.stderr, `synack: ${tmp}: cannot open: illegal operation on a directory\n`);
 });

@@ -57,4 +57,5 @@ test('bad selectors are usage errors', () => {
   ]) {
     assert.throws(() => parseConnSelector(bad), ConnSelectorError, bad);
   }
+  assert.throws(() => parseConnSelector('-1'), { message: '--conn -1: ids start at 1' });
 });

@@ -6,9 +6,11 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { startTcpdump } from '../src/live/tcpdump-stream.js';
 import { Agent, canUseNetns, hasCommand, Netns, sleep } from './helpers/netns.js';
 import { FIXTURES, REPO_ROOT } from './helpers/paths.js';
 import { spawnGathering, synackArgv } from './helpers/synack-cli.js';
@@ -243,4 +245,17 @@ describe('live on a tcpdump capture', { skip: netnsOk ? false : 'needs root, ip 
     ]);
     assert.equal(recs[1]!.conn_state, 'SF');
   });
+});
+
+test('a capture command that fails says why with its first error line, the one naming the culprit', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'synack-fake-tcpdump-'));
+  const fake = join(dir, 'tcpdump');
+  writeFileSync(
+    fake,
+    "#!/bin/sh\necho 'tcpdump: eth9: No such device exists' >&2\necho '(No such device exists)' >&2\nexit 1\n",
+  );
+  chmodSync(fake, 0o755);
+  const capture = startTcpdump('eth9', [], () => {}, fake);
+  capture.stream.resume();
+  assert.equal(await capture.done, `${fake} failed: eth9: No such device exists`);
 });

@@ -22,7 +22,7 @@ export function registerExplain(program: Command): void {
     .argument('<files...>', 'pcap or pcapng files (gzip allowed), - for stdin')
     .option('--conn <C>', 'connection id, or IP:PORT-IP:PORT[#n]')
     .option('--filter <expr>', `${FILTER_HELP} (without --conn: the first one selected)`)
-    .option('--lang <en|zh>', 'language (default en)', 'en')
+    .option('--lang <en|zh>', 'language', 'en')
     .option('--time-wait <S>', 'TIME_WAIT duration in seconds (default 60)')
     .option('--msl <M>', 'MSL in seconds: TIME_WAIT lasts 2M')
     .action(async (files: string[], opts: ExplainCliOptions, cmd: Command) => {

@@ -13,6 +13,8 @@ import { DEFAULT_EPOCH, type Scenario } from '../lab/scenario.js';
 import { parseScenario, ScenarioFileError } from '../lab/scenario-file.js';
 import { BUILTIN_SCENARIOS, findScenario } from '../lab/scenarios/index.js';
 import { renderLadderSvg } from '../report/ladder-svg.js';
+import { UsageError } from './cmd-conns.js';
+import { exitOnUsageError } from './usage-failure.js';
 
 interface LabRunCliOptions {
   write?: string;
@@ -24,8 +26,6 @@ interface LabRunCliOptions {
   width?: string;
   all?: boolean;
 }
-
-class UsageError extends Error {}
 
 /** A built-in scenario by name, or a scenario file; a one-line error otherwise. */
 export function loadScenario(nameOrFile: string): Scenario {
@@ -113,8 +113,7 @@ export function registerLab(program: Command): void {
         width = integer(opts.width, '--width', 40) ?? 100;
         scenario = loadScenario(name);
       } catch (err) {
-        if (err instanceof UsageError) cmd.error(`synack lab run: ${err.message}`, { exitCode: 1 });
-        throw err;
+        exitOnUsageError(cmd, 'lab run', err);
       }
       let result: ReturnType<typeof labRun>;
       try {

@@ -9,6 +9,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { timeWaitSeconds } from './conn-pick.js';
+import { FileFault, formatFault } from './errors.js';
+import { exitOnUsageError } from './usage-failure.js';
 
 export interface ServedFile {
   index: number;
@@ -20,6 +23,7 @@ interface ServeCliOptions {
   port?: string;
   host?: string;
   timeWait?: string;
+  msl?: string;
 }
 
 const DEFAULT_PORT = 9293; // RFC 9293
@@ -140,18 +144,24 @@ export function registerServe(program: Command): void {
     .option('--port <N>', `TCP port (default ${DEFAULT_PORT}, or the next free one; 0: any free port)`)
     .option('--host <H>', 'address to listen on (default 127.0.0.1; say 0.0.0.0 to expose it)')
     .option('--time-wait <S>', 'TIME_WAIT duration in seconds the UI analyses with (default 60)')
+    .option('--msl <M>', 'MSL in seconds: TIME_WAIT lasts 2M')
     .action(async (files: string[], opts: ServeCliOptions, cmd: Command) => {
       const host = opts.host ?? '127.0.0.1';
       const fixed = opts.port !== undefined;
       const port = fixed ? Number(opts.port) : DEFAULT_PORT;
       if (!Number.isInteger(port) || port < 0 || port > 65535)
         cmd.error(`synack serve: --port takes a port number, not "${opts.port}"`, { exitCode: 1 });
-      const timeWaitS = opts.timeWait === undefined ? 60 : Number(opts.timeWait);
-      if (!Number.isFinite(timeWaitS) || timeWaitS < 0)
-        cmd.error(`synack serve: --time-wait takes seconds, not "${opts.timeWait}"`, { exitCode: 1 });
+      let timeWaitS = 60;
+      try {
+        timeWaitS = timeWaitSeconds(opts);
+      } catch (err) {
+        exitOnUsageError(cmd, 'serve', err);
+      }
       for (const f of files) {
         if (!existsSync(f) || !statSync(f).isFile()) {
-          process.stderr.write(`synack: ${f}: cannot open: no such file\n`);
+          // The file-level fault line every command prints (src/cli/errors.ts).
+          const what = existsSync(f) ? 'cannot read: not a regular file' : 'cannot open: no such file';
+          process.stderr.write(`${formatFault(new FileFault(f, 0, what))}\n`);
           process.exit(2);
         }
       }

@@ -32,7 +32,8 @@ function parseEndpoint(text: string, whole: string): { ip: string; port: number 
 
 export function parseConnSelector(text: string): ConnSelector {
   const s = text.trim();
-  if (/^\d+$/.test(s)) {
+  // A negative number is a wrong id, not a 4-tuple with an empty first endpoint.
+  if (/^-?\d+$/.test(s)) {
     const id = Number(s);
     if (id < 1) throw new ConnSelectorError(`--conn ${text}: ids start at 1`);
     return { kind: 'id', id };

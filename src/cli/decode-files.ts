@@ -1,13 +1,13 @@
 // Decodes captures record by record into one reused Packet, for the commands that track
 // connections without printing packets (ladder, explain, states through load-timelines.ts, and
 // extract). Faults end on stderr the way every command reports them: a file-level fault as one
-// line and exit code 2 (every record before it has been delivered), malformed packets as one
-// note per file (they are still handed on: the tracker counts them).
+// line, held until the command's output is written, and exit code 2 (every record before it has
+// been delivered), malformed packets as one note per file (still handed on: the tracker counts them).
 
 import { Decoder } from '../wire/decode.js';
 import { DecodeStatus, Packet } from '../wire/packet.js';
 import type { CaptureRecord } from '../wire/record.js';
-import { FileFault, formatFault, formatNote } from './errors.js';
+import { FileFault, formatFault, formatNote, holdFault } from './errors.js';
 import { readRecords } from './input.js';
 
 /** Calls `onPacket` with each record decoded (TCP reassembly on, checksums not verified); returns the exit code, 0 or 2. */
@@ -26,8 +26,12 @@ export async function decodeFiles(
       onPacket(pkt, rec);
     });
   } catch (err) {
-    if (err instanceof FileFault) process.stderr.write(`${formatFault(err)}\n`);
-    else process.stderr.write(`synack: ${err instanceof Error ? err.message : String(err)}\n`);
+    // Held: the fault's line comes after the command's output and the notes (src/cli/errors.ts).
+    holdFault(
+      err instanceof FileFault
+        ? formatFault(err)
+        : `synack: ${err instanceof Error ? err.message : String(err)}`,
+    );
     code = 2;
   }
   for (const [file, n] of malformed) {

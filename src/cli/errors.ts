@@ -30,3 +30,18 @@ export function formatNote(file: string, note: string): string {
 function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, ' ');
 }
+
+// Commands that print only after the whole input is read (ladder, explain, states, extract) would
+// otherwise show the fault above their output: the line is held and written last, by main.ts.
+let heldFault: string | null = null;
+
+/** Keeps a fault's line (no newline) to be written after the command's output. */
+export function holdFault(line: string): void {
+  heldFault = line;
+}
+
+/** Writes the held fault line, if any, to stderr (once). */
+export function writeHeldFault(): void {
+  if (heldFault !== null) process.stderr.write(`${heldFault}\n`);
+  heldFault = null;
+}

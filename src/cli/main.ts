@@ -3,6 +3,7 @@
 
 import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands.js';
+import { writeHeldFault } from './errors.js';
 import { VERSION } from './version.js';
 
 const program = new Command();
@@ -22,10 +23,17 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 
 try {
   await program.parseAsync(process.argv);
+  writeHeldFault();
 } catch (err) {
+  writeHeldFault();
   if (err instanceof CommanderError) {
     process.exit(err.exitCode === 0 ? 0 : 1);
   }
-  process.stderr.write(`synack: ${err instanceof Error ? err.message : String(err)}\n`);
+  const io = err as NodeJS.ErrnoException;
+  if (typeof io?.path === 'string' && typeof io.syscall === 'string') {
+    // An output the command could not write (-w, --svg, --parquet): the file first, as for inputs.
+    const reason = io.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '');
+    process.stderr.write(`synack: ${io.path}: cannot ${io.syscall}: ${reason}\n`);
+  } else process.stderr.write(`synack: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(2);
 }

@@ -8,6 +8,7 @@ import { FilterError } from './filter-option.js';
 
 export function exitOnUsageError(cmd: Command, command: string, err: unknown): never {
   if (err instanceof UsageError || err instanceof FilterError)
-    cmd.error(`synack ${command}: ${err.message}`, { exitCode: 1 });
+    // One line even when the message quotes a multi-line parser error (a scenario file's JSON).
+    cmd.error(`synack ${command}: ${err.message.replace(/\s*\n\s*/g, ' ')}`, { exitCode: 1 });
   throw err;
 }

@@ -92,7 +92,9 @@ export function startTcpdump(
       for (const line of lines) {
         if (/^(tcpdump: )?listening on |packets? (captured|received by filter|dropped by kernel)/.test(line))
           onInfo(line);
-        else if (line.trim() !== '') err = line;
+        // The first error line names the culprit (`tcpdump: eth9: No such device exists`); later
+        // ones only repeat it in parentheses.
+        else if (line.trim() !== '' && err === '') err = line;
       }
     });
     c.once('error', (e: NodeJS.ErrnoException) => {
@@ -104,7 +106,7 @@ export function startTcpdump(
       );
     });
     c.once('close', (code, signal) => {
-      if (partial.trim() !== '') err = partial;
+      if (partial.trim() !== '' && err === '') err = partial;
       stream.end();
       if (stopped || code === 0 || signal === 'SIGINT' || signal === 'SIGTERM') resolve(null);
       else if (/permission|not permitted|privilege/i.test(err)) {
