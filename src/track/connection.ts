@@ -439,17 +439,6 @@ export class Conn extends FourTuple {
     return null;
   }
 
-  /**
-   * Over before a segment from `fromA` with `flags`: the connection waits only for evidence on a
-   * RST in doubt, and the segment brings none (its own sender, now CLOSED, or a SYN: a new
-   * connection, PRODUCT.md "Boundaries"). The RST then counts as arrived.
-   */
-  endsBefore(fromA: boolean, flags: number): boolean {
-    if (!bothDone(this.live) || this.senderDecisionPending) return false;
-    const rst = this.rstInDoubt();
-    return rst !== null && (rst.fromA === fromA || (flags & SYN) !== 0);
-  }
-
   /** TIME_WAIT deadline if one endpoint waits in TIME_WAIT and the other is done, else -1. */
   timeWaitDeadline(): number {
     const a = this.live.a;

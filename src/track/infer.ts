@@ -770,4 +770,3 @@ function isDone(cand: number): boolean {
 
 export const TIME_WAIT_BIT = bit(S.TIME_WAIT);
 export const CLOSED_BIT = bit(S.CLOSED);
-export const LISTEN_BIT = bit(S.LISTEN);

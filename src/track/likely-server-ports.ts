@@ -55,12 +55,6 @@ export const ZEEK_LIKELY_SERVER_TCP_PORTS: readonly number[] = [
   5222, 5269,
 ];
 
-/** UDP ports of the same run (kept for completeness: synack tracks TCP only). */
-export const ZEEK_LIKELY_SERVER_UDP_PORTS: readonly number[] = [
-  53, 67, 88, 123, 137, 161, 162, 389, 443, 514, 1812, 2123, 2152, 3389, 3544, 4789, 5060, 5072, 5353, 5355,
-  6081, 20000,
-];
-
 /** A port set as a 65 536-bit table: one lookup per new connection, no allocation. */
 export class PortSet {
   private readonly bits = new Uint8Array(8192);

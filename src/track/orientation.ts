@@ -1,7 +1,7 @@
 // Which endpoint is the originator (orig, the "client") and which the responder: PRODUCT.md
-// "Orientation", restated from Zeek's TCP analyzer (TCPAnalyzer::WantConnection, the SYN/SYN-ACK
-// reversal in the inactive-state handling, and the flip of a connection that starts at a SYN+ACK
-// once an ACK or data follows, Zeek PR #2191). Pure functions over flag bits and ports, so the
+// "Orientation", restated from Zeek's TCP analyzer (TCPAnalyzer::WantConnection and the flip of a
+// connection that starts at a SYN+ACK once an ACK or data follows, Zeek PR #2191; Zeek's SYN/SYN-ACK
+// reversal for coalesced interfaces is not applied: no baseline needs it). Pure functions over flag bits and ports, so the
 // flow table, the Zeek conn.log and the tests share one rule. RFC 9293 §3.5 for the handshake.
 //
 // A = the sender of the connection's first segment. Every function answers "is orig B?" relative
@@ -47,13 +47,4 @@ export function flipAtFirstSegment(
 export function flipsAfterSynAckStart(flags: number, payloadLen: number): boolean {
   if ((flags & (SYN | FIN | RST)) !== 0) return false;
   return (flags & ACK) !== 0 || payloadLen > 0;
-}
-
-/**
- * The SYN/SYN-ACK reversal (two capture interfaces, interrupt coalescing): the SYN+ACK was
- * captured first, then the SYN it answers. The SYN's sender becomes orig. `synSeq` is the SYN's
- * sequence number, `synAckAck` the acknowledgment number of the SYN+ACK seen before it.
- */
-export function isSynSynAckReversal(flags: number, synSeq: number, synAckAck: number): boolean {
-  return isPlainSyn(flags) && (synSeq + 1) >>> 0 === synAckAck >>> 0;
 }

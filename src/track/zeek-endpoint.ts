@@ -15,16 +15,6 @@ export enum ZeekEndpointState {
   RESET = 6,
 }
 
-export const ZEEK_ENDPOINT_STATE_NAMES = [
-  'INACTIVE',
-  'SYN_SENT',
-  'SYN_ACK_SENT',
-  'PARTIAL',
-  'ESTABLISHED',
-  'CLOSED',
-  'RESET',
-] as const;
-
 const TWO_32 = 4294967296;
 /** Most undelivered blocks remembered per endpoint; beyond it the highest block is forgotten. */
 const MAX_BLOCKS = 32;
