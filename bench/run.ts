@@ -136,6 +136,33 @@ function fmtRow(r: Row, base: Row | null): string {
   );
 }
 
+/** Wall seconds a row stands for (scaled rows: the whole file). */
+function wallOf(r: Row): number {
+  return r.m.wallSec * (r.scaledFrom ? r.packets / r.scaledFrom : 1);
+}
+
+/** Issue 8's targets for `conns --json` on one core, each marked met or not. */
+function targetLine(rows: Row[], one: Row): string {
+  if (!one.m.ok) return '  targets: synack failed';
+  const mark = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  const pps = one.packets / one.m.cpuSec;
+  const parts = [
+    `3 M pkt/CPU-s: ${mark(pps >= 3e6)} (${(pps / 1e6).toFixed(2)})`,
+    `peak RSS ≤ 150 MB: ${mark(one.m.rssMb <= 150)} (${one.m.rssMb.toFixed(0)})`,
+  ];
+  for (const [tool, want] of [
+    ['tcptrace', 8],
+    ['tshark', 50],
+  ] as const) {
+    const r = rows.find((x) => x.what.startsWith(tool) && x.m.ok);
+    if (r)
+      parts.push(
+        `${want}× ${tool}: ${mark(wallOf(r) / wallOf(one) >= want)} (${(wallOf(r) / wallOf(one)).toFixed(1)}×)`,
+      );
+  }
+  return `  targets (--threads 1): ${parts.join('; ')}`;
+}
+
 function benchFile(label: string, file: string, dir: string, runs: number, cores: number): void {
   const packets = packetCount(file);
   process.stdout.write(
@@ -173,6 +200,7 @@ function benchFile(label: string, file: string, dir: string, runs: number, cores
       packets,
     });
   for (const r of rows) process.stdout.write(`${fmtRow(r, one)}\n`);
+  process.stdout.write(`${targetLine(rows, one)}\n`);
   const d = spawnSync(process.execPath, [DECODE_BENCH, file, '--passes', '3'], { encoding: 'utf8' });
   process.stdout.write(
     (d.stdout ?? '')

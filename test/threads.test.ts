@@ -1,20 +1,31 @@
 // `conns --threads N` (src/cli/conns-shards.ts, conns-worker.ts): the sharded run prints exactly
 // what one table prints (PRODUCT.md "Connections": ids, order, `--threads N` byte-identical), on
-// every corpus capture and on generated ones, and --max-conns eviction under a SYN flood bounds
-// the table, marks records `evicted` and counts them on stderr, whatever the thread count.
+// every corpus capture, on generated ones and on one with IP fragments, with --verify-checksums
+// and --dedup, up to a fault mid-file (same stderr, same exit code); and --max-conns eviction
+// under a SYN flood bounds the table, marks records `evicted` and counts them on stderr, whatever
+// the thread count.
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { runOneTable, ShardMerger } from '../src/cli/conns-shards.js';
-import { runShard } from '../src/cli/conns-worker.js';
+import { OutputBuffer, readInto } from '../src/cli/cmd-read.js';
+import {
+  type BatchSink,
+  CHUNK_BYTES,
+  runOneTable,
+  ShardDispatcher,
+  ShardMerger,
+  shardSlots,
+} from '../src/cli/conns-shards.js';
+import { ShardTracker } from '../src/cli/conns-worker.js';
 import { connJson } from '../src/report/conn-json.js';
 import { DEFAULT_TRACKING, type TrackingOptions } from '../src/report/tracking.js';
 import { capturesUnder } from './helpers/captures.js';
-import { CLI, CORPUS, REPO_ROOT } from './helpers/paths.js';
+import { fragmentedCapture } from './helpers/fragmented-capture.js';
+import { CLI, CORPUS, FIXTURES, REPO_ROOT } from './helpers/paths.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'synack-threads-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -29,41 +40,122 @@ function generate(name: string, args: string[]): string {
   return out;
 }
 
-/** The --json lines of `shards` shards run one after another in this thread, merged. */
-async function shardedLines(file: string, shards: number, tracking: TrackingOptions): Promise<string[]> {
+/** Shard layouts: alike, and shard 0 (this thread's own in a run) with a smaller share. */
+const LAYOUTS: [string, Uint8Array][] = [
+  ['2 shards', shardSlots(2)],
+  ['4 shards', shardSlots(4)],
+  ['3 shards, shard 0 with 10 of 64 slots', shardSlots(3, 10)],
+];
+
+interface RunOptions {
+  verifyChecksums?: boolean;
+  dedup?: boolean;
+}
+
+/**
+ * The --json lines of a sharded run with every shard in this thread (the dispatcher, the shards'
+ * trackers and the merger of a real run, without the threads), and its exit code and stderr.
+ */
+async function shardedRun(
+  file: string,
+  slots: Uint8Array,
+  tracking: TrackingOptions,
+  o: RunOptions = {},
+): Promise<{ lines: string[]; code: number; stderr: string }> {
   const lines: string[] = [];
   const onRecord = (r: Parameters<typeof connJson>[0]) => lines.push(connJson(r));
+  const shards = Math.max(...slots) + 1;
   const merger = new ShardMerger(shards, tracking.maxConns, onRecord);
-  for (let shard = 0; shard < shards; shard++) {
-    const job = { files: [file], shard, shards, tracking, verifyChecksums: false, reportsStderr: false };
-    await runShard(job, (m) => merger.take(shard, m));
+  const trackers = Array.from(
+    { length: shards },
+    (_, s) => new ShardTracker(tracking, (m) => merger.take(s, m)),
+  );
+  // Shard s runs s batches behind shard 0, as workers of different speed would: the merger sees
+  // the shards' reports interleaved unevenly, and shard 0's end long before the others'.
+  const pending: DataView[][] = Array.from({ length: shards }, () => []);
+  const run = (s: number, lag: number): void => {
+    while (pending[s]!.length > lag && !merger.tooFull) trackers[s]!.consume(pending[s]!.shift()!);
+  };
+  // The chunk each shard writes: a new one per batch (pending ones are still to be read).
+  const current: DataView[] = [];
+  const sink: BatchSink = {
+    claim: (s) => {
+      current[s] = new DataView(new ArrayBuffer(CHUNK_BYTES));
+      return current[s]!;
+    },
+    publish: (s) => {
+      pending[s]!.push(current[s]!);
+      run(s, s);
+    },
+    get stopped() {
+      return merger.tooFull;
+    },
+  };
+  const dispatcher = new ShardDispatcher(sink, slots);
+  let stderr = '';
+  const r = await readInto(
+    [file],
+    { onPacket: (pkt) => dispatcher.packet(pkt) },
+    new OutputBuffer(() => {}),
+    { reassemble: true, verifyChecksums: !!o.verifyChecksums, dedup: !!o.dedup },
+    (s) => {
+      stderr += s;
+    },
+  );
+  dispatcher.end();
+  for (let s = 0; s < shards; s++) run(s, 0);
+  if (merger.tooFull) {
+    stderr = '';
+    const again = await runOneTable(
+      [file],
+      { tracking, verifyChecksums: !!o.verifyChecksums, dedup: !!o.dedup },
+      merger.printed,
+      onRecord,
+      (s) => {
+        stderr += s;
+      },
+    );
+    return { lines, code: again.code, stderr };
   }
-  if (merger.tooFull)
-    await runOneTable([file], { tracking, verifyChecksums: false }, merger.printed, onRecord, () => {});
-  return lines;
+  return { lines, code: r.code, stderr };
+}
+
+async function shardedLines(file: string, slots: Uint8Array, tracking: TrackingOptions): Promise<string[]> {
+  return (await shardedRun(file, slots, tracking)).lines;
+}
+
+async function oneTableRun(
+  file: string,
+  tracking: TrackingOptions,
+  o: RunOptions = {},
+): Promise<{ lines: string[]; code: number; stderr: string }> {
+  const lines: string[] = [];
+  let stderr = '';
+  const r = await runOneTable(
+    [file],
+    { tracking, verifyChecksums: !!o.verifyChecksums, dedup: !!o.dedup },
+    0,
+    (rec) => lines.push(connJson(rec)),
+    (s) => {
+      stderr += s;
+    },
+  );
+  return { lines, code: r.code, stderr };
 }
 
 async function oneTableLines(file: string, tracking: TrackingOptions): Promise<string[]> {
-  const lines: string[] = [];
-  await runOneTable(
-    [file],
-    { tracking, verifyChecksums: false },
-    0,
-    (r) => lines.push(connJson(r)),
-    () => {},
-  );
-  return lines;
+  return (await oneTableRun(file, tracking)).lines;
 }
 
-test('2 and 4 shards merge to the single table’s records on every corpus capture', async (t) => {
+test('2, 3 and 4 shards merge to the single table’s records on every corpus capture', async (t) => {
   const files = capturesUnder(CORPUS);
   if (files.length === 0) return t.skip('corpus not present');
   let records = 0;
   for (const f of files) {
     const one = await oneTableLines(f, DEFAULT_TRACKING);
     records += one.length;
-    for (const n of [2, 4])
-      assert.deepEqual(await shardedLines(f, n, DEFAULT_TRACKING), one, `${f}, ${n} shards`);
+    for (const [name, slots] of LAYOUTS)
+      assert.deepEqual(await shardedLines(f, slots, DEFAULT_TRACKING), one, `${f}, ${name}`);
   }
   assert.ok(records > 100, `corpus gave ${records} records`);
 });
@@ -74,13 +166,37 @@ test('a generated capture: shards agree, including idle and TIME_WAIT endings an
   for (const tracking of [DEFAULT_TRACKING, { timeWaitSec: 0.05, idleSec: 0.2, maxConns: 250_000 }]) {
     const one = await oneTableLines(f, tracking);
     assert.ok(one.length > 1000);
-    for (const n of [2, 4]) assert.deepEqual(await shardedLines(f, n, tracking), one, `${n} shards`);
+    for (const [name, slots] of LAYOUTS) assert.deepEqual(await shardedLines(f, slots, tracking), one, name);
   }
   // Over --max-conns the merge hands over to one table: still the same records.
   const small = { ...DEFAULT_TRACKING, maxConns: 100 };
   const one = await oneTableLines(f, small);
   assert.ok(one.some((l) => l.includes('"evicted": true')));
-  assert.deepEqual(await shardedLines(f, 2, small), one);
+  for (const [name, slots] of LAYOUTS) assert.deepEqual(await shardedLines(f, slots, small), one, name);
+});
+
+test('IP fragments, SACKs and bad checksums: shards agree, with and without --verify-checksums', async () => {
+  const f = join(tmp, 'fragmented.pcap');
+  writeFileSync(f, fragmentedCapture());
+  for (const verifyChecksums of [false, true]) {
+    const one = await oneTableRun(f, DEFAULT_TRACKING, { verifyChecksums });
+    assert.equal(one.lines.length, 40);
+    for (const [name, slots] of LAYOUTS)
+      assert.deepEqual(await shardedRun(f, slots, DEFAULT_TRACKING, { verifyChecksums }), one, name);
+  }
+});
+
+test('a fault mid-file: the records before it, then the same fault line and exit code', async () => {
+  const whole = readFileSync(generate('gen-fault.pcap', ['--packets', '5000', '--seed', '3']));
+  const f = join(tmp, 'cut.pcap');
+  // Cut inside a record two thirds of the way in.
+  writeFileSync(f, whole.subarray(0, Math.floor((whole.length * 2) / 3) + 7));
+  const one = await oneTableRun(f, DEFAULT_TRACKING);
+  assert.equal(one.code, 2);
+  assert.match(one.stderr, /^synack: .*cut\.pcap: byte \d+: /m);
+  assert.ok(one.lines.length > 100);
+  for (const [name, slots] of LAYOUTS)
+    assert.deepEqual(await shardedRun(f, slots, DEFAULT_TRACKING), one, name);
 });
 
 function cli(args: string[]): { stdout: string; stderr: string; status: number | null } {
@@ -124,4 +240,30 @@ test('a SYN flood of 5000 4-tuples with --max-conns 1000: 4000 evicted, counted 
     outs.push(r.stdout);
   }
   assert.equal(outs[1], outs[0]);
+});
+
+test('synack conns --threads 2/3 on fragments, --verify-checksums, --dedup and a fault mid-file', (t) => {
+  if (!existsSync(join(REPO_ROOT, 'dist', 'src', 'cli', 'conns-worker.js'))) return t.skip('not built');
+  const frag = join(tmp, 'fragmented-cli.pcap');
+  writeFileSync(frag, fragmentedCapture(60));
+  const whole = readFileSync(generate('gen-cli-fault.pcap', ['--packets', '20000', '--seed', '5']));
+  const cut = join(tmp, 'cut-cli.pcap');
+  writeFileSync(cut, whole.subarray(0, Math.floor(whole.length / 2) + 11));
+  const runs: [string[], number][] = [
+    [['--verify-checksums', frag], 0],
+    [[frag], 0],
+    [['--dedup', join(FIXTURES, 'tcpdump-any-sll2.pcap')], 0],
+    [[cut], 2],
+  ];
+  for (const [args, code] of runs) {
+    const one = cli(['conns', '--json', '--threads', '1', ...args]);
+    assert.equal(one.status, code, one.stderr);
+    assert.ok(one.stdout.length > 0);
+    for (const n of ['2', '3']) {
+      const r = cli(['conns', '--json', '--threads', n, ...args]);
+      assert.equal(r.stdout, one.stdout, `--threads ${n} ${args.join(' ')}`);
+      assert.equal(r.stderr, one.stderr, `--threads ${n} ${args.join(' ')}`);
+      assert.equal(r.status, one.status);
+    }
+  }
 });

@@ -24,17 +24,19 @@ export interface ConnsOptions extends TrackingFlags {
   verifyChecksums?: boolean;
   /** --filter EXPR (src/track/filter.ts): only the connections it selects. */
   filter?: string;
-  /** --threads N: flows sharded across N worker threads (default 1; see threadsOption). */
+  /** --threads N: flows sharded across N threads (default 1; see threadsOption). */
   threads?: string;
   /** --parquet OUT: the records as a Parquet file instead of stdout. */
   parquet?: string;
 }
 
 /**
- * --threads: a positive integer, default 1. Sharding (conns-shards.ts) has every worker read and
- * decode the whole input and track its share of the flows; measured on the 2-core bench machine
- * (1 M packets, 67 k connections) 2 threads cost 1.6x the CPU of one and ran slower in wall time,
- * so it is opt-in until the main thread decodes once and hands workers packet batches.
+ * --threads: a positive integer, default 1. Sharding (conns-shards.ts) decodes once on the main
+ * thread, which tracks a share of the flows itself, and hands the other shards binary packet
+ * batches. On the 2-core bench machine (1 M packets, 67 k connections, other jobs running) 2
+ * threads took 1.4x the CPU of 1 (4.8 s against 3.4 s) and no less wall time (3.25 s against
+ * 2.85 s, median of 3): one table already keeps more than a core busy with V8's GC threads beside
+ * it, so sharding stays opt-in (more cores may change that; not measured here).
  */
 function threadsOption(v: string | undefined): number {
   if (v === undefined) return 1;
@@ -103,8 +105,12 @@ export async function runConns(files: string[], opts: ConnsOptions): Promise<num
   const parquet = opts.parquet !== undefined ? new ConnParquet(opts.parquet) : null;
   const onRecord = (rec: ConnRecord): void => {
     if (filter !== null && !filter.matches(rec)) return;
-    selected.add(rec.id);
-    if (zeek !== null) return;
+    if (zeek !== null) {
+      // Only --zeek needs the selected ids later (its rows carry synack_id): other runs keep no
+      // per-connection memory once a record is out.
+      if (filter !== null) selected.add(rec.id);
+      return;
+    }
     if (parquet !== null) {
       parquet.add(rec);
       return;
@@ -112,12 +118,12 @@ export async function runConns(files: string[], opts: ConnsOptions): Promise<num
     if (sortById || tty) buffered.push(rec);
     else print(rec);
   };
-  // Sharding needs every worker to read the input itself (not stdin) and nothing that follows
-  // packets across flows (--zeek's own table, --dedup); those run in one table.
-  if (threads > 1 && zeek === null && !opts.dedup && !files.includes('-')) {
+  // Sharding re-reads the input when --max-conns may be reached (not stdin), and --zeek's own
+  // table follows packets across flows: those run in one table.
+  if (threads > 1 && zeek === null && !files.includes('-')) {
     const r = await runSharded(
       files,
-      { threads, tracking, verifyChecksums: !!opts.verifyChecksums },
+      { threads, tracking, verifyChecksums: !!opts.verifyChecksums, dedup: !!opts.dedup },
       onRecord,
       (s) => {
         pendingErr += s;
@@ -189,7 +195,7 @@ export function registerConns(program: Command): void {
     .option('--parquet <out>', 'write the records to a Parquet file (flat columns) instead of stdout')
     .option(
       '--threads <n>',
-      'worker threads, flows sharded by hash; output identical to 1 (default 1: each worker decodes the whole input, so more threads only pay off with cores to spare)',
+      'threads, flows sharded by hash; output identical to 1 (default 1: on 2 cores it costs more CPU than it saves)',
     )
     .action(async (files: string[], opts: ConnsOptions, cmd: Command) => {
       if (opts.json && opts.zeek)

@@ -123,8 +123,8 @@ export async function runLive(args: string[], opts: LiveOptions): Promise<number
     const origIsA = conn.summary.origIsA;
     let tags = currentTags;
     if (tags < 0) {
-      const last = conn.held[conn.held.length - 1];
-      tags = last !== undefined && last.frame === pkt.frame ? combineTags(last.wsTags, last.ownTags) : 0;
+      const last = conn.lastHeld;
+      tags = last !== null && last.frame === pkt.frame ? combineTags(last.wsTags, last.ownTags) : 0;
     }
     const a: TcpState = conn.live.a.state;
     const b: TcpState = conn.live.b.state;

@@ -4,8 +4,13 @@
 // segments contradict it). When evidence changes a decision the connection rewinds to the last
 // committed snapshot and replays its held segments; segments whose fate is settled are released,
 // in order, to the record and to the caller.
+//
+// Tens of thousands of connections stay open at once, so a Conn is kept small: small integers
+// only (times relative to its first segment, flags packed), held segments as a linked list, and
+// the committed snapshot only while something is held.
 
 import { seqGe, seqGt, seqLe, seqLt } from '../tcp/seq.js';
+import type { TcpState } from '../tcp/state.js';
 import { ACK, FIN, RST, SYN } from '../wire/packet.js';
 import { FourTuple } from './four-tuple.js';
 import { Arrival, type HeldPacket, Role } from './held.js';
@@ -18,17 +23,35 @@ import {
   InferState,
   initialCandidates,
   mayHaveCrossed,
+  seqAdd32,
   shownState,
   step,
+  TIME_WAIT_BIT,
   UNKNOWABLE,
 } from './infer.js';
 import { type ConnSummary, combineTags, RecordBuilder } from './record.js';
+import { asInt } from './small-int.js';
 
 /** Called for each segment whose states are final, in capture order within the connection. */
 export type ReleaseFn = (conn: Conn, h: HeldPacket, tags: number) => void;
 
+/** What the connections of one table share: the configuration and spare snapshots. */
+export interface ConnShared extends InferConfig {
+  /** InferStates no connection uses (a connection takes one while it holds segments). */
+  readonly spareStates: InferState[];
+}
+
 /** Most segments held per connection before the oldest undecided one is presumed arrived. */
 export const MAX_HELD = 4096;
+
+// Conn's booleans and small fields, packed into Conn.bits.
+const C_EVICTED = 1;
+const C_ENDED = 2;
+/** A TIME_WAIT deadline is scheduled (twDeadlineT valid). */
+const C_TW_SCHEDULED = 4;
+const C_FIRST_FLAGS_SHIFT = 4; // 12 bits: TCP flags
+const C_INIT_A_SHIFT = 16; // 4 bits: TcpState
+const C_INIT_B_SHIFT = 20; // 4 bits: TcpState
 
 export class Conn extends FourTuple {
   id = 0;
@@ -41,30 +64,102 @@ export class Conn extends FourTuple {
   /** Idle list (least recently seen first). */
   lruPrev: Conn | null = null;
   lruNext: Conn | null = null;
-  lastUsec = 0;
-  /** Deadline (µs) at which TIME_WAIT ends the connection, -1 when none is pending. */
-  twDeadlineUsec = -1;
-  evicted = false;
-  ended = false;
-  firstFlags = 0;
+  /**
+   * Capture time (µs since the epoch) of its first segment: every time the connection keeps is
+   * relative to it (HeldPacket.t), a small integer, so that only this field is a boxed double.
+   */
+  readonly baseUsec: number;
+  /** Capture time of its latest segment, relative to baseUsec. */
+  private lastT = 0;
+  /** The TIME_WAIT deadline the table scheduled, relative to baseUsec (valid with C_TW_SCHEDULED). */
+  private twDeadlineT = 0;
+  private bits = 0;
 
   readonly live = new InferState();
-  readonly committed = new InferState();
-  readonly held: HeldPacket[] = [];
-  private heldHead = 0;
+  /**
+   * The snapshot a replay rewinds to: the state before the first held segment. Null while
+   * nothing is held (live is that state then), so that a connection with nothing held, the
+   * common case, keeps one InferState, not two.
+   */
+  private committed: InferState | null = null;
+  // Held segments, oldest first, as a list through HeldPacket.next (no array per connection).
+  private heldFirst: HeldPacket | null = null;
+  private heldLast: HeldPacket | null = null;
+  private nHeld = 0;
   readonly record = new RecordBuilder();
-  initA = 0;
-  initB = 0;
 
   constructor(
     readonly summary: ConnSummary,
-    private readonly cfg: InferConfig,
+    private readonly cfg: ConnShared,
+    baseUsec: number,
   ) {
     super();
+    this.baseUsec = baseUsec;
   }
 
+  /** Evicted because the table was full. */
+  get evicted(): boolean {
+    return (this.bits & C_EVICTED) !== 0;
+  }
+  set evicted(v: boolean) {
+    this.bits = v ? this.bits | C_EVICTED : this.bits & ~C_EVICTED;
+  }
+  /** Ended (emitted or about to be). */
+  get ended(): boolean {
+    return (this.bits & C_ENDED) !== 0;
+  }
+  set ended(v: boolean) {
+    this.bits = v ? this.bits | C_ENDED : this.bits & ~C_ENDED;
+  }
+  /** TCP flags of its first segment. */
+  get firstFlags(): number {
+    return (this.bits >>> C_FIRST_FLAGS_SHIFT) & 0xfff;
+  }
+  set firstFlags(v: number) {
+    this.bits = (this.bits & ~(0xfff << C_FIRST_FLAGS_SHIFT)) | ((v & 0xfff) << C_FIRST_FLAGS_SHIFT);
+  }
+  /** Initial states of A and B (the first entries of the record's `states`). */
+  get initA(): TcpState {
+    return (this.bits >>> C_INIT_A_SHIFT) & 0xf;
+  }
+  set initA(v: TcpState) {
+    this.bits = (this.bits & ~(0xf << C_INIT_A_SHIFT)) | (v << C_INIT_A_SHIFT);
+  }
+  get initB(): TcpState {
+    return (this.bits >>> C_INIT_B_SHIFT) & 0xf;
+  }
+  set initB(v: TcpState) {
+    this.bits = (this.bits & ~(0xf << C_INIT_B_SHIFT)) | (v << C_INIT_B_SHIFT);
+  }
+
+  /** Capture time (µs since the epoch) of its latest segment. */
+  get lastUsec(): number {
+    return this.baseUsec + this.lastT;
+  }
+  set lastUsec(v: number) {
+    this.lastT = asInt(v - this.baseUsec);
+  }
+
+  /** Deadline (µs since the epoch) at which TIME_WAIT ends the connection, -1 when none is pending. */
+  get twDeadlineUsec(): number {
+    return (this.bits & C_TW_SCHEDULED) !== 0 ? this.baseUsec + this.twDeadlineT : -1;
+  }
+  set twDeadlineUsec(v: number) {
+    if (v < 0) this.bits &= ~C_TW_SCHEDULED;
+    else {
+      this.twDeadlineT = asInt(v - this.baseUsec);
+      this.bits |= C_TW_SCHEDULED;
+    }
+  }
+
+  /** Segments held. */
   get heldCount(): number {
-    return this.held.length - this.heldHead;
+    return this.nHeld;
+  }
+
+  /** The latest segment still held, or null. */
+  get lastHeld(): HeldPacket | null {
+    return this.heldLast;
   }
 
   /** Takes one segment (already filled into `h`); releases what became final. */
@@ -78,8 +173,9 @@ export class Conn extends FourTuple {
       const answersSyn =
         !h.fromA &&
         (this.firstFlags & (SYN | ACK)) === SYN &&
-        ((h.flags & RST) !== 0 || ((h.flags & ACK) !== 0 && h.ack === (a.iss + 1) >>> 0));
-      const c = h.fromA ? this.committed.a : this.committed.b;
+        ((h.flags & RST) !== 0 || ((h.flags & ACK) !== 0 && h.ack32 === seqAdd32(a.iss, 1)));
+      const before = this.committed ?? live;
+      const c = h.fromA ? before.a : before.b;
       initialCandidates(c, h.flags, answersSyn);
       sender.cand = c.cand;
       sender.passive = c.passive;
@@ -94,15 +190,24 @@ export class Conn extends FourTuple {
       h.len === 0 &&
       sender.sndValid &&
       !sender.finSent &&
-      seqGt(h.seq, sender.sndNxt)
+      seqGt(h.seq32, sender.sndNxt)
     ) {
       // A pure ACK whose SEQ (SND.NXT) is above what the capture showed of its sender: something
       // it sent, maybe its own FIN, was lost before the tap.
       h.holeOpen = true;
-      h.holeAt = (h.seq - 1) >>> 0;
+      h.holeAt = seqAdd32(h.seq32, -1);
+    }
+    if (this.committed === null) {
+      // The first segment held: the state before it is what a replay rewinds to.
+      const spare = this.cfg.spareStates.pop() ?? new InferState();
+      spare.copyFrom(live);
+      this.committed = spare;
     }
     step(live, h, this.cfg);
-    this.held.push(h);
+    if (this.heldLast === null) this.heldFirst = h;
+    else this.heldLast.next = h;
+    this.heldLast = h;
+    this.nHeld++;
     if (this.heldCount > MAX_HELD) this.forceOldest();
     this.release(false, recycle, release);
   }
@@ -112,33 +217,31 @@ export class Conn extends FourTuple {
     const live = this.live;
     const qs = q.fromA ? live.a : live.b;
     const qRst = (q.flags & RST) !== 0;
-    const qEnd = q.end;
+    const qEnd = q.end32;
     const qRetx = q.seqLen > 0 && qs.sndValid && seqLe(qEnd, qs.sndNxt);
     const qAck = (q.flags & ACK) !== 0;
     const qDeniesSynAck = deniesSynAck(q, qs);
-    const qNewIss = (q.flags & SYN) !== 0 && qs.synSent && q.seq !== qs.iss;
+    const qNewIss = (q.flags & SYN) !== 0 && qs.synSent && q.seq32 !== qs.iss;
     let refuted = false;
     // A RST in doubt from the peer that q answers with an ACK (RFC 5961 §3.2 challenge ACK,
     // <ACK=RCV.NXT>): data sent before that RST and not covered by q's ACK had not arrived.
     let challenged: HeldPacket | null = null;
     if (qAck && !qRst && q.seqLen === 0 && (live.a.cand === CLOSED_BIT || live.b.cand === CLOSED_BIT)) {
-      for (let i = this.heldHead; i < this.held.length; i++) {
-        const p = this.held[i]!;
+      for (let p = this.heldFirst; p !== null; p = p.next) {
         if (p.fromA !== q.fromA && p.rstInDoubt && p.arrival === Arrival.PRESUMED) challenged = p;
       }
     }
-    for (let i = this.heldHead; i < this.held.length; i++) {
-      const p = this.held[i]!;
-      if (p.crossUsec >= 0) {
+    for (let p = this.heldFirst; p !== null; p = p.next) {
+      if (p.crossPending) {
         // Its receiver retransmitted its own SYN without acknowledging it before any round trip
         // was measured: lost, or crossed in flight. Decided once the handshake measures one.
         const rtt = (p.fromA ? live.b : live.a).tapRttUsec;
         if (rtt < 0) continue;
-        if (!mayHaveCrossed(p.tsUsec, p.crossUsec, rtt)) {
+        if (!mayHaveCrossed(p.t, p.crossUsec, rtt)) {
           p.arrival = Arrival.REFUTED;
           refuted = true;
         }
-        p.crossUsec = -1;
+        p.crossPending = false;
         continue;
       }
       if (p.fromA === q.fromA) {
@@ -148,8 +251,8 @@ export class Conn extends FourTuple {
           p.decisive &&
           !p.whenInDoubt &&
           q.seqLen > 0 &&
-          seqLt(q.seq, p.end) &&
-          seqGe(q.end, p.end)
+          seqLt(q.seq32, p.end32) &&
+          seqGe(q.end32, p.end32)
         ) {
           // Its sender sends the FIN again before any ACK of it (RFC 6298 §5: the timer ran out),
           // so no ACK reached the sender: the FIN was lost, or its ACK was. Unless the receiver
@@ -157,10 +260,10 @@ export class Conn extends FourTuple {
           p.whenInDoubt = true;
           refuted = true;
         }
-        if (p.holeOpen && q.seqLen > 0 && seqLe(q.seq, p.holeAt) && seqGt(q.end, p.holeAt)) {
+        if (p.holeOpen && q.seqLen > 0 && seqLe(q.seq32, p.holeAt) && seqGt(q.end32, p.holeAt)) {
           p.holeOpen = false;
-          if ((q.flags & FIN) !== 0 && (q.end - 1) >>> 0 === p.holeAt) {
-            this.placeUnseenFin(i, p.holeAt);
+          if ((q.flags & FIN) !== 0 && seqAdd32(q.end32, -1) === p.holeAt) {
+            this.placeUnseenFin(p, p.holeAt);
             refuted = true;
           }
         }
@@ -183,7 +286,7 @@ export class Conn extends FourTuple {
         (p.flags & FIN) !== 0 &&
         !p.covered &&
         (p.arrival === Arrival.DELAYED || p.arrival === Arrival.REFUTED) &&
-        seqGe(q.ack, p.end)
+        seqGe(q.ack32, p.end32)
       ) {
         // Its receiver now acknowledges that FIN, so it arrived, but after a segment whose ACK
         // showed it missing (RFC 9293 §3.10.7.4: every segment carries RCV.NXT): a FIN that
@@ -191,7 +294,7 @@ export class Conn extends FourTuple {
         // input, or whether a later copy is what arrived, the capture cannot tell: say so
         // (UNKNOWN) rather than pick one order.
         p.covered = true;
-        const copied = this.laterCopy(i);
+        const copied = this.laterCopy(p);
         if (p.arrival === Arrival.REFUTED && !copied) {
           p.arrival = Arrival.DELAYED;
           p.whenInDoubt = true;
@@ -199,7 +302,7 @@ export class Conn extends FourTuple {
         } else if (p.arrival === Arrival.DELAYED && copied) {
           // Which copy arrived is as open as when: the held copies before q are in doubt too.
           p.whenInDoubt = true;
-          this.doubtCopies(i);
+          this.doubtCopies(p);
           refuted = true;
         }
         continue;
@@ -209,8 +312,8 @@ export class Conn extends FourTuple {
         challenged !== null &&
         p !== challenged &&
         pLen > 0 &&
-        seqLt(q.ack, p.end) &&
-        seqLt(p.seq, challenged.seq)
+        seqLt(q.ack32, p.end32) &&
+        seqLt(p.seq32, challenged.seq32)
       ) {
         p.arrival = Arrival.REFUTED;
         refuted = true;
@@ -221,11 +324,11 @@ export class Conn extends FourTuple {
         (q.flags & (FIN | ACK)) === (FIN | ACK) &&
         !qs.finSent &&
         !qRetx &&
-        seqLt(q.ack, p.end);
+        seqLt(q.ack32, p.end32);
       // FINs cross only if q left before p could reach its sender: within twice the round trip
       // from the capture point to q's sender and back (the handshake's, jitter allowed). Later,
       // q's ACK field (RCV.NXT, RFC 9293 §3.10.7.4) not covering p means p was lost.
-      const late = unacked && qs.tapRttUsec >= 0 && !mayHaveCrossed(p.tsUsec, q.tsUsec, qs.tapRttUsec);
+      const late = unacked && qs.tapRttUsec >= 0 && !mayHaveCrossed(p.t, q.t, qs.tapRttUsec);
       const crossed = unacked && !late;
       if (late && (p.decisive || pLen > 0)) {
         p.arrival = Arrival.REFUTED;
@@ -252,12 +355,12 @@ export class Conn extends FourTuple {
           p.arrival = Arrival.REFUTED;
           refuted = true;
         }
-      } else if (qAck && pLen > 0 && seqGe(q.ack, p.end)) {
+      } else if (qAck && pLen > 0 && seqGe(q.ack32, p.end32)) {
         p.arrival = Arrival.CONFIRMED;
       } else if (
         qRetx &&
-        (pLen > 0 || ((p.flags & ACK) !== 0 && seqGe(p.ack, qEnd))) &&
-        !mayHaveCrossed(p.tsUsec, q.tsUsec, qs.tapRttUsec)
+        (pLen > 0 || ((p.flags & ACK) !== 0 && seqGe(p.ack32, qEnd))) &&
+        !mayHaveCrossed(p.t, q.t, qs.tapRttUsec)
       ) {
         // (Unless q left before p could reach its sender: the two crossed in flight, e.g. a
         // SYN+ACK answering a retransmitted SYN and the ACK of the first SYN+ACK, §3.10.7.4.)
@@ -265,7 +368,8 @@ export class Conn extends FourTuple {
         if ((p.flags & (SYN | ACK | RST)) === SYN && qs.tapRttUsec < 0) {
           // Crossing SYNs (simultaneous open, RFC 9293 §3.5 Figure 7) come before any round trip
           // is known: the decision waits for the handshake's (p stays held, presumed).
-          p.crossUsec = q.tsUsec;
+          p.crossUsec = q.t;
+          p.crossPending = true;
           continue;
         }
         p.arrival = Arrival.REFUTED;
@@ -278,25 +382,23 @@ export class Conn extends FourTuple {
   }
 
   /**
-   * held[i] showed that its sender's FIN at `finSeq`, never captured, left before it. If held[i]
-   * is a pure ACK of the peer's FIN, and the capture holds that FIN's only copy just before, it
+   * Held segment `p` showed that its sender's FIN at `finSeq`, never captured, left before it. If
+   * `p` is a pure ACK of the peer's FIN, and the capture holds that FIN's only copy just before, it
    * is the acknowledgment RFC 9293 §3.10.7.4 (eighth step) sends when that FIN arrives: the
    * sender's own FIN was out before then (FIN_WAIT_1 → CLOSING, not CLOSE_WAIT → LAST_ACK).
-   * Otherwise it left before held[i] itself.
+   * Otherwise it left before `p` itself.
    */
-  private placeUnseenFin(i: number, finSeq: number): void {
-    const p = this.held[i]!;
+  private placeUnseenFin(p: HeldPacket, finSeq: number): void {
     let at: HeldPacket = p;
     if ((p.flags & ACK) !== 0) {
       let fins = 0;
       let fin: HeldPacket | null = null;
-      for (let j = this.heldHead; j < i; j++) {
-        const x = this.held[j]!;
+      for (let x = this.heldFirst; x !== null && x !== p; x = x.next) {
         if (x.fromA === p.fromA) {
           if (fin !== null) fins = 2; // the sender spoke after that FIN: not its first answer
           continue;
         }
-        if ((x.flags & FIN) !== 0 && seqGe(p.ack, x.end)) {
+        if ((x.flags & FIN) !== 0 && seqGe(p.ack32, x.end32)) {
           fins++;
           fin = x;
         }
@@ -308,41 +410,37 @@ export class Conn extends FourTuple {
     at.closesFirstBySender = at === p;
   }
 
-  /** Marks the held copies after held[i] (same sender, its last sequence number) as in doubt. */
-  private doubtCopies(i: number): void {
-    const p = this.held[i]!;
-    const last = (p.end - 1) >>> 0;
-    for (let j = i + 1; j < this.held.length; j++) {
-      const x = this.held[j]!;
-      if (x.fromA === p.fromA && x.seqLen > 0 && seqLe(x.seq, last) && seqGt(x.end, last))
+  /** Marks the held copies after `p` (same sender, its last sequence number) as in doubt. */
+  private doubtCopies(p: HeldPacket): void {
+    const last = seqAdd32(p.end32, -1);
+    for (let x = p.next; x !== null; x = x.next) {
+      if (x.fromA === p.fromA && x.seqLen > 0 && seqLe(x.seq32, last) && seqGt(x.end32, last))
         x.whenInDoubt = true;
     }
   }
 
-  /** Whether a later held segment from the same sender covers held[i]'s last sequence number. */
-  private laterCopy(i: number): boolean {
-    const p = this.held[i]!;
-    const last = (p.end - 1) >>> 0;
-    for (let j = i + 1; j < this.held.length; j++) {
-      const x = this.held[j]!;
-      if (x.fromA === p.fromA && x.seqLen > 0 && seqLe(x.seq, last) && seqGt(x.end, last)) return true;
+  /** Whether a later held segment from the same sender covers `p`'s last sequence number. */
+  private laterCopy(p: HeldPacket): boolean {
+    const last = seqAdd32(p.end32, -1);
+    for (let x = p.next; x !== null; x = x.next) {
+      if (x.fromA === p.fromA && x.seqLen > 0 && seqLe(x.seq32, last) && seqGt(x.end32, last)) return true;
     }
     return false;
   }
 
   private replay(): void {
+    if (this.committed === null) return; // nothing held: live is the committed state
     this.live.copyFrom(this.committed);
-    for (let i = this.heldHead; i < this.held.length; i++) step(this.live, this.held[i]!, this.cfg);
+    for (let p = this.heldFirst; p !== null; p = p.next) step(this.live, p, this.cfg);
   }
 
   private forceOldest(): void {
     if (this.live.b.cand === 0) {
-      this.committed.b.cand = UNKNOWABLE;
+      (this.committed ?? this.live).b.cand = UNKNOWABLE;
       this.initB = shownState(UNKNOWABLE);
       this.replay();
     }
-    for (let i = this.heldHead; i < this.held.length; i++) {
-      const p = this.held[i]!;
+    for (let p = this.heldFirst; p !== null; p = p.next) {
       if (p.arrival === Arrival.PRESUMED && p.decisive) {
         p.arrival = Arrival.CONFIRMED;
         break;
@@ -355,8 +453,7 @@ export class Conn extends FourTuple {
 
   /** True while a RST's effect on its claimed sender is undecided. */
   get senderDecisionPending(): boolean {
-    for (let i = this.heldHead; i < this.held.length; i++) {
-      const p = this.held[i]!;
+    for (let p = this.heldFirst; p !== null; p = p.next) {
       if (p.senderPending && !p.senderRefuted) return true;
     }
     return false;
@@ -366,16 +463,18 @@ export class Conn extends FourTuple {
   release(force: boolean, recycle: (h: HeldPacket) => void, release: ReleaseFn): void {
     if (force && this.live.b.cand === 0) {
       // A responder never heard from stays UNKNOWN.
-      this.committed.b.cand = UNKNOWABLE;
+      (this.committed ?? this.live).b.cand = UNKNOWABLE;
       this.initB = shownState(UNKNOWABLE);
       this.replay();
     }
-    const bPending = this.live.b.cand === 0;
-    let n = this.heldHead;
-    if (force) n = this.held.length;
-    else if (!bPending) {
-      while (n < this.held.length) {
-        const p = this.held[n]!;
+    const first = this.heldFirst;
+    if (first === null) return;
+    // The first segment not released (null: all of them).
+    let stop: HeldPacket | null = first;
+    if (force) stop = null;
+    else if (this.live.b.cand !== 0) {
+      while (stop !== null) {
+        const p: HeldPacket = stop;
         if (p.arrival === Arrival.PRESUMED && p.decisive) break;
         if (p.senderPending && !p.senderRefuted) break;
         if (p.holeOpen) break;
@@ -386,42 +485,43 @@ export class Conn extends FourTuple {
           (p.arrival === Arrival.DELAYED || p.arrival === Arrival.REFUTED)
         )
           break;
-        n++;
+        stop = p.next;
       }
     }
-    if (n < this.held.length && this.held[n]!.holeOpen) {
-      // The peer's FIN it answers stays held with it: the unseen FIN may have to precede its arrival.
-      const p = this.held[n]!;
-      for (let j = n - 1; j >= this.heldHead && this.held[j]!.fromA !== p.fromA; j--) {
-        if ((this.held[j]!.flags & FIN) !== 0) {
-          n = j;
-          break;
-        }
+    if (stop?.holeOpen) {
+      // The peer's FIN it answers stays held with it: the unseen FIN may have to precede its
+      // arrival. That is the latest FIN among the peer's segments held right before it.
+      let fin: HeldPacket | null = null;
+      for (let x = first; x !== stop; x = x.next!) {
+        if (x.fromA === stop.fromA) fin = null;
+        else if ((x.flags & FIN) !== 0) fin = x;
       }
+      if (fin !== null) stop = fin;
     }
-    if (n === this.heldHead) return;
-    if (n === this.held.length) this.committed.copyFrom(this.live);
-    else for (let i = this.heldHead; i < n; i++) step(this.committed, this.held[i]!, this.cfg);
+    if (stop === first) return;
+    const committed = this.committed!;
+    if (stop === null) {
+      // Nothing stays held: live is the committed state from now on.
+      this.cfg.spareStates.push(committed);
+      this.committed = null;
+    } else for (let p = first; p !== stop; p = p.next!) step(committed, p, this.cfg);
     if (!this.record.begun) this.record.begin(this.initA, this.initB);
-    for (let i = this.heldHead; i < n; i++) {
-      const h = this.held[i]!;
+    const live = this.live;
+    let h = first;
+    while (h !== stop) {
+      const next = h.next;
       // Denominators known only from later segments: a simultaneous open, a three-way close.
-      if (h.role === Role.HANDSHAKE_1_3 && this.live.simultaneousOpen) h.role = Role.HANDSHAKE_1_4;
-      if (h.role === Role.TEARDOWN_1_4 && this.live.threeWayClose) h.role = Role.TEARDOWN_1_3;
+      if (h.role === Role.HANDSHAKE_1_3 && live.simultaneousOpen) h.role = Role.HANDSHAKE_1_4;
+      if (h.role === Role.TEARDOWN_1_4 && live.threeWayClose) h.role = Role.TEARDOWN_1_3;
       const tags = combineTags(h.wsTags, h.ownTags);
       this.record.add(h, tags);
+      this.heldFirst = next;
+      this.nHeld--;
+      if (next === null) this.heldLast = null;
+      h.next = null;
       release(this, h, tags);
       recycle(h);
-    }
-    if (n === this.held.length) {
-      this.held.length = 0;
-      this.heldHead = 0;
-    } else {
-      this.heldHead = n;
-      if (this.heldHead > 64 && this.heldHead * 2 > this.held.length) {
-        this.held.splice(0, this.heldHead);
-        this.heldHead = 0;
-      }
+      h = next!;
     }
   }
 
@@ -432,29 +532,40 @@ export class Conn extends FourTuple {
 
   /** A held RST whose arrival is in doubt and still only presumed, or null. */
   private rstInDoubt(): HeldPacket | null {
-    for (let i = this.heldHead; i < this.held.length; i++) {
-      const p = this.held[i]!;
+    for (let p = this.heldFirst; p !== null; p = p.next) {
       if (p.rstInDoubt && p.arrival === Arrival.PRESUMED) return p;
     }
     return null;
   }
 
-  /** TIME_WAIT deadline if one endpoint waits in TIME_WAIT and the other is done, else -1. */
+  /** TIME_WAIT deadline (µs since the epoch) if one endpoint waits in TIME_WAIT and the other is done, else -1. */
   timeWaitDeadline(): number {
     const a = this.live.a;
     const b = this.live.b;
-    const tw = a.twSinceUsec >= 0 ? a : b.twSinceUsec >= 0 ? b : null;
+    const tw = a.twTimed ? a : b.twTimed ? b : null;
     if (tw === null) return -1;
     const other = tw === a ? b : a;
-    const done = other.cand === 1 || other.cand === 2 || other.twSinceUsec >= 0;
-    return done ? tw.twSinceUsec + this.cfg.timeWaitUsec : -1;
+    const done = other.cand === 1 || other.cand === 2 || other.twTimed;
+    return done ? this.baseUsec + tw.twSinceUsec + this.cfg.timeWaitUsec : -1;
   }
 
-  /** Lets TIME_WAIT run out at capture time `now` (after everything held was released). */
+  /** Lets TIME_WAIT run out at capture time `now` (µs since the epoch; after everything held was released). */
   expireTimeWait(now: number): void {
-    const ea = expireTimeWait(this.live.a, now, this.cfg);
-    const eb = expireTimeWait(this.live.b, now, this.cfg);
-    this.committed.copyFrom(this.live);
+    const t = now - this.baseUsec;
+    const ea = expireTimeWait(this.live.a, t, this.cfg);
+    const eb = expireTimeWait(this.live.b, t, this.cfg);
+    this.committed?.copyFrom(this.live);
     this.record.timeWaitExpired(ea, eb);
+  }
+
+  /** Port reuse: the old incarnation's endpoints in TIME_WAIT are done with it (CLOSED) now. */
+  closeTimeWait(): void {
+    for (const ep of [this.live.a, this.live.b]) {
+      if (ep.cand === TIME_WAIT_BIT) {
+        ep.twSinceUsec = 0;
+        ep.twTimed = true;
+      }
+    }
+    this.expireTimeWait(Number.MAX_SAFE_INTEGER);
   }
 }

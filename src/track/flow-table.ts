@@ -11,7 +11,7 @@
 // in id order.
 
 import { ACK, DecodeStatus, type Packet, SYN } from '../wire/packet.js';
-import { Conn, type ReleaseFn } from './connection.js';
+import { Conn, type ConnShared, type ReleaseFn } from './connection.js';
 import { HeldPacket } from './held.js';
 import { TIME_WAIT_BIT } from './infer.js';
 import { buildRecord, type ConnRecord, type ConnSummary } from './record.js';
@@ -81,7 +81,7 @@ export class FlowTable {
   // its connections at the same frames as one table.
   private readonly twConns: Conn[] = [];
   private readonly twDeadlines: number[] = [];
-  private readonly cfg: { timeWaitUsec: number };
+  private readonly cfg: ConnShared;
   private readonly idleUsec: number;
   private readonly maxConns: number;
   private readonly recycle = (h: HeldPacket): void => {
@@ -93,7 +93,7 @@ export class FlowTable {
   evictedCount = 0;
 
   constructor(private readonly opts: FlowTableOptions) {
-    this.cfg = { timeWaitUsec: Math.round((opts.timeWaitSec ?? 60) * 1e6) };
+    this.cfg = { timeWaitUsec: Math.round((opts.timeWaitSec ?? 60) * 1e6), spareStates: [] };
     this.idleUsec = Math.round((opts.idleSec ?? 300) * 1e6);
     this.maxConns = Math.max(1, opts.maxConns ?? 250_000);
     this.onPacket = opts.onPacket ?? (() => {});
@@ -144,7 +144,7 @@ export class FlowTable {
     conn.lastUsec = now;
     this.touch(conn);
     const h = this.pool.pop() ?? new HeldPacket();
-    h.fill(pkt, fromA, wsTags);
+    h.fill(pkt, fromA, wsTags, conn.baseUsec);
     h.attach = attach;
     conn.process(h, this.recycle, this.onPacket);
     if (conn.over) this.end(conn);
@@ -193,7 +193,7 @@ export class FlowTable {
   // ---------------------------------------------------------------- internals
 
   private create(pkt: Packet, hash: number): Conn {
-    const conn = new Conn(this.opts.newSummary(), this.cfg);
+    const conn = new Conn(this.opts.newSummary(), this.cfg, pkt.tsUsec);
     conn.id = this.nextId++;
     conn.firstFrame = pkt.frame;
     conn.setTuple(pkt);
@@ -230,17 +230,12 @@ export class FlowTable {
     const live = conn.live;
     if (live.a.cand !== TIME_WAIT_BIT && live.b.cand !== TIME_WAIT_BIT) return false;
     const s = fromA ? live.a : live.b;
-    return !s.synSent || s.iss !== pkt.seq >>> 0;
+    return !s.synSent || s.iss !== (pkt.seq | 0);
   }
 
   private closeTimeWaitForReuse(conn: Conn): void {
     conn.release(true, this.recycle, this.onPacket);
-    const a = conn.live.a.cand === TIME_WAIT_BIT;
-    const b = conn.live.b.cand === TIME_WAIT_BIT;
-    // The old incarnation's TIME_WAIT endpoint is done with it: CLOSED.
-    if (a) conn.live.a.twSinceUsec = 0;
-    if (b) conn.live.b.twSinceUsec = 0;
-    conn.expireTimeWait(Number.MAX_SAFE_INTEGER);
+    conn.closeTimeWait();
   }
 
   private touch(conn: Conn): void {
@@ -299,6 +294,7 @@ export class FlowTable {
     const rec = buildRecord(
       {
         id: conn.id,
+        startUsec: conn.baseUsec,
         a: { ip: conn.addrText(0, this.opts.addrText), port: conn.portA },
         b: { ip: conn.addrText(1, this.opts.addrText), port: conn.portB },
         evicted: conn.evicted,

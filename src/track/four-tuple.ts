@@ -1,7 +1,8 @@
-// A TCP 4-tuple kept as small integers (the base of the flow table's connections and of
-// Wireshark's streams): each address as 32-bit words (int32, which V8 keeps as small integers in
-// object fields on 64-bit Node), so that matching a packet is a few integer compares and a table
-// of 10^5 open connections carries no typed array (with its ArrayBuffer) per address. Endpoint A is the sender of the first segment.
+// A TCP 4-tuple kept as small integers (the base of the flow table's connections): each address
+// as 32-bit words (int32, which V8 keeps as small integers in object fields on 64-bit Node), so
+// that matching a packet is a few integer compares and a table of 10^5 open connections carries
+// no typed array (with its ArrayBuffer) per address. IPv4 needs one word per address; the other
+// three of an IPv6 address live in a side object. Endpoint A is the sender of the first segment.
 // The byte form of an address is built only when asked for (records, filters, extract).
 
 import type { Packet } from '../wire/packet.js';
@@ -11,96 +12,95 @@ function word(x: Uint8Array, i: number): number {
   return (x[i]! << 24) | (x[i + 1]! << 16) | (x[i + 2]! << 8) | x[i + 3]!;
 }
 
+/** The other three words of each IPv6 address (an IPv4 tuple has none). */
+class V6Words {
+  constructor(
+    readonly a1: number,
+    readonly a2: number,
+    readonly a3: number,
+    readonly b1: number,
+    readonly b2: number,
+    readonly b3: number,
+  ) {}
+}
+
+/** Byte views of both addresses (one 32-byte buffer), made on first request. */
+class AddrViews {
+  constructor(
+    readonly a: Uint8Array,
+    readonly b: Uint8Array,
+  ) {}
+}
+
 export class FourTuple {
-  ipVersion = 4;
-  portA = 0;
-  portB = 0;
-  // Address A, then B, as int32 words (IPv4 uses the first of each).
+  /** portA << 16 | portB (as int32). */
+  private ports = 0;
+  // The first word of address A and of B (all of an IPv4 address) as int32.
   private a0 = 0;
-  private a1 = 0;
-  private a2 = 0;
-  private a3 = 0;
   private b0 = 0;
-  private b1 = 0;
-  private b2 = 0;
-  private b3 = 0;
-  // Byte views of the addresses, made on first request only (one 32-byte buffer for both).
-  private viewA: Uint8Array | null = null;
-  private viewB: Uint8Array | null = null;
+  /** The rest of IPv6 addresses; null for IPv4. */
+  private v6: V6Words | null = null;
+  private views: AddrViews | null = null;
+
+  get ipVersion(): number {
+    return this.v6 === null ? 4 : 6;
+  }
+  get portA(): number {
+    return this.ports >>> 16;
+  }
+  get portB(): number {
+    return this.ports & 0xffff;
+  }
 
   /** Takes the packet's 4-tuple, its sender as A. */
   setTuple(pkt: Packet): void {
     const s = pkt.src;
     const d = pkt.dst;
-    this.ipVersion = pkt.ipVersion;
-    this.portA = pkt.srcPort;
-    this.portB = pkt.dstPort;
+    this.ports = (pkt.srcPort << 16) | pkt.dstPort;
     this.a0 = word(s, 0);
     this.b0 = word(d, 0);
-    if (pkt.ipVersion === 6) {
-      this.a1 = word(s, 4);
-      this.a2 = word(s, 8);
-      this.a3 = word(s, 12);
-      this.b1 = word(d, 4);
-      this.b2 = word(d, 8);
-      this.b3 = word(d, 12);
-    } else {
-      this.a1 = this.a2 = this.a3 = 0;
-      this.b1 = this.b2 = this.b3 = 0;
-    }
-    this.viewA = null;
-    this.viewB = null;
+    this.v6 =
+      pkt.ipVersion === 6
+        ? new V6Words(word(s, 4), word(s, 8), word(s, 12), word(d, 4), word(d, 8), word(d, 12))
+        : null;
+    this.views = null;
   }
 
   /** 0 when pkt was sent by A (to B), 1 when by B (to A), -1 when it is not this 4-tuple's. */
   directionOf(pkt: Packet): number {
-    if (pkt.ipVersion !== this.ipVersion) return -1;
-    const v6 = pkt.ipVersion === 6;
-    if (
-      pkt.srcPort === this.portA &&
-      pkt.dstPort === this.portB &&
-      this.isA(pkt.src, v6) &&
-      this.isB(pkt.dst, v6)
-    )
-      return 0;
-    if (
-      pkt.srcPort === this.portB &&
-      pkt.dstPort === this.portA &&
-      this.isB(pkt.src, v6) &&
-      this.isA(pkt.dst, v6)
-    )
-      return 1;
+    const v6 = this.v6;
+    if ((pkt.ipVersion === 6) !== (v6 !== null)) return -1;
+    const sp = pkt.srcPort;
+    const dp = pkt.dstPort;
+    // Ports first: most connections sharing a bucket differ there.
+    if (this.ports === ((sp << 16) | dp) && this.a0 === word(pkt.src, 0) && this.b0 === word(pkt.dst, 0)) {
+      if (v6 === null || (isA(v6, pkt.src) && isB(v6, pkt.dst))) return 0;
+    }
+    if (this.ports === ((dp << 16) | sp) && this.a0 === word(pkt.dst, 0) && this.b0 === word(pkt.src, 0)) {
+      if (v6 === null || (isB(v6, pkt.src) && isA(v6, pkt.dst))) return 1;
+    }
     return -1;
   }
 
-  private isA(x: Uint8Array, v6: boolean): boolean {
-    if (this.a0 !== word(x, 0)) return false;
-    return !v6 || (this.a1 === word(x, 4) && this.a2 === word(x, 8) && this.a3 === word(x, 12));
-  }
-
-  private isB(x: Uint8Array, v6: boolean): boolean {
-    if (this.b0 !== word(x, 0)) return false;
-    return !v6 || (this.b1 === word(x, 4) && this.b2 === word(x, 8) && this.b3 === word(x, 12));
-  }
-
   private wordAt(i: number): number {
+    const v6 = this.v6;
     switch (i) {
       case 0:
         return this.a0;
       case 1:
-        return this.a1;
+        return v6 === null ? 0 : v6.a1;
       case 2:
-        return this.a2;
+        return v6 === null ? 0 : v6.a2;
       case 3:
-        return this.a3;
+        return v6 === null ? 0 : v6.a3;
       case 4:
         return this.b0;
       case 5:
-        return this.b1;
+        return v6 === null ? 0 : v6.b1;
       case 6:
-        return this.b2;
+        return v6 === null ? 0 : v6.b2;
       default:
-        return this.b3;
+        return v6 === null ? 0 : v6.b3;
     }
   }
 
@@ -116,31 +116,37 @@ export class FourTuple {
   }
 
   /** Both addresses as bytes (A at 0, B at 16), built on first use. */
-  private makeViews(): void {
+  private makeViews(): AddrViews {
     const b = new Uint8Array(32);
     this.wordsInto(b, 0, 8);
-    this.viewA = b.subarray(0, 16);
-    this.viewB = b.subarray(16, 32);
+    this.views = new AddrViews(b.subarray(0, 16), b.subarray(16, 32));
+    return this.views;
   }
 
   /** Address A as 16 bytes (the first 4 for IPv4). */
   get addrA(): Uint8Array {
-    if (this.viewA === null) this.makeViews();
-    return this.viewA!;
+    return (this.views ?? this.makeViews()).a;
   }
 
   /** Address B as 16 bytes (the first 4 for IPv4). */
   get addrB(): Uint8Array {
-    if (this.viewB === null) this.makeViews();
-    return this.viewB!;
+    return (this.views ?? this.makeViews()).b;
   }
 
   /** Address A (`which` 0) or B (1) as tcpdump prints it, through `text`, without keeping bytes. */
   addrText(which: 0 | 1, text: (bytes: Uint8Array, ipVersion: number) => string): string {
-    const n = this.ipVersion === 6 ? 4 : 1;
+    const n = this.v6 === null ? 1 : 4;
     this.wordsInto(SCRATCH, which === 0 ? 0 : 4, n);
     return text(SCRATCH.subarray(0, 4 * n), this.ipVersion);
   }
+}
+
+function isA(v6: V6Words, x: Uint8Array): boolean {
+  return v6.a1 === word(x, 4) && v6.a2 === word(x, 8) && v6.a3 === word(x, 12);
+}
+
+function isB(v6: V6Words, x: Uint8Array): boolean {
+  return v6.b1 === word(x, 4) && v6.b2 === word(x, 8) && v6.b3 === word(x, 12);
 }
 
 /** Scratch bytes for addrText (the text function reads them before returning; never kept). */

@@ -2,10 +2,13 @@
 // (PRODUCT.md "How states are inferred": per-packet states use all the evidence, so a
 // connection's packets are held until the evidence is in). A copy of the few Packet fields the
 // inference needs, the arrival decision, and the results of the last inference pass. Objects
-// are pooled by the flow table: none is allocated per packet in the steady state.
+// are pooled by the flow table: none is allocated per packet in the steady state. One often stays
+// held per open connection (the last ACK, until TIME_WAIT ends), so it is kept small: booleans and
+// results packed into integers, sequence numbers as int32, no per-object array (Conn links them).
 
 import type { TcpState } from '../tcp/state.js';
 import { FIN, type Packet, SYN } from '../wire/packet.js';
+import { asInt } from './small-int.js';
 
 /** Whether a held segment reached its receiver. */
 export enum Arrival {
@@ -76,126 +79,262 @@ export const FX_REFUSES = 8;
 /** The second FIN did not acknowledge the first: the FINs crossed. */
 export const FX_FINS_CROSSED = 16;
 
+// The results of the inference pass, packed into HeldPacket.result (4 bits per state, TcpState
+// < 16; a `via` state + 1 so that -1 is 0).
+const R_STATE_A = 0;
+const R_STATE_B = 4;
+const R_VIA_A = 8;
+const R_VIA_B = 12;
+const R_ROLE = 16; // 5 bits
+const R_FX = 21; // 5 bits
+const ROLE_MASK = 0x1f << R_ROLE;
+
+// Boolean facts of a held segment, as bits of HeldPacket.bits (one small integer, not one
+// 8-byte field each).
+const B_FROM_A = 1;
+const B_DF = 2;
+const B_IPV4 = 4;
+const B_SENDER_REFUTED = 8;
+const B_RST_IN_DOUBT = 16;
+const B_WHEN_IN_DOUBT = 32;
+const B_COVERED = 64;
+const B_HOLE_OPEN = 128;
+const B_CROSS_PENDING = 256;
+const B_CLOSES_FIRST = 512;
+const B_CLOSES_FIRST_BY_SENDER = 1024;
+const B_DECISIVE = 2048;
+const B_SENDER_PENDING = 4096;
+
+/** Sets or clears `bit` of `bits`. */
+function withBit(bits: number, bit: number, on: boolean): number {
+  return on ? bits | bit : bits & ~bit;
+}
+
 export class HeldPacket {
   frame = 0;
+  /** Capture time, µs since the epoch (as the caller sees it). */
   tsUsec = 0;
-  /** Sent by A, the sender of the connection's first segment. */
-  fromA = false;
+  /** Capture time relative to the connection's first segment (Conn.baseUsec), µs: a small integer. */
+  t = 0;
   flags = 0;
-  seq = 0;
-  ack = 0;
+  /** SEQ and ACK fields as int32 (compare with src/tcp/seq.ts; `seq`/`ack` give the uint32). */
+  seq32 = 0;
+  ack32 = 0;
   /** TCP payload length. */
   len = 0;
   /** Raw window field. */
   win = 0;
-  /** Window scale option (-1 when absent). */
-  wscale = -1;
-  ttl = 0;
+  /** TTL (low 8 bits) and the window scale option + 1 above it (0: absent), as HeldPacket.ttl/wscale. */
+  private ttlWscale = 0;
   ipId = -1;
-  df = false;
-  ipv4 = false;
-  hasTimestamp = false;
   /** Wireshark-derived tag bits (kinds.ts), from TcpAnalysis. */
   wsTags = 0;
+  /** The B_* booleans. */
+  private bits = 0;
 
   arrival: Arrival = Arrival.PRESUMED;
+  /** The last sequence number of the hole (valid while holeOpen), int32. */
+  holeAt = 0;
+  /** When its receiver retransmitted its own SYN (valid while crossPending), relative µs like `t`. */
+  crossUsec = 0;
+  /** The sequence number of the unseen FIN (valid when closesFirst), int32. */
+  closesFirstSeq = 0;
+
+  // Results of the last inference pass over this segment.
+  ownTags = 0;
+  /** Role, effects (FX_*), stateA/stateB and viaA/viaB packed (R_* shifts; accessors below). */
+  private result = 0;
+  /** Whatever the caller attached (e.g. the rendered line of `read`), handed back on release. */
+  attach: unknown = undefined;
+  /** The next segment held by the same connection (Conn keeps them as a list), null at the end. */
+  next: HeldPacket | null = null;
+
+  /** Sent by A, the sender of the connection's first segment. */
+  get fromA(): boolean {
+    return (this.bits & B_FROM_A) !== 0;
+  }
+  get df(): boolean {
+    return (this.bits & B_DF) !== 0;
+  }
+  get ipv4(): boolean {
+    return (this.bits & B_IPV4) !== 0;
+  }
   /** A RST whose claimed sender went on sending: its sender's state does not change. */
-  senderRefuted = false;
+  get senderRefuted(): boolean {
+    return (this.bits & B_SENDER_REFUTED) !== 0;
+  }
+  set senderRefuted(v: boolean) {
+    this.bits = withBit(this.bits, B_SENDER_REFUTED, v);
+  }
   /** A RST whose arrival is in doubt (sent after unanswered keep-alives): the connection waits for evidence. */
-  rstInDoubt = false;
+  get rstInDoubt(): boolean {
+    return (this.bits & B_RST_IN_DOUBT) !== 0;
+  }
+  set rstInDoubt(v: boolean) {
+    this.bits = withBit(this.bits, B_RST_IN_DOUBT, v);
+  }
   /**
    * A FIN known to have reached its receiver at a time the capture does not pin down (it crossed a
    * segment of the receiver, or a copy of it may be what arrived): its receiver's state becomes
    * the union of "not yet" and "arrived" (shown UNKNOWN) until later evidence separates them.
    */
-  whenInDoubt = false;
+  get whenInDoubt(): boolean {
+    return (this.bits & B_WHEN_IN_DOUBT) !== 0;
+  }
+  set whenInDoubt(v: boolean) {
+    this.bits = withBit(this.bits, B_WHEN_IN_DOUBT, v);
+  }
   /** A delayed or refuted FIN whose receiver has since acknowledged its sequence number. */
-  covered = false;
+  get covered(): boolean {
+    return (this.bits & B_COVERED) !== 0;
+  }
+  set covered(v: boolean) {
+    this.bits = withBit(this.bits, B_COVERED, v);
+  }
   /**
    * A pure ACK whose SEQ (its sender's SND.NXT) is above what the capture showed
    * of its sender: segments left before it unseen (lost before the tap), the last of them maybe its
    * FIN. Held until a copy of that last sequence number (holeAt) shows whether it was a FIN.
    */
-  holeOpen = false;
-  holeAt = 0;
+  get holeOpen(): boolean {
+    return (this.bits & B_HOLE_OPEN) !== 0;
+  }
+  set holeOpen(v: boolean) {
+    this.bits = withBit(this.bits, B_HOLE_OPEN, v);
+  }
   /**
-   * A SYN whose receiver retransmitted its own SYN (captured at this time, µs) without
-   * acknowledging it before any round trip was measured: lost or crossed in flight, decided by
-   * the handshake's round trip (Conn.decide); -1 when none.
+   * A SYN whose receiver retransmitted its own SYN (at crossUsec) without acknowledging it before
+   * any round trip was measured: lost or crossed in flight, decided by the handshake's round trip
+   * (Conn.decide).
    */
-  crossUsec = -1;
+  get crossPending(): boolean {
+    return (this.bits & B_CROSS_PENDING) !== 0;
+  }
+  set crossPending(v: boolean) {
+    this.bits = withBit(this.bits, B_CROSS_PENDING, v);
+  }
   /** Its receiver's own FIN (at closesFirstSeq), lost before the tap, left before this arrived. */
-  closesFirst = false;
-  closesFirstSeq = 0;
+  get closesFirst(): boolean {
+    return (this.bits & B_CLOSES_FIRST) !== 0;
+  }
+  set closesFirst(v: boolean) {
+    this.bits = withBit(this.bits, B_CLOSES_FIRST, v);
+  }
   /** That FIN is this segment's own sender's (else its receiver's). */
-  closesFirstBySender = false;
-
-  // Results of the last inference pass over this segment.
+  get closesFirstBySender(): boolean {
+    return (this.bits & B_CLOSES_FIRST_BY_SENDER) !== 0;
+  }
+  set closesFirstBySender(v: boolean) {
+    this.bits = withBit(this.bits, B_CLOSES_FIRST_BY_SENDER, v);
+  }
   /** Whether the receiver's state depends on the segment's arrival (so a decision matters). */
-  decisive = false;
+  get decisive(): boolean {
+    return (this.bits & B_DECISIVE) !== 0;
+  }
+  set decisive(v: boolean) {
+    this.bits = withBit(this.bits, B_DECISIVE, v);
+  }
   /** A RST whose effect on its sender awaits evidence (suspect profile or ignored by its receiver). */
-  senderPending = false;
-  ownTags = 0;
-  stateA: TcpState = 0;
-  stateB: TcpState = 0;
+  get senderPending(): boolean {
+    return (this.bits & B_SENDER_PENDING) !== 0;
+  }
+  set senderPending(v: boolean) {
+    this.bits = withBit(this.bits, B_SENDER_PENDING, v);
+  }
+
+  /** TTL of the IP header. */
+  get ttl(): number {
+    return this.ttlWscale & 0xff;
+  }
+  /**
+   * Window scale option, -1 when absent; a shift above 31 shows as 31 (RFC 7323 allows 14; every
+   * shift from 31 up gives the same window bound in the RST check, infer.ts rstAcceptance).
+   */
+  get wscale(): number {
+    return (this.ttlWscale >>> 8) - 1;
+  }
+
+  /** The state of A and of B after the segment. */
+  get stateA(): TcpState {
+    return ((this.result >>> R_STATE_A) & 0xf) as TcpState;
+  }
+  get stateB(): TcpState {
+    return ((this.result >>> R_STATE_B) & 0xf) as TcpState;
+  }
   /**
    * A state an endpoint passed through while this segment was processed, before stateA/stateB
    * (a delayed FIN taking effect just before this segment's own effect: CLOSING on the way to
    * TIME_WAIT); -1 when none. The record's `states` keeps it; per-packet states show the last.
    */
-  viaA = -1;
-  viaB = -1;
-  role: Role = Role.DATA;
-  fx = 0;
-  /** Whatever the caller attached (e.g. the rendered line of `read`), handed back on release. */
-  attach: unknown = undefined;
+  get viaA(): number {
+    return ((this.result >>> R_VIA_A) & 0xf) - 1;
+  }
+  get viaB(): number {
+    return ((this.result >>> R_VIA_B) & 0xf) - 1;
+  }
+  get role(): Role {
+    return ((this.result & ROLE_MASK) >>> R_ROLE) as Role;
+  }
+  set role(r: Role) {
+    this.result = (this.result & ~ROLE_MASK) | (r << R_ROLE);
+  }
+  /** Effects found by the inference pass (FX_*), read when the segment is released. */
+  get fx(): number {
+    return (this.result >>> R_FX) & 0x1f;
+  }
+
+  /** Stores the results of an inference pass (`via*` -1 when none). */
+  setResult(role: Role, fx: number, stateA: TcpState, stateB: TcpState, viaA: number, viaB: number): void {
+    this.result =
+      (stateA << R_STATE_A) |
+      (stateB << R_STATE_B) |
+      ((viaA + 1) << R_VIA_A) |
+      ((viaB + 1) << R_VIA_B) |
+      (role << R_ROLE) |
+      (fx << R_FX);
+  }
+
+  /** SEQ field (uint32). */
+  get seq(): number {
+    return this.seq32 >>> 0;
+  }
+  /** ACK field (uint32). */
+  get ack(): number {
+    return this.ack32 >>> 0;
+  }
 
   /** Sequence space the segment occupies (payload + SYN + FIN). */
   get seqLen(): number {
     return this.len + (this.flags & SYN ? 1 : 0) + (this.flags & FIN ? 1 : 0);
   }
 
-  /** The sequence number just past the segment. */
-  get end(): number {
-    return (this.seq + this.seqLen) >>> 0;
+  /** The sequence number just past the segment, int32. */
+  get end32(): number {
+    return (this.seq32 + this.seqLen) | 0;
   }
 
-  fill(pkt: Packet, fromA: boolean, wsTags: number): void {
+  /** `t` is relative to `baseUsec` (the connection's first segment). */
+  fill(pkt: Packet, fromA: boolean, wsTags: number, baseUsec: number): void {
     this.frame = pkt.frame;
-    this.tsUsec = pkt.tsUsec;
-    this.fromA = fromA;
+    const ts = pkt.tsUsec;
+    this.tsUsec = ts;
+    this.t = asInt(ts - baseUsec);
     this.flags = pkt.flags;
-    this.seq = pkt.seq >>> 0;
-    this.ack = pkt.ack >>> 0;
+    this.seq32 = pkt.seq | 0;
+    this.ack32 = pkt.ack | 0;
     this.len = pkt.payloadLen;
     this.win = pkt.window;
-    this.wscale = pkt.wscale;
-    this.ttl = pkt.ttl;
+    this.ttlWscale = (pkt.ttl & 0xff) | ((Math.min(pkt.wscale, 31) + 1) << 8);
     this.ipId = pkt.ipId;
-    this.df = pkt.df;
-    this.ipv4 = pkt.ipVersion === 4;
-    this.hasTimestamp = pkt.hasTimestamp;
     this.wsTags = wsTags;
+    this.bits = (fromA ? B_FROM_A : 0) | (pkt.df ? B_DF : 0) | (pkt.ipVersion === 4 ? B_IPV4 : 0);
     this.arrival = Arrival.PRESUMED;
-    this.senderRefuted = false;
-    this.rstInDoubt = false;
-    this.whenInDoubt = false;
-    this.covered = false;
-    this.holeOpen = false;
     this.holeAt = 0;
-    this.crossUsec = -1;
-    this.closesFirst = false;
+    this.crossUsec = 0;
     this.closesFirstSeq = 0;
-    this.closesFirstBySender = false;
-    this.decisive = false;
-    this.senderPending = false;
     this.ownTags = 0;
-    this.stateA = 0;
-    this.stateB = 0;
-    this.viaA = -1;
-    this.viaB = -1;
-    this.role = Role.DATA;
-    this.fx = 0;
+    this.result = 0;
     this.attach = undefined;
+    this.next = null;
   }
 }

@@ -13,7 +13,7 @@
 // Pure and replayable: step() reads only the InferState and the held segment, so the connection
 // can rewind to a snapshot and replay its held segments when later evidence changes an arrival.
 
-import { seqAdd, seqGe, seqGt, seqInRange } from '../tcp/seq.js';
+import { seqGe, seqGt, seqInRange } from '../tcp/seq.js';
 import { TcpState as S, type TcpState } from '../tcp/state.js';
 import { nextState, TcpEvent } from '../tcp/transitions.js';
 import { ACK, FIN, RST, SYN } from '../wire/packet.js';
@@ -55,60 +55,71 @@ export function shownState(cand: number): TcpState {
   return (31 - Math.clz32(cand)) as TcpState;
 }
 
-/** What the tracker knows of one endpoint: RFC 9293's variables as far as the capture shows them. */
+// EndpointFacts' booleans, as bits of EndpointFacts.bits: one small integer instead of twenty
+// 8-byte fields, and a snapshot copies them in one assignment.
+const E_PASSIVE = 1 << 0;
+const E_SENT = 1 << 1;
+const E_SYN_SENT = 1 << 2;
+const E_SYNACK_SENT = 1 << 3;
+const E_SND_VALID = 1 << 4;
+const E_FIN_SENT = 1 << 5;
+const E_FIN_ACK_VALID = 1 << 6;
+const E_RCV_VALID = 1 << 7;
+const E_ACK_SENT = 1 << 8;
+const E_PROBING = 1 << 9;
+const E_DF = 1 << 10;
+const E_PROFILED = 1 << 11;
+const E_TW_TIMED = 1 << 12;
+const E_CHALLENGE_DUE = 1 << 13;
+const E_GOT_PEER_FIN = 1 << 14;
+const E_HALF_CLOSE_TAGGED = 1 << 15;
+const E_PEER_SYN_PENDING = 1 << 16;
+const E_ACK_OF_SYN_PENDING = 1 << 17;
+const E_PEER_FIN_PENDING = 1 << 18;
+const E_PEER_FIN_DOUBT = 1 << 19;
+const E_OOO_VALID = 1 << 20;
+const E_OOO_FIN = 1 << 21;
+
+/** Sets or clears `bit` of `bits`. */
+function withBit(bits: number, bit: number, on: boolean): number {
+  return on ? bits | bit : bits & ~bit;
+}
+
+/** a + n in sequence space, as int32 (the form every sequence field here is kept in). */
+export function seqAdd32(a: number, n: number): number {
+  return (a + n) | 0;
+}
+
+/**
+ * What the tracker knows of one endpoint: RFC 9293's variables as far as the capture shows them.
+ * Kept small (four per connection): sequence numbers as int32 (compared with src/tcp/seq.ts,
+ * which works on int32 differences), booleans as bits, times relative to the connection's first
+ * segment (HeldPacket.t), so that every field is a small integer and nothing is boxed.
+ */
 export class EndpointFacts {
   /** Candidate states (bitmask); 0 while the endpoint's initial state waits for its first segment. */
   cand = 0;
-  /** The opening was passive (LISTEN); decides where an accepted RST leads from SYN_RECEIVED. */
-  passive = true;
-  /** The endpoint has sent a segment. */
-  sent = false;
+  /** The E_* booleans (accessors below). */
+  bits = E_PASSIVE;
   /** ISS: the sequence number of its SYN (valid when synSent). */
   iss = 0;
-  synSent = false;
-  synAckSent = false;
   /** SND.NXT as seen: just past the highest sequence number it sent (valid when sndValid). */
   sndNxt = 0;
-  sndValid = false;
-  finSent = false;
   finSeq = 0;
   /** The ACK field of its latest FIN (valid when finAckValid): did the FIN acknowledge the peer's? */
   finAck = 0;
-  finAckValid = false;
   /** RCV.NXT as far as known: the highest ACK it sent or the end of what reached it. */
   rcvNxt = 0;
-  rcvValid = false;
-  /** It has sent a segment with the ACK bit (a RST aside): it acknowledged something. */
-  ackSent = false;
   /** The highest ACK it sent (valid when ackSent): RCV.NXT as it showed it, not as presumed. */
   ackedNxt = 0;
-  /** Keep-alive probes (<SEQ=SND.NXT−1>, RFC 9293 §3.8.4) it sent since the peer last sent anything. */
-  probesUnanswered = 0;
-  /** Its last advertised window, raw, and its window scale option (-1 absent). */
-  win = 0;
-  wscale = -1;
-  /** Profile of its segments, to spot a RST that is not its own (rst-suspect-forged). */
-  ttl = 0;
-  df = false;
-  profiled = false;
-  /** Capture time (µs) it entered TIME_WAIT, -1 when not there. */
-  twSinceUsec = -1;
-  /** A RST in its window (not exact) or a SYN in a synchronized state arrived: a challenge ACK is due. */
-  challengeDue = false;
-  /** The peer's FIN reached it (for half-close). */
-  gotPeerFin = false;
-  halfCloseTagged = false;
   /**
-   * Simultaneous open seen out of order: the peer's SYN reached this active opener before its own
-   * SYN was on the wire (crossing SYNs), so it takes effect once it is in SYN_SENT; and the peer's
-   * SYN+ACK then counts as that SYN, its ACK part taking effect once this end sent its SYN+ACK.
+   * Its last advertised window (raw, 16 bits), and the profile of its segments, to spot a RST
+   * that is not its own (rst-suspect-forged): TTL (8 bits) above it, then its window scale
+   * option + 1 (0: absent; HeldPacket.wscale, at most 31). Accessors win, ttl, wscale.
    */
-  peerSynPending = false;
-  ackOfSynPending = false;
-  /** The peer's FIN crossed this endpoint's own FIN (a DELAYED segment) and has not taken effect yet. */
-  peerFinPending = false;
-  /** That pending FIN's time of arrival is in doubt (HeldPacket.whenInDoubt). */
-  peerFinDoubt = false;
+  private winTtlWscale = 0;
+  /** Capture time (relative µs) it entered TIME_WAIT (valid when twTimed). */
+  twSinceUsec = 0;
   /**
    * Round trip from the capture point to this endpoint and back, measured on the handshake (the
    * SYN to its SYN+ACK, or the SYN+ACK to the ACK of it), µs; -1 until measured.
@@ -122,96 +133,314 @@ export class EndpointFacts {
    */
   oooSeq = 0;
   oooEnd = 0;
-  oooValid = false;
-  oooFin = false;
 
   // Field by field (not Object.assign): this runs on every replay and release, a hot path.
   copyFrom(o: EndpointFacts): void {
     this.cand = o.cand;
-    this.passive = o.passive;
-    this.sent = o.sent;
+    this.bits = o.bits;
     this.iss = o.iss;
-    this.synSent = o.synSent;
-    this.synAckSent = o.synAckSent;
     this.sndNxt = o.sndNxt;
-    this.sndValid = o.sndValid;
-    this.finSent = o.finSent;
     this.finSeq = o.finSeq;
     this.finAck = o.finAck;
-    this.finAckValid = o.finAckValid;
     this.rcvNxt = o.rcvNxt;
-    this.rcvValid = o.rcvValid;
-    this.ackSent = o.ackSent;
     this.ackedNxt = o.ackedNxt;
-    this.probesUnanswered = o.probesUnanswered;
-    this.win = o.win;
-    this.wscale = o.wscale;
-    this.ttl = o.ttl;
-    this.df = o.df;
-    this.profiled = o.profiled;
+    this.winTtlWscale = o.winTtlWscale;
     this.twSinceUsec = o.twSinceUsec;
-    this.challengeDue = o.challengeDue;
-    this.gotPeerFin = o.gotPeerFin;
-    this.halfCloseTagged = o.halfCloseTagged;
-    this.peerSynPending = o.peerSynPending;
-    this.ackOfSynPending = o.ackOfSynPending;
-    this.peerFinPending = o.peerFinPending;
-    this.peerFinDoubt = o.peerFinDoubt;
     this.tapRttUsec = o.tapRttUsec;
     this.oooSeq = o.oooSeq;
     this.oooEnd = o.oooEnd;
-    this.oooValid = o.oooValid;
-    this.oooFin = o.oooFin;
   }
 
   get state(): TcpState {
     return shownState(this.cand);
   }
+
+  /** The opening was passive (LISTEN); decides where an accepted RST leads from SYN_RECEIVED. */
+  get passive(): boolean {
+    return (this.bits & E_PASSIVE) !== 0;
+  }
+  set passive(v: boolean) {
+    this.bits = withBit(this.bits, E_PASSIVE, v);
+  }
+  /** The endpoint has sent a segment. */
+  get sent(): boolean {
+    return (this.bits & E_SENT) !== 0;
+  }
+  set sent(v: boolean) {
+    this.bits = withBit(this.bits, E_SENT, v);
+  }
+  get synSent(): boolean {
+    return (this.bits & E_SYN_SENT) !== 0;
+  }
+  set synSent(v: boolean) {
+    this.bits = withBit(this.bits, E_SYN_SENT, v);
+  }
+  get synAckSent(): boolean {
+    return (this.bits & E_SYNACK_SENT) !== 0;
+  }
+  set synAckSent(v: boolean) {
+    this.bits = withBit(this.bits, E_SYNACK_SENT, v);
+  }
+  get sndValid(): boolean {
+    return (this.bits & E_SND_VALID) !== 0;
+  }
+  set sndValid(v: boolean) {
+    this.bits = withBit(this.bits, E_SND_VALID, v);
+  }
+  get finSent(): boolean {
+    return (this.bits & E_FIN_SENT) !== 0;
+  }
+  set finSent(v: boolean) {
+    this.bits = withBit(this.bits, E_FIN_SENT, v);
+  }
+  get finAckValid(): boolean {
+    return (this.bits & E_FIN_ACK_VALID) !== 0;
+  }
+  set finAckValid(v: boolean) {
+    this.bits = withBit(this.bits, E_FIN_ACK_VALID, v);
+  }
+  get rcvValid(): boolean {
+    return (this.bits & E_RCV_VALID) !== 0;
+  }
+  set rcvValid(v: boolean) {
+    this.bits = withBit(this.bits, E_RCV_VALID, v);
+  }
+  /** It has sent a segment with the ACK bit (a RST aside): it acknowledged something. */
+  get ackSent(): boolean {
+    return (this.bits & E_ACK_SENT) !== 0;
+  }
+  set ackSent(v: boolean) {
+    this.bits = withBit(this.bits, E_ACK_SENT, v);
+  }
+  /** It sent keep-alive probes (<SEQ=SND.NXT−1>, RFC 9293 §3.8.4) since the peer last sent anything. */
+  get probing(): boolean {
+    return (this.bits & E_PROBING) !== 0;
+  }
+  set probing(v: boolean) {
+    this.bits = withBit(this.bits, E_PROBING, v);
+  }
+  get df(): boolean {
+    return (this.bits & E_DF) !== 0;
+  }
+  set df(v: boolean) {
+    this.bits = withBit(this.bits, E_DF, v);
+  }
+  get profiled(): boolean {
+    return (this.bits & E_PROFILED) !== 0;
+  }
+  set profiled(v: boolean) {
+    this.bits = withBit(this.bits, E_PROFILED, v);
+  }
+  /** It is in TIME_WAIT since twSinceUsec. */
+  get twTimed(): boolean {
+    return (this.bits & E_TW_TIMED) !== 0;
+  }
+  set twTimed(v: boolean) {
+    this.bits = withBit(this.bits, E_TW_TIMED, v);
+  }
+  /** A RST in its window (not exact) or a SYN in a synchronized state arrived: a challenge ACK is due. */
+  get challengeDue(): boolean {
+    return (this.bits & E_CHALLENGE_DUE) !== 0;
+  }
+  set challengeDue(v: boolean) {
+    this.bits = withBit(this.bits, E_CHALLENGE_DUE, v);
+  }
+  /** The peer's FIN reached it (for half-close). */
+  get gotPeerFin(): boolean {
+    return (this.bits & E_GOT_PEER_FIN) !== 0;
+  }
+  set gotPeerFin(v: boolean) {
+    this.bits = withBit(this.bits, E_GOT_PEER_FIN, v);
+  }
+  get halfCloseTagged(): boolean {
+    return (this.bits & E_HALF_CLOSE_TAGGED) !== 0;
+  }
+  set halfCloseTagged(v: boolean) {
+    this.bits = withBit(this.bits, E_HALF_CLOSE_TAGGED, v);
+  }
+  /**
+   * Simultaneous open seen out of order: the peer's SYN reached this active opener before its own
+   * SYN was on the wire (crossing SYNs), so it takes effect once it is in SYN_SENT; and the peer's
+   * SYN+ACK then counts as that SYN, its ACK part taking effect once this end sent its SYN+ACK.
+   */
+  get peerSynPending(): boolean {
+    return (this.bits & E_PEER_SYN_PENDING) !== 0;
+  }
+  set peerSynPending(v: boolean) {
+    this.bits = withBit(this.bits, E_PEER_SYN_PENDING, v);
+  }
+  get ackOfSynPending(): boolean {
+    return (this.bits & E_ACK_OF_SYN_PENDING) !== 0;
+  }
+  set ackOfSynPending(v: boolean) {
+    this.bits = withBit(this.bits, E_ACK_OF_SYN_PENDING, v);
+  }
+  /** The peer's FIN crossed this endpoint's own FIN (a DELAYED segment) and has not taken effect yet. */
+  get peerFinPending(): boolean {
+    return (this.bits & E_PEER_FIN_PENDING) !== 0;
+  }
+  set peerFinPending(v: boolean) {
+    this.bits = withBit(this.bits, E_PEER_FIN_PENDING, v);
+  }
+  /** That pending FIN's time of arrival is in doubt (HeldPacket.whenInDoubt). */
+  get peerFinDoubt(): boolean {
+    return (this.bits & E_PEER_FIN_DOUBT) !== 0;
+  }
+  set peerFinDoubt(v: boolean) {
+    this.bits = withBit(this.bits, E_PEER_FIN_DOUBT, v);
+  }
+  get oooValid(): boolean {
+    return (this.bits & E_OOO_VALID) !== 0;
+  }
+  set oooValid(v: boolean) {
+    this.bits = withBit(this.bits, E_OOO_VALID, v);
+  }
+  get oooFin(): boolean {
+    return (this.bits & E_OOO_FIN) !== 0;
+  }
+  set oooFin(v: boolean) {
+    this.bits = withBit(this.bits, E_OOO_FIN, v);
+  }
+
+  /** Its last advertised window, raw (16 bits). */
+  get win(): number {
+    return this.winTtlWscale & 0xffff;
+  }
+  set win(v: number) {
+    this.winTtlWscale = (this.winTtlWscale & ~0xffff) | (v & 0xffff);
+  }
+  /** TTL of its latest segment. */
+  get ttl(): number {
+    return (this.winTtlWscale >>> 16) & 0xff;
+  }
+  set ttl(v: number) {
+    this.winTtlWscale = (this.winTtlWscale & ~0xff0000) | ((v & 0xff) << 16);
+  }
+  /** Its window scale option (-1 absent). */
+  get wscale(): number {
+    return (this.winTtlWscale >>> 24) - 1;
+  }
+  set wscale(v: number) {
+    this.winTtlWscale = (this.winTtlWscale & 0xffffff) | ((v + 1) << 24);
+  }
 }
+
+// InferState's booleans and small enums, as bits of InferState.bits.
+const I_SIMULTANEOUS_OPEN = 1 << 0;
+const I_FIRST_FIN_ACKED = 1 << 1;
+const I_THREE_WAY_CLOSE = 1 << 2;
+const I_FINS_CROSSED = 1 << 3;
+const I_SECOND_FIN_ACKED = 1 << 4;
+const I_HANDSHAKE_ACK_SEEN = 1 << 5;
+const I_CLOSING_ACKED = 1 << 6;
+const I_SYN_TIMED = 1 << 7;
+const I_SYNACK_TIMED = 1 << 8;
+// Two bits each (0 none, 1 A, 2 B).
+const I_FIRST_SYN_SHIFT = 9;
+const I_FIRST_SYNACK_SHIFT = 11;
+const I_FIRST_FIN_SHIFT = 13;
 
 /** Both endpoints plus the connection-level facts roles and records need. Snapshot-able. */
 export class InferState {
   readonly a = new EndpointFacts();
   readonly b = new EndpointFacts();
-  /** Both sides sent a SYN without ACK. */
-  simultaneousOpen = false;
-  /** 0 none, 1 A, 2 B: sender of the first SYN without ACK, of the first SYN+ACK, of the first FIN. */
-  firstSyn = 0;
-  firstSynAck = 0;
-  firstFin = 0;
+  /** The I_* booleans and sides (accessors below). */
+  private bits = 0;
+  /** Sequence numbers (int32) just past the first FIN and the second (0: none yet). */
   firstFinEnd = 0;
-  /** The first FIN's receiver sent a pure ACK of it (four-way), or its FIN carried that ACK (three-way). */
-  firstFinAcked = false;
-  threeWayClose = false;
-  finsCrossed = false;
   secondFinEnd = 0;
-  secondFinAcked = false;
-  closingAcks = 0;
-  handshakeAckSeen = false;
-  /** Capture time (µs) of the first handshake ACK, valid when handshakeAckSeen. */
+  /** Capture time (relative µs) of the first handshake ACK, valid when handshakeAckSeen. */
   handshakeAckUsec = 0;
-  /** Capture times (µs) of the latest SYN without ACK and of the first SYN+ACK, -1 before. */
-  synUsec = -1;
-  synAckUsec = -1;
+  /** Capture times (relative µs) of the latest SYN without ACK and of the first SYN+ACK (valid when synTimed, synAckTimed). */
+  synUsec = 0;
+  synAckUsec = 0;
 
   copyFrom(o: InferState): void {
     this.a.copyFrom(o.a);
     this.b.copyFrom(o.b);
-    this.simultaneousOpen = o.simultaneousOpen;
-    this.firstSyn = o.firstSyn;
-    this.firstSynAck = o.firstSynAck;
-    this.firstFin = o.firstFin;
+    this.bits = o.bits;
     this.firstFinEnd = o.firstFinEnd;
-    this.firstFinAcked = o.firstFinAcked;
-    this.threeWayClose = o.threeWayClose;
-    this.finsCrossed = o.finsCrossed;
     this.secondFinEnd = o.secondFinEnd;
-    this.secondFinAcked = o.secondFinAcked;
-    this.closingAcks = o.closingAcks;
-    this.handshakeAckSeen = o.handshakeAckSeen;
     this.handshakeAckUsec = o.handshakeAckUsec;
     this.synUsec = o.synUsec;
     this.synAckUsec = o.synAckUsec;
+  }
+
+  /** Both sides sent a SYN without ACK. */
+  get simultaneousOpen(): boolean {
+    return (this.bits & I_SIMULTANEOUS_OPEN) !== 0;
+  }
+  set simultaneousOpen(v: boolean) {
+    this.bits = withBit(this.bits, I_SIMULTANEOUS_OPEN, v);
+  }
+  /** The first FIN's receiver sent a pure ACK of it (four-way), or its FIN carried that ACK (three-way). */
+  get firstFinAcked(): boolean {
+    return (this.bits & I_FIRST_FIN_ACKED) !== 0;
+  }
+  set firstFinAcked(v: boolean) {
+    this.bits = withBit(this.bits, I_FIRST_FIN_ACKED, v);
+  }
+  get threeWayClose(): boolean {
+    return (this.bits & I_THREE_WAY_CLOSE) !== 0;
+  }
+  set threeWayClose(v: boolean) {
+    this.bits = withBit(this.bits, I_THREE_WAY_CLOSE, v);
+  }
+  get finsCrossed(): boolean {
+    return (this.bits & I_FINS_CROSSED) !== 0;
+  }
+  set finsCrossed(v: boolean) {
+    this.bits = withBit(this.bits, I_FINS_CROSSED, v);
+  }
+  get secondFinAcked(): boolean {
+    return (this.bits & I_SECOND_FIN_ACKED) !== 0;
+  }
+  set secondFinAcked(v: boolean) {
+    this.bits = withBit(this.bits, I_SECOND_FIN_ACKED, v);
+  }
+  get handshakeAckSeen(): boolean {
+    return (this.bits & I_HANDSHAKE_ACK_SEEN) !== 0;
+  }
+  set handshakeAckSeen(v: boolean) {
+    this.bits = withBit(this.bits, I_HANDSHAKE_ACK_SEEN, v);
+  }
+  /** A pure ACK of a crossed FIN was seen (the next one is teardown 4/4). */
+  get closingAcked(): boolean {
+    return (this.bits & I_CLOSING_ACKED) !== 0;
+  }
+  set closingAcked(v: boolean) {
+    this.bits = withBit(this.bits, I_CLOSING_ACKED, v);
+  }
+  get synTimed(): boolean {
+    return (this.bits & I_SYN_TIMED) !== 0;
+  }
+  set synTimed(v: boolean) {
+    this.bits = withBit(this.bits, I_SYN_TIMED, v);
+  }
+  get synAckTimed(): boolean {
+    return (this.bits & I_SYNACK_TIMED) !== 0;
+  }
+  set synAckTimed(v: boolean) {
+    this.bits = withBit(this.bits, I_SYNACK_TIMED, v);
+  }
+  /** 0 none, 1 A, 2 B: sender of the first SYN without ACK, of the first SYN+ACK, of the first FIN. */
+  get firstSyn(): number {
+    return (this.bits >> I_FIRST_SYN_SHIFT) & 3;
+  }
+  set firstSyn(v: number) {
+    this.bits = (this.bits & ~(3 << I_FIRST_SYN_SHIFT)) | (v << I_FIRST_SYN_SHIFT);
+  }
+  get firstSynAck(): number {
+    return (this.bits >> I_FIRST_SYNACK_SHIFT) & 3;
+  }
+  set firstSynAck(v: number) {
+    this.bits = (this.bits & ~(3 << I_FIRST_SYNACK_SHIFT)) | (v << I_FIRST_SYNACK_SHIFT);
+  }
+  get firstFin(): number {
+    return (this.bits >> I_FIRST_FIN_SHIFT) & 3;
+  }
+  set firstFin(v: number) {
+    this.bits = (this.bits & ~(3 << I_FIRST_FIN_SHIFT)) | (v << I_FIRST_FIN_SHIFT);
   }
 }
 
@@ -231,8 +460,8 @@ export interface InferConfig {
 export function deniesSynAck(q: HeldPacket, qs: EndpointFacts): boolean {
   if (!qs.synSent || qs.synAckSent) return false;
   const f = q.flags & (SYN | ACK | RST);
-  if (f === SYN) return q.seq !== qs.iss;
-  return f === RST && !qs.ackSent && q.seq === seqAdd(qs.iss, 1);
+  if (f === SYN) return q.seq32 !== qs.iss;
+  return f === RST && !qs.ackSent && q.seq32 === seqAdd32(qs.iss, 1);
 }
 
 /**
@@ -330,16 +559,16 @@ function receiveFin(r: EndpointFacts, acksOwnFin: boolean): void {
 function rstAcceptance(r: EndpointFacts, h: HeldPacket): number {
   if (r.cand === bit(S.SYN_SENT)) {
     // §3.10.7.3: acceptable only if it acknowledges our SYN.
-    return (h.flags & ACK) !== 0 && (!r.synSent || h.ack === seqAdd(r.iss, 1)) ? 1 : -1;
+    return (h.flags & ACK) !== 0 && (!r.synSent || h.ack32 === seqAdd32(r.iss, 1)) ? 1 : -1;
   }
   if (r.cand === bit(S.LISTEN)) return -1; // §3.10.7.2: a RST to a listener is ignored.
   if (!r.rcvValid) return 1; // Nothing known of its receive window: give the benefit of the doubt.
-  if (h.seq === r.rcvNxt) return 1;
+  if (h.seq32 === r.rcvNxt) return 1;
   // Exactly the RCV.NXT its own latest ACK showed, below the presumed one: data presumed to have
   // arrived may have been lost past the tap (step() holds such a RST in doubt).
-  if (r.ackSent && h.seq === r.ackedNxt) return 1;
+  if (r.ackSent && h.seq32 === r.ackedNxt) return 1;
   const wnd = Math.max(1, r.win * 2 ** Math.max(r.wscale, 0));
-  return seqInRange(h.seq, r.rcvNxt, seqAdd(r.rcvNxt, Math.min(wnd, 0x7fffffff))) ? 0 : -1;
+  return seqInRange(h.seq32, r.rcvNxt, seqAdd32(r.rcvNxt, Math.min(wnd, 0x7fffffff))) ? 0 : -1;
 }
 
 /**
@@ -359,7 +588,7 @@ function rstAcceptance(r: EndpointFacts, h: HeldPacket): number {
 function rstEndsSender(s: EndpointFacts, h: HeldPacket): boolean {
   const c = s.cand;
   if (c === bit(S.LISTEN)) return false;
-  if (c === bit(S.SYN_SENT) || c === bit(S.SYN_RECEIVED)) return !s.synSent || h.seq === seqAdd(s.iss, 1);
+  if (c === bit(S.SYN_SENT) || c === bit(S.SYN_RECEIVED)) return !s.synSent || h.seq32 === seqAdd32(s.iss, 1);
   return true;
 }
 
@@ -379,14 +608,15 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
   const rst = (flags & RST) !== 0;
   // A DELAYED segment (crossing FINs) takes effect later, with the evidence of its receipt.
   const arrived = h.arrival !== Arrival.REFUTED && h.arrival !== Arrival.DELAYED;
-  const end = h.end;
+  const seqLen = h.seqLen;
+  const end = seqAdd32(h.seq32, seqLen);
   let own = 0;
   let fx = 0;
   let role: Role = h.len > 0 ? Role.DATA : Role.ACK;
 
   // TIME_WAIT runs out on capture time (§3.10.8), before this segment is looked at.
-  expireTimeWait(st.a, h.tsUsec, cfg);
-  expireTimeWait(st.b, h.tsUsec, cfg);
+  expireTimeWait(st.a, h.t, cfg);
+  expireTimeWait(st.b, h.t, cfg);
 
   // A FIN of the receiver (h.closesFirst) or of the sender (s), lost before the tap, that left
   // before this segment arrived or was sent (Conn.placeUnseenFin): its CLOSE comes first (§3.10.4).
@@ -398,26 +628,26 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
       apply(closer, TcpEvent.CLOSE);
       closer.finSent = true;
       closer.finSeq = h.closesFirstSeq;
-      closer.sndNxt = maxSeq(closer.sndNxt, closer.sndValid, seqAdd(h.closesFirstSeq, 1));
+      closer.sndNxt = maxSeq(closer.sndNxt, closer.sndValid, seqAdd32(h.closesFirstSeq, 1));
       closerVia = closer.state;
     }
   }
 
   // ---- What the segment says about its sender.
   const newData = h.len > 0 && (!s.sndValid || seqGt(end, s.sndNxt));
-  const newFin = fin && (!s.finSent || s.finSeq !== seqAdd(h.seq, h.seqLen - 1));
+  const newFin = fin && (!s.finSent || s.finSeq !== seqAdd32(h.seq32, seqLen - 1));
   if (!rst) {
     narrow(s, MAY_SEND);
     // Evidence of receipt: its ACK covers the peer's SYN or FIN, so those reached it.
-    if (ackf && r.synSent && s.cand === bit(S.SYN_SENT) && seqGe(h.ack, seqAdd(r.iss, 1)) && !syn) {
+    if (ackf && r.synSent && s.cand === bit(S.SYN_SENT) && seqGe(h.ack32, seqAdd32(r.iss, 1)) && !syn) {
       apply(s, TcpEvent.RCV_SYN_ACK);
     }
-    if (ackf && r.finSent && !s.gotPeerFin && seqGe(h.ack, seqAdd(r.finSeq, 1))) {
+    if (ackf && r.finSent && !s.gotPeerFin && seqGe(h.ack32, seqAdd32(r.finSeq, 1))) {
       s.peerFinPending = false;
       s.peerFinDoubt = false;
       // Did that FIN also acknowledge this endpoint's FIN? Its own ACK field says so (§3.10.7.4:
       // the ACK is processed with the FIN); crossing FINs do not, and lead through CLOSING.
-      receiveFin(s, s.finSent && r.finAckValid && seqGe(r.finAck, seqAdd(s.finSeq, 1)));
+      receiveFin(s, s.finSent && r.finAckValid && seqGe(r.finAck, seqAdd32(s.finSeq, 1)));
     }
     if (newData || newFin) {
       narrow(s, MAY_SEND_DATA);
@@ -426,7 +656,7 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
     }
   }
   if (syn && !ackf) {
-    if (s.synSent && h.seq === s.iss) own |= K['syn-retransmission'];
+    if (s.synSent && h.seq32 === s.iss) own |= K['syn-retransmission'];
     if (st.firstSyn === 0) st.firstSyn = me;
     else if (st.firstSyn !== me && !st.simultaneousOpen) {
       st.simultaneousOpen = true;
@@ -435,18 +665,18 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
     applyTo(s, bit(S.CLOSED) | bit(S.LISTEN), TcpEvent.OPEN_ACTIVE);
     s.passive = false;
     s.synSent = true;
-    s.iss = h.seq;
+    s.iss = h.seq32;
     role = st.simultaneousOpen && st.firstSyn !== me ? Role.HANDSHAKE_2_4 : Role.HANDSHAKE_1_3;
   } else if (syn && ackf) {
-    if (s.synAckSent && h.seq === s.iss) own |= K['synack-retransmission'];
+    if (s.synAckSent && h.seq32 === s.iss) own |= K['synack-retransmission'];
     // A SYN+ACK retransmitted after the handshake ACK went by shows the ACK lost (§3.10.7.3: the
     // ACK moves SYN_RECEIVED to ESTABLISHED, which retransmits no SYN), unless it left before
     // that ACK could reach its sender (crossed in flight, like an answer to a retransmitted SYN).
     if (
       s.synAckSent &&
-      h.seq === s.iss &&
+      h.seq32 === s.iss &&
       st.handshakeAckSeen &&
-      !mayHaveCrossed(st.handshakeAckUsec, h.tsUsec, s.tapRttUsec)
+      !mayHaveCrossed(st.handshakeAckUsec, h.t, s.tapRttUsec)
     )
       own |= K['handshake-ack-lost'];
     if (st.firstSynAck === 0) st.firstSynAck = me;
@@ -458,7 +688,7 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
     }
     s.synSent = true;
     s.synAckSent = true;
-    s.iss = h.seq;
+    s.iss = h.seq32;
     role = st.simultaneousOpen
       ? st.firstSynAck === me
         ? Role.HANDSHAKE_3_4
@@ -470,10 +700,10 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
       narrow(s, MAY_SEND_FIN);
       apply(s, TcpEvent.CLOSE);
       s.finSent = true;
-      s.finSeq = seqAdd(h.seq, h.seqLen - 1);
+      s.finSeq = seqAdd32(h.seq32, seqLen - 1);
     }
     if (ackf) {
-      s.finAck = maxSeq(s.finAck, s.finAckValid, h.ack);
+      s.finAck = maxSeq(s.finAck, s.finAckValid, h.ack32);
       s.finAckValid = true;
     }
     if (st.firstFin === 0) {
@@ -482,7 +712,7 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
       role = Role.TEARDOWN_1_4;
     } else if (st.firstFin === me) {
       role = Role.TEARDOWN_1_4;
-    } else if (ackf && seqGe(h.ack, st.firstFinEnd)) {
+    } else if (ackf && seqGe(h.ack32, st.firstFinEnd)) {
       if (!st.firstFinAcked) st.threeWayClose = true;
       st.firstFinAcked = true;
       st.secondFinEnd = end;
@@ -498,10 +728,10 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
     }
   } else if (!syn && !rst && h.len === 0 && ackf && st.firstFin !== 0) {
     // A pure ACK of a FIN is part of the teardown.
-    if (st.firstFin !== me && !st.firstFinAcked && seqGe(h.ack, st.firstFinEnd)) {
+    if (st.firstFin !== me && !st.firstFinAcked && seqGe(h.ack32, st.firstFinEnd)) {
       st.firstFinAcked = true;
       role = st.finsCrossed
-        ? st.closingAcks++ === 0
+        ? firstClosingAck(st)
           ? Role.TEARDOWN_3_4
           : Role.TEARDOWN_4_4
         : Role.TEARDOWN_2_4;
@@ -509,11 +739,11 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
       st.secondFinEnd !== 0 &&
       !st.secondFinAcked &&
       st.firstFin === me &&
-      seqGe(h.ack, st.secondFinEnd)
+      seqGe(h.ack32, st.secondFinEnd)
     ) {
       st.secondFinAcked = true;
       role = st.finsCrossed
-        ? st.closingAcks++ === 0
+        ? firstClosingAck(st)
           ? Role.TEARDOWN_3_4
           : Role.TEARDOWN_4_4
         : st.threeWayClose
@@ -531,7 +761,7 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
     // A RST sent after keep-alive probes went unanswered (the stack gave up on a peer it could
     // not reach, RFC 1122 §4.2.3.6) is not presumed to arrive by the end of the connection: the
     // receiver's next segment decides it (PRODUCT.md: the evidence is awaited, at most --idle).
-    h.rstInDoubt = s.probesUnanswered > 0;
+    h.rstInDoubt = s.probing;
     h.senderPending = suspect;
     if (!s.synAckSent && r.synSent && !s.synSent && !r.synAckSent) fx |= FX_REFUSES;
   } else if (s.challengeDue && h.len === 0 && ackf && !syn && !fin) {
@@ -546,26 +776,26 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
   // Window probe: sent while the peer advertises a zero window; Linux's 0-byte probe at
   // SND.UNA−1 or a 1-byte probe.
   if (!syn && !rst && !fin && r.sent && r.win === 0 && ackf && s.sndValid) {
-    if ((h.len === 0 && r.rcvValid && h.seq === seqAdd(r.rcvNxt, -1)) || h.len === 1)
+    if ((h.len === 0 && r.rcvValid && h.seq32 === seqAdd32(r.rcvNxt, -1)) || h.len === 1)
       own |= K['window-probe'];
   }
   // Keep-alive probes: the peer answering anything resets the count.
-  if (!syn && !rst && !fin && h.len === 0 && ackf && s.sndValid && h.seq === seqAdd(s.sndNxt, -1))
-    s.probesUnanswered++;
-  r.probesUnanswered = 0;
+  if (!syn && !rst && !fin && h.len === 0 && ackf && s.sndValid && h.seq32 === seqAdd32(s.sndNxt, -1))
+    s.probing = true;
+  r.probing = false;
   // Record what the sender revealed of itself. An empty segment (not a RST, whose sequence number
   // may be the SEG.ACK it answers) carries SND.NXT: one above what was captured shows a segment
   // sent but lost before the tap, so a later copy of it is a retransmission.
-  if (h.seqLen > 0 || !s.sndValid || !rst) {
+  if (seqLen > 0 || !s.sndValid || !rst) {
     s.sndNxt = maxSeq(s.sndNxt, s.sndValid, end);
     s.sndValid = true;
   }
   if (ackf && !rst) {
-    s.rcvNxt = maxSeq(s.rcvNxt, s.rcvValid, h.ack);
+    s.rcvNxt = maxSeq(s.rcvNxt, s.rcvValid, h.ack32);
     s.rcvValid = true;
-    s.ackedNxt = maxSeq(s.ackedNxt, s.ackSent, h.ack);
+    s.ackedNxt = maxSeq(s.ackedNxt, s.ackSent, h.ack32);
     s.ackSent = true;
-    if (s.oooValid && seqGe(h.ack, s.oooSeq)) s.oooValid = false;
+    if (s.oooValid && seqGe(h.ack32, s.oooSeq)) s.oooValid = false;
   }
   if (!rst) {
     s.win = h.win;
@@ -590,7 +820,7 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
     if (arrived && r.peerFinPending && !r.gotPeerFin) {
       // The crossed FIN reached it before this later segment from the same sender (in order).
       const notYet = r.cand;
-      receiveFin(r, r.finSent && s.finAckValid && seqGe(s.finAck, seqAdd(r.finSeq, 1)));
+      receiveFin(r, r.finSent && s.finAckValid && seqGe(s.finAck, seqAdd32(r.finSeq, 1)));
       if (r.peerFinDoubt) {
         // Whether it arrived before or after this segment is open: both, until the receiver's
         // ACK covering it (the evidence path above) applies it to each candidate.
@@ -601,7 +831,7 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
     }
     // Data or FIN beyond RCV.NXT, the receiver's own ACKs showing the hole (data lost before the tap).
     const beyondHole =
-      arrived && !rst && !syn && h.seqLen > 0 && r.rcvValid && r.ackSent && seqGt(h.seq, r.rcvNxt);
+      arrived && !rst && !syn && seqLen > 0 && r.rcvValid && r.ackSent && seqGt(h.seq32, r.rcvNxt);
     if (arrived) {
       r.peerFinPending = false;
       r.peerFinDoubt = false;
@@ -634,7 +864,7 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
         const acksSyn =
           ackf &&
           r.synSent &&
-          (r.cand === bit(S.SYN_SENT) ? h.ack === seqAdd(r.iss, 1) : seqGe(h.ack, seqAdd(r.iss, 1)));
+          (r.cand === bit(S.SYN_SENT) ? h.ack32 === seqAdd32(r.iss, 1) : seqGe(h.ack32, seqAdd32(r.iss, 1)));
         if (syn && ackf && acksSyn && r.peerSynPending && r.cand === bit(S.SYN_SENT)) {
           apply(r, TcpEvent.RCV_SYN);
           r.peerSynPending = false;
@@ -649,11 +879,11 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
         }
         if (acksSyn && !syn && r.synAckSent && !st.handshakeAckSeen) {
           st.handshakeAckSeen = true;
-          st.handshakeAckUsec = h.tsUsec;
+          st.handshakeAckUsec = h.t;
           fx |= FX_ACKS_SYNACK;
           if (h.len === 0 && !fin && !st.simultaneousOpen) role = Role.HANDSHAKE_3_3;
         }
-        const acksFin = ackf && r.finSent && seqGe(h.ack, seqAdd(r.finSeq, 1));
+        const acksFin = ackf && r.finSent && seqGe(h.ack32, seqAdd32(r.finSeq, 1));
         if (fin && !beyondHole) {
           receiveFin(r, acksFin);
           fx |= FX_FIN_ACCEPTED;
@@ -662,8 +892,8 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
           apply(r, TcpEvent.RCV_ACK_OF_FIN);
         }
       }
-      if (beyondHole) holdOutOfOrder(r, h.seq, end, fin);
-      else if (h.seqLen > 0) {
+      if (beyondHole) holdOutOfOrder(r, h.seq32, end, fin);
+      else if (seqLen > 0) {
         r.rcvNxt = maxSeq(r.rcvNxt, r.rcvValid, end);
         r.rcvValid = true;
         fillHole(r);
@@ -680,40 +910,47 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
   }
   // A handshake ACK seen on the wire counts even when it did not arrive: a SYN+ACK sent after
   // it is then the sign of its loss.
-  if (!rst && !syn && ackf && r.synAckSent && seqGe(h.ack, seqAdd(r.iss, 1)) && !st.handshakeAckSeen) {
+  if (!rst && !syn && ackf && r.synAckSent && seqGe(h.ack32, seqAdd32(r.iss, 1)) && !st.handshakeAckSeen) {
     st.handshakeAckSeen = true;
-    st.handshakeAckUsec = h.tsUsec;
+    st.handshakeAckUsec = h.t;
     fx |= FX_ACKS_SYNACK;
     if (h.len === 0 && !fin && !st.simultaneousOpen) role = Role.HANDSHAKE_3_3;
   }
 
   // The handshake times each endpoint's reaction as seen from the capture point.
-  if (syn && !ackf) st.synUsec = h.tsUsec;
-  else if (syn && ackf && st.synAckUsec < 0 && st.synUsec >= 0) {
-    st.synAckUsec = h.tsUsec;
-    s.tapRttUsec = h.tsUsec - st.synUsec;
-  } else if (!syn && !rst && ackf && st.synAckUsec >= 0 && s.tapRttUsec < 0 && r.synAckSent) {
-    if (seqGe(h.ack, seqAdd(r.iss, 1))) s.tapRttUsec = h.tsUsec - st.synAckUsec;
+  if (syn && !ackf) {
+    st.synUsec = h.t;
+    st.synTimed = true;
+  } else if (syn && ackf && !st.synAckTimed && st.synTimed) {
+    st.synAckUsec = h.t;
+    st.synAckTimed = true;
+    s.tapRttUsec = h.t - st.synUsec;
+  } else if (!syn && !rst && ackf && st.synAckTimed && s.tapRttUsec < 0 && r.synAckSent) {
+    if (seqGe(h.ack32, seqAdd32(r.iss, 1))) s.tapRttUsec = h.t - st.synAckUsec;
   }
 
-  noteTimeWait(st.a, h.tsUsec);
-  noteTimeWait(st.b, h.tsUsec);
+  noteTimeWait(st.a, h.t);
+  noteTimeWait(st.b, h.t);
   h.decisive = decisive;
   h.ownTags = own;
-  h.fx = fx;
-  h.role = role;
-  h.stateA = st.a.state;
-  h.stateB = st.b.state;
-  h.viaA = -1;
-  h.viaB = -1;
+  let viaA = -1;
+  let viaB = -1;
   if (via >= 0 && via !== r.state) {
-    if (h.fromA) h.viaB = via;
-    else h.viaA = via;
+    if (h.fromA) viaB = via;
+    else viaA = via;
   }
   if (closerVia >= 0 && closerVia !== closer.state) {
-    if (closer === st.a) h.viaA = closerVia;
-    else h.viaB = closerVia;
+    if (closer === st.a) viaA = closerVia;
+    else viaB = closerVia;
   }
+  h.setResult(role, fx, st.a.state, st.b.state, viaA, viaB);
+}
+
+/** Whether this pure ACK of a crossed FIN is the first (teardown 3/4) rather than the second (4/4). */
+function firstClosingAck(st: InferState): boolean {
+  if (st.closingAcked) return false;
+  st.closingAcked = true;
+  return true;
 }
 
 /** Keeps a segment that arrived beyond a hole (its FIN, if any, waits for the hole to fill). */
@@ -743,17 +980,20 @@ function fillHole(r: EndpointFacts): void {
 
 function noteTimeWait(ep: EndpointFacts, now: number): void {
   if (ep.cand === bit(S.TIME_WAIT)) {
-    if (ep.twSinceUsec < 0) ep.twSinceUsec = now;
+    if (!ep.twTimed) {
+      ep.twSinceUsec = now;
+      ep.twTimed = true;
+    }
   } else {
-    ep.twSinceUsec = -1;
+    ep.twTimed = false;
   }
 }
 
 /** TIME_WAIT → CLOSED once --time-wait seconds of capture time have passed (§3.10.8). */
 export function expireTimeWait(ep: EndpointFacts, now: number, cfg: InferConfig): boolean {
-  if (ep.cand === bit(S.TIME_WAIT) && ep.twSinceUsec >= 0 && now - ep.twSinceUsec >= cfg.timeWaitUsec) {
+  if (ep.cand === bit(S.TIME_WAIT) && ep.twTimed && now - ep.twSinceUsec >= cfg.timeWaitUsec) {
     apply(ep, TcpEvent.TIMEOUT_TIME_WAIT);
-    ep.twSinceUsec = -1;
+    ep.twTimed = false;
     return true;
   }
   return false;

@@ -13,7 +13,6 @@ import {
   type HeldPacket,
 } from './held.js';
 import { EVENT_KINDS, type EventKind, K } from './kinds.js';
-import { asInt } from './small-int.js';
 
 /** What the record needs of the Zeek summary (src/track/zeek-summary.ts ZeekSummary). */
 export interface ConnSummary {
@@ -81,126 +80,159 @@ const CLOSE_RST_B = 4;
 /** States packed into one small integer (4 bits each, TcpState < 16); more go to an array. */
 const PACKED_STATES = 7;
 
-/**
- * One endpoint's `states` list (consecutive repeats removed) as a few small integers: the first
- * seven states packed 4 bits each, the rest (rare) in an array. No array per connection.
- */
-class StateList {
-  packed = 0;
-  length = 0;
-  more: TcpState[] | null = null;
-
-  at(i: number): TcpState {
-    return i < PACKED_STATES
-      ? (((this.packed >>> (4 * i)) & 0xf) as TcpState)
-      : this.more![i - PACKED_STATES]!;
-  }
-
-  /** Appends `s` unless it repeats the last state. */
-  push(s: TcpState): void {
-    const n = this.length;
-    if (n > 0 && this.at(n - 1) === s) return;
-    if (n < PACKED_STATES) this.packed |= s << (4 * n);
-    else {
-      if (this.more === null) this.more = [];
-      this.more.push(s);
-    }
-    this.length = n + 1;
-  }
-
-  names(): StateName[] {
-    const out: StateName[] = [];
-    for (let i = 0; i < this.length; i++) out.push(STATE_NAMES[this.at(i)]);
-    return out;
-  }
+/** The first seven states of a `states` list, packed 4 bits each. */
+function packedAt(packed: number, i: number): TcpState {
+  return ((packed >>> (4 * i)) & 0xf) as TcpState;
 }
 
-/** Accumulates the record from released segments, in capture order. */
+// RecordBuilder's booleans and small fields, as bits of RecordBuilder.bits.
+const R_SYN_TIMED = 1 << 0;
+const R_FINS_CROSSED = 1 << 1;
+const R_RESET_A = 1 << 2;
+const R_RESET_B = 1 << 3;
+const R_SYN_A = 1 << 4;
+const R_SYN_B = 1 << 5;
+const R_SYNACK = 1 << 6;
+const R_SYNACK_ACKED = 1 << 7;
+const R_REFUSED = 1 << 8;
+const R_CLOSE_SHIFT = 9; // 3 bits: NO_CLOSE … CLOSE_RST_B
+const R_COMPLETENESS_SHIFT = 12; // 6 bits: C_*
+
+/**
+ * Accumulates the record from released segments, in capture order. Small integers only (one per
+ * connection): each endpoint's `states` list (consecutive repeats removed) keeps its first seven
+ * states packed 4 bits each, the rest (rare) in an array; times are relative to the
+ * connection's first segment (HeldPacket.t), which is the first one released.
+ */
 export class RecordBuilder {
-  readonly statesA = new StateList();
-  readonly statesB = new StateList();
+  private packedA = 0;
+  private packedB = 0;
+  private lengthA = 0;
+  private lengthB = 0;
+  private moreA: TcpState[] | null = null;
+  private moreB: TcpState[] | null = null;
   packetsA = 0;
   packetsB = 0;
-  firstUsec = -1;
   // The last segment's and the last SYN's times as offsets from the first (small integers).
   private lastOffUsec = 0;
   private lastSynOffUsec = 0;
-  private synTimed = false;
-  completeness = 0;
-  private close = NO_CLOSE;
-  private finsCrossed = false;
-  private resetA = false;
-  private resetB = false;
-  private synA = false;
-  private synB = false;
-  private synAck = false;
-  private synAckAcked = false;
-  private refused = false;
+  /** The R_* booleans, the close and the completeness. */
+  private bits = 0;
   rttUsec = -1;
-  /** Flattened events: frame, µs, fromA (1/0), kind index. */
-  readonly events: number[] = [];
+  /** Flattened events: frame, µs, fromA (1/0), kind index; null until the first. */
+  events: number[] | null = null;
 
   begin(initA: TcpState, initB: TcpState): void {
-    this.statesA.push(initA);
-    this.statesB.push(initB);
+    this.pushA(initA);
+    this.pushB(initB);
   }
 
-  /** Time of the last segment (µs), -1 before any. */
-  get lastUsec(): number {
-    return this.firstUsec < 0 ? -1 : this.firstUsec + this.lastOffUsec;
+  /** Time of the last segment, µs after the first. */
+  get lastOffsetUsec(): number {
+    return this.lastOffUsec;
   }
 
   get begun(): boolean {
-    return this.statesA.length > 0;
+    return this.lengthA > 0;
+  }
+
+  /** Wireshark's tcp.completeness bits. */
+  get completeness(): number {
+    return (this.bits >>> R_COMPLETENESS_SHIFT) & 0x3f;
+  }
+
+  private get close(): number {
+    return (this.bits >>> R_CLOSE_SHIFT) & 7;
+  }
+
+  /** Appends `s` to A's states unless it repeats the last one. */
+  private pushA(s: TcpState): void {
+    const n = this.lengthA;
+    if (n > 0 && this.stateA(n - 1) === s) return;
+    if (n < PACKED_STATES) this.packedA |= s << (4 * n);
+    else {
+      if (this.moreA === null) this.moreA = [];
+      this.moreA.push(s);
+    }
+    this.lengthA = n + 1;
+  }
+
+  private pushB(s: TcpState): void {
+    const n = this.lengthB;
+    if (n > 0 && this.stateB(n - 1) === s) return;
+    if (n < PACKED_STATES) this.packedB |= s << (4 * n);
+    else {
+      if (this.moreB === null) this.moreB = [];
+      this.moreB.push(s);
+    }
+    this.lengthB = n + 1;
+  }
+
+  private stateA(i: number): TcpState {
+    return i < PACKED_STATES ? packedAt(this.packedA, i) : this.moreA![i - PACKED_STATES]!;
+  }
+
+  private stateB(i: number): TcpState {
+    return i < PACKED_STATES ? packedAt(this.packedB, i) : this.moreB![i - PACKED_STATES]!;
+  }
+
+  /** A's (`a`) or B's `states` list as names. */
+  stateNames(a: boolean): StateName[] {
+    const out: StateName[] = [];
+    const n = a ? this.lengthA : this.lengthB;
+    for (let i = 0; i < n; i++) out.push(STATE_NAMES[a ? this.stateA(i) : this.stateB(i)]);
+    return out;
   }
 
   /** One segment whose inference is final; `tags` its combined tag bits. */
   add(h: HeldPacket, tags: number): void {
-    if (h.viaA >= 0) this.statesA.push(h.viaA);
-    if (h.viaB >= 0) this.statesB.push(h.viaB);
-    this.statesA.push(h.stateA);
-    this.statesB.push(h.stateB);
+    if (h.viaA >= 0) this.pushA(h.viaA);
+    if (h.viaB >= 0) this.pushB(h.viaB);
+    this.pushA(h.stateA);
+    this.pushB(h.stateB);
     if (h.fromA) this.packetsA++;
     else this.packetsB++;
-    if (this.firstUsec < 0) this.firstUsec = h.tsUsec;
-    const off = asInt(h.tsUsec - this.firstUsec);
+    const off = h.t;
     this.lastOffUsec = off;
     const f = h.flags;
+    let bits = this.bits;
+    let completeness = 0;
     if (f & SYN) {
-      this.completeness |= f & ACK ? C_SYNACK : C_SYN;
+      completeness |= f & ACK ? C_SYNACK : C_SYN;
       if (!(f & ACK)) {
-        if (h.fromA) this.synA = true;
-        else this.synB = true;
-        if (!this.synAckAcked) {
+        bits |= h.fromA ? R_SYN_A : R_SYN_B;
+        if (!(bits & R_SYNACK_ACKED)) {
           this.lastSynOffUsec = off;
-          this.synTimed = true;
+          bits |= R_SYN_TIMED;
         }
       } else {
-        this.synAck = true;
+        bits |= R_SYNACK;
       }
     } else if (f & ACK) {
-      this.completeness |= C_ACK;
+      completeness |= C_ACK;
     }
-    if (h.len > 0) this.completeness |= C_DATA;
-    if (f & FIN) this.completeness |= C_FIN;
-    if (f & RST) this.completeness |= C_RST;
+    if (h.len > 0) completeness |= C_DATA;
+    if (f & FIN) completeness |= C_FIN;
+    if (f & RST) completeness |= C_RST;
+    bits |= completeness << R_COMPLETENESS_SHIFT;
     const fx = h.fx;
-    if (fx & FX_ACKS_SYNACK && !this.synAckAcked) {
-      this.synAckAcked = true;
-      if (this.synTimed && this.synAck) this.rttUsec = off - this.lastSynOffUsec;
+    if (fx & FX_ACKS_SYNACK && !(bits & R_SYNACK_ACKED)) {
+      bits |= R_SYNACK_ACKED;
+      if (bits & R_SYN_TIMED && bits & R_SYNACK) this.rttUsec = off - this.lastSynOffUsec;
     }
-    if (fx & FX_REFUSES) this.refused = true;
-    if (fx & FX_FINS_CROSSED) this.finsCrossed = true;
-    if (this.close === NO_CLOSE) {
-      if (fx & FX_FIN_ACCEPTED) this.close = h.fromA ? CLOSE_FIN_A : CLOSE_FIN_B;
-      else if (fx & FX_RST_ACCEPTED) this.close = h.fromA ? CLOSE_RST_A : CLOSE_RST_B;
+    if (fx & FX_REFUSES) bits |= R_REFUSED;
+    if (fx & FX_FINS_CROSSED) bits |= R_FINS_CROSSED;
+    if (((bits >>> R_CLOSE_SHIFT) & 7) === NO_CLOSE) {
+      let close = NO_CLOSE;
+      if (fx & FX_FIN_ACCEPTED) close = h.fromA ? CLOSE_FIN_A : CLOSE_FIN_B;
+      else if (fx & FX_RST_ACCEPTED) close = h.fromA ? CLOSE_RST_A : CLOSE_RST_B;
+      bits |= close << R_CLOSE_SHIFT;
     }
-    if (fx & FX_RST_ACCEPTED) {
-      if (h.fromA) this.resetA = true;
-      else this.resetB = true;
-    }
+    if (fx & FX_RST_ACCEPTED) bits |= h.fromA ? R_RESET_A : R_RESET_B;
+    this.bits = bits;
     for (let i = 0; tags !== 0 && i < EVENT_KINDS.length; i++) {
       if (tags & (1 << i)) {
+        if (this.events === null) this.events = [];
         this.events.push(h.frame, h.tsUsec, h.fromA ? 1 : 0, i);
         tags &= ~(1 << i);
       }
@@ -209,36 +241,40 @@ export class RecordBuilder {
 
   /** An endpoint's TIME_WAIT ran out between segments. */
   timeWaitExpired(a: boolean, b: boolean): void {
-    if (a) this.statesA.push(TcpState.CLOSED);
-    if (b) this.statesB.push(TcpState.CLOSED);
+    if (a) this.pushA(TcpState.CLOSED);
+    if (b) this.pushB(TcpState.CLOSED);
   }
 
   handshake(): Handshake {
-    if (this.synA && this.synB) return 'simultaneous';
-    if (this.synAck && this.synAckAcked) return 'complete';
-    if (this.refused) return 'refused';
-    if (this.synA || this.synB || this.synAck) return 'incomplete';
+    const bits = this.bits;
+    if (bits & R_SYN_A && bits & R_SYN_B) return 'simultaneous';
+    if (bits & R_SYNACK && bits & R_SYNACK_ACKED) return 'complete';
+    if (bits & R_REFUSED) return 'refused';
+    if (bits & (R_SYN_A | R_SYN_B | R_SYNACK)) return 'incomplete';
     return 'unseen';
   }
 
   closeOf(origIsA: boolean): Close {
-    switch (this.close) {
+    const close = this.close;
+    switch (close) {
       case CLOSE_FIN_A:
       case CLOSE_FIN_B:
-        if (this.finsCrossed) return 'both';
-        return (this.close === CLOSE_FIN_A) === origIsA ? 'orig' : 'resp';
+        if (this.bits & R_FINS_CROSSED) return 'both';
+        return (close === CLOSE_FIN_A) === origIsA ? 'orig' : 'resp';
       case CLOSE_RST_A:
       case CLOSE_RST_B:
-        return (this.close === CLOSE_RST_A) === origIsA ? 'orig-reset' : 'resp-reset';
+        return (close === CLOSE_RST_A) === origIsA ? 'orig-reset' : 'resp-reset';
       default:
         return 'none';
     }
   }
 
   resetOf(origIsA: boolean): 'orig' | 'resp' | 'both' | null {
-    if (this.resetA && this.resetB) return 'both';
-    if (!this.resetA && !this.resetB) return null;
-    return this.resetA === origIsA ? 'orig' : 'resp';
+    const resetA = (this.bits & R_RESET_A) !== 0;
+    const resetB = (this.bits & R_RESET_B) !== 0;
+    if (resetA && resetB) return 'both';
+    if (!resetA && !resetB) return null;
+    return resetA === origIsA ? 'orig' : 'resp';
   }
 }
 
@@ -250,6 +286,8 @@ export function combineTags(wsTags: number, ownTags: number): number {
 
 export interface RecordIdentity {
   id: number;
+  /** Capture time (µs since the epoch) of the connection's first segment. */
+  startUsec: number;
   a: ConnEndpointAddr;
   b: ConnEndpointAddr;
   evicted: boolean;
@@ -258,10 +296,10 @@ export interface RecordIdentity {
 /** The contract's record, with orig/resp as the Zeek summary decided. */
 export function buildRecord(who: RecordIdentity, rb: RecordBuilder, summary: ConnSummary): ConnRecord {
   const origIsA = summary.origIsA;
-  const sa = rb.statesA.names();
-  const sb = rb.statesB.names();
+  const sa = rb.stateNames(true);
+  const sb = rb.stateNames(false);
   const events: ConnEvent[] = [];
-  const ev = rb.events;
+  const ev = rb.events ?? [];
   for (let i = 0; i < ev.length; i += 4) {
     events.push({
       frame: ev[i]!,
@@ -274,8 +312,8 @@ export function buildRecord(who: RecordIdentity, rb: RecordBuilder, summary: Con
   const sr = origIsA ? sb : sa;
   return {
     id: who.id,
-    startUsec: rb.firstUsec,
-    endUsec: rb.lastUsec,
+    startUsec: who.startUsec,
+    endUsec: who.startUsec + rb.lastOffsetUsec,
     orig: origIsA ? who.a : who.b,
     resp: origIsA ? who.b : who.a,
     handshake: rb.handshake(),

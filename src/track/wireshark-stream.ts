@@ -3,9 +3,13 @@
 // (4-tuple → newest stream), the port-reuse split, and the flow state fields. The rules that read
 // and update these fields live in wireshark.ts. Nothing here is RFC behaviour: it restates what
 // Wireshark does so that our tags match tshark's, packet for packet.
+//
+// Memory: a capture may hold 10^5 open streams, so a stream is not an object but a numbered slot
+// in fixed-size chunks of typed arrays (int32 fields, plus float64 fields for the times that may
+// exceed int32): about 230 bytes a stream, nothing for the GC to trace, no boxed doubles, no
+// rehashing of objects. WsStream and WsFlow are working copies of one slot's fields.
 
 import type { Packet } from '../wire/packet.js';
-import { FourTuple } from './four-tuple.js';
 
 /** Wireshark's `tcp_analysis` flag bits (TCP_A_*), used internally before mapping to our kinds. */
 export enum WsFlag {
@@ -34,7 +38,70 @@ export const WSCALE_UNKNOWN = -1;
 /** Window scale: known not to be in use (the handshake did not negotiate it). */
 export const WSCALE_NONE = -2;
 
-const NO_UNACKED = new Uint32Array(0);
+// ---- Slot layout ----
+// Int32 fields of a stream; the 4-tuple's addresses as big-endian words (IPv4 uses the first).
+const S_IPV = 0;
+/** portA << 16 | portB. */
+const S_PORTS = 1;
+const S_ADDR_A = 2;
+const S_ADDR_B = 6;
+/** tcp.stream number. */
+const S_INDEX = 10;
+/** Next slot in the same hash bucket (or in the free list), -1 for none. */
+const S_HASH_NEXT = 11;
+const S_KEY = 12;
+/** Least recently seen first: the order in which idle streams are forgotten (slots, -1 = none). */
+const S_LRU_PREV = 13;
+const S_LRU_NEXT = 14;
+/** SF_* bits. */
+const S_FLAGS = 15;
+const S_SYN_NSEC = 16;
+const S_FLOW = 17;
+// Int32 fields of a flow (direction), from S_FLOW + dir * FLOW_INTS. Sequence numbers are the
+// unsigned 32-bit values stored as int32 and read back unsigned.
+const F_BASE_SEQ = 0;
+const F_NEXTSEQ = 1;
+const F_MAXSEQ = 2;
+const F_LASTACK = 3;
+const F_WINDOW = 4;
+const F_WSCALE = 5;
+/** FF_* bits. */
+const F_FLAGS = 6;
+const F_DUPACK = 7;
+const F_LAST_SEGMENT_FLAGS = 8;
+const F_NEXTSEQ_NSEC = 9;
+const F_LASTACK_NSEC = 10;
+const F_UNACKED_COUNT = 11;
+/** Id of the flow's unacked list in the UnackedPool, -1 when it has none. */
+const F_UNACKED_ID = 12;
+const FLOW_INTS = 13;
+const INTS = S_FLOW + 2 * FLOW_INTS;
+// Float64 fields (capture seconds can exceed int32; the RTT in ns does past 2.1 s).
+const D_LAST_USEC = 0;
+const D_SYN_SEC = 1;
+const D_FIRST_RTT_NS = 2;
+const D_FLOW = 3;
+const FD_NEXTSEQ_SEC = 0;
+const FD_LASTACK_SEC = 1;
+const FLOW_DOUBLES = 2;
+const DOUBLES = D_FLOW + 2 * FLOW_DOUBLES;
+// A slot is its int32 fields then its float64 fields, contiguous (fewer cache lines per packet):
+// both typed arrays of a chunk view the same buffer.
+const D_BASE = (INTS + 1) >> 1;
+const SLOT_DOUBLES = D_BASE + DOUBLES;
+const SLOT_INTS = 2 * SLOT_DOUBLES;
+
+const SF_LISTED = 1;
+const SF_SYN_SEEN = 2;
+const FF_BASE_SEQ_SET = 1;
+const FF_FIRST_ACK = 2;
+
+/** Slots per chunk: a chunk is allocated whole (≈ 230 KB) and never moved. */
+const CHUNK_SHIFT = 10;
+const CHUNK_SLOTS = 1 << CHUNK_SHIFT;
+const CHUNK_MASK = CHUNK_SLOTS - 1;
+
+const NONE = -1;
 
 /** Longest unacked list kept for reuse; a bulk flow's longer list goes back to the GC. */
 const POOLED_MAX_LENGTH = 64;
@@ -44,33 +111,140 @@ const POOL_MAX = 4096;
 /**
  * Unacked lists lent to the flows that have unacknowledged segments and taken back when a flow's
  * list empties: the thousands of quiet streams a table remembers (TIME_WAIT, idle) hold none,
- * and a busy one does not allocate per segment.
+ * and a busy one does not allocate per segment. A flow holds the id of its list.
  */
-export class UnackedPool {
-  private readonly free: Uint32Array[] = [];
+class UnackedPool {
+  readonly lists: Uint32Array[] = [];
+  private readonly freeIds: number[] = [];
+  private readonly spare: Uint32Array[] = [];
 
-  take(): Uint32Array {
-    return this.free.pop() ?? new Uint32Array(8);
+  take(): number {
+    const list = this.spare.pop() ?? new Uint32Array(8);
+    const id = this.freeIds.pop();
+    if (id === undefined) return this.lists.push(list) - 1;
+    this.lists[id] = list;
+    return id;
   }
 
-  give(list: Uint32Array): void {
-    if (list.length <= POOLED_MAX_LENGTH && this.free.length < POOL_MAX) this.free.push(list);
+  /** Replaces list `id` by a copy twice as long. */
+  grow(id: number): Uint32Array {
+    const old = this.lists[id]!;
+    const grown = new Uint32Array(old.length * 2);
+    grown.set(old);
+    this.recycle(old);
+    this.lists[id] = grown;
+    return grown;
+  }
+
+  give(id: number): void {
+    this.recycle(this.lists[id]!);
+    this.lists[id] = EMPTY_LIST;
+    this.freeIds.push(id);
+  }
+
+  private recycle(list: Uint32Array): void {
+    if (list.length <= POOLED_MAX_LENGTH && this.spare.length < POOL_MAX) this.spare.push(list);
   }
 }
 
+const EMPTY_LIST = new Uint32Array(0);
+const EMPTY_INTS = new Int32Array(INTS);
+const EMPTY_DOUBLES = new Float64Array(DOUBLES);
+
 /**
- * One direction of a stream (Wireshark's tcp_flow_t + tcp_analyze_seq_flow_info_t). All sequence
- * fields are unsigned 32-bit values; 0 doubles as "not yet seen", exactly as in Wireshark. Times
- * are seconds since the table's first packet (small integers, not boxed doubles).
+ * One direction of a stream (Wireshark's tcp_flow_t + tcp_analyze_seq_flow_info_t): a working
+ * copy of the flow's fields in its slot, loaded for the current packet and saved back after it
+ * (plain fields are quicker to work on than typed-array reads spread over the rules). All sequence
+ * fields are unsigned 32-bit values; 0 doubles as "not yet seen", exactly as in Wireshark.
  */
 export class WsFlow {
-  // The unsigned 32-bit sequence fields are stored as int32 (small integers for V8, where a value
-  // of 2^31 or more would be a boxed double in every flow) and read back unsigned.
+  private ints: Int32Array = EMPTY_INTS;
+  private doubles: Float64Array = EMPTY_DOUBLES;
+  private o = 0;
+  private od = 0;
+  // The unsigned 32-bit sequence fields are kept as int32 (as in the slot) and read back unsigned.
   private baseSeq32 = 0;
   private nextseq32 = 0;
   private maxseqtobeacked32 = 0;
   private lastack32 = 0;
   baseSeqSet = false;
+  /** Shift from a window-scale option, or WSCALE_UNKNOWN / WSCALE_NONE. */
+  winScale = WSCALE_UNKNOWN;
+  /**
+   * Last raw (unscaled) window this direction advertised; starts at Wireshark's 2^32-1, kept as
+   * -1: the same 32 bits to `<<`, and equal to no 16-bit window.
+   */
+  window = -1;
+  /** Set by this direction's SYN, cleared by its first pure ACK (issue 14690's window-full guard). */
+  isFirstAck = false;
+  /** Capture time (seconds, nanoseconds) of the segment that set nextseq. */
+  nextseqSec = 0;
+  nextseqNsec = 0;
+  /** Capture time of the last segment (its ACK field). */
+  lastackSec = 0;
+  lastackNsec = 0;
+  /**
+   * Duplicate-ACK counter, unsigned 32-bit in Wireshark, whose 0xffffffff ("-1": ACKed-unseen
+   * seen) is kept as -1 here; read it unsigned with `>>> 0`.
+   */
+  dupacknum = 0;
+  /** Wireshark flags of this direction's previous segment. */
+  lastSegmentFlags = 0;
+  /** Segments not yet acknowledged by the peer. */
+  unackedCount = 0;
+  /** Id of the unacked list in the pool, NONE when there is none. */
+  private unackedId = NONE;
+
+  constructor(private readonly pool: UnackedPool) {}
+
+  /** Copies in direction `dir` of the stream whose fields start at (o, od). */
+  load(ints: Int32Array, doubles: Float64Array, o: number, od: number, dir: number): void {
+    this.ints = ints;
+    this.doubles = doubles;
+    const f = o + S_FLOW + dir * FLOW_INTS;
+    const fd = od + D_FLOW + dir * FLOW_DOUBLES;
+    this.o = f;
+    this.od = fd;
+    this.baseSeq32 = ints[f + F_BASE_SEQ]!;
+    this.nextseq32 = ints[f + F_NEXTSEQ]!;
+    this.maxseqtobeacked32 = ints[f + F_MAXSEQ]!;
+    this.lastack32 = ints[f + F_LASTACK]!;
+    const flags = ints[f + F_FLAGS]!;
+    this.baseSeqSet = (flags & FF_BASE_SEQ_SET) !== 0;
+    this.isFirstAck = (flags & FF_FIRST_ACK) !== 0;
+    this.winScale = ints[f + F_WSCALE]!;
+    this.window = ints[f + F_WINDOW]!;
+    this.nextseqSec = doubles[fd + FD_NEXTSEQ_SEC]!;
+    this.nextseqNsec = ints[f + F_NEXTSEQ_NSEC]!;
+    this.lastackSec = doubles[fd + FD_LASTACK_SEC]!;
+    this.lastackNsec = ints[f + F_LASTACK_NSEC]!;
+    this.dupacknum = ints[f + F_DUPACK]!;
+    this.lastSegmentFlags = ints[f + F_LAST_SEGMENT_FLAGS]!;
+    this.unackedCount = ints[f + F_UNACKED_COUNT]!;
+    this.unackedId = ints[f + F_UNACKED_ID]!;
+  }
+
+  /** Writes the fields back to the slot load() read them from. */
+  save(): void {
+    const ints = this.ints;
+    const f = this.o;
+    ints[f + F_BASE_SEQ] = this.baseSeq32;
+    ints[f + F_NEXTSEQ] = this.nextseq32;
+    ints[f + F_MAXSEQ] = this.maxseqtobeacked32;
+    ints[f + F_LASTACK] = this.lastack32;
+    ints[f + F_FLAGS] = (this.baseSeqSet ? FF_BASE_SEQ_SET : 0) | (this.isFirstAck ? FF_FIRST_ACK : 0);
+    ints[f + F_WSCALE] = this.winScale;
+    ints[f + F_WINDOW] = this.window;
+    this.doubles[this.od + FD_NEXTSEQ_SEC] = this.nextseqSec;
+    ints[f + F_NEXTSEQ_NSEC] = this.nextseqNsec;
+    this.doubles[this.od + FD_LASTACK_SEC] = this.lastackSec;
+    ints[f + F_LASTACK_NSEC] = this.lastackNsec;
+    ints[f + F_DUPACK] = this.dupacknum;
+    ints[f + F_LAST_SEGMENT_FLAGS] = this.lastSegmentFlags;
+    ints[f + F_UNACKED_COUNT] = this.unackedCount;
+    ints[f + F_UNACKED_ID] = this.unackedId;
+  }
+
   /** Base sequence number (relative numbering). */
   get baseSeq(): number {
     return this.baseSeq32 >>> 0;
@@ -78,16 +252,6 @@ export class WsFlow {
   set baseSeq(v: number) {
     this.baseSeq32 = v | 0;
   }
-
-  /** Shift from a window-scale option, or WSCALE_UNKNOWN / WSCALE_NONE. */
-  winScale = WSCALE_UNKNOWN;
-  /**
-   * Last raw (unscaled) window this direction advertised; starts at Wireshark's 2^32-1, kept as
-   * -1: the same 32 bits to `<<`, equal to no 16-bit window, and a small integer for V8.
-   */
-  window = -1;
-  /** Set by this direction's SYN, cleared by its first pure ACK (issue 14690's window-full guard). */
-  isFirstAck = false;
   /** Highest sequence number seen + length (+1 for SYN/FIN). */
   get nextseq(): number {
     return this.nextseq32 >>> 0;
@@ -95,9 +259,6 @@ export class WsFlow {
   set nextseq(v: number) {
     this.nextseq32 = v | 0;
   }
-
-  nextseqSec = 0;
-  nextseqNsec = 0;
   /** Highest contiguous sequence number: what the peer may legitimately acknowledge. */
   get maxseqtobeacked(): number {
     return this.maxseqtobeacked32 >>> 0;
@@ -105,7 +266,6 @@ export class WsFlow {
   set maxseqtobeacked(v: number) {
     this.maxseqtobeacked32 = v | 0;
   }
-
   /** Last ACK field this direction sent (raw, even without the ACK flag). */
   get lastack(): number {
     return this.lastack32 >>> 0;
@@ -114,98 +274,110 @@ export class WsFlow {
     this.lastack32 = v | 0;
   }
 
-  lastackSec = 0;
-  lastackNsec = 0;
-  /**
-   * Duplicate-ACK counter, unsigned 32-bit in Wireshark, whose 0xffffffff ("-1": ACKed-unseen
-   * seen) is kept as -1 here (a small integer); read it unsigned with `>>> 0`.
-   */
-  dupacknum = 0;
-  /** Wireshark flags of this direction's previous segment. */
-  lastSegmentFlags = 0;
-  /** nextseq of each segment not yet acknowledged by the peer (only the count and ends matter). */
-  unacked: Uint32Array = NO_UNACKED;
-  unackedCount = 0;
-
-  addUnacked(nextseq: number, pool: UnackedPool): void {
-    if (this.unacked === NO_UNACKED) this.unacked = pool.take();
-    else if (this.unackedCount === this.unacked.length) {
-      const grown = new Uint32Array(this.unacked.length * 2);
-      grown.set(this.unacked);
-      pool.give(this.unacked);
-      this.unacked = grown;
-    }
-    this.unacked[this.unackedCount++] = nextseq;
+  /** Remembers the end (nextseq) of a segment not yet acknowledged (only count and ends matter). */
+  addUnacked(nextseq: number): void {
+    if (this.unackedId === NONE) this.unackedId = this.pool.take();
+    let list = this.pool.lists[this.unackedId]!;
+    if (this.unackedCount === list.length) list = this.pool.grow(this.unackedId);
+    list[this.unackedCount++] = nextseq;
   }
 
   /** Forget segments that `ack` covers: Wireshark drops a segment unless its end is after ack. */
-  removeAcked(ack: number, pool: UnackedPool): void {
-    const list = this.unacked;
+  removeAcked(ack: number): void {
+    if (this.unackedId === NONE) return;
+    const list = this.pool.lists[this.unackedId]!;
     let kept = 0;
     for (let i = 0; i < this.unackedCount; i++) {
       const end = list[i]!;
       if (((end - ack) | 0) > 0) list[kept++] = end;
     }
     this.unackedCount = kept;
-    if (kept === 0 && list !== NO_UNACKED) {
-      pool.give(list);
-      this.unacked = NO_UNACKED;
+    if (kept === 0) {
+      this.pool.give(this.unackedId);
+      this.unackedId = NONE;
     }
   }
 }
 
-/** One `tcp.stream`: the two endpoints (a = the sender of its first packet) and both flows. */
-export class WsStream extends FourTuple {
-  readonly index: number;
-  /** flows[0]: sent by endpoint a; flows[1]: sent by endpoint b. */
-  readonly flows: [WsFlow, WsFlow] = [new WsFlow(), new WsFlow()];
+/** One `tcp.stream` (endpoint a = the sender of its first packet): a working copy, as WsFlow. */
+export class WsStream {
+  private ints: Int32Array = EMPTY_INTS;
+  private doubles: Float64Array = EMPTY_DOUBLES;
+  private o = 0;
+  private od = 0;
+  /** tcp.stream. */
+  index = 0;
   /** Time of the most recent pure SYN (seconds + nanoseconds), for the initial RTT. */
   synSeen = false;
   synSec = 0;
   synNsec = 0;
   /** Handshake RTT in ns (SYN → first ACK without SYN); 0 = not known (Wireshark's zero nstime). */
   firstRttNs = 0;
-  /** Next stream in the same hash bucket, and the bucket's key. */
-  hashNext: WsStream | null = null;
-  key = 0;
-  /** Least recently seen first: the order in which idle streams are forgotten. */
-  lruPrev: WsStream | null = null;
-  lruNext: WsStream | null = null;
-  lastUsec = 0;
-  /** Still in the table (a replaced or forgotten stream is not). */
-  listed = true;
 
-  constructor(index: number, pkt: Packet) {
-    super();
-    this.index = index;
-    this.setTuple(pkt);
+  load(ints: Int32Array, doubles: Float64Array, o: number, od: number): void {
+    this.ints = ints;
+    this.doubles = doubles;
+    this.o = o;
+    this.od = od;
+    this.index = ints[o + S_INDEX]!;
+    this.synSeen = (ints[o + S_FLAGS]! & SF_SYN_SEEN) !== 0;
+    this.synSec = doubles[od + D_SYN_SEC]!;
+    this.synNsec = ints[o + S_SYN_NSEC]!;
+    this.firstRttNs = doubles[od + D_FIRST_RTT_NS]!;
+  }
+
+  save(): void {
+    const o = this.o;
+    if (this.synSeen) this.ints[o + S_FLAGS]! |= SF_SYN_SEEN;
+    this.doubles[this.od + D_SYN_SEC] = this.synSec;
+    this.ints[o + S_SYN_NSEC] = this.synNsec;
+    this.doubles[this.od + D_FIRST_RTT_NS] = this.firstRttNs;
   }
 }
 
-/** Buckets of the stream hash table at first; doubled when streams outnumber them. */
-const INITIAL_BUCKETS = 1024;
-
-function endpointHash(addr: Uint8Array, n: number, port: number): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < n; i++) h = Math.imul(h ^ addr[i], 0x01000193);
-  h = Math.imul(h ^ (port & 0xff), 0x01000193);
-  h = Math.imul(h ^ (port >>> 8), 0x01000193);
-  return h >>> 0;
+/** Bytes i..i+3 of x as an int32 word. */
+function word(x: Uint8Array, i: number): number {
+  return (x[i]! << 24) | (x[i + 1]! << 16) | (x[i + 2]! << 8) | x[i + 3]!;
 }
+
+/** Hash of one endpoint (address words + port); summed for both, so the same either way. */
+function endpointHash(w0: number, w1: number, w2: number, w3: number, port: number): number {
+  let h = Math.imul(w0, 0x9e3779b1) ^ Math.imul(w1, 0x85ebca6b);
+  h ^= Math.imul(w2, 0xc2b2ae35) ^ Math.imul(w3, 0x27d4eb2f);
+  return h ^ Math.imul(port + 1, 0x165667b1);
+}
+
+/** Buckets of the stream hash table at first; doubled when streams outnumber them. */
+const INITIAL_BUCKETS = 4096;
 
 /**
  * Wireshark's conversation table for TCP, as the first pass sees it: a packet belongs to the newest
  * stream on its 4-tuple (either direction); a 4-tuple seen for the first time starts a stream.
- * Streams are numbered from 0 in order of creation, like tcp.stream.
+ * Streams are numbered from 0 in order of creation, like tcp.stream. Streams are slots (numbers);
+ * load() copies one into the working copies.
  */
 export class WsStreamTable {
-  // Chained hash table over an array indexed by the key's low bits (no Map of boxed number keys).
-  private buckets: (WsStream | null)[] = new Array<WsStream | null>(INITIAL_BUCKETS).fill(null);
+  private readonly intChunks: Int32Array[] = [];
+  private readonly doubleChunks: Float64Array[] = [];
+  /** Slots ever handed out (the free list reuses released ones first). */
+  private slotsUsed = 0;
+  private freeHead = NONE;
+  /** Chained hash table: the first slot of each bucket, or -1. */
+  private buckets = new Int32Array(INITIAL_BUCKETS).fill(NONE);
   private mask = INITIAL_BUCKETS - 1;
   private nextIndex = 0;
-  private lruHead: WsStream | null = null;
-  private lruTail: WsStream | null = null;
+  private lruHead = NONE;
+  private lruTail = NONE;
   private count = 0;
+  private readonly pool = new UnackedPool();
+  /** Direction of the packet given to the last find() that found its stream (0: sent by A). */
+  dir = 0;
+  // The 4-tuple of the packet being looked up, as find() and create() compare it.
+  private pIpv = 0;
+  private pPorts = 0;
+  private pRevPorts = 0;
+  private pKey = 0;
+  private readonly pWords = new Int32Array(8);
 
   /**
    * tshark remembers every stream of a file; a tracker meant for captures of any size cannot.
@@ -227,116 +399,280 @@ export class WsStreamTable {
     return this.count;
   }
 
-  /** Numeric key of pkt's 4-tuple, the same for both directions. */
-  private keyOf(pkt: Packet): number {
-    const n = pkt.ipVersion === 6 ? 16 : 4;
-    const hs = endpointHash(pkt.src, n, pkt.srcPort);
-    const hd = endpointHash(pkt.dst, n, pkt.dstPort);
-    const lo = Math.min(hs, hd);
-    const hi = Math.max(hs, hd);
-    // 30 bits: a small integer in each stream (no boxed double).
-    return (Math.imul(lo, 0x9e3779b1) ^ hi ^ (pkt.ipVersion << 24)) & 0x3fffffff;
+  /** A flow working copy for this table's slots. */
+  newFlow(): WsFlow {
+    return new WsFlow(this.pool);
   }
 
-  /** The current stream of pkt's 4-tuple, or null when none exists. */
-  find(pkt: Packet): WsStream | null {
-    this.forgetIdle(pkt.tsUsec);
-    for (let s: WsStream | null = this.buckets[this.keyOf(pkt) & this.mask]!; s !== null; s = s.hashNext) {
-      if (s.directionOf(pkt) >= 0) {
-        this.touch(s, pkt.tsUsec);
+  /** Loads the stream in `slot` into `s`, and its flows from / to the sender into `fwd` / `rev`. */
+  load(slot: number, dir: number, s: WsStream, fwd: WsFlow, rev: WsFlow): void {
+    const ints = this.intChunks[slot >> CHUNK_SHIFT]!;
+    const doubles = this.doubleChunks[slot >> CHUNK_SHIFT]!;
+    const o = (slot & CHUNK_MASK) * SLOT_INTS;
+    const od = (slot & CHUNK_MASK) * SLOT_DOUBLES + D_BASE;
+    s.load(ints, doubles, o, od);
+    fwd.load(ints, doubles, o, od, dir);
+    rev.load(ints, doubles, o, od, 1 - dir);
+  }
+
+  private getI(slot: number, field: number): number {
+    return this.intChunks[slot >> CHUNK_SHIFT]![(slot & CHUNK_MASK) * SLOT_INTS + field]!;
+  }
+
+  private setI(slot: number, field: number, v: number): void {
+    this.intChunks[slot >> CHUNK_SHIFT]![(slot & CHUNK_MASK) * SLOT_INTS + field] = v;
+  }
+
+  /** Takes pkt's 4-tuple and its key (the same for both directions). */
+  private readTuple(pkt: Packet): void {
+    const w = this.pWords;
+    const src = pkt.src;
+    const dst = pkt.dst;
+    const v6 = pkt.ipVersion === 6;
+    w[0] = word(src, 0);
+    w[4] = word(dst, 0);
+    if (v6) {
+      w[1] = word(src, 4);
+      w[2] = word(src, 8);
+      w[3] = word(src, 12);
+      w[5] = word(dst, 4);
+      w[6] = word(dst, 8);
+      w[7] = word(dst, 12);
+    } else {
+      w[1] = w[2] = w[3] = w[5] = w[6] = w[7] = 0;
+    }
+    this.pIpv = pkt.ipVersion;
+    this.pPorts = (pkt.srcPort << 16) | pkt.dstPort;
+    this.pRevPorts = (pkt.dstPort << 16) | pkt.srcPort;
+    const hs = endpointHash(w[0]!, w[1]!, w[2]!, w[3]!, pkt.srcPort);
+    const hd = endpointHash(w[4]!, w[5]!, w[6]!, w[7]!, pkt.dstPort);
+    let h = (hs + hd + pkt.ipVersion) | 0;
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    // 30 bits: only its low bits pick a bucket.
+    this.pKey = (h ^ (h >>> 16)) & 0x3fffffff;
+  }
+
+  /** 0 when the loaded packet was sent by the slot's A, 1 when by its B, -1 when not its 4-tuple. */
+  private directionOf(slot: number): number {
+    const ints = this.intChunks[slot >> CHUNK_SHIFT]!;
+    const o = (slot & CHUNK_MASK) * SLOT_INTS;
+    if (ints[o + S_IPV] !== this.pIpv) return -1;
+    const w = this.pWords;
+    const ports = ints[o + S_PORTS];
+    if (
+      ports === this.pPorts &&
+      ints[o + S_ADDR_A] === w[0] &&
+      ints[o + S_ADDR_B] === w[4] &&
+      ints[o + S_ADDR_A + 1] === w[1] &&
+      ints[o + S_ADDR_A + 2] === w[2] &&
+      ints[o + S_ADDR_A + 3] === w[3] &&
+      ints[o + S_ADDR_B + 1] === w[5] &&
+      ints[o + S_ADDR_B + 2] === w[6] &&
+      ints[o + S_ADDR_B + 3] === w[7]
+    )
+      return 0;
+    if (
+      ports === this.pRevPorts &&
+      ints[o + S_ADDR_A] === w[4] &&
+      ints[o + S_ADDR_B] === w[0] &&
+      ints[o + S_ADDR_A + 1] === w[5] &&
+      ints[o + S_ADDR_A + 2] === w[6] &&
+      ints[o + S_ADDR_A + 3] === w[7] &&
+      ints[o + S_ADDR_B + 1] === w[1] &&
+      ints[o + S_ADDR_B + 2] === w[2] &&
+      ints[o + S_ADDR_B + 3] === w[3]
+    )
+      return 1;
+    return -1;
+  }
+
+  /** The slot of pkt's current stream (its direction in `dir`), or -1 when none exists. */
+  find(pkt: Packet): number {
+    const now = pkt.tsUsec;
+    this.forgetIdle(now);
+    this.readTuple(pkt);
+    for (let s = this.buckets[this.pKey & this.mask]!; s !== NONE; s = this.getI(s, S_HASH_NEXT)) {
+      const dir = this.directionOf(s);
+      if (dir >= 0) {
+        this.dir = dir;
+        this.touch(s, now);
         return s;
       }
     }
-    return null;
+    return NONE;
   }
 
-  /** Starts a new stream for pkt's 4-tuple, replacing the current one (port reuse) if any. */
-  create(pkt: Packet): WsStream {
-    const key = this.keyOf(pkt);
-    const fresh = new WsStream(this.nextIndex++, pkt);
-    fresh.key = key;
+  /** Starts a new stream for pkt's 4-tuple (pkt's sender as A), replacing the current one if any. */
+  create(pkt: Packet): number {
+    // Grown before the fresh stream is listed, which growBuckets() would chain twice.
+    if (this.count >= this.buckets.length) this.growBuckets();
+    this.readTuple(pkt);
+    const key = this.pKey;
+    const fresh = this.allocate(pkt, key);
     this.count++;
     this.touch(fresh, pkt.tsUsec);
-    let prev: WsStream | null = null;
+    let prev = NONE;
     const bi = key & this.mask;
-    for (let s: WsStream | null = this.buckets[bi]!; s !== null; prev = s, s = s.hashNext) {
-      if (s.directionOf(pkt) >= 0) {
-        fresh.hashNext = s.hashNext;
-        if (prev === null) this.buckets[bi] = fresh;
-        else prev.hashNext = fresh;
-        s.hashNext = null;
-        s.listed = false;
+    for (let s = this.buckets[bi]!; s !== NONE; prev = s, s = this.getI(s, S_HASH_NEXT)) {
+      if (this.directionOf(s) >= 0) {
+        // Port reuse: the fresh stream takes the old one's place in the chain.
+        this.setI(fresh, S_HASH_NEXT, this.getI(s, S_HASH_NEXT));
+        if (prev === NONE) this.buckets[bi] = fresh;
+        else this.setI(prev, S_HASH_NEXT, fresh);
         this.unlinkLru(s);
+        this.release(s);
         this.count--;
         this.evictOverflow();
         return fresh;
       }
     }
-    if (this.count > this.buckets.length) this.growBuckets();
     const i = key & this.mask;
-    fresh.hashNext = this.buckets[i]!;
+    this.setI(fresh, S_HASH_NEXT, this.buckets[i]!);
     this.buckets[i] = fresh;
     this.evictOverflow();
     return fresh;
   }
 
-  /** Doubles the bucket array and rehashes every listed stream into it. */
-  private growBuckets(): void {
-    const old = this.buckets;
-    const size = old.length * 2;
-    this.buckets = new Array<WsStream | null>(size).fill(null);
-    this.mask = size - 1;
-    for (let s of old) {
-      while (s !== null && s !== undefined) {
-        const next: WsStream | null = s.hashNext;
-        const i = s.key & this.mask;
-        s.hashNext = this.buckets[i]!;
-        this.buckets[i] = s;
-        s = next;
+  /** A cleared slot holding pkt's 4-tuple as a new stream. */
+  private allocate(pkt: Packet, key: number): number {
+    let slot = this.freeHead;
+    const reused = slot !== NONE;
+    if (reused) {
+      this.freeHead = this.getI(slot, S_HASH_NEXT);
+    } else {
+      slot = this.slotsUsed++;
+      if (slot >> CHUNK_SHIFT === this.intChunks.length) {
+        const buffer = new ArrayBuffer(CHUNK_SLOTS * SLOT_INTS * 4);
+        this.intChunks.push(new Int32Array(buffer));
+        this.doubleChunks.push(new Float64Array(buffer));
+      }
+    }
+    const ints = this.intChunks[slot >> CHUNK_SHIFT]!;
+    const o = (slot & CHUNK_MASK) * SLOT_INTS;
+    const od = (slot & CHUNK_MASK) * SLOT_DOUBLES + D_BASE;
+    if (reused) {
+      // A slot written after its release (a stream evicted by the packet that created it) may
+      // hold lists again. Cleared with loops: fill() is a call into the runtime, slower here.
+      this.releaseLists(ints, o);
+      for (let i = 0; i < INTS; i++) ints[o + i] = 0;
+      const doubles = this.doubleChunks[slot >> CHUNK_SHIFT]!;
+      for (let i = 0; i < DOUBLES; i++) doubles[od + i] = 0;
+    }
+    const w = this.pWords;
+    ints[o + S_IPV] = pkt.ipVersion;
+    ints[o + S_PORTS] = this.pPorts;
+    for (let i = 0; i < 4; i++) {
+      ints[o + S_ADDR_A + i] = w[i]!;
+      ints[o + S_ADDR_B + i] = w[4 + i]!;
+    }
+    ints[o + S_INDEX] = this.nextIndex++;
+    ints[o + S_HASH_NEXT] = NONE;
+    ints[o + S_KEY] = key;
+    ints[o + S_LRU_PREV] = NONE;
+    ints[o + S_LRU_NEXT] = NONE;
+    ints[o + S_FLAGS] = SF_LISTED;
+    for (let d = 0; d < 2; d++) {
+      const f = o + S_FLOW + d * FLOW_INTS;
+      ints[f + F_WINDOW] = -1;
+      ints[f + F_WSCALE] = WSCALE_UNKNOWN;
+      ints[f + F_UNACKED_ID] = NONE;
+    }
+    return slot;
+  }
+
+  private releaseLists(ints: Int32Array, o: number): void {
+    for (let d = 0; d < 2; d++) {
+      const f = o + S_FLOW + d * FLOW_INTS;
+      if (ints[f + F_UNACKED_ID] !== NONE) {
+        this.pool.give(ints[f + F_UNACKED_ID]!);
+        ints[f + F_UNACKED_ID] = NONE;
       }
     }
   }
 
+  /**
+   * Returns a stream's slot to the free list (already out of its bucket and the LRU list). Its
+   * fields stay readable until the slot is handed out again, which the current packet never does.
+   */
+  private release(slot: number): void {
+    const ints = this.intChunks[slot >> CHUNK_SHIFT]!;
+    const o = (slot & CHUNK_MASK) * SLOT_INTS;
+    if (!(ints[o + S_FLAGS]! & SF_LISTED)) return;
+    this.releaseLists(ints, o);
+    ints[o + S_FLAGS]! &= ~SF_LISTED;
+    ints[o + S_HASH_NEXT] = this.freeHead;
+    this.freeHead = slot;
+  }
+
+  /** Doubles the bucket array and rehashes every listed stream into it. */
+  private growBuckets(): void {
+    const size = this.buckets.length * 2;
+    const buckets = new Int32Array(size).fill(NONE);
+    const mask = size - 1;
+    for (let c = 0; c < this.intChunks.length; c++) {
+      const ints = this.intChunks[c]!;
+      const n = Math.min(CHUNK_SLOTS, this.slotsUsed - (c << CHUNK_SHIFT));
+      for (let j = 0; j < n; j++) {
+        const o = j * SLOT_INTS;
+        if (!(ints[o + S_FLAGS]! & SF_LISTED)) continue;
+        const i = ints[o + S_KEY]! & mask;
+        ints[o + S_HASH_NEXT] = buckets[i]!;
+        buckets[i] = (c << CHUNK_SHIFT) | j;
+      }
+    }
+    this.buckets = buckets;
+    this.mask = mask;
+  }
+
   private forgetIdle(now: number): void {
-    while (this.lruHead !== null && now - this.lruHead.lastUsec > this.forgetAfterUsec)
+    while (this.lruHead !== NONE && now - this.lastUsec(this.lruHead) > this.forgetAfterUsec)
       this.forget(this.lruHead);
   }
 
-  private evictOverflow(): void {
-    while (this.count > this.maxStreams && this.lruHead !== null) this.forget(this.lruHead);
+  private lastUsec(slot: number): number {
+    return this.doubleChunks[slot >> CHUNK_SHIFT]![
+      (slot & CHUNK_MASK) * SLOT_DOUBLES + D_BASE + D_LAST_USEC
+    ]!;
   }
 
-  private forget(s: WsStream): void {
+  private evictOverflow(): void {
+    while (this.count > this.maxStreams && this.lruHead !== NONE) this.forget(this.lruHead);
+  }
+
+  private forget(s: number): void {
     this.unlinkLru(s);
-    const bi = s.key & this.mask;
-    let p: WsStream | null = this.buckets[bi]!;
+    const bi = this.getI(s, S_KEY) & this.mask;
+    let p = this.buckets[bi]!;
     if (p === s) {
-      this.buckets[bi] = s.hashNext;
+      this.buckets[bi] = this.getI(s, S_HASH_NEXT);
     } else {
-      while (p !== null && p.hashNext !== s) p = p.hashNext;
-      if (p !== null) p.hashNext = s.hashNext;
+      while (p !== NONE && this.getI(p, S_HASH_NEXT) !== s) p = this.getI(p, S_HASH_NEXT);
+      if (p !== NONE) this.setI(p, S_HASH_NEXT, this.getI(s, S_HASH_NEXT));
     }
-    s.hashNext = null;
-    s.listed = false;
+    this.release(s);
     this.count--;
   }
 
-  private touch(s: WsStream, now: number): void {
-    s.lastUsec = now;
-    if (this.lruTail === s) return;
+  private touch(s: number, now: number): void {
+    this.doubleChunks[s >> CHUNK_SHIFT]![(s & CHUNK_MASK) * SLOT_DOUBLES + D_BASE + D_LAST_USEC] = now;
+    const tail = this.lruTail;
+    if (tail === s) return;
     this.unlinkLru(s);
-    s.lruPrev = this.lruTail;
-    if (this.lruTail !== null) this.lruTail.lruNext = s;
+    this.setI(s, S_LRU_PREV, tail);
+    if (tail !== NONE) this.setI(tail, S_LRU_NEXT, s);
     else this.lruHead = s;
     this.lruTail = s;
   }
 
-  private unlinkLru(s: WsStream): void {
-    if (s.lruPrev !== null) s.lruPrev.lruNext = s.lruNext;
-    else if (this.lruHead === s) this.lruHead = s.lruNext;
-    if (s.lruNext !== null) s.lruNext.lruPrev = s.lruPrev;
-    else if (this.lruTail === s) this.lruTail = s.lruPrev;
-    s.lruPrev = null;
-    s.lruNext = null;
+  private unlinkLru(s: number): void {
+    const prev = this.getI(s, S_LRU_PREV);
+    const next = this.getI(s, S_LRU_NEXT);
+    if (prev !== NONE) this.setI(prev, S_LRU_NEXT, next);
+    else if (this.lruHead === s) this.lruHead = next;
+    if (next !== NONE) this.setI(next, S_LRU_PREV, prev);
+    else if (this.lruTail === s) this.lruTail = prev;
+    this.setI(s, S_LRU_PREV, NONE);
+    this.setI(s, S_LRU_NEXT, NONE);
   }
 }

@@ -10,15 +10,13 @@
 import { seqGt, seqLe, seqLt } from '../tcp/seq.js';
 import { ACK, DecodeStatus, FIN, type Packet, RST, SYN } from '../wire/packet.js';
 import { K } from './kinds.js';
-import { asInt } from './small-int.js';
 import {
   MAX_UNACKED_SEGMENTS,
-  UnackedPool,
   WSCALE_NONE,
   WSCALE_UNKNOWN,
   WsFlag,
   type WsFlow,
-  type WsStream,
+  WsStream,
   WsStreamTable,
 } from './wireshark-stream.js';
 
@@ -52,13 +50,10 @@ export class TcpAnalysis {
   private readonly table: WsStreamTable;
   private readonly defaultOooThresholdNs: number;
   private readonly fastRetransmissionFirst: boolean;
-  private readonly unackedPool = new UnackedPool();
-  /**
-   * Capture seconds are kept relative to the first TCP packet's (only differences are read), so
-   * that per-flow times are small integers rather than boxed doubles.
-   */
-  private baseSec = 0;
-  private based = false;
+  // Views onto the current packet's stream and its two flows (from / to the sender).
+  private readonly s = new WsStream();
+  private readonly fwd: WsFlow;
+  private readonly rev: WsFlow;
   /** tcp.stream of the last packet given to process() (-1 when it was not TCP). */
   stream = -1;
   /** Wireshark's own flag bits (WsFlag) of the last packet, before mapping to our kinds. */
@@ -68,6 +63,8 @@ export class TcpAnalysis {
     this.defaultOooThresholdNs = opts.defaultOooThresholdNs ?? 3_000_000;
     this.fastRetransmissionFirst = opts.fastRetransmissionFirst ?? true;
     this.table = new WsStreamTable(opts.forgetAfterUsec, opts.maxStreams);
+    this.fwd = this.table.newFlow();
+    this.rev = this.table.newFlow();
   }
 
   /** Streams currently remembered (see TcpAnalysisOptions.forgetAfterUsec / maxStreams). */
@@ -90,32 +87,33 @@ export class TcpAnalysis {
     if (pkt.status !== DecodeStatus.TCP) return 0;
     const flags = pkt.flags;
     const synAck = flags & (SYN | ACK);
-    if (!this.based) {
-      this.baseSec = pkt.tsSec;
-      this.based = true;
-    }
-    const sec = asInt(pkt.tsSec - this.baseSec);
+    const sec = pkt.tsSec;
 
-    let s = this.table.find(pkt) ?? this.table.create(pkt);
-    let dir = s.directionOf(pkt);
+    const table = this.table;
+    const s = this.s;
+    const fwd = this.fwd;
+    const rev = this.rev;
+    let slot = table.find(pkt);
+    let dir = table.dir;
+    if (slot < 0) {
+      slot = table.create(pkt);
+      dir = 0;
+    }
+    table.load(slot, dir, s, fwd, rev);
     let ws = 0;
 
     // A SYN whose sequence number differs from the ISN this side already used starts a new
     // stream ("TCP Port numbers reused"), whatever the old stream's state. The same ISN again
     // is a retransmitted SYN: Wireshark rewinds nextseq to the highest contiguous sequence
     // number first (an earlier RST may have carried any SEQ, issue 17616).
-    if (synAck === SYN && s.flows[dir].baseSeqSet) {
-      const fwd = s.flows[dir];
+    if (synAck === SYN && fwd.baseSeqSet) {
       if (pkt.seq !== fwd.baseSeq) {
-        s = this.table.create(pkt);
-        dir = 0;
+        table.load(table.create(pkt), 0, s, fwd, rev);
         ws |= WsFlag.REUSED_PORTS;
       } else {
         fwd.nextseq = fwd.maxseqtobeacked;
       }
     }
-    const fwd = s.flows[dir];
-    const rev = s.flows[1 - dir];
     // A SYN+ACK with a new ISN on a known stream: same stream, new base, flagged as reuse.
     if (synAck === (SYN | ACK) && fwd.baseSeqSet && pkt.seq !== fwd.baseSeq) {
       fwd.baseSeq = pkt.seq;
@@ -129,13 +127,13 @@ export class TcpAnalysis {
       if (!(flags & ACK)) {
         s.synSeen = true;
         s.synSec = sec;
-        s.synNsec = asInt(pkt.tsNsec);
+        s.synNsec = pkt.tsNsec;
       }
       fwd.isFirstAck = true;
     }
     if (synAck === ACK) {
       if (s.synSeen && s.firstRttNs === 0) {
-        s.firstRttNs = asInt((sec - s.synSec) * 1e9 + (pkt.tsNsec - s.synNsec));
+        s.firstRttNs = (sec - s.synSec) * 1e9 + (pkt.tsNsec - s.synNsec);
       }
       fwd.isFirstAck = false;
     }
@@ -143,6 +141,9 @@ export class TcpAnalysis {
     if (pkt.wscale >= 0) fwd.winScale = Math.min(pkt.wscale, 14);
     if (flags & SYN) verifyWindowScaling((flags & ACK) !== 0, fwd, rev);
 
+    s.save();
+    fwd.save();
+    rev.save();
     this.stream = s.index;
     this.wiresharkFlags = ws;
     // When the capture cuts the TCP header short (snaplen inside the options), tshark's second
@@ -170,11 +171,11 @@ export class TcpAnalysis {
 
     // Base sequence numbers (relative numbering); the reverse one from the first ACK field.
     if (!fwd.baseSeqSet) {
-      fwd.baseSeq = flags & SYN ? seq : (seq - 1) >>> 0;
+      fwd.baseSeq = flags & SYN ? seq : seq - 1;
       fwd.baseSeqSet = true;
     }
     if (!rev.baseSeqSet && flags & ACK) {
-      rev.baseSeq = (ack - 1) >>> 0;
+      rev.baseSeq = ack - 1;
       rev.baseSeqSet = true;
     }
 
@@ -217,13 +218,13 @@ export class TcpAnalysis {
     if ((seglen > 0 || flags & (SYN | FIN)) && fwd.unackedCount < MAX_UNACKED_SEGMENTS) {
       // SYN and FIN count one sequence number, but only when the segment is remembered.
       if (flags & (SYN | FIN)) nextseq = (nextseq + 1) >>> 0;
-      fwd.addUnacked(nextseq, this.unackedPool);
+      fwd.addUnacked(nextseq);
     }
     const isProbe = (f & WsFlag.ZERO_WINDOW_PROBE) !== 0;
     if ((seqGt(nextseq, fwd.nextseq) || fwd.nextseq === 0) && !isProbe) {
       fwd.nextseq = nextseq;
       fwd.nextseqSec = sec;
-      fwd.nextseqNsec = asInt(pkt.tsNsec);
+      fwd.nextseqNsec = pkt.tsNsec;
     }
     if ((seq === fwd.maxseqtobeacked || fwd.maxseqtobeacked === 0) && !isProbe) {
       fwd.maxseqtobeacked = fwd.nextseq;
@@ -231,10 +232,10 @@ export class TcpAnalysis {
     fwd.window = window;
     fwd.lastack = ack;
     fwd.lastackSec = sec;
-    fwd.lastackNsec = asInt(pkt.tsNsec);
+    fwd.lastackNsec = pkt.tsNsec;
     fwd.lastSegmentFlags = f;
     // Every segment's ACK field (even without the ACK flag) retires the peer's covered segments.
-    rev.removeAcked(ack, this.unackedPool);
+    rev.removeAcked(ack);
     return f;
   }
 

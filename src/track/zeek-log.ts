@@ -8,7 +8,8 @@
 
 import type { Packet } from '../wire/packet.js';
 import type { PortSet } from './likely-server-ports.js';
-import { ZeekSummary, type ZeekSummaryOptions } from './zeek-summary.js';
+import { asInt } from './small-int.js';
+import { ZeekConfig, ZeekSummary, type ZeekSummaryOptions } from './zeek-summary.js';
 
 /** One conn.log row (TCP), with addresses as bytes: renderers format them. */
 export interface ZeekConnRow {
@@ -39,11 +40,21 @@ export interface ZeekConnLogOptions extends ZeekSummaryOptions {
   ports?: PortSet;
 }
 
-/** One live Zeek connection. */
+/**
+ * One live Zeek connection. Memory: one is kept per open connection, so the addresses are
+ * big-endian 32-bit words (IPv4 uses the first) rather than typed arrays, and every field holds a
+ * small integer or a pointer for V8 (no boxed doubles).
+ */
 class LiveConn {
   readonly summary: ZeekSummary;
-  readonly aAddr = new Uint8Array(16);
-  readonly bAddr = new Uint8Array(16);
+  a0 = 0;
+  a1 = 0;
+  a2 = 0;
+  a3 = 0;
+  b0 = 0;
+  b1 = 0;
+  b2 = 0;
+  b3 = 0;
   aPort = 0;
   bPort = 0;
   ipVersion = 4;
@@ -51,17 +62,45 @@ class LiveConn {
   zeekId = 0;
   synackId = 0;
   alive = true;
-  /** Time of this connection's entry in the timer heap (Infinity when none). */
-  scheduledAt = Number.POSITIVE_INFINITY;
+  scheduled = false;
+  /** When `scheduled`: time of this connection's entry in the timer heap, µs after its start. */
+  scheduledRel = 0;
 
-  constructor(options: ZeekSummaryOptions) {
-    this.summary = new ZeekSummary(options);
+  constructor(config: ZeekConfig) {
+    this.summary = new ZeekSummary(config);
+  }
+
+  /** Time of this connection's entry in the timer heap (Infinity when none). */
+  get scheduledAt(): number {
+    return this.scheduled ? this.summary.startUsec + this.scheduledRel : Number.POSITIVE_INFINITY;
+  }
+
+  set scheduledAt(at: number) {
+    this.scheduled = at !== Number.POSITIVE_INFINITY;
+    this.scheduledRel = this.scheduled ? asInt(at - this.summary.startUsec) : 0;
   }
 }
 
-function addrEqual(x: Uint8Array, y: Uint8Array, n: number): boolean {
-  for (let i = 0; i < n; i++) if (x[i] !== y[i]) return false;
-  return true;
+/** Big-endian 32-bit word i of an address, as int32. */
+function word(addr: Uint8Array, i: number): number {
+  const o = 4 * i;
+  return (addr[o]! << 24) | (addr[o + 1]! << 16) | (addr[o + 2]! << 8) | addr[o + 3]!;
+}
+
+function isA(c: LiveConn, w: Int32Array): boolean {
+  return c.a0 === w[0] && c.a1 === w[1] && c.a2 === w[2] && c.a3 === w[3];
+}
+
+function isB(c: LiveConn, w: Int32Array): boolean {
+  return c.b0 === w[0] && c.b1 === w[1] && c.b2 === w[2] && c.b3 === w[3];
+}
+
+/** The address whose words are w0..w3, `n` bytes long. */
+function addrOf(n: number, w0: number, w1: number, w2: number, w3: number): Uint8Array {
+  const out = new Uint8Array(n);
+  const words = [w0, w1, w2, w3];
+  for (let i = 0; i < n; i++) out[i] = (words[i >> 2]! >>> (24 - 8 * (i & 3))) & 0xff;
+  return out;
 }
 
 /** Order-independent hash of a 4-tuple (FNV-1a over each side, combined commutatively). */
@@ -74,7 +113,8 @@ function sideHash(addr: Uint8Array, n: number, port: number): number {
 }
 
 export class ZeekConnLog {
-  private readonly options: ZeekConnLogOptions;
+  /** The summaries' options, with the analyzer timers this table fires. */
+  private readonly config: ZeekConfig;
   private readonly table = new Map<number, LiveConn[]>();
   private readonly rows: ZeekConnRow[] = [];
   private nextZeekId = 1;
@@ -82,12 +122,15 @@ export class ZeekConnLog {
   // Binary min-heap of timer entries: time and connection, with lazy invalidation.
   private heapTime: number[] = [];
   private heapConn: LiveConn[] = [];
+  /** The current packet's source and destination addresses as words (0 beyond an IPv4 address). */
+  private readonly src = new Int32Array(4);
+  private readonly dst = new Int32Array(4);
   /** First and last packet times (µs) seen, for #open/#close. */
   firstUsec = -1;
   lastUsec = -1;
 
   constructor(options: ZeekConnLogOptions = {}) {
-    this.options = options;
+    this.config = new ZeekConfig({ ...options, timers: true });
   }
 
   /** Feed one decoded TCP segment; `synackId` is the synack connection it belongs to. */
@@ -100,11 +143,17 @@ export class ZeekConnLog {
     const n = pkt.ipVersion === 4 ? 4 : 16;
     const hs = sideHash(pkt.src, n, pkt.srcPort);
     const hd = sideHash(pkt.dst, n, pkt.dstPort);
-    const hash = (hs ^ hd ^ Math.imul(hs & hd, 0x9e3779b1)) >>> 0;
-    let conn = this.find(pkt, hash, n);
+    const hash = hs ^ hd ^ Math.imul(hs & hd, 0x9e3779b1);
+    const src = this.src;
+    const dst = this.dst;
+    for (let i = 0; i < 4; i++) {
+      src[i] = 4 * i < n ? word(pkt.src, i) : 0;
+      dst[i] = 4 * i < n ? word(pkt.dst, i) : 0;
+    }
+    let conn = this.find(pkt, hash);
     let fromA = true;
     if (conn !== null) {
-      fromA = conn.aPort === pkt.srcPort && addrEqual(conn.aAddr, pkt.src, n);
+      fromA = conn.aPort === pkt.srcPort && isA(conn, src);
       if (conn.summary.isReuse(pkt, fromA)) {
         this.remove(conn);
         conn = null;
@@ -147,20 +196,14 @@ export class ZeekConnLog {
     return this.openCount;
   }
 
-  private find(pkt: Packet, hash: number, n: number): LiveConn | null {
+  private find(pkt: Packet, hash: number): LiveConn | null {
     const list = this.table.get(hash);
     if (list === undefined) return null;
     for (const c of list) {
       if (c.ipVersion !== pkt.ipVersion) continue;
       if (
-        (c.aPort === pkt.srcPort &&
-          c.bPort === pkt.dstPort &&
-          addrEqual(c.aAddr, pkt.src, n) &&
-          addrEqual(c.bAddr, pkt.dst, n)) ||
-        (c.aPort === pkt.dstPort &&
-          c.bPort === pkt.srcPort &&
-          addrEqual(c.aAddr, pkt.dst, n) &&
-          addrEqual(c.bAddr, pkt.src, n))
+        (c.aPort === pkt.srcPort && c.bPort === pkt.dstPort && isA(c, this.src) && isB(c, this.dst)) ||
+        (c.aPort === pkt.dstPort && c.bPort === pkt.srcPort && isA(c, this.dst) && isB(c, this.src))
       )
         return c;
     }
@@ -168,9 +211,17 @@ export class ZeekConnLog {
   }
 
   private create(pkt: Packet, hash: number, synackId: number): LiveConn {
-    const c = new LiveConn(this.options);
-    c.aAddr.set(pkt.src);
-    c.bAddr.set(pkt.dst);
+    const c = new LiveConn(this.config);
+    const src = this.src;
+    const dst = this.dst;
+    c.a0 = src[0]!;
+    c.a1 = src[1]!;
+    c.a2 = src[2]!;
+    c.a3 = src[3]!;
+    c.b0 = dst[0]!;
+    c.b1 = dst[1]!;
+    c.b2 = dst[2]!;
+    c.b3 = dst[3]!;
     c.aPort = pkt.srcPort;
     c.bPort = pkt.dstPort;
     c.ipVersion = pkt.ipVersion;
@@ -259,9 +310,9 @@ function rowOf(c: LiveConn): ZeekConnRow {
     zeekId: c.zeekId,
     tsUsec: s.startUsec,
     ipVersion: c.ipVersion,
-    origAddr: (aIsOrig ? c.aAddr : c.bAddr).slice(0, n),
+    origAddr: aIsOrig ? addrOf(n, c.a0, c.a1, c.a2, c.a3) : addrOf(n, c.b0, c.b1, c.b2, c.b3),
     origPort: aIsOrig ? c.aPort : c.bPort,
-    respAddr: (aIsOrig ? c.bAddr : c.aAddr).slice(0, n),
+    respAddr: aIsOrig ? addrOf(n, c.b0, c.b1, c.b2, c.b3) : addrOf(n, c.a0, c.a1, c.a2, c.a3),
     respPort: aIsOrig ? c.bPort : c.aPort,
     durationUsec: hasDuration ? duration : null,
     origBytes: hasDuration ? s.origBytes : null,

@@ -6,14 +6,16 @@
 //
 // A is the sender of the connection's first segment; `origIsA` tells whether Zeek made A the
 // originator (orientation rules in orientation.ts). The Packet is only read, never kept, and
-// nothing is allocated per packet (history letters go into a byte buffer).
+// nothing is allocated per packet (history letters are packed into small integers).
 //
-// Zeek's timers (attempt, expire, close/delete, reset, partial close, inactivity) are kept as
-// deadlines in microseconds; ZeekConnLog (zeek-log.ts) fires them as capture time advances.
+// Zeek's timers (attempt, expire, close/delete, reset, partial close, inactivity) are kept, when
+// asked for, as deadlines in microseconds after the first packet; ZeekConnLog (zeek-log.ts) fires
+// them as capture time advances.
 
 import { ACK, FIN, Layer, type Packet, RST, SYN } from '../wire/packet.js';
 import { DEFAULT_LIKELY_SERVER_PORTS, type PortSet } from './likely-server-ports.js';
 import { flipAtFirstSegment, flipsAfterSynAckStart, isSynAck } from './orientation.js';
+import { asInt } from './small-int.js';
 import { ZeekEndpointState as S, seqDelta, ZeekEndpoint } from './zeek-endpoint.js';
 
 /** Zeek's default TCP timer settings (init-bare.zeek), in microseconds. */
@@ -39,11 +41,36 @@ export interface ZeekSummaryOptions {
   partialCloseTimer?: boolean;
   /** Whether Zeek has a connection_reset handler (its reset timer after FIN then RST). Default true. */
   resetTimer?: boolean;
+  /**
+   * Keep Zeek's analyzer timers for nextDeadline()/fireTimers() (ZeekConnLog's table needs them).
+   * Default false: a summary that only reports conn_state, history and counts does without them,
+   * and its fireTimers() then knows only the inactivity timeout.
+   */
+  timers?: boolean;
 }
 
-const NEVER = Number.POSITIVE_INFINITY;
+/** Resolved options, made once and shared by every summary built with them. */
+export class ZeekConfig {
+  readonly ports: PortSet;
+  readonly reportGapsForPartial: boolean;
+  readonly partialCloseTimer: boolean;
+  readonly resetTimer: boolean;
+  readonly timers: boolean;
 
-// Connection-level history bits (Zeek's HIST_* masks; the responder's are shifted by 16).
+  constructor(options: ZeekSummaryOptions = {}) {
+    this.ports = options.ports ?? DEFAULT_LIKELY_SERVER_PORTS;
+    this.reportGapsForPartial = options.reportGapsForPartial ?? false;
+    this.partialCloseTimer = options.partialCloseTimer ?? false;
+    this.resetTimer = options.resetTimer ?? true;
+    this.timers = options.timers ?? false;
+  }
+}
+
+const DEFAULT_CONFIG = new ZeekConfig();
+
+const TWO_30 = 1073741824;
+
+// Connection-level history bits (Zeek's HIST_* masks), kept per side in ZeekSummary.bits.
 const HIST_SYN = 0x1;
 const HIST_FIN = 0x2;
 const HIST_RST = 0x4;
@@ -52,103 +79,109 @@ const HIST_DATA = 0x10;
 const HIST_ACK = 0x20;
 const HIST_MULTI_FLAG = 0x40;
 
-const ORIG_SEEN = 1;
-const RESP_SEEN = 2;
+// ZeekSummary.bits: flags, then the originator's and the responder's HIST_* bits.
+const A_IS_ORIG = 0x1;
+const STARTED = 0x2;
+/** First segment was a SYN+ACK that did not flip: an ACK or data next flips (Zeek PR #2191). */
+const SYNACK_START = 0x4;
+const PARTIAL = 0x8;
+/** CheckPIA_FirstPacket: the originator / responder has sent a segment. */
+const ORIG_SEEN = 0x10;
+const RESP_SEEN = 0x20;
+const ACTIVE = 0x40;
+/** The handshake is over: the TCP inactivity timeout replaces the UDP one. */
+const TCP_INACTIVITY = 0x80;
+const SEEN_ORIG_SHIFT = 8;
+const SEEN_RESP_SHIFT = 16;
+const SEEN_MASK = 0x7f;
+
+// What updateStateMachine() asks of connectionClosed().
+const CLOSE = 1;
+const GEN_EVENT = 2;
+
+// ZeekTimers.pending bits.
+const T_ATTEMPT = 0x1;
+const T_EXPIRE = 0x2;
+const T_DELETE = 0x4;
+const T_RESET = 0x8;
+const T_PARTIAL_CLOSE = 0x10;
+
+/** Zeek's analyzer timers: deadlines in µs after the connection's first packet, when pending. */
+class ZeekTimers {
+  pending = 0;
+  attempt = 0;
+  expire = 0;
+  delete = 0;
+  reset = 0;
+  partialClose = 0;
+}
 
 function isHandshake(s: S): boolean {
   return s === S.INACTIVE || s === S.SYN_SENT || s === S.SYN_ACK_SENT;
 }
 
+/** Swaps the originator's and the responder's halves of a pair of bits at `lo` and `hi`. */
+function swapBits(bits: number, lo: number, hi: number): number {
+  const x = bits & (lo | hi);
+  return (bits & ~(lo | hi)) | ((x & lo) !== 0 ? hi : 0) | ((x & hi) !== 0 ? lo : 0);
+}
+
 export class ZeekSummary {
+  // Memory: one is kept per open connection, so every field holds a small integer or a pointer
+  // for V8 (no boxed doubles): flags in `bits`, letters packed, times relative to the start.
   private readonly a = new ZeekEndpoint();
   private readonly b = new ZeekEndpoint();
-  private readonly ports: PortSet;
-  private readonly reportGapsForPartial: boolean;
-  private readonly partialCloseEnabled: boolean;
-  private readonly resetTimerEnabled: boolean;
-
-  private aIsOrig = true;
-  private started = false;
-  /** First segment was a SYN+ACK that did not flip: an ACK or data next flips (Zeek PR #2191). */
-  private synAckStart = false;
+  private readonly cfg: ZeekConfig;
+  private bits = A_IS_ORIG | ACTIVE;
   // The history letters, five to a small integer (6 bits each: the letter's code & 0x3f, which
-  // keeps A–Z, a–z and ^ apart), the rest (rare) in an array: no typed array per connection.
+  // keeps A–Z, a–z and ^ apart and is never 0, so an empty slot ends the history), the rest
+  // (rare) in an array.
   private hist0 = 0;
   private hist1 = 0;
-  private hist2 = 0;
   private histMore: number[] | null = null;
-  private histLen = 0;
-  private histSeen = 0;
-  private isPartial = false;
-  private firstPacketSeen = 0;
-  private isActive = true;
-  private missed = 0;
+  // The first packet's time (µs since the epoch) as two small integers, and Zeek's last_time as
+  // µs after it.
+  private startHi = 0;
+  private startLo = 0;
+  private lastRel = 0;
+  private readonly timers: ZeekTimers | null;
 
-  /** Capture times (µs since the epoch) of the first packet and of Zeek's last_time. */
-  startUsec = 0;
-  lastUsec = 0;
-  /** Zeek's inactivity timeout in force (µs). */
-  inactivityTimeout: number = ZEEK_TIMERS.udpInactivityTimeout;
-
-  // Analyzer timers (absolute µs; NEVER when not pending).
-  attemptAt = NEVER;
-  expireAt = NEVER;
-  deleteAt = NEVER;
-  resetAt = NEVER;
-  partialCloseAt = NEVER;
-
-  constructor(options: ZeekSummaryOptions = {}) {
-    this.ports = options.ports ?? DEFAULT_LIKELY_SERVER_PORTS;
-    this.reportGapsForPartial = options.reportGapsForPartial ?? false;
-    this.partialCloseEnabled = options.partialCloseTimer ?? false;
-    this.resetTimerEnabled = options.resetTimer ?? true;
-  }
-
-  /** Forget everything: the object can serve a new connection. */
-  reset(): void {
-    this.a.reset();
-    this.b.reset();
-    this.aIsOrig = true;
-    this.started = false;
-    this.synAckStart = false;
-    this.hist0 = 0;
-    this.hist1 = 0;
-    this.hist2 = 0;
-    this.histMore = null;
-    this.histLen = 0;
-    this.histSeen = 0;
-    this.isPartial = false;
-    this.firstPacketSeen = 0;
-    this.isActive = true;
-    this.missed = 0;
-    this.startUsec = 0;
-    this.lastUsec = 0;
-    this.inactivityTimeout = ZEEK_TIMERS.udpInactivityTimeout;
-    this.attemptAt = NEVER;
-    this.expireAt = NEVER;
-    this.deleteAt = NEVER;
-    this.resetAt = NEVER;
-    this.partialCloseAt = NEVER;
+  constructor(options: ZeekSummaryOptions | ZeekConfig = DEFAULT_CONFIG) {
+    this.cfg = options instanceof ZeekConfig ? options : new ZeekConfig(options);
+    this.timers = this.cfg.timers ? new ZeekTimers() : null;
   }
 
   // ------------------------------------------------------------------ results
 
   /** Whether A (the sender of the first segment) is Zeek's originator. */
   get origIsA(): boolean {
-    return this.aIsOrig;
+    return (this.bits & A_IS_ORIG) !== 0;
   }
 
   private get orig(): ZeekEndpoint {
-    return this.aIsOrig ? this.a : this.b;
+    return (this.bits & A_IS_ORIG) !== 0 ? this.a : this.b;
   }
 
   private get resp(): ZeekEndpoint {
-    return this.aIsOrig ? this.b : this.a;
+    return (this.bits & A_IS_ORIG) !== 0 ? this.b : this.a;
+  }
+
+  private isOrig(ep: ZeekEndpoint): boolean {
+    return (ep === this.a) === ((this.bits & A_IS_ORIG) !== 0);
+  }
+
+  private get isPartial(): boolean {
+    return (this.bits & PARTIAL) !== 0;
+  }
+
+  private set isPartial(v: boolean) {
+    this.bits = v ? this.bits | PARTIAL : this.bits & ~PARTIAL;
   }
 
   history(): string {
     let s = '';
-    for (let i = 0; i < this.histLen; i++) s += String.fromCharCode(this.histAt(i));
+    const n = this.histLength();
+    for (let i = 0; i < n; i++) s += String.fromCharCode(this.histAt(i));
     return s;
   }
 
@@ -189,10 +222,11 @@ export class ZeekSummary {
 
   /** Zeek's /^?S[^HAFGIQ]*R.*​/: an originator SYN, then a RST before any H, A, F, G, I or Q from it. */
   private synThenRstHistory(): boolean {
+    const n = this.histLength();
     let i = 0;
-    if (i < this.histLen && this.histAt(i) === 0x5e /* ^ */) i++;
-    if (i >= this.histLen || this.histAt(i) !== 0x53 /* S */) return false;
-    for (i++; i < this.histLen; i++) {
+    if (i < n && this.histAt(i) === 0x5e /* ^ */) i++;
+    if (i >= n || this.histAt(i) !== 0x53 /* S */) return false;
+    for (i++; i < n; i++) {
       const c = this.histAt(i);
       if (c === 0x52 /* R */) return true;
       if (c === 0x48 || c === 0x41 || c === 0x46 || c === 0x47 || c === 0x49 || c === 0x51) return false;
@@ -209,7 +243,7 @@ export class ZeekSummary {
   }
 
   get missedBytes(): number {
-    return this.missed;
+    return this.a.missed + this.b.missed;
   }
 
   get origPkts(): number {
@@ -228,9 +262,26 @@ export class ZeekSummary {
     return this.resp.ipBytes;
   }
 
+  /** Capture time (µs since the epoch) of the first packet (0 before any). */
+  get startUsec(): number {
+    return this.startHi * TWO_30 + this.startLo;
+  }
+
+  /** Zeek's last_time (µs since the epoch). */
+  get lastUsec(): number {
+    return this.startUsec + this.lastRel;
+  }
+
   /** Zeek's duration (µs): up to the last packet before both sides had closed. */
   get durationUsec(): number {
-    return this.lastUsec - this.startUsec;
+    return this.lastRel;
+  }
+
+  /** Zeek's inactivity timeout in force (µs). */
+  get inactivityTimeout(): number {
+    return (this.bits & TCP_INACTIVITY) !== 0
+      ? ZEEK_TIMERS.tcpInactivityTimeout
+      : ZEEK_TIMERS.udpInactivityTimeout;
   }
 
   /** Both endpoints have closed (FIN or RST processed). */
@@ -240,82 +291,51 @@ export class ZeekSummary {
 
   // ------------------------------------------------------------------ history
 
-  /** The character code of history letter i (< histLen). */
+  /** The number of history letters. */
+  private histLength(): number {
+    if (this.histMore !== null) return 10 + this.histMore.length;
+    let n = 0;
+    for (let w = this.hist0; n < 5 && (w & 0x3f) !== 0; w >>>= 6) n++;
+    if (n < 5) return n;
+    for (let w = this.hist1; n < 10 && (w & 0x3f) !== 0; w >>>= 6) n++;
+    return n;
+  }
+
+  /** The character code of history letter i (< histLength()). */
   private histAt(i: number): number {
-    if (i >= 15) return this.histMore![i - 15]!;
-    const w = i < 5 ? this.hist0 : i < 10 ? this.hist1 : this.hist2;
+    if (i >= 10) return this.histMore![i - 10]!;
+    const w = i < 5 ? this.hist0 : this.hist1;
     return ((w >>> (6 * (i % 5))) & 0x3f) | 0x40;
   }
 
-  /** Sets history letter i (≤ histLen) to the character code `code` (a letter or ^). */
-  private histSet(i: number, code: number): void {
-    if (i >= 15) {
-      if (this.histMore === null) this.histMore = [];
-      this.histMore[i - 15] = code;
-      return;
-    }
-    const shift = 6 * (i % 5);
-    const v = (code & 0x3f) << shift;
-    const keep = ~(0x3f << shift);
-    if (i < 5) this.hist0 = (this.hist0 & keep) | v;
-    else if (i < 10) this.hist1 = (this.hist1 & keep) | v;
-    else this.hist2 = (this.hist2 & keep) | v;
-  }
-
+  /** Appends the character code `code` (a letter or ^). */
   private addHistory(code: number): void {
-    this.histSet(this.histLen++, code);
+    const i = this.histLength();
+    if (i >= 10) {
+      if (this.histMore === null) this.histMore = [];
+      this.histMore.push(code);
+    } else if (i < 5) this.hist0 |= (code & 0x3f) << (6 * i);
+    else this.hist1 |= (code & 0x3f) << (6 * (i - 5));
   }
 
   private letter(ep: ZeekEndpoint, upper: number): number {
-    return ep === this.orig ? upper : upper | 0x20;
+    return this.isOrig(ep) ? upper : upper | 0x20;
   }
 
   /** Adds the letter the first time; returns whether it had been seen before. */
   private checkHistory(ep: ZeekEndpoint, mask: number, upper: number): boolean {
-    const m = ep === this.orig ? mask : mask << 16;
-    if ((this.histSeen & m) === 0) {
-      this.histSeen |= m;
+    const m = mask << (this.isOrig(ep) ? SEEN_ORIG_SHIFT : SEEN_RESP_SHIFT);
+    if ((this.bits & m) === 0) {
+      this.bits |= m;
       this.addHistory(this.letter(ep, upper));
       return false;
     }
     return true;
   }
 
-  private checksumError(ep: ZeekEndpoint): void {
-    if (++ep.chkCnt === ep.chkThresh) {
-      this.addHistory(this.letter(ep, 0x43 /* C */));
-      ep.chkThresh *= 10;
-    }
-  }
-
-  private didRxmit(ep: ZeekEndpoint): void {
-    if (++ep.rxmtCnt === ep.rxmtThresh) {
-      this.addHistory(this.letter(ep, 0x54 /* T */));
-      ep.rxmtThresh *= 10;
-    }
-  }
-
-  private zeroWindow(ep: ZeekEndpoint): void {
-    if (++ep.win0Cnt === ep.win0Thresh) {
-      this.addHistory(this.letter(ep, 0x57 /* W */));
-      ep.win0Thresh *= 10;
-    }
-  }
-
-  private gapLetter(ep: ZeekEndpoint): void {
-    if (++ep.gapCnt === ep.gapThresh) {
-      this.addHistory(this.letter(ep, 0x47 /* G */));
-      ep.gapThresh *= 10;
-    }
-  }
-
   /** Connection::FlipRoles: orig and resp swap and '^' is recorded. */
   private flipRoles(): void {
-    this.aIsOrig = !this.aIsOrig;
-    this.firstPacketSeen =
-      ((this.firstPacketSeen & ORIG_SEEN) !== 0 ? RESP_SEEN : 0) |
-      ((this.firstPacketSeen & RESP_SEEN) !== 0 ? ORIG_SEEN : 0);
-    this.isPartial = false;
+    this.bits = swapBits(this.bits ^ A_IS_ORIG, ORIG_SEEN, RESP_SEEN) & ~PARTIAL;
     this.addHistory(0x5e /* ^ */);
   }
 
@@ -325,20 +345,22 @@ export class ZeekSummary {
    * been right from the start (Zeek logs `^h…`).
    */
   private flipAfterSynAck(): void {
-    this.aIsOrig = !this.aIsOrig;
     // Letters swap case, and ^ goes in front (a rare path: a small array is fine here).
     const letters: number[] = [0x5e];
-    for (let i = 0; i < this.histLen; i++) {
+    const n = this.histLength();
+    for (let i = 0; i < n; i++) {
       const c = this.histAt(i);
       letters.push((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) ? c ^ 0x20 : c);
     }
-    this.histLen = letters.length;
-    for (let i = 0; i < letters.length; i++) this.histSet(i, letters[i]!);
-    this.histSeen = ((this.histSeen & 0xffff) << 16) | (this.histSeen >>> 16);
-    this.firstPacketSeen =
-      ((this.firstPacketSeen & ORIG_SEEN) !== 0 ? RESP_SEEN : 0) |
-      ((this.firstPacketSeen & RESP_SEEN) !== 0 ? ORIG_SEEN : 0);
-    this.isPartial = false;
+    this.hist0 = 0;
+    this.hist1 = 0;
+    this.histMore = null;
+    for (const c of letters) this.addHistory(c);
+    const seenOrig = (this.bits >> SEEN_ORIG_SHIFT) & SEEN_MASK;
+    const seenResp = (this.bits >> SEEN_RESP_SHIFT) & SEEN_MASK;
+    let bits = this.bits & ~((SEEN_MASK << SEEN_ORIG_SHIFT) | (SEEN_MASK << SEEN_RESP_SHIFT));
+    bits |= (seenResp << SEEN_ORIG_SHIFT) | (seenOrig << SEEN_RESP_SHIFT);
+    this.bits = swapBits(bits ^ A_IS_ORIG, ORIG_SEEN, RESP_SEEN) & ~PARTIAL;
     // The SYN+ACK's sender is the responder that answered a SYN we missed: established, as it
     // would have been had the first segment been flipped at once.
     const responder = this.resp;
@@ -349,10 +371,8 @@ export class ZeekSummary {
     if (next === ep.state) return;
     const peer = ep === this.a ? this.b : this.a;
     // Leaving the handshake: the TCP inactivity timeout takes over.
-    if (!isHandshake(next) && isHandshake(ep.state) && isHandshake(peer.state))
-      this.inactivityTimeout = ZEEK_TIMERS.tcpInactivityTimeout;
-    ep.prevState = ep.state;
-    ep.state = next;
+    if (!isHandshake(next) && isHandshake(ep.state) && isHandshake(peer.state)) this.bits |= TCP_INACTIVITY;
+    ep.enter(next);
   }
 
   // ------------------------------------------------------------------ reuse
@@ -390,33 +410,39 @@ export class ZeekSummary {
   add(pkt: Packet, fromA: boolean): void {
     const t = pkt.tsUsec;
     const flags = pkt.flags;
-    if (!this.started) {
-      this.started = true;
-      this.startUsec = t;
-      this.lastUsec = t;
-      this.expireAt = t + ZEEK_TIMERS.tcpSynTimeout;
-      if (flipAtFirstSegment(flags, pkt.srcPort, pkt.dstPort, this.ports)) this.flipRoles();
-      else this.synAckStart = isSynAck(flags);
+    if ((this.bits & STARTED) === 0) {
+      this.bits |= STARTED;
+      this.startHi = asInt(Math.floor(t / TWO_30));
+      this.startLo = asInt(t - this.startHi * TWO_30);
+      this.lastRel = 0;
+      if (this.timers !== null) {
+        this.timers.expire = ZEEK_TIMERS.tcpSynTimeout;
+        this.timers.pending |= T_EXPIRE;
+      }
+      if (flipAtFirstSegment(flags, pkt.srcPort, pkt.dstPort, this.cfg.ports)) this.flipRoles();
+      else if (isSynAck(flags)) this.bits |= SYNACK_START;
     }
     const ep = fromA ? this.a : this.b;
     if (pkt.checksumStatus === 'bad') {
-      this.checksumError(ep);
+      if (ep.checksumError()) this.addHistory(this.letter(ep, 0x43 /* C */));
       return;
     }
-    if (this.synAckStart && !(fromA && isSynAck(flags))) {
-      this.synAckStart = false;
+    if ((this.bits & SYNACK_START) !== 0 && !(fromA && isSynAck(flags))) {
+      this.bits &= ~SYNACK_START;
       // Only right after the SYN+ACK: anything recorded since (a bad checksum's `c`) ends the chance.
-      if (this.histLen === 1 && flipsAfterSynAckStart(flags, pkt.payloadLen)) this.flipAfterSynAck();
+      if (this.histLength() === 1 && flipsAfterSynAckStart(flags, pkt.payloadLen)) this.flipAfterSynAck();
     }
-    this.process(pkt, ep, t);
+    this.process(pkt, fromA, asInt(t - this.startUsec));
     // ConnSize: every segment that passed the checksum.
     ep.pkts++;
     ep.ipBytes += zeekIpTotalLen(pkt);
   }
 
-  private process(pkt: Packet, ep: ZeekEndpoint, t: number): void {
-    const peer = ep === this.a ? this.b : this.a;
-    const isOrig = ep === this.orig;
+  /** One segment through Zeek's TCP analyzer; `t` is its time in µs after the first packet. */
+  private process(pkt: Packet, fromA: boolean, t: number): void {
+    const ep = fromA ? this.a : this.b;
+    const peer = fromA ? this.b : this.a;
+    const isOrig = fromA === ((this.bits & A_IS_ORIG) !== 0);
     const flags = pkt.flags;
     const syn = (flags & SYN) !== 0;
     const fin = (flags & FIN) !== 0;
@@ -428,8 +454,8 @@ export class ZeekSummary {
 
     // SetPartialStatus
     if (isOrig) {
-      if ((this.firstPacketSeen & ORIG_SEEN) === 0) this.isPartial = !syn || ack;
-    } else if ((this.firstPacketSeen & RESP_SEEN) === 0 && !this.isPartial) this.isPartial = !syn;
+      if ((this.bits & ORIG_SEEN) === 0) this.isPartial = !syn || ack;
+    } else if ((this.bits & (RESP_SEEN | PARTIAL)) === 0) this.isPartial = !syn;
 
     let segLen = len;
     if (syn) segLen++;
@@ -439,22 +465,19 @@ export class ZeekSummary {
 
     this.initEndpoint(ep, syn, baseSeq, seqOnePast);
 
-    const relSeq = ep.relativeSeq(baseSeq, ep.lastSeq, ep.seqWraps);
-    const seqUnderflow = ep.underflow;
+    // Negative exactly when Zeek's get_relative_seq() reports an underflow.
+    const relSeq = ep.relativeSeq(baseSeq);
 
     this.updateHistory(ep, flags, relSeq, len);
 
     // update_window(): a zero window is noted unless it rides a RST, follows the peer's FIN, or
     // comes from an endpoint that has reset.
-    if (pkt.window === 0 && !rst && peer.state !== S.CLOSED && ep.state !== S.RESET) this.zeroWindow(ep);
+    if (pkt.window === 0 && !rst && peer.state !== S.CLOSED && ep.state !== S.RESET && ep.zeroWindow())
+      this.addHistory(this.letter(ep, 0x57 /* W */));
 
-    if (!this.orig.didClose || !this.resp.didClose) this.lastUsec = t;
+    if (!ep.didClose || !peer.didClose) this.lastRel = t;
 
-    if (fin) {
-      ep.finCnt++;
-      ep.finSeq = relSeq + segLen;
-    }
-    if (rst) ep.rstCnt++;
+    if (fin) ep.sawFin(relSeq + segLen);
 
     let relAck = 0;
     if (ack) {
@@ -463,8 +486,8 @@ export class ZeekSummary {
         // init_peer: number the silent peer's data as though its SYN had been seen.
         peer.initSeqs((ackSeq - 1) >>> 0, (ackSeq - 1) >>> 0);
       } else {
-        relAck = peer.relativeSeq(ackSeq, peer.ackSeq, peer.ackWraps);
-        if (peer.underflow) relAck = 0;
+        relAck = peer.relativeAckOf(ackSeq);
+        if (relAck < 0) relAck = 0;
         else if (!rst) {
           const deltaAck = seqDelta(ackSeq, peer.ackSeq);
           if (!(ackSeq === 0 && deltaAck > 1048576) && deltaAck > 0) peer.updateAckSeq(ackSeq);
@@ -474,24 +497,19 @@ export class ZeekSummary {
 
     this.updateLastSeq(ep, seqOnePast, syn, fin, rst, len);
 
-    this.doClose = false;
-    this.genEvent = false;
-    this.updateStateMachine(t, ep, peer, baseSeq, ackSeq, len, isOrig, syn, fin, rst, ack);
+    const close = this.updateStateMachine(t, ep, peer, baseSeq, len, isOrig, syn, fin, rst, ack);
 
     if (ack) this.ackReceived(peer, relAck);
 
     // CheckPIA_FirstPacket
-    this.firstPacketSeen |= isOrig ? ORIG_SEEN : RESP_SEEN;
+    this.bits |= isOrig ? ORIG_SEEN : RESP_SEEN;
 
     const relDataSeq = syn ? relSeq + 1 : relSeq;
     const captured = pkt.tcpCaptured - pkt.headerLen;
-    if (len > 0 && captured >= len && !rst && !seqUnderflow) this.dataSent(ep, relDataSeq, len);
+    if (len > 0 && captured >= len && !rst && relSeq >= 0) this.dataSent(ep, relDataSeq, len);
 
-    if (this.doClose) this.connectionClosed(ep, peer, this.genEvent);
+    if (close !== 0) this.connectionClosed(ep, peer, (close & GEN_EVENT) !== 0);
   }
-
-  private doClose = false;
-  private genEvent = false;
 
   private initEndpoint(ep: ZeekEndpoint, syn: boolean, firstSeq: number, lastSeq: number): void {
     switch (ep.state) {
@@ -560,36 +578,37 @@ export class ZeekSummary {
     else if (ep.state === S.RESET) {
       // Nothing after a reset is trusted.
     } else if (deltaLast > 0) ep.updateLastSeq(lastSeq);
-    else if (len > 0) this.didRxmit(ep);
+    else if (len > 0 && ep.retransmitted()) this.addHistory(this.letter(ep, 0x54 /* T */));
   }
 
+  /** Returns what connectionClosed() must do: CLOSE, with GEN_EVENT when Zeek generates one. */
   private updateStateMachine(
     t: number,
     ep: ZeekEndpoint,
     peer: ZeekEndpoint,
     baseSeq: number,
-    ackSeq: number,
     len: number,
     isOrig: boolean,
     syn: boolean,
     fin: boolean,
     rst: boolean,
     ack: boolean,
-  ): void {
+  ): number {
+    let close = 0;
     switch (ep.state) {
       case S.INACTIVE:
-        this.inactiveState(t, ep, peer, baseSeq, ackSeq, len, isOrig, syn, fin, rst, ack);
+        close = this.inactiveState(t, ep, peer, baseSeq, len, isOrig, syn, fin, rst, ack);
         break;
       case S.SYN_SENT:
       case S.SYN_ACK_SENT:
         if (fin) {
           this.setState(ep, S.CLOSED);
-          this.doClose = this.genEvent = true;
+          close = CLOSE | GEN_EVENT;
         }
         if (rst) {
           this.setState(ep, S.RESET);
-          this.isActive = false;
-          this.doClose = true;
+          this.bits &= ~ACTIVE;
+          close |= CLOSE;
         }
         break;
       case S.ESTABLISHED:
@@ -599,26 +618,30 @@ export class ZeekSummary {
           this.setState(ep, S.CLOSED);
           // A FIN after the peer's FIN-then-RST: that was a normal termination after all.
           if (peer.state === S.RESET && peer.prevState === S.CLOSED) this.setState(peer, S.CLOSED);
-          this.doClose = this.genEvent = true;
+          close = CLOSE | GEN_EVENT;
         }
         if (rst) {
           const peerWasEstablishedReset = peer.state === S.RESET && peer.prevState === S.ESTABLISHED;
           this.setState(ep, S.RESET);
-          this.doClose = true;
-          if (!peerWasEstablishedReset) this.isActive = false;
+          close |= CLOSE;
+          if (!peerWasEstablishedReset) this.bits &= ~ACTIVE;
         }
         break;
       case S.CLOSED:
         // A RST after our FIN, unless the peer has closed too (the FIN exchange already ended it).
         if (rst && peer.state !== S.CLOSED) {
           this.setState(ep, S.RESET);
-          if (!ep.didClose) this.doClose = true;
-          if (this.resetTimerEnabled) this.resetAt = t + ZEEK_TIMERS.tcpResetDelay;
+          if (!ep.didClose) close = CLOSE;
+          if (this.cfg.resetTimer && this.timers !== null) {
+            this.timers.reset = t + ZEEK_TIMERS.tcpResetDelay;
+            this.timers.pending |= T_RESET;
+          }
         }
         break;
       default:
         break;
     }
+    return close;
   }
 
   private inactiveState(
@@ -626,26 +649,27 @@ export class ZeekSummary {
     ep: ZeekEndpoint,
     peer: ZeekEndpoint,
     baseSeq: number,
-    ackSeq: number,
     len: number,
     isOrig: boolean,
     syn: boolean,
     fin: boolean,
     rst: boolean,
     ack: boolean,
-  ): void {
-    void ackSeq;
+  ): number {
+    let close = 0;
     if (syn) {
       if (isOrig) {
         this.setState(ep, ack ? S.SYN_ACK_SENT : S.SYN_SENT);
-        this.attemptAt = t + ZEEK_TIMERS.tcpAttemptDelay;
+        if (this.timers !== null) {
+          this.timers.attempt = t + ZEEK_TIMERS.tcpAttemptDelay;
+          this.timers.pending |= T_ATTEMPT;
+        }
       } else {
         if (!ack && peer.state === S.SYN_ACK_SENT && baseSeq === ep.startSeq) {
           // The SYN+ACK was captured before the SYN it answers: flip and establish.
-          this.isPartial = false;
           this.flipRoles();
           this.setState(peer, S.ESTABLISHED);
-          this.firstPacketSeen |= ORIG_SEEN;
+          this.bits |= ORIG_SEEN;
         }
         if (peer.state === S.SYN_SENT) this.setState(peer, S.ESTABLISHED);
         this.setState(ep, S.ESTABLISHED);
@@ -653,15 +677,14 @@ export class ZeekSummary {
     }
     if (fin) {
       this.setState(ep, S.CLOSED);
-      this.doClose = this.genEvent = true;
+      close = CLOSE | GEN_EVENT;
     }
     if (rst) {
       this.setState(ep, S.RESET);
       let isReject = false;
       if (isOrig) isReject = peer.state === S.ESTABLISHED;
       else isReject = peer.state === S.SYN_SENT || peer.state === S.SYN_ACK_SENT;
-      this.doClose = true;
-      this.genEvent = !isReject;
+      close = isReject ? CLOSE : CLOSE | GEN_EVENT;
     }
     if (ep.state === S.INACTIVE) {
       if (!isOrig && len === 0 && this.orig.state === S.SYN_SENT) {
@@ -669,24 +692,22 @@ export class ZeekSummary {
       } else if (ack && peer.state === S.ESTABLISHED) {
         // The SYN was missed but the SYN+ACK seen: establish rather than call it partial.
         this.setState(ep, S.ESTABLISHED);
-        this.isPartial = false;
-        this.firstPacketSeen |= isOrig ? ORIG_SEEN : RESP_SEEN;
+        this.bits = (this.bits & ~PARTIAL) | (isOrig ? ORIG_SEEN : RESP_SEEN);
       } else this.setState(ep, S.PARTIAL);
     }
+    return close;
   }
 
   private ackReceived(ep: ZeekEndpoint, relAck: number): void {
     const peer = ep === this.a ? this.b : this.a;
     const clean = isClean(ep) && isClean(peer);
-    const report = this.reportGapsForPartial || clean;
-    ep.ackReceived(relAck, this.isPartial);
-    if (ep.gapEvents === 0) return;
-    if (clean) for (let i = 0; i < ep.gapEvents; i++) this.gapLetter(ep);
-    if (report) this.missed += ep.gapBytes;
+    const report = this.cfg.reportGapsForPartial || clean;
+    const letters = ep.ackReceived(relAck, this.isPartial, clean, report);
+    for (let i = 0; i < letters; i++) this.addHistory(this.letter(ep, 0x47 /* G */));
   }
 
   private dataSent(ep: ZeekEndpoint, relSeq: number, len: number): void {
-    const acked = ep.toRelative(ep.ackSeq, ep.ackWraps);
+    const acked = ep.relativeAck();
     let seq = relSeq;
     const upper = relSeq + len;
     if (seq < acked) {
@@ -698,34 +719,49 @@ export class ZeekSummary {
 
   private connectionClosed(ep: ZeekEndpoint, peer: ZeekEndpoint, genEvent: boolean): void {
     if (ep.didClose) return;
-    ep.didClose = true;
+    ep.markClosed();
     const closeComplete = ep.state === S.RESET || peer.didClose || peer.state === S.INACTIVE;
+    const timers = this.timers;
     if (closeComplete) {
-      if ((ep.prevState !== S.INACTIVE || peer.state !== S.INACTIVE) && genEvent) this.isActive = false;
+      if ((ep.prevState !== S.INACTIVE || peer.state !== S.INACTIVE) && genEvent) this.bits &= ~ACTIVE;
       // CancelTimers(), then the connection is deleted tcp_close_delay after its last activity.
-      this.attemptAt = NEVER;
-      this.expireAt = NEVER;
-      this.resetAt = NEVER;
-      this.partialCloseAt = NEVER;
-      this.deleteAt = this.lastUsec + ZEEK_TIMERS.tcpCloseDelay;
+      if (timers !== null) {
+        timers.pending = T_DELETE;
+        timers.delete = this.lastRel + ZEEK_TIMERS.tcpCloseDelay;
+      }
+    } else if (timers === null) {
+      // No timers kept.
     } else if (ep.prevState === S.INACTIVE) {
-      if (this.partialCloseEnabled) this.partialCloseAt = this.lastUsec + ZEEK_TIMERS.tcpPartialCloseDelay;
+      if (this.cfg.partialCloseTimer) {
+        timers.partialClose = this.lastRel + ZEEK_TIMERS.tcpPartialCloseDelay;
+        timers.pending |= T_PARTIAL_CLOSE;
+      }
     } else {
-      this.expireAt = Math.min(this.expireAt, this.lastUsec + ZEEK_TIMERS.tcpSessionTimer);
+      const at = this.lastRel + ZEEK_TIMERS.tcpSessionTimer;
+      if ((timers.pending & T_EXPIRE) === 0 || at < timers.expire) timers.expire = at;
+      timers.pending |= T_EXPIRE;
     }
   }
 
   // ------------------------------------------------------------------ timers
 
-  /** The earliest pending timer (µs), inactivity included. */
-  nextDeadline(): number {
-    let d = this.lastUsec + this.inactivityTimeout;
-    if (this.attemptAt < d) d = this.attemptAt;
-    if (this.expireAt < d) d = this.expireAt;
-    if (this.deleteAt < d) d = this.deleteAt;
-    if (this.resetAt < d) d = this.resetAt;
-    if (this.partialCloseAt < d) d = this.partialCloseAt;
+  /** The earliest pending timer, in µs after the first packet (inactivity included). */
+  private nextDeadlineRel(): number {
+    let d = this.lastRel + this.inactivityTimeout;
+    const timers = this.timers;
+    if (timers === null) return d;
+    const p = timers.pending;
+    if ((p & T_ATTEMPT) !== 0 && timers.attempt < d) d = timers.attempt;
+    if ((p & T_EXPIRE) !== 0 && timers.expire < d) d = timers.expire;
+    if ((p & T_DELETE) !== 0 && timers.delete < d) d = timers.delete;
+    if ((p & T_RESET) !== 0 && timers.reset < d) d = timers.reset;
+    if ((p & T_PARTIAL_CLOSE) !== 0 && timers.partialClose < d) d = timers.partialClose;
     return d;
+  }
+
+  /** The earliest pending timer (µs since the epoch), inactivity included. */
+  nextDeadline(): number {
+    return this.startUsec + this.nextDeadlineRel();
   }
 
   /**
@@ -733,29 +769,34 @@ export class ZeekSummary {
    * processes a packet of that time. Returns true when the connection is removed (its row is due).
    */
   fireTimers(now: number): boolean {
+    const nowRel = now - this.startUsec;
+    const timers = this.timers;
     for (;;) {
-      const inactivityAt = this.lastUsec + this.inactivityTimeout;
-      const due = this.nextDeadline();
-      if (due > now) return false;
-      if (due === this.deleteAt) return true;
+      const inactivityAt = this.lastRel + this.inactivityTimeout;
+      const due = this.nextDeadlineRel();
+      if (due > nowRel) return false;
+      if (timers === null) return true;
+      const p = timers.pending;
+      const active = (this.bits & ACTIVE) !== 0;
+      if ((p & T_DELETE) !== 0 && due === timers.delete) return true;
       if (due === inactivityAt) return true;
-      if (due === this.attemptAt) {
-        this.attemptAt = NEVER;
+      if ((p & T_ATTEMPT) !== 0 && due === timers.attempt) {
+        timers.pending &= ~T_ATTEMPT;
         if (
-          this.isActive &&
+          active &&
           (this.orig.state === S.SYN_SENT || this.orig.state === S.SYN_ACK_SENT) &&
           this.resp.state === S.INACTIVE
         )
           return true;
-      } else if (due === this.resetAt) {
-        this.resetAt = NEVER;
-        if (this.isActive) return true;
-      } else if (due === this.partialCloseAt) {
-        this.partialCloseAt = NEVER;
+      } else if ((p & T_RESET) !== 0 && due === timers.reset) {
+        timers.pending &= ~T_RESET;
+        if (active) return true;
+      } else if ((p & T_PARTIAL_CLOSE) !== 0 && due === timers.partialClose) {
+        timers.pending &= ~T_PARTIAL_CLOSE;
         const o = this.orig;
         const r = this.resp;
         if (
-          this.isActive &&
+          active &&
           o.state !== S.INACTIVE &&
           r.state !== S.INACTIVE &&
           (!o.didClose || !r.didClose) &&
@@ -764,18 +805,19 @@ export class ZeekSummary {
         )
           return true;
       } else {
-        this.expireAt = NEVER;
-        if (this.isActive) {
-          if (this.expireDue(now)) return true;
-          this.expireAt = now + ZEEK_TIMERS.tcpSessionTimer;
+        timers.pending &= ~T_EXPIRE;
+        if (active) {
+          if (this.expireDue(nowRel)) return true;
+          timers.expire = asInt(nowRel + ZEEK_TIMERS.tcpSessionTimer);
+          timers.pending |= T_EXPIRE;
         }
       }
     }
   }
 
   /** ExpireTimer: idle for tcp_connection_linger and closed in some sense, or never active. */
-  private expireDue(now: number): boolean {
-    if (this.lastUsec + ZEEK_TIMERS.tcpConnectionLinger >= now) return false;
+  private expireDue(nowRel: number): boolean {
+    if (this.lastRel + ZEEK_TIMERS.tcpConnectionLinger >= nowRel) return false;
     const o = this.orig;
     const r = this.resp;
     if (o.didClose || r.didClose) {
