@@ -157,8 +157,7 @@ export function forEachTsharkDecoded(file: string, onPacket: (pkt: Packet) => vo
     const c = line.split('\t');
     pkt.frame = Number(c[0]);
     const [sec, frac = '0'] = c[1].split('.');
-    pkt.tsSec = Number(sec);
-    pkt.tsNsec = Number(frac.padEnd(9, '0').slice(0, 9));
+    pkt.setTime(Number(sec), Number(frac.padEnd(9, '0').slice(0, 9)));
     const layers = c[2].split(':');
     const tcpAt = layers.lastIndexOf('tcp');
     // ICMP errors quote a TCP header: tshark does no analysis on them, nor do we.

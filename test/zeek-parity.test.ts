@@ -154,8 +154,7 @@ function seg(
   pkt.dst.set(fromA ? B : A);
   pkt.srcPort = fromA ? 40000 : 8443;
   pkt.dstPort = fromA ? 8443 : 40000;
-  pkt.tsSec = Math.floor(tUsec / 1e6);
-  pkt.tsNsec = (tUsec % 1e6) * 1000;
+  pkt.setTime(Math.floor(tUsec / 1e6), (tUsec % 1e6) * 1000);
   pkt.flags = flags;
   pkt.seq = seq >>> 0;
   pkt.ack = ack >>> 0;

@@ -138,7 +138,8 @@ export async function runConns(files: string[], opts: ConnsOptions): Promise<num
     reportEvicted(r.evicted, tracking.maxConns);
     return r.code;
   }
-  const table = newFlowTable(tracking, onRecord);
+  // Records keep nothing of a Conn, and conn.id is read before the next packet: recycle them.
+  const table = newFlowTable(tracking, onRecord, undefined, true);
   const r = await readInto(
     files,
     {

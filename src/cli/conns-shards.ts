@@ -509,9 +509,14 @@ export async function runOneTable(
   stderr: (s: string) => void,
 ): Promise<ConnsRun> {
   let seen = 0;
-  const table = newFlowTable(o.tracking, (rec) => {
-    if (seen++ >= skip) onRecord(rec);
-  });
+  const table = newFlowTable(
+    o.tracking,
+    (rec) => {
+      if (seen++ >= skip) onRecord(rec);
+    },
+    undefined,
+    true,
+  );
   const r = await readInto(
     files,
     { onPacket: (pkt) => void table.process(pkt) },

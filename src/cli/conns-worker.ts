@@ -54,9 +54,15 @@ export class ShardTracker {
     tracking: TrackingOptions,
     private readonly post: (m: ShardMessage) => void,
   ) {
-    this.table = newFlowTable(tracking, (rec, conn) => {
-      this.ended.add(conn.firstFrame, this.finishing ? 0 : this.frame, rec);
-    });
+    // The Conn is read only here: ended ones are recycled.
+    this.table = newFlowTable(
+      tracking,
+      (rec, conn) => {
+        this.ended.add(conn.firstFrame, this.finishing ? 0 : this.frame, rec);
+      },
+      undefined,
+      true,
+    );
   }
 
   /** Runs the batch at the start of `view` and reports; true when it was the last one. */

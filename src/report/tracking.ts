@@ -26,6 +26,8 @@ export function newFlowTable(
   t: TrackingOptions,
   onEnd: FlowTableOptions['onEnd'],
   onPacket?: FlowTableOptions['onPacket'],
+  /** FlowTableOptions.reuseConns: only when no Conn handed out is kept past the next packet. */
+  reuseConns = false,
 ): FlowTable {
   return new FlowTable({
     timeWaitSec: t.timeWaitSec,
@@ -38,5 +40,6 @@ export function newFlowTable(
     addrText: addrString,
     onEnd,
     onPacket,
+    reuseConns,
   });
 }

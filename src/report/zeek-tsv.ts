@@ -77,7 +77,8 @@ export function zeekUid(n: number): string {
 export function usecString(usec: number): string {
   const sec = Math.floor(usec / 1_000_000);
   const frac = usec - sec * 1_000_000;
-  return `${sec}.${String(frac).padStart(6, '0')}`;
+  // Six digits already in most cases: padStart (a call and a string) only when short.
+  return `${sec}.${frac >= 100_000 ? frac : String(frac).padStart(6, '0')}`;
 }
 
 /** Zeek's #open/#close stamp: YYYY-MM-DD-HH-MM-SS (UTC here, so output does not depend on the host). */

@@ -68,7 +68,7 @@ export class Conn extends FourTuple {
    * Capture time (µs since the epoch) of its first segment: every time the connection keeps is
    * relative to it (HeldPacket.t), a small integer, so that only this field is a boxed double.
    */
-  readonly baseUsec: number;
+  private base: number;
   /** Capture time of its latest segment, relative to baseUsec. */
   private lastT = 0;
   /** The TIME_WAIT deadline the table scheduled, relative to baseUsec (valid with C_TW_SCHEDULED). */
@@ -94,7 +94,40 @@ export class Conn extends FourTuple {
     baseUsec: number,
   ) {
     super();
-    this.baseUsec = baseUsec;
+    this.base = baseUsec;
+  }
+
+  /**
+   * Back to the state of `new Conn(summary, cfg, baseUsec)` with the same summary and cfg, for a
+   * connection that ended and was emitted (the flow table recycles it for a new one). Every
+   * field is restored; nothing may still refer to the connection.
+   */
+  reuse(baseUsec: number): void {
+    this.clearTuple();
+    this.id = 0;
+    this.firstFrame = 0;
+    this.hash = 0;
+    this.nextInBucket = null;
+    this.lruPrev = null;
+    this.lruNext = null;
+    this.base = baseUsec;
+    this.lastT = 0;
+    this.twDeadlineT = 0;
+    this.bits = 0;
+    this.live.reset();
+    // An emitted connection released everything (Conn.release with force): no snapshot, nothing held.
+    if (this.committed !== null) this.cfg.spareStates.push(this.committed);
+    this.committed = null;
+    this.heldFirst = null;
+    this.heldLast = null;
+    this.nHeld = 0;
+    this.record.reset();
+    this.summary.reset();
+  }
+
+  /** Capture time (µs since the epoch) of its first segment. */
+  get baseUsec(): number {
+    return this.base;
   }
 
   /** Evicted because the table was full. */

@@ -4,7 +4,9 @@
 // CLOSED or back in LISTEN, when TIME_WAIT runs out, after --idle seconds of capture time without
 // a segment, when a SYN with a new ISN meets an endpoint in TIME_WAIT (port reuse), or when the
 // table is full (the connection idle longest is evicted). Ended connections are emitted at once
-// and dropped, so memory follows the number of open connections, not the size of the file.
+// and dropped, so memory follows the number of open connections, not the size of the file; with
+// reuseConns their objects are recycled for new connections instead (no garbage per connection,
+// which a SYN flood would otherwise make one of per packet).
 //
 // Pure and self-contained (no globals, no I/O): a worker thread can own one table per flow-hash
 // shard. Output order: by the frame that ended the connection, ties by id; open ones at the end
@@ -33,7 +35,17 @@ export interface FlowTableOptions {
   addrText: (bytes: Uint8Array, ipVersion: number) => string;
   /** Each connection when it is over, in output order. */
   onEnd: (rec: ConnRecord, conn: Conn) => void;
+  /**
+   * Recycle ended connections' objects for new ones instead of leaving them to the garbage
+   * collector (a SYN flood starts and ends one per packet). Only for callers that keep neither
+   * the Conn given to onEnd or onPacket nor the one process() returned past the next process()
+   * call: a recycled Conn becomes another connection.
+   */
+  reuseConns?: boolean;
 }
+
+/** Ended connections kept for reuse at most (a burst of endings beyond it goes to the GC). */
+const MAX_FREE_CONNS = 1024;
 
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
@@ -47,16 +59,20 @@ function fmix(h: number): number {
   return h >>> 0;
 }
 
-function endpointHash(addr: Uint8Array, n: number, port: number): number {
-  let h = FNV_OFFSET ^ port;
-  for (let i = 0; i < n; i++) h = Math.imul(h ^ addr[i]!, FNV_PRIME);
+/** FNV-1a over the address taken a 32-bit word at a time (`n` words), seeded with the port. */
+function endpointHash(words: Uint32Array, n: number, port: number): number {
+  let h = Math.imul(FNV_OFFSET ^ port, FNV_PRIME);
+  for (let i = 0; i < n; i++) h = Math.imul(h ^ words[i]!, FNV_PRIME);
   return fmix(h);
 }
 
-/** The flow hash of a packet's 4-tuple, the same in both directions (for sharding too). */
+/**
+ * The flow hash of a packet's 4-tuple, the same in both directions (the endpoints' hashes are
+ * added). Sharding (conns-shards.ts) uses it too, so every shard agrees on a flow's home.
+ */
 export function flowHash(pkt: Packet): number {
-  const n = pkt.ipVersion === 6 ? 16 : 4;
-  return fmix((endpointHash(pkt.src, n, pkt.srcPort) + endpointHash(pkt.dst, n, pkt.dstPort)) | 0);
+  const n = pkt.ipVersion === 6 ? 4 : 1;
+  return fmix((endpointHash(pkt.src32, n, pkt.srcPort) + endpointHash(pkt.dst32, n, pkt.dstPort)) | 0);
 }
 
 /** Buckets of the connection hash table at first; doubled when connections outnumber them. */
@@ -75,11 +91,16 @@ export class FlowTable {
   private nextId = 1;
   private readonly pool: HeldPacket[] = [];
   private readonly ending: Conn[] = [];
+  /** Emitted connections waiting for reuse (with reuseConns). */
+  private readonly freeConns: Conn[] = [];
+  private readonly reuseConns: boolean;
   // TIME_WAIT deadlines as a binary min-heap (deadline, conn): a deadline can be earlier than one
   // scheduled before it (TIME_WAIT entered earlier, the peer done later), and each must fire at
   // the first frame past it whatever else the table holds, so that a shard of a sharded run ends
-  // its connections at the same frames as one table.
+  // its connections at the same frames as one table. The id tells a stale entry whose Conn was
+  // recycled for another connection.
   private readonly twConns: Conn[] = [];
+  private readonly twIds: number[] = [];
   private readonly twDeadlines: number[] = [];
   private readonly cfg: ConnShared;
   private readonly idleUsec: number;
@@ -97,6 +118,7 @@ export class FlowTable {
     this.idleUsec = Math.round((opts.idleSec ?? 300) * 1e6);
     this.maxConns = Math.max(1, opts.maxConns ?? 250_000);
     this.onPacket = opts.onPacket ?? (() => {});
+    this.reuseConns = opts.reuseConns ?? false;
   }
 
   /** Open connections. */
@@ -187,13 +209,16 @@ export class FlowTable {
     const open: Conn[] = [];
     for (let c = this.lruHead; c !== null; c = c.lruNext) open.push(c);
     open.sort((x, y) => x.id - y.id);
-    for (const c of open) this.emit(c);
+    // Not recycled: they stay linked in the table (its size and lookups after the end).
+    for (const c of open) this.emit(c, false);
   }
 
   // ---------------------------------------------------------------- internals
 
   private create(pkt: Packet, hash: number): Conn {
-    const conn = new Conn(this.opts.newSummary(), this.cfg, pkt.tsUsec);
+    let conn = this.freeConns.pop();
+    if (conn !== undefined) conn.reuse(pkt.tsUsec);
+    else conn = new Conn(this.opts.newSummary(), this.cfg, pkt.tsUsec);
     conn.id = this.nextId++;
     conn.firstFrame = pkt.frame;
     conn.setTuple(pkt);
@@ -288,7 +313,8 @@ export class FlowTable {
     this.ending.length = 0;
   }
 
-  private emit(conn: Conn): void {
+  /** Emits an ended connection; `recycle`: it is unlinked, its objects may serve a new one. */
+  private emit(conn: Conn, recycle = true): void {
     conn.ended = true;
     conn.release(true, this.recycle, this.onPacket);
     const rec = buildRecord(
@@ -303,6 +329,8 @@ export class FlowTable {
       conn.summary,
     );
     this.opts.onEnd(rec, conn);
+    // Reset when taken (create), not here: process() returns this conn to its caller intact.
+    if (recycle && this.reuseConns && this.freeConns.length < MAX_FREE_CONNS) this.freeConns.push(conn);
   }
 
   private scheduleTimeWait(conn: Conn): void {
@@ -315,25 +343,32 @@ export class FlowTable {
   private twPush(d: number, conn: Conn): void {
     const ds = this.twDeadlines;
     const cs = this.twConns;
+    const ids = this.twIds;
+    const id = conn.id;
     let i = ds.length;
     ds.push(d);
     cs.push(conn);
+    ids.push(id);
     while (i > 0) {
       const parent = (i - 1) >> 1;
       if (ds[parent]! <= d) break;
       ds[i] = ds[parent]!;
       cs[i] = cs[parent]!;
+      ids[i] = ids[parent]!;
       i = parent;
     }
     ds[i] = d;
     cs[i] = conn;
+    ids[i] = id;
   }
 
   private twPop(): void {
     const ds = this.twDeadlines;
     const cs = this.twConns;
+    const ids = this.twIds;
     const d = ds.pop()!;
     const c = cs.pop()!;
+    const id = ids.pop()!;
     const n = ds.length;
     if (n === 0) return;
     let i = 0;
@@ -344,10 +379,12 @@ export class FlowTable {
       if (ds[child]! >= d) break;
       ds[i] = ds[child]!;
       cs[i] = cs[child]!;
+      ids[i] = ids[child]!;
       i = child;
     }
     ds[i] = d;
     cs[i] = c;
+    ids[i] = id;
   }
 
   /** Connections whose idle time or TIME_WAIT ran out by capture time `now` end at this frame. */
@@ -356,8 +393,9 @@ export class FlowTable {
     while (this.twDeadlines.length > 0 && this.twDeadlines[0]! <= now) {
       const c = this.twConns[0]!;
       const d = this.twDeadlines[0]!;
+      const id = this.twIds[0]!;
       this.twPop();
-      if (c.ended || c.twDeadlineUsec !== d) continue;
+      if (c.id !== id || c.ended || c.twDeadlineUsec !== d) continue;
       c.release(true, this.recycle, this.onPacket);
       c.expireTimeWait(d);
       c.twDeadlineUsec = -1;

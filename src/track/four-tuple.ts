@@ -52,6 +52,15 @@ export class FourTuple {
     return this.ports & 0xffff;
   }
 
+  /** Back to a new tuple's state (a recycled connection; setTuple follows). */
+  protected clearTuple(): void {
+    this.ports = 0;
+    this.a0 = 0;
+    this.b0 = 0;
+    this.v6 = null;
+    this.views = null;
+  }
+
   /** Takes the packet's 4-tuple, its sender as A. */
   setTuple(pkt: Packet): void {
     const s = pkt.src;
@@ -135,9 +144,10 @@ export class FourTuple {
 
   /** Address A (`which` 0) or B (1) as tcpdump prints it, through `text`, without keeping bytes. */
   addrText(which: 0 | 1, text: (bytes: Uint8Array, ipVersion: number) => string): string {
-    const n = this.v6 === null ? 1 : 4;
-    this.wordsInto(SCRATCH, which === 0 ? 0 : 4, n);
-    return text(SCRATCH.subarray(0, 4 * n), this.ipVersion);
+    const v4 = this.v6 === null;
+    const scratch = v4 ? SCRATCH4 : SCRATCH16;
+    this.wordsInto(scratch, which === 0 ? 0 : 4, v4 ? 1 : 4);
+    return text(scratch, v4 ? 4 : 6);
   }
 }
 
@@ -149,5 +159,7 @@ function isB(v6: V6Words, x: Uint8Array): boolean {
   return v6.b1 === word(x, 4) && v6.b2 === word(x, 8) && v6.b3 === word(x, 12);
 }
 
-/** Scratch bytes for addrText (the text function reads them before returning; never kept). */
-const SCRATCH = new Uint8Array(16);
+// Scratch bytes for addrText, one per address size, so that no view is made per call (the text
+// function reads them before returning; never kept).
+const SCRATCH4 = new Uint8Array(4);
+const SCRATCH16 = new Uint8Array(16);

@@ -151,6 +151,11 @@ export class EndpointFacts {
     this.oooEnd = o.oooEnd;
   }
 
+  /** Back to a new endpoint's state (a recycled connection): copyFrom covers every field. */
+  reset(): void {
+    this.copyFrom(FRESH_FACTS);
+  }
+
   get state(): TcpState {
     return shownState(this.cand);
   }
@@ -366,6 +371,11 @@ export class InferState {
     this.synAckUsec = o.synAckUsec;
   }
 
+  /** Back to a new connection's state (a recycled connection): copyFrom covers every field. */
+  reset(): void {
+    this.copyFrom(FRESH_STATE);
+  }
+
   /** Both sides sent a SYN without ACK. */
   get simultaneousOpen(): boolean {
     return (this.bits & I_SIMULTANEOUS_OPEN) !== 0;
@@ -443,6 +453,10 @@ export class InferState {
     this.bits = (this.bits & ~(3 << I_FIRST_FIN_SHIFT)) | (v << I_FIRST_FIN_SHIFT);
   }
 }
+
+/** A new endpoint's and a new connection's state, what reset() restores (never modified). */
+const FRESH_FACTS = new EndpointFacts();
+const FRESH_STATE = new InferState();
 
 export interface InferConfig {
   /** TIME_WAIT length in µs (--time-wait). */

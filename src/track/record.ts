@@ -22,6 +22,11 @@ export interface ConnSummary {
   connState(): string;
   readonly origBytes: bigint;
   readonly respBytes: bigint;
+  /** Number(origBytes), Number(respBytes), without a BigInt per record. */
+  readonly origSize: number;
+  readonly respSize: number;
+  /** Back to the state of a new summary, for a recycled connection. */
+  reset(): void;
 }
 
 export type Handshake = 'complete' | 'simultaneous' | 'refused' | 'incomplete' | 'unseen';
@@ -122,6 +127,23 @@ export class RecordBuilder {
   /** Flattened events: frame, µs, fromA (1/0), kind index; null until the first. */
   events: number[] | null = null;
 
+  /** Back to a new builder's state (a recycled connection): every field above. */
+  reset(): void {
+    this.packedA = 0;
+    this.packedB = 0;
+    this.lengthA = 0;
+    this.lengthB = 0;
+    this.moreA = null;
+    this.moreB = null;
+    this.packetsA = 0;
+    this.packetsB = 0;
+    this.lastOffUsec = 0;
+    this.lastSynOffUsec = 0;
+    this.bits = 0;
+    this.rttUsec = -1;
+    this.events = null;
+  }
+
   begin(initA: TcpState, initB: TcpState): void {
     this.pushA(initA);
     this.pushB(initB);
@@ -178,9 +200,10 @@ export class RecordBuilder {
 
   /** A's (`a`) or B's `states` list as names. */
   stateNames(a: boolean): StateName[] {
-    const out: StateName[] = [];
     const n = a ? this.lengthA : this.lengthB;
-    for (let i = 0; i < n; i++) out.push(STATE_NAMES[a ? this.stateA(i) : this.stateB(i)]);
+    // Sized once (no growth as it fills): this runs for every record.
+    const out = new Array<StateName>(n);
+    for (let i = 0; i < n; i++) out[i] = STATE_NAMES[a ? this.stateA(i) : this.stateB(i)];
     return out;
   }
 
@@ -299,8 +322,8 @@ export function buildRecord(who: RecordIdentity, rb: RecordBuilder, summary: Con
   const sa = rb.stateNames(true);
   const sb = rb.stateNames(false);
   const events: ConnEvent[] = [];
-  const ev = rb.events ?? [];
-  for (let i = 0; i < ev.length; i += 4) {
+  const ev = rb.events;
+  for (let i = 0; ev !== null && i < ev.length; i += 4) {
     events.push({
       frame: ev[i]!,
       timeUsec: ev[i + 1]!,
@@ -325,7 +348,7 @@ export function buildRecord(who: RecordIdentity, rb: RecordBuilder, summary: Con
     history: summary.history(),
     completeness: rb.completeness,
     packets: { orig: origIsA ? rb.packetsA : rb.packetsB, resp: origIsA ? rb.packetsB : rb.packetsA },
-    bytes: { orig: Number(summary.origBytes), resp: Number(summary.respBytes) },
+    bytes: { orig: summary.origSize, resp: summary.respSize },
     rttHandshakeUsec: rb.rttUsec,
     evicted: who.evicted,
     events,

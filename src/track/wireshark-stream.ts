@@ -6,8 +6,11 @@
 //
 // Memory: a capture may hold 10^5 open streams, so a stream is not an object but a numbered slot
 // in fixed-size chunks of typed arrays (int32 fields, plus float64 fields for the times that may
-// exceed int32): about 230 bytes a stream, nothing for the GC to trace, no boxed doubles, no
-// rehashing of objects. WsStream and WsFlow are working copies of one slot's fields.
+// exceed int32): 224 bytes a stream, nothing for the GC to trace, no boxed doubles, no rehashing
+// of objects. A flow's first two unacknowledged segments sit in its slot (a SYN flood's streams
+// need nothing more); only longer lists are borrowed from a pool. The order of last use, which
+// decides what is forgotten first, is a queue of slot numbers beside the slots (UseQueue), about
+// 12 bytes a stream. WsStream and WsFlow are working copies of one slot's fields.
 
 import type { Packet } from '../wire/packet.js';
 
@@ -40,23 +43,19 @@ export const WSCALE_NONE = -2;
 
 // ---- Slot layout ----
 // Int32 fields of a stream; the 4-tuple's addresses as big-endian words (IPv4 uses the first).
-const S_IPV = 0;
 /** portA << 16 | portB. */
-const S_PORTS = 1;
-const S_ADDR_A = 2;
-const S_ADDR_B = 6;
+const S_PORTS = 0;
+const S_ADDR_A = 1;
+const S_ADDR_B = 5;
 /** tcp.stream number. */
-const S_INDEX = 10;
+const S_INDEX = 9;
 /** Next slot in the same hash bucket (or in the free list), -1 for none. */
-const S_HASH_NEXT = 11;
-const S_KEY = 12;
-/** Least recently seen first: the order in which idle streams are forgotten (slots, -1 = none). */
-const S_LRU_PREV = 13;
-const S_LRU_NEXT = 14;
-/** SF_* bits. */
-const S_FLAGS = 15;
-const S_SYN_NSEC = 16;
-const S_FLOW = 17;
+const S_HASH_NEXT = 10;
+const S_KEY = 11;
+/** SF_* bits, and the IP version. */
+const S_FLAGS = 12;
+const S_SYN_NSEC = 13;
+const S_FLOW = 14;
 // Int32 fields of a flow (direction), from S_FLOW + dir * FLOW_INTS. Sequence numbers are the
 // unsigned 32-bit values stored as int32 and read back unsigned.
 const F_BASE_SEQ = 0;
@@ -71,12 +70,18 @@ const F_DUPACK = 7;
 const F_LAST_SEGMENT_FLAGS = 8;
 const F_NEXTSEQ_NSEC = 9;
 const F_LASTACK_NSEC = 10;
+/** Segments not yet acknowledged: up to UNACKED_INLINE of them in F_UNACKED, more in a pooled list. */
 const F_UNACKED_COUNT = 11;
-/** Id of the flow's unacked list in the UnackedPool, -1 when it has none. */
-const F_UNACKED_ID = 12;
-const FLOW_INTS = 13;
+/**
+ * The unacked segment ends while there are at most UNACKED_INLINE; beyond, the first field holds
+ * the id of the flow's list in the UnackedPool (which then holds them all).
+ */
+const F_UNACKED = 12;
+const UNACKED_INLINE = 2;
+const FLOW_INTS = F_UNACKED + UNACKED_INLINE;
 const INTS = S_FLOW + 2 * FLOW_INTS;
 // Float64 fields (capture seconds can exceed int32; the RTT in ns does past 2.1 s).
+/** Capture time of the last packet, kept only when streams can be forgotten. */
 const D_LAST_USEC = 0;
 const D_SYN_SEC = 1;
 const D_FIRST_RTT_NS = 2;
@@ -93,6 +98,8 @@ const SLOT_INTS = 2 * SLOT_DOUBLES;
 
 const SF_LISTED = 1;
 const SF_SYN_SEEN = 2;
+/** The 4-tuple is IPv6 (else IPv4). */
+const SF_V6 = 4;
 const FF_BASE_SEQ_SET = 1;
 const FF_FIRST_ACK = 2;
 
@@ -192,8 +199,9 @@ export class WsFlow {
   lastSegmentFlags = 0;
   /** Segments not yet acknowledged by the peer. */
   unackedCount = 0;
-  /** Id of the unacked list in the pool, NONE when there is none. */
-  private unackedId = NONE;
+  // Their ends (int32) while unackedCount <= UNACKED_INLINE; beyond, unacked0 is the pool list's id.
+  private unacked0 = 0;
+  private unacked1 = 0;
 
   constructor(private readonly pool: UnackedPool) {}
 
@@ -221,7 +229,8 @@ export class WsFlow {
     this.dupacknum = ints[f + F_DUPACK]!;
     this.lastSegmentFlags = ints[f + F_LAST_SEGMENT_FLAGS]!;
     this.unackedCount = ints[f + F_UNACKED_COUNT]!;
-    this.unackedId = ints[f + F_UNACKED_ID]!;
+    this.unacked0 = ints[f + F_UNACKED]!;
+    this.unacked1 = ints[f + F_UNACKED + 1]!;
   }
 
   /** Writes the fields back to the slot load() read them from. */
@@ -242,7 +251,8 @@ export class WsFlow {
     ints[f + F_DUPACK] = this.dupacknum;
     ints[f + F_LAST_SEGMENT_FLAGS] = this.lastSegmentFlags;
     ints[f + F_UNACKED_COUNT] = this.unackedCount;
-    ints[f + F_UNACKED_ID] = this.unackedId;
+    ints[f + F_UNACKED] = this.unacked0;
+    ints[f + F_UNACKED + 1] = this.unacked1;
   }
 
   /** Base sequence number (relative numbering). */
@@ -276,25 +286,53 @@ export class WsFlow {
 
   /** Remembers the end (nextseq) of a segment not yet acknowledged (only count and ends matter). */
   addUnacked(nextseq: number): void {
-    if (this.unackedId === NONE) this.unackedId = this.pool.take();
-    let list = this.pool.lists[this.unackedId]!;
-    if (this.unackedCount === list.length) list = this.pool.grow(this.unackedId);
-    list[this.unackedCount++] = nextseq;
+    const n = this.unackedCount++;
+    if (n === 0) {
+      this.unacked0 = nextseq | 0;
+    } else if (n === 1) {
+      this.unacked1 = nextseq | 0;
+    } else if (n === UNACKED_INLINE) {
+      // Spills: the list takes the inline ends, and unacked0 its id.
+      const id = this.pool.take();
+      const list = this.pool.lists[id]!;
+      list[0] = this.unacked0;
+      list[1] = this.unacked1;
+      list[2] = nextseq;
+      this.unacked0 = id;
+    } else {
+      let list = this.pool.lists[this.unacked0]!;
+      if (n === list.length) list = this.pool.grow(this.unacked0);
+      list[n] = nextseq;
+    }
   }
 
   /** Forget segments that `ack` covers: Wireshark drops a segment unless its end is after ack. */
   removeAcked(ack: number): void {
-    if (this.unackedId === NONE) return;
-    const list = this.pool.lists[this.unackedId]!;
+    const n = this.unackedCount;
+    if (n === 0) return;
+    if (n <= UNACKED_INLINE) {
+      let kept = 0;
+      if (((this.unacked0 - ack) | 0) > 0) kept = 1;
+      if (n === 2 && ((this.unacked1 - ack) | 0) > 0) {
+        if (kept === 0) this.unacked0 = this.unacked1;
+        kept++;
+      }
+      this.unackedCount = kept;
+      return;
+    }
+    const id = this.unacked0;
+    const list = this.pool.lists[id]!;
     let kept = 0;
-    for (let i = 0; i < this.unackedCount; i++) {
+    for (let i = 0; i < n; i++) {
       const end = list[i]!;
       if (((end - ack) | 0) > 0) list[kept++] = end;
     }
     this.unackedCount = kept;
-    if (kept === 0) {
-      this.pool.give(this.unackedId);
-      this.unackedId = NONE;
+    if (kept <= UNACKED_INLINE) {
+      // Back inline: the list returns to the pool.
+      this.unacked0 = list[0]! | 0;
+      this.unacked1 = list[1]! | 0;
+      this.pool.give(id);
     }
   }
 }
@@ -349,6 +387,99 @@ function endpointHash(w0: number, w1: number, w2: number, w3: number, port: numb
 
 /** Buckets of the stream hash table at first; doubled when streams outnumber them. */
 const INITIAL_BUCKETS = 4096;
+/** Entries of the use queue at first. */
+const INITIAL_QUEUE = 4096;
+
+/**
+ * Streams in the order of their last use, least recent first: the order in which they are
+ * forgotten. Rather than a linked list (whose unlinking writes two other, random slots on every
+ * packet), each use appends the stream's slot to a ring and marks that entry as the slot's live
+ * one; older entries of the same slot go stale and are skipped when they reach the head. The live
+ * entries, in ring order, are exactly the streams from least to most recently used.
+ */
+class UseQueue {
+  private ring = new Int32Array(INITIAL_QUEUE);
+  private head = 0;
+  private length = 0;
+  /** Per slot: the ring index of its live entry, NONE when it has none (released). */
+  private live = new Int32Array(0);
+
+  /** Makes room for slots below `n` (grown by a quarter at least: slots come a chunk at a time). */
+  ensureSlots(n: number): void {
+    if (n <= this.live.length) return;
+    const live = new Int32Array(Math.max(n, this.live.length + (this.live.length >> 2))).fill(NONE);
+    live.set(this.live);
+    this.live = live;
+  }
+
+  /** Slot s was just used: it becomes the most recent. */
+  use(s: number): void {
+    const size = this.ring.length;
+    let i = this.head + this.length;
+    if (i >= size) i -= size;
+    // Already the most recent (the entry just before i): nothing moves.
+    if (this.live[s] === (i === 0 ? size : i) - 1) return;
+    if (this.length === size) {
+      this.rebuild();
+      i = (this.head + this.length) % this.ring.length;
+    }
+    this.ring[i] = s;
+    this.live[s] = i;
+    this.length++;
+  }
+
+  /** Slot s leaves the queue (its entry goes stale). */
+  remove(s: number): void {
+    this.live[s] = NONE;
+  }
+
+  /** The least recently used slot still queued, or NONE; drops the stale entries before it. */
+  oldest(): number {
+    const ring = this.ring;
+    const live = this.live;
+    while (this.length > 0) {
+      const s = ring[this.head]!;
+      if (live[s] === this.head) return s;
+      if (++this.head === ring.length) this.head = 0;
+      this.length--;
+    }
+    return NONE;
+  }
+
+  /**
+   * The ring is full: packs its live entries, in order, from the head on. When they fill more than
+   * half of it (or less than a quarter), they move to the start of a ring twice their number, so
+   * that as many uses again pass before the next packing.
+   */
+  private rebuild(): void {
+    const ring = this.ring;
+    const live = this.live;
+    const size = ring.length;
+    let w = this.head;
+    let n = 0;
+    for (let k = 0, i = this.head; k < this.length; k++) {
+      const s = ring[i]!;
+      if (live[s] === i) {
+        ring[w] = s;
+        live[s] = w;
+        if (++w === size) w = 0;
+        n++;
+      }
+      if (++i === size) i = 0;
+    }
+    this.length = n;
+    if (2 * n <= size && (4 * n >= size || size === INITIAL_QUEUE)) return;
+    const moved = new Int32Array(Math.max(INITIAL_QUEUE, 2 * n));
+    for (let j = 0, i = this.head; j < n; j++) {
+      const s = ring[i]!;
+      moved[j] = s;
+      live[s] = j;
+      if (++i === size) i = 0;
+    }
+    this.ring = moved;
+    this.head = 0;
+  }
+}
 
 /**
  * Wireshark's conversation table for TCP, as the first pass sees it: a packet belongs to the newest
@@ -366,14 +497,14 @@ export class WsStreamTable {
   private buckets = new Int32Array(INITIAL_BUCKETS).fill(NONE);
   private mask = INITIAL_BUCKETS - 1;
   private nextIndex = 0;
-  private lruHead = NONE;
-  private lruTail = NONE;
+  /** Use order, for forgetting; none when nothing is ever forgotten. */
+  private readonly queue: UseQueue | null;
   private count = 0;
   private readonly pool = new UnackedPool();
   /** Direction of the packet given to the last find() that found its stream (0: sent by A). */
   dir = 0;
-  // The 4-tuple of the packet being looked up, as find() and create() compare it.
-  private pIpv = 0;
+  // The 4-tuple of the packet being looked up, as find() and create() compare it (pV6: SF_V6 or 0).
+  private pV6 = 0;
   private pPorts = 0;
   private pRevPorts = 0;
   private pKey = 0;
@@ -388,7 +519,12 @@ export class WsStreamTable {
   constructor(
     private readonly forgetAfterUsec = Number.POSITIVE_INFINITY,
     private readonly maxStreams = Number.POSITIVE_INFINITY,
-  ) {}
+  ) {
+    this.queue =
+      forgetAfterUsec < Number.POSITIVE_INFINITY || maxStreams < Number.POSITIVE_INFINITY
+        ? new UseQueue()
+        : null;
+  }
 
   get streamCount(): number {
     return this.nextIndex;
@@ -441,7 +577,7 @@ export class WsStreamTable {
     } else {
       w[1] = w[2] = w[3] = w[5] = w[6] = w[7] = 0;
     }
-    this.pIpv = pkt.ipVersion;
+    this.pV6 = v6 ? SF_V6 : 0;
     this.pPorts = (pkt.srcPort << 16) | pkt.dstPort;
     this.pRevPorts = (pkt.dstPort << 16) | pkt.srcPort;
     const hs = endpointHash(w[0]!, w[1]!, w[2]!, w[3]!, pkt.srcPort);
@@ -457,7 +593,7 @@ export class WsStreamTable {
   private directionOf(slot: number): number {
     const ints = this.intChunks[slot >> CHUNK_SHIFT]!;
     const o = (slot & CHUNK_MASK) * SLOT_INTS;
-    if (ints[o + S_IPV] !== this.pIpv) return -1;
+    if ((ints[o + S_FLAGS]! & SF_V6) !== this.pV6) return -1;
     const w = this.pWords;
     const ports = ints[o + S_PORTS];
     if (
@@ -509,7 +645,7 @@ export class WsStreamTable {
     if (this.count >= this.buckets.length) this.growBuckets();
     this.readTuple(pkt);
     const key = this.pKey;
-    const fresh = this.allocate(pkt, key);
+    const fresh = this.allocate(key);
     this.count++;
     this.touch(fresh, pkt.tsUsec);
     let prev = NONE;
@@ -520,7 +656,6 @@ export class WsStreamTable {
         this.setI(fresh, S_HASH_NEXT, this.getI(s, S_HASH_NEXT));
         if (prev === NONE) this.buckets[bi] = fresh;
         else this.setI(prev, S_HASH_NEXT, fresh);
-        this.unlinkLru(s);
         this.release(s);
         this.count--;
         this.evictOverflow();
@@ -534,8 +669,8 @@ export class WsStreamTable {
     return fresh;
   }
 
-  /** A cleared slot holding pkt's 4-tuple as a new stream. */
-  private allocate(pkt: Packet, key: number): number {
+  /** A cleared slot holding the 4-tuple readTuple() took as a new stream. */
+  private allocate(key: number): number {
     let slot = this.freeHead;
     const reused = slot !== NONE;
     if (reused) {
@@ -546,6 +681,7 @@ export class WsStreamTable {
         const buffer = new ArrayBuffer(CHUNK_SLOTS * SLOT_INTS * 4);
         this.intChunks.push(new Int32Array(buffer));
         this.doubleChunks.push(new Float64Array(buffer));
+        this.queue?.ensureSlots(this.intChunks.length << CHUNK_SHIFT);
       }
     }
     const ints = this.intChunks[slot >> CHUNK_SHIFT]!;
@@ -560,7 +696,6 @@ export class WsStreamTable {
       for (let i = 0; i < DOUBLES; i++) doubles[od + i] = 0;
     }
     const w = this.pWords;
-    ints[o + S_IPV] = pkt.ipVersion;
     ints[o + S_PORTS] = this.pPorts;
     for (let i = 0; i < 4; i++) {
       ints[o + S_ADDR_A + i] = w[i]!;
@@ -569,14 +704,11 @@ export class WsStreamTable {
     ints[o + S_INDEX] = this.nextIndex++;
     ints[o + S_HASH_NEXT] = NONE;
     ints[o + S_KEY] = key;
-    ints[o + S_LRU_PREV] = NONE;
-    ints[o + S_LRU_NEXT] = NONE;
-    ints[o + S_FLAGS] = SF_LISTED;
+    ints[o + S_FLAGS] = SF_LISTED | this.pV6;
     for (let d = 0; d < 2; d++) {
       const f = o + S_FLOW + d * FLOW_INTS;
       ints[f + F_WINDOW] = -1;
       ints[f + F_WSCALE] = WSCALE_UNKNOWN;
-      ints[f + F_UNACKED_ID] = NONE;
     }
     return slot;
   }
@@ -584,21 +716,23 @@ export class WsStreamTable {
   private releaseLists(ints: Int32Array, o: number): void {
     for (let d = 0; d < 2; d++) {
       const f = o + S_FLOW + d * FLOW_INTS;
-      if (ints[f + F_UNACKED_ID] !== NONE) {
-        this.pool.give(ints[f + F_UNACKED_ID]!);
-        ints[f + F_UNACKED_ID] = NONE;
+      if (ints[f + F_UNACKED_COUNT]! > UNACKED_INLINE) {
+        this.pool.give(ints[f + F_UNACKED]!);
+        ints[f + F_UNACKED_COUNT] = 0;
       }
     }
   }
 
   /**
-   * Returns a stream's slot to the free list (already out of its bucket and the LRU list). Its
-   * fields stay readable until the slot is handed out again, which the current packet never does.
+   * Returns a stream's slot (already out of its bucket) to the free list and takes it out of the
+   * use order. Its fields stay readable until the slot is handed out again, which the current
+   * packet never does.
    */
   private release(slot: number): void {
     const ints = this.intChunks[slot >> CHUNK_SHIFT]!;
     const o = (slot & CHUNK_MASK) * SLOT_INTS;
     if (!(ints[o + S_FLAGS]! & SF_LISTED)) return;
+    this.queue?.remove(slot);
     this.releaseLists(ints, o);
     ints[o + S_FLAGS]! &= ~SF_LISTED;
     ints[o + S_HASH_NEXT] = this.freeHead;
@@ -626,8 +760,14 @@ export class WsStreamTable {
   }
 
   private forgetIdle(now: number): void {
-    while (this.lruHead !== NONE && now - this.lastUsec(this.lruHead) > this.forgetAfterUsec)
-      this.forget(this.lruHead);
+    const queue = this.queue;
+    if (queue === null) return;
+    for (
+      let s = queue.oldest();
+      s !== NONE && now - this.lastUsec(s) > this.forgetAfterUsec;
+      s = queue.oldest()
+    )
+      this.forget(s);
   }
 
   private lastUsec(slot: number): number {
@@ -637,11 +777,17 @@ export class WsStreamTable {
   }
 
   private evictOverflow(): void {
-    while (this.count > this.maxStreams && this.lruHead !== NONE) this.forget(this.lruHead);
+    const queue = this.queue;
+    if (queue === null) return;
+    while (this.count > this.maxStreams) {
+      const s = queue.oldest();
+      if (s === NONE) return;
+      this.forget(s);
+    }
   }
 
+  /** Takes stream s out of its bucket and releases it. */
   private forget(s: number): void {
-    this.unlinkLru(s);
     const bi = this.getI(s, S_KEY) & this.mask;
     let p = this.buckets[bi]!;
     if (p === s) {
@@ -654,25 +800,11 @@ export class WsStreamTable {
     this.count--;
   }
 
+  /** Stream s is used by a packet at `now` (capture µs). */
   private touch(s: number, now: number): void {
+    const queue = this.queue;
+    if (queue === null) return;
     this.doubleChunks[s >> CHUNK_SHIFT]![(s & CHUNK_MASK) * SLOT_DOUBLES + D_BASE + D_LAST_USEC] = now;
-    const tail = this.lruTail;
-    if (tail === s) return;
-    this.unlinkLru(s);
-    this.setI(s, S_LRU_PREV, tail);
-    if (tail !== NONE) this.setI(tail, S_LRU_NEXT, s);
-    else this.lruHead = s;
-    this.lruTail = s;
-  }
-
-  private unlinkLru(s: number): void {
-    const prev = this.getI(s, S_LRU_PREV);
-    const next = this.getI(s, S_LRU_NEXT);
-    if (prev !== NONE) this.setI(prev, S_LRU_NEXT, next);
-    else if (this.lruHead === s) this.lruHead = next;
-    if (next !== NONE) this.setI(next, S_LRU_PREV, prev);
-    else if (this.lruTail === s) this.lruTail = prev;
-    this.setI(s, S_LRU_PREV, NONE);
-    this.setI(s, S_LRU_NEXT, NONE);
+    queue.use(s);
   }
 }

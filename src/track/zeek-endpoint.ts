@@ -89,6 +89,23 @@ export class ZeekEndpoint {
   missed = 0;
   private rare: EndpointRare | null = null;
 
+  /** Back to a new endpoint's state (a recycled connection): every field above. */
+  reset(): void {
+    this.bits = 0;
+    this.startSeq32 = 0;
+    this.lastSeq32 = 0;
+    this.ackSeq32 = 0;
+    this.histLastFin = 0;
+    this.histLastRst = 0;
+    this.pkts = 0;
+    this.ipBytes = 0;
+    this.lastReassemSeq = 1;
+    this.trimSeq = 1;
+    this.gapCnt = 0;
+    this.missed = 0;
+    this.rare = null;
+  }
+
   get state(): ZeekEndpointState {
     return this.bits & STATE_MASK;
   }
@@ -251,26 +268,46 @@ export class ZeekEndpoint {
    * plain numbers are exact here (below 2^53), BigInt is only needed for that wrap-around.
    */
   size(peer: ZeekEndpoint): bigint {
+    const plain = this.plainSize(peer);
+    return plain >= 0 ? BigInt(plain) : this.wrappedSize();
+  }
+
+  /** size() as a number (Number(size())), with no BigInt made unless it wrapped around: records carry this. */
+  sizeNumber(peer: ZeekEndpoint): number {
+    const plain = this.plainSize(peer);
+    return plain >= 0 ? plain : Number(this.wrappedSize());
+  }
+
+  /** size() when the furthest sequence number is not before the start, else -1 (it wraps around). */
+  private plainSize(peer: ZeekEndpoint): number {
     if (
       this.prevState === ZeekEndpointState.SYN_SENT &&
       this.state === ZeekEndpointState.RESET &&
       peer.state === ZeekEndpointState.INACTIVE &&
       !this.noDataAcked()
     )
-      return 0n;
-    const last = this.seqWraps * TWO_32 + this.lastSeq;
-    const ack = this.ackWraps * TWO_32 + this.ackSeq;
-    const diff = (last > ack ? last : ack) - this.startSeq;
-    if (diff < 0) {
-      let wrapped = BigInt(diff) & MASK_64;
-      wrapped--;
-      if (this.finSeen) wrapped--;
-      return wrapped;
-    }
+      return 0;
+    const diff = this.sizeSpan();
+    if (diff < 0) return -1;
     let size = diff;
     if (size !== 0) size--;
     if (this.finSeen && size !== 0) size--;
-    return BigInt(size);
+    return size;
+  }
+
+  /** The wrapped-around size, as Zeek's unsigned 64-bit arithmetic gives it. */
+  private wrappedSize(): bigint {
+    let wrapped = BigInt(this.sizeSpan()) & MASK_64;
+    wrapped--;
+    if (this.finSeen) wrapped--;
+    return wrapped;
+  }
+
+  /** The furthest of last and acknowledged sequence number, less the start. */
+  private sizeSpan(): number {
+    const last = this.seqWraps * TWO_32 + this.lastSeq;
+    const ack = this.ackWraps * TWO_32 + this.ackSeq;
+    return (last > ack ? last : ack) - this.startSeq;
   }
 
   // --- Reassembler bookkeeping ---

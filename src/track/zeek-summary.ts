@@ -114,6 +114,15 @@ class ZeekTimers {
   delete = 0;
   reset = 0;
   partialClose = 0;
+
+  clear(): void {
+    this.pending = 0;
+    this.attempt = 0;
+    this.expire = 0;
+    this.delete = 0;
+    this.reset = 0;
+    this.partialClose = 0;
+  }
 }
 
 function isHandshake(s: S): boolean {
@@ -149,6 +158,20 @@ export class ZeekSummary {
   constructor(options: ZeekSummaryOptions | ZeekConfig = DEFAULT_CONFIG) {
     this.cfg = options instanceof ZeekConfig ? options : new ZeekConfig(options);
     this.timers = this.cfg.timers ? new ZeekTimers() : null;
+  }
+
+  /** Back to a new summary's state (a recycled connection), same options: every field above. */
+  reset(): void {
+    this.a.reset();
+    this.b.reset();
+    this.bits = A_IS_ORIG | ACTIVE;
+    this.hist0 = 0;
+    this.hist1 = 0;
+    this.histMore = null;
+    this.startHi = 0;
+    this.startLo = 0;
+    this.lastRel = 0;
+    this.timers?.clear();
   }
 
   // ------------------------------------------------------------------ results
@@ -240,6 +263,15 @@ export class ZeekSummary {
 
   get respBytes(): bigint {
     return this.resp.size(this.orig);
+  }
+
+  /** origBytes as a number (Number(origBytes) without the BigInt). */
+  get origSize(): number {
+    return this.orig.sizeNumber(this.resp);
+  }
+
+  get respSize(): number {
+    return this.resp.sizeNumber(this.orig);
   }
 
   get missedBytes(): number {

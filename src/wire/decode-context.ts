@@ -42,8 +42,6 @@ export class DecodeContext {
   type = 0;
   /** Number of IP headers passed (tunnels nest IP in IP). */
   ipDepth = 0;
-  /** Capture time of the frame in seconds, for fragment timeouts. */
-  nowSec = 0;
   /**
    * IPv6 routing header: the final destination the TCP pseudo-header uses (RFC 8200 §8.1) when
    * segments are left; `hasFinalDst` is reset by every IP header.

@@ -86,10 +86,15 @@ export function decodeIpv4(ctx: DecodeContext, pkt: Packet): Next {
     src[i] = b[o + 12 + i];
     dst[i] = b[o + 16 + i];
   }
-  for (let i = 4; i < 16; i++) {
-    src[i] = 0;
-    dst[i] = 0;
-  }
+  // Bytes 4..15 are zero for IPv4: three words each.
+  const src32 = pkt.src32;
+  const dst32 = pkt.dst32;
+  src32[1] = 0;
+  src32[2] = 0;
+  src32[3] = 0;
+  dst32[1] = 0;
+  dst32[2] = 0;
+  dst32[3] = 0;
   setDatagramExtent(ctx, pkt, o, total);
   ctx.off = o + headerLen;
   ctx.type = proto;
@@ -242,7 +247,8 @@ function fragment(
     ctx.off,
     ctx.limit - ctx.off,
     ctx.end - ctx.off,
-    ctx.nowSec,
+    // Capture time in seconds, for fragment timeouts (computed here: fragments are rare).
+    pkt.tsSec + pkt.tsNsec / 1e9,
   );
   for (let n = reassembler.takeNote(); n !== ''; n = reassembler.takeNote()) ctx.noteOnce(n);
   if (result === FragmentResult.HELD) return Next.DONE_FRAGMENT_HELD;

@@ -10,7 +10,7 @@
 // record and comes back as a one-layer view (an IPv4 layer at offset 0 of a 4-byte tcpBuf) that
 // reads the same.
 
-import { type DecodeStatus, Layer, Packet } from './packet.js';
+import { type DecodeStatus, Layer, Packet, usecOf } from './packet.js';
 
 // Offsets within a record. f64 for the numbers that may exceed 32 bits (frame, seconds, IPv6's
 // 32-bit fragment id next to -1), u32/u16/u8 for the fields that the wire bounds.
@@ -158,6 +158,7 @@ export class PacketDecoder {
     pkt.tsSec = view.getFloat64(off + TS_SEC, true);
     pkt.ipId = view.getFloat64(off + IP_ID, true);
     pkt.tsNsec = view.getUint32(off + TS_NSEC, true);
+    pkt.tsUsec = usecOf(pkt.tsSec, pkt.tsNsec);
     pkt.seq = view.getUint32(off + SEQ, true);
     pkt.ack = view.getUint32(off + ACK, true);
     pkt.tsVal = view.getUint32(off + TS_VAL, true);

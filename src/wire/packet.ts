@@ -61,6 +61,12 @@ export class Packet {
   tsSec = 0;
   /** Nanoseconds within the second. Display and JSON use µs = floor(tsNsec / 1000), as tcpdump -tt. */
   tsNsec = 0;
+  /**
+   * Time in whole microseconds since the epoch (exact up to 2^53 µs): tsSec and tsNsec with the
+   * nanoseconds truncated. A field, computed once per frame, because trackers read it many times
+   * per packet; set it with `setTime` when filling a Packet by hand.
+   */
+  tsUsec = 0;
   linktype = 0;
   iface = 0;
   caplen = 0;
@@ -90,6 +96,9 @@ export class Packet {
   /** Source/destination address; IPv4 uses bytes 0..3. Copied, so valid after the frame buffer moves. */
   readonly src = new Uint8Array(16);
   readonly dst = new Uint8Array(16);
+  /** The same bytes as 32-bit words (platform byte order): for hashing and clearing a word at a time. */
+  readonly src32 = new Uint32Array(this.src.buffer);
+  readonly dst32 = new Uint32Array(this.dst.buffer);
   ttl = 0;
   /** IPv4 identification; for IPv6 the fragment header's id, or -1 when absent. */
   ipId = -1;
@@ -157,10 +166,17 @@ export class Packet {
     }
   }
 
-  /** Time in whole microseconds since the epoch (exact up to 2^53 µs). */
-  get tsUsec(): number {
-    return this.tsSec * 1_000_000 + Math.floor(this.tsNsec / 1000);
+  /** Sets the capture time: seconds, nanoseconds within the second, and tsUsec from them. */
+  setTime(tsSec: number, tsNsec: number): void {
+    this.tsSec = tsSec;
+    this.tsNsec = tsNsec;
+    this.tsUsec = usecOf(tsSec, tsNsec);
   }
+}
+
+/** Whole microseconds since the epoch for (tsSec, tsNsec): the nanoseconds truncated, as tcpdump -tt. */
+export function usecOf(tsSec: number, tsNsec: number): number {
+  return tsSec * 1_000_000 + Math.floor(tsNsec / 1000);
 }
 
 /** `sec.usec` with exactly six decimals, as tcpdump -tt prints and our JSON records carry. */

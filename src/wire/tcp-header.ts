@@ -59,7 +59,23 @@ export function decodeTcp(ctx: DecodeContext, pkt: Packet): Next {
   pkt.payloadLen = segmentLen - headerLen;
   const optionsEnd = o + headerLen;
   if (optionsEnd > ctx.end) pkt.truncated = true;
-  if (headerLen > 20) parseOptions(pkt, b, o + 20, Math.min(optionsEnd, ctx.end), optionsEnd);
+  if (headerLen > 20) {
+    const p = o + 20;
+    // The usual layout of a segment after the handshake (NOP, NOP, timestamps: RFC 7323
+    // Appendix A), fully captured: what parseOptions would find, without its loop.
+    if (
+      headerLen === 32 &&
+      optionsEnd <= ctx.end &&
+      b[p] === TCPOPT_NOP &&
+      b[p + 1] === TCPOPT_NOP &&
+      b[p + 2] === TCPOPT_TIMESTAMP &&
+      b[p + 3] === 10
+    ) {
+      pkt.hasTimestamp = true;
+      pkt.tsVal = u32(b, p + 4);
+      pkt.tsEcr = u32(b, p + 8);
+    } else parseOptions(pkt, b, p, Math.min(optionsEnd, ctx.end), optionsEnd);
+  }
   return Next.DONE_TCP;
 }
 

@@ -69,8 +69,7 @@ export function fillPacket(pkt: Packet, line: string, frame: number, prevUsec: n
     kv[k] = Number(v);
   }
   pkt.frame = frame;
-  pkt.tsSec = BASE_SEC + Math.floor(usec / 1e6);
-  pkt.tsNsec = (usec % 1_000_000) * 1000;
+  pkt.setTime(BASE_SEC + Math.floor(usec / 1e6), (usec % 1_000_000) * 1000);
   pkt.status = DecodeStatus.TCP;
   pkt.ipVersion = 4;
   pkt.src.fill(0);
