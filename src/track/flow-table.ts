@@ -310,7 +310,9 @@ export class FlowTable {
     if (this.ending.length === 0) return;
     if (this.ending.length > 1) this.ending.sort((x, y) => x.id - y.id);
     for (const c of this.ending) this.emit(c);
-    this.ending.length = 0;
+    // Emptied by pop, not `length = 0`, which drops the backing store: the next push would
+    // allocate another, once per ending connection.
+    while (this.ending.length > 0) this.ending.pop();
   }
 
   /** Emits an ended connection; `recycle`: it is unlinked, its objects may serve a new one. */
