@@ -187,7 +187,7 @@ export async function runExtract(files: string[], opts: ExtractCliOptions): Prom
       tsNsec: rec.tsNsec,
       linktype: rec.linktype,
       origLen: rec.origLen,
-      data: rec.data.slice(),
+      data: rec.copyData(),
     });
     settle();
   });

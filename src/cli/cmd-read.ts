@@ -140,15 +140,17 @@ export async function readInto(
           malformed++;
           malformedByFile.set(file, (malformedByFile.get(file) ?? 0) + 1);
         }
+        // The frame as its own view (renderers index it from 0); the record's buffer is shared.
+        const frame = rec.data;
         if (dedup !== null && status === DecodeStatus.TCP) {
           let fi = fileIndex.get(file);
           if (fi === undefined) {
             fi = fileIndex.size;
             fileIndex.set(file, fi);
           }
-          if (dedup.isCopy(pkt, captureInterface(pkt, rec.data, fi))) return;
+          if (dedup.isCopy(pkt, captureInterface(pkt, frame, fi))) return;
         }
-        sink.onPacket(pkt, rec.data);
+        sink.onPacket(pkt, frame);
       },
       // Notes go where the caller's stderr goes (a worker thread collects them).
       { stdin: opts.stdin, onNote: (line) => stderr(`${line}\n`) },

@@ -18,6 +18,7 @@ import {
   bothDone,
   CLOSED_BIT,
   deniesSynAck,
+  type EndpointFacts,
   expireTimeWait,
   type InferConfig,
   InferState,
@@ -26,6 +27,7 @@ import {
   seqAdd32,
   shownState,
   step,
+  stepQuiet,
   TIME_WAIT_BIT,
   UNKNOWABLE,
 } from './infer.js';
@@ -199,6 +201,16 @@ export class Conn extends FourTuple {
   process(h: HeldPacket, recycle: (h: HeldPacket) => void, release: ReleaseFn): void {
     const live = this.live;
     const sender = h.fromA ? live.a : live.b;
+    if (this.heldFirst === null && !this.opensHole(h, sender) && stepQuiet(live, h)) {
+      // The common case: nothing held (decide() has nothing to decide), and a segment that is
+      // not decisive (stepQuiet), so it is final at once: no snapshot, straight to the record.
+      if (!this.record.begun) this.record.begin(this.initA, this.initB);
+      const tags = combineTags(h.wsTags, h.ownTags);
+      this.record.add(h, tags);
+      release(this, h, tags);
+      recycle(h);
+      return;
+    }
     let replay = false;
     if (sender.cand === 0) {
       // This endpoint's first segment fixes its initial state (PRODUCT.md "Initial state").
@@ -218,15 +230,7 @@ export class Conn extends FourTuple {
     }
     if (this.decide(h)) replay = true;
     if (replay) this.replay();
-    if (
-      (h.flags & (RST | SYN | FIN | ACK)) === ACK &&
-      h.len === 0 &&
-      sender.sndValid &&
-      !sender.finSent &&
-      seqGt(h.seq32, sender.sndNxt)
-    ) {
-      // A pure ACK whose SEQ (SND.NXT) is above what the capture showed of its sender: something
-      // it sent, maybe its own FIN, was lost before the tap.
+    if (this.opensHole(h, sender)) {
       h.holeOpen = true;
       h.holeAt = seqAdd32(h.seq32, -1);
     }
@@ -243,6 +247,20 @@ export class Conn extends FourTuple {
     this.nHeld++;
     if (this.heldCount > MAX_HELD) this.forceOldest();
     this.release(false, recycle, release);
+  }
+
+  /**
+   * A pure ACK whose SEQ (SND.NXT) is above what the capture showed of its sender (`sender`, as
+   * it stands before `h`): something it sent, maybe its own FIN, was lost before the tap.
+   */
+  private opensHole(h: HeldPacket, sender: EndpointFacts): boolean {
+    return (
+      (h.flags & (RST | SYN | FIN | ACK)) === ACK &&
+      h.len === 0 &&
+      sender.sndValid &&
+      !sender.finSent &&
+      seqGt(h.seq32, sender.sndNxt)
+    );
   }
 
   /** Updates the arrival decisions of held segments given the new segment `q`; true if one was refuted. */

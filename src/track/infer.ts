@@ -12,6 +12,9 @@
 //
 // Pure and replayable: step() reads only the InferState and the held segment, so the connection
 // can rewind to a snapshot and replay its held segments when later evidence changes an arrival.
+// Most segments are in-order data or ACKs between two ESTABLISHED endpoints: stepQuiet() does
+// step()'s work for them in a few lines (proved against step() on every segment of the bench
+// captures), and Conn.process releases them without holding.
 
 import { seqGe, seqGt, seqInRange } from '../tcp/seq.js';
 import { TcpState as S, type TcpState } from '../tcp/state.js';
@@ -305,6 +308,11 @@ export class EndpointFacts {
   }
   set oooFin(v: boolean) {
     this.bits = withBit(this.bits, E_OOO_FIN, v);
+  }
+
+  /** Window (raw) and TTL of its latest segment in one write, keeping the window scale. */
+  setWinTtl(win: number, ttl: number): void {
+    this.winTtlWscale = (this.winTtlWscale & ~0xffffff) | ((ttl & 0xff) << 16) | (win & 0xffff);
   }
 
   /** Its last advertised window, raw (16 bits). */
@@ -612,6 +620,7 @@ function rstEndsSender(s: EndpointFacts, h: HeldPacket): boolean {
  * our own tags and the effects into `h`.
  */
 export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
+  if (stepQuiet(st, h)) return;
   const s = h.fromA ? st.a : st.b;
   const r = h.fromA ? st.b : st.a;
   const me = h.fromA ? 1 : 2;
@@ -958,6 +967,66 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
     else viaB = closerVia;
   }
   h.setResult(role, fx, st.a.state, st.b.state, viaA, viaB);
+}
+
+const ESTABLISHED = bit(S.ESTABLISHED);
+/** Sender facts under which an ACK or data segment can tag or move something (see stepQuiet). */
+const QUIET_SENDER_BARS = E_CHALLENGE_DUE | E_GOT_PEER_FIN;
+/** Receiver facts under which it can (a FIN of its own or of the peer, pending or held). */
+const QUIET_RECEIVER_BARS = E_FIN_SENT | E_PEER_FIN_PENDING | E_PEER_FIN_DOUBT | E_OOO_FIN;
+const QUIET_SENDER_SETS = E_SND_VALID | E_RCV_VALID | E_ACK_SENT | E_PROFILED | E_SENT;
+
+/**
+ * step() for the bulk of a capture: a data segment or pure ACK (no SYN, FIN or RST) between two
+ * endpoints both known ESTABLISHED, which moves neither and tags nothing; only the sequence
+ * variables, the window and profile, and the keep-alive flags change. Returns false, touching
+ * nothing, when the segment is not such a one; otherwise it does exactly what step() would
+ * (each condition below rules out one of step()'s branches; r.win 0 rules out window probes, a
+ * handshake ACK not seen yet the handshake branches, firstFin the teardown roles). Such a segment
+ * is never decisive, so nothing needs holding for it (Conn.process releases it at once).
+ */
+export function stepQuiet(st: InferState, h: HeldPacket): boolean {
+  if ((h.flags & (SYN | FIN | RST | ACK)) !== ACK) return false;
+  const fromA = h.fromA;
+  const s = fromA ? st.a : st.b;
+  const r = fromA ? st.b : st.a;
+  if (s.cand !== ESTABLISHED || r.cand !== ESTABLISHED) return false;
+  let sb = s.bits;
+  let rb = r.bits;
+  if ((sb & QUIET_SENDER_BARS) !== 0 || (rb & QUIET_RECEIVER_BARS) !== 0) return false;
+  if (r.win === 0 || st.firstFin !== 0 || (!st.handshakeAckSeen && (rb & E_SYNACK_SENT) !== 0)) return false;
+  if (h.closesFirst || h.arrival === Arrival.REFUTED || h.arrival === Arrival.DELAYED) return false;
+
+  const len = h.len; // = seqLen: no SYN, no FIN
+  const seq = h.seq32;
+  const ack = h.ack32;
+  const end = seqAdd32(seq, len);
+  // The sender: a keep-alive probe <SEQ=SND.NXT−1>, then what it revealed of itself.
+  const sndValid = (sb & E_SND_VALID) !== 0;
+  if (len === 0 && sndValid && seq === seqAdd32(s.sndNxt, -1)) sb |= E_PROBING;
+  s.sndNxt = maxSeq(s.sndNxt, sndValid, end);
+  s.rcvNxt = maxSeq(s.rcvNxt, (sb & E_RCV_VALID) !== 0, ack);
+  s.ackedNxt = maxSeq(s.ackedNxt, (sb & E_ACK_SENT) !== 0, ack);
+  if ((sb & E_OOO_VALID) !== 0 && seqGe(ack, s.oooSeq)) sb &= ~E_OOO_VALID;
+  sb = (sb | QUIET_SENDER_SETS | (h.df ? E_DF : 0)) & ~(E_TW_TIMED | (h.df ? 0 : E_DF));
+  s.bits = sb;
+  s.setWinTtl(h.win, h.ttl);
+  if (st.synAckTimed && s.tapRttUsec < 0 && (rb & E_SYNACK_SENT) !== 0 && seqGe(ack, seqAdd32(r.iss, 1)))
+    s.tapRttUsec = h.t - st.synAckUsec;
+  // The receiver: the peer answered (no probing), and the data reached it, in order or beyond a hole.
+  rb &= ~(E_PROBING | E_TW_TIMED);
+  if (len > 0 && (rb & (E_RCV_VALID | E_ACK_SENT)) === (E_RCV_VALID | E_ACK_SENT) && seqGt(seq, r.rcvNxt)) {
+    r.bits = rb;
+    holdOutOfOrder(r, seq, end, false);
+  } else if (len > 0) {
+    r.rcvNxt = maxSeq(r.rcvNxt, (rb & E_RCV_VALID) !== 0, end);
+    r.bits = rb | E_RCV_VALID;
+    fillHole(r); // no held FIN (E_OOO_FIN): moves only RCV.NXT
+  } else r.bits = rb;
+  h.decisive = false;
+  h.ownTags = 0;
+  h.setResult(len > 0 ? Role.DATA : Role.ACK, 0, S.ESTABLISHED, S.ESTABLISHED, -1, -1);
+  return true;
 }
 
 /** Whether this pure ACK of a crossed FIN is the first (teardown 3/4) rather than the second (4/4). */

@@ -10,7 +10,8 @@
 // of objects. A flow's first two unacknowledged segments sit in its slot (a SYN flood's streams
 // need nothing more); only longer lists are borrowed from a pool. The order of last use, which
 // decides what is forgotten first, is a queue of slot numbers beside the slots (UseQueue), about
-// 12 bytes a stream. WsStream and WsFlow are working copies of one slot's fields.
+// 12 bytes a stream. WsStream and WsFlow are views of one slot: the fields most packets use are
+// copied in and written back, the rarely used ones read and written in place.
 
 import type { Packet } from '../wire/packet.js';
 
@@ -42,7 +43,8 @@ export const WSCALE_UNKNOWN = -1;
 export const WSCALE_NONE = -2;
 
 // ---- Slot layout ----
-// Int32 fields of a stream; the 4-tuple's addresses as big-endian words (IPv4 uses the first).
+// Int32 fields of a stream; the 4-tuple's addresses as words in platform byte order (Packet.src32
+// and dst32; IPv4 uses the first).
 /** portA << 16 | portB. */
 const S_PORTS = 0;
 const S_ADDR_A = 1;
@@ -159,9 +161,11 @@ const EMPTY_INTS = new Int32Array(INTS);
 const EMPTY_DOUBLES = new Float64Array(DOUBLES);
 
 /**
- * One direction of a stream (Wireshark's tcp_flow_t + tcp_analyze_seq_flow_info_t): a working
- * copy of the flow's fields in its slot, loaded for the current packet and saved back after it
- * (plain fields are quicker to work on than typed-array reads spread over the rules). All sequence
+ * One direction of a stream (Wireshark's tcp_flow_t + tcp_analyze_seq_flow_info_t), seen through
+ * its slot. The fields most rules read are copied in for the current packet and written back
+ * after it (plain fields are quicker to work on than typed-array reads spread over the rules);
+ * the ones a packet rarely reads or writes (base sequence number, window scale, the two times)
+ * are read and written in the slot directly, so that loading and saving skip them. All sequence
  * fields are unsigned 32-bit values; 0 doubles as "not yet seen", exactly as in Wireshark.
  */
 export class WsFlow {
@@ -170,13 +174,10 @@ export class WsFlow {
   private o = 0;
   private od = 0;
   // The unsigned 32-bit sequence fields are kept as int32 (as in the slot) and read back unsigned.
-  private baseSeq32 = 0;
   private nextseq32 = 0;
   private maxseqtobeacked32 = 0;
   private lastack32 = 0;
   baseSeqSet = false;
-  /** Shift from a window-scale option, or WSCALE_UNKNOWN / WSCALE_NONE. */
-  winScale = WSCALE_UNKNOWN;
   /**
    * Last raw (unscaled) window this direction advertised; starts at Wireshark's 2^32-1, kept as
    * -1: the same 32 bits to `<<`, and equal to no 16-bit window.
@@ -184,12 +185,6 @@ export class WsFlow {
   window = -1;
   /** Set by this direction's SYN, cleared by its first pure ACK (issue 14690's window-full guard). */
   isFirstAck = false;
-  /** Capture time (seconds, nanoseconds) of the segment that set nextseq. */
-  nextseqSec = 0;
-  nextseqNsec = 0;
-  /** Capture time of the last segment (its ACK field). */
-  lastackSec = 0;
-  lastackNsec = 0;
   /**
    * Duplicate-ACK counter, unsigned 32-bit in Wireshark, whose 0xffffffff ("-1": ACKed-unseen
    * seen) is kept as -1 here; read it unsigned with `>>> 0`.
@@ -210,22 +205,15 @@ export class WsFlow {
     this.ints = ints;
     this.doubles = doubles;
     const f = o + S_FLOW + dir * FLOW_INTS;
-    const fd = od + D_FLOW + dir * FLOW_DOUBLES;
     this.o = f;
-    this.od = fd;
-    this.baseSeq32 = ints[f + F_BASE_SEQ]!;
+    this.od = od + D_FLOW + dir * FLOW_DOUBLES;
     this.nextseq32 = ints[f + F_NEXTSEQ]!;
     this.maxseqtobeacked32 = ints[f + F_MAXSEQ]!;
     this.lastack32 = ints[f + F_LASTACK]!;
     const flags = ints[f + F_FLAGS]!;
     this.baseSeqSet = (flags & FF_BASE_SEQ_SET) !== 0;
     this.isFirstAck = (flags & FF_FIRST_ACK) !== 0;
-    this.winScale = ints[f + F_WSCALE]!;
     this.window = ints[f + F_WINDOW]!;
-    this.nextseqSec = doubles[fd + FD_NEXTSEQ_SEC]!;
-    this.nextseqNsec = ints[f + F_NEXTSEQ_NSEC]!;
-    this.lastackSec = doubles[fd + FD_LASTACK_SEC]!;
-    this.lastackNsec = ints[f + F_LASTACK_NSEC]!;
     this.dupacknum = ints[f + F_DUPACK]!;
     this.lastSegmentFlags = ints[f + F_LAST_SEGMENT_FLAGS]!;
     this.unackedCount = ints[f + F_UNACKED_COUNT]!;
@@ -233,34 +221,67 @@ export class WsFlow {
     this.unacked1 = ints[f + F_UNACKED + 1]!;
   }
 
-  /** Writes the fields back to the slot load() read them from. */
+  /** Writes the copied fields back to the slot load() read them from (the sender's flow). */
   save(): void {
     const ints = this.ints;
     const f = this.o;
-    ints[f + F_BASE_SEQ] = this.baseSeq32;
     ints[f + F_NEXTSEQ] = this.nextseq32;
-    ints[f + F_MAXSEQ] = this.maxseqtobeacked32;
     ints[f + F_LASTACK] = this.lastack32;
-    ints[f + F_FLAGS] = (this.baseSeqSet ? FF_BASE_SEQ_SET : 0) | (this.isFirstAck ? FF_FIRST_ACK : 0);
-    ints[f + F_WSCALE] = this.winScale;
     ints[f + F_WINDOW] = this.window;
-    this.doubles[this.od + FD_NEXTSEQ_SEC] = this.nextseqSec;
-    ints[f + F_NEXTSEQ_NSEC] = this.nextseqNsec;
-    this.doubles[this.od + FD_LASTACK_SEC] = this.lastackSec;
-    ints[f + F_LASTACK_NSEC] = this.lastackNsec;
-    ints[f + F_DUPACK] = this.dupacknum;
     ints[f + F_LAST_SEGMENT_FLAGS] = this.lastSegmentFlags;
+    this.savePeer();
+  }
+
+  /**
+   * Writes back only what a packet can change in the flow towards its sender (the peer's): its
+   * base, highest contiguous sequence number, duplicate-ACK counter and unacked segments.
+   */
+  savePeer(): void {
+    const ints = this.ints;
+    const f = this.o;
+    ints[f + F_MAXSEQ] = this.maxseqtobeacked32;
+    ints[f + F_FLAGS] = (this.baseSeqSet ? FF_BASE_SEQ_SET : 0) | (this.isFirstAck ? FF_FIRST_ACK : 0);
+    ints[f + F_DUPACK] = this.dupacknum;
     ints[f + F_UNACKED_COUNT] = this.unackedCount;
     ints[f + F_UNACKED] = this.unacked0;
     ints[f + F_UNACKED + 1] = this.unacked1;
   }
 
-  /** Base sequence number (relative numbering). */
+  /** Base sequence number (relative numbering); in the slot. */
   get baseSeq(): number {
-    return this.baseSeq32 >>> 0;
+    return this.ints[this.o + F_BASE_SEQ]! >>> 0;
   }
   set baseSeq(v: number) {
-    this.baseSeq32 = v | 0;
+    this.ints[this.o + F_BASE_SEQ] = v;
+  }
+  /** Shift from a window-scale option, or WSCALE_UNKNOWN / WSCALE_NONE; in the slot. */
+  get winScale(): number {
+    return this.ints[this.o + F_WSCALE]!;
+  }
+  set winScale(v: number) {
+    this.ints[this.o + F_WSCALE] = v;
+  }
+  /** Capture time (seconds, nanoseconds) of the segment that set nextseq; in the slot. */
+  get nextseqSec(): number {
+    return this.doubles[this.od + FD_NEXTSEQ_SEC]!;
+  }
+  get nextseqNsec(): number {
+    return this.ints[this.o + F_NEXTSEQ_NSEC]!;
+  }
+  setNextseqTime(sec: number, nsec: number): void {
+    this.doubles[this.od + FD_NEXTSEQ_SEC] = sec;
+    this.ints[this.o + F_NEXTSEQ_NSEC] = nsec;
+  }
+  /** Capture time of the last segment (its ACK field); in the slot. */
+  get lastackSec(): number {
+    return this.doubles[this.od + FD_LASTACK_SEC]!;
+  }
+  get lastackNsec(): number {
+    return this.ints[this.o + F_LASTACK_NSEC]!;
+  }
+  setLastackTime(sec: number, nsec: number): void {
+    this.doubles[this.od + FD_LASTACK_SEC] = sec;
+    this.ints[this.o + F_LASTACK_NSEC] = nsec;
   }
   /** Highest sequence number seen + length (+1 for SYN/FIN). */
   get nextseq(): number {
@@ -337,7 +358,10 @@ export class WsFlow {
   }
 }
 
-/** One `tcp.stream` (endpoint a = the sender of its first packet): a working copy, as WsFlow. */
+/**
+ * One `tcp.stream` (endpoint a = the sender of its first packet), seen through its slot: only the
+ * index is copied in; the handshake fields, which few packets touch, are read and written in place.
+ */
 export class WsStream {
   private ints: Int32Array = EMPTY_INTS;
   private doubles: Float64Array = EMPTY_DOUBLES;
@@ -345,12 +369,6 @@ export class WsStream {
   private od = 0;
   /** tcp.stream. */
   index = 0;
-  /** Time of the most recent pure SYN (seconds + nanoseconds), for the initial RTT. */
-  synSeen = false;
-  synSec = 0;
-  synNsec = 0;
-  /** Handshake RTT in ns (SYN → first ACK without SYN); 0 = not known (Wireshark's zero nstime). */
-  firstRttNs = 0;
 
   load(ints: Int32Array, doubles: Float64Array, o: number, od: number): void {
     this.ints = ints;
@@ -358,24 +376,31 @@ export class WsStream {
     this.o = o;
     this.od = od;
     this.index = ints[o + S_INDEX]!;
-    this.synSeen = (ints[o + S_FLAGS]! & SF_SYN_SEEN) !== 0;
-    this.synSec = doubles[od + D_SYN_SEC]!;
-    this.synNsec = ints[o + S_SYN_NSEC]!;
-    this.firstRttNs = doubles[od + D_FIRST_RTT_NS]!;
   }
 
-  save(): void {
-    const o = this.o;
-    if (this.synSeen) this.ints[o + S_FLAGS]! |= SF_SYN_SEEN;
-    this.doubles[this.od + D_SYN_SEC] = this.synSec;
-    this.ints[o + S_SYN_NSEC] = this.synNsec;
-    this.doubles[this.od + D_FIRST_RTT_NS] = this.firstRttNs;
+  /** A pure SYN was seen (its time, seconds + nanoseconds, is kept for the initial RTT). */
+  get synSeen(): boolean {
+    return (this.ints[this.o + S_FLAGS]! & SF_SYN_SEEN) !== 0;
   }
-}
-
-/** Bytes i..i+3 of x as an int32 word. */
-function word(x: Uint8Array, i: number): number {
-  return (x[i]! << 24) | (x[i + 1]! << 16) | (x[i + 2]! << 8) | x[i + 3]!;
+  get synSec(): number {
+    return this.doubles[this.od + D_SYN_SEC]!;
+  }
+  get synNsec(): number {
+    return this.ints[this.o + S_SYN_NSEC]!;
+  }
+  /** Records a pure SYN at (sec, nsec). */
+  sawSyn(sec: number, nsec: number): void {
+    this.ints[this.o + S_FLAGS]! |= SF_SYN_SEEN;
+    this.doubles[this.od + D_SYN_SEC] = sec;
+    this.ints[this.o + S_SYN_NSEC] = nsec;
+  }
+  /** Handshake RTT in ns (SYN → first ACK without SYN); 0 = not known (Wireshark's zero nstime). */
+  get firstRttNs(): number {
+    return this.doubles[this.od + D_FIRST_RTT_NS]!;
+  }
+  set firstRttNs(v: number) {
+    this.doubles[this.od + D_FIRST_RTT_NS] = v;
+  }
 }
 
 /** Hash of one endpoint (address words + port); summed for both, so the same either way. */
@@ -562,26 +587,31 @@ export class WsStreamTable {
   /** Takes pkt's 4-tuple and its key (the same for both directions). */
   private readTuple(pkt: Packet): void {
     const w = this.pWords;
-    const src = pkt.src;
-    const dst = pkt.dst;
+    const src = pkt.src32;
+    const dst = pkt.dst32;
     const v6 = pkt.ipVersion === 6;
-    w[0] = word(src, 0);
-    w[4] = word(dst, 0);
+    w[0] = src[0]!;
+    w[4] = dst[0]!;
     if (v6) {
-      w[1] = word(src, 4);
-      w[2] = word(src, 8);
-      w[3] = word(src, 12);
-      w[5] = word(dst, 4);
-      w[6] = word(dst, 8);
-      w[7] = word(dst, 12);
+      w[1] = src[1]!;
+      w[2] = src[2]!;
+      w[3] = src[3]!;
+      w[5] = dst[1]!;
+      w[6] = dst[2]!;
+      w[7] = dst[3]!;
     } else {
       w[1] = w[2] = w[3] = w[5] = w[6] = w[7] = 0;
     }
     this.pV6 = v6 ? SF_V6 : 0;
     this.pPorts = (pkt.srcPort << 16) | pkt.dstPort;
     this.pRevPorts = (pkt.dstPort << 16) | pkt.srcPort;
-    const hs = endpointHash(w[0]!, w[1]!, w[2]!, w[3]!, pkt.srcPort);
-    const hd = endpointHash(w[4]!, w[5]!, w[6]!, w[7]!, pkt.dstPort);
+    // IPv4's other words are 0: the same hash without them.
+    const hs = v6
+      ? endpointHash(w[0]!, w[1]!, w[2]!, w[3]!, pkt.srcPort)
+      : endpointHash(w[0]!, 0, 0, 0, pkt.srcPort);
+    const hd = v6
+      ? endpointHash(w[4]!, w[5]!, w[6]!, w[7]!, pkt.dstPort)
+      : endpointHash(w[4]!, 0, 0, 0, pkt.dstPort);
     let h = (hs + hd + pkt.ipVersion) | 0;
     h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
     h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
@@ -593,31 +623,35 @@ export class WsStreamTable {
   private directionOf(slot: number): number {
     const ints = this.intChunks[slot >> CHUNK_SHIFT]!;
     const o = (slot & CHUNK_MASK) * SLOT_INTS;
-    if ((ints[o + S_FLAGS]! & SF_V6) !== this.pV6) return -1;
+    const v6 = ints[o + S_FLAGS]! & SF_V6;
+    if (v6 !== this.pV6) return -1;
     const w = this.pWords;
     const ports = ints[o + S_PORTS];
+    // Words 1-3 of IPv4 addresses are 0 on both sides: compared for IPv6 only.
     if (
       ports === this.pPorts &&
       ints[o + S_ADDR_A] === w[0] &&
       ints[o + S_ADDR_B] === w[4] &&
-      ints[o + S_ADDR_A + 1] === w[1] &&
-      ints[o + S_ADDR_A + 2] === w[2] &&
-      ints[o + S_ADDR_A + 3] === w[3] &&
-      ints[o + S_ADDR_B + 1] === w[5] &&
-      ints[o + S_ADDR_B + 2] === w[6] &&
-      ints[o + S_ADDR_B + 3] === w[7]
+      (v6 === 0 ||
+        (ints[o + S_ADDR_A + 1] === w[1] &&
+          ints[o + S_ADDR_A + 2] === w[2] &&
+          ints[o + S_ADDR_A + 3] === w[3] &&
+          ints[o + S_ADDR_B + 1] === w[5] &&
+          ints[o + S_ADDR_B + 2] === w[6] &&
+          ints[o + S_ADDR_B + 3] === w[7]))
     )
       return 0;
     if (
       ports === this.pRevPorts &&
       ints[o + S_ADDR_A] === w[4] &&
       ints[o + S_ADDR_B] === w[0] &&
-      ints[o + S_ADDR_A + 1] === w[5] &&
-      ints[o + S_ADDR_A + 2] === w[6] &&
-      ints[o + S_ADDR_A + 3] === w[7] &&
-      ints[o + S_ADDR_B + 1] === w[1] &&
-      ints[o + S_ADDR_B + 2] === w[2] &&
-      ints[o + S_ADDR_B + 3] === w[3]
+      (v6 === 0 ||
+        (ints[o + S_ADDR_A + 1] === w[5] &&
+          ints[o + S_ADDR_A + 2] === w[6] &&
+          ints[o + S_ADDR_A + 3] === w[7] &&
+          ints[o + S_ADDR_B + 1] === w[1] &&
+          ints[o + S_ADDR_B + 2] === w[2] &&
+          ints[o + S_ADDR_B + 3] === w[3]))
     )
       return 1;
     return -1;

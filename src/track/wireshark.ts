@@ -125,9 +125,7 @@ export class TcpAnalysis {
     // Handshake bookkeeping Wireshark does after the analysis of the same packet.
     if (flags & SYN) {
       if (!(flags & ACK)) {
-        s.synSeen = true;
-        s.synSec = sec;
-        s.synNsec = pkt.tsNsec;
+        s.sawSyn(sec, pkt.tsNsec);
       }
       fwd.isFirstAck = true;
     }
@@ -141,9 +139,8 @@ export class TcpAnalysis {
     if (pkt.wscale >= 0) fwd.winScale = Math.min(pkt.wscale, 14);
     if (flags & SYN) verifyWindowScaling((flags & ACK) !== 0, fwd, rev);
 
-    s.save();
     fwd.save();
-    rev.save();
+    rev.savePeer();
     this.stream = s.index;
     this.wiresharkFlags = ws;
     // When the capture cuts the TCP header short (snaplen inside the options), tshark's second
@@ -223,16 +220,14 @@ export class TcpAnalysis {
     const isProbe = (f & WsFlag.ZERO_WINDOW_PROBE) !== 0;
     if ((seqGt(nextseq, fwd.nextseq) || fwd.nextseq === 0) && !isProbe) {
       fwd.nextseq = nextseq;
-      fwd.nextseqSec = sec;
-      fwd.nextseqNsec = pkt.tsNsec;
+      fwd.setNextseqTime(sec, pkt.tsNsec);
     }
     if ((seq === fwd.maxseqtobeacked || fwd.maxseqtobeacked === 0) && !isProbe) {
       fwd.maxseqtobeacked = fwd.nextseq;
     }
     fwd.window = window;
     fwd.lastack = ack;
-    fwd.lastackSec = sec;
-    fwd.lastackNsec = pkt.tsNsec;
+    fwd.setLastackTime(sec, pkt.tsNsec);
     fwd.lastSegmentFlags = f;
     // Every segment's ACK field (even without the ACK flag) retires the peer's covered segments.
     rev.removeAcked(ack);

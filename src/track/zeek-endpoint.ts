@@ -367,6 +367,14 @@ export class ZeekEndpoint {
   }
 
   /**
+   * Whether `ack` (relative) is at or below the trimmed point: ackReceived() would then change
+   * nothing and return 0 (a FIN only lowers the ACK it considers).
+   */
+  isTrimmed(ack: number): boolean {
+    return ack <= this.trimSeq;
+  }
+
+  /**
    * The peer acknowledged up to `ack` (relative): everything below is trimmed; holes between the
    * delivered point and `ack` are content gaps, unless the connection is partial and the ACK only
    * covers the faked SYN/FIN octets (Zeek ignores those). Each gap counts towards the log-scale

@@ -495,12 +495,22 @@ export class ZeekSummary {
     if (rst) segLen -= len;
     const seqOnePast = (baseSeq + segLen) >>> 0;
 
-    this.initEndpoint(ep, syn, baseSeq, seqOnePast);
+    // Only a SYN, or a first segment, sets an endpoint's sequence numbers.
+    if (syn || ep.state === S.INACTIVE) this.initEndpoint(ep, syn, baseSeq, seqOnePast);
 
     // Negative exactly when Zeek's get_relative_seq() reports an underflow.
     const relSeq = ep.relativeSeq(baseSeq);
 
-    this.updateHistory(ep, flags, relSeq, len);
+    if ((flags & (SYN | FIN | RST)) === 0) {
+      // The common case: the side's D or A letter, recorded once.
+      const mask = len > 0 ? HIST_DATA : ack ? HIST_ACK : 0;
+      const seen = mask << (isOrig ? SEEN_ORIG_SHIFT : SEEN_RESP_SHIFT);
+      if ((this.bits & seen) === 0 && mask !== 0) {
+        this.bits |= seen;
+        const upper = len > 0 ? 0x44 /* D */ : 0x41; /* A */
+        this.addHistory(isOrig ? upper : upper | 0x20);
+      }
+    } else this.updateHistory(ep, flags, relSeq, len);
 
     // update_window(): a zero window is noted unless it rides a RST, follows the peer's FIN, or
     // comes from an endpoint that has reset.
@@ -529,9 +539,14 @@ export class ZeekSummary {
 
     this.updateLastSeq(ep, seqOnePast, syn, fin, rst, len);
 
-    const close = this.updateStateMachine(t, ep, peer, baseSeq, len, isOrig, syn, fin, rst, ack);
+    // Without SYN, FIN or RST only a first segment moves the state machine.
+    const close =
+      (flags & (SYN | FIN | RST)) === 0 && ep.state !== S.INACTIVE
+        ? 0
+        : this.updateStateMachine(t, ep, peer, baseSeq, len, isOrig, syn, fin, rst, ack);
 
-    if (ack) this.ackReceived(peer, relAck);
+    // An ACK at or below the peer's trimmed point changes nothing there.
+    if (ack && !peer.isTrimmed(relAck)) this.ackReceived(peer, relAck);
 
     // CheckPIA_FirstPacket
     this.bits |= isOrig ? ORIG_SEEN : RESP_SEEN;
@@ -874,7 +889,7 @@ function zeekIpTotalLen(pkt: Packet): number {
   if (pkt.ipVersion !== 4 || pkt.reassembled) return pkt.ipTotalLen;
   for (let i = pkt.layerCount - 1; i >= 0; i--) {
     if (pkt.layerKind[i] !== Layer.IPV4) continue;
-    const o = pkt.layerOffset[i]!;
+    const o = pkt.frameOffset + pkt.layerOffset[i]!; // not reassembled: tcpBuf holds the frame
     const b = pkt.tcpBuf;
     return o + 4 <= b.length ? (b[o + 2]! << 8) | b[o + 3]! : pkt.ipTotalLen;
   }

@@ -79,7 +79,7 @@ export class CaptureReader {
   /**
    * Fills `rec` with the next packet record and returns true; returns false when more input is
    * needed or the input is over. Throws CaptureError on a file-level fault (again on later calls).
-   * `rec` (and its `data` view) stays valid until the next call.
+   * `rec` (and the bytes it points at in the reader's buffer) stays valid until the next call.
    */
   next(rec: CaptureRecord): boolean {
     if (this.failure !== null) throw this.failure;

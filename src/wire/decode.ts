@@ -59,10 +59,11 @@ export class Decoder {
   decode(rec: CaptureRecord, pkt: Packet): DecodeStatus {
     resetPacket(pkt, rec);
     const ctx = this.ctx;
-    ctx.buf = rec.data;
-    ctx.off = 0;
-    ctx.end = rec.data.length;
-    ctx.limit = rec.data.length;
+    // Decoded in place in the reader's buffer: offsets in ctx are offsets in rec.buf.
+    ctx.buf = rec.buf;
+    ctx.off = rec.dataOffset;
+    ctx.end = rec.dataOffset + rec.dataLen;
+    ctx.limit = ctx.end;
     ctx.type = 0;
     ctx.ipDepth = 0;
     ctx.hasFinalDst = false;
@@ -173,8 +174,9 @@ function resetPacket(pkt: Packet, rec: CaptureRecord): void {
   pkt.payloadLen = 0;
   pkt.truncated = false;
   pkt.checksumStatus = 'unverified';
-  pkt.tcpBuf = rec.data;
-  pkt.tcpOffset = 0;
+  pkt.tcpBuf = rec.buf;
+  pkt.tcpOffset = rec.dataOffset;
+  pkt.frameOffset = rec.dataOffset;
   pkt.tcpCaptured = 0;
   pkt.mss = -1;
   pkt.wscale = -1;

@@ -255,6 +255,7 @@ function fragment(
   if (result === FragmentResult.REJECTED) return malformed(pkt, ctx.off, reassembler.error);
   // Complete: continue in the reassembled payload (its offsets are no longer frame offsets).
   pkt.reassemblyLayer = pkt.layerCount;
+  pkt.frameOffset = 0;
   ctx.buf = reassembler.datagram;
   ctx.off = 0;
   ctx.limit = reassembler.datagramLen;

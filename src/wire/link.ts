@@ -192,9 +192,9 @@ function decodeMpls(ctx: DecodeContext, pkt: Packet): Next {
   return Next.IP_BY_VERSION;
 }
 
-/** Marks the packet malformed at `offset` with a reason; decoding stops. */
+/** Marks the packet malformed at `offset` (in the decoder's buffer) with a reason; decoding stops. */
 export function malformed(pkt: Packet, offset: number, reason: string): Next {
   pkt.error = reason;
-  pkt.errorOffset = offset;
+  pkt.errorOffset = offset - pkt.frameOffset;
   return Next.DONE_MALFORMED;
 }

@@ -3,8 +3,8 @@
 // in a shared or transferable buffer instead of an object (src/cli/conns-shards.ts).
 //
 // Carried: every scalar field of Packet, the addresses, the decoded TCP options (SACK blocks up to
-// sackCount) and the checksum status. Not carried: the frame bytes (tcpBuf, tcpOffset, the layer
-// list, reassemblyLayer) and the malformed-option text (error, errorOffset); trackers read none
+// sackCount) and the checksum status. Not carried: the frame bytes (tcpBuf, tcpOffset, frameOffset,
+// the layer list, reassemblyLayer) and the malformed-option text (error, errorOffset); trackers read none
 // of them except Zeek's IP byte count, which takes the innermost IPv4 header's own total-length
 // field from the frame (zeekIpTotalLen in src/track/zeek-summary.ts). That field travels in the
 // record and comes back as a one-layer view (an IPv4 layer at offset 0 of a 4-byte tcpBuf) that
@@ -78,7 +78,8 @@ export function ipv4LengthField(pkt: Packet): number {
   if (pkt.ipVersion !== 4 || pkt.reassembled) return -1;
   for (let i = pkt.layerCount - 1; i >= 0; i--) {
     if (pkt.layerKind[i] !== Layer.IPV4) continue;
-    const o = pkt.layerOffset[i]!;
+    // Not reassembled: tcpBuf holds the frame, from frameOffset.
+    const o = pkt.frameOffset + pkt.layerOffset[i]!;
     const b = pkt.tcpBuf;
     return o + 4 <= b.length ? (b[o + 2]! << 8) | b[o + 3]! : -1;
   }
@@ -212,6 +213,7 @@ export class PacketDecoder {
     pkt.errorOffset = 0;
     pkt.reassemblyLayer = -1;
     pkt.tcpOffset = 0;
+    pkt.frameOffset = 0;
     const ipv4Len = view.getInt32(off + IPV4_LEN_FIELD, true);
     if (ipv4Len >= 0) {
       this.ipv4Head[2] = ipv4Len >> 8;

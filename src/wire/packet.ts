@@ -79,7 +79,10 @@ export class Packet {
   /** Offset within the frame where the malformed layer starts. */
   errorOffset = 0;
 
-  /** Layers from the link layer inward: kind and offset of each in `layerBuf`-relative frame bytes. */
+  /**
+   * Layers from the link layer inward: kind and offset of each, counted from the frame's first
+   * byte (from the datagram's, at and after reassemblyLayer).
+   */
   layerCount = 0;
   readonly layerKind = new Uint8Array(MAX_LAYERS);
   readonly layerOffset = new Int32Array(MAX_LAYERS);
@@ -131,9 +134,17 @@ export class Packet {
   /** 'unverified' unless checksums are verified. */
   checksumStatus: 'unverified' | 'good' | 'bad' | 'partial' = 'unverified';
 
-  /** The buffer holding the TCP header (the frame, or a reassembly buffer) and where in it. */
+  /**
+   * The buffer holding the TCP header and where in it: the reader's buffer (shared by many frames,
+   * valid only during the frame's callback) or a reassembly buffer.
+   */
   tcpBuf: Uint8Array = new Uint8Array(0);
   tcpOffset = 0;
+  /**
+   * Where the frame starts in tcpBuf, so frame layer offsets index it as frameOffset + offset; 0
+   * once tcpBuf is a reassembled datagram (its layers count from its start).
+   */
+  frameOffset = 0;
   /** TCP bytes (header + payload) actually present in tcpBuf from tcpOffset. */
   tcpCaptured = 0;
 
@@ -158,10 +169,11 @@ export class Packet {
   /** An option was malformed (its length ran past the header); the rest were kept. */
   optionsMalformed = false;
 
+  /** Records a layer at `offset` in the decoder's buffer (stored relative to the frame). */
   pushLayer(kind: Layer, offset: number): void {
     if (this.layerCount < MAX_LAYERS) {
       this.layerKind[this.layerCount] = kind;
-      this.layerOffset[this.layerCount] = offset;
+      this.layerOffset[this.layerCount] = offset - this.frameOffset;
       this.layerCount++;
     }
   }

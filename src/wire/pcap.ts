@@ -120,7 +120,9 @@ export class PcapParser {
       );
     }
     rec.caplen = delivered;
-    rec.data = bytes.subarray(pos + RECORD_HEADER_LEN, pos + RECORD_HEADER_LEN + delivered);
+    rec.buf = bytes;
+    rec.dataOffset = pos + RECORD_HEADER_LEN;
+    rec.dataLen = delivered;
     rec.fileOffset = fileOffset;
     this.produced = true;
     return total;

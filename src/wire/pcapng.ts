@@ -264,7 +264,9 @@ export class PcapngParser {
     rec.iface = this.ifaceBase + ifaceId;
     rec.caplen = caplen;
     rec.origLen = view.getUint32(pos + 24, le);
-    rec.data = bytes.subarray(dataAt, dataAt + caplen);
+    rec.buf = bytes;
+    rec.dataOffset = dataAt;
+    rec.dataLen = caplen;
     rec.fileOffset = fileOffset;
     this.produced = true;
   }
@@ -289,7 +291,9 @@ export class PcapngParser {
     rec.iface = this.ifaceBase;
     rec.caplen = caplen;
     rec.origLen = origLen;
-    rec.data = bytes.subarray(pos + 12, pos + 12 + caplen);
+    rec.buf = bytes;
+    rec.dataOffset = pos + 12;
+    rec.dataLen = caplen;
     rec.fileOffset = fileOffset;
     this.produced = true;
   }

@@ -17,10 +17,32 @@ export class CaptureRecord {
   caplen = 0;
   /** Length of the packet on the wire. */
   origLen = 0;
-  /** The captured bytes: a view on the reader's buffer (no copy). */
-  data: Uint8Array = new Uint8Array(0);
+  /**
+   * The captured bytes are buf[dataOffset, dataOffset + dataLen): the reader's current buffer, so
+   * a record costs no allocation. Valid until the reader's next call; `copyData` keeps them.
+   */
+  buf: Uint8Array = new Uint8Array(0);
+  dataOffset = 0;
+  dataLen = 0;
   /** Absolute file offset of the record's header (for error messages). */
   fileOffset = 0;
+
+  /** The captured bytes as their own view on the reader's buffer (allocates a view; no copy). */
+  get data(): Uint8Array {
+    return this.buf.subarray(this.dataOffset, this.dataOffset + this.dataLen);
+  }
+
+  /** Makes `bytes` the captured bytes (the whole array, from its start). */
+  set data(bytes: Uint8Array) {
+    this.buf = bytes;
+    this.dataOffset = 0;
+    this.dataLen = bytes.length;
+  }
+
+  /** A copy of the captured bytes that outlives the reader's buffer. */
+  copyData(): Uint8Array {
+    return this.buf.slice(this.dataOffset, this.dataOffset + this.dataLen);
+  }
 }
 
 export type CaptureErrorCode =

@@ -51,8 +51,8 @@ export class FrameStore {
   constructor(private readonly limitBytes = 192 << 20) {}
 
   keep(rec: CaptureRecord, pkt: Packet): void {
-    if (pkt.status !== DecodeStatus.TCP || pkt.tcpBuf !== rec.data) return;
-    const keep = Math.min(rec.caplen, pkt.tcpOffset + pkt.headerLen, MAX_KEPT);
+    if (pkt.status !== DecodeStatus.TCP || pkt.tcpBuf !== rec.buf) return;
+    const keep = Math.min(rec.caplen, pkt.tcpOffset - rec.dataOffset + pkt.headerLen, MAX_KEPT);
     const size = ENTRY_HEAD + keep;
     if (this.used + size > PAGE) {
       if ((this.pages.length + 1) * PAGE > this.limitBytes) {
@@ -72,7 +72,7 @@ export class FrameStore {
     v.setUint32(at + 12, rec.origLen, true);
     v.setUint32(at + 16, keep, true);
     v.setUint32(at + 20, pkt.truncated ? 1 : 0, true);
-    this.pages[page].set(rec.data.subarray(0, keep), at + ENTRY_HEAD);
+    this.pages[page].set(rec.buf.subarray(rec.dataOffset, rec.dataOffset + keep), at + ENTRY_HEAD);
     this.used += size;
     while (rec.frame >= this.locs.length) {
       const grown = new Int32Array(this.locs.length * 2).fill(-1);
@@ -96,11 +96,12 @@ export class FrameStore {
     rec.linktype = v.getUint32(at + 8, true);
     rec.origLen = v.getUint32(at + 12, true);
     rec.caplen = kept;
-    rec.data = this.pages[page].subarray(at + ENTRY_HEAD, at + ENTRY_HEAD + kept);
+    const data = this.pages[page].subarray(at + ENTRY_HEAD, at + ENTRY_HEAD + kept);
+    rec.data = data;
     if (decoder.decode(rec, pkt) !== DecodeStatus.TCP) return null;
     // Only the payload was left out: the frame was as complete as the capture had it.
     pkt.truncated = v.getUint32(at + 20, true) === 1;
-    return rec.data;
+    return data;
   }
 
   get bytes(): number {
