@@ -15,6 +15,7 @@ import { Decoder, type DecoderOptions } from '../src/wire/decode.js';
 import { ACK, AE, DecodeStatus, Layer, Packet, PSH, SYN } from '../src/wire/packet.js';
 import { CaptureRecord } from '../src/wire/record.js';
 import { tcpOptions } from '../src/wire/tcp-header.js';
+import { fragmentV4, fragmentV6 } from './helpers/fragmented-capture.js';
 import { SURICATA_CORPUS, ZEEK_CORPUS } from './helpers/paths.js';
 import { haveTool } from './helpers/tools.js';
 import { tsharkTcpFields } from './helpers/tshark-fields.js';
@@ -110,43 +111,6 @@ function withExtensions(packet: Uint8Array, exts: [number, Bytes][]): Uint8Array
   const out = cat(packet.subarray(0, 40), extBytes, packet.subarray(40));
   out[6] = exts[0]![0];
   out.set(be16(out.length - 40), 4);
-  return out;
-}
-
-/** Splits a raw IPv4 packet into fragments with the given payload byte boundaries. */
-function fragmentV4(packet: Uint8Array, cuts: number[]): Uint8Array[] {
-  const header = packet.subarray(0, 20);
-  const payload = packet.subarray(20);
-  const bounds = [0, ...cuts, payload.length];
-  const out: Uint8Array[] = [];
-  for (let i = 0; i + 1 < bounds.length; i++) {
-    const part = payload.subarray(bounds[i]!, bounds[i + 1]!);
-    const h = header.slice();
-    h.set(be16(20 + part.length), 2);
-    h.set(be16(((i + 2 < bounds.length ? 1 : 0) << 13) | (bounds[i]! >> 3)), 6);
-    h[10] = 0;
-    h[11] = 0;
-    h.set(be16(ipv4HeaderChecksum(h, 0)), 10);
-    out.push(cat(h, part));
-  }
-  return out;
-}
-
-/** Splits a raw IPv6 packet into fragments (fragment header with `id`) at the given payload boundaries. */
-function fragmentV6(packet: Uint8Array, cuts: number[], id = 0x1234): Uint8Array[] {
-  const upper = packet[6]!;
-  const payload = packet.subarray(40);
-  const bounds = [0, ...cuts, payload.length];
-  const out: Uint8Array[] = [];
-  for (let i = 0; i + 1 < bounds.length; i++) {
-    const part = payload.subarray(bounds[i]!, bounds[i + 1]!);
-    const more = i + 2 < bounds.length ? 1 : 0;
-    const frag = [upper, 0, ...be16(bounds[i]! | more), ...be32(id)];
-    const h = packet.slice(0, 40);
-    h[6] = 44;
-    h.set(be16(8 + part.length), 4);
-    out.push(cat(h, frag, part));
-  }
   return out;
 }
 

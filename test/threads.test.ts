@@ -6,7 +6,7 @@
 // the thread count.
 
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,20 +25,13 @@ import { connJson } from '../src/report/conn-json.js';
 import { DEFAULT_TRACKING, type TrackingOptions } from '../src/report/tracking.js';
 import { capturesUnder } from './helpers/captures.js';
 import { fragmentedCapture } from './helpers/fragmented-capture.js';
+import { generateCapture } from './helpers/generated-capture.js';
 import { CLI, CORPUS, FIXTURES, REPO_ROOT } from './helpers/paths.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'synack-threads-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** A capture from the benchmark generator (bench/gen.ts), written into the temp dir. */
-function generate(name: string, args: string[]): string {
-  const out = join(tmp, name);
-  execFileSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'bench', 'gen.ts'), out, ...args], {
-    cwd: REPO_ROOT,
-    stdio: 'pipe',
-  });
-  return out;
-}
+const generate = (name: string, args: string[]): string => generateCapture(tmp, name, args);
 
 /** Shard layouts: alike, and shard 0 (this thread's own in a run) with a smaller share. */
 const LAYOUTS: [string, Uint8Array][] = [

@@ -5,7 +5,6 @@
 // exactly a new object's state (a stale field would be a silent wrong answer).
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,19 +17,13 @@ import { ZeekSummary } from '../src/track/zeek-summary.js';
 import { Decoder } from '../src/wire/decode.js';
 import { DecodeStatus, Packet } from '../src/wire/packet.js';
 import { capturesUnder } from './helpers/captures.js';
-import { CORPUS, FIXTURES, REPO_ROOT } from './helpers/paths.js';
+import { generateCapture } from './helpers/generated-capture.js';
+import { CORPUS, FIXTURES } from './helpers/paths.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'synack-reuse-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-function generate(name: string, args: string[]): string {
-  const out = join(tmp, name);
-  execFileSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'bench', 'gen.ts'), out, ...args], {
-    cwd: REPO_ROOT,
-    stdio: 'pipe',
-  });
-  return out;
-}
+const generate = (name: string, args: string[]): string => generateCapture(tmp, name, args);
 
 /** Short connections end all the time here: idle after 50 ms, TIME_WAIT 20 ms, 5 open at most. */
 const TIGHT: TrackingOptions = { timeWaitSec: 0.02, idleSec: 0.05, maxConns: 5 };

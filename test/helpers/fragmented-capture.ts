@@ -21,7 +21,7 @@ function cat(...parts: ArrayLike<number>[]): Uint8Array {
 }
 
 /** A raw IPv4 packet cut into fragments at the given payload offsets (multiples of 8). */
-function fragmentV4(packet: Uint8Array, cuts: number[]): Uint8Array[] {
+export function fragmentV4(packet: Uint8Array, cuts: number[]): Uint8Array[] {
   const ihl = (packet[0]! & 0xf) * 4;
   const header = packet.subarray(0, ihl);
   const payload = packet.subarray(ihl);
@@ -41,7 +41,8 @@ function fragmentV4(packet: Uint8Array, cuts: number[]): Uint8Array[] {
 }
 
 /** A raw IPv6 packet cut into fragments (a fragment header with `id`) at the given payload offsets. */
-function fragmentV6(packet: Uint8Array, cuts: number[], id: number): Uint8Array[] {
+/** A raw IPv6 packet cut into fragments (a fragment header with `id`) at the given payload offsets. */
+export function fragmentV6(packet: Uint8Array, cuts: number[], id = 0x1234): Uint8Array[] {
   const upper = packet[6]!;
   const payload = packet.subarray(40);
   const bounds = [0, ...cuts, payload.length];
