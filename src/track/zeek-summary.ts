@@ -12,7 +12,7 @@
 // asked for, as deadlines in microseconds after the first packet; ZeekConnLog (zeek-log.ts) fires
 // them as capture time advances.
 
-import { ACK, FIN, Layer, type Packet, RST, SYN } from '../wire/packet.js';
+import { ACK, FIN, ipv4LengthField, type Packet, RST, SYN } from '../wire/packet.js';
 import { DEFAULT_LIKELY_SERVER_PORTS, type PortSet } from './likely-server-ports.js';
 import { flipAtFirstSegment, flipsAfterSynAckStart, isSynAck } from './orientation.js';
 import { asInt } from './small-int.js';
@@ -886,14 +886,8 @@ export class ZeekSummary {
  * capture has 0 there (the decoder then takes the captured length for decoding); Zeek counts 0.
  */
 function zeekIpTotalLen(pkt: Packet): number {
-  if (pkt.ipVersion !== 4 || pkt.reassembled) return pkt.ipTotalLen;
-  for (let i = pkt.layerCount - 1; i >= 0; i--) {
-    if (pkt.layerKind[i] !== Layer.IPV4) continue;
-    const o = pkt.frameOffset + pkt.layerOffset[i]!; // not reassembled: tcpBuf holds the frame
-    const b = pkt.tcpBuf;
-    return o + 4 <= b.length ? (b[o + 2]! << 8) | b[o + 3]! : pkt.ipTotalLen;
-  }
-  return pkt.ipTotalLen;
+  const field = ipv4LengthField(pkt);
+  return field >= 0 ? field : pkt.ipTotalLen;
 }
 
 /** Established, or closed cleanly straight from established (Zeek's reassembler gap test). */

@@ -10,7 +10,10 @@
 // record and comes back as a one-layer view (an IPv4 layer at offset 0 of a 4-byte tcpBuf) that
 // reads the same.
 
-import { type DecodeStatus, Layer, Packet, usecOf } from './packet.js';
+import { type DecodeStatus, ipv4LengthField, Layer, Packet, usecOf } from './packet.js';
+
+// Re-exported for the record's test, which checks the field survives the round trip.
+export { ipv4LengthField };
 
 // Offsets within a record. f64 for the numbers that may exceed 32 bits (frame, seconds, IPv6's
 // 32-bit fragment id next to -1), u32/u16/u8 for the fields that the wire bounds.
@@ -67,24 +70,6 @@ const OPTIONS_MALFORMED = 64;
 const BEYOND_TCPDUMP = 128;
 
 const CHECKSUM_STATUSES: readonly Packet['checksumStatus'][] = ['unverified', 'good', 'bad', 'partial'];
-
-/**
- * The total-length field of the innermost IPv4 header as captured, which Zeek's IP byte count
- * takes over `ipTotalLen` for an IPv4 datagram that was not reassembled (0 under segmentation
- * offload); -1 when that count uses `ipTotalLen` (IPv6, reassembled, or the header not captured).
- * Mirrors zeekIpTotalLen in src/track/zeek-summary.ts.
- */
-export function ipv4LengthField(pkt: Packet): number {
-  if (pkt.ipVersion !== 4 || pkt.reassembled) return -1;
-  for (let i = pkt.layerCount - 1; i >= 0; i--) {
-    if (pkt.layerKind[i] !== Layer.IPV4) continue;
-    // Not reassembled: tcpBuf holds the frame, from frameOffset.
-    const o = pkt.frameOffset + pkt.layerOffset[i]!;
-    const b = pkt.tcpBuf;
-    return o + 4 <= b.length ? (b[o + 2]! << 8) | b[o + 3]! : -1;
-  }
-  return -1;
-}
 
 /** Writes `pkt` as a record at byte `off` of `view` (PACKET_RECORD_BYTES from there). */
 export function encodePacket(pkt: Packet, view: DataView, off: number): void {

@@ -196,3 +196,20 @@ export function formatTime(tsSec: number, tsNsec: number): string {
   const us = Math.floor(tsNsec / 1000);
   return `${tsSec}.${us.toString().padStart(6, '0')}`;
 }
+
+/**
+ * The total-length field of the innermost IPv4 header as captured, which Zeek's IP byte count
+ * takes over `ipTotalLen` for an IPv4 datagram that was not reassembled (0 under segmentation
+ * offload); -1 when that count uses `ipTotalLen` (IPv6, reassembled, or the header not captured).
+ */
+export function ipv4LengthField(pkt: Packet): number {
+  if (pkt.ipVersion !== 4 || pkt.reassembled) return -1;
+  for (let i = pkt.layerCount - 1; i >= 0; i--) {
+    if (pkt.layerKind[i] !== Layer.IPV4) continue;
+    // Not reassembled: tcpBuf holds the frame, from frameOffset.
+    const o = pkt.frameOffset + pkt.layerOffset[i]!;
+    const b = pkt.tcpBuf;
+    return o + 4 <= b.length ? (b[o + 2]! << 8) | b[o + 3]! : -1;
+  }
+  return -1;
+}
