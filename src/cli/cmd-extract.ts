@@ -11,7 +11,7 @@ import { addrString } from '../report/zeek-tsv.js';
 import type { ConnFilter } from '../track/filter.js';
 import { parseIp } from '../track/ip-text.js';
 import type { ConnRecord } from '../track/record.js';
-import { PcapngWriter, pcapBytes, writtenBytes } from '../wire/pcap-writer.js';
+import { type CapturedFrame as Frame, framesCaptureBytes } from '../wire/pcap-writer.js';
 import { newFlowTable, trackingOptions, UsageError } from './cmd-conns.js';
 import { connChoiceText, requireConnChoice } from './conn-pick.js';
 import { type ConnSelector, ConnSelectorError, parseConnSelector } from './conn-selector.js';
@@ -27,16 +27,6 @@ interface ExtractCliOptions {
   msl?: string;
   idle?: string;
   maxConns?: string;
-}
-
-/** One captured frame as it will be written again. */
-interface Frame {
-  frame: number;
-  tsSec: number;
-  tsNsec: number;
-  linktype: number;
-  origLen: number;
-  data: Uint8Array;
 }
 
 /** The selector's two endpoints as bytes, for comparing with the flow table's connections. */
@@ -81,23 +71,6 @@ function checkNotAnInput(out: string, inputs: string[]): void {
       if (err instanceof UsageError) throw err;
     }
   }
-}
-
-/** The frames as one capture file's bytes. */
-function captureBytes(frames: Frame[]): Uint8Array {
-  const nanosecond = frames.some((f) => f.tsNsec % 1000 !== 0);
-  const snaplen = Math.max(262144, ...frames.map((f) => f.data.length));
-  const linktypes = [...new Set(frames.map((f) => f.linktype))];
-  if (linktypes.length === 1) return pcapBytes(frames, { linktype: linktypes[0], nanosecond, snaplen });
-  // Classic pcap has one link type per file: pcapng holds one interface per link type.
-  return writtenBytes((sink) => {
-    const w = new PcapngWriter(sink);
-    const ifaces = new Map<number, number>();
-    for (const lt of linktypes)
-      ifaces.set(lt, w.addInterface({ linktype: lt, tsresolDigits: nanosecond ? 9 : 6 }));
-    for (const f of frames) w.writePacket(ifaces.get(f.linktype)!, f.tsSec, f.tsNsec, f.data, f.origLen);
-    w.flush();
-  });
 }
 
 export async function runExtract(files: string[], opts: ExtractCliOptions): Promise<number> {
@@ -206,7 +179,7 @@ export async function runExtract(files: string[], opts: ExtractCliOptions): Prom
     );
     return code || 1;
   }
-  const bytes = captureBytes(frames);
+  const bytes = framesCaptureBytes(frames);
   try {
     if (out === '-') process.stdout.write(bytes);
     else writeFileSync(out, bytes);

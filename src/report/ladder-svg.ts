@@ -13,7 +13,12 @@ import {
 } from './ladder-model.js';
 import { type ConnTimeline, formatSeconds, type Side } from './timeline.js';
 
-export interface LadderSvgOptions extends LadderOptions {
+export interface LadderDrawOptions {
+  /** Rows placed by time (one px scale for the connection), not one row per arrow. */
+  timeScale?: boolean;
+}
+
+export interface LadderSvgOptions extends LadderOptions, LadderDrawOptions {
   /** Width in px (default 960). */
   width?: number;
 }
@@ -65,14 +70,14 @@ function stateBox(x: number, y: number, s: StateName, anchor: 'start' | 'end'): 
 }
 
 export function renderLadderSvg(t: ConnTimeline, opts: LadderSvgOptions = {}): string {
-  return drawLadderSvg(buildLadder(t, opts), opts.width ?? 960);
+  return drawLadderSvg(buildLadder(t, opts), opts.width ?? 960, opts);
 }
 
-export function drawLadderSvg(m: LadderModel, width: number): string {
+export function drawLadderSvg(m: LadderModel, width: number, opts: LadderDrawOptions = {}): string {
   const xL = Math.round(width * 0.24);
   const xR = Math.round(width * 0.8);
   const timeX = 70;
-  const layout = layoutRows(m);
+  const layout = opts.timeScale ? layoutByTime(m) : layoutRows(m);
   let height = layout.end + 6;
   const footLines = m.footer.length + 1 + (m.marks.lost || m.marks.unanswered ? 1 : 0);
   const linesEnd = height + 6;
@@ -108,9 +113,10 @@ export function drawLadderSvg(m: LadderModel, width: number): string {
     if (r.kind === 'fold') {
       const mid = y + FOLD_ROW / 2 - 2;
       parts.push(
-        `<text x="${timeX}" y="${mid + 4}" text-anchor="end" fill="#607d8b">${formatSeconds(r.startUs)}</text>` +
+        `<g class="fold" data-first="${r.firstIndex}" data-last="${r.lastIndex}">` +
+          `<text x="${timeX}" y="${mid + 4}" text-anchor="end" fill="#607d8b">${formatSeconds(r.startUs)}</text>` +
           `<rect x="${xL + 12}" y="${mid - 10}" width="${xR - xL - 24}" height="20" rx="4" fill="#eceff1" stroke="#90a4ae" stroke-dasharray="4 3"/>` +
-          `<text x="${(xL + xR) / 2}" y="${mid + 4}" text-anchor="middle" fill="#37474f">${esc(r.text)}</text>`,
+          `<text x="${(xL + xR) / 2}" y="${mid + 4}" text-anchor="middle" fill="#37474f">${esc(r.text)}</text></g>`,
       );
       return;
     }
@@ -164,6 +170,33 @@ function layoutRows(m: LadderModel): { tops: number[]; end: number } {
     y += rowHeight(r);
   }
   return { tops, end: y };
+}
+
+/** Time of a row since the connection's first packet (a fold: its first segment). */
+function rowUs(r: LadderModel['rows'][number]): number {
+  return r.kind === 'fold' ? r.startUs : r.relUs;
+}
+
+/**
+ * Tops proportional to time: one scale for the connection, chosen so its span takes about one
+ * row per arrow (at least 400 px, at most 6 000); rows closer than a few pixels are pushed apart
+ * just enough to stay apart, so bursts stay readable and pauses show as empty space.
+ */
+function layoutByTime(m: LadderModel): { tops: number[]; end: number } {
+  const rows = m.rows;
+  const spanUs = rows.length > 0 ? rowUs(rows[rows.length - 1]) : 0;
+  const height = Math.min(6000, Math.max(400, rows.length * ROW));
+  const scale = spanUs > 0 ? height / spanUs : 0;
+  const tops: number[] = [];
+  let y = HEAD + 4;
+  let last = -Infinity;
+  for (const r of rows) {
+    const top = Math.max(HEAD + 4 + rowUs(r) * scale, last + 6);
+    tops.push(top);
+    last = top;
+    y = top + rowHeight(r);
+  }
+  return { tops, end: Math.max(y, last + ROW) };
 }
 
 /** How far below its row's top an arrow puts `side`'s state box: the sender's at the tail, the receiver's at the head. */
