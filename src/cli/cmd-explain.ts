@@ -51,7 +51,10 @@ export function registerExplain(program: Command): void {
     .option('--conn <C>', 'connection id, or IP:PORT-IP:PORT[#n]')
     .option('--filter <expr>', `${FILTER_HELP} (without --conn: the first one selected)`)
     .option('--lang <en|zh>', 'language', 'en')
-    .option('--json', 'the story as data: steps (frame, time, actor, states, kind, evidence, text) and findings')
+    .option(
+      '--json',
+      'the story as data: steps (frame, time, actor, states, kind, evidence, text) and findings',
+    )
     .option('--topic <T>', 'a state, event, concept or kernel setting without a capture; "list" lists them')
     .option('--time-wait <S>', 'TIME_WAIT duration in seconds (default 60)')
     .option('--msl <M>', 'MSL in seconds: TIME_WAIT lasts 2M')

@@ -252,7 +252,7 @@ function segment(c: SegmentCtx): string {
   if (c.roleKind === 'handshake')
     return `${at} ${W} acknowledges ${peer(c.who)}'s SYN with ACK ack=${c.ack_}, ${peer(c.who)}'s ISN + 1 (relative ack=${c.relAck}), the third step of the three-way handshake${data}.`;
   if (c.roleKind === 'teardown')
-    return `${at} ${W} acknowledges ${peer(c.who)}'s FIN with ack=${c.relAck} (teardown, step ${c.step} of ${c.of})${data}.`;
+    return `${at} ${W} acknowledges ${peer(c.who)}'s FIN with ack=${c.relAck}${c.of > 0 ? ` (teardown, step ${c.step} of ${c.of})` : ''}${data}.`;
   if (c.len > 0)
     return `${at} ${W} sends ${plural(c.len, 'byte')} of data (seq=${c.relSeq} to ${c.relSeq + c.len - 1}${c.ack ? `, ack=${c.relAck}` : ''}).`;
   return `${at} ${W} sends ${c.flags} with ${nums} and no data.`;
@@ -260,7 +260,8 @@ function segment(c: SegmentCtx): string {
 
 const SOCKET: Record<SocketCall, (w: string, lower: string) => string> = {
   connect: (w) => `${w}'s application called connect().`,
-  'connect-returns': (_, w) => `Here connect() returns in ${w}'s application: the handshake is done on its side.`,
+  'connect-returns': (_, w) =>
+    `Here connect() returns in ${w}'s application: the handshake is done on its side.`,
   'connect-fails': (w) => `${w}'s connect() fails here (ECONNREFUSED).`,
   'accept-returns': (_, w) =>
     `The connection leaves ${w}'s SYN queue (half-open connections, capped by tcp_max_syn_backlog) for its accept queue (capped by the listen() backlog and net.core.somaxconn): accept() can return it now.`,
@@ -302,7 +303,8 @@ const findings: Phrasebook['findings'] = {
   'time-wait-ended': (c) => {
     const e = c.end;
     if (!e) return '';
-    if (e.reusedAfter === undefined) return `${Who(e.who)}'s TIME_WAIT (${c.timeWait}) ran out within the capture.`;
+    if (e.reusedAfter === undefined)
+      return `${Who(e.who)}'s TIME_WAIT (${c.timeWait}) ran out within the capture.`;
     const used = `The same port pair is used again by connection ${e.nextConn}, ${e.reusedAfter} after ${who(e.who)} entered TIME_WAIT`;
     if (e.expired) return `${used}: ${who(e.who)}'s TIME_WAIT (${c.timeWait}) had run out by then.`;
     if (!e.ownPort)
@@ -331,6 +333,8 @@ const notes: Phrasebook['notes'] = {
   'time-wait-reack': (c) =>
     `${Who(c.who)}, in TIME_WAIT, acknowledges ${peer(c.who)}'s retransmitted FIN again: its first ACK was lost. This is the first reason TIME_WAIT exists.`,
   'fin-with-data': (c) => `${Who(c.who)}'s data and its FIN arrive together.`,
+  'synack-reack': (c) =>
+    `${Who(c.who)} acknowledges the repeated SYN+ACK again: Wireshark calls it a duplicate ACK, but it is the answer to the retransmitted SYN+ACK, which shows ${who(c.who)}'s first ACK never arrived.`,
   'arrival-unknown': (c) =>
     `Whether it reached ${peer(c.who)} the capture cannot tell yet: ${peer(c.who)}'s state is UNKNOWN until its next segment.`,
 };

@@ -256,7 +256,7 @@ function segment(c: SegmentCtx): string {
   if (c.roleKind === 'handshake')
     return `${at}${W}用 ACK 确认${peer(c.who)}的 SYN（第三次握手），ack=${c.ack_}，即${peer(c.who)}的初始序列号加 1（相对确认号 ack=${c.relAck}）${data}。`;
   if (c.roleKind === 'teardown')
-    return `${at}${W}确认${peer(c.who)}的 FIN，ack=${c.relAck}（${c.of === 4 ? `第${ORDINAL[c.step]}次挥手` : `三个报文段挥手中的第${ORDINAL[c.step]}个`}）${data}。`;
+    return `${at}${W}确认${peer(c.who)}的 FIN，ack=${c.relAck}${c.of === 0 ? '' : `（${c.of === 4 ? `第${ORDINAL[c.step]}次挥手` : `三个报文段挥手中的第${ORDINAL[c.step]}个`}）`}${data}。`;
   if (c.len > 0)
     return `${at}${W}发送 ${c.len} 字节数据（seq=${c.relSeq} 至 ${c.relSeq + c.len - 1}${c.ack ? `，ack=${c.relAck}` : ''}）。`;
   return `${at}${W}发出 ${c.flags}，${nums}，不带数据。`;
@@ -333,6 +333,8 @@ const notes: Phrasebook['notes'] = {
   'time-wait-reack': (c) =>
     `处于 TIME_WAIT 的${who(c.who)}再次确认${peer(c.who)}重传的 FIN：它的第一个 ACK 丢失了。这正是 TIME_WAIT 存在的第一个原因。`,
   'fin-with-data': (c) => `${who(c.who)}的数据和 FIN 一起到达。`,
+  'synack-reack': (c) =>
+    `${who(c.who)}再次确认重传的 SYN+ACK：Wireshark 把它叫作重复 ACK，其实它是对重传 SYN+ACK 的应答，说明${who(c.who)}的第一个 ACK 没有到达。`,
   'arrival-unknown': (c) =>
     `抓包还不能判断它是否到达了${peer(c.who)}：在${peer(c.who)}发出下一个报文段之前，它的状态是 UNKNOWN。`,
 };
@@ -397,7 +399,11 @@ export const ZH: Phrasebook = {
     const parts: string[] = [];
     if (c.handshake) parts.push(HANDSHAKE[c.handshake] + (c.rtt ? `（往返时间 ${c.rtt}）` : ''));
     if (c.close)
-      parts.push(c.forgedReset ? `一个冒充${c.close === 'orig-reset' ? '客户端' : '服务端'}的伪造 RST 重置了连接` : CLOSE[c.close]);
+      parts.push(
+        c.forgedReset
+          ? `一个冒充${c.close === 'orig-reset' ? '客户端' : '服务端'}的伪造 RST 重置了连接`
+          : CLOSE[c.close],
+      );
     let s = parts.length > 0 ? `总结：${parts.join('；')}。` : '';
     s += `最终状态：客户端 ${c.final.orig}，服务端 ${c.final.resp}。`;
     for (const side of ['orig', 'resp'] as const) {

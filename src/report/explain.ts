@@ -81,7 +81,13 @@ export interface StepEvidence {
   /** Each endpoint's state change at this step. */
   moves: { side: Actor; from: StateName; to: StateName }[];
   /** This is a copy of an earlier segment: the first copy's frame, which copy this is, the gaps. */
-  retransmission?: { first: number; previous: number; copy: number; after_us: number; since_first_us: number };
+  retransmission?: {
+    first: number;
+    previous: number;
+    copy: number;
+    after_us: number;
+    since_first_us: number;
+  };
   /** The peer's segment that answered this one (its frame, and how long after the copy it answered). */
   answered_by?: { frame: number; copy_frame: number; after_us: number };
   /** This segment answers that one of the peer's (frame), this long after it. */
@@ -246,6 +252,8 @@ export type NoteKey =
   | 'challenge-ack'
   /** TIME_WAIT's re-ACK of a retransmitted FIN (its last ACK was lost). */
   | 'time-wait-reack'
+  /** The client's ACK again, answering a retransmitted SYN+ACK (its first ACK was lost). */
+  | 'synack-reack'
   /** The peer's FIN arrived with data in the same segment. */
   | 'fin-with-data'
   /** The receiver's state after a segment whose arrival the capture cannot decide. */
@@ -472,7 +480,12 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
     const out: number[] = [];
     for (let j = 0; j < i; j++) {
       const q = ps[j];
-      if (q.from === p.from && q.relSeq === p.relSeq && segmentSpace(q) > 0 && (q.flags & SYN) === (p.flags & SYN))
+      if (
+        q.from === p.from &&
+        q.relSeq === p.relSeq &&
+        segmentSpace(q) > 0 &&
+        (q.flags & SYN) === (p.flags & SYN)
+      )
         out.push(j);
     }
     return out;
@@ -506,7 +519,12 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
       let copy = i;
       for (let k = i + 1; k < j; k++) {
         const r = ps[k];
-        if (r.from === p.from && r.relSeq === p.relSeq && (r.flags & SYN) === (p.flags & SYN) && segmentSpace(r) > 0)
+        if (
+          r.from === p.from &&
+          r.relSeq === p.relSeq &&
+          (r.flags & SYN) === (p.flags & SYN) &&
+          segmentSpace(r) > 0
+        )
           copy = k;
       }
       return { j, copy };
@@ -692,8 +710,14 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
     const againSyn =
       (p.flags & SYN) !== 0 &&
       p.tags.some((k) => k === 'syn-retransmission' || k === 'synack-retransmission') &&
-      ps.slice(0, i).some((q) => q.from === me && q.flags & SYN && (q.flags & ACK) === (p.flags & ACK) && q.seq === p.seq);
-    const crossingFin = (p.flags & FIN) !== 0 && simultaneousClose && firstFin(me) === i;
+      ps
+        .slice(0, i)
+        .some(
+          (q) => q.from === me && q.flags & SYN && (q.flags & ACK) === (p.flags & ACK) && q.seq === p.seq,
+        );
+    // In a simultaneous close both first FINs (and their copies) cross; "step N of 4" means nothing there.
+    const crossingFin = (p.flags & FIN) !== 0 && simultaneousClose && ps[firstFin(me)]?.relSeq === p.relSeq;
+    if (simultaneousClose && r.kind === 'teardown') r.of = 0;
     says.push({
       s: 'segment',
       c: {
@@ -767,7 +791,8 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
       }
       if (k === 'handshake-ack-lost') {
         const half: Side = before.me === 'SYN_RECEIVED' ? me : them;
-        const carried = half === them && p.len > 0 && before.them === 'SYN_RECEIVED' && p.states[them] === 'ESTABLISHED';
+        const carried =
+          half === them && p.len > 0 && before.them === 'SYN_RECEIVED' && p.states[them] === 'ESTABLISHED';
         says.push({
           s: 'note',
           key: carried ? 'data-completes-handshake' : 'handshake-ack-lost',
@@ -778,6 +803,10 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
       if (k === 'dup-ack' && p.tags.includes('rst-challenge-ack')) continue;
       if (k === 'rst-challenge-ack') {
         says.push({ s: 'note', key: 'challenge-ack', c: { who: me } });
+        continue;
+      }
+      if (k === 'dup-ack' && answersSynAckCopy(i)) {
+        says.push({ s: 'note', key: 'synack-reack', c: { who: me } });
         continue;
       }
       if (k === 'dup-ack' && isTimeWaitReack(i)) {
@@ -819,7 +848,19 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
     const end = (q.relSeq + segmentSpace(q)) | 0;
     if (((end - sentTo[q.from]) | 0) > 0) sentTo[q.from] = end;
     if (q.flags & ACK) lastAckFrom[q.from] = q.relAck;
-    for (const side of ['orig', 'resp'] as const) if (SYNCHRONIZED.has(q.states[side])) everSynchronized[side] = true;
+    for (const side of ['orig', 'resp'] as const)
+      if (SYNCHRONIZED.has(q.states[side])) everSynchronized[side] = true;
+  }
+
+  /** The latest segment before i is the peer's retransmitted SYN+ACK. */
+  function answersSynAckCopy(i: number): boolean {
+    const q = ps[i - 1];
+    return (
+      q !== undefined &&
+      q.from !== ps[i].from &&
+      (q.flags & (SYN | ACK)) === (SYN | ACK) &&
+      copies(i - 1).length > 0
+    );
   }
 
   function firstFin(side: Side): number {
@@ -879,7 +920,12 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
     if (segmentSpace(p) === 0) {
       for (let k = i + 1; k < ps.length; k++) {
         const q = ps[k];
-        if (q.from === p.from && q.flags & ACK && ((q.relAck - p.relAck) | 0) >= 0 && arrivalOf(q) !== false) {
+        if (
+          q.from === p.from &&
+          q.flags & ACK &&
+          ((q.relAck - p.relAck) | 0) >= 0 &&
+          arrivalOf(q) !== false
+        ) {
           c.carriedBy = q.frame;
           return c;
         }
@@ -1003,9 +1049,10 @@ function findingsOf(
   if (isn.orig !== undefined && isn.resp !== undefined && !(isn.orig === 0 && isn.resp === 0))
     found.push({
       kind: 'isn',
-      frames: [syns('orig', false)[0]?.frame ?? syns('orig', true)[0]?.frame, syns('resp', true)[0]?.frame ?? syns('resp', false)[0]?.frame].filter(
-        (f): f is number => f !== undefined,
-      ),
+      frames: [
+        syns('orig', false)[0]?.frame ?? syns('orig', true)[0]?.frame,
+        syns('resp', true)[0]?.frame ?? syns('resp', false)[0]?.frame,
+      ].filter((f): f is number => f !== undefined),
       c: { who: 'orig', frames: [], isn: { ...isn } },
     });
 
@@ -1020,7 +1067,8 @@ function findingsOf(
         gapUs.push(bySeq[k].timeUs - bySeq[k - 1].timeUs);
         gaps.push(dur(bySeq[k].timeUs - bySeq[k - 1].timeUs));
       }
-      const doubling = gapUs.length > 1 && gapUs.every((g, k) => k === 0 || Math.abs(g / gapUs[k - 1] - 2) < 0.2);
+      const doubling =
+        gapUs.length > 1 && gapUs.every((g, k) => k === 0 || Math.abs(g / gapUs[k - 1] - 2) < 0.2);
       found.push({
         kind: 'syn-retries',
         frames: bySeq.map((p) => p.frame),
@@ -1029,7 +1077,12 @@ function findingsOf(
       const lost = bySeq.filter((p) => arrivalOf(p) === false);
       if (lost.length > 0) {
         const answer = ps.find(
-          (q) => q.from !== side && q.flags & SYN && q.flags & ACK && acksSyn(q, bySeq[0]) && arrivalOf(q) !== false,
+          (q) =>
+            q.from !== side &&
+            q.flags & SYN &&
+            q.flags & ACK &&
+            acksSyn(q, bySeq[0]) &&
+            arrivalOf(q) !== false,
         );
         const answered = answer ? [...bySeq].reverse().find((p) => p.timeUs <= answer.timeUs) : undefined;
         found.push({
@@ -1061,7 +1114,9 @@ function findingsOf(
   const hal = ps.find((p) => p.tags.includes('handshake-ack-lost'));
   if (hal) {
     const lostAck = ps.find((p) => p.role === 'handshake 3/3' && arrivalOf(p) === false);
-    const carried = steps.some((s) => s.says.some((x) => x.s === 'note' && x.key === 'data-completes-handshake'));
+    const carried = steps.some((s) =>
+      s.says.some((x) => x.s === 'note' && x.key === 'data-completes-handshake'),
+    );
     found.push({
       kind: 'handshake-ack-lost',
       frames: [...(lostAck ? [lostAck.frame] : []), hal.frame],
@@ -1078,7 +1133,7 @@ function findingsOf(
     const clientSyns = syns(otherSide(p.from), false);
     const distinctIsns = new Set(clientSyns.map((q) => q.seq));
     if (rst && distinctIsns.size > 1) {
-      const old = clientSyns.find((q) => ((q.seq + 1) >>> 0) === p.ack);
+      const old = clientSyns.find((q) => (q.seq + 1) >>> 0 === p.ack);
       found.push({
         kind: 'old-duplicate-syn',
         frames: [...(old ? [old.frame] : []), p.frame, rst.frame],
@@ -1147,7 +1202,8 @@ function findingsOf(
   // TIME_WAIT: the two reasons and its length (RFC 9293 §3.6.1 MSL; Linux's fixed 60 s).
   for (const side of ['orig', 'resp'] as const) {
     const k = ps.findIndex((p) => p.states[side] === 'TIME_WAIT');
-    if (k >= 0) found.push({ kind: 'time-wait', frames: [ps[k].frame], c: { who: side, frames: [], timeWait } });
+    if (k >= 0)
+      found.push({ kind: 'time-wait', frames: [ps[k].frame], c: { who: side, frames: [], timeWait } });
   }
   // TIME_WAIT endings (added while building the steps) go after the TIME_WAIT finding.
   const ends = out.splice(0, out.length);
@@ -1155,7 +1211,7 @@ function findingsOf(
 }
 
 function acksSyn(q: TimelinePacket, syn: TimelinePacket): boolean {
-  return (q.flags & ACK) !== 0 && q.ack === ((syn.seq + 1) >>> 0);
+  return (q.flags & ACK) !== 0 && q.ack === (syn.seq + 1) >>> 0;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1208,5 +1264,10 @@ export function explain(t: ConnTimeline, opts: ExplainOptions = {}): string[] {
   const lang = opts.lang ?? 'en';
   const d = storyData(t, opts, lang);
   const s = render(d, lang);
-  return [PHRASEBOOKS[lang].intro(d.intro), ...s.steps.map((x) => x.text), ...s.findings.map((f) => f.text), s.summary];
+  return [
+    PHRASEBOOKS[lang].intro(d.intro),
+    ...s.steps.map((x) => x.text),
+    ...s.findings.map((f) => f.text),
+    s.summary,
+  ];
 }
