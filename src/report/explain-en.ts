@@ -410,7 +410,9 @@ export const EN: Phrasebook = {
       parts.push(
         c.forgedReset
           ? `a forged RST in ${c.close === 'orig-reset' ? 'the client' : 'the server'}'s name reset the connection`
-          : CLOSE[c.close],
+          : c.oldDuplicate && c.close === 'orig-reset'
+            ? "the client's RST rejected the SYN+ACK of an old duplicate SYN"
+            : CLOSE[c.close],
       );
     let s = parts.length > 0 ? `In short: ${parts.join('; ')}. ` : '';
     s += `Final states: client ${c.final.orig}, server ${c.final.resp}.`;

@@ -325,6 +325,8 @@ export interface SummaryCtx {
   reset?: string | null;
   /** The accepted RST that closed the connection was forged (in `close`'s side's name). */
   forgedReset?: boolean;
+  /** The first accepted RST only rejected the SYN+ACK of an old duplicate SYN. */
+  oldDuplicate?: boolean;
   final: { orig: StateName; resp: StateName };
   timeWait: string;
   timeWaitRanOut: { orig: boolean; resp: boolean };
@@ -544,7 +546,7 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
       }
       for (let j = i - 1; j >= 0; j--) {
         const q = ps[j];
-        if (q.from === p.from && q.relSeq === p.relSeq && segmentSpace(q) > 0) {
+        if (q.from === p.from && q.seq === p.seq && segmentSpace(q) > 0) {
           c.afterSyn = (q.flags & (SYN | ACK)) === SYN;
           if (c.since === undefined) c.since = dur(p.timeUs - q.timeUs);
           break;
@@ -906,7 +908,7 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
     // A later copy of it, and the peer's answer to that copy.
     for (let k = i + 1; k < ps.length; k++) {
       const q = ps[k];
-      if (q.from === p.from && q.relSeq === p.relSeq && segmentSpace(q) > 0 && segmentSpace(p) > 0) {
+      if (q.from === p.from && q.seq === p.seq && segmentSpace(q) > 0 && segmentSpace(p) > 0) {
         c.resentAs = q.frame;
         const a = answerOf(k);
         if (a && a.copy >= k) {
@@ -917,7 +919,7 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
       }
     }
     // A pure ACK: a later segment of the sender acknowledging as much, which did arrive.
-    if (segmentSpace(p) === 0) {
+    if (segmentSpace(p) === 0 && !(p.flags & RST)) {
       for (let k = i + 1; k < ps.length; k++) {
         const q = ps[k];
         if (
@@ -1003,6 +1005,7 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
       close: rec?.close,
       reset: rec?.reset,
       forgedReset,
+      oldDuplicate: findings.some((f) => f.kind === 'old-duplicate-syn'),
       final: { orig: ranOut.orig ? 'CLOSED' : last.orig, resp: ranOut.resp ? 'CLOSED' : last.resp },
       timeWait,
       timeWaitRanOut: ranOut,
