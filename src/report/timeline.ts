@@ -41,6 +41,11 @@ export interface TimelinePacket {
   states: { orig: StateName; resp: StateName };
   /** The segment never reached its receiver (known in the lab; inferred by the tracker when evidence shows it). */
   lost?: boolean;
+  /**
+   * PRODUCT.md packet record `arrived`: true, false (= `lost`), null where the capture cannot say;
+   * absent where the source does not tell.
+   */
+  arrived?: boolean | null;
   /** IP TTL / hop limit, IP ID (-1 when absent) and DF: what the explanation cites for a suspect RST. */
   ttl?: number;
   ipId?: number;
