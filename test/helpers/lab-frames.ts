@@ -10,7 +10,7 @@
 // the lossless one, so its presumed arrival (and the receiver's state it gives, the one the truth
 // shows at that next segment) is excused.
 
-import { OutputBuffer } from '../../src/cli/cmd-read.js';
+import { OutputBuffer } from '../../src/cli/output-buffer.js';
 import { TrackedSink } from '../../src/cli/read-tracked.js';
 import { type LabRun, labFrames } from '../../src/lab/lab-report.js';
 import { scenarioTimeWaitSec } from '../../src/lab/timeline-from-lab.js';
