@@ -8,7 +8,7 @@ import type { ConnTimeline } from '../../src/report/timeline.js';
 import { type RawPacket, toTimeline } from '../../src/report/timeline-from-track.js';
 import { STATE_NAMES, type StateName } from '../../src/tcp/state.js';
 import type { Conn } from '../../src/track/connection.js';
-import { Arrival, type HeldPacket } from '../../src/track/held.js';
+import { arrivedOf, type HeldPacket } from '../../src/track/held.js';
 import type { ConnStatesInput } from '../../src/track/host-states.js';
 import type { ConnRecord } from '../../src/track/record.js';
 
@@ -18,8 +18,10 @@ const CHUNK = 1 << CHUNK_BITS;
 const MASK = CHUNK - 1;
 
 const FROM_A = 1;
-const LOST = 2;
-const DF = 4;
+const DF = 2;
+/** held.ts's arrivedOf: false (lost), true, or null (the capture cannot say). */
+const ARRIVED_FALSE = 4;
+const ARRIVED_NULL = 8;
 
 class Chunk {
   readonly frame = new Uint32Array(CHUNK);
@@ -86,7 +88,11 @@ export class PacketColumns {
     c.stateA[i] = h.stateA;
     c.stateB[i] = h.stateB;
     c.ttl[i] = h.ttl;
-    c.bits[i] = (h.fromA ? FROM_A : 0) | (h.arrival === Arrival.REFUTED ? LOST : 0) | (h.df ? DF : 0);
+    const arrived = arrivedOf(h);
+    c.bits[i] =
+      (h.fromA ? FROM_A : 0) |
+      (h.df ? DF : 0) |
+      (arrived === false ? ARRIVED_FALSE : arrived === null ? ARRIVED_NULL : 0);
     const e = this.conns.get(conn.id);
     if (e === undefined) {
       this.conns.set(conn.id, { head: at, tail: at, count: 1, rec: null, origIsA: true });
@@ -141,7 +147,7 @@ export class PacketColumns {
         role: c.role[i],
         stateA: c.stateA[i],
         stateB: c.stateB[i],
-        lost: (b & LOST) !== 0,
+        arrived: b & ARRIVED_FALSE ? false : b & ARRIVED_NULL ? null : true,
         ttl: c.ttl[i],
         ipId: c.ipId[i],
         df: (b & DF) !== 0,
