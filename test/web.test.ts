@@ -88,7 +88,8 @@ function cliLadder(file: string, conn: number, all = false): { arrows: number; s
 }
 
 function svgStates(svg: string): string[] {
-  return [...svg.matchAll(/font-weight="bold">([A-Z_0-9]+)<\/text>/g)].map((m) => m[1]);
+  // The page ends each arrow's texts with a space (for their spoken names).
+  return [...svg.matchAll(/font-weight="bold">([A-Z_0-9]+) ?<\/text>/g)].map((m) => m[1]);
 }
 
 async function countShown(page: Page): Promise<number> {
