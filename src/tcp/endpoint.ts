@@ -138,6 +138,8 @@ export class TcpEndpoint {
   /** Tail loss probe deadline (µs, -1: none) and the SND.MAX a probe was sent at (-1: none this episode). */
   private tlpAt = -1;
   private tlpHigh = -1;
+  /** Our FIN first left in a segment of its own (a loss probe then resends it alone). */
+  private finSentAlone = false;
   /** When the oldest unacknowledged data went out (for TCP_USER_TIMEOUT), -1 when nothing is in flight. */
   private flightSince = -1;
 
@@ -449,6 +451,7 @@ export class TcpEndpoint {
 
   /** RFC 8985 §7.3: send one new segment if the peer's window allows, else resend the last one. */
   private tailLossProbe(now: number): void {
+    this.tlpHigh = this.sndMax;
     const s = this.stateValue;
     if (!(s === S.ESTABLISHED || s === S.CLOSE_WAIT || s === S.FIN_WAIT_1 || s === S.CLOSING || s === S.LAST_ACK))
       return;
@@ -466,7 +469,7 @@ export class TcpEndpoint {
       // The last segment sent: the FIN alone, or the last MSS of data (with the FIN if it rode on it).
       const finSent = this.finQueued && seqGt(this.sndMax, end);
       const dataEndSent = finSent ? end : this.sndMax;
-      const len = Math.min(mss, seqDiff(dataEndSent, this.sndUna));
+      const len = finSent && this.finSentAlone ? 0 : Math.min(mss, seqDiff(dataEndSent, this.sndUna));
       const from = finSent && len === 0 ? end : seqAdd(dataEndSent, -len);
       const offset = seqDiff(from, this.sendQueueSeq);
       const payload = len > 0 ? this.sendQueue.subarray(offset, offset + len) : EMPTY;
@@ -949,7 +952,11 @@ export class TcpEndpoint {
     const mss = this.dataMss();
     if (acked <= 0) {
       // nothing but our SYN was acknowledged
-    } else if (this.cwnd < this.ssthresh) this.cwnd += Math.min(acked, mss);
+    } else if (this.cwnd < this.ssthresh) {
+      // Linux tcp_slow_start counts every acknowledged segment (RFC 3465's byte counting without
+      // its L limit); the RFC 5681 §3.1 rule grows by at most one SMSS per ACK.
+      this.cwnd += this.linux ? Math.min(acked, this.ssthresh - this.cwnd) : Math.min(acked, mss);
+    }
     else this.cwnd += Math.max(1, Math.floor((mss * mss) / this.cwnd));
     if (!this.persist) this.rtxAt = this.sndUna === this.sndMax ? -1 : this.rtoDeadline(now);
     // Linux tcp_set_xmit_timer: an ACK that advances restarts the loss probe timer.
@@ -1115,6 +1122,7 @@ export class TcpEndpoint {
       const mss = this.dataMss();
       const end = this.dataEnd();
       const firstOut = this.out.length;
+      const maxBefore = this.sndMax;
       for (;;) {
         const limit = seqAdd(this.sndUna, Math.min(this.sndWnd, this.cwnd));
         const pending = seqDiff(end, this.sndNxt);
@@ -1128,9 +1136,12 @@ export class TcpEndpoint {
           this.transmit(now, flags, this.sndNxt, this.sendQueue.subarray(offset, offset + len));
         } else if (this.finQueued && this.sndNxt === end) {
           // Linux tcp_send_fin: the FIN goes out whatever the peer's window.
+          if (this.sndNxt === this.sndMax) this.finSentAlone = true;
           this.transmit(now, FIN | ACK, this.sndNxt, EMPTY);
         } else break;
       }
+      // Linux tcp_write_xmit: new data sent (re)starts the loss probe timer.
+      if (this.sndMax !== maxBefore) this.armLossProbe(now, true);
       // Linux tcp_push: the last segment of what one call sends carries PSH, also when the
       // window or cwnd cut the write short.
       if (this.linux) {
@@ -1188,7 +1199,6 @@ export class TcpEndpoint {
       this.persist = false;
       this.rtxAt = this.rtoDeadline(now);
     }
-    this.armLossProbe(now, false);
   }
 
   private stopPersist(): void {
