@@ -140,9 +140,8 @@ async function oneTableLines(file: string, tracking: TrackingOptions): Promise<s
   return (await oneTableRun(file, tracking)).lines;
 }
 
-test('2, 3 and 4 shards merge to the single table’s records on every corpus capture', async (t) => {
+test('2, 3 and 4 shards merge to the single table’s records on every corpus capture', async () => {
   const files = capturesUnder(CORPUS);
-  if (files.length === 0) return t.skip('corpus not present');
   let records = 0;
   for (const f of files) {
     const one = await oneTableLines(f, DEFAULT_TRACKING);
