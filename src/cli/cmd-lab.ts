@@ -8,14 +8,14 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { type LabRun, labJsonLines, labRun, labTextLines } from '../lab/lab-report.js';
+import { TAP_NAMES, type TapName } from '../lab/network.js';
 import { labPacketdrill, packetdrillFailureLines } from '../lab/packetdrill-lab.js';
 import { PacketdrillSyntaxError, PacketdrillUnsupported } from '../lab/packetdrill-syntax.js';
-import type { StackPersonality } from '../tcp/config.js';
-import { TAP_NAMES, type TapName } from '../lab/network.js';
 import { DEFAULT_EPOCH, type Scenario } from '../lab/scenario.js';
 import { parseScenario, ScenarioFileError } from '../lab/scenario-file.js';
 import { BUILTIN_SCENARIOS, findScenario } from '../lab/scenarios/index.js';
 import { renderLadderSvg } from '../report/ladder-svg.js';
+import type { StackPersonality } from '../tcp/config.js';
 import { UsageError } from './cmd-conns.js';
 import { exitOnUsageError } from './usage-failure.js';
 
@@ -162,7 +162,9 @@ export function registerLab(program: Command): void {
         try {
           text = readFileSync(name, 'utf8');
         } catch (err) {
-          cmd.error(`synack lab run: ${name}: ${(err as Error).message}`, { exitCode: 2 });
+          process.stderr.write(`synack lab run: ${name}: ${(err as Error).message}\n`);
+          process.exitCode = 2;
+          return;
         }
         try {
           const pd = labPacketdrill(text, basename(name, extname(name)), {
@@ -175,15 +177,18 @@ export function registerLab(program: Command): void {
           result = pd.lab;
           failure = packetdrillFailureLines(name, pd.result);
         } catch (err) {
+          // main.ts maps commander's errors to exit 1: these codes are set here.
           if (err instanceof PacketdrillUnsupported) {
-            cmd.error(`synack lab run: ${name}:${err.line}: unsupported: ${err.feature}`, {
-              exitCode: EXIT_UNSUPPORTED,
-            });
+            process.stderr.write(`synack lab run: ${name}:${err.line}: unsupported: ${err.feature}\n`);
+            process.exitCode = EXIT_UNSUPPORTED;
+            return;
           }
           if (err instanceof PacketdrillSyntaxError) {
-            cmd.error(`synack lab run: ${name}:${err.line}: ${err.message.replace(/^line \d+: /, '')}`, {
-              exitCode: 2,
-            });
+            process.stderr.write(
+              `synack lab run: ${name}:${err.line}: ${err.message.replace(/^line \d+: /, '')}\n`,
+            );
+            process.exitCode = 2;
+            return;
           }
           throw err;
         }

@@ -8,9 +8,9 @@ import { connJson } from '../report/conn-json.js';
 import { buildLadder, endpointText } from '../report/ladder-model.js';
 import { drawLadderText } from '../report/ladder-text.js';
 import { formatSeconds } from '../report/timeline.js';
+import type { StackPersonality } from '../tcp/config.js';
 import type { TapName } from './network.js';
 import { type Observation, observeCapture } from './observe.js';
-import type { StackPersonality } from '../tcp/config.js';
 import { type RunResult, runScenario, type Scenario, type Side } from './scenario.js';
 import {
   scenarioListening,

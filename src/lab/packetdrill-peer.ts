@@ -72,7 +72,8 @@ export class ScriptPeer {
     }
     if (f & SYN) {
       if (f & ACK && s === S.SYN_SENT) this.apply(at, TcpEvent.RCV_SYN_ACK, 'SYN+ACK received');
-      else if (!(f & ACK) && (s === S.LISTEN || s === S.SYN_SENT)) this.apply(at, TcpEvent.RCV_SYN, 'SYN received');
+      else if (!(f & ACK) && (s === S.LISTEN || s === S.SYN_SENT))
+        this.apply(at, TcpEvent.RCV_SYN, 'SYN received');
       return;
     }
     if (!(f & ACK)) return;
@@ -81,7 +82,8 @@ export class ScriptPeer {
     }
     const finAcked = this.finSeq >= 0 && seqGe(seg.ack, seqAdd(this.finSeq, 1));
     if (f & FIN && isSynchronized(this.state)) {
-      if (this.state === S.FIN_WAIT_1 && finAcked) this.apply(at, TcpEvent.RCV_FIN_ACK_OF_FIN, 'FIN acknowledging ours');
+      if (this.state === S.FIN_WAIT_1 && finAcked)
+        this.apply(at, TcpEvent.RCV_FIN_ACK_OF_FIN, 'FIN acknowledging ours');
       else this.apply(at, TcpEvent.RCV_FIN, 'FIN received');
       return;
     }

@@ -20,8 +20,8 @@ import { ACK, FIN, PSH, RST, SYN } from '../wire/packet.js';
 import type { Connection, Host, SocketTcp } from './host.js';
 import { Network } from './network.js';
 import { ScriptPeer } from './packetdrill-peer.js';
-import { applyCommand, type StackSettings } from './packetdrill-sysctl.js';
 import {
+  PacketdrillUnsupported,
   type PdCode,
   type PdEvent,
   type PdExpr,
@@ -29,9 +29,9 @@ import {
   type PdPacket,
   type PdScript,
   type PdSyscall,
-  PacketdrillUnsupported,
   parsePacketdrill,
 } from './packetdrill-syntax.js';
+import { applyCommand, type StackSettings } from './packetdrill-sysctl.js';
 import { collectRun, DEFAULT_EPOCH, type RunResult, type Side, type TrueEndpoint } from './scenario.js';
 
 /** packetdrill's addresses and port (config.c): the stack under test is 192.168.0.1, the script 192.0.2.1. */
@@ -169,7 +169,11 @@ function optionText(o: PdOption): string {
 }
 
 /** The exact option bytes a `<` line asks for. */
-function rawOptions(opts: PdOption[], mapSack: (n: number) => number, mapEcr: (n: number) => number): Uint8Array {
+function rawOptions(
+  opts: PdOption[],
+  mapSack: (n: number) => number,
+  mapEcr: (n: number) => number,
+): Uint8Array {
   const b: number[] = [];
   const be32 = (v: number) => [(v >>> 24) & 0xff, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff];
   for (const o of opts) {
@@ -203,7 +207,11 @@ function rawOptions(opts: PdOption[], mapSack: (n: number) => number, mapEcr: (n
 }
 
 /** Runs a parsed script. Throws PacketdrillUnsupported for what the lab cannot do. */
-export function runPacketdrillScript(script: PdScript, name: string, opts: PacketdrillOptions = {}): PacketdrillResult {
+export function runPacketdrillScript(
+  script: PdScript,
+  name: string,
+  opts: PacketdrillOptions = {},
+): PacketdrillResult {
   return new Runner(script, name, opts).run();
 }
 
@@ -267,7 +275,8 @@ class Runner {
     const firstOpen = script.events.find(
       (e) => e.action.type === 'syscall' && (e.action.name === 'listen' || e.action.name === 'connect'),
     );
-    this.local = firstOpen?.action.type === 'syscall' && firstOpen.action.name === 'connect' ? 'client' : 'server';
+    this.local =
+      firstOpen?.action.type === 'syscall' && firstOpen.action.name === 'connect' ? 'client' : 'server';
     this.remote = this.local === 'client' ? 'server' : 'client';
     const { sndBuf: _unused, ...tcp } = this.settings;
     const localHostConfig = { name: this.local, ip: PD_LOCAL_IP, autoRead: false, tcp };
@@ -283,12 +292,15 @@ class Runner {
     this.net.scriptedPeerId = this.peerId;
     this.remotePort = this.local === 'client' ? PD_PORT : 40000 + (this.net.random() % 20000);
     this.peer = new ScriptPeer(this.local === 'client', 0);
+    // The script sees the stack's segments when they reach it (packetdrill sniffs its tun
+    // device); their time is when the stack sent them.
     this.net.onTransmit = (from, seg, at) => {
-      if (from === this.localHost) this.outQueue.push({ seg, at });
-      else this.peer.sent(at, seg);
+      if (from !== this.localHost) this.peer.sent(at, seg);
     };
     this.net.onArrive = (to, seg, at) => {
-      if (to !== this.localHost) this.peer.received(at, seg);
+      if (to === this.localHost) return;
+      this.peer.received(at, seg);
+      this.outQueue.push({ seg, at: at - PD_PATH_DELAY_US });
     };
   }
 
@@ -324,7 +336,8 @@ class Runner {
     });
     const listenPorts = new Set<string>();
     for (const e of this.script.events) {
-      if (e.action.type === 'syscall' && e.action.name === 'listen') listenPorts.add(`${this.local} ${PD_PORT}`);
+      if (e.action.type === 'syscall' && e.action.name === 'listen')
+        listenPorts.add(`${this.local} ${PD_PORT}`);
     }
     return {
       name: this.name,
@@ -368,7 +381,11 @@ class Runner {
       this.fail(ev.line, 'first event should be at time 0');
     }
     const { start, end, any } = this.resolve(ev);
-    if (ev.time.kind === 'absolute' && start < this.lastEventTime && this.lastEvent?.time.kind === 'absolute') {
+    if (
+      ev.time.kind === 'absolute' &&
+      start < this.lastEventTime &&
+      this.lastEvent?.time.kind === 'absolute'
+    ) {
       this.fail(ev.line, `time goes backward in script from ${this.lastEventTime} usec to ${start} usec`);
     }
     const a = ev.action;
@@ -424,12 +441,19 @@ class Runner {
       rawOptions: rawOptions(written, (n) => seqAdd(lIsn, n), mapEcr),
     };
     this.net.emit(this.remote, seg);
-    // The stack takes it in (and answers) before the script's next line.
-    this.advance(this.net.now + PD_PATH_DELAY_US);
+    // The stack takes it in (and answers) before the script's next line, which comes a µs
+    // after (an application's call follows the kernel's processing; never the same instant).
+    this.advance(this.net.now + PD_PATH_DELAY_US + 1);
   }
 
   /** The next segments the stack sent (packetdrill sniffs; several add up to a TSO-sized line). */
-  private expectOutbound(ev: PdEvent, p: PdPacket, start: number, end: number | undefined, any: boolean): void {
+  private expectOutbound(
+    ev: PdEvent,
+    p: PdPacket,
+    start: number,
+    end: number | undefined,
+    any: boolean,
+  ): void {
     const deadline = any ? start + 3600 * US : (end ?? start) + this.tolerance;
     const script = this.scriptDump(p, start);
     const take = (): Sent => {
@@ -458,7 +482,10 @@ class Runner {
         next.seg.seq === seqAdd(prev.seg.seq, prev.seg.payload.length) &&
         next.seg.ack === prev.seg.ack &&
         !(next.seg.flags & (SYN | RST));
-      if (!contiguous || (total + next.seg.payload.length < p.len && next.seg.payload.length !== prev.seg.payload.length)) {
+      if (
+        !contiguous ||
+        (total + next.seg.payload.length < p.len && next.seg.payload.length !== prev.seg.payload.length)
+      ) {
         this.fail(
           ev.line,
           `live packet payload: expected ${p.len} bytes vs actual ${total} bytes (the next segment does not continue it)`,
@@ -495,7 +522,12 @@ class Runner {
       }
     };
     if (total !== p.len) {
-      this.fail(ev.line, `live packet payload: expected ${p.len} bytes vs actual ${total} bytes`, script, actual);
+      this.fail(
+        ev.line,
+        `live packet payload: expected ${p.len} bytes vs actual ${total} bytes`,
+        script,
+        actual,
+      );
     }
     const want = flagsOf(p.flags);
     const bit = (b: number, f: number) => (f & b ? 1 : 0);
@@ -517,8 +549,13 @@ class Runner {
           if (e.kind !== g.kind) return false;
           if (e.kind === 'mss' || e.kind === 'wscale') return e.value === (g as typeof e).value;
           if (e.kind === 'sack') {
-            const gb = (g as typeof e).blocks.map(([l, r]) => [seqDiff(l, this.remoteIsn ?? 0), seqDiff(r, this.remoteIsn ?? 0)]);
-            return e.blocks.length === gb.length && e.blocks.every(([l, r], j) => gb[j][0] === l && gb[j][1] === r);
+            const gb = (g as typeof e).blocks.map(([l, r]) => [
+              seqDiff(l, this.remoteIsn ?? 0),
+              seqDiff(r, this.remoteIsn ?? 0),
+            ]);
+            return (
+              e.blocks.length === gb.length && e.blocks.every(([l, r], j) => gb[j][0] === l && gb[j][1] === r)
+            );
           }
           return true;
         });
@@ -670,7 +707,8 @@ class Runner {
     switch (call.name) {
       case 'socket': {
         const type = this.words(a[1]);
-        if (!type.includes('SOCK_STREAM')) throw new PacketdrillUnsupported(ev.line, `socket type ${type.join('|') || '?'}`);
+        if (!type.includes('SOCK_STREAM'))
+          throw new PacketdrillUnsupported(ev.line, `socket type ${type.join('|') || '?'}`);
         const fd = this.newFd();
         const s: Sock = {
           fd,
@@ -710,7 +748,14 @@ class Runner {
           if (!ready) return s.nonblock ? { value: -1, errno: 'EAGAIN' } : undefined;
           this.accepted.add(ready);
           const fd = this.newFd();
-          const child: Sock = { ...s, fd, listenPort: undefined, conn: ready, nonblock: false, tcp: { ...s.tcp } };
+          const child: Sock = {
+            ...s,
+            fd,
+            listenPort: undefined,
+            conn: ready,
+            nonblock: false,
+            tcp: { ...s.tcp },
+          };
           this.sockets.set(fd, child);
           this.current = child;
           this.remotePort = ready.remote.port;
@@ -720,7 +765,12 @@ class Runner {
       case 'connect': {
         const s = this.sock(ev, a[0]);
         if (!s.conn) {
-          const conn = this.localHost.connect(this.net.now, { ip: PD_REMOTE_IP, port: PD_PORT }, undefined, s.tcp);
+          const conn = this.localHost.connect(
+            this.net.now,
+            { ip: PD_REMOTE_IP, port: PD_PORT },
+            undefined,
+            s.tcp,
+          );
           if (!conn) return done(-1, 'EADDRNOTAVAIL');
           s.conn = conn;
           this.localPort = conn.local.port;
@@ -731,7 +781,13 @@ class Runner {
         return () => {
           const st = conn.endpoint.state;
           if (st === S.SYN_SENT || st === S.SYN_RECEIVED) return undefined;
-          if (st === S.CLOSED) return { value: -1, errno: conn.changes.some((c) => c.reason === 'connection refused') ? 'ECONNREFUSED' : 'ETIMEDOUT' };
+          if (st === S.CLOSED)
+            return {
+              value: -1,
+              errno: conn.changes.some((c) => c.reason === 'connection refused')
+                ? 'ECONNREFUSED'
+                : 'ETIMEDOUT',
+            };
           return { value: 0 };
         };
       }
@@ -798,7 +854,8 @@ class Runner {
       case 'ioctl': {
         const s = this.sock(ev, a[0]);
         const req = this.words(a[1])[0];
-        if (req !== 'SIOCINQ' && req !== 'FIONREAD') throw new PacketdrillUnsupported(ev.line, `ioctl ${req ?? '?'}`);
+        if (req !== 'SIOCINQ' && req !== 'FIONREAD')
+          throw new PacketdrillUnsupported(ev.line, `ioctl ${req ?? '?'}`);
         if (s.listenPort !== undefined) return done(-1, 'EINVAL');
         const have = s.conn?.endpoint.readable ?? 0;
         const want = a[2];
@@ -820,9 +877,12 @@ class Runner {
       if (!conn || s.shutWr) return { value: -1, errno: 'EPIPE' };
       const ep = conn.endpoint;
       const st = ep.state;
-      if (st === S.SYN_SENT || st === S.SYN_RECEIVED) return s.nonblock ? { value: -1, errno: 'EAGAIN' } : undefined;
+      if (st === S.SYN_SENT || st === S.SYN_RECEIVED)
+        return s.nonblock ? { value: -1, errno: 'EAGAIN' } : undefined;
       if (!(st === S.ESTABLISHED || st === S.CLOSE_WAIT)) {
-        return copied > 0 ? { value: copied } : { value: -1, errno: st === S.CLOSED ? 'ECONNRESET' : 'EPIPE' };
+        return copied > 0
+          ? { value: copied }
+          : { value: -1, errno: st === S.CLOSED ? 'ECONNRESET' : 'EPIPE' };
       }
       const queued = ep.unacknowledged;
       // Linux sk_stream_write_space: a blocked writer wakes once free space is half the queue.
@@ -936,7 +996,8 @@ class Runner {
         };
         const onoff = get('onoff');
         const linger = get('linger');
-        if (onoff && linger !== 0) throw new PacketdrillUnsupported(ev.line, 'SO_LINGER with a non-zero time');
+        if (onoff && linger !== 0)
+          throw new PacketdrillUnsupported(ev.line, 'SO_LINGER with a non-zero time');
         s.lingerZero = !!onoff && linger === 0;
         break;
       }
@@ -984,7 +1045,7 @@ class Runner {
     const s = this.current;
     const ep = s?.conn?.endpoint;
     const info: Record<string, number | undefined> = {
-      tcpi_advmss: ep ? (ep.config.mss) : undefined,
+      tcpi_advmss: ep ? ep.config.mss : undefined,
       tcpi_snd_mss: ep?.segmentSize,
       tcpi_rto: ep ? ep.rto.current() : undefined,
       tcpi_snd_cwnd: ep?.cwndSegments,
@@ -1006,7 +1067,17 @@ class Runner {
       const l = value(m[1]);
       const r = value(m[3]);
       const ok =
-        m[2] === '==' ? l === r : m[2] === '!=' ? l !== r : m[2] === '<' ? l < r : m[2] === '>' ? l > r : m[2] === '<=' ? l <= r : l >= r;
+        m[2] === '=='
+          ? l === r
+          : m[2] === '!='
+            ? l !== r
+            : m[2] === '<'
+              ? l < r
+              : m[2] === '>'
+                ? l > r
+                : m[2] === '<='
+                  ? l <= r
+                  : l >= r;
       if (!ok) this.fail(ev.line, `AssertionError: ${stmt} (${m[1]} is ${l})`);
     }
     void stateName;

@@ -249,7 +249,11 @@ class Parser {
 
   next(): Tok {
     const t = this.toks[this.i++];
-    if (!t) throw new PacketdrillSyntaxError(this.toks[this.toks.length - 1]?.line ?? 1, 'unexpected end of script');
+    if (!t)
+      throw new PacketdrillSyntaxError(
+        this.toks[this.toks.length - 1]?.line ?? 1,
+        'unexpected end of script',
+      );
     return t;
   }
 
@@ -276,7 +280,8 @@ class Parser {
 
   seconds(): number {
     const t = this.next();
-    if (t.kind !== 'num') throw new PacketdrillSyntaxError(t.line, `expected a time in seconds, found '${t.text}'`);
+    if (t.kind !== 'num')
+      throw new PacketdrillSyntaxError(t.line, `expected a time in seconds, found '${t.text}'`);
     return t.value!;
   }
 
@@ -303,10 +308,12 @@ class Parser {
     const time = this.time();
     const t = this.peek();
     if (!t) throw new PacketdrillSyntaxError(line, 'an event time with no action');
-    if (t.kind === 'punct' && (t.text === '<' || t.text === '>')) return { line, time, action: this.packet() };
+    if (t.kind === 'punct' && (t.text === '<' || t.text === '>'))
+      return { line, time, action: this.packet() };
     if (t.kind === 'backquote') return { line, time, action: { type: 'command', text: this.next().text } };
     if (t.kind === 'code') return { line, time, action: { type: 'code', text: this.next().text } };
-    if (t.kind === 'word' || (t.kind === 'punct' && t.text === '...')) return { line, time, action: this.syscall() };
+    if (t.kind === 'word' || (t.kind === 'punct' && t.text === '...'))
+      return { line, time, action: this.syscall() };
     throw new PacketdrillSyntaxError(t.line, `expected a packet, system call or command, found '${t.text}'`);
   }
 
@@ -322,9 +329,11 @@ class Parser {
       if (w === 'icmp' || w === 'ICMP') throw new PacketdrillUnsupported(line, 'ICMP packets');
       if (w === 'gre' || w === 'GRE') throw new PacketdrillUnsupported(line, 'GRE encapsulation');
       if (w === 'mpls' || w === 'MPLS') throw new PacketdrillUnsupported(line, 'MPLS labels');
-      if (w === 'ipv4' || w === 'ipv6') throw new PacketdrillUnsupported(line, `explicit ${w} addresses in a packet`);
+      if (w === 'ipv4' || w === 'ipv6')
+        throw new PacketdrillUnsupported(line, `explicit ${w} addresses in a packet`);
     }
-    if (this.is('(') || this.is('[')) throw new PacketdrillUnsupported(line, 'IP header fields (ECN, TOS, TTL, flow label)');
+    if (this.is('(') || this.is('['))
+      throw new PacketdrillUnsupported(line, 'IP header fields (ECN, TOS, TTL, flow label)');
     if (this.peek()?.kind === 'num' && this.is('>', 1)) {
       throw new PacketdrillUnsupported(line, 'explicit port numbers in a packet');
     }
@@ -341,7 +350,8 @@ class Parser {
       flags = f.text === '.' ? '.' : '';
     } else throw new PacketdrillSyntaxError(f.line, `expected TCP flags, found '${f.text}'`);
     if (!TCP_FLAG_LETTERS.test(flags)) throw new PacketdrillSyntaxError(f.line, `bad TCP flags '${flags}'`);
-    if (/[EWAU]/.test(flags)) throw new PacketdrillUnsupported(line, `TCP flag ${flags.replace(/[SFRP.]/g, '')} (ECN/URG)`);
+    if (/[EWAU]/.test(flags))
+      throw new PacketdrillUnsupported(line, `TCP flag ${flags.replace(/[SFRP.]/g, '')} (ECN/URG)`);
     // seq: INTEGER ':' INTEGER '(' INTEGER ')'
     const seq = this.integer('the start sequence number');
     this.expect(':');
@@ -349,7 +359,7 @@ class Parser {
     this.expect('(');
     const len = this.integer('the payload length');
     this.expect(')');
-    if (((end - seq) >>> 0) !== len) {
+    if ((end - seq) >>> 0 !== len) {
       throw new PacketdrillSyntaxError(line, `sequence range ${seq}:${end} does not match length ${len}`);
     }
     const pkt: PdPacket = { type: 'packet', dir, flags, seq, end, len };
@@ -376,7 +386,8 @@ class Parser {
     const out: PdOption[] = [];
     for (;;) {
       const t = this.next();
-      if (t.kind !== 'word') throw new PacketdrillSyntaxError(t.line, `expected a TCP option, found '${t.text}'`);
+      if (t.kind !== 'word')
+        throw new PacketdrillSyntaxError(t.line, `expected a TCP option, found '${t.text}'`);
       switch (t.text) {
         case 'nop':
           out.push({ kind: 'nop' });
@@ -435,7 +446,8 @@ class Parser {
       endUs = toUs(this.seconds());
     }
     const nameTok = this.next();
-    if (nameTok.kind !== 'word') throw new PacketdrillSyntaxError(nameTok.line, `expected a system call, found '${nameTok.text}'`);
+    if (nameTok.kind !== 'word')
+      throw new PacketdrillSyntaxError(nameTok.line, `expected a system call, found '${nameTok.text}'`);
     this.expect('(', `'(' after ${nameTok.text}`);
     const args = this.is(')') ? [] : this.expressionList(')');
     this.expect(')');
@@ -499,7 +511,8 @@ class Parser {
     switch (t.kind) {
       case 'num':
       case 'hex':
-        if (!Number.isInteger(t.value)) throw new PacketdrillSyntaxError(t.line, `expected an integer, found '${t.text}'`);
+        if (!Number.isInteger(t.value))
+          throw new PacketdrillSyntaxError(t.line, `expected an integer, found '${t.text}'`);
         return { k: 'int', v: t.value! };
       case 'string':
         if (this.is('...')) this.next();

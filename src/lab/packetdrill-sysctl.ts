@@ -161,7 +161,8 @@ export function applySysctl(settings: StackSettings, rawName: string, rawValue: 
       return;
     }
     case 'net.ipv4.tcp_ecn':
-      if (n() === 1) throw new PacketdrillUnsupported(line, 'sysctl net.ipv4.tcp_ecn=1 (ECN is not modelled)');
+      if (n() === 1)
+        throw new PacketdrillUnsupported(line, 'sysctl net.ipv4.tcp_ecn=1 (ECN is not modelled)');
       return;
     default:
       throw new PacketdrillUnsupported(line, `sysctl ${name}`);

@@ -201,7 +201,14 @@ export class TcpEndpoint {
   /** The earliest armed timer (µs), or undefined when none is. */
   pollTimeout(): number | undefined {
     let t = -1;
-    for (const at of [this.rtxAt, this.tlpAt, this.delAckAt, this.timeWaitAt, this.finWait2At, this.keepaliveAt]) {
+    for (const at of [
+      this.rtxAt,
+      this.tlpAt,
+      this.delAckAt,
+      this.timeWaitAt,
+      this.finWait2At,
+      this.keepaliveAt,
+    ]) {
       if (at >= 0 && (t < 0 || at < t)) t = at;
     }
     return t < 0 ? undefined : t;
@@ -453,7 +460,15 @@ export class TcpEndpoint {
   private tailLossProbe(now: number): void {
     this.tlpHigh = this.sndMax;
     const s = this.stateValue;
-    if (!(s === S.ESTABLISHED || s === S.CLOSE_WAIT || s === S.FIN_WAIT_1 || s === S.CLOSING || s === S.LAST_ACK))
+    if (
+      !(
+        s === S.ESTABLISHED ||
+        s === S.CLOSE_WAIT ||
+        s === S.FIN_WAIT_1 ||
+        s === S.CLOSING ||
+        s === S.LAST_ACK
+      )
+    )
       return;
     if (this.sndUna === this.sndMax) return;
     const mss = this.dataMss();
@@ -464,7 +479,12 @@ export class TcpEndpoint {
       const len = Math.min(mss, pending, room);
       const offset = seqDiff(this.sndMax, this.sendQueueSeq);
       const withFin = len === pending && this.finQueued;
-      this.transmit(now, ACK | (withFin ? FIN : 0), this.sndMax, this.sendQueue.subarray(offset, offset + len));
+      this.transmit(
+        now,
+        ACK | (withFin ? FIN : 0),
+        this.sndMax,
+        this.sendQueue.subarray(offset, offset + len),
+      );
     } else {
       // The last segment sent: the FIN alone, or the last MSS of data (with the FIN if it rode on it).
       const finSent = this.finQueued && seqGt(this.sndMax, end);
@@ -956,8 +976,7 @@ export class TcpEndpoint {
       // Linux tcp_slow_start counts every acknowledged segment (RFC 3465's byte counting without
       // its L limit); the RFC 5681 §3.1 rule grows by at most one SMSS per ACK.
       this.cwnd += this.linux ? Math.min(acked, this.ssthresh - this.cwnd) : Math.min(acked, mss);
-    }
-    else this.cwnd += Math.max(1, Math.floor((mss * mss) / this.cwnd));
+    } else this.cwnd += Math.max(1, Math.floor((mss * mss) / this.cwnd));
     if (!this.persist) this.rtxAt = this.sndUna === this.sndMax ? -1 : this.rtoDeadline(now);
     // Linux tcp_set_xmit_timer: an ACK that advances restarts the loss probe timer.
     this.armLossProbe(now, true);
