@@ -16,7 +16,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { OutputBuffer, readInto, TcpdumpSink } from '../src/cli/cmd-read.js';
+import { TcpdumpSink } from '../src/cli/cmd-read.js';
+import { readInto } from '../src/cli/input-pipeline.js';
+import { OutputBuffer } from '../src/cli/output-buffer.js';
 import { CORPUS_DIR } from './corpus-dir.js';
 
 /** A line of tcpdump's output that shows a TCP header (not e.g. STP's `Flags [Learn]`). */

@@ -3,7 +3,14 @@
 // data-run and summary sentences. explain.ts decides what to say; this file only says it.
 
 import type { StateName } from '../tcp/state.js';
-import type { EventCtx, FindingCtx, Phrasebook, SegmentCtx, SocketCall, TransitionCtx } from './explain.js';
+import type {
+  EventCtx,
+  FindingCtx,
+  Phrasebook,
+  SegmentCtx,
+  SocketCall,
+  TransitionCtx,
+} from './explain-types.js';
 import type { Side } from './timeline.js';
 
 const who = (s: Side) => (s === 'orig' ? 'the client' : 'the server');

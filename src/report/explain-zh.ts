@@ -4,7 +4,14 @@
 // TIME_WAIT、CLOSE_WAIT 等英文写法，与 netstat 一致。explain.ts 决定说什么，本文件只负责怎么说。
 
 import type { StateName } from '../tcp/state.js';
-import type { EventCtx, FindingCtx, Phrasebook, SegmentCtx, SocketCall, TransitionCtx } from './explain.js';
+import type {
+  EventCtx,
+  FindingCtx,
+  Phrasebook,
+  SegmentCtx,
+  SocketCall,
+  TransitionCtx,
+} from './explain-types.js';
 import type { Side } from './timeline.js';
 
 const who = (s: Side) => (s === 'orig' ? '客户端' : '服务端');
