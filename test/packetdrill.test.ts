@@ -16,7 +16,7 @@ import {
   PacketdrillUnsupported,
   parsePacketdrill,
 } from '../src/lab/packetdrill-syntax.js';
-import { PACKETDRILL_CORPUS } from './helpers/paths.js';
+import { PACKETDRILL_CORPUS, REPO_ROOT } from './helpers/paths.js';
 import { synack } from './helpers/synack-cli.js';
 
 function scripts(): string[] {
@@ -193,6 +193,30 @@ describe('the subset', () => {
       endUs: 200_000,
     });
   });
+});
+
+const EXAMPLES = join(REPO_ROOT, 'examples', 'packetdrill');
+
+describe('the seed articles as packetdrill scripts (examples/packetdrill)', () => {
+  const files = readdirSync(EXAMPLES).filter((f) => f.endsWith('.pkt'));
+  test('there are the articles\u2019 situations', () => {
+    assert.ok(files.length >= 10, files.join(' '));
+  });
+  for (const f of files) {
+    test(`${f}: passes, and the per-frame truth equals what the analyzer reads from its capture`, () => {
+      const { result, lab } = labPacketdrill(readFileSync(join(EXAMPLES, f), 'utf8'), f);
+      assert.equal(result.passed, true, `line ${result.failure?.line}: ${result.failure?.message}`);
+      assert.equal(lab.connections.length, 1);
+      const truth = lab.connections.flatMap((c) =>
+        c.timeline.packets.map((p) => `${p.frame} ${p.from} ${p.states.orig} ${p.states.resp}`),
+      );
+      // observation: the analyzer (read --json's states) on the same capture bytes.
+      const inferred = lab.observation.timelines.flatMap((t) =>
+        t.packets.map((p) => `${p.frame} ${p.from} ${p.states.orig} ${p.states.resp}`),
+      );
+      assert.deepEqual(inferred, truth);
+    });
+  }
 });
 
 describe('synack lab run FILE.pkt', () => {

@@ -24,6 +24,7 @@ export class ScriptPeer {
   /** Our FIN's sequence number once sent (-1: none). */
   private finSeq = -1;
   private iss = -1;
+  private synAckSent = false;
 
   constructor(
     /** The peer answers a SYN (the stack under test connects) rather than sending one. */
@@ -45,11 +46,18 @@ export class ScriptPeer {
   sent(at: number, seg: Segment): void {
     const f = seg.flags;
     if (f & RST) {
+      if (this.state === S.SYN_RECEIVED && this.passive && !this.synAckSent) {
+        // A RST (not a SYN+ACK) answers the SYN: nothing listened; the port was CLOSED all along.
+        this.timeline.splice(0, this.timeline.length, { at: this.timeline[0].at, state: 'CLOSED' });
+        this.state = S.CLOSED;
+        return;
+      }
       if (this.state !== S.LISTEN && this.state !== S.CLOSED) this.apply(at, TcpEvent.ABORT, 'RST sent');
       return;
     }
     if (f & SYN) {
       if (this.iss < 0) this.iss = seg.seq;
+      if (f & ACK) this.synAckSent = true;
       if (!(f & ACK) && (this.state === S.CLOSED || this.state === S.LISTEN)) {
         this.apply(at, TcpEvent.OPEN_ACTIVE, 'SYN sent');
       }

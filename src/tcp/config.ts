@@ -6,7 +6,7 @@ import type { RandomSource } from './random.js';
 /**
  * Which TCP the endpoint is. 'rfc9293': the RFC's state machine and timers with Linux's default
  * numbers (the lab's named scenarios). 'linux': also what Linux does where the RFC leaves room
- * or Linux departs from it (docs/lab-stacks.md): its delayed-ACK rules (ato, rcv_mss, quick-ACK
+ * or Linux departs from it (docs/lab-packetdrill.md): its delayed-ACK rules (ato, rcv_mss, quick-ACK
  * counter), RTO = SRTT + max(4·RTTVAR, rto_min), tail loss probes (RFC 8985 §7), PSH at the end
  * of each burst, a RST for data reaching a closed socket, TCP_USER_TIMEOUT.
  */
