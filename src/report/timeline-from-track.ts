@@ -7,7 +7,7 @@
 
 import { STATE_NAMES, type StateName } from '../tcp/state.js';
 import type { Conn } from '../track/connection.js';
-import { Arrival, type HeldPacket, ROLE_NAMES } from '../track/held.js';
+import { arrivedOf, type HeldPacket, ROLE_NAMES } from '../track/held.js';
 import { kindsOf } from '../track/kinds.js';
 import type { ConnRecord } from '../track/record.js';
 import { ACK, SYN } from '../wire/packet.js';
@@ -26,7 +26,7 @@ interface RawPacket {
   role: number;
   stateA: number;
   stateB: number;
-  lost: boolean;
+  arrived: boolean | null;
   ttl: number;
   ipId: number;
   df: boolean;
@@ -83,7 +83,7 @@ export class TimelineCollector {
       role: h.role,
       stateA: h.stateA,
       stateB: h.stateB,
-      lost: h.arrival === Arrival.REFUTED,
+      arrived: arrivedOf(h),
       ttl: h.ttl,
       ipId: h.ipId,
       df: h.df,
@@ -134,7 +134,8 @@ function toTimeline(rec: ConnRecord, raw: RawPacket[], origIsA: boolean): ConnTi
       ipId: r.ipId,
       df: r.df,
     };
-    if (r.lost) p.lost = true;
+    p.arrived = r.arrived;
+    if (r.arrived === false) p.lost = true;
     return p;
   });
   return {
