@@ -736,4 +736,20 @@ describe('web UI (synack serve) in chromium', {
       bigServed.stop();
     }
   });
+
+  test('a chosen packetdrill script (.pkt) is run in the worker and shown like its capture', async () => {
+    const script = join(REPO_ROOT, 'examples', 'packetdrill', 'three-way-handshake.pkt');
+    const pcap = join(work, 'three-way-handshake.pcap');
+    synack(['lab', 'run', script, '-w', pcap]);
+    await page.goto('about:blank');
+    await page.goto(url);
+    await page.getByTestId('conn-count').waitFor();
+    await page.getByTestId('file-input').setInputFiles(script);
+    await page.locator('.files button.on', { hasText: 'three-way-handshake.pkt' }).waitFor();
+    await page.getByTestId('conn-count').waitFor();
+    assert.equal(await countShown(page), connsLines(pcap).length);
+    await page.locator('[data-testid="ladder"] svg').waitFor();
+    assert.deepEqual(await ladderOnPage(page), cliLadder(pcap, 1));
+    await shot(page, '13-packetdrill-script');
+  });
 });

@@ -159,6 +159,12 @@ export class CaptureAnalysis {
     }
   };
 
+  /** A note for the summary from outside the capture (a packetdrill script's verdict). */
+  note(text: string): void {
+    this.extraNotes.push(text);
+  }
+  private readonly extraNotes: string[] = [];
+
   /** A fault outside the capture format (a corrupt gzip stream): input ends here. */
   fail(message: string): void {
     if (this.fault === null) this.fault = message;
@@ -222,7 +228,7 @@ export class CaptureAnalysis {
   /** The capture at a glance, once finish() ran. */
   summary(bytes: number, analysisMs: number): CaptureSummary {
     const kinds = EVENT_KINDS.filter((k) => this.kindEvents.has(k)).map((k) => this.kindEvents.get(k)!);
-    const notes = [...this.reader.notes, ...this.decoder.notes];
+    const notes = [...this.extraNotes, ...this.reader.notes, ...this.decoder.notes];
     if (this.malformed > 0)
       notes.push(`${this.malformed} malformed packet${this.malformed === 1 ? '' : 's'} skipped`);
     if (this.frames.full)
