@@ -663,12 +663,17 @@ describe('web UI (synack serve) in chromium', {
     await page.getByRole('tab', { name: /^Hosts/ }).click();
     await page.getByTestId('hosts').waitFor();
     const states = JSON.parse(synack(['states', '--json', EXHAUSTION])) as {
-      timewait: { exhausted: boolean }[];
+      timewait: { exhausted: boolean; client: string; advice: { en: string } }[];
     };
-    const exhausted = states.timewait.filter((t) => t.exhausted).length;
-    assert.ok(exhausted > 0);
+    const exhausted = states.timewait.filter((t) => t.exhausted);
+    assert.ok(exhausted.length > 0);
     const first = page.getByTestId('findings').locator('.finding').first();
     assert.match((await first.textContent()) ?? '', /^PORT EXHAUSTION/);
+    // The advice, in full, as `states` gives it.
+    assert.equal(
+      (await page.getByTestId('finding-advice').locator('p').textContent()) ?? '',
+      exhausted[0].advice.en,
+    );
     await shot(page, '12-hosts-light-en');
   });
 

@@ -13,8 +13,8 @@ import { STATE_COLOURS, StateChip } from './StateChip.js';
 
 /** Chart stack order: every state a live socket can be in (CLOSED sockets are gone). */
 const CHARTED_STATES = STATE_NAMES.filter((s) => s !== 'CLOSED');
-/** Height of one finding in the list (title, numbers, two lines of advice). */
-const FINDING = 96;
+/** Height of one finding in the list (title and numbers; its advice shows below the list). */
+const FINDING = 84;
 const FINDINGS_SHOWN = 5;
 
 function Chart({ c, times, startUs, lang }: { c: HostChart; times: number[]; startUs: number; lang: Lang }) {
@@ -71,25 +71,23 @@ function Chart({ c, times, startUs, lang }: { c: HostChart; times: number[]; sta
   );
 }
 
-function Finding({ f, view, lang }: { f: HostFinding; view: HostsView; lang: Lang }) {
+function findingTitle(f: HostFinding, lang: Lang): string {
   const t = T[lang];
-  const title = f.why === 'exhausted' ? t.portExhaustion : f.why === 'near' ? t.nearExhaustion : t.twTop;
-  return (
-    <div className={`finding${f.why === 'exhausted' ? ' bad' : f.why === 'near' ? ' warn' : ''}`}>
-      <div className="f-title">
-        {title} · {f.client} → {f.server}:{f.port}
-      </div>
-      <div className="f-nums">
-        {t.twNums(f.max_time_wait, f.ports.low, f.ports.high, f.rate, f.sustainable_rate, view.timeWaitS)}
-      </div>
-      <p className="f-advice">{f.advice[lang]}</p>
-    </div>
-  );
+  return f.why === 'exhausted' ? t.portExhaustion : f.why === 'near' ? t.nearExhaustion : t.twTop;
 }
 
-/** The findings, virtualised: a fixed-height box that draws only the entries scrolled into it. */
+function findingClass(f: HostFinding): string {
+  return `finding${f.why === 'exhausted' ? ' bad' : f.why === 'near' ? ' warn' : ''}`;
+}
+
+/**
+ * The findings, virtualised: a fixed-height box that draws only the entries scrolled into it;
+ * the chosen one's advice (what to do about it) in full below.
+ */
 function Findings({ view, lang }: { view: HostsView; lang: Lang }) {
+  const t = T[lang];
   const [top, setTop] = useState(0);
+  const [sel, setSel] = useState(0);
   const all = view.findings;
   const height = Math.min(all.length, FINDINGS_SHOWN) * FINDING;
   const first = Math.max(0, Math.floor(top / FINDING) - 2);
@@ -99,22 +97,45 @@ function Findings({ view, lang }: { view: HostsView; lang: Lang }) {
     const f = all[i];
     items.push(
       <div key={`${f.client}|${f.server}|${f.port}`} className="f-slot" style={{ top: i * FINDING }}>
-        <Finding f={f} view={view} lang={lang} />
+        <button
+          type="button"
+          className={`${findingClass(f)}${i === sel ? ' on' : ''}`}
+          aria-pressed={i === sel}
+          onClick={() => setSel(i)}
+        >
+          <span className="f-title">
+            {findingTitle(f, lang)} · {f.client} → {f.server}:{f.port}
+          </span>
+          <span className="f-nums">
+            {t.twNums(f.max_time_wait, f.ports.low, f.ports.high, f.rate, f.sustainable_rate, view.timeWaitS)}
+          </span>
+        </button>
       </div>,
     );
   }
+  const chosen = all[Math.min(sel, all.length - 1)];
   return (
-    <section
-      className="findings-list"
-      style={{ height }}
-      onScroll={(e) => setTop(e.currentTarget.scrollTop)}
-      // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be reachable by keyboard
-      tabIndex={0}
-      aria-label={T[lang].twTitle}
-      data-testid="findings"
-    >
-      <div style={{ height: all.length * FINDING, position: 'relative' }}>{items}</div>
-    </section>
+    <>
+      <section
+        className="findings-list"
+        style={{ height }}
+        onScroll={(e) => setTop(e.currentTarget.scrollTop)}
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be reachable by keyboard
+        tabIndex={0}
+        aria-label={t.twTitle}
+        data-testid="findings"
+      >
+        <div style={{ height: all.length * FINDING, position: 'relative' }}>{items}</div>
+      </section>
+      {chosen ? (
+        <div className={`${findingClass(chosen)} f-detail`} data-testid="finding-advice" aria-live="polite">
+          <div className="f-title">
+            {findingTitle(chosen, lang)} · {chosen.client} → {chosen.server}:{chosen.port}
+          </div>
+          <p>{chosen.advice[lang]}</p>
+        </div>
+      ) : null}
+    </>
   );
 }
 
