@@ -86,7 +86,7 @@ function checkNotAnInput(out: string, inputs: string[]): void {
 /** The frames as one capture file's bytes. */
 function captureBytes(frames: Frame[]): Uint8Array {
   const nanosecond = frames.some((f) => f.tsNsec % 1000 !== 0);
-  const snaplen = Math.max(262144, ...frames.map((f) => f.data.length));
+  const snaplen = frames.reduce((m, f) => Math.max(m, f.data.length), 262144);
   const linktypes = [...new Set(frames.map((f) => f.linktype))];
   if (linktypes.length === 1) return pcapBytes(frames, { linktype: linktypes[0], nanosecond, snaplen });
   // Classic pcap has one link type per file: pcapng holds one interface per link type.

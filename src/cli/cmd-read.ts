@@ -15,6 +15,7 @@ import { Decoder } from '../wire/decode.js';
 import { DecodeStatus, Packet } from '../wire/packet.js';
 import type { CaptureRecord } from '../wire/record.js';
 import { trackingOptions } from './cmd-conns.js';
+import { DecoderNotes } from './decoder-notes.js';
 import { FileFault, formatFault, formatNote } from './errors.js';
 import { FILTER_HELP, filterOption } from './filter-option.js';
 import { readRecords } from './input.js';
@@ -125,6 +126,7 @@ export async function readInto(
 ): Promise<{ code: number; malformed: number }> {
   const decoder = new Decoder({ reassemble: opts.reassemble, verifyChecksums: opts.verifyChecksums });
   const pkt = new Packet();
+  const notes = new DecoderNotes(decoder);
   const malformedByFile = new Map<string, number>();
   // --dedup: copies of a segment captured on another interface never reach the sink.
   const dedup = opts.dedup ? new SegmentDedup() : null;
@@ -136,6 +138,7 @@ export async function readInto(
       files,
       (rec: CaptureRecord, file: string) => {
         const status = decoder.decode(rec, pkt);
+        if (decoder.notes.length > 0) notes.take(file);
         if (status === DecodeStatus.MALFORMED) {
           malformed++;
           malformedByFile.set(file, (malformedByFile.get(file) ?? 0) + 1);
@@ -157,15 +160,16 @@ export async function readInto(
     );
   } catch (err) {
     out.flush();
-    if (err instanceof FileFault) stderr(`${formatFault(err)}\n`, err);
-    else stderr(`synack: ${err instanceof Error ? err.message : String(err)}\n`);
+    // Only the input's fault is a file fault; anything else is a bug and goes up (exit 70).
+    if (!(err instanceof FileFault)) throw err;
+    stderr(`${formatFault(err)}\n`, err);
     code = 2;
   }
   out.flush();
   for (const [file, n] of malformedByFile) {
     stderr(`${formatNote(file, `${n} malformed packet${n === 1 ? '' : 's'} skipped`)}\n`);
   }
-  for (const note of decoder.notes) stderr(`synack: ${note}\n`);
+  for (const line of notes.formatted()) stderr(`${line}\n`);
   if (dedup !== null && dedup.dropped > 0) {
     const n = dedup.dropped;
     stderr(
