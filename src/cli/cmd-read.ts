@@ -16,7 +16,7 @@ import { DecodeStatus, Packet } from '../wire/packet.js';
 import type { CaptureRecord } from '../wire/record.js';
 import { trackingOptions } from './cmd-conns.js';
 import { DecoderNotes } from './decoder-notes.js';
-import { FileFault, formatFault, formatNote } from './errors.js';
+import { FileFault, formatFault, formatNote, StopReading } from './errors.js';
 import { FILTER_HELP, filterOption } from './filter-option.js';
 import { readRecords } from './input.js';
 import { runTrackedRead } from './read-tracked.js';
@@ -160,10 +160,12 @@ export async function readInto(
     );
   } catch (err) {
     out.flush();
-    // Only the input's fault is a file fault; anything else is a bug and goes up (exit 70).
-    if (!(err instanceof FileFault)) throw err;
-    stderr(`${formatFault(err)}\n`, err);
-    code = 2;
+    // Only the input's fault is a file fault; a stop asked for by the caller ends reading quietly;
+    // anything else is a bug and goes up (exit 70).
+    if (err instanceof FileFault) {
+      stderr(`${formatFault(err)}\n`, err);
+      code = 2;
+    } else if (!(err instanceof StopReading)) throw err;
   }
   out.flush();
   for (const [file, n] of malformedByFile) {

@@ -17,6 +17,14 @@ export class FileFault extends Error {
   }
 }
 
+/** Thrown from a packet callback to end reading early on purpose: neither a fault nor a bug. */
+export class StopReading extends Error {
+  constructor(why: string) {
+    super(why);
+    this.name = 'StopReading';
+  }
+}
+
 /** Exactly one line (no newline): `synack: FILE: byte OFFSET: WHAT`. */
 export function formatFault(fault: FileFault): string {
   return `synack: ${fault.file}: byte ${fault.offset}: ${oneLine(fault.message)}`;
