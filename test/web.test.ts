@@ -22,7 +22,6 @@ const EXAMPLE = join(REPO_ROOT, 'examples', 'loopback-lifecycles.pcap');
 const CORPUS_FILE = join(CORPUS, 'zeek', 'ftp-ipv4.pcap');
 const SHOTS = join(tmpdir(), 'synack-web-shots');
 const haveChromium = existsSync(CHROMIUM);
-const haveCorpus = existsSync(CORPUS_FILE);
 
 function synack(args: string[]): string {
   return execFileSync(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
@@ -62,8 +61,8 @@ describe('web UI (synack serve) in chromium', {
   let ctx: BrowserContext;
   let page: Page;
   let profile = '';
-  // File 0 is the corpus capture when the corpus is there; the example is always served.
-  const files = haveCorpus ? [CORPUS_FILE, EXAMPLE] : [EXAMPLE];
+  // File 0 is the corpus capture, file 1 the bundled example.
+  const files = [CORPUS_FILE, EXAMPLE];
   const exampleIndex = files.length - 1;
 
   before(async () => {

@@ -7,17 +7,18 @@
 
 import { realpathSync, statSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { newFlowTable } from '../report/tracking.js';
 import { addrString } from '../report/zeek-tsv.js';
 import type { ConnFilter } from '../track/filter.js';
 import { parseIp } from '../track/ip-text.js';
 import type { ConnRecord } from '../track/record.js';
 import { PcapngWriter, pcapBytes, writtenBytes } from '../wire/pcap-writer.js';
-import { newFlowTable, trackingOptions, UsageError } from './cmd-conns.js';
 import { connChoiceText, requireConnChoice } from './conn-pick.js';
 import { type ConnSelector, ConnSelectorError, parseConnSelector } from './conn-selector.js';
 import { decodeFiles } from './decode-files.js';
 import { FILTER_HELP, filterOption } from './filter-option.js';
-import { exitOnUsageError } from './usage-failure.js';
+import { trackingOptions } from './tracking-options.js';
+import { exitOnUsageError, UsageError } from './usage-failure.js';
 
 interface ExtractCliOptions {
   conn?: string;

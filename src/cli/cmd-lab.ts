@@ -13,8 +13,7 @@ import { DEFAULT_EPOCH, type Scenario } from '../lab/scenario.js';
 import { parseScenario, ScenarioFileError } from '../lab/scenario-file.js';
 import { BUILTIN_SCENARIOS, findScenario } from '../lab/scenarios/index.js';
 import { renderLadderSvg } from '../report/ladder-svg.js';
-import { UsageError } from './cmd-conns.js';
-import { exitOnUsageError } from './usage-failure.js';
+import { exitOnUsageError, UsageError } from './usage-failure.js';
 
 interface LabRunCliOptions {
   write?: string;

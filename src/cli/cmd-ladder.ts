@@ -6,10 +6,9 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { renderLadderSvg } from '../report/ladder-svg.js';
 import { renderLadderText } from '../report/ladder-text.js';
-import { UsageError } from './cmd-conns.js';
 import { type ConnChoice, connChoiceOptions, pickConnection } from './conn-pick.js';
 import { FILTER_HELP } from './filter-option.js';
-import { exitOnUsageError } from './usage-failure.js';
+import { exitOnUsageError, UsageError } from './usage-failure.js';
 
 interface LadderCliOptions {
   conn?: string;

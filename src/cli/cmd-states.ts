@@ -11,11 +11,10 @@ import {
 } from '../report/socket-table.js';
 import type { ConnFilter } from '../track/filter.js';
 import { socketIntervals, stateTimeline } from '../track/host-states.js';
-import { UsageError } from './cmd-conns.js';
 import { timeWaitSeconds } from './conn-pick.js';
 import { FILTER_HELP, filterOption, timelineSubject } from './filter-option.js';
 import { loadTimelines } from './load-timelines.js';
-import { exitOnUsageError } from './usage-failure.js';
+import { exitOnUsageError, UsageError } from './usage-failure.js';
 
 interface StatesCliOptions {
   at?: string;

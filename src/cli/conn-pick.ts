@@ -4,10 +4,10 @@
 
 import type { ConnTimeline } from '../report/timeline.js';
 import type { ConnFilter } from '../track/filter.js';
-import { UsageError } from './cmd-conns.js';
 import { ConnSelectorError, parseConnSelector, selectConns } from './conn-selector.js';
 import { filterOption, timelineSubject } from './filter-option.js';
 import { loadTimelines } from './load-timelines.js';
+import { UsageError } from './usage-failure.js';
 
 export async function pickConnection(
   files: string[],

@@ -7,20 +7,27 @@
 import { annotatedLine, type PacketAnnotation, packetJsonFields } from '../report/annotate.js';
 import { PacketJsonState, packetJson } from '../report/packet-json.js';
 import { TcpdumpRenderer } from '../report/tcpdump.js';
+import { newFlowTable, type TrackingOptions } from '../report/tracking.js';
 import type { Conn } from '../track/connection.js';
 import type { FlowTable } from '../track/flow-table.js';
 import type { HeldPacket } from '../track/held.js';
 import type { ConnRecord } from '../track/record.js';
 import { DecodeStatus, type Packet } from '../wire/packet.js';
-import { newFlowTable, type TrackingOptions, trackingOptions } from './cmd-conns.js';
-import {
-  hostInterfaceNames,
-  type OutputBuffer,
-  type PacketSink,
-  type ReadOptions,
-  readInto,
-} from './cmd-read.js';
 import { ConnGate, filterOption } from './filter-option.js';
+import { hostInterfaceNames } from './host-interfaces.js';
+import { type PacketSink, readInto } from './input-pipeline.js';
+import type { OutputBuffer } from './output-buffer.js';
+import { type TrackingFlags, trackingOptions } from './tracking-options.js';
+
+/** The options of `read` that its tracked modes use. */
+export interface TrackedReadOptions extends TrackingFlags {
+  /** With --filter: tcpdump's lines, without the annotation. */
+  tcpdump?: boolean;
+  json?: boolean;
+  verifyChecksums?: boolean;
+  /** --filter EXPR: only the packets of the connections it selects (src/track/filter.ts). */
+  filter?: string;
+}
 
 export class TrackedSink implements PacketSink {
   private readonly table: FlowTable;
@@ -119,7 +126,7 @@ export class TrackedSink implements PacketSink {
 /** `read` without --tcpdump: annotated lines, or packet records with --json. */
 export async function runTrackedRead(
   files: string[],
-  opts: ReadOptions & { timeWait?: string; msl?: string; idle?: string; maxConns?: string; filter?: string },
+  opts: TrackedReadOptions,
   out: OutputBuffer,
 ): Promise<number> {
   const filter = filterOption(opts.filter);
