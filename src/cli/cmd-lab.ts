@@ -1,5 +1,5 @@
 // `synack lab list` and `synack lab run NAME|FILE [-w OUT.pcap] [--seed N] [--tap client|server|mid]
-// [--epoch T] [--json] [--svg OUT] [--width N] [--all]` (PRODUCT.md "The lab"): plays a built-in
+// [--epoch T] [--json] [--frames] [--svg OUT] [--width N] [--all]` (PRODUCT.md "The lab"): plays a built-in
 // scenario or a scenario file (JSON, docs/lab-scenarios.md) to quiescence, prints each connection's
 // ladder with the endpoints' true states (or `conns --json` records with the true `states`),
 // writes the tap's capture and SVG ladders. The simulation is src/lab (pure); files live here.
@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import type { Command } from 'commander';
-import { labJsonLines, labRun, labTextLines } from '../lab/lab-report.js';
+import { labFrameLines, labJsonLines, labRun, labTextLines } from '../lab/lab-report.js';
 import { TAP_NAMES, type TapName } from '../lab/network.js';
 import { DEFAULT_EPOCH, type Scenario } from '../lab/scenario.js';
 import { parseScenario, ScenarioFileError } from '../lab/scenario-file.js';
@@ -21,6 +21,7 @@ interface LabRunCliOptions {
   tap?: string;
   epoch?: string;
   json?: boolean;
+  frames?: boolean;
   svg?: string;
   width?: string;
   all?: boolean;
@@ -93,6 +94,10 @@ export function registerLab(program: Command): void {
     .option('--epoch <T>', `time 0 of the capture, seconds since 1970 or ISO date (default ${DEFAULT_EPOCH})`)
     .option('--json', 'one `conns --json` record per connection, with the true states')
     .option(
+      '--frames',
+      'one JSON object per frame of the capture: true states after it, and whether it arrived',
+    )
+    .option(
       '--svg <OUT>',
       'write each connection\u2019s ladder as SVG (OUT.N.svg when several; - for stdout)',
     )
@@ -130,7 +135,9 @@ export function registerLab(program: Command): void {
           else writeFileSync(out, svg);
         }
       }
-      if (opts.json) {
+      if (opts.frames) {
+        for (const line of labFrameLines(result)) process.stdout.write(`${line}\n`);
+      } else if (opts.json) {
         for (const line of labJsonLines(result)) process.stdout.write(`${line}\n`);
       } else if (opts.svg !== '-') {
         process.stdout.write(`${labTextLines(result, { width, all: !!opts.all }).join('\n')}\n`);

@@ -10,7 +10,7 @@ import { TcpdumpRenderer } from '../report/tcpdump.js';
 import { newFlowTable, type TrackingOptions } from '../report/tracking.js';
 import type { Conn } from '../track/connection.js';
 import type { FlowTable } from '../track/flow-table.js';
-import type { HeldPacket } from '../track/held.js';
+import { arrivedOf, type HeldPacket } from '../track/held.js';
 import type { ConnRecord } from '../track/record.js';
 import { DecodeStatus, type Packet } from '../wire/packet.js';
 import { ConnGate, filterOption } from './filter-option.js';
@@ -40,7 +40,15 @@ export class TrackedSink implements PacketSink {
   private readonly done = new Map<number, string>();
   private nextIn = 0;
   private nextOut = 0;
-  private readonly ann: PacketAnnotation = { conn: 0, fromOrig: true, role: 0, orig: 0, resp: 0, tags: 0 };
+  private readonly ann: PacketAnnotation = {
+    conn: 0,
+    fromOrig: true,
+    role: 0,
+    orig: 0,
+    resp: 0,
+    arrived: true,
+    tags: 0,
+  };
   beyond = 0;
 
   constructor(
@@ -93,6 +101,7 @@ export class TrackedSink implements PacketSink {
     a.role = h.role;
     a.orig = origIsA ? h.stateA : h.stateB;
     a.resp = origIsA ? h.stateB : h.stateA;
+    a.arrived = arrivedOf(h);
     a.tags = tags;
     const text = this.json
       ? base.slice(0, -1) + packetJsonFields(a) + '}'

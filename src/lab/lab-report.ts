@@ -8,6 +8,7 @@ import { connJson } from '../report/conn-json.js';
 import { buildLadder, endpointText } from '../report/ladder-model.js';
 import { drawLadderText } from '../report/ladder-text.js';
 import { formatSeconds } from '../report/timeline.js';
+import type { StateName } from '../tcp/state.js';
 import type { TapName } from './network.js';
 import { type Observation, observeCapture } from './observe.js';
 import { type RunResult, runScenario, type Scenario } from './scenario.js';
@@ -48,6 +49,45 @@ export function labRun(scenario: Scenario, opts: LabRunOptions = {}): LabRun {
 /** One `conns --json` line per connection, in id order, with the true `states` and `final`. */
 export function labJsonLines(lab: LabRun): string[] {
   return lab.connections.map((c) => connJson(c.record));
+}
+
+/** One frame of the capture as the lab knows it (PRODUCT.md "The lab", `--frames`). */
+export interface TrueFrame {
+  frame: number;
+  /** µs since the epoch. */
+  timeUs: number;
+  /** The truth's connection id at this tap. */
+  conn: number;
+  /** Both endpoints' true states after the frame, as the packet record means them. */
+  states: { orig: StateName; resp: StateName };
+  /** Whether this copy reached the other host. */
+  arrived: boolean;
+}
+
+/** Every frame of the tap's capture with its truth, in frame order. */
+export function labFrames(lab: LabRun): TrueFrame[] {
+  const out: TrueFrame[] = [];
+  for (const c of lab.connections) {
+    for (const p of c.timeline.packets) {
+      out.push({
+        frame: p.frame,
+        timeUs: p.timeUs,
+        conn: c.id,
+        states: p.states,
+        arrived: p.arrived !== false,
+      });
+    }
+  }
+  return out.sort((a, b) => a.frame - b.frame);
+}
+
+/** `synack lab run --frames`: one JSON object per frame. */
+export function labFrameLines(lab: LabRun): string[] {
+  return labFrames(lab).map(
+    (f) =>
+      `{"frame": ${f.frame}, "time": ${formatSeconds(f.timeUs)}, "conn": ${f.conn}, ` +
+      `"states": {"orig": "${f.states.orig}", "resp": "${f.states.resp}"}, "arrived": ${f.arrived}}`,
+  );
 }
 
 export interface LabTextOptions {

@@ -380,7 +380,8 @@ export class CaptureAnalysis {
     const p = t.packets[idx];
     const extra =
       `, "conn": ${t.id}, "from": "${p.from}", "role": ${JSON.stringify(p.role)}, ` +
-      `"states": {"orig": "${p.states.orig}", "resp": "${p.states.resp}"}, "tags": ${JSON.stringify(p.tags)}`;
+      `"states": {"orig": "${p.states.orig}", "resp": "${p.states.resp}"}, "arrived": ${p.arrived ?? null}, ` +
+      `"tags": ${JSON.stringify(p.tags)}`;
     out.record = JSON.parse(packetJson(pkt, json, extra)) as Record<string, unknown>;
     return out;
   }
