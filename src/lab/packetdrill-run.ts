@@ -454,7 +454,9 @@ class Runner {
     end: number | undefined,
     any: boolean,
   ): void {
-    const deadline = any ? start + 3600 * US : (end ?? start) + this.tolerance;
+    // packetdrill sniffs until a segment comes, however late (the time check then fails): wait
+    // up to 2 min past the window before saying none came.
+    const deadline = (any ? start : (end ?? start) + this.tolerance) + 120 * US;
     const script = this.scriptDump(p, start);
     const take = (): Sent => {
       while (this.outQueue.length === 0) {
