@@ -129,7 +129,10 @@ describe('checks fail as packetdrill fails', () => {
     const r = run('close/close-remote-fin-then-close.pkt', { stack: 'rfc9293' });
     assert.equal(r.passed, false);
     assert.equal(r.failure?.line, 20);
-    assert.match(r.failure!.message, /^timing error: expected outbound packet at 0\.01\d+ sec but happened at 0\.05\d+ sec/);
+    assert.match(
+      r.failure!.message,
+      /^timing error: expected outbound packet at 0\.01\d+ sec but happened at 0\.05\d+ sec/,
+    );
     // No tail loss probe: the FIN is resent by the RTO, not 2·SRTT after.
     assert.equal(run('shutdown/shutdown-rdwr-write-queue-close.pkt', { stack: 'rfc9293' }).passed, false);
   });
