@@ -47,15 +47,7 @@ function run(rel: string, opts: PacketdrillOptions = {}, edit?: (text: string) =
  * Corpus scripts that do not pass, with the reason. Each is asserted to still fail where it
  * does (so a fix shows up here).
  */
-const KNOWN: Record<string, { line: number; reason: string }> = {
-  'blocking/blocking-write.pkt': {
-    line: 24,
-    reason:
-      'the blocked write() returns when the ACK of 30001 frees half the send buffer; Linux charges ' +
-      'each queued skb its truesize (payload plus sk_buff overhead), so its wake-up (free space ≥ ' +
-      'half the queue, sk_stream_write_space) comes one ACK later, at 36001: the lab counts payload bytes only',
-  },
-};
+const KNOWN: Record<string, { line: number; reason: string }> = {};
 
 describe('the 21 packetdrill lifecycle scripts under --stack linux', () => {
   const all = scripts();

@@ -20,6 +20,7 @@ import { ACK, FIN, PSH, RST, SYN } from '../wire/packet.js';
 import type { Connection, Host, SocketTcp } from './host.js';
 import { Network } from './network.js';
 import { ScriptPeer } from './packetdrill-peer.js';
+import { SendBuffer } from './packetdrill-sndbuf.js';
 import {
   PacketdrillUnsupported,
   type PdCode,
@@ -98,6 +99,8 @@ interface Sock {
   shutRd: boolean;
   /** The error a failed connect left (ECONNREFUSED, ETIMEDOUT). */
   error?: string;
+  /** Linux's accounting of what write() queued (created by the first write, after SO_SNDBUF). */
+  sendBuffer?: SendBuffer;
 }
 
 interface Pending {
@@ -907,16 +910,14 @@ class Runner {
           ? { value: copied }
           : { value: -1, errno: st === S.CLOSED ? 'ECONNRESET' : 'EPIPE' };
       }
-      const queued = ep.unacknowledged;
-      // Linux sk_stream_write_space: a blocked writer wakes once free space is half the queue.
-      if (blocked && s.sndBuf - queued < queued / 2) return undefined;
-      const room = Math.max(0, s.sndBuf - queued);
-      const take = Math.min(n - copied, room);
-      if (take > 0) {
-        ep.send(this.net.now, new Uint8Array(take));
+      s.sendBuffer ??= new SendBuffer(s.sndBuf);
+      const buf = s.sendBuffer;
+      buf.sync(ep);
+      if (blocked && !buf.writable) return undefined;
+      copied += buf.write(n - copied, ep, ep.segmentSize, (bytes) => {
+        ep.send(this.net.now, new Uint8Array(bytes));
         this.net.flush(conn);
-        copied += take;
-      }
+      });
       if (copied === n) return { value: n };
       if (s.nonblock) return copied > 0 ? { value: copied } : { value: -1, errno: 'EAGAIN' };
       blocked = true;
