@@ -13,7 +13,7 @@ import type { ConnFilter } from '../track/filter.js';
 import { parseIp } from '../track/ip-text.js';
 import type { ConnRecord } from '../track/record.js';
 import { type CapturedFrame as Frame, framesCaptureBytes } from '../wire/pcap-writer.js';
-import { connChoiceText, requireConnChoice } from './conn-pick.js';
+import { connChoiceText, noMatchLine, requireConnChoice } from './conn-pick.js';
 import { type ConnSelector, ConnSelectorError, parseConnSelector } from './conn-selector.js';
 import { decodeFiles } from './decode-files.js';
 import { FILTER_HELP, filterOption } from './filter-option.js';
@@ -175,9 +175,7 @@ export async function runExtract(files: string[], opts: ExtractCliOptions): Prom
   const frames = kept.flat().sort((x, y) => x.frame - y.frame);
   if (frames.length === 0) {
     const asked = connChoiceText(opts.conn, filter);
-    process.stderr.write(
-      `synack: no connection matches ${asked} (see \`synack conns\` for the ids); nothing written\n`,
-    );
+    process.stderr.write(`${noMatchLine(asked, code, '; nothing written')}\n`);
     return code || 1;
   }
   const bytes = framesCaptureBytes(frames);

@@ -239,7 +239,8 @@ export interface CapturedFrame {
  */
 export function framesCaptureBytes(frames: readonly CapturedFrame[]): Uint8Array {
   const nanosecond = frames.some((f) => f.tsNsec % 1000 !== 0);
-  const snaplen = Math.max(262144, ...frames.map((f) => f.data.length));
+  // reduce, not Math.max(...): a connection of millions of frames would overflow the stack.
+  const snaplen = frames.reduce((m, f) => Math.max(m, f.data.length), 262144);
   const linktypes = [...new Set(frames.map((f) => f.linktype))];
   if (linktypes.length === 1) return pcapBytes(frames, { linktype: linktypes[0], nanosecond, snaplen });
   // Classic pcap has one link type per file: pcapng holds one interface per link type.
