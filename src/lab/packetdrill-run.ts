@@ -16,6 +16,7 @@ import type { StackPersonality } from '../tcp/config.js';
 import type { Segment, TcpOptions } from '../tcp/segment.js';
 import { seqAdd, seqDiff } from '../tcp/seq.js';
 import { TcpState as S, stateName } from '../tcp/state.js';
+import { tcpFlags, tcpOptions } from '../wire/build.js';
 import { ACK, FIN, PSH, RST, SYN } from '../wire/packet.js';
 import type { Connection, Host, SocketTcp } from './host.js';
 import { Network } from './network.js';
@@ -120,18 +121,6 @@ interface Sent {
 const US = 1_000_000;
 const secs = (us: number) => (us / US).toFixed(6);
 
-function flagsOf(letters: string): number {
-  let f = 0;
-  for (const c of letters) {
-    if (c === 'S') f |= SYN;
-    else if (c === 'F') f |= FIN;
-    else if (c === 'R') f |= RST;
-    else if (c === 'P') f |= PSH;
-    else if (c === '.') f |= ACK;
-  }
-  return f;
-}
-
 function letters(flags: number): string {
   let s = '';
   if (flags & SYN) s += 'S';
@@ -142,16 +131,37 @@ function letters(flags: number): string {
   return s || '-';
 }
 
-/** The options of a segment in the order our frames carry them (src/wire/build.ts, Linux's). */
+/** The options of a segment as its frame carries them (src/wire/build.ts lays them out), read back. */
 function wireOptions(o: TcpOptions): PdOption[] {
+  const b = tcpOptions({
+    mss: o.mss,
+    wscale: o.wscale,
+    sackPermitted: o.sackOk,
+    timestamp: o.ts,
+    sack: o.sack,
+  });
+  const u32 = (i: number) => ((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0;
   const out: PdOption[] = [];
-  if (o.mss !== undefined) out.push({ kind: 'mss', value: o.mss });
-  if (o.sackOk && o.ts) out.push({ kind: 'sackOK' });
-  else if (o.ts) out.push({ kind: 'nop' }, { kind: 'nop' });
-  else if (o.sackOk) out.push({ kind: 'nop' }, { kind: 'nop' }, { kind: 'sackOK' });
-  if (o.ts) out.push({ kind: 'ts', val: o.ts[0], ecr: o.ts[1] });
-  if (o.wscale !== undefined) out.push({ kind: 'nop' }, { kind: 'wscale', value: o.wscale });
-  if (o.sack?.length) out.push({ kind: 'nop' }, { kind: 'nop' }, { kind: 'sack', blocks: o.sack });
+  for (let i = 0; i < b.length; ) {
+    const kind = b[i];
+    if (kind === 0) break; // EOL: the padding after the last option
+    if (kind === 1) {
+      out.push({ kind: 'nop' });
+      i++;
+      continue;
+    }
+    const len = b[i + 1];
+    if (kind === 2) out.push({ kind: 'mss', value: (b[i + 2] << 8) | b[i + 3] });
+    else if (kind === 3) out.push({ kind: 'wscale', value: b[i + 2] });
+    else if (kind === 4) out.push({ kind: 'sackOK' });
+    else if (kind === 8) out.push({ kind: 'ts', val: u32(i + 2), ecr: u32(i + 6) });
+    else if (kind === 5) {
+      const blocks: [number, number][] = [];
+      for (let j = i + 2; j + 8 <= i + len; j += 8) blocks.push([u32(j), u32(j + 4)]);
+      out.push({ kind: 'sack', blocks });
+    }
+    i += len;
+  }
   return out;
 }
 
@@ -232,6 +242,8 @@ class Runner {
   private readonly tolerance: number;
   /** --tolerance_percent: the tolerance grows with the time since the previous event. */
   private tolerancePercent = 0;
+  /** --tcp_ts_tick_usecs: outbound TS val are checked against the script's at this clock rate (0: not). */
+  private tsTickUs = 0;
   private readonly sockets = new Map<number, Sock>();
   private readonly outQueue: Sent[] = [];
   private readonly pending: Pending[] = [];
@@ -273,6 +285,8 @@ class Runner {
         if (!Number.isFinite(this.tolerancePercent) || this.tolerancePercent < 0) {
           throw new PacketdrillUnsupported(script.options_line[k], `--tolerance_percent=${v}`);
         }
+      } else if (k === 'tcp_ts_tick_usecs' && /^\d+$/.test(v)) {
+        this.tsTickUs = Number(v);
       } else if (k === 'mss' && /^\d+$/.test(v)) {
         // The tun device's segment size for injected GSO packets: the lab injects them whole.
       } else if (k !== 'ip_version' || v !== 'ipv4') {
@@ -423,7 +437,7 @@ class Runner {
   // ---------------------------------------------------------------- packets
 
   private inject(ev: PdEvent, p: PdPacket): void {
-    const flags = flagsOf(p.flags);
+    const flags = tcpFlags(p.flags);
     if (flags & SYN && !(flags & ACK) && this.remoteIsn === undefined) {
       this.remoteIsn = (this.net.random() - p.seq) >>> 0;
     } else if (flags & SYN && flags & ACK && this.remoteIsn === undefined) {
@@ -548,7 +562,7 @@ class Runner {
         actual,
       );
     }
-    const want = flagsOf(p.flags);
+    const want = tcpFlags(p.flags);
     const bit = (b: number, f: number) => (f & b ? 1 : 0);
     field('tcp_fin', bit(FIN, want), bit(FIN, seg.flags));
     field('tcp_syn', bit(SYN, want), bit(SYN, seg.flags));
@@ -561,12 +575,19 @@ class Runner {
     if (p.options !== 'any') {
       const expected = p.options ?? [];
       const got = wireOptions(seg.options);
+      let badTs = false;
       const ok =
         expected.length === got.length &&
         expected.every((e, i) => {
           const g = got[i];
           if (e.kind !== g.kind) return false;
           if (e.kind === 'mss' || e.kind === 'wscale') return e.value === (g as typeof e).value;
+          if (e.kind === 'ts' && g.kind === 'ts' && this.tsTickUs > 0 && this.firstTs) {
+            // run_packet.c: the live TS val in script space, within the tolerance at the tick rate.
+            const mapped = (this.firstTs.script + (g.val - this.firstTs.live)) | 0;
+            if (Math.abs(mapped - e.val) * this.tsTickUs > this.tolerance) badTs = true;
+            return !badTs;
+          }
           if (e.kind === 'sack') {
             const gb = (g as typeof e).blocks.map(([l, r]) => [
               seqDiff(l, this.remoteIsn ?? 0),
@@ -578,6 +599,9 @@ class Runner {
           }
           return true;
         });
+      if (badTs) {
+        this.fail(ev.line, `bad outbound TCP timestamp value, tolerance ${this.tolerance}`, script, actual);
+      }
       if (!ok) this.fail(ev.line, 'bad outbound TCP options', script, actual);
     }
     if (!any) {
