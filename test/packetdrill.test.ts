@@ -171,6 +171,26 @@ describe('the subset', () => {
     }
   });
 
+  test('closing a listener resets what it had not accepted; SO_ERROR reports a refused connect once', () => {
+    const listener = runPacketdrill(
+      '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 bind(3, ..., ...) = 0\n+0 listen(3, 1) = 0\n' +
+        '+0 < S 0:0(0) win 32792 <mss 1000,nop,wscale 7>\n+0 > S. 0:0(0) ack 1 <mss 1460,nop,wscale 8>\n' +
+        '+.1 < . 1:1(0) ack 1 win 257\n+0 close(3) = 0\n+0 > R. 1:1(0) ack 1\n',
+      'listener',
+    );
+    assert.equal(listener.passed, true, listener.failure?.message);
+    const refused = (value: string) =>
+      runPacketdrill(
+        '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK) = 0\n' +
+          '+0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)\n+0 > S 0:0(0) <...>\n' +
+          `+.01 < R. 0:0(0) ack 1 win 0\n+0 getsockopt(3, SOL_SOCKET, SO_ERROR, [${value}], [4]) = 0\n` +
+          '+0 getsockopt(3, SOL_SOCKET, SO_ERROR, [0], [4]) = 0\n',
+        'refused',
+      );
+    assert.equal(refused('ECONNREFUSED').passed, true, refused('ECONNREFUSED').failure?.message);
+    assert.match(refused('0').failure!.message, /getsockopt SO_ERROR: expected 0 but found 111/);
+  });
+
   test('syntax errors say the line', () => {
     assert.throws(
       () => parsePacketdrill('0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 > S 0:5(0) win 100\n'),

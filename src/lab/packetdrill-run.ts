@@ -100,6 +100,8 @@ interface Sock {
   shutRd: boolean;
   /** The error a failed connect left (ECONNREFUSED, ETIMEDOUT). */
   error?: string;
+  /** SO_ERROR was read after the connection failed (it reports the error once). */
+  errorRead?: boolean;
   /** Linux's accounting of what write() queued (created by the first write, after SO_SNDBUF). */
   sendBuffer?: SendBuffer;
 }
@@ -119,6 +121,8 @@ interface Sent {
 }
 
 const US = 1_000_000;
+/** Linux errno numbers a script may name as a value. */
+const ERRNO: Record<string, number> = { EPIPE: 32, ECONNRESET: 104, ETIMEDOUT: 110, ECONNREFUSED: 111 };
 const secs = (us: number) => (us / US).toFixed(6);
 
 function letters(flags: number): string {
@@ -814,6 +818,12 @@ class Runner {
       }
       case 'connect': {
         const s = this.sock(ev, a[0]);
+        if (s.conn && s.nonblock) {
+          // A second connect() on a non-blocking socket: still going, done, or failed.
+          const st = s.conn.endpoint.state;
+          if (st === S.SYN_SENT || st === S.SYN_RECEIVED) return done(-1, 'EALREADY');
+          if (st !== S.CLOSED) return done(-1, 'EISCONN');
+        }
         if (!s.conn) {
           const conn = this.localHost.connect(
             this.net.now,
@@ -857,6 +867,21 @@ class Runner {
       }
       case 'recvmsg':
         return this.recvmsg(ev, call);
+      case 'sendmsg': {
+        // sendmsg(fd, {msg_name(...)=..., msg_iov(N)=[{..., len}, …], msg_flags=0}, flags): the iovecs' total.
+        const s = this.sock(ev, a[0]);
+        const msg = a[1];
+        let n = 0;
+        if (msg?.k === 'struct') {
+          for (const item of msg.items) {
+            if (item.k !== 'assign' || item.name !== 'msg_iov' || item.value.k !== 'array') continue;
+            for (const iov of item.value.items)
+              if (iov.k === 'struct' && iov.items[1]?.k === 'int') n += iov.items[1].v;
+          }
+        }
+        if (n === 0) throw new PacketdrillUnsupported(ev.line, 'sendmsg without msg_iov lengths');
+        return this.writer(s, n);
+      }
       case 'shutdown': {
         const s = this.sock(ev, a[0]);
         const how = this.words(a[1])[0];
@@ -879,7 +904,16 @@ class Runner {
       case 'close': {
         const s = this.sock(ev, a[0]);
         this.sockets.delete(s.fd);
-        if (s.listenPort !== undefined) this.localHost.unlisten(s.listenPort);
+        if (s.listenPort !== undefined) {
+          this.localHost.unlisten(s.listenPort);
+          // Linux inet_csk_listen_stop: connections not yet accepted are aborted (RST).
+          for (const c of this.localHost.connections) {
+            if (!c.passive || c.local.port !== s.listenPort || this.accepted.has(c)) continue;
+            if (c.endpoint.state === S.CLOSED) continue;
+            c.endpoint.abort(this.net.now);
+            this.net.flush(c);
+          }
+        }
         if (s.conn) {
           if (s.lingerZero) s.conn.endpoint.abort(this.net.now);
           else s.conn.endpoint.close(this.net.now);
@@ -1073,15 +1107,26 @@ class Runner {
       case 'TCP_USER_TIMEOUT':
         have = Math.round((s.tcp.userTimeoutUs ?? 0) / 1000);
         break;
-      case 'SO_ERROR':
-        have = 0;
+      case 'SO_ERROR': {
+        // The error a failed connect left, then cleared (as reading SO_ERROR clears it).
+        const closed = ep !== undefined && ep.state === S.CLOSED && !s.errorRead;
+        const refused = closed && s.conn!.changes.some((c) => c.reason === 'connection refused');
+        have = !closed ? 0 : refused ? 111 : 110;
+        if (closed) s.errorRead = true;
         break;
+      }
       default:
         throw new PacketdrillUnsupported(ev.line, `getsockopt ${name ?? '?'}`);
     }
     const want = call.args[3];
-    if (want?.k === 'array' && want.items[0]?.k === 'int' && want.items[0].v !== have) {
-      this.fail(ev.line, `getsockopt ${name}: expected ${want.items[0].v} but found ${have}`);
+    const first = want?.k === 'array' ? want.items[0] : undefined;
+    // An errno name (SO_ERROR's [ECONNREFUSED]) stands for its Linux number.
+    const expected = first?.k === 'int' ? first.v : first?.k === 'word' ? ERRNO[first.v] : undefined;
+    if (first?.k === 'word' && expected === undefined) {
+      throw new PacketdrillUnsupported(ev.line, `getsockopt value ${first.v}`);
+    }
+    if (expected !== undefined && expected !== have) {
+      this.fail(ev.line, `getsockopt ${name}: expected ${expected} but found ${have}`);
     }
     return () => ({ value: 0 });
   }
@@ -1099,6 +1144,10 @@ class Runner {
       tcpi_snd_cwnd: ep?.cwndSegments,
       tcpi_state: ep?.state,
       tcpi_rtt: ep && ep.rto.srtt >= 0 ? Math.round(ep.rto.srtt) : undefined,
+      tcpi_snd_wscale: ep?.sndWscale,
+      tcpi_rcv_wscale: ep?.rcvWscale,
+      tcpi_backoff: ep?.rto.backoff,
+      tcpi_retransmits: ep?.retransmits,
     };
     for (const raw of c.text.split(/[;\n]/)) {
       const stmt = raw.trim();
