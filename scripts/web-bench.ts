@@ -13,10 +13,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateCapture } from '../test/helpers/generated-capture.js';
 import { CLI } from '../test/helpers/paths.js';
-import { launch, longTasksSince, rendererRss, startServe } from '../test/helpers/web-browser.js';
+import {
+  childrenCpuMs,
+  launch,
+  longTasksSince,
+  rendererCpuMs,
+  rendererRss,
+  startServe,
+} from '../test/helpers/web-browser.js';
 
 export interface WebRun {
   cliMs: number;
+  /** CPU of `synack conns` and of the renderers until the list was shown (load does not inflate these). */
+  cliCpuMs: number;
+  listCpuMs: number;
   listMs: number;
   hostsMs: number;
   maxTaskMs: number;
@@ -41,26 +51,30 @@ export function benchCapture(dir: string, packets: number): string {
   ]);
 }
 
-export function cliConnsMs(file: string): number {
+/** Wall and CPU milliseconds of `synack conns FILE`. */
+export function cliConns(file: string): { ms: number; cpuMs: number } {
+  const c0 = childrenCpuMs();
   const t0 = performance.now();
   execFileSync(process.execPath, [CLI, 'conns', file], {
     stdio: ['ignore', 'ignore', 'pipe'],
     maxBuffer: 1 << 30,
   });
-  return performance.now() - t0;
+  return { ms: performance.now() - t0, cpuMs: childrenCpuMs() - c0 };
 }
 
 /** One page load of `file` through `synack serve`, with the interactions after the list. */
-export async function webRun(file: string): Promise<Omit<WebRun, 'cliMs'>> {
+export async function webRun(file: string): Promise<Omit<WebRun, 'cliMs' | 'cliCpuMs'>> {
   const served = await startServe([file]);
   const s = await launch();
   try {
     const { page } = s;
+    const c0 = rendererCpuMs();
     const t0 = performance.now();
     await page.goto(served.url);
     await page.getByTestId('conn-count').waitFor({ timeout: 600_000 });
     await page.locator('[data-testid="conn-list"] .row').first().waitFor();
     const listMs = performance.now() - t0;
+    const listCpuMs = rendererCpuMs() - c0;
     const shownAt = await page.evaluate(() => performance.now());
     const conns = Number((await page.getByTestId('conn-count').textContent())?.replace(/\D/g, ''));
     // A sort, a connection, an arrow: what a user does first.
@@ -78,7 +92,7 @@ export async function webRun(file: string): Promise<Omit<WebRun, 'cliMs'>> {
     const tasks = await longTasksSince(page, shownAt);
     const maxTaskMs = tasks.reduce((m, t) => Math.max(m, t.duration), 0);
     const rssBytes = rendererRss();
-    return { listMs, hostsMs, maxTaskMs, rssBytes, conns };
+    return { listMs, listCpuMs, hostsMs, maxTaskMs, rssBytes, conns };
   } finally {
     await s.close();
     served.stop();
@@ -99,17 +113,17 @@ async function main(): Promise<void> {
     process.stdout.write(`capture: ${file} (${(statSync(file).size / 1e6).toFixed(1)} MB)\n`);
     const all: WebRun[] = [];
     for (let i = 0; i < runs; i++) {
-      const cliMs = cliConnsMs(file);
+      const cli = cliConns(file);
       const w = await webRun(file);
-      const r = { cliMs, ...w };
+      const r = { cliMs: cli.ms, cliCpuMs: cli.cpuMs, ...w };
       all.push(r);
       process.stdout.write(
-        `run ${i + 1}: conns ${r.conns}; CLI conns ${r.cliMs.toFixed(0)} ms; list shown ${r.listMs.toFixed(0)} ms (${(r.listMs / r.cliMs).toFixed(2)}×); Hosts ${r.hostsMs.toFixed(0)} ms after the click; longest task after the list ${r.maxTaskMs.toFixed(0)} ms; renderer RSS ${(r.rssBytes / 2 ** 20).toFixed(0)} MiB\n`,
+        `run ${i + 1}: conns ${r.conns}; CLI conns ${r.cliMs.toFixed(0)} ms (CPU ${r.cliCpuMs.toFixed(0)} ms); list shown ${r.listMs.toFixed(0)} ms (${(r.listMs / r.cliMs).toFixed(2)}×; renderer CPU ${r.listCpuMs.toFixed(0)} ms, ${(r.listCpuMs / r.cliCpuMs).toFixed(2)}×); Hosts ${r.hostsMs.toFixed(0)} ms after the click; longest task after the list ${r.maxTaskMs.toFixed(0)} ms; renderer RSS ${(r.rssBytes / 2 ** 20).toFixed(0)} MiB\n`,
       );
     }
     const m = (f: (r: WebRun) => number) => median(all.map(f));
     process.stdout.write(
-      `median: CLI conns ${m((r) => r.cliMs).toFixed(0)} ms, list ${m((r) => r.listMs).toFixed(0)} ms, ratio ${m((r) => r.listMs / r.cliMs).toFixed(2)}×, Hosts ${m((r) => r.hostsMs).toFixed(0)} ms, longest task ${m((r) => r.maxTaskMs).toFixed(0)} ms, renderer RSS ${(m((r) => r.rssBytes) / 2 ** 20).toFixed(0)} MiB\n`,
+      `median: CLI conns ${m((r) => r.cliMs).toFixed(0)} ms, list ${m((r) => r.listMs).toFixed(0)} ms, ratio ${m((r) => r.listMs / r.cliMs).toFixed(2)}× (CPU ${m((r) => r.listCpuMs / r.cliCpuMs).toFixed(2)}×), Hosts ${m((r) => r.hostsMs).toFixed(0)} ms, longest task ${m((r) => r.maxTaskMs).toFixed(0)} ms, renderer RSS ${(m((r) => r.rssBytes) / 2 ** 20).toFixed(0)} MiB\n`,
     );
     process.stdout.write(
       `load average while measuring: ${execFileSync('cat', ['/proc/loadavg'], { encoding: 'utf8' })}`,

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
-import { benchCapture, cliConnsMs } from '../scripts/web-bench.js';
+import { benchCapture, cliConns } from '../scripts/web-bench.js';
 import { CLI, FIXTURES, REPO_ROOT } from './helpers/paths.js';
 import { hasTcpdump } from './helpers/tools.js';
 import {
@@ -26,6 +26,7 @@ import {
   haveChromium,
   launch,
   longTasksSince,
+  rendererCpuMs,
   rendererRss,
   type Served,
   startServe,
@@ -82,9 +83,15 @@ function conns(file: string): ConnJson[] {
 }
 
 /** What `synack ladder --svg` draws: arrows (g.pkt) and the state labels, in order. */
-function cliLadder(file: string, conn: number, all = false): { arrows: number; states: string[] } {
-  const svg = synack(['ladder', file, '--conn', String(conn), '--svg', '-', ...(all ? ['--all'] : [])]);
+function cliLadder(file: string, conn: number, all = false, extra: string[] = []): { arrows: number; states: string[] } {
+  const svg = synack(['ladder', file, '--conn', String(conn), '--svg', '-', ...(all ? ['--all'] : []), ...extra]);
   return { arrows: (svg.match(/<g class="pkt"/g) ?? []).length, states: svgStates(svg) };
+}
+
+/** The arrows' labels `synack ladder --svg` writes (their <title>s), in order. */
+function cliLabels(file: string, conn: number, extra: string[] = []): string[] {
+  const svg = synack(['ladder', file, '--conn', String(conn), '--svg', '-', ...extra]);
+  return [...svg.matchAll(/<g class="pkt"[^>]*><title>frame \d+: ([^<[]+?)(?: \[[^<]*)?<\/title>/g)].map((m) => m[1]);
 }
 
 function svgStates(svg: string): string[] {
@@ -236,8 +243,9 @@ describe('web UI (synack serve) in chromium', {
     await page.locator('[data-testid="ladder"] g.fold').first().waitFor();
     const folded = await ladderOnPage(page);
     assert.deepEqual(folded, cliLadder(LOSS, 1));
+    const folds = await page.locator('[data-testid="ladder"] g.fold').count();
     await page.locator('[data-testid="ladder"] g.fold').first().click();
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="ladder"] g.fold').length === 0);
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="ladder"] g.fold').length === n - 1, folds);
     const opened = await ladderOnPage(page);
     assert.ok(
       opened.arrows > folded.arrows + 50,
@@ -267,6 +275,21 @@ describe('web UI (synack serve) in chromium', {
       .filter({ hasText: `frame ${retrans[0]}` })
       .waitFor();
     assert.match((await page.getByTestId('packet').textContent()) ?? '', /Retransmission/);
+  });
+
+  test('the symbolic ladder writes x, y, u, v, w as `ladder --symbolic` does', async () => {
+    await openFile(page, url, `#file=${EX}&conn=1`, 'loopback-lifecycles.pcap');
+    await page.locator('[data-testid="ladder"] svg').waitFor();
+    await page.getByTestId('ladder-symbolic').check();
+    const want = cliLabels(EXAMPLE, 1, ['--symbolic']);
+    assert.ok(want.some((l) => /seq=x\b/.test(l)), want.join(' | '));
+    await page.locator('[data-testid="ladder"]').filter({ hasText: 'seq=x' }).waitFor();
+    const got = await page
+      .locator('[data-testid="ladder"] g.pkt')
+      .evaluateAll((gs) => gs.map((g) => g.getAttribute('aria-label') ?? ''));
+    assert.equal(got.length, want.length);
+    for (let i = 0; i < want.length; i++) assert.ok(got[i].includes(want[i]), `${got[i]} has ${want[i]}`);
+    await page.getByTestId('ladder-symbolic').uncheck();
   });
 
   test('the time-proportional ladder places arrows by time: a long pause is a long gap', async () => {
@@ -552,7 +575,7 @@ describe('web UI (synack serve) in chromium', {
     assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-frame')), frames[1]);
     assert.match(
       (await page.locator(`g.pkt[data-frame="${frames[1]}"]`).getAttribute('aria-label')) ?? '',
-      /^[\d.]+ SYN\+ACK seq=0 ack=1 [A-Z_ ]*— frame \d+, server → client: [^;]+; states after it [A-Z_]+ \/ [A-Z_]+$/,
+      /^[\d.]+ (#\d+ )?SYN\+ACK seq=0 ack=1 .*— frame \d+, server → client: [^;]+; states after it [A-Z_]+ \/ [A-Z_]+$/,
     );
     for (const tab of ['Connection', 'Hosts', 'Events']) {
       await page.getByRole('tab', { name: new RegExp(`^${tab}`) }).click();
@@ -627,7 +650,8 @@ describe('web UI (synack serve) in chromium', {
       assert.match(ladderText, /客户端/);
       assert.match(ladderText, /时间（秒）/);
       assert.match(ladderText, /最终：客户端/);
-      assert.doesNotMatch(ladderText, /\bclient\b|time \(s\)/);
+      assert.match(ladderText, /客户端：connect\(\) 返回/);
+      assert.doesNotMatch(ladderText, /\bclient\b|\bserver\b|time \(s\)|个 ACK seq/);
       assert.match(
         (await p.getByTestId('explain').locator('.para').first().textContent()) ?? '',
         /^连接 1：客户端/,
@@ -683,14 +707,17 @@ describe('web UI (synack serve) in chromium', {
     const b = await launch();
     try {
       const p = b.page;
-      const cli1 = cliConnsMs(big);
+      const cli1 = cliConns(big);
+      const c0 = rendererCpuMs();
       const t0 = performance.now();
       await p.goto(bigServed.url);
       await p.getByTestId('conn-count').waitFor({ timeout: 300_000 });
       await p.locator('[data-testid="conn-list"] .row').first().waitFor();
       const listMs = performance.now() - t0;
-      const cli2 = cliConnsMs(big);
-      const cliMs = (cli1 + cli2) / 2;
+      const listCpuMs = rendererCpuMs() - c0;
+      const cli2 = cliConns(big);
+      const cliMs = (cli1.ms + cli2.ms) / 2;
+      const cliCpuMs = (cli1.cpuMs + cli2.cpuMs) / 2;
       const shownAt = await p.evaluate(() => performance.now());
       const n = await countShown(p);
       assert.equal(n, connsLines(big).length);
@@ -722,7 +749,7 @@ describe('web UI (synack serve) in chromium', {
       const tasks = await longTasksSince(p, shownAt);
       const rss = rendererRss();
       process.stdout.write(
-        `# web 200k: ${n} conns, CLI conns ${cliMs.toFixed(0)} ms, list ${listMs.toFixed(0)} ms (${(listMs / cliMs).toFixed(2)}×), Hosts ${hostsMs.toFixed(0)} ms, longest task ${Math.max(0, ...tasks.map((t) => t.duration)).toFixed(0)} ms, renderer ${(rss / 2 ** 20).toFixed(0)} MiB, ${nodes} elements\n`,
+        `# web 200k: ${n} conns, CLI conns ${cliMs.toFixed(0)} ms (CPU ${cliCpuMs.toFixed(0)} ms), list ${listMs.toFixed(0)} ms (${(listMs / cliMs).toFixed(2)}×; renderer CPU ${listCpuMs.toFixed(0)} ms, ${(listCpuMs / cliCpuMs).toFixed(2)}×), Hosts ${hostsMs.toFixed(0)} ms, longest task ${Math.max(0, ...tasks.map((t) => t.duration)).toFixed(0)} ms, renderer ${(rss / 2 ** 20).toFixed(0)} MiB, ${nodes} elements\n`,
       );
       assert.ok(
         listMs <= 1.5 * cliMs,

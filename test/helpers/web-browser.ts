@@ -120,6 +120,20 @@ function parentOf(pid: number): number {
  */
 export function rendererRss(rootPid = process.pid): number {
   let max = 0;
+  for (const pid of rendererPids(rootPid)) {
+    try {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (m) max = Math.max(max, Number(m[1]) * 1024);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return max;
+}
+
+/** The chromium renderer processes descended from `rootPid`. */
+function rendererPids(rootPid: number): number[] {
+  const out: number[] = [];
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     const pid = Number(d);
@@ -132,12 +146,40 @@ export function rendererRss(rootPid = process.pid): number {
     if (!cmd.includes('--type=renderer')) continue;
     let p = pid;
     for (let i = 0; i < 6 && p > 1 && p !== rootPid; i++) p = parentOf(p);
-    if (p !== rootPid) continue;
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const m = /VmRSS:\s+(\d+) kB/.exec(status);
-    if (m) max = Math.max(max, Number(m[1]) * 1024);
+    if (p === rootPid) out.push(pid);
   }
-  return max;
+  return out;
+}
+
+/** Clock ticks per second of /proc's CPU times (USER_HZ: 100 on Linux). */
+const TICKS = 100;
+
+function cpuTicks(pid: number | 'self', children = false): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields 14-17 (utime stime cutime cstime), counted from the state field (3).
+  return children ? Number(f[13]) + Number(f[14]) : Number(f[11]) + Number(f[12]);
+}
+
+/**
+ * CPU milliseconds the chromium renderers under this process have used so far (page and worker
+ * threads live in them): a measure the machine's load does not inflate, unlike wall time.
+ */
+export function rendererCpuMs(rootPid = process.pid): number {
+  let ticks = 0;
+  for (const pid of rendererPids(rootPid)) {
+    try {
+      ticks += cpuTicks(pid);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return (ticks * 1000) / TICKS;
+}
+
+/** CPU milliseconds of this process's waited-for children so far (cutime + cstime). */
+export function childrenCpuMs(): number {
+  return (cpuTicks('self', true) * 1000) / TICKS;
 }
 
 /** axe-core's serious and critical violations on the page as it is now. */

@@ -80,7 +80,7 @@ function initialLang(): Lang {
   }
 }
 
-const DEFAULT_VIEW: LadderView = { all: false, open: [], timeScale: false };
+const DEFAULT_VIEW: LadderView = { all: false, open: [], timeScale: false, symbolic: false };
 /** Keyboard steps through the list closer together than this make one history entry. */
 const STEP_COALESCE_MS = 1000;
 /** Row chunks are shown at most this often while a capture loads. */

@@ -301,6 +301,15 @@ export function ConnView(props: {
               />{' '}
               {t.timeScale}
             </label>
+            <label title={t.symbolicTitle}>
+              <input
+                type="checkbox"
+                checked={view.symbolic}
+                onChange={(e) => onView({ ...view, symbolic: e.currentTarget.checked })}
+                data-testid="ladder-symbolic"
+              />{' '}
+              {t.symbolic}
+            </label>
             <span className="exports">
               <button
                 type="button"

@@ -276,7 +276,7 @@ export class CaptureAnalysis {
    */
   conn(
     id: number,
-    asked: LadderView = { all: false, open: [], timeScale: false },
+    asked: LadderView = { all: false, open: [], timeScale: false, symbolic: false },
     focus: number | null = null,
   ): ConnDetail | null {
     const t = this.timeline(id);
@@ -393,12 +393,13 @@ export class CaptureAnalysis {
  * exactly what `--all` draws).
  */
 export function ladderModel(t: ConnTimeline, view: LadderView): LadderModel {
-  if (view.all) return buildLadder(t, { all: true });
-  const folded = buildLadder(t);
+  const symbolic = view.symbolic;
+  if (view.all) return buildLadder(t, { all: true, symbolic });
+  const folded = buildLadder(t, { symbolic });
   if (view.open.length === 0) return folded;
   const open = new Set(view.open);
   if (!folded.rows.some((r) => r.kind === 'fold' && open.has(r.firstIndex))) return folded;
-  const all = buildLadder(t, { all: true });
+  const all = buildLadder(t, { all: true, symbolic });
   const rows: LadderRow[] = [];
   for (const r of folded.rows) {
     if (r.kind === 'fold' && open.has(r.firstIndex)) {

@@ -77,6 +77,8 @@ const EN = {
   allPacketsTitle: 'draw every packet, no folds (synack ladder --all)',
   timeScale: 'time-proportional',
   timeScaleTitle: 'place arrows by time: pauses show as space',
+  symbolic: 'x, y, u, v, w',
+  symbolicTitle: 'sequence numbers as the textbooks write them (synack ladder --symbolic)',
   exportSvg: 'SVG',
   exportPng: 'PNG',
   exportPcap: 'pcap',
@@ -208,6 +210,8 @@ const ZH: Dict = {
   allPacketsTitle: '画出每个报文，不折叠（synack ladder --all）',
   timeScale: '按时间比例',
   timeScaleTitle: '按时间放置箭头：停顿显示为空白',
+  symbolic: 'x, y, u, v, w',
+  symbolicTitle: '按教材的写法表示序列号（synack ladder --symbolic）',
   exportSvg: 'SVG',
   exportPng: 'PNG',
   exportPcap: 'pcap',
@@ -272,19 +276,22 @@ const LADDER_ZH: [RegExp, string][] = [
   [/^time \(s\)$/, '时间（秒）'],
   [/^final: client $/, '最终：客户端 '],
   [/^, server $/, '，服务端 '],
+  // Socket calls beside the arrows ("client: connect() returns").
+  [/^client: /, '客户端：'],
+  [/^server: /, '服务端：'],
+  [/\(\) returns\b/, '() 返回'],
+  [/^#n: frame number$/, '#n：帧号'],
+  [/^TIME_WAIT over: client CLOSED \(timer, or reused by a new SYN\)$/, 'TIME_WAIT 结束：客户端 CLOSED（计时器到期，或被新的 SYN 复用）'],
+  [/^TIME_WAIT over: server CLOSED \(timer, or reused by a new SYN\)$/, 'TIME_WAIT 结束：服务端 CLOSED（计时器到期，或被新的 SYN 复用）'],
+  [/✗ lost before its receiver/, '✗ 未到达接收方'],
+  [/dashed: unanswered, sent again before it was acknowledged/, '虚线：未获应答，在被确认前再次发送'],
+];
+
+/** A fold's summary ("… 99 data segments, 142 kB, 50 ACKs, 1 retransmission, 3.23 ms …"). */
+const FOLD_ZH: [RegExp, string][] = [
   [/(\S+) data segments?/g, '$1 个数据段'],
   [/(\S+) ACKs?\b/g, '$1 个 ACK'],
   [/(\S+) retransmissions?/g, '$1 次重传'],
-  [
-    /^TIME_WAIT over: client CLOSED \(timer, or reused by a new SYN\)$/,
-    'TIME_WAIT 结束：客户端 CLOSED（计时器到期，或被新的 SYN 复用）',
-  ],
-  [
-    /^TIME_WAIT over: server CLOSED \(timer, or reused by a new SYN\)$/,
-    'TIME_WAIT 结束：服务端 CLOSED（计时器到期，或被新的 SYN 复用）',
-  ],
-  [/✗ lost before its receiver/, '✗ 未到达接收方'],
-  [/dashed: unanswered, sent again before it was acknowledged/, '虚线：未获应答，在被确认前再次发送'],
 ];
 
 /** Rewrites the ladder's text nodes in Chinese (and back: the English text is kept aside). */
@@ -296,7 +303,10 @@ export function translateLadder(svg: Element, lang: Lang): void {
     const holder = node as Text & { synackEn?: string };
     if (holder.synackEn === undefined) holder.synackEn = node.data;
     let s = holder.synackEn;
-    if (lang === 'zh') for (const [re, to] of LADDER_ZH) s = s.replace(re, to);
+    if (lang === 'zh') {
+      for (const [re, to] of LADDER_ZH) s = s.replace(re, to);
+      if (s.startsWith('…')) for (const [re, to] of FOLD_ZH) s = s.replace(re, to);
+    }
     if (node.data !== s) node.data = s;
   }
 }

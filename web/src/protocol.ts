@@ -102,6 +102,8 @@ export interface LadderView {
   open: number[];
   /** Vertical position proportional to time instead of one row per arrow. */
   timeScale: boolean;
+  /** Sequence numbers as the textbooks write them (x, y, u, v, w: `synack ladder --symbolic`). */
+  symbolic: boolean;
 }
 
 export interface ConnDetail {
