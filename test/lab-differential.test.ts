@@ -59,8 +59,6 @@ describe('differential: conns on the lab capture = the lab truth, every scenario
 /**
  * Frames where `read --json` differs from `lab run --frames` today (frame number and verdict),
  * pinned so that any change shows; issue 17 brings them to none. Why each one differs:
- * - syn-lost (client, mid): the server answered only the retransmitted SYN, so the first never
- *   reached it; beside the client a lost SYN+ACK would look the same (the silence rule).
  * - synack-lost, simultaneous-open, old-duplicate-syn: a handshake segment crossed the receiver's
  *   next segment (that SYN+ACK or RST left before it arrived), which only FINs are allowed today.
  * - simultaneous-close: the crossing FINs take effect at the receiver's next segment in the truth,
@@ -70,8 +68,6 @@ describe('differential: conns on the lab capture = the lab truth, every scenario
  * - data-loss (client, mid): data lost past the tap, never acknowledged until resent.
  */
 const KNOWN_FRAMES: Record<string, string[]> = {
-  'syn-lost client': ['1 wrong'],
-  'syn-lost mid': ['1 wrong'],
   'synack-lost client': ['4 wrong', '5 wrong'],
   'synack-lost server': ['3 wrong', '4 wrong'],
   'old-duplicate-syn client': ['1 wrong', '3 wrong'],

@@ -10,6 +10,7 @@ import { findTopic, topicList, topicText } from '../report/topics.js';
 import { type ConnChoice, connChoiceOptions, pickConnection } from './conn-pick.js';
 import { FILTER_HELP } from './filter-option.js';
 import { loadTimelines } from './load-timelines.js';
+import { TAP_HELP } from './tracking-options.js';
 import { exitOnUsageError } from './usage-failure.js';
 
 interface ExplainCliOptions {
@@ -17,6 +18,7 @@ interface ExplainCliOptions {
   filter?: string;
   lang?: string;
   timeWait?: string;
+  tap?: string;
   msl?: string;
   json?: boolean;
   topic?: string;
@@ -32,11 +34,11 @@ function timeWaitEnded(t: ConnTimeline): boolean {
 }
 
 /** The next connection on the same 4-tuple (either direction), which may have ended t's TIME_WAIT. */
-async function nextOnTuple(files: string[], t: ConnTimeline, timeWaitSec: number) {
+async function nextOnTuple(files: string[], t: ConnTimeline, timeWaitSec: number, tap: string) {
   const key = (a: { ip: string; port: number }, b: { ip: string; port: number }) =>
     [`${a.ip} ${a.port}`, `${b.ip} ${b.port}`].sort().join('|');
   const mine = key(t.orig, t.resp);
-  const { timelines } = await loadTimelines(files, { timeWaitSec });
+  const { timelines } = await loadTimelines(files, { timeWaitSec, tap });
   const later = timelines
     .filter((x) => x.id > t.id && key(x.orig, x.resp) === mine && x.packets.length > 0)
     .sort((a, b) => a.id - b.id)[0];
@@ -58,6 +60,7 @@ export function registerExplain(program: Command): void {
     .option('--topic <T>', 'a state, event, concept or kernel setting without a capture; "list" lists them')
     .option('--time-wait <S>', 'TIME_WAIT duration in seconds (default 60)')
     .option('--msl <M>', 'MSL in seconds: TIME_WAIT lasts 2M')
+    .option('--tap <where>', TAP_HELP)
     .action(async (files: string[], opts: ExplainCliOptions, cmd: Command) => {
       const lang = opts.lang ?? 'en';
       if (lang !== 'en' && lang !== 'zh') cmd.error('synack explain: --lang is en or zh', { exitCode: 1 });
@@ -83,11 +86,17 @@ export function registerExplain(program: Command): void {
       } catch (err) {
         exitOnUsageError(cmd, 'explain', err);
       }
-      const { timeline, code } = await pickConnection(files, opts.conn, choice.timeWaitSec, choice.filter);
+      const { timeline, code } = await pickConnection(
+        files,
+        opts.conn,
+        choice.timeWaitSec,
+        choice.filter,
+        choice.tap,
+      );
       if (timeline) {
         const next =
           timeWaitEnded(timeline) && !files.includes('-')
-            ? await nextOnTuple(files, timeline, choice.timeWaitSec)
+            ? await nextOnTuple(files, timeline, choice.timeWaitSec, choice.tap)
             : undefined;
         const o = { lang: lang as Lang, timeWaitS: choice.timeWaitSec, next };
         if (opts.json) process.stdout.write(`${JSON.stringify(explainStory(timeline, o))}\n`);

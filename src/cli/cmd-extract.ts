@@ -17,7 +17,7 @@ import { connChoiceText, requireConnChoice } from './conn-pick.js';
 import { type ConnSelector, ConnSelectorError, parseConnSelector } from './conn-selector.js';
 import { decodeFiles } from './decode-files.js';
 import { FILTER_HELP, filterOption } from './filter-option.js';
-import { trackingOptions } from './tracking-options.js';
+import { TAP_HELP, trackingOptions } from './tracking-options.js';
 import { exitOnUsageError, UsageError } from './usage-failure.js';
 
 interface ExtractCliOptions {
@@ -28,6 +28,7 @@ interface ExtractCliOptions {
   msl?: string;
   idle?: string;
   maxConns?: string;
+  tap?: string;
 }
 
 /** One captured frame as it will be written again. */
@@ -241,6 +242,7 @@ export function registerExtract(program: Command): void {
     .option('--msl <m>', 'MSL in seconds: --time-wait 2M')
     .option('--idle <s>', 'seconds without a segment that end a connection, as for `conns` (default 300)')
     .option('--max-conns <n>', 'open connections at most, as for `conns` (default 250000)')
+    .option('--tap <where>', TAP_HELP)
     .action(async (files: string[], opts: ExtractCliOptions, cmd: Command) => {
       try {
         const code = await runExtract(files, opts);

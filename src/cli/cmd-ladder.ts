@@ -8,6 +8,7 @@ import { renderLadderSvg } from '../report/ladder-svg.js';
 import { renderLadderText } from '../report/ladder-text.js';
 import { type ConnChoice, connChoiceOptions, pickConnection } from './conn-pick.js';
 import { FILTER_HELP } from './filter-option.js';
+import { TAP_HELP } from './tracking-options.js';
 import { exitOnUsageError, UsageError } from './usage-failure.js';
 
 interface LadderCliOptions {
@@ -17,6 +18,7 @@ interface LadderCliOptions {
   all?: boolean;
   svg?: string;
   timeWait?: string;
+  tap?: string;
   msl?: string;
 }
 
@@ -32,6 +34,7 @@ export function registerLadder(program: Command): void {
     .option('--svg <OUT>', 'write the diagram as SVG to OUT (- for stdout)')
     .option('--time-wait <S>', 'TIME_WAIT duration in seconds (default 60)')
     .option('--msl <M>', 'MSL in seconds: TIME_WAIT lasts 2M')
+    .option('--tap <where>', TAP_HELP)
     .action(async (files: string[], opts: LadderCliOptions, cmd: Command) => {
       let width = 100;
       let choice: ConnChoice;
@@ -45,7 +48,13 @@ export function registerLadder(program: Command): void {
       } catch (err) {
         exitOnUsageError(cmd, 'ladder', err);
       }
-      const { timeline, code } = await pickConnection(files, opts.conn, choice.timeWaitSec, choice.filter);
+      const { timeline, code } = await pickConnection(
+        files,
+        opts.conn,
+        choice.timeWaitSec,
+        choice.filter,
+        choice.tap,
+      );
       if (timeline) {
         if (opts.svg !== undefined) {
           const svg = renderLadderSvg(timeline, { all: !!opts.all });

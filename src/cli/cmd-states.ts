@@ -14,6 +14,7 @@ import { socketIntervals, stateTimeline } from '../track/host-states.js';
 import { timeWaitSeconds } from './conn-pick.js';
 import { FILTER_HELP, filterOption, timelineSubject } from './filter-option.js';
 import { loadTimelines } from './load-timelines.js';
+import { TAP_HELP, tapOption } from './tracking-options.js';
 import { exitOnUsageError, UsageError } from './usage-failure.js';
 
 interface StatesCliOptions {
@@ -21,6 +22,7 @@ interface StatesCliOptions {
   timeline?: boolean;
   json?: boolean;
   timeWait?: string;
+  tap?: string;
   msl?: string;
   filter?: string;
 }
@@ -47,18 +49,21 @@ export function registerStates(program: Command): void {
     .option('--json', 'one JSON object (PRODUCT.md `states --json`)')
     .option('--time-wait <S>', 'TIME_WAIT duration in seconds (default 60)')
     .option('--msl <M>', 'MSL in seconds: TIME_WAIT lasts 2M')
+    .option('--tap <where>', TAP_HELP)
     .option('--filter <expr>', FILTER_HELP)
     .action(async (files: string[], opts: StatesCliOptions, cmd: Command) => {
       let timeWait = 60;
+      let tap = 'auto';
       let filter: ConnFilter | null = null;
       try {
         filter = filterOption(opts.filter);
         timeWait = timeWaitSeconds(opts);
+        tap = tapOption(opts.tap);
         if (opts.at !== undefined) parseAt(opts.at, 0);
       } catch (err) {
         exitOnUsageError(cmd, 'states', err);
       }
-      const loaded = await loadTimelines(files, { timeWaitSec: timeWait });
+      const loaded = await loadTimelines(files, { timeWaitSec: timeWait, tap });
       const code = loaded.code;
       // The capture's span (the default --at) stays the whole capture's when a filter picks connections.
       const span = captureSpan(loaded.timelines);

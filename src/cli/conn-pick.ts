@@ -7,6 +7,7 @@ import type { ConnFilter } from '../track/filter.js';
 import { ConnSelectorError, parseConnSelector, selectConns } from './conn-selector.js';
 import { filterOption, timelineSubject } from './filter-option.js';
 import { loadTimelines } from './load-timelines.js';
+import { tapOption } from './tracking-options.js';
 import { UsageError } from './usage-failure.js';
 
 export async function pickConnection(
@@ -15,6 +16,8 @@ export async function pickConnection(
   timeWaitSec: number,
   /** --filter: the connection must also match it; without --conn, the first one it selects. */
   filter: ConnFilter | null = null,
+  /** --tap, checked. */
+  tap = 'auto',
 ): Promise<{ timeline?: ConnTimeline; code: number }> {
   let sel: ReturnType<typeof parseConnSelector> | null = null;
   try {
@@ -29,6 +32,7 @@ export async function pickConnection(
   const wanted = sel?.kind === 'id' ? sel.id : -1;
   const { timelines, code } = await loadTimelines(files, {
     timeWaitSec,
+    tap,
     ...(wanted > 0 ? { keep: (id: number) => id === wanted } : {}),
   });
   let found = sel === null ? timelines : selectConns(timelines, sel);
@@ -60,17 +64,19 @@ export function requireConnChoice(opts: { conn?: string; filter?: string }): voi
 export interface ConnChoice {
   filter: ConnFilter | null;
   timeWaitSec: number;
+  tap: string;
 }
 
-/** The --conn / --filter / --time-wait / --msl of ladder and explain, checked (throws UsageError or FilterError). */
+/** The --conn / --filter / --time-wait / --msl / --tap of ladder and explain, checked (throws UsageError or FilterError). */
 export function connChoiceOptions(opts: {
   conn?: string;
   filter?: string;
   timeWait?: string;
   msl?: string;
+  tap?: string;
 }): ConnChoice {
   requireConnChoice(opts);
-  return { filter: filterOption(opts.filter), timeWaitSec: timeWaitSeconds(opts) };
+  return { filter: filterOption(opts.filter), timeWaitSec: timeWaitSeconds(opts), tap: tapOption(opts.tap) };
 }
 
 /** What the user asked for (`--conn 3 and --filter "port 80"`), for the "no connection matches" line. */

@@ -7,12 +7,15 @@ import { ipv4String, ipv6String } from '../report/tcpdump.js';
 import type { ConnTimeline } from '../report/timeline.js';
 import { TimelineCollector } from '../report/timeline-from-track.js';
 import { FlowTable } from '../track/flow-table.js';
+import { AUTO_TAP, parseTap } from '../track/tap.js';
 import { TcpAnalysis } from '../track/wireshark.js';
 import { ZeekSummary } from '../track/zeek-summary.js';
 import { decodeFiles } from './decode-files.js';
 
 export interface LoadOptions {
   timeWaitSec?: number;
+  /** --tap as typed (checked by tapOption); default auto. */
+  tap?: string;
   /** Keep only the connections this accepts (by id). */
   keep?: (id: number) => boolean;
 }
@@ -24,6 +27,7 @@ export async function loadTimelines(
   const collector = new TimelineCollector(opts.keep ? { keep: opts.keep } : {});
   const table = new FlowTable({
     timeWaitSec: opts.timeWaitSec ?? 60,
+    tap: parseTap(opts.tap ?? 'auto') ?? AUTO_TAP,
     newSummary: () => new ZeekSummary(),
     analysis: new TcpAnalysis(),
     addrText: (b, v) => (v === 6 ? ipv6String(b, 0) : ipv4String(b, 0)),
