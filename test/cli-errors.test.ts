@@ -161,11 +161,11 @@ test('serve: a missing file or a directory is the usual fault line, exit 2; --ms
   }
   const r = synack(['serve', '--msl', 'soon']);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /^synack serve: --msl takes a number of seconds, not "soon"\n$/);
+  assert.match(r.stderr, /^synack serve: --msl wants a non-negative number, not 'soon'\n$/);
 });
 
 test("every command's --help explains the options PRODUCT.md lists for it, each default said once", () => {
-  const common = ['--filter', '--time-wait', '--msl'];
+  const common = ['--filter', '--time-wait', '--msl', '--idle', '--max-conns', '--dedup'];
   const listed: Record<string, string[]> = {
     read: ['--tcpdump', '--json', ...common],
     conns: ['--json', '--zeek', '--parquet', '--sort', ...common],

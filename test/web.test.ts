@@ -244,4 +244,22 @@ describe('web UI (synack serve) in chromium', {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  test('a chosen packetdrill script (.pkt) is run in the worker and shown like its capture', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'synack-web-'));
+    const script = join(REPO_ROOT, 'examples', 'packetdrill', 'three-way-handshake.pkt');
+    const pcap = join(dir, 'three-way-handshake.pcap');
+    try {
+      synack(['lab', 'run', script, '-w', pcap]);
+      await page.getByTestId('file-input').setInputFiles(script);
+      await page.locator('.files button.on', { hasText: 'three-way-handshake.pkt' }).waitFor();
+      await page.getByTestId('conn-count').waitFor();
+      assert.equal(await countShown(), connCount(pcap));
+      await page.locator('[data-testid="ladder"] svg').waitFor();
+      assert.deepEqual(await ladderOnPage(), cliLadder(pcap, 1));
+      await page.screenshot({ path: join(SHOTS, '7-packetdrill-script.png'), fullPage: true });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

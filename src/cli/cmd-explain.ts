@@ -9,17 +9,14 @@ import type { ConnTimeline } from '../report/timeline.js';
 import { findTopic, topicList, topicText } from '../report/topics.js';
 import { type ConnChoice, connChoiceOptions, pickConnection } from './conn-pick.js';
 import { FILTER_HELP } from './filter-option.js';
-import { loadTimelines } from './load-timelines.js';
-import { TAP_HELP } from './tracking-options.js';
+import { type LoadOptions, loadTimelines } from './load-timelines.js';
+import { addTrackingOptions, type TrackingFlags } from './tracking-options.js';
 import { exitOnUsageError } from './usage-failure.js';
 
-interface ExplainCliOptions {
+interface ExplainCliOptions extends TrackingFlags {
   conn?: string;
   filter?: string;
   lang?: string;
-  timeWait?: string;
-  tap?: string;
-  msl?: string;
   json?: boolean;
   topic?: string;
 }
@@ -34,11 +31,11 @@ function timeWaitEnded(t: ConnTimeline): boolean {
 }
 
 /** The next connection on the same 4-tuple (either direction), which may have ended t's TIME_WAIT. */
-async function nextOnTuple(files: string[], t: ConnTimeline, timeWaitSec: number, tap: string) {
+async function nextOnTuple(files: string[], t: ConnTimeline, tracking: LoadOptions) {
   const key = (a: { ip: string; port: number }, b: { ip: string; port: number }) =>
     [`${a.ip} ${a.port}`, `${b.ip} ${b.port}`].sort().join('|');
   const mine = key(t.orig, t.resp);
-  const { timelines } = await loadTimelines(files, { timeWaitSec, tap });
+  const { timelines } = await loadTimelines(files, tracking);
   const later = timelines
     .filter((x) => x.id > t.id && key(x.orig, x.resp) === mine && x.packets.length > 0)
     .sort((a, b) => a.id - b.id)[0];
@@ -46,8 +43,7 @@ async function nextOnTuple(files: string[], t: ConnTimeline, timeWaitSec: number
 }
 
 export function registerExplain(program: Command): void {
-  program
-    .command('explain')
+  addTrackingOptions(program.command('explain'))
     .description("one connection's story in plain words (English or Chinese), or a concept (--topic)")
     .argument('[files...]', 'pcap or pcapng files (gzip allowed), - for stdin')
     .option('--conn <C>', 'connection id, or IP:PORT-IP:PORT[#n]')
@@ -58,9 +54,6 @@ export function registerExplain(program: Command): void {
       'the story as data: steps (frame, time, actor, states, kind, evidence, text) and findings',
     )
     .option('--topic <T>', 'a state, event, concept or kernel setting without a capture; "list" lists them')
-    .option('--time-wait <S>', 'TIME_WAIT duration in seconds (default 60)')
-    .option('--msl <M>', 'MSL in seconds: TIME_WAIT lasts 2M')
-    .option('--tap <where>', TAP_HELP)
     .action(async (files: string[], opts: ExplainCliOptions, cmd: Command) => {
       const lang = opts.lang ?? 'en';
       if (lang !== 'en' && lang !== 'zh') cmd.error('synack explain: --lang is en or zh', { exitCode: 1 });
@@ -86,17 +79,11 @@ export function registerExplain(program: Command): void {
       } catch (err) {
         exitOnUsageError(cmd, 'explain', err);
       }
-      const { timeline, code } = await pickConnection(
-        files,
-        opts.conn,
-        choice.timeWaitSec,
-        choice.filter,
-        choice.tap,
-      );
+      const { timeline, code } = await pickConnection(files, opts.conn, choice.tracking, choice.filter);
       if (timeline) {
         const next =
           timeWaitEnded(timeline) && !files.includes('-')
-            ? await nextOnTuple(files, timeline, choice.timeWaitSec, choice.tap)
+            ? await nextOnTuple(files, timeline, choice.tracking)
             : undefined;
         const o = { lang: lang as Lang, timeWaitS: choice.timeWaitSec, next };
         if (opts.json) process.stdout.write(`${JSON.stringify(explainStory(timeline, o))}\n`);

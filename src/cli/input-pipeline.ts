@@ -3,12 +3,12 @@
 // to the command's sink; malformed packets are counted and reported per file, a file-level fault
 // ends the input after what came before it was flushed (exit code 2).
 
-import { captureInterface, SegmentDedup } from '../track/dedup.js';
 import { Decoder } from '../wire/decode.js';
 import { DecodeStatus, Packet } from '../wire/packet.js';
 import type { CaptureRecord } from '../wire/record.js';
 import { FileFault, formatFault, formatNote } from './errors.js';
 import { readRecords } from './input.js';
+import { InputDedup } from './input-dedup.js';
 import type { OutputBuffer } from './output-buffer.js';
 
 /** What a read mode does with each decoded frame. `frame` is the record's bytes. */
@@ -31,8 +31,7 @@ export async function readInto(
   const pkt = new Packet();
   const malformedByFile = new Map<string, number>();
   // --dedup: copies of a segment captured on another interface never reach the sink.
-  const dedup = opts.dedup ? new SegmentDedup() : null;
-  const fileIndex = new Map<string, number>();
+  const dedup = opts.dedup ? new InputDedup() : null;
   let malformed = 0;
   let code = 0;
   try {
@@ -46,14 +45,7 @@ export async function readInto(
         }
         // The frame as its own view (renderers index it from 0); the record's buffer is shared.
         const frame = rec.data;
-        if (dedup !== null && status === DecodeStatus.TCP) {
-          let fi = fileIndex.get(file);
-          if (fi === undefined) {
-            fi = fileIndex.size;
-            fileIndex.set(file, fi);
-          }
-          if (dedup.isCopy(pkt, captureInterface(pkt, frame, fi))) return;
-        }
+        if (dedup !== null && status === DecodeStatus.TCP && dedup.isCopy(pkt, frame, file)) return;
         sink.onPacket(pkt, frame);
       },
       // Notes go where the caller's stderr goes (a worker thread collects them).
@@ -70,11 +62,6 @@ export async function readInto(
     stderr(`${formatNote(file, `${n} malformed packet${n === 1 ? '' : 's'} skipped`)}\n`);
   }
   for (const note of decoder.notes) stderr(`synack: ${note}\n`);
-  if (dedup !== null && dedup.dropped > 0) {
-    const n = dedup.dropped;
-    stderr(
-      `synack: ${n} duplicate segment${n === 1 ? '' : 's'} seen on another interface dropped (--dedup)\n`,
-    );
-  }
+  if (dedup !== null && dedup.note() !== '') stderr(dedup.note());
   return { code, malformed };
 }

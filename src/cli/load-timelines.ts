@@ -1,21 +1,23 @@
 // Reads captures through the decoder and the tracker (FlowTable with Zeek's summary and
 // Wireshark's analysis) and returns each connection as the report layer's ConnTimeline: the
 // input of `ladder`, `explain` and `states`. Exit code 2 after a file-level fault, as every
-// command does (what came before the fault is still returned).
+// command does (what came before the fault is still returned). The flow table is wired as conns
+// wires it, with the same tracking options, so the connection ids are conns' ids.
 
-import { ipv4String, ipv6String } from '../report/tcpdump.js';
 import type { ConnTimeline } from '../report/timeline.js';
 import { TimelineCollector } from '../report/timeline-from-track.js';
-import { FlowTable } from '../track/flow-table.js';
-import { AUTO_TAP, parseTap } from '../track/tap.js';
-import { TcpAnalysis } from '../track/wireshark.js';
-import { ZeekSummary } from '../track/zeek-summary.js';
+import { DEFAULT_TRACKING, newFlowTable } from '../report/tracking.js';
 import { decodeFiles } from './decode-files.js';
 
 export interface LoadOptions {
   timeWaitSec?: number;
-  /** --tap as typed (checked by tapOption); default auto. */
+  /** --idle and --max-conns (defaults: PRODUCT.md's). */
+  idleSec?: number;
+  maxConns?: number;
+  /** --tap as typed and checked (default auto). */
   tap?: string;
+  /** --dedup: copies of a segment from another interface dropped. */
+  dedup?: boolean;
   /** Keep only the connections this accepts (by id). */
   keep?: (id: number) => boolean;
 }
@@ -25,16 +27,17 @@ export async function loadTimelines(
   opts: LoadOptions = {},
 ): Promise<{ timelines: ConnTimeline[]; code: number }> {
   const collector = new TimelineCollector(opts.keep ? { keep: opts.keep } : {});
-  const table = new FlowTable({
-    timeWaitSec: opts.timeWaitSec ?? 60,
-    tap: parseTap(opts.tap ?? 'auto') ?? AUTO_TAP,
-    newSummary: () => new ZeekSummary(),
-    analysis: new TcpAnalysis(),
-    addrText: (b, v) => (v === 6 ? ipv6String(b, 0) : ipv4String(b, 0)),
-    onPacket: collector.onPacket,
-    onEnd: collector.onEnd,
-  });
-  const code = await decodeFiles(files, (pkt) => table.process(pkt));
+  const table = newFlowTable(
+    {
+      timeWaitSec: opts.timeWaitSec ?? DEFAULT_TRACKING.timeWaitSec,
+      idleSec: opts.idleSec ?? DEFAULT_TRACKING.idleSec,
+      maxConns: opts.maxConns ?? DEFAULT_TRACKING.maxConns,
+      tap: opts.tap,
+    },
+    collector.onEnd,
+    collector.onPacket,
+  );
+  const code = await decodeFiles(files, (pkt) => table.process(pkt), { dedup: !!opts.dedup });
   table.finish();
   const timelines = collector.timelines.sort((a, b) => a.id - b.id);
   return { timelines, code };

@@ -8,10 +8,11 @@ import { connJson } from '../report/conn-json.js';
 import { buildLadder, endpointText } from '../report/ladder-model.js';
 import { drawLadderText } from '../report/ladder-text.js';
 import { formatSeconds } from '../report/timeline.js';
+import type { StackPersonality } from '../tcp/config.js';
 import type { StateName } from '../tcp/state.js';
 import type { TapName } from './network.js';
 import { type Observation, observeCapture } from './observe.js';
-import { type RunResult, runScenario, type Scenario } from './scenario.js';
+import { type RunResult, runScenario, type Scenario, type Side } from './scenario.js';
 import {
   scenarioListening,
   scenarioTimeWaitSec,
@@ -24,6 +25,8 @@ export interface LabRunOptions {
   /** Seconds since the Unix epoch of time 0 (default 2026-01-01T00:00:00Z). */
   epoch?: number;
   tap?: TapName;
+  /** The endpoints' personality for every host (default: each scenario's own, else rfc9293). */
+  stack?: StackPersonality;
 }
 
 export interface LabRun {
@@ -38,11 +41,25 @@ export interface LabRun {
 
 export function labRun(scenario: Scenario, opts: LabRunOptions = {}): LabRun {
   const tap = opts.tap ?? 'mid';
-  const run = runScenario(scenario, { seed: opts.seed, epoch: opts.epoch });
+  const run = runScenario(scenario, { seed: opts.seed, epoch: opts.epoch, stack: opts.stack });
+  return labReport(scenario, run, tap, scenarioListening(scenario), scenarioTimeWaitSec(scenario));
+}
+
+/**
+ * The report of a run already played (a scenario, or a packetdrill script's run): the tap's
+ * capture, the analyzer's observation of it and the truth cut into connections.
+ */
+export function labReport(
+  scenario: Scenario,
+  run: RunResult,
+  tap: TapName,
+  listening: (host: Side, port: number) => boolean,
+  timeWaitSec: number,
+): LabRun {
   const pcap = run.pcap(tap);
   // The analyzer is told the hosts' TIME_WAIT, as a user would pass --time-wait.
-  const observation = observeCapture(pcap, { timeWaitSec: scenarioTimeWaitSec(scenario) });
-  const connections = trueConnections(run, tap, observation, scenarioListening(scenario));
+  const observation = observeCapture(pcap, { timeWaitSec });
+  const connections = trueConnections(run, tap, observation, listening);
   return { scenario, tap, run, pcap, observation, connections };
 }
 

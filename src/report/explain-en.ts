@@ -188,7 +188,7 @@ const events: Phrasebook['events'] = {
   'synack-retransmission': (c) =>
     c.afterSyn
       ? `Its SYN+ACK repeats the sequence number of its own SYN (sent ${c.since} earlier), as every simultaneous open does: Wireshark counts it as a retransmission of that SYN, but nothing was lost.`
-      : `${Who(c.who)} retransmits its SYN+ACK${c.since ? ` after ${c.since}` : ''}: ${peer(c.who)}'s ACK never arrived.`,
+      : `${Who(c.who)} retransmits its SYN+ACK${c.since ? ` after ${c.since}` : ''}: no ACK of it came back in time.`,
   'handshake-ack-lost': () =>
     'The third segment of the handshake was lost: the side that sent it already believes the connection is ESTABLISHED, while its peer is still in SYN_RECEIVED — a half-open connection.',
   'simultaneous-open': () =>
@@ -231,7 +231,9 @@ function segment(c: SegmentCtx): string {
       case 'keepalive-give-up':
         return `${at} ${W} sends ${c.flags} (${nums}): its keep-alive probes went unanswered (tcp_keepalive_probes), so it declares ${peer(c.who)} dead and drops the connection.`;
       default:
-        return `${at} ${W} sends ${c.flags} (${nums}): it aborts the connection instead of closing it; a RST is never answered.`;
+        return c.likeNoConnection
+          ? `${at} ${W} sends ${c.flags} (${nums}) in answer to ${peer(c.who)}'s segment, without ACK and at exactly its acknowledgment number: the form a stack uses for a segment of a connection it does not have (RFC 9293 §3.10.7.1), not Linux's abort (RST+ACK). ${W} had probably lost the connection already, to a RST this capture does not show (a forged one, or from another path).`
+          : `${at} ${W} sends ${c.flags} (${nums}): it aborts the connection instead of closing it; a RST is never answered.`;
     }
   }
   if (c.again && c.syn)
@@ -417,7 +419,9 @@ export const EN: Phrasebook = {
       parts.push(
         c.forgedReset
           ? `a forged RST in ${c.close === 'orig-reset' ? 'the client' : 'the server'}'s name reset the connection`
-          : CLOSE[c.close],
+          : c.oldDuplicate && c.close === 'orig-reset'
+            ? "the client's RST rejected the SYN+ACK of an old duplicate SYN"
+            : CLOSE[c.close],
       );
     let s = parts.length > 0 ? `In short: ${parts.join('; ')}. ` : '';
     s += `Final states: client ${c.final.orig}, server ${c.final.resp}.`;

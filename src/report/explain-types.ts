@@ -163,6 +163,11 @@ export interface SegmentCtx {
   rstReading?: RstReading;
   /** A FIN sent while the peer's FIN was on its way: the FINs cross (simultaneous close). */
   crossingFin?: boolean;
+  /**
+   * An "abort" RST without ACK whose sequence number is the acknowledgment of the peer's segment
+   * just before it: the form of a stack's answer for a connection it does not have (§3.10.7.1).
+   */
+  likeNoConnection?: boolean;
 }
 
 export interface TransitionCtx {
@@ -298,6 +303,8 @@ export interface SummaryCtx {
   reset?: string | null;
   /** The accepted RST that closed the connection was forged (in `close`'s side's name). */
   forgedReset?: boolean;
+  /** The first accepted RST only rejected the SYN+ACK of an old duplicate SYN. */
+  oldDuplicate?: boolean;
   final: { orig: StateName; resp: StateName };
   timeWait: string;
   timeWaitRanOut: { orig: boolean; resp: boolean };

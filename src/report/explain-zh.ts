@@ -186,7 +186,7 @@ const events: Phrasebook['events'] = {
   'synack-retransmission': (c) =>
     c.afterSyn
       ? `这个 SYN+ACK 沿用了${who(c.who)}自己 SYN 的序列号（SYN 发送于 ${c.since}前），同时打开时总是如此：Wireshark 把它算作那个 SYN 的重传，其实并没有报文段丢失。`
-      : `${who(c.who)}${c.since ? `在 ${c.since}后` : ''}重传了 SYN+ACK：${peer(c.who)}的 ACK 一直没有到达。`,
+      : `${who(c.who)}${c.since ? `在 ${c.since}后` : ''}重传了 SYN+ACK：没有及时收到对它的确认。`,
   'handshake-ack-lost': () =>
     '第三次握手的 ACK 丢失了：发出它的一方已经认为连接处于 ESTABLISHED 状态，而对方仍停留在 SYN_RECEIVED——这是一个半连接。',
   'simultaneous-open': () =>
@@ -231,7 +231,9 @@ function segment(c: SegmentCtx): string {
       case 'keepalive-give-up':
         return `${at}${W}发出 ${c.flags}（${nums}）：它的保活探测一直没有应答（tcp_keepalive_probes 次），于是认定${peer(c.who)}已经不在，拆除连接。`;
       default:
-        return `${at}${W}发出 ${c.flags}（${nums}）：它直接中止连接，而不是正常关闭；RST 不需要应答。`;
+        return c.likeNoConnection
+          ? `${at}${W}发出 ${c.flags}（${nums}）回应${peer(c.who)}的报文段：不带 ACK，序列号恰好是对方的确认号——这是协议栈回应一个自己并没有的连接时的格式（RFC 9293 §3.10.7.1），而不是 Linux 中止连接时发的 RST+ACK。${W}很可能早已失去了这个连接，原因是一个抓包中看不到的 RST（伪造的，或者走了别的路径）。`
+          : `${at}${W}发出 ${c.flags}（${nums}）：它直接中止连接，而不是正常关闭；RST 不需要应答。`;
     }
   }
   if (c.again && c.syn)

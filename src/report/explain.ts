@@ -249,13 +249,14 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
     if (isRetransmission([kind])) {
       const r = retransmissionOf(i);
       if (r) {
-        c.since = dur(r.after_us);
+        // Two copies in the same instant (a timer and an answer): the gap that means something is to the first.
+        c.since = dur(r.after_us < 1000 ? r.since_first_us : r.after_us);
         c.copy = r.copy;
         if (r.copy > 2) c.sinceFirst = dur(r.since_first_us);
       }
       for (let j = i - 1; j >= 0; j--) {
         const q = ps[j];
-        if (q.from === p.from && q.relSeq === p.relSeq && segmentSpace(q) > 0) {
+        if (q.from === p.from && q.seq === p.seq && segmentSpace(q) > 0) {
           c.afterSyn = (q.flags & (SYN | ACK)) === SYN;
           if (c.since === undefined) c.since = dur(p.timeUs - q.timeUs);
           break;
@@ -418,6 +419,17 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
       else if (keepAlivesBefore(i) > 0) rstReading = 'keepalive-give-up';
       else rstReading = 'abort';
     }
+    const prevPeer = ps
+      .slice(0, i)
+      .reverse()
+      .find((q) => q.from === them);
+    const likeNoConnection =
+      rstReading === 'abort' &&
+      !(p.flags & ACK) &&
+      prevPeer !== undefined &&
+      (prevPeer.flags & ACK) !== 0 &&
+      segmentSpace(prevPeer) > 0 &&
+      prevPeer.ack === p.seq;
     const againSyn =
       (p.flags & SYN) !== 0 &&
       p.tags.some((k) => k === 'syn-retransmission' || k === 'synack-retransmission') &&
@@ -454,6 +466,7 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
         forged,
         rstReading,
         crossingFin,
+        likeNoConnection,
       },
     });
 
@@ -593,18 +606,19 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
   /** A SYN+ACK copy sent because a copy of the peer's SYN came again: the index of that SYN. */
   function answersDuplicateSyn(i: number): number | undefined {
     const p = ps[i];
+    const first = retransmissionOf(i);
     for (let j = i - 1; j >= 0; j--) {
       const q = ps[j];
+      // Our own SYN+ACK already answered anything before it.
       if (q.from === p.from) {
-        // Our own earlier SYN+ACK: is the peer's SYN between it and us? Keep looking.
+        if (q.flags & SYN) return undefined;
         continue;
       }
+      // The peer's SYN came again: a SYN+ACK sent well before our own timer would fire (half of
+      // the time since our first copy) answers it (§3.10.7.4: a SYN in SYN_RECEIVED).
       if ((q.flags & (SYN | ACK)) === SYN && copies(j).length > 0) {
-        // The latest peer segment is a SYN copy: the SYN+ACK answers it if it came well before
-        // our own retransmission timer would have (sooner than since our previous copy).
-        const prev = retransmissionOf(i);
         const gap = p.timeUs - q.timeUs;
-        if (!prev || gap < prev.after_us / 2) return j;
+        return !first || gap < first.since_first_us / 2 ? j : undefined;
       }
       return undefined;
     }
@@ -617,7 +631,7 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
     // A later copy of it, and the peer's answer to that copy.
     for (let k = i + 1; k < ps.length; k++) {
       const q = ps[k];
-      if (q.from === p.from && q.relSeq === p.relSeq && segmentSpace(q) > 0 && segmentSpace(p) > 0) {
+      if (q.from === p.from && q.seq === p.seq && segmentSpace(q) > 0 && segmentSpace(p) > 0) {
         c.resentAs = q.frame;
         const a = answerOf(k);
         if (a && a.copy >= k) {
@@ -628,7 +642,7 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
       }
     }
     // A pure ACK: a later segment of the sender acknowledging as much, which did arrive.
-    if (segmentSpace(p) === 0) {
+    if (segmentSpace(p) === 0 && !(p.flags & RST)) {
       for (let k = i + 1; k < ps.length; k++) {
         const q = ps[k];
         if (
@@ -714,6 +728,7 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
       close: rec?.close,
       reset: rec?.reset,
       forgedReset,
+      oldDuplicate: findings.some((f) => f.kind === 'old-duplicate-syn'),
       final: { orig: ranOut.orig ? 'CLOSED' : last.orig, resp: ranOut.resp ? 'CLOSED' : last.resp },
       timeWait,
       timeWaitRanOut: ranOut,
@@ -885,7 +900,7 @@ function findingsOf(
     const seg = s.says.find((x) => x.s === 'segment');
     if (seg?.s !== 'segment') continue;
     const rd = seg.c.rstReading;
-    if (rd === 'abort' && s.frame !== null) {
+    if (rd === 'abort' && !seg.c.likeNoConnection && s.frame !== null) {
       found.push({ kind: 'abort', frames: [s.frame], c: { who: seg.c.who, frames: [] } });
       break;
     }

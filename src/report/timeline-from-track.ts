@@ -111,8 +111,16 @@ function toTimeline(rec: ConnRecord, raw: RawPacket[], origIsA: boolean): ConnTi
     if (base[other] === undefined && r.flags & ACK) base[other] = (r.ack - 1) >>> 0;
   }
   const sideOf = (fromA: boolean): 'orig' | 'resp' => (fromA === origIsA ? 'orig' : 'resp');
+  // A SYN with another ISN than the side's first (an old duplicate SYN, then the real one; a
+  // new SYN+ACK for it) starts a new numbering, as Wireshark does for a new stream.
+  const synSeq: [number | undefined, number | undefined] = [undefined, undefined];
   const packets: TimelinePacket[] = raw.map((r) => {
-    const mine = base[r.fromA ? 0 : 1] ?? r.seq;
+    const me = r.fromA ? 0 : 1;
+    if (r.flags & SYN) {
+      if (synSeq[me] !== undefined && synSeq[me] !== r.seq) base[me] = r.seq;
+      synSeq[me] = r.seq;
+    }
+    const mine = base[me] ?? r.seq;
     const theirs = base[r.fromA ? 1 : 0] ?? r.ack;
     const a = STATE_NAMES[r.stateA] as StateName;
     const b = STATE_NAMES[r.stateB] as StateName;

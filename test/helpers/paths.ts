@@ -20,5 +20,6 @@ export const REPO_ROOT = findRepoRoot();
 export const CORPUS = join(REPO_ROOT, 'test', 'corpus');
 export const ZEEK_CORPUS = join(CORPUS, 'zeek');
 export const SURICATA_CORPUS = join(CORPUS, 'suricata-verify');
+export const PACKETDRILL_CORPUS = join(CORPUS, 'packetdrill');
 export const FIXTURES = join(REPO_ROOT, 'test', 'fixtures');
 export const CLI = join(REPO_ROOT, 'bin', 'synack');
