@@ -83,8 +83,8 @@ function initialLang(): Lang {
 const DEFAULT_VIEW: LadderView = { all: false, open: [], timeScale: false, symbolic: false };
 /** Keyboard steps through the list closer together than this make one history entry. */
 const STEP_COALESCE_MS = 1000;
-/** Row chunks are shown at most this often while a capture loads. */
-const ROWS_FLUSH_MS = 250;
+/** Row chunks are shown at most this often while a capture loads (each showing sorts them all). */
+const ROWS_FLUSH_MS = 1000;
 
 function formatMs(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`;

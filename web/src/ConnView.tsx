@@ -161,14 +161,15 @@ export function ConnView(props: {
       hit.setAttribute('stroke-width', '14');
       line.after(hit);
     }
+    // A space ends each arrow's text so the words do not run together when read as one name.
+    for (const x of el.querySelectorAll('g.pkt text')) if (!x.textContent?.endsWith(' ')) x.append(' ');
+    if (svg) translateLadder(svg, lang);
     for (const g of el.querySelectorAll<SVGGElement>('g.pkt')) {
       const a = byFrame.get(Number(g.getAttribute('data-frame')));
       if (!a) continue;
       g.setAttribute('role', 'button');
       g.setAttribute('tabindex', '-1');
-      // The name starts with what the arrow shows (time, label, states), then says what it does not;
-      // a space ends each text so the words do not run together when read as one.
-      for (const x of g.querySelectorAll('text')) if (!x.textContent?.endsWith(' ')) x.append(' ');
+      // The name starts with what the arrow shows (time, label, states), then says what it does not.
       const shown = (g.textContent ?? '').replace(/\s+/g, ' ').trim();
       g.setAttribute(
         'aria-label',
@@ -186,7 +187,6 @@ export function ConnView(props: {
       g.setAttribute('tabindex', '0');
       g.setAttribute('aria-label', t.foldOpen(String(n)));
     }
-    if (svg) translateLadder(svg, lang);
   }, [detail.svg, lang]);
 
   // The selected arrow: marked, and the one Tab reaches (roving tabindex).

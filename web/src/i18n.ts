@@ -281,8 +281,14 @@ const LADDER_ZH: [RegExp, string][] = [
   [/^server: /, '服务端：'],
   [/\(\) returns\b/, '() 返回'],
   [/^#n: frame number$/, '#n：帧号'],
-  [/^TIME_WAIT over: client CLOSED \(timer, or reused by a new SYN\)$/, 'TIME_WAIT 结束：客户端 CLOSED（计时器到期，或被新的 SYN 复用）'],
-  [/^TIME_WAIT over: server CLOSED \(timer, or reused by a new SYN\)$/, 'TIME_WAIT 结束：服务端 CLOSED（计时器到期，或被新的 SYN 复用）'],
+  [
+    /^TIME_WAIT over: client CLOSED \(timer, or reused by a new SYN\)$/,
+    'TIME_WAIT 结束：客户端 CLOSED（计时器到期，或被新的 SYN 复用）',
+  ],
+  [
+    /^TIME_WAIT over: server CLOSED \(timer, or reused by a new SYN\)$/,
+    'TIME_WAIT 结束：服务端 CLOSED（计时器到期，或被新的 SYN 复用）',
+  ],
   [/✗ lost before its receiver/, '✗ 未到达接收方'],
   [/dashed: unanswered, sent again before it was acknowledged/, '虚线：未获应答，在被确认前再次发送'],
 ];

@@ -89,7 +89,7 @@ function postRowChunk(rows: ConnRow[]): void {
 
 /** Rows are posted in chunks of about this many, or every POST_MS, whichever comes first. */
 const ROW_CHUNK = 4000;
-const POST_MS = 120;
+const POST_MS = 250;
 
 /**
  * A packetdrill script (`.pkt`) is run in the lab, here in the worker (the lab is pure), and its
