@@ -4,8 +4,11 @@
 // Crashes and hangs are saved as fixtures (test/fixtures/fuzz/ by default: test/fuzz.test.ts
 // replays every file there) and the campaign goes on; the summary goes to stdout.
 //
-//   node dist/scripts/fuzz.js [--cases N] [--seed S] [--watchdog MS] [--out DIR] [DIR …]
+//   node dist/scripts/fuzz.js [--cases N] [--seed S] [--watchdog MS] [--out DIR]
+//       [--pipeline K] [--file K] [DIR …]
 //
+// --pipeline / --file: how many cases in 64 go through every stage / through the reader and the
+// decoder (default 8 and 8; the rest are single frames through the decoder).
 // Seeds: the corpus and the fixtures (test/corpus, test/fixtures) unless folders are given.
 // Exit 1 when anything failed. I/O edge: reads captures, writes the failing inputs.
 
@@ -19,16 +22,30 @@ let cases = 1_000_000;
 let seed = 1;
 let watchdogMs = 20_000;
 let out = join(FIXTURES, 'fuzz');
+const mix = { file: 8, pipeline: 8 };
 const dirs: string[] = [];
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--cases') cases = Number(args[++i]);
   else if (args[i] === '--seed') seed = Number(args[++i]);
   else if (args[i] === '--watchdog') watchdogMs = Number(args[++i]);
   else if (args[i] === '--out') out = args[++i]!;
+  else if (args[i] === '--pipeline') mix.pipeline = Number(args[++i]);
+  else if (args[i] === '--file') mix.file = Number(args[++i]);
   else dirs.push(args[i]!);
 }
-if (!Number.isInteger(cases) || cases <= 0 || !Number.isInteger(seed) || !(watchdogMs > 0)) {
-  process.stderr.write('usage: fuzz [--cases N] [--seed S] [--watchdog MS] [--out DIR] [DIR …]\n');
+const share = (k: number) => Number.isInteger(k) && k >= 0 && k <= 64;
+const badArgs =
+  !Number.isInteger(cases) ||
+  cases <= 0 ||
+  !Number.isInteger(seed) ||
+  !(watchdogMs > 0) ||
+  !share(mix.file) ||
+  !share(mix.pipeline) ||
+  mix.file + mix.pipeline > 64;
+if (badArgs) {
+  process.stderr.write(
+    'usage: fuzz [--cases N] [--seed S] [--watchdog MS] [--out DIR] [--pipeline K] [--file K] [DIR …]\n',
+  );
   process.exit(1);
 }
 const started = performance.now();
@@ -38,6 +55,7 @@ const r = await runCampaign({
   cases,
   seed,
   watchdogMs,
+  mix,
   batchSize: 5000,
   onProgress: (done, s) => {
     const secs = (performance.now() - started) / 1000;
@@ -57,7 +75,7 @@ const s = r.stats;
 const secs = (performance.now() - started) / 1000;
 const cpu = process.cpuUsage(cpu0);
 process.stdout.write(
-  `${r.cases} cases from seed ${seed} over ${r.seeds} seed captures in ${secs.toFixed(0)} s ` +
+  `${r.cases} cases (mix: ${mix.file} file, ${mix.pipeline} pipeline in 64) from seed ${seed} over ${r.seeds} seed captures in ${secs.toFixed(0)} s ` +
     `(${((cpu.user + cpu.system) / 1e6).toFixed(0)} CPU-s incl. the worker): ` +
     `${s.fileCases} file, ${s.frameCases} frame and ${s.pipelineCases} pipeline cases; ${s.records} records, ` +
     `${s.tcp} TCP, ${s.malformed} malformed, ${s.captureErrors} capture errors, ${s.connections} connections; ` +

@@ -446,13 +446,18 @@ export interface FuzzHooks {
   onCase?: (caseIndex: number, input: Uint8Array) => void;
 }
 
-/** The share of each kind of case, out of 16: the rest are frame cases. */
-const FILE_SHARE = 2;
-const PIPELINE_SHARE = 2;
+/** The share of file and pipeline cases, out of 64; the rest are frame cases. */
+export interface FuzzMix {
+  file: number;
+  pipeline: number;
+}
+
+/** 8 file, 8 pipeline and 48 frame cases in 64. */
+export const DEFAULT_MIX: FuzzMix = { file: 8, pipeline: 8 };
 
 /**
- * Runs `cases` cases from `seed` (of 16: 2 file cases, 2 pipeline cases, 12 frame cases). Throws
- * FuzzFailure with the offending input on the first failure.
+ * Runs `cases` cases from `seed` in the proportions of `mix`. Throws FuzzFailure with the
+ * offending input on the first failure.
  */
 export function runFuzz(
   seeds: FuzzSeeds,
@@ -460,14 +465,15 @@ export function runFuzz(
   seed: number,
   stats = newStats(),
   hooks: FuzzHooks = {},
+  mix: FuzzMix = DEFAULT_MIX,
 ): FuzzStats {
   const rnd = seededRandom(seed);
   // One decoder across frame cases, so fragments held by one case meet later ones.
   const decoder = new Decoder({ verifyChecksums: true, fragmentTimeoutSec: 5 });
   for (let i = 0; i < cases; i++) {
-    const kind = rnd() % 16;
-    if (seeds.files.length > 0 && kind < FILE_SHARE) fileCase(seeds, rnd, i, stats, hooks);
-    else if (seeds.files.length > 0 && kind < FILE_SHARE + PIPELINE_SHARE)
+    const kind = rnd() % 64;
+    if (seeds.files.length > 0 && kind < mix.file) fileCase(seeds, rnd, i, stats, hooks);
+    else if (seeds.files.length > 0 && kind < mix.file + mix.pipeline)
       pipelineCase(seeds, rnd, i, stats, hooks);
     else if (seeds.frames.length > 0) frameCase(seeds, rnd, decoder, i, stats, hooks);
   }

@@ -7,7 +7,15 @@
 // reproduces it, so callers save it as a fixture. Used by test/fuzz.test.ts and scripts/fuzz.ts.
 
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { FuzzFailure, type FuzzStats, loadSeeds, newStats, runFuzz } from './fuzz-campaign.js';
+import {
+  DEFAULT_MIX,
+  FuzzFailure,
+  type FuzzMix,
+  type FuzzStats,
+  loadSeeds,
+  newStats,
+  runFuzz,
+} from './fuzz-campaign.js';
 
 export interface CampaignOptions {
   /** Folders of captures (walked recursively) the mutations start from. */
@@ -18,6 +26,8 @@ export interface CampaignOptions {
   batchSize?: number;
   /** A case running longer than this is a hang (default 20 s). */
   watchdogMs?: number;
+  /** Shares of file and pipeline cases out of 64 (default 8 and 8). */
+  mix?: FuzzMix;
   /** Called after each batch with the cases done so far. */
   onProgress?: (done: number, stats: FuzzStats) => void;
 }
@@ -48,6 +58,7 @@ interface WorkerJob {
   synackFuzz: true;
   seedDirs: string[];
   batches: { seed: number; cases: number }[];
+  mix: FuzzMix;
   control: SharedArrayBuffer;
   input: SharedArrayBuffer;
 }
@@ -94,7 +105,7 @@ function workerMain(job: WorkerJob): void {
   job.batches.forEach((b, batch) => {
     const stats = newStats();
     try {
-      runFuzz(seeds, b.cases, b.seed, stats, hooks);
+      runFuzz(seeds, b.cases, b.seed, stats, hooks, job.mix);
       parentPort!.postMessage({ kind: 'batch', batch, stats: serialize(stats) });
     } catch (err) {
       const f = err instanceof FuzzFailure ? err : null;
@@ -136,6 +147,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
       synackFuzz: true,
       seedDirs: o.seedDirs,
       batches: batches.slice(first),
+      mix: o.mix ?? DEFAULT_MIX,
       control,
       input,
     };
