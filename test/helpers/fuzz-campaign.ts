@@ -221,6 +221,50 @@ export function newStats(): FuzzStats {
   };
 }
 
+/**
+ * Pushes `input` into a fresh reader in chunks of `chunk()` bytes and decodes every record into
+ * one Packet, checked, handed to `each`; returns the record count. A CaptureError (the reader's
+ * typed fault) is counted and ends the input, as it ends a command's; anything else goes up.
+ */
+function decodeChunked(
+  input: Uint8Array,
+  chunk: () => number,
+  decoder: Decoder,
+  stats: FuzzStats,
+  each: (pkt: Packet, rec: CaptureRecord, status: DecodeStatus) => void,
+): number {
+  const reader = new CaptureReader();
+  const rec = new CaptureRecord();
+  const pkt = new Packet();
+  // Every record takes at least 12 bytes of input (an SPB), so more means a loop.
+  const maxRecords = input.length / 12 + 2;
+  let records = 0;
+  try {
+    let pos = 0;
+    while (pos < input.length) {
+      const n = chunk();
+      reader.push(input.subarray(pos, pos + n));
+      pos += n;
+      if (pos >= input.length) reader.end();
+      while (reader.next(rec)) {
+        if (++records > maxRecords) throw new Error(`more than ${maxRecords} records`);
+        rec.frame = records;
+        const status = decoder.decode(rec, pkt);
+        checkPacket(pkt, status, rec.data);
+        if (status === DecodeStatus.TCP) stats.tcp++;
+        else if (status === DecodeStatus.MALFORMED) stats.malformed++;
+        each(pkt, rec, status);
+      }
+    }
+  } catch (err) {
+    if (!(err instanceof CaptureError)) throw err;
+    stats.captureErrors++;
+    stats.errorCodes.add(err.code);
+  }
+  stats.records += records;
+  return records;
+}
+
 /** One file case: a mutated capture pushed in random chunks, every record decoded. */
 function fileCase(
   seeds: FuzzSeeds,
@@ -231,40 +275,19 @@ function fileCase(
 ): void {
   const input = mutate(seeds.files[rnd() % seeds.files.length]!, rnd, 256);
   hooks.onCase?.(caseIndex, input);
-  const reader = new CaptureReader();
   const decoder = new Decoder({ verifyChecksums: rnd() % 2 === 0, reassemble: rnd() % 4 !== 0 });
-  const rec = new CaptureRecord();
-  const pkt = new Packet();
-  // Every record takes at least 12 bytes of input (an SPB), so more means a loop.
-  const maxRecords = input.length / 12 + 2;
-  let records = 0;
+  const small = rnd() % 2 === 0;
   try {
-    let pos = 0;
-    while (pos < input.length) {
-      const n = 1 + (rnd() % (rnd() % 2 === 0 ? 64 : 65536));
-      reader.push(input.subarray(pos, pos + n));
-      pos += n;
-      if (pos >= input.length) reader.end();
-      while (reader.next(rec)) {
-        if (++records > maxRecords)
-          throw new FuzzFailure(`more than ${maxRecords} records`, input, caseIndex);
-        const status = decoder.decode(rec, pkt);
-        checkPacket(pkt, status, rec.data);
-        if (status === DecodeStatus.TCP) stats.tcp++;
-        else if (status === DecodeStatus.MALFORMED) stats.malformed++;
-      }
-    }
+    decodeChunked(
+      input,
+      () => 1 + (rnd() % (small ? 64 : 65536)),
+      decoder,
+      stats,
+      () => {},
+    );
   } catch (err) {
-    if (err instanceof CaptureError) {
-      stats.captureErrors++;
-      stats.errorCodes.add(err.code);
-    } else if (err instanceof FuzzFailure) {
-      throw err;
-    } else {
-      throw new FuzzFailure(`file case ${caseIndex}: ${(err as Error).stack ?? err}`, input, caseIndex);
-    }
+    throw new FuzzFailure(`file case ${caseIndex}: ${(err as Error).stack ?? err}`, input, caseIndex);
   }
-  stats.records += records;
   stats.fileCases++;
 }
 
@@ -329,10 +352,7 @@ export interface PipelineOptions {
  * short is still finished and rendered. Throws on anything but a CaptureError from the reader.
  */
 export function runPipeline(input: Uint8Array, o: PipelineOptions, stats: FuzzStats): void {
-  const reader = new CaptureReader();
   const decoder = new Decoder({ verifyChecksums: o.verifyChecksums, reassemble: o.reassemble });
-  const rec = new CaptureRecord();
-  const pkt = new Packet();
   let text = '';
   const sinkOut = new OutputBuffer((t) => {
     text += t;
@@ -345,33 +365,14 @@ export function runPipeline(input: Uint8Array, o: PipelineOptions, stats: FuzzSt
   const zeek = new ZeekConnLog();
   const collector = new TimelineCollector();
   const timelineTable = newFlowTable(o.tracking, collector.onEnd, collector.onPacket);
-  const maxRecords = input.length / 12 + 2;
-  let records = 0;
-  try {
-    let pos = 0;
-    while (pos < input.length) {
-      const n = o.chunk();
-      reader.push(input.subarray(pos, pos + n));
-      pos += n;
-      if (pos >= input.length) reader.end();
-      while (reader.next(rec)) {
-        if (++records > maxRecords) throw new Error(`more than ${maxRecords} records`);
-        rec.frame = records;
-        const status = decoder.decode(rec, pkt);
-        checkPacket(pkt, status, rec.data);
-        tcpdump.onPacket(pkt, rec.data);
-        annotated.onPacket(pkt, rec.data);
-        json.onPacket(pkt, rec.data);
-        const conn = connsTable.process(pkt);
-        if (conn !== null) zeek.process(pkt, conn.id);
-        timelineTable.process(pkt);
-      }
-    }
-  } catch (err) {
-    if (!(err instanceof CaptureError)) throw err;
-    stats.captureErrors++;
-    stats.errorCodes.add(err.code);
-  }
+  decodeChunked(input, o.chunk, decoder, stats, (pkt, rec) => {
+    tcpdump.onPacket(pkt, rec.data);
+    annotated.onPacket(pkt, rec.data);
+    json.onPacket(pkt, rec.data);
+    const conn = connsTable.process(pkt);
+    if (conn !== null) zeek.process(pkt, conn.id);
+    timelineTable.process(pkt);
+  });
   annotated.finish();
   json.finish();
   connsTable.finish();
@@ -403,7 +404,6 @@ export function runPipeline(input: Uint8Array, o: PipelineOptions, stats: FuzzSt
   checkText('states', renderStatesText(report, span.startUs).join('\n'), stats);
   const tl = stateTimeline(socketIntervals(timelines, { timeWaitUs }), span.startUs, span.endUs, 60);
   checkText('states --timeline', renderTimelineText(tl, span.startUs).join('\n'), stats);
-  stats.records += records;
 }
 
 /** A pipeline case: a mutated capture with random chunking, options, widths and picks. */
