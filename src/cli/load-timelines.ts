@@ -17,6 +17,8 @@ export interface LoadOptions {
   /** --idle and --max-conns (defaults: PRODUCT.md's). */
   idleSec?: number;
   maxConns?: number;
+  /** --tap as typed and checked (default auto). */
+  tap?: string;
   /** --dedup: copies of a segment from another interface dropped. */
   dedup?: boolean;
   /** Keep only the connections this accepts (by id). */
@@ -60,6 +62,7 @@ async function track(
       timeWaitSec: opts.timeWaitSec ?? DEFAULT_TRACKING.timeWaitSec,
       idleSec: opts.idleSec ?? DEFAULT_TRACKING.idleSec,
       maxConns: opts.maxConns ?? DEFAULT_TRACKING.maxConns,
+      tap: opts.tap,
     },
     onEnd,
     onPacket,
