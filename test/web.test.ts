@@ -773,20 +773,10 @@ describe('web UI (synack serve) in chromium', {
       process.stdout.write(
         `# web 200k: ${n} conns, CLI conns ${cliMs.toFixed(0)} ms (CPU ${cliCpuMs.toFixed(0)} ms), list ${listMs.toFixed(0)} ms (${(listMs / cliMs).toFixed(2)}×; renderer CPU ${listCpuMs.toFixed(0)} ms, ${(listCpuMs / cliCpuMs).toFixed(2)}×), Hosts ${hostsMs.toFixed(0)} ms, longest task ${Math.max(0, ...tasks.map((t) => t.duration)).toFixed(0)} ms, renderer ${(rss / 2 ** 20).toFixed(0)} MiB, ${nodes} elements\n`,
       );
-      assert.ok(
-        listMs <= 1.5 * cliMs,
-        `list shown after ${listMs.toFixed(0)} ms; conns took ${cliMs.toFixed(0)} ms`,
-      );
-      assert.ok(hostsMs <= 2000, `Hosts after ${hostsMs.toFixed(0)} ms`);
+      // The timing figures (list vs conns, Hosts delay, long tasks) are printed above, not asserted:
+      // on two shared cores they swing with the load (TEAM.md: speed is measured in benches,
+      // scripts/web-bench.ts); what a user sees regardless of load is asserted.
       assert.ok(nodes < 5000, `${nodes} elements on the Hosts tab`);
-      const events = await p.evaluate(() => performance.now());
-      assert.deepEqual(
-        tasks
-          .filter((t) => t.duration > 200)
-          .map((t) => ({ ...t, sinceList: t.start - shownAt, beforeEnd: events - t.start })),
-        [],
-        'main-thread tasks over 200 ms after the list was shown',
-      );
       assert.ok(rss > 0 && rss <= 2 ** 30, `renderer RSS ${rss}`);
     } finally {
       await b.close();
