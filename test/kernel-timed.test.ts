@@ -38,6 +38,14 @@ const LACD =
 const LS =
   'the first SYN is dropped at the server after its tap: no socket for 1 s; the analyzer shows SYN_RECEIVED from the first SYN';
 
+/**
+ * The misses the silence rule removes (on branch a17 at 908d12d: the receiver beside the tap
+ * that never answered a SYN is not shown receiving it; the far side stays in KNOWN).
+ */
+const SO_NEAR =
+  'each side’s first retransmitted SYN (1 s) is dropped at the receiver, beside the client’s tap: its silence proves it (the silence rule)';
+const SILENCE_RULE = new Set([SL3, LS, SO_NEAR]);
+
 const KNOWN: Record<string, string> = {
   'accept-queue-full client auto: doubt analyzer 10.88.0.2:5270>10.88.0.1:5275 UNKNOWN': AQ_E,
   'accept-queue-full client auto: wrong analyzer 10.88.0.2:5270>10.88.0.1:5273 ESTABLISHED': AQ_C,
@@ -55,13 +63,15 @@ const KNOWN: Record<string, string> = {
   'crossing-fins-retransmitted client auto: doubt kernel 10.88.0.2:5260>10.88.0.1:5261 FIN_WAIT_2': CF,
   'crossing-fins-retransmitted client true: doubt analyzer 10.88.0.2:5260>10.88.0.1:5261 UNKNOWN': CF,
   'crossing-fins-retransmitted client true: doubt kernel 10.88.0.2:5260>10.88.0.1:5261 FIN_WAIT_2': CF,
-  'simultaneous-open-lost-syns client auto: wrong analyzer 10.88.0.1:5240>10.88.0.2:5240 SYN_RECEIVED': SO,
+  'simultaneous-open-lost-syns client auto: wrong analyzer 10.88.0.1:5240>10.88.0.2:5240 SYN_RECEIVED':
+    SO_NEAR,
   'simultaneous-open-lost-syns client auto: wrong analyzer 10.88.0.2:5240>10.88.0.1:5240 SYN_RECEIVED': SO,
-  'simultaneous-open-lost-syns client auto: wrong kernel 10.88.0.1:5240>10.88.0.2:5240 SYN_SENT': SO,
+  'simultaneous-open-lost-syns client auto: wrong kernel 10.88.0.1:5240>10.88.0.2:5240 SYN_SENT': SO_NEAR,
   'simultaneous-open-lost-syns client auto: wrong kernel 10.88.0.2:5240>10.88.0.1:5240 SYN_SENT': SO,
-  'simultaneous-open-lost-syns client true: wrong analyzer 10.88.0.1:5240>10.88.0.2:5240 SYN_RECEIVED': SO,
+  'simultaneous-open-lost-syns client true: wrong analyzer 10.88.0.1:5240>10.88.0.2:5240 SYN_RECEIVED':
+    SO_NEAR,
   'simultaneous-open-lost-syns client true: wrong analyzer 10.88.0.2:5240>10.88.0.1:5240 SYN_RECEIVED': SO,
-  'simultaneous-open-lost-syns client true: wrong kernel 10.88.0.1:5240>10.88.0.2:5240 SYN_SENT': SO,
+  'simultaneous-open-lost-syns client true: wrong kernel 10.88.0.1:5240>10.88.0.2:5240 SYN_SENT': SO_NEAR,
   'simultaneous-open-lost-syns client true: wrong kernel 10.88.0.2:5240>10.88.0.1:5240 SYN_SENT': SO,
   'simultaneous-open-lost-syns server auto: wrong analyzer 10.88.0.1:5240>10.88.0.2:5240 SYN_RECEIVED': SO,
   'simultaneous-open-lost-syns server auto: wrong kernel 10.88.0.1:5240>10.88.0.2:5240 SYN_SENT': SO,
@@ -107,7 +117,13 @@ test('timed kernel check: every recording at its true tap and with --tap auto', 
     }
   }
   assert.ok(recordings >= 28, `only ${recordings} timed recordings`);
-  const want = Object.keys(KNOWN).sort();
+  // The silence rule (a17, issue 17) fixes the SILENCE_RULE misses all together: either all of
+  // them are still there or none is.
+  const pending = Object.keys(KNOWN).filter((k) => SILENCE_RULE.has(KNOWN[k]!));
+  const fixed = pending.every((k) => !got.includes(k));
+  const want = Object.keys(KNOWN)
+    .filter((k) => !(fixed && pending.includes(k)))
+    .sort();
   got.sort();
   assert.deepEqual(
     got,
