@@ -3,18 +3,15 @@
 // input of `ladder`, `explain` and `states`. Exit code 2 after a file-level fault, as every
 // command does (what came before the fault is still returned).
 
-import { ipv4String, ipv6String } from '../report/tcpdump.js';
 import type { ConnTimeline } from '../report/timeline.js';
-import { TimelineCollector } from '../report/timeline-from-track.js';
-import { FlowTable } from '../track/flow-table.js';
-import { TcpAnalysis } from '../track/wireshark.js';
-import { ZeekSummary } from '../track/zeek-summary.js';
+import { type CollectorOptions, TimelineCollector } from '../report/timeline-from-track.js';
+import { DEFAULT_TRACKING, newFlowTable } from '../report/tracking.js';
 import { decodeFiles } from './decode-files.js';
 
 export interface LoadOptions {
   timeWaitSec?: number;
-  /** Keep only the connections this accepts (by id). */
-  keep?: (id: number) => boolean;
+  /** Keep only the connections this accepts (the others' packets are not kept). */
+  keep?: CollectorOptions['keep'];
 }
 
 export async function loadTimelines(
@@ -22,14 +19,13 @@ export async function loadTimelines(
   opts: LoadOptions = {},
 ): Promise<{ timelines: ConnTimeline[]; code: number }> {
   const collector = new TimelineCollector(opts.keep ? { keep: opts.keep } : {});
-  const table = new FlowTable({
-    timeWaitSec: opts.timeWaitSec ?? 60,
-    newSummary: () => new ZeekSummary(),
-    analysis: new TcpAnalysis(),
-    addrText: (b, v) => (v === 6 ? ipv6String(b, 0) : ipv4String(b, 0)),
-    onPacket: collector.onPacket,
-    onEnd: collector.onEnd,
-  });
+  // Wired as `conns` wires it (--idle and --max-conns at their defaults), so ids agree with it and
+  // memory follows the open connections, not the capture's length.
+  const table = newFlowTable(
+    { ...DEFAULT_TRACKING, timeWaitSec: opts.timeWaitSec ?? DEFAULT_TRACKING.timeWaitSec },
+    collector.onEnd,
+    collector.onPacket,
+  );
   const code = await decodeFiles(files, (pkt) => table.process(pkt));
   table.finish();
   const timelines = collector.timelines.sort((a, b) => a.id - b.id);
