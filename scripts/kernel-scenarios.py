@@ -32,7 +32,7 @@ from contextlib import contextmanager
 
 CLIENT_IP = '10.88.0.1'
 SERVER_IP = '10.88.0.2'
-POLL_MS = 2
+POLL_MS = 0.5
 SNAPLEN = 128
 
 # /proc/net/tcp `st` codes (include/net/tcp_states.h), named as synack's JSON names them.
@@ -80,16 +80,21 @@ class Env:
     def dev(self, side):
         return self.cdev if side == 'client' else self.sdev
 
-    def nft(self, side, rules, hook='prerouting'):
-        """For each rule, drops the first matching segment on arrival in `side`'s namespace
-        (prerouting, before TCP sees it; hook='output' drops it as it leaves, before any tap) and
-        lets later ones through: each rule remembers the source it dropped in a set of its own,
-        so no timing decides what is lost."""
-        sets = ''.join(f'  set once{i} {{ type ipv4_addr; flags dynamic; }}\n' for i in range(len(rules)))
-        body = ''.join(
-            f'    {r} ip saddr @once{i} accept\n    {r} add @once{i} {{ ip saddr }} counter drop\n'
-            for i, r in enumerate(rules)
+    def nft(self, side, rules, hook='prerouting', times=1):
+        """For each rule, drops the first `times` matching segments on arrival in `side`'s
+        namespace (prerouting, before TCP sees them; hook='output' drops them as they leave,
+        before any tap) and lets later ones through: each rule counts the drops of each source
+        in sets of its own (d{rule}_{k}: sources dropped k times), so no timing decides what is
+        lost."""
+        sets = ''.join(
+            f'  set d{i}_{k} {{ type ipv4_addr; flags dynamic; }}\n' for i in range(len(rules)) for k in range(1, times + 1)
         )
+        body = ''
+        for i, r in enumerate(rules):
+            body += f'    {r} ip saddr @d{i}_{times} accept\n'
+            for k in range(times - 1, 0, -1):
+                body += f'    {r} ip saddr @d{i}_{k} add @d{i}_{k + 1} {{ ip saddr }} counter drop\n'
+            body += f'    {r} add @d{i}_1 {{ ip saddr }} counter drop\n'
         script = (
             'table inet synack {\n'
             f'{sets}'
@@ -211,39 +216,93 @@ def parse_proc_tcp(text, ports):
     return out
 
 
-class Poller(threading.Thread):
-    """Reads each namespace's /proc/net/tcp (through a process living there) every POLL_MS."""
+def read_all(fd):
+    """The whole file from its start: a /proc seq_file gives about a page per read."""
+    parts, pos = [], 0
+    while True:
+        b = os.pread(fd, 1 << 16, pos)
+        if not b:
+            return b''.join(parts).decode()
+        parts.append(b)
+        pos += len(b)
+
+
+def poll_loop(pids, ports, stop_flag):
+    """Reads each namespace's /proc/net/tcp (through a process living there) every POLL_MS until
+    `stop_flag()`; returns the state runs per socket and the polls' own figures."""
+    fds = {side: os.open(f'/proc/{pid}/net/tcp', os.O_RDONLY) for side, pid in pids.items()}
+    seqs = {}  # (side, tuple) -> [[state, first poll, last poll]]
+    polls, first, last, max_gap = 0, None, None, 0.0
+    present = {}
+    while not stop_flag():
+        now = time.time()
+        for side, fd in fds.items():
+            seen = parse_proc_tcp(read_all(fd), ports)
+            for key, st in seen.items():
+                seq = seqs.setdefault((side, key), [])
+                if not seq or seq[-1][0] != st:
+                    seq.append([st, now, now])
+                else:
+                    seq[-1][2] = now
+            for key in present.get(side, set()) - set(seen):
+                seq = seqs[(side, key)]
+                if seq[-1][0] != 'CLOSED':
+                    seq.append(['CLOSED', now, now])  # gone from the table: no socket, CLOSED
+            present[side] = set(seen)
+        for seq in seqs.values():
+            if seq[-1][0] == 'CLOSED':
+                seq[-1][2] = now
+        if last is not None:
+            max_gap = max(max_gap, now - last)
+        first = first or now
+        last = now
+        polls += 1
+        time.sleep(POLL_MS / 1000)
+    for fd in fds.values():
+        os.close(fd)
+    return {
+        'sockets': [[side, list(key), seq] for (side, key), seq in sorted(seqs.items())],
+        'polls': polls,
+        'first': first,
+        'last': last,
+        'max_gap': max_gap,
+    }
+
+
+def poll_main(argv):
+    """`kernel-scenarios.py --poll CLIENT_PID SERVER_PID PORT…`: the poller as a process of its
+    own (run under SCHED_FIFO so a loaded machine does not stretch the 0.5 ms between polls;
+    it sleeps between polls). SIGUSR1 stops it; it prints its JSON on stdout."""
+    cpid, spid, *ports = argv
+    stop = threading.Event()
+    signal.signal(signal.SIGUSR1, lambda *_: stop.set())
+    print('polling', file=sys.stderr, flush=True)
+    json.dump(poll_loop({'client': int(cpid), 'server': int(spid)}, {int(p) for p in ports}, stop.is_set), sys.stdout)
+
+
+class Poller:
+    """The poll loop in a child process at real-time priority (chrt -f), not a thread: the
+    scenario threads and the GIL would stretch its gaps."""
 
     def __init__(self, pids, ports):
-        super().__init__(daemon=True)
-        self.pids = pids  # side -> pid of a process in that namespace
-        self.ports = ports
-        self.stop_flag = threading.Event()
-        self.seqs = {}  # (side, tuple) -> [(state, time)]
-        self.polls = 0
+        cmd = [sys.executable, os.path.abspath(__file__), '--poll', str(pids['client']), str(pids['server'])]
+        cmd += [str(p) for p in sorted(ports)]
+        self.proc = subprocess.Popen(['chrt', '-f', '10', *cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.proc.stderr.readline()
+        if 'polling' not in line:
+            raise RuntimeError(f'poller: {line}{self.proc.stderr.read()}')
 
-    def run(self):
-        present = {}
-        while not self.stop_flag.is_set():
-            now = time.time()
-            for side, pid in self.pids.items():
-                with open(f'/proc/{pid}/net/tcp') as fh:
-                    seen = parse_proc_tcp(fh.read(), self.ports)
-                for key, st in seen.items():
-                    seq = self.seqs.setdefault((side, key), [])
-                    if not seq or seq[-1][0] != st:
-                        seq.append((st, now))
-                for key in present.get(side, set()) - set(seen):
-                    seq = self.seqs[(side, key)]
-                    if seq[-1][0] != 'CLOSED':
-                        seq.append(('CLOSED', now))  # gone from the table: no socket, CLOSED
-                present[side] = set(seen)
-            self.polls += 1
-            time.sleep(POLL_MS / 1000)
+    def start(self):
+        pass
 
     def stop(self):
-        self.stop_flag.set()
-        self.join()
+        self.proc.send_signal(signal.SIGUSR1)
+        out, err = self.proc.communicate(timeout=30)
+        if self.proc.returncode != 0:
+            raise RuntimeError(f'poller: {err}')
+        r = json.loads(out)
+        self.seqs = {(side, tuple(key)): seq for side, key, seq in r['sockets']}
+        self.polls, self.first, self.last, self.max_gap = r['polls'], r['first'], r['last'], r['max_gap']
 
 
 # ------------------------------------------------------------------ scenarios
@@ -719,6 +778,179 @@ def sc_time_wait_reuse(env, port):
     srv.close()
 
 
+# ---- issue 17: the textbook anomalies, scored per moment (test/kernel-timed.test.ts)
+
+SPOOF_NET = '198.18.0'  # the spoofed sources: routed to the client namespace, which never answers
+
+
+def sc_syn_lost_3x(env, port):
+    """The first SYN and its first two retransmissions never reach the server (dropped on arrival,
+    after the server's tap): SYNs at 0, 1, 3 and 7 s (RTO 1 s doubling); the fourth is answered."""
+    srv = listener(env, port)
+    env.nft('server', [f'tcp dport {port} tcp flags & (syn|ack) == syn'], times=3)
+    box = {}
+    t = Bg(lambda: box.setdefault('a', srv.accept()[0]))
+    t.start()
+    c = tcp_socket(env, 'client', port + 1)
+    conn = Bg(lambda: c.connect((SERVER_IP, port)))
+    conn.start()
+    env.wait_dropped('server', 3, timeout=12)
+    env.nft_clear('server')
+    simple_exchange_and_close(c, conn, t, box)
+    srv.close()
+
+
+def sc_synack_lost_2x(env, port):
+    """The server's first two SYN+ACKs never reach the client (dropped on arrival, after the
+    client's tap): the client stays SYN_SENT and retransmits its SYN; the third SYN+ACK gets through."""
+    srv = listener(env, port)
+    env.nft('client', [f'tcp sport {port} tcp flags & (syn|ack) == syn|ack'], times=2)
+    box = {}
+    t = Bg(lambda: box.setdefault('a', srv.accept()[0]))
+    t.start()
+    c = tcp_socket(env, 'client', port + 1)
+    conn = Bg(lambda: c.connect((SERVER_IP, port)))
+    conn.start()
+    env.wait_dropped('client', 2, timeout=12)
+    env.nft_clear('client')
+    simple_exchange_and_close(c, conn, t, box)
+    srv.close()
+
+
+def sc_simultaneous_open_lost_syns(env, port):
+    """Both ends bind port P and connect to each other; each one's first SYN and first
+    retransmission are dropped on arrival at the other: both stay SYN_SENT until the third
+    pair of SYNs (3 s) crosses, then SYN_RECEIVED → ESTABLISHED."""
+    first_syn = 'tcp flags & (syn|ack) == syn'
+    env.nft('client', [f'tcp dport {port} {first_syn}'], times=2)
+    env.nft('server', [f'tcp dport {port} {first_syn}'], times=2)
+    c = tcp_socket(env, 'client', port)
+    s = tcp_socket(env, 'server', port)
+    tc = Bg(lambda: c.connect((SERVER_IP, port)))
+    ts = Bg(lambda: s.connect((CLIENT_IP, port)))
+    tc.start()
+    ts.start()
+    env.wait_dropped('client', 2, timeout=8)
+    env.wait_dropped('server', 2, timeout=8)
+    env.nft_clear('client')
+    env.nft_clear('server')
+    tc.join()
+    ts.join()
+    c.sendall(b'hello')
+    s.recv(100)
+    s.sendall(b'hello')
+    c.recv(100)
+    time.sleep(0.05)
+    close_first_then_peer(c, s)
+
+
+def sc_syn_flood_spoofed(env, port):
+    """40 SYNs in ~20 ms from spoofed sources (198.18.0.1-40, scapy) that never answer: the
+    server holds a request socket (SYN_RECEIVED) for each and retransmits its SYN+ACK after 1 s;
+    meanwhile a real client connects, exchanges a request and a response, and closes."""
+    import random
+
+    from scapy.all import IP, TCP  # Debian's scapy
+
+    srv = tcp_socket(env, 'server', port)
+    srv.listen(128)  # room for every spoofed SYN: request sockets, no SYN cookies
+    rng = random.Random(port)
+    with netns(env.cns):
+        raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    for i in range(1, 41):
+        syn = IP(src=f'{SPOOF_NET}.{i}', dst=SERVER_IP, ttl=64, id=rng.randrange(65536)) / TCP(
+            sport=rng.randrange(20000, 60000),
+            dport=port,
+            flags='S',
+            seq=rng.randrange(2**32),
+            window=64240,
+            options=[('MSS', 1460), ('SAckOK', b''), ('WScale', 7)],
+        )
+        raw.sendto(bytes(syn), (SERVER_IP, 0))
+        time.sleep(0.0005)
+    raw.close()
+    time.sleep(0.1)
+    box = {}
+    t = Bg(lambda: box.setdefault('a', srv.accept()[0]))
+    t.start()
+    c = client_connect(env, port)
+    t.join()
+    a = box['a']
+    c.sendall(b'request')
+    a.recv(100)
+    a.sendall(b'response')
+    c.recv(100)
+    time.sleep(0.05)
+    close_first_then_peer(c, a)
+    time.sleep(1.0)  # the SYN+ACK retransmissions to the spoofed sources (1 s after their SYNs)
+    return srv.close
+
+
+def sc_crossing_fins_retransmitted(env, port):
+    """Both ends close at once, so their FINs cross; the client's FIN is dropped on arrival at
+    the server, which gets the client's ACK of its own FIN first (FIN_WAIT_2), while the client
+    waits in CLOSING until its retransmitted FIN reaches the server (TIME_WAIT on both sides)."""
+    srv = listener(env, port)
+    c, a = connected_pair(env, port, srv)
+    c.sendall(b'request')
+    a.recv(100)
+    a.sendall(b'response')
+    c.recv(100)
+    time.sleep(0.05)
+    env.nft('server', [f'tcp dport {port} tcp flags & fin == fin'])
+    c.shutdown(socket.SHUT_WR)
+    a.shutdown(socket.SHUT_WR)
+    env.wait_dropped('server')
+    env.nft_clear('server')
+    time.sleep(1.0)
+    c.close()
+    a.close()
+    srv.close()
+
+
+def sc_accept_queue_full(env, port):
+    """A listener with backlog 2 that never accepts. Clients A and B connect (queued). C's third
+    ACK is dropped on arrival at the server, so C's request socket waits in SYN_RECEIVED while D
+    connects and fills the accept queue (3 > backlog 2). From then on Linux silently drops what
+    would complete C (its ACKs, its data: C is ESTABLISHED, the server keeps retransmitting its
+    SYN+ACK) and E's SYNs (E stays SYN_SENT)."""
+    srv = tcp_socket(env, 'server', port)
+    srv.listen(2)
+    socks = []
+
+    def connect(k, block=True):
+        s = tcp_socket(env, 'client', port + k)
+        socks.append(s)
+        if block:
+            s.connect((SERVER_IP, port))
+        else:
+            s.setblocking(False)
+            s.connect_ex((SERVER_IP, port))
+        return s
+
+    connect(1)
+    connect(2)
+    time.sleep(0.05)
+    env.nft('server', [f'tcp sport {port + 3} {PURE_ACK}'])
+    c = connect(3)
+    env.wait_dropped('server')
+    time.sleep(0.05)
+    connect(4)
+    time.sleep(0.05)
+    c.sendall(b'request')
+    time.sleep(0.1)
+    connect(5, block=False)
+    time.sleep(3.3)
+
+    def after():
+        for s in socks:
+            set_linger0(s)
+            s.close()
+        srv.close()
+
+    return after
+
+
 SCENARIOS = [
     ('normal-client-close', sc_normal_client_close),
     ('normal-server-close', sc_normal_server_close),
@@ -742,6 +974,12 @@ SCENARIOS = [
     ('keepalive', sc_keepalive),
     ('zero-window', sc_zero_window),
     ('time-wait-reuse', sc_time_wait_reuse),
+    ('syn-lost-3x', sc_syn_lost_3x),
+    ('synack-lost-2x', sc_synack_lost_2x),
+    ('simultaneous-open-lost-syns', sc_simultaneous_open_lost_syns),
+    ('syn-flood-spoofed', sc_syn_flood_spoofed),
+    ('crossing-fins-retransmitted', sc_crossing_fins_retransmitted),
+    ('accept-queue-full', sc_accept_queue_full),
 ]
 
 
@@ -771,8 +1009,9 @@ def record(env, index, name, fn, outdir):
     poller = Poller({side: dumps[side].pid for side in dumps}, {port, port + 1})
     poller.start()
     time.sleep(0.05)
+    after = None
     try:
-        fn(env, port)
+        after = fn(env, port)  # a scenario may leave sockets open, closed by `after` once the captures end
         time.sleep(0.2)
     finally:
         poller.stop()
@@ -780,6 +1019,8 @@ def record(env, index, name, fn, outdir):
             env.nft_clear(side)
         for p in dumps.values():
             stop_tcpdump(p)
+        if callable(after):
+            after()
     sockets = []
     host_of = {'client': CLIENT_IP, 'server': SERVER_IP}
     for (side, (lip, lport, rip, rport)), seq in sorted(poller.seqs.items()):
@@ -788,8 +1029,10 @@ def record(env, index, name, fn, outdir):
             'host': side,
             'local': {'ip': lip, 'port': lport},
             'remote': {'ip': rip, 'port': rport},
-            'states': [s for s, _ in seq],
-            'times': [round(t, 6) for _, t in seq],
+            'states': [s for s, _, _ in seq],
+            'times': [round(t, 6) for _, t, _ in seq],
+            # The last poll that saw each state (every poll from `times` to `until` saw it).
+            'until': [round(u, 6) for _, _, u in seq],
         })
     truth = {
         'scenario': name,
@@ -797,6 +1040,10 @@ def record(env, index, name, fn, outdir):
         'kernel': os.uname().release,
         'poll_ms': POLL_MS,
         'polls': poller.polls,
+        # The polled span and the longest gap between two polls: the truth's own resolution.
+        'span': [round(poller.first, 6), round(poller.last, 6)],
+        'max_gap_ms': round(poller.max_gap * 1000, 3),
+        'hosts': host_of,
         'captures': {side: f'{name}.{side}.pcap' for side in ('client', 'server')},
         'sockets': sockets,
     }
@@ -822,4 +1069,7 @@ def main(argv):
 
 
 if __name__ == '__main__':
-    main(sys.argv[1:])
+    if sys.argv[1:2] == ['--poll']:
+        poll_main(sys.argv[2:])
+    else:
+        main(sys.argv[1:])

@@ -13,6 +13,7 @@ import { TcpAnalysis } from '../src/track/wireshark.js';
 import { ZeekSummary } from '../src/track/zeek-summary.js';
 import { Decoder } from '../src/wire/decode.js';
 import { Packet } from '../src/wire/packet.js';
+import { CORPUS_DIR } from './corpus-dir.js';
 
 export interface SuricataCheck {
   name: string;
@@ -88,7 +89,7 @@ export async function suricataParity(dir: string): Promise<SuricataCheck[]> {
 }
 
 if (process.argv[1]?.endsWith('parity-suricata.ts')) {
-  const dir = join(import.meta.dirname, '..', '..', 'shared', 'corpus', 'suricata-verify');
+  const dir = join(CORPUS_DIR, 'suricata-verify');
   const checks = await suricataParity(dir);
   for (const c of checks)
     console.log(

@@ -1,7 +1,7 @@
 // Parity of `synack read --tcpdump` with the oracle itself: runs `tcpdump -# -n -tt -r F` (no
 // filter; -# only adds the frame number used to align lines) and synack's --tcpdump path over
-// every capture of ../shared/corpus/zeek (+extra) and ../shared/corpus/suricata-verify (or the
-// folders given as arguments), keeps tcpdump's lines that show a TCP header, cuts both after
+// every capture of test/corpus/zeek (+extra) and test/corpus/suricata-verify (or of the corpus
+// root SYNACK_CORPUS names, or the folders given as arguments), keeps tcpdump's lines that show a TCP header, cuts both after
 // `length N`, and prints per folder: identical lines / total, the first differing lines per file,
 // and the frames synack prints that tcpdump does not show (beyond tcpdump: 802.1ah, Teredo, GTP-U,
 // IPv4 length 0 from offload). Files libpcap cannot open are checked against tshark only.
@@ -14,9 +14,12 @@
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { OutputBuffer, readInto, TcpdumpSink } from '../src/cli/cmd-read.js';
+import { TcpdumpSink } from '../src/cli/cmd-read.js';
+import { readInto } from '../src/cli/input-pipeline.js';
+import { OutputBuffer } from '../src/cli/output-buffer.js';
+import { CORPUS_DIR } from './corpus-dir.js';
 
 /** A line of tcpdump's output that shows a TCP header (not e.g. STP's `Flags [Learn]`). */
 const TCP_HEADER = /(\.\d+|\d+ > \d+): Flags \[/;
@@ -111,7 +114,7 @@ export function capturesIn(dir: string): string[] {
 }
 
 async function main(args: string[]): Promise<void> {
-  const corpus = resolve(import.meta.dirname, '..', '..', 'shared', 'corpus');
+  const corpus = CORPUS_DIR;
   const targets = args.length > 0 ? args : [join(corpus, 'zeek'), join(corpus, 'suricata-verify')];
   let allSame = 0;
   let allTotal = 0;

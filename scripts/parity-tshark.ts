@@ -14,6 +14,7 @@ import { EVENT_KINDS, K } from '../src/track/kinds.js';
 import { TcpAnalysis } from '../src/track/wireshark.js';
 import { forEachDecoded } from '../src/wire/capture-bytes.js';
 import { DecodeStatus, Packet } from '../src/wire/packet.js';
+import { CORPUS_DIR } from './corpus-dir.js';
 
 /** tshark field → our kind, in the comparison space (retransmission = the whole family). */
 export const TSHARK_FIELDS: ReadonlyArray<readonly [string, number]> = [
@@ -305,7 +306,7 @@ export function goldenText(files: string[], root: string): string {
 
 /** A capture's name in the golden file: relative to the corpus folder, or `fixtures/NAME`. */
 export function goldenKey(file: string, root: string): string {
-  const corpus = resolve(root, '..', 'shared', 'corpus');
+  const corpus = CORPUS_DIR;
   const abs = resolve(file);
   if (abs.startsWith(corpus + '/')) return relative(corpus, abs);
   return relative(join(root, 'test'), abs);
@@ -350,7 +351,7 @@ function main(argv: string[]): void {
     else paths.push(argv[i]);
   }
   if (paths.length === 0) {
-    const corpus = resolve(root, '..', 'shared', 'corpus');
+    const corpus = CORPUS_DIR;
     paths.push(join(corpus, 'zeek'), join(corpus, 'suricata-verify'), join(root, 'test', 'fixtures'));
   }
   if (!tsharkAvailable()) {

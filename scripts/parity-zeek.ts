@@ -1,4 +1,4 @@
-// Zeek parity: for every trace in ../shared/corpus/zeek with a conn.log baseline, the rows the
+// Zeek parity: for every trace in test/corpus/zeek (or $SYNACK_CORPUS/zeek) with a conn.log baseline, the rows the
 // CLI prints (`synack conns --zeek`, with --verify-checksums where the MANIFEST's Zeek command has
 // no -C, Zeek's default) against the baseline's TCP rows, matched by 4-tuple (either order) and
 // occurrence; conn_state and history per row, then every other unmasked column the baseline has.
@@ -22,15 +22,10 @@ import { ZeekConnLog, type ZeekConnLogOptions, type ZeekConnRow } from '../src/t
 import { ZeekSummary } from '../src/track/zeek-summary.js';
 import { forEachDecoded } from '../src/wire/capture-bytes.js';
 import { DecodeStatus } from '../src/wire/packet.js';
+import { CORPUS_DIR, REPO_ROOT } from './corpus-dir.js';
 
-const HERE = fileURLToPath(new URL('.', import.meta.url));
-function findRepoRoot(): string {
-  let dir = HERE;
-  while (!existsSync(join(dir, 'package.json'))) dir = resolve(dir, '..');
-  return dir;
-}
-const REPO = findRepoRoot();
-export const ZEEK_DIR = resolve(REPO, '..', 'shared', 'corpus', 'zeek');
+const REPO = REPO_ROOT;
+export const ZEEK_DIR = join(CORPUS_DIR, 'zeek');
 
 export interface ManifestEntry {
   name: string;

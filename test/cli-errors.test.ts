@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -72,9 +72,8 @@ test('--json also prints every record before a fault', () => {
   assertOneFaultLine(r.stderr, f);
 });
 
-test('a corrupt pcapng block: packets before it printed, one fault line, exit 2', (t) => {
+test('a corrupt pcapng block: packets before it printed, one fault line, exit 2', () => {
   const src = join(ZEEK_CORPUS, 'flip-without-syn-pcapng.pcapng');
-  if (!existsSync(src)) return t.skip('corpus absent');
   const bytes = Buffer.from(readFileSync(src));
   // Walk the blocks; break the length of the 6th block (its two length fields then disagree).
   const blocks: number[] = [];
@@ -162,11 +161,11 @@ test('serve: a missing file or a directory is the usual fault line, exit 2; --ms
   }
   const r = synack(['serve', '--msl', 'soon']);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /^synack serve: --msl takes a number of seconds, not "soon"\n$/);
+  assert.match(r.stderr, /^synack serve: --msl wants a non-negative number, not 'soon'\n$/);
 });
 
 test("every command's --help explains the options PRODUCT.md lists for it, each default said once", () => {
-  const common = ['--filter', '--time-wait', '--msl'];
+  const common = ['--filter', '--time-wait', '--msl', '--idle', '--max-conns', '--dedup'];
   const listed: Record<string, string[]> = {
     read: ['--tcpdump', '--json', ...common],
     conns: ['--json', '--zeek', '--parquet', '--sort', ...common],

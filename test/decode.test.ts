@@ -847,7 +847,6 @@ describe('corpus agreement', () => {
   for (const dir of [ZEEK_CORPUS, SURICATA_CORPUS]) {
     test(`${basename(dir)}: (addresses, ports, seq, ack, flags, window, length) as tshark for every frame`, (t) => {
       const files = captures(dir);
-      if (files.length === 0) return t.skip(`${dir} absent`);
       if (!haveTool('tshark') || !haveTool('mergecap')) return t.skip('tshark/mergecap not installed');
       const ours = files.map(decodeFile);
       const theirs = tsharkTcpFields(
@@ -893,7 +892,6 @@ describe('corpus agreement', () => {
       'tcp-http-padding.pcap',
     ];
     const files = names.map((n) => join(ZEEK_CORPUS, n)).filter(existsSync);
-    if (files.length === 0) return t.skip('zeek corpus absent');
     if (!haveTool('tcpdump')) return t.skip('tcpdump not installed');
     let frames = 0;
     let beyond = 0;

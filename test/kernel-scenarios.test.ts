@@ -125,9 +125,12 @@ function isSubsequence(needle: string[], hay: string[]): boolean {
   return i === needle.length;
 }
 
+// Issue 17's recordings (lost SYNs and SYN+ACKs, spoofed SYN flood, full accept queue…) beside
+// them are scored moment by moment in kernel-timed.test.ts.
 const truths = readdirSync(DIR)
   .filter((f) => f.endsWith('.truth.json'))
-  .map((f) => JSON.parse(readFileSync(join(DIR, f), 'utf8')) as Truth);
+  .map((f) => JSON.parse(readFileSync(join(DIR, f), 'utf8')) as Truth)
+  .filter((t) => SCENARIOS.includes(t.scenario));
 
 test('a kernel fixture for every scenario of issue 3', () => {
   assert.deepEqual(truths.map((t) => t.scenario).sort(), [...SCENARIOS].sort());

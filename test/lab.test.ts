@@ -41,6 +41,8 @@ const ISSUE_5_NAMES = [
   'zero-window',
   'data-loss',
 ];
+/** The teaching scenarios issue 16 added. */
+const ISSUE_16_NAMES = ['last-ack-lost', 'fin-with-data', 'forged-rst-success'];
 
 function tcpdump(pcap: Uint8Array, extra: string[] = []): string[] {
   const r = spawnSync('tcpdump', ['-n', '-tt', '-r', '-', ...extra], { input: pcap, encoding: 'utf8' });
@@ -196,8 +198,11 @@ describe('network', () => {
 });
 
 describe('built-in scenarios', () => {
-  test('exactly the names issue 5 lists, each with a description', () => {
-    assert.deepEqual(BUILTIN_SCENARIOS.map((s) => s.name).sort(), [...ISSUE_5_NAMES].sort());
+  test('exactly the names issues 5 and 16 list, each with a description', () => {
+    assert.deepEqual(
+      BUILTIN_SCENARIOS.map((s) => s.name).sort(),
+      [...ISSUE_5_NAMES, ...ISSUE_16_NAMES].sort(),
+    );
     for (const s of BUILTIN_SCENARIOS) assert.ok(s.description.length > 20, s.name);
   });
 

@@ -40,7 +40,7 @@ async function liveStdin(
   o: { chunk: number; gapMs: number; interrupt?: boolean },
 ): Promise<Run> {
   const argv = synackArgv('live', '-', ...args);
-  const { proc: p, out } = spawnGathering(argv);
+  const { proc: p, out, until } = spawnGathering(argv);
   const exited = new Promise<void>((r) => p.once('exit', () => r()));
   for (let off = 0; off < bytes.length; off += o.chunk) {
     p.stdin.write(bytes.subarray(off, Math.min(bytes.length, off + o.chunk)));
@@ -48,7 +48,8 @@ async function liveStdin(
   }
   let beforeSignal = '';
   if (o.interrupt) {
-    for (let i = 0; i < 100 && out.stdout === ''; i++) await sleep(50);
+    await until('the first record', (o) => o.stdout.includes('\n'));
+    // A little longer: a record printed too early (an open connection) would show here.
     await sleep(100);
     beforeSignal = out.stdout;
     p.kill('SIGINT');
@@ -192,10 +193,27 @@ describe('live on a tcpdump capture', { skip: netnsOk ? false : 'needs root, ip 
       'netns',
       'exec',
       ns.name,
-      ...synackArgv('live', '-i', 'lo', '--json', 'tcp', 'port', '8900'),
+      ...synackArgv('live', '-i', 'lo', '--json', '--events', 'tcp', 'port', '8900'),
     ];
-    const { proc: p, out } = spawnGathering(argv);
-    for (let i = 0; i < 100 && !/listening on lo/.test(out.stderr); i++) await sleep(50);
+    // Every wait below is on what synack prints (a provisional event line per state change, a
+    // record when a connection is over), never on a guess of how long the kernel or tcpdump takes.
+    const { proc: p, out, until } = spawnGathering(argv);
+    type Line = {
+      provisional?: true;
+      conn?: number;
+      id?: number;
+      states: { orig: string | string[]; resp: string | string[] };
+    };
+    const lines = (o: { stdout: string }) =>
+      o.stdout
+        .split('\n')
+        .slice(0, -1)
+        .map((l) => JSON.parse(l) as Line);
+    const sawEvent = (conn: number, orig: string, resp: string) => (o: { stdout: string }) =>
+      lines(o).some(
+        (l) => l.provisional && l.conn === conn && l.states.orig === orig && l.states.resp === resp,
+      );
+    await until('tcpdump listening', (o) => /listening on lo/.test(o.stderr));
     assert.match(out.stderr, /synack live: (tcpdump: )?listening on lo/);
     const a = new Agent(ns);
     agents.push(a);
@@ -205,27 +223,28 @@ describe('live on a tcpdump capture', { skip: netnsOk ? false : 'needs root, ip 
     await a.cmd({ op: 'accepted', server: 'L', n: 2 });
     await a.cmd({ op: 'reset', id: 'rst' });
     await a.cmd({ op: 'end', id: 'fin' });
-    // Longer than Linux's delayed ACK (40 ms): the FIN is acked alone (FIN_WAIT_2) before the
-    // server closes; closing at once would let Linux merge the ACK into its FIN (FIN_WAIT_1 → TIME_WAIT).
-    await sleep(300);
+    // The server closes only once the client's FIN is acked alone (FIN_WAIT_2): closing at once
+    // would let Linux merge that ACK into its own FIN (FIN_WAIT_1 → TIME_WAIT).
+    await until('the ACK of the client FIN', sawEvent(1, 'FIN_WAIT_2', 'CLOSE_WAIT'));
     await a.cmd({ op: 'end', id: 'L.1' });
     // The reset connection is over: its record comes while tcpdump still runs.
-    for (let i = 0; i < 100 && !out.stdout.includes('\n'); i++) await sleep(50);
-    const first = JSON.parse(out.stdout.split('\n')[0]!) as { id: number; close: string; handshake: string };
+    await until('the reset connection’s record', (o) => lines(o).some((l) => l.id === 2));
+    const first = lines(out).find((l) => !l.provisional) as unknown as {
+      id: number;
+      close: string;
+      handshake: string;
+    };
     assert.deepEqual([first.id, first.close, first.handshake], [2, 'orig-reset', 'complete']);
-    // The reset record can come before tcpdump has handed over the server's FIN and the client's
-    // last ACK (seen on a loaded machine): give them time to pass before interrupting.
-    await sleep(500);
+    // The client's last ACK has passed through tcpdump: the server is CLOSED.
+    await until('the last ACK', sawEvent(1, 'TIME_WAIT', 'CLOSED'));
     p.kill('SIGINT');
-    await new Promise((r) => p.once('exit', r));
+    await new Promise((r) => (p.exitCode !== null ? r(null) : p.once('exit', r)));
     assert.equal(p.exitCode, 0, out.stderr);
-    const recs = out.stdout
-      .trim()
-      .split('\n')
-      .map(
-        (l) =>
-          JSON.parse(l) as { id: number; states: { orig: string[]; resp: string[] }; conn_state: string },
-      );
+    const recs = lines(out).filter((l) => !l.provisional) as unknown as {
+      id: number;
+      states: { orig: string[]; resp: string[] };
+      conn_state: string;
+    }[];
     assert.deepEqual(
       recs.map((r) => r.id),
       [2, 1],

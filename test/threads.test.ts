@@ -11,7 +11,6 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { OutputBuffer, readInto } from '../src/cli/cmd-read.js';
 import {
   type BatchSink,
   CHUNK_BYTES,
@@ -21,6 +20,8 @@ import {
   shardSlots,
 } from '../src/cli/conns-shards.js';
 import { ShardTracker } from '../src/cli/conns-worker.js';
+import { readInto } from '../src/cli/input-pipeline.js';
+import { OutputBuffer } from '../src/cli/output-buffer.js';
 import { connJson } from '../src/report/conn-json.js';
 import { DEFAULT_TRACKING, type TrackingOptions } from '../src/report/tracking.js';
 import { capturesUnder } from './helpers/captures.js';
@@ -140,9 +141,8 @@ async function oneTableLines(file: string, tracking: TrackingOptions): Promise<s
   return (await oneTableRun(file, tracking)).lines;
 }
 
-test('2, 3 and 4 shards merge to the single table’s records on every corpus capture', async (t) => {
+test('2, 3 and 4 shards merge to the single table’s records on every corpus capture', async () => {
   const files = capturesUnder(CORPUS);
-  if (files.length === 0) return t.skip('corpus not present');
   let records = 0;
   for (const f of files) {
     const one = await oneTableLines(f, DEFAULT_TRACKING);

@@ -22,7 +22,6 @@ const EXAMPLE = join(REPO_ROOT, 'examples', 'loopback-lifecycles.pcap');
 const CORPUS_FILE = join(CORPUS, 'zeek', 'ftp-ipv4.pcap');
 const SHOTS = join(tmpdir(), 'synack-web-shots');
 const haveChromium = existsSync(CHROMIUM);
-const haveCorpus = existsSync(CORPUS_FILE);
 
 function synack(args: string[]): string {
   return execFileSync(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
@@ -62,8 +61,8 @@ describe('web UI (synack serve) in chromium', {
   let ctx: BrowserContext;
   let page: Page;
   let profile = '';
-  // File 0 is the corpus capture when the corpus is there; the example is always served.
-  const files = haveCorpus ? [CORPUS_FILE, EXAMPLE] : [EXAMPLE];
+  // File 0 is the corpus capture, file 1 the bundled example.
+  const files = [CORPUS_FILE, EXAMPLE];
   const exampleIndex = files.length - 1;
 
   before(async () => {
@@ -241,6 +240,24 @@ describe('web UI (synack serve) in chromium', {
       assert.deepEqual(await ladderOnPage(), cliLadder(EXAMPLE, 1));
       assert.match(page.url(), /#conn=1$/);
       await page.screenshot({ path: join(SHOTS, '6-chosen-file.png'), fullPage: true });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a chosen packetdrill script (.pkt) is run in the worker and shown like its capture', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'synack-web-'));
+    const script = join(REPO_ROOT, 'examples', 'packetdrill', 'three-way-handshake.pkt');
+    const pcap = join(dir, 'three-way-handshake.pcap');
+    try {
+      synack(['lab', 'run', script, '-w', pcap]);
+      await page.getByTestId('file-input').setInputFiles(script);
+      await page.locator('.files button.on', { hasText: 'three-way-handshake.pkt' }).waitFor();
+      await page.getByTestId('conn-count').waitFor();
+      assert.equal(await countShown(), connCount(pcap));
+      await page.locator('[data-testid="ladder"] svg').waitFor();
+      assert.deepEqual(await ladderOnPage(), cliLadder(pcap, 1));
+      await page.screenshot({ path: join(SHOTS, '7-packetdrill-script.png'), fullPage: true });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

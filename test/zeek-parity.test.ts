@@ -4,7 +4,6 @@
 // conn_state) and for the conn.log format.
 
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import {
   asBaselineRow,
@@ -39,11 +38,7 @@ const KNOWN: Record<string, { reason: string; relax: 'drop-X' | 'missing-ok' }> 
   'teredo-tunnel': { reason: 'inner Teredo TCP row needs decapsulation in src/wire', relax: 'missing-ok' },
 };
 
-const haveCorpus = existsSync(ZEEK_CORPUS);
-
-test('every Zeek baseline: conn_state and history of each TCP row', {
-  skip: !haveCorpus && 'no corpus',
-}, () => {
+test('every Zeek baseline: conn_state and history of each TCP row', () => {
   const entries = readManifest(ZEEK_CORPUS);
   assert.ok(entries.length >= 40, `only ${entries.length} traces found`);
   for (const entry of entries) {
@@ -65,7 +60,7 @@ test('every Zeek baseline: conn_state and history of each TCP row', {
   }
 });
 
-test('every Zeek baseline: the other unmasked columns', { skip: !haveCorpus && 'no corpus' }, () => {
+test('every Zeek baseline: the other unmasked columns', () => {
   for (const entry of readManifest(ZEEK_CORPUS)) {
     const r = runTrace(entry);
     const others = r.disagreements.filter((d) => !/: (conn_state|history) /.test(d));
@@ -73,7 +68,7 @@ test('every Zeek baseline: the other unmasked columns', { skip: !haveCorpus && '
   }
 });
 
-test('extra/: histories, conn_states and Zeek endpoint states', { skip: !haveCorpus && 'no corpus' }, () => {
+test('extra/: histories, conn_states and Zeek endpoint states', () => {
   const checks = extraChecks();
   assert.equal(checks.length, 8);
   for (const c of checks) assert.equal(c.actual, c.expected, c.name);
@@ -85,9 +80,7 @@ test('extra/: histories, conn_states and Zeek endpoint states', { skip: !haveCor
 // through the CLI: scripts/parity-zeek.ts (slower).
 const CLI_TRACES = ['pop3-rej-reuse', 'syn-bad-chksum'];
 
-test("synack conns --zeek: the printed rows equal Zeek's, synack_id names the first packet's connection", {
-  skip: !haveCorpus && 'no corpus',
-}, () => {
+test("synack conns --zeek: the printed rows equal Zeek's, synack_id names the first packet's connection", {}, () => {
   const entries = readManifest(ZEEK_CORPUS).filter((e) => CLI_TRACES.includes(e.name));
   assert.equal(entries.length, CLI_TRACES.length);
   for (const entry of entries) {
@@ -119,9 +112,7 @@ test("synack conns --zeek: the printed rows equal Zeek's, synack_id names the fi
   assert.equal(synackCli(['conns', '--zeek', '--json', bad.trace]).code, 1);
 });
 
-test('a bare Zeek run (no likely server ports) does not flip a lone SYN+ACK start', {
-  skip: !haveCorpus && 'no corpus',
-}, () => {
+test('a bare Zeek run (no likely server ports) does not flip a lone SYN+ACK start', () => {
   const entry = readManifest(ZEEK_CORPUS).find((e) => e.name === 'localhost-bad-chksum')!;
   const bare = compareTrace(
     entry.name,

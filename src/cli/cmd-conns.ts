@@ -7,15 +7,17 @@
 import type { Command } from 'commander';
 import { connJson } from '../report/conn-json.js';
 import { connTable, connTextHeader, connTextLine } from '../report/conn-table.js';
-import { newFlowTable, type TrackingOptions } from '../report/tracking.js';
+import { newFlowTable } from '../report/tracking.js';
 import { zeekConnClose, zeekConnHead, zeekConnLine } from '../report/zeek-tsv.js';
 import type { ConnRecord } from '../track/record.js';
 import { ZeekConnLog, type ZeekConnRow } from '../track/zeek-log.js';
-import { OutputBuffer, readInto } from './cmd-read.js';
 import { ConnParquet } from './conns-parquet.js';
 import { runSharded } from './conns-shards.js';
 import { FILTER_HELP, FilterError, filterOption } from './filter-option.js';
-import { addTrackingOptions, type TrackingFlags } from './tracking-options.js';
+import { readInto } from './input-pipeline.js';
+import { OutputBuffer } from './output-buffer.js';
+import { addTrackingOptions, type TrackingFlags, trackingOptions } from './tracking-options.js';
+import { UsageError } from './usage-failure.js';
 
 export interface ConnsOptions extends TrackingFlags {
   json?: boolean;
@@ -44,38 +46,6 @@ function threadsOption(v: string | undefined): number {
   if (!Number.isInteger(n) || n < 1 || n > 256) throw new UsageError(`--threads wants 1 to 256, not '${v}'`);
   return n;
 }
-
-/** Parses --time-wait/--msl/--idle/--max-conns; throws a usage message on a bad value. */
-export function trackingOptions(o: {
-  timeWait?: string;
-  msl?: string;
-  idle?: string;
-  maxConns?: string;
-}): TrackingOptions {
-  const num = (v: string | undefined, name: string, def: number, integer = false): number => {
-    if (v === undefined) return def;
-    const n = Number(v);
-    if (!Number.isFinite(n) || n < 0 || (integer && (!Number.isInteger(n) || n < 1))) {
-      throw new UsageError(
-        `${name} wants a ${integer ? 'positive integer' : 'non-negative number'}, not '${v}'`,
-      );
-    }
-    return n;
-  };
-  if (o.timeWait !== undefined && o.msl !== undefined)
-    throw new UsageError('--time-wait and --msl exclude each other');
-  const timeWaitSec = o.msl !== undefined ? 2 * num(o.msl, '--msl', 30) : num(o.timeWait, '--time-wait', 60);
-  return {
-    timeWaitSec,
-    idleSec: num(o.idle, '--idle', 300),
-    maxConns: num(o.maxConns, '--max-conns', 250_000, true),
-  };
-}
-
-export class UsageError extends Error {}
-
-// Where the table is wired (shared with the web UI); re-exported for the commands built on conns.
-export { newFlowTable, type TrackingOptions };
 
 export async function runConns(files: string[], opts: ConnsOptions): Promise<number> {
   const tracking = trackingOptions(opts);

@@ -7,26 +7,23 @@
 
 import { realpathSync, statSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { newFlowTable } from '../report/tracking.js';
 import { addrString } from '../report/zeek-tsv.js';
 import type { ConnFilter } from '../track/filter.js';
 import { parseIp } from '../track/ip-text.js';
 import type { ConnRecord } from '../track/record.js';
 import { PcapngWriter, pcapBytes, writtenBytes } from '../wire/pcap-writer.js';
-import { newFlowTable, trackingOptions, UsageError } from './cmd-conns.js';
 import { connChoiceText, requireConnChoice } from './conn-pick.js';
 import { type ConnSelector, ConnSelectorError, parseConnSelector } from './conn-selector.js';
 import { decodeFiles } from './decode-files.js';
 import { FILTER_HELP, filterOption } from './filter-option.js';
-import { exitOnUsageError } from './usage-failure.js';
+import { addTrackingOptions, type TrackingFlags, trackingOptions } from './tracking-options.js';
+import { exitOnUsageError, UsageError } from './usage-failure.js';
 
-interface ExtractCliOptions {
+interface ExtractCliOptions extends TrackingFlags {
   conn?: string;
   filter?: string;
   write?: string;
-  timeWait?: string;
-  msl?: string;
-  idle?: string;
-  maxConns?: string;
 }
 
 /** One captured frame as it will be written again. */
@@ -143,54 +140,58 @@ export async function runExtract(files: string[], opts: ExtractCliOptions): Prom
   };
   const table = newFlowTable(tracking, (rec) => void ended.push(rec));
 
-  const code = await decodeFiles(files, (pkt, rec) => {
-    const conn = table.process(pkt);
-    if (conn === null) return settle();
-    let take = verdict.get(conn.id);
-    if (take === undefined) {
-      take = true;
-      if (sel?.kind === 'id') take = conn.id === sel.id;
-      else if (tuple !== null) {
-        const n = conn.ipVersion === 6 ? 16 : 4;
-        const a = conn.addrA.subarray(0, n);
-        const b = conn.addrB.subarray(0, n);
-        const on =
-          (sameAddr(a, tuple.a) &&
-            conn.portA === tuple.aPort &&
-            sameAddr(b, tuple.b) &&
-            conn.portB === tuple.bPort) ||
-          (sameAddr(a, tuple.b) &&
-            conn.portA === tuple.bPort &&
-            sameAddr(b, tuple.a) &&
-            conn.portB === tuple.aPort);
-        if (on) tupleIds.push(conn.id);
-        take = on && tupleIds.length === tuple.nth;
+  const code = await decodeFiles(
+    files,
+    (pkt, rec) => {
+      const conn = table.process(pkt);
+      if (conn === null) return settle();
+      let take = verdict.get(conn.id);
+      if (take === undefined) {
+        take = true;
+        if (sel?.kind === 'id') take = conn.id === sel.id;
+        else if (tuple !== null) {
+          const n = conn.ipVersion === 6 ? 16 : 4;
+          const a = conn.addrA.subarray(0, n);
+          const b = conn.addrB.subarray(0, n);
+          const on =
+            (sameAddr(a, tuple.a) &&
+              conn.portA === tuple.aPort &&
+              sameAddr(b, tuple.b) &&
+              conn.portB === tuple.bPort) ||
+            (sameAddr(a, tuple.b) &&
+              conn.portA === tuple.bPort &&
+              sameAddr(b, tuple.a) &&
+              conn.portB === tuple.aPort);
+          if (on) tupleIds.push(conn.id);
+          take = on && tupleIds.length === tuple.nth;
+        }
+        if (take && filter !== null && !filter.needsRecord) {
+          const n = conn.ipVersion === 6 ? 16 : 4;
+          take = filter.matchesTuple({
+            orig: { ip: addrString(conn.addrA.subarray(0, n), conn.ipVersion), port: conn.portA },
+            resp: { ip: addrString(conn.addrB.subarray(0, n), conn.ipVersion), port: conn.portB },
+          });
+        }
+        verdict.set(conn.id, take);
       }
-      if (take && filter !== null && !filter.needsRecord) {
-        const n = conn.ipVersion === 6 ? 16 : 4;
-        take = filter.matchesTuple({
-          orig: { ip: addrString(conn.addrA.subarray(0, n), conn.ipVersion), port: conn.portA },
-          resp: { ip: addrString(conn.addrB.subarray(0, n), conn.ipVersion), port: conn.portB },
-        });
+      if (!take) return settle();
+      let list = held.get(conn.id);
+      if (list === undefined) {
+        list = [];
+        held.set(conn.id, list);
       }
-      verdict.set(conn.id, take);
-    }
-    if (!take) return settle();
-    let list = held.get(conn.id);
-    if (list === undefined) {
-      list = [];
-      held.set(conn.id, list);
-    }
-    list.push({
-      frame: rec.frame,
-      tsSec: rec.tsSec,
-      tsNsec: rec.tsNsec,
-      linktype: rec.linktype,
-      origLen: rec.origLen,
-      data: rec.copyData(),
-    });
-    settle();
-  });
+      list.push({
+        frame: rec.frame,
+        tsSec: rec.tsSec,
+        tsNsec: rec.tsNsec,
+        linktype: rec.linktype,
+        origLen: rec.origLen,
+        data: rec.copyData(),
+      });
+      settle();
+    },
+    { dedup: !!opts.dedup },
+  );
   table.finish();
   settle();
   if (tuple !== null && sel?.kind === 'tuple' && sel.nth === undefined && tupleIds.length > 1) {
@@ -227,8 +228,7 @@ export async function runExtract(files: string[], opts: ExtractCliOptions): Prom
 }
 
 export function registerExtract(program: Command): void {
-  program
-    .command('extract')
+  addTrackingOptions(program.command('extract'))
     .description(
       "write one connection's packets (frames byte for byte, original timestamps) to a new capture",
     )
@@ -236,10 +236,6 @@ export function registerExtract(program: Command): void {
     .option('--conn <C>', 'connection id, or IP:PORT-IP:PORT[#n]')
     .option('--filter <expr>', `${FILTER_HELP} (all the connections it selects)`)
     .option('-w, --write <OUT>', 'the capture to write (- for stdout)')
-    .option('--time-wait <s>', 'TIME_WAIT length in seconds, as for `conns` (default 60)')
-    .option('--msl <m>', 'MSL in seconds: --time-wait 2M')
-    .option('--idle <s>', 'seconds without a segment that end a connection, as for `conns` (default 300)')
-    .option('--max-conns <n>', 'open connections at most, as for `conns` (default 250000)')
     .action(async (files: string[], opts: ExtractCliOptions, cmd: Command) => {
       try {
         const code = await runExtract(files, opts);

@@ -1,20 +1,22 @@
 // `synack lab list` and `synack lab run NAME|FILE [-w OUT.pcap] [--seed N] [--tap client|server|mid]
-// [--epoch T] [--json] [--svg OUT] [--width N] [--all]` (PRODUCT.md "The lab"): plays a built-in
+// [--epoch T] [--json] [--frames] [--svg OUT] [--width N] [--all]` (PRODUCT.md "The lab"): plays a built-in
 // scenario or a scenario file (JSON, docs/lab-scenarios.md) to quiescence, prints each connection's
 // ladder with the endpoints' true states (or `conns --json` records with the true `states`),
 // writes the tap's capture and SVG ladders. The simulation is src/lab (pure); files live here.
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, extname } from 'node:path';
+import { basename, dirname, extname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { labJsonLines, labRun, labTextLines } from '../lab/lab-report.js';
+import { type LabRun, labFrameLines, labJsonLines, labRun, labTextLines } from '../lab/lab-report.js';
 import { TAP_NAMES, type TapName } from '../lab/network.js';
+import { labPacketdrill, packetdrillFailureLines } from '../lab/packetdrill-lab.js';
+import { PacketdrillSyntaxError, PacketdrillUnsupported } from '../lab/packetdrill-syntax.js';
 import { DEFAULT_EPOCH, type Scenario } from '../lab/scenario.js';
 import { parseScenario, ScenarioFileError } from '../lab/scenario-file.js';
 import { BUILTIN_SCENARIOS, findScenario } from '../lab/scenarios/index.js';
 import { renderLadderSvg } from '../report/ladder-svg.js';
-import { UsageError } from './cmd-conns.js';
-import { exitOnUsageError } from './usage-failure.js';
+import type { StackPersonality } from '../tcp/config.js';
+import { exitOnUsageError, UsageError } from './usage-failure.js';
 
 interface LabRunCliOptions {
   write?: string;
@@ -22,9 +24,33 @@ interface LabRunCliOptions {
   tap?: string;
   epoch?: string;
   json?: boolean;
+  frames?: boolean;
   svg?: string;
   width?: string;
   all?: boolean;
+  stack?: string;
+}
+
+/** Exit code of a packetdrill script the stack did not follow (packetdrill's own is 1). */
+export const EXIT_SCRIPT_FAILED = 3;
+/** Exit code of a script that uses something outside the lab's subset. */
+export const EXIT_UNSUPPORTED = 4;
+
+/** A packetdrill script: `.pkt`, as packetdrill's own test trees name them. */
+export function isPacketdrillScript(name: string): boolean {
+  return extname(name).toLowerCase() === '.pkt';
+}
+
+/** Reads a file a script's init command runs (common/defaults.sh), relative to the script. */
+function includeBeside(script: string): (path: string) => string | undefined {
+  return (path) => {
+    const full = resolve(dirname(script), path);
+    try {
+      return readFileSync(full, 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
 }
 
 /** A built-in scenario by name, or a scenario file; a one-line error otherwise. */
@@ -87,40 +113,96 @@ export function registerLab(program: Command): void {
   lab
     .command('run')
     .description('play a scenario to quiescence: ladder with the true states, capture, records')
-    .argument('<scenario>', 'a built-in scenario name (synack lab list) or a scenario file (JSON)')
+    .argument(
+      '<scenario>',
+      'a built-in scenario name (synack lab list), a scenario file (JSON) or a packetdrill script (.pkt)',
+    )
     .option('-w, --write <OUT>', 'write the tap\u2019s capture as pcap to OUT')
     .option('--seed <N>', 'PRNG seed: ISNs, jitter, random loss (default: the scenario\u2019s, else 1)')
     .option('--tap <where>', 'capture point: client, server or mid (default mid)')
     .option('--epoch <T>', `time 0 of the capture, seconds since 1970 or ISO date (default ${DEFAULT_EPOCH})`)
     .option('--json', 'one `conns --json` record per connection, with the true states')
     .option(
+      '--frames',
+      'one JSON object per frame of the capture: true states after it, and whether it arrived',
+    )
+    .option(
       '--svg <OUT>',
       'write each connection\u2019s ladder as SVG (OUT.N.svg when several; - for stdout)',
     )
     .option('--width <N>', 'columns of the text ladder (default 100)')
     .option('--all', 'draw every packet (no folding of long data runs)')
+    .option(
+      '--stack <personality>',
+      'the endpoints: rfc9293 (default for named scenarios) or linux (default for .pkt scripts)',
+    )
     .action((name: string, opts: LabRunCliOptions, cmd: Command) => {
-      let scenario: Scenario;
       let seed: number | undefined;
       let epoch: number | undefined;
       let width = 100;
+      let stack: StackPersonality | undefined;
       const tap = (opts.tap ?? 'mid') as TapName;
+      const scriptTap = opts.tap as TapName | undefined;
+      const script = isPacketdrillScript(name);
+      let scenario: Scenario | undefined;
       try {
         if (!TAP_NAMES.includes(tap))
           throw new UsageError(`--tap takes client, server or mid, not '${opts.tap}'`);
+        if (opts.stack !== undefined && opts.stack !== 'rfc9293' && opts.stack !== 'linux')
+          throw new UsageError(`--stack takes rfc9293 or linux, not '${opts.stack}'`);
+        stack = opts.stack as StackPersonality | undefined;
         seed = integer(opts.seed, '--seed', 0);
         epoch = epochOption(opts.epoch);
         width = integer(opts.width, '--width', 40) ?? 100;
-        scenario = loadScenario(name);
+        if (!script) scenario = loadScenario(name);
+        else if (!existsSync(name)) throw new UsageError(`no such script '${name}'`);
       } catch (err) {
         exitOnUsageError(cmd, 'lab run', err);
       }
-      let result: ReturnType<typeof labRun>;
-      try {
-        result = labRun(scenario, { seed, epoch, tap });
-      } catch (err) {
-        // A scenario the network rejects (mixed IP versions, a livelock): its message, one line.
-        cmd.error(`synack lab run: ${name}: ${(err as Error).message}`, { exitCode: 1 });
+      let result: LabRun;
+      let failure: string[] = [];
+      if (script) {
+        let text: string;
+        try {
+          text = readFileSync(name, 'utf8');
+        } catch (err) {
+          process.stderr.write(`synack lab run: ${name}: ${(err as Error).message}\n`);
+          process.exitCode = 2;
+          return;
+        }
+        try {
+          const pd = labPacketdrill(text, basename(name, extname(name)), {
+            seed,
+            epoch,
+            tap: scriptTap,
+            stack: stack ?? 'linux',
+            include: includeBeside(name),
+          });
+          result = pd.lab;
+          failure = packetdrillFailureLines(name, pd.result);
+        } catch (err) {
+          // main.ts maps commander's errors to exit 1: these codes are set here.
+          if (err instanceof PacketdrillUnsupported) {
+            process.stderr.write(`synack lab run: ${name}:${err.line}: unsupported: ${err.feature}\n`);
+            process.exitCode = EXIT_UNSUPPORTED;
+            return;
+          }
+          if (err instanceof PacketdrillSyntaxError) {
+            process.stderr.write(
+              `synack lab run: ${name}:${err.line}: ${err.message.replace(/^line \d+: /, '')}\n`,
+            );
+            process.exitCode = 2;
+            return;
+          }
+          throw err;
+        }
+      } else {
+        try {
+          result = labRun(scenario!, { seed, epoch, tap, stack });
+        } catch (err) {
+          // A scenario the network rejects (mixed IP versions, a livelock): its message, one line.
+          cmd.error(`synack lab run: ${name}: ${(err as Error).message}`, { exitCode: 1 });
+        }
       }
       if (opts.write !== undefined) writeFileSync(opts.write, result.pcap);
       if (opts.svg !== undefined) {
@@ -131,10 +213,17 @@ export function registerLab(program: Command): void {
           else writeFileSync(out, svg);
         }
       }
-      if (opts.json) {
+      if (opts.frames) {
+        for (const line of labFrameLines(result)) process.stdout.write(`${line}\n`);
+      } else if (opts.json) {
         for (const line of labJsonLines(result)) process.stdout.write(`${line}\n`);
       } else if (opts.svg !== '-') {
         process.stdout.write(`${labTextLines(result, { width, all: !!opts.all }).join('\n')}\n`);
+      }
+      if (failure.length > 0) {
+        // packetdrill's report of the first line the stack did not follow, on stderr.
+        process.stderr.write(`${failure.join('\n')}\n`);
+        process.exitCode = EXIT_SCRIPT_FAILED;
       }
     });
 }

@@ -6,24 +6,21 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { renderLadderSvg } from '../report/ladder-svg.js';
 import { renderLadderText } from '../report/ladder-text.js';
-import { UsageError } from './cmd-conns.js';
 import { type ConnChoice, connChoiceOptions, pickConnection } from './conn-pick.js';
 import { FILTER_HELP } from './filter-option.js';
-import { exitOnUsageError } from './usage-failure.js';
+import { addTrackingOptions, type TrackingFlags } from './tracking-options.js';
+import { exitOnUsageError, UsageError } from './usage-failure.js';
 
-interface LadderCliOptions {
+interface LadderCliOptions extends TrackingFlags {
   conn?: string;
   filter?: string;
   width?: string;
   all?: boolean;
   svg?: string;
-  timeWait?: string;
-  msl?: string;
 }
 
 export function registerLadder(program: Command): void {
-  program
-    .command('ladder')
+  addTrackingOptions(program.command('ladder'))
     .description('the sequence diagram of one connection: arrows, flags, seq/ack, both states')
     .argument('<files...>', 'pcap or pcapng files (gzip allowed), - for stdin')
     .option('--conn <C>', 'connection id, or IP:PORT-IP:PORT[#n]')
@@ -31,8 +28,6 @@ export function registerLadder(program: Command): void {
     .option('--width <N>', 'columns (default 100)')
     .option('--all', 'draw every packet (no folding of long data runs)')
     .option('--svg <OUT>', 'write the diagram as SVG to OUT (- for stdout)')
-    .option('--time-wait <S>', 'TIME_WAIT duration in seconds (default 60)')
-    .option('--msl <M>', 'MSL in seconds: TIME_WAIT lasts 2M')
     .action(async (files: string[], opts: LadderCliOptions, cmd: Command) => {
       let width = 100;
       let choice: ConnChoice;
@@ -46,7 +41,7 @@ export function registerLadder(program: Command): void {
       } catch (err) {
         exitOnUsageError(cmd, 'ladder', err);
       }
-      const { timeline, code } = await pickConnection(files, opts.conn, choice.timeWaitSec, choice.filter);
+      const { timeline, code } = await pickConnection(files, opts.conn, choice.tracking, choice.filter);
       if (timeline) {
         if (opts.svg !== undefined) {
           const svg = renderLadderSvg(timeline, { all: !!opts.all });

@@ -13,16 +13,18 @@ import { type CaptureStream, startTcpdump, wrapStream } from '../live/tcpdump-st
 import { connJson } from '../report/conn-json.js';
 import { connTextHeader, connTextLine } from '../report/conn-table.js';
 import { type LiveEvent, liveEventJson, liveEventLine } from '../report/live-event.js';
+import { newFlowTable } from '../report/tracking.js';
 import { zeekConnLine, zeekConnLog, zeekStamp } from '../report/zeek-tsv.js';
 import type { TcpState } from '../tcp/state.js';
 import type { Conn } from '../track/connection.js';
 import { type ConnRecord, combineTags } from '../track/record.js';
 import { ZeekConnLog } from '../track/zeek-log.js';
 import type { Packet } from '../wire/packet.js';
-import { newFlowTable, trackingOptions, UsageError } from './cmd-conns.js';
-import { OutputBuffer, readInto } from './cmd-read.js';
 import type { FileFault } from './errors.js';
-import { addTrackingOptions, type TrackingFlags } from './tracking-options.js';
+import { readInto } from './input-pipeline.js';
+import { OutputBuffer } from './output-buffer.js';
+import { addTrackingOptions, type TrackingFlags, trackingOptions } from './tracking-options.js';
+import { UsageError } from './usage-failure.js';
 
 export interface LiveOptions extends TrackingFlags {
   interface?: string;

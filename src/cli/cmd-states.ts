@@ -1,4 +1,4 @@
-// `synack states FILE… [--at T|+S] [--timeline] [--json] [--time-wait S]`: the socket table each
+// `synack states FILE… [--at T|+S] [--timeline] [--json] [tracking options]`: the socket table each
 // host would have shown at time T (netstat's view), per-state counts over time, TIME_WAIT build-up
 // with port exhaustion, and SYN floods (report/socket-table.ts over track/host-states.ts).
 
@@ -11,18 +11,16 @@ import {
 } from '../report/socket-table.js';
 import type { ConnFilter } from '../track/filter.js';
 import { socketIntervals, stateTimeline } from '../track/host-states.js';
-import { UsageError } from './cmd-conns.js';
-import { timeWaitSeconds } from './conn-pick.js';
+import { loadOptions } from './conn-pick.js';
 import { FILTER_HELP, filterOption, timelineSubject } from './filter-option.js';
-import { loadTimelines } from './load-timelines.js';
-import { exitOnUsageError } from './usage-failure.js';
+import { type LoadOptions, loadTimelines } from './load-timelines.js';
+import { addTrackingOptions, type TrackingFlags } from './tracking-options.js';
+import { exitOnUsageError, UsageError } from './usage-failure.js';
 
-interface StatesCliOptions {
+interface StatesCliOptions extends TrackingFlags {
   at?: string;
   timeline?: boolean;
   json?: boolean;
-  timeWait?: string;
-  msl?: string;
   filter?: string;
 }
 
@@ -39,27 +37,25 @@ export function parseAt(text: string, firstUs: number): number {
 const TIMELINE_SAMPLES = 60;
 
 export function registerStates(program: Command): void {
-  program
-    .command('states')
+  addTrackingOptions(program.command('states'))
     .description('the socket table each host would have shown (netstat view), TIME_WAIT and SYN floods')
     .argument('<files...>', 'pcap or pcapng files (gzip allowed), - for stdin')
     .option('--at <T>', 'epoch seconds, or +S from the first packet (default: the end of the capture)')
     .option('--timeline', 'per-state counts per host over time')
     .option('--json', 'one JSON object (PRODUCT.md `states --json`)')
-    .option('--time-wait <S>', 'TIME_WAIT duration in seconds (default 60)')
-    .option('--msl <M>', 'MSL in seconds: TIME_WAIT lasts 2M')
     .option('--filter <expr>', FILTER_HELP)
     .action(async (files: string[], opts: StatesCliOptions, cmd: Command) => {
-      let timeWait = 60;
+      let tracking: LoadOptions = {};
       let filter: ConnFilter | null = null;
       try {
         filter = filterOption(opts.filter);
-        timeWait = timeWaitSeconds(opts);
+        tracking = loadOptions(opts);
         if (opts.at !== undefined) parseAt(opts.at, 0);
       } catch (err) {
         exitOnUsageError(cmd, 'states', err);
       }
-      const loaded = await loadTimelines(files, { timeWaitSec: timeWait });
+      const loaded = await loadTimelines(files, tracking);
+      const timeWait = tracking.timeWaitSec!;
       const code = loaded.code;
       // The capture's span (the default --at) stays the whole capture's when a filter picks connections.
       const span = captureSpan(loaded.timelines);

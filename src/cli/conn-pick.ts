@@ -5,15 +5,17 @@
 import type { ConnTimeline } from '../report/timeline.js';
 import type { Conn } from '../track/connection.js';
 import type { ConnFilter } from '../track/filter.js';
-import { UsageError } from './cmd-conns.js';
 import { ConnSelectorError, parseConnSelector, selectConns } from './conn-selector.js';
 import { filterOption, timelineSubject } from './filter-option.js';
-import { loadTimelines } from './load-timelines.js';
+import { type LoadOptions, loadTimelines } from './load-timelines.js';
+import { type TrackingFlags, trackingOptions } from './tracking-options.js';
+import { UsageError } from './usage-failure.js';
 
 export async function pickConnection(
   files: string[],
   conn: string | undefined,
-  timeWaitSec: number,
+  /** The tracking options (conns' connection ids depend on --idle, --max-conns and --dedup). */
+  tracking: LoadOptions,
   /** --filter: the connection must also match it; without --conn, the first one it selects. */
   filter: ConnFilter | null = null,
 ): Promise<{ timeline?: ConnTimeline; code: number }> {
@@ -30,7 +32,7 @@ export async function pickConnection(
   // Only the selected connection's packets are kept (a 4-tuple: every connection on its two
   // ports, refined below), so memory does not grow with the rest of the capture.
   const { timelines, code } = await loadTimelines(files, {
-    timeWaitSec,
+    ...tracking,
     ...(sel === null ? {} : { keep: keepFor(sel) }),
   });
   let found = sel === null ? timelines : selectConns(timelines, sel);
@@ -65,21 +67,23 @@ export function requireConnChoice(opts: { conn?: string; filter?: string }): voi
     throw new UsageError('say which connection: --conn ID|IP:PORT-IP:PORT[#n], or --filter EXPR');
 }
 
-/** The checked --filter and --time-wait/--msl of a one-connection command. */
+/** The checked --filter and tracking options (--time-wait/--msl, --idle, --max-conns, --dedup) of a one-connection command. */
 export interface ConnChoice {
   filter: ConnFilter | null;
   timeWaitSec: number;
+  tracking: LoadOptions;
 }
 
-/** The --conn / --filter / --time-wait / --msl of ladder and explain, checked (throws UsageError or FilterError). */
-export function connChoiceOptions(opts: {
-  conn?: string;
-  filter?: string;
-  timeWait?: string;
-  msl?: string;
-}): ConnChoice {
+/** The --conn / --filter / tracking options of ladder and explain, checked (throws UsageError or FilterError). */
+export function connChoiceOptions(opts: TrackingFlags & { conn?: string; filter?: string }): ConnChoice {
   requireConnChoice(opts);
-  return { filter: filterOption(opts.filter), timeWaitSec: timeWaitSeconds(opts) };
+  const tracking = loadOptions(opts);
+  return { filter: filterOption(opts.filter), timeWaitSec: tracking.timeWaitSec!, tracking };
+}
+
+/** The tracking options (tracking-options.ts) as loadTimelines takes them; throws UsageError. */
+export function loadOptions(opts: TrackingFlags): LoadOptions {
+  return { ...trackingOptions(opts), dedup: !!opts.dedup };
 }
 
 /** What the user asked for (`--conn 3 and --filter "port 80"`), for the "no connection matches" line. */
@@ -91,13 +95,5 @@ export function connChoiceText(conn: string | undefined, filter: ConnFilter | nu
 
 /** `--time-wait S` / `--msl M` (PRODUCT.md: --msl M means --time-wait 2M); default 60 s. */
 export function timeWaitSeconds(opts: { timeWait?: string; msl?: string }): number {
-  if (opts.msl !== undefined) return 2 * positive(opts.msl, '--msl');
-  if (opts.timeWait !== undefined) return positive(opts.timeWait, '--time-wait');
-  return 60;
-}
-
-function positive(text: string, name: string): number {
-  const n = Number(text);
-  if (!Number.isFinite(n) || n < 0) throw new UsageError(`${name} takes a number of seconds, not "${text}"`);
-  return n;
+  return trackingOptions(opts).timeWaitSec;
 }

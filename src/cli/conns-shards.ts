@@ -27,7 +27,6 @@ import { flowHash } from '../track/flow-table.js';
 import type { ConnRecord } from '../track/record.js';
 import { DecodeStatus, type Packet } from '../wire/packet.js';
 import { encodePacket } from '../wire/packet-codec.js';
-import { OutputBuffer, readInto } from './cmd-read.js';
 import { readRecords } from './conns-records.js';
 import {
   BATCH_HEADER_BYTES,
@@ -43,6 +42,8 @@ import {
   type WorkerReport,
   writeBatchHeader,
 } from './conns-worker.js';
+import { readInto } from './input-pipeline.js';
+import { OutputBuffer } from './output-buffer.js';
 
 export interface ShardedOptions {
   threads: number;

@@ -9,20 +9,27 @@ import { DecodeStatus, Packet } from '../wire/packet.js';
 import type { CaptureRecord } from '../wire/record.js';
 import { FileFault, formatFault, formatNote, holdFault } from './errors.js';
 import { readRecords } from './input.js';
+import { InputDedup } from './input-dedup.js';
 
-/** Calls `onPacket` with each record decoded (TCP reassembly on, checksums not verified); returns the exit code, 0 or 2. */
+/**
+ * Calls `onPacket` with each record decoded (TCP reassembly on, checksums not verified; with
+ * `dedup`, copies from another interface dropped as --dedup does); returns the exit code, 0 or 2.
+ */
 export async function decodeFiles(
   files: string[],
   onPacket: (pkt: Packet, rec: CaptureRecord) => void,
+  opts: { dedup?: boolean } = {},
 ): Promise<number> {
   const decoder = new Decoder({ reassemble: true, verifyChecksums: false });
   const pkt = new Packet();
   const malformed = new Map<string, number>();
+  const dedup = opts.dedup ? new InputDedup() : null;
   let code = 0;
   try {
     await readRecords(files, (rec, file) => {
-      if (decoder.decode(rec, pkt) === DecodeStatus.MALFORMED)
-        malformed.set(file, (malformed.get(file) ?? 0) + 1);
+      const status = decoder.decode(rec, pkt);
+      if (status === DecodeStatus.MALFORMED) malformed.set(file, (malformed.get(file) ?? 0) + 1);
+      if (dedup !== null && status === DecodeStatus.TCP && dedup.isCopy(pkt, rec.data, file)) return;
       onPacket(pkt, rec);
     });
   } catch (err) {
@@ -37,5 +44,6 @@ export async function decodeFiles(
   for (const [file, n] of malformed) {
     process.stderr.write(`${formatNote(file, `${n} malformed packet${n === 1 ? '' : 's'} skipped`)}\n`);
   }
+  if (dedup !== null) process.stderr.write(dedup.note());
   return code;
 }

@@ -1,7 +1,8 @@
 // Reads captures through the decoder and the tracker (FlowTable with Zeek's summary and
 // Wireshark's analysis) and returns each connection as the report layer's ConnTimeline: the
 // input of `ladder`, `explain` and `states`. Exit code 2 after a file-level fault, as every
-// command does (what came before the fault is still returned).
+// command does (what came before the fault is still returned). The flow table is wired as conns
+// wires it, with the same tracking options, so the connection ids are conns' ids.
 
 import type { ConnTimeline } from '../report/timeline.js';
 import { type CollectorOptions, TimelineCollector } from '../report/timeline-from-track.js';
@@ -10,6 +11,11 @@ import { decodeFiles } from './decode-files.js';
 
 export interface LoadOptions {
   timeWaitSec?: number;
+  /** --idle and --max-conns (defaults: PRODUCT.md's). */
+  idleSec?: number;
+  maxConns?: number;
+  /** --dedup: copies of a segment from another interface dropped. */
+  dedup?: boolean;
   /** Keep only the connections this accepts (the others' packets are not kept). */
   keep?: CollectorOptions['keep'];
 }
@@ -19,14 +25,16 @@ export async function loadTimelines(
   opts: LoadOptions = {},
 ): Promise<{ timelines: ConnTimeline[]; code: number }> {
   const collector = new TimelineCollector(opts.keep ? { keep: opts.keep } : {});
-  // Wired as `conns` wires it (--idle and --max-conns at their defaults), so ids agree with it and
-  // memory follows the open connections, not the capture's length.
   const table = newFlowTable(
-    { ...DEFAULT_TRACKING, timeWaitSec: opts.timeWaitSec ?? DEFAULT_TRACKING.timeWaitSec },
+    {
+      timeWaitSec: opts.timeWaitSec ?? DEFAULT_TRACKING.timeWaitSec,
+      idleSec: opts.idleSec ?? DEFAULT_TRACKING.idleSec,
+      maxConns: opts.maxConns ?? DEFAULT_TRACKING.maxConns,
+    },
     collector.onEnd,
     collector.onPacket,
   );
-  const code = await decodeFiles(files, (pkt) => table.process(pkt));
+  const code = await decodeFiles(files, (pkt) => table.process(pkt), { dedup: !!opts.dedup });
   table.finish();
   const timelines = collector.timelines.sort((a, b) => a.id - b.id);
   return { timelines, code };

@@ -7,21 +7,28 @@
 import { annotatedLine, type PacketAnnotation, packetJsonFields } from '../report/annotate.js';
 import { PacketJsonState, packetJson } from '../report/packet-json.js';
 import { TcpdumpRenderer } from '../report/tcpdump.js';
+import { newFlowTable, type TrackingOptions } from '../report/tracking.js';
 import type { Conn } from '../track/connection.js';
 import type { FlowTable } from '../track/flow-table.js';
-import type { HeldPacket } from '../track/held.js';
+import { arrivedOf, type HeldPacket } from '../track/held.js';
 import type { ConnRecord } from '../track/record.js';
 import { DecodeStatus, type Packet } from '../wire/packet.js';
-import { newFlowTable, type TrackingOptions, trackingOptions } from './cmd-conns.js';
-import {
-  hostInterfaceNames,
-  type OutputBuffer,
-  type PacketSink,
-  type ReadOptions,
-  readInto,
-} from './cmd-read.js';
 import { ConnGate, filterOption } from './filter-option.js';
+import { hostInterfaceNames } from './host-interfaces.js';
+import { type PacketSink, readInto } from './input-pipeline.js';
 import { OrderedLines } from './ordered-lines.js';
+import type { OutputBuffer } from './output-buffer.js';
+import { type TrackingFlags, trackingOptions } from './tracking-options.js';
+
+/** The options of `read` that its tracked modes use. */
+export interface TrackedReadOptions extends TrackingFlags {
+  /** With --filter: tcpdump's lines, without the annotation. */
+  tcpdump?: boolean;
+  json?: boolean;
+  verifyChecksums?: boolean;
+  /** --filter EXPR: only the packets of the connections it selects (src/track/filter.ts). */
+  filter?: string;
+}
 
 export class TrackedSink implements PacketSink {
   private readonly table: FlowTable;
@@ -33,7 +40,15 @@ export class TrackedSink implements PacketSink {
   private readonly pending = new Map<number, string>();
   /** Finished lines waiting for their turn, in frame order with bounded memory. */
   private readonly lines: OrderedLines;
-  private readonly ann: PacketAnnotation = { conn: 0, fromOrig: true, role: 0, orig: 0, resp: 0, tags: 0 };
+  private readonly ann: PacketAnnotation = {
+    conn: 0,
+    fromOrig: true,
+    role: 0,
+    orig: 0,
+    resp: 0,
+    arrived: true,
+    tags: 0,
+  };
   beyond = 0;
 
   constructor(
@@ -88,6 +103,7 @@ export class TrackedSink implements PacketSink {
     a.role = h.role;
     a.orig = origIsA ? h.stateA : h.stateB;
     a.resp = origIsA ? h.stateB : h.stateA;
+    a.arrived = arrivedOf(h);
     a.tags = tags;
     const text = this.json
       ? base.slice(0, -1) + packetJsonFields(a) + '}'
@@ -108,7 +124,7 @@ export class TrackedSink implements PacketSink {
 /** `read` without --tcpdump: annotated lines, or packet records with --json. */
 export async function runTrackedRead(
   files: string[],
-  opts: ReadOptions & { timeWait?: string; msl?: string; idle?: string; maxConns?: string; filter?: string },
+  opts: TrackedReadOptions,
   out: OutputBuffer,
 ): Promise<number> {
   const filter = filterOption(opts.filter);

@@ -1,9 +1,11 @@
 // The tracking options every command built on the flow table takes, defined once (PRODUCT.md
 // "Common to all", "Connections"): --time-wait, --msl, --idle, --max-conns, and --dedup (issue 3:
-// drop copies of a segment captured on another interface within 1 ms). Parsing of the values is
-// trackingOptions() in cmd-conns.ts; --dedup is applied while reading (readInto in cmd-read.ts).
+// drop copies of a segment captured on another interface within 1 ms), and the parsing of their
+// values; --dedup is applied while reading (readInto in input-pipeline.ts).
 
 import type { Command } from 'commander';
+import type { TrackingOptions } from '../report/tracking.js';
+import { UsageError } from './usage-failure.js';
 
 /** The raw option values as commander hands them over. */
 export interface TrackingFlags {
@@ -25,4 +27,31 @@ export function addTrackingOptions(cmd: Command): Command {
       '--dedup',
       'drop a segment seen again on another interface within 1 ms (same IP ID, seq, len); counted on stderr',
     );
+}
+
+/** Parses --time-wait/--msl/--idle/--max-conns; throws a usage message on a bad value. */
+export function trackingOptions(o: {
+  timeWait?: string;
+  msl?: string;
+  idle?: string;
+  maxConns?: string;
+}): TrackingOptions {
+  const num = (v: string | undefined, name: string, def: number, integer = false): number => {
+    if (v === undefined) return def;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0 || (integer && (!Number.isInteger(n) || n < 1))) {
+      throw new UsageError(
+        `${name} wants a ${integer ? 'positive integer' : 'non-negative number'}, not '${v}'`,
+      );
+    }
+    return n;
+  };
+  if (o.timeWait !== undefined && o.msl !== undefined)
+    throw new UsageError('--time-wait and --msl exclude each other');
+  const timeWaitSec = o.msl !== undefined ? 2 * num(o.msl, '--msl', 30) : num(o.timeWait, '--time-wait', 60);
+  return {
+    timeWaitSec,
+    idleSec: num(o.idle, '--idle', 300),
+    maxConns: num(o.maxConns, '--max-conns', 250_000, true),
+  };
 }

@@ -1,10 +1,12 @@
-// How a command turns a bad option value or --filter into commander's usage failure: one stderr
-// line naming the command, exit code 1 (PRODUCT.md's exit codes); anything else is not a usage
-// fault and goes on up.
+// Usage failures: UsageError (a bad option value, thrown by the option parsers and commands) and
+// how a command turns it or a bad --filter into commander's usage failure: one stderr line naming
+// the command, exit code 1 (PRODUCT.md's exit codes); anything else is not a usage fault and goes on up.
 
 import type { Command } from 'commander';
-import { UsageError } from './cmd-conns.js';
 import { FilterError } from './filter-option.js';
+
+/** A bad option value or combination: the command prints its message and exits 1. */
+export class UsageError extends Error {}
 
 export function exitOnUsageError(cmd: Command, command: string, err: unknown): never {
   if (err instanceof UsageError || err instanceof FilterError)

@@ -22,7 +22,15 @@ export interface HostConfig {
   ttl?: number;
   /** Ephemeral port range (Linux ip_local_port_range: 32768–60999). */
   ephemeral?: [number, number];
+  /**
+   * A packetdrill script speaks for this host: it has no TCP stack (no endpoints, no resets);
+   * what it sends is injected, what reaches it is only recorded.
+   */
+  scripted?: boolean;
 }
+
+/** Per-socket endpoint settings (setsockopt before listen or connect). */
+export type SocketTcp = Partial<Omit<EndpointConfig, 'random' | 'localPort'>>;
 
 export interface Address {
   ip: string;
@@ -53,7 +61,7 @@ export class Host {
   /** Every connection this host ever had, in creation order. */
   readonly connections: Connection[] = [];
   private readonly active = new Map<string, Connection>();
-  private readonly listening = new Set<number>();
+  private readonly listening = new Map<number, SocketTcp>();
   private readonly ephemeral: [number, number];
   private nextPort: number;
   /** IPv4 identification counter (Linux: per socket; one per host is enough here). */
@@ -87,15 +95,21 @@ export class Host {
     return this.ipId;
   }
 
-  listen(port: number): void {
-    this.listening.add(port);
+  /** Passive open on `port`; `tcp` overrides the host's settings for connections it accepts. */
+  listen(port: number, tcp: SocketTcp = {}): void {
+    this.listening.set(port, tcp);
+  }
+
+  /** The listening socket is closed: new SYNs to the port are reset. */
+  unlisten(port: number): void {
+    this.listening.delete(port);
   }
 
   /** Active open from `localPort` (or a free ephemeral port). Undefined when no port is free (EADDRNOTAVAIL). */
-  connect(now: number, remote: Address, localPort?: number): Connection | undefined {
+  connect(now: number, remote: Address, localPort?: number, tcp: SocketTcp = {}): Connection | undefined {
     const port = localPort ?? this.freePort(remote);
     if (port === undefined || this.active.has(key(port, remote))) return undefined;
-    const conn = this.newConnection(now, port, remote, false);
+    const conn = this.newConnection(now, port, remote, false, tcp);
     conn.endpoint.connect(now, remote.port);
     return conn;
   }
@@ -110,6 +124,7 @@ export class Host {
    * its output), or undefined when the stack answered (stackOut) or dropped it.
    */
   receive(now: number, srcIp: string, seg: Segment): Connection | undefined {
+    if (this.config.scripted) return undefined;
     const remote = { ip: srcIp, port: seg.srcPort };
     const existing = this.active.get(key(seg.dstPort, remote));
     if (existing) {
@@ -127,7 +142,7 @@ export class Host {
         return undefined;
       }
       if (!(seg.flags & SYN)) return undefined;
-      const conn = this.newConnection(now, seg.dstPort, remote, true);
+      const conn = this.newConnection(now, seg.dstPort, remote, true, this.listening.get(seg.dstPort));
       conn.endpoint.listen(now);
       conn.endpoint.handleSegment(now, seg);
       this.release(conn);
@@ -147,12 +162,18 @@ export class Host {
     }
   }
 
-  private newConnection(now: number, port: number, remote: Address, passive: boolean): Connection {
+  private newConnection(
+    now: number,
+    port: number,
+    remote: Address,
+    passive: boolean,
+    tcp: SocketTcp = {},
+  ): Connection {
     // RFC 9293 §3.4.1 / RFC 6528: ISN = M + F(4-tuple, secret), M a 4 µs clock.
     const tuple = `${this.ip} ${port} ${remote.ip} ${remote.port}`;
     const issFor = (at: number) => (fnv1a(this.secret, tuple) + Math.floor(at / 4)) >>> 0;
     const endpoint = new TcpEndpoint(
-      { ...this.config.tcp, random: this.random, localPort: port, issFor, tsOffset: this.tsOffset },
+      { ...this.config.tcp, ...tcp, random: this.random, localPort: port, issFor, tsOffset: this.tsOffset },
       now,
     );
     const conn: Connection = {

@@ -8,9 +8,11 @@ import { connJson } from '../report/conn-json.js';
 import { buildLadder, endpointText } from '../report/ladder-model.js';
 import { drawLadderText } from '../report/ladder-text.js';
 import { formatSeconds } from '../report/timeline.js';
+import type { StackPersonality } from '../tcp/config.js';
+import type { StateName } from '../tcp/state.js';
 import type { TapName } from './network.js';
 import { type Observation, observeCapture } from './observe.js';
-import { type RunResult, runScenario, type Scenario } from './scenario.js';
+import { type RunResult, runScenario, type Scenario, type Side } from './scenario.js';
 import {
   scenarioListening,
   scenarioTimeWaitSec,
@@ -23,6 +25,8 @@ export interface LabRunOptions {
   /** Seconds since the Unix epoch of time 0 (default 2026-01-01T00:00:00Z). */
   epoch?: number;
   tap?: TapName;
+  /** The endpoints' personality for every host (default: each scenario's own, else rfc9293). */
+  stack?: StackPersonality;
 }
 
 export interface LabRun {
@@ -37,17 +41,70 @@ export interface LabRun {
 
 export function labRun(scenario: Scenario, opts: LabRunOptions = {}): LabRun {
   const tap = opts.tap ?? 'mid';
-  const run = runScenario(scenario, { seed: opts.seed, epoch: opts.epoch });
+  const run = runScenario(scenario, { seed: opts.seed, epoch: opts.epoch, stack: opts.stack });
+  return labReport(scenario, run, tap, scenarioListening(scenario), scenarioTimeWaitSec(scenario));
+}
+
+/**
+ * The report of a run already played (a scenario, or a packetdrill script's run): the tap's
+ * capture, the analyzer's observation of it and the truth cut into connections.
+ */
+export function labReport(
+  scenario: Scenario,
+  run: RunResult,
+  tap: TapName,
+  listening: (host: Side, port: number) => boolean,
+  timeWaitSec: number,
+): LabRun {
   const pcap = run.pcap(tap);
   // The analyzer is told the hosts' TIME_WAIT, as a user would pass --time-wait.
-  const observation = observeCapture(pcap, { timeWaitSec: scenarioTimeWaitSec(scenario) });
-  const connections = trueConnections(run, tap, observation, scenarioListening(scenario));
+  const observation = observeCapture(pcap, { timeWaitSec });
+  const connections = trueConnections(run, tap, observation, listening);
   return { scenario, tap, run, pcap, observation, connections };
 }
 
 /** One `conns --json` line per connection, in id order, with the true `states` and `final`. */
 export function labJsonLines(lab: LabRun): string[] {
   return lab.connections.map((c) => connJson(c.record));
+}
+
+/** One frame of the capture as the lab knows it (PRODUCT.md "The lab", `--frames`). */
+export interface TrueFrame {
+  frame: number;
+  /** µs since the epoch. */
+  timeUs: number;
+  /** The truth's connection id at this tap. */
+  conn: number;
+  /** Both endpoints' true states after the frame, as the packet record means them. */
+  states: { orig: StateName; resp: StateName };
+  /** Whether this copy reached the other host. */
+  arrived: boolean;
+}
+
+/** Every frame of the tap's capture with its truth, in frame order. */
+export function labFrames(lab: LabRun): TrueFrame[] {
+  const out: TrueFrame[] = [];
+  for (const c of lab.connections) {
+    for (const p of c.timeline.packets) {
+      out.push({
+        frame: p.frame,
+        timeUs: p.timeUs,
+        conn: c.id,
+        states: p.states,
+        arrived: p.arrived !== false,
+      });
+    }
+  }
+  return out.sort((a, b) => a.frame - b.frame);
+}
+
+/** `synack lab run --frames`: one JSON object per frame. */
+export function labFrameLines(lab: LabRun): string[] {
+  return labFrames(lab).map(
+    (f) =>
+      `{"frame": ${f.frame}, "time": ${formatSeconds(f.timeUs)}, "conn": ${f.conn}, ` +
+      `"states": {"orig": "${f.states.orig}", "resp": "${f.states.resp}"}, "arrived": ${f.arrived}}`,
+  );
 }
 
 export interface LabTextOptions {

@@ -82,6 +82,12 @@ export class Network {
   readonly taps: Record<TapName, CapturedFrame[]> = { client: [], server: [], mid: [] };
   /** What happened besides segments (failed connects, actions skipped), for the report. */
   readonly notes: { at: number; text: string }[] = [];
+  /** Called for every segment a host puts on the path (the packetdrill runner's sniffer). */
+  onTransmit?: (from: Host, seg: Segment, at: number) => void;
+  /** Called for every segment that reaches a host (before the host processes it). */
+  onArrive?: (to: Host, seg: Segment, at: number) => void;
+  /** The id frames of a scripted host (packetdrill's peer) carry as their sender or receiver. */
+  scriptedPeerId?: number;
   private connectionCount = 0;
 
   constructor(config: NetworkConfig) {
@@ -158,6 +164,12 @@ export class Network {
     return best;
   }
 
+  /** Sends what an endpoint produced after the caller drove it directly (the packetdrill runner). */
+  flush(conn: Connection): void {
+    conn.host.release(conn);
+    this.service(conn);
+  }
+
   /** Apply an application command to an endpoint and send what it produces. */
   command(conn: Connection, what: 'shutdown' | 'close' | 'abort' | 'read' | { send: Uint8Array }): void {
     const ep = conn.endpoint;
@@ -202,6 +214,39 @@ export class Network {
     });
   }
 
+  /** A scripted host (packetdrill's peer) sends `seg` now, through the path like any segment. */
+  emit(side: 'client' | 'server', seg: Segment): void {
+    this.transmit(side === 'client' ? this.client : this.server, seg, this.scriptedPeerId);
+  }
+
+  /** A new lab-wide connection id (for a scripted peer's pseudo-endpoint). */
+  newConnectionId(): number {
+    return ++this.connectionCount;
+  }
+
+  /** Processes every event due at or before `at` (µs), then sets the clock to `at`. */
+  advanceTo(at: number, afterEach?: () => void): void {
+    for (;;) {
+      let earliest = Number.MAX_SAFE_INTEGER;
+      for (const e of this.scheduler.pending()) if (e.at < earliest) earliest = e.at;
+      if (earliest > at) break;
+      const ev = this.scheduler.next()!;
+      this.dispatch(ev.at, ev.item);
+      afterEach?.();
+    }
+    if (this.scheduler.now < at) this.scheduler.now = at;
+  }
+
+  /** When the next event is due (µs), or undefined when nothing is pending but stale timers. */
+  nextEventAt(): number | undefined {
+    let earliest: number | undefined;
+    for (const e of this.scheduler.pending()) {
+      if (e.item.kind === 'timer' && e.item.conn.endpoint.pollTimeout() === undefined) continue;
+      if (earliest === undefined || e.at < earliest) earliest = e.at;
+    }
+    return earliest;
+  }
+
   // ---------------------------------------------------------------- the event loop
 
   /** Runs until quiescent (only TIME_WAIT timers left) or a limit. Returns the end time (µs). */
@@ -242,8 +287,9 @@ export class Network {
         break;
       case 'arrive': {
         this.taps[ev.tap].push({ at: now, data: ev.data, wire: ev.wire });
+        this.onArrive?.(ev.to, ev.seg, now);
         const conn = ev.to.receive(now, ev.srcIp, ev.seg);
-        ev.wire.receiver = conn?.id;
+        ev.wire.receiver = ev.to.config.scripted ? this.scriptedPeerId : conn?.id;
         if (conn) this.service(conn);
         this.flushStack(ev.to);
         break;
@@ -283,6 +329,7 @@ export class Network {
     const to = from === this.client ? this.server : this.client;
     const dir: Direction = from === this.client ? 'c2s' : 's2c';
     const data = this.frame(from, to, seg, from.ttl, from.nextIpId());
+    this.onTransmit?.(from, seg, this.now);
     const copies = this.link.route(this.now, dir, seg);
     copies.forEach((copy, i) => {
       const side = dir === 'c2s' ? 'client' : 'server';
@@ -306,6 +353,24 @@ export class Network {
 
   private frame(from: Host, to: Host, seg: Segment, ttl: number, ipId: number): Uint8Array {
     const o = seg.options;
+    if (seg.rawOptions) {
+      return buildFrame({
+        srcMac: from.mac,
+        dstMac: to.mac,
+        src: from.ip,
+        dst: to.ip,
+        ttl,
+        ipId,
+        srcPort: seg.srcPort,
+        dstPort: seg.dstPort,
+        seq: seg.seq,
+        ack: seg.ack,
+        flags: seg.flags,
+        window: seg.window,
+        rawOptions: seg.rawOptions,
+        payload: seg.payload,
+      });
+    }
     return buildFrame({
       srcMac: from.mac,
       dstMac: to.mac,

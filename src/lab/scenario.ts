@@ -3,7 +3,7 @@
 // the runner that plays one on a Network to quiescence and returns the captures (pcap bytes
 // through src/wire/pcap-writer.ts) and the endpoints' true state sequences. Pure: no I/O.
 
-import type { EndpointConfig } from '../tcp/config.js';
+import type { EndpointConfig, StackPersonality } from '../tcp/config.js';
 import { type StateName, stateName } from '../tcp/state.js';
 import { pcapBytes } from '../wire/pcap-writer.js';
 import type { Address, Connection } from './host.js';
@@ -119,6 +119,8 @@ export interface RunOptions {
   /** Seconds since the Unix epoch of the run's time 0 (default 2026-01-01T00:00:00Z). */
   epoch?: number;
   maxTimeUs?: number;
+  /** Overrides both hosts' endpoint personality (`synack lab run --stack`). */
+  stack?: StackPersonality;
 }
 
 export interface RunResult {
@@ -183,14 +185,18 @@ function linkConfig(link: ScenarioLink = {}): Partial<LinkConfig> {
   };
 }
 
+function withStack<T extends { tcp?: ScenarioHost['tcp'] }>(host: T, stack: StackPersonality | undefined): T {
+  return stack === undefined ? host : { ...host, tcp: { ...host.tcp, stack } };
+}
+
 /** Plays a scenario to quiescence. Pure and deterministic for a given seed. */
 export function runScenario(scenario: Scenario, options: RunOptions = {}): RunResult {
   const seed = options.seed ?? scenario.seed ?? 1;
   const epoch = options.epoch ?? DEFAULT_EPOCH;
   const net = new Network({
     seed,
-    client: { name: 'client', ip: '10.0.0.1', ...scenario.client },
-    server: { name: 'server', ip: '10.0.0.2', ...scenario.server },
+    client: withStack({ name: 'client', ip: '10.0.0.1', ...scenario.client }, options.stack),
+    server: withStack({ name: 'server', ip: '10.0.0.2', ...scenario.server }, options.stack),
     link: linkConfig(scenario.link),
   });
   const labels = new Map<string, Connection>();
@@ -271,7 +277,32 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
     }
   }
   const endUs = net.run({ maxTimeUs: options.maxTimeUs });
+  return collectRun(net, { scenario: scenario.name, seed, epoch, endUs, labels, labelOf });
+}
 
+/** What collectRun needs besides the network: the run's identity and the connection labels. */
+export interface RunIdentity {
+  scenario: string;
+  seed: number;
+  epoch: number;
+  endUs: number;
+  labels?: Map<string, Connection>;
+  labelOf?: Map<Connection, string>;
+  /** Endpoints that are not the lab's (a packetdrill script's peer), added to the truth. */
+  extra?: TrueEndpoint[];
+}
+
+/** The truth and the captures of a network that has run (runScenario, the packetdrill runner). */
+export function collectRun(net: Network, id: RunIdentity): RunResult {
+  const { seed, epoch, endUs } = id;
+  const labels = id.labels ?? new Map<string, Connection>();
+  const labelOf = id.labelOf ?? new Map<Connection, string>();
+  const sideConn = (label: string, side: Side): Connection | undefined => {
+    const conn = labels.get(label);
+    if (!conn) return undefined;
+    const host = side === 'client' ? net.client : net.server;
+    return conn.host === host ? conn : net.peerOf(conn);
+  };
   const endpoints: TrueEndpoint[] = net.connections().map((c) => {
     const history = c.endpoint.history;
     // A passive endpoint's life starts in LISTEN (its listen() is the stack's, not an event).
@@ -293,9 +324,10 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
       timeline,
     };
   });
+  if (id.extra) endpoints.push(...id.extra);
 
   return {
-    scenario: scenario.name,
+    scenario: id.scenario,
     seed,
     epoch,
     endUs,

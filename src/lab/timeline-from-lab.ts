@@ -258,6 +258,7 @@ export function trueConnections(
       };
       if (w.arriveAt === undefined) p.lost = true;
       else delete p.lost;
+      p.arrived = w.arriveAt !== undefined;
       // Relative numbers are per analyzer connection; a split (an analyzer error) keeps its own.
       return p;
     });

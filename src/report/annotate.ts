@@ -42,6 +42,8 @@ export interface PacketAnnotation {
   role: Role;
   orig: TcpState;
   resp: TcpState;
+  /** Whether the receiver got it (held.ts arrivedOf); null where the capture cannot say. */
+  arrived: boolean | null;
   tags: number;
 }
 
@@ -59,6 +61,7 @@ export function packetJsonFields(a: PacketAnnotation): string {
     .join(', ');
   return (
     `, "conn": ${a.conn}, "from": "${a.fromOrig ? 'orig' : 'resp'}", "role": "${ROLE_NAMES[a.role]}", ` +
-    `"states": {"orig": "${STATE_NAMES[a.orig]}", "resp": "${STATE_NAMES[a.resp]}"}, "tags": [${tags}]`
+    `"states": {"orig": "${STATE_NAMES[a.orig]}", "resp": "${STATE_NAMES[a.resp]}"}, ` +
+    `"arrived": ${a.arrived}, "tags": [${tags}]`
   );
 }

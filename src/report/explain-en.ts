@@ -3,7 +3,14 @@
 // data-run and summary sentences. explain.ts decides what to say; this file only says it.
 
 import type { StateName } from '../tcp/state.js';
-import type { EventCtx, Phrasebook, SegmentCtx, TransitionCtx } from './explain.js';
+import type {
+  EventCtx,
+  FindingCtx,
+  Phrasebook,
+  SegmentCtx,
+  SocketCall,
+  TransitionCtx,
+} from './explain-types.js';
 import type { Side } from './timeline.js';
 
 const who = (s: Side) => (s === 'orig' ? 'the client' : 'the server');
@@ -74,7 +81,9 @@ const transitions: Phrasebook['transitions'] = {
   'SYN_RECEIVED timeout-give-up CLOSED': (c) =>
     `${Who(c.who)} gives up on the half-open connection after its SYN+ACK retransmissions went unanswered: from SYN_RECEIVED to CLOSED.`,
   'ESTABLISHED close FIN_WAIT_1': (c) =>
-    `${Who(c.who)} is the first to close (active close): it sends FIN and moves from ESTABLISHED to FIN_WAIT_1.`,
+    c.simultaneous
+      ? `${Who(c.who)} closes at the same moment as ${peer(c.who)}: it sends FIN and moves from ESTABLISHED to FIN_WAIT_1 before ${peer(c.who)}'s FIN reaches it.`
+      : `${Who(c.who)} is the first to close (active close): it sends FIN and moves from ESTABLISHED to FIN_WAIT_1.`,
   'ESTABLISHED rcv-fin CLOSE_WAIT': (c) =>
     `${Who(c.who)} receives the FIN, acknowledges it and moves from ESTABLISHED to CLOSE_WAIT: the connection is half-closed, ${peer(c.who)} sends nothing more but ${who(c.who)} may still send until its application closes.`,
   'FIN_WAIT_1 rcv-ack-of-fin FIN_WAIT_2': (c) =>
@@ -175,13 +184,13 @@ const events: Phrasebook['events'] = {
   'port-reuse': () =>
     `Port reuse: this SYN uses the same addresses and ports as an earlier connection in the capture, so a new connection begins on the old port pair.`,
   'syn-retransmission': (c) =>
-    `${Who(c.who)} sends its SYN again${c.since ? ` ${c.since} after the first` : ''}: no SYN+ACK came back, so the SYN or its answer was lost.`,
+    `${Who(c.who)} sends its SYN again (copy ${c.copy ?? 2})${c.since ? `, ${c.since} after the previous one${c.sinceFirst ? ` (${c.sinceFirst} after the first)` : ''}` : ''}: no SYN+ACK came back in time. The SYN timer starts at 1 s and doubles with each retry (1 s, 2 s, 4 s, …).`,
   'synack-retransmission': (c) =>
     c.afterSyn
       ? `Its SYN+ACK repeats the sequence number of its own SYN (sent ${c.since} earlier), as every simultaneous open does: Wireshark counts it as a retransmission of that SYN, but nothing was lost.`
-      : `${Who(c.who)} retransmits its SYN+ACK${c.since ? ` after ${c.since}` : ''}: ${peer(c.who)}'s ACK never arrived.`,
-  'handshake-ack-lost': (c) =>
-    `The third segment of the handshake was lost: ${peer(c.who)} already believes the connection is ESTABLISHED, while ${who(c.who)} is still in SYN_RECEIVED — a half-open connection.`,
+      : `${Who(c.who)} retransmits its SYN+ACK${c.since ? ` after ${c.since}` : ''}: no ACK of it came back in time.`,
+  'handshake-ack-lost': () =>
+    'The third segment of the handshake was lost: the side that sent it already believes the connection is ESTABLISHED, while its peer is still in SYN_RECEIVED — a half-open connection.',
   'simultaneous-open': () =>
     'Both sides sent a SYN without ACK: a simultaneous open. Each answers the other with SYN+ACK and passes through SYN_RECEIVED; the handshake takes four segments.',
   'simultaneous-close': () =>
@@ -209,35 +218,135 @@ function segment(c: SegmentCtx): string {
   const W = Who(c.who);
   const nums = `seq=${c.relSeq}${c.ack ? `, ack=${c.relAck}` : ''}`;
   const data = c.len > 0 ? `, carrying ${plural(c.len, 'byte')}` : '';
-  if (c.rst && c.forged)
-    return `${at} A ${c.flags} arrives that claims to come from ${who(c.who)} (${nums}).`;
-  if (c.rst && c.refusal) return `${at} ${W} answers the SYN with ${c.flags} (${nums}).`;
+  if (c.rst) {
+    switch (c.rstReading) {
+      case 'forged':
+        return `${at} A ${c.flags} arrives that claims to come from ${who(c.who)} (${nums}).`;
+      case 'refusal':
+        return `${at} ${W} answers the SYN with ${c.flags}: seq=${c.seq}${c.ack ? `, ack=${c.ack_} (the SYN's ISN + 1)` : ''}. A RST answering a segment without ACK takes seq 0 and acknowledges the SYN (RFC 9293 §3.10.7.1): nobody listens on this port.`;
+      case 'unacceptable-ack':
+        return `${at} ${W} sends ${c.flags} with seq=${c.seq}, the acknowledgment number of the SYN+ACK it answers: that SYN+ACK acknowledged a SYN ${who(c.who)} never sent in this attempt, so ${who(c.who)} rejects it (RFC 9293 §3.10.7.3) and keeps waiting in SYN_SENT.`;
+      case 'no-connection':
+        return `${at} ${W} sends ${c.flags} (${nums}): it has no connection any more, and a segment for a connection that does not exist is answered with RST (RFC 9293 §3.10.7.1). This RST does not abort anything on ${who(c.who)}'s side; it tells ${peer(c.who)} to drop its end.`;
+      case 'keepalive-give-up':
+        return `${at} ${W} sends ${c.flags} (${nums}): its keep-alive probes went unanswered (tcp_keepalive_probes), so it declares ${peer(c.who)} dead and drops the connection.`;
+      default:
+        return c.likeNoConnection
+          ? `${at} ${W} sends ${c.flags} (${nums}) in answer to ${peer(c.who)}'s segment, without ACK and at exactly its acknowledgment number: the form a stack uses for a segment of a connection it does not have (RFC 9293 §3.10.7.1), not Linux's abort (RST+ACK). ${W} had probably lost the connection already, to a RST this capture does not show (a forged one, or from another path).`
+          : `${at} ${W} sends ${c.flags} (${nums}): it aborts the connection instead of closing it; a RST is never answered.`;
+    }
+  }
   if (c.again && c.syn)
     return `${at} ${c.flags} from ${who(c.who)} once more: seq=0 (the same ISN, ${c.seq})${c.ack ? `, ack=${c.relAck}` : ''}.`;
-  if (c.rst)
-    return `${at} ${W} sends ${c.flags} (${nums}): it aborts the connection instead of closing it; a RST is never answered.`;
   if (c.syn && !c.ack) {
     const sim = c.of === 4 ? ` (simultaneous open, step ${c.step} of 4)` : ' (three-way handshake, step 1)';
-    return `${at} ${W} sends SYN${sim} with seq=0: its initial sequence number (ISN) is ${c.seq}. A SYN carries no data but consumes one sequence number.`;
+    return `${at} ${W} sends SYN${sim}: its initial sequence number (ISN) is ${c.seq} (relative seq=0). The SYN consumes one sequence number${c.len > 0 ? `, and this one carries ${plural(c.len, 'byte')} of data (TCP Fast Open, RFC 7413)` : ''}.`;
   }
   if (c.syn)
-    return `${at} ${W} answers with SYN+ACK (${c.of === 4 ? `simultaneous open, step ${c.step} of 4` : 'three-way handshake, step 2'}): ack=${c.relAck} (${peer(c.who)}'s ISN + 1) acknowledges the SYN, and seq=0 announces its own ISN, ${c.seq}.`;
+    return `${at} ${W} answers with SYN+ACK (${c.of === 4 ? `simultaneous open, step ${c.step} of 4` : 'three-way handshake, step 2'}): ack=${c.ack_}, ${peer(c.who)}'s ISN + 1 (relative ack=1), acknowledges the SYN, and its own ISN is ${c.seq} (relative seq=0).`;
   if (c.fin) {
-    const step = c.step > 0 ? ` (teardown, step ${c.step} of ${c.of})` : '';
+    const step = c.crossingFin
+      ? ' (simultaneous close: the two FINs cross)'
+      : c.step > 0
+        ? ` (teardown, step ${c.step} of ${c.of})`
+        : '';
     const merged =
-      c.of === 3 && c.step === 2
+      c.of === 3 && c.step === 2 && !c.crossingFin
         ? ` It acknowledges ${peer(c.who)}'s FIN and closes its own side in the same segment, so the teardown takes three segments instead of four.`
-        : ' It has no more data to send; a FIN consumes one sequence number.';
+        : c.len > 0
+          ? ' Its last data and the FIN ride in one segment; the FIN consumes one sequence number after the data.'
+          : ' It has no more data to send; a FIN consumes one sequence number.';
     return `${at} ${W} sends ${c.flags}${step}, ${nums}${data}.${merged}`;
   }
   if (c.roleKind === 'handshake')
-    return `${at} ${W} acknowledges ${peer(c.who)}'s SYN with ACK ack=${c.relAck} (${peer(c.who)}'s ISN + 1), the third step of the three-way handshake${data}.`;
+    return `${at} ${W} acknowledges ${peer(c.who)}'s SYN with ACK ack=${c.ack_}, ${peer(c.who)}'s ISN + 1 (relative ack=${c.relAck}), the third step of the three-way handshake${data}.`;
   if (c.roleKind === 'teardown')
-    return `${at} ${W} acknowledges ${peer(c.who)}'s FIN with ack=${c.relAck} (teardown, step ${c.step} of ${c.of})${data}.`;
+    return `${at} ${W} acknowledges ${peer(c.who)}'s FIN with ack=${c.relAck}${c.of > 0 ? ` (teardown, step ${c.step} of ${c.of})` : ''}${data}.`;
   if (c.len > 0)
     return `${at} ${W} sends ${plural(c.len, 'byte')} of data (seq=${c.relSeq} to ${c.relSeq + c.len - 1}${c.ack ? `, ack=${c.relAck}` : ''}).`;
   return `${at} ${W} sends ${c.flags} with ${nums} and no data.`;
 }
+
+const SOCKET: Record<SocketCall, (w: string, lower: string) => string> = {
+  connect: (w) => `${w}'s application called connect().`,
+  'connect-returns': (_, w) =>
+    `Here connect() returns in ${w}'s application: the handshake is done on its side.`,
+  'connect-fails': (w) => `${w}'s connect() fails here (ECONNREFUSED).`,
+  'accept-returns': (_, w) =>
+    `The connection leaves ${w}'s SYN queue (half-open connections, capped by tcp_max_syn_backlog) for its accept queue (capped by the listen() backlog and net.core.somaxconn): accept() can return it now.`,
+  close: (w) => `${w}'s application called close() (or shutdown(SHUT_WR)).`,
+  'close-second': (w) => `${w}'s application called close() in turn.`,
+  abort: (w) =>
+    `${w}'s application closed with SO_LINGER set to 0 (or with unread data in its receive buffer), so the kernel sent RST instead of FIN and skipped TIME_WAIT.`,
+};
+
+const dec = (n: number) => n.toString();
+
+const findings: Phrasebook['findings'] = {
+  isn: (c: FindingCtx) =>
+    `Why the ISNs look random (${dec(c.isn?.orig ?? 0)} and ${dec(c.isn?.resp ?? 0)}): each side picks its initial sequence number from a clock plus a keyed hash of the 4-tuple (RFC 9293 §3.4.1, RFC 6528), so segments of an earlier connection on the same ports fall outside the new sequence space and an off-path attacker cannot guess the numbers to inject data or a RST.`,
+  'syn-retries': (c) =>
+    `${Who(c.who)} sent its SYN ${c.count} times, ${c.gaps?.join(', ')} apart${c.doubling ? ': the retransmission timer doubles each time (exponential backoff)' : ''}. Linux retries a SYN net.ipv4.tcp_syn_retries times (default 6: after 1, 2, 4, 8, 16 and 32 s), then waits 64 s more, so connect() gives up with ETIMEDOUT about 127 s after the first SYN.`,
+  'synack-retries': (c) =>
+    `${Who(c.who)} sent its SYN+ACK ${c.count} times (${c.gaps?.join(', ')} apart). Linux retries a SYN+ACK net.ipv4.tcp_synack_retries times (default 5: after 1, 2, 4, 8 and 16 s) before dropping the half-open connection from its SYN queue, about 63 s after the first.`,
+  'syn-lost': (c) =>
+    `The first SYN was lost: ${peer(c.who)} answered only the retransmission${c.after ? `, ${c.after} after it` : ''}, and never the ${c.count === 1 ? 'first copy' : `${c.count} earlier copies`}.`,
+  'handshake-ack-lost': (c) =>
+    c.count === 1
+      ? 'The third segment of the handshake was lost, yet nothing had to be resent: the client’s first data segment carries the same acknowledgment (every segment after the SYN has ACK set), so it completes the server’s handshake — the server goes from SYN_RECEIVED to ESTABLISHED on the data.'
+      : 'The third segment of the handshake was lost: the client, ESTABLISHED since the SYN+ACK, had nothing to send, so the server retransmitted its SYN+ACK until the client acknowledged it again. Until then the server held a half-open connection in its SYN queue.',
+  'old-duplicate-syn': (c) =>
+    `An old duplicate SYN (RFC 9293 §3.5, Figure 8): a SYN from an earlier incarnation of this connection reached the server first. The server answered it with a SYN+ACK acknowledging that old ISN; ${who(c.who)}, in SYN_SENT, saw an acknowledgment of a SYN it never sent and answered with RST, so the server dropped the half-open connection and returned to LISTEN. This is why TCP needs three segments: with a two-way handshake the server would have opened a connection on the old SYN alone; the third segment lets the client confirm that the server's SYN+ACK answers its current SYN.`,
+  'simultaneous-open': () =>
+    'A simultaneous open (RFC 9293 §3.5, Figure 7): each side sent a SYN before it received the other’s, so each answered with SYN+ACK and went SYN_SENT → SYN_RECEIVED → ESTABLISHED. Four segments, no LISTEN anywhere.',
+  refused: () =>
+    'The connection was refused: nothing listened on the server’s port, so its kernel answered the SYN with RST+ACK; connect() fails with ECONNREFUSED and no state is kept on either side.',
+  'closed-first': (c) =>
+    `${Who(c.who)} closed first (the active close): it is the side that goes through FIN_WAIT_1, FIN_WAIT_2 and TIME_WAIT, while ${peer(c.who)} goes through CLOSE_WAIT and LAST_ACK.`,
+  'simultaneous-close': () =>
+    'A simultaneous close (RFC 9293 §3.6, Figure 13): both sides sent their FIN before receiving the other’s. Neither closed first; each went FIN_WAIT_1 → CLOSING → TIME_WAIT, so both ends wait out TIME_WAIT.',
+  'fin-with-data': (c) =>
+    `${Who(c.who)}'s FIN rides on its last data segment (FIN+PSH+ACK with a payload): close() came right after the last write, so one segment both delivers the data and ends ${who(c.who)}'s direction; the FIN's sequence number comes after the last byte.`,
+  'time-wait': (c) =>
+    `Why ${who(c.who)} waits in TIME_WAIT: first, if its last ACK is lost, ${peer(c.who)} retransmits its FIN and ${who(c.who)} must still be there to acknowledge it again (otherwise it would answer with RST); second, any old duplicate segment of this connection still in the network dies before the same 4-tuple can be used again. RFC 793 set the maximum segment lifetime (MSL) at 2 minutes, so TIME_WAIT lasts 2×MSL = 4 minutes there; Linux uses a fixed 60 s (TCP_TIMEWAIT_LEN), here ${c.timeWait}.`,
+  'time-wait-ended': (c) => {
+    const e = c.end;
+    if (!e) return '';
+    if (e.reusedAfter === undefined)
+      return `${Who(e.who)}'s TIME_WAIT (${c.timeWait}) ran out within the capture.`;
+    const used = `The same port pair is used again by connection ${e.nextConn}, ${e.reusedAfter} after ${who(e.who)} entered TIME_WAIT`;
+    if (e.expired) return `${used}: ${who(e.who)}'s TIME_WAIT (${c.timeWait}) had run out by then.`;
+    if (!e.ownPort)
+      return `${used}, before its ${c.timeWait} ran out: a server in TIME_WAIT accepts a new SYN whose sequence number (or timestamp) is above the old connection's (RFC 6191), ending TIME_WAIT early.`;
+    return e.twReusePossible
+      ? `${used}, less than the ${c.timeWait} assumed: this host's TIME_WAIT lasted at most ${e.reusedAfter}, or net.ipv4.tcp_tw_reuse let the new connect() take the TIME_WAIT socket over (it needs TCP timestamps and 1 s since the last segment). Pass --time-wait to say which.`
+      : `${used}: this host's TIME_WAIT lasted at most ${e.reusedAfter}, not ${c.timeWait} (tcp_tw_reuse needs 1 s since the last segment, so it cannot have been that).`;
+  },
+  abort: (c) =>
+    `${Who(c.who)} ended the connection with RST, not FIN: an abortive close. Applications do this with SO_LINGER {on, 0} before close(), and Linux does it by itself when close() is called with unread data; there is no TIME_WAIT and ${peer(c.who)}'s next read fails with ECONNRESET.`,
+  'forged-rst': (c) =>
+    `A forged RST killed the connection: it carried exactly the sequence number ${who(c.victim ?? 'orig')} expected (RCV.NXT), which RFC 5961 §3 accepts, although ${who(c.who)} never sent it. ${Who(c.who)} still believed the connection was open; when its next segment reached ${who(c.victim ?? 'orig')}, which no longer had the connection, it drew a RST.`,
+  'keepalive-give-up': (c) =>
+    `${Who(c.who)}'s keep-alive found ${peer(c.who)} gone: after net.ipv4.tcp_keepalive_time of silence it probes every tcp_keepalive_intvl, and after tcp_keepalive_probes unanswered probes it drops the connection with a RST.`,
+};
+
+const notes: Phrasebook['notes'] = {
+  'answers-dup-syn': (c) =>
+    `It is sent ${c.after} after ${peer(c.who)}'s repeated SYN (frame ${c.frame}): a SYN arriving again in SYN_RECEIVED is answered with the SYN+ACK again. This is an answer to the duplicate SYN, not a timer retransmission.`,
+  'data-completes-handshake': (c) =>
+    `This data segment carries the acknowledgment the lost third segment carried, so it completes ${who(c.who)}'s handshake: ${who(c.who)} goes from SYN_RECEIVED to ESTABLISHED on it.`,
+  'handshake-ack-lost': (c) =>
+    `The third segment of the handshake was lost: ${peer(c.who)} already believes the connection is ESTABLISHED, while ${who(c.who)} is still in SYN_RECEIVED — a half-open connection.`,
+  'challenge-ack': (c) =>
+    `This is a challenge ACK (RFC 5961 §3), not a duplicate ACK for a missing segment: the RST fell inside ${who(c.who)}'s window but not at the exact expected sequence number, so ${who(c.who)} answers with its current ACK instead of closing. Only the real peer, seeing it, would send a RST at exactly that number.`,
+  'time-wait-reack': (c) =>
+    `${Who(c.who)}, in TIME_WAIT, acknowledges ${peer(c.who)}'s retransmitted FIN again: its first ACK was lost. This is the first reason TIME_WAIT exists.`,
+  'fin-with-data': (c) => `${Who(c.who)}'s data and its FIN arrive together.`,
+  'synack-reack': (c) =>
+    `${Who(c.who)} acknowledges the repeated SYN+ACK again: Wireshark calls it a duplicate ACK, but it is the answer to the retransmitted SYN+ACK, which shows ${who(c.who)}'s first ACK never arrived.`,
+  'arrival-unknown': (c) =>
+    `Whether it reached ${peer(c.who)} the capture cannot tell yet: ${peer(c.who)}'s state is UNKNOWN until its next segment.`,
+};
 
 const HANDSHAKE: Record<string, string> = {
   complete: 'the three-way handshake completed',
@@ -272,7 +381,16 @@ export const EN: Phrasebook = {
   transitions,
   events,
   lost: (c) =>
-    `This segment never reached ${peer(c.who)}: it was lost on the way, so ${peer(c.who)}'s state does not change.`,
+    c.answeredCopy !== undefined
+      ? `It was lost before reaching ${peer(c.who)}: ${peer(c.who)} answered only the copy sent at frame ${c.answeredCopy}${c.after ? `, ${c.after} after it` : ''}, so its state does not change here.`
+      : c.carriedBy !== undefined
+        ? `It was lost before reaching ${peer(c.who)}: ${peer(c.who)}'s state changes only with frame ${c.carriedBy}, which carries the same acknowledgment.`
+        : c.resentAs !== undefined
+          ? `It was lost before reaching ${peer(c.who)}: ${who(c.who)} had to send it again (frame ${c.resentAs}), and ${peer(c.who)}'s state does not change here.`
+          : `This segment never reached ${peer(c.who)}: it was lost on the way, so ${peer(c.who)}'s state does not change.`,
+  socket: (c) => SOCKET[c.call](Who(c.who), who(c.who)),
+  notes,
+  findings,
   dataRun: (c) => {
     const parts: string[] = [];
     if (c.segments.orig > 0)
@@ -291,16 +409,25 @@ export const EN: Phrasebook = {
     return `[${c.time} s${c.duration ? `, ${c.duration}` : ''}]${what}${acks}.`;
   },
   timeWaitExpired: (c) =>
-    `${Who(c.who)} leaves TIME_WAIT within the capture (CLOSED): its ${c.timeWait} ran out, or a new SYN on the same port pair took it over, as Linux allows for a SYN with a higher sequence number.`,
+    c.reusedAfter !== undefined && !c.expired
+      ? `${Who(c.who)} leaves TIME_WAIT (CLOSED) when connection ${c.nextConn} takes the same port pair, ${c.reusedAfter} after ${who(c.who)} entered it.`
+      : `${Who(c.who)}'s TIME_WAIT of ${c.timeWait} runs out within the capture: CLOSED.`,
   summary: (c) => {
     const parts: string[] = [];
     if (c.handshake) parts.push(HANDSHAKE[c.handshake] + (c.rtt ? ` (round trip ${c.rtt})` : ''));
-    if (c.close) parts.push(CLOSE[c.close]);
+    if (c.close)
+      parts.push(
+        c.forgedReset
+          ? `a forged RST in ${c.close === 'orig-reset' ? 'the client' : 'the server'}'s name reset the connection`
+          : c.oldDuplicate && c.close === 'orig-reset'
+            ? "the client's RST rejected the SYN+ACK of an old duplicate SYN"
+            : CLOSE[c.close],
+      );
     let s = parts.length > 0 ? `In short: ${parts.join('; ')}. ` : '';
     s += `Final states: client ${c.final.orig}, server ${c.final.resp}.`;
     for (const side of ['orig', 'resp'] as const) {
       if (c.final[side] === 'TIME_WAIT' && !c.timeWaitRanOut[side])
-        s += ` ${Who(side)} stays in TIME_WAIT for ${c.timeWait} after its last ACK (2×MSL in RFC 9293; Linux uses 60 s) before the port pair can be reused.`;
+        s += ` ${Who(side)} stays in TIME_WAIT for ${c.timeWait} after its last ACK before the port pair can be reused.`;
       if (c.final[side] === 'CLOSE_WAIT')
         s += ` ${Who(side)} is left in CLOSE_WAIT: its application never closed the socket — the classic descriptor leak.`;
     }

@@ -4,7 +4,14 @@
 // TIME_WAIT、CLOSE_WAIT 等英文写法，与 netstat 一致。explain.ts 决定说什么，本文件只负责怎么说。
 
 import type { StateName } from '../tcp/state.js';
-import type { EventCtx, Phrasebook, SegmentCtx, TransitionCtx } from './explain.js';
+import type {
+  EventCtx,
+  FindingCtx,
+  Phrasebook,
+  SegmentCtx,
+  SocketCall,
+  TransitionCtx,
+} from './explain-types.js';
 import type { Side } from './timeline.js';
 
 const who = (s: Side) => (s === 'orig' ? '客户端' : '服务端');
@@ -71,7 +78,9 @@ const transitions: Phrasebook['transitions'] = {
   'SYN_RECEIVED timeout-give-up CLOSED': (c) =>
     `${who(c.who)}多次重传 SYN+ACK 都没有收到确认，放弃这个半连接，从 SYN_RECEIVED 进入 CLOSED 状态。`,
   'ESTABLISHED close FIN_WAIT_1': (c) =>
-    `${who(c.who)}率先关闭连接（主动关闭）：发出 FIN，从 ESTABLISHED 进入 FIN_WAIT_1 状态。`,
+    c.simultaneous
+      ? `${who(c.who)}与${peer(c.who)}同时关闭连接：在${peer(c.who)}的 FIN 到达之前就发出了自己的 FIN，从 ESTABLISHED 进入 FIN_WAIT_1 状态。`
+      : `${who(c.who)}率先关闭连接（主动关闭）：发出 FIN，从 ESTABLISHED 进入 FIN_WAIT_1 状态。`,
   'ESTABLISHED rcv-fin CLOSE_WAIT': (c) =>
     `${who(c.who)}收到 FIN 并予以确认，从 ESTABLISHED 进入 CLOSE_WAIT 状态。此时连接处于半关闭：${peer(c.who)}不再发送数据，但${who(c.who)}在自己的应用程序关闭之前仍可继续发送。`,
   'FIN_WAIT_1 rcv-ack-of-fin FIN_WAIT_2': (c) =>
@@ -173,13 +182,13 @@ const events: Phrasebook['events'] = {
   'port-reuse': () =>
     '端口复用：这个 SYN 使用的地址和端口与抓包中先前的一个连接相同，在这对旧端口上开始了一个新连接。',
   'syn-retransmission': (c) =>
-    `${who(c.who)}${c.since ? `在首次发送 ${c.since}后` : ''}重传了 SYN：一直没有收到 SYN+ACK，说明 SYN 或它的应答丢失了。`,
+    `${who(c.who)}第 ${c.copy ?? 2} 次发出 SYN${c.since ? `，距上一次 ${c.since}${c.sinceFirst ? `（距第一次 ${c.sinceFirst}）` : ''}` : ''}：没有及时收到 SYN+ACK。SYN 的重传计时器从 1 秒开始，每重试一次翻一倍（1 秒、2 秒、4 秒……）。`,
   'synack-retransmission': (c) =>
     c.afterSyn
       ? `这个 SYN+ACK 沿用了${who(c.who)}自己 SYN 的序列号（SYN 发送于 ${c.since}前），同时打开时总是如此：Wireshark 把它算作那个 SYN 的重传，其实并没有报文段丢失。`
-      : `${who(c.who)}${c.since ? `在 ${c.since}后` : ''}重传了 SYN+ACK：${peer(c.who)}的 ACK 一直没有到达。`,
-  'handshake-ack-lost': (c) =>
-    `第三次握手的 ACK 丢失了：${peer(c.who)}已经认为连接处于 ESTABLISHED 状态，而${who(c.who)}仍停留在 SYN_RECEIVED——这是一个半连接。`,
+      : `${who(c.who)}${c.since ? `在 ${c.since}后` : ''}重传了 SYN+ACK：没有及时收到对它的确认。`,
+  'handshake-ack-lost': () =>
+    '第三次握手的 ACK 丢失了：发出它的一方已经认为连接处于 ESTABLISHED 状态，而对方仍停留在 SYN_RECEIVED——这是一个半连接。',
   'simultaneous-open': () =>
     '双方都发出了不带 ACK 的 SYN：这是同时打开。双方各自用 SYN+ACK 应答对方，都要经过 SYN_RECEIVED 状态，握手共需四个报文段。',
   'simultaneous-close': () =>
@@ -209,40 +218,135 @@ function segment(c: SegmentCtx): string {
   const W = who(c.who);
   const nums = `seq=${c.relSeq}${c.ack ? `，ack=${c.relAck}` : ''}`;
   const data = c.len > 0 ? `，携带 ${c.len} 字节数据` : '';
-  if (c.rst && c.forged) return `${at}一个自称来自${W}的 ${c.flags} 到达（${nums}）。`;
-  if (c.rst && c.refusal) return `${at}${W}用 ${c.flags}（${nums}）回应这个 SYN。`;
+  if (c.rst) {
+    switch (c.rstReading) {
+      case 'forged':
+        return `${at}一个自称来自${W}的 ${c.flags} 到达（${nums}）。`;
+      case 'refusal':
+        return `${at}${W}用 ${c.flags} 回应这个 SYN：seq=${c.seq}${c.ack ? `，ack=${c.ack_}（SYN 的初始序列号加 1）` : ''}。回应不带 ACK 的报文段时，RST 的序列号取 0，并确认那个 SYN（RFC 9293 §3.10.7.1）：这个端口上没有程序在监听。`;
+      case 'unacceptable-ack':
+        return `${at}${W}发出 ${c.flags}，seq=${c.seq}，正是它所回应的 SYN+ACK 中的确认号：那个 SYN+ACK 确认的并不是${W}这次发出的 SYN，于是${W}拒绝它（RFC 9293 §3.10.7.3），继续在 SYN_SENT 状态等待。`;
+      case 'no-connection':
+        return `${at}${W}发出 ${c.flags}（${nums}）：它这一端已经没有这个连接了，发给不存在的连接的报文段要用 RST 回应（RFC 9293 §3.10.7.1）。这个 RST 并不中止${W}自己的什么连接，而是让${peer(c.who)}拆除它那一端。`;
+      case 'keepalive-give-up':
+        return `${at}${W}发出 ${c.flags}（${nums}）：它的保活探测一直没有应答（tcp_keepalive_probes 次），于是认定${peer(c.who)}已经不在，拆除连接。`;
+      default:
+        return c.likeNoConnection
+          ? `${at}${W}发出 ${c.flags}（${nums}）回应${peer(c.who)}的报文段：不带 ACK，序列号恰好是对方的确认号——这是协议栈回应一个自己并没有的连接时的格式（RFC 9293 §3.10.7.1），而不是 Linux 中止连接时发的 RST+ACK。${W}很可能早已失去了这个连接，原因是一个抓包中看不到的 RST（伪造的，或者走了别的路径）。`
+          : `${at}${W}发出 ${c.flags}（${nums}）：它直接中止连接，而不是正常关闭；RST 不需要应答。`;
+    }
+  }
   if (c.again && c.syn)
     return `${at}${W}再次发出 ${c.flags}，seq=0（初始序列号仍是 ${c.seq}）${c.ack ? `，ack=${c.relAck}` : ''}。`;
-  if (c.rst) return `${at}${W}发出 ${c.flags}（${nums}）：它直接中止连接，而不是正常关闭；RST 不需要应答。`;
   if (c.syn && !c.ack) {
     const step = c.of === 4 ? `同时打开的第${ORDINAL[c.step] ?? c.step}步` : '第一次握手';
-    return `${at}${W}发出 SYN（${step}），seq=0：它的初始序列号（ISN）是 ${c.seq}。SYN 报文不能携带数据，但要消耗一个序列号。`;
+    return `${at}${W}发出 SYN（${step}）：它的初始序列号（ISN）是 ${c.seq}（相对序列号 seq=0）。SYN 要消耗一个序列号${c.len > 0 ? `，这个 SYN 还携带了 ${c.len} 字节数据（TCP Fast Open，RFC 7413）` : ''}。`;
   }
   if (c.syn) {
     const step = c.of === 4 ? `同时打开的第${ORDINAL[c.step] ?? c.step}步` : '第二次握手';
-    return `${at}${W}回复 SYN+ACK（${step}）：ack=${c.relAck}，即${peer(c.who)}的 ISN 加 1，表示已收到对方的 SYN；seq=0 则告知自己的初始序列号 ${c.seq}。`;
+    return `${at}${W}回复 SYN+ACK（${step}）：ack=${c.ack_}，即${peer(c.who)}的初始序列号加 1（相对确认号 ack=1），表示已收到对方的 SYN；它自己的初始序列号是 ${c.seq}（相对序列号 seq=0）。`;
   }
   if (c.fin) {
-    const step =
-      c.step > 0
+    const step = c.crossingFin
+      ? '（同时关闭：双方的 FIN 交错而过）'
+      : c.step > 0
         ? c.of === 4
           ? `（第${ORDINAL[c.step]}次挥手）`
           : `（三个报文段挥手中的第${ORDINAL[c.step]}个）`
         : '';
     const merged =
-      c.of === 3 && c.step === 2
+      c.of === 3 && c.step === 2 && !c.crossingFin
         ? `它在同一个报文段里既确认了${peer(c.who)}的 FIN，又关闭了自己这一方向，所以四次挥手只用了三个报文段。`
-        : '表示它已没有数据要发送；FIN 即使不携带数据，也要消耗一个序列号。';
+        : c.len > 0
+          ? '最后的数据和 FIN 放在同一个报文段里；FIN 占用数据之后的那个序列号。'
+          : '表示它已没有数据要发送；FIN 即使不携带数据，也要消耗一个序列号。';
     return `${at}${W}发出 ${c.flags}${step}，${nums}${data}。${merged}`;
   }
   if (c.roleKind === 'handshake')
-    return `${at}${W}用 ACK 确认${peer(c.who)}的 SYN（第三次握手），ack=${c.relAck}，即${peer(c.who)}的 ISN 加 1${data}。`;
+    return `${at}${W}用 ACK 确认${peer(c.who)}的 SYN（第三次握手），ack=${c.ack_}，即${peer(c.who)}的初始序列号加 1（相对确认号 ack=${c.relAck}）${data}。`;
   if (c.roleKind === 'teardown')
-    return `${at}${W}确认${peer(c.who)}的 FIN，ack=${c.relAck}（${c.of === 4 ? `第${ORDINAL[c.step]}次挥手` : `三个报文段挥手中的第${ORDINAL[c.step]}个`}）${data}。`;
+    return `${at}${W}确认${peer(c.who)}的 FIN，ack=${c.relAck}${c.of === 0 ? '' : `（${c.of === 4 ? `第${ORDINAL[c.step]}次挥手` : `三个报文段挥手中的第${ORDINAL[c.step]}个`}）`}${data}。`;
   if (c.len > 0)
     return `${at}${W}发送 ${c.len} 字节数据（seq=${c.relSeq} 至 ${c.relSeq + c.len - 1}${c.ack ? `，ack=${c.relAck}` : ''}）。`;
   return `${at}${W}发出 ${c.flags}，${nums}，不带数据。`;
 }
+
+const SOCKET: Record<SocketCall, (w: string) => string> = {
+  connect: (w) => `${w}的应用程序调用了 connect()。`,
+  'connect-returns': (w) => `此时${w}应用程序中的 connect() 返回：对它来说握手已经完成。`,
+  'connect-fails': (w) => `${w}的 connect() 在这里失败（ECONNREFUSED）。`,
+  'accept-returns': (w) =>
+    `这个连接离开${w}的半连接队列（SYN 队列，上限由 tcp_max_syn_backlog 决定），进入全连接队列（accept 队列，上限取 listen() 的 backlog 与 net.core.somaxconn 中较小者）：accept() 现在可以返回它了。`,
+  close: (w) => `${w}的应用程序调用了 close()（或 shutdown(SHUT_WR)）。`,
+  'close-second': (w) => `${w}的应用程序随后也调用了 close()。`,
+  abort: (w) =>
+    `${w}的应用程序设置了 SO_LINGER 为 0 后调用 close()（或者接收缓冲区里还有未读数据就关闭），内核因此发出 RST 而不是 FIN，也不经过 TIME_WAIT。`,
+};
+
+const findings: Phrasebook['findings'] = {
+  isn: (c: FindingCtx) =>
+    `为什么初始序列号（${c.isn?.orig ?? 0} 和 ${c.isn?.resp ?? 0}）看起来是随机的：双方都用时钟加上对四元组的带密钥哈希来选择初始序列号（RFC 9293 §3.4.1，RFC 6528），这样同一对端口上旧连接的报文段落不进新连接的序列号空间，不在路径上的攻击者也猜不出序列号来注入数据或 RST。`,
+  'syn-retries': (c) =>
+    `${who(c.who)}共发出 ${c.count} 次 SYN，间隔依次为 ${c.gaps?.join('、')}${c.doubling ? '：重传计时器每次翻倍（指数退避）' : ''}。Linux 按 net.ipv4.tcp_syn_retries 重试 SYN（默认 6 次：分别在 1、2、4、8、16、32 秒后），最后再等 64 秒，所以 connect() 大约在第一个 SYN 之后 127 秒以 ETIMEDOUT 失败。`,
+  'synack-retries': (c) =>
+    `${who(c.who)}共发出 ${c.count} 次 SYN+ACK（间隔 ${c.gaps?.join('、')}）。Linux 按 net.ipv4.tcp_synack_retries 重试 SYN+ACK（默认 5 次：分别在 1、2、4、8、16 秒后），之后把这个半连接从半连接队列中删除，大约是第一次之后 63 秒。`,
+  'syn-lost': (c) =>
+    `第一个 SYN 丢失了：${peer(c.who)}只回应了重传的那个 SYN${c.after ? `（在它之后 ${c.after}）` : ''}，从未回应${c.count === 1 ? '第一个' : `前 ${c.count} 个`}。`,
+  'handshake-ack-lost': (c) =>
+    c.count === 1
+      ? '第三次握手的 ACK 丢失了，却什么都不用重传：客户端的第一个数据报文段带着同样的确认号（SYN 之后的每个报文段都带 ACK），它完成了服务端的握手——服务端收到这个数据报文段时从 SYN_RECEIVED 进入 ESTABLISHED。'
+      : '第三次握手的 ACK 丢失了：客户端收到 SYN+ACK 后已是 ESTABLISHED，但没有数据要发，于是服务端不断重传 SYN+ACK，直到客户端再次确认。在此之前，服务端的半连接队列里一直留着这个半连接。',
+  'old-duplicate-syn': (c) =>
+    `旧的重复 SYN（RFC 9293 §3.5 图 8）：这个连接早先一次化身的 SYN 先到达了服务端。服务端用确认那个旧初始序列号的 SYN+ACK 回应；处于 SYN_SENT 的${who(c.who)}发现对方确认的是自己从未发出的 SYN，便回复 RST，服务端于是丢弃这个半连接，回到 LISTEN。这正是 TCP 需要三次握手的原因：如果只有两次握手，服务端凭这个旧 SYN 就会建立连接；第三个报文段让客户端确认服务端的 SYN+ACK 回应的正是自己当前的 SYN。`,
+  'simultaneous-open': () =>
+    '同时打开（RFC 9293 §3.5 图 7）：双方都在收到对方的 SYN 之前发出了自己的 SYN，于是各自用 SYN+ACK 应答，都经历 SYN_SENT → SYN_RECEIVED → ESTABLISHED。共四个报文段，双方都没有 LISTEN。',
+  refused: () =>
+    '连接被拒绝：服务端的端口上没有程序在监听，内核用 RST+ACK 回应 SYN；connect() 以 ECONNREFUSED 失败，双方都不保留任何状态。',
+  'closed-first': (c) =>
+    `${who(c.who)}率先关闭（主动关闭）：它经历 FIN_WAIT_1、FIN_WAIT_2 和 TIME_WAIT，而${peer(c.who)}经历 CLOSE_WAIT 和 LAST_ACK。`,
+  'simultaneous-close': () =>
+    '同时关闭（RFC 9293 §3.6 图 13）：双方都在收到对方的 FIN 之前发出了自己的 FIN。没有谁先关闭；双方都经历 FIN_WAIT_1 → CLOSING → TIME_WAIT，两端都要等待 TIME_WAIT。',
+  'fin-with-data': (c) =>
+    `${who(c.who)}的 FIN 搭在最后一个数据报文段上（带数据的 FIN+PSH+ACK）：最后一次写之后紧接着 close()，一个报文段既送出数据又结束${who(c.who)}这一方向；FIN 的序列号紧跟在最后一个字节之后。`,
+  'time-wait': (c) =>
+    `${who(c.who)}为什么要等待 TIME_WAIT：其一，如果最后一个 ACK 丢失，${peer(c.who)}会重传 FIN，${who(c.who)}必须还在，才能再次确认（否则只能回复 RST）；其二，让这个连接仍在网络中滞留的旧报文段全部消失，之后同一个四元组才能再次使用。RFC 793 规定报文段最大生存时间（MSL）为 2 分钟，所以 TIME_WAIT 为 2MSL = 4 分钟；Linux 固定为 60 秒（TCP_TIMEWAIT_LEN），这里是 ${c.timeWait}。`,
+  'time-wait-ended': (c) => {
+    const e = c.end;
+    if (!e) return '';
+    if (e.reusedAfter === undefined) return `${who(e.who)}的 TIME_WAIT（${c.timeWait}）在抓包期间到期。`;
+    const used = `连接 ${e.nextConn} 再次使用了同一对端口，距${who(e.who)}进入 TIME_WAIT ${e.reusedAfter}`;
+    if (e.expired) return `${used}：此时${who(e.who)}的 TIME_WAIT（${c.timeWait}）已经到期。`;
+    if (!e.ownPort)
+      return `${used}，早于 ${c.timeWait}到期：处于 TIME_WAIT 的服务端会接受序列号（或时间戳）比旧连接更大的新 SYN（RFC 6191），提前结束 TIME_WAIT。`;
+    return e.twReusePossible
+      ? `${used}，短于假定的 ${c.timeWait}：这台主机的 TIME_WAIT 最多只有 ${e.reusedAfter}，或者 Linux 的 net.ipv4.tcp_tw_reuse 让新的 connect() 接管了这个 TIME_WAIT 套接字（需要 TCP 时间戳，且距上一个报文段至少 1 秒）。用 --time-wait 指明是哪一种。`
+      : `${used}：这台主机的 TIME_WAIT 最多只有 ${e.reusedAfter}，而不是 ${c.timeWait}（tcp_tw_reuse 要求距上一个报文段至少 1 秒，所以不是它）。`;
+  },
+  abort: (c) =>
+    `${who(c.who)}用 RST 而不是 FIN 结束连接：这是异常关闭。应用程序在 close() 之前设置 SO_LINGER {on, 0} 就会这样；接收缓冲区里还有未读数据时调用 close()，Linux 也会这样做。没有 TIME_WAIT，${peer(c.who)}下一次读会得到 ECONNRESET。`,
+  'forged-rst': (c) =>
+    `一个伪造的 RST 杀死了连接：它的序列号恰好是${who(c.victim ?? 'orig')}期望的值（RCV.NXT），RFC 5961 §3 会接受它，尽管${who(c.who)}从未发出过它。${who(c.who)}仍以为连接开着；它的下一个报文段到达已经没有这个连接的${who(c.victim ?? 'orig')}时，换来了一个 RST。`,
+  'keepalive-give-up': (c) =>
+    `${who(c.who)}的保活机制发现${peer(c.who)}已经不在：空闲 net.ipv4.tcp_keepalive_time 之后，每隔 tcp_keepalive_intvl 探测一次，连续 tcp_keepalive_probes 次没有应答就用 RST 拆除连接。`,
+};
+
+const notes: Phrasebook['notes'] = {
+  'answers-dup-syn': (c) =>
+    `它是在${peer(c.who)}重传的 SYN（第 ${c.frame} 帧）之后 ${c.after} 发出的：处于 SYN_RECEIVED 时再次收到 SYN，就再回复一次 SYN+ACK。这是对重复 SYN 的应答，不是计时器超时重传。`,
+  'data-completes-handshake': (c) =>
+    `这个数据报文段带着丢失的第三次握手所带的确认号，因此完成了${who(c.who)}的握手：${who(c.who)}收到它时从 SYN_RECEIVED 进入 ESTABLISHED。`,
+  'handshake-ack-lost': (c) =>
+    `第三次握手的 ACK 丢失了：${peer(c.who)}已经认为连接处于 ESTABLISHED 状态，而${who(c.who)}仍停留在 SYN_RECEIVED——这是一个半连接。`,
+  'challenge-ack': (c) =>
+    `这是挑战 ACK（RFC 5961 §3），不是因为缺少报文段而发的重复 ACK：RST 落在${who(c.who)}的窗口内，却不正好是期望的序列号，所以${who(c.who)}不关闭连接，而是回复当前的 ACK；只有真正的对端看到它后，才会发出序列号恰好吻合的 RST。`,
+  'time-wait-reack': (c) =>
+    `处于 TIME_WAIT 的${who(c.who)}再次确认${peer(c.who)}重传的 FIN：它的第一个 ACK 丢失了。这正是 TIME_WAIT 存在的第一个原因。`,
+  'fin-with-data': (c) => `${who(c.who)}的数据和 FIN 一起到达。`,
+  'synack-reack': (c) =>
+    `${who(c.who)}再次确认重传的 SYN+ACK：Wireshark 把它叫作重复 ACK，其实它是对重传 SYN+ACK 的应答，说明${who(c.who)}的第一个 ACK 没有到达。`,
+  'arrival-unknown': (c) =>
+    `抓包还不能判断它是否到达了${peer(c.who)}：在${peer(c.who)}发出下一个报文段之前，它的状态是 UNKNOWN。`,
+};
 
 const HANDSHAKE: Record<string, string> = {
   complete: '三次握手顺利完成',
@@ -276,7 +380,17 @@ export const ZH: Phrasebook = {
       : `${who(c.who)}从 ${c.from} 进入 ${c.to} 状态。`,
   transitions,
   events,
-  lost: (c) => `这个报文段在途中丢失，没有到达${peer(c.who)}，所以${peer(c.who)}的状态不变。`,
+  lost: (c) =>
+    c.answeredCopy !== undefined
+      ? `它在到达${peer(c.who)}之前丢失了：${peer(c.who)}只回应了第 ${c.answeredCopy} 帧发出的那一份${c.after ? `（在它之后 ${c.after}）` : ''}，所以此处状态不变。`
+      : c.carriedBy !== undefined
+        ? `它在到达${peer(c.who)}之前丢失了：${peer(c.who)}的状态直到第 ${c.carriedBy} 帧才改变，那个报文段带着同样的确认号。`
+        : c.resentAs !== undefined
+          ? `它在到达${peer(c.who)}之前丢失了：${who(c.who)}不得不重发它（第 ${c.resentAs} 帧），${peer(c.who)}的状态在此处不变。`
+          : `这个报文段在途中丢失，没有到达${peer(c.who)}，所以${peer(c.who)}的状态不变。`,
+  socket: (c) => SOCKET[c.call](who(c.who)),
+  notes,
+  findings,
   dataRun: (c) => {
     const parts: string[] = [];
     if (c.segments.orig > 0) parts.push(`客户端用 ${c.segments.orig} 个报文段发送了 ${c.bytes.orig} 字节`);
@@ -287,16 +401,23 @@ export const ZH: Phrasebook = {
     return `[${c.time} 秒${c.duration ? `，历时 ${c.duration}` : ''}]${parts.length > 0 ? `数据传输：${parts.join('，')}` : ''}${acks}。`;
   },
   timeWaitExpired: (c) =>
-    `${who(c.who)}在抓包结束前离开了 TIME_WAIT，进入 CLOSED 状态：要么 ${c.timeWait}的等待期已满，要么同一对端口上来了新的 SYN（Linux 接受序列号更大的 SYN）接管了它。`,
+    c.reusedAfter !== undefined && !c.expired
+      ? `连接 ${c.nextConn} 使用了同一对端口，${who(c.who)}因此离开 TIME_WAIT（CLOSED），距它进入 TIME_WAIT ${c.reusedAfter}。`
+      : `${who(c.who)}的 TIME_WAIT（${c.timeWait}）在抓包期间到期，进入 CLOSED 状态。`,
   summary: (c) => {
     const parts: string[] = [];
     if (c.handshake) parts.push(HANDSHAKE[c.handshake] + (c.rtt ? `（往返时间 ${c.rtt}）` : ''));
-    if (c.close) parts.push(CLOSE[c.close]);
+    if (c.close)
+      parts.push(
+        c.forgedReset
+          ? `一个冒充${c.close === 'orig-reset' ? '客户端' : '服务端'}的伪造 RST 重置了连接`
+          : CLOSE[c.close],
+      );
     let s = parts.length > 0 ? `总结：${parts.join('；')}。` : '';
     s += `最终状态：客户端 ${c.final.orig}，服务端 ${c.final.resp}。`;
     for (const side of ['orig', 'resp'] as const) {
       if (c.final[side] === 'TIME_WAIT' && !c.timeWaitRanOut[side])
-        s += `${who(side)}发出最后一个 ACK 后还要在 TIME_WAIT 状态停留 ${c.timeWait}（RFC 9293 规定为 2MSL，Linux 固定为 60 秒），之后这对地址和端口才能重新使用。`;
+        s += `${who(side)}发出最后一个 ACK 后还要在 TIME_WAIT 状态停留 ${c.timeWait}，之后这对地址和端口才能重新使用。`;
       if (c.final[side] === 'CLOSE_WAIT')
         s += `${who(side)}停留在 CLOSE_WAIT：它的应用程序一直没有关闭套接字，这是典型的连接泄漏。`;
     }

@@ -1,14 +1,42 @@
-// The story of one connection in words (`synack explain`), one short paragraph per step, with
-// this capture's numbers: who sent what, which state each endpoint moved to and why (the
-// RFC 9293 transition of src/tcp/transitions.ts), what each analysis event means. The words
-// live in phrasebooks (explain-en.ts, explain-zh.ts) keyed by transition and event kind; this
-// file decides what to say and gathers the numbers. Pure: returns paragraphs.
+// The story of one connection (`synack explain`, `--json`): first as data — one step per
+// segment (or run of ordinary data), each with who acted, both endpoints' states after it, what
+// kind of step it is and the capture's evidence for it (whether it arrived, which copy the peer
+// answered and how soon), plus findings about the whole connection (who closed first, a lost
+// SYN and the kernel's retry budget, an old duplicate SYN, TIME_WAIT) — then rendered into
+// English or Chinese from that data by a phrasebook (explain-en.ts, explain-zh.ts). The states
+// and arrival are the tracker's (or the lab's truth): this file never infers them, it only says
+// what they mean (RFC 9293 transitions of src/tcp/transitions.ts). Pure: no I/O.
 
 import { type StateName, stateFromName, TcpState } from '../tcp/state.js';
 import { EVENT_NAMES, findTransition, TcpEvent, TRANSITIONS, type Transition } from '../tcp/transitions.js';
 import type { EventKind } from '../track/kinds.js';
 import { ACK, FIN, RST, SYN } from '../wire/packet.js';
 import { EN } from './explain-en.js';
+import type {
+  Actor,
+  DataRunCtx,
+  EventCtx,
+  FindingCtx,
+  FindingKind,
+  IntroCtx,
+  Lang,
+  LostCtx,
+  NoteCtx,
+  NoteKey,
+  Phrasebook,
+  RstReading,
+  SegmentCtx,
+  SocketCall,
+  SocketCtx,
+  StepEvidence,
+  StepKind,
+  Story,
+  StoryStep,
+  SummaryCtx,
+  TimeWaitEndCtx,
+  TransitionCtx,
+  TransitionKey,
+} from './explain-types.js';
 import { ZH } from './explain-zh.js';
 import { isRetransmission, RUN_TAGS } from './ladder-model.js';
 import {
@@ -23,10 +51,9 @@ import {
   type TimelinePacket,
 } from './timeline.js';
 
-export type Lang = 'en' | 'zh';
-
-/** "FROM event TO" with the names of src/tcp: one sentence per row of the transition table. */
-export type TransitionKey = string;
+// The story's types and the phrasebook interface live in explain-types.ts (the phrasebooks
+// import them without importing this file); re-exported for the commands and the web UI.
+export type * from './explain-types.js';
 
 export function transitionKey(t: Pick<Transition, 'from' | 'event' | 'to'>): TransitionKey {
   return `${stateNameOf(t.from)} ${EVENT_NAMES[t.event]} ${stateNameOf(t.to)}`;
@@ -36,118 +63,15 @@ function stateNameOf(s: TcpState): StateName {
   return TcpState[s] as StateName;
 }
 
-export interface IntroCtx {
-  id: number;
-  client: string;
-  server: string;
-  packets: number;
-  duration: string;
-  initial: { orig: StateName; resp: StateName };
-}
-
-export interface SegmentCtx {
-  time: string;
-  frame: number;
-  who: Side;
-  flags: string;
-  syn: boolean;
-  fin: boolean;
-  rst: boolean;
-  ack: boolean;
-  relSeq: number;
-  relAck: number;
-  seq: number;
-  ack_: number;
-  len: number;
-  /** "handshake", "teardown", "data", "ack", "reset" and the step of a handshake/teardown. */
-  roleKind: string;
-  step: number;
-  of: number;
-  /** For a SYN+ACK or an ACK of the handshake: the peer's ISN it acknowledges. */
-  peerIsn: number;
-  /** A RST answering a SYN from an endpoint that had no connection: the port is closed. */
-  refusal: boolean;
-  /** A SYN or SYN+ACK sent again (same ISN): the ISN was introduced with the first one. */
-  again: boolean;
-  /** A RST the analysis suspects was forged: its claimed sender probably never sent it. */
-  forged: boolean;
-}
-
-export interface TransitionCtx {
-  who: Side;
-  from: StateName;
-  to: StateName;
-  /** Linux's TIME_WAIT (or --time-wait), for the TIME_WAIT sentences. */
-  timeWait: string;
-  /** The segment that caused the move carries SYN+ACK (a simultaneous open ends on one). */
-  synAck?: boolean;
-}
-
-export interface EventCtx {
-  who: Side;
-  frame: number;
-  time: string;
-  /** How many packets of this kind the step (a packet or a run of data) holds. */
-  count: number;
-  /** For retransmissions: time since the segment was first sent (absent: no earlier copy seen). */
-  since?: string;
-  /** For a SYN+ACK "retransmission": the first segment at its sequence number was a bare SYN. */
-  afterSyn?: boolean;
-  /** For a suspect RST: this packet's TTL and the TTLs of the claimed sender's other segments. */
-  ttl?: number;
-  otherTtls?: number[];
-  /** The RST carried exactly the sequence number its receiver expected. */
-  exactSeq?: boolean;
-  /** For probes and keep-alives: the segment sits one byte below what the sender already sent. */
-  belowSent?: boolean;
-  /** A "keep-alive" (Wireshark's name) sent into a zero window: Linux's zero-window probe. */
-  intoZeroWindow?: boolean;
-  len: number;
-}
-
-export interface DataRunCtx {
-  time: string;
-  /** Empty for a single segment. */
-  duration: string;
-  segments: { orig: number; resp: number };
-  bytes: { orig: number; resp: number };
-  acks: number;
-  /** Who sent the pure ACKs. */
-  acksBy: { orig: number; resp: number };
-}
-
-export interface SummaryCtx {
-  handshake?: string;
-  close?: string;
-  reset?: string | null;
-  final: { orig: StateName; resp: StateName };
-  timeWait: string;
-  timeWaitRanOut: { orig: boolean; resp: boolean };
-  connState?: string;
-  history?: string;
-  rtt?: string;
-}
-
-export interface Phrasebook {
-  lang: Lang;
-  /** Between sentences of one paragraph: a space in English, nothing in Chinese. */
-  joiner: string;
-  intro(c: IntroCtx): string;
-  segment(c: SegmentCtx): string;
-  /** A state change the table has no row for (an UNKNOWN endpoint placed by evidence, or a jump). */
-  placed(c: TransitionCtx): string;
-  transitions: Record<TransitionKey, (c: TransitionCtx) => string>;
-  events: Record<EventKind, (c: EventCtx) => string>;
-  lost(c: { who: Side }): string;
-  dataRun(c: DataRunCtx): string;
-  timeWaitExpired(c: { who: Side; timeWait: string }): string;
-  summary(c: SummaryCtx): string;
-}
-
 export interface ExplainOptions {
   lang?: Lang;
   /** TIME_WAIT duration in seconds (`--time-wait`, default 60). */
   timeWaitS?: number;
+  /**
+   * The next connection on the same 4-tuple in the capture, if any: when a side's TIME_WAIT ends
+   * within the capture, it says what ended it (a new SYN) and bounds the host's TIME_WAIT.
+   */
+  next?: { id: number; timeUs: number };
 }
 
 /**
@@ -191,39 +115,151 @@ function roleParts(role: string): { kind: string; step: number; of: number } {
   return { kind: m[1], step: m[2] ? Number(m[2]) : 0, of: m[3] ? Number(m[3]) : 0 };
 }
 
-export function explainConnection(t: ConnTimeline, book: Phrasebook, opts: ExplainOptions = {}): string[] {
-  const lang = book.lang;
+export const actorOf = (s: Side): Actor => (s === 'orig' ? 'client' : 'server');
+
+/** The tracker's (or the lab's) word on a packet's arrival: false lost, true known, null presumed/unknown. */
+export function arrivalOf(p: TimelinePacket): boolean | null {
+  if (p.arrived !== undefined) return p.arrived;
+  return p.lost ? false : null;
+}
+
+/** One sentence to say, language-neutral: rendered by a phrasebook. */
+type Sentence =
+  | { s: 'segment'; c: SegmentCtx }
+  | { s: 'transition'; key: TransitionKey | undefined; c: TransitionCtx }
+  | { s: 'event'; kind: EventKind; c: EventCtx }
+  | { s: 'note'; key: NoteKey; c: NoteCtx }
+  | { s: 'lost'; c: LostCtx }
+  | { s: 'run'; c: DataRunCtx }
+  | { s: 'socket'; c: SocketCtx }
+  | { s: 'tw-end'; c: TimeWaitEndCtx };
+
+interface StepData extends Omit<StoryStep, 'text'> {
+  says: Sentence[];
+}
+
+interface FindingData {
+  kind: FindingKind;
+  frames: number[];
+  c: FindingCtx;
+}
+
+/** The language-neutral story: steps with the sentences to say, findings, summary and intro facts. */
+export interface StoryData {
+  conn: number;
+  intro: IntroCtx;
+  steps: StepData[];
+  findings: FindingData[];
+  summary: SummaryCtx;
+}
+
+const SYNCHRONIZED = new Set<StateName>([
+  'ESTABLISHED',
+  'FIN_WAIT_1',
+  'FIN_WAIT_2',
+  'CLOSE_WAIT',
+  'CLOSING',
+  'LAST_ACK',
+  'TIME_WAIT',
+]);
+
+/** Does `q` (from the other side) acknowledge everything `p` sent? */
+function acks(q: TimelinePacket, p: TimelinePacket): boolean {
+  return (q.flags & ACK) !== 0 && ((q.relAck - p.relSeq - segmentSpace(p)) | 0) >= 0;
+}
+
+/** Builds the story's facts from a timeline (the tracker's or the lab's). */
+export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang = 'en'): StoryData {
   const timeWait = formatDuration((opts.timeWaitS ?? 60) * 1_000_000, lang);
   const ps = t.packets;
-  const out: string[] = [];
   const t0 = ps.length > 0 ? ps[0].timeUs : 0;
   const rel = (p: TimelinePacket) => formatSeconds(p.timeUs - t0);
+  const dur = (us: number) => formatDuration(us, lang);
   const passive = { orig: t.initial.orig === 'LISTEN', resp: t.initial.resp === 'LISTEN' };
-  // Highest sequence number sent so far by each side (relative), for probes and keep-alives.
   const sentTo = { orig: 0, resp: 0 };
-  const isn = { orig: 0, resp: 0 };
+  const isn: { orig?: number; resp?: number } = {};
   const lastAckFrom = { orig: -1, resp: -1 };
+  const everSynchronized = { orig: false, resp: false };
+  const steps: StepData[] = [];
+  const findings: FindingData[] = [];
+  const rec = t.record;
+  const simultaneousClose = rec?.close === 'both' || ps.some((p) => p.tags.includes('simultaneous-close'));
 
-  out.push(
-    book.intro({
-      id: t.id,
-      client: `${t.orig.ip}:${t.orig.port}`,
-      server: `${t.resp.ip}:${t.resp.port}`,
-      packets: ps.length,
-      duration: formatDuration(ps.length > 0 ? ps[ps.length - 1].timeUs - t0 : 0, lang),
-      initial: t.initial,
-    }),
-  );
+  /** The previous copy of p (same sender, same first sequence number, consuming sequence space). */
+  const copies = (i: number): number[] => {
+    const p = ps[i];
+    const out: number[] = [];
+    for (let j = 0; j < i; j++) {
+      const q = ps[j];
+      if (
+        q.from === p.from &&
+        q.relSeq === p.relSeq &&
+        segmentSpace(q) > 0 &&
+        (q.flags & SYN) === (p.flags & SYN)
+      )
+        out.push(j);
+    }
+    return out;
+  };
+
+  const retransmissionOf = (i: number): StepEvidence['retransmission'] => {
+    const p = ps[i];
+    if (!isRetransmission(p.tags)) return undefined;
+    const before = copies(i);
+    if (before.length === 0) return undefined;
+    const first = ps[before[0]];
+    const prev = ps[before[before.length - 1]];
+    return {
+      first: first.frame,
+      previous: prev.frame,
+      copy: before.length + 1,
+      after_us: p.timeUs - prev.timeUs,
+      since_first_us: p.timeUs - first.timeUs,
+    };
+  };
+
+  /** The peer's first segment acknowledging p (a SYN+ACK or RST for a SYN), and which copy of p it followed. */
+  const answerOf = (i: number): { j: number; copy: number } | undefined => {
+    const p = ps[i];
+    if (segmentSpace(p) === 0 || p.flags & RST) return undefined;
+    for (let j = i + 1; j < ps.length; j++) {
+      const q = ps[j];
+      if (q.from === p.from) continue;
+      if (!acks(q, p)) continue;
+      // The latest copy of p sent before the answer.
+      let copy = i;
+      for (let k = i + 1; k < j; k++) {
+        const r = ps[k];
+        if (
+          r.from === p.from &&
+          r.relSeq === p.relSeq &&
+          (r.flags & SYN) === (p.flags & SYN) &&
+          segmentSpace(r) > 0
+        )
+          copy = k;
+      }
+      return { j, copy };
+    }
+    return undefined;
+  };
 
   const eventCtx = (i: number, kind: EventKind, count: number): EventCtx => {
     const p = ps[i];
     const c: EventCtx = { who: p.from, frame: p.frame, time: rel(p), count, len: p.len };
     if (isRetransmission([kind])) {
+      const r = retransmissionOf(i);
+      if (r) {
+        // Two copies in the same instant (a timer and an answer): the gap that means something is to the first.
+        c.since = dur(r.after_us < 1000 ? r.since_first_us : r.after_us);
+        c.copy = r.copy;
+        if (r.copy > 2) c.sinceFirst = dur(r.since_first_us);
+      }
       for (let j = i - 1; j >= 0; j--) {
         const q = ps[j];
-        if (q.from === p.from && q.relSeq === p.relSeq && segmentSpace(q) > 0) {
-          c.since = formatDuration(p.timeUs - q.timeUs, lang);
+        if (q.from === p.from && q.seq === p.seq && segmentSpace(q) > 0) {
           c.afterSyn = (q.flags & (SYN | ACK)) === SYN;
+          if (c.since === undefined) c.since = dur(p.timeUs - q.timeUs);
+          break;
         }
       }
     }
@@ -247,18 +283,42 @@ export function explainConnection(t: ConnTimeline, book: Phrasebook, opts: Expla
     return c;
   };
 
+  const statesAfter = (i: number) => ({
+    client: ps[i].states.orig,
+    server: ps[i].states.resp,
+  });
+
+  const isSimple = (i: number, prevStates: { orig: StateName; resp: StateName }) => {
+    const n = ps[i];
+    return (
+      (n.role === 'data' || n.role === 'ack') &&
+      !(n.flags & (SYN | FIN | RST)) &&
+      arrivalOf(n) !== false &&
+      n.states.orig === prevStates.orig &&
+      n.states.resp === prevStates.resp &&
+      n.tags.every((k) => RUN_TAGS.has(k)) &&
+      !(n.tags.includes('dup-ack') && isTimeWaitReack(i))
+    );
+  };
+
+  /** An ACK from a TIME_WAIT (or LAST_ACK-acking) side answering the peer's retransmitted FIN. */
+  function isTimeWaitReack(i: number): boolean {
+    const p = ps[i];
+    if (p.flags & (SYN | FIN | RST) || p.len > 0) return false;
+    if (stateBefore(t, i, p.from) !== 'TIME_WAIT') return false;
+    for (let j = i - 1; j >= 0; j--) {
+      const q = ps[j];
+      if (q.from === p.from) return false;
+      if (q.flags & FIN) return isRetransmission(q.tags) || copies(j).length > 0;
+    }
+    return false;
+  }
+
   let i = 0;
   while (i < ps.length) {
     const p = ps[i];
-    const simple =
-      (p.role === 'data' || p.role === 'ack') &&
-      !(p.flags & (SYN | FIN | RST)) &&
-      !p.lost &&
-      p.states.orig === stateBefore(t, i, 'orig') &&
-      p.states.resp === stateBefore(t, i, 'resp') &&
-      p.tags.every((k) => RUN_TAGS.has(k));
-    if (simple) {
-      // A run of ordinary data and ACKs: one paragraph, with a sentence per kind of event in it.
+    const prevStates = { orig: stateBefore(t, i, 'orig'), resp: stateBefore(t, i, 'resp') };
+    if (isSimple(i, prevStates)) {
       let j = i;
       const counts = new Map<EventKind, { n: number; first: number }>();
       const run: DataRunCtx = {
@@ -269,8 +329,12 @@ export function explainConnection(t: ConnTimeline, book: Phrasebook, opts: Expla
         acks: 0,
         acksBy: { orig: 0, resp: 0 },
       };
+      const frames: number[] = [];
+      const tags = new Set<EventKind>();
+      let arrived: boolean | null = true;
       for (;;) {
         const q = ps[j];
+        frames.push(q.frame);
         if (q.len > 0) {
           run.segments[q.from]++;
           run.bytes[q.from] += q.len;
@@ -279,41 +343,110 @@ export function explainConnection(t: ConnTimeline, book: Phrasebook, opts: Expla
           run.acksBy[q.from]++;
         }
         for (const k of q.tags) {
+          tags.add(k);
           const c = counts.get(k);
           if (c) c.n++;
           else counts.set(k, { n: 1, first: j });
         }
+        if (arrivalOf(q) === null) arrived = null;
         track(q);
-        const n = ps[j + 1];
-        if (
-          !n ||
-          !(
-            (n.role === 'data' || n.role === 'ack') &&
-            !(n.flags & (SYN | FIN | RST)) &&
-            !n.lost &&
-            n.states.orig === q.states.orig &&
-            n.states.resp === q.states.resp &&
-            n.tags.every((k) => RUN_TAGS.has(k))
-          )
-        )
-          break;
+        if (j + 1 >= ps.length || !isSimple(j + 1, q.states)) break;
         j++;
       }
-      run.duration = j > i ? formatDuration(ps[j].timeUs - p.timeUs, lang) : '';
-      const sentences = [book.dataRun(run)];
-      for (const [k, c] of counts) sentences.push(book.events[k](eventCtx(c.first, k, c.n)));
-      out.push(sentences.join(book.joiner));
+      run.duration = j > i ? dur(ps[j].timeUs - p.timeUs) : '';
+      const says: Sentence[] = [{ s: 'run', c: run }];
+      for (const [k, c] of counts) says.push({ s: 'event', kind: k, c: eventCtx(c.first, k, c.n) });
+      const senders = new Set(frames.map((_, k) => ps[i + k].from));
+      steps.push({
+        frame: p.frame,
+        time: p.timeUs / 1e6,
+        actor: senders.size === 1 ? actorOf(p.from) : null,
+        states: statesAfter(j),
+        kind: run.segments.orig + run.segments.resp > 0 ? 'data' : 'ack',
+        evidence: { frames, tags: [...tags], arrived, moves: [], socket: [] },
+        says,
+      });
       i = j + 1;
       continue;
     }
 
     const r = roleParts(p.role);
-    if (p.flags & SYN) isn[p.from] = p.seq;
-    const sentences: string[] = [
-      book.segment({
+    const me = p.from;
+    const them = otherSide(me);
+    const before = { me: stateBefore(t, i, me), them: stateBefore(t, i, them) };
+    if (p.flags & SYN && isn[me] === undefined) isn[me] = p.seq;
+    if (p.flags & SYN && isn[me] !== p.seq) isn[me] = p.seq;
+    const arrived = arrivalOf(p);
+    const says: Sentence[] = [];
+    const evidence: StepEvidence = {
+      frames: [p.frame],
+      flags: flagWords(p.flags),
+      seq: p.seq,
+      ack: p.flags & ACK ? p.ack : undefined,
+      rel_seq: p.relSeq,
+      rel_ack: p.flags & ACK ? p.relAck : undefined,
+      len: p.len,
+      tags: [...p.tags],
+      arrived,
+      moves: [],
+      socket: [],
+    };
+    const retrans = retransmissionOf(i);
+    if (retrans) evidence.retransmission = retrans;
+    const answer = answerOf(i);
+    if (answer) {
+      evidence.answered_by = {
+        frame: ps[answer.j].frame,
+        copy_frame: ps[answer.copy].frame,
+        after_us: ps[answer.j].timeUs - ps[answer.copy].timeUs,
+      };
+    }
+
+    // What this RST is: the reading decides the words (an abort, a refusal, an answer).
+    let rstReading: RstReading | undefined;
+    const forged = (p.flags & RST) !== 0 && p.tags.includes('rst-suspect-forged');
+    const refusal =
+      (p.flags & RST) !== 0 &&
+      before.them === 'SYN_SENT' &&
+      ['CLOSED', 'LISTEN', 'UNKNOWN'].includes(before.me) &&
+      !everSynchronized[me];
+    if (p.flags & RST) {
+      if (forged) rstReading = 'forged';
+      else if (refusal) rstReading = 'refusal';
+      else if (before.me === 'SYN_SENT' && p.states[me] === 'SYN_SENT') rstReading = 'unacceptable-ack';
+      else if (!SYNCHRONIZED.has(before.me) && before.me !== 'SYN_RECEIVED' && before.me !== 'SYN_SENT')
+        rstReading = 'no-connection';
+      else if (keepAlivesBefore(i) > 0) rstReading = 'keepalive-give-up';
+      else rstReading = 'abort';
+    }
+    const prevPeer = ps
+      .slice(0, i)
+      .reverse()
+      .find((q) => q.from === them);
+    const likeNoConnection =
+      rstReading === 'abort' &&
+      !(p.flags & ACK) &&
+      prevPeer !== undefined &&
+      (prevPeer.flags & ACK) !== 0 &&
+      segmentSpace(prevPeer) > 0 &&
+      prevPeer.ack === p.seq;
+    const againSyn =
+      (p.flags & SYN) !== 0 &&
+      p.tags.some((k) => k === 'syn-retransmission' || k === 'synack-retransmission') &&
+      ps
+        .slice(0, i)
+        .some(
+          (q) => q.from === me && q.flags & SYN && (q.flags & ACK) === (p.flags & ACK) && q.seq === p.seq,
+        );
+    // In a simultaneous close both first FINs (and their copies) cross; "step N of 4" means nothing there.
+    const crossingFin = (p.flags & FIN) !== 0 && simultaneousClose && ps[firstFin(me)]?.relSeq === p.relSeq;
+    if (simultaneousClose && r.kind === 'teardown') r.of = 0;
+    says.push({
+      s: 'segment',
+      c: {
         time: rel(p),
         frame: p.frame,
-        who: p.from,
+        who: me,
         flags: flagWords(p.flags),
         syn: (p.flags & SYN) !== 0,
         fin: (p.flags & FIN) !== 0,
@@ -327,35 +460,110 @@ export function explainConnection(t: ConnTimeline, book: Phrasebook, opts: Expla
         roleKind: r.kind,
         step: r.step,
         of: r.of,
-        peerIsn: isn[otherSide(p.from)],
-        refusal:
-          (p.flags & RST) !== 0 &&
-          stateBefore(t, i, otherSide(p.from)) === 'SYN_SENT' &&
-          ['CLOSED', 'LISTEN', 'UNKNOWN'].includes(stateBefore(t, i, p.from)),
-        again:
-          (p.flags & SYN) !== 0 &&
-          p.tags.some((k) => k === 'syn-retransmission' || k === 'synack-retransmission') &&
-          ps
-            .slice(0, i)
-            .some((q) => q.from === p.from && q.flags & SYN && (q.flags & ACK) === (p.flags & ACK)),
-        forged: (p.flags & RST) !== 0 && p.tags.includes('rst-suspect-forged'),
-      }),
-    ];
+        peerIsn: isn[them] ?? 0,
+        refusal,
+        again: againSyn,
+        forged,
+        rstReading,
+        crossingFin,
+        likeNoConnection,
+      },
+    });
+
     // The sender's own move first (it acts as it sends), then whether the segment arrived, then
     // the receiver's move.
-    for (const side of [p.from, otherSide(p.from)] as const) {
-      if (side !== p.from && p.lost) sentences.push(book.lost({ who: p.from }));
+    for (const side of [me, them] as const) {
+      if (side === them) {
+        if (arrived === false) says.push({ s: 'lost', c: lostCtx(i) });
+        else if (arrived === null && p.states[them] === 'UNKNOWN' && before.them !== 'UNKNOWN')
+          says.push({ s: 'note', key: 'arrival-unknown', c: { who: me } });
+      }
       const from = stateBefore(t, i, side);
       const to = p.states[side];
       if (from === to) continue;
-      const row = transitionFor(from, to, p, side === p.from, passive[side]);
+      evidence.moves.push({ side: actorOf(side), from, to });
+      const row = transitionFor(from, to, p, side === me, passive[side]);
       const ctx: TransitionCtx = { who: side, from, to, timeWait };
-      if ((p.flags & (SYN | ACK)) === (SYN | ACK) && side !== p.from) ctx.synAck = true;
-      const say = row ? book.transitions[transitionKey(row)] : undefined;
-      sentences.push(say ? say(ctx) : book.placed(ctx));
+      if ((p.flags & (SYN | ACK)) === (SYN | ACK) && side !== me) ctx.synAck = true;
+      if (simultaneousClose && from === 'ESTABLISHED' && to === 'FIN_WAIT_1') ctx.simultaneous = true;
+      says.push({ s: 'transition', key: row ? transitionKey(row) : undefined, c: ctx });
+      // Socket calls the move implies.
+      const call = socketCall(side, side === me, from, to);
+      if (call) {
+        evidence.socket.push({ side: actorOf(side), call });
+        says.push({ s: 'socket', c: { who: side, call } });
+      }
     }
-    for (const k of p.tags) sentences.push(book.events[k](eventCtx(i, k, 1)));
-    out.push(sentences.join(book.joiner));
+    if (p.flags & SYN && !(p.flags & ACK) && before.me === 'CLOSED' && !againSyn) {
+      // connect() was called just before this SYN left (the SYN_SENT move says it already).
+    }
+    if (p.flags & FIN && p.len > 0) says.push({ s: 'note', key: 'fin-with-data', c: { who: me } });
+
+    // Events, with the readings the tags alone get wrong.
+    for (const k of p.tags) {
+      if (k === 'synack-retransmission') {
+        const dup = answersDuplicateSyn(i);
+        if (dup !== undefined) {
+          evidence.answers = { frame: ps[dup].frame, after_us: p.timeUs - ps[dup].timeUs };
+          says.push({
+            s: 'note',
+            key: 'answers-dup-syn',
+            c: { who: me, frame: ps[dup].frame, after: dur(p.timeUs - ps[dup].timeUs) },
+          });
+          continue;
+        }
+      }
+      if (k === 'handshake-ack-lost') {
+        const half: Side = before.me === 'SYN_RECEIVED' ? me : them;
+        const carried =
+          half === them && p.len > 0 && before.them === 'SYN_RECEIVED' && p.states[them] === 'ESTABLISHED';
+        says.push({
+          s: 'note',
+          key: carried ? 'data-completes-handshake' : 'handshake-ack-lost',
+          c: { who: half, frame: p.frame },
+        });
+        continue;
+      }
+      if (k === 'dup-ack' && p.tags.includes('rst-challenge-ack')) continue;
+      if (k === 'rst-challenge-ack') {
+        says.push({ s: 'note', key: 'challenge-ack', c: { who: me } });
+        continue;
+      }
+      if (k === 'dup-ack' && answersSynAckCopy(i)) {
+        says.push({ s: 'note', key: 'synack-reack', c: { who: me } });
+        continue;
+      }
+      if (k === 'dup-ack' && isTimeWaitReack(i)) {
+        says.push({ s: 'note', key: 'time-wait-reack', c: { who: me } });
+        continue;
+      }
+      says.push({ s: 'event', kind: k, c: eventCtx(i, k, 1) });
+    }
+    const kind: StepKind =
+      p.flags & RST
+        ? 'rst'
+        : p.flags & SYN
+          ? p.flags & ACK
+            ? 'syn-ack'
+            : 'syn'
+          : p.flags & FIN
+            ? 'fin'
+            : r.kind === 'handshake'
+              ? 'handshake-ack'
+              : r.kind === 'teardown'
+                ? 'fin-ack'
+                : p.len > 0
+                  ? 'data'
+                  : 'ack';
+    steps.push({
+      frame: p.frame,
+      time: p.timeUs / 1e6,
+      actor: actorOf(me),
+      states: statesAfter(i),
+      kind,
+      evidence,
+      says,
+    });
     track(p);
     i++;
   }
@@ -364,40 +572,428 @@ export function explainConnection(t: ConnTimeline, book: Phrasebook, opts: Expla
     const end = (q.relSeq + segmentSpace(q)) | 0;
     if (((end - sentTo[q.from]) | 0) > 0) sentTo[q.from] = end;
     if (q.flags & ACK) lastAckFrom[q.from] = q.relAck;
+    for (const side of ['orig', 'resp'] as const)
+      if (SYNCHRONIZED.has(q.states[side])) everSynchronized[side] = true;
   }
 
+  /** The latest segment before i is the peer's retransmitted SYN+ACK. */
+  function answersSynAckCopy(i: number): boolean {
+    const q = ps[i - 1];
+    return (
+      q !== undefined &&
+      q.from !== ps[i].from &&
+      (q.flags & (SYN | ACK)) === (SYN | ACK) &&
+      copies(i - 1).length > 0
+    );
+  }
+
+  function firstFin(side: Side): number {
+    return ps.findIndex((q) => q.from === side && (q.flags & FIN) !== 0);
+  }
+
+  /** Unanswered keep-alives the RST's sender sent just before it. */
+  function keepAlivesBefore(i: number): number {
+    const me = ps[i].from;
+    let n = 0;
+    for (let j = i - 1; j >= 0; j--) {
+      const q = ps[j];
+      if (q.from !== me) return n;
+      if (q.tags.includes('keep-alive')) n++;
+    }
+    return n;
+  }
+
+  /** A SYN+ACK copy sent because a copy of the peer's SYN came again: the index of that SYN. */
+  function answersDuplicateSyn(i: number): number | undefined {
+    const p = ps[i];
+    const first = retransmissionOf(i);
+    for (let j = i - 1; j >= 0; j--) {
+      const q = ps[j];
+      // Our own SYN+ACK already answered anything before it.
+      if (q.from === p.from) {
+        if (q.flags & SYN) return undefined;
+        continue;
+      }
+      // The peer's SYN came again: a SYN+ACK sent well before our own timer would fire (half of
+      // the time since our first copy) answers it (§3.10.7.4: a SYN in SYN_RECEIVED).
+      if ((q.flags & (SYN | ACK)) === SYN && copies(j).length > 0) {
+        const gap = p.timeUs - q.timeUs;
+        return !first || gap < first.since_first_us / 2 ? j : undefined;
+      }
+      return undefined;
+    }
+    return undefined;
+  }
+
+  function lostCtx(i: number): LostCtx {
+    const p = ps[i];
+    const c: LostCtx = { who: p.from };
+    // A later copy of it, and the peer's answer to that copy.
+    for (let k = i + 1; k < ps.length; k++) {
+      const q = ps[k];
+      if (q.from === p.from && q.seq === p.seq && segmentSpace(q) > 0 && segmentSpace(p) > 0) {
+        c.resentAs = q.frame;
+        const a = answerOf(k);
+        if (a && a.copy >= k) {
+          c.answeredCopy = ps[a.copy].frame;
+          c.after = dur(ps[a.j].timeUs - ps[a.copy].timeUs);
+        }
+        return c;
+      }
+    }
+    // A pure ACK: a later segment of the sender acknowledging as much, which did arrive.
+    if (segmentSpace(p) === 0 && !(p.flags & RST)) {
+      for (let k = i + 1; k < ps.length; k++) {
+        const q = ps[k];
+        if (
+          q.from === p.from &&
+          q.flags & ACK &&
+          ((q.relAck - p.relAck) | 0) >= 0 &&
+          arrivalOf(q) !== false
+        ) {
+          c.carriedBy = q.frame;
+          return c;
+        }
+      }
+    }
+    return c;
+  }
+
+  // Timers after the last packet: TIME_WAIT ran out (or a new connection took the port pair).
   const last = ps.length > 0 ? ps[ps.length - 1].states : t.initial;
-  const rec = t.record;
   const ranOut = { orig: false, resp: false };
+  const endTime = ps.length > 0 ? ps[ps.length - 1].timeUs : 0;
   for (const side of ['orig', 'resp'] as const) {
     const seq = rec?.states[side];
     if (last[side] === 'TIME_WAIT' && seq && seq[seq.length - 1] === 'CLOSED') {
       ranOut[side] = true;
-      out.push(book.timeWaitExpired({ who: side, timeWait }));
+      const entered = timeWaitEntry(side);
+      const c: TimeWaitEndCtx = { who: side, timeWait, ownPort: !passive[side] };
+      if (opts.next && entered !== undefined) {
+        const gap = opts.next.timeUs - entered;
+        c.nextConn = opts.next.id;
+        c.reusedAfter = dur(gap);
+        c.expired = gap >= (opts.timeWaitS ?? 60) * 1_000_000;
+        c.twReusePossible = gap >= 1_000_000;
+      }
+      const states = { client: last.orig, server: last.resp };
+      states[actorOf(side)] = 'CLOSED';
+      steps.push({
+        frame: null,
+        time: null,
+        actor: null,
+        states,
+        kind: 'time-wait-end',
+        evidence: {
+          frames: [],
+          tags: [],
+          arrived: null,
+          moves: [{ side: actorOf(side), from: 'TIME_WAIT', to: 'CLOSED' }],
+          socket: [],
+        },
+        says: [{ s: 'tw-end', c }],
+      });
+      findings.push({ kind: 'time-wait-ended', frames: [], c: { who: side, frames: [], end: c, timeWait } });
     }
   }
-  out.push(
-    book.summary({
+
+  function timeWaitEntry(side: Side): number | undefined {
+    for (let k = 0; k < ps.length; k++) if (ps[k].states[side] === 'TIME_WAIT') return ps[k].timeUs;
+    return undefined;
+  }
+
+  findingsOf(t, steps, findings, timeWait, lang, isn);
+
+  let forgedReset = false;
+  if (rec?.close === 'orig-reset' || rec?.close === 'resp-reset') {
+    const side: Side = rec.close === 'orig-reset' ? 'orig' : 'resp';
+    const firstRst = ps.find((q) => q.from === side && q.flags & RST && arrivalOf(q) !== false);
+    forgedReset = firstRst?.tags.includes('rst-suspect-forged') === true;
+  }
+
+  return {
+    conn: t.id,
+    intro: {
+      id: t.id,
+      client: `${t.orig.ip}:${t.orig.port}`,
+      server: `${t.resp.ip}:${t.resp.port}`,
+      packets: ps.length,
+      duration: dur(ps.length > 0 ? endTime - t0 : 0),
+      initial: t.initial,
+    },
+    steps,
+    findings,
+    summary: {
       handshake: rec?.handshake,
       close: rec?.close,
       reset: rec?.reset,
+      forgedReset,
+      oldDuplicate: findings.some((f) => f.kind === 'old-duplicate-syn'),
       final: { orig: ranOut.orig ? 'CLOSED' : last.orig, resp: ranOut.resp ? 'CLOSED' : last.resp },
       timeWait,
       timeWaitRanOut: ranOut,
       connState: rec?.conn_state,
       history: rec?.history,
+      // tshark's initial RTT is a round trip only for a three-way handshake (not a simultaneous open).
       rtt:
-        rec?.rtt?.handshake !== undefined
+        rec?.handshake === 'complete' && rec.rtt?.handshake !== undefined
           ? formatDuration(Math.round(rec.rtt.handshake * 1e6), lang)
           : undefined,
-    }),
-  );
-  return out;
+    },
+  };
+}
+
+/** The socket call a state change implies (RFC 9293 §3.10.1–§3.10.4 user calls; Linux's accept queue). */
+function socketCall(side: Side, isSender: boolean, from: StateName, to: StateName): SocketCall | undefined {
+  void side;
+  if (from === 'SYN_SENT' && to === 'ESTABLISHED') return 'connect-returns';
+  if (from === 'SYN_RECEIVED' && to === 'ESTABLISHED') return 'accept-returns';
+  if (from === 'SYN_SENT' && to === 'CLOSED' && !isSender) return 'connect-fails';
+  if (isSender && from === 'ESTABLISHED' && to === 'FIN_WAIT_1') return 'close';
+  if (isSender && from === 'CLOSE_WAIT' && to === 'LAST_ACK') return 'close-second';
+  if (isSender && SYNCHRONIZED.has(from) && from !== 'TIME_WAIT' && to === 'CLOSED') return 'abort';
+  return undefined;
+}
+
+/** Findings about the whole connection, in the order a teacher would raise them. */
+function findingsOf(
+  t: ConnTimeline,
+  steps: StepData[],
+  out: FindingData[],
+  timeWait: string,
+  lang: Lang,
+  isn: { orig?: number; resp?: number },
+): void {
+  const ps = t.packets;
+  const rec = t.record;
+  const dur = (us: number) => formatDuration(us, lang);
+  const found: FindingData[] = [];
+  const syns = (side: Side, ack: boolean) =>
+    ps.filter((p) => p.from === side && p.flags & SYN && ((p.flags & ACK) !== 0) === ack);
+
+  // ISNs: why they are random (RFC 9293 §3.4.1, RFC 6528).
+  if (isn.orig !== undefined && isn.resp !== undefined && !(isn.orig === 0 && isn.resp === 0))
+    found.push({
+      kind: 'isn',
+      frames: [
+        syns('orig', false)[0]?.frame ?? syns('orig', true)[0]?.frame,
+        syns('resp', true)[0]?.frame ?? syns('resp', false)[0]?.frame,
+      ].filter((f): f is number => f !== undefined),
+      c: { who: 'orig', frames: [], isn: { ...isn } },
+    });
+
+  // A SYN sent more than once with the same ISN: the retry budget (tcp_syn_retries), the first copy's fate.
+  for (const side of ['orig', 'resp'] as const) {
+    const all = syns(side, false);
+    const bySeq = all.filter((p) => p.seq === all[all.length - 1]?.seq);
+    if (bySeq.length > 1) {
+      const gaps: string[] = [];
+      const gapUs: number[] = [];
+      for (let k = 1; k < bySeq.length; k++) {
+        gapUs.push(bySeq[k].timeUs - bySeq[k - 1].timeUs);
+        gaps.push(dur(bySeq[k].timeUs - bySeq[k - 1].timeUs));
+      }
+      const doubling =
+        gapUs.length > 1 && gapUs.every((g, k) => k === 0 || Math.abs(g / gapUs[k - 1] - 2) < 0.2);
+      found.push({
+        kind: 'syn-retries',
+        frames: bySeq.map((p) => p.frame),
+        c: { who: side, frames: [], count: bySeq.length, gaps, doubling },
+      });
+      const lost = bySeq.filter((p) => arrivalOf(p) === false);
+      if (lost.length > 0) {
+        const answer = ps.find(
+          (q) =>
+            q.from !== side &&
+            q.flags & SYN &&
+            q.flags & ACK &&
+            acksSyn(q, bySeq[0]) &&
+            arrivalOf(q) !== false,
+        );
+        const answered = answer ? [...bySeq].reverse().find((p) => p.timeUs <= answer.timeUs) : undefined;
+        found.push({
+          kind: 'syn-lost',
+          frames: [...lost.map((p) => p.frame), ...(answer ? [answer.frame] : [])],
+          c: {
+            who: side,
+            frames: [],
+            count: lost.length,
+            after: answer && answered ? dur(answer.timeUs - answered.timeUs) : undefined,
+          },
+        });
+      }
+    }
+    const sa = syns(side, true).filter((p) => p.tags.includes('synack-retransmission'));
+    const all2 = syns(side, true);
+    if (sa.length > 0 && all2.length > 1 && !ps.some((p) => p.tags.includes('simultaneous-open'))) {
+      const gaps: string[] = [];
+      for (let k = 1; k < all2.length; k++) gaps.push(dur(all2[k].timeUs - all2[k - 1].timeUs));
+      found.push({
+        kind: 'synack-retries',
+        frames: all2.map((p) => p.frame),
+        c: { who: side, frames: [], count: all2.length, gaps },
+      });
+    }
+  }
+
+  // The handshake's third segment lost.
+  const hal = ps.find((p) => p.tags.includes('handshake-ack-lost'));
+  if (hal) {
+    const lostAck = ps.find((p) => p.role === 'handshake 3/3' && arrivalOf(p) === false);
+    const carried = steps.some((s) =>
+      s.says.some((x) => x.s === 'note' && x.key === 'data-completes-handshake'),
+    );
+    found.push({
+      kind: 'handshake-ack-lost',
+      frames: [...(lostAck ? [lostAck.frame] : []), hal.frame],
+      c: { who: 'resp', frames: [], count: carried ? 1 : 0 },
+    });
+  }
+
+  // An old duplicate SYN (RFC 9293 §3.5 Figure 8): a SYN+ACK that acknowledges another ISN than
+  // the client's, answered by the client's RST at SEG.ACK — why the handshake has three segments.
+  for (let k = 0; k < ps.length; k++) {
+    const p = ps[k];
+    if ((p.flags & (SYN | ACK)) !== (SYN | ACK)) continue;
+    const rst = ps.slice(k + 1).find((q) => q.from !== p.from && q.flags & RST && q.seq === p.ack);
+    const clientSyns = syns(otherSide(p.from), false);
+    const distinctIsns = new Set(clientSyns.map((q) => q.seq));
+    if (rst && distinctIsns.size > 1) {
+      const old = clientSyns.find((q) => (q.seq + 1) >>> 0 === p.ack);
+      found.push({
+        kind: 'old-duplicate-syn',
+        frames: [...(old ? [old.frame] : []), p.frame, rst.frame],
+        c: { who: otherSide(p.from), frames: [] },
+      });
+      break;
+    }
+  }
+
+  if (ps.some((p) => p.tags.includes('simultaneous-open')))
+    found.push({
+      kind: 'simultaneous-open',
+      frames: ps.filter((p) => p.flags & SYN).map((p) => p.frame),
+      c: { who: 'orig', frames: [] },
+    });
+
+  if (rec?.handshake === 'refused') {
+    const rst = ps.find((p) => p.flags & RST);
+    found.push({ kind: 'refused', frames: rst ? [rst.frame] : [], c: { who: 'resp', frames: [] } });
+  }
+
+  // Who closed first: the first FIN its receiver accepted (the record's `close`).
+  if (rec?.close === 'orig' || rec?.close === 'resp') {
+    const fin = ps.find((p) => p.from === rec.close && p.flags & FIN);
+    found.push({ kind: 'closed-first', frames: fin ? [fin.frame] : [], c: { who: rec.close, frames: [] } });
+  } else if (rec?.close === 'both') {
+    const fins = (['orig', 'resp'] as const)
+      .map((s) => ps.find((p) => p.from === s && p.flags & FIN)?.frame)
+      .filter((f): f is number => f !== undefined);
+    found.push({ kind: 'simultaneous-close', frames: fins, c: { who: 'orig', frames: [] } });
+  }
+  const finData = ps.find((p) => p.flags & FIN && p.len > 0);
+  if (finData)
+    found.push({ kind: 'fin-with-data', frames: [finData.frame], c: { who: finData.from, frames: [] } });
+
+  // An abort (RST from a synchronized state that the sender chose).
+  for (const s of steps) {
+    const seg = s.says.find((x) => x.s === 'segment');
+    if (seg?.s !== 'segment') continue;
+    const rd = seg.c.rstReading;
+    if (rd === 'abort' && !seg.c.likeNoConnection && s.frame !== null) {
+      found.push({ kind: 'abort', frames: [s.frame], c: { who: seg.c.who, frames: [] } });
+      break;
+    }
+  }
+  for (const s of steps) {
+    const seg = s.says.find((x) => x.s === 'segment');
+    if (seg?.s !== 'segment' || s.frame === null) continue;
+    if (seg.c.rstReading === 'forged' && s.evidence.moves.some((m) => m.to === 'CLOSED')) {
+      const reply = steps.find(
+        (x) =>
+          x.frame !== null &&
+          x.frame > (s.frame ?? 0) &&
+          x.says.some((y) => y.s === 'segment' && y.c.rstReading === 'no-connection'),
+      );
+      found.push({
+        kind: 'forged-rst',
+        frames: [s.frame, ...(reply?.frame != null ? [reply.frame] : [])],
+        c: { who: seg.c.who, frames: [], victim: otherSide(seg.c.who) },
+      });
+    }
+    if (seg.c.rstReading === 'keepalive-give-up')
+      found.push({ kind: 'keepalive-give-up', frames: [s.frame], c: { who: seg.c.who, frames: [] } });
+  }
+
+  // TIME_WAIT: the two reasons and its length (RFC 9293 §3.6.1 MSL; Linux's fixed 60 s).
+  for (const side of ['orig', 'resp'] as const) {
+    const k = ps.findIndex((p) => p.states[side] === 'TIME_WAIT');
+    if (k >= 0)
+      found.push({ kind: 'time-wait', frames: [ps[k].frame], c: { who: side, frames: [], timeWait } });
+  }
+  // TIME_WAIT endings (added while building the steps) go after the TIME_WAIT finding.
+  const ends = out.splice(0, out.length);
+  out.push(...found, ...ends);
+}
+
+function acksSyn(q: TimelinePacket, syn: TimelinePacket): boolean {
+  return (q.flags & ACK) !== 0 && q.ack === (syn.seq + 1) >>> 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering
+
+function say(book: Phrasebook, x: Sentence): string {
+  switch (x.s) {
+    case 'segment':
+      return book.segment(x.c);
+    case 'transition': {
+      const f = x.key === undefined ? undefined : book.transitions[x.key];
+      return f ? f(x.c) : book.placed(x.c);
+    }
+    case 'event':
+      return book.events[x.kind](x.c);
+    case 'note':
+      return book.notes[x.key](x.c);
+    case 'lost':
+      return book.lost(x.c);
+    case 'run':
+      return book.dataRun(x.c);
+    case 'socket':
+      return book.socket(x.c);
+    case 'tw-end':
+      return book.timeWaitExpired(x.c);
+  }
 }
 
 export const PHRASEBOOKS: Record<Lang, Phrasebook> = { en: EN, zh: ZH };
 
-/** The story of `t` in `opts.lang` (English by default): one paragraph per step. */
+function render(d: StoryData, lang: Lang): Story {
+  const book = PHRASEBOOKS[lang];
+  return {
+    conn: d.conn,
+    lang,
+    summary: book.summary(d.summary),
+    steps: d.steps.map(({ says, ...s }) => ({ ...s, text: says.map((x) => say(book, x)).join(book.joiner) })),
+    findings: d.findings.map((f) => ({ kind: f.kind, frames: f.frames, text: book.findings[f.kind](f.c) })),
+  };
+}
+
+/** The story of `t` as data, its texts in `opts.lang` (English by default). */
+export function explainStory(t: ConnTimeline, opts: ExplainOptions = {}): Story {
+  const lang = opts.lang ?? 'en';
+  return render(storyData(t, opts, lang), lang);
+}
+
+/** The story of `t` in `opts.lang` (English by default): the introduction, one paragraph per step, one per finding, the summary. */
 export function explain(t: ConnTimeline, opts: ExplainOptions = {}): string[] {
-  return explainConnection(t, PHRASEBOOKS[opts.lang ?? 'en'], opts);
+  const lang = opts.lang ?? 'en';
+  const d = storyData(t, opts, lang);
+  const s = render(d, lang);
+  return [
+    PHRASEBOOKS[lang].intro(d.intro),
+    ...s.steps.map((x) => x.text),
+    ...s.findings.map((f) => f.text),
+    s.summary,
+  ];
 }

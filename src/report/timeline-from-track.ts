@@ -7,7 +7,7 @@
 
 import { STATE_NAMES, type StateName } from '../tcp/state.js';
 import type { Conn } from '../track/connection.js';
-import { Arrival, type HeldPacket, ROLE_NAMES } from '../track/held.js';
+import { arrivedOf, type HeldPacket, ROLE_NAMES } from '../track/held.js';
 import { kindsOf } from '../track/kinds.js';
 import type { ConnRecord } from '../track/record.js';
 import { ACK, SYN } from '../wire/packet.js';
@@ -26,7 +26,7 @@ interface RawPacket {
   role: number;
   stateA: number;
   stateB: number;
-  lost: boolean;
+  arrived: boolean | null;
   ttl: number;
   ipId: number;
   df: boolean;
@@ -83,7 +83,7 @@ export class TimelineCollector {
       role: h.role,
       stateA: h.stateA,
       stateB: h.stateB,
-      lost: h.arrival === Arrival.REFUTED,
+      arrived: arrivedOf(h),
       ttl: h.ttl,
       ipId: h.ipId,
       df: h.df,
@@ -111,8 +111,16 @@ function toTimeline(rec: ConnRecord, raw: RawPacket[], origIsA: boolean): ConnTi
     if (base[other] === undefined && r.flags & ACK) base[other] = (r.ack - 1) >>> 0;
   }
   const sideOf = (fromA: boolean): 'orig' | 'resp' => (fromA === origIsA ? 'orig' : 'resp');
+  // A SYN with another ISN than the side's first (an old duplicate SYN, then the real one; a
+  // new SYN+ACK for it) starts a new numbering, as Wireshark does for a new stream.
+  const synSeq: [number | undefined, number | undefined] = [undefined, undefined];
   const packets: TimelinePacket[] = raw.map((r) => {
-    const mine = base[r.fromA ? 0 : 1] ?? r.seq;
+    const me = r.fromA ? 0 : 1;
+    if (r.flags & SYN) {
+      if (synSeq[me] !== undefined && synSeq[me] !== r.seq) base[me] = r.seq;
+      synSeq[me] = r.seq;
+    }
+    const mine = base[me] ?? r.seq;
     const theirs = base[r.fromA ? 1 : 0] ?? r.ack;
     const a = STATE_NAMES[r.stateA] as StateName;
     const b = STATE_NAMES[r.stateB] as StateName;
@@ -134,7 +142,8 @@ function toTimeline(rec: ConnRecord, raw: RawPacket[], origIsA: boolean): ConnTi
       ipId: r.ipId,
       df: r.df,
     };
-    if (r.lost) p.lost = true;
+    p.arrived = r.arrived;
+    if (r.arrived === false) p.lost = true;
     return p;
   });
   return {

@@ -41,6 +41,8 @@ export interface TimelinePacket {
   states: { orig: StateName; resp: StateName };
   /** The segment never reached its receiver (known in the lab; inferred by the tracker when evidence shows it). */
   lost?: boolean;
+  /** PRODUCT.md's `arrived`: true, false (lost) or null (the capture cannot say); absent: only `lost` is known. */
+  arrived?: boolean | null;
   /** IP TTL / hop limit, IP ID (-1 when absent) and DF: what the explanation cites for a suspect RST. */
   ttl?: number;
   ipId?: number;
@@ -121,7 +123,7 @@ export function groupDigits(n: number): string {
 
 const UNITS = {
   en: { us: ' µs', ms: ' ms', s: ' s', min: ' min ' },
-  zh: { us: ' 微秒', ms: ' 毫秒', s: ' 秒', min: ' 分 ' },
+  zh: { us: ' 微秒', ms: ' 毫秒', s: ' 秒', min: ' 分钟 ' },
 };
 
 /** A duration in µs for people: "34 µs", "1.30 ms", "1.000 s", "60 s", "2 min 5 s" (or 微秒/毫秒/秒). */

@@ -3,6 +3,15 @@
 
 import type { RandomSource } from './random.js';
 
+/**
+ * Which TCP the endpoint is. 'rfc9293': the RFC's state machine and timers with Linux's default
+ * numbers (the lab's named scenarios). 'linux': also what Linux does where the RFC leaves room
+ * or Linux departs from it (docs/lab-packetdrill.md): its delayed-ACK rules (ato, rcv_mss, quick-ACK
+ * counter), RTO = SRTT + max(4·RTTVAR, rto_min), tail loss probes (RFC 8985 §7), PSH at the end
+ * of each burst, a RST for data reaching a closed socket, TCP_USER_TIMEOUT.
+ */
+export type StackPersonality = 'rfc9293' | 'linux';
+
 /** How a sender probes a zero window (RFC 9293 §3.8.6.1). */
 export type ZeroWindowProbeStyle = 'rfc' | 'linux';
 
@@ -55,6 +64,12 @@ export interface EndpointConfig {
   issFor?: (now: number, localPort: number, remotePort: number) => number;
   /** Timestamp clock offset (Linux: per address pair); undefined: drawn from `random`. */
   tsOffset?: number;
+  /** The personality (default 'rfc9293'). */
+  stack: StackPersonality;
+  /** Linux: tail loss probes (tcp_early_retrans 3 or 4; RFC 8985 §7). */
+  tailLossProbe: boolean;
+  /** TCP_USER_TIMEOUT (RFC 5482): give up when data stays unacknowledged this long; 0: off. */
+  userTimeoutUs: number;
 }
 
 export const LINUX_DEFAULTS: Omit<EndpointConfig, 'random' | 'localPort'> = {
@@ -79,6 +94,9 @@ export const LINUX_DEFAULTS: Omit<EndpointConfig, 'random' | 'localPort'> = {
   keepaliveProbes: 9,
   zeroWindowProbe: 'linux',
   initialCwndSegments: 10,
+  stack: 'rfc9293',
+  tailLossProbe: true,
+  userTimeoutUs: 0,
 };
 
 export type EndpointOptions = Pick<EndpointConfig, 'random' | 'localPort'> & Partial<EndpointConfig>;

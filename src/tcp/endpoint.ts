@@ -55,6 +55,17 @@ const DEFAULT_PEER_MSS = 536;
 const MAX_WSCALE = 14;
 /** Timestamp option bytes (10 + 2 NOPs) that Linux takes off the MSS for data. */
 const TS_OPTION_BYTES = 12;
+/** Linux TCP_MSS_DEFAULT: the first guess at the peer's segment size (icsk_ack.rcv_mss). */
+const LINUX_INITIAL_RCV_MSS = 536;
+/** Linux TCP_MAX_QUICKACKS. */
+const LINUX_MAX_QUICKACKS = 16;
+/** One jiffy at HZ=1000: a delayed ACK with ato 0 fires at the next tick. */
+const JIFFY_US = 1000;
+/** Linux TCP_TIMEOUT_MIN (2 jiffies): added to a loss probe's 2·SRTT when several packets are out. */
+const LINUX_TIMEOUT_MIN_US = 2000;
+/** Linux TCP_DELACK_MAX and the HZ/2 ceiling of ato. */
+const LINUX_DELACK_MAX_US = 200_000;
+const LINUX_ATO_CEILING_US = 500_000;
 
 export class TcpEndpoint {
   readonly config: EndpointConfig;
@@ -112,6 +123,25 @@ export class TcpEndpoint {
   private quickAcks = 0;
   private pingpong = false;
   private lastDataAt = -1;
+  /** The 'linux' personality (config.stack). */
+  private readonly linux: boolean;
+  /** Linux icsk_ack.ato (µs): 0 until the first data arrives, then from TCP_ATO_MIN up. */
+  private ato = 0;
+  /** Linux icsk_ack.rcv_mss: the largest segment the peer seems to send. */
+  private rcvMss = LINUX_INITIAL_RCV_MSS;
+  /** RCV.NXT when we last sent an ACK (Linux rcv_wup). */
+  private rcvWup = 0;
+  /** The receive side was shut (shutdown(SHUT_RD) or close(): Linux RCV_SHUTDOWN). */
+  private rcvShut = false;
+  /** The peer's FIN was received (reads then end with EOF). */
+  peerFinReceived = false;
+  /** Tail loss probe deadline (µs, -1: none) and the SND.MAX a probe was sent at (-1: none this episode). */
+  private tlpAt = -1;
+  private tlpHigh = -1;
+  /** Our FIN first left in a segment of its own (a loss probe then resends it alone). */
+  private finSentAlone = false;
+  /** When the oldest unacknowledged data went out (for TCP_USER_TIMEOUT), -1 when nothing is in flight. */
+  private flightSince = -1;
 
   // Congestion control (RFC 5681, reduced: slow start, RTO collapse, fast retransmit).
   private cwnd = 0;
@@ -146,6 +176,7 @@ export class TcpEndpoint {
     this.localPort = options.localPort;
     this.tsOffset = this.config.tsOffset ?? this.config.random();
     this.rto = new RtoEstimator(this.config);
+    this.linux = this.config.stack === 'linux';
     this.history.push({ at: createdAt, state: S.CLOSED });
   }
 
@@ -170,7 +201,14 @@ export class TcpEndpoint {
   /** The earliest armed timer (µs), or undefined when none is. */
   pollTimeout(): number | undefined {
     let t = -1;
-    for (const at of [this.rtxAt, this.delAckAt, this.timeWaitAt, this.finWait2At, this.keepaliveAt]) {
+    for (const at of [
+      this.rtxAt,
+      this.tlpAt,
+      this.delAckAt,
+      this.timeWaitAt,
+      this.finWait2At,
+      this.keepaliveAt,
+    ]) {
       if (at >= 0 && (t < 0 || at < t)) t = at;
     }
     return t < 0 ? undefined : t;
@@ -184,6 +222,21 @@ export class TcpEndpoint {
   /** Bytes queued by send() and not yet acknowledged. */
   get unacknowledged(): number {
     return this.sendQueue.length;
+  }
+
+  /** Payload bytes per data segment now (what getsockopt(TCP_MAXSEG) reports once connected). */
+  get segmentSize(): number {
+    return this.dataMss();
+  }
+
+  /** The congestion window in segments (tcpi_snd_cwnd). */
+  get cwndSegments(): number {
+    return Math.floor(this.cwnd / this.dataMss());
+  }
+
+  /** shutdown(SHUT_RD): nothing on the wire; Linux marks the receive side shut (RCV_SHUTDOWN). */
+  shutdownRead(): void {
+    this.rcvShut = true;
   }
 
   // ---------------------------------------------------------------- commands (RFC 9293 §3.10.1–5)
@@ -279,6 +332,7 @@ export class TcpEndpoint {
    */
   close(now: number): void {
     this.orphaned = true;
+    this.rcvShut = true;
     if (this.unreadBytes > 0 && isSynchronized(this.stateValue)) {
       this.abort(now);
       return;
@@ -305,11 +359,19 @@ export class TcpEndpoint {
     if (this.delAckAt >= 0 && this.delAckAt <= now) {
       this.delAckAt = -1;
       this.ackNow = true;
-      // Linux tcp_delack_timer: a delayed ACK that had to fire ends interactive mode.
+      // Linux tcp_delack_timer: a delayed ACK that had to fire ends interactive mode (and
+      // deflates ato), or, outside it, inflates ato.
+      if (this.linux && !this.pingpong) this.ato = Math.min(this.ato * 2, this.rto.current());
+      else if (this.linux) this.ato = this.config.delayedAckUs;
       this.pingpong = false;
+    }
+    if (this.tlpAt >= 0 && this.tlpAt <= now) {
+      this.tlpAt = -1;
+      this.tailLossProbe(now);
     }
     if (this.rtxAt >= 0 && this.rtxAt <= now) {
       this.rtxAt = -1;
+      this.tlpAt = -1;
       if (this.persist) this.persistTimeout(now);
       else this.retransmitTimeout(now);
     }
@@ -341,6 +403,10 @@ export class TcpEndpoint {
       return;
     }
     if (this.sndUna === this.sndMax) return;
+    if (this.userTimedOut(now)) {
+      this.transition(now, TcpEvent.TIMEOUT_GIVE_UP, 'TCP_USER_TIMEOUT expired');
+      return;
+    }
     if (this.retransmits >= this.config.dataRetries) {
       // Linux gives up without a RST (tcp_write_err).
       this.transition(now, TcpEvent.TIMEOUT_GIVE_UP, 'retransmissions exhausted');
@@ -353,6 +419,88 @@ export class TcpEndpoint {
     this.ssthresh = Math.max(seqDiff(this.sndMax, this.sndUna) >>> 1, 2 * this.dataMss());
     this.cwnd = this.dataMss();
     this.sndNxt = this.sndUna;
+  }
+
+  /** TCP_USER_TIMEOUT (RFC 5482 §3; Linux tcp_write_timeout): data unacknowledged for that long. */
+  private userTimedOut(now: number): boolean {
+    const limit = this.config.userTimeoutUs;
+    return limit > 0 && this.flightSince >= 0 && now - this.flightSince >= limit;
+  }
+
+  /** The RTO deadline from now, no later than the user timeout (Linux tcp_clamp_rto_to_user_timeout). */
+  private rtoDeadline(now: number): number {
+    const at = now + this.rto.current();
+    const limit = this.config.userTimeoutUs;
+    if (!this.linux || limit <= 0 || this.flightSince < 0 || this.retransmits === 0) return at;
+    return Math.max(now + JIFFY_US, Math.min(at, this.flightSince + limit));
+  }
+
+  /**
+   * Linux (RFC 8985 §7.2, tcp_schedule_loss_probe): with SACK, a probe timeout of 2·SRTT (plus
+   * rto_min with one packet out, else 2 ms), never after the RTO, armed when none is pending.
+   */
+  private armLossProbe(now: number, restart: boolean): void {
+    if (!this.linux || !this.config.tailLossProbe || !this.sackOk || this.persist) return;
+    if (this.sndUna === this.sndMax || this.tlpHigh >= 0 || !seqGt(this.sndUna, this.iss)) {
+      this.tlpAt = -1;
+      return;
+    }
+    if (this.tlpAt >= 0 && !restart) return;
+    const srtt = this.rto.srtt;
+    const packetsOut = Math.ceil(seqDiff(this.sndMax, this.sndUna) / this.dataMss());
+    let pto =
+      srtt < 0
+        ? this.config.initialRtoUs
+        : 2 * srtt + (packetsOut <= 1 ? this.config.minRtoUs : LINUX_TIMEOUT_MIN_US);
+    if (this.rtxAt >= 0) pto = Math.min(pto, this.rtxAt - now);
+    this.tlpAt = now + Math.max(0, Math.round(pto));
+  }
+
+  /** RFC 8985 §7.3: send one new segment if the peer's window allows, else resend the last one. */
+  private tailLossProbe(now: number): void {
+    this.tlpHigh = this.sndMax;
+    const s = this.stateValue;
+    if (
+      !(
+        s === S.ESTABLISHED ||
+        s === S.CLOSE_WAIT ||
+        s === S.FIN_WAIT_1 ||
+        s === S.CLOSING ||
+        s === S.LAST_ACK
+      )
+    )
+      return;
+    if (this.sndUna === this.sndMax) return;
+    const mss = this.dataMss();
+    const end = this.dataEnd();
+    const pending = seqDiff(end, this.sndMax);
+    const room = seqDiff(seqAdd(this.sndUna, this.sndWnd), this.sndMax);
+    if (pending > 0 && room > 0 && this.sndNxt === this.sndMax) {
+      const len = Math.min(mss, pending, room);
+      const offset = seqDiff(this.sndMax, this.sendQueueSeq);
+      const withFin = len === pending && this.finQueued;
+      this.transmit(
+        now,
+        ACK | (withFin ? FIN : 0),
+        this.sndMax,
+        this.sendQueue.subarray(offset, offset + len),
+      );
+    } else {
+      // The last segment sent: the FIN alone, or the last MSS of data (with the FIN if it rode on it).
+      const finSent = this.finQueued && seqGt(this.sndMax, end);
+      const dataEndSent = finSent ? end : this.sndMax;
+      const len = finSent && this.finSentAlone ? 0 : Math.min(mss, seqDiff(dataEndSent, this.sndUna));
+      const from = finSent && len === 0 ? end : seqAdd(dataEndSent, -len);
+      const offset = seqDiff(from, this.sendQueueSeq);
+      const payload = len > 0 ? this.sendQueue.subarray(offset, offset + len) : EMPTY;
+      this.out.push(this.segment(ACK | (finSent ? FIN : 0), from, payload));
+      this.clearAckPending();
+      this.rttSeq = -1;
+      if (this.flightSince < 0) this.flightSince = now;
+    }
+    this.tlpHigh = this.sndMax;
+    // Linux tcp_send_loss_probe: the RTO restarts from the probe.
+    this.rtxAt = this.rtoDeadline(now);
   }
 
   /** Zero-window probe (RFC 9293 §3.8.6.1), in the configured style. */
@@ -620,6 +768,21 @@ export class TcpEndpoint {
         }
       }
     }
+    // Linux tcp_rcv_state_process step 7 (RFC 1122 §4.2.2.13): new data for a socket whose
+    // receive side is shut, in FIN_WAIT_1/2, resets the connection.
+    const s3 = this.stateValue;
+    if (
+      this.linux &&
+      this.rcvShut &&
+      (s3 === S.FIN_WAIT_1 || s3 === S.FIN_WAIT_2) &&
+      data.length > 0 &&
+      seqGt(seqAdd(seq, data.length), this.rcvNxt)
+    ) {
+      const rst = resetFor(seg);
+      if (rst) this.out.push(rst);
+      this.transition(now, TcpEvent.ABORT, 'data arrived after close: reset (RFC 1122 §4.2.2.13)');
+      return Disposition.CONSUMED;
+    }
     // Sixth (URG) is not implemented. Seventh and eighth: text and FIN.
     if (data.length > 0 || fin) this.acceptText(now, seq, data, fin);
     return Disposition.CONSUMED;
@@ -645,6 +808,11 @@ export class TcpEndpoint {
 
   /** Steps 7 and 8: in-order data to the application, out-of-order data held, then the FIN. */
   private acceptText(now: number, seq: number, data: Uint8Array, fin: boolean): void {
+    this.acceptTextAndFin(now, seq, data, fin);
+    if (this.linux && (data.length > 0 || fin)) this.linuxAckCheck(now);
+  }
+
+  private acceptTextAndFin(now: number, seq: number, data: Uint8Array, fin: boolean): void {
     const s = this.stateValue;
     const receiving = s === S.ESTABLISHED || s === S.FIN_WAIT_1 || s === S.FIN_WAIT_2 || s === S.SYN_RECEIVED;
     let finReached = false;
@@ -660,6 +828,7 @@ export class TcpEndpoint {
         }
         if (hadHoles)
           this.ackNow = true; // a hole filled: ACK at once (RFC 5681 §4.2)
+        else if (data.length > 0 && this.linux) this.linuxDataReceived(now, data.length);
         else if (data.length > 0) this.scheduleAck(now);
       } else {
         // Beyond RCV.NXT: hold it and send a duplicate ACK at once (RFC 5681 §4.2).
@@ -676,8 +845,14 @@ export class TcpEndpoint {
     // a FIN that moves to CLOSE_WAIT with a delayed ACK, so an application closing within the
     // delay sends FIN+ACK in one segment (the three-segment teardown); in FIN_WAIT_1/2 at once.
     this.rcvNxt = seqAdd(this.rcvNxt, 1);
+    this.peerFinReceived = true;
     const s2 = this.stateValue;
-    if ((s2 === S.ESTABLISHED || s2 === S.SYN_RECEIVED) && this.config.delayedAckUs > 0) {
+    if (this.linux) {
+      // Linux tcp_fin: ESTABLISHED → CLOSE_WAIT enters interactive (pingpong) mode, and the ACK
+      // follows __tcp_ack_snd_check (linuxAckCheck); FIN_WAIT_1/2 acknowledge at once.
+      if (s2 === S.ESTABLISHED || s2 === S.SYN_RECEIVED) this.pingpong = true;
+      else this.ackNow = true;
+    } else if ((s2 === S.ESTABLISHED || s2 === S.SYN_RECEIVED) && this.config.delayedAckUs > 0) {
       this.pingpong = true; // tcp_fin: inet_csk_enter_pingpong_mode
       if (this.delAckAt < 0) this.delAckAt = now + this.config.delayedAckUs;
     } else this.ackNow = true;
@@ -724,6 +899,50 @@ export class TcpEndpoint {
     else if (this.delAckAt < 0) this.delAckAt = now + this.config.delayedAckUs;
   }
 
+  /** Linux tcp_measure_rcv_mss and tcp_event_data_recv: rcv_mss, the quick-ACK count and ato. */
+  private linuxDataReceived(now: number, len: number): void {
+    if (len >= this.rcvMss) this.rcvMss = Math.min(len, this.config.mss);
+    const atoMin = this.config.delayedAckUs;
+    if (this.ato === 0) {
+      this.incrQuickAck();
+      this.ato = atoMin;
+    } else {
+      const gap = now - this.lastDataAt;
+      if (gap <= atoMin / 2) this.ato = (this.ato >> 1) + atoMin / 2;
+      else if (gap < this.ato) this.ato = Math.min((this.ato >> 1) + gap, this.rto.current());
+      else if (gap > this.rto.current()) this.incrQuickAck();
+    }
+    this.lastDataAt = now;
+    this.unackedSegments++;
+  }
+
+  /** Linux tcp_incr_quickack: up to RCV.WND / (2·rcv_mss) immediate ACKs, at least 2, at most 16. */
+  private incrQuickAck(): void {
+    const n = Math.floor(this.lastAdvertised / (2 * this.rcvMss)) || 2;
+    this.quickAcks = Math.max(this.quickAcks, Math.min(n, LINUX_MAX_QUICKACKS));
+  }
+
+  /**
+   * Linux __tcp_ack_snd_check: ACK at once when more than one full segment (rcv_mss) is
+   * unacknowledged or in quick-ACK mode; else the delayed-ACK timer at ato (the next tick
+   * while ato is 0, before any data), capped by SRTT and 200 ms in interactive mode.
+   */
+  private linuxAckCheck(now: number): void {
+    if (this.ackNow) return;
+    if (seqDiff(this.rcvNxt, this.rcvWup) > this.rcvMss || (this.quickAcks > 0 && !this.pingpong)) {
+      this.ackNow = true;
+      return;
+    }
+    if (this.delAckAt >= 0) return;
+    let ato = this.ato;
+    if (ato > this.config.delayedAckUs) {
+      let maxAto = this.pingpong ? LINUX_DELACK_MAX_US : LINUX_ATO_CEILING_US;
+      if (this.rto.srtt >= 0) maxAto = Math.min(maxAto, Math.max(this.rto.srtt, this.config.delayedAckUs));
+      ato = Math.min(ato, maxAto);
+    }
+    this.delAckAt = now + (ato === 0 ? JIFFY_US : ato);
+  }
+
   private challengeAck(why: string): void {
     this.challenges.push({ at: this.lastNow, why });
     this.ackNow = true;
@@ -747,13 +966,20 @@ export class TcpEndpoint {
     this.rto.acknowledged();
     this.retransmits = 0;
     this.dupAcks = 0;
+    this.flightSince = this.sndUna === this.sndMax ? -1 : now;
+    if (this.tlpHigh >= 0 && seqGe(ack, this.tlpHigh)) this.tlpHigh = -1;
     // RFC 5681 §3.1: slow start below ssthresh, congestion avoidance above.
     const mss = this.dataMss();
     if (acked <= 0) {
       // nothing but our SYN was acknowledged
-    } else if (this.cwnd < this.ssthresh) this.cwnd += Math.min(acked, mss);
-    else this.cwnd += Math.max(1, Math.floor((mss * mss) / this.cwnd));
-    if (!this.persist) this.rtxAt = this.sndUna === this.sndMax ? -1 : now + this.rto.current();
+    } else if (this.cwnd < this.ssthresh) {
+      // Linux tcp_slow_start counts every acknowledged segment (RFC 3465's byte counting without
+      // its L limit); the RFC 5681 §3.1 rule grows by at most one SMSS per ACK.
+      this.cwnd += this.linux ? Math.min(acked, this.ssthresh - this.cwnd) : Math.min(acked, mss);
+    } else this.cwnd += Math.max(1, Math.floor((mss * mss) / this.cwnd));
+    if (!this.persist) this.rtxAt = this.sndUna === this.sndMax ? -1 : this.rtoDeadline(now);
+    // Linux tcp_set_xmit_timer: an ACK that advances restarts the loss probe timer.
+    this.armLossProbe(now, true);
   }
 
   /** RFC 5681 §3.2: the third duplicate ACK resends the first unacknowledged segment. */
@@ -892,6 +1118,11 @@ export class TcpEndpoint {
   private clearAckPending(): void {
     this.ackNow = false;
     this.delAckAt = -1;
+    if (this.linux) {
+      // Linux tcp_event_ack_sent: rcv_wup moves up; each ACK uses up quick-ACKs (tcp_dec_quickack_mode).
+      this.rcvWup = this.rcvNxt;
+      if (this.unackedSegments > 0) this.quickAcks = Math.max(0, this.quickAcks - this.unackedSegments);
+    }
     this.unackedSegments = 0;
   }
 
@@ -909,6 +1140,8 @@ export class TcpEndpoint {
     if (canSend) {
       const mss = this.dataMss();
       const end = this.dataEnd();
+      const firstOut = this.out.length;
+      const maxBefore = this.sndMax;
       for (;;) {
         const limit = seqAdd(this.sndUna, Math.min(this.sndWnd, this.cwnd));
         const pending = seqDiff(end, this.sndNxt);
@@ -922,8 +1155,20 @@ export class TcpEndpoint {
           this.transmit(now, flags, this.sndNxt, this.sendQueue.subarray(offset, offset + len));
         } else if (this.finQueued && this.sndNxt === end) {
           // Linux tcp_send_fin: the FIN goes out whatever the peer's window.
+          if (this.sndNxt === this.sndMax) this.finSentAlone = true;
           this.transmit(now, FIN | ACK, this.sndNxt, EMPTY);
         } else break;
+      }
+      // Linux tcp_write_xmit: new data sent (re)starts the loss probe timer.
+      if (this.sndMax !== maxBefore) this.armLossProbe(now, true);
+      // Linux tcp_push: the last segment of what one call sends carries PSH, also when the
+      // window or cwnd cut the write short.
+      if (this.linux) {
+        for (let i = this.out.length - 1; i >= firstOut; i--) {
+          if (this.out[i].payload.length === 0) continue;
+          this.out[i].flags |= PSH;
+          break;
+        }
       }
       // Nothing in flight, data waiting, window closed: the persist timer probes (§3.8.6.1).
       if (this.sndWnd === 0 && seqGt(end, this.sndNxt) && this.rtxAt < 0) {
@@ -968,9 +1213,10 @@ export class TcpEndpoint {
       this.sndMax = next;
     }
     this.sndNxt = next;
+    if (this.flightSince < 0) this.flightSince = now;
     if (this.rtxAt < 0 || this.persist) {
       this.persist = false;
-      this.rtxAt = now + this.rto.current();
+      this.rtxAt = this.rtoDeadline(now);
     }
   }
 
@@ -1005,14 +1251,14 @@ export class TcpEndpoint {
     this.events.push({ at: now, from, to, event, rfc: row.rfc, reason });
     this.history.push({ at: now, state: to });
     if (to === S.CLOSED || to === S.LISTEN) {
-      this.rtxAt = this.delAckAt = this.timeWaitAt = this.finWait2At = this.keepaliveAt = -1;
+      this.rtxAt = this.tlpAt = this.delAckAt = this.timeWaitAt = this.finWait2At = this.keepaliveAt = -1;
       this.persist = false;
       this.ackNow = false;
       this.retransmits = 0;
       if (to === S.LISTEN && from !== S.CLOSED) this.finQueued = false;
       this.closeAfterHandshake = false;
     } else if (to === S.TIME_WAIT) {
-      this.rtxAt = this.keepaliveAt = this.finWait2At = -1;
+      this.rtxAt = this.tlpAt = this.keepaliveAt = this.finWait2At = -1;
     } else if (to === S.ESTABLISHED && this.config.keepalive) {
       this.keepaliveAt = now + this.config.keepaliveIdleUs;
     }

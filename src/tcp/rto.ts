@@ -7,6 +7,8 @@ export interface RtoConfig {
   initialRtoUs: number;
   minRtoUs: number;
   maxRtoUs: number;
+  /** 'linux': RTO = SRTT + max(4·RTTVAR, rto_min) (tcp_set_rto), rather than max(SRTT + 4·RTTVAR, min). */
+  stack?: 'rfc9293' | 'linux';
 }
 
 /** Clock granularity G of RFC 6298 §2 (1 ms: Linux's jiffies at HZ=1000). */
@@ -34,6 +36,12 @@ export class RtoEstimator {
     } else {
       this.rttvar = 0.75 * this.rttvar + 0.25 * Math.abs(this.srtt - r);
       this.srtt = 0.875 * this.srtt + 0.125 * r;
+    }
+    if (this.config.stack === 'linux') {
+      // Linux __tcp_set_rto: rttvar_us is kept at least rto_min, so RTO ≥ SRTT + rto_min.
+      const rto = Math.round(this.srtt + Math.max(4 * this.rttvar, this.config.minRtoUs));
+      this.base = Math.min(this.config.maxRtoUs, rto);
+      return;
     }
     const rto = Math.round(this.srtt + Math.max(GRANULARITY_US, 4 * this.rttvar));
     this.base = Math.min(this.config.maxRtoUs, Math.max(this.config.minRtoUs, rto));

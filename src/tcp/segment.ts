@@ -28,6 +28,8 @@ export interface Segment {
   window: number;
   options: TcpOptions;
   payload: Uint8Array;
+  /** The options' exact bytes on the wire when they differ from the usual layout (packetdrill's `<` lines). */
+  rawOptions?: Uint8Array;
 }
 
 const EMPTY = new Uint8Array(0);

@@ -309,6 +309,7 @@ export class Conn extends FourTuple {
           // so no ACK reached the sender: the FIN was lost, or its ACK was. Unless the receiver
           // still shows which, its arrival is in doubt.
           p.whenInDoubt = true;
+          p.arrivalOpen = true;
           refuted = true;
         }
         if (p.holeOpen && q.seqLen > 0 && seqLe(q.seq32, p.holeAt) && seqGt(q.end32, p.holeAt)) {
@@ -353,6 +354,7 @@ export class Conn extends FourTuple {
         } else if (p.arrival === Arrival.DELAYED && copied) {
           // Which copy arrived is as open as when: the held copies before q are in doubt too.
           p.whenInDoubt = true;
+          p.arrivalOpen = true;
           this.doubtCopies(p);
           refuted = true;
         }
@@ -465,8 +467,10 @@ export class Conn extends FourTuple {
   private doubtCopies(p: HeldPacket): void {
     const last = seqAdd32(p.end32, -1);
     for (let x = p.next; x !== null; x = x.next) {
-      if (x.fromA === p.fromA && x.seqLen > 0 && seqLe(x.seq32, last) && seqGt(x.end32, last))
+      if (x.fromA === p.fromA && x.seqLen > 0 && seqLe(x.seq32, last) && seqGt(x.end32, last)) {
         x.whenInDoubt = true;
+        x.arrivalOpen = true;
+      }
     }
   }
 

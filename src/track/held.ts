@@ -104,10 +104,22 @@ const B_CLOSES_FIRST = 512;
 const B_CLOSES_FIRST_BY_SENDER = 1024;
 const B_DECISIVE = 2048;
 const B_SENDER_PENDING = 4096;
+const B_ARRIVAL_OPEN = 8192;
 
 /** Sets or clears `bit` of `bits`. */
 function withBit(bits: number, bit: number, on: boolean): number {
   return on ? bits | bit : bits & ~bit;
+}
+
+/**
+ * PRODUCT.md packet record `arrived`: whether the receiver got the segment (false: the receiver's
+ * later segments or silence refute it), null while the capture cannot say which (a FIN resent
+ * before any ACK, a copy among several, a segment whose silence only a tap beside its receiver
+ * would decide). The ladders' ✗ and `read --json` both read it from here.
+ */
+export function arrivedOf(h: HeldPacket): boolean | null {
+  if (h.arrival === Arrival.REFUTED) return false;
+  return h.arrivalOpen ? null : true;
 }
 
 export class HeldPacket {
@@ -240,6 +252,14 @@ export class HeldPacket {
   }
   set senderPending(v: boolean) {
     this.bits = withBit(this.bits, B_SENDER_PENDING, v);
+  }
+
+  /** Whether it reached its receiver is open: the capture holds evidence for both (arrivedOf → null). */
+  get arrivalOpen(): boolean {
+    return (this.bits & B_ARRIVAL_OPEN) !== 0;
+  }
+  set arrivalOpen(v: boolean) {
+    this.bits = withBit(this.bits, B_ARRIVAL_OPEN, v);
   }
 
   /** TTL of the IP header. */

@@ -38,20 +38,61 @@ export function synack(args: string[], input?: Uint8Array): CliResult {
   };
 }
 
-/** A process started from `argv` (command first, as synackArgv gives it) whose output piles up in `out` as it comes. */
+/** What a gathering process has printed so far. */
+export interface Gathered {
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * A process started from `argv` (command first, as synackArgv gives it) whose output piles up in
+ * `out` as it comes; `until` resolves as soon as the output satisfies a condition (checked on each
+ * chunk, so a test waits on the event, not on a guess of time), and rejects, naming what it waited
+ * for and showing the output, when the process exits first or after `timeoutMs`.
+ */
 export function spawnGathering(argv: string[]): {
   proc: ChildProcessWithoutNullStreams;
-  out: { stdout: string; stderr: string };
+  out: Gathered;
+  until: (what: string, done: (out: Gathered) => boolean, timeoutMs?: number) => Promise<void>;
 } {
   const proc = spawn(argv[0]!, argv.slice(1), { cwd: REPO_ROOT });
-  const out = { stdout: '', stderr: '' };
+  const out: Gathered = { stdout: '', stderr: '' };
+  const waiters = new Set<() => void>();
+  const wake = () => {
+    for (const w of [...waiters]) w();
+  };
   proc.stdout.on('data', (d) => {
     out.stdout += d;
+    wake();
   });
   proc.stderr.on('data', (d) => {
     out.stderr += d;
+    wake();
   });
-  return { proc, out };
+  let exited = false;
+  proc.once('exit', () => {
+    exited = true;
+    wake();
+  });
+  const until = (what: string, done: (o: Gathered) => boolean, timeoutMs = 60_000) =>
+    new Promise<void>((resolve, reject) => {
+      const finish = (err?: Error) => {
+        waiters.delete(check);
+        clearTimeout(timer);
+        if (err) reject(err);
+        else resolve();
+      };
+      const failure = (why: string) =>
+        new Error(`${why} waiting for ${what}\n--- stdout\n${out.stdout}--- stderr\n${out.stderr}`);
+      const check = () => {
+        if (done(out)) finish();
+        else if (exited) finish(failure('the process exited'));
+      };
+      const timer = setTimeout(() => finish(failure(`${timeoutMs} ms passed`)), timeoutMs);
+      waiters.add(check);
+      check();
+    });
+  return { proc, out, until };
 }
 
 /** One JSON value per non-empty line. */

@@ -269,7 +269,7 @@ export function App() {
             <input
               type="file"
               data-testid="file-input"
-              accept=".pcap,.pcapng,.cap,.gz,application/vnd.tcpdump.pcap"
+              accept=".pcap,.pcapng,.cap,.gz,.pkt,application/vnd.tcpdump.pcap"
               onChange={(e) => {
                 chooseFiles(e.currentTarget.files);
                 e.currentTarget.value = '';

@@ -195,6 +195,12 @@ export class CaptureAnalysis {
     }
   };
 
+  /** A note for the summary from outside the capture (a packetdrill script's verdict). */
+  note(text: string): void {
+    this.extraNotes.push(text);
+  }
+  private readonly extraNotes: string[] = [];
+
   /** A fault outside the capture format (a corrupt gzip stream): input ends here. */
   fail(message: string): void {
     if (this.fault === null) this.fault = message;
@@ -264,7 +270,7 @@ export class CaptureAnalysis {
       kind: k,
       ...this.kindEvents.get(k)!,
     }));
-    const notes = [...this.reader.notes, ...this.decoder.notes];
+    const notes = [...this.extraNotes, ...this.reader.notes, ...this.decoder.notes];
     if (this.malformed > 0)
       notes.push(`${this.malformed} malformed packet${this.malformed === 1 ? '' : 's'} skipped`);
     if (this.frames.full)
@@ -380,7 +386,8 @@ export class CaptureAnalysis {
     const p = t.packets[idx];
     const extra =
       `, "conn": ${t.id}, "from": "${p.from}", "role": ${JSON.stringify(p.role)}, ` +
-      `"states": {"orig": "${p.states.orig}", "resp": "${p.states.resp}"}, "tags": ${JSON.stringify(p.tags)}`;
+      `"states": {"orig": "${p.states.orig}", "resp": "${p.states.resp}"}, "arrived": ${p.arrived ?? null}, ` +
+      `"tags": ${JSON.stringify(p.tags)}`;
     out.record = JSON.parse(packetJson(pkt, json, extra)) as Record<string, unknown>;
     return out;
   }

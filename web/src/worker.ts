@@ -3,6 +3,7 @@
 // (analysis.ts) and reports progress; then answers the page's questions about one connection,
 // one packet or the hosts. Nothing leaves the browser.
 
+import { labPacketdrill, packetdrillFailureLines } from '../../src/lab/packetdrill-lab.js';
 import { CaptureAnalysis } from './analysis.js';
 import type { FromWorker, Source, ToWorker } from './protocol.js';
 
@@ -72,11 +73,41 @@ async function decoded(stream: ReadableStream<Uint8Array>): Promise<ReadableStre
   return rest;
 }
 
+/**
+ * A packetdrill script (`.pkt`) is run in the lab, here in the worker (the lab is pure), and its
+ * capture analysed like any other; a script the stack did not follow keeps its capture and says
+ * where in the notes; one outside the lab's subset fails with `synack lab run`'s message.
+ */
+async function scriptCapture(
+  name: string,
+  stream: ReadableStream<Uint8Array>,
+  analysis: CaptureAnalysis,
+): Promise<ReadableStream<Uint8Array>> {
+  const text = await new Response(stream).text();
+  let pcap: Uint8Array;
+  try {
+    const { result, lab } = labPacketdrill(text, name.replace(/\.pkt$/i, ''));
+    pcap = lab.pcap;
+    for (const line of packetdrillFailureLines(name, result)) analysis.note(line);
+  } catch (err) {
+    const m = err instanceof Error ? err.message : String(err);
+    throw new Error(`${name}: ${m}`);
+  }
+  return new ReadableStream<Uint8Array>({
+    start(ctl) {
+      ctl.enqueue(pcap);
+      ctl.close();
+    },
+  });
+}
+
 async function analyse(source: Source, timeWaitS: number, gen: number): Promise<void> {
   const name = source.kind === 'file' ? source.file.name : source.name;
   const analysis = new CaptureAnalysis(name, timeWaitS);
   const t0 = performance.now();
-  const { stream, total } = await open(source);
+  const opened = await open(source);
+  const { total } = opened;
+  const stream = /\.pkt$/i.test(name) ? await scriptCapture(name, opened.stream, analysis) : opened.stream;
   let done = 0;
   let lastPost = 0;
   const input = await decoded(

@@ -38,6 +38,30 @@ function forgedRst(name: string, description: string, plus: number): Scenario {
 }
 
 export const ATTACK_SCENARIOS: Scenario[] = [
+  {
+    name: 'forged-rst-success',
+    description:
+      "A forged RST at exactly the server's RCV.NXT is accepted (RFC 5961 §3): the server is CLOSED; the client's next data draws a RST from the server's stack (RFC 9293 §3.10.7.1)",
+    timeline: [
+      ...OPEN,
+      {
+        at: 200,
+        do: 'inject',
+        conn: 'c1',
+        from: 'client',
+        flags: 'R',
+        seq: { side: 'server', field: 'rcvNxt' },
+        ttl: 47,
+      },
+      { at: 400, do: 'send', conn: 'c1', side: 'client', bytes: 200 },
+    ],
+    expect: {
+      c1: {
+        client: ['CLOSED', 'SYN_SENT', 'ESTABLISHED', 'CLOSED'],
+        server: ['LISTEN', 'SYN_RECEIVED', 'ESTABLISHED', 'CLOSED'],
+      },
+    },
+  },
   forgedRst(
     'forged-rst-in-window',
     "A forged RST in the server's window but not at RCV.NXT: the server sends a challenge ACK, nothing resets (RFC 5961 §3)",

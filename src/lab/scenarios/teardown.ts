@@ -63,6 +63,40 @@ export const TEARDOWN_SCENARIOS: Scenario[] = [
     },
   },
   {
+    name: 'last-ack-lost',
+    description:
+      "The client's last ACK is lost: the server in LAST_ACK retransmits its FIN, the client in TIME_WAIT acknowledges it again (TIME_WAIT's first reason)",
+    // The first client→server ACK after 400 ms is the last ACK of the teardown.
+    link: { rules: [{ match: 'ACK', dir: 'c2s', after: 400, nth: 1, action: 'drop' }] },
+    timeline: [
+      ...OPEN,
+      { at: 200, do: 'close', conn: 'c1', side: 'client' },
+      { at: 400, do: 'close', conn: 'c1', side: 'server' },
+    ],
+    expect: { c1: OPENED_THEN_CLIENT_CLOSED },
+  },
+  {
+    name: 'fin-with-data',
+    description:
+      'The server writes a response one segment longer than its initial window and closes: the tail waits for the first ACKs, and the FIN rides on it (FIN+PSH+ACK with a payload)',
+    timeline: [
+      { at: 0, do: 'listen', port: 80 },
+      { at: 0, do: 'connect', conn: 'c1', port: 80 },
+      { at: 30, do: 'send', conn: 'c1', side: 'client', bytes: 'GET / HTTP/1.0\r\n\r\n' },
+      // IW10: ten full segments leave at once, the last 1176 bytes wait for an ACK; close() comes
+      // before that ACK, so the tail is the only segment sent in FIN_WAIT_1, and it carries the FIN.
+      { at: 60, do: 'send', conn: 'c1', side: 'server', bytes: 10 * 1448 + 1176 },
+      { at: 65, do: 'close', conn: 'c1', side: 'server' },
+      { at: 300, do: 'close', conn: 'c1', side: 'client' },
+    ],
+    expect: {
+      c1: {
+        client: [...ACTIVE_OPEN, ...CLOSES_SECOND],
+        server: [...PASSIVE_OPEN, ...CLOSES_FIRST],
+      },
+    },
+  },
+  {
     name: 'simultaneous-close',
     description:
       'Both ends close at once: the FINs cross, both pass through CLOSING and both wait in TIME_WAIT',

@@ -1,0 +1,67 @@
+// The input pipeline every command reads through: the capture files (or stdin) merged by time,
+// each record decoded into the one reused Packet, --dedup's copies dropped, and the Packet handed
+// to the command's sink; malformed packets are counted and reported per file, a file-level fault
+// ends the input after what came before it was flushed (exit code 2).
+
+import { Decoder } from '../wire/decode.js';
+import { DecodeStatus, Packet } from '../wire/packet.js';
+import type { CaptureRecord } from '../wire/record.js';
+import { FileFault, formatFault, formatNote } from './errors.js';
+import { readRecords } from './input.js';
+import { InputDedup } from './input-dedup.js';
+import type { OutputBuffer } from './output-buffer.js';
+
+/** What a read mode does with each decoded frame. `frame` is the record's bytes. */
+export interface PacketSink {
+  onPacket(pkt: Packet, frame: Uint8Array): void;
+}
+
+/**
+ * Decodes every record of `files` (merged by time when several) into `sink`. Returns the exit
+ * code: 0, or 2 after a file-level fault (reported on stderr after flushing what came before).
+ */
+export async function readInto(
+  files: string[],
+  sink: PacketSink,
+  out: OutputBuffer,
+  opts: { reassemble: boolean; verifyChecksums: boolean; stdin?: NodeJS.ReadableStream; dedup?: boolean },
+  stderr: (s: string, fault?: FileFault) => void = (s) => process.stderr.write(s),
+): Promise<{ code: number; malformed: number }> {
+  const decoder = new Decoder({ reassemble: opts.reassemble, verifyChecksums: opts.verifyChecksums });
+  const pkt = new Packet();
+  const malformedByFile = new Map<string, number>();
+  // --dedup: copies of a segment captured on another interface never reach the sink.
+  const dedup = opts.dedup ? new InputDedup() : null;
+  let malformed = 0;
+  let code = 0;
+  try {
+    await readRecords(
+      files,
+      (rec: CaptureRecord, file: string) => {
+        const status = decoder.decode(rec, pkt);
+        if (status === DecodeStatus.MALFORMED) {
+          malformed++;
+          malformedByFile.set(file, (malformedByFile.get(file) ?? 0) + 1);
+        }
+        // The frame as its own view (renderers index it from 0); the record's buffer is shared.
+        const frame = rec.data;
+        if (dedup !== null && status === DecodeStatus.TCP && dedup.isCopy(pkt, frame, file)) return;
+        sink.onPacket(pkt, frame);
+      },
+      // Notes go where the caller's stderr goes (a worker thread collects them).
+      { stdin: opts.stdin, onNote: (line) => stderr(`${line}\n`) },
+    );
+  } catch (err) {
+    out.flush();
+    if (err instanceof FileFault) stderr(`${formatFault(err)}\n`, err);
+    else stderr(`synack: ${err instanceof Error ? err.message : String(err)}\n`);
+    code = 2;
+  }
+  out.flush();
+  for (const [file, n] of malformedByFile) {
+    stderr(`${formatNote(file, `${n} malformed packet${n === 1 ? '' : 's'} skipped`)}\n`);
+  }
+  for (const note of decoder.notes) stderr(`synack: ${note}\n`);
+  if (dedup !== null && dedup.note() !== '') stderr(dedup.note());
+  return { code, malformed };
+}
