@@ -149,7 +149,7 @@ export class RecordBuilder {
     this.pushB(initB);
   }
 
-  /** Time of the last segment, µs after the first. */
+  /** Time of the latest segment (the last one unless timestamps went backwards), µs after the first. */
   get lastOffsetUsec(): number {
     return this.lastOffUsec;
   }
@@ -216,7 +216,9 @@ export class RecordBuilder {
     if (h.fromA) this.packetsA++;
     else this.packetsB++;
     const off = h.t;
-    this.lastOffUsec = off;
+    // The end is the latest segment's time: timestamps going backwards never give a negative
+    // duration (Zeek never logs one either: conn.log's duration is set only when positive).
+    if (off > this.lastOffUsec) this.lastOffUsec = off;
     const f = h.flags;
     let bits = this.bits;
     let completeness = 0;
