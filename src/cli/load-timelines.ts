@@ -6,7 +6,7 @@
 
 import { StatesCollector } from '../report/states-from-track.js';
 import type { ConnTimeline } from '../report/timeline.js';
-import { TimelineCollector } from '../report/timeline-from-track.js';
+import { type CollectorOptions, TimelineCollector } from '../report/timeline-from-track.js';
 import { DEFAULT_TRACKING, newFlowTable } from '../report/tracking.js';
 import type { ConnStatesInput } from '../track/host-states.js';
 import type { ConnRecord } from '../track/record.js';
@@ -21,8 +21,8 @@ export interface LoadOptions {
   tap?: string;
   /** --dedup: copies of a segment from another interface dropped. */
   dedup?: boolean;
-  /** Keep only the connections this accepts (by id). */
-  keep?: (id: number) => boolean;
+  /** Keep only the connections this accepts (the others' packets are not kept). */
+  keep?: CollectorOptions['keep'];
 }
 
 export async function loadTimelines(

@@ -1,8 +1,8 @@
 // The tracked modes of `synack read`: the annotated default (tcpdump line + connection, role,
 // both states, tags) and `--json` with the tracker's fields. A segment's states are final only
 // once the evidence is in (PRODUCT.md "How states are inferred"), so each line is rendered when
-// its packet arrives, held with the segment in the flow table, and written when released; a
-// reorder buffer keeps the output in frame order across connections.
+// its packet arrives, held with the segment in the flow table, and written when released;
+// ordered-lines.ts keeps the output in frame order across connections, with bounded memory.
 
 import { annotatedLine, type PacketAnnotation, packetJsonFields } from '../report/annotate.js';
 import { PacketJsonState, packetJson } from '../report/packet-json.js';
@@ -16,6 +16,7 @@ import { DecodeStatus, type Packet } from '../wire/packet.js';
 import { ConnGate, filterOption } from './filter-option.js';
 import { hostInterfaceNames } from './host-interfaces.js';
 import { type PacketSink, readInto } from './input-pipeline.js';
+import { OrderedLines } from './ordered-lines.js';
 import type { OutputBuffer } from './output-buffer.js';
 import { type TrackingFlags, trackingOptions } from './tracking-options.js';
 
@@ -35,11 +36,10 @@ export class TrackedSink implements PacketSink {
   /** --tcpdump with --filter: tcpdump's lines without the annotation. */
   private readonly plain: boolean;
   private readonly jsonState = new PacketJsonState();
-  /** Rendered lines waiting for their segment's states, and finished lines waiting for their turn. */
+  /** Rendered lines waiting for their segment's states (by line number). */
   private readonly pending = new Map<number, string>();
-  private readonly done = new Map<number, string>();
-  private nextIn = 0;
-  private nextOut = 0;
+  /** Finished lines waiting for their turn, in frame order with bounded memory. */
+  private readonly lines: OrderedLines;
   private readonly ann: PacketAnnotation = {
     conn: 0,
     fromOrig: true,
@@ -60,6 +60,7 @@ export class TrackedSink implements PacketSink {
     /** --tcpdump with --filter: the oracle's renderer; its lines are printed without the annotation. */
     tcpdumpRenderer: TcpdumpRenderer | null = null,
   ) {
+    this.lines = new OrderedLines((line) => this.out.line(line));
     this.renderer = tcpdumpRenderer ?? new TcpdumpRenderer();
     this.plain = tcpdumpRenderer !== null;
     this.table = newFlowTable(
@@ -80,7 +81,7 @@ export class TrackedSink implements PacketSink {
         if (base !== '') this.beyond++;
       } else if (pkt.beyondTcpdump) this.beyond++;
     }
-    const seq = this.nextIn++;
+    const seq = this.lines.next();
     this.pending.set(seq, base);
     this.table.process(pkt, seq);
   }
@@ -88,6 +89,7 @@ export class TrackedSink implements PacketSink {
   /** End of input: every held segment is released. */
   finish(): void {
     this.table.finish();
+    this.lines.finish();
   }
 
   private released(conn: Conn, h: HeldPacket, tags: number): void {
@@ -109,26 +111,13 @@ export class TrackedSink implements PacketSink {
         ? base
         : annotatedLine(base, a);
     const admitted = this.gate === null ? true : this.gate.admit(conn, seq, text);
-    if (admitted !== null) this.done.set(seq, admitted ? text : '');
-    this.drain();
+    if (admitted !== null) this.lines.decide(seq, admitted ? text : '');
   }
 
   /** A connection is over: the lines a filter held for it go out (or vanish). */
   private ended(rec: ConnRecord): void {
     if (this.gate === null) return;
-    for (const [seq, text] of this.gate.end(rec)) this.done.set(seq, text);
-    this.drain();
-  }
-
-  private drain(): void {
-    // Hand lines out in frame order; a held connection holds back the lines behind it.
-    for (;;) {
-      const t = this.done.get(this.nextOut);
-      if (t === undefined) break;
-      if (t !== '') this.out.line(t);
-      this.done.delete(this.nextOut);
-      this.nextOut++;
-    }
+    for (const [seq, text] of this.gate.end(rec)) this.lines.decide(seq, text);
   }
 }
 

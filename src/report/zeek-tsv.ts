@@ -198,7 +198,15 @@ export function zeekConnLine(row: ZeekConnRow): string {
 
 /** The whole conn.log text: header, rows, #close. `firstUsec`/`lastUsec` are packet times. */
 export function zeekConnLog(rows: readonly ZeekConnRow[], firstUsec: number, lastUsec: number): string {
-  const out: string[] = [
+  const out = zeekConnHead(firstUsec);
+  for (const row of rows) out.push(zeekConnLine(row));
+  out.push(zeekConnClose(lastUsec));
+  return `${out.join('\n')}\n`;
+}
+
+/** The header lines of a conn.log opened at `firstUsec` (for writing rows as they are logged). */
+export function zeekConnHead(firstUsec: number): string[] {
+  return [
     '#separator \\x09',
     '#set_separator\t,',
     '#empty_field\t(empty)',
@@ -208,9 +216,11 @@ export function zeekConnLog(rows: readonly ZeekConnRow[], firstUsec: number, las
     `#fields\t${ZEEK_CONN_FIELDS.join('\t')}`,
     `#types\t${ZEEK_CONN_TYPES.join('\t')}`,
   ];
-  for (const row of rows) out.push(zeekConnLine(row));
-  out.push(`#close\t${zeekStamp(Math.max(lastUsec, 0))}`);
-  return `${out.join('\n')}\n`;
+}
+
+/** The last line of a conn.log closed at `lastUsec`. */
+export function zeekConnClose(lastUsec: number): string {
+  return `#close\t${zeekStamp(Math.max(lastUsec, 0))}`;
 }
 
 /**
