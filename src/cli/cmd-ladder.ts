@@ -17,6 +17,7 @@ interface LadderCliOptions extends TrackingFlags {
   width?: string;
   all?: boolean;
   svg?: string;
+  symbolic?: boolean;
 }
 
 export function registerLadder(program: Command): void {
@@ -27,6 +28,7 @@ export function registerLadder(program: Command): void {
     .option('--filter <expr>', `${FILTER_HELP} (without --conn: the first one selected)`)
     .option('--width <N>', 'columns (default 100)')
     .option('--all', 'draw every packet (no folding of long data runs)')
+    .option('--symbolic', 'sequence numbers as the textbooks write them: seq=x, ack=y+1, u, v, w')
     .option('--svg <OUT>', 'write the diagram as SVG to OUT (- for stdout)')
     .action(async (files: string[], opts: LadderCliOptions, cmd: Command) => {
       let width = 100;
@@ -44,11 +46,13 @@ export function registerLadder(program: Command): void {
       const { timeline, code } = await pickConnection(files, opts.conn, choice.tracking, choice.filter);
       if (timeline) {
         if (opts.svg !== undefined) {
-          const svg = renderLadderSvg(timeline, { all: !!opts.all });
+          const svg = renderLadderSvg(timeline, { all: !!opts.all, symbolic: !!opts.symbolic });
           if (opts.svg === '-') process.stdout.write(svg);
           else writeFileSync(opts.svg, svg);
         } else {
-          process.stdout.write(`${renderLadderText(timeline, { width, all: !!opts.all }).join('\n')}\n`);
+          process.stdout.write(
+            `${renderLadderText(timeline, { width, all: !!opts.all, symbolic: !!opts.symbolic }).join('\n')}\n`,
+          );
         }
       }
       if (code !== 0) process.exitCode = code;
