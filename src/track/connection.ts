@@ -537,7 +537,7 @@ export class Conn extends FourTuple {
       if ((p.flags & (SYN | ACK | RST)) !== (SYN | ACK) || p.arrival !== Arrival.PRESUMED || p.silent)
         continue;
       const receiver = p.fromA ? this.live.b : this.live.a;
-      if (!receiver.synSent || receiver.ackSent) continue;
+      if (!receiver.synSent || receiver.ackSent || this.spokeAfter(p)) continue;
       p.silent = true;
       p.echo = SilenceEcho.MUTE;
       this.judgeSilence(p, null);
@@ -545,6 +545,12 @@ export class Conn extends FourTuple {
       changed = true;
     }
     return changed;
+  }
+
+  /** Whether its receiver sent anything after `p` (held segments after `p`). */
+  private spokeAfter(p: HeldPacket): boolean {
+    for (let x = p.next; x !== null; x = x.next) if (x.fromA !== p.fromA) return true;
+    return false;
   }
 
   /** Whether its receiver sent, after `p`, a segment acknowledging it or a RST (held segments after `p`). */
