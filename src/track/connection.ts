@@ -525,6 +525,34 @@ export class Conn extends FourTuple {
     return changed;
   }
 
+  /**
+   * At the connection's end: SYN+ACKs whose receiver never acknowledged anything (all it ever
+   * sent was SYNs) are not presumed to have reached it. A source that answers no SYN+ACK is not
+   * an established peer (PRODUCT.md: spoofed or unreachable, a SYN flood's signature): beside it
+   * its silence proves them lost, elsewhere they or the answers were (UNKNOWN). True if one changed.
+   */
+  private neverAnsweredSynAck(): boolean {
+    let changed = false;
+    for (let p = this.heldFirst; p !== null; p = p.next) {
+      if ((p.flags & (SYN | ACK | RST)) !== (SYN | ACK) || p.arrival !== Arrival.PRESUMED || p.silent)
+        continue;
+      const receiver = p.fromA ? this.live.b : this.live.a;
+      if (!receiver.synSent || receiver.ackSent || this.spokeAfter(p)) continue;
+      p.silent = true;
+      p.echo = SilenceEcho.MUTE;
+      this.judgeSilence(p, null);
+      p.silent = false;
+      changed = true;
+    }
+    return changed;
+  }
+
+  /** Whether its receiver sent anything after `p` (held segments after `p`). */
+  private spokeAfter(p: HeldPacket): boolean {
+    for (let x = p.next; x !== null; x = x.next) if (x.fromA !== p.fromA) return true;
+    return false;
+  }
+
   /** Whether its receiver sent, after `p`, a segment acknowledging it or a RST (held segments after `p`). */
   private answered(p: HeldPacket): boolean {
     const end = p.end32;
@@ -646,6 +674,7 @@ export class Conn extends FourTuple {
 
   /** Releases settled segments from the front (all of them when `force`). */
   release(force: boolean, recycle: (h: HeldPacket) => void, release: ReleaseFn): void {
+    if (force && this.neverAnsweredSynAck()) this.replay();
     if (force && this.live.b.cand === 0) {
       // A responder never heard from stays UNKNOWN.
       (this.committed ?? this.live).b.cand = UNKNOWABLE;

@@ -627,7 +627,12 @@ function timeWaitAdvice(x: {
   };
 }
 
-/** Listeners with at least `synFloodMin` half-open (SYN_RECEIVED) connections at once. */
+/**
+ * Listeners with at least `synFloodMin` half-open connections at once. A connection is half-open
+ * from its SYN until the handshake completes: while the server is in SYN_RECEIVED or the client
+ * in SYN_SENT, so that SYNs the server never answered (a flood beyond its backlog, or from
+ * sources that answer no SYN+ACK) count as well as the ones it did (PRODUCT.md).
+ */
 export function synFloodAnalysis(
   intervals: readonly SocketInterval[],
   opts: ExhaustionOptions = {},
@@ -640,15 +645,27 @@ export function synFloodAnalysis(
   }
   const groupOf = new AddressKeyMap<Group>();
   const groups: Group[] = [];
+  // One span per connection: its server's SYN_RECEIVED and its client's SYN_SENT joined.
+  const spanOf = new Map<number, SocketInterval>();
   for (const iv of intervals) {
-    if (iv.side !== 'resp' || iv.state !== 'SYN_RECEIVED') continue;
-    let g = groupOf.get(iv.local.ip, ANY, iv.local.port);
+    const server = iv.side === 'resp' && iv.state === 'SYN_RECEIVED';
+    if (!server && !(iv.side === 'orig' && iv.state === 'SYN_SENT')) continue;
+    const at = server ? iv.local : iv.remote;
+    const span = iv.conn === null ? undefined : spanOf.get(iv.conn);
+    if (span !== undefined) {
+      span.fromUs = Math.min(span.fromUs, iv.fromUs);
+      span.toUs = Math.max(span.toUs, iv.toUs);
+      continue;
+    }
+    let g = groupOf.get(at.ip, ANY, at.port);
     if (!g) {
-      g = { server: iv.local.ip, port: iv.local.port, ivs: [] };
-      groupOf.set(iv.local.ip, ANY, iv.local.port, g);
+      g = { server: at.ip, port: at.port, ivs: [] };
+      groupOf.set(at.ip, ANY, at.port, g);
       groups.push(g);
     }
-    g.ivs.push(iv);
+    const own = { ...iv };
+    if (iv.conn !== null) spanOf.set(iv.conn, own);
+    g.ivs.push(own);
   }
   const out: SynFloodEntry[] = [];
   for (const g of groups) {
