@@ -1,13 +1,18 @@
 // The conventions users bring from tcpdump, tshark, Zeek and ss (issue 13), through the command
 // line as a user types it: the shared tracking options on every command built on the flow table
 // (the connection ids of ladder, explain, states and extract are conns' ids whatever --idle,
-// --max-conns and --dedup say), …
+// --max-conns and --dedup say); read's --conn, -c, --number, --packet-filter (tcpdump's language,
+// checked against tcpdump itself) and -t; …
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { REPO_ROOT } from './helpers/paths.js';
+import { tcpLinesByFrame } from '../scripts/parity-tcpdump.js';
+import { parsePacketFilter } from '../src/track/packet-filter.js';
+import { FIXTURES, REPO_ROOT, ZEEK_CORPUS } from './helpers/paths.js';
 import { jsonLines, synack } from './helpers/synack-cli.js';
+import { haveTool } from './helpers/tools.js';
 
 const EXAMPLE = join(REPO_ROOT, 'examples', 'loopback-lifecycles.pcap');
 
@@ -78,5 +83,210 @@ describe('tracking options on ladder, explain, states and extract', () => {
         assert.match(r.stderr, new RegExp(`^synack ${cmd}: ${flag} wants .*'${value}'\\n$`));
       }
     }
+  });
+});
+
+describe('read: --conn, -c, --number, -t', () => {
+  test('--conn takes an id or a 4-tuple (every connection on it; #n the n-th), in every mode', () => {
+    const all = jsonLines<{ frame: number; conn: number }>(synack(['read', '--json', EXAMPLE]).stdout);
+    const of2 = all.filter((p) => p.conn === 2).map((p) => p.frame);
+    for (const mode of [['--json'], [], ['--tcpdump', '--number']]) {
+      const r = synack(['read', ...mode, '--conn', '2', EXAMPLE]);
+      assert.equal(r.code, 0, r.stderr);
+      const frames = mode[0] === '--json' ? jsonLines<{ frame: number }>(r.stdout).map((p) => p.frame) : null;
+      if (frames) assert.deepEqual(frames, of2);
+      else assert.equal(r.stdout.trim().split('\n').length, of2.length);
+    }
+    // conns' 4-tuple of connection 2, written the other way round.
+    const c2 = jsonLines<{
+      id: number;
+      orig: { ip: string; port: number };
+      resp: { ip: string; port: number };
+    }>(synack(['conns', '--json', EXAMPLE]).stdout).find((c) => c.id === 2)!;
+    const tuple = `${c2.resp.ip}:${c2.resp.port}-${c2.orig.ip}:${c2.orig.port}`;
+    const byTuple = jsonLines<{ frame: number }>(synack(['read', '--json', '--conn', tuple, EXAMPLE]).stdout);
+    assert.deepEqual(
+      byTuple.map((p) => p.frame),
+      of2,
+    );
+    // A 4-tuple used twice (--idle splits 35098): both without #n, the second with #2.
+    const twice = '127.0.0.1:35098-127.0.0.1:8801';
+    const both = jsonLines<{ conn: number }>(
+      synack(['read', '--json', '--idle', '0.01', '--conn', twice, EXAMPLE]).stdout,
+    );
+    assert.deepEqual([...new Set(both.map((p) => p.conn))], [1, 2]);
+    const second = jsonLines<{ conn: number }>(
+      synack(['read', '--json', '--idle', '0.01', '--conn', `${twice}#2`, EXAMPLE]).stdout,
+    );
+    assert.deepEqual([...new Set(second.map((p) => p.conn))], [2]);
+    const bad = synack(['read', '--conn', '1.2.3:80-1.2.3.4:90', EXAMPLE]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /^synack read: --conn: "1\.2\.3" is not an IP address\n$/);
+  });
+
+  test('-c N stops after N lines in every mode, with --filter counting what it prints', () => {
+    const full = synack(['read', '--tcpdump', EXAMPLE]).stdout.split('\n');
+    const r = synack(['read', '--tcpdump', '-c', '5', EXAMPLE]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, `${full.slice(0, 5).join('\n')}\n`);
+    assert.equal(jsonLines(synack(['read', '--json', '-c', '7', EXAMPLE]).stdout).length, 7);
+    const filtered = synack(['read', '-c', '2', '--filter', 'conn_state REJ', EXAMPLE])
+      .stdout.trim()
+      .split('\n');
+    assert.equal(filtered.length, 2);
+    for (const line of filtered) assert.match(line, /conn 5 /);
+    const zero = synack(['read', '-c', '0', EXAMPLE]);
+    assert.equal(zero.code, 1);
+    assert.match(zero.stderr, /^synack read: -c wants a positive integer, not '0'\n$/);
+  });
+
+  test('--number prefixes the frame number in text modes as tcpdump -# does', () => {
+    const plain = synack(['read', EXAMPLE]).stdout.trimEnd().split('\n');
+    const numbered = synack(['read', '--number', EXAMPLE]).stdout.trimEnd().split('\n');
+    assert.equal(numbered.length, plain.length);
+    numbered.forEach((l, i) => {
+      assert.equal(l, `${String(i + 1).padStart(5)}  ${plain[i]}`);
+    });
+  });
+
+  test('-t epoch|iso|relative|delta rewrites the time that starts each line; JSON keeps epoch', () => {
+    const lines = (fmt: string) =>
+      synack(['read', '--tcpdump', '-t', fmt, EXAMPLE])
+        .stdout.trim()
+        .split('\n')
+        .map((l) => l.slice(0, l.indexOf(' ')));
+    const epoch = lines('epoch').map(Number);
+    const usOf = (t: number) => Math.round(t * 1e6);
+    assert.deepEqual(
+      lines('relative'),
+      epoch.map((t) => ((usOf(t) - usOf(epoch[0]!)) / 1e6).toFixed(6)),
+    );
+    assert.deepEqual(
+      lines('delta'),
+      epoch.map((t, i) => ((usOf(t) - usOf(epoch[Math.max(0, i - 1)]!)) / 1e6).toFixed(6)),
+    );
+    const iso = lines('iso');
+    iso.forEach((t, i) => {
+      assert.match(t, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+      assert.equal(Date.parse(t) * 1000 + Number(t.slice(23, 26)), usOf(epoch[i]!));
+    });
+    // --tcpdump stays byte-identical without -t; JSON records keep epoch "time".
+    assert.equal(
+      synack(['read', '--tcpdump', '-t', 'epoch', EXAMPLE]).stdout,
+      synack(['read', '--tcpdump', EXAMPLE]).stdout,
+    );
+    assert.equal(
+      synack(['read', '--json', '-t', 'iso', EXAMPLE]).stdout,
+      synack(['read', '--json', EXAMPLE]).stdout,
+    );
+    const bad = synack(['read', '-t', 'local', EXAMPLE]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /^synack read: --time-format takes epoch, iso, relative, delta, not 'local'\n$/);
+  });
+});
+
+describe('read --packet-filter: tcpdump’s language on single packets', () => {
+  const FILES = [
+    EXAMPLE,
+    join(FIXTURES, 'tcpdump-lo-ipv6.pcap'),
+    join(ZEEK_CORPUS, 'http-get.pcap'),
+    join(ZEEK_CORPUS, 'ftp-ipv6.pcap'),
+    join(ZEEK_CORPUS, 'pop3-rej-reuse.pcap'),
+  ];
+  const FILTERS = [
+    'tcp',
+    'host 127.0.0.1 and port 8801',
+    'src port 8801',
+    'dst port 35098 or dst port 35112',
+    'port 80 or 21',
+    'src or dst port 110',
+    'tcp[tcpflags] & (tcp-syn|tcp-fin) != 0',
+    'tcp[tcpflags] == tcp-syn',
+    'tcp[tcpflags] & tcp-rst != 0 or tcp[13] = 17',
+    '(tcp[13] & 2) != 0 and not src port 8801',
+    'not (src host 127.0.0.1 and tcp[13] & 16 != 0)',
+    'greater 120',
+    'less 70',
+    'ip6 and dst port 18082',
+    'ip and not net 127.0.0.0/8',
+    'net 127.0.0.0/8 and portrange 35100-35130',
+    'src net 2001:470::/32 or dst host ::1',
+    'tcp[4:4] > 2000000000',
+    'tcp[14:2] < 100 && !(tcp[tcpflags] & tcp-ack = 0)',
+    'dst port http || src port ftp',
+  ];
+
+  test('prints the lines tcpdump prints with the same filter, on IPv4 and IPv6 captures', (t) => {
+    if (!haveTool('tcpdump')) return t.skip('tcpdump not installed');
+    const tcpdump = (file: string, ...filter: string[]) =>
+      spawnSync('tcpdump', ['-#', '-n', '-tt', '-r', file, ...filter], { encoding: 'utf8' });
+    let compared = 0;
+    for (const file of FILES) {
+      // --number is the frame number (tcpdump -# counts the packets it prints): frames from the
+      // unfiltered run, found by time, addresses and flags (tcpdump's relative sequence numbers
+      // differ when the filter hides a SYN: the filtered run is the one the lines must equal).
+      const key = (line: string) => line.slice(0, line.indexOf(']'));
+      const frameOf = new Map([...tcpLinesByFrame(tcpdump(file).stdout)].map(([n, line]) => [key(line), n]));
+      const v6 = /ipv6|ip6/.test(file);
+      for (const f of FILTERS) {
+        // BPF's tcp[…] reads IPv4 only (pcap-filter: not for IPv6); ours reads either (below).
+        if (v6 && f.includes('tcp[')) continue;
+        const want = tcpdump(file, f);
+        assert.equal(want.status, 0, `tcpdump refused ${f}: ${want.stderr}`);
+        const wanted = [...tcpLinesByFrame(want.stdout).values()].map((line) => [
+          frameOf.get(key(line)),
+          line,
+        ]);
+        const got = synack(['read', '--tcpdump', '--number', '--packet-filter', f, file]);
+        assert.equal(got.code, 0, got.stderr);
+        assert.deepEqual([...tcpLinesByFrame(got.stdout)], wanted, `${f} on ${file}`);
+        compared += wanted.length;
+      }
+    }
+    assert.ok(compared > 500, `only ${compared} lines compared`);
+  });
+
+  test('tcp[…] reads the TCP header of IPv6 packets too (BPF’s does not)', () => {
+    const file = join(FIXTURES, 'tcpdump-lo-ipv6.pcap');
+    const all = jsonLines<{ frame: number; flags: string }>(synack(['read', '--json', file]).stdout);
+    const got = jsonLines<{ frame: number }>(
+      synack(['read', '--json', '--packet-filter', 'tcp[tcpflags] & (tcp-syn|tcp-fin) != 0', file]).stdout,
+    );
+    const want = all.filter((p) => /[SF]/.test(p.flags)).map((p) => p.frame);
+    assert.ok(want.length >= 4);
+    assert.deepEqual(
+      got.map((p) => p.frame),
+      want,
+    );
+  });
+
+  test('with the tracked modes: the same packets, annotated', () => {
+    const f = 'tcp[tcpflags] & tcp-fin != 0';
+    const frames = jsonLines<{ frame: number; flags: string }>(
+      synack(['read', '--json', '--packet-filter', f, EXAMPLE]).stdout,
+    );
+    assert.ok(frames.length > 5);
+    for (const p of frames) assert.match(p.flags, /F/);
+    const text = synack(['read', '--packet-filter', f, EXAMPLE]).stdout.trim().split('\n');
+    assert.equal(text.length, frames.length);
+  });
+
+  test('what it does not take is named in one usage line, exit 1', () => {
+    for (const [f, says] of [
+      ['udp port 53', /"udp" is not supported; supported: host, net/],
+      ['vlan and tcp', /"vlan" is not supported/],
+      ['ip[8] < 5', /ip\[…\] is not supported \(only tcp\[…\]\)/],
+      ['host example.com', /host names are not looked up/],
+      ['port 80 and', /at the end: expected a primitive/],
+      ['net 10.1.2.3/8', /non-network bits set/],
+      ['tcp[tcpflags] & tcp-syn', /expected a comparison/],
+    ] as const) {
+      const r = synack(['read', '--packet-filter', f, EXAMPLE]);
+      assert.equal(r.code, 1, f);
+      assert.match(r.stderr, /^synack read: --packet-filter "/);
+      assert.match(r.stderr, says);
+      assert.equal(r.stderr.split('\n').length, 2, 'one line');
+    }
+    assert.throws(() => parsePacketFilter('port 99999'), /a port is 0 to 65535/);
   });
 });

@@ -11,6 +11,9 @@ import { readRecords } from './input.js';
 import { InputDedup } from './input-dedup.js';
 import type { OutputBuffer } from './output-buffer.js';
 
+/** Thrown by a sink that wants no more packets (read -c N): the input ends there, without a fault. */
+export class StopReading extends Error {}
+
 /** What a read mode does with each decoded frame. `frame` is the record's bytes. */
 export interface PacketSink {
   onPacket(pkt: Packet, frame: Uint8Array): void;
@@ -53,9 +56,12 @@ export async function readInto(
     );
   } catch (err) {
     out.flush();
-    if (err instanceof FileFault) stderr(`${formatFault(err)}\n`, err);
-    else stderr(`synack: ${err instanceof Error ? err.message : String(err)}\n`);
-    code = 2;
+    // StopReading: the command asked to stop (read -c N), no fault.
+    if (!(err instanceof StopReading)) {
+      if (err instanceof FileFault) stderr(`${formatFault(err)}\n`, err);
+      else stderr(`synack: ${err instanceof Error ? err.message : String(err)}\n`);
+      code = 2;
+    }
   }
   out.flush();
   for (const [file, n] of malformedByFile) {

@@ -11,22 +11,60 @@ import { newFlowTable, type TrackingOptions } from '../report/tracking.js';
 import type { Conn } from '../track/connection.js';
 import type { FlowTable } from '../track/flow-table.js';
 import { arrivedOf, type HeldPacket } from '../track/held.js';
+import { type PacketFilter, parsePacketFilter } from '../track/packet-filter.js';
 import type { ConnRecord } from '../track/record.js';
 import { DecodeStatus, type Packet } from '../wire/packet.js';
+import { ConnPicker, ConnSelectorError, parseConnSelector } from './conn-selector.js';
 import { ConnGate, filterOption } from './filter-option.js';
 import { hostInterfaceNames } from './host-interfaces.js';
 import { type PacketSink, readInto } from './input-pipeline.js';
 import type { OutputBuffer } from './output-buffer.js';
+import { type LineOptions, LineWriter } from './read-lines.js';
+import { timeFormatOption } from './time-format-option.js';
 import { type TrackingFlags, trackingOptions } from './tracking-options.js';
+import { UsageError } from './usage-failure.js';
 
 /** The options of `read` that its tracked modes use. */
-export interface TrackedReadOptions extends TrackingFlags {
+export interface TrackedReadOptions extends TrackingFlags, ReadLineFlags {
   /** With --filter: tcpdump's lines, without the annotation. */
   tcpdump?: boolean;
   json?: boolean;
   verifyChecksums?: boolean;
   /** --filter EXPR: only the packets of the connections it selects (src/track/filter.ts). */
   filter?: string;
+}
+
+/** `read`'s line options checked (throws UsageError, FilterError or PacketFilterError). */
+export function lineOptions(opts: ReadLineFlags): LineOptions {
+  let pick: ConnPicker | null = null;
+  try {
+    if (opts.conn !== undefined) pick = new ConnPicker(parseConnSelector(opts.conn), true);
+  } catch (err) {
+    if (err instanceof ConnSelectorError) throw new UsageError(err.message);
+    throw err;
+  }
+  let count: number | undefined;
+  if (opts.count !== undefined) {
+    count = Number(opts.count);
+    if (!Number.isInteger(count) || count < 1)
+      throw new UsageError(`-c wants a positive integer, not '${opts.count}'`);
+  }
+  return {
+    pick,
+    packets: opts.packetFilter === undefined ? null : parsePacketFilter(opts.packetFilter),
+    ...(count === undefined ? {} : { count }),
+    number: !!opts.number,
+    time: timeFormatOption(opts.timeFormat),
+  };
+}
+
+/** The flags of `read` that choose and shape its lines (read-lines.ts). */
+export interface ReadLineFlags {
+  conn?: string;
+  count?: string;
+  number?: boolean;
+  packetFilter?: string;
+  timeFormat?: string;
 }
 
 export class TrackedSink implements PacketSink {
@@ -38,6 +76,13 @@ export class TrackedSink implements PacketSink {
   /** Rendered lines waiting for their segment's states, and finished lines waiting for their turn. */
   private readonly pending = new Map<number, string>();
   private readonly done = new Map<number, string>();
+  /** Frame number and time of each line waiting, when --number or -t rewrites its start. */
+  private readonly meta: Map<number, [number, number]> | null;
+  /** --conn: each connection's verdict, taken at its first segment. */
+  private readonly picked = new Map<number, boolean>();
+  private readonly lines: LineWriter;
+  private readonly pick: ConnPicker | null;
+  private readonly packets: PacketFilter | null;
   private nextIn = 0;
   private nextOut = 0;
   private readonly ann: PacketAnnotation = {
@@ -52,14 +97,20 @@ export class TrackedSink implements PacketSink {
   beyond = 0;
 
   constructor(
-    private readonly out: OutputBuffer,
+    out: OutputBuffer,
     private readonly json: boolean,
     tracking: TrackingOptions,
     /** --filter: lines wait here until their connection is judged. */
     private readonly gate: ConnGate | null = null,
     /** --tcpdump with --filter: the oracle's renderer; its lines are printed without the annotation. */
     tcpdumpRenderer: TcpdumpRenderer | null = null,
+    /** --conn, --packet-filter, -c, --number, -t. */
+    lineOptions: LineOptions = {},
   ) {
+    this.lines = new LineWriter(out, { ...lineOptions, json });
+    this.pick = lineOptions.pick ?? null;
+    this.packets = lineOptions.packets ?? null;
+    this.meta = !json && (lineOptions.number || lineOptions.time) ? new Map() : null;
     this.renderer = tcpdumpRenderer ?? new TcpdumpRenderer();
     this.plain = tcpdumpRenderer !== null;
     this.table = newFlowTable(
@@ -71,8 +122,10 @@ export class TrackedSink implements PacketSink {
 
   onPacket(pkt: Packet, frame: Uint8Array): void {
     if (pkt.status !== DecodeStatus.TCP) return;
+    this.lines.checkRoom();
     let base: string;
-    if (this.json) base = packetJson(pkt, this.jsonState, '');
+    if (this.packets !== null && !this.packets.matches(pkt)) base = '';
+    else if (this.json) base = packetJson(pkt, this.jsonState, '');
     else {
       base = this.renderer.render(pkt, frame);
       if (base === '') {
@@ -82,7 +135,10 @@ export class TrackedSink implements PacketSink {
     }
     const seq = this.nextIn++;
     this.pending.set(seq, base);
-    this.table.process(pkt, seq);
+    this.meta?.set(seq, [pkt.frame, pkt.tsUsec]);
+    const conn = this.table.process(pkt, seq);
+    if (this.pick !== null && conn !== null && !this.picked.has(conn.id))
+      this.picked.set(conn.id, this.pick.takes(conn));
   }
 
   /** End of input: every held segment is released. */
@@ -103,11 +159,14 @@ export class TrackedSink implements PacketSink {
     a.resp = origIsA ? h.stateB : h.stateA;
     a.arrived = arrivedOf(h);
     a.tags = tags;
-    const text = this.json
-      ? base.slice(0, -1) + packetJsonFields(a) + '}'
-      : base === '' || this.plain
-        ? base
-        : annotatedLine(base, a);
+    const text =
+      base === '' || (this.pick !== null && this.picked.get(conn.id) !== true)
+        ? ''
+        : this.json
+          ? base.slice(0, -1) + packetJsonFields(a) + '}'
+          : this.plain
+            ? base
+            : annotatedLine(base, a);
     const admitted = this.gate === null ? true : this.gate.admit(conn, seq, text);
     if (admitted !== null) this.done.set(seq, admitted ? text : '');
     this.drain();
@@ -115,6 +174,7 @@ export class TrackedSink implements PacketSink {
 
   /** A connection is over: the lines a filter held for it go out (or vanish). */
   private ended(rec: ConnRecord): void {
+    if (this.pick !== null && this.picked.get(rec.id) === false) this.picked.delete(rec.id);
     if (this.gate === null) return;
     for (const [seq, text] of this.gate.end(rec)) this.done.set(seq, text);
     this.drain();
@@ -125,7 +185,11 @@ export class TrackedSink implements PacketSink {
     for (;;) {
       const t = this.done.get(this.nextOut);
       if (t === undefined) break;
-      if (t !== '') this.out.line(t);
+      if (t !== '') {
+        const m = this.meta?.get(this.nextOut);
+        this.lines.write(t, m?.[0] ?? 0, m?.[1] ?? 0);
+      }
+      this.meta?.delete(this.nextOut);
       this.done.delete(this.nextOut);
       this.nextOut++;
     }
@@ -141,7 +205,7 @@ export async function runTrackedRead(
   const filter = filterOption(opts.filter);
   const gate = filter === null ? null : new ConnGate(filter);
   const oracle = opts.tcpdump ? new TcpdumpRenderer({ ifName: hostInterfaceNames() }) : null;
-  const sink = new TrackedSink(out, !!opts.json, trackingOptions(opts), gate, oracle);
+  const sink = new TrackedSink(out, !!opts.json, trackingOptions(opts), gate, oracle, lineOptions(opts));
   let err = '';
   const r = await readInto(
     files,
