@@ -71,6 +71,12 @@ describe('differential: conns on the lab capture = the lab truth, every scenario
  * - keepalive: probes lost past the tap are presumed to arrive although no answer ever comes
  *   (client, mid); at the server tap, the client's RST answers the data as a closed port does.
  * - data-loss (client, mid): data lost past the tap, never acknowledged until resent.
+ * - last-ack-lost (server): beside the server a lost last ACK and a lost FIN look alike (UNKNOWN).
+ * - fin-with-data: close() is called before the tail leaves, so the server is FIN_WAIT_1 while
+ *   the client's ACKs of the first window arrive — no capture shows close() before the FIN; the
+ *   client's ACKs sent before the FIN arrived cross it (server, mid).
+ * - forged-rst-success (client): the forgery never passes the client's tap, so the server's
+ *   CLOSED before the client's next data is invisible there.
  */
 const KNOWN_FRAMES: Record<string, string[]> = {
   'syn-lost client': ['1 wrong'],
@@ -91,6 +97,34 @@ const KNOWN_FRAMES: Record<string, string[]> = {
   'keepalive mid': ['8 wrong', '9 wrong', '10 wrong'],
   'data-loss client': ['6 wrong', '38 wrong'],
   'data-loss mid': ['6 wrong', '38 wrong'],
+  'last-ack-lost server': ['10 doubt'],
+  'fin-with-data client': ['25 wrong'],
+  'fin-with-data server': [
+    '16 wrong',
+    '17 wrong',
+    '18 wrong',
+    '19 wrong',
+    '20 wrong',
+    '21 wrong',
+    '22 wrong',
+    '23 wrong',
+    '24 wrong',
+    '25 wrong',
+    '26 wrong',
+  ],
+  'fin-with-data mid': [
+    '16 wrong',
+    '17 wrong',
+    '18 wrong',
+    '19 wrong',
+    '20 wrong',
+    '21 wrong',
+    '22 wrong',
+    '23 wrong',
+    '24 wrong',
+    '25 wrong',
+  ],
+  'forged-rst-success client': ['10 wrong'],
 };
 
 describe('per frame: read --json on the lab capture = lab run --frames, every scenario at every tap', () => {

@@ -199,7 +199,10 @@ describe('network', () => {
 
 describe('built-in scenarios', () => {
   test('exactly the names issues 5 and 16 list, each with a description', () => {
-    assert.deepEqual(BUILTIN_SCENARIOS.map((s) => s.name).sort(), [...ISSUE_5_NAMES, ...ISSUE_16_NAMES].sort());
+    assert.deepEqual(
+      BUILTIN_SCENARIOS.map((s) => s.name).sort(),
+      [...ISSUE_5_NAMES, ...ISSUE_16_NAMES].sort(),
+    );
     for (const s of BUILTIN_SCENARIOS) assert.ok(s.description.length > 20, s.name);
   });
 

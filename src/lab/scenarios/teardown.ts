@@ -78,16 +78,15 @@ export const TEARDOWN_SCENARIOS: Scenario[] = [
   {
     name: 'fin-with-data',
     description:
-      'The server writes a 20 kB response and closes at once: the tail waits for the congestion window, so the FIN rides on the last data segment (FIN+PSH+ACK with a payload)',
-    // Jitter spreads the arrivals of a window's segments (sent in the same microsecond), so each
-    // frame's truth is the receiver's state after that frame alone.
-    link: { jitter: 2 },
+      'The server writes a response one segment longer than its initial window and closes: the tail waits for the first ACKs, and the FIN rides on it (FIN+PSH+ACK with a payload)',
     timeline: [
       { at: 0, do: 'listen', port: 80 },
       { at: 0, do: 'connect', conn: 'c1', port: 80 },
       { at: 30, do: 'send', conn: 'c1', side: 'client', bytes: 'GET / HTTP/1.0\r\n\r\n' },
-      { at: 60, do: 'send', conn: 'c1', side: 'server', bytes: 20000 },
-      { at: 60, do: 'close', conn: 'c1', side: 'server' },
+      // IW10: ten full segments leave at once, the last 1176 bytes wait for an ACK; close() comes
+      // before that ACK, so the tail is the only segment sent in FIN_WAIT_1, and it carries the FIN.
+      { at: 60, do: 'send', conn: 'c1', side: 'server', bytes: 10 * 1448 + 1176 },
+      { at: 65, do: 'close', conn: 'c1', side: 'server' },
       { at: 300, do: 'close', conn: 'c1', side: 'client' },
     ],
     expect: {
