@@ -6,10 +6,17 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { tcpLinesByFrame } from '../scripts/parity-tcpdump.js';
+import { tcptraceParity } from '../scripts/parity-tcptrace.js';
+import { connTable } from '../src/report/conn-table.js';
+import { DEFAULT_TRACKING, newFlowTable } from '../src/report/tracking.js';
 import { parsePacketFilter } from '../src/track/packet-filter.js';
+import type { ConnRecord } from '../src/track/record.js';
+import { forEachDecoded } from '../src/wire/capture-bytes.js';
+import { DecodeStatus } from '../src/wire/packet.js';
 import { FIXTURES, REPO_ROOT, ZEEK_CORPUS } from './helpers/paths.js';
 import { jsonLines, synack } from './helpers/synack-cli.js';
 import { haveTool } from './helpers/tools.js';
@@ -288,5 +295,144 @@ describe('read --packet-filter: tcpdump’s language on single packets', () => {
       assert.equal(r.stderr.split('\n').length, 2, 'one line');
     }
     assert.throws(() => parsePacketFilter('port 99999'), /a port is 0 to 65535/);
+  });
+});
+
+/** conns' records of captures, in process (the table renderer takes records). */
+function recordsOf(...files: string[]): ConnRecord[] {
+  const out: ConnRecord[] = [];
+  for (const file of files) {
+    const table = newFlowTable(DEFAULT_TRACKING, (r) => void out.push(r));
+    forEachDecoded(new Uint8Array(readFileSync(file)), { reassemble: true }, (pkt, status) => {
+      if (status === DecodeStatus.TCP) table.process(pkt);
+    });
+    table.finish();
+  }
+  return out;
+}
+
+describe('conns: the columns of tcptrace and Wireshark Conversations', () => {
+  test('RTT from data and its ACK, throughput: agree with tcptrace -l on corpus captures', (t) => {
+    if (!haveTool('tcptrace')) return t.skip('tcptrace not installed');
+    const files = [
+      'http-get',
+      'retransmit-fast009',
+      'ftp-ipv4',
+      'pop3-rej-reuse',
+      'http-concurrent-range',
+      'ssh-half-duplex-client',
+      'm57-49600-byterange',
+    ].map((n) => join(ZEEK_CORPUS, `${n}.pcap`));
+    const checks = files.flatMap((f) => tcptraceParity(f));
+    const rtt = checks.filter((c) => c.field.startsWith('rtt'));
+    const agree = (l: typeof checks) => l.filter((c) => c.agree).length / l.length;
+    assert.ok(rtt.length > 40, `only ${rtt.length} RTT checks`);
+    assert.ok(
+      agree(rtt) >= 0.97,
+      `RTT agreement ${agree(rtt)}: ${JSON.stringify(rtt.filter((c) => !c.agree))}`,
+    );
+    const thr = checks.filter((c) => c.field.startsWith('throughput'));
+    assert.ok(agree(thr) >= 0.9, `throughput agreement ${agree(thr)}`);
+  });
+
+  test('JSON adds service, ip_bytes, retransmissions, rtt_data, throughput; PRODUCT.md fields unchanged', () => {
+    const file = join(ZEEK_CORPUS, 'retransmit-fast009.pcap');
+    const [r] = jsonLines<Record<string, unknown>>(synack(['conns', '--json', file]).stdout);
+    assert.deepEqual(Object.keys(r!).slice(0, 19), [
+      'id',
+      'start',
+      'end',
+      'duration',
+      'orig',
+      'resp',
+      'handshake',
+      'close',
+      'reset',
+      'states',
+      'final',
+      'conn_state',
+      'history',
+      'completeness',
+      'packets',
+      'bytes',
+      'rtt',
+      'evicted',
+      'events',
+    ]);
+    assert.equal(r!.service, 'http');
+    // Zeek's orig_ip_bytes/resp_ip_bytes for this trace (its conn.log baseline).
+    const zeek = synack(['conns', '--zeek', file])
+      .stdout.split('\n')
+      .find((l) => !l.startsWith('#'))!
+      .split('\t');
+    const fields = synack(['conns', '--zeek', file])
+      .stdout.split('\n')
+      .find((l) => l.startsWith('#fields'))!
+      .split('\t')
+      .slice(1);
+    const z = (name: string) => Number(zeek[fields.indexOf(name)]);
+    assert.deepEqual(r!.ip_bytes, { orig: z('orig_ip_bytes'), resp: z('resp_ip_bytes') });
+    // Retransmissions each way = the record's retransmission-family events from that side.
+    const events = r!.events as { from: string; kind: string }[];
+    const rex = (side: string) =>
+      events.filter((e) => e.from === side && /retransmission$/.test(e.kind)).length;
+    assert.deepEqual(r!.retransmissions, { orig: rex('orig'), resp: rex('resp') });
+    assert.equal((r!.retransmissions as { resp: number }).resp, 3);
+  });
+
+  test('the terminal table fits 120 columns, no separator rows, IPv6 columns aligned', () => {
+    const recs = recordsOf(
+      EXAMPLE,
+      join(FIXTURES, 'tcpdump-lo-ipv6.pcap'),
+      join(ZEEK_CORPUS, 'retransmit-fast009.pcap'),
+    );
+    const lines = connTable(recs).split('\n');
+    assert.equal(lines.length, recs.length + 1, 'a header and one line per connection');
+    for (const l of lines) assert.ok(l.length <= 120, `${l.length} columns: ${l}`);
+    // Every row's resp column starts where the header's does, IPv6 rows included.
+    const at = lines[0]!.indexOf(' resp');
+    assert.ok(lines.some((l) => l.includes('[::1]:')));
+    for (const l of lines.slice(1)) assert.equal(l[at], ' ', l);
+    for (const l of lines.slice(1)) assert.doesNotMatch(l, /^[-─+|]+$/);
+    // Narrower terminals drop columns rather than wrap.
+    for (const l of connTable(recs, null, 80).split('\n')) assert.ok(l.length <= 80);
+    // Piped text keeps every column: the new ones before the events.
+    const head = synack(['conns', EXAMPLE]).stdout.split('\n')[0]!;
+    assert.match(head, /bytes o\/r +service +ip bytes o\/r +rexmt o\/r +rtt ms o\/r +B\/s o\/r +events$/);
+  });
+
+  test('IPv6 is written [addr]:port in every text output', () => {
+    const file = join(FIXTURES, 'tcpdump-lo-ipv6.pcap');
+    assert.match(synack(['conns', file]).stdout, /\[::1\]:42646 +\[::1\]:18082/);
+    assert.match(
+      synack(['ladder', file, '--conn', '1']).stdout.split('\n')[0]!,
+      /client \[::1\]:42646 .*server \[::1\]:18082/,
+    );
+    assert.match(synack(['states', file]).stdout, /\[::1\]:18082/);
+  });
+
+  test('-t on conns and ladder; states --at takes ISO 8601', () => {
+    const epoch = synack(['conns', '--sort', 'id', EXAMPLE]).stdout.split('\n');
+    const iso = synack(['conns', '--sort', 'id', '-t', 'iso', EXAMPLE]).stdout.split('\n');
+    assert.match(iso[1]!, /^1 +2026-11-24T01:53:12\.481229Z /);
+    // Only the start column changes.
+    assert.equal(iso[1]!.slice(iso[1]!.indexOf('Z ') + 2).trimStart(), epoch[1]!.slice(24).trimStart());
+    const rel = synack(['conns', '--sort', 'id', '-t', 'relative', EXAMPLE]).stdout.split('\n');
+    assert.match(rel[1]!, /^1 +0\.000000 /);
+    assert.match(rel[2]!, /^2 +0\.151952 /);
+    const ladder = synack(['ladder', EXAMPLE, '--conn', '3', '-t', 'epoch']).stdout.split('\n');
+    assert.match(ladder[0]!, /^time \(epoch s\)/);
+    assert.match(ladder[2]!, /^1795485192\.734277 /);
+    const delta = synack(['ladder', EXAMPLE, '--conn', '3', '-t', 'delta']).stdout.split('\n');
+    assert.match(delta[2]!, /^ *0\.000000 /);
+    // --at: the same instant as epoch seconds and as ISO 8601 (UTC, or with an offset).
+    const at = (t: string) =>
+      JSON.parse(synack(['states', EXAMPLE, '--json', '--at', t]).stdout).at as number;
+    assert.equal(at('2026-11-24T01:53:12.5Z'), 1795485192.5);
+    assert.equal(at('2026-11-24T09:53:12.5+08:00'), 1795485192.5);
+    assert.equal(at('1795485192.5'), 1795485192.5);
+    const bad = synack(['states', EXAMPLE, '--at', '2026-02-30T00:00:00Z']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /--at takes epoch seconds, \+S or an ISO 8601 time/);
   });
 });

@@ -16,6 +16,15 @@ import { type ConnTimeline, formatSeconds } from './timeline.js';
 export interface LadderTextOptions extends LadderOptions {
   /** Total width in columns (default 100). */
   width?: number;
+  /** `-t`: the time column in another format (default: seconds since the first packet). */
+  time?: LadderTime;
+}
+
+/** The time column's text for a row (µs after the first packet, rows in order), its width and heading. */
+export interface LadderTime {
+  text: (relUs: number) => string;
+  width: number;
+  label: string;
 }
 
 const STATE_COL = 12; // "SYN_RECEIVED"
@@ -31,13 +40,14 @@ function tagText(tags: readonly EventKind[]): string {
 }
 
 export function renderLadderText(t: ConnTimeline, opts: LadderTextOptions = {}): string[] {
-  return drawLadderText(buildLadder(t, opts), opts.width ?? 100);
+  return drawLadderText(buildLadder(t, opts), opts.width ?? 100, opts.time);
 }
 
-export function drawLadderText(m: LadderModel, width: number): string[] {
+export function drawLadderText(m: LadderModel, width: number, time?: LadderTime): string[] {
   let maxUs = 0;
   for (const r of m.rows) maxUs = Math.max(maxUs, r.kind === 'arrow' ? r.relUs : r.endUs);
-  const timeCol = Math.max(8, formatSeconds(maxUs).length);
+  const timeText = time?.text ?? formatSeconds;
+  const timeCol = Math.max(8, time?.width ?? formatSeconds(maxUs).length);
   // time, space, state, space, │, arrow area, │, space, state
   const fixed = timeCol + 1 + STATE_COL + 1 + 1 + 1 + 1 + STATE_COL;
   const area = Math.max(MIN_ARROW, width - fixed);
@@ -49,7 +59,7 @@ export function drawLadderText(m: LadderModel, width: number): string[] {
   const out: string[] = [];
   const client = `client ${endpointText(m.client)}`;
   const server = `server ${endpointText(m.server)}`;
-  const headLeft = `${'time (s)'.padEnd(timeCol)} ${client}`;
+  const headLeft = `${(time?.label ?? 'time (s)').padEnd(timeCol)} ${client}`;
   const totalWidth = fixed + area;
   const pad = Math.max(1, totalWidth - headLeft.length - server.length);
   out.push(`${headLeft}${' '.repeat(pad)}${server}`);
@@ -60,15 +70,15 @@ export function drawLadderText(m: LadderModel, width: number): string[] {
       const text = clip(row.text, area - 2);
       const before = Math.floor((area - text.length) / 2);
       const mid = `${' '.repeat(before)}${text}${' '.repeat(area - before - text.length)}`;
-      out.push(line(formatSeconds(row.startUs), undefined, mid, undefined));
+      out.push(line(timeText(row.startUs), undefined, mid, undefined));
       continue;
     }
     const [top, bottom, extra] = arrowRows(row, area);
     if (row.from === 'orig') {
-      out.push(line(formatSeconds(row.relUs), row.orig, top, undefined));
+      out.push(line(timeText(row.relUs), row.orig, top, undefined));
       out.push(line(blankTime, undefined, bottom, row.resp));
     } else {
-      out.push(line(formatSeconds(row.relUs), undefined, top, row.resp));
+      out.push(line(timeText(row.relUs), undefined, top, row.resp));
       out.push(line(blankTime, row.orig, bottom, undefined));
     }
     if (extra !== undefined) out.push(line(blankTime, undefined, extra, undefined));
