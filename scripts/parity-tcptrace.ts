@@ -26,7 +26,10 @@ interface TcptraceRow {
 }
 
 function tcptraceRows(file: string): TcptraceRow[] {
-  const r = spawnSync('tcptrace', ['-l', '-n', '--csv', '-r', file], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = spawnSync('tcptrace', ['-l', '-n', '--csv', '-r', file], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+  });
   const lines = r.stdout.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
   const head = lines[0]?.split(',').map((h) => h.trim()) ?? [];
   return lines.slice(1).map((l) => {
@@ -46,10 +49,14 @@ interface OurRecord {
 }
 
 function ours(file: string): OurRecord[] {
-  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'synack'), 'conns', '--json', '--sort', 'id', file], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 26,
-  });
+  const r = spawnSync(
+    process.execPath,
+    [join(REPO_ROOT, 'bin', 'synack'), 'conns', '--json', '--sort', 'id', file],
+    {
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+    },
+  );
   return r.stdout
     .split('\n')
     .filter((l) => l !== '')
@@ -89,7 +96,10 @@ export function tcptraceParity(file: string): FigureCheck[] {
           ours: o,
           theirs: t,
           // tcptrace writes NaN where we write null (no throughput over a zero duration).
-          agree: o === t || (o === null && Number.isNaN(t)) || (o !== null && t !== null && Math.abs(o - t) <= tol),
+          agree:
+            o === t ||
+            (o === null && Number.isNaN(t)) ||
+            (o !== null && t !== null && Math.abs(o - t) <= tol),
         });
       check('rtt samples', rtt?.samples ?? 0, samples, 0);
       if (samples > 0 && rtt !== null) {
@@ -124,7 +134,9 @@ function main(args: string[]): void {
   }
   for (const [k, s] of byField) console.log(`${k.padEnd(16)} ${s.agree}/${s.n} agree`);
   for (const m of misses.slice(0, 20))
-    console.log(`DISAGREE ${m.file.split('/').pop()} conn ${m.conn} ${m.field}: ours ${m.ours} tcptrace ${m.theirs}`);
+    console.log(
+      `DISAGREE ${m.file.split('/').pop()} conn ${m.conn} ${m.field}: ours ${m.ours} tcptrace ${m.theirs}`,
+    );
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main(process.argv.slice(2));

@@ -253,6 +253,37 @@ describe('link layers', () => {
     assert.equal(pkt.beyondTcpdump, true);
   });
 
+  test('Cisco FabricPath, plain and behind an 802.1Q tag (beyond tcpdump); a cut header is malformed', () => {
+    // Outer hierarchical MACs, 0x8903, FTag/TTL, then the customer's frame and the FCS.
+    const fcs = [0xde, 0xad, 0xbe, 0xef];
+    const fp = eth(0x8903, [0x00, 0x7f], MACS, be16(0x0800), ipTcp(), fcs);
+    const a = decode(fp);
+    assertBaseTcp(a.status, a.pkt);
+    assert.deepEqual(layers(a.pkt), [
+      Layer.ETHERNET,
+      Layer.FABRICPATH,
+      Layer.ETHERNET,
+      Layer.IPV4,
+      Layer.TCP,
+    ]);
+    assert.equal(a.pkt.beyondTcpdump, true);
+    const tagged = eth(0x8100, [0, 100], be16(0x8903), [0x00, 0x7f], MACS, be16(0x86dd), ip6Tcp(), fcs);
+    const b = decode(tagged);
+    assertBaseTcp(b.status, b.pkt, true);
+    assert.deepEqual(layers(b.pkt), [
+      Layer.ETHERNET,
+      Layer.VLAN,
+      Layer.FABRICPATH,
+      Layer.ETHERNET,
+      Layer.IPV6,
+      Layer.TCP,
+    ]);
+    const cut = decode(eth(0x8903, [0x00]));
+    assert.equal(cut.status, DecodeStatus.MALFORMED);
+    assert.equal(cut.pkt.error, 'truncated FabricPath header');
+    assert.equal(cut.pkt.errorOffset, 14);
+  });
+
   test('802.3 with LLC/SNAP, and LLC without SNAP', () => {
     const snap = cat(MACS, be16(0), [0xaa, 0xaa, 0x03, 0, 0, 0], be16(0x0800), ipTcp());
     const a = decode(snap);

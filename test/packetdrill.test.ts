@@ -47,15 +47,7 @@ function run(rel: string, opts: PacketdrillOptions = {}, edit?: (text: string) =
  * Corpus scripts that do not pass, with the reason. Each is asserted to still fail where it
  * does (so a fix shows up here).
  */
-const KNOWN: Record<string, { line: number; reason: string }> = {
-  'blocking/blocking-write.pkt': {
-    line: 24,
-    reason:
-      'the blocked write() returns when the ACK of 30001 frees half the send buffer; Linux charges ' +
-      'each queued skb its truesize (payload plus sk_buff overhead), so its wake-up (free space ≥ ' +
-      'half the queue, sk_stream_write_space) comes one ACK later, at 36001: the lab counts payload bytes only',
-  },
-};
+const KNOWN: Record<string, { line: number; reason: string }> = {};
 
 describe('the 21 packetdrill lifecycle scripts under --stack linux', () => {
   const all = scripts();
@@ -129,7 +121,10 @@ describe('checks fail as packetdrill fails', () => {
     const r = run('close/close-remote-fin-then-close.pkt', { stack: 'rfc9293' });
     assert.equal(r.passed, false);
     assert.equal(r.failure?.line, 20);
-    assert.match(r.failure!.message, /expected outbound packet by 0\.01\d+ sec but the stack sent none/);
+    assert.match(
+      r.failure!.message,
+      /^timing error: expected outbound packet at 0\.01\d+ sec but happened at 0\.05\d+ sec/,
+    );
     // No tail loss probe: the FIN is resent by the RTO, not 2·SRTT after.
     assert.equal(run('shutdown/shutdown-rdwr-write-queue-close.pkt', { stack: 'rfc9293' }).passed, false);
   });

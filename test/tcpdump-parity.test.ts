@@ -22,6 +22,7 @@ function describe(r: FileParity): string {
 const EXPECTED_BEYOND: Record<string, number> = {
   'gtp-tunnel-s3.pcap': 78, // TCP in GTP-U: tcpdump prints `UDP, length N`
   'pbb-8021ah.pcap': 8, // 802.1ah: tcpdump prints `ethertype Unknown (0x88e7)`
+  'fabricpath.pcap': 17, // Cisco FabricPath: tcpdump prints `ethertype Unknown (0x8903)`
   'ldap-midstream-pcapng.pcapng': 3, // IPv4 total length 0 (offload): tcpdump prints `IP bad-len 0`
   'tcpdump-edges.pcap': 2, // TCP in Teredo and in GTP-U
   'teredo-tunnel.pcap': 22, // Teredo between ephemeral ports (Zeek's detection): tcpdump prints `UDP`

@@ -74,7 +74,7 @@ describe('web UI (synack serve) in chromium', {
       let out = '';
       server.stdout!.on('data', (b: Buffer) => {
         out += b.toString();
-        const m = /http:\/\/127\.0\.0\.1:\d+\//.exec(out);
+        const m = /http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+/.exec(out);
         if (m) ok(m[0]);
       });
       server.stderr!.on('data', (b: Buffer) => process.stderr.write(b));

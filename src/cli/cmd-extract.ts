@@ -12,7 +12,7 @@ import { addrString } from '../report/zeek-tsv.js';
 import type { ConnFilter } from '../track/filter.js';
 import type { ConnRecord } from '../track/record.js';
 import { PcapngWriter, pcapBytes, writtenBytes } from '../wire/pcap-writer.js';
-import { connChoiceText, requireConnChoice } from './conn-pick.js';
+import { connChoiceText, noMatchLine, requireConnChoice } from './conn-pick.js';
 import { ConnPicker, type ConnSelector, ConnSelectorError, parseConnSelector } from './conn-selector.js';
 import { decodeFiles } from './decode-files.js';
 import { FILTER_HELP, filterOption } from './filter-option.js';
@@ -69,7 +69,7 @@ function checkNotAnInput(out: string, inputs: string[]): void {
 /** The frames as one capture file's bytes. */
 function captureBytes(frames: Frame[]): Uint8Array {
   const nanosecond = frames.some((f) => f.tsNsec % 1000 !== 0);
-  const snaplen = Math.max(262144, ...frames.map((f) => f.data.length));
+  const snaplen = frames.reduce((m, f) => Math.max(m, f.data.length), 262144);
   const linktypes = [...new Set(frames.map((f) => f.linktype))];
   if (linktypes.length === 1) return pcapBytes(frames, { linktype: linktypes[0], nanosecond, snaplen });
   // Classic pcap has one link type per file: pcapng holds one interface per link type.
@@ -172,9 +172,7 @@ export async function runExtract(files: string[], opts: ExtractCliOptions): Prom
   const frames = kept.flat().sort((x, y) => x.frame - y.frame);
   if (frames.length === 0) {
     const asked = connChoiceText(opts.conn, filter);
-    process.stderr.write(
-      `synack: no connection matches ${asked} (see \`synack conns\` for the ids); nothing written\n`,
-    );
+    process.stderr.write(`${noMatchLine(asked, code, '; nothing written')}\n`);
     return code || 1;
   }
   const bytes = captureBytes(frames);

@@ -5,6 +5,7 @@
 import type { ConnTimeline } from '../report/timeline.js';
 import type { ConnFilter } from '../track/filter.js';
 import { ConnSelectorError, parseConnSelector, selectConns } from './conn-selector.js';
+import { writeHeldFault } from './errors.js';
 import { filterOption, timelineSubject } from './filter-option.js';
 import { type LoadOptions, loadTimelines } from './load-timelines.js';
 import { type TrackingFlags, trackingOptions } from './tracking-options.js';
@@ -37,7 +38,7 @@ export async function pickConnection(
   if (filter !== null) found = found.filter((t) => filter.matches(timelineSubject(t)));
   const asked = connChoiceText(conn, filter);
   if (found.length === 0) {
-    process.stderr.write(`synack: no connection matches ${asked} (see \`synack conns\` for the ids)\n`);
+    process.stderr.write(`${noMatchLine(asked, code, '')}\n`);
     return { code: code || 1 };
   }
   if (found.length > 1 && sel === null) {
@@ -75,6 +76,16 @@ export function connChoiceOptions(opts: TrackingFlags & { conn?: string; filter?
 /** The tracking options (tracking-options.ts) as loadTimelines takes them; throws UsageError. */
 export function loadOptions(opts: TrackingFlags): LoadOptions {
   return { ...trackingOptions(opts), dedup: !!opts.dedup };
+}
+
+/**
+ * The "no connection matches" line. After a file fault the fault comes first (it is why nothing
+ * matched, not a wrong id), written here rather than held, and the line says so.
+ */
+export function noMatchLine(asked: string, code: number, tail: string): string {
+  if (code === 0) return `synack: no connection matches ${asked} (see \`synack conns\` for the ids)${tail}`;
+  writeHeldFault();
+  return `synack: no connection matches ${asked} in the packets before that fault${tail}`;
 }
 
 /** What the user asked for (`--conn 3 and --filter "port 80"`), for the "no connection matches" line. */

@@ -42,6 +42,7 @@ import {
   type WorkerReport,
   writeBatchHeader,
 } from './conns-worker.js';
+import { StopReading } from './errors.js';
 import { readInto } from './input-pipeline.js';
 import { OutputBuffer } from './output-buffer.js';
 
@@ -210,9 +211,6 @@ export function shardSlots(shards: number, firstSlots?: number): Uint8Array {
   }
   return table;
 }
-
-/** Thrown from the packet callback to stop reading once the run needs no more batches. */
-class StopReading extends Error {}
 
 /**
  * Splits the decoded packets into per-shard batches: each TCP segment to the shard of its

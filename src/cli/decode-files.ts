@@ -7,6 +7,7 @@
 import { Decoder } from '../wire/decode.js';
 import { DecodeStatus, Packet } from '../wire/packet.js';
 import type { CaptureRecord } from '../wire/record.js';
+import { DecoderNotes } from './decoder-notes.js';
 import { FileFault, formatFault, formatNote, holdFault } from './errors.js';
 import { readRecords } from './input.js';
 import { InputDedup } from './input-dedup.js';
@@ -22,25 +23,26 @@ export async function decodeFiles(
 ): Promise<number> {
   const decoder = new Decoder({ reassemble: true, verifyChecksums: false });
   const pkt = new Packet();
+  const notes = new DecoderNotes(decoder);
   const malformed = new Map<string, number>();
   const dedup = opts.dedup ? new InputDedup() : null;
   let code = 0;
   try {
     await readRecords(files, (rec, file) => {
       const status = decoder.decode(rec, pkt);
+      if (decoder.notes.length > 0) notes.take(file);
       if (status === DecodeStatus.MALFORMED) malformed.set(file, (malformed.get(file) ?? 0) + 1);
       if (dedup !== null && status === DecodeStatus.TCP && dedup.isCopy(pkt, rec.data, file)) return;
       onPacket(pkt, rec);
     });
   } catch (err) {
+    // Only the input's fault is a file fault; anything else is a bug and goes up (exit 70).
+    if (!(err instanceof FileFault)) throw err;
     // Held: the fault's line comes after the command's output and the notes (src/cli/errors.ts).
-    holdFault(
-      err instanceof FileFault
-        ? formatFault(err)
-        : `synack: ${err instanceof Error ? err.message : String(err)}`,
-    );
+    holdFault(formatFault(err));
     code = 2;
   }
+  for (const line of notes.formatted()) process.stderr.write(`${line}\n`);
   for (const [file, n] of malformed) {
     process.stderr.write(`${formatNote(file, `${n} malformed packet${n === 1 ? '' : 's'} skipped`)}\n`);
   }

@@ -17,6 +17,14 @@ export class FileFault extends Error {
   }
 }
 
+/** Thrown from a packet callback to end reading early on purpose: neither a fault nor a bug. */
+export class StopReading extends Error {
+  constructor(why: string) {
+    super(why);
+    this.name = 'StopReading';
+  }
+}
+
 /** Exactly one line (no newline): `synack: FILE: byte OFFSET: WHAT`. */
 export function formatFault(fault: FileFault): string {
   return `synack: ${fault.file}: byte ${fault.offset}: ${oneLine(fault.message)}`;
@@ -25,6 +33,24 @@ export function formatFault(fault: FileFault): string {
 /** One line (no newline) for a non-fatal note: `synack: FILE: NOTE`. */
 export function formatNote(file: string, note: string): string {
   return `synack: ${file}: ${oneLine(note)}`;
+}
+
+/**
+ * The one line (no newline) for an internal error, which is a bug of synack's and never the user's
+ * file: what went wrong and where to report it. Exit code 70 goes with it.
+ */
+export function internalErrorLine(err: unknown): string {
+  const what = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  const where = err instanceof Error ? firstFrame(err) : '';
+  return oneLine(
+    `synack: internal error (a bug in synack, not a fault of the input): ${what}${where}; please report it with the command line and, if you can, the capture`,
+  );
+}
+
+/** ` at FILE:LINE` of the innermost stack frame, to make a report useful; '' when unknown. */
+function firstFrame(err: Error): string {
+  const m = /\n\s+at (?:.*\()?(?:file:\/\/)?[^\n]*?([^/\s()]+:\d+):\d+\)?/.exec(err.stack ?? '');
+  return m ? ` (at ${m[1]})` : '';
 }
 
 function oneLine(text: string): string {

@@ -6,13 +6,12 @@
 import { Decoder } from '../wire/decode.js';
 import { DecodeStatus, Packet } from '../wire/packet.js';
 import type { CaptureRecord } from '../wire/record.js';
-import { FileFault, formatFault, formatNote } from './errors.js';
+import { DecoderNotes } from './decoder-notes.js';
+import { FileFault, formatFault, formatNote, StopReading } from './errors.js';
+
 import { readRecords } from './input.js';
 import { InputDedup } from './input-dedup.js';
 import type { OutputBuffer } from './output-buffer.js';
-
-/** Thrown by a sink that wants no more packets (read -c N): the input ends there, without a fault. */
-export class StopReading extends Error {}
 
 /** What a read mode does with each decoded frame. `frame` is the record's bytes. */
 export interface PacketSink {
@@ -32,6 +31,7 @@ export async function readInto(
 ): Promise<{ code: number; malformed: number }> {
   const decoder = new Decoder({ reassemble: opts.reassemble, verifyChecksums: opts.verifyChecksums });
   const pkt = new Packet();
+  const notes = new DecoderNotes(decoder);
   const malformedByFile = new Map<string, number>();
   // --dedup: copies of a segment captured on another interface never reach the sink.
   const dedup = opts.dedup ? new InputDedup() : null;
@@ -42,6 +42,7 @@ export async function readInto(
       files,
       (rec: CaptureRecord, file: string) => {
         const status = decoder.decode(rec, pkt);
+        if (decoder.notes.length > 0) notes.take(file);
         if (status === DecodeStatus.MALFORMED) {
           malformed++;
           malformedByFile.set(file, (malformedByFile.get(file) ?? 0) + 1);
@@ -56,18 +57,18 @@ export async function readInto(
     );
   } catch (err) {
     out.flush();
-    // StopReading: the command asked to stop (read -c N), no fault.
-    if (!(err instanceof StopReading)) {
-      if (err instanceof FileFault) stderr(`${formatFault(err)}\n`, err);
-      else stderr(`synack: ${err instanceof Error ? err.message : String(err)}\n`);
+    // Only the input's fault is a file fault; a stop asked for by the caller ends reading quietly;
+    // anything else is a bug and goes up (exit 70).
+    if (err instanceof FileFault) {
+      stderr(`${formatFault(err)}\n`, err);
       code = 2;
-    }
+    } else if (!(err instanceof StopReading)) throw err;
   }
   out.flush();
   for (const [file, n] of malformedByFile) {
     stderr(`${formatNote(file, `${n} malformed packet${n === 1 ? '' : 's'} skipped`)}\n`);
   }
-  for (const note of decoder.notes) stderr(`synack: ${note}\n`);
+  for (const line of notes.formatted()) stderr(`${line}\n`);
   if (dedup !== null && dedup.note() !== '') stderr(dedup.note());
   return { code, malformed };
 }

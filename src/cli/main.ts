@@ -1,9 +1,10 @@
 // The `synack` command line: one binary, subcommands registered from their own modules.
-// Owns argument parsing and the exit-code contract (0 ok, 1 usage, 2 file-level fault).
+// Owns argument parsing and the exit-code contract (0 ok, 1 usage, 2 file-level fault, 70 internal
+// error: sysexits' EX_SOFTWARE — a bug of ours never poses as a fault of the user's file).
 
 import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands.js';
-import { writeHeldFault } from './errors.js';
+import { FileFault, formatFault, internalErrorLine, writeHeldFault } from './errors.js';
 import { VERSION } from './version.js';
 
 const program = new Command();
@@ -29,11 +30,18 @@ try {
   if (err instanceof CommanderError) {
     process.exit(err.exitCode === 0 ? 0 : 1);
   }
+  if (err instanceof FileFault) {
+    process.stderr.write(`${formatFault(err)}\n`);
+    process.exit(2);
+  }
   const io = err as NodeJS.ErrnoException;
   if (typeof io?.path === 'string' && typeof io.syscall === 'string') {
     // An output the command could not write (-w, --svg, --parquet): the file first, as for inputs.
     const reason = io.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '');
     process.stderr.write(`synack: ${io.path}: cannot ${io.syscall}: ${reason}\n`);
-  } else process.stderr.write(`synack: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(2);
+    process.exit(2);
+  }
+  // Anything else is a bug: one line asking for a report, exit 70 (EX_SOFTWARE).
+  process.stderr.write(`${internalErrorLine(err)}\n`);
+  process.exit(70);
 }

@@ -7,7 +7,7 @@
 import type { TimeFormatter } from '../report/time-format.js';
 import type { PacketFilter } from '../track/packet-filter.js';
 import type { ConnPicker } from './conn-selector.js';
-import { StopReading } from './input-pipeline.js';
+import { StopReading } from './errors.js';
 import type { OutputBuffer } from './output-buffer.js';
 
 export interface LineOptions {
@@ -46,7 +46,7 @@ export class LineWriter {
 
   /** Throws StopReading once -c lines are out (called before each packet is handled). */
   checkRoom(): void {
-    if (this.printed >= this.limit) throw new StopReading();
+    if (this.printed >= this.limit) throw new StopReading('-c: enough lines printed');
   }
 
   /** One line of frame `frame` captured at `us` (µs since the epoch). */

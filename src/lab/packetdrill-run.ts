@@ -20,6 +20,7 @@ import { ACK, FIN, PSH, RST, SYN } from '../wire/packet.js';
 import type { Connection, Host, SocketTcp } from './host.js';
 import { Network } from './network.js';
 import { ScriptPeer } from './packetdrill-peer.js';
+import { SendBuffer } from './packetdrill-sndbuf.js';
 import {
   PacketdrillUnsupported,
   type PdCode,
@@ -31,7 +32,7 @@ import {
   type PdSyscall,
   parsePacketdrill,
 } from './packetdrill-syntax.js';
-import { applyCommand, type StackSettings } from './packetdrill-sysctl.js';
+import { applyCommand, PACKETDRILL_DEFAULTS_SH, type StackSettings } from './packetdrill-sysctl.js';
 import { collectRun, DEFAULT_EPOCH, type RunResult, type Side, type TrueEndpoint } from './scenario.js';
 
 /** packetdrill's addresses and port (config.c): the stack under test is 192.168.0.1, the script 192.0.2.1. */
@@ -98,6 +99,8 @@ interface Sock {
   shutRd: boolean;
   /** The error a failed connect left (ECONNREFUSED, ETIMEDOUT). */
   error?: string;
+  /** Linux's accounting of what write() queued (created by the first write, after SO_SNDBUF). */
+  sendBuffer?: SendBuffer;
 }
 
 interface Pending {
@@ -227,6 +230,8 @@ class Runner {
   private readonly localHost: Host;
   private readonly settings: StackSettings;
   private readonly tolerance: number;
+  /** --tolerance_percent: the tolerance grows with the time since the previous event. */
+  private tolerancePercent = 0;
   private readonly sockets = new Map<number, Sock>();
   private readonly outQueue: Sent[] = [];
   private readonly pending: Pending[] = [];
@@ -263,12 +268,22 @@ class Runner {
         if (!Number.isFinite(this.tolerance) || this.tolerance <= 0) {
           throw new PacketdrillUnsupported(script.options_line[k], `--tolerance_usecs=${v}`);
         }
+      } else if (k === 'tolerance_percent') {
+        this.tolerancePercent = Number(v);
+        if (!Number.isFinite(this.tolerancePercent) || this.tolerancePercent < 0) {
+          throw new PacketdrillUnsupported(script.options_line[k], `--tolerance_percent=${v}`);
+        }
+      } else if (k === 'mss' && /^\d+$/.test(v)) {
+        // The tun device's segment size for injected GSO packets: the lab injects them whole.
       } else if (k !== 'ip_version' || v !== 'ipv4') {
         throw new PacketdrillUnsupported(script.options_line[k], `option --${k}${v ? `=${v}` : ''}`);
       }
     }
     this.settings = { stack: opts.stack ?? 'linux', timeWaitUs: 60_000_000 };
     const include = opts.include ?? (() => undefined);
+    // packetdrill's test environment: common/defaults.sh's settings, which the script's own
+    // commands then change (scripts that do not run it still expect them, e.g. wscale 8).
+    applyCommand(this.settings, PACKETDRILL_DEFAULTS_SH, 0, () => undefined, 1);
     if (script.init) applyCommand(this.settings, script.init.text, script.init.line, include);
     if (script.cleanup) applyCommand(this.settings, script.cleanup.text, script.cleanup.line, include);
     // The stack under test is the server when the script listens before it connects.
@@ -391,6 +406,8 @@ class Runner {
     const a = ev.action;
     if (a.type === 'packet' && a.dir === '>') {
       this.expectOutbound(ev, a, start, end, any);
+      // The script reads the segment, then acts: its next line is a µs after the arrival.
+      this.advance(this.net.now + 1);
     } else {
       if (start > this.net.now) this.advance(start);
       if (a.type === 'packet') this.inject(ev, a);
@@ -454,7 +471,9 @@ class Runner {
     end: number | undefined,
     any: boolean,
   ): void {
-    const deadline = any ? start + 3600 * US : (end ?? start) + this.tolerance;
+    // packetdrill sniffs until a segment comes, however late (the time check then fails): wait
+    // up to 2 min past the window before saying none came.
+    const deadline = (any ? start : (end ?? start) + this.tolerance) + 120 * US;
     const script = this.scriptDump(p, start);
     const take = (): Sent => {
       while (this.outQueue.length === 0) {
@@ -563,13 +582,15 @@ class Runner {
     }
     if (!any) {
       const at = first.at;
-      const lo = start - this.tolerance;
-      const hi = (end ?? start) + this.tolerance;
+      // run.c verify_time: --tolerance_percent of the time since the previous event, if larger.
+      const tol = Math.max(this.tolerance, (this.tolerancePercent / 100) * (start - this.lastEventTime));
+      const lo = start - tol;
+      const hi = (end ?? start) + tol;
       if (at < lo || at > hi) {
         this.fail(
           ev.line,
           end === undefined
-            ? `timing error: expected outbound packet at ${secs(start)} sec but happened at ${secs(at)} sec; tolerance ${secs(this.tolerance)} sec`
+            ? `timing error: expected outbound packet at ${secs(start)} sec but happened at ${secs(at)} sec; tolerance ${secs(tol)} sec`
             : `timing error: expected outbound packet in time range ${secs(start)}~${secs(end)} sec but happened at ${secs(at)} sec`,
           script,
           actual,
@@ -607,6 +628,11 @@ class Runner {
     }
     this.current = s;
     return s;
+  }
+
+  /** packetdrill maps the script's descriptors to live ones: the script's number is the socket's. */
+  private scriptFd(result: PdExpr): number | undefined {
+    return result.k === 'int' && result.v >= 0 && !this.sockets.has(result.v) ? result.v : undefined;
   }
 
   private newFd(): number {
@@ -709,7 +735,7 @@ class Runner {
         const type = this.words(a[1]);
         if (!type.includes('SOCK_STREAM'))
           throw new PacketdrillUnsupported(ev.line, `socket type ${type.join('|') || '?'}`);
-        const fd = this.newFd();
+        const fd = this.scriptFd(call.result) ?? this.newFd();
         const s: Sock = {
           fd,
           nonblock: type.includes('SOCK_NONBLOCK'),
@@ -747,7 +773,7 @@ class Runner {
           );
           if (!ready) return s.nonblock ? { value: -1, errno: 'EAGAIN' } : undefined;
           this.accepted.add(ready);
-          const fd = this.newFd();
+          const fd = this.scriptFd(call.result) ?? this.newFd();
           const child: Sock = {
             ...s,
             fd,
@@ -884,16 +910,14 @@ class Runner {
           ? { value: copied }
           : { value: -1, errno: st === S.CLOSED ? 'ECONNRESET' : 'EPIPE' };
       }
-      const queued = ep.unacknowledged;
-      // Linux sk_stream_write_space: a blocked writer wakes once free space is half the queue.
-      if (blocked && s.sndBuf - queued < queued / 2) return undefined;
-      const room = Math.max(0, s.sndBuf - queued);
-      const take = Math.min(n - copied, room);
-      if (take > 0) {
-        ep.send(this.net.now, new Uint8Array(take));
+      s.sendBuffer ??= new SendBuffer(s.sndBuf);
+      const buf = s.sendBuffer;
+      buf.sync(ep);
+      if (blocked && !buf.writable) return undefined;
+      copied += buf.write(n - copied, ep, ep.segmentSize, (bytes) => {
+        ep.send(this.net.now, new Uint8Array(bytes));
         this.net.flush(conn);
-        copied += take;
-      }
+      });
       if (copied === n) return { value: n };
       if (s.nonblock) return copied > 0 ? { value: copied } : { value: -1, errno: 'EAGAIN' };
       blocked = true;

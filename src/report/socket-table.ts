@@ -97,15 +97,27 @@ export function renderStatesText(r: StatesReport, startUs: number): string[] {
   out.push(`Sockets at ${formatSeconds(atUs)} (+${formatSeconds(atUs - startUs)} s into the capture)`);
   const hosts = Object.keys(r.hosts).sort();
   if (hosts.length === 0) out.push('  (no sockets open at that time)');
+  // Each host's rows gathered in one pass (never a scan of all sockets per host: a SYN flood has
+  // 10^6 hosts), widths by a loop (a spread of 10^5 arguments overflows the stack).
+  const rowsOf = new Map<string, StatesReport['sockets']>();
+  for (const s of r.sockets) {
+    const rows = rowsOf.get(s.host);
+    if (rows === undefined) rowsOf.set(s.host, [s]);
+    else rows.push(s);
+  }
   for (const h of hosts) {
     const counts = Object.entries(r.hosts[h])
       .map(([s, n]) => `${s} ${n}`)
       .join(', ');
     out.push('');
     out.push(`host ${h}: ${counts}`);
-    const rows = r.sockets.filter((s) => s.host === h);
-    const lw = Math.max(18, ...rows.map((s) => ep(s.local, false).length));
-    const rw = Math.max(18, ...rows.map((s) => ep(s.remote, s.state === 'LISTEN').length));
+    const rows = rowsOf.get(h) ?? [];
+    let lw = 18;
+    let rw = 18;
+    for (const s of rows) {
+      lw = Math.max(lw, ep(s.local, false).length);
+      rw = Math.max(rw, ep(s.remote, s.state === 'LISTEN').length);
+    }
     out.push(
       `  ${'Local Address'.padEnd(lw)}  ${'Foreign Address'.padEnd(rw)}  ${'State'.padEnd(12)}  Conn  Since (s)`,
     );
@@ -142,7 +154,7 @@ export function renderTimelineText(tl: StateTimeline, startUs: number): string[]
     out.push(`host ${h}`);
     for (const [state, series] of Object.entries(tl.hosts[h])) {
       if (!series) continue;
-      const max = Math.max(...series);
+      const max = series.reduce((m, v) => Math.max(m, v), 0);
       if (max === 0) continue;
       const bar = series.map((v) => BARS[v === 0 ? 0 : Math.max(1, Math.round((v / max) * 8))]).join('');
       out.push(`  ${state.padEnd(12)} ${bar} max ${max}`);

@@ -168,7 +168,7 @@ export class TcpdumpRenderer {
     if (ipIndex < 0) return '';
     this.buf = frame;
     this.lenient = beyond;
-    let out = `${formatTime(pkt.tsSec, pkt.tsNsec)} `;
+    let out = `${tcpdumpTime(pkt.tsSec, pkt.tsNsec)} `;
     // tcpdump's `length` starts as the on-wire length and each layer takes its header off.
     let wireEnd = pkt.origLen;
     let capEnd = frame.length;
@@ -854,4 +854,15 @@ function enclosingIp(pkt: Packet, i: number): number {
     if (k === Layer.IPV4 || k === Layer.IPV6) return j;
   }
   return -1;
+}
+
+/**
+ * `tcpdump -tt`'s time (4.99's ts_unix_print): the seconds cast to a 32-bit unsigned int; with bit
+ * 31 set (2^31 s and later, far-future pcapng stamps, negative offsets) it prints
+ * `[Error converting time]` instead of the time.
+ */
+export function tcpdumpTime(tsSec: number, tsNsec: number): string {
+  const low = tsSec >>> 0; // ToUint32: the low 32 bits of the whole seconds, exactly
+  if (low >= 0x80000000) return '[Error converting time]';
+  return formatTime(low, tsNsec);
 }

@@ -229,6 +229,11 @@ export class TcpEndpoint {
     return this.dataMss();
   }
 
+  /** The largest window the peer has offered (bytes, scaled): Linux's max_window. */
+  get peerMaxWindow(): number {
+    return this.maxSndWnd;
+  }
+
   /** The congestion window in segments (tcpi_snd_cwnd). */
   get cwndSegments(): number {
     return Math.floor(this.cwnd / this.dataMss());

@@ -104,7 +104,15 @@ export class ConnStats {
   readonly b = new Direction();
 
   /** One segment from A (`fromA`) or B, with its combined tags. */
-  add(fromA: boolean, seq: number, ack: number, len: number, flags: number, tsUsec: number, tags: number): void {
+  add(
+    fromA: boolean,
+    seq: number,
+    ack: number,
+    len: number,
+    flags: number,
+    tsUsec: number,
+    tags: number,
+  ): void {
     const me = fromA ? this.a : this.b;
     if (tags & RETRANSMISSION_TAGS) me.retransmissions++;
     // Unsigned: the held segment keeps them as signed 32-bit integers.

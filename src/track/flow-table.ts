@@ -400,6 +400,9 @@ export class FlowTable {
       if (c.id !== id || c.ended || c.twDeadlineUsec !== d) continue;
       c.release(true, this.recycle, this.onPacket);
       c.expireTimeWait(d);
+      // Past 2^53 µs (far-future captures) the subtraction can round TIME_WAIT short of its own
+      // deadline: it ran out at d all the same, and a timer re-armed at d would fire forever.
+      if (c.timeWaitDeadline() === d) c.expireTimeWait(Number.POSITIVE_INFINITY);
       c.twDeadlineUsec = -1;
       if (c.over) this.end(c);
       else this.scheduleTimeWait(c);

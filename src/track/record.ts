@@ -4,6 +4,7 @@
 
 import { STATE_NAMES, type StateName, TcpState } from '../tcp/state.js';
 import { ACK, FIN, RST, SYN } from '../wire/packet.js';
+import { ConnStats } from './conn-stats.js';
 import {
   FX_ACKS_SYNACK,
   FX_FIN_ACCEPTED,
@@ -12,7 +13,6 @@ import {
   FX_RST_ACCEPTED,
   type HeldPacket,
 } from './held.js';
-import { ConnStats } from './conn-stats.js';
 import { EVENT_KINDS, type EventKind, K } from './kinds.js';
 
 /** What the record needs of the Zeek summary (src/track/zeek-summary.ts ZeekSummary). */
@@ -173,7 +173,7 @@ export class RecordBuilder {
     this.pushB(initB);
   }
 
-  /** Time of the last segment, µs after the first. */
+  /** Time of the latest segment (the last one unless timestamps went backwards), µs after the first. */
   get lastOffsetUsec(): number {
     return this.lastOffUsec;
   }
@@ -242,7 +242,9 @@ export class RecordBuilder {
     if (h.fromA) this.packetsA++;
     else this.packetsB++;
     const off = h.t;
-    this.lastOffUsec = off;
+    // The end is the latest segment's time: timestamps going backwards never give a negative
+    // duration (Zeek never logs one either: conn.log's duration is set only when positive).
+    if (off > this.lastOffUsec) this.lastOffUsec = off;
     const f = h.flags;
     let bits = this.bits;
     let completeness = 0;

@@ -182,15 +182,13 @@ export class TcpAnalysis {
     if (ack !== fwd.lastack) fwd.dupacknum = 0;
 
     // ACKed unseen segment: acknowledges beyond what the peer was seen to send contiguously.
+    // Flagged once per gap: the peer's 'max seq to be acked' jumps to its highest sequence number
+    // seen, so later ACKs of the same unseen bytes are not flagged again and the peer's next
+    // segments (seq == maxseqtobeacked) move it on as before (tshark 4.0; later releases gate
+    // the flag on the peer's duplicate-ACK count instead).
     if (rev.maxseqtobeacked !== 0 && seqGt(ack, rev.maxseqtobeacked) && flags & ACK) {
-      // Unsigned comparison in Wireshark, not a sequence-space one.
-      if (rev.maxseqtobeacked > rev.nextseq) {
-        rev.maxseqtobeacked = rev.nextseq;
-        f |= WsFlag.ACK_LOST_PACKET;
-      } else {
-        if (rev.dupacknum === 0) f |= WsFlag.ACK_LOST_PACKET;
-        rev.dupacknum = -1; // Wireshark's 0xffffffff
-      }
+      f |= WsFlag.ACK_LOST_PACKET;
+      rev.maxseqtobeacked = rev.nextseq;
     }
 
     // Retransmission / fast retransmission / spurious retransmission / out-of-order.

@@ -9,6 +9,7 @@
 import type { Packet } from '../wire/packet.js';
 import type { PortSet } from './likely-server-ports.js';
 import { asInt } from './small-int.js';
+import { laterThan } from './time-step.js';
 import { ZeekConfig, ZeekSummary, type ZeekSummaryOptions } from './zeek-summary.js';
 
 /** One conn.log row (TCP), with addresses as bytes: renderers format them. */
@@ -254,7 +255,8 @@ export class ZeekConnLog {
       if (!c.alive || c.scheduledAt !== at) continue;
       c.scheduledAt = Number.POSITIVE_INFINITY;
       if (c.summary.fireTimers(now)) this.remove(c);
-      else this.schedule(c, c.summary.nextDeadline());
+      // The deadline in absolute µs can round back to `now` at far-future times: keep it later.
+      else this.schedule(c, laterThan(c.summary.nextDeadline(), now));
     }
   }
 

@@ -16,6 +16,7 @@ import { ACK, FIN, ipv4LengthField, type Packet, RST, SYN } from '../wire/packet
 import { DEFAULT_LIKELY_SERVER_PORTS, type PortSet } from './likely-server-ports.js';
 import { flipAtFirstSegment, flipsAfterSynAckStart, isSynAck } from './orientation.js';
 import { asInt } from './small-int.js';
+import { laterThan } from './time-step.js';
 import { ZeekEndpointState as S, seqDelta, ZeekEndpoint } from './zeek-endpoint.js';
 
 /** Zeek's default TCP timer settings (init-bare.zeek), in microseconds. */
@@ -855,7 +856,8 @@ export class ZeekSummary {
         timers.pending &= ~T_EXPIRE;
         if (active) {
           if (this.expireDue(nowRel)) return true;
-          timers.expire = asInt(nowRel + ZEEK_TIMERS.tcpSessionTimer);
+          // Strictly after this firing even where µs are beyond a double's precision.
+          timers.expire = asInt(laterThan(nowRel + ZEEK_TIMERS.tcpSessionTimer, due));
           timers.pending |= T_EXPIRE;
         }
       }

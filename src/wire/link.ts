@@ -1,7 +1,7 @@
 // Link layers and the encapsulations that sit between them and IP: Ethernet II / 802.3 with
 // LLC/SNAP, 802.1Q and 802.1ad/QinQ tags, MPLS label stacks (RFC 3032), PPPoE sessions
-// (RFC 2516), 802.1ah provider backbone bridging (I-TAG), Linux cooked captures (SLL, SLL2),
-// raw IP, BSD NULL/LOOP, FDDI. Every layer is pushed with its frame offset so the tcpdump renderer
+// (RFC 2516), 802.1ah provider backbone bridging (I-TAG), Cisco FabricPath, Linux cooked
+// captures (SLL, SLL2), raw IP, BSD NULL/LOOP, FDDI. Every layer is pushed with its frame offset so the tcpdump renderer
 // can print prefixes such as `MPLS (label …)` or `PPPoE [ses 0x…]` by re-reading the bytes.
 // Link type numbers: https://www.tcpdump.org/linktypes.html
 
@@ -31,6 +31,8 @@ export const ETHERTYPE_MPLS = 0x8847;
 export const ETHERTYPE_MPLS_MULTICAST = 0x8848;
 export const ETHERTYPE_PPPOE_SESSION = 0x8864;
 export const ETHERTYPE_PBB = 0x88e7;
+/** Cisco FabricPath (Data Center Ethernet): a MAC-in-MAC header with this type, then a frame. */
+export const ETHERTYPE_FABRICPATH = 0x8903;
 /** Transparent Ethernet bridging: an Ethernet frame follows (GRE, Geneve). */
 export const ETHERTYPE_TEB = 0x6558;
 
@@ -124,8 +126,8 @@ function decodeLlc(ctx: DecodeContext, pkt: Packet): Next {
 }
 
 /**
- * Follows the ethertype in `ctx.type`: peels VLAN tags, MPLS labels, PPPoE and PBB headers, and
- * hands IP to the IP decoders. Anything else (ARP, LLDP, …) is not TCP.
+ * Follows the ethertype in `ctx.type`: peels VLAN tags, MPLS labels, PPPoE, PBB and FabricPath
+ * headers, and hands IP to the IP decoders. Anything else (ARP, LLDP, …) is not TCP.
  */
 export function decodeEthertype(ctx: DecodeContext, pkt: Packet): Next {
   const b = ctx.buf;
@@ -166,6 +168,17 @@ export function decodeEthertype(ctx: DecodeContext, pkt: Packet): Next {
       pkt.pushLayer(Layer.PBB, o);
       pkt.beyondTcpdump = true;
       ctx.off = o + 4;
+      return Next.ETHERNET;
+    case ETHERTYPE_FABRICPATH:
+      // A 16-byte header: the outer (hierarchical) destination and source MACs where Ethernet
+      // has its addresses, this type, then FTag (10 bits) and TTL (6 bits); the customer's
+      // Ethernet frame follows, as Zeek (which skips 16 bytes) and Wireshark's cfp dissector
+      // (also after an 802.1Q/802.1ad tag) read it. A trailing FCS is past the IP length.
+      // tcpdump 4.99.3 prints `ethertype Unknown (0x8903)`, so TCP inside is beyond it.
+      if (ctx.end - o < 2) return malformed(pkt, o, 'truncated FabricPath header');
+      pkt.pushLayer(Layer.FABRICPATH, o);
+      pkt.beyondTcpdump = true;
+      ctx.off = o + 2;
       return Next.ETHERNET;
     case ETHERTYPE_TEB:
       return Next.ETHERNET;

@@ -51,6 +51,7 @@ export enum Layer {
   IPV6_EXT = 20,
   TCP = 21,
   RAW_IP = 22,
+  FABRICPATH = 23,
 }
 
 export const MAX_LAYERS = 32;
