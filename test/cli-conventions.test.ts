@@ -6,7 +6,8 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { tcpLinesByFrame } from '../scripts/parity-tcpdump.js';
@@ -434,5 +435,62 @@ describe('conns: the columns of tcptrace and Wireshark Conversations', () => {
     const bad = synack(['states', EXAMPLE, '--at', '2026-02-30T00:00:00Z']);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /--at takes epoch seconds, \+S or an ISO 8601 time/);
+  });
+});
+
+describe('- is stdout for every output path; extract writes pcapng by name; the lab says its TIME_WAIT', () => {
+  test('conns --parquet - writes the Parquet file to stdout', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'synack-e13-'));
+    try {
+      const file = join(dir, 'c.parquet');
+      assert.equal(synack(['conns', '--parquet', file, EXAMPLE]).code, 0);
+      const r = synack(['conns', '--parquet', '-', EXAMPLE]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(new Uint8Array(r.out), new Uint8Array(readFileSync(file)));
+      assert.equal(r.out.subarray(0, 4).toString(), 'PAR1');
+      assert.equal(existsSync(join(REPO_ROOT, '-')), false, 'no file named "-"');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('extract -w x.pcapng writes pcapng (tcpdump reads it back the same)', (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'synack-e13-'));
+    try {
+      const ng = join(dir, 'x.pcapng');
+      const pcap = join(dir, 'x.pcap');
+      assert.equal(synack(['extract', EXAMPLE, '--conn', '1', '-w', ng]).code, 0);
+      assert.equal(synack(['extract', EXAMPLE, '--conn', '1', '-w', pcap]).code, 0);
+      assert.equal(readFileSync(ng).readUInt32LE(0), 0x0a0d0d0a, 'a pcapng Section Header Block');
+      assert.equal(readFileSync(pcap).readUInt32LE(0), 0xa1b2c3d4, 'classic pcap');
+      assert.equal(synack(['read', '--tcpdump', ng]).stdout, synack(['read', '--tcpdump', pcap]).stdout);
+      if (!haveTool('tcpdump')) return t.skip('tcpdump not installed');
+      const td = (f: string) => spawnSync('tcpdump', ['-n', '-tt', '-r', f], { encoding: 'utf8' }).stdout;
+      assert.equal(td(ng), td(pcap));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('lab run -w - writes the capture to stdout and the report to stderr; port-exhaustion names its --time-wait', () => {
+    const r = synack(['lab', 'run', 'simultaneous-close', '-w', '-']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.out.readUInt32LE(0), 0xa1b2c3d4);
+    const back = synack(['conns', '--json', '-'], r.out);
+    assert.equal(jsonLines(back.stdout).length, 1);
+    assert.match(r.stderr, /simultaneous-close/);
+    const pe = synack(['lab', 'run', 'port-exhaustion', '-w', '-']);
+    assert.match(pe.stderr, /the hosts keep TIME_WAIT 2 s: analyse the capture with --time-wait 2/);
+    // With that flag the analyzer agrees with the lab's truth on every final state.
+    const truth = jsonLines<{ final: unknown }>(synack(['lab', 'run', 'port-exhaustion', '--json']).stdout);
+    const seen = jsonLines<{ final: unknown }>(
+      synack(['conns', '--json', '--sort', 'id', '--time-wait', '2', '-'], pe.out).stdout,
+    );
+    assert.deepEqual(
+      seen.map((c) => c.final),
+      truth.map((c) => c.final),
+    );
+    const both = synack(['lab', 'run', 'simultaneous-close', '-w', '-', '--svg', '-']);
+    assert.equal(both.code, 1);
   });
 });

@@ -66,12 +66,13 @@ function checkNotAnInput(out: string, inputs: string[]): void {
   }
 }
 
-/** The frames as one capture file's bytes. */
-function captureBytes(frames: Frame[]): Uint8Array {
+/** The frames as one capture file's bytes: pcapng when asked (`-w x.pcapng`) or when link types differ. */
+function captureBytes(frames: Frame[], pcapng: boolean): Uint8Array {
   const nanosecond = frames.some((f) => f.tsNsec % 1000 !== 0);
   const snaplen = frames.reduce((m, f) => Math.max(m, f.data.length), 262144);
   const linktypes = [...new Set(frames.map((f) => f.linktype))];
-  if (linktypes.length === 1) return pcapBytes(frames, { linktype: linktypes[0], nanosecond, snaplen });
+  if (linktypes.length === 1 && !pcapng)
+    return pcapBytes(frames, { linktype: linktypes[0], nanosecond, snaplen });
   // Classic pcap has one link type per file: pcapng holds one interface per link type.
   return writtenBytes((sink) => {
     const w = new PcapngWriter(sink);
@@ -175,7 +176,7 @@ export async function runExtract(files: string[], opts: ExtractCliOptions): Prom
     process.stderr.write(`${noMatchLine(asked, code, '; nothing written')}\n`);
     return code || 1;
   }
-  const bytes = captureBytes(frames);
+  const bytes = captureBytes(frames, /\.pcapng$/i.test(out));
   try {
     if (out === '-') process.stdout.write(bytes);
     else writeFileSync(out, bytes);

@@ -5,7 +5,8 @@
 // spaces). Written with hyparquet-writer in row groups of 50 000 records as they end, so memory
 // stays bounded for any capture. An I/O edge (writes a file).
 
-import { fileWriter, ParquetWriter, schemaFromColumnData } from 'hyparquet-writer';
+import { writeSync } from 'node:fs';
+import { ByteWriter, fileWriter, ParquetWriter, schemaFromColumnData } from 'hyparquet-writer';
 import { usecString } from '../report/zeek-tsv.js';
 import type { ConnRecord } from '../track/record.js';
 
@@ -58,7 +59,7 @@ export class ConnParquet {
   constructor(filename: string) {
     const columnData = COLUMNS.map(([name, type, nullable]) => ({ name, data: [], type, nullable }));
     this.writer = new ParquetWriter({
-      writer: fileWriter(filename),
+      writer: filename === '-' ? stdoutWriter() : fileWriter(filename),
       schema: schemaFromColumnData({ columnData }),
       createdBy: 'synack',
     });
@@ -87,4 +88,22 @@ export class ConnParquet {
     for (const c of this.columns) c.length = 0;
     this.rows = 0;
   }
+}
+
+/** `--parquet -`: the file on stdout, written in chunks of about 1 MB as fileWriter writes a file. */
+function stdoutWriter(): ByteWriter {
+  const writer = new ByteWriter();
+  const flush = () => {
+    let chunk = new Uint8Array(writer.buffer, 0, writer.index);
+    // writeSync may write less than asked on a pipe: loop until all of it is out.
+    while (chunk.length > 0) chunk = chunk.subarray(writeSync(1, chunk));
+    writer.index = 0;
+  };
+  const grow = writer.ensure.bind(writer);
+  writer.ensure = (size: number) => {
+    if (writer.index > 1_000_000) flush();
+    grow(size);
+  };
+  writer.finish = flush;
+  return writer;
 }
