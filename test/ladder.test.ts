@@ -4,6 +4,8 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { labRun } from '../src/lab/lab-report.js';
+import { findScenario } from '../src/lab/scenarios/index.js';
 import { buildLadder, findUnanswered } from '../src/report/ladder-model.js';
 import { renderLadderSvg } from '../src/report/ladder-svg.js';
 import { renderLadderText } from '../src/report/ladder-text.js';
@@ -32,13 +34,13 @@ test('every state change is written beside its line, on the row of the arrow tha
   const lines = renderLadderText(clientClose);
   // The SYN: client SYN_SENT on the sender row, server SYN_RECEIVED on the arrival row.
   const syn = lines.findIndex((l) => l.includes('SYN seq=0') && !l.includes('SYN+ACK'));
-  assert.match(lines[syn], /^0\.000000 +SYN_SENT │─ SYN seq=0/);
+  assert.match(lines[syn], /^0\.000000 +SYN_SENT │─ #1 SYN seq=0/);
   assert.match(lines[syn + 1], /▶│ SYN_RECEIVED$/);
   // The merged FIN+ACK: server LAST_ACK as it sends, client TIME_WAIT as it receives.
   const fin = lines.findIndex((l) => l.includes('FIN+ACK seq=3020 ack=20'));
   assert.match(lines[fin], /│ LAST_ACK$/);
   assert.match(lines[fin + 1], /^ +TIME_WAIT │◀/);
-  assert.ok(lines.at(-1)?.includes('final: client TIME_WAIT, server CLOSED'));
+  assert.ok(lines.some((l) => l.includes('final: client TIME_WAIT, server CLOSED')));
 });
 
 test('a lost segment ends in ✗ and a retransmitted one is dashed', () => {
@@ -57,19 +59,25 @@ test('a lost segment ends in ✗ and a retransmitted one is dashed', () => {
   assert.ok(lines[synack + 1].includes('ESTABLISHED │◁╌╌'), lines[synack + 1]);
 });
 
-test('a long run of data folds into one line, and --all unfolds it', () => {
+test('a long run of data folds into one line, never hiding a tagged segment; --all unfolds it', () => {
   const folded = renderLadderText(bulk);
   const unfolded = renderLadderText(bulk, { all: true });
   const folds = folded.filter((l) => l.includes('data segments'));
-  assert.equal(folds.length, 2);
+  assert.equal(folds.length, 1);
   assert.ok(folds[0].includes('… 15 data segments, 21.7 kB, 7 ACKs, 1.05 ms …'), folds[0]);
+  // Every tagged or lost segment keeps its own arrow, with its frame number.
+  for (const p of bulk.packets.filter((q) => q.tags.length > 0 || q.lost))
+    assert.ok(
+      folded.some((l) => l.includes(`#${p.frame} `)),
+      `frame ${p.frame} is drawn`,
+    );
   assert.ok(!unfolded.some((l) => l.includes('data segments')));
   const model = buildLadder(bulk, { all: true });
   assert.equal(model.rows.length, bulk.packets.length);
-  assert.ok(unfolded.length > folded.length + 40);
+  assert.ok(unfolded.length > folded.length + 20);
 });
 
-test('fold counts retransmissions and thousands of segments', () => {
+test('folds count thousands of segments, and retransmissions stay out of them', () => {
   const steps = Array.from({ length: 10_000 }, (_, i) => ({
     ...bulk.packets[5],
     frame: 10 + i,
@@ -84,8 +92,18 @@ test('fold counts retransmissions and thousands of segments', () => {
       ...bulk.packets.slice(-4),
     ],
   };
-  const fold = renderLadderText(t).find((l) => l.includes('data segments'));
-  assert.ok(fold?.includes('… 9 998 data segments, 14.5 MB, 4 retransmissions, 999.7 ms …'), fold);
+  const lines = renderLadderText(t);
+  const folds = lines.filter((l) => l.includes('data segments'));
+  assert.ok(
+    folds.some((l) => l.includes('… 2 994 data segments, 4.34 MB, 299.3 ms …')),
+    folds.join('\n'),
+  );
+  assert.ok(!folds.some((l) => l.includes('retransmission')));
+  for (const f of [11, 3011, 6011, 9011])
+    assert.ok(
+      lines.some((l) => l.includes(`#${f} ACK`)),
+      `frame ${f}`,
+    );
 });
 
 test('the SVG is a standalone document with one arrow per packet', () => {
@@ -118,4 +136,84 @@ test('SVG state boxes on one side never overlap, even when a side changes state 
       }
     }
   }
+});
+
+/** The analyzer's timeline of a lab scenario at a tap. */
+function lab(name: string, tap: 'client' | 'server' | 'mid' = 'mid') {
+  const t = labRun(findScenario(name)!, { tap }).observation.timelines[0];
+  assert.ok(t, name);
+  return t;
+}
+
+test('--symbolic writes the numbers as the articles do: x, y, x+1, y+1, then u, v, w', () => {
+  const lines = renderLadderText(lab('server-close'), { symbolic: true }).join('\n');
+  for (const label of [
+    '#1 SYN seq=x ',
+    '#2 SYN+ACK seq=y ack=x+1 ',
+    '#3 ACK seq=x+1 ack=y+1 ',
+    '#8 FIN+ACK seq=u ack=x+30 ',
+    '#9 ACK seq=v ack=u+1 ',
+    '#10 FIN+ACK seq=w ack=u+1 ',
+    '#11 ACK seq=u+1 ack=w+1 ',
+  ])
+    assert.ok(lines.includes(label), `${label}\n${lines}`);
+  assert.match(lines, /x, y: the client’s and the server’s ISN/);
+  const svg = renderLadderSvg(lab('server-close'), { symbolic: true });
+  assert.ok(svg.includes('#9 ACK seq=v ack=u+1'));
+});
+
+test('a pause gets a gap marker that names the timer: "⋯ 1 s, RTO ⋯" before a retransmission', () => {
+  const lines = renderLadderText(lab('syn-lost', 'client'));
+  const gap = lines.findIndex((l) => l.includes('⋯ 1 s, RTO ⋯'));
+  assert.ok(gap > 0, lines.join('\n'));
+  assert.match(lines[gap + 1], /#2 SYN seq=0/);
+  const model = buildLadder(lab('syn-lost', 'client'));
+  assert.ok(model.rows.some((r) => r.kind === 'gap' && r.us === 1_000_000));
+  assert.ok(renderLadderSvg(lab('syn-lost', 'client')).includes('⋯ 1 s, RTO ⋯'));
+});
+
+test('segments in flight at once cross (simultaneous close and open), in text and SVG', () => {
+  for (const name of ['simultaneous-close', 'simultaneous-open']) {
+    const t = lab(name);
+    const model = buildLadder(t);
+    const crossing = model.rows.filter((r) => r.kind === 'arrow' && r.crossesNext);
+    assert.ok(crossing.length >= 1, name);
+    const lines = renderLadderText(t);
+    assert.ok(
+      lines.some((l) => l.includes('╳')),
+      `${name}\n${lines.join('\n')}`,
+    );
+    // Both labels on one row: they left at the same time.
+    const row = lines.find((l) => l.includes('╮╭'));
+    assert.ok(row && (row.match(/#\d+ /g) ?? []).length === 2, row);
+  }
+  // An ordinary close does not cross.
+  assert.ok(!buildLadder(lab('client-close')).rows.some((r) => r.kind === 'arrow' && r.crossesNext));
+});
+
+test('socket calls where the states imply them: connect(), connect() returns, accept() returns, close(), SO_LINGER 0', () => {
+  const text = renderLadderText(lab('client-close')).join('\n');
+  for (const call of [
+    'client: connect()',
+    'client: connect() returns',
+    'server: accept() returns',
+    'client: close()',
+    'server: close()',
+  ])
+    assert.ok(text.includes(`‹${call}›`), call);
+  assert.ok(renderLadderText(lab('client-abort')).join('\n').includes('‹client: close(), SO_LINGER 0›'));
+  assert.ok(renderLadderSvg(lab('client-close')).includes('server: accept() returns'));
+});
+
+test('a segment known lost is always ✗, never folded, in text and SVG', () => {
+  const t = lab('last-ack-lost', 'client');
+  const lost = t.packets.filter((p) => p.lost);
+  assert.ok(lost.length >= 1);
+  const lines = renderLadderText(t);
+  for (const p of lost) {
+    const i = lines.findIndex((l) => l.includes(`#${p.frame} `));
+    assert.ok(i >= 0 && lines[i + 1].includes('✗') && !lines[i + 1].includes('▶'), lines[i + 1]);
+  }
+  const svg = renderLadderSvg(t);
+  assert.equal((svg.match(/stroke="#c62828" stroke-width="2.5"/g) ?? []).length, lost.length);
 });

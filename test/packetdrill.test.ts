@@ -115,6 +115,21 @@ describe('checks fail as packetdrill fails', () => {
     assert.match(result.failure!.message, /write\(\): expected result 1000 but got -1 with errno EPIPE/);
   });
 
+  test('--tcp_ts_tick_usecs checks the TS val the stack sends', () => {
+    const script = (val: number) =>
+      `--tcp_ts_tick_usecs=1000\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 bind(3, ..., ...) = 0\n` +
+      `+0 listen(3, 1) = 0\n+0 < S 0:0(0) win 20000 <mss 1000,sackOK,TS val 100 ecr 0>\n` +
+      `+0 > S. 0:0(0) ack 1 <mss 1460,sackOK,TS val 100 ecr 100>\n` +
+      `+.1 < . 1:1(0) ack 1 win 20000 <nop,nop,TS val 200 ecr 100>\n+0 accept(3, ..., ...) = 4\n` +
+      `+1 close(4) = 0\n+0 > F. 1:1(0) ack 1 <nop,nop,TS val ${val} ecr 200>\n`;
+    // 1.1 s after the SYN+ACK's TS val 100, at a 1 ms tick.
+    assert.equal(runPacketdrill(script(1200), 'ts').passed, true);
+    assert.equal(
+      runPacketdrill(script(1300), 'ts').failure?.message,
+      'bad outbound TCP timestamp value, tolerance 4000',
+    );
+  });
+
   test('the RFC 9293 personality differs from Linux where the docs say', () => {
     // RFC 9293 stack: the FIN's ACK waits for the 40 ms delayed-ACK timer; Linux's ato is 0
     // before any data arrived, so it leaves at the next tick.
@@ -154,6 +169,26 @@ describe('the subset', () => {
         (e: unknown) => e instanceof PacketdrillUnsupported && want.test(e.message),
       );
     }
+  });
+
+  test('closing a listener resets what it had not accepted; SO_ERROR reports a refused connect once', () => {
+    const listener = runPacketdrill(
+      '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 bind(3, ..., ...) = 0\n+0 listen(3, 1) = 0\n' +
+        '+0 < S 0:0(0) win 32792 <mss 1000,nop,wscale 7>\n+0 > S. 0:0(0) ack 1 <mss 1460,nop,wscale 8>\n' +
+        '+.1 < . 1:1(0) ack 1 win 257\n+0 close(3) = 0\n+0 > R. 1:1(0) ack 1\n',
+      'listener',
+    );
+    assert.equal(listener.passed, true, listener.failure?.message);
+    const refused = (value: string) =>
+      runPacketdrill(
+        '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK) = 0\n' +
+          '+0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)\n+0 > S 0:0(0) <...>\n' +
+          `+.01 < R. 0:0(0) ack 1 win 0\n+0 getsockopt(3, SOL_SOCKET, SO_ERROR, [${value}], [4]) = 0\n` +
+          '+0 getsockopt(3, SOL_SOCKET, SO_ERROR, [0], [4]) = 0\n',
+        'refused',
+      );
+    assert.equal(refused('ECONNREFUSED').passed, true, refused('ECONNREFUSED').failure?.message);
+    assert.match(refused('0').failure!.message, /getsockopt SO_ERROR: expected 0 but found 111/);
   });
 
   test('syntax errors say the line', () => {

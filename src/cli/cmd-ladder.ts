@@ -19,6 +19,7 @@ interface LadderCliOptions extends TrackingFlags {
   width?: string;
   all?: boolean;
   svg?: string;
+  symbolic?: boolean;
 }
 
 export function registerLadder(program: Command): void {
@@ -29,6 +30,7 @@ export function registerLadder(program: Command): void {
     .option('--filter <expr>', `${FILTER_HELP} (without --conn: the first one selected)`)
     .option('--width <N>', 'columns (default 100)')
     .option('--all', 'draw every packet (no folding of long data runs)')
+    .option('--symbolic', 'sequence numbers as the textbooks write them: seq=x, ack=y+1, u, v, w')
     .option('--svg <OUT>', 'write the diagram as SVG to OUT (- for stdout)')
     .option(
       '-t, --time-format <fmt>',
@@ -51,12 +53,17 @@ export function registerLadder(program: Command): void {
       const { timeline, code } = await pickConnection(files, opts.conn, choice.tracking, choice.filter);
       if (timeline) {
         if (opts.svg !== undefined) {
-          const svg = renderLadderSvg(timeline, { all: !!opts.all });
+          const svg = renderLadderSvg(timeline, { all: !!opts.all, symbolic: !!opts.symbolic });
           if (opts.svg === '-') process.stdout.write(svg);
           else writeFileSync(opts.svg, svg);
         } else {
           const time = ladderTime(opts.timeFormat, timeline.packets[0]?.timeUs ?? 0);
-          const lines = renderLadderText(timeline, { width, all: !!opts.all, ...(time ? { time } : {}) });
+          const lines = renderLadderText(timeline, {
+            width,
+            all: !!opts.all,
+            symbolic: !!opts.symbolic,
+            ...(time ? { time } : {}),
+          });
           process.stdout.write(`${lines.join('\n')}\n`);
         }
       }

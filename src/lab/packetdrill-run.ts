@@ -16,6 +16,7 @@ import type { StackPersonality } from '../tcp/config.js';
 import type { Segment, TcpOptions } from '../tcp/segment.js';
 import { seqAdd, seqDiff } from '../tcp/seq.js';
 import { TcpState as S, stateName } from '../tcp/state.js';
+import { tcpFlags, tcpOptions } from '../wire/build.js';
 import { ACK, FIN, PSH, RST, SYN } from '../wire/packet.js';
 import type { Connection, Host, SocketTcp } from './host.js';
 import { Network } from './network.js';
@@ -99,6 +100,8 @@ interface Sock {
   shutRd: boolean;
   /** The error a failed connect left (ECONNREFUSED, ETIMEDOUT). */
   error?: string;
+  /** SO_ERROR was read after the connection failed (it reports the error once). */
+  errorRead?: boolean;
   /** Linux's accounting of what write() queued (created by the first write, after SO_SNDBUF). */
   sendBuffer?: SendBuffer;
 }
@@ -118,19 +121,9 @@ interface Sent {
 }
 
 const US = 1_000_000;
+/** Linux errno numbers a script may name as a value. */
+const ERRNO: Record<string, number> = { EPIPE: 32, ECONNRESET: 104, ETIMEDOUT: 110, ECONNREFUSED: 111 };
 const secs = (us: number) => (us / US).toFixed(6);
-
-function flagsOf(letters: string): number {
-  let f = 0;
-  for (const c of letters) {
-    if (c === 'S') f |= SYN;
-    else if (c === 'F') f |= FIN;
-    else if (c === 'R') f |= RST;
-    else if (c === 'P') f |= PSH;
-    else if (c === '.') f |= ACK;
-  }
-  return f;
-}
 
 function letters(flags: number): string {
   let s = '';
@@ -142,16 +135,37 @@ function letters(flags: number): string {
   return s || '-';
 }
 
-/** The options of a segment in the order our frames carry them (src/wire/build.ts, Linux's). */
+/** The options of a segment as its frame carries them (src/wire/build.ts lays them out), read back. */
 function wireOptions(o: TcpOptions): PdOption[] {
+  const b = tcpOptions({
+    mss: o.mss,
+    wscale: o.wscale,
+    sackPermitted: o.sackOk,
+    timestamp: o.ts,
+    sack: o.sack,
+  });
+  const u32 = (i: number) => ((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0;
   const out: PdOption[] = [];
-  if (o.mss !== undefined) out.push({ kind: 'mss', value: o.mss });
-  if (o.sackOk && o.ts) out.push({ kind: 'sackOK' });
-  else if (o.ts) out.push({ kind: 'nop' }, { kind: 'nop' });
-  else if (o.sackOk) out.push({ kind: 'nop' }, { kind: 'nop' }, { kind: 'sackOK' });
-  if (o.ts) out.push({ kind: 'ts', val: o.ts[0], ecr: o.ts[1] });
-  if (o.wscale !== undefined) out.push({ kind: 'nop' }, { kind: 'wscale', value: o.wscale });
-  if (o.sack?.length) out.push({ kind: 'nop' }, { kind: 'nop' }, { kind: 'sack', blocks: o.sack });
+  for (let i = 0; i < b.length; ) {
+    const kind = b[i];
+    if (kind === 0) break; // EOL: the padding after the last option
+    if (kind === 1) {
+      out.push({ kind: 'nop' });
+      i++;
+      continue;
+    }
+    const len = b[i + 1];
+    if (kind === 2) out.push({ kind: 'mss', value: (b[i + 2] << 8) | b[i + 3] });
+    else if (kind === 3) out.push({ kind: 'wscale', value: b[i + 2] });
+    else if (kind === 4) out.push({ kind: 'sackOK' });
+    else if (kind === 8) out.push({ kind: 'ts', val: u32(i + 2), ecr: u32(i + 6) });
+    else if (kind === 5) {
+      const blocks: [number, number][] = [];
+      for (let j = i + 2; j + 8 <= i + len; j += 8) blocks.push([u32(j), u32(j + 4)]);
+      out.push({ kind: 'sack', blocks });
+    }
+    i += len;
+  }
   return out;
 }
 
@@ -232,6 +246,8 @@ class Runner {
   private readonly tolerance: number;
   /** --tolerance_percent: the tolerance grows with the time since the previous event. */
   private tolerancePercent = 0;
+  /** --tcp_ts_tick_usecs: outbound TS val are checked against the script's at this clock rate (0: not). */
+  private tsTickUs = 0;
   private readonly sockets = new Map<number, Sock>();
   private readonly outQueue: Sent[] = [];
   private readonly pending: Pending[] = [];
@@ -273,6 +289,8 @@ class Runner {
         if (!Number.isFinite(this.tolerancePercent) || this.tolerancePercent < 0) {
           throw new PacketdrillUnsupported(script.options_line[k], `--tolerance_percent=${v}`);
         }
+      } else if (k === 'tcp_ts_tick_usecs' && /^\d+$/.test(v)) {
+        this.tsTickUs = Number(v);
       } else if (k === 'mss' && /^\d+$/.test(v)) {
         // The tun device's segment size for injected GSO packets: the lab injects them whole.
       } else if (k !== 'ip_version' || v !== 'ipv4') {
@@ -423,7 +441,7 @@ class Runner {
   // ---------------------------------------------------------------- packets
 
   private inject(ev: PdEvent, p: PdPacket): void {
-    const flags = flagsOf(p.flags);
+    const flags = tcpFlags(p.flags);
     if (flags & SYN && !(flags & ACK) && this.remoteIsn === undefined) {
       this.remoteIsn = (this.net.random() - p.seq) >>> 0;
     } else if (flags & SYN && flags & ACK && this.remoteIsn === undefined) {
@@ -548,7 +566,7 @@ class Runner {
         actual,
       );
     }
-    const want = flagsOf(p.flags);
+    const want = tcpFlags(p.flags);
     const bit = (b: number, f: number) => (f & b ? 1 : 0);
     field('tcp_fin', bit(FIN, want), bit(FIN, seg.flags));
     field('tcp_syn', bit(SYN, want), bit(SYN, seg.flags));
@@ -561,12 +579,19 @@ class Runner {
     if (p.options !== 'any') {
       const expected = p.options ?? [];
       const got = wireOptions(seg.options);
+      let badTs = false;
       const ok =
         expected.length === got.length &&
         expected.every((e, i) => {
           const g = got[i];
           if (e.kind !== g.kind) return false;
           if (e.kind === 'mss' || e.kind === 'wscale') return e.value === (g as typeof e).value;
+          if (e.kind === 'ts' && g.kind === 'ts' && this.tsTickUs > 0 && this.firstTs) {
+            // run_packet.c: the live TS val in script space, within the tolerance at the tick rate.
+            const mapped = (this.firstTs.script + (g.val - this.firstTs.live)) | 0;
+            if (Math.abs(mapped - e.val) * this.tsTickUs > this.tolerance) badTs = true;
+            return !badTs;
+          }
           if (e.kind === 'sack') {
             const gb = (g as typeof e).blocks.map(([l, r]) => [
               seqDiff(l, this.remoteIsn ?? 0),
@@ -578,6 +603,9 @@ class Runner {
           }
           return true;
         });
+      if (badTs) {
+        this.fail(ev.line, `bad outbound TCP timestamp value, tolerance ${this.tolerance}`, script, actual);
+      }
       if (!ok) this.fail(ev.line, 'bad outbound TCP options', script, actual);
     }
     if (!any) {
@@ -790,6 +818,12 @@ class Runner {
       }
       case 'connect': {
         const s = this.sock(ev, a[0]);
+        if (s.conn && s.nonblock) {
+          // A second connect() on a non-blocking socket: still going, done, or failed.
+          const st = s.conn.endpoint.state;
+          if (st === S.SYN_SENT || st === S.SYN_RECEIVED) return done(-1, 'EALREADY');
+          if (st !== S.CLOSED) return done(-1, 'EISCONN');
+        }
         if (!s.conn) {
           const conn = this.localHost.connect(
             this.net.now,
@@ -833,6 +867,21 @@ class Runner {
       }
       case 'recvmsg':
         return this.recvmsg(ev, call);
+      case 'sendmsg': {
+        // sendmsg(fd, {msg_name(...)=..., msg_iov(N)=[{..., len}, …], msg_flags=0}, flags): the iovecs' total.
+        const s = this.sock(ev, a[0]);
+        const msg = a[1];
+        let n = 0;
+        if (msg?.k === 'struct') {
+          for (const item of msg.items) {
+            if (item.k !== 'assign' || item.name !== 'msg_iov' || item.value.k !== 'array') continue;
+            for (const iov of item.value.items)
+              if (iov.k === 'struct' && iov.items[1]?.k === 'int') n += iov.items[1].v;
+          }
+        }
+        if (n === 0) throw new PacketdrillUnsupported(ev.line, 'sendmsg without msg_iov lengths');
+        return this.writer(s, n);
+      }
       case 'shutdown': {
         const s = this.sock(ev, a[0]);
         const how = this.words(a[1])[0];
@@ -855,7 +904,16 @@ class Runner {
       case 'close': {
         const s = this.sock(ev, a[0]);
         this.sockets.delete(s.fd);
-        if (s.listenPort !== undefined) this.localHost.unlisten(s.listenPort);
+        if (s.listenPort !== undefined) {
+          this.localHost.unlisten(s.listenPort);
+          // Linux inet_csk_listen_stop: connections not yet accepted are aborted (RST).
+          for (const c of this.localHost.connections) {
+            if (!c.passive || c.local.port !== s.listenPort || this.accepted.has(c)) continue;
+            if (c.endpoint.state === S.CLOSED) continue;
+            c.endpoint.abort(this.net.now);
+            this.net.flush(c);
+          }
+        }
         if (s.conn) {
           if (s.lingerZero) s.conn.endpoint.abort(this.net.now);
           else s.conn.endpoint.close(this.net.now);
@@ -1049,15 +1107,26 @@ class Runner {
       case 'TCP_USER_TIMEOUT':
         have = Math.round((s.tcp.userTimeoutUs ?? 0) / 1000);
         break;
-      case 'SO_ERROR':
-        have = 0;
+      case 'SO_ERROR': {
+        // The error a failed connect left, then cleared (as reading SO_ERROR clears it).
+        const closed = ep !== undefined && ep.state === S.CLOSED && !s.errorRead;
+        const refused = closed && s.conn!.changes.some((c) => c.reason === 'connection refused');
+        have = !closed ? 0 : refused ? 111 : 110;
+        if (closed) s.errorRead = true;
         break;
+      }
       default:
         throw new PacketdrillUnsupported(ev.line, `getsockopt ${name ?? '?'}`);
     }
     const want = call.args[3];
-    if (want?.k === 'array' && want.items[0]?.k === 'int' && want.items[0].v !== have) {
-      this.fail(ev.line, `getsockopt ${name}: expected ${want.items[0].v} but found ${have}`);
+    const first = want?.k === 'array' ? want.items[0] : undefined;
+    // An errno name (SO_ERROR's [ECONNREFUSED]) stands for its Linux number.
+    const expected = first?.k === 'int' ? first.v : first?.k === 'word' ? ERRNO[first.v] : undefined;
+    if (first?.k === 'word' && expected === undefined) {
+      throw new PacketdrillUnsupported(ev.line, `getsockopt value ${first.v}`);
+    }
+    if (expected !== undefined && expected !== have) {
+      this.fail(ev.line, `getsockopt ${name}: expected ${expected} but found ${have}`);
     }
     return () => ({ value: 0 });
   }
@@ -1075,6 +1144,10 @@ class Runner {
       tcpi_snd_cwnd: ep?.cwndSegments,
       tcpi_state: ep?.state,
       tcpi_rtt: ep && ep.rto.srtt >= 0 ? Math.round(ep.rto.srtt) : undefined,
+      tcpi_snd_wscale: ep?.sndWscale,
+      tcpi_rcv_wscale: ep?.rcvWscale,
+      tcpi_backoff: ep?.rto.backoff,
+      tcpi_retransmits: ep?.retransmits,
     };
     for (const raw of c.text.split(/[;\n]/)) {
       const stmt = raw.trim();

@@ -36,6 +36,18 @@ export interface LadderArrow {
   /** New state of an endpoint after this packet, when it changed. */
   orig?: StateName;
   resp?: StateName;
+  /** Socket calls the state changes imply ("client: connect() returns", "server: close()"). */
+  calls: string[];
+  /** This arrow and the next one were in flight at once (they cross in the picture). */
+  crossesNext: boolean;
+}
+
+/** Where time jumps: a timer ran (the RTO before a retransmission, keep-alive idle) or nothing happened. */
+export interface LadderGap {
+  kind: 'gap';
+  us: number;
+  /** "⋯ 1.000 s, RTO ⋯" */
+  text: string;
 }
 
 export interface LadderFold {
@@ -54,7 +66,7 @@ export interface LadderFold {
   text: string;
 }
 
-export type LadderRow = LadderArrow | LadderFold;
+export type LadderRow = LadderArrow | LadderFold | LadderGap;
 
 export interface LadderModel {
   id: number;
@@ -68,6 +80,8 @@ export interface LadderModel {
   footer: string[];
   /** Which marks appear, so the legend explains only those. */
   marks: { lost: boolean; unanswered: boolean };
+  /** Labels written seq=x, ack=y+1 as the textbooks do (`--symbolic`). */
+  symbolic: boolean;
 }
 
 export interface LadderOptions {
@@ -76,11 +90,15 @@ export interface LadderOptions {
   /** A run of at least this many ordinary segments is folded (keeping `keep` at each end). */
   foldMin?: number;
   keep?: number;
+  /** Sequence numbers as the textbooks write them: x, y (the ISNs), u, v, w (the teardown), plus offsets. */
+  symbolic?: boolean;
+  /** A pause at least this long (µs, default 200 ms) gets a gap marker. */
+  gapUs?: number;
 }
 
 /**
- * Tags that leave a data/ACK segment part of an ordinary run: the ladder folds it into the run,
- * the explanation (explain.ts) gives it no paragraph of its own.
+ * Tags that leave a data/ACK segment part of an ordinary run: the explanation (explain.ts) gives
+ * it no paragraph of its own (the ladder folds only untagged segments).
  */
 export const RUN_TAGS: ReadonlySet<EventKind> = new Set<EventKind>([
   'retransmission',
@@ -155,7 +173,8 @@ function isFoldable(t: ConnTimeline, i: number): boolean {
   if (p.lost) return false;
   if (p.states.orig !== stateBefore(t, i, 'orig') || p.states.resp !== stateBefore(t, i, 'resp'))
     return false;
-  return p.tags.every((k) => RUN_TAGS.has(k));
+  // A fold never hides a tagged segment (a retransmission, a duplicate ACK): only plain data and ACKs.
+  return p.tags.length === 0 && p.arrived !== false;
 }
 
 function foldRow(t: ConnTimeline, first: number, last: number, t0: number): LadderFold {
@@ -197,12 +216,126 @@ function foldRow(t: ConnTimeline, first: number, last: number, t0: number): Ladd
   };
 }
 
+/**
+ * Labels with sequence numbers as the articles write them (RFC 793's figures, 谢希仁's textbook):
+ * the client's ISN x, the server's y; in the teardown the first closer's FIN seq=u, the other
+ * side's ACK of it seq=v and its own FIN seq=w; every other number as the nearest of these plus
+ * an offset ("x+1", "y+513", "u+1"). Mid-stream captures start from each side's first number.
+ */
+export function symbolicLabels(t: ConnTimeline): string[] {
+  const ps = t.packets;
+  /** A named sequence number, usable from packet `from` on (u is "the FIN" only once it is sent). */
+  type Anchor = { name: string; at: number; from: number };
+  const anchors: Record<'orig' | 'resp', Anchor[]> = { orig: [], resp: [] };
+  const first = (side: 'orig' | 'resp') => ps.find((p) => p.from === side);
+  for (const side of ['orig', 'resp'] as const) {
+    const syn = ps.find((p) => p.from === side && p.flags & SYN);
+    const f = first(side);
+    const base = syn ? syn.seq : f ? (f.seq - f.relSeq) >>> 0 : undefined;
+    if (base !== undefined) anchors[side].push({ name: side === 'orig' ? 'x' : 'y', at: base, from: 0 });
+  }
+  const k1 = ps.findIndex((p) => (p.flags & FIN) !== 0);
+  if (k1 >= 0) {
+    const fin1 = ps[k1];
+    const a = fin1.from;
+    const b = a === 'orig' ? 'resp' : 'orig';
+    const u = (fin1.seq + fin1.len) >>> 0;
+    anchors[a].push({ name: 'u', at: u, from: k1 });
+    const kAck = ps.findIndex(
+      (p, k) =>
+        k > k1 && p.from === b && (p.flags & ACK) !== 0 && !(p.flags & FIN) && ((p.ack - u - 1) | 0) >= 0,
+    );
+    const kFin = ps.findIndex((p) => p.from === b && (p.flags & FIN) !== 0);
+    if (kAck >= 0 && (kFin < 0 || kAck < kFin)) anchors[b].push({ name: 'v', at: ps[kAck].seq, from: kAck });
+    if (kFin >= 0) anchors[b].push({ name: 'w', at: (ps[kFin].seq + ps[kFin].len) >>> 0, from: kFin });
+  }
+  const name = (side: 'orig' | 'resp', n: number, k: number): string => {
+    let best: Anchor | undefined;
+    for (const a of anchors[side]) {
+      if (a.from > k) continue;
+      const d = (n - a.at) | 0;
+      if (d >= 0 && (!best || d <= ((n - best.at) | 0))) best = a; // ties: the later name (w over v)
+    }
+    if (!best) return String(n);
+    const d = (n - best.at) | 0;
+    return d === 0 ? best.name : `${best.name}+${d}`;
+  };
+  return ps.map((p, k) => {
+    const other = p.from === 'orig' ? 'resp' : 'orig';
+    let s = `${flagWords(p.flags)} seq=${name(p.from, p.seq, k)}`;
+    if (p.flags & ACK) s += ` ack=${name(other, p.ack, k)}`;
+    if (p.len > 0) s += ` len=${p.len}`;
+    return s;
+  });
+}
+
+/** The socket calls a packet's state changes imply, as "client: connect() returns". */
+function socketCalls(t: ConnTimeline, i: number): string[] {
+  const p = t.packets[i];
+  const out: string[] = [];
+  for (const side of ['orig', 'resp'] as const) {
+    const from = stateBefore(t, i, side);
+    const to = p.states[side];
+    if (from === to) continue;
+    const who = side === 'orig' ? 'client' : 'server';
+    const sender = p.from === side;
+    if (sender && from === 'CLOSED' && to === 'SYN_SENT') out.push(`${who}: connect()`);
+    else if (from === 'SYN_SENT' && to === 'ESTABLISHED') out.push(`${who}: connect() returns`);
+    // accept() only for a passive opener; in a simultaneous open SYN_RECEIVED ends connect().
+    else if (from === 'SYN_RECEIVED' && to === 'ESTABLISHED')
+      out.push(t.initial[side] === 'LISTEN' ? `${who}: accept() returns` : `${who}: connect() returns`);
+    else if (sender && (p.flags & FIN) !== 0 && (from === 'ESTABLISHED' || from === 'CLOSE_WAIT'))
+      out.push(`${who}: close()`);
+    else if (sender && (p.flags & RST) !== 0 && to === 'CLOSED' && from !== 'SYN_SENT')
+      out.push(`${who}: close(), SO_LINGER 0`);
+  }
+  return out;
+}
+
+/**
+ * Two consecutive segments from opposite sides were in flight at once when the second does not
+ * acknowledge what the first carried and followed it within the handshake's round trip (or the
+ * first is known to have arrived only after the second left): the picture draws them crossing.
+ */
+function crossings(t: ConnTimeline): boolean[] {
+  const ps = t.packets;
+  const out = new Array<boolean>(ps.length).fill(false);
+  const rttUs = t.record?.rtt?.handshake !== undefined ? t.record.rtt.handshake * 1e6 : 0;
+  for (let i = 0; i + 1 < ps.length; i++) {
+    const a = ps[i];
+    const b = ps[i + 1];
+    if (a.from === b.from || segmentSpace(a) === 0 || segmentSpace(b) === 0) continue;
+    if (a.arrived === false || b.arrived === false) continue;
+    const synAcks = (a.flags & (SYN | ACK)) === (SYN | ACK) && (b.flags & (SYN | ACK)) === (SYN | ACK);
+    // Two SYN+ACKs of a simultaneous open each acknowledge the other's SYN, not the other SYN+ACK.
+    if (!synAcks && (b.flags & ACK) !== 0 && ((b.ack - a.seq - segmentSpace(a)) | 0) >= 0) continue;
+    const bothSyn = (a.flags & SYN) !== 0 && (b.flags & SYN) !== 0;
+    const bothFin = (a.flags & FIN) !== 0 && (b.flags & FIN) !== 0;
+    if ((bothSyn || bothFin) && (rttUs === 0 || b.timeUs - a.timeUs < rttUs)) out[i] = true;
+  }
+  return out;
+}
+
+function gapText(us: number, after: ConnTimeline['packets'][number]): string {
+  const why = isRetransmission(after.tags)
+    ? ', RTO'
+    : after.tags.includes('keep-alive')
+      ? ', keep-alive timer'
+      : after.tags.includes('zero-window-probe') || after.tags.includes('window-probe')
+        ? ', persist timer'
+        : '';
+  return `⋯ ${formatDuration(us)}${why} ⋯`;
+}
+
 export function buildLadder(t: ConnTimeline, opts: LadderOptions = {}): LadderModel {
   const foldMin = opts.foldMin ?? 8;
   const keep = opts.keep ?? 2;
   const ps = t.packets;
   const t0 = ps.length > 0 ? ps[0].timeUs : 0;
   const unanswered = findUnanswered(t);
+  const labels = opts.symbolic ? symbolicLabels(t) : undefined;
+  const crossing = crossings(t);
+  const gapUs = opts.gapUs ?? 200_000;
   const rows: LadderRow[] = [];
   const marks = { lost: false, unanswered: false };
 
@@ -214,10 +347,12 @@ export function buildLadder(t: ConnTimeline, opts: LadderOptions = {}): LadderMo
       frame: p.frame,
       relUs: p.timeUs - t0,
       from: p.from,
-      label: packetLabel(p),
+      label: labels ? labels[i] : packetLabel(p),
       tags: p.tags,
       lost: p.lost === true,
       unanswered: unanswered[i],
+      calls: socketCalls(t, i),
+      crossesNext: crossing[i],
     };
     if (a.lost) marks.lost = true;
     else if (a.unanswered) marks.unanswered = true;
@@ -226,15 +361,27 @@ export function buildLadder(t: ConnTimeline, opts: LadderOptions = {}): LadderMo
     return a;
   };
 
+  const foldable = (k: number) =>
+    isFoldable(t, k) && !unanswered[k] && !crossing[k] && !(k > 0 && crossing[k - 1]);
+  /** A gap row before packet k when the capture pauses long enough. */
+  const gapBefore = (k: number) => {
+    if (k === 0) return;
+    const us = ps[k].timeUs - ps[k - 1].timeUs;
+    if (us >= gapUs) rows.push({ kind: 'gap', us, text: gapText(us, ps[k]) });
+  };
+  /** A run may be folded only where no gap falls inside it. */
+  const pauses = (k: number) => k > 0 && ps[k].timeUs - ps[k - 1].timeUs >= gapUs;
   let i = 0;
   while (i < ps.length) {
-    if (opts.all || !isFoldable(t, i)) {
+    if (opts.all || !foldable(i)) {
+      gapBefore(i);
       rows.push(arrow(i));
       i++;
       continue;
     }
     let j = i;
-    while (j + 1 < ps.length && isFoldable(t, j + 1)) j++;
+    while (j + 1 < ps.length && foldable(j + 1) && !pauses(j + 1)) j++;
+    gapBefore(i);
     const run = j - i + 1;
     if (run >= foldMin && run - 2 * keep >= 2) {
       for (let k = i; k < i + keep; k++) rows.push(arrow(k));
@@ -271,6 +418,7 @@ export function buildLadder(t: ConnTimeline, opts: LadderOptions = {}): LadderMo
     final,
     footer,
     marks,
+    symbolic: opts.symbolic === true,
   };
 }
 

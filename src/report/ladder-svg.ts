@@ -22,6 +22,7 @@ const FONT = "ui-monospace, 'DejaVu Sans Mono', Menlo, Consolas, monospace";
 const ROW = 34; // vertical room of one arrow
 const DROP = 22; // how far an arrow slopes down from sender to receiver
 const FOLD_ROW = 36;
+const GAP_ROW = 26; // a pause: '⋯ 1.000 s, RTO ⋯'
 const HEAD = 84; // header height (titles and initial states)
 const BOX_HEIGHT = 17; // a state box
 const BOX_GAP = BOX_HEIGHT + 3; // least distance between the centres of two state boxes on one side
@@ -74,7 +75,14 @@ export function drawLadderSvg(m: LadderModel, width: number): string {
   const timeX = 70;
   const layout = layoutRows(m);
   let height = layout.end + 6;
-  const footLines = m.footer.length + 1 + (m.marks.lost || m.marks.unanswered ? 1 : 0);
+  // Footer notes, the final states, and the legend, one line per mark (always one: #n).
+  const legendLines =
+    1 +
+    (m.marks.lost ? 1 : 0) +
+    (m.marks.unanswered ? 1 : 0) +
+    (m.symbolic ? 1 : 0) +
+    (m.rows.some((r) => r.kind === 'arrow' && r.crossesNext) ? 1 : 0);
+  const footLines = m.footer.length + 1 + legendLines;
   const linesEnd = height + 6;
   height += 24 + footLines * 18;
 
@@ -114,7 +122,18 @@ export function drawLadderSvg(m: LadderModel, width: number): string {
       );
       return;
     }
-    parts.push(arrowSvg(r, y, xL, xR, timeX));
+    if (r.kind === 'gap') {
+      const mid = y + GAP_ROW / 2;
+      parts.push(
+        `<text x="${(xL + xR) / 2}" y="${mid + 4}" text-anchor="middle" fill="#78909c" font-style="italic">${esc(r.text)}</text>` +
+          `<line x1="${xL}" y1="${y + 4}" x2="${xL}" y2="${y + GAP_ROW - 4}" stroke="#fff" stroke-width="3" stroke-dasharray="3 3"/>` +
+          `<line x1="${xR}" y1="${y + 4}" x2="${xR}" y2="${y + GAP_ROW - 4}" stroke="#fff" stroke-width="3" stroke-dasharray="3 3"/>`,
+      );
+      return;
+    }
+    const prev = m.rows[i - 1];
+    const crossing = r.crossesNext || (prev?.kind === 'arrow' && prev.crossesNext);
+    parts.push(arrowSvg(r, y, xL, xR, timeX, crossing ? 2 * DROP : DROP, !r.crossesNext && crossing));
   });
   let fy = linesEnd + 22;
   for (const f of m.footer) {
@@ -128,8 +147,14 @@ export function drawLadderSvg(m: LadderModel, width: number): string {
   const legend: string[] = [];
   if (m.marks.lost) legend.push('✗ lost before its receiver');
   if (m.marks.unanswered) legend.push('dashed: unanswered, sent again before it was acknowledged');
-  if (legend.length > 0)
-    parts.push(`<text x="${xL}" y="${fy}" fill="#607d8b">${esc(legend.join('; '))}</text>`);
+  if (m.rows.some((r) => r.kind === 'arrow' && r.crossesNext))
+    legend.push('crossing: in flight at the same time');
+  if (m.symbolic) legend.push('x, y: the ISNs; u: the first FIN; v, w: the ACK of it and the second FIN');
+  legend.push('#n: frame number');
+  for (const l of legend) {
+    parts.push(`<text x="${xL}" y="${fy}" fill="#607d8b">${esc(l)}</text>`);
+    fy += 18;
+  }
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;
 }
@@ -137,7 +162,10 @@ export function drawLadderSvg(m: LadderModel, width: number): string {
 /** Arrows with tags need room for the tag line under the label. */
 function rowHeight(r: LadderModel['rows'][number]): number {
   if (r.kind === 'fold') return FOLD_ROW;
-  return r.tags.length > 0 ? ROW + 12 : ROW;
+  if (r.kind === 'gap') return GAP_ROW;
+  const h = ROW + (r.tags.length > 0 ? 12 : 0) + (r.calls.length > 0 ? 12 : 0);
+  // Two crossing arrows share their rows: the first takes the room of both, the second none.
+  return r.crossesNext ? h + DROP + 12 : h;
 }
 
 /**
@@ -151,31 +179,49 @@ function layoutRows(m: LadderModel): { tops: number[]; end: number } {
   // Centre of the last state box drawn on each side: the initial states in the header.
   const lastBox = { orig: HEAD - 22, resp: HEAD - 22 };
   let y = HEAD + 4;
-  for (const r of m.rows) {
+  m.rows.forEach((r, i) => {
+    const prev = m.rows[i - 1];
+    // The second of two crossing arrows starts level with the first (both left at once).
+    if (r.kind === 'arrow' && prev?.kind === 'arrow' && prev.crossesNext) {
+      tops.push(tops[i - 1]);
+      for (const side of ['orig', 'resp'] as const)
+        if (r[side]) lastBox[side] = tops[i - 1] + boxOffset(r, side, 2 * DROP);
+      return;
+    }
+    const drop = r.kind === 'arrow' && r.crossesNext ? 2 * DROP : DROP;
     if (r.kind === 'arrow') {
       for (const side of ['orig', 'resp'] as const) {
-        if (r[side]) y = Math.max(y, lastBox[side] + BOX_GAP - boxOffset(r, side));
+        if (r[side]) y = Math.max(y, lastBox[side] + BOX_GAP - boxOffset(r, side, drop));
       }
       for (const side of ['orig', 'resp'] as const) {
-        if (r[side]) lastBox[side] = y + boxOffset(r, side);
+        if (r[side]) lastBox[side] = y + boxOffset(r, side, drop);
       }
     }
     tops.push(y);
     y += rowHeight(r);
-  }
+  });
   return { tops, end: y };
 }
 
 /** How far below its row's top an arrow puts `side`'s state box: the sender's at the tail, the receiver's at the head. */
-function boxOffset(a: LadderArrow, side: Side): number {
-  return a.from === side ? 0 : DROP;
+function boxOffset(a: LadderArrow, side: Side, drop = DROP): number {
+  return a.from === side ? 0 : drop;
 }
 
-function arrowSvg(a: LadderArrow, y: number, xL: number, xR: number, timeX: number): string {
+function arrowSvg(
+  a: LadderArrow,
+  y: number,
+  xL: number,
+  xR: number,
+  timeX: number,
+  drop = DROP,
+  /** The second of two crossing arrows: its time goes under the first's. */
+  second = false,
+): string {
   const fromX = a.from === 'orig' ? xL : xR;
   const toX = a.from === 'orig' ? xR : xL;
   const y0 = y;
-  const y1 = y + DROP;
+  const y1 = y + drop;
   const out: string[] = [];
   const isReset = a.label.startsWith('RST');
   const colour = isReset ? '#c62828' : '#263238';
@@ -184,7 +230,7 @@ function arrowSvg(a: LadderArrow, y: number, xL: number, xR: number, timeX: numb
     `<title>frame ${a.frame}: ${esc(a.label)}${a.tags.length ? ` [${esc(a.tags.join(', '))}]` : ''}</title>`,
   );
   out.push(
-    `<text x="${timeX}" y="${y0 + 4}" text-anchor="end" fill="#607d8b">${formatSeconds(a.relUs)}</text>`,
+    `<text x="${timeX}" y="${y0 + (second ? 18 : 4)}" text-anchor="end" fill="#607d8b">${formatSeconds(a.relUs)}</text>`,
   );
   if (a.lost) {
     const f = 0.62;
@@ -205,19 +251,22 @@ function arrowSvg(a: LadderArrow, y: number, xL: number, xR: number, timeX: numb
   const angle = (Math.atan2(y1 - y0, toX - fromX) * 180) / Math.PI;
   const rot = a.from === 'orig' ? angle : angle + 180;
   // A lost arrow stops short: centre its label on the part that is drawn.
-  const reach = a.lost ? 0.62 : 1;
-  const mx = fromX + ((toX - fromX) * reach) / 2;
-  const my = y0 + ((y1 - y0) * reach) / 2;
-  out.push(
-    `<text x="${mx}" y="${my - 4}" text-anchor="middle" fill="${colour}" transform="rotate(${rot.toFixed(2)} ${mx} ${my})">${esc(a.label)}</text>`,
-  );
+  // Crossing arrows carry their labels near their own start, clear of the crossing.
+  const at = drop > DROP ? 0.27 : (a.lost ? 0.62 : 1) / 2;
+  const mx = fromX + (toX - fromX) * at;
+  const my = y0 + (y1 - y0) * at;
+  const along = (dy: number, fill: string, text: string, extra = '') =>
+    `<text x="${mx.toFixed(1)}" y="${(my + dy).toFixed(1)}" text-anchor="middle" fill="${fill}"${extra} transform="rotate(${rot.toFixed(2)} ${mx.toFixed(1)} ${my.toFixed(1)})">${esc(text)}</text>`;
+  out.push(along(-4, colour, `#${a.frame} ${a.label}`));
+  let below = 12;
   if (a.tags.length > 0) {
-    out.push(
-      `<text x="${mx}" y="${my + 12}" text-anchor="middle" fill="#d84315" font-size="11" transform="rotate(${rot.toFixed(2)} ${mx} ${my})">${esc(a.tags.map((k) => `[${k}]`).join(' '))}</text>`,
-    );
+    out.push(along(below, '#d84315', a.tags.map((k) => `[${k}]`).join(' '), ' font-size="11"'));
+    below += 12;
   }
-  if (a.orig) out.push(stateBox(xL - 8, y0 + boxOffset(a, 'orig'), a.orig, 'end'));
-  if (a.resp) out.push(stateBox(xR + 8, y0 + boxOffset(a, 'resp'), a.resp, 'start'));
+  if (a.calls.length > 0)
+    out.push(along(below, '#1565c0', a.calls.join(' · '), ' font-size="11" font-style="italic"'));
+  if (a.orig) out.push(stateBox(xL - 8, y0 + boxOffset(a, 'orig', drop), a.orig, 'end'));
+  if (a.resp) out.push(stateBox(xR + 8, y0 + boxOffset(a, 'resp', drop), a.resp, 'start'));
   out.push('</g>');
   return out.join('');
 }

@@ -45,7 +45,8 @@ export function renderLadderText(t: ConnTimeline, opts: LadderTextOptions = {}):
 
 export function drawLadderText(m: LadderModel, width: number, time?: LadderTime): string[] {
   let maxUs = 0;
-  for (const r of m.rows) maxUs = Math.max(maxUs, r.kind === 'arrow' ? r.relUs : r.endUs);
+  for (const r of m.rows)
+    maxUs = Math.max(maxUs, r.kind === 'arrow' ? r.relUs : r.kind === 'fold' ? r.endUs : 0);
   const timeText = time?.text ?? formatSeconds;
   const timeCol = Math.max(8, time?.width ?? formatSeconds(maxUs).length);
   // time, space, state, space, │, arrow area, │, space, state
@@ -65,12 +66,25 @@ export function drawLadderText(m: LadderModel, width: number, time?: LadderTime)
   out.push(`${headLeft}${' '.repeat(pad)}${server}`);
   out.push(line('', m.initial.orig, ' '.repeat(area), m.initial.resp));
 
-  for (const row of m.rows) {
+  const centred = (text: string) => {
+    const t = clip(text, area - 2);
+    const before = Math.floor((area - t.length) / 2);
+    return `${' '.repeat(before)}${t}${' '.repeat(area - before - t.length)}`;
+  };
+  for (let r = 0; r < m.rows.length; r++) {
+    const row = m.rows[r];
     if (row.kind === 'fold') {
-      const text = clip(row.text, area - 2);
-      const before = Math.floor((area - text.length) / 2);
-      const mid = `${' '.repeat(before)}${text}${' '.repeat(area - before - text.length)}`;
-      out.push(line(timeText(row.startUs), undefined, mid, undefined));
+      out.push(line(timeText(row.startUs), undefined, centred(row.text), undefined));
+      continue;
+    }
+    if (row.kind === 'gap') {
+      out.push(line('', undefined, centred(row.text), undefined));
+      continue;
+    }
+    const next = m.rows[r + 1];
+    if (row.crossesNext && next?.kind === 'arrow' && next.from !== row.from) {
+      out.push(...crossingRows(row, next, area, line, blankTime, timeText));
+      r++;
       continue;
     }
     const [top, bottom, extra] = arrowRows(row, area);
@@ -89,6 +103,13 @@ export function drawLadderText(m: LadderModel, width: number, time?: LadderTime)
   out.push(`${indent}final: client ${m.final.orig}, server ${m.final.resp}`);
   const legend: string[] = [];
   if (m.marks.lost) legend.push('✗ lost before its receiver');
+  if (m.rows.some((r) => r.kind === 'arrow' && r.crossesNext))
+    legend.push('╳ in flight at the same time: the segments crossed');
+  if (m.symbolic)
+    legend.push(
+      'x, y: the client’s and the server’s ISN; u: the first FIN; v, w: the other side’s ACK of it and its FIN',
+    );
+  legend.push('#n: frame number (as tcpdump and Wireshark count)');
   if (m.marks.unanswered) legend.push('╌▷ unanswered: sent again before it was acknowledged');
   for (const l of legend) out.push(`${indent}${l}`);
   return out;
@@ -98,9 +119,64 @@ export function drawLadderText(m: LadderModel, width: number, time?: LadderTime)
  * The two rows of one arrow, `area` columns each. orig → resp: label and bend on the top row
  * (`── SYN seq=0 ──╮`), the head on the bottom (`╰────▶`); resp → orig mirrored.
  */
+/** The label with the frame number in front, as Wireshark's No. column. */
+function numbered(a: LadderArrow): string {
+  return `#${a.frame} ${a.label}`;
+}
+
+/** Tags, then the socket calls the arrow implies. */
+function notes(a: LadderArrow): string {
+  return [tagText(a.tags), ...a.calls.map((c) => `‹${c}›`)].filter((x) => x !== '').join(' ');
+}
+
+/**
+ * Two segments in flight at once (simultaneous open or close): both leave on the first row, cross
+ * in the middle (╳) and arrive on the third, so each side's state changes where its own segment
+ * leaves and where the other's arrives.
+ */
+function crossingRows(
+  a: LadderArrow,
+  b: LadderArrow,
+  area: number,
+  line: (time: string, l: string | undefined, mid: string, r: string | undefined) => string,
+  blankTime: string,
+  timeText: (relUs: number) => string = formatSeconds,
+): string[] {
+  const [l, r] = a.from === 'orig' ? [a, b] : [b, a];
+  const half = Math.floor(area / 2);
+  const ll = clip(numbered(l), half - 4);
+  const rl = clip(numbered(r), area - half - 4);
+  const leftTop = `─ ${ll} ${'─'.repeat(Math.max(0, half - ll.length - 4))}╮`;
+  const rightTop = `╭${'─'.repeat(Math.max(0, area - half - rl.length - 4))} ${rl} ─`;
+  const cross = `${' '.repeat(half - 1)}╳${' '.repeat(area - half)}`;
+  const bottom = `◀${'─'.repeat(half - 2)}╯╰${'─'.repeat(area - half - 2)}▶`;
+  const first = a.relUs <= b.relUs ? a : b;
+  const second = first === a ? b : a;
+  const rows = [
+    line(
+      timeText(first.relUs),
+      l.orig && l.from === 'orig' ? l.orig : undefined,
+      `${leftTop}${rightTop}`,
+      r.resp,
+    ),
+    line(second.relUs !== first.relUs ? timeText(second.relUs) : blankTime, undefined, cross, undefined),
+    line(blankTime, r.orig, bottom, l.resp),
+  ];
+  const ln = notes(l);
+  const rn = notes(r);
+  if (ln || rn) {
+    const lt = clip(ln, half - 2);
+    const rt = clip(rn, area - half - 2);
+    rows.push(
+      line(blankTime, undefined, ` ${lt.padEnd(half - 1)}${rt.padStart(area - half - 1)} `, undefined),
+    );
+  }
+  return rows;
+}
+
 function arrowRows(a: LadderArrow, area: number): string[] {
-  const label = clip(a.label, area - 6);
-  const tags = tagText(a.tags);
+  const label = clip(numbered(a), area - 6);
+  const tags = notes(a);
   const dash = a.unanswered && !a.lost ? '╌' : '─';
   const half = Math.floor(area / 2);
   if (a.from === 'orig') {

@@ -168,7 +168,9 @@ const FLAG_LETTERS: Record<string, number> = {
 };
 
 /** Options in the order and alignment Linux uses (MSS, SACK-permitted/timestamps, wscale, SACK). */
-function tcpOptions(spec: FrameSpec): Uint8Array {
+export function tcpOptions(
+  spec: Pick<FrameSpec, 'mss' | 'wscale' | 'sackPermitted' | 'timestamp' | 'sack' | 'rawOptions'>,
+): Uint8Array {
   const b: number[] = [];
   if (spec.mss !== undefined) b.push(2, 4, (spec.mss >> 8) & 0xff, spec.mss & 0xff);
   const ts = spec.timestamp;
