@@ -7,10 +7,10 @@
 // capture bytes as `synack ladder` / `synack explain` run it (lab/observe.ts wires the same table).
 //
 // Which end's capture: the one where the scenario's evidence is visible and the tracker reads it
-// right. Known tracker disagreements with the kernel kept in these goldens (regenerate them when
-// the tracker is fixed): lost-syn draws the dropped first SYN as arriving (server SYN_RECEIVED at
-// 0 s; the kernel never saw it), rst-refused draws its dropped first SYN as arriving unanswered
-// (╌▷) rather than lost (✗). (simultaneous-close's dropped first FIN is now ✗: the server's FIN
+// right. lost-syn's dropped first SYN is ✗ (the server's SYN+ACK echoes the retransmission's
+// TSval: the silence rule), rst-refused's dropped first SYN is drawn unanswered (╌▷), not lost
+// (✗): its RST carries no timestamps and, beside the client, the SYN or the answer may have been
+// lost in between. (simultaneous-close's dropped first FIN is now ✗: the server's FIN
 // left 20 ms after it, beyond the handshake's round trip, without acknowledging it.)
 
 import assert from 'node:assert/strict';

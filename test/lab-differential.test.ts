@@ -41,10 +41,7 @@ function differences(lab: LabRun): string[] {
  * unacceptable SYN+ACK to leave its SYN_SENT sender there, §3.10.7.3; keepalive needs the RST
  * sent after unanswered keep-alives to wait for the server's write that refutes it).
  */
-const KNOWN: Record<string, string> = {
-  'last-ack-lost server':
-    "beside the server, a lost last ACK and a lost FIN look the same (the server's FIN is resent, then acknowledged once): the client's state between the two FINs is honestly UNKNOWN",
-};
+const KNOWN: Record<string, string> = {};
 
 describe('differential: conns on the lab capture = the lab truth, every scenario at every tap', () => {
   for (const scenario of BUILTIN_SCENARIOS) {
@@ -62,8 +59,6 @@ describe('differential: conns on the lab capture = the lab truth, every scenario
 /**
  * Frames where `read --json` differs from `lab run --frames` today (frame number and verdict),
  * pinned so that any change shows; issue 17 brings them to none. Why each one differs:
- * - syn-lost (client, mid): the server answered only the retransmitted SYN, so the first never
- *   reached it; beside the client a lost SYN+ACK would look the same (the silence rule).
  * - synack-lost, simultaneous-open, old-duplicate-syn: a handshake segment crossed the receiver's
  *   next segment (that SYN+ACK or RST left before it arrived), which only FINs are allowed today.
  * - simultaneous-close: the crossing FINs take effect at the receiver's next segment in the truth,
@@ -71,7 +66,6 @@ describe('differential: conns on the lab capture = the lab truth, every scenario
  * - keepalive: probes lost past the tap are presumed to arrive although no answer ever comes
  *   (client, mid); at the server tap, the client's RST answers the data as a closed port does.
  * - data-loss (client, mid): data lost past the tap, never acknowledged until resent.
- * - last-ack-lost (server): beside the server a lost last ACK and a lost FIN look alike (UNKNOWN).
  * - fin-with-data: close() is called before the tail leaves, so the server is FIN_WAIT_1 while
  *   the client's ACKs of the first window arrive — no capture shows close() before the FIN; the
  *   client's ACKs sent before the FIN arrived cross it (server, mid).
@@ -79,8 +73,6 @@ describe('differential: conns on the lab capture = the lab truth, every scenario
  *   CLOSED before the client's next data is invisible there.
  */
 const KNOWN_FRAMES: Record<string, string[]> = {
-  'syn-lost client': ['1 wrong'],
-  'syn-lost mid': ['1 wrong'],
   'synack-lost client': ['4 wrong', '5 wrong'],
   'synack-lost server': ['3 wrong', '4 wrong'],
   'old-duplicate-syn client': ['1 wrong', '3 wrong'],
@@ -97,7 +89,6 @@ const KNOWN_FRAMES: Record<string, string[]> = {
   'keepalive mid': ['8 wrong', '9 wrong', '10 wrong'],
   'data-loss client': ['6 wrong', '38 wrong'],
   'data-loss mid': ['6 wrong', '38 wrong'],
-  'last-ack-lost server': ['10 doubt'],
   'fin-with-data client': ['25 wrong'],
   'fin-with-data server': [
     '16 wrong',

@@ -232,19 +232,38 @@ describe('the seed articles as packetdrill scripts (examples/packetdrill)', () =
   test('there are the articles\u2019 situations', () => {
     assert.ok(files.length >= 10, files.join(' '));
   });
+  // Where the analyzer honestly says UNKNOWN (PRODUCT.md's silence rule): the scripted peer says
+  // nothing until the stack under test sends again, and the capture, beside that stack, cannot
+  // tell a segment lost on the way from an answer lost on the way back (no timestamps to name it).
+  const DOUBT: Record<string, string[]> = {
+    'syn-retransmit.pkt': ['1 resp', '2 resp'],
+    'synack-retransmit.pkt': ['2 orig'],
+  };
   for (const f of files) {
     test(`${f}: passes, and the per-frame truth equals what the analyzer reads from its capture`, () => {
       const { result, lab } = labPacketdrill(readFileSync(join(EXAMPLES, f), 'utf8'), f);
       assert.equal(result.passed, true, `line ${result.failure?.line}: ${result.failure?.message}`);
       assert.equal(lab.connections.length, 1);
-      const truth = lab.connections.flatMap((c) =>
-        c.timeline.packets.map((p) => `${p.frame} ${p.from} ${p.states.orig} ${p.states.resp}`),
-      );
+      const truth = lab.connections.flatMap((c) => c.timeline.packets);
       // observation: the analyzer (read --json's states) on the same capture bytes.
-      const inferred = lab.observation.timelines.flatMap((t) =>
-        t.packets.map((p) => `${p.frame} ${p.from} ${p.states.orig} ${p.states.resp}`),
+      const inferred = lab.observation.timelines.flatMap((t) => t.packets);
+      assert.deepEqual(
+        inferred.map((p) => `${p.frame} ${p.from}`),
+        truth.map((p) => `${p.frame} ${p.from}`),
       );
-      assert.deepEqual(inferred, truth);
+      const doubt: string[] = [];
+      inferred.forEach((p, i) => {
+        for (const side of ['orig', 'resp'] as const) {
+          if (p.states[side] === truth[i].states[side]) continue;
+          assert.equal(
+            p.states[side],
+            'UNKNOWN',
+            `frame ${p.frame} ${side}: ${p.states[side]}, true ${truth[i].states[side]}`,
+          );
+          doubt.push(`${p.frame} ${side}`);
+        }
+      });
+      assert.deepEqual(doubt, DOUBT[f] ?? []);
     });
   }
 });

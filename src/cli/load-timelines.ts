@@ -14,6 +14,8 @@ export interface LoadOptions {
   /** --idle and --max-conns (defaults: PRODUCT.md's). */
   idleSec?: number;
   maxConns?: number;
+  /** --tap as typed and checked (default auto). */
+  tap?: string;
   /** --dedup: copies of a segment from another interface dropped. */
   dedup?: boolean;
   /** Keep only the connections this accepts (by id). */
@@ -30,6 +32,7 @@ export async function loadTimelines(
       timeWaitSec: opts.timeWaitSec ?? DEFAULT_TRACKING.timeWaitSec,
       idleSec: opts.idleSec ?? DEFAULT_TRACKING.idleSec,
       maxConns: opts.maxConns ?? DEFAULT_TRACKING.maxConns,
+      tap: opts.tap,
     },
     collector.onEnd,
     collector.onPacket,

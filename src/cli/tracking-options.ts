@@ -1,10 +1,12 @@
 // The tracking options every command built on the flow table takes, defined once (PRODUCT.md
-// "Common to all", "Connections"): --time-wait, --msl, --idle, --max-conns, and --dedup (issue 3:
+// "Common to all", "Connections"): --time-wait, --msl, --idle, --max-conns, --tap (where the
+// capture was taken, "How states are inferred"), and --dedup (issue 3:
 // drop copies of a segment captured on another interface within 1 ms), and the parsing of their
 // values; --dedup is applied while reading (readInto in input-pipeline.ts).
 
 import type { Command } from 'commander';
 import type { TrackingOptions } from '../report/tracking.js';
+import { parseTap } from '../track/tap.js';
 import { UsageError } from './usage-failure.js';
 
 /** The raw option values as commander hands them over. */
@@ -13,7 +15,20 @@ export interface TrackingFlags {
   msl?: string;
   idle?: string;
   maxConns?: string;
+  tap?: string;
   dedup?: boolean;
+}
+
+/** --tap's help text, the same on every command. */
+export const TAP_HELP =
+  'where the capture was taken: auto, client, server, mid, or the IP address of the host it was taken on (default auto)';
+
+/** --tap checked: auto, client, server, mid or an IP address; throws a usage message otherwise. */
+export function tapOption(v: string | undefined): string {
+  if (v === undefined) return 'auto';
+  if (parseTap(v) === null)
+    throw new UsageError(`--tap takes auto, client, server, mid or an IP address, not '${v}'`);
+  return v;
 }
 
 /** Adds the tracking options to a command (conns, read, …). */
@@ -23,6 +38,7 @@ export function addTrackingOptions(cmd: Command): Command {
     .option('--msl <m>', 'MSL in seconds: --time-wait 2M')
     .option('--idle <s>', 'seconds of capture time without a segment that end a connection (default 300)')
     .option('--max-conns <n>', 'open connections at most; the one idle longest is evicted (default 250000)')
+    .option('--tap <where>', TAP_HELP)
     .option(
       '--dedup',
       'drop a segment seen again on another interface within 1 ms (same IP ID, seq, len); counted on stderr',
@@ -35,6 +51,7 @@ export function trackingOptions(o: {
   msl?: string;
   idle?: string;
   maxConns?: string;
+  tap?: string;
 }): TrackingOptions {
   const num = (v: string | undefined, name: string, def: number, integer = false): number => {
     if (v === undefined) return def;
@@ -53,5 +70,6 @@ export function trackingOptions(o: {
     timeWaitSec,
     idleSec: num(o.idle, '--idle', 300),
     maxConns: num(o.maxConns, '--max-conns', 250_000, true),
+    tap: tapOption(o.tap),
   };
 }

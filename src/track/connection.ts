@@ -13,7 +13,7 @@ import { seqGe, seqGt, seqLe, seqLt } from '../tcp/seq.js';
 import type { TcpState } from '../tcp/state.js';
 import { ACK, FIN, RST, SYN } from '../wire/packet.js';
 import { FourTuple } from './four-tuple.js';
-import { Arrival, type HeldPacket, Role } from './held.js';
+import { Arrival, type HeldPacket, Role, SilenceEcho } from './held.js';
 import {
   bothDone,
   CLOSED_BIT,
@@ -33,6 +33,7 @@ import {
 } from './infer.js';
 import { type ConnSummary, combineTags, RecordBuilder } from './record.js';
 import { asInt } from './small-int.js';
+import { autoTapSide, TapMode, TapSide, type TapSpec } from './tap.js';
 
 /** Called for each segment whose states are final, in capture order within the connection. */
 export type ReleaseFn = (conn: Conn, h: HeldPacket, tags: number) => void;
@@ -41,7 +42,17 @@ export type ReleaseFn = (conn: Conn, h: HeldPacket, tags: number) => void;
 export interface ConnShared extends InferConfig {
   /** InferStates no connection uses (a connection takes one while it holds segments). */
   readonly spareStates: InferState[];
+  /** Where the capture was taken (--tap). */
+  readonly tap: TapSpec;
 }
+
+/**
+ * The shortest gap after which a copy of a segment is its sender's retransmission (its timer ran
+ * out: Linux's RTO_MIN is 200 ms, RFC 6298 §2.4 says 1 s) rather than a duplicate made by the
+ * network or a copy resent in answer to something else (a SYN+ACK answering a retransmitted SYN
+ * just after the one its own timer sent).
+ */
+const MIN_RESEND_USEC = 100_000;
 
 /** Most segments held per connection before the oldest undecided one is presumed arrived. */
 export const MAX_HELD = 4096;
@@ -245,6 +256,8 @@ export class Conn extends FourTuple {
     else this.heldLast.next = h;
     this.heldLast = h;
     this.nHeld++;
+    // The segment may have measured the round trip a crossing waits for, or placed the tap (auto).
+    if (this.afterStep()) this.replay();
     if (this.heldCount > MAX_HELD) this.forceOldest();
     this.release(false, recycle, release);
   }
@@ -261,6 +274,28 @@ export class Conn extends FourTuple {
       !sender.finSent &&
       seqGt(h.seq32, sender.sndNxt)
     );
+  }
+
+  /**
+   * Decisions that wait for what step() measures: silent segments whose tap `auto` places once
+   * the handshake is timed, and held segments whose receiver resent its own SYN without
+   * acknowledging them (crossPending), decided once the handshake measured that receiver's round
+   * trip. True if a decision changed.
+   */
+  private afterStep(): boolean {
+    let refuted = false;
+    for (let p = this.heldFirst; p !== null; p = p.next) {
+      if (p.silent && this.judgeSilence(p, null)) refuted = true;
+      if (!p.crossPending) continue;
+      const rtt = (p.fromA ? this.live.b : this.live.a).tapRttUsec;
+      if (rtt < 0) continue;
+      if (!mayHaveCrossed(p.t, p.crossUsec, rtt)) {
+        p.arrival = Arrival.REFUTED;
+        refuted = true;
+      }
+      p.crossPending = false;
+    }
+    return refuted;
   }
 
   /** Updates the arrival decisions of held segments given the new segment `q`; true if one was refuted. */
@@ -283,6 +318,10 @@ export class Conn extends FourTuple {
       }
     }
     for (let p = this.heldFirst; p !== null; p = p.next) {
+      if (p.silent) {
+        if (this.judgeSilence(p, q)) refuted = true;
+        continue;
+      }
       if (p.crossPending) {
         // Its receiver retransmitted its own SYN without acknowledging it before any round trip
         // was measured: lost, or crossed in flight. Decided once the handshake measures one.
@@ -297,20 +336,33 @@ export class Conn extends FourTuple {
       }
       if (p.fromA === q.fromA) {
         if (
-          (p.flags & FIN) !== 0 &&
           p.arrival === Arrival.PRESUMED &&
-          p.decisive &&
           !p.whenInDoubt &&
-          q.seqLen > 0 &&
-          seqLt(q.seq32, p.end32) &&
-          seqGe(q.end32, p.end32)
+          mustBeAnswered(p) &&
+          ((p.flags & FIN) === 0 || p.decisive) &&
+          resends(q, p) &&
+          !this.answered(p)
         ) {
-          // Its sender sends the FIN again before any ACK of it (RFC 6298 §5: the timer ran out),
-          // so no ACK reached the sender: the FIN was lost, or its ACK was. Unless the receiver
-          // still shows which, its arrival is in doubt.
-          p.whenInDoubt = true;
-          p.arrivalOpen = true;
-          refuted = true;
+          if (
+            q.t - p.t >= MIN_RESEND_USEC &&
+            !mayHaveCrossed(p.t, q.t, (p.fromA ? live.b : live.a).tapRttUsec)
+          ) {
+            // Its sender sends it again before any answer (RFC 6298 §5: the timer ran out), while
+            // its receiver had to answer at once (a SYN reaching LISTEN or SYN_SENT, §3.10.7.2/3;
+            // a SYN+ACK reaching SYN_SENT, §3.10.7.3; a FIN, acknowledged in the eighth step of
+            // §3.10.7.4): the silence rule decides it (judgeSilence).
+            p.silent = true;
+            this.judgeSilence(p, null);
+            refuted = true;
+            continue;
+          }
+          if ((p.flags & FIN) !== 0) {
+            // A FIN sent again soon, before any ACK of it (with data resent before it): the FIN
+            // was lost, or its ACK was. Unless the receiver still shows which, its arrival is in doubt.
+            p.whenInDoubt = true;
+            p.arrivalOpen = true;
+            refuted = true;
+          }
         }
         if (p.holeOpen && q.seqLen > 0 && seqLe(q.seq32, p.holeAt) && seqGt(q.end32, p.holeAt)) {
           p.holeOpen = false;
@@ -418,9 +470,10 @@ export class Conn extends FourTuple {
         // (Unless q left before p could reach its sender: the two crossed in flight, e.g. a
         // SYN+ACK answering a retransmitted SYN and the ACK of the first SYN+ACK, §3.10.7.4.)
         // A retransmission that does not acknowledge p, or that p acknowledged: p was lost.
-        if ((p.flags & (SYN | ACK | RST)) === SYN && qs.tapRttUsec < 0) {
-          // Crossing SYNs (simultaneous open, RFC 9293 §3.5 Figure 7) come before any round trip
-          // is known: the decision waits for the handshake's (p stays held, presumed).
+        if ((p.flags & (SYN | RST)) === SYN && qs.tapRttUsec < 0) {
+          // Crossing SYNs (simultaneous open, RFC 9293 §3.5 Figure 7), or a SYN+ACK and a
+          // retransmitted SYN whose timers ran out together, come before any round trip is
+          // known: the decision waits for the handshake's (p stays held, presumed).
           p.crossUsec = q.t;
           p.crossPending = true;
           continue;
@@ -432,6 +485,83 @@ export class Conn extends FourTuple {
       }
     }
     return refuted;
+  }
+
+  /**
+   * A silent segment `p` (HeldPacket.silent) given the new segment `q` (null when the silence was
+   * just found): PRODUCT.md's silence rule. The receiver's first answer after the resend names
+   * the segment it answered by its TSecr (RFC 7323 §4.3: TS.Recent takes the TSval of an
+   * acceptable segment only, so a duplicate never overwrites it): `p`'s TSval, `p` arrived and
+   * the answer to it was lost; a later copy's, `p` had not arrived. Without that, where the tap
+   * is decides: beside the receiver its answer would be on the capture, so `p` never arrived (or
+   * was dropped: a full accept queue drops SYNs silently), its state unchanged; elsewhere the
+   * segment or the answer may have been lost in between, and its arrival stays open (the
+   * receiver shown UNKNOWN while both histories differ). True when the verdict changed.
+   */
+  private judgeSilence(p: HeldPacket, q: HeldPacket | null): boolean {
+    if (q !== null && q.fromA !== p.fromA && (q.flags & ACK) !== 0 && p.echo === SilenceEcho.NONE) {
+      if (!q.hasTs || !p.hasTs) p.echo = SilenceEcho.MUTE;
+      else if (q.tsEcr === p.tsVal)
+        p.echo = this.copyWithTsVal(p, p.tsVal) ? SilenceEcho.MUTE : SilenceEcho.THIS;
+      else if (this.copyWithTsVal(p, q.tsEcr)) p.echo = SilenceEcho.LATER;
+      // An echo older than p: the receiver answers something before it; wait for the next.
+      else if (!seqLt(q.tsEcr, p.tsVal)) p.echo = SilenceEcho.MUTE;
+    }
+    const side = this.tapSide();
+    const besideReceiver = side === (p.fromA ? TapSide.B : TapSide.A);
+    const echo = p.echo;
+    let arrival = Arrival.PRESUMED;
+    let open = false;
+    if (echo === SilenceEcho.THIS) arrival = Arrival.CONFIRMED;
+    else if (echo === SilenceEcho.LATER || besideReceiver) arrival = Arrival.REFUTED;
+    else open = true;
+    // Settled once the echo is known (or cannot be) and the tap is known.
+    if ((echo !== SilenceEcho.NONE || besideReceiver) && side !== TapSide.UNDECIDED) p.silent = false;
+    if (echo === SilenceEcho.THIS || echo === SilenceEcho.LATER) p.silent = false;
+    const changed = p.arrival !== arrival || p.arrivalOpen !== open;
+    p.arrival = arrival;
+    p.arrivalOpen = open;
+    p.whenInDoubt = open;
+    return changed;
+  }
+
+  /** Whether its receiver sent, after `p`, a segment acknowledging it or a RST (held segments after `p`). */
+  private answered(p: HeldPacket): boolean {
+    const end = p.end32;
+    for (let x = p.next; x !== null; x = x.next) {
+      if (x.fromA === p.fromA) continue;
+      if ((x.flags & RST) !== 0 || ((x.flags & ACK) !== 0 && seqGe(x.ack32, end))) return true;
+    }
+    return false;
+  }
+
+  /** Whether a held copy of `p` sent after it (same sender, resending it) carries TSval `ts`. */
+  private copyWithTsVal(p: HeldPacket, ts: number): boolean {
+    for (let x = p.next; x !== null; x = x.next) {
+      if (x.fromA === p.fromA && x.hasTs && x.tsVal === ts && resends(x, p)) return true;
+    }
+    return false;
+  }
+
+  /** Where the tap is for this connection (PRODUCT.md `--tap`). */
+  private tapSide(): TapSide {
+    const tap = this.cfg.tap;
+    switch (tap.mode) {
+      case TapMode.CLIENT:
+        return this.summary.origIsA ? TapSide.A : TapSide.B;
+      case TapMode.SERVER:
+        return this.summary.origIsA ? TapSide.B : TapSide.A;
+      case TapMode.MID:
+        return TapSide.MID;
+      case TapMode.HOST:
+        return sameAddress(tap.ip!, this.addrA, this.ipVersion)
+          ? TapSide.A
+          : sameAddress(tap.ip!, this.addrB, this.ipVersion)
+            ? TapSide.B
+            : TapSide.MID;
+      default:
+        return autoTapSide(this.live.a.tapRttUsec, this.live.b.tapRttUsec);
+    }
   }
 
   /**
@@ -532,7 +662,7 @@ export class Conn extends FourTuple {
         const p: HeldPacket = stop;
         if (p.arrival === Arrival.PRESUMED && p.decisive) break;
         if (p.senderPending && !p.senderRefuted) break;
-        if (p.holeOpen) break;
+        if (p.holeOpen || p.silent) break;
         // A delayed or refuted FIN waits for the ACK that covers it (or the connection's end).
         if (
           (p.flags & FIN) !== 0 &&
@@ -623,4 +753,27 @@ export class Conn extends FourTuple {
     }
     this.expireTimeWait(Number.MAX_SAFE_INTEGER);
   }
+}
+
+/**
+ * A segment whose receiver must answer at once (PRODUCT.md's silence rule): a SYN (§3.10.7.2,
+ * §3.10.7.3: SYN+ACK or RST), a SYN+ACK (§3.10.7.3: ACK), a FIN (§3.10.7.4 eighth step: ACK).
+ */
+function mustBeAnswered(p: HeldPacket): boolean {
+  return (p.flags & (SYN | FIN)) !== 0 && (p.flags & RST) === 0;
+}
+
+/** Whether `q`, from the same sender, sends `p` again: the same SYN/ACK flags, covering p's last sequence number. */
+function resends(q: HeldPacket, p: HeldPacket): boolean {
+  if ((q.flags & (SYN | ACK | RST)) !== (p.flags & (SYN | ACK | RST))) return false;
+  if (q.seqLen === 0) return false;
+  const last = seqAdd32(p.end32, -1);
+  return seqLe(q.seq32, last) && seqGt(q.end32, last);
+}
+
+/** The tap's address (4 or 16 bytes) against a connection address (16 bytes, IPv4 in the first 4). */
+function sameAddress(tap: Uint8Array, addr: Uint8Array, ipVersion: number): boolean {
+  if ((tap.length === 4) !== (ipVersion === 4)) return false;
+  for (let i = 0; i < tap.length; i++) if (tap[i] !== addr[i]) return false;
+  return true;
 }

@@ -18,6 +18,7 @@ import { HeldPacket } from './held.js';
 import { TIME_WAIT_BIT } from './infer.js';
 import { TcpState } from '../tcp/state.js';
 import { buildRecord, type ConnRecord, type ConnSummary } from './record.js';
+import { AUTO_TAP, type TapSpec } from './tap.js';
 
 export interface FlowTableOptions {
   /** TIME_WAIT length in seconds (--time-wait; default 60). */
@@ -26,6 +27,8 @@ export interface FlowTableOptions {
   idleSec?: number;
   /** Open connections at most (--max-conns; default 250 000). */
   maxConns?: number;
+  /** Where the capture was taken (--tap; default auto). */
+  tap?: TapSpec;
   /** A fresh Zeek summary per connection (it decides orig/resp, conn_state, history, bytes). */
   newSummary: () => ConnSummary;
   /** Wireshark-style analysis: tag bits for each TCP packet, with its own stream table. */
@@ -115,7 +118,11 @@ export class FlowTable {
   evictedCount = 0;
 
   constructor(private readonly opts: FlowTableOptions) {
-    this.cfg = { timeWaitUsec: Math.round((opts.timeWaitSec ?? 60) * 1e6), spareStates: [] };
+    this.cfg = {
+      timeWaitUsec: Math.round((opts.timeWaitSec ?? 60) * 1e6),
+      spareStates: [],
+      tap: opts.tap ?? AUTO_TAP,
+    };
     this.idleUsec = Math.round((opts.idleSec ?? 300) * 1e6);
     this.maxConns = Math.max(1, opts.maxConns ?? 250_000);
     this.onPacket = opts.onPacket ?? (() => {});

@@ -105,6 +105,23 @@ const B_CLOSES_FIRST_BY_SENDER = 1024;
 const B_DECISIVE = 2048;
 const B_SENDER_PENDING = 4096;
 const B_ARRIVAL_OPEN = 8192;
+const B_HAS_TS = 16384;
+const B_SILENT = 32768;
+/** Two bits: what its receiver's timestamps said of it (SilenceEcho). */
+const B_ECHO_SHIFT = 16;
+const B_ECHO_MASK = 3 << B_ECHO_SHIFT;
+
+/** What the first answer after a silence echoed (RFC 7323 §4.3: TSecr is the TSval of the segment answered). */
+export enum SilenceEcho {
+  /** No answer with timestamps yet. */
+  NONE = 0,
+  /** It echoed this segment's TSval: this copy arrived. */
+  THIS = 1,
+  /** It echoed a later copy's TSval: this one had not arrived. */
+  LATER = 2,
+  /** It answered without a telling timestamp. */
+  MUTE = 3,
+}
 
 /** Sets or clears `bit` of `bits`. */
 function withBit(bits: number, bit: number, on: boolean): number {
@@ -139,6 +156,9 @@ export class HeldPacket {
   /** TTL (low 8 bits) and the window scale option + 1 above it (0: absent), as HeldPacket.ttl/wscale. */
   private ttlWscale = 0;
   ipId = -1;
+  /** TCP timestamps option (RFC 7323) as int32, valid when hasTs. */
+  tsVal = 0;
+  tsEcr = 0;
   /** Wireshark-derived tag bits (kinds.ts), from TcpAnalysis. */
   wsTags = 0;
   /** The B_* booleans. */
@@ -262,6 +282,28 @@ export class HeldPacket {
     this.bits = withBit(this.bits, B_ARRIVAL_OPEN, v);
   }
 
+  /** It carried the timestamps option. */
+  get hasTs(): boolean {
+    return (this.bits & B_HAS_TS) !== 0;
+  }
+  /**
+   * A segment its receiver had to answer at once and did not before its sender sent it again (the
+   * silence rule): whether it arrived waits for the receiver's first answer (its timestamps) and
+   * for where the tap is (Conn.decideSilence).
+   */
+  get silent(): boolean {
+    return (this.bits & B_SILENT) !== 0;
+  }
+  set silent(v: boolean) {
+    this.bits = withBit(this.bits, B_SILENT, v);
+  }
+  get echo(): SilenceEcho {
+    return (this.bits & B_ECHO_MASK) >>> B_ECHO_SHIFT;
+  }
+  set echo(v: SilenceEcho) {
+    this.bits = (this.bits & ~B_ECHO_MASK) | (v << B_ECHO_SHIFT);
+  }
+
   /** TTL of the IP header. */
   get ttl(): number {
     return this.ttlWscale & 0xff;
@@ -346,8 +388,14 @@ export class HeldPacket {
     this.win = pkt.window;
     this.ttlWscale = (pkt.ttl & 0xff) | ((Math.min(pkt.wscale, 31) + 1) << 8);
     this.ipId = pkt.ipId;
+    this.tsVal = pkt.tsVal | 0;
+    this.tsEcr = pkt.tsEcr | 0;
     this.wsTags = wsTags;
-    this.bits = (fromA ? B_FROM_A : 0) | (pkt.df ? B_DF : 0) | (pkt.ipVersion === 4 ? B_IPV4 : 0);
+    this.bits =
+      (fromA ? B_FROM_A : 0) |
+      (pkt.df ? B_DF : 0) |
+      (pkt.ipVersion === 4 ? B_IPV4 : 0) |
+      (pkt.hasTimestamp ? B_HAS_TS : 0);
     this.arrival = Arrival.PRESUMED;
     this.holeAt = 0;
     this.crossUsec = 0;

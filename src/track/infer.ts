@@ -364,9 +364,16 @@ export class InferState {
   secondFinEnd = 0;
   /** Capture time (relative µs) of the first handshake ACK, valid when handshakeAckSeen. */
   handshakeAckUsec = 0;
-  /** Capture times (relative µs) of the latest SYN without ACK and of the first SYN+ACK (valid when synTimed, synAckTimed). */
+  /**
+   * Capture times (relative µs) of the latest SYN without ACK and of the first SYN+ACK carrying the
+   * latest SYN+ACK's TSval (valid when synTimed, synAckTimed).
+   */
   synUsec = 0;
   synAckUsec = 0;
+  /** The first SYN+ACK's capture time; the TSvals of that one and of the latest (0: none). */
+  firstSynAckUsec = 0;
+  firstSynAckTs = 0;
+  synAckTs = 0;
 
   copyFrom(o: InferState): void {
     this.a.copyFrom(o.a);
@@ -377,6 +384,9 @@ export class InferState {
     this.handshakeAckUsec = o.handshakeAckUsec;
     this.synUsec = o.synUsec;
     this.synAckUsec = o.synAckUsec;
+    this.firstSynAckUsec = o.firstSynAckUsec;
+    this.firstSynAckTs = o.firstSynAckTs;
+    this.synAckTs = o.synAckTs;
   }
 
   /** Back to a new connection's state (a recycled connection): copyFrom covers every field. */
@@ -944,12 +954,20 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
   if (syn && !ackf) {
     st.synUsec = h.t;
     st.synTimed = true;
-  } else if (syn && ackf && !st.synAckTimed && st.synTimed) {
-    st.synAckUsec = h.t;
+  } else if (syn && ackf && st.synTimed) {
+    if (!st.synAckTimed) {
+      s.tapRttUsec = h.t - st.synUsec;
+      st.firstSynAckUsec = h.t;
+      st.firstSynAckTs = h.tsVal;
+    }
+    // A copy with the same TSval (sent within the same clock tick) keeps the first one's time.
+    if (!st.synAckTimed || h.tsVal !== st.synAckTs || !h.hasTs) {
+      st.synAckUsec = h.t;
+      st.synAckTs = h.tsVal;
+    }
     st.synAckTimed = true;
-    s.tapRttUsec = h.t - st.synUsec;
   } else if (!syn && !rst && ackf && st.synAckTimed && s.tapRttUsec < 0 && r.synAckSent) {
-    if (seqGe(h.ack32, seqAdd32(r.iss, 1))) s.tapRttUsec = h.t - st.synAckUsec;
+    if (seqGe(h.ack32, seqAdd32(r.iss, 1))) s.tapRttUsec = h.t - answeredSynAckUsec(st, h);
   }
 
   noteTimeWait(st.a, h.t);
@@ -1012,7 +1030,7 @@ export function stepQuiet(st: InferState, h: HeldPacket): boolean {
   s.bits = sb;
   s.setWinTtl(h.win, h.ttl);
   if (st.synAckTimed && s.tapRttUsec < 0 && (rb & E_SYNACK_SENT) !== 0 && seqGe(ack, seqAdd32(r.iss, 1)))
-    s.tapRttUsec = h.t - st.synAckUsec;
+    s.tapRttUsec = h.t - answeredSynAckUsec(st, h);
   // The receiver: the peer answered (no probing), and the data reached it, in order or beyond a hole.
   rb &= ~(E_PROBING | E_TW_TIMED);
   if (len > 0 && (rb & (E_RCV_VALID | E_ACK_SENT)) === (E_RCV_VALID | E_ACK_SENT) && seqGt(seq, r.rcvNxt)) {
@@ -1027,6 +1045,16 @@ export function stepQuiet(st: InferState, h: HeldPacket): boolean {
   h.ownTags = 0;
   h.setResult(len > 0 ? Role.DATA : Role.ACK, 0, S.ESTABLISHED, S.ESTABLISHED, -1, -1);
   return true;
+}
+
+/**
+ * Capture time of the SYN+ACK that the handshake's ACK `h` answers: the one whose TSval it echoes
+ * (RFC 7323 §3: TSecr), the first SYN+ACK or the first of the latest TSval's copies; without
+ * timestamps, the latest SYN+ACK (the first may have been lost).
+ */
+function answeredSynAckUsec(st: InferState, h: HeldPacket): number {
+  if (h.hasTs && h.tsEcr === st.firstSynAckTs) return st.firstSynAckUsec;
+  return st.synAckUsec;
 }
 
 /** Whether this pure ACK of a crossed FIN is the first (teardown 3/4) rather than the second (4/4). */

@@ -64,9 +64,12 @@ export interface FrameVerdicts {
 
 const addr = (a: JsonAddr) => `${a.ip}:${a.port}`;
 
-/** Compares `read --json` on the lab's capture with the lab's truth, frame by frame. */
-export function frameVerdicts(lab: LabRun): FrameVerdicts {
-  const records = readJson(lab.pcap, { timeWaitSec: scenarioTimeWaitSec(lab.scenario) });
+/**
+ * Compares `read --json --tap T` on the lab's capture with the lab's truth, frame by frame; T is
+ * the lab's own tap unless given (`auto`, `mid`, …).
+ */
+export function frameVerdicts(lab: LabRun, tap: string = lab.tap): FrameVerdicts {
+  const records = readJson(lab.pcap, { timeWaitSec: scenarioTimeWaitSec(lab.scenario), tap });
   const byFrame = new Map(records.map((r) => [r.frame, r]));
   const origOf = new Map<number, string>();
   for (const c of lab.connections) for (const n of c.frames) origOf.set(n, addr(c.timeline.orig));

@@ -3,6 +3,7 @@
 //   '0.000 C>S S seq=100'            (time in seconds, optional: 1 ms after the previous otherwise)
 //   'S>C S. seq=500 ack=101'
 //   'C>S P. seq=101 ack=501 len=10 win=0 ttl=50 df=0'
+//   'C>S S seq=100 tsval=1000'      (timestamps option: tsval=V tsecr=E)
 // Flags use tcpdump's letters (S F P R .). The lines fill the shared Packet as the decoder would,
 // and runTrace() feeds them to a FlowTable and returns the connection records and, per packet,
 // the role, both endpoints' states (orig/resp) and the tags.
@@ -10,7 +11,7 @@
 import { ipv4String, ipv6String } from '../../src/report/tcpdump.js';
 import { stateName } from '../../src/tcp/state.js';
 import { FlowTable, type FlowTableOptions } from '../../src/track/flow-table.js';
-import { ROLE_NAMES } from '../../src/track/held.js';
+import { arrivedOf, ROLE_NAMES } from '../../src/track/held.js';
 import { kindsOf } from '../../src/track/kinds.js';
 import type { ConnRecord } from '../../src/track/record.js';
 import { TcpAnalysis } from '../../src/track/wireshark.js';
@@ -29,6 +30,8 @@ export interface TracePacket {
   frame: number;
   conn: number;
   from: 'orig' | 'resp';
+  /** PRODUCT.md packet record `arrived`. */
+  arrived: boolean | null;
   role: string;
   orig: string;
   resp: string;
@@ -63,6 +66,8 @@ export function fillPacket(pkt: Packet, line: string, frame: number, prevUsec: n
     df: 1,
     wscale: -1,
     id: 1,
+    tsval: -1,
+    tsecr: 0,
   };
   for (; i < tok.length; i++) {
     const [k, v] = tok[i]!.split('=') as [string, string];
@@ -90,7 +95,10 @@ export function fillPacket(pkt: Packet, line: string, frame: number, prevUsec: n
   pkt.headerLen = 20;
   pkt.ipTotalLen = 40 + kv.len!;
   pkt.checksumStatus = 'unverified';
-  pkt.hasTimestamp = false;
+  // tsval=V [tsecr=E]: the timestamps option (RFC 7323).
+  pkt.hasTimestamp = kv.tsval! >= 0;
+  pkt.tsVal = Math.max(kv.tsval!, 0) >>> 0;
+  pkt.tsEcr = kv.tsecr! >>> 0;
   pkt.layerCount = 0;
   pkt.reassembled = false;
   pkt.tcpBuf = new Uint8Array(20 + kv.len!);
@@ -107,7 +115,7 @@ export interface TraceResult {
 /** Runs trace lines through a FlowTable (with Zeek's summary and Wireshark's analysis). */
 export function runTrace(
   lines: readonly string[],
-  opts: Partial<Pick<FlowTableOptions, 'timeWaitSec' | 'idleSec' | 'maxConns'>> = {},
+  opts: Partial<Pick<FlowTableOptions, 'timeWaitSec' | 'idleSec' | 'maxConns' | 'tap'>> = {},
 ): TraceResult {
   const records: ConnRecord[] = [];
   const packets: TracePacket[] = [];
@@ -125,6 +133,7 @@ export function runTrace(
         frame: h.frame,
         conn: conn.id,
         from: h.fromA === origIsA ? 'orig' : 'resp',
+        arrived: arrivedOf(h),
         role: ROLE_NAMES[h.role],
         orig: stateName(so),
         resp: stateName(sr),

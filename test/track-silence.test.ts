@@ -1,0 +1,142 @@
+// PRODUCT.md's silence rule ("How states are inferred"): a receiver that must answer at once and
+// says nothing until the sender sends again did not get the segment when the tap is beside it;
+// beside the sender (or in the middle) the segment or the answer may have been lost, so its
+// arrival is open (UNKNOWN, arrived null) until evidence decides: the TSval the answer's TSecr
+// echoes (RFC 7323 §4.3), or where the tap is (--tap, or auto from the handshake's delay split).
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseTap } from '../src/track/tap.js';
+import { runTrace, statePairs, type TraceResult } from './helpers/trace.js';
+
+const tap = (t: string) => ({ tap: parseTap(t)! });
+const arrived = (r: TraceResult) => r.packets.map((p) => p.arrived);
+
+// A first SYN with no answer, the SYN sent again after 1 s, answered at once; no timestamps.
+// Timing as the server's NIC sees it: the answer 30 µs after the SYN, the ACK a 20 ms round trip later.
+const LOST_SYN_AT_SERVER = [
+  '0.0 C>S S seq=100',
+  '1.0 C>S S seq=100',
+  '1.000030 S>C S. seq=500 ack=101',
+  '1.020030 C>S . seq=101 ack=501',
+];
+// The same seen at the client's NIC: the answer a round trip after the SYN, the ACK at once.
+const LOST_SYN_AT_CLIENT = [
+  '0.0 C>S S seq=100',
+  '1.0 C>S S seq=100',
+  '1.020 S>C S. seq=500 ack=101',
+  '1.020010 C>S . seq=101 ack=501',
+];
+
+test('beside the server, a SYN it never answered did not reach it: LISTEN, arrived false', () => {
+  const r = runTrace(LOST_SYN_AT_SERVER, tap('server'));
+  assert.deepEqual(statePairs(r), [
+    'SYN_SENT/LISTEN',
+    'SYN_SENT/SYN_RECEIVED',
+    'ESTABLISHED/SYN_RECEIVED',
+    'ESTABLISHED/ESTABLISHED',
+  ]);
+  assert.deepEqual(arrived(r), [false, true, true, true]);
+  assert.deepEqual(r.records[0]!.states.resp, ['LISTEN', 'SYN_RECEIVED', 'ESTABLISHED']);
+});
+
+test('beside the client or in the middle, the lost SYN and a lost answer look alike: UNKNOWN until they converge', () => {
+  for (const where of ['client', 'mid']) {
+    const r = runTrace(LOST_SYN_AT_CLIENT, tap(where));
+    assert.deepEqual(statePairs(r), [
+      'SYN_SENT/UNKNOWN',
+      'SYN_SENT/SYN_RECEIVED', // both histories are in SYN_RECEIVED now: said
+      'ESTABLISHED/SYN_RECEIVED',
+      'ESTABLISHED/ESTABLISHED',
+    ]);
+    assert.deepEqual(arrived(r), [null, true, true, true], where);
+  }
+});
+
+test('--tap IP: beside the host with that address', () => {
+  assert.deepEqual(arrived(runTrace(LOST_SYN_AT_SERVER, tap('10.0.0.2'))), [false, true, true, true]);
+  assert.deepEqual(arrived(runTrace(LOST_SYN_AT_CLIENT, tap('10.0.0.1'))), [null, true, true, true]);
+  // An address of neither endpoint is a tap in between.
+  assert.deepEqual(arrived(runTrace(LOST_SYN_AT_SERVER, tap('10.9.9.9'))), [null, true, true, true]);
+});
+
+test('auto places the tap by the handshake delay split, and falls back to mid on microsecond round trips', () => {
+  assert.deepEqual(arrived(runTrace(LOST_SYN_AT_SERVER)), [false, true, true, true]);
+  assert.deepEqual(arrived(runTrace(LOST_SYN_AT_CLIENT)), [null, true, true, true]);
+  const namespaces = [
+    '0.0 C>S S seq=100',
+    '1.0 C>S S seq=100',
+    '1.000030 S>C S. seq=500 ack=101',
+    '1.000060 C>S . seq=101 ack=501',
+  ];
+  assert.deepEqual(statePairs(runTrace(namespaces)).slice(0, 1), ['SYN_SENT/UNKNOWN']);
+  // Told where it is, the same capture is decided.
+  assert.deepEqual(statePairs(runTrace(namespaces, tap('server'))).slice(0, 1), ['SYN_SENT/LISTEN']);
+});
+
+test('timestamps decide at any tap: the SYN+ACK echoes the TSval of the copy it answers', () => {
+  // It echoes the retransmission: the first SYN never arrived.
+  const retx = runTrace(
+    [
+      '0.0 C>S S seq=100 tsval=1000',
+      '1.0 C>S S seq=100 tsval=2000',
+      '1.020 S>C S. seq=500 ack=101 tsval=7000 tsecr=2000',
+      '1.020010 C>S . seq=101 ack=501 tsval=2020 tsecr=7000',
+    ],
+    tap('client'),
+  );
+  assert.deepEqual(statePairs(retx)[0], 'SYN_SENT/LISTEN');
+  assert.deepEqual(arrived(retx), [false, true, true, true]);
+  // It echoes the first SYN (a request socket keeps the first SYN's TSval, and a duplicate never
+  // overwrites TS.Recent): the first SYN arrived and its SYN+ACK was lost.
+  const first = runTrace(
+    [
+      '0.0 C>S S seq=100 tsval=1000',
+      '1.0 C>S S seq=100 tsval=2000',
+      '1.020 S>C S. seq=500 ack=101 tsval=7000 tsecr=1000',
+      '1.020010 C>S . seq=101 ack=501 tsval=2020 tsecr=7000',
+    ],
+    tap('mid'),
+  );
+  assert.deepEqual(statePairs(first)[0], 'SYN_SENT/SYN_RECEIVED');
+  assert.deepEqual(arrived(first), [true, true, true, true]);
+});
+
+test('a copy sent within the round trip (a network duplicate) is not a retransmission: no silence', () => {
+  const r = runTrace(
+    [
+      '0.0 C>S S seq=100',
+      '0.000005 C>S S seq=100',
+      '0.000030 S>C S. seq=500 ack=101',
+      '0.020 C>S . seq=101 ack=501',
+    ],
+    tap('server'),
+  );
+  assert.deepEqual(statePairs(r)[0], 'SYN_SENT/SYN_RECEIVED');
+  assert.deepEqual(arrived(r)[0], true);
+});
+
+test('a FIN sent again, never acknowledged: beside its receiver it did not arrive; beside its sender, doubt', () => {
+  const lines = [
+    '0.0 C>S S seq=100',
+    '0.000030 S>C S. seq=500 ack=101',
+    '0.020 C>S . seq=101 ack=501',
+    '0.5 C>S F. seq=101 ack=501',
+    '0.9 C>S F. seq=101 ack=501',
+    '0.900040 S>C . seq=501 ack=102',
+  ];
+  const server = runTrace(lines, tap('server'));
+  assert.deepEqual(statePairs(server).slice(3), [
+    'FIN_WAIT_1/ESTABLISHED',
+    'FIN_WAIT_1/CLOSE_WAIT',
+    'FIN_WAIT_2/CLOSE_WAIT',
+  ]);
+  assert.deepEqual(arrived(server).slice(3), [false, true, true]);
+  const client = runTrace(lines, tap('client'));
+  assert.deepEqual(statePairs(client).slice(3), [
+    'FIN_WAIT_1/UNKNOWN',
+    'FIN_WAIT_1/CLOSE_WAIT',
+    'FIN_WAIT_2/CLOSE_WAIT',
+  ]);
+  assert.deepEqual(arrived(client).slice(3), [null, true, true]);
+});
