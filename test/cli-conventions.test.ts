@@ -494,3 +494,44 @@ describe('- is stdout for every output path; extract writes pcapng by name; the 
     assert.equal(both.code, 1);
   });
 });
+
+describe('--verify-checksums on a capture taken on the sending host', () => {
+  // Zeek's trace taken on the client: its segments carry the checksum Linux leaves to the NIC.
+  const local = join(ZEEK_CORPUS, 'localhost-bad-chksum.pcap');
+
+  test('checksum offload is detected, said once per sender, and does not turn connections into OTH', () => {
+    const plain = jsonLines<{ conn_state: string; history: string }>(
+      synack(['conns', '--json', local]).stdout,
+    );
+    const r = synack(['conns', '--json', '--verify-checksums', local]);
+    assert.equal(r.code, 0, r.stderr);
+    const verified = jsonLines<{ conn_state: string; history: string }>(r.stdout);
+    assert.deepEqual(
+      verified.map((c) => [c.conn_state, c.history]),
+      plain.map((c) => [c.conn_state, c.history]),
+    );
+    const notes = r.stderr.split('\n').filter((l) => /checksum offload/.test(l));
+    assert.equal(notes.length, 1, r.stderr);
+    assert.match(
+      notes[0]!,
+      /^synack: \d+ segments from 192\.168\.1\.28 carry the checksum left to its NIC .*as zeek -C would$/,
+    );
+    // read --json says "unverified" for those segments, not "bad".
+    const pkts = jsonLines<{ checksum: string }>(
+      synack(['read', '--json', '--verify-checksums', local]).stdout,
+    );
+    assert.ok(!pkts.some((p) => p.checksum === 'bad'));
+  });
+
+  test('conns --zeek keeps Zeek-without--C semantics; a real bad checksum stays bad', () => {
+    const zeek = synack(['conns', '--zeek', '--verify-checksums', local]).stdout;
+    assert.match(zeek, /\tOTH\t/);
+    const bad = join(ZEEK_CORPUS, 'syn-bad-chksum.pcap');
+    const r = synack(['read', '--json', '--verify-checksums', bad]);
+    assert.deepEqual(
+      jsonLines<{ checksum: string }>(r.stdout).map((p) => p.checksum),
+      ['bad'],
+    );
+    assert.doesNotMatch(r.stderr, /offload/);
+  });
+});

@@ -123,7 +123,12 @@ export async function runConns(files: string[], opts: ConnsOptions): Promise<num
       },
     },
     out,
-    { reassemble: true, verifyChecksums: !!opts.verifyChecksums, dedup: !!opts.dedup },
+    {
+      reassemble: true,
+      verifyChecksums: !!opts.verifyChecksums,
+      dedup: !!opts.dedup,
+      zeekChecksums: !!opts.zeek,
+    },
     (s) => {
       // A file fault ends input: what was read still produces its records first.
       pendingErr += s;

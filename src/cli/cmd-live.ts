@@ -207,7 +207,13 @@ export async function runLive(args: string[], opts: LiveOptions): Promise<number
     ['-'],
     { onPacket },
     out,
-    { reassemble: true, verifyChecksums: !!opts.verifyChecksums, dedup: !!opts.dedup, stdin: source.stream },
+    {
+      reassemble: true,
+      verifyChecksums: !!opts.verifyChecksums,
+      dedup: !!opts.dedup,
+      zeekChecksums: !!opts.zeek,
+      stdin: source.stream,
+    },
     (s, f) => {
       // Notes go out as they come; a fault waits: the end of a stream mid-record is no fault.
       if (f === undefined) process.stderr.write(s);
