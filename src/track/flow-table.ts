@@ -12,11 +12,11 @@
 // shard. Output order: by the frame that ended the connection, ties by id; open ones at the end
 // in id order.
 
+import { TcpState } from '../tcp/state.js';
 import { ACK, DecodeStatus, type Packet, SYN } from '../wire/packet.js';
 import { Conn, type ConnShared, type ReleaseFn } from './connection.js';
 import { HeldPacket } from './held.js';
 import { TIME_WAIT_BIT } from './infer.js';
-import { TcpState } from '../tcp/state.js';
 import { buildRecord, type ConnRecord, type ConnSummary } from './record.js';
 import { AUTO_TAP, type TapSpec } from './tap.js';
 
