@@ -1,13 +1,20 @@
-// `npm run bench`: speed and memory of `synack conns --json` against tcptrace and tshark on the
-// same files in the same run. Captures (in a temp dir, never in the repository): a deterministic
-// synthetic one (bench/gen.ts: ~1 M packets, ~70 k connections, snaplen 128) or the FILE given,
-// and real Linux traffic recorded now in network namespaces (bench/real-capture.ts). For each:
-// synack with 1 thread and with one per core, the decode benchmark, `tcptrace -n -l`, and tshark
-// (`-q -z conv,tcp`) on the first 100 k packets (editcap -r), scaled to the whole file and labelled
-// so. Each figure is the median of --runs runs; wall time, packets/s and peak RSS come from
-// /usr/bin/time -v (GNU time). Missing tools are reported, not fatal.
+// `npm run bench`: speed and memory of `synack conns --json` against the floor (bench/floor.ts:
+// the same reader and decoder feeding a minimal flow table), tcptrace, argus and tshark on the
+// same files in the same run. Captures (never in the repository): a deterministic synthetic one
+// (bench/gen.ts: ~1 M packets, ~70 k connections, snaplen 128) or the FILE given, and two of real
+// Linux traffic recorded in network namespaces (bench/real-capture.ts) and cached in --cache DIR:
+// connection-heavy (≥ 80 k short connections plus bulk flows) and bulk (few long transfers). For
+// each: the floor, synack with 1 thread and with one per core, `tcptrace -n -l`, `argus -r F -w - |
+// ra -n`, tshark (`-q -z conv,tcp`) on the first 100 k packets (editcap -r) scaled to the whole
+// file and labelled so, and the decode benchmark. Each figure is the median of --runs runs,
+// interleaved across tools; wall time, CPU time and peak RSS come from /usr/bin/time -v (GNU time).
+// Missing tools are reported, not fatal.
 //
-//   node dist/bench/run.js [FILE] [--runs 3] [--packets 1000000] [--no-real] [--flat] [--adversarial]
+//   node dist/bench/run.js [FILE] [--runs 3] [--packets 1000000] [--cache DIR] [--tag T] [--no-real]
+//       [--commands] [--flat] [--adversarial]
+//
+// --commands runs every capture-reading command on the synthetic file (or FILE): peak RSS and CPU
+// against conns (issue 18: ≤ 200 MB, ≤ 2× conns). --tag names the namespaces of a recording.
 //
 // --flat adds the 10× file with the same concurrency (memory must not grow); --adversarial a SYN
 // flood of 10^6 4-tuples and 10^6 connections open at once (memory bounded by --max-conns).
@@ -17,7 +24,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { recordRealTraffic } from './real-capture.js';
+import { BULK, CONN_HEAVY, cachedCapture } from './real-capture.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // dist/bench → repository root (or bench/ under tsx).
@@ -25,6 +32,7 @@ const root = existsSync(join(here, '..', 'package.json')) ? join(here, '..') : j
 const CLI = join(root, 'bin', 'synack');
 const GEN = join(here, `gen${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`);
 const DECODE_BENCH = join(here, `decode-bench${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`);
+const FLOOR = join(here, `floor${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`);
 const TSHARK_SLICE = 100_000;
 
 interface Measure {
@@ -127,7 +135,7 @@ function fmtRow(r: Row, base: Row | null): string {
   const pps = r.packets / wall;
   const ratio =
     base && base !== r
-      ? `${(wall / (base.m.wallSec * (base.scaledFrom ? base.packets / base.scaledFrom : 1))).toFixed(1)}× synack-1`
+      ? `${(wall / (base.m.wallSec * (base.scaledFrom ? base.packets / base.scaledFrom : 1))).toFixed(2)}×`
       : '';
   return (
     `  ${r.what.padEnd(46)} ${wall.toFixed(2).padStart(8)} s ${(pps / 1e6).toFixed(3).padStart(7)} M pkt/s ` +
@@ -141,66 +149,124 @@ function wallOf(r: Row): number {
   return r.m.wallSec * (r.scaledFrom ? r.packets / r.scaledFrom : 1);
 }
 
-/** Issue 8's targets for `conns --json` on one core, each marked met or not. */
-function targetLine(rows: Row[], one: Row): string {
+/** Wall seconds and CPU seconds of a row relative to another (scaled rows count whole). */
+function cpuOf(r: Row): number {
+  return r.m.cpuSec * (r.scaledFrom ? r.packets / r.scaledFrom : 1);
+}
+
+/** Issue 18's targets for `conns --json` on one core, each marked met or not. */
+function targetLine(rows: Row[], one: Row, floor: Row | undefined): string {
   if (!one.m.ok) return '  targets: synack failed';
   const mark = (ok: boolean) => (ok ? 'met' : 'NOT met');
   const pps = one.packets / one.m.cpuSec;
   const parts = [
-    `3 M pkt/CPU-s: ${mark(pps >= 3e6)} (${(pps / 1e6).toFixed(2)})`,
+    `≥ 3 M pkt/CPU-s (bulk): ${mark(pps >= 3e6)} (${(pps / 1e6).toFixed(2)})`,
     `peak RSS ≤ 150 MB: ${mark(one.m.rssMb <= 150)} (${one.m.rssMb.toFixed(0)})`,
   ];
+  if (floor?.m.ok) {
+    const x = cpuOf(one) / cpuOf(floor);
+    parts.push(`≤ 1.25× floor (CPU): ${mark(x <= 1.25)} (${x.toFixed(2)}×)`);
+  }
   for (const [tool, want] of [
-    ['tcptrace', 8],
+    ['tcptrace', 1.5],
+    ['argus', 2],
     ['tshark', 50],
   ] as const) {
     const r = rows.find((x) => x.what.startsWith(tool) && x.m.ok);
-    if (r)
-      parts.push(
-        `${want}× ${tool}: ${mark(wallOf(r) / wallOf(one) >= want)} (${(wallOf(r) / wallOf(one)).toFixed(1)}×)`,
-      );
+    if (r) {
+      const w = wallOf(r) / wallOf(one);
+      const c = cpuOf(r) / cpuOf(one);
+      parts.push(`≥ ${want}× ${tool} wall: ${mark(w >= want)} (${w.toFixed(2)}×; CPU ${c.toFixed(2)}×)`);
+    }
   }
-  return `  targets (--threads 1): ${parts.join('; ')}`;
+  return `  targets (conns --json --threads 1):\n    ${parts.join('\n    ')}`;
 }
+
+const notInstalled = (what: string, packets: number): Row => ({
+  what,
+  m: { wallSec: 0, cpuSec: 0, rssMb: 0, ok: false, note: 'not installed' },
+  packets,
+});
 
 function benchFile(label: string, file: string, dir: string, runs: number, cores: number): void {
   const packets = packetCount(file);
   process.stdout.write(
     `\n${label}: ${file} (${packets} packets)\n` +
-      `  ${'command'.padEnd(46)}     wall   rate (wall)      peak RSS   CPU time  rate (CPU)   wall vs synack-1\n`,
+      `  ${'command'.padEnd(46)}     wall   rate (wall)      peak RSS   CPU time  rate (CPU)   wall vs floor\n`,
   );
   const rows: Row[] = [];
-  const synack = (threads: number, extra: string[] = []) =>
-    measure(process.execPath, [CLI, 'conns', '--json', '--threads', String(threads), ...extra, file], runs);
-  const one: Row = { what: 'synack conns --json --threads 1', m: synack(1), packets };
-  rows.push(one);
-  if (cores > 1) rows.push({ what: `synack conns --json --threads ${cores}`, m: synack(cores), packets });
-  if (has('tcptrace'))
-    rows.push({ what: 'tcptrace -n -l', m: measure('tcptrace', ['-n', '-l', file], runs), packets });
-  else
-    rows.push({
-      what: 'tcptrace',
-      m: { wallSec: 0, cpuSec: 0, rssMb: 0, ok: false, note: 'not installed' },
+  // Interleaved: run r of every tool before run r+1 of any, so a burst of load elsewhere on the
+  // machine spreads over all of them instead of landing on one.
+  const plan: { what: string; cmd: string; args: string[]; packets: number; scaledFrom?: number }[] = [];
+  plan.push({
+    what: 'floor (reader + decoder + 64-byte slots)',
+    cmd: process.execPath,
+    args: [FLOOR, file],
+    packets,
+  });
+  plan.push({
+    what: 'synack conns --json --threads 1',
+    cmd: process.execPath,
+    args: [CLI, 'conns', '--json', '--threads', '1', file],
+    packets,
+  });
+  if (cores > 1)
+    plan.push({
+      what: `synack conns --json --threads ${cores}`,
+      cmd: process.execPath,
+      args: [CLI, 'conns', '--json', '--threads', String(cores), file],
       packets,
     });
+  if (has('tcptrace'))
+    plan.push({ what: 'tcptrace -n -l', cmd: 'tcptrace', args: ['-n', '-l', file], packets });
+  else rows.push(notInstalled('tcptrace', packets));
+  if (has('argus') && has('ra'))
+    plan.push({
+      what: 'argus -r F -w - | ra -n',
+      cmd: 'sh',
+      args: ['-c', 'argus -X -r "$0" -w - | ra -X -n -r -', file],
+      packets,
+    });
+  else rows.push(notInstalled('argus', packets));
   if (has('tshark') && has('editcap')) {
     const slice = join(dir, `slice-${label.replace(/\W+/g, '-')}.pcap`);
     spawnSync('editcap', ['-r', file, slice, `1-${TSHARK_SLICE}`]);
     const n = Math.min(TSHARK_SLICE, packets);
-    rows.push({
+    plan.push({
       what: `tshark -q -z conv,tcp (first ${n}, scaled ×${(packets / n).toFixed(1)})`,
-      m: measure('tshark', ['-r', slice, '-q', '-z', 'conv,tcp'], runs),
+      cmd: 'tshark',
+      args: ['-r', slice, '-q', '-z', 'conv,tcp'],
       packets,
       scaledFrom: n,
     });
-  } else
-    rows.push({
-      what: 'tshark',
-      m: { wallSec: 0, cpuSec: 0, rssMb: 0, ok: false, note: 'not installed' },
-      packets,
+  } else rows.push(notInstalled('tshark', packets));
+  const runsOf = plan.map(() => [] as Measure[]);
+  for (let r = 0; r < runs; r++)
+    plan.forEach((p, i) => {
+      runsOf[i]!.push(measureOnce(p.cmd, p.args));
     });
-  for (const r of rows) process.stdout.write(`${fmtRow(r, one)}\n`);
-  process.stdout.write(`${targetLine(rows, one)}\n`);
+  plan.forEach((p, i) => {
+    const ms = runsOf[i]!;
+    const bad = ms.find((m) => !m.ok);
+    const m: Measure = bad ?? {
+      wallSec: median(ms.map((x) => x.wallSec)),
+      cpuSec: median(ms.map((x) => x.cpuSec)),
+      rssMb: median(ms.map((x) => x.rssMb)),
+      ok: true,
+      note: '',
+    };
+    rows.unshift({
+      what: p.what,
+      m,
+      packets: p.packets,
+      ...(p.scaledFrom ? { scaledFrom: p.scaledFrom } : {}),
+    });
+  });
+  rows.reverse();
+  const floor = rows.find((r) => r.what.startsWith('floor'));
+  const one = rows.find((r) => r.what === 'synack conns --json --threads 1')!;
+  for (const r of rows) process.stdout.write(`${fmtRow(r, floor ?? one)}\n`);
+  process.stdout.write(`${targetLine(rows, one, floor)}\n`);
   const d = spawnSync(process.execPath, [DECODE_BENCH, file, '--passes', '3'], { encoding: 'utf8' });
   process.stdout.write(
     (d.stdout ?? '')
@@ -211,14 +277,48 @@ function benchFile(label: string, file: string, dir: string, runs: number, cores
   );
 }
 
+/** Every command that reads a capture, on one file: peak RSS ≤ 200 MB and time within 2× of conns. */
+function benchCommands(label: string, file: string, runs: number): void {
+  const packets = packetCount(file);
+
+  process.stdout.write(`\n${label}: every command (${packets} packets)\n`);
+  const cmds: [string, string[]][] = [
+    ['conns --json', ['conns', '--json']],
+    ['conns --zeek', ['conns', '--zeek']],
+    ['read', ['read']],
+    ['read --json', ['read', '--json']],
+    ['read --tcpdump', ['read', '--tcpdump']],
+    ['states --json', ['states', '--json']],
+    ['ladder --conn 1', ['ladder', '--conn', '1']],
+    ['explain --conn 1', ['explain', '--conn', '1']],
+  ];
+  let conns: Measure | null = null;
+  for (const [what, args] of cmds) {
+    const m = measure(process.execPath, [CLI, ...args, file], runs);
+    if (conns === null) conns = m;
+    const vs = m.ok && conns.ok ? (m.cpuSec / conns.cpuSec).toFixed(2) : 'n/a';
+    const met = m.ok && m.rssMb <= 200 && m.cpuSec <= 2 * conns.cpuSec ? 'met' : 'NOT met';
+    process.stdout.write(
+      `${fmtRow({ what: `synack ${what}`, m, packets }, null)}  ${vs}× conns CPU; ≤ 200 MB and ≤ 2× conns: ${m.ok ? met : '-'}\n`,
+    );
+  }
+}
 async function main(argv: string[]): Promise<void> {
   const opt = (name: string, dflt: number) => {
     const i = argv.indexOf(`--${name}`);
     return i >= 0 ? Number(argv[i + 1]) : dflt;
   };
-  const file = argv.find((a, i) => !a.startsWith('--') && !argv[i - 1]?.match(/^--(runs|packets)$/));
+  const text = (name: string, dflt: string) => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? argv[i + 1]! : dflt;
+  };
+  const file = argv.find(
+    (a, i) => !a.startsWith('--') && !argv[i - 1]?.match(/^--(runs|packets|cache|tag)$/),
+  );
   const runs = opt('runs', 3);
   const packets = opt('packets', 1_000_000);
+  const cache = resolve(text('cache', join(tmpdir(), 'synack-bench-cache')));
+  const tag = text('tag', 'synack-bench');
   const cores = availableParallelism();
   const dir = mkdtempSync(join(tmpdir(), 'synack-bench-'));
   const gen = (out: string, args: string[]) => {
@@ -233,10 +333,11 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`  ${r.stderr.trim()}\n`);
     return out;
   };
+  const tools = ['tcptrace', 'argus', 'tshark'].map((t) => `${t}: ${has(t) ? 'yes' : 'absent'}`).join(', ');
   process.stdout.write(
-    `synack bench: ${cpus()[0]?.model ?? 'cpu'} × ${cores} cores, node ${process.version}, median of ${runs} runs` +
-      `${GNU_TIME ? '' : ' (no /usr/bin/time: peak RSS n/a; apt-get install time)'}\n` +
-      `tcptrace: ${has('tcptrace') ? 'yes' : 'absent'}, tshark: ${has('tshark') ? 'yes' : 'absent'}\n`,
+    `synack bench: ${cpus()[0]?.model ?? 'cpu'} × ${cores} cores, node ${process.version}, median of ${runs} interleaved runs` +
+      `${GNU_TIME ? '' : ' (no /usr/bin/time: peak RSS n/a; apt-get install time)'}\n${tools}\n` +
+      'Figures are only comparable within one run: on a shared machine compare CPU-s and the ratios.\n',
   );
   try {
     const synthetic =
@@ -254,11 +355,24 @@ async function main(argv: string[]): Promise<void> {
           ]);
     benchFile(file !== undefined ? 'given' : 'synthetic', synthetic, dir, runs, cores);
     if (!argv.includes('--no-real')) {
-      process.stdout.write('\nrecording real traffic in network namespaces …\n');
-      const real = await recordRealTraffic(dir, packets, 90);
-      if ('file' in real) benchFile('real (netns, tcpdump -s 128)', real.file, dir, runs, cores);
-      else process.stdout.write(`  real traffic skipped: ${real.skipped}\n`);
+      // Recorded once into the cache (bench/real-capture.ts), then reused.
+      for (const [name, plan, label] of [
+        [
+          'conn-heavy',
+          CONN_HEAVY,
+          'connection-heavy (netns, ≥ 80 k short connections + bulk, tcpdump -s 128)',
+        ],
+        ['bulk', BULK, 'bulk (netns, 4 × 256 MiB transfers, tcpdump -s 128)'],
+      ] as const) {
+        if (!existsSync(join(cache, `${name}.pcap`)))
+          process.stdout.write(`\nrecording ${name} traffic in network namespaces into ${cache} …\n`);
+        const real = await cachedCapture(cache, name, plan, tag);
+        if ('file' in real) benchFile(label, real.file, dir, runs, cores);
+        else process.stdout.write(`  ${name} skipped: ${real.skipped}\n`);
+      }
     }
+    if (argv.includes('--commands'))
+      benchCommands(file !== undefined ? 'given' : 'synthetic', synthetic, runs);
     if (argv.includes('--flat')) {
       // Same concurrency, 10× the packets, gaps large enough that TIME_WAIT and idle ends keep the
       // open connections steady: peak RSS should not move.
@@ -286,11 +400,7 @@ async function main(argv: string[]): Promise<void> {
         ['10^6 connections open at once', ['--open', '1000000']],
       ] as const) {
         const f = gen(join(dir, 'adversarial.pcap'), [...args]);
-        const n = packetCount(f);
-        const m = measure(process.execPath, [CLI, 'conns', '--json', '--threads', '1', f], 1);
-        process.stdout.write(
-          `${fmtRow({ what: `${name} (--max-conns 250000), --threads 1`, m, packets: n }, null)}\n`,
-        );
+        benchCommands(`${name} (--max-conns 250000)`, f, 1);
         rmSync(f);
       }
     }

@@ -426,10 +426,11 @@ def sc_half_close(env, port):
     srv.close()
 
 
-def lost_handshake(env, port, drop_side, rule, after):
-    """Drops one handshake segment on arrival at `drop_side`; `after(c, a)` plays the rest."""
+def lost_handshake(env, port, drop_side, rule, after, times=1):
+    """Drops the first `times` handshake segments matching `rule` on arrival at `drop_side`;
+    `after(c, conn, t, box)` plays the rest."""
     srv = listener(env, port)
-    env.nft(drop_side, [rule])
+    env.nft(drop_side, [rule], times=times)
     box = {}
 
     def server():
@@ -441,22 +442,31 @@ def lost_handshake(env, port, drop_side, rule, after):
     c = tcp_socket(env, 'client', port + 1)
     conn = Bg(lambda: c.connect((SERVER_IP, port)))
     conn.start()
-    env.wait_dropped(drop_side)
+    env.wait_dropped(drop_side, times, timeout=5 + 4 * times)
     env.nft_clear(drop_side)
     after(c, conn, t, box)
     srv.close()
 
 
-def simple_exchange_and_close(c, conn, t, box):
-    conn.join()
-    t.join()
-    a = box['a']
+def exchange(c, a):
+    """A request from the client `c`, a response from its peer `a`, then 50 ms for the ACKs."""
     c.sendall(b'request')
     a.recv(100)
     a.sendall(b'response')
     c.recv(100)
     time.sleep(0.05)
+
+
+def exchange_and_close(c, a):
+    """exchange(), then the client closes first."""
+    exchange(c, a)
     close_first_then_peer(c, a)
+
+
+def simple_exchange_and_close(c, conn, t, box):
+    conn.join()
+    t.join()
+    exchange_and_close(c, box['a'])
 
 
 def sc_lost_syn(env, port):
@@ -549,20 +559,20 @@ def sc_lost_ack_server_first(env, port):
     lost_handshake(env, port, 'server', f'tcp dport {port} {PURE_ACK}', after)
 
 
-def sc_simultaneous_open(env, port):
-    """Both ends bind port P and connect to each other; their first SYNs are dropped so the
-    retransmitted SYNs cross: both go SYN_SENT → SYN_RECEIVED → ESTABLISHED."""
+def simultaneous_open(env, port, times):
+    """Both ends bind port P and connect to each other; each one's first `times` SYNs are
+    dropped on arrival at the other; then both exchange a message and close."""
     first_syn = 'tcp flags & (syn|ack) == syn'
-    env.nft('client', [f'tcp dport {port} {first_syn}'])
-    env.nft('server', [f'tcp dport {port} {first_syn}'])
+    env.nft('client', [f'tcp dport {port} {first_syn}'], times=times)
+    env.nft('server', [f'tcp dport {port} {first_syn}'], times=times)
     c = tcp_socket(env, 'client', port)
     s = tcp_socket(env, 'server', port)
     tc = Bg(lambda: c.connect((SERVER_IP, port)))
     ts = Bg(lambda: s.connect((CLIENT_IP, port)))
     tc.start()
     ts.start()
-    env.wait_dropped('client')
-    env.wait_dropped('server')
+    env.wait_dropped('client', times, timeout=5 + 3 * times)
+    env.wait_dropped('server', times, timeout=5 + 3 * times)
     env.nft_clear('client')
     env.nft_clear('server')
     tc.join()
@@ -575,16 +585,18 @@ def sc_simultaneous_open(env, port):
     close_first_then_peer(c, s)
 
 
+def sc_simultaneous_open(env, port):
+    """Both ends bind port P and connect to each other; their first SYNs are dropped so the
+    retransmitted SYNs cross: both go SYN_SENT → SYN_RECEIVED → ESTABLISHED."""
+    simultaneous_open(env, port, 1)
+
+
 def sc_simultaneous_close(env, port):
     """Both ends close at once; each one's first FIN is dropped on arrival, so the retransmitted
     FINs are sent from FIN_WAIT_1 on both sides (CLOSING)."""
     srv = listener(env, port)
     c, a = connected_pair(env, port, srv)
-    c.sendall(b'request')
-    a.recv(100)
-    a.sendall(b'response')
-    c.recv(100)
-    time.sleep(0.05)
+    exchange(c, a)
     fin = 'tcp flags & fin == fin'
     env.nft('client', [f'tcp sport {port} {fin}'])
     env.nft('server', [f'tcp dport {port} {fin}'])
@@ -786,62 +798,24 @@ SPOOF_NET = '198.18.0'  # the spoofed sources: routed to the client namespace, w
 def sc_syn_lost_3x(env, port):
     """The first SYN and its first two retransmissions never reach the server (dropped on arrival,
     after the server's tap): SYNs at 0, 1, 3 and 7 s (RTO 1 s doubling); the fourth is answered."""
-    srv = listener(env, port)
-    env.nft('server', [f'tcp dport {port} tcp flags & (syn|ack) == syn'], times=3)
-    box = {}
-    t = Bg(lambda: box.setdefault('a', srv.accept()[0]))
-    t.start()
-    c = tcp_socket(env, 'client', port + 1)
-    conn = Bg(lambda: c.connect((SERVER_IP, port)))
-    conn.start()
-    env.wait_dropped('server', 3, timeout=12)
-    env.nft_clear('server')
-    simple_exchange_and_close(c, conn, t, box)
-    srv.close()
+    lost_handshake(
+        env, port, 'server', f'tcp dport {port} tcp flags & (syn|ack) == syn', simple_exchange_and_close, times=3
+    )
 
 
 def sc_synack_lost_2x(env, port):
     """The server's first two SYN+ACKs never reach the client (dropped on arrival, after the
     client's tap): the client stays SYN_SENT and retransmits its SYN; the third SYN+ACK gets through."""
-    srv = listener(env, port)
-    env.nft('client', [f'tcp sport {port} tcp flags & (syn|ack) == syn|ack'], times=2)
-    box = {}
-    t = Bg(lambda: box.setdefault('a', srv.accept()[0]))
-    t.start()
-    c = tcp_socket(env, 'client', port + 1)
-    conn = Bg(lambda: c.connect((SERVER_IP, port)))
-    conn.start()
-    env.wait_dropped('client', 2, timeout=12)
-    env.nft_clear('client')
-    simple_exchange_and_close(c, conn, t, box)
-    srv.close()
+    lost_handshake(
+        env, port, 'client', f'tcp sport {port} tcp flags & (syn|ack) == syn|ack', simple_exchange_and_close, times=2
+    )
 
 
 def sc_simultaneous_open_lost_syns(env, port):
     """Both ends bind port P and connect to each other; each one's first SYN and first
     retransmission are dropped on arrival at the other: both stay SYN_SENT until the third
     pair of SYNs (3 s) crosses, then SYN_RECEIVED → ESTABLISHED."""
-    first_syn = 'tcp flags & (syn|ack) == syn'
-    env.nft('client', [f'tcp dport {port} {first_syn}'], times=2)
-    env.nft('server', [f'tcp dport {port} {first_syn}'], times=2)
-    c = tcp_socket(env, 'client', port)
-    s = tcp_socket(env, 'server', port)
-    tc = Bg(lambda: c.connect((SERVER_IP, port)))
-    ts = Bg(lambda: s.connect((CLIENT_IP, port)))
-    tc.start()
-    ts.start()
-    env.wait_dropped('client', 2, timeout=8)
-    env.wait_dropped('server', 2, timeout=8)
-    env.nft_clear('client')
-    env.nft_clear('server')
-    tc.join()
-    ts.join()
-    c.sendall(b'hello')
-    s.recv(100)
-    s.sendall(b'hello')
-    c.recv(100)
-    time.sleep(0.05)
-    close_first_then_peer(c, s)
+    simultaneous_open(env, port, 2)
 
 
 def sc_syn_flood_spoofed(env, port):
@@ -870,18 +844,7 @@ def sc_syn_flood_spoofed(env, port):
         time.sleep(0.0005)
     raw.close()
     time.sleep(0.1)
-    box = {}
-    t = Bg(lambda: box.setdefault('a', srv.accept()[0]))
-    t.start()
-    c = client_connect(env, port)
-    t.join()
-    a = box['a']
-    c.sendall(b'request')
-    a.recv(100)
-    a.sendall(b'response')
-    c.recv(100)
-    time.sleep(0.05)
-    close_first_then_peer(c, a)
+    exchange_and_close(*connected_pair(env, port, srv))
     time.sleep(1.0)  # the SYN+ACK retransmissions to the spoofed sources (1 s after their SYNs)
     return srv.close
 
@@ -892,11 +855,7 @@ def sc_crossing_fins_retransmitted(env, port):
     waits in CLOSING until its retransmitted FIN reaches the server (TIME_WAIT on both sides)."""
     srv = listener(env, port)
     c, a = connected_pair(env, port, srv)
-    c.sendall(b'request')
-    a.recv(100)
-    a.sendall(b'response')
-    c.recv(100)
-    time.sleep(0.05)
+    exchange(c, a)
     env.nft('server', [f'tcp dport {port} tcp flags & fin == fin'])
     c.shutdown(socket.SHUT_WR)
     a.shutdown(socket.SHUT_WR)

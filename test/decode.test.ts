@@ -12,7 +12,7 @@ import { buildFrame, type FrameSpec } from '../src/wire/build.js';
 import { forEachDecoded } from '../src/wire/capture-bytes.js';
 import { ipv4HeaderChecksum } from '../src/wire/checksum.js';
 import { Decoder, type DecoderOptions } from '../src/wire/decode.js';
-import { ACK, AE, DecodeStatus, Layer, Packet, PSH, SYN } from '../src/wire/packet.js';
+import { ACK, AE, DecodeStatus, Layer, MAX_LAYERS, Packet, PSH, SYN } from '../src/wire/packet.js';
 import { CaptureRecord } from '../src/wire/record.js';
 import { tcpOptions } from '../src/wire/tcp-header.js';
 import { fragmentV4, fragmentV6 } from './helpers/fragmented-capture.js';
@@ -620,12 +620,22 @@ describe('tunnels', () => {
     assert.equal(gtpc.status, DecodeStatus.NOT_TCP);
   });
 
-  test('nesting is bounded', () => {
+  test('nesting: 1000 IP-in-IP layers decode, as tcpdump decodes them; past MAX_LAYERS, malformed', () => {
     let p: Uint8Array = ipTcp();
-    for (let i = 0; i < 40; i++) p = ipv4(4, p);
-    const { status, pkt } = decode(p, 101);
+    for (let i = 0; i < 1000; i++) p = ipv4(4, p);
+    const deep = decode(p, 101);
+    assert.equal(deep.status, DecodeStatus.TCP);
+    assert.equal(deep.pkt.layerCount, 1 + 1001 + 1); // raw IP, the IP headers, TCP
+    // 802.1Q tags take 4 bytes each: enough of them pass the one limit.
+    const tags = MAX_LAYERS + 1;
+    const inner = ipTcp();
+    const frame = new Uint8Array(14 + 4 * tags + inner.length);
+    const v = new DataView(frame.buffer);
+    for (let i = 0; i <= tags; i++) v.setUint16(12 + 4 * i, i < tags ? 0x8100 : 0x0800);
+    frame.set(inner, 14 + 4 * tags);
+    const { status, pkt } = decode(frame, 1);
     assert.equal(status, DecodeStatus.MALFORMED);
-    assert.match(pkt.error, /nested/);
+    assert.match(pkt.error, new RegExp(`nested deeper than ${MAX_LAYERS} layers`));
   });
 });
 

@@ -12,7 +12,14 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { type HostileCapture, hostileCaptures, SMALL } from './helpers/hostile-captures.js';
+import { MAX_LAYERS } from '../src/wire/packet.js';
+import {
+  depthSweep,
+  type HostileCapture,
+  hostileCaptures,
+  SMALL,
+  vlanStack,
+} from './helpers/hostile-captures.js';
 import { HOSTILE_COMMANDS, runHostile } from './helpers/hostile-run.js';
 import { CLI } from './helpers/paths.js';
 import { synack } from './helpers/synack-cli.js';
@@ -113,6 +120,9 @@ test('conns --zeek ends on far-future pcapng stamps (if_tsresol 0 near 2^64 s, i
     });
     assert.equal(r.status, 0, `${name}: ${r.error ?? r.stderr}`);
     assert.equal(r.stdout.split('\n').filter((l) => l !== '' && !l.startsWith('#')).length, 1, name);
+    // The header's stamps are gmtime's calendar whatever the year (Date gives NaN past ±275 760).
+    assert.match(r.stdout, /^#open\t-?\d+-\d\d-\d\d-\d\d-\d\d-\d\d$/m, name);
+    assert.doesNotMatch(r.stdout, /NaN/, name);
   }
 });
 
@@ -144,4 +154,68 @@ test('decoder notes name their file (IP fragment buffer full)', () => {
       `${cmd[0]}: ${r.stderr}`,
     );
   }
+});
+
+// Around every old limit (GRE 16 and 24, IP-in-IP 24 and 25, 17 extension headers, 32 layers) and
+// far past them: tcpdump 4.99 decodes them all.
+const DEPTHS = [0, 1, 15, 16, 17, 23, 24, 25, 26, 31, 32, 33, 64, 100, 255, 256, 1000];
+
+test('tunnels nested to any depth: read and read --tcpdump print what tcpdump prints, --json and conns count each', {
+  skip: !hasTcpdump && 'tcpdump not installed',
+}, () => {
+  for (const kind of ['gre', 'ipip', 'ipv6-ext'] as const) {
+    const f = join(tmp, `depth-${kind}.pcap`);
+    writeFileSync(f, depthSweep(kind, DEPTHS));
+    const theirs = cutAfterLength(
+      spawnSync('tcpdump', ['-n', '-tt', '-r', f], { encoding: 'utf8', maxBuffer: 1 << 26 }).stdout,
+    );
+    assert.equal(theirs.length, DEPTHS.length, `${kind}: tcpdump printed every depth`);
+    const ours = synack(['read', '--tcpdump', f]);
+    assert.equal(ours.stderr, '', kind);
+    assert.deepEqual(cutAfterLength(ours.stdout), theirs, kind);
+    const annotated = synack(['read', f])
+      .stdout.split('\n')
+      .filter((l) => l !== '');
+    assert.equal(annotated.length, DEPTHS.length, `${kind}: read`);
+    for (let i = 0; i < DEPTHS.length; i++)
+      assert.ok(
+        annotated[i]!.startsWith(theirs[i]!.replace(/, length \d+$/, '')),
+        `${kind} depth ${DEPTHS[i]}`,
+      );
+    const json = synack(['read', '--json', f])
+      .stdout.split('\n')
+      .filter((l) => l !== '');
+    assert.deepEqual(
+      json.map((l) => JSON.parse(l).seq),
+      DEPTHS.map((d) => d),
+      `${kind}: --json`,
+    );
+    assert.equal(
+      synack(['conns', '--json', f])
+        .stdout.split('\n')
+        .filter((l) => l !== '').length,
+      DEPTHS.length,
+      `${kind}: conns`,
+    );
+  }
+});
+
+test(`past the one nesting limit (${MAX_LAYERS} layers): a note naming the file, the frame counted malformed`, () => {
+  const f = join(tmp, 'vlan-stack.pcapng');
+  writeFileSync(f, vlanStack(MAX_LAYERS + 10));
+  for (const cmd of [['read', '--tcpdump'], ['read', '--json'], ['conns']]) {
+    const r = synack([...cmd, f]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stderr,
+      new RegExp(`^synack: ${f}: frames nested deeper than ${MAX_LAYERS} layers .* are skipped$`, 'm'),
+      cmd.join(' '),
+    );
+    assert.match(r.stderr, new RegExp(`^synack: ${f}: 1 malformed packet skipped$`, 'm'), cmd.join(' '));
+  }
+  // Just under it, the frame decodes.
+  writeFileSync(f, vlanStack(MAX_LAYERS - 10));
+  const r = synack(['conns', '--json', f]);
+  assert.equal(r.stderr, '');
+  assert.equal(r.stdout.split('\n').filter((l) => l !== '').length, 2);
 });

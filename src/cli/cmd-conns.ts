@@ -8,9 +8,9 @@ import type { Command } from 'commander';
 import { connJson } from '../report/conn-json.js';
 import { connTable, connTextHeader, connTextLine } from '../report/conn-table.js';
 import { newFlowTable } from '../report/tracking.js';
-import { zeekConnLog } from '../report/zeek-tsv.js';
+import { zeekConnClose, zeekConnHead, zeekConnLine } from '../report/zeek-tsv.js';
 import type { ConnRecord } from '../track/record.js';
-import { ZeekConnLog } from '../track/zeek-log.js';
+import { ZeekConnLog, type ZeekConnRow } from '../track/zeek-log.js';
 import { ConnParquet } from './conns-parquet.js';
 import { runSharded } from './conns-shards.js';
 import { FILTER_HELP, FilterError, filterOption } from './filter-option.js';
@@ -76,6 +76,18 @@ export async function runConns(files: string[], opts: ConnsOptions): Promise<num
   // --zeek: Zeek's own connection table (its row splits) over the same packets, each packet
   // carrying the synack connection it joined (the synack_id column); records are not printed.
   const zeek = opts.zeek ? new ZeekConnLog() : null;
+  // Rows are written as Zeek's timers log them (its order: removal order, then what is open at
+  // the end in creation order), so memory follows Zeek's open connections. --filter must wait
+  // for the synack connection's record, --sort id for every row: those keep the rows.
+  const zeekStreams = zeek !== null && filter === null && !sortById;
+  let zeekHeadDone = false;
+  const zeekRows = (rows: readonly ZeekConnRow[]): void => {
+    if (!zeekHeadDone) {
+      for (const line of zeekConnHead(zeek!.firstUsec)) out.line(line);
+      zeekHeadDone = true;
+    }
+    for (const row of rows) out.line(zeekConnLine(row));
+  };
   const parquet = opts.parquet !== undefined ? new ConnParquet(opts.parquet) : null;
   const onRecord = (rec: ConnRecord): void => {
     if (filter !== null && !filter.matches(rec)) return;
@@ -119,7 +131,10 @@ export async function runConns(files: string[], opts: ConnsOptions): Promise<num
     {
       onPacket: (pkt) => {
         const conn = table.process(pkt);
-        if (zeek !== null && conn !== null) zeek.process(pkt, conn.id);
+        if (zeek !== null && conn !== null) {
+          zeek.process(pkt, conn.id);
+          if (zeekStreams && zeek.loggedRows.length > 0) zeekRows(zeek.takeLogged());
+        }
       },
     },
     out,
@@ -139,7 +154,8 @@ export async function runConns(files: string[], opts: ConnsOptions): Promise<num
   if (zeek !== null) {
     const rows = zeek.finish().filter((row) => filter === null || selected.has(row.synackId));
     if (sortById) rows.sort((x, y) => x.zeekId - y.zeekId);
-    out.line(zeekConnLog(rows, zeek.firstUsec, zeek.lastUsec).slice(0, -1));
+    zeekRows(rows);
+    out.line(zeekConnClose(zeek.lastUsec));
   }
   if (sortById) buffered.sort((x, y) => x.id - y.id);
   if (tty) out.line(connTable(buffered, time, process.stdout.columns || 120));

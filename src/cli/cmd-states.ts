@@ -3,18 +3,13 @@
 // with port exhaustion, and SYN floods (report/socket-table.ts over track/host-states.ts).
 
 import type { Command } from 'commander';
-import {
-  buildStatesReport,
-  captureSpan,
-  renderStatesText,
-  renderTimelineText,
-} from '../report/socket-table.js';
+import { buildStatesReport, renderStatesText, renderTimelineText } from '../report/socket-table.js';
 import { parseIsoTime } from '../report/time-format.js';
 import type { ConnFilter } from '../track/filter.js';
 import { socketIntervals, stateTimeline } from '../track/host-states.js';
 import { loadOptions } from './conn-pick.js';
-import { FILTER_HELP, filterOption, timelineSubject } from './filter-option.js';
-import { type LoadOptions, loadTimelines } from './load-timelines.js';
+import { FILTER_HELP, filterOption } from './filter-option.js';
+import { type LoadOptions, loadStates } from './load-timelines.js';
 import { addTrackingOptions, type TrackingFlags } from './tracking-options.js';
 import { exitOnUsageError, UsageError } from './usage-failure.js';
 
@@ -63,15 +58,16 @@ export function registerStates(program: Command): void {
       } catch (err) {
         exitOnUsageError(cmd, 'states', err);
       }
-      const loaded = await loadTimelines(files, tracking);
+      // The capture's span (the default --at) stays the whole capture's when a filter picks connections.
+      const loaded = await loadStates(
+        files,
+        tracking,
+        filter === null ? undefined : (rec) => filter.matches(rec),
+      );
       const timeWait = tracking.timeWaitSec!;
       const code = loaded.code;
-      // The capture's span (the default --at) stays the whole capture's when a filter picks connections.
-      const span = captureSpan(loaded.timelines);
-      const timelines =
-        filter === null
-          ? loaded.timelines
-          : loaded.timelines.filter((t) => filter.matches(timelineSubject(t)));
+      const span = loaded.span;
+      const timelines = loaded.conns;
       const timeWaitUs = Math.round(timeWait * 1e6);
       const report = buildStatesReport(timelines, {
         timeWaitUs,

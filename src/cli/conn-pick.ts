@@ -3,6 +3,7 @@
 // first and say so on stderr.
 
 import type { ConnTimeline } from '../report/timeline.js';
+import type { Conn } from '../track/connection.js';
 import type { ConnFilter } from '../track/filter.js';
 import { ConnSelectorError, parseConnSelector, selectConns } from './conn-selector.js';
 import { writeHeldFault } from './errors.js';
@@ -29,10 +30,11 @@ export async function pickConnection(
     }
     throw err;
   }
-  const wanted = sel?.kind === 'id' ? sel.id : -1;
+  // Only the selected connection's packets are kept (a 4-tuple: every connection on its two
+  // ports, refined below), so memory does not grow with the rest of the capture.
   const { timelines, code } = await loadTimelines(files, {
     ...tracking,
-    ...(wanted > 0 ? { keep: (id: number) => id === wanted } : {}),
+    ...(sel === null ? {} : { keep: keepFor(sel) }),
   });
   let found = sel === null ? timelines : selectConns(timelines, sel);
   if (filter !== null) found = found.filter((t) => filter.matches(timelineSubject(t)));
@@ -51,6 +53,13 @@ export async function pickConnection(
     );
   }
   return { timeline: found[0], code };
+}
+
+function keepFor(sel: ReturnType<typeof parseConnSelector>): (conn: Conn) => boolean {
+  if (sel.kind === 'id') return (conn) => conn.id === sel.id;
+  const p = sel.a.port;
+  const q = sel.b.port;
+  return (conn) => (conn.portA === p && conn.portB === q) || (conn.portA === q && conn.portB === p);
 }
 
 /** Refuses a one-connection command (ladder, explain, extract) given neither --conn nor --filter. */

@@ -3,12 +3,21 @@
 // files merged by packet time as mergecap does (a k-way merge on (tsSec, tsNsec), ties by argument
 // order, frames renumbered from 1 in merged order). Parsing is CaptureReader's (src/wire).
 
-import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  fstatSync,
+  openSync,
+  type ReadStream,
+  readSync,
+  statSync,
+} from 'node:fs';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { CaptureReader } from '../wire/capture-reader.js';
 import { CaptureError, CaptureRecord } from '../wire/record.js';
 import { FileFault, formatNote } from './errors.js';
+import { startProgress } from './progress.js';
 
 export interface ReadRecordsOptions {
   /** Bytes per read (default 1 MiB). */
@@ -39,13 +48,45 @@ export async function readRecords(
     emit(line);
   };
   const sources = paths.map((p) => new Source(p, opts, onNote));
+  const progress = startProgress(totalBytes(paths));
+  let each = onRecord;
+  if (progress !== null) {
+    let records = 0;
+    each = (rec, file) => {
+      records++;
+      onRecord(rec, file);
+    };
+    const tick = () => progress.update(sumBytes(sources), records);
+    for (const s of sources) s.onChunk = tick;
+  }
   try {
-    if (sources.length === 1) await readOne(sources[0]!, onRecord);
-    else await mergeAll(sources, onRecord);
+    if (sources.length === 1) await readOne(sources[0]!, each);
+    else await mergeAll(sources, each);
   } finally {
+    progress?.stop();
     for (const s of sources) s.close();
   }
   return { notes };
+}
+
+/** Bytes of the regular files among `paths` (stdin and pipes count 0). */
+function totalBytes(paths: string[]): number {
+  let n = 0;
+  for (const p of paths) {
+    try {
+      const st = p === '-' ? null : statSync(p);
+      if (st?.isFile()) n += st.size;
+    } catch {
+      // Not readable: its fault is reported when it is read.
+    }
+  }
+  return n;
+}
+
+function sumBytes(sources: Source[]): number {
+  let n = 0;
+  for (const s of sources) n += s.bytesRead;
+  return n;
 }
 
 /** The file name shown to the user. */
@@ -101,6 +142,9 @@ class Source {
   // stdin or gzip: an async chunk iterator.
   private chunks: AsyncIterator<Uint8Array> | null = null;
   private gunzip: ReturnType<typeof createGunzip> | null = null;
+  private fileStream: ReadStream | null = null;
+  /** Called after each chunk is read (the progress bar). */
+  onChunk: (() => void) | null = null;
 
   constructor(
     private readonly path: string,
@@ -147,7 +191,17 @@ class Source {
       return true;
     }
     this.reader.push(chunk);
+    this.onChunk?.();
+    // A plain file is read synchronously, so its loop would only ever await settled promises and
+    // never let the event loop run: a closed stdout (`| head`, main.ts ends the run on EPIPE),
+    // signals and the progress timer wait for a turn. One turn per chunk (1 MiB) costs nothing.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     return true;
+  }
+
+  /** Bytes of the input file read so far (compressed bytes for gzip; 0 for stdin). */
+  get bytesRead(): number {
+    return this.fileStream !== null ? this.fileStream.bytesRead : this.fileBytes;
   }
 
   close(): void {
@@ -193,7 +247,12 @@ class Source {
         }
       }
       // gzip'd files, FIFOs (`<(zcat x)`), devices: a stream, peeked below.
-      stream = createReadStream('', { fd: this.fd, highWaterMark: this.chunkSize, autoClose: false });
+      this.fileStream = createReadStream('', {
+        fd: this.fd,
+        highWaterMark: this.chunkSize,
+        autoClose: false,
+      });
+      stream = this.fileStream;
     }
     const raw = stream[Symbol.asyncIterator]();
     const head: Uint8Array[] = [];

@@ -4,9 +4,12 @@
 // command does (what came before the fault is still returned). The flow table is wired as conns
 // wires it, with the same tracking options, so the connection ids are conns' ids.
 
+import { StatesCollector } from '../report/states-from-track.js';
 import type { ConnTimeline } from '../report/timeline.js';
-import { TimelineCollector } from '../report/timeline-from-track.js';
+import { type CollectorOptions, TimelineCollector } from '../report/timeline-from-track.js';
 import { DEFAULT_TRACKING, newFlowTable } from '../report/tracking.js';
+import type { ConnStatesInput } from '../track/host-states.js';
+import type { ConnRecord } from '../track/record.js';
 import { decodeFiles } from './decode-files.js';
 
 export interface LoadOptions {
@@ -18,8 +21,8 @@ export interface LoadOptions {
   tap?: string;
   /** --dedup: copies of a segment from another interface dropped. */
   dedup?: boolean;
-  /** Keep only the connections this accepts (by id). */
-  keep?: (id: number) => boolean;
+  /** Keep only the connections this accepts (the others' packets are not kept). */
+  keep?: CollectorOptions['keep'];
 }
 
 export async function loadTimelines(
@@ -27,6 +30,33 @@ export async function loadTimelines(
   opts: LoadOptions = {},
 ): Promise<{ timelines: ConnTimeline[]; code: number }> {
   const collector = new TimelineCollector(opts.keep ? { keep: opts.keep } : {});
+  const code = await track(files, opts, collector.onEnd, collector.onPacket);
+  const timelines = collector.timelines.sort((a, b) => a.id - b.id);
+  return { timelines, code };
+}
+
+/**
+ * What `states` needs of each connection (StatesCollector: the segments the socket table reads,
+ * not whole timelines), the ones `keep` accepts, and the whole capture's span.
+ */
+export async function loadStates(
+  files: string[],
+  opts: LoadOptions = {},
+  keep?: (rec: ConnRecord) => boolean,
+): Promise<{ conns: ConnStatesInput[]; span: { startUs: number; endUs: number }; code: number }> {
+  const collector = new StatesCollector(keep ? { keep } : {});
+  const code = await track(files, opts, collector.onEnd, collector.onPacket);
+  const conns = collector.conns.sort((a, b) => a.id - b.id);
+  return { conns, span: collector.span(), code };
+}
+
+/** The flow table wired as conns wires it (so the ids are conns' ids), over every record of `files`. */
+async function track(
+  files: string[],
+  opts: LoadOptions,
+  onEnd: Parameters<typeof newFlowTable>[1],
+  onPacket: Parameters<typeof newFlowTable>[2],
+): Promise<number> {
   const table = newFlowTable(
     {
       timeWaitSec: opts.timeWaitSec ?? DEFAULT_TRACKING.timeWaitSec,
@@ -34,11 +64,10 @@ export async function loadTimelines(
       maxConns: opts.maxConns ?? DEFAULT_TRACKING.maxConns,
       tap: opts.tap,
     },
-    collector.onEnd,
-    collector.onPacket,
+    onEnd,
+    onPacket,
   );
   const code = await decodeFiles(files, (pkt) => table.process(pkt), { dedup: !!opts.dedup });
   table.finish();
-  const timelines = collector.timelines.sort((a, b) => a.id - b.id);
-  return { timelines, code };
+  return code;
 }

@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands.js';
 import { FileFault, formatFault, internalErrorLine, writeHeldFault } from './errors.js';
+import { setQuiet } from './progress.js';
 import { VERSION } from './version.js';
 
 const program = new Command();
@@ -12,10 +13,13 @@ program
   .name('synack')
   .description('The life of every TCP connection, from captures, live traffic and the socket table.')
   .version(VERSION)
+  .option('-q, --quiet', 'no progress bar on stderr (it shows only when stderr is a terminal)')
   .exitOverride()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
 registerCommands(program);
+// Global options are read before any command runs (they may follow the command's name).
+program.hook('preAction', () => setQuiet(program.opts<{ quiet?: boolean }>().quiet === true));
 
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   // `synack read big.pcap | head`: a closed pipe ends the job quietly.

@@ -1,8 +1,8 @@
 // The tracked modes of `synack read`: the annotated default (tcpdump line + connection, role,
 // both states, tags) and `--json` with the tracker's fields. A segment's states are final only
 // once the evidence is in (PRODUCT.md "How states are inferred"), so each line is rendered when
-// its packet arrives, held with the segment in the flow table, and written when released; a
-// reorder buffer keeps the output in frame order across connections.
+// its packet arrives, held with the segment in the flow table, and written when released;
+// ordered-lines.ts keeps the output in frame order across connections, with bounded memory.
 
 import { annotatedLine, type PacketAnnotation, packetJsonFields } from '../report/annotate.js';
 import { PacketJsonState, packetJson } from '../report/packet-json.js';
@@ -18,6 +18,7 @@ import { ConnPicker, ConnSelectorError, parseConnSelector } from './conn-selecto
 import { ConnGate, filterOption } from './filter-option.js';
 import { hostInterfaceNames } from './host-interfaces.js';
 import { type PacketSink, readInto } from './input-pipeline.js';
+import { OrderedLines } from './ordered-lines.js';
 import type { OutputBuffer } from './output-buffer.js';
 import { type LineOptions, LineWriter } from './read-lines.js';
 import { timeFormatOption } from './time-format-option.js';
@@ -73,18 +74,18 @@ export class TrackedSink implements PacketSink {
   /** --tcpdump with --filter: tcpdump's lines without the annotation. */
   private readonly plain: boolean;
   private readonly jsonState = new PacketJsonState();
-  /** Rendered lines waiting for their segment's states, and finished lines waiting for their turn. */
+  /** Rendered lines waiting for their segment's states (by line number). */
   private readonly pending = new Map<number, string>();
-  private readonly done = new Map<number, string>();
-  /** Frame number and time of each line waiting, when --number or -t rewrites its start. */
-  private readonly meta: Map<number, [number, number]> | null;
+  /** Finished lines waiting for their turn, in frame order with bounded memory. */
+  private readonly lines: OrderedLines;
+  /** -c, --number, -t applied as lines go out (read-lines.ts). */
+  private readonly writer: LineWriter;
+  /** --number or -t: each line travels as `frame\ttime\ttext` to the writer. */
+  private readonly decorate: boolean;
   /** --conn: each connection's verdict, taken at its first segment. */
   private readonly picked = new Map<number, boolean>();
-  private readonly lines: LineWriter;
   private readonly pick: ConnPicker | null;
   private readonly packets: PacketFilter | null;
-  private nextIn = 0;
-  private nextOut = 0;
   private readonly ann: PacketAnnotation = {
     conn: 0,
     fromOrig: true,
@@ -107,10 +108,16 @@ export class TrackedSink implements PacketSink {
     /** --conn, --packet-filter, -c, --number, -t. */
     lineOptions: LineOptions = {},
   ) {
-    this.lines = new LineWriter(out, { ...lineOptions, json });
+    this.writer = new LineWriter(out, { ...lineOptions, json });
+    this.decorate = !json && (!!lineOptions.number || !!lineOptions.time);
     this.pick = lineOptions.pick ?? null;
     this.packets = lineOptions.packets ?? null;
-    this.meta = !json && (lineOptions.number || lineOptions.time) ? new Map() : null;
+    this.lines = new OrderedLines((line) => {
+      if (!this.decorate) return this.writer.write(line, 0, 0);
+      const a = line.indexOf('\t');
+      const b = line.indexOf('\t', a + 1);
+      this.writer.write(line.slice(b + 1), Number(line.slice(0, a)), Number(line.slice(a + 1, b)));
+    });
     this.renderer = tcpdumpRenderer ?? new TcpdumpRenderer();
     this.plain = tcpdumpRenderer !== null;
     this.table = newFlowTable(
@@ -122,7 +129,7 @@ export class TrackedSink implements PacketSink {
 
   onPacket(pkt: Packet, frame: Uint8Array): void {
     if (pkt.status !== DecodeStatus.TCP) return;
-    this.lines.checkRoom();
+    this.writer.checkRoom();
     let base: string;
     if (this.packets !== null && !this.packets.matches(pkt)) base = '';
     else if (this.json) base = packetJson(pkt, this.jsonState, '');
@@ -133,9 +140,8 @@ export class TrackedSink implements PacketSink {
         if (base !== '') this.beyond++;
       } else if (pkt.beyondTcpdump) this.beyond++;
     }
-    const seq = this.nextIn++;
-    this.pending.set(seq, base);
-    this.meta?.set(seq, [pkt.frame, pkt.tsUsec]);
+    const seq = this.lines.next();
+    this.pending.set(seq, base !== '' && this.decorate ? `${pkt.frame}\t${pkt.tsUsec}\t${base}` : base);
     const conn = this.table.process(pkt, seq);
     if (this.pick !== null && conn !== null && !this.picked.has(conn.id))
       this.picked.set(conn.id, this.pick.takes(conn));
@@ -144,6 +150,7 @@ export class TrackedSink implements PacketSink {
   /** End of input: every held segment is released. */
   finish(): void {
     this.table.finish();
+    this.lines.finish();
   }
 
   private released(conn: Conn, h: HeldPacket, tags: number): void {
@@ -168,31 +175,14 @@ export class TrackedSink implements PacketSink {
             ? base
             : annotatedLine(base, a);
     const admitted = this.gate === null ? true : this.gate.admit(conn, seq, text);
-    if (admitted !== null) this.done.set(seq, admitted ? text : '');
-    this.drain();
+    if (admitted !== null) this.lines.decide(seq, admitted ? text : '');
   }
 
   /** A connection is over: the lines a filter held for it go out (or vanish). */
   private ended(rec: ConnRecord): void {
     if (this.pick !== null && this.picked.get(rec.id) === false) this.picked.delete(rec.id);
     if (this.gate === null) return;
-    for (const [seq, text] of this.gate.end(rec)) this.done.set(seq, text);
-    this.drain();
-  }
-
-  private drain(): void {
-    // Hand lines out in frame order; a held connection holds back the lines behind it.
-    for (;;) {
-      const t = this.done.get(this.nextOut);
-      if (t === undefined) break;
-      if (t !== '') {
-        const m = this.meta?.get(this.nextOut);
-        this.lines.write(t, m?.[0] ?? 0, m?.[1] ?? 0);
-      }
-      this.meta?.delete(this.nextOut);
-      this.done.delete(this.nextOut);
-      this.nextOut++;
-    }
+    for (const [seq, text] of this.gate.end(rec)) this.lines.decide(seq, text);
   }
 }
 

@@ -7,7 +7,7 @@
 // and arrival are the tracker's (or the lab's truth): this file never infers them, it only says
 // what they mean (RFC 9293 transitions of src/tcp/transitions.ts). Pure: no I/O.
 
-import { type StateName, stateFromName, TcpState } from '../tcp/state.js';
+import { isSynchronized, type StateName, stateFromName, TcpState } from '../tcp/state.js';
 import { EVENT_NAMES, findTransition, TcpEvent, TRANSITIONS, type Transition } from '../tcp/transitions.js';
 import type { EventKind } from '../track/kinds.js';
 import { ACK, FIN, RST, SYN } from '../wire/packet.js';
@@ -153,15 +153,11 @@ export interface StoryData {
   summary: SummaryCtx;
 }
 
-const SYNCHRONIZED = new Set<StateName>([
-  'ESTABLISHED',
-  'FIN_WAIT_1',
-  'FIN_WAIT_2',
-  'CLOSE_WAIT',
-  'CLOSING',
-  'LAST_ACK',
-  'TIME_WAIT',
-]);
+/** RFC 9293's synchronized states (ESTABLISHED … TIME_WAIT), by name. */
+function synchronized(s: StateName): boolean {
+  const v = stateFromName(s);
+  return v !== undefined && isSynchronized(v);
+}
 
 /** Does `q` (from the other side) acknowledge everything `p` sent? */
 function acks(q: TimelinePacket, p: TimelinePacket): boolean {
@@ -414,7 +410,7 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
       if (forged) rstReading = 'forged';
       else if (refusal) rstReading = 'refusal';
       else if (before.me === 'SYN_SENT' && p.states[me] === 'SYN_SENT') rstReading = 'unacceptable-ack';
-      else if (!SYNCHRONIZED.has(before.me) && before.me !== 'SYN_RECEIVED' && before.me !== 'SYN_SENT')
+      else if (!synchronized(before.me) && before.me !== 'SYN_RECEIVED' && before.me !== 'SYN_SENT')
         rstReading = 'no-connection';
       else if (keepAlivesBefore(i) > 0) rstReading = 'keepalive-give-up';
       else rstReading = 'abort';
@@ -573,7 +569,7 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
     if (((end - sentTo[q.from]) | 0) > 0) sentTo[q.from] = end;
     if (q.flags & ACK) lastAckFrom[q.from] = q.relAck;
     for (const side of ['orig', 'resp'] as const)
-      if (SYNCHRONIZED.has(q.states[side])) everSynchronized[side] = true;
+      if (synchronized(q.states[side])) everSynchronized[side] = true;
   }
 
   /** The latest segment before i is the peer's retransmitted SYN+ACK. */
@@ -751,7 +747,7 @@ function socketCall(side: Side, isSender: boolean, from: StateName, to: StateNam
   if (from === 'SYN_SENT' && to === 'CLOSED' && !isSender) return 'connect-fails';
   if (isSender && from === 'ESTABLISHED' && to === 'FIN_WAIT_1') return 'close';
   if (isSender && from === 'CLOSE_WAIT' && to === 'LAST_ACK') return 'close-second';
-  if (isSender && SYNCHRONIZED.has(from) && from !== 'TIME_WAIT' && to === 'CLOSED') return 'abort';
+  if (isSender && synchronized(from) && from !== 'TIME_WAIT' && to === 'CLOSED') return 'abort';
   return undefined;
 }
 

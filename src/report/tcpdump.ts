@@ -8,7 +8,7 @@
 // Known differences are listed in docs of the parity script (scripts/parity-tcpdump.ts).
 // Pure: no I/O; one string allocated per line.
 
-import { DecodeStatus, formatTime, Layer, type Packet } from '../wire/packet.js';
+import { DecodeStatus, formatTime, Layer, MAX_LAYERS, type Packet } from '../wire/packet.js';
 import { TcpdumpSeqTable } from './tcpdump-seq.js';
 
 const IPPROTO_HOPOPTS = 0;
@@ -334,7 +334,8 @@ export class TcpdumpRenderer {
     if (nh !== IPPROTO_TCP && nh !== IPPROTO_UDP && nh !== IPPROTO_DCCP && nh !== IPPROTO_SCTP) {
       out += `${ipv6String(b, off + 8)} > ${ipv6String(b, off + 24)}: `;
     }
-    for (let guard = 0; guard < 16 && nh !== IPPROTO_TCP; guard++) {
+    // The decoder's one nesting limit (each header takes at least 8 bytes of the frame anyway).
+    for (let guard = 0; guard < MAX_LAYERS && nh !== IPPROTO_TCP; guard++) {
       if (cp + 8 > this.snapEnd) return '';
       let advance: number;
       switch (nh) {

@@ -33,8 +33,8 @@ interface RawPacket {
 }
 
 export interface CollectorOptions {
-  /** Keep only connections this accepts (by id, known from the first segment); default: all. */
-  keep?: (id: number) => boolean;
+  /** Keep only connections this accepts (id and 4-tuple, known from the first segment); default: all. */
+  keep?: (conn: Conn) => boolean;
 }
 
 /** The record as the report layer reads it (times in seconds, as the JSON has them). */
@@ -64,7 +64,7 @@ export class TimelineCollector {
   constructor(private readonly opts: CollectorOptions = {}) {}
 
   readonly onPacket = (conn: Conn, h: HeldPacket, tags: number): void => {
-    if (this.opts.keep && !this.opts.keep(conn.id)) return;
+    if (this.opts.keep && !this.opts.keep(conn)) return;
     let list = this.open.get(conn.id);
     if (!list) {
       list = [];

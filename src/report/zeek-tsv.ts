@@ -75,17 +75,50 @@ export function zeekUid(n: number): string {
 
 /** Seconds with exactly six decimals from integer microseconds. */
 export function usecString(usec: number): string {
+  // Past 2^53 µs (far-future pcapng stamps) float division is inexact: the double's exact value.
+  if (!Number.isSafeInteger(usec)) return bigUsecString(usec);
   const sec = Math.floor(usec / 1_000_000);
   const frac = usec - sec * 1_000_000;
   // Six digits already in most cases: padStart (a call and a string) only when short.
   return `${sec}.${frac >= 100_000 ? frac : String(frac).padStart(6, '0')}`;
 }
 
-/** Zeek's #open/#close stamp: YYYY-MM-DD-HH-MM-SS (UTC here, so output does not depend on the host). */
+function bigUsecString(usec: number): string {
+  if (!Number.isFinite(usec)) return '0.000000';
+  const v = BigInt(Math.trunc(usec));
+  const m = 1_000_000n;
+  let sec = v / m;
+  let frac = v % m;
+  if (frac < 0n) {
+    frac += m;
+    sec -= 1n;
+  }
+  return `${sec}.${String(frac).padStart(6, '0')}`;
+}
+
+/**
+ * Zeek's #open/#close stamp: YYYY-MM-DD-HH-MM-SS (UTC here, so output does not depend on the host),
+ * as gmtime gives it for any time (JavaScript's Date stops at ±275 760 years: far-future captures
+ * pass it). Days to a civil date by the proleptic Gregorian calendar (H. Hinnant's algorithm).
+ */
 export function zeekStamp(usec: number): string {
-  const d = new Date(Math.floor(usec / 1000));
+  const secs = Number.isFinite(usec) ? Math.floor(usec / 1_000_000) : 0;
+  const days = Math.floor(secs / 86_400);
+  const inDay = secs - days * 86_400;
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
   const p = (v: number) => String(v).padStart(2, '0');
-  return `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())}-${p(d.getUTCHours())}-${p(d.getUTCMinutes())}-${p(d.getUTCSeconds())}`;
+  const hms = `${p(Math.floor(inDay / 3600))}-${p(Math.floor(inDay / 60) % 60)}-${p(inDay % 60)}`;
+  return `${year}-${p(month)}-${p(day)}-${hms}`;
 }
 
 export function addrString(addr: Uint8Array, ipVersion: number): string {
@@ -165,7 +198,15 @@ export function zeekConnLine(row: ZeekConnRow): string {
 
 /** The whole conn.log text: header, rows, #close. `firstUsec`/`lastUsec` are packet times. */
 export function zeekConnLog(rows: readonly ZeekConnRow[], firstUsec: number, lastUsec: number): string {
-  const out: string[] = [
+  const out = zeekConnHead(firstUsec);
+  for (const row of rows) out.push(zeekConnLine(row));
+  out.push(zeekConnClose(lastUsec));
+  return `${out.join('\n')}\n`;
+}
+
+/** The header lines of a conn.log opened at `firstUsec` (for writing rows as they are logged). */
+export function zeekConnHead(firstUsec: number): string[] {
+  return [
     '#separator \\x09',
     '#set_separator\t,',
     '#empty_field\t(empty)',
@@ -175,9 +216,11 @@ export function zeekConnLog(rows: readonly ZeekConnRow[], firstUsec: number, las
     `#fields\t${ZEEK_CONN_FIELDS.join('\t')}`,
     `#types\t${ZEEK_CONN_TYPES.join('\t')}`,
   ];
-  for (const row of rows) out.push(zeekConnLine(row));
-  out.push(`#close\t${zeekStamp(Math.max(lastUsec, 0))}`);
-  return `${out.join('\n')}\n`;
+}
+
+/** The last line of a conn.log closed at `lastUsec`. */
+export function zeekConnClose(lastUsec: number): string {
+  return `#close\t${zeekStamp(Math.max(lastUsec, 0))}`;
 }
 
 /**

@@ -26,9 +26,6 @@ export enum Next {
   DONE_UNSUPPORTED = 20,
 }
 
-/** Tunnel and encapsulation levels followed before giving up (bounds nested IP-in-IP etc.). */
-export const MAX_DEPTH = 24;
-
 export class DecodeContext {
   /** The buffer being read: the frame, or a reassembled datagram's payload. */
   buf: Uint8Array = new Uint8Array(0);
@@ -40,8 +37,6 @@ export class DecodeContext {
   limit = 0;
   /** Ethertype or IP protocol number, depending on the Next value. */
   type = 0;
-  /** Number of IP headers passed (tunnels nest IP in IP). */
-  ipDepth = 0;
   /**
    * IPv6 routing header: the final destination the TCP pseudo-header uses (RFC 8200 §8.1) when
    * segments are left; `hasFinalDst` is reset by every IP header.

@@ -5,7 +5,7 @@
 // exception. Checksums (RFC 9293 §3.1 pseudo-header) are verified only on request.
 
 import { pseudoHeaderSum, transportChecksum } from './checksum.js';
-import { DecodeContext, MAX_DEPTH, Next } from './decode-context.js';
+import { DecodeContext, Next } from './decode-context.js';
 import { Reassembler } from './fragments.js';
 import {
   decodeIpv4,
@@ -17,8 +17,8 @@ import {
   IPPROTO_UDP,
   ipByVersion,
 } from './ip.js';
-import { decodeEthernet, decodeEthertype, decodeLink, LINKTYPE_ETHERNET, malformed } from './link.js';
-import { DecodeStatus, type Packet, usecOf } from './packet.js';
+import { decodeEthernet, decodeEthertype, decodeLink, LINKTYPE_ETHERNET, tooDeep } from './link.js';
+import { DecodeStatus, MAX_LAYERS, type Packet, usecOf } from './packet.js';
 import type { CaptureRecord } from './record.js';
 import { decodeTcp } from './tcp-header.js';
 import { decodeGre, decodeUdp } from './tunnels.js';
@@ -65,13 +65,13 @@ export class Decoder {
     ctx.end = rec.dataOffset + rec.dataLen;
     ctx.limit = ctx.end;
     ctx.type = 0;
-    ctx.ipDepth = 0;
     ctx.hasFinalDst = false;
     // Ethernet, by far the most common link, needs no set-up: skip the link-type switch.
     let next = rec.linktype === LINKTYPE_ETHERNET ? Next.ETHERNET : decodeLink(ctx, pkt, rec.linktype);
     for (let steps = 0; next < Next.DONE_TCP; steps++) {
-      if (steps > 4 * MAX_DEPTH || ctx.ipDepth > MAX_DEPTH) {
-        next = malformed(pkt, ctx.off, 'too many nested encapsulations');
+      // Every step but a dispatch records a layer: the layer limit bounds the steps too.
+      if (pkt.layerCount >= MAX_LAYERS || steps > 4 * MAX_LAYERS) {
+        next = tooDeep(ctx, pkt, ctx.off);
         break;
       }
       switch (next) {

@@ -6,8 +6,8 @@
 
 import { type DecodeContext, Next, u16, u32 } from './decode-context.js';
 import { FragmentResult } from './fragments.js';
-import { malformed } from './link.js';
-import { Layer, type Packet } from './packet.js';
+import { malformed, tooDeep } from './link.js';
+import { Layer, MAX_LAYERS, type Packet } from './packet.js';
 
 export const IPPROTO_HOPOPTS = 0;
 export const IPPROTO_IPIP = 4;
@@ -70,7 +70,6 @@ export function decodeIpv4(ctx: DecodeContext, pkt: Packet): Next {
   }
   if (total < headerLen) return malformed(pkt, o, `IPv4 total length ${total} < header length ${headerLen}`);
   pkt.pushLayer(Layer.IPV4, o);
-  ctx.ipDepth++;
   ctx.hasFinalDst = false;
   pkt.ipVersion = 4;
   pkt.tos = b[o + 1];
@@ -115,7 +114,6 @@ export function decodeIpv6(ctx: DecodeContext, pkt: Packet): Next {
   const first = u32(b, o);
   if (first >>> 28 !== 6) return malformed(pkt, o, `IPv6 header with version ${first >>> 28}`);
   pkt.pushLayer(Layer.IPV6, o);
-  ctx.ipDepth++;
   ctx.hasFinalDst = false;
   pkt.ipVersion = 6;
   pkt.tos = (first >>> 20) & 0xff;
@@ -164,6 +162,7 @@ function ipv6Chain(ctx: DecodeContext, pkt: Packet, nextHeader: number, unfragLe
         const len = nh === IPPROTO_AH ? (b[o + 1] + 2) * 4 : (b[o + 1] + 1) * 8;
         if (o + len > ctx.limit) return malformed(pkt, o, 'IPv6 extension header beyond payload length');
         if (o + len > ctx.end) return truncatedExtension(pkt, o);
+        if (pkt.layerCount >= MAX_LAYERS) return tooDeep(ctx, pkt, o);
         pkt.pushLayer(Layer.IPV6_EXT, o);
         if (nh === IPPROTO_ROUTING) noteFinalDestination(ctx, b, o, len);
         nh = b[o];
@@ -175,6 +174,7 @@ function ipv6Chain(ctx: DecodeContext, pkt: Packet, nextHeader: number, unfragLe
         // RFC 8200 §4.5: next header, reserved, offset (13 bits) / res / M, identification.
         if (o + 8 > ctx.limit) return malformed(pkt, o, 'IPv6 fragment header beyond payload length');
         if (o + 8 > ctx.end) return truncatedExtension(pkt, o);
+        if (pkt.layerCount >= MAX_LAYERS) return tooDeep(ctx, pkt, o);
         pkt.pushLayer(Layer.IPV6_EXT, o);
         nh = b[o];
         const field = u16(b, o + 2);

@@ -6,7 +6,7 @@
 // Link type numbers: https://www.tcpdump.org/linktypes.html
 
 import { type DecodeContext, Next, u16, u32 } from './decode-context.js';
-import { Layer, type Packet } from './packet.js';
+import { Layer, MAX_LAYERS, type Packet } from './packet.js';
 
 export const LINKTYPE_NULL = 0;
 export const LINKTYPE_ETHERNET = 1;
@@ -203,6 +203,14 @@ function decodeMpls(ctx: DecodeContext, pkt: Packet): Next {
   }
   ctx.off = o;
   return Next.IP_BY_VERSION;
+}
+
+/** A frame nested past MAX_LAYERS: malformed (counted, skipped) and a note once per decoder. */
+export function tooDeep(ctx: DecodeContext, pkt: Packet, offset: number): Next {
+  ctx.noteOnce(
+    `frames nested deeper than ${MAX_LAYERS} layers (tunnels, tags, extension headers) are skipped`,
+  );
+  return malformed(pkt, offset, `nested deeper than ${MAX_LAYERS} layers`);
 }
 
 /** Marks the packet malformed at `offset` (in the decoder's buffer) with a reason; decoding stops. */

@@ -54,7 +54,14 @@ export enum Layer {
   FABRICPATH = 23,
 }
 
-export const MAX_LAYERS = 32;
+/**
+ * The one nesting limit, shared by the decoder and every renderer: layers (link, tags, labels, IP
+ * headers, IPv6 extension headers, tunnels) recorded per frame. tcpdump 4.99 has none (it prints
+ * GRE, IP-in-IP and extension-header chains 1000 deep); the smallest layer takes 4 bytes (an
+ * 802.1Q tag, an MPLS label), so one per 4 bytes of tcpdump's largest frame (MAXIMUM_SNAPLEN,
+ * 262 144 bytes) is as deep as a capture can nest. A frame nested deeper is skipped with a note.
+ */
+export const MAX_LAYERS = 65536;
 
 export class Packet {
   // --- From the capture record ---
@@ -85,8 +92,9 @@ export class Packet {
    * byte (from the datagram's, at and after reassemblyLayer).
    */
   layerCount = 0;
-  readonly layerKind = new Uint8Array(MAX_LAYERS);
-  readonly layerOffset = new Int32Array(MAX_LAYERS);
+  // Room for 32 layers, grown (doubling) for deeper frames up to MAX_LAYERS.
+  layerKind = new Uint8Array(32);
+  layerOffset = new Int32Array(32);
   /**
    * Index of the first layer whose offset refers to `tcpBuf` (a reassembled datagram) rather than
    * the frame; -1 when the datagram was not reassembled.
@@ -172,11 +180,19 @@ export class Packet {
 
   /** Records a layer at `offset` in the decoder's buffer (stored relative to the frame). */
   pushLayer(kind: Layer, offset: number): void {
-    if (this.layerCount < MAX_LAYERS) {
-      this.layerKind[this.layerCount] = kind;
-      this.layerOffset[this.layerCount] = offset - this.frameOffset;
-      this.layerCount++;
+    const n = this.layerCount;
+    if (n === this.layerKind.length) {
+      if (n >= MAX_LAYERS) return; // the decoder stops at the limit (tooDeep) before this
+      const kinds = new Uint8Array(Math.min(2 * n, MAX_LAYERS));
+      const offsets = new Int32Array(kinds.length);
+      kinds.set(this.layerKind);
+      offsets.set(this.layerOffset);
+      this.layerKind = kinds;
+      this.layerOffset = offsets;
     }
+    this.layerKind[n] = kind;
+    this.layerOffset[n] = offset - this.frameOffset;
+    this.layerCount = n + 1;
   }
 
   /** Sets the capture time: seconds, nanoseconds within the second, and tsUsec from them. */

@@ -1,14 +1,36 @@
-// In-process fuzzing of the capture readers and the packet decoder, deterministic from a seed:
-// corpus captures mutated (byte and bit flips, interesting values, truncation, splices, insertions,
-// deletions) and fed in random chunk sizes; and single frames mutated in their headers and decoded
-// under random link types. Checks: nothing but CaptureError escapes the reader, nothing at all
-// escapes the decoder, every loop ends (record counts bounded by input size), and the decoded
-// Packet is sane (lengths within the buffers and the protocols' bounds). Used by test/fuzz.test.ts
-// (a few thousand cases) and scripts/fuzz.ts (long campaigns).
+// In-process fuzzing, deterministic from a seed: corpus captures and fixtures mutated (byte and
+// bit flips, interesting values, truncation, splices, insertions, deletions) and fed in random
+// chunk sizes; single frames mutated in their headers and decoded under random link types; and
+// whole mutated captures run through every stage a command runs (pipeline cases): the tcpdump
+// renderer (read --tcpdump), the tracked sinks of read and read --json, conns' flow table and JSON
+// records, Zeek's conn.log, the ladder (text, SVG), the explanation (en, zh) and the socket table
+// (states, --timeline). Checks: nothing but CaptureError escapes the reader, nothing at all escapes
+// anything else, every loop ends (record counts bounded by input size; the watchdog of
+// fuzz-watchdog.ts for the rest), decoded Packets are sane, and no output shows NaN, undefined or
+// [object …]. Used by test/fuzz.test.ts and scripts/fuzz.ts (long campaigns).
 
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { TcpdumpSink } from '../../src/cli/cmd-read.js';
+import { OutputBuffer } from '../../src/cli/output-buffer.js';
+import { TrackedSink } from '../../src/cli/read-tracked.js';
+import { connJson } from '../../src/report/conn-json.js';
+import { explain } from '../../src/report/explain.js';
+import { renderLadderSvg } from '../../src/report/ladder-svg.js';
+import { renderLadderText } from '../../src/report/ladder-text.js';
+import {
+  buildStatesReport,
+  captureSpan,
+  renderStatesText,
+  renderTimelineText,
+} from '../../src/report/socket-table.js';
+import type { ConnTimeline } from '../../src/report/timeline.js';
+import { TimelineCollector } from '../../src/report/timeline-from-track.js';
+import { DEFAULT_TRACKING, newFlowTable, type TrackingOptions } from '../../src/report/tracking.js';
+import { zeekConnLog } from '../../src/report/zeek-tsv.js';
 import { type RandomSource, seededRandom } from '../../src/tcp/random.js';
+import { socketIntervals, stateTimeline } from '../../src/track/host-states.js';
+import { ZeekConnLog } from '../../src/track/zeek-log.js';
 import { CaptureReader } from '../../src/wire/capture-reader.js';
 import { Decoder } from '../../src/wire/decode.js';
 import { DecodeStatus, MAX_LAYERS, Packet } from '../../src/wire/packet.js';
@@ -25,6 +47,11 @@ export interface FuzzSeeds {
 export interface FuzzStats {
   fileCases: number;
   frameCases: number;
+  /** Whole captures through every command's stages. */
+  pipelineCases: number;
+  /** Connections the pipeline cases tracked, and output bytes they produced. */
+  connections: number;
+  outputBytes: number;
   records: number;
   tcp: number;
   malformed: number;
@@ -52,8 +79,15 @@ export function loadSeeds(dirs: string[]): FuzzSeeds {
   for (const dir of dirs) {
     if (!existsSync(dir)) continue;
     for (const name of readdirSync(dir).sort()) {
-      if (!/\.pcap(ng)?$/.test(name)) continue;
-      const bytes = new Uint8Array(readFileSync(join(dir, name)));
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) {
+        const sub = loadSeeds([path]);
+        seeds.files.push(...sub.files);
+        seeds.frames.push(...sub.frames);
+        continue;
+      }
+      if (!/\.(pcap(ng)?|bin)$/.test(name)) continue;
+      const bytes = new Uint8Array(readFileSync(path));
       seeds.files.push(bytes.subarray(0, MAX_FILE_SEED));
       const reader = new CaptureReader();
       reader.push(bytes);
@@ -176,6 +210,9 @@ export function newStats(): FuzzStats {
   return {
     fileCases: 0,
     frameCases: 0,
+    pipelineCases: 0,
+    connections: 0,
+    outputBytes: 0,
     records: 0,
     tcp: 0,
     malformed: 0,
@@ -184,11 +221,19 @@ export function newStats(): FuzzStats {
   };
 }
 
-/** One file case: a mutated capture pushed in random chunks, every record decoded. */
-function fileCase(seeds: FuzzSeeds, rnd: RandomSource, caseIndex: number, stats: FuzzStats): void {
-  const input = mutate(seeds.files[rnd() % seeds.files.length]!, rnd, 256);
+/**
+ * Pushes `input` into a fresh reader in chunks of `chunk()` bytes and decodes every record into
+ * one Packet, checked, handed to `each`; returns the record count. A CaptureError (the reader's
+ * typed fault) is counted and ends the input, as it ends a command's; anything else goes up.
+ */
+function decodeChunked(
+  input: Uint8Array,
+  chunk: () => number,
+  decoder: Decoder,
+  stats: FuzzStats,
+  each: (pkt: Packet, rec: CaptureRecord, status: DecodeStatus) => void,
+): number {
   const reader = new CaptureReader();
-  const decoder = new Decoder({ verifyChecksums: rnd() % 2 === 0, reassemble: rnd() % 4 !== 0 });
   const rec = new CaptureRecord();
   const pkt = new Packet();
   // Every record takes at least 12 bytes of input (an SPB), so more means a loop.
@@ -197,30 +242,52 @@ function fileCase(seeds: FuzzSeeds, rnd: RandomSource, caseIndex: number, stats:
   try {
     let pos = 0;
     while (pos < input.length) {
-      const n = 1 + (rnd() % (rnd() % 2 === 0 ? 64 : 65536));
+      const n = chunk();
       reader.push(input.subarray(pos, pos + n));
       pos += n;
       if (pos >= input.length) reader.end();
       while (reader.next(rec)) {
-        if (++records > maxRecords)
-          throw new FuzzFailure(`more than ${maxRecords} records`, input, caseIndex);
+        if (++records > maxRecords) throw new Error(`more than ${maxRecords} records`);
+        rec.frame = records;
         const status = decoder.decode(rec, pkt);
         checkPacket(pkt, status, rec.data);
         if (status === DecodeStatus.TCP) stats.tcp++;
         else if (status === DecodeStatus.MALFORMED) stats.malformed++;
+        each(pkt, rec, status);
       }
     }
   } catch (err) {
-    if (err instanceof CaptureError) {
-      stats.captureErrors++;
-      stats.errorCodes.add(err.code);
-    } else if (err instanceof FuzzFailure) {
-      throw err;
-    } else {
-      throw new FuzzFailure(`file case ${caseIndex}: ${(err as Error).stack ?? err}`, input, caseIndex);
-    }
+    if (!(err instanceof CaptureError)) throw err;
+    stats.captureErrors++;
+    stats.errorCodes.add(err.code);
   }
   stats.records += records;
+  return records;
+}
+
+/** One file case: a mutated capture pushed in random chunks, every record decoded. */
+function fileCase(
+  seeds: FuzzSeeds,
+  rnd: RandomSource,
+  caseIndex: number,
+  stats: FuzzStats,
+  hooks: FuzzHooks,
+): void {
+  const input = mutate(seeds.files[rnd() % seeds.files.length]!, rnd, 256);
+  hooks.onCase?.(caseIndex, input);
+  const decoder = new Decoder({ verifyChecksums: rnd() % 2 === 0, reassemble: rnd() % 4 !== 0 });
+  const small = rnd() % 2 === 0;
+  try {
+    decodeChunked(
+      input,
+      () => 1 + (rnd() % (small ? 64 : 65536)),
+      decoder,
+      stats,
+      () => {},
+    );
+  } catch (err) {
+    throw new FuzzFailure(`file case ${caseIndex}: ${(err as Error).stack ?? err}`, input, caseIndex);
+  }
   stats.fileCases++;
 }
 
@@ -231,9 +298,11 @@ function frameCase(
   decoder: Decoder,
   caseIndex: number,
   stats: FuzzStats,
+  hooks: FuzzHooks,
 ): void {
   const seed = seeds.frames[rnd() % seeds.frames.length]!;
   const data = mutate(seed.data, rnd, 96);
+  hooks.onCase?.(caseIndex, data);
   const rec = new CaptureRecord();
   rec.frame = caseIndex + 1;
   rec.linktype = rnd() % 8 === 0 ? LINKTYPES[rnd() % LINKTYPES.length]! : seed.linktype;
@@ -253,17 +322,160 @@ function frameCase(
   stats.frameCases++;
 }
 
+const BAD_TEXT = /NaN|undefined|\[object /;
+
+/** Throws when an output shows a value that was never computed. */
+function checkText(what: string, text: string, stats: FuzzStats): void {
+  stats.outputBytes += text.length;
+  const m = BAD_TEXT.exec(text);
+  if (m) {
+    const at = Math.max(0, m.index - 60);
+    throw new Error(`${what} printed "${m[0]}": …${text.slice(at, m.index + 40)}…`);
+  }
+}
+
+export interface PipelineOptions {
+  /** Bytes per push into the reader (random sizes when a function). */
+  chunk: () => number;
+  reassemble: boolean;
+  verifyChecksums: boolean;
+  tracking: TrackingOptions;
+  /** Ladder width; the connections drawn and explained (by index in id order). */
+  width: number;
+  pick: number[];
+  /** --at for the socket table, as a fraction of the capture's span (may lie outside 0..1). */
+  atFraction: number;
+}
+
 /**
- * Runs `cases` cases from `seed` (about one file case per eight frame cases). Throws FuzzFailure
- * with the offending input on the first failure.
+ * One capture through every stage a command runs, as the CLI wires them: what a file fault cuts
+ * short is still finished and rendered. Throws on anything but a CaptureError from the reader.
  */
-export function runFuzz(seeds: FuzzSeeds, cases: number, seed: number, stats = newStats()): FuzzStats {
+export function runPipeline(input: Uint8Array, o: PipelineOptions, stats: FuzzStats): void {
+  const decoder = new Decoder({ verifyChecksums: o.verifyChecksums, reassemble: o.reassemble });
+  let text = '';
+  const sinkOut = new OutputBuffer((t) => {
+    text += t;
+  });
+  const tcpdump = new TcpdumpSink(sinkOut);
+  const annotated = new TrackedSink(sinkOut, false, o.tracking);
+  const json = new TrackedSink(sinkOut, true, o.tracking);
+  const conns: string[] = [];
+  const connsTable = newFlowTable(o.tracking, (r) => void conns.push(connJson(r)), undefined, true);
+  const zeek = new ZeekConnLog();
+  const collector = new TimelineCollector();
+  const timelineTable = newFlowTable(o.tracking, collector.onEnd, collector.onPacket);
+  decodeChunked(input, o.chunk, decoder, stats, (pkt, rec) => {
+    tcpdump.onPacket(pkt, rec.data);
+    annotated.onPacket(pkt, rec.data);
+    json.onPacket(pkt, rec.data);
+    const conn = connsTable.process(pkt);
+    if (conn !== null) zeek.process(pkt, conn.id);
+    timelineTable.process(pkt);
+  });
+  annotated.finish();
+  json.finish();
+  connsTable.finish();
+  timelineTable.finish();
+  sinkOut.flush();
+  checkText('read / read --json / read --tcpdump', text, stats);
+  checkText('conns --json', conns.join('\n'), stats);
+  stats.connections += conns.length;
+  const rows = zeek.finish();
+  checkText('conns --zeek', zeekConnLog(rows, zeek.firstUsec, zeek.lastUsec), stats);
+  const timelines: ConnTimeline[] = collector.timelines.sort((a, b) => a.id - b.id);
+  for (const i of o.pick) {
+    const t = timelines[i % Math.max(1, timelines.length)];
+    if (t === undefined) break;
+    checkText('ladder', renderLadderText(t, { width: o.width, all: i % 2 === 0 }).join('\n'), stats);
+    checkText('ladder --svg', renderLadderSvg(t, { all: i % 2 === 1 }), stats);
+    checkText('explain', explain(t, { lang: 'en', timeWaitS: o.tracking.timeWaitSec }).join('\n'), stats);
+    checkText(
+      'explain --lang zh',
+      explain(t, { lang: 'zh', timeWaitS: o.tracking.timeWaitSec }).join('\n'),
+      stats,
+    );
+  }
+  const span = captureSpan(timelines);
+  const timeWaitUs = Math.round(o.tracking.timeWaitSec * 1e6);
+  const atUs = Math.round(span.startUs + (span.endUs - span.startUs) * o.atFraction);
+  const report = buildStatesReport(timelines, { timeWaitUs, atUs, timelineSamples: 12 });
+  checkText('states --json', JSON.stringify(report), stats);
+  checkText('states', renderStatesText(report, span.startUs).join('\n'), stats);
+  const tl = stateTimeline(socketIntervals(timelines, { timeWaitUs }), span.startUs, span.endUs, 60);
+  checkText('states --timeline', renderTimelineText(tl, span.startUs).join('\n'), stats);
+}
+
+/** A pipeline case: a mutated capture with random chunking, options, widths and picks. */
+function pipelineCase(
+  seeds: FuzzSeeds,
+  rnd: RandomSource,
+  caseIndex: number,
+  stats: FuzzStats,
+  hooks: FuzzHooks,
+): void {
+  const input = mutate(seeds.files[rnd() % seeds.files.length]!, rnd, 256);
+  hooks.onCase?.(caseIndex, input);
+  const small = rnd() % 2 === 0;
+  const tracking: TrackingOptions = {
+    ...DEFAULT_TRACKING,
+    // Small horizons sometimes, so idle endings, TIME_WAIT expiry and eviction are exercised.
+    ...(rnd() % 3 === 0
+      ? { idleSec: 1 + (rnd() % 30), maxConns: 1 + (rnd() % 8), timeWaitSec: rnd() % 5 }
+      : {}),
+  };
+  const options: PipelineOptions = {
+    chunk: () => 1 + (rnd() % (small ? 64 : 65536)),
+    reassemble: rnd() % 4 !== 0,
+    verifyChecksums: rnd() % 2 === 0,
+    tracking,
+    width: 40 + (rnd() % 120),
+    pick: [rnd() % 8, rnd() % 64],
+    atFraction: (rnd() % 13) / 10 - 0.1,
+  };
+  try {
+    runPipeline(input, options, stats);
+  } catch (err) {
+    throw new FuzzFailure(`pipeline case ${caseIndex}: ${(err as Error).stack ?? err}`, input, caseIndex);
+  }
+  stats.pipelineCases++;
+}
+
+/** Called before each case that has an input of its own (the watchdog keeps it, to save a hang). */
+export interface FuzzHooks {
+  onCase?: (caseIndex: number, input: Uint8Array) => void;
+}
+
+/** The share of file and pipeline cases, out of 64; the rest are frame cases. */
+export interface FuzzMix {
+  file: number;
+  pipeline: number;
+}
+
+/** 8 file, 8 pipeline and 48 frame cases in 64. */
+export const DEFAULT_MIX: FuzzMix = { file: 8, pipeline: 8 };
+
+/**
+ * Runs `cases` cases from `seed` in the proportions of `mix`. Throws FuzzFailure with the
+ * offending input on the first failure.
+ */
+export function runFuzz(
+  seeds: FuzzSeeds,
+  cases: number,
+  seed: number,
+  stats = newStats(),
+  hooks: FuzzHooks = {},
+  mix: FuzzMix = DEFAULT_MIX,
+): FuzzStats {
   const rnd = seededRandom(seed);
   // One decoder across frame cases, so fragments held by one case meet later ones.
   const decoder = new Decoder({ verifyChecksums: true, fragmentTimeoutSec: 5 });
   for (let i = 0; i < cases; i++) {
-    if (seeds.files.length > 0 && rnd() % 8 === 0) fileCase(seeds, rnd, i, stats);
-    else if (seeds.frames.length > 0) frameCase(seeds, rnd, decoder, i, stats);
+    const kind = rnd() % 64;
+    if (seeds.files.length > 0 && kind < mix.file) fileCase(seeds, rnd, i, stats, hooks);
+    else if (seeds.files.length > 0 && kind < mix.file + mix.pipeline)
+      pipelineCase(seeds, rnd, i, stats, hooks);
+    else if (seeds.frames.length > 0) frameCase(seeds, rnd, decoder, i, stats, hooks);
   }
   return stats;
 }

@@ -219,6 +219,48 @@ export function ipv6ExtChain(count: number, spec: FrameSpec): Uint8Array {
   return ethernet(0x86dd, ip);
 }
 
+/** One SYN per depth, nested by `kind`, a second apart (pcap). */
+export function depthSweep(kind: 'gre' | 'ipip' | 'ipv6-ext', depths: readonly number[]): Uint8Array {
+  const frames = depths.map((d, i) => {
+    const data =
+      kind === 'ipv6-ext'
+        ? ipv6ExtChain(d, {
+            src: 'fd00::1',
+            dst: 'fd00::2',
+            srcPort: 3000 + i,
+            dstPort: 443,
+            seq: d,
+            flags: 'S',
+          })
+        : (kind === 'gre' ? greNest : ipInIp)(
+            rawIp({ src: '10.9.0.1', dst: '10.9.0.2', srcPort: 2000 + i, dstPort: 80, seq: d, flags: 'S' }),
+            d,
+          );
+    return { sec: T0 + i, usec: 0, data };
+  });
+  return rawPcap(frames);
+}
+
+/** A pcapng frame of `tags` stacked 802.1Q tags around a SYN (past any nesting limit when large). */
+export function vlanStack(tags: number): Uint8Array {
+  const ip = rawIp({ src: '10.8.0.1', dst: '10.8.0.2', srcPort: 999, dstPort: 80, flags: 'S' });
+  const frame = new Uint8Array(14 + 4 * tags + ip.length);
+  const v = new DataView(frame.buffer);
+  for (let i = 0; i < tags; i++) {
+    v.setUint16(12 + 4 * i, 0x8100);
+    v.setUint16(14 + 4 * i, (i % 4094) + 1);
+  }
+  v.setUint16(12 + 4 * tags, 0x0800);
+  frame.set(ip, 14 + 4 * tags);
+  const ok = buildFrame({ src: '10.8.0.1', dst: '10.8.0.2', srcPort: 998, dstPort: 80, flags: 'S' });
+  return concat([
+    shb(),
+    idb(1),
+    epb(0, BigInt(T0) * 1_000_000n, ok),
+    epb(0, BigInt(T0 + 1) * 1_000_000n, frame),
+  ]);
+}
+
 // ---------------------------------------------------------------- the hostile set
 
 function pcapOf(frames: { sec: number; usec: number; data: Uint8Array }[]): Uint8Array {

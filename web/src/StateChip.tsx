@@ -1,5 +1,8 @@
 // A state name as a coloured chip, grouped the way the ladder colours them: opening (blue),
-// open (green), closing (orange), TIME_WAIT (purple), gone (grey).
+// open (green), closing (orange), TIME_WAIT (purple), gone (grey). Hovering it shows the state's
+// topic (report/topics.ts, as `synack explain --topic`).
+
+import { findTopic } from '../../src/report/topics.js';
 
 export function stateGroup(s: string): string {
   switch (s) {
@@ -40,6 +43,11 @@ export const STATE_COLOURS: Record<string, string> = {
   CLOSED: '#616161',
 };
 
-export function StateChip({ s }: { s: string }) {
-  return <span className={`chip st-${stateGroup(s)}`}>{s}</span>;
+export function StateChip({ s, lang = 'en' }: { s: string; lang?: 'en' | 'zh' }) {
+  const topic = findTopic(s);
+  return (
+    <span className={`chip st-${stateGroup(s)}`} title={topic?.text[lang]} data-topic={topic?.id}>
+      {s}
+    </span>
+  );
 }

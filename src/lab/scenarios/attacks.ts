@@ -12,6 +12,19 @@ const OPEN: Scenario['timeline'] = [
   { at: 60, do: 'send', conn: 'c1', side: 'server', bytes: 2000 },
 ];
 
+/** At 200 ms, a RST forged as from the client, `plus` beyond the server's RCV.NXT, TTL 47. */
+function forgery(plus: number): Scenario['timeline'][number] {
+  return {
+    at: 200,
+    do: 'inject',
+    conn: 'c1',
+    from: 'client',
+    flags: 'R',
+    seq: { side: 'server', field: 'rcvNxt', plus },
+    ttl: 47,
+  };
+}
+
 /**
  * An exchange, then at 200 ms a RST forged as from the client with its sequence number `plus`
  * beyond the server's RCV.NXT; the connection survives and closes normally.
@@ -20,19 +33,7 @@ function forgedRst(name: string, description: string, plus: number): Scenario {
   return {
     name,
     description,
-    timeline: [
-      ...OPEN,
-      {
-        at: 200,
-        do: 'inject',
-        conn: 'c1',
-        from: 'client',
-        flags: 'R',
-        seq: { side: 'server', field: 'rcvNxt', plus },
-        ttl: 47,
-      },
-      ...clientCloseAt('c1', 400),
-    ],
+    timeline: [...OPEN, forgery(plus), ...clientCloseAt('c1', 400)],
     expect: { c1: OPENED_THEN_CLIENT_CLOSED },
   };
 }
@@ -42,19 +43,7 @@ export const ATTACK_SCENARIOS: Scenario[] = [
     name: 'forged-rst-success',
     description:
       "A forged RST at exactly the server's RCV.NXT is accepted (RFC 5961 §3): the server is CLOSED; the client's next data draws a RST from the server's stack (RFC 9293 §3.10.7.1)",
-    timeline: [
-      ...OPEN,
-      {
-        at: 200,
-        do: 'inject',
-        conn: 'c1',
-        from: 'client',
-        flags: 'R',
-        seq: { side: 'server', field: 'rcvNxt' },
-        ttl: 47,
-      },
-      { at: 400, do: 'send', conn: 'c1', side: 'client', bytes: 200 },
-    ],
+    timeline: [...OPEN, forgery(0), { at: 400, do: 'send', conn: 'c1', side: 'client', bytes: 200 }],
     expect: {
       c1: {
         client: ['CLOSED', 'SYN_SENT', 'ESTABLISHED', 'CLOSED'],
