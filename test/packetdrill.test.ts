@@ -191,6 +191,26 @@ describe('the subset', () => {
     assert.match(refused('0').failure!.message, /getsockopt SO_ERROR: expected 0 but found 111/);
   });
 
+  test('TCP_USER_TIMEOUT: unacknowledged data for that long ends the connection (ETIMEDOUT)', () => {
+    const script = (timeoutMs: number, then: string) =>
+      '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 bind(3, ..., ...) = 0\n+0 listen(3, 1) = 0\n' +
+      '+0 < S 0:0(0) win 32792 <mss 1000,sackOK,nop,nop>\n+0 > S. 0:0(0) ack 1 <mss 1460,nop,nop,sackOK>\n' +
+      '+.1 < . 1:1(0) ack 1 win 32792\n+0 accept(3, ..., ...) = 4\n' +
+      `+0 setsockopt(4, SOL_TCP, TCP_USER_TIMEOUT, [${timeoutMs}], 4) = 0\n` +
+      '+0 write(4, ..., 100) = 100\n+0 > P. 1:101(100) ack 1\n' +
+      // The loss probe 300 ms on (min(2·SRTT + rto_min, RTO)), then the RTO 300 ms later.
+      '+.3 > P. 1:101(100) ack 1\n+.3 > P. 1:101(100) ack 1\n' +
+      then;
+    const dead = runPacketdrill(
+      script(1000, '+2 read(4, ..., 100) = -1 ETIMEDOUT (Connection timed out)\n'),
+      'ut',
+    );
+    assert.equal(dead.passed, true, dead.failure?.message);
+    // Without the option the connection lives on: the next RTO (600 ms) retransmits again.
+    const alive = runPacketdrill(script(0, '+.6 > P. 1:101(100) ack 1\n'), 'ut');
+    assert.equal(alive.passed, true, alive.failure?.message);
+  });
+
   test('syntax errors say the line', () => {
     assert.throws(
       () => parsePacketdrill('0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 > S 0:5(0) win 100\n'),

@@ -11,7 +11,7 @@ import { newFlowTable } from '../report/tracking.js';
 import { addrString } from '../report/zeek-tsv.js';
 import type { ConnFilter } from '../track/filter.js';
 import type { ConnRecord } from '../track/record.js';
-import { PcapngWriter, pcapBytes, writtenBytes } from '../wire/pcap-writer.js';
+import { type CapturedFrame as Frame, framesCaptureBytes } from '../wire/pcap-writer.js';
 import { connChoiceText, noMatchLine, requireConnChoice } from './conn-pick.js';
 import { ConnPicker, type ConnSelector, ConnSelectorError, parseConnSelector } from './conn-selector.js';
 import { decodeFiles } from './decode-files.js';
@@ -23,16 +23,6 @@ interface ExtractCliOptions extends TrackingFlags {
   conn?: string;
   filter?: string;
   write?: string;
-}
-
-/** One captured frame as it will be written again. */
-interface Frame {
-  frame: number;
-  tsSec: number;
-  tsNsec: number;
-  linktype: number;
-  origLen: number;
-  data: Uint8Array;
 }
 
 /** The picker of --conn (a bare 4-tuple: its first connection, as ladder and explain). */
@@ -64,24 +54,6 @@ function checkNotAnInput(out: string, inputs: string[]): void {
       if (err instanceof UsageError) throw err;
     }
   }
-}
-
-/** The frames as one capture file's bytes: pcapng when asked (`-w x.pcapng`) or when link types differ. */
-function captureBytes(frames: Frame[], pcapng: boolean): Uint8Array {
-  const nanosecond = frames.some((f) => f.tsNsec % 1000 !== 0);
-  const snaplen = frames.reduce((m, f) => Math.max(m, f.data.length), 262144);
-  const linktypes = [...new Set(frames.map((f) => f.linktype))];
-  if (linktypes.length === 1 && !pcapng)
-    return pcapBytes(frames, { linktype: linktypes[0], nanosecond, snaplen });
-  // Classic pcap has one link type per file: pcapng holds one interface per link type.
-  return writtenBytes((sink) => {
-    const w = new PcapngWriter(sink);
-    const ifaces = new Map<number, number>();
-    for (const lt of linktypes)
-      ifaces.set(lt, w.addInterface({ linktype: lt, tsresolDigits: nanosecond ? 9 : 6 }));
-    for (const f of frames) w.writePacket(ifaces.get(f.linktype)!, f.tsSec, f.tsNsec, f.data, f.origLen);
-    w.flush();
-  });
 }
 
 export async function runExtract(files: string[], opts: ExtractCliOptions): Promise<number> {
@@ -176,7 +148,7 @@ export async function runExtract(files: string[], opts: ExtractCliOptions): Prom
     process.stderr.write(`${noMatchLine(asked, code, '; nothing written')}\n`);
     return code || 1;
   }
-  const bytes = captureBytes(frames, /\.pcapng$/i.test(out));
+  const bytes = framesCaptureBytes(frames, /\.pcapng$/i.test(out));
   try {
     if (out === '-') process.stdout.write(bytes);
     else writeFileSync(out, bytes);

@@ -16,6 +16,7 @@ import type { StackPersonality } from '../tcp/config.js';
 import type { Segment, TcpOptions } from '../tcp/segment.js';
 import { seqAdd, seqDiff } from '../tcp/seq.js';
 import { TcpState as S, stateName } from '../tcp/state.js';
+import { TcpEvent } from '../tcp/transitions.js';
 import { tcpFlags, tcpOptions } from '../wire/build.js';
 import { ACK, FIN, PSH, RST, SYN } from '../wire/packet.js';
 import type { Connection, Host, SocketTcp } from './host.js';
@@ -221,6 +222,13 @@ function rawOptions(
   }
   if (b.length > 40) throw new Error('TCP options longer than 40 bytes');
   return Uint8Array.from(b);
+}
+
+/** The error a connection that ended on its own leaves on its socket (Linux sk_err). */
+function closedErrno(conn: Connection): string | undefined {
+  if (conn.changes.some((c) => c.event === TcpEvent.RCV_RST)) return 'ECONNRESET';
+  if (conn.changes.some((c) => c.event === TcpEvent.TIMEOUT_GIVE_UP)) return 'ETIMEDOUT';
+  return undefined;
 }
 
 /** Runs a parsed script. Throws PacketdrillUnsupported for what the lab cannot do. */
@@ -966,7 +974,7 @@ class Runner {
       if (!(st === S.ESTABLISHED || st === S.CLOSE_WAIT)) {
         return copied > 0
           ? { value: copied }
-          : { value: -1, errno: st === S.CLOSED ? 'ECONNRESET' : 'EPIPE' };
+          : { value: -1, errno: (st === S.CLOSED && closedErrno(conn)) || 'EPIPE' };
       }
       s.sendBuffer ??= new SendBuffer(s.sndBuf);
       const buf = s.sendBuffer;
@@ -996,7 +1004,8 @@ class Runner {
       }
       if (ep.peerFinReceived || s.shutRd) return { value: 0 };
       if (ep.state === S.CLOSED) {
-        return conn.changes.some((c) => c.event === 10) ? { value: -1, errno: 'ECONNRESET' } : { value: 0 };
+        const errno = closedErrno(conn);
+        return errno ? { value: -1, errno } : { value: 0 };
       }
       return s.nonblock ? { value: -1, errno: 'EAGAIN' } : undefined;
     };

@@ -13,7 +13,12 @@ import {
 } from './ladder-model.js';
 import { type ConnTimeline, formatSeconds, type Side } from './timeline.js';
 
-export interface LadderSvgOptions extends LadderOptions {
+export interface LadderDrawOptions {
+  /** Rows placed by time (one px scale for the connection), not one row per arrow. */
+  timeScale?: boolean;
+}
+
+export interface LadderSvgOptions extends LadderOptions, LadderDrawOptions {
   /** Width in px (default 960). */
   width?: number;
 }
@@ -66,14 +71,14 @@ function stateBox(x: number, y: number, s: StateName, anchor: 'start' | 'end'): 
 }
 
 export function renderLadderSvg(t: ConnTimeline, opts: LadderSvgOptions = {}): string {
-  return drawLadderSvg(buildLadder(t, opts), opts.width ?? 960);
+  return drawLadderSvg(buildLadder(t, opts), opts.width ?? 960, opts);
 }
 
-export function drawLadderSvg(m: LadderModel, width: number): string {
+export function drawLadderSvg(m: LadderModel, width: number, opts: LadderDrawOptions = {}): string {
   const xL = Math.round(width * 0.24);
   const xR = Math.round(width * 0.8);
   const timeX = 70;
-  const layout = layoutRows(m);
+  const layout = opts.timeScale ? layoutByTime(m) : layoutRows(m);
   let height = layout.end + 6;
   // Footer notes, the final states, and the legend, one line per mark (always one: #n).
   const legendLines =
@@ -116,9 +121,10 @@ export function drawLadderSvg(m: LadderModel, width: number): string {
     if (r.kind === 'fold') {
       const mid = y + FOLD_ROW / 2 - 2;
       parts.push(
-        `<text x="${timeX}" y="${mid + 4}" text-anchor="end" fill="#607d8b">${formatSeconds(r.startUs)}</text>` +
+        `<g class="fold" data-first="${r.firstIndex}" data-last="${r.lastIndex}">` +
+          `<text x="${timeX}" y="${mid + 4}" text-anchor="end" fill="#607d8b">${formatSeconds(r.startUs)}</text>` +
           `<rect x="${xL + 12}" y="${mid - 10}" width="${xR - xL - 24}" height="20" rx="4" fill="#eceff1" stroke="#90a4ae" stroke-dasharray="4 3"/>` +
-          `<text x="${(xL + xR) / 2}" y="${mid + 4}" text-anchor="middle" fill="#37474f">${esc(r.text)}</text>`,
+          `<text x="${(xL + xR) / 2}" y="${mid + 4}" text-anchor="middle" fill="#37474f">${esc(r.text)}</text></g>`,
       );
       return;
     }
@@ -201,6 +207,44 @@ function layoutRows(m: LadderModel): { tops: number[]; end: number } {
     y += rowHeight(r);
   });
   return { tops, end: y };
+}
+
+/**
+ * Time of a row since the connection's first packet: a fold's first segment; a gap marker sits
+ * at the row before it (in a time-proportional ladder the pause itself is the space after it).
+ */
+function rowUs(r: LadderModel['rows'][number], beforeUs: number): number {
+  return r.kind === 'fold' ? r.startUs : r.kind === 'gap' ? beforeUs : r.relUs;
+}
+
+/**
+ * Tops proportional to time: one scale for the connection, chosen so its span takes about one
+ * row per arrow (at least 400 px, at most 6 000); rows closer than a few pixels are pushed apart
+ * just enough to stay apart, so bursts stay readable and pauses show as empty space. Crossing
+ * arrows start level, as in the row layout.
+ */
+function layoutByTime(m: LadderModel): { tops: number[]; end: number } {
+  const rows = m.rows;
+  let spanUs = 0;
+  for (const r of rows) spanUs = Math.max(spanUs, rowUs(r, spanUs));
+  const height = Math.min(6000, Math.max(400, rows.length * ROW));
+  const scale = spanUs > 0 ? height / spanUs : 0;
+  const tops: number[] = [];
+  let y = HEAD + 4;
+  let last = Number.NEGATIVE_INFINITY;
+  let atUs = 0;
+  rows.forEach((r, i) => {
+    const prev = rows[i - 1];
+    atUs = rowUs(r, atUs);
+    const top =
+      r.kind === 'arrow' && prev?.kind === 'arrow' && prev.crossesNext
+        ? tops[i - 1]
+        : Math.max(HEAD + 4 + atUs * scale, last + 6);
+    tops.push(top);
+    last = top;
+    y = Math.max(y, top + rowHeight(r));
+  });
+  return { tops, end: Math.max(y, last + ROW) };
 }
 
 /** How far below its row's top an arrow puts `side`'s state box: the sender's at the tail, the receiver's at the head. */

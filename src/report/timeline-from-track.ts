@@ -13,7 +13,8 @@ import type { ConnRecord } from '../track/record.js';
 import { ACK, SYN } from '../wire/packet.js';
 import type { ConnTimeline, TimelinePacket, TimelineRecord } from './timeline.js';
 
-interface RawPacket {
+/** One segment as the tracker released it (what onPacket saw), before orientation is known. */
+export interface RawPacket {
   frame: number;
   timeUs: number;
   fromA: boolean;
@@ -98,7 +99,8 @@ export class TimelineCollector {
   };
 }
 
-function toTimeline(rec: ConnRecord, raw: RawPacket[], origIsA: boolean): ConnTimeline {
+/** One ended connection's segments as the report layer's timeline (also the web worker's, which keeps them in columns). */
+export function toTimeline(rec: ConnRecord, raw: readonly RawPacket[], origIsA: boolean): ConnTimeline {
   // Relative bases per endpoint (A, B), from each one's first segment.
   const base: [number | undefined, number | undefined] = [undefined, undefined];
   for (const r of raw) {

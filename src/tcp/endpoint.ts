@@ -498,7 +498,8 @@ export class TcpEndpoint {
       const from = finSent && len === 0 ? end : seqAdd(dataEndSent, -len);
       const offset = seqDiff(from, this.sendQueueSeq);
       const payload = len > 0 ? this.sendQueue.subarray(offset, offset + len) : EMPTY;
-      this.out.push(this.segment(ACK | (finSent ? FIN : 0), from, payload));
+      // Resent as it first left: the tail of a write carries PSH (tcp_push).
+      this.out.push(this.segment(ACK | (finSent ? FIN : 0) | (payload.length > 0 ? PSH : 0), from, payload));
       this.clearAckPending();
       this.rttSeq = -1;
       if (this.flightSince < 0) this.flightSince = now;

@@ -222,3 +222,36 @@ export function writtenBytes(write: (sink: ChunkSink) => void): Uint8Array {
   }
   return out;
 }
+
+/** One captured frame as it is written again (`synack extract`, the web UI's pcap export). */
+export interface CapturedFrame {
+  frame: number;
+  tsSec: number;
+  tsNsec: number;
+  linktype: number;
+  origLen: number;
+  data: Uint8Array;
+}
+
+/**
+ * The frames as one capture file's bytes: one link type → classic pcap (nanosecond magic when a
+ * timestamp needs it); several → pcapng with one interface per link type.
+ */
+export function framesCaptureBytes(frames: readonly CapturedFrame[], pcapng = false): Uint8Array {
+  const nanosecond = frames.some((f) => f.tsNsec % 1000 !== 0);
+  // reduce, not Math.max(...): a connection of millions of frames would overflow the stack.
+  const snaplen = frames.reduce((m, f) => Math.max(m, f.data.length), 262144);
+  const linktypes = [...new Set(frames.map((f) => f.linktype))];
+  // pcapng when asked (extract -w x.pcapng) or when link types differ.
+  if (linktypes.length === 1 && !pcapng)
+    return pcapBytes(frames, { linktype: linktypes[0], nanosecond, snaplen });
+  // Classic pcap has one link type per file: pcapng holds one interface per link type.
+  return writtenBytes((sink) => {
+    const w = new PcapngWriter(sink);
+    const ifaces = new Map<number, number>();
+    for (const lt of linktypes)
+      ifaces.set(lt, w.addInterface({ linktype: lt, tsresolDigits: nanosecond ? 9 : 6 }));
+    for (const f of frames) w.writePacket(ifaces.get(f.linktype)!, f.tsSec, f.tsNsec, f.data, f.origLen);
+    w.flush();
+  });
+}

@@ -1,27 +1,45 @@
 // The page: which capture is open (a file `synack serve` was given, or one chosen or dropped
-// here), the analysis worker's progress, the filtered and sorted connection list, and the views of
-// the selected connection, the hosts and the events. The URL's hash (#file=N&conn=ID) names the
-// served file and the connection, so a link opens the same view.
+// here), the analysis worker's progress through the whole pipeline, the filtered and sorted
+// connection list (rows arrive in chunks as connections end), and the views of the selected
+// connection, the hosts and the events. The URL's hash names the capture (#file=N for a served
+// one, #local=NAME for one from this computer), the connection and the language, so a link opens
+// the same view; choosing a connection is a history entry (Back returns to the previous one).
 
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { formatBytes, formatDuration } from '../../src/report/timeline.js';
 import { STATE_NAMES } from '../../src/tcp/state.js';
 import { EVENT_KINDS } from '../../src/track/kinds.js';
 import { ConnList } from './ConnList.js';
-import { ConnView, type Lang } from './ConnView.js';
+import { ConnView } from './ConnView.js';
+import { saveBlob, svgToPng } from './download.js';
 import { EventSummary } from './EventSummary.js';
-import { type Filters, filterRows, NO_FILTERS, type Sort, searchText, sortRows } from './filters.js';
+import {
+  type Filters,
+  filterRows,
+  keyRanks,
+  NO_FILTERS,
+  type Sort,
+  type SortKey,
+  searchText,
+  sortKeys,
+  sortRows,
+} from './filters.js';
 import { HostView } from './HostView.js';
+import { type Lang, T, translateLadder } from './i18n.js';
 import type {
   CaptureSummary,
   ConnDetail,
   ConnRow,
+  ExportKind,
   FromWorker,
   HostsView,
+  LadderView,
   PacketDetail,
+  Phase,
   Source,
   ToWorker,
 } from './protocol.js';
+import { decodeRows } from './row-columns.js';
 
 interface ServedFile {
   index: number;
@@ -31,10 +49,45 @@ interface ServedFile {
 
 type Tab = 'conn' | 'hosts' | 'events';
 
-function readHash(): { file: number | null; conn: number | null } {
+interface HashState {
+  file: number | null;
+  local: string | null;
+  conn: number | null;
+  lang: Lang | null;
+}
+
+function readHash(): HashState {
   const h = new URLSearchParams(location.hash.replace(/^#/, ''));
   const num = (k: string) => (h.has(k) && /^\d+$/.test(h.get(k)!) ? Number(h.get(k)) : null);
-  return { file: num('file'), conn: num('conn') };
+  const lang = h.get('lang');
+  return {
+    file: num('file'),
+    local: h.get('local'),
+    conn: num('conn'),
+    lang: lang === 'zh' || lang === 'en' ? lang : null,
+  };
+}
+
+const LANG_KEY = 'synack.lang';
+
+function initialLang(): Lang {
+  const h = readHash().lang;
+  if (h) return h;
+  try {
+    return localStorage.getItem(LANG_KEY) === 'zh' ? 'zh' : 'en';
+  } catch {
+    return 'en';
+  }
+}
+
+const DEFAULT_VIEW: LadderView = { all: false, open: [], timeScale: false, symbolic: false };
+/** Keyboard steps through the list closer together than this make one history entry. */
+const STEP_COALESCE_MS = 1000;
+/** Row chunks are shown at most this often while a capture loads (each showing sorts them all). */
+const ROWS_FLUSH_MS = 1000;
+
+function formatMs(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`;
 }
 
 export function App() {
@@ -42,42 +95,95 @@ export function App() {
   const [served, setServed] = useState<ServedFile[]>([]);
   const [timeWaitS, setTimeWaitS] = useState(60);
   const [openFile, setOpenFile] = useState<{ served: number | null; name: string } | null>(null);
-  const [progress, setProgress] = useState<{ done: number; total: number; frames: number } | null>(null);
+  const [progress, setProgress] = useState<{
+    phase: Phase;
+    done: number;
+    total: number;
+    frames: number;
+  } | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [rows, setRows] = useState<ConnRow[]>([]);
+  const [notice, setNotice] = useState<string | null>(null);
+  const rowsRef = useRef<ConnRow[]>([]);
+  const [rowsVersion, setRowsVersion] = useState(0);
+  const flushTimer = useRef<number | null>(null);
   const [summary, setSummary] = useState<CaptureSummary | null>(null);
+  const [shownMs, setShownMs] = useState<number | null>(null);
   const [selected, setSelected] = useState<number | null>(null);
+  const [view, setView] = useState<LadderView>(DEFAULT_VIEW);
   const [detail, setDetail] = useState<ConnDetail | null>(null);
   const [frame, setFrame] = useState<number | null>(null);
   const [packet, setPacket] = useState<PacketDetail | null>(null);
   const [hosts, setHosts] = useState<HostsView | null>(null);
   const [filters, setFilters] = useState<Filters>(NO_FILTERS);
   const [sort, setSort] = useState<Sort>({ key: 'id', desc: false });
+  const [sortEpoch, setSortEpoch] = useState(0);
   const [tab, setTab] = useState<Tab>('conn');
-  const [lang, setLang] = useState<Lang>('en');
+  const [lang, setLang] = useState<Lang>(initialLang);
   const [dragging, setDragging] = useState(false);
+  const [announce, setAnnounce] = useState('');
   const wantConn = useRef<number | null>(null);
+  const focusFrame = useRef<number | null>(null);
+  const loadStart = useRef(0);
+  const lastStep = useRef(0);
   const openRef = useRef(openFile);
   openRef.current = openFile;
+  const langRef = useRef(lang);
+  langRef.current = lang;
+  const selectedRef = useRef(selected);
+  selectedRef.current = selected;
+  const fileInput = useRef<HTMLInputElement>(null);
+  const t = T[lang];
 
   const send = useCallback((m: ToWorker) => worker.current?.postMessage(m), []);
+
+  /** The URL for the current capture, `conn` and language. */
+  const hashFor = useCallback((conn: number | null): string => {
+    const cur = openRef.current;
+    const parts: string[] = [];
+    if (cur?.served !== null && cur?.served !== undefined) parts.push(`file=${cur.served}`);
+    else if (cur) parts.push(`local=${encodeURIComponent(cur.name)}`);
+    if (conn !== null) parts.push(`conn=${conn}`);
+    if (langRef.current === 'zh') parts.push('lang=zh');
+    return `#${parts.join('&')}`;
+  }, []);
+
+  const writeHash = useCallback(
+    (conn: number | null, how: 'push' | 'replace') => {
+      const hash = hashFor(conn);
+      if (location.hash === hash) return;
+      if (how === 'push') history.pushState(null, '', hash);
+      else history.replaceState(null, '', hash);
+    },
+    [hashFor],
+  );
 
   const open = useCallback(
     (source: Source, servedIndex: number | null, conn: number | null) => {
       const name = source.kind === 'file' ? source.file.name : source.name;
       setOpenFile({ served: servedIndex, name });
-      setProgress({ done: 0, total: source.kind === 'file' ? source.file.size : source.size, frames: 0 });
+      openRef.current = { served: servedIndex, name };
+      setProgress({
+        phase: 'read',
+        done: 0,
+        total: source.kind === 'file' ? source.file.size : source.size,
+        frames: 0,
+      });
       setError(null);
-      setRows([]);
+      setNotice(null);
+      rowsRef.current = [];
+      setRowsVersion((v) => v + 1);
       setSummary(null);
+      setShownMs(null);
       setSelected(null);
       setDetail(null);
+      setView(DEFAULT_VIEW);
       setFrame(null);
       setPacket(null);
       setHosts(null);
       setFilters(NO_FILTERS);
       setTab('conn');
       wantConn.current = conn;
+      loadStart.current = performance.now();
       send({ type: 'open', source, timeWaitS });
     },
     [send, timeWaitS],
@@ -94,6 +200,14 @@ export function App() {
     [open],
   );
 
+  const flushRows = useCallback(() => {
+    if (flushTimer.current !== null) {
+      clearTimeout(flushTimer.current);
+      flushTimer.current = null;
+    }
+    setRowsVersion((v) => v + 1);
+  }, []);
+
   useEffect(() => {
     const w = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
     worker.current = w;
@@ -101,16 +215,32 @@ export function App() {
       const m = ev.data;
       switch (m.type) {
         case 'progress':
-          setProgress({ done: m.done, total: m.total, frames: m.frames });
+          setProgress({ phase: m.phase, done: m.done, total: m.total, frames: m.frames });
           break;
+        case 'rows': {
+          decodeRows(m.rows, rowsRef.current);
+          if (flushTimer.current === null) flushTimer.current = window.setTimeout(flushRows, ROWS_FLUSH_MS);
+          break;
+        }
         case 'done': {
+          flushRows();
           setProgress(null);
-          setRows(m.rows);
           setSummary(m.summary);
+          setShownMs(performance.now() - loadStart.current);
           if (m.summary.fault) setError(m.summary.fault);
+          const rows = rowsRef.current;
           const want = wantConn.current;
-          const pick = want !== null && m.rows.some((r) => r.id === want) ? want : (m.rows[0]?.id ?? null);
-          setSelected(pick);
+          wantConn.current = null;
+          if (want !== null) {
+            if (rows.some((r) => r.id === want)) setSelected(want);
+            // A link to a connection this capture does not have: say so, leave the URL as it is.
+            else setNotice(T[langRef.current].noSuchConn(want, rows.length.toLocaleString('en')));
+          } else if (rows.length > 0) {
+            let first = rows[0].id;
+            for (const r of rows) if (r.id < first) first = r.id;
+            setSelected(first);
+            writeHash(first, 'replace');
+          }
           break;
         }
         case 'failed':
@@ -118,13 +248,24 @@ export function App() {
           setError(m.message);
           break;
         case 'conn':
+          if (m.id !== selectedRef.current) break;
           setDetail(m.detail);
+          if (focusFrame.current !== null && m.detail) {
+            const f = focusFrame.current;
+            focusFrame.current = null;
+            setFrame(f);
+            send({ type: 'packet', conn: m.id, frame: f });
+          }
           break;
         case 'packet':
           setPacket(m.detail);
           break;
         case 'hosts':
           setHosts(m.view);
+          break;
+        case 'export':
+          if (m.error !== null || m.data === null) setError(m.error ?? `${m.name}: export failed`);
+          else saveBlob(m.name, new Blob([m.data], { type: m.mime }));
           break;
       }
     };
@@ -135,9 +276,10 @@ export function App() {
       setError(`The analysis stopped: ${ev.message || 'the worker crashed (out of memory?)'}`);
     };
     return () => w.terminate();
-  }, []);
+  }, [flushRows, send, writeHash]);
 
-  // The served files, then the one the URL names (or the first).
+  // The served files, then the capture the URL names (a served one, or the first).
+  const pendingServed = useRef<{ f: ServedFile; conn: number | null } | null>(null);
   useEffect(() => {
     fetch('api/files')
       .then((r) => (r.ok ? r.json() : { files: [] }))
@@ -145,17 +287,22 @@ export function App() {
         setServed(j.files);
         if (typeof j.timeWait === 'number') setTimeWaitS(j.timeWait);
         const h = readHash();
+        if (h.local !== null) {
+          // A file from this computer: the page cannot reopen it, the user can.
+          setOpenFile({ served: null, name: h.local });
+          wantConn.current = h.conn;
+          setNotice(T[langRef.current].localGone(h.local));
+          return;
+        }
         const f = j.files.find((x) => x.index === (h.file ?? 0));
         if (f) {
-          const name = f.name;
-          setOpenFile({ served: f.index, name });
+          setOpenFile({ served: f.index, name: f.name });
           // Opened once the time-wait setting is in (next effect).
           pendingServed.current = { f, conn: h.conn };
         }
       })
       .catch(() => setServed([]));
   }, []);
-  const pendingServed = useRef<{ f: ServedFile; conn: number | null } | null>(null);
   useEffect(() => {
     const p = pendingServed.current;
     if (p && worker.current) {
@@ -164,37 +311,74 @@ export function App() {
     }
   });
 
-  // A link pasted or edited by hand.
+  // Back, Forward, or a link edited by hand.
   useEffect(() => {
-    const onHash = () => {
+    const onNav = () => {
       const h = readHash();
+      if (h.lang && h.lang !== langRef.current) setLang(h.lang);
       const cur = openRef.current;
       if (h.file !== null && (cur?.served ?? -1) !== h.file) {
         const f = served.find((x) => x.index === h.file);
         if (f) openServed(f, h.conn);
-      } else if (h.conn !== null) setSelected(h.conn);
+      } else if (h.conn !== null && h.conn !== selectedRef.current) {
+        if (rowsRef.current.some((r) => r.id === h.conn)) {
+          setNotice(null);
+          setView((v) => ({ ...v, open: [] }));
+          setSelected(h.conn);
+        } else if (summary) {
+          setSelected(null);
+          setNotice(T[langRef.current].noSuchConn(h.conn, rowsRef.current.length.toLocaleString('en')));
+        }
+      }
     };
-    window.addEventListener('hashchange', onHash);
-    return () => window.removeEventListener('hashchange', onHash);
-  }, [served, openServed]);
+    window.addEventListener('popstate', onNav);
+    window.addEventListener('hashchange', onNav);
+    return () => {
+      window.removeEventListener('popstate', onNav);
+      window.removeEventListener('hashchange', onNav);
+    };
+  }, [served, openServed, summary]);
 
-  // The selected connection: its ladder and story; and the URL that names it.
+  /** A connection chosen by the user: a history entry (keyboard steps close together share one). */
+  const choose = useCallback(
+    (id: number, how: 'click' | 'keyboard' | 'jump') => {
+      if (id === selectedRef.current) return;
+      const now = performance.now();
+      const coalesce = how === 'keyboard' && now - lastStep.current < STEP_COALESCE_MS;
+      lastStep.current = how === 'keyboard' ? now : 0;
+      setNotice(null);
+      setView((v) => ({ ...v, open: [] }));
+      setSelected(id);
+      writeHash(id, coalesce ? 'replace' : 'push');
+    },
+    [writeHash],
+  );
+
+  // The selected connection's ladder and story, for the current view of the ladder.
   useEffect(() => {
     setFrame(null);
     setPacket(null);
-    if (selected === null) return;
-    send({ type: 'conn', id: selected });
-    const cur = openRef.current;
-    const hash =
-      cur?.served !== null && cur?.served !== undefined
-        ? `#file=${cur.served}&conn=${selected}`
-        : `#conn=${selected}`;
-    if (location.hash !== hash) history.replaceState(null, '', hash);
-  }, [selected, send]);
+    if (selected === null) {
+      setDetail(null);
+      return;
+    }
+    send({ type: 'conn', id: selected, view, focus: focusFrame.current });
+  }, [selected, view, send]);
 
   useEffect(() => {
     if (tab === 'hosts' && hosts === null && summary !== null) send({ type: 'hosts' });
   }, [tab, hosts, summary, send]);
+
+  const changeLang = (l: Lang) => {
+    setLang(l);
+    langRef.current = l;
+    try {
+      localStorage.setItem(LANG_KEY, l);
+    } catch {
+      // storage off: the URL still carries it
+    }
+    if (openRef.current) writeHash(selectedRef.current, 'replace');
+  };
 
   const onFrame = useCallback(
     (f: number) => {
@@ -204,26 +388,130 @@ export function App() {
     [selected, send],
   );
 
-  const words = useMemo(() => rows.map(searchText), [rows]);
-  const order = useMemo(
-    () => sortRows(rows, filterRows(rows, words, filters), sort),
-    [rows, words, filters, sort],
-  );
-  const row = useMemo(() => rows.find((r) => r.id === selected), [rows, selected]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: rowsVersion says when rowsRef grew
+  const rows = useMemo(() => rowsRef.current.slice(), [rowsVersion]);
+  const words = useMemo(() => {
+    const cache: string[] = [];
+    return (i: number) => {
+      let w = cache[i];
+      if (w === undefined) {
+        w = searchText(rows[i]);
+        cache[i] = w;
+      }
+      return w;
+    };
+  }, [rows]);
+  const indexOfId = useMemo(() => {
+    let max = 0;
+    for (const r of rows) if (r.id > max) max = r.id;
+    const m = new Int32Array(max + 1).fill(-1);
+    for (let i = 0; i < rows.length; i++) m[rows[i].id] = i;
+    return m;
+  }, [rows]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new set of rows needs new ranks
+  const rankCache = useMemo(() => new Map<SortKey, Int32Array>(), [rows]);
+  const order = useMemo(() => {
+    const idx = filterRows(rows, words, filters);
+    let ranks = rankCache.get(sort.key);
+    if (!ranks) {
+      ranks = keyRanks(sortKeys(rows, sort.key));
+      rankCache.set(sort.key, ranks);
+    }
+    return sortRows(rows, idx, ranks, sort.desc, indexOfId);
+  }, [rows, words, filters, sort, rankCache, indexOfId]);
+  /** Each row's position in the list (-1: filtered out). */
+  const positions = useMemo(() => {
+    const p = new Int32Array(rows.length).fill(-1);
+    for (let j = 0; j < order.length; j++) p[order[j]] = j;
+    return p;
+  }, [rows, order]);
+  const selIndex = selected === null || selected >= indexOfId.length ? -1 : indexOfId[selected];
+  const row = selIndex < 0 ? undefined : rows[selIndex];
+  const filtered = order.length !== rows.length;
+  const selPos = selIndex < 0 ? -1 : positions[selIndex];
+  const selectedShown = selected === null || selPos >= 0;
   const kindsPresent = useMemo(() => new Set(summary?.kinds.map((k) => k.kind) ?? []), [summary]);
+  const t0 = summary?.startUs ?? (rows.length ? rows[0].startUs : 0);
+
+  // What a screen reader hears when the list's current row changes.
+  useEffect(() => {
+    if (row)
+      setAnnounce(
+        T[langRef.current].announceConn(
+          row.id,
+          `${row.origIp}:${row.origPort}`,
+          `${row.respIp}:${row.respPort}`,
+          row.handshake,
+          row.close,
+        ),
+      );
+  }, [row]);
 
   const chooseFiles = (list: FileList | null) => {
     const f = list?.[0];
-    if (f) open({ kind: 'file', file: f }, null, null);
+    if (!f) return;
+    // A link to this file (#local=NAME) reopens the connection it names once the file is chosen again.
+    const h = readHash();
+    const conn = h.local === f.name ? h.conn : null;
+    open({ kind: 'file', file: f }, null, conn);
+    if (conn === null)
+      history.pushState(null, '', `#local=${encodeURIComponent(f.name)}${lang === 'zh' ? '&lang=zh' : ''}`);
   };
 
   const setFilter = (f: Partial<Filters>) => setFilters((old) => ({ ...old, ...f }));
-  const filtered = order.length !== rows.length;
+
+  const baseName = (openFile?.name ?? 'capture').replace(/\.(pcapng|pcap|cap)(\.gz)?$/i, '');
+  const exportList = (kind: Exclude<ExportKind, 'pcap'>) =>
+    send({
+      type: 'export',
+      kind,
+      ids: order.map((i) => rows[i].id),
+      name: `${baseName}.conns.${kind === 'ndjson' ? 'ndjson' : kind}`,
+    });
+
+  const exportConn = async (what: 'svg' | 'png' | 'pcap') => {
+    if (!detail) return;
+    const name = `${baseName}.conn${detail.id}`;
+    if (what === 'pcap') {
+      send({ type: 'export', kind: 'pcap', ids: [detail.id], name: `${name}.pcap` });
+      return;
+    }
+    // The SVG as `synack ladder --svg` writes it (its labels in Chinese on the Chinese page).
+    let svg = detail.svg;
+    if (lang === 'zh') {
+      const doc = new DOMParser().parseFromString(detail.svg, 'image/svg+xml');
+      translateLadder(doc.documentElement, lang);
+      svg = new XMLSerializer().serializeToString(doc);
+    }
+    try {
+      if (what === 'svg') saveBlob(`${name}.svg`, new Blob([svg], { type: 'image/svg+xml' }));
+      else saveBlob(`${name}.png`, await svgToPng(svg));
+    } catch (err) {
+      setError(`${name}.${what}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
+
+  const jump = (conn: number, f: number) => {
+    setFilters(NO_FILTERS);
+    setTab('conn');
+    focusFrame.current = f;
+    if (conn === selectedRef.current) {
+      // Same connection: ask again with the focus (its fold opens).
+      send({ type: 'conn', id: conn, view, focus: f });
+    } else choose(conn, 'jump');
+  };
+
+  const noRows = rows.length === 0;
+  const emptyText =
+    order.length > 0 ? null : noRows ? (summary?.fault || error ? null : t.noConns) : t.noMatch;
+  const showList = summary !== null && !(noRows && (summary.fault || error));
+  const eventCount = summary ? summary.kinds.reduce((a, k) => a + k.events, 0) : 0;
 
   return (
     // biome-ignore lint/a11y/noStaticElementInteractions: the whole page is a drop target for captures
     <div
       className={`app${dragging ? ' dragging' : ''}`}
+      lang={lang === 'zh' ? 'zh-CN' : 'en'}
       onDragOver={(e) => {
         e.preventDefault();
         setDragging(true);
@@ -242,16 +530,17 @@ export function App() {
           <span className="logo">
             syn<b>ack</b>
           </span>
-          <span className="tagline">the life of every TCP connection</span>
+          <span className="tagline">{t.tagline}</span>
         </div>
-        <nav className="files">
+        <nav className="files" aria-label={t.servedFiles}>
           {served.map((f) => (
             <button
               type="button"
               key={f.index}
               className={openFile?.served === f.index ? 'on' : ''}
+              aria-current={openFile?.served === f.index ? 'true' : undefined}
               onClick={() => {
-                history.replaceState(null, '', `#file=${f.index}`);
+                history.pushState(null, '', `#file=${f.index}${lang === 'zh' ? '&lang=zh' : ''}`);
                 openServed(f, null);
               }}
               title={`${f.name} (${formatBytes(f.size)})`}
@@ -260,65 +549,111 @@ export function App() {
             </button>
           ))}
           {openFile && openFile.served === null ? (
-            <button type="button" className="on" title="opened in this page">
+            <button type="button" className="on" aria-current="true" title="opened in this page">
               {openFile.name}
             </button>
           ) : null}
-          <label className="open">
-            Open capture…
-            <input
-              type="file"
-              data-testid="file-input"
-              accept=".pcap,.pcapng,.cap,.gz,.pkt,application/vnd.tcpdump.pcap"
-              onChange={(e) => {
-                chooseFiles(e.currentTarget.files);
-                e.currentTarget.value = '';
-              }}
-            />
-          </label>
         </nav>
-        <div className="lang" title="language of the explanations">
-          <button type="button" className={lang === 'en' ? 'on' : ''} onClick={() => setLang('en')}>
+        <button
+          type="button"
+          className="open"
+          title={t.openCaptureTitle}
+          onClick={() => fileInput.current?.click()}
+          data-testid="open-capture"
+        >
+          {t.openCapture}
+        </button>
+        <input
+          ref={fileInput}
+          type="file"
+          className="hidden-input"
+          tabIndex={-1}
+          aria-hidden="true"
+          data-testid="file-input"
+          accept=".pcap,.pcapng,.cap,.gz,.pkt,application/vnd.tcpdump.pcap"
+          onChange={(e) => {
+            chooseFiles(e.currentTarget.files);
+            e.currentTarget.value = '';
+          }}
+        />
+        {/* biome-ignore lint/a11y/useSemanticElements: a pair of toggle buttons, labelled as one group */}
+        <div className="lang" role="group" aria-label={t.langGroup}>
+          <button
+            type="button"
+            className={lang === 'en' ? 'on' : ''}
+            aria-pressed={lang === 'en'}
+            onClick={() => changeLang('en')}
+          >
             English
           </button>
-          <button type="button" className={lang === 'zh' ? 'on' : ''} onClick={() => setLang('zh')}>
+          <button
+            type="button"
+            className={lang === 'zh' ? 'on' : ''}
+            aria-pressed={lang === 'zh'}
+            lang="zh-CN"
+            onClick={() => changeLang('zh')}
+          >
             中文
           </button>
         </div>
       </header>
 
       {progress ? (
-        <div className="progress" data-testid="progress">
+        <div
+          className="progress"
+          data-testid="progress"
+          role="progressbar"
+          aria-label={openFile?.name ?? 'capture'}
+          aria-valuemin={0}
+          aria-valuemax={100}
+          aria-valuenow={
+            progress.phase === 'finish'
+              ? 100
+              : Math.round(progress.total ? (100 * progress.done) / progress.total : 0)
+          }
+          data-phase={progress.phase}
+        >
           <div
-            className="bar"
-            style={{ width: `${progress.total ? (100 * progress.done) / progress.total : 0}%` }}
+            className={`bar${progress.phase === 'finish' ? ' busy' : ''}`}
+            style={{
+              width: `${progress.phase === 'finish' ? 100 : progress.total ? (100 * progress.done) / progress.total : 0}%`,
+            }}
           />
           <span>
-            Analysing {openFile?.name} in this browser: {formatBytes(progress.done)} of{' '}
-            {formatBytes(progress.total)}
-            {progress.frames ? `, ${progress.frames.toLocaleString('en')} frames` : ''}
+            {progress.phase === 'finish'
+              ? t.finishing(openFile?.name ?? '')
+              : t.analysing(openFile?.name ?? '', formatBytes(progress.done), formatBytes(progress.total))}
+            {progress.frames ? `, ${t.frames(progress.frames.toLocaleString('en'))}` : ''}
+            {rows.length ? ` · ${rows.length.toLocaleString('en')} ${t.connections}` : ''}
           </span>
         </div>
       ) : null}
       {error ? (
-        <div className="error" role="alert">
+        <div className="error" role="alert" data-testid="error">
           {error}
         </div>
       ) : null}
+      {notice ? (
+        <div className="notice" role="status" data-testid="notice">
+          {notice}
+          {openFile?.served === null && !summary ? (
+            <button type="button" className="linkish" onClick={() => fileInput.current?.click()}>
+              {t.openCapture}
+            </button>
+          ) : null}
+        </div>
+      ) : null}
 
-      {summary ? (
+      {summary && showList ? (
         <div className="capture" data-testid="summary">
           <b>{summary.name}</b>
           <span>
-            <b data-testid="conn-count">{summary.connections.toLocaleString('en')}</b> connections
+            <b data-testid="conn-count">{summary.connections.toLocaleString('en')}</b> {t.connections}
           </span>
-          <span>
-            {summary.tcpPackets.toLocaleString('en')} TCP packets of {summary.frames.toLocaleString('en')}{' '}
-            frames
-          </span>
+          <span>{t.tcpOf(summary.tcpPackets.toLocaleString('en'), summary.frames.toLocaleString('en'))}</span>
           <span>{formatDuration(Math.max(0, summary.endUs - summary.startUs))}</span>
-          <span className="muted">
-            analysed in {summary.analysisMs} ms · TIME_WAIT {timeWaitS} s
+          <span className="muted" data-testid="timing">
+            {t.analysedIn(formatMs(shownMs ?? summary.analysisMs))} · TIME_WAIT {timeWaitS} s
           </span>
           {summary.notes.map((n) => (
             <span key={n} className="note">
@@ -328,21 +663,18 @@ export function App() {
         </div>
       ) : !progress && !openFile ? (
         <div className="welcome">
-          <h1>Drop a capture here</h1>
-          <p>
-            pcap or pcapng, gzip'd or not. It is analysed in this browser, by the same code as the{' '}
-            <code>synack</code> command line; nothing is uploaded. Or start <code>synack serve FILE…</code> to
-            list files here.
-          </p>
+          <h1>{t.dropHere}</h1>
+          <p>{t.welcome}</p>
         </div>
       ) : null}
 
-      {summary ? (
+      {showList || (progress && rows.length > 0) ? (
         <>
           <div className="filters">
             <input
               type="search"
-              placeholder="search: id, address, state, conn_state, history, event…"
+              aria-label={t.search}
+              placeholder={t.searchPlaceholder}
               value={filters.text}
               onChange={(e) => setFilter({ text: e.currentTarget.value })}
               data-testid="filter-text"
@@ -350,120 +682,179 @@ export function App() {
             <input
               type="text"
               className="addr"
-              placeholder="address or :port"
+              aria-label={t.addr}
+              placeholder={t.addrPlaceholder}
               value={filters.addr}
               onChange={(e) => setFilter({ addr: e.currentTarget.value })}
               data-testid="filter-addr"
             />
             <select
+              aria-label={t.stateFilter}
               value={filters.state}
               onChange={(e) => setFilter({ state: e.currentTarget.value })}
               data-testid="filter-state"
             >
-              <option value="">any state</option>
+              <option value="">{t.anyState}</option>
               {STATE_NAMES.map((s) => (
                 <option key={s} value={s}>
-                  passed through {s}
+                  {t.passedThrough(s)}
                 </option>
               ))}
             </select>
             <select
+              aria-label={t.kindFilter}
               value={filters.kind}
               onChange={(e) => setFilter({ kind: e.currentTarget.value })}
               data-testid="filter-kind"
             >
-              <option value="">any event</option>
-              {EVENT_KINDS.filter((k) => kindsPresent.has(k)).map((k) => (
+              <option value="">{t.anyEvent}</option>
+              {EVENT_KINDS.filter((k) => kindsPresent.has(k) || filters.kind === k).map((k) => (
                 <option key={k} value={k}>
                   {k}
                 </option>
               ))}
             </select>
             <select
+              aria-label={t.connStateFilter}
               value={filters.connState}
               onChange={(e) => setFilter({ connState: e.currentTarget.value })}
               data-testid="filter-connstate"
             >
-              <option value="">any conn_state</option>
-              {summary.connStates.map(([k, n]) => (
+              <option value="">{t.anyConnState}</option>
+              {(summary?.connStates ?? []).map(([k, n]) => (
                 <option key={k} value={k}>
                   {k} ({n})
                 </option>
               ))}
             </select>
-            <span className="shown" data-testid="shown">
-              {filtered
-                ? `${order.length.toLocaleString('en')} of ${rows.length.toLocaleString('en')}`
-                : `${rows.length.toLocaleString('en')}`}{' '}
-              shown
-            </span>
             {filtered ? (
-              <button type="button" className="clear" onClick={() => setFilters(NO_FILTERS)}>
-                clear filters
+              <button type="button" className="clear linkish" onClick={() => setFilters(NO_FILTERS)}>
+                {t.clearFilters}
               </button>
+            ) : null}
+            <span className="shown" data-testid="shown" aria-live="polite">
+              {t.shown(order.length.toLocaleString('en'), filtered ? rows.length.toLocaleString('en') : null)}
+            </span>
+            {summary ? (
+              // biome-ignore lint/a11y/useSemanticElements: a group of buttons with one label
+              <span className="export-list" role="group" aria-label={t.exportList}>
+                <span className="muted">{t.exportList}:</span>
+                <button type="button" onClick={() => exportList('ndjson')} data-testid="export-ndjson">
+                  NDJSON
+                </button>
+                <button type="button" onClick={() => exportList('csv')} data-testid="export-csv">
+                  CSV
+                </button>
+                <button type="button" onClick={() => exportList('parquet')} data-testid="export-parquet">
+                  Parquet
+                </button>
+              </span>
             ) : null}
           </div>
           <ConnList
             rows={rows}
             order={order}
             selected={selected}
-            onSelect={setSelected}
+            selPos={selPos}
+            onSelect={choose}
             sort={sort}
-            onSort={setSort}
+            onSort={(s) => {
+              setSort(s);
+              setSortEpoch((e) => e + 1);
+            }}
+            sortEpoch={sortEpoch}
+            t0={t0}
+            lang={lang}
+            empty={emptyText}
           />
+        </>
+      ) : null}
+      {showList ? (
+        <>
           <div className="tabs" role="tablist">
-            <button type="button" role="tab" aria-selected={tab === 'conn'} onClick={() => setTab('conn')}>
-              Connection{selected !== null ? ` ${selected}` : ''}
-            </button>
-            <button type="button" role="tab" aria-selected={tab === 'hosts'} onClick={() => setTab('hosts')}>
-              Hosts
+            <button
+              type="button"
+              role="tab"
+              id="tab-conn"
+              aria-controls="tabpanel"
+              aria-selected={tab === 'conn'}
+              onClick={() => setTab('conn')}
+            >
+              {t.tabConn}
+              {selected !== null ? ` ${selected}` : ''}
             </button>
             <button
               type="button"
               role="tab"
+              id="tab-hosts"
+              aria-controls="tabpanel"
+              aria-selected={tab === 'hosts'}
+              onClick={() => setTab('hosts')}
+            >
+              {t.tabHosts}
+            </button>
+            <button
+              type="button"
+              role="tab"
+              id="tab-events"
+              aria-controls="tabpanel"
               aria-selected={tab === 'events'}
               onClick={() => setTab('events')}
             >
-              Events{summary.kinds.length ? ` (${summary.kinds.reduce((a, k) => a + k.events, 0)})` : ''}
+              {t.tabEvents}
+              {eventCount ? ` (${eventCount.toLocaleString('en')})` : ''}
             </button>
           </div>
-          <main>
+          <main id="tabpanel" role="tabpanel" aria-labelledby={`tab-${tab}`} className={`tab-${tab}`}>
             {tab === 'conn' ? (
-              detail && detail.id === selected ? (
+              !selectedShown && selected !== null ? (
+                <p className="muted pad" data-testid="hidden-by-filter">
+                  {t.hiddenByFilter(selected)}{' '}
+                  <button type="button" className="linkish" onClick={() => setFilters(NO_FILTERS)}>
+                    {t.clearFilters}
+                  </button>
+                </p>
+              ) : detail && detail.id === selected ? (
                 <ConnView
                   detail={detail}
+                  view={view}
                   row={row}
                   lang={lang}
                   packet={packet}
                   frame={frame}
                   onFrame={onFrame}
+                  onView={setView}
+                  onExport={(what) => void exportConn(what)}
                 />
               ) : (
-                <p className="muted pad">
-                  {selected === null ? 'Select a connection in the list.' : 'Drawing…'}
-                </p>
+                <p className="muted pad">{selected === null ? t.selectConn : t.drawing}</p>
               )
             ) : null}
             {tab === 'hosts' ? (
               hosts ? (
                 <HostView view={hosts} lang={lang} />
               ) : (
-                <p className="muted pad">Computing the socket tables…</p>
+                <p className="muted pad">{t.computingHosts}</p>
               )
             ) : null}
-            {tab === 'events' ? (
+            {tab === 'events' && summary ? (
               <EventSummary
                 s={summary}
+                lang={lang}
                 onFilter={(f) => {
                   setFilters({ ...NO_FILTERS, ...f });
                   setTab('conn');
                 }}
+                onJump={jump}
               />
             ) : null}
           </main>
         </>
       ) : null}
-      {dragging ? <div className="dropzone">Drop the capture to analyse it here</div> : null}
+      <div className="sr-only" aria-live="polite" data-testid="announce">
+        {announce}
+      </div>
+      {dragging ? <div className="dropzone">{t.dropNow}</div> : null}
     </div>
   );
 }

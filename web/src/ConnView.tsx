@@ -1,67 +1,47 @@
 // One connection: the ladder (report/ladder-svg.ts, the SVG `synack ladder --svg` writes) with a
-// hover card per arrow and click-to-inspect, beside the decoded packet and the story of the
-// connection (report/explain.ts) in English or Chinese, the paragraph of the clicked packet
-// highlighted.
+// hover card per arrow, click-to-inspect and keyboard stepping (each arrow is a focusable button),
+// folds that open on click, the "every packet" and time-proportional views, exports (SVG, PNG,
+// pcap); beside it the decoded packet, pinned, above the story (report/explain.ts) in English or
+// Chinese with the clicked packet's paragraph highlighted. Only the side panel scrolls to show
+// it: the page and the list stay where they are.
 
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { TAG_LABELS } from '../../src/report/annotate.js';
 import { formatSeconds } from '../../src/report/timeline.js';
-import type { ConnDetail, ConnRow, LadderPacket, PacketDetail } from './protocol.js';
+import { type Lang, T, translateLadder } from './i18n.js';
+import type { ConnDetail, ConnRow, LadderPacket, LadderView, PacketDetail } from './protocol.js';
 import { StateChip } from './StateChip.js';
-
-export type Lang = 'en' | 'zh';
-
-const L = {
-  en: {
-    story: 'What happened',
-    packet: 'Packet',
-    clickHint: 'Click an arrow in the ladder to see that packet decoded and where it sits in the story.',
-    client: 'client',
-    server: 'server',
-    states: 'States',
-    after: 'states after it',
-    noHeaders: 'Headers of this frame were not kept; the fields below come from the tracker.',
-  },
-  zh: {
-    story: '连接经过',
-    packet: '报文',
-    clickHint: '点击梯形图中的箭头，查看该报文的解码结果及其在连接经过中的位置。',
-    client: '客户端',
-    server: '服务端',
-    states: '状态',
-    after: '之后的状态',
-    noHeaders: '未保留该帧的首部，下面的字段来自跟踪器。',
-  },
-};
 
 function ep(ip: string, port: number): string {
   return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
 
-function HoverCard({ p, x, y }: { p: LadderPacket; x: number; y: number }) {
+function HoverCard({ p, x, y, lang }: { p: LadderPacket; x: number; y: number; lang: Lang }) {
+  const t = T[lang];
   return (
     <div className="hovercard" style={{ left: x + 16, top: y + 12 }}>
       <div className="hc-title">
-        frame {p.frame} · {p.from === 'orig' ? 'client → server' : 'server → client'}
+        frame {p.frame} · {p.from === 'orig' ? t.clientToServer : t.serverToClient}
       </div>
       <div className="mono">
         {p.flags} seq={p.relSeq} ack={p.relAck} len={p.len} win={p.win}
       </div>
       <div>
         +{formatSeconds(p.relUs)} s · {p.role}
-        {p.lost ? ' · lost before its receiver' : ''}
+        {p.lost ? ` · ${t.lostMark}` : ''}
       </div>
       <div className="hc-states">
         <StateChip s={p.orig} /> <span className="muted">/</span> <StateChip s={p.resp} />
       </div>
       {p.tags.length > 0 ? (
-        <div className="hc-tags">{p.tags.map((t) => `[${TAG_LABELS[t]}]`).join(' ')}</div>
+        <div className="hc-tags">{p.tags.map((k) => `[${TAG_LABELS[k]}]`).join(' ')}</div>
       ) : null}
     </div>
   );
 }
 
 function PacketCard({ d, arrow, lang }: { d: PacketDetail | null; arrow: LadderPacket; lang: Lang }) {
+  const t = T[lang];
   const rec = d?.record ?? null;
   const fields: [string, string][] = [];
   if (rec) {
@@ -98,11 +78,11 @@ function PacketCard({ d, arrow, lang }: { d: PacketDetail | null; arrow: LadderP
   return (
     <div className="packet" data-testid="packet">
       <h3>
-        {L[lang].packet} · frame {arrow.frame}{' '}
-        <span className="muted">{arrow.from === 'orig' ? 'client → server' : 'server → client'}</span>
+        {t.packet} · frame {arrow.frame}{' '}
+        <span className="muted">{arrow.from === 'orig' ? t.clientToServer : t.serverToClient}</span>
       </h3>
       {d?.tcpdump ? <pre className="tcpdump">{d.tcpdump}</pre> : null}
-      {d && !rec ? <p className="muted">{L[lang].noHeaders}</p> : null}
+      {d && !rec ? <p className="muted">{t.noHeaders}</p> : null}
       <dl>
         {fields.map(([k, v]) => (
           <div key={k}>
@@ -111,7 +91,7 @@ function PacketCard({ d, arrow, lang }: { d: PacketDetail | null; arrow: LadderP
           </div>
         ))}
         <div>
-          <dt>{L[lang].after}</dt>
+          <dt>{t.statesAfter}</dt>
           <dd>
             <StateChip s={arrow.orig} /> <StateChip s={arrow.resp} />
           </dd>
@@ -119,7 +99,7 @@ function PacketCard({ d, arrow, lang }: { d: PacketDetail | null; arrow: LadderP
         {arrow.tags.length ? (
           <div>
             <dt>tags</dt>
-            <dd className="tags">{arrow.tags.map((t) => `[${TAG_LABELS[t]}]`).join(' ')}</dd>
+            <dd className="tags">{arrow.tags.map((k) => `[${TAG_LABELS[k]}]`).join(' ')}</dd>
           </div>
         ) : null}
       </dl>
@@ -127,26 +107,50 @@ function PacketCard({ d, arrow, lang }: { d: PacketDetail | null; arrow: LadderP
   );
 }
 
+/** Scrolls `el` into view inside `box` only (never the page, unlike scrollIntoView). */
+function revealIn(box: HTMLElement, el: HTMLElement, margin = 8): void {
+  const b = box.getBoundingClientRect();
+  const r = el.getBoundingClientRect();
+  if (r.top < b.top + margin) box.scrollTop += r.top - b.top - margin;
+  else if (r.bottom > b.bottom - margin)
+    box.scrollTop += Math.min(r.bottom - b.bottom + margin, r.top - b.top - margin);
+}
+
+/** SVG elements take `focus({preventScroll})` like HTML ones. */
+type Focusable = Element & { focus(o?: FocusOptions): void };
+
 export function ConnView(props: {
   detail: ConnDetail;
+  /** The ladder view asked for (the detail may still be the previous one's). */
+  view: LadderView;
   row: ConnRow | undefined;
   lang: Lang;
   packet: PacketDetail | null;
   frame: number | null;
   onFrame: (frame: number) => void;
+  onView: (v: LadderView) => void;
+  onExport: (what: 'svg' | 'png' | 'pcap', svg: SVGSVGElement | null) => void;
 }) {
-  const { detail, row, lang, packet, frame, onFrame } = props;
+  const { detail, view, row, lang, packet, frame, onFrame, onView, onExport } = props;
+  const t = T[lang];
   const host = useRef<HTMLDivElement>(null);
+  const side = useRef<HTMLElement>(null);
   const story = useRef<HTMLDivElement>(null);
   const [hover, setHover] = useState<{ p: LadderPacket; x: number; y: number } | null>(null);
   const byFrame = new Map(detail.arrows.map((a) => [a.frame, a]));
+  const frames = detail.arrows.map((a) => a.frame);
 
-  // The SVG's own <title> tooltips would double the hover card: the card says more.
+  // The SVG's own <title> tooltips would double the hover card: the card says more. Each arrow
+  // becomes a focusable button with a spoken label; each fold a button that opens it.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: labels follow the SVG and the language
   useLayoutEffect(() => {
     const el = host.current;
     if (!el) return;
     el.innerHTML = detail.svg;
-    for (const t of el.querySelectorAll('g.pkt > title')) t.remove();
+    const svg = el.querySelector('svg');
+    svg?.setAttribute('role', 'group');
+    svg?.setAttribute('aria-label', `${t.ladder} ${detail.id}`);
+    for (const title of el.querySelectorAll('g.pkt > title')) title.remove();
     // A 1.5 px line is hard to point at: each arrow gets a wide transparent twin to catch the mouse.
     for (const line of el.querySelectorAll('g.pkt > line')) {
       const hit = line.cloneNode(false) as SVGLineElement;
@@ -157,28 +161,89 @@ export function ConnView(props: {
       hit.setAttribute('stroke-width', '14');
       line.after(hit);
     }
-  }, [detail.svg]);
+    // A space ends each arrow's text so the words do not run together when read as one name.
+    for (const x of el.querySelectorAll('g.pkt text')) if (!x.textContent?.endsWith(' ')) x.append(' ');
+    if (svg) translateLadder(svg, lang);
+    for (const g of el.querySelectorAll<SVGGElement>('g.pkt')) {
+      const a = byFrame.get(Number(g.getAttribute('data-frame')));
+      if (!a) continue;
+      g.setAttribute('role', 'button');
+      g.setAttribute('tabindex', '-1');
+      // The name starts with what the arrow shows (time, label, states), then says what it does not.
+      const shown = (g.textContent ?? '').replace(/\s+/g, ' ').trim();
+      g.setAttribute(
+        'aria-label',
+        `${shown} — ${t.arrowLabel(
+          a.frame,
+          a.from === 'orig' ? t.clientToServer : t.serverToClient,
+          a.tags.length ? `[${a.tags.join(', ')}]` : a.role,
+          `${a.orig} / ${a.resp}`,
+        )}`,
+      );
+    }
+    for (const g of el.querySelectorAll<SVGGElement>('g.fold')) {
+      const n = Number(g.getAttribute('data-last')) - Number(g.getAttribute('data-first')) + 1;
+      g.setAttribute('role', 'button');
+      g.setAttribute('tabindex', '0');
+      g.setAttribute('aria-label', t.foldOpen(String(n)));
+    }
+  }, [detail.svg, lang]);
 
+  // The selected arrow: marked, and the one Tab reaches (roving tabindex).
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new SVG loses the mark, so it is set again
   useEffect(() => {
     const el = host.current;
     if (!el) return;
     for (const g of el.querySelectorAll('g.pkt.sel')) g.classList.remove('sel');
-    if (frame !== null) el.querySelector(`g.pkt[data-frame="${frame}"]`)?.classList.add('sel');
-  }, [frame, detail.svg]);
+    for (const g of el.querySelectorAll('g.pkt[tabindex="0"]')) g.setAttribute('tabindex', '-1');
+    const target =
+      (frame !== null ? el.querySelector(`g.pkt[data-frame="${frame}"]`) : null) ??
+      el.querySelector('g.pkt[role="button"]');
+    target?.setAttribute('tabindex', '0');
+    if (frame !== null && target) {
+      target.classList.add('sel');
+      // In view inside the ladder's own scroller only.
+      revealIn(el, target as unknown as HTMLElement, 24);
+    }
+  }, [frame, detail.svg, lang]);
 
   const para = frame === null ? -1 : detail.spans.findIndex(([a, b]) => a > 0 && a <= frame && frame <= b);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: follows the paragraph and the card
   useEffect(() => {
-    if (para < 0) return;
-    story.current
-      ?.querySelector(`[data-para="${para}"]`)
-      ?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
-  }, [para]);
+    const box = side.current;
+    const p = para < 0 ? null : story.current?.querySelector<HTMLElement>(`[data-para="${para}"]`);
+    if (!box || !p) return;
+    // The packet card is sticky at the panel's top: the paragraph goes just below it.
+    const card = box.querySelector<HTMLElement>('.packet');
+    const cardBottom = card ? card.getBoundingClientRect().bottom : box.getBoundingClientRect().top;
+    const r = p.getBoundingClientRect();
+    const b = box.getBoundingClientRect();
+    if (r.top < cardBottom + 8) box.scrollTop -= cardBottom + 8 - r.top;
+    else if (r.bottom > b.bottom - 8)
+      box.scrollTop += Math.min(r.bottom - b.bottom + 8, r.top - cardBottom - 8);
+  }, [para, packet]);
 
   const pktOf = (target: EventTarget | null): LadderPacket | undefined => {
     const g = (target as Element | null)?.closest?.('g.pkt');
     return g ? byFrame.get(Number(g.getAttribute('data-frame'))) : undefined;
   };
+  const foldOf = (target: EventTarget | null): number | null => {
+    const g = (target as Element | null)?.closest?.('g.fold');
+    return g ? Number(g.getAttribute('data-first')) : null;
+  };
+  // The folds open now are the ones the worker opened (a jump opens one too).
+  const openFold = (first: number) =>
+    onView({ ...view, open: [...detail.view.open.filter((x) => x !== first), first] });
+
+  const step = (d: number) => {
+    if (frames.length === 0) return;
+    const at = frame === null ? -1 : frames.indexOf(frame);
+    const next = frames[Math.min(frames.length - 1, Math.max(0, at < 0 ? 0 : at + d))];
+    onFrame(next);
+    const g = host.current?.querySelector(`g.pkt[data-frame="${next}"]`) as Focusable | null;
+    g?.focus({ preventScroll: true });
+  };
+
   const arrow = frame === null ? undefined : byFrame.get(frame);
   const text = detail.explain[lang];
 
@@ -187,7 +252,7 @@ export function ConnView(props: {
       <div className="ladder-pane">
         <div className="conn-head">
           <h2>
-            Connection {detail.id}
+            {t.tabConn} {detail.id}
             {row ? (
               <span className="mono endpoints">
                 {' '}
@@ -197,7 +262,7 @@ export function ConnView(props: {
           </h2>
           <div className="seqs">
             <div>
-              <span className="who">{L[lang].client}</span>
+              <span className="who">{t.client}</span>
               {detail.states.orig.map((s, i) => (
                 // biome-ignore lint/suspicious/noArrayIndexKey: a state may repeat in the sequence
                 <span key={i}>
@@ -207,7 +272,7 @@ export function ConnView(props: {
               ))}
             </div>
             <div>
-              <span className="who">{L[lang].server}</span>
+              <span className="who">{t.server}</span>
               {detail.states.resp.map((s, i) => (
                 // biome-ignore lint/suspicious/noArrayIndexKey: a state may repeat in the sequence
                 <span key={i}>
@@ -217,9 +282,61 @@ export function ConnView(props: {
               ))}
             </div>
           </div>
+          <div className="ladder-tools">
+            <label title={t.allPacketsTitle}>
+              <input
+                type="checkbox"
+                checked={view.all}
+                onChange={(e) => onView({ ...view, all: e.currentTarget.checked, open: [] })}
+                data-testid="ladder-all"
+              />{' '}
+              {t.allPackets}
+            </label>
+            <label title={t.timeScaleTitle}>
+              <input
+                type="checkbox"
+                checked={view.timeScale}
+                onChange={(e) => onView({ ...view, timeScale: e.currentTarget.checked })}
+                data-testid="ladder-time"
+              />{' '}
+              {t.timeScale}
+            </label>
+            <label title={t.symbolicTitle}>
+              <input
+                type="checkbox"
+                checked={view.symbolic}
+                onChange={(e) => onView({ ...view, symbolic: e.currentTarget.checked })}
+                data-testid="ladder-symbolic"
+              />{' '}
+              {t.symbolic}
+            </label>
+            <span className="exports">
+              <button
+                type="button"
+                onClick={() => onExport('svg', host.current?.querySelector('svg') ?? null)}
+                data-testid="export-svg"
+              >
+                {t.exportSvg}
+              </button>
+              <button
+                type="button"
+                onClick={() => onExport('png', host.current?.querySelector('svg') ?? null)}
+                data-testid="export-png"
+              >
+                {t.exportPng}
+              </button>
+              <button
+                type="button"
+                title={t.exportPcapTitle}
+                onClick={() => onExport('pcap', null)}
+                data-testid="export-pcap"
+              >
+                {t.exportPcap}
+              </button>
+            </span>
+          </div>
         </div>
-        {/* biome-ignore lint/a11y/useKeyWithClickEvents: arrows are also reachable from the story and list */}
-        {/* biome-ignore lint/a11y/noStaticElementInteractions: the SVG's arrows are the targets */}
+        {/* biome-ignore lint/a11y/noStaticElementInteractions: the SVG's arrows and folds are the buttons (role set on them) */}
         <div
           className="ladder"
           ref={host}
@@ -239,34 +356,60 @@ export function ConnView(props: {
           }}
           onMouseLeave={() => setHover(null)}
           onClick={(e) => {
+            const f = foldOf(e.target);
+            if (f !== null) return openFold(f);
             const p = pktOf(e.target);
             if (p) onFrame(p.frame);
           }}
+          onKeyDown={(e) => {
+            const f = foldOf(e.target);
+            if (f !== null && (e.key === 'Enter' || e.key === ' ')) {
+              e.preventDefault();
+              openFold(f);
+              return;
+            }
+            const moves: Record<string, number> = { ArrowDown: 1, j: 1, ArrowUp: -1, k: -1 };
+            if (moves[e.key] !== undefined) {
+              e.preventDefault();
+              step(moves[e.key]);
+            } else if (e.key === 'Enter' || e.key === ' ') {
+              const p = pktOf(e.target);
+              if (p) {
+                e.preventDefault();
+                onFrame(p.frame);
+              }
+            }
+          }}
         />
-        {hover ? <HoverCard {...hover} /> : null}
+        {hover ? <HoverCard {...hover} lang={lang} /> : null}
       </div>
-      <aside className="side">
+      <aside className="side" ref={side} data-testid="side">
         {arrow ? (
           <PacketCard d={packet && packet.frame === arrow.frame ? packet : null} arrow={arrow} lang={lang} />
         ) : (
-          <p className="hint">{L[lang].clickHint}</p>
+          <p className="hint">{t.clickHint}</p>
         )}
-        <h3>{L[lang].story}</h3>
+        <h3>{t.story}</h3>
         <div className="story" ref={story} data-testid="explain" lang={lang === 'zh' ? 'zh-CN' : 'en'}>
-          {text.map((p, i) => (
-            // biome-ignore lint/a11y/useKeyWithClickEvents: a shortcut; the ladder is the main way in
-            <p
+          {text.map((p, i) =>
+            detail.spans[i][0] > 0 ? (
+              <button
+                type="button"
+                // biome-ignore lint/suspicious/noArrayIndexKey: paragraphs are positional
+                key={i}
+                data-para={i}
+                className={`para linked${i === para ? ' hl' : ''}`}
+                onClick={() => onFrame(detail.spans[i][0])}
+              >
+                {p}
+              </button>
+            ) : (
               // biome-ignore lint/suspicious/noArrayIndexKey: paragraphs are positional
-              key={i}
-              data-para={i}
-              className={`${i === para ? 'hl' : ''}${detail.spans[i][0] > 0 ? ' linked' : ''}`}
-              onClick={() => {
-                if (detail.spans[i][0] > 0) onFrame(detail.spans[i][0]);
-              }}
-            >
-              {p}
-            </p>
-          ))}
+              <p key={i} data-para={i} className={`para${i === para ? ' hl' : ''}`}>
+                {p}
+              </p>
+            ),
+          )}
         </div>
       </aside>
     </div>

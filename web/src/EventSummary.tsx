@@ -1,12 +1,16 @@
-// The capture at a glance: how connections opened and closed, Zeek's conn_state spread, the
-// endpoints' final states, and every analysis event kind with its count. Each line filters the
-// connection list to what it counts.
+// The capture at a glance, like Wireshark's Expert Info: analysis events grouped by severity
+// (severity.ts), each kind with its count, the connections it touches (a click filters the list)
+// and its first occurrences (a click jumps to the packet in its ladder); resets counted by who
+// sent them; then how connections opened and closed, Zeek's conn_state spread and the endpoints'
+// final states.
 
 import { TAG_LABELS } from '../../src/report/annotate.js';
-import type { EventKind } from '../../src/track/kinds.js';
+import { formatSeconds } from '../../src/report/timeline.js';
 import type { Filters } from './filters.js';
-import type { CaptureSummary } from './protocol.js';
+import { type Lang, T } from './i18n.js';
+import type { CaptureSummary, KindCount } from './protocol.js';
 import { StateChip } from './StateChip.js';
+import { SEVERITIES } from './severity.js';
 
 /** Zeek's conn_state codes, as its documentation spells them. */
 const CONN_STATES: Record<string, string> = {
@@ -54,45 +58,106 @@ function Bars({
   );
 }
 
+function KindRow({
+  k,
+  s,
+  lang,
+  onFilter,
+  onJump,
+}: {
+  k: KindCount;
+  s: CaptureSummary;
+  lang: Lang;
+  onFilter: (f: Partial<Filters>) => void;
+  onJump: (conn: number, frame: number) => void;
+}) {
+  const t = T[lang];
+  return (
+    <div className={`kindrow sev-${k.severity}`} data-kind={k.kind}>
+      <details>
+        <summary>
+          <span className={`kind kind-${k.kind}`}>{k.kind}</span>
+          <span className="label">[{TAG_LABELS[k.kind]}]</span>
+          <span className="num" title={t.eventsCol}>
+            {k.events.toLocaleString('en')}
+          </span>
+        </summary>
+        {k.events > k.first.length ? (
+          <p className="muted">{t.firstOf(k.first.length, k.events.toLocaleString('en'))}</p>
+        ) : null}
+        <ul className="jumps">
+          {k.first.map((e) => (
+            <li key={`${e.conn}-${e.frame}`}>
+              <button type="button" className="linkish" onClick={() => onJump(e.conn, e.frame)}>
+                {t.jumpTo(e.conn, e.frame, formatSeconds(Math.max(0, e.timeUs - s.startUs)))}
+              </button>
+            </li>
+          ))}
+        </ul>
+      </details>
+      <button
+        type="button"
+        className="linkish conns"
+        title={t.showConns}
+        onClick={() => onFilter({ kind: k.kind })}
+      >
+        {k.conns.toLocaleString('en')} {t.connsCol}
+      </button>
+    </div>
+  );
+}
+
 export function EventSummary({
   s,
+  lang,
   onFilter,
+  onJump,
 }: {
   s: CaptureSummary;
+  lang: Lang;
   onFilter: (f: Partial<Filters>) => void;
+  onJump: (conn: number, frame: number) => void;
 }) {
+  const t = T[lang];
+  const resets = s.resets.orig + s.resets.resp + s.resets.both;
   return (
     <div className="summary" data-testid="events">
-      <section className="bars kinds-table">
-        <h3>Analysis events</h3>
-        {s.kinds.length === 0 ? (
-          <p className="muted">No retransmissions, resets out of window or other events.</p>
+      <section className="expert">
+        <h3>{t.expert}</h3>
+        {s.kinds.length === 0 && resets === 0 && s.malformed === 0 ? (
+          <p className="muted">{t.noEvents}</p>
         ) : null}
-        <table>
-          <thead>
-            <tr>
-              <th>kind</th>
-              <th>as Wireshark/synack labels it</th>
-              <th className="num">events</th>
-              <th className="num">connections</th>
-            </tr>
-          </thead>
-          <tbody>
-            {s.kinds.map((k) => (
-              <tr key={k.kind} onClick={() => onFilter({ kind: k.kind })} title="show these connections">
-                <td>
-                  <span className={`kind kind-${k.kind}`}>{k.kind}</span>
-                </td>
-                <td>[{TAG_LABELS[k.kind as EventKind]}]</td>
-                <td className="num">{k.events}</td>
-                <td className="num">{k.conns}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        {SEVERITIES.map((sev) => {
+          const kinds = s.kinds.filter((k) => k.severity === sev);
+          const extra = sev === 'error' ? s.malformed : sev === 'warning' ? resets : 0;
+          if (kinds.length === 0 && extra === 0) return null;
+          const total = kinds.reduce((a, k) => a + k.events, 0) + extra;
+          return (
+            <div key={sev} className={`severity sev-${sev}`} data-severity={sev}>
+              <h4>
+                <span className="sev-badge">{t.severity[sev]}</span>{' '}
+                <span className="num" data-testid={`sev-${sev}`}>
+                  {total.toLocaleString('en')}
+                </span>
+              </h4>
+              {sev === 'error' && s.malformed > 0 ? <p>{t.malformed(s.malformed)}</p> : null}
+              {sev === 'warning' && resets > 0 ? (
+                <div className="resets" data-testid="resets">
+                  <button type="button" className="linkish" onClick={() => onFilter({ text: 'rst' })}>
+                    {t.resets}: {resets.toLocaleString('en')}
+                  </button>{' '}
+                  <span className="muted">{t.resetsLine(s.resets.orig, s.resets.resp, s.resets.both)}</span>
+                </div>
+              ) : null}
+              {kinds.map((k) => (
+                <KindRow key={k.kind} k={k} s={s} lang={lang} onFilter={onFilter} onJump={onJump} />
+              ))}
+            </div>
+          );
+        })}
       </section>
       <Bars
-        title="Zeek conn_state"
+        title={t.zeekConnState}
         items={s.connStates}
         total={s.connections}
         render={(k) => (
@@ -103,23 +168,18 @@ export function EventSummary({
         onPick={(k) => onFilter({ connState: k })}
       />
       <Bars
-        title="Handshake"
+        title={t.handshake}
         items={s.handshakes}
         total={s.connections}
         onPick={(k) => onFilter({ text: `hs:${k}` })}
       />
       <Bars
-        title="Close"
+        title={t.close}
         items={s.closes}
         total={s.connections}
         onPick={(k) => onFilter({ text: `close:${k}` })}
       />
-      <Bars
-        title="Final states (both endpoints)"
-        items={s.finals}
-        total={2 * s.connections}
-        render={(k) => <StateChip s={k} />}
-      />
+      <Bars title={t.finals} items={s.finals} total={2 * s.connections} render={(k) => <StateChip s={k} />} />
     </div>
   );
 }

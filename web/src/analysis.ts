@@ -1,120 +1,55 @@
 // The analysis the worker runs on one capture, with the same core code as the CLI: bytes pushed
 // in chunks → CaptureReader → Decoder → the flow table wired as `synack conns` wires it
-// (report/tracking.ts) → TimelineCollector (the ladder's, the explanation's and the host view's
-// input). Keeps each TCP frame's headers (not its payload) in a paged arena so a clicked arrow
-// can be decoded again into `read --json`'s record and tcpdump's line. No DOM, no Node APIs.
+// (report/tracking.ts) → every segment in typed-array columns (packet-columns.ts: the ladder's, the
+// explanation's and the host view's input, built per connection when asked). Rows, tallies and
+// the first occurrences of each event kind are gathered as connections end. Frame headers are kept
+// (frame-store.ts) so a clicked arrow can be decoded again. No DOM, no Node APIs.
 
 import { explain } from '../../src/report/explain.js';
-import { buildLadder, type LadderArrow } from '../../src/report/ladder-model.js';
+import {
+  buildLadder,
+  isRetransmission,
+  type LadderArrow,
+  type LadderModel,
+  type LadderRow,
+} from '../../src/report/ladder-model.js';
 import { drawLadderSvg } from '../../src/report/ladder-svg.js';
 import { PacketJsonState, packetJson } from '../../src/report/packet-json.js';
-import { buildStatesReport, captureSpan } from '../../src/report/socket-table.js';
 import { TcpdumpRenderer } from '../../src/report/tcpdump.js';
 import type { ConnTimeline } from '../../src/report/timeline.js';
-import { TimelineCollector } from '../../src/report/timeline-from-track.js';
 import { DEFAULT_TRACKING, newFlowTable } from '../../src/report/tracking.js';
 import { stateFromName } from '../../src/tcp/state.js';
-import { socketIntervals, stateTimeline } from '../../src/track/host-states.js';
 import { EVENT_KINDS, type EventKind, kindBit } from '../../src/track/kinds.js';
 import type { ConnRecord } from '../../src/track/record.js';
 import { CaptureReader } from '../../src/wire/capture-reader.js';
 import { Decoder } from '../../src/wire/decode.js';
 import { ACK, DecodeStatus, Packet, SYN } from '../../src/wire/packet.js';
 import { CaptureError, CaptureRecord } from '../../src/wire/record.js';
+import { FrameStore } from './frame-store.js';
+import { hostSummary } from './host-summary.js';
+import { PacketColumns } from './packet-columns.js';
 import type {
   CaptureSummary,
   ConnDetail,
   ConnRow,
   HostsView,
+  KindCount,
   LadderPacket,
+  LadderView,
   PacketDetail,
 } from './protocol.js';
-
-const PAGE = 4 << 20;
-const ENTRY_HEAD = 24;
-/** Frames keep at most this many header bytes (link + IP + TCP with options fit). */
-const MAX_KEPT = 320;
-/** Hosts whose socket counts are charted (the busiest ones). */
-const HOST_CHARTS = 8;
-
-/**
- * Headers of every TCP frame, for decoding a clicked packet again: 4 MiB pages filled in order,
- * up to `limitBytes` in all (beyond it, later frames are shown from the tracker's fields alone).
- */
-export class FrameStore {
-  private readonly pages: Uint8Array[] = [];
-  private views: DataView[] = [];
-  private used = PAGE;
-  private locs = new Int32Array(1024).fill(-1);
-  full = false;
-
-  constructor(private readonly limitBytes = 192 << 20) {}
-
-  keep(rec: CaptureRecord, pkt: Packet): void {
-    if (pkt.status !== DecodeStatus.TCP || pkt.tcpBuf !== rec.buf) return;
-    const keep = Math.min(rec.caplen, pkt.tcpOffset - rec.dataOffset + pkt.headerLen, MAX_KEPT);
-    const size = ENTRY_HEAD + keep;
-    if (this.used + size > PAGE) {
-      if ((this.pages.length + 1) * PAGE > this.limitBytes) {
-        this.full = true;
-        return;
-      }
-      this.pages.push(new Uint8Array(PAGE));
-      this.views.push(new DataView(this.pages[this.pages.length - 1].buffer));
-      this.used = 0;
-    }
-    const page = this.pages.length - 1;
-    const v = this.views[page];
-    const at = this.used;
-    v.setUint32(at, rec.tsSec, true);
-    v.setUint32(at + 4, rec.tsNsec, true);
-    v.setUint32(at + 8, rec.linktype, true);
-    v.setUint32(at + 12, rec.origLen, true);
-    v.setUint32(at + 16, keep, true);
-    v.setUint32(at + 20, pkt.truncated ? 1 : 0, true);
-    this.pages[page].set(rec.buf.subarray(rec.dataOffset, rec.dataOffset + keep), at + ENTRY_HEAD);
-    this.used += size;
-    while (rec.frame >= this.locs.length) {
-      const grown = new Int32Array(this.locs.length * 2).fill(-1);
-      grown.set(this.locs);
-      this.locs = grown;
-    }
-    this.locs[rec.frame] = page * PAGE + at;
-  }
-
-  /** Decodes `frame` again from its kept headers into `pkt`; false when they were not kept. */
-  decode(frame: number, decoder: Decoder, rec: CaptureRecord, pkt: Packet): Uint8Array | null {
-    const loc = frame < this.locs.length ? this.locs[frame] : -1;
-    if (loc < 0) return null;
-    const page = Math.floor(loc / PAGE);
-    const at = loc % PAGE;
-    const v = this.views[page];
-    const kept = v.getUint32(at + 16, true);
-    rec.frame = frame;
-    rec.tsSec = v.getUint32(at, true);
-    rec.tsNsec = v.getUint32(at + 4, true);
-    rec.linktype = v.getUint32(at + 8, true);
-    rec.origLen = v.getUint32(at + 12, true);
-    rec.caplen = kept;
-    const data = this.pages[page].subarray(at + ENTRY_HEAD, at + ENTRY_HEAD + kept);
-    rec.data = data;
-    if (decoder.decode(rec, pkt) !== DecodeStatus.TCP) return null;
-    // Only the payload was left out: the frame was as complete as the capture had it.
-    pkt.truncated = v.getUint32(at + 20, true) === 1;
-    return data;
-  }
-
-  get bytes(): number {
-    return this.pages.length * PAGE;
-  }
-}
+import { SEVERITY_OF } from './severity.js';
 
 function rowOf(rec: ConnRecord): ConnRow {
   let statesMask = 0;
   for (const s of rec.states.orig) statesMask |= 1 << (stateFromName(s) ?? 11);
   for (const s of rec.states.resp) statesMask |= 1 << (stateFromName(s) ?? 11);
   let eventMask = 0;
-  for (const e of rec.events) eventMask |= kindBit(e.kind);
+  let retrans = 0;
+  for (const e of rec.events) {
+    eventMask |= kindBit(e.kind);
+    if (isRetransmission([e.kind])) retrans++;
+  }
   return {
     id: rec.id,
     origIp: rec.orig.ip,
@@ -137,6 +72,8 @@ function rowOf(rec: ConnRecord): ConnRow {
     bytesResp: rec.bytes.resp,
     events: rec.events.length,
     eventMask,
+    retrans,
+    rttUs: rec.rttHandshakeUsec,
     evicted: rec.evicted,
   };
 }
@@ -149,47 +86,74 @@ function sorted(m: Map<string, number>): [string, number][] {
   return [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
 }
 
+/** Occurrences of each event kind kept to jump to (the rest are counted). */
+const FIRST_EVENTS = 50;
+
 export class CaptureAnalysis {
   private readonly reader = new CaptureReader();
   private readonly decoder = new Decoder({ reassemble: true, verifyChecksums: false });
   private readonly rec = new CaptureRecord();
   private readonly pkt = new Packet();
-  private readonly collector = new TimelineCollector();
-  private readonly rows: ConnRow[] = [];
+  private readonly columns = new PacketColumns();
+  /** Rows of connections that ended since the last takeRows(). */
+  private pending: ConnRow[] = [];
+  private connections = 0;
   private readonly table;
   private readonly frames = new FrameStore();
-  private readonly byId = new Map<number, ConnTimeline>();
   private tcpPackets = 0;
   private malformed = 0;
   private fault: string | null = null;
   private finished = false;
   private hostsCache: HostsView | null = null;
-  private readonly kindEvents = new Map<EventKind, { events: number; conns: number }>();
+  private readonly kindEvents = new Map<EventKind, KindCount>();
+  private readonly tallies = {
+    connStates: new Map<string, number>(),
+    handshakes: new Map<string, number>(),
+    closes: new Map<string, number>(),
+    finals: new Map<string, number>(),
+  };
+  private readonly resets = { orig: 0, resp: 0, both: 0 };
+  private startUs = Number.POSITIVE_INFINITY;
+  private endUs = 0;
 
   constructor(
     readonly name: string,
     private readonly timeWaitS = DEFAULT_TRACKING.timeWaitSec,
   ) {
+    // reuseConns: nothing here keeps a Conn past the callback (the columns keep its id).
     this.table = newFlowTable(
       { ...DEFAULT_TRACKING, timeWaitSec: timeWaitS },
       this.onEnd,
-      this.collector.onPacket,
+      this.columns.onPacket,
+      true,
     );
   }
 
-  private readonly onEnd = (rec: ConnRecord, conn: Parameters<TimelineCollector['onEnd']>[1]): void => {
-    this.collector.onEnd(rec, conn);
-    this.rows.push(rowOf(rec));
-    const seen = new Set<EventKind>();
+  private readonly onEnd = (rec: ConnRecord, conn: Parameters<PacketColumns['onEnd']>[1]): void => {
+    this.columns.onEnd(rec, conn);
+    this.pending.push(rowOf(rec));
+    this.connections++;
+    const t = this.tallies;
+    tally(t.connStates, rec.conn_state);
+    tally(t.handshakes, rec.handshake);
+    tally(t.closes, rec.close);
+    tally(t.finals, rec.final.orig);
+    tally(t.finals, rec.final.resp);
+    if (rec.reset) this.resets[rec.reset]++;
+    if (rec.startUsec < this.startUs) this.startUs = rec.startUsec;
+    if (rec.endUsec > this.endUs) this.endUs = rec.endUsec;
+    let seen = 0;
     for (const e of rec.events) {
       let k = this.kindEvents.get(e.kind);
       if (!k) {
-        k = { events: 0, conns: 0 };
+        k = { kind: e.kind, severity: SEVERITY_OF[e.kind], events: 0, conns: 0, first: [] };
         this.kindEvents.set(e.kind, k);
       }
       k.events++;
-      if (!seen.has(e.kind)) {
-        seen.add(e.kind);
+      if (k.first.length < FIRST_EVENTS) k.first.push({ conn: rec.id, frame: e.frame, timeUs: e.timeUsec });
+      const bit = kindBit(e.kind);
+      if (!(seen & bit)) {
+        seen |= bit;
         k.conns++;
       }
     }
@@ -208,6 +172,17 @@ export class CaptureAnalysis {
 
   get framesRead(): number {
     return this.reader.frames;
+  }
+
+  /** Rows of the connections that ended since the last call. */
+  takeRows(): ConnRow[] {
+    const out = this.pending;
+    this.pending = [];
+    return out;
+  }
+
+  get pendingRows(): number {
+    return this.pending.length;
   }
 
   /** Feeds capture bytes; a file-level fault ends the input (what came before stays analysed). */
@@ -239,37 +214,20 @@ export class CaptureAnalysis {
     }
   }
 
-  /** End of input: the rows and the capture summary. */
-  finish(bytes: number, analysisMs: number): { rows: ConnRow[]; summary: CaptureSummary } {
-    if (!this.finished) {
-      if (this.fault === null) {
-        this.reader.end();
-        this.drain();
-      }
-      this.table.finish();
-      this.finished = true;
-      for (const t of this.collector.timelines) this.byId.set(t.id, t);
-      this.rows.sort((a, b) => a.id - b.id);
+  /** End of input: the connections still open are closed (their rows join takeRows()). */
+  finish(): void {
+    if (this.finished) return;
+    if (this.fault === null) {
+      this.reader.end();
+      this.drain();
     }
-    const connStates = new Map<string, number>();
-    const handshakes = new Map<string, number>();
-    const closes = new Map<string, number>();
-    const finals = new Map<string, number>();
-    let startUs = Number.POSITIVE_INFINITY;
-    let endUs = 0;
-    for (const r of this.rows) {
-      tally(connStates, r.connState);
-      tally(handshakes, r.handshake);
-      tally(closes, r.close);
-      tally(finals, r.finalOrig);
-      tally(finals, r.finalResp);
-      startUs = Math.min(startUs, r.startUs);
-      endUs = Math.max(endUs, r.startUs + r.durationUs);
-    }
-    const kinds = EVENT_KINDS.filter((k) => this.kindEvents.has(k)).map((k) => ({
-      kind: k,
-      ...this.kindEvents.get(k)!,
-    }));
+    this.table.finish();
+    this.finished = true;
+  }
+
+  /** The capture at a glance, once finish() ran. */
+  summary(bytes: number, analysisMs: number): CaptureSummary {
+    const kinds = EVENT_KINDS.filter((k) => this.kindEvents.has(k)).map((k) => this.kindEvents.get(k)!);
     const notes = [...this.extraNotes, ...this.reader.notes, ...this.decoder.notes];
     if (this.malformed > 0)
       notes.push(`${this.malformed} malformed packet${this.malformed === 1 ? '' : 's'} skipped`);
@@ -277,38 +235,55 @@ export class CaptureAnalysis {
       notes.push(
         'headers of the later packets were not kept (capture too large): their details come from the tracker alone',
       );
+    const t = this.tallies;
     return {
-      rows: this.rows,
-      summary: {
-        name: this.name,
-        bytes,
-        frames: this.reader.frames,
-        tcpPackets: this.tcpPackets,
-        malformed: this.malformed,
-        connections: this.rows.length,
-        startUs: this.rows.length ? startUs : 0,
-        endUs,
-        kinds,
-        connStates: sorted(connStates),
-        handshakes: sorted(handshakes),
-        closes: sorted(closes),
-        finals: sorted(finals),
-        notes,
-        fault: this.fault,
-        analysisMs,
-      },
+      name: this.name,
+      bytes,
+      frames: this.reader.frames,
+      tcpPackets: this.tcpPackets,
+      malformed: this.malformed,
+      connections: this.connections,
+      startUs: this.connections ? this.startUs : 0,
+      endUs: this.endUs,
+      kinds,
+      connStates: sorted(t.connStates),
+      handshakes: sorted(t.handshakes),
+      closes: sorted(t.closes),
+      finals: sorted(t.finals),
+      resets: { ...this.resets },
+      notes,
+      fault: this.fault,
+      analysisMs,
     };
   }
 
   timeline(id: number): ConnTimeline | undefined {
-    return this.byId.get(id);
+    return this.columns.timeline(id);
   }
 
-  /** The ladder (report/ladder-svg.ts, as `synack ladder --svg`) and the story in both languages. */
-  conn(id: number): ConnDetail | null {
-    const t = this.byId.get(id);
+  record(id: number): ConnRecord | null {
+    return this.columns.record(id);
+  }
+
+  /** Frame numbers of one connection's packets (for extract). */
+  framesOf(id: number): number[] {
+    return this.columns.frames(id);
+  }
+
+  /**
+   * The ladder (report/ladder-svg.ts, as `synack ladder --svg`, `--all` when asked, with the folds
+   * the user opened drawn as arrows) and the story in both languages.
+   */
+  conn(
+    id: number,
+    asked: LadderView = { all: false, open: [], timeScale: false, symbolic: false },
+    focus: number | null = null,
+  ): ConnDetail | null {
+    const t = this.timeline(id);
     if (!t) return null;
-    const model = buildLadder(t);
+    const view =
+      focus === null || asked.all ? asked : { ...asked, open: [...asked.open, ...foldsHolding(t, [focus])] };
+    const model = ladderModel(t, view);
     const t0 = t.packets.length > 0 ? t.packets[0].timeUs : 0;
     const arrows: LadderPacket[] = model.rows
       .filter((r): r is LadderArrow => r.kind === 'arrow')
@@ -335,7 +310,8 @@ export class CaptureAnalysis {
     const zh = explain(t, { lang: 'zh', timeWaitS: this.timeWaitS });
     return {
       id,
-      svg: drawLadderSvg(model, 960),
+      view,
+      svg: drawLadderSvg(model, 960, { timeScale: view.timeScale }),
       arrows,
       packets: t.packets.length,
       explain: { en, zh },
@@ -351,7 +327,7 @@ export class CaptureAnalysis {
    */
   packet(connId: number, frame: number): PacketDetail {
     const out: PacketDetail = { conn: connId, frame, tcpdump: '', record: null };
-    const t = this.byId.get(connId);
+    const t = this.timeline(connId);
     if (!t) return out;
     const idx = t.packets.findIndex((p) => p.frame === frame);
     if (idx < 0) return out;
@@ -392,39 +368,61 @@ export class CaptureAnalysis {
     return out;
   }
 
-  /** The host view: `synack states --json --timeline` at the end of the capture. */
+  /** The host view (computed once, on every connection; see host-summary.ts). */
   hosts(): HostsView {
-    if (this.hostsCache) return this.hostsCache;
-    const timelines = this.collector.timelines;
-    const span = captureSpan(timelines);
-    const timeWaitUs = Math.round(this.timeWaitS * 1e6);
-    const report = buildStatesReport(timelines, { timeWaitUs });
-    // The chart shows the busiest hosts only; sampling every host of a big capture costs minutes.
-    const intervals = socketIntervals(timelines, { timeWaitUs });
-    const perHost = new Map<string, number>();
-    for (const iv of intervals) perHost.set(iv.host, (perHost.get(iv.host) ?? 0) + 1);
-    const top = new Set(
-      [...perHost]
-        .sort((a, b) => b[1] - a[1])
-        .slice(0, HOST_CHARTS)
-        .map(([h]) => h),
-    );
-    const tl = stateTimeline(
-      intervals.filter((iv) => top.has(iv.host)),
-      span.startUs,
-      span.endUs,
-      160,
-    );
-    report.timeline = { times: tl.times.map((t) => t / 1e6), hosts: tl.hosts };
-    this.hostsCache = {
-      report,
-      startUs: span.startUs,
-      endUs: span.endUs,
-      timeWaitS: this.timeWaitS,
-      hostCount: perHost.size,
-    };
+    if (!this.hostsCache) {
+      const t0 = performance.now();
+      this.hostsCache = hostSummary(this.columns.statesInputs(), this.timeWaitS, t0, () => performance.now());
+    }
     return this.hostsCache;
   }
+
+  get hostsReady(): boolean {
+    return this.hostsCache !== null;
+  }
+
+  /** Every ended connection's record, in the order they ended. */
+  records(): ConnRecord[] {
+    return this.columns.ended.map((e) => e.rec!);
+  }
+}
+
+/**
+ * The ladder model for a view: folded as the CLI folds it, every packet (`--all`), or folded with
+ * the opened folds' packets drawn as arrows (taken from the unfolded model, so each arrow is
+ * exactly what `--all` draws).
+ */
+export function ladderModel(t: ConnTimeline, view: LadderView): LadderModel {
+  const symbolic = view.symbolic;
+  if (view.all) return buildLadder(t, { all: true, symbolic });
+  const folded = buildLadder(t, { symbolic });
+  if (view.open.length === 0) return folded;
+  const open = new Set(view.open);
+  if (!folded.rows.some((r) => r.kind === 'fold' && open.has(r.firstIndex))) return folded;
+  const all = buildLadder(t, { all: true, symbolic });
+  const rows: LadderRow[] = [];
+  for (const r of folded.rows) {
+    if (r.kind === 'fold' && open.has(r.firstIndex)) {
+      for (let i = r.firstIndex; i <= r.lastIndex; i++) rows.push(all.rows[i]);
+    } else rows.push(r);
+  }
+  return { ...folded, rows };
+}
+
+/** The folds (by first packet index) that hold these frames: what to open to show them. */
+export function foldsHolding(t: ConnTimeline, frames: readonly number[]): number[] {
+  const want = new Set(frames);
+  const out: number[] = [];
+  for (const r of buildLadder(t).rows) {
+    if (r.kind !== 'fold') continue;
+    for (let i = r.firstIndex; i <= r.lastIndex; i++) {
+      if (want.has(t.packets[i].frame)) {
+        out.push(r.firstIndex);
+        break;
+      }
+    }
+  }
+  return out;
 }
 
 /**

@@ -1,8 +1,9 @@
 // Filtering and sorting the connection list: by state (either endpoint passed through it), event
 // kind, address/port, free text; sorted by any column. Works on row indices so 100 000 rows
-// filter and sort in a few milliseconds without copying the rows.
+// filter and sort without copying the rows; each column's sort key is computed once per set of
+// rows (a number per row: addresses and words by rank), so a sort compares numbers only.
 
-import { stateFromName } from '../../src/tcp/state.js';
+import { STATE_NAMES, stateFromName } from '../../src/tcp/state.js';
 import { EVENT_KINDS, type EventKind, kindBit, kindsOf } from '../../src/track/kinds.js';
 import type { ConnRow } from './protocol.js';
 
@@ -34,6 +35,11 @@ export type SortKey =
   | 'duration'
   | 'packets'
   | 'bytes'
+  | 'start'
+  | 'bpsOrig'
+  | 'bpsResp'
+  | 'retrans'
+  | 'rtt'
   | 'events';
 
 export interface Sort {
@@ -69,7 +75,21 @@ function endpointMatches(ip: string, port: number, m: AddrMatch): boolean {
   return true;
 }
 
-/** The words the text filter looks in, one string per row (built once per capture). */
+/**
+ * Words a row answers to beyond its fields: what people type for a reset ("rst", "reset"), a
+ * refusal, a FIN close, so the search speaks the close and event vocabulary of the CLI.
+ */
+function closeWords(r: ConnRow): string[] {
+  const w: string[] = [];
+  if (r.reset !== null || r.close.endsWith('reset') || r.handshake === 'refused') w.push('rst', 'reset');
+  if (r.reset !== null) w.push(`reset:${r.reset}`);
+  if (r.handshake === 'refused') w.push('refused', 'rej');
+  if (r.close === 'orig' || r.close === 'resp' || r.close === 'both') w.push('fin');
+  if (r.evicted) w.push('evicted');
+  return w;
+}
+
+/** The words the text filter looks in, one string per row (built once per row). */
 export function searchText(r: ConnRow): string {
   return [
     `#${r.id}`,
@@ -77,17 +97,23 @@ export function searchText(r: ConnRow): string {
     `${r.respIp}:${r.respPort}`,
     `hs:${r.handshake}`,
     `close:${r.close}`,
-    r.finalOrig,
-    r.finalResp,
+    ...stateNames(r.statesMask),
     r.connState,
     r.history,
+    ...closeWords(r),
     ...kindsOf(r.eventMask),
   ]
     .join(' ')
     .toLowerCase();
 }
 
-export function filterRows(rows: readonly ConnRow[], words: readonly string[], f: Filters): number[] {
+function stateNames(mask: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < STATE_NAMES.length; i++) if (mask & (1 << i)) out.push(STATE_NAMES[i]);
+  return out;
+}
+
+export function filterRows(rows: readonly ConnRow[], words: (i: number) => string, f: Filters): number[] {
   const stateBit = f.state ? 1 << (stateFromName(f.state) ?? 31) : 0;
   const kindMask =
     f.kind && (EVENT_KINDS as readonly string[]).includes(f.kind) ? kindBit(f.kind as EventKind) : 0;
@@ -102,7 +128,7 @@ export function filterRows(rows: readonly ConnRow[], words: readonly string[], f
     if (addr && !endpointMatches(r.origIp, r.origPort, addr) && !endpointMatches(r.respIp, r.respPort, addr))
       continue;
     if (terms.length > 0) {
-      const w = words[i];
+      const w = words(i);
       let all = true;
       for (const t of terms) {
         if (!w.includes(t)) {
@@ -133,30 +159,139 @@ function compareIp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** Bits per second of payload over the connection's duration (Wireshark Conversations' bps), null under 1 µs. */
+export function bitsPerSecond(bytes: number, durationUs: number): number | null {
+  return durationUs > 0 ? (bytes * 8 * 1e6) / durationUs : null;
+}
+
+/** Each value's rank among the distinct values, in `compare` order. */
+function ranks<T>(values: readonly T[], compare: (a: T, b: T) => number): Map<T, number> {
+  const distinct = [...new Set(values)].sort(compare);
+  return new Map(distinct.map((v, i) => [v, i]));
+}
+
 function cmpText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-const COMPARE: Record<SortKey, (a: ConnRow, b: ConnRow) => number> = {
-  id: (a, b) => a.id - b.id,
-  client: (a, b) => compareIp(a.origIp, b.origIp) || a.origPort - b.origPort,
-  server: (a, b) => compareIp(a.respIp, b.respIp) || a.respPort - b.respPort,
-  handshake: (a, b) => cmpText(a.handshake, b.handshake),
-  close: (a, b) => cmpText(a.close, b.close),
-  finalOrig: (a, b) => cmpText(a.finalOrig, b.finalOrig),
-  finalResp: (a, b) => cmpText(a.finalResp, b.finalResp),
-  connState: (a, b) => cmpText(a.connState, b.connState),
-  history: (a, b) => cmpText(a.history, b.history),
-  duration: (a, b) => a.durationUs - b.durationUs,
-  packets: (a, b) => a.pktsOrig + a.pktsResp - (b.pktsOrig + b.pktsResp),
-  bytes: (a, b) => a.bytesOrig + a.bytesResp - (b.bytesOrig + b.bytesResp),
-  events: (a, b) => a.events - b.events,
-};
+/** One number per row that orders the rows by `key` (missing values last). */
+export function sortKeys(rows: readonly ConnRow[], key: SortKey): Float64Array {
+  const n = rows.length;
+  const out = new Float64Array(n);
+  const byText = (get: (r: ConnRow) => string) => {
+    const values = rows.map(get);
+    const rank = ranks(values, cmpText);
+    for (let i = 0; i < n; i++) out[i] = rank.get(values[i])!;
+  };
+  const byEndpoint = (ip: (r: ConnRow) => string, port: (r: ConnRow) => number) => {
+    const rank = ranks(rows.map(ip), compareIp);
+    for (let i = 0; i < n; i++) out[i] = rank.get(ip(rows[i]))! * 65536 + port(rows[i]);
+  };
+  const MISSING = Number.MAX_VALUE;
+  switch (key) {
+    case 'id':
+      for (let i = 0; i < n; i++) out[i] = rows[i].id;
+      break;
+    case 'client':
+      byEndpoint(
+        (r) => r.origIp,
+        (r) => r.origPort,
+      );
+      break;
+    case 'server':
+      byEndpoint(
+        (r) => r.respIp,
+        (r) => r.respPort,
+      );
+      break;
+    case 'handshake':
+    case 'close':
+    case 'finalOrig':
+    case 'finalResp':
+    case 'connState':
+    case 'history':
+      byText((r) => r[key]);
+      break;
+    case 'duration':
+      for (let i = 0; i < n; i++) out[i] = rows[i].durationUs;
+      break;
+    case 'packets':
+      for (let i = 0; i < n; i++) out[i] = rows[i].pktsOrig + rows[i].pktsResp;
+      break;
+    case 'bytes':
+      for (let i = 0; i < n; i++) out[i] = rows[i].bytesOrig + rows[i].bytesResp;
+      break;
+    case 'start':
+      for (let i = 0; i < n; i++) out[i] = rows[i].startUs;
+      break;
+    case 'bpsOrig':
+    case 'bpsResp':
+      for (let i = 0; i < n; i++) {
+        const r = rows[i];
+        out[i] = bitsPerSecond(key === 'bpsOrig' ? r.bytesOrig : r.bytesResp, r.durationUs) ?? -1;
+      }
+      break;
+    case 'retrans':
+      for (let i = 0; i < n; i++) out[i] = rows[i].retrans;
+      break;
+    case 'rtt':
+      for (let i = 0; i < n; i++) out[i] = rows[i].rttUs >= 0 ? rows[i].rttUs : MISSING;
+      break;
+    case 'events':
+      for (let i = 0; i < n; i++) out[i] = rows[i].events;
+      break;
+  }
+  return out;
+}
 
-/** Sorts the filtered indices in place (ties by id, so the order is stable and predictable). */
-export function sortRows(rows: readonly ConnRow[], idx: number[], s: Sort): number[] {
-  const c = COMPARE[s.key];
-  const sign = s.desc ? -1 : 1;
-  if (s.key === 'id') return s.desc ? idx.reverse() : idx;
-  return idx.sort((i, j) => sign * c(rows[i], rows[j]) || rows[i].id - rows[j].id);
+/** A row's rank in key order (equal keys, equal ranks): small integers a native sort can pack. */
+export function keyRanks(keys: Float64Array): Int32Array {
+  const distinct = Float64Array.from(keys).sort();
+  let n = 0;
+  for (let i = 0; i < distinct.length; i++)
+    if (i === 0 || distinct[i] !== distinct[n - 1]) distinct[n++] = distinct[i];
+  const out = new Int32Array(keys.length);
+  for (let i = 0; i < keys.length; i++) {
+    let lo = 0;
+    let hi = n - 1;
+    const k = keys[i];
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (distinct[mid] < k) lo = mid + 1;
+      else hi = mid;
+    }
+    out[i] = lo;
+  }
+  return out;
+}
+
+/** Ids below 2^31 and ranks below 2^22 pack exactly into a double (2^53). */
+const TIE = 2 ** 31;
+const MAX_PACKED_ROWS = 2 ** 22;
+
+/**
+ * The filtered row indices in key order, ties by id (stable and predictable): each index packed
+ * with its rank and id into one double and sorted natively, so 100 000 rows sort in milliseconds
+ * without a JavaScript comparator. `indexOfId` maps an id back to its row.
+ */
+export function sortRows(
+  rows: readonly ConnRow[],
+  idx: readonly number[],
+  ranks: Int32Array,
+  desc: boolean,
+  indexOfId: Int32Array,
+): number[] {
+  const sign = desc ? -1 : 1;
+  if (rows.length >= MAX_PACKED_ROWS)
+    return [...idx].sort((i, j) => sign * (ranks[i] - ranks[j]) || rows[i].id - rows[j].id);
+  const top = rows.length;
+  const packed = new Float64Array(idx.length);
+  for (let j = 0; j < idx.length; j++) {
+    const i = idx[j];
+    packed[j] = (desc ? top - ranks[i] : ranks[i]) * TIE + rows[i].id;
+  }
+  packed.sort();
+  const out = new Array<number>(idx.length);
+  for (let j = 0; j < packed.length; j++) out[j] = indexOfId[packed[j] % TIE];
+  return out;
 }

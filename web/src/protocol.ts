@@ -1,10 +1,12 @@
 // The messages between the page and the analysis worker (worker.ts), and the shapes they carry:
 // one compact row per connection for the list, and what the connection, packet and host views
-// draw. Plain data only (structured clone), no classes.
+// draw. Plain data only (structured clone), no classes; rows travel in chunks, exports as
+// transferred ArrayBuffers.
 
-import type { StatesReport } from '../../src/report/socket-table.js';
 import type { StateName } from '../../src/tcp/state.js';
+import type { SynFloodEntry, TimeWaitEntry } from '../../src/track/host-states.js';
 import type { EventKind } from '../../src/track/kinds.js';
+import type { RowChunk } from './row-columns.js';
 
 /** One connection as the list shows it (PRODUCT.md's connection record, flattened). */
 export interface ConnRow {
@@ -32,14 +34,23 @@ export interface ConnRow {
   /** Number of events, and the OR of their kind bits (src/track/kinds.ts). */
   events: number;
   eventMask: number;
+  /** Retransmitted segments (any retransmission kind, SYN and SYN+ACK ones too). */
+  retrans: number;
+  /** Handshake RTT in µs (SYN → ACK at the capture point), -1 when not measured. */
+  rttUs: number;
   evicted: boolean;
 }
 
+export type Severity = 'error' | 'warning' | 'note' | 'chat';
+
 export interface KindCount {
   kind: EventKind;
+  severity: Severity;
   /** Occurrences, and connections with at least one. */
   events: number;
   conns: number;
+  /** The first occurrences (conn, frame, µs), to jump to. */
+  first: { conn: number; frame: number; timeUs: number }[];
 }
 
 /** The whole capture at a glance (the event summary). */
@@ -57,6 +68,8 @@ export interface CaptureSummary {
   handshakes: [string, number][];
   closes: [string, number][];
   finals: [string, number][];
+  /** Connections that ended in a reset, by who sent it (Zeek's RSTO/RSTR, and both). */
+  resets: { orig: number; resp: number; both: number };
   notes: string[];
   /** A file-level fault: everything before it was analysed. */
   fault: string | null;
@@ -82,8 +95,20 @@ export interface LadderPacket {
   lost: boolean;
 }
 
+export interface LadderView {
+  /** Every packet its own arrow (`synack ladder --all`). */
+  all: boolean;
+  /** Folds opened by the user, by their first packet index. */
+  open: number[];
+  /** Vertical position proportional to time instead of one row per arrow. */
+  timeScale: boolean;
+  /** Sequence numbers as the textbooks write them (x, y, u, v, w: `synack ladder --symbolic`). */
+  symbolic: boolean;
+}
+
 export interface ConnDetail {
   id: number;
+  view: LadderView;
   svg: string;
   /** Packets drawn as arrows, in order. */
   arrows: LadderPacket[];
@@ -103,27 +128,60 @@ export interface PacketDetail {
   record: Record<string, unknown> | null;
 }
 
+/** A TIME_WAIT finding worth a line of its own. */
+export type HostFinding = TimeWaitEntry & { why: 'exhausted' | 'near' | 'top' };
+
+/** One charted host: its sockets at the end of the capture and per state over time. */
+export interface HostChart {
+  host: string;
+  end: Partial<Record<StateName, number>>;
+  series: Partial<Record<StateName, number[]>>;
+  peak: number;
+}
+
+/**
+ * The host view, already cut down in the worker to what a person reads: port exhaustion and
+ * near-exhaustion, the top pairs by TIME_WAIT peak, SYN floods; the other pairs as one line.
+ */
 export interface HostsView {
-  report: StatesReport;
+  findings: HostFinding[];
+  /** The TIME_WAIT pairs not listed: how many, their sockets at peak (sum) and the highest peak. */
+  rest: { pairs: number; sockets: number; maxPeak: number };
+  synflood: SynFloodEntry[];
+  /** Sample times of the charts, epoch µs. */
+  times: number[];
+  charts: HostChart[];
   startUs: number;
   endUs: number;
   timeWaitS: number;
   /** Hosts with sockets in the capture (the chart shows the busiest few). */
   hostCount: number;
+  computeMs: number;
 }
+
+export type ExportKind = 'ndjson' | 'csv' | 'parquet' | 'pcap';
 
 export type Source = { kind: 'file'; file: File } | { kind: 'url'; url: string; name: string; size: number };
 
 export type ToWorker =
   | { type: 'open'; source: Source; timeWaitS: number }
-  | { type: 'conn'; id: number }
+  /** `focus`: a frame to show (the fold holding it opens). */
+  | { type: 'conn'; id: number; view: LadderView; focus: number | null }
   | { type: 'packet'; conn: number; frame: number }
-  | { type: 'hosts' };
+  | { type: 'hosts' }
+  /** The listed connections (ids in list order) as a file, or one connection's packets as pcap. */
+  | { type: 'export'; kind: ExportKind; ids: number[]; name: string };
 
 export type FromWorker =
-  | { type: 'progress'; done: number; total: number; frames: number }
-  | { type: 'done'; rows: ConnRow[]; summary: CaptureSummary }
+  | { type: 'progress'; phase: Phase; done: number; total: number; frames: number }
+  /** Connections as they end, in chunks (no one big message). */
+  | { type: 'rows'; rows: RowChunk }
+  | { type: 'done'; summary: CaptureSummary }
   | { type: 'failed'; message: string }
   | { type: 'conn'; detail: ConnDetail | null; id: number }
   | { type: 'packet'; detail: PacketDetail }
-  | { type: 'hosts'; view: HostsView };
+  | { type: 'hosts'; view: HostsView }
+  | { type: 'export'; name: string; mime: string; data: ArrayBuffer | null; error: string | null };
+
+/** Where the analysis is: reading the bytes, closing the connections still open at the end. */
+export type Phase = 'read' | 'finish';

@@ -1,13 +1,18 @@
 // The analysis worker: reads a capture chosen, dropped or served (Blob or fetch stream), gunzips
 // it through DecompressionStream when it starts with gzip's magic, feeds the chunks to the core
 // (analysis.ts) and reports progress; then answers the page's questions about one connection,
-// one packet or the hosts. Nothing leaves the browser.
+// one packet or the hosts, and writes exports. Rows are posted in chunks as connections end, so
+// no single message stalls the page. Nothing leaves the browser.
 
 import { labPacketdrill, packetdrillFailureLines } from '../../src/lab/packetdrill-lab.js';
 import { CaptureAnalysis } from './analysis.js';
-import type { FromWorker, Source, ToWorker } from './protocol.js';
+import { type Exported, exportList, exportPcap } from './export.js';
+import type { ConnRow, FromWorker, Source, ToWorker } from './protocol.js';
+import { encodeRows, transferables } from './row-columns.js';
 
 let current: CaptureAnalysis | null = null;
+/** Where the current capture's bytes came from (read again for a pcap export). */
+let currentSource: Source | null = null;
 let generation = 0;
 
 function post(m: FromWorker): void {
@@ -73,6 +78,19 @@ async function decoded(stream: ReadableStream<Uint8Array>): Promise<ReadableStre
   return rest;
 }
 
+/** Rows as transferred columns (row-columns.ts): no object-by-object clone for the page to undo. */
+function postRowChunk(rows: ConnRow[]): void {
+  const chunk = encodeRows(rows);
+  (self as unknown as Worker).postMessage(
+    { type: 'rows', rows: chunk } satisfies FromWorker,
+    transferables(chunk),
+  );
+}
+
+/** Rows are posted in chunks of about this many, or every POST_MS, whichever comes first. */
+const ROW_CHUNK = 4000;
+const POST_MS = 250;
+
 /**
  * A packetdrill script (`.pkt`) is run in the lab, here in the worker (the lab is pure), and its
  * capture analysed like any other; a script the stack did not follow keeps its capture and says
@@ -110,6 +128,9 @@ async function analyse(source: Source, timeWaitS: number, gen: number): Promise<
   const stream = /\.pkt$/i.test(name) ? await scriptCapture(name, opened.stream, analysis) : opened.stream;
   let done = 0;
   let lastPost = 0;
+  const postRows = () => {
+    if (analysis.pendingRows > 0) postRowChunk(analysis.takeRows());
+  };
   const input = await decoded(
     counting(stream, (n) => {
       done += n;
@@ -135,16 +156,49 @@ async function analyse(source: Source, timeWaitS: number, gen: number): Promise<
       break;
     }
     const now = performance.now();
-    if (now - lastPost > 50) {
+    if (analysis.pendingRows >= ROW_CHUNK || now - lastPost > POST_MS) {
       lastPost = now;
-      post({ type: 'progress', done, total, frames: analysis.framesRead });
+      postRows();
+      post({ type: 'progress', phase: 'read', done, total, frames: analysis.framesRead });
     }
   }
-  post({ type: 'progress', done: total, total, frames: analysis.framesRead });
-  const result = analysis.finish(done, Math.round(performance.now() - t0));
+  // The connections still open at the end are closed now: a phase of its own on the progress bar.
+  post({ type: 'progress', phase: 'finish', done: total, total, frames: analysis.framesRead });
+  analysis.finish();
   if (gen !== generation) return;
+  for (let rows = analysis.takeRows(); rows.length > 0; rows = rows.slice(ROW_CHUNK))
+    postRowChunk(rows.slice(0, ROW_CHUNK));
   current = analysis;
-  post({ type: 'done', rows: result.rows, summary: result.summary });
+  currentSource = source;
+  post({ type: 'done', summary: analysis.summary(done, Math.round(performance.now() - t0)) });
+  // The host view is computed while the page shows the list, so the tab opens at once; a
+  // question asked meanwhile waits for it (one thread).
+  setTimeout(() => {
+    if (gen === generation && current === analysis && !analysis.hostsReady) analysis.hosts();
+  }, 50);
+}
+
+async function runExport(analysis: CaptureAnalysis, m: Extract<ToWorker, { type: 'export' }>): Promise<void> {
+  try {
+    let out: Exported;
+    if (m.kind === 'pcap') {
+      if (!currentSource || m.ids.length !== 1) throw new Error('choose one connection to extract');
+      const { stream } = await open(currentSource);
+      out = await exportPcap(analysis, m.ids[0], await decoded(stream));
+    } else out = exportList(analysis, m.kind, m.ids);
+    (self as unknown as Worker).postMessage(
+      { type: 'export', name: m.name, mime: out.mime, data: out.data, error: null } satisfies FromWorker,
+      [out.data],
+    );
+  } catch (err) {
+    post({
+      type: 'export',
+      name: m.name,
+      mime: '',
+      data: null,
+      error: `${m.name}: ${err instanceof Error ? err.message : String(err)}`,
+    });
+  }
 }
 
 self.onmessage = (ev: MessageEvent<ToWorker>) => {
@@ -160,13 +214,16 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
       break;
     }
     case 'conn':
-      post({ type: 'conn', id: m.id, detail: current?.conn(m.id) ?? null });
+      post({ type: 'conn', id: m.id, detail: current?.conn(m.id, m.view, m.focus) ?? null });
       break;
     case 'packet':
       if (current) post({ type: 'packet', detail: current.packet(m.conn, m.frame) });
       break;
     case 'hosts':
       if (current) post({ type: 'hosts', view: current.hosts() });
+      break;
+    case 'export':
+      if (current) void runExport(current, m);
       break;
   }
 };

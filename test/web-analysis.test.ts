@@ -1,0 +1,121 @@
+// The web worker's analysis without a browser: its columnar packet store gives the same timelines
+// as the report layer's TimelineCollector (what the CLI's ladder and explain read), rows survive
+// their columnar trip to the page, the list's packed sort orders as a comparator would, and the
+// search answers to the words people type ("rst", "fin", state names).
+
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { TimelineCollector } from '../src/report/timeline-from-track.js';
+import { DEFAULT_TRACKING, newFlowTable } from '../src/report/tracking.js';
+import { forEachDecoded } from '../src/wire/capture-bytes.js';
+import { CaptureAnalysis } from '../web/src/analysis.js';
+import {
+  filterRows,
+  keyRanks,
+  NO_FILTERS,
+  type SortKey,
+  searchText,
+  sortKeys,
+  sortRows,
+} from '../web/src/filters.js';
+import type { ConnRow } from '../web/src/protocol.js';
+import { decodeRows, encodeRows } from '../web/src/row-columns.js';
+import { FIXTURES, REPO_ROOT } from './helpers/paths.js';
+
+const CAPTURES = [
+  join(REPO_ROOT, 'examples', 'loopback-lifecycles.pcap'),
+  join(FIXTURES, 'ws-loss.pcap'),
+  join(FIXTURES, 'ws-reorder.pcap'),
+  join(FIXTURES, 'tcpdump-lo-ipv6.pcap'),
+  join(FIXTURES, 'port-exhaustion.pcap'),
+  join(FIXTURES, 'kernel', 'forged-rst-exact.server.pcap'),
+];
+
+function analyse(file: string): { a: CaptureAnalysis; rows: ConnRow[] } {
+  const bytes = readFileSync(file);
+  const a = new CaptureAnalysis(file, 60);
+  for (let i = 0; i < bytes.length; i += 4096) a.push(bytes.subarray(i, i + 4096));
+  a.finish();
+  return { a, rows: a.takeRows() };
+}
+
+test('the worker builds each connection\u2019s timeline from its columns exactly as TimelineCollector does', () => {
+  for (const file of CAPTURES) {
+    const collector = new TimelineCollector();
+    const table = newFlowTable(DEFAULT_TRACKING, collector.onEnd, collector.onPacket);
+    forEachDecoded(
+      readFileSync(file),
+      { reassemble: true, verifyChecksums: false },
+      (pkt) => void table.process(pkt),
+    );
+    table.finish();
+    const { a, rows } = analyse(file);
+    assert.equal(rows.length, collector.timelines.length, file);
+    for (const t of collector.timelines) assert.deepEqual(a.timeline(t.id), t, `${file} conn ${t.id}`);
+  }
+});
+
+test('rows travel as columns and come back equal', () => {
+  const { rows } = analyse(CAPTURES[0]);
+  const back: ConnRow[] = [];
+  decodeRows(encodeRows(rows), back);
+  assert.deepEqual(back, rows);
+  assert.ok(rows.some((r) => r.reset !== null) && rows.some((r) => r.reset === null));
+});
+
+test('the packed sort orders rows as a comparator on the column would, ties by id, both ways', () => {
+  const { rows } = analyse(CAPTURES[4]);
+  const indexOfId = new Int32Array(Math.max(...rows.map((r) => r.id)) + 1).fill(-1);
+  rows.forEach((r, i) => {
+    indexOfId[r.id] = i;
+  });
+  const keys: SortKey[] = [
+    'id',
+    'client',
+    'server',
+    'duration',
+    'packets',
+    'bytes',
+    'history',
+    'start',
+    'rtt',
+    'bpsResp',
+  ];
+  for (const key of keys) {
+    const k = sortKeys(rows, key);
+    for (const desc of [false, true]) {
+      const idx = filterRows(rows, (i) => searchText(rows[i]), NO_FILTERS);
+      const got = sortRows(rows, idx, keyRanks(k), desc, indexOfId);
+      const want = [...idx].sort((i, j) => (desc ? k[j] - k[i] : k[i] - k[j]) || rows[i].id - rows[j].id);
+      assert.deepEqual(got, want, `${key} ${desc ? 'desc' : 'asc'}`);
+    }
+  }
+});
+
+test('search speaks the close and event vocabulary: rst, reset, refused, fin, state names', () => {
+  const { rows } = analyse(CAPTURES[0]);
+  const ids = (text: string) =>
+    filterRows(rows, (i) => searchText(rows[i]), { ...NO_FILTERS, text })
+      .map((i) => rows[i].id)
+      .sort((x, y) => x - y);
+  const resets = rows.filter((r) => r.reset !== null || r.handshake === 'refused').map((r) => r.id);
+  assert.deepEqual(
+    ids('rst'),
+    resets.sort((x, y) => x - y),
+  );
+  assert.deepEqual(ids('RST'), ids('reset'));
+  assert.deepEqual(
+    ids('refused'),
+    rows.filter((r) => r.handshake === 'refused').map((r) => r.id),
+  );
+  assert.deepEqual(
+    ids('fin'),
+    rows
+      .filter((r) => ['orig', 'resp', 'both'].includes(r.close))
+      .map((r) => r.id)
+      .sort((x, y) => x - y),
+  );
+  assert.ok(ids('time_wait').length > 0);
+});
