@@ -42,7 +42,7 @@ export interface FileParity {
 }
 
 /** Splits `-#` numbered output into frame → TCP line (continuation lines belong to the frame before). */
-function tcpLinesByFrame(text: string): Map<number, string> {
+export function tcpLinesByFrame(text: string): Map<number, string> {
   const byFrame = new Map<number, string>();
   let frame = 0;
   for (const raw of text.split('\n')) {
@@ -69,7 +69,7 @@ export async function parityForFile(file: string): Promise<FileParity> {
   const out = new OutputBuffer((s) => {
     synackText += s;
   });
-  const sink = new TcpdumpSink(out, true);
+  const sink = new TcpdumpSink(out, { number: true });
   await readInto([file], sink, out, { reassemble: false, verifyChecksums: false }, () => {});
   const ours = tcpLinesByFrame(synackText);
   const result: FileParity = {

@@ -141,12 +141,15 @@ test('the n-th connection on a reused 4-tuple; a nanosecond-magic capture', () =
   assert.match(r.stderr, /of connection 2 /);
   // The same record, except what came from outside it: in the original, Wireshark's analysis saw
   // this SYN repeat the first connection's (same ISN on the same 4-tuple): syn-retransmission.
-  // Alone in its file it is a first SYN, as tshark would say too.
+  // Alone in its file it is a first SYN, as tshark would say too (and no retransmission is counted).
   const inOriginal = portable(conns(reuse)[1]!);
   assert.deepEqual(inOriginal.events, [
     { time: 1377201634.118955, from: 'orig', kind: 'syn-retransmission' },
   ]);
-  assert.deepEqual(conns(out).map(portable), [{ ...inOriginal, events: [] }]);
+  assert.deepEqual(inOriginal.retransmissions, { orig: 1, resp: 0 });
+  assert.deepEqual(conns(out).map(portable), [
+    { ...inOriginal, events: [], retransmissions: { orig: 0, resp: 0 } },
+  ]);
   // A bare 4-tuple with several connections takes the first and says so.
   const first = synack(['extract', reuse, '--conn', '192.168.0.4:26242-212.227.15.188:110', '-w', '-']);
   assert.match(first.stderr, /3 connections on that 4-tuple \(ids 1, 2, 3\); extracted the first/);

@@ -13,7 +13,7 @@ import { after, describe, test } from 'node:test';
 import { startTcpdump } from '../src/live/tcpdump-stream.js';
 import { Agent, canUseNetns, hasCommand, Netns, sleep } from './helpers/netns.js';
 import { FIXTURES, REPO_ROOT } from './helpers/paths.js';
-import { spawnGathering, synackArgv } from './helpers/synack-cli.js';
+import { jsonLines, spawnGathering, synackArgv } from './helpers/synack-cli.js';
 
 function conns(file: string, ...args: string[]): string {
   const argv = synackArgv('conns', ...args, file);
@@ -69,6 +69,15 @@ const CASES: [string, string[]][] = [
   [join(FIXTURES, 'tcpdump-lo-ipv6.pcap'), ['--json']],
 ];
 
+/** Records (or table lines) in id order, the table's header first: live prints them at their close, conns when over. */
+function byId(text: string): string {
+  const lines = text.trimEnd().split('\n');
+  const head = lines[0]!.startsWith('id ') ? [lines.shift()!] : [];
+  const id = (l: string) =>
+    l.startsWith('{') ? (JSON.parse(l) as { id: number }).id : Number.parseInt(l, 10);
+  return [...head, ...lines.sort((a, b) => id(a) - id(b))].join('\n');
+}
+
 describe('live - on a streamed capture', () => {
   test('the same records, Zeek rows and table lines as conns on the file', async () => {
     for (const [file, args] of CASES) {
@@ -79,8 +88,40 @@ describe('live - on a streamed capture', () => {
       assert.notEqual(want, '', `conns ${args} ${file} printed something`);
       const got = await liveStdin(bytes, args, { chunk, gapMs: 5 });
       assert.equal(got.code, 0, got.stderr);
-      assert.equal(got.stdout, want, `live - ${args.join(' ')} = conns ${args.join(' ')} on ${file}`);
+      // Zeek rows follow Zeek's timers in both; records come at each connection's close in live.
+      if (args.includes('--zeek')) assert.equal(got.stdout, want);
+      else
+        assert.equal(
+          byId(got.stdout),
+          byId(want),
+          `live - ${args.join(' ')} = conns ${args.join(' ')} on ${file}`,
+        );
     }
+  });
+
+  test('a connection is printed when it closes, its final TIME_WAIT shown then; the header at once', async () => {
+    const bytes = readFileSync(EXAMPLE);
+    const r = await liveStdin(bytes, ['--json'], { chunk: bytes.length, gapMs: 0 });
+    const recs = jsonLines<{ id: number; final: { orig: string; resp: string }; end: number }>(r.stdout);
+    // In the order they closed (the frame that closed them), not 1 minute later.
+    assert.deepEqual(
+      recs.map((x) => x.id),
+      [1, 2, 3, 4, 5],
+    );
+    const ends = recs.map((x) => x.end);
+    assert.deepEqual(
+      [...ends].sort((a, b) => a - b),
+      ends,
+    );
+    assert.deepEqual(recs[0]!.final, { orig: 'TIME_WAIT', resp: 'CLOSED' });
+    assert.deepEqual(recs[1]!.final, { orig: 'CLOSED', resp: 'TIME_WAIT' });
+    // The table's header comes with the first bytes, before any record.
+    const { proc, out, until } = spawnGathering(synackArgv('live', '-'));
+    proc.stdin.write(bytes.subarray(0, 24)); // the pcap file header alone
+    await until('the header', (o) => o.stdout.startsWith('id '));
+    assert.equal(out.stdout.split('\n').length, 2, 'the header line only');
+    proc.stdin.end();
+    await new Promise((res) => (proc.exitCode !== null ? res(null) : proc.once('exit', res)));
   });
 
   test('a stream cut mid-record ends normally: records up to the cut, exit 0', async () => {
@@ -93,7 +134,7 @@ describe('live - on a streamed capture', () => {
       .trim()
       .split('\n')
       .map((l) => (JSON.parse(l) as { id: number }).id);
-    assert.deepEqual(ids, [3, 1, 2, 4]);
+    assert.deepEqual(ids, [1, 2, 3, 4]);
   });
 
   test('SIGINT prints the still-open connections and exits 0; records are printed as connections end', async () => {
@@ -111,10 +152,10 @@ describe('live - on a streamed capture', () => {
         .split('\n')
         .filter((l) => l !== '')
         .map((l) => (JSON.parse(l) as { id: number }).id);
-    // Connection 3 (reset) is over inside the stream: printed before the signal. 1, 2 and 4 (one
-    // end in TIME_WAIT) were still open: printed on SIGINT, in id order.
-    assert.deepEqual(ids(r.beforeSignal), [3]);
-    assert.deepEqual(ids(r.stdout), [3, 1, 2, 4]);
+    // Connections 1 and 2 closed (one end in TIME_WAIT) and 3 was reset inside the stream: printed
+    // before the signal. 4 was still open: printed on SIGINT.
+    assert.deepEqual(ids(r.beforeSignal), [1, 2, 3]);
+    assert.deepEqual(ids(r.stdout), [1, 2, 3, 4]);
     assert.doesNotMatch(r.stderr, /byte \d+/);
   });
 
@@ -142,17 +183,21 @@ describe('live - on a streamed capture', () => {
       3,
       'the record follows the segment that ended it',
     );
-    // Without the events, the records are conns' records.
+    // Without the events, the records are conns' records (printed at each close).
     assert.equal(
-      lines
-        .filter((l) => l.provisional !== true)
-        .map((l) => JSON.stringify(l))
-        .join('\n'),
-      conns(EXAMPLE, '--json')
-        .trim()
-        .split('\n')
-        .map((l) => JSON.stringify(JSON.parse(l)))
-        .join('\n'),
+      byId(
+        lines
+          .filter((l) => l.provisional !== true)
+          .map((l) => JSON.stringify(l))
+          .join('\n'),
+      ),
+      byId(
+        conns(EXAMPLE, '--json')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.stringify(JSON.parse(l)))
+          .join('\n'),
+      ),
     );
   });
 

@@ -16,6 +16,7 @@ import { runSharded } from './conns-shards.js';
 import { FILTER_HELP, FilterError, filterOption } from './filter-option.js';
 import { readInto } from './input-pipeline.js';
 import { OutputBuffer } from './output-buffer.js';
+import { addTimeFormatOption, timeFormatOption } from './time-format-option.js';
 import { addTrackingOptions, type TrackingFlags, trackingOptions } from './tracking-options.js';
 import { UsageError } from './usage-failure.js';
 
@@ -30,6 +31,8 @@ export interface ConnsOptions extends TrackingFlags {
   threads?: string;
   /** --parquet OUT: the records as a Parquet file instead of stdout. */
   parquet?: string;
+  /** -t: the start column's format (text only). */
+  timeFormat?: string;
 }
 
 /**
@@ -49,6 +52,7 @@ function threadsOption(v: string | undefined): number {
 
 export async function runConns(files: string[], opts: ConnsOptions): Promise<number> {
   const tracking = trackingOptions(opts);
+  const time = timeFormatOption(opts.timeFormat);
   const threads = threadsOption(opts.threads);
   const filter = filterOption(opts.filter);
   const selected = new Set<number>();
@@ -66,7 +70,7 @@ export async function runConns(files: string[], opts: ConnsOptions): Promise<num
         out.line(connTextHeader());
         headerDone = true;
       }
-      out.line(connTextLine(rec));
+      out.line(connTextLine(rec, time));
     }
   };
   // --zeek: Zeek's own connection table (its row splits) over the same packets, each packet
@@ -113,7 +117,7 @@ export async function runConns(files: string[], opts: ConnsOptions): Promise<num
     );
     parquet?.finish();
     if (sortById) buffered.sort((x, y) => x.id - y.id);
-    if (tty) out.line(connTable(buffered));
+    if (tty) out.line(connTable(buffered, time, process.stdout.columns || 120));
     else for (const rec of buffered) print(rec);
     out.flush();
     if (pendingErr !== '') process.stderr.write(pendingErr);
@@ -134,7 +138,12 @@ export async function runConns(files: string[], opts: ConnsOptions): Promise<num
       },
     },
     out,
-    { reassemble: true, verifyChecksums: !!opts.verifyChecksums, dedup: !!opts.dedup },
+    {
+      reassemble: true,
+      verifyChecksums: !!opts.verifyChecksums,
+      dedup: !!opts.dedup,
+      zeekChecksums: !!opts.zeek,
+    },
     (s) => {
       // A file fault ends input: what was read still produces its records first.
       pendingErr += s;
@@ -149,7 +158,7 @@ export async function runConns(files: string[], opts: ConnsOptions): Promise<num
     out.line(zeekConnClose(zeek.lastUsec));
   }
   if (sortById) buffered.sort((x, y) => x.id - y.id);
-  if (tty) out.line(connTable(buffered));
+  if (tty) out.line(connTable(buffered, time, process.stdout.columns || 120));
   else for (const rec of buffered) print(rec);
   out.flush();
   if (pendingErr !== '') process.stderr.write(pendingErr);
@@ -176,6 +185,7 @@ export function registerConns(program: Command): void {
     .option('--json', 'one JSON connection record per line')
     .option('--zeek', "Zeek's conn.log (TCP rows, Zeek's row splits) with a synack_id column")
     .option('--sort <key>', 'buffer and sort the output (id)');
+  addTimeFormatOption(conns, 'the start column (JSON, Zeek and Parquet keep epoch)');
   addTrackingOptions(conns)
     .option('--verify-checksums', 'segments with a bad TCP checksum are flagged as Zeek without -C does')
     .option('--filter <expr>', FILTER_HELP)

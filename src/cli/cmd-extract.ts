@@ -10,11 +10,10 @@ import type { Command } from 'commander';
 import { newFlowTable } from '../report/tracking.js';
 import { addrString } from '../report/zeek-tsv.js';
 import type { ConnFilter } from '../track/filter.js';
-import { parseIp } from '../track/ip-text.js';
 import type { ConnRecord } from '../track/record.js';
 import { type CapturedFrame as Frame, framesCaptureBytes } from '../wire/pcap-writer.js';
 import { connChoiceText, noMatchLine, requireConnChoice } from './conn-pick.js';
-import { type ConnSelector, ConnSelectorError, parseConnSelector } from './conn-selector.js';
+import { ConnPicker, type ConnSelector, ConnSelectorError, parseConnSelector } from './conn-selector.js';
 import { decodeFiles } from './decode-files.js';
 import { FILTER_HELP, filterOption } from './filter-option.js';
 import { addTrackingOptions, type TrackingFlags, trackingOptions } from './tracking-options.js';
@@ -26,27 +25,14 @@ interface ExtractCliOptions extends TrackingFlags {
   write?: string;
 }
 
-/** The selector's two endpoints as bytes, for comparing with the flow table's connections. */
-interface TupleBytes {
-  a: Uint8Array;
-  aPort: number;
-  b: Uint8Array;
-  bPort: number;
-  nth: number;
-}
-
-function tupleBytes(sel: ConnSelector & { kind: 'tuple' }): TupleBytes {
-  const a = parseIp(sel.a.ip);
-  const b = parseIp(sel.b.ip);
-  if (a === null || b === null)
-    throw new UsageError(`--conn: "${a === null ? sel.a.ip : sel.b.ip}" is not an IP address`);
-  return { a, aPort: sel.a.port, b, bPort: sel.b.port, nth: sel.nth ?? 1 };
-}
-
-function sameAddr(x: Uint8Array, y: Uint8Array): boolean {
-  if (x.length !== y.length) return false;
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
-  return true;
+/** The picker of --conn (a bare 4-tuple: its first connection, as ladder and explain). */
+function connPicker(sel: ConnSelector): ConnPicker {
+  try {
+    return new ConnPicker(sel);
+  } catch (err) {
+    if (err instanceof ConnSelectorError) throw new UsageError(err.message);
+    throw err;
+  }
 }
 
 /** Refuses an output that is one of the inputs (same path after links, or the same inode). */
@@ -87,10 +73,9 @@ export async function runExtract(files: string[], opts: ExtractCliOptions): Prom
     if (process.stdout.isTTY) throw new UsageError('-w -: refusing to write a capture to a terminal');
   } else checkNotAnInput(out, files);
 
-  const tuple = sel?.kind === 'tuple' ? tupleBytes(sel) : null;
+  const picker = sel === null ? null : connPicker(sel);
   /** Connection id → whether it is taken (the selector's verdict; the filter's when decided early). */
   const verdict = new Map<number, boolean>();
-  const tupleIds: number[] = [];
   const held = new Map<number, Frame[]>();
   const kept: Frame[][] = [];
   const chosen: { id: number; orig: string; resp: string }[] = [];
@@ -121,23 +106,7 @@ export async function runExtract(files: string[], opts: ExtractCliOptions): Prom
       let take = verdict.get(conn.id);
       if (take === undefined) {
         take = true;
-        if (sel?.kind === 'id') take = conn.id === sel.id;
-        else if (tuple !== null) {
-          const n = conn.ipVersion === 6 ? 16 : 4;
-          const a = conn.addrA.subarray(0, n);
-          const b = conn.addrB.subarray(0, n);
-          const on =
-            (sameAddr(a, tuple.a) &&
-              conn.portA === tuple.aPort &&
-              sameAddr(b, tuple.b) &&
-              conn.portB === tuple.bPort) ||
-            (sameAddr(a, tuple.b) &&
-              conn.portA === tuple.bPort &&
-              sameAddr(b, tuple.a) &&
-              conn.portB === tuple.aPort);
-          if (on) tupleIds.push(conn.id);
-          take = on && tupleIds.length === tuple.nth;
-        }
+        if (picker !== null) take = picker.takes(conn);
         if (take && filter !== null && !filter.needsRecord) {
           const n = conn.ipVersion === 6 ? 16 : 4;
           take = filter.matchesTuple({
@@ -167,7 +136,8 @@ export async function runExtract(files: string[], opts: ExtractCliOptions): Prom
   );
   table.finish();
   settle();
-  if (tuple !== null && sel?.kind === 'tuple' && sel.nth === undefined && tupleIds.length > 1) {
+  const tupleIds = picker?.onTuple ?? [];
+  if (sel?.kind === 'tuple' && sel.nth === undefined && tupleIds.length > 1) {
     process.stderr.write(
       `synack: ${tupleIds.length} connections on that 4-tuple (ids ${tupleIds.join(', ')}); extracted the first, pick another with #n\n`,
     );
@@ -178,7 +148,7 @@ export async function runExtract(files: string[], opts: ExtractCliOptions): Prom
     process.stderr.write(`${noMatchLine(asked, code, '; nothing written')}\n`);
     return code || 1;
   }
-  const bytes = framesCaptureBytes(frames);
+  const bytes = framesCaptureBytes(frames, /\.pcapng$/i.test(out));
   try {
     if (out === '-') process.stdout.write(bytes);
     else writeFileSync(out, bytes);

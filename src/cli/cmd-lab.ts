@@ -15,6 +15,7 @@ import { DEFAULT_EPOCH, type Scenario } from '../lab/scenario.js';
 import { parseScenario, ScenarioFileError } from '../lab/scenario-file.js';
 import { BUILTIN_SCENARIOS, findScenario } from '../lab/scenarios/index.js';
 import { renderLadderSvg } from '../report/ladder-svg.js';
+import { DEFAULT_TRACKING } from '../report/tracking.js';
 import type { StackPersonality } from '../tcp/config.js';
 import { exitOnUsageError, UsageError } from './usage-failure.js';
 
@@ -117,7 +118,10 @@ export function registerLab(program: Command): void {
       '<scenario>',
       'a built-in scenario name (synack lab list), a scenario file (JSON) or a packetdrill script (.pkt)',
     )
-    .option('-w, --write <OUT>', 'write the tap\u2019s capture as pcap to OUT')
+    .option(
+      '-w, --write <OUT>',
+      'write the tap\u2019s capture as pcap to OUT (- for stdout; the report then goes to stderr)',
+    )
     .option('--seed <N>', 'PRNG seed: ISNs, jitter, random loss (default: the scenario\u2019s, else 1)')
     .option('--tap <where>', 'capture point: client, server or mid (default mid)')
     .option('--epoch <T>', `time 0 of the capture, seconds since 1970 or ISO date (default ${DEFAULT_EPOCH})`)
@@ -151,6 +155,8 @@ export function registerLab(program: Command): void {
         if (opts.stack !== undefined && opts.stack !== 'rfc9293' && opts.stack !== 'linux')
           throw new UsageError(`--stack takes rfc9293 or linux, not '${opts.stack}'`);
         stack = opts.stack as StackPersonality | undefined;
+        if (opts.write === '-' && opts.svg === '-')
+          throw new UsageError('-w - and --svg - would both write to stdout: give one of them a file');
         seed = integer(opts.seed, '--seed', 0);
         epoch = epochOption(opts.epoch);
         width = integer(opts.width, '--width', 40) ?? 100;
@@ -204,7 +210,18 @@ export function registerLab(program: Command): void {
           cmd.error(`synack lab run: ${name}: ${(err as Error).message}`, { exitCode: 1 });
         }
       }
-      if (opts.write !== undefined) writeFileSync(opts.write, result.pcap);
+      // `-w -`: the capture is stdout, what would be printed goes to stderr.
+      const toStdout = opts.write === '-';
+      const print = (text: string) => (toStdout ? process.stderr : process.stdout).write(text);
+      if (toStdout) process.stdout.write(result.pcap);
+      else if (opts.write !== undefined) writeFileSync(opts.write, result.pcap);
+      if (opts.write !== undefined && result.timeWaitSec !== DEFAULT_TRACKING.timeWaitSec) {
+        // The capture cannot carry the hosts' TIME_WAIT: say which flag makes the analyzer agree.
+        const tw = result.timeWaitSec;
+        process.stderr.write(
+          `synack lab run: the hosts keep TIME_WAIT ${tw} s: analyse the capture with --time-wait ${tw} (synack conns --time-wait ${tw} ${toStdout ? 'FILE' : opts.write})\n`,
+        );
+      }
       if (opts.svg !== undefined) {
         for (const c of result.connections) {
           const svg = renderLadderSvg(c.timeline, { all: !!opts.all });
@@ -214,11 +231,11 @@ export function registerLab(program: Command): void {
         }
       }
       if (opts.frames) {
-        for (const line of labFrameLines(result)) process.stdout.write(`${line}\n`);
+        for (const line of labFrameLines(result)) print(`${line}\n`);
       } else if (opts.json) {
-        for (const line of labJsonLines(result)) process.stdout.write(`${line}\n`);
+        for (const line of labJsonLines(result)) print(`${line}\n`);
       } else if (opts.svg !== '-') {
-        process.stdout.write(`${labTextLines(result, { width, all: !!opts.all }).join('\n')}\n`);
+        print(`${labTextLines(result, { width, all: !!opts.all }).join('\n')}\n`);
       }
       if (failure.length > 0) {
         // packetdrill's report of the first line the stack did not follow, on stderr.

@@ -8,10 +8,12 @@ import { renderLadderSvg } from '../report/ladder-svg.js';
 import { renderLadderText } from '../report/ladder-text.js';
 import { type ConnChoice, connChoiceOptions, pickConnection } from './conn-pick.js';
 import { FILTER_HELP } from './filter-option.js';
+import { ladderTime, timeFormatChoice } from './time-format-option.js';
 import { addTrackingOptions, type TrackingFlags } from './tracking-options.js';
 import { exitOnUsageError, UsageError } from './usage-failure.js';
 
 interface LadderCliOptions extends TrackingFlags {
+  timeFormat?: string;
   conn?: string;
   filter?: string;
   width?: string;
@@ -30,11 +32,16 @@ export function registerLadder(program: Command): void {
     .option('--all', 'draw every packet (no folding of long data runs)')
     .option('--symbolic', 'sequence numbers as the textbooks write them: seq=x, ack=y+1, u, v, w')
     .option('--svg <OUT>', 'write the diagram as SVG to OUT (- for stdout)')
+    .option(
+      '-t, --time-format <fmt>',
+      'the time column: relative (default, since the first packet), epoch, iso (UTC) or delta (since the previous arrow)',
+    )
     .action(async (files: string[], opts: LadderCliOptions, cmd: Command) => {
       let width = 100;
       let choice: ConnChoice;
       try {
         choice = connChoiceOptions(opts);
+        timeFormatChoice(opts.timeFormat);
         if (opts.width !== undefined) {
           width = Number(opts.width);
           if (!Number.isInteger(width) || width < 40)
@@ -50,9 +57,14 @@ export function registerLadder(program: Command): void {
           if (opts.svg === '-') process.stdout.write(svg);
           else writeFileSync(opts.svg, svg);
         } else {
-          process.stdout.write(
-            `${renderLadderText(timeline, { width, all: !!opts.all, symbolic: !!opts.symbolic }).join('\n')}\n`,
-          );
+          const time = ladderTime(opts.timeFormat, timeline.packets[0]?.timeUs ?? 0);
+          const lines = renderLadderText(timeline, {
+            width,
+            all: !!opts.all,
+            symbolic: !!opts.symbolic,
+            ...(time ? { time } : {}),
+          });
+          process.stdout.write(`${lines.join('\n')}\n`);
         }
       }
       if (code !== 0) process.exitCode = code;

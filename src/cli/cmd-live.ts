@@ -2,7 +2,9 @@
 // arrives. Either tcpdump is started (`tcpdump -i IFACE -U -w - FILTER`) or a pcap/pcapng stream
 // is read on stdin. The pipeline is `synack conns`'s (readInto → Decoder → the flow table of
 // newFlowTable, ZeekConnLog for --zeek) in the same formats: each connection's record is printed
-// when it is over (table line, --json, --zeek rows as Zeek removes them), `--events` adds one
+// when it closes — both endpoints in TIME_WAIT or CLOSED, the final TIME_WAIT shown then, not a
+// minute later when it runs out — or when it is otherwise over (table line with its header at
+// once, --json; --zeek rows as Zeek removes them), `--events` adds one
 // provisional line per segment that changes a state or carries an event kind. On Ctrl-C or at the
 // end of the stream, even in the middle of a record, the still-open connections are printed and
 // the exit code is 0. Memory follows the open connections (the flow table emits and drops what
@@ -64,14 +66,13 @@ export async function runLive(args: string[], opts: LiveOptions): Promise<number
   };
 
   let headerDone = false;
+  // Connections printed at their close (both ends TIME_WAIT or CLOSED), not again when TIME_WAIT ends.
+  const printedAtClose = new Set<number>();
   const printRecord = (rec: ConnRecord): void => {
     if (opts.zeek) return;
+    if (printedAtClose.delete(rec.id)) return;
     if (opts.json) out.line(connJson(rec));
-    else {
-      if (!headerDone) out.line(connTextHeader());
-      headerDone = true;
-      out.line(connTextLine(rec));
-    }
+    else out.line(connTextLine(rec));
   };
 
   // --zeek: header at the first packet, rows as Zeek's timers remove connections, #close at the end.
@@ -157,6 +158,13 @@ export async function runLive(args: string[], opts: LiveOptions): Promise<number
       if (zeek !== null) zeek.process(pkt, conn.id);
     }
     printEnded();
+    if (conn !== null && !opts.zeek && !printedAtClose.has(conn.id)) {
+      const rec = table.closedRecord(conn);
+      if (rec !== null) {
+        printRecord(rec);
+        printedAtClose.add(rec.id);
+      }
+    }
     printZeekRows();
     flushSoon();
   };
@@ -165,6 +173,16 @@ export async function runLive(args: string[], opts: LiveOptions): Promise<number
   if (fromStdin) source = wrapStream(process.stdin);
   else {
     source = startTcpdump(opts.interface, args, (line) => process.stderr.write(`synack live: ${line}\n`));
+  }
+  // The table's header goes out as soon as the capture starts, before any packet (the --zeek
+  // header needs the first packet's time).
+  if (!opts.json && !opts.zeek) {
+    source.onStart(() => {
+      if (headerDone) return;
+      headerDone = true;
+      out.line(connTextHeader());
+      out.flush();
+    });
   }
   const stop = () => source.stop();
   process.on('SIGINT', stop);
@@ -189,7 +207,13 @@ export async function runLive(args: string[], opts: LiveOptions): Promise<number
     ['-'],
     { onPacket },
     out,
-    { reassemble: true, verifyChecksums: !!opts.verifyChecksums, dedup: !!opts.dedup, stdin: source.stream },
+    {
+      reassemble: true,
+      verifyChecksums: !!opts.verifyChecksums,
+      dedup: !!opts.dedup,
+      zeekChecksums: !!opts.zeek,
+      stdin: source.stream,
+    },
     (s, f) => {
       // Notes go out as they come; a fault waits: the end of a stream mid-record is no fault.
       if (f === undefined) process.stderr.write(s);
@@ -202,10 +226,15 @@ export async function runLive(args: string[], opts: LiveOptions): Promise<number
   if (tick !== null) clearInterval(tick);
   process.off('SIGINT', stop);
   process.off('SIGTERM', stop);
+  // tcpdump gets 2 s to say why it stopped; the timer must not hold the process once it has.
+  let timer: NodeJS.Timeout | undefined;
   const why = await Promise.race([
     source.done,
-    new Promise<null>((res) => setTimeout(() => res(null), 2000)),
+    new Promise<null>((res) => {
+      timer = setTimeout(() => res(null), 2000);
+    }),
   ]);
+  clearTimeout(timer);
 
   // The still-open connections, in id order (conns' order for what is open at the end).
   table.finish();

@@ -9,38 +9,47 @@
 import type { Command } from 'commander';
 import { PacketJsonState, packetJson } from '../report/packet-json.js';
 import { TcpdumpRenderer } from '../report/tcpdump.js';
+import { PACKET_FILTER_HELP, type PacketFilter } from '../track/packet-filter.js';
 import { DecodeStatus, type Packet } from '../wire/packet.js';
 import { FILTER_HELP, filterOption } from './filter-option.js';
 import { hostInterfaceNames } from './host-interfaces.js';
 import { type PacketSink, readInto } from './input-pipeline.js';
 import { OutputBuffer } from './output-buffer.js';
-import { runTrackedRead, type TrackedReadOptions } from './read-tracked.js';
+import { type LineOptions, LineWriter } from './read-lines.js';
+import { lineOptions, runTrackedRead, type TrackedReadOptions } from './read-tracked.js';
+import { addTimeFormatOption } from './time-format-option.js';
 import { addTrackingOptions, trackingOptions } from './tracking-options.js';
 import { exitOnUsageError } from './usage-failure.js';
 
-export interface ReadOptions extends TrackedReadOptions {
-  /** Prefix each line with the frame number as `tcpdump -#` does (for aligning with tcpdump). */
-  number?: boolean;
-}
+export type ReadOptions = TrackedReadOptions;
 
 /** The --tcpdump lines; counts the frames tcpdump would not show. */
 export class TcpdumpSink implements PacketSink {
   private readonly renderer = new TcpdumpRenderer({ ifName: hostInterfaceNames() });
+  private readonly lines: LineWriter | null;
+  private readonly packets: PacketFilter | null;
   beyond = 0;
 
   constructor(
     private readonly out: OutputBuffer,
-    private readonly number = false,
-  ) {}
+    /** --packet-filter, -c, --number, -t (none: tcpdump's lines as they are). */
+    o: LineOptions = {},
+  ) {
+    this.packets = o.packets ?? null;
+    this.lines = o.count !== undefined || o.number || o.time ? new LineWriter(out, o) : null;
+  }
 
   onPacket(pkt: Packet, frame: Uint8Array): void {
+    this.lines?.checkRoom();
+    if (this.packets !== null && (pkt.status !== DecodeStatus.TCP || !this.packets.matches(pkt))) return;
     let line = this.renderer.render(pkt, frame);
     if (line === '' && pkt.status === DecodeStatus.TCP) {
       line = this.renderer.renderBeyond(pkt, frame);
       if (line !== '') this.beyond++;
     } else if (line !== '' && pkt.beyondTcpdump) this.beyond++;
     if (line === '') return;
-    this.out.line(this.number ? `${String(pkt.frame).padStart(5)}  ${line}` : line);
+    if (this.lines === null) this.out.line(line);
+    else this.lines.write(line, pkt.frame, pkt.tsUsec);
   }
 }
 
@@ -62,8 +71,9 @@ export class JsonSink implements PacketSink {
 export async function runRead(files: string[], opts: ReadOptions): Promise<number> {
   const out = new OutputBuffer();
   // Default and --json: tracked (connection, role, both states, tags); see read-tracked.ts.
-  if (!opts.tcpdump || opts.filter !== undefined) return runTrackedRead(files, opts, out);
-  const sink = new TcpdumpSink(out, !!opts.number);
+  if (!opts.tcpdump || opts.filter !== undefined || opts.conn !== undefined)
+    return runTrackedRead(files, opts, out);
+  const sink = new TcpdumpSink(out, lineOptions(opts));
   const r = await readInto(files, sink, out, {
     reassemble: false,
     verifyChecksums: !!opts.verifyChecksums,
@@ -85,14 +95,22 @@ export function registerRead(program: Command): void {
     .option('--tcpdump', "print tcpdump's line for each TCP packet, cut after `length N`")
     .option('--json', 'one JSON packet record per TCP packet')
     .option('--verify-checksums', 'verify TCP checksums (the record says good/bad)')
-    .option('--number', 'prefix each line with its frame number, as tcpdump -#')
-    .option('--filter <expr>', FILTER_HELP);
+    .option('--number', 'prefix each line with its frame number, as tcpdump -# (JSON records carry "frame")')
+    .option('--filter <expr>', FILTER_HELP)
+    .option(
+      '--conn <C>',
+      'only the packets of this connection: id, or IP:PORT-IP:PORT (every one on it; #n the n-th)',
+    )
+    .option('--packet-filter <expr>', `only the packets tcpdump's filter selects: ${PACKET_FILTER_HELP}`)
+    .option('-c, --count <n>', 'stop after printing n packets, as tcpdump -c');
+  addTimeFormatOption(read, 'the time at the start of each line (JSON keeps epoch)');
   addTrackingOptions(read).action(async (files: string[], opts: ReadOptions, cmd: Command) => {
     if (opts.tcpdump && opts.json)
       cmd.error('synack read: --tcpdump and --json exclude each other', { exitCode: 1 });
     try {
       filterOption(opts.filter);
       trackingOptions(opts);
+      lineOptions(opts);
     } catch (err) {
       exitOnUsageError(cmd, 'read', err);
     }

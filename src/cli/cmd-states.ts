@@ -4,6 +4,7 @@
 
 import type { Command } from 'commander';
 import { buildStatesReport, renderStatesText, renderTimelineText } from '../report/socket-table.js';
+import { parseIsoTime } from '../report/time-format.js';
 import type { ConnFilter } from '../track/filter.js';
 import { socketIntervals, stateTimeline } from '../track/host-states.js';
 import { loadOptions } from './conn-pick.js';
@@ -19,11 +20,16 @@ interface StatesCliOptions extends TrackingFlags {
   filter?: string;
 }
 
-/** `--at`: epoch seconds, or `+S` seconds after the first packet; to integer µs. */
+/** `--at`: epoch seconds, `+S` seconds after the first packet, or an ISO 8601 time (UTC unless it says); to integer µs. */
 export function parseAt(text: string, firstUs: number): number {
+  const iso = /^\d{4}-\d{2}-\d{2}/.test(text) ? parseIsoTime(text) : null;
+  if (iso !== null) return iso;
   const rel = text.startsWith('+');
   const body = rel ? text.slice(1) : text;
-  if (!/^\d+(\.\d{1,9})?$/.test(body)) throw new UsageError(`--at takes epoch seconds or +S, not "${text}"`);
+  if (!/^\d+(\.\d{1,9})?$/.test(body))
+    throw new UsageError(
+      `--at takes epoch seconds, +S or an ISO 8601 time (2026-01-01T00:00:05Z), not "${text}"`,
+    );
   const [whole, frac = ''] = body.split('.');
   const us = Number(whole) * 1_000_000 + Number(frac.padEnd(6, '0').slice(0, 6));
   return rel ? firstUs + us : us;
@@ -35,7 +41,10 @@ export function registerStates(program: Command): void {
   addTrackingOptions(program.command('states'))
     .description('the socket table each host would have shown (netstat view), TIME_WAIT and SYN floods')
     .argument('<files...>', 'pcap or pcapng files (gzip allowed), - for stdin')
-    .option('--at <T>', 'epoch seconds, or +S from the first packet (default: the end of the capture)')
+    .option(
+      '--at <T>',
+      'epoch seconds, +S from the first packet, or ISO 8601 (2026-01-01T00:00:05.5Z) (default: the end of the capture)',
+    )
     .option('--timeline', 'per-state counts per host over time')
     .option('--json', 'one JSON object (PRODUCT.md `states --json`)')
     .option('--filter <expr>', FILTER_HELP)

@@ -1,6 +1,8 @@
 // `--conn C` (PRODUCT.md): a connection id as `synack conns` numbers them, or a 4-tuple
 // `IP:PORT-IP:PORT` in either order (IPv6 in brackets) with an optional `#n` for the n-th
-// connection on that 4-tuple. Parsed once here for ladder, explain, extract and states.
+// connection on that 4-tuple. Parsed once here for ladder, explain, extract, states and read.
+
+import { parseIp } from '../track/ip-text.js';
 
 export type ConnSelector =
   | { kind: 'id'; id: number }
@@ -85,4 +87,61 @@ export function selectConns<T extends Selectable>(conns: readonly T[], sel: Conn
     .sort((x, y) => x.id - y.id);
   if (sel.nth === undefined) return matches;
   return matches.length >= sel.nth ? [matches[sel.nth - 1]] : [];
+}
+
+/** What ConnPicker reads of a connection at its first segment (the tracker's Conn fits). */
+export interface PickableConn {
+  id: number;
+  ipVersion: number;
+  addrA: Uint8Array;
+  portA: number;
+  addrB: Uint8Array;
+  portB: number;
+}
+
+/**
+ * Judges connections against a selector as they appear, for the commands that stream (read,
+ * extract): `takes` is asked once per connection, in id order. A 4-tuple without `#n` takes
+ * every connection on it when `everyOnTuple`, else the first (as ladder and explain show).
+ */
+export class ConnPicker {
+  private readonly tuple: { a: Uint8Array; aPort: number; b: Uint8Array; bPort: number } | null;
+  private readonly nth: number;
+  /** The ids of the connections seen on the 4-tuple so far. */
+  readonly onTuple: number[] = [];
+
+  constructor(
+    private readonly sel: ConnSelector,
+    everyOnTuple = false,
+  ) {
+    if (sel.kind === 'tuple') {
+      const a = parseIp(sel.a.ip);
+      const b = parseIp(sel.b.ip);
+      if (a === null || b === null)
+        throw new ConnSelectorError(`--conn: "${a === null ? sel.a.ip : sel.b.ip}" is not an IP address`);
+      this.tuple = { a, aPort: sel.a.port, b, bPort: sel.b.port };
+    } else this.tuple = null;
+    this.nth = sel.kind === 'tuple' ? (sel.nth ?? (everyOnTuple ? 0 : 1)) : 0;
+  }
+
+  takes(conn: PickableConn): boolean {
+    if (this.sel.kind === 'id') return conn.id === this.sel.id;
+    const t = this.tuple!;
+    const n = conn.ipVersion === 6 ? 16 : 4;
+    if (t.a.length !== n) return false;
+    const a = conn.addrA.subarray(0, n);
+    const b = conn.addrB.subarray(0, n);
+    const on =
+      (sameBytes(a, t.a) && conn.portA === t.aPort && sameBytes(b, t.b) && conn.portB === t.bPort) ||
+      (sameBytes(a, t.b) && conn.portA === t.bPort && sameBytes(b, t.a) && conn.portB === t.aPort);
+    if (!on) return false;
+    this.onTuple.push(conn.id);
+    return this.nth === 0 || this.onTuple.length === this.nth;
+  }
+}
+
+function sameBytes(x: Uint8Array, y: Uint8Array): boolean {
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
 }

@@ -6,7 +6,8 @@
 // stays bounded for any capture. The columns are report/conn-columns.ts's (the web UI's export
 // writes the same). An I/O edge (writes a file).
 
-import { fileWriter, ParquetWriter, schemaFromColumnData } from 'hyparquet-writer';
+import { writeSync } from 'node:fs';
+import { ByteWriter, fileWriter, ParquetWriter, schemaFromColumnData } from 'hyparquet-writer';
 import { CONN_COLUMNS as COLUMNS } from '../report/conn-columns.js';
 import type { ConnRecord } from '../track/record.js';
 
@@ -21,7 +22,7 @@ export class ConnParquet {
   constructor(filename: string) {
     const columnData = COLUMNS.map(([name, type, nullable]) => ({ name, data: [], type, nullable }));
     this.writer = new ParquetWriter({
-      writer: fileWriter(filename),
+      writer: filename === '-' ? stdoutWriter() : fileWriter(filename),
       schema: schemaFromColumnData({ columnData }),
       createdBy: 'synack',
     });
@@ -50,4 +51,22 @@ export class ConnParquet {
     for (const c of this.columns) c.length = 0;
     this.rows = 0;
   }
+}
+
+/** `--parquet -`: the file on stdout, written in chunks of about 1 MB as fileWriter writes a file. */
+function stdoutWriter(): ByteWriter {
+  const writer = new ByteWriter();
+  const flush = () => {
+    let chunk = new Uint8Array(writer.buffer, 0, writer.index);
+    // writeSync may write less than asked on a pipe: loop until all of it is out.
+    while (chunk.length > 0) chunk = chunk.subarray(writeSync(1, chunk));
+    writer.index = 0;
+  };
+  const grow = writer.ensure.bind(writer);
+  writer.ensure = (size: number) => {
+    if (writer.index > 1_000_000) flush();
+    grow(size);
+  };
+  writer.finish = flush;
+  return writer;
 }

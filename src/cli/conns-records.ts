@@ -7,7 +7,18 @@
 
 import type { StateName } from '../tcp/state.js';
 import type { EventKind } from '../track/kinds.js';
-import type { Close, ConnEvent, ConnRecord, Handshake } from '../track/record.js';
+import type { Close, ConnEvent, ConnRecord, Handshake, SideFigures } from '../track/record.js';
+
+/** SideFigures' fields, in the order they travel. */
+const FIGURE_KEYS = [
+  'retransmissions',
+  'ipBytes',
+  'uniqueBytes',
+  'rttSamples',
+  'rttMinUsec',
+  'rttMaxUsec',
+  'rttSumUsec',
+] as const satisfies readonly (keyof SideFigures)[];
 
 /** Records in transit: numbers (string fields as indexes into `strings`, -1 for null). */
 export interface EncodedRecords {
@@ -59,6 +70,9 @@ export class RecordWriter {
       this.str(e.from);
       this.str(e.kind);
     }
+    const f = r.figures;
+    this.num(f === undefined ? 0 : 1);
+    if (f !== undefined) for (const d of [f.orig, f.resp]) for (const k of FIGURE_KEYS) this.num(d[k]);
   }
 
   /** What was written (the writer starts over). */
@@ -126,6 +140,11 @@ export function readRecords(
       l.push({ frame: num(), timeUsec: num(), from: str() as ConnEvent['from'], kind: str() as EventKind });
     return l;
   };
+  const figures = (): SideFigures => {
+    const d = {} as SideFigures;
+    for (const k of FIGURE_KEYS) d[k] = num();
+    return d;
+  };
   while (p < nums.length) {
     const first = num();
     const end = num();
@@ -149,6 +168,7 @@ export function readRecords(
       evicted: num() !== 0,
       events: events(),
     };
+    if (num() === 1) rec.figures = { orig: figures(), resp: figures() };
     each(first, end, rec);
   }
 }

@@ -3,6 +3,8 @@
 // to the command's sink; malformed packets are counted and reported per file, a file-level fault
 // ends the input after what came before it was flushed (exit code 2).
 
+import { addrString } from '../report/zeek-tsv.js';
+import { looksOffloaded } from '../wire/checksum-offload.js';
 import { Decoder } from '../wire/decode.js';
 import { DecodeStatus, Packet } from '../wire/packet.js';
 import type { CaptureRecord } from '../wire/record.js';
@@ -25,7 +27,17 @@ export async function readInto(
   files: string[],
   sink: PacketSink,
   out: OutputBuffer,
-  opts: { reassemble: boolean; verifyChecksums: boolean; stdin?: NodeJS.ReadableStream; dedup?: boolean },
+  opts: {
+    reassemble: boolean;
+    verifyChecksums: boolean;
+    stdin?: NodeJS.ReadableStream;
+    dedup?: boolean;
+    /**
+     * --verify-checksums as Zeek without -C (conns --zeek): a checksum left to the NIC is bad too.
+     * Otherwise such segments (checksum-offload.ts) are unverifiable, said once per sender.
+     */
+    zeekChecksums?: boolean;
+  },
   stderr: (s: string, fault?: FileFault) => void = (s) => process.stderr.write(s),
 ): Promise<{ code: number; malformed: number }> {
   const decoder = new Decoder({ reassemble: opts.reassemble, verifyChecksums: opts.verifyChecksums });
@@ -34,6 +46,8 @@ export async function readInto(
   const malformedByFile = new Map<string, number>();
   // --dedup: copies of a segment captured on another interface never reach the sink.
   const dedup = opts.dedup ? new InputDedup() : null;
+  // Senders whose segments carry a checksum left to their NIC, with how many.
+  const offloaded = opts.verifyChecksums && !opts.zeekChecksums ? new Map<string, number>() : null;
   let malformed = 0;
   let code = 0;
   try {
@@ -49,6 +63,12 @@ export async function readInto(
         // The frame as its own view (renderers index it from 0); the record's buffer is shared.
         const frame = rec.data;
         if (dedup !== null && status === DecodeStatus.TCP && dedup.isCopy(pkt, frame, file)) return;
+        if (offloaded !== null && status === DecodeStatus.TCP && looksOffloaded(pkt)) {
+          // Captured on the sending host before the NIC filled the checksum in: not verifiable.
+          pkt.checksumStatus = 'unverified';
+          const who = addrString(pkt.src, pkt.ipVersion);
+          offloaded.set(who, (offloaded.get(who) ?? 0) + 1);
+        }
         sink.onPacket(pkt, frame);
       },
       // Notes go where the caller's stderr goes (a worker thread collects them).
@@ -69,5 +89,10 @@ export async function readInto(
   }
   for (const line of notes.formatted()) stderr(`${line}\n`);
   if (dedup !== null && dedup.note() !== '') stderr(dedup.note());
+  for (const [who, n] of offloaded ?? []) {
+    stderr(
+      `synack: ${n} segment${n === 1 ? '' : 's'} from ${who} carry the checksum left to its NIC (checksum offload: the capture was taken on the sending host); taken as unverified, as zeek -C would\n`,
+    );
+  }
   return { code, malformed };
 }

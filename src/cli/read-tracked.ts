@@ -11,23 +11,61 @@ import { newFlowTable, type TrackingOptions } from '../report/tracking.js';
 import type { Conn } from '../track/connection.js';
 import type { FlowTable } from '../track/flow-table.js';
 import { arrivedOf, type HeldPacket } from '../track/held.js';
+import { type PacketFilter, parsePacketFilter } from '../track/packet-filter.js';
 import type { ConnRecord } from '../track/record.js';
 import { DecodeStatus, type Packet } from '../wire/packet.js';
+import { ConnPicker, ConnSelectorError, parseConnSelector } from './conn-selector.js';
 import { ConnGate, filterOption } from './filter-option.js';
 import { hostInterfaceNames } from './host-interfaces.js';
 import { type PacketSink, readInto } from './input-pipeline.js';
 import { OrderedLines } from './ordered-lines.js';
 import type { OutputBuffer } from './output-buffer.js';
+import { type LineOptions, LineWriter } from './read-lines.js';
+import { timeFormatOption } from './time-format-option.js';
 import { type TrackingFlags, trackingOptions } from './tracking-options.js';
+import { UsageError } from './usage-failure.js';
 
 /** The options of `read` that its tracked modes use. */
-export interface TrackedReadOptions extends TrackingFlags {
+export interface TrackedReadOptions extends TrackingFlags, ReadLineFlags {
   /** With --filter: tcpdump's lines, without the annotation. */
   tcpdump?: boolean;
   json?: boolean;
   verifyChecksums?: boolean;
   /** --filter EXPR: only the packets of the connections it selects (src/track/filter.ts). */
   filter?: string;
+}
+
+/** `read`'s line options checked (throws UsageError, FilterError or PacketFilterError). */
+export function lineOptions(opts: ReadLineFlags): LineOptions {
+  let pick: ConnPicker | null = null;
+  try {
+    if (opts.conn !== undefined) pick = new ConnPicker(parseConnSelector(opts.conn), true);
+  } catch (err) {
+    if (err instanceof ConnSelectorError) throw new UsageError(err.message);
+    throw err;
+  }
+  let count: number | undefined;
+  if (opts.count !== undefined) {
+    count = Number(opts.count);
+    if (!Number.isInteger(count) || count < 1)
+      throw new UsageError(`-c wants a positive integer, not '${opts.count}'`);
+  }
+  return {
+    pick,
+    packets: opts.packetFilter === undefined ? null : parsePacketFilter(opts.packetFilter),
+    ...(count === undefined ? {} : { count }),
+    number: !!opts.number,
+    time: timeFormatOption(opts.timeFormat),
+  };
+}
+
+/** The flags of `read` that choose and shape its lines (read-lines.ts). */
+export interface ReadLineFlags {
+  conn?: string;
+  count?: string;
+  number?: boolean;
+  packetFilter?: string;
+  timeFormat?: string;
 }
 
 export class TrackedSink implements PacketSink {
@@ -40,6 +78,14 @@ export class TrackedSink implements PacketSink {
   private readonly pending = new Map<number, string>();
   /** Finished lines waiting for their turn, in frame order with bounded memory. */
   private readonly lines: OrderedLines;
+  /** -c, --number, -t applied as lines go out (read-lines.ts). */
+  private readonly writer: LineWriter;
+  /** --number or -t: each line travels as `frame\ttime\ttext` to the writer. */
+  private readonly decorate: boolean;
+  /** --conn: each connection's verdict, taken at its first segment. */
+  private readonly picked = new Map<number, boolean>();
+  private readonly pick: ConnPicker | null;
+  private readonly packets: PacketFilter | null;
   private readonly ann: PacketAnnotation = {
     conn: 0,
     fromOrig: true,
@@ -52,15 +98,26 @@ export class TrackedSink implements PacketSink {
   beyond = 0;
 
   constructor(
-    private readonly out: OutputBuffer,
+    out: OutputBuffer,
     private readonly json: boolean,
     tracking: TrackingOptions,
     /** --filter: lines wait here until their connection is judged. */
     private readonly gate: ConnGate | null = null,
     /** --tcpdump with --filter: the oracle's renderer; its lines are printed without the annotation. */
     tcpdumpRenderer: TcpdumpRenderer | null = null,
+    /** --conn, --packet-filter, -c, --number, -t. */
+    lineOptions: LineOptions = {},
   ) {
-    this.lines = new OrderedLines((line) => this.out.line(line));
+    this.writer = new LineWriter(out, { ...lineOptions, json });
+    this.decorate = !json && (!!lineOptions.number || !!lineOptions.time);
+    this.pick = lineOptions.pick ?? null;
+    this.packets = lineOptions.packets ?? null;
+    this.lines = new OrderedLines((line) => {
+      if (!this.decorate) return this.writer.write(line, 0, 0);
+      const a = line.indexOf('\t');
+      const b = line.indexOf('\t', a + 1);
+      this.writer.write(line.slice(b + 1), Number(line.slice(0, a)), Number(line.slice(a + 1, b)));
+    });
     this.renderer = tcpdumpRenderer ?? new TcpdumpRenderer();
     this.plain = tcpdumpRenderer !== null;
     this.table = newFlowTable(
@@ -72,8 +129,10 @@ export class TrackedSink implements PacketSink {
 
   onPacket(pkt: Packet, frame: Uint8Array): void {
     if (pkt.status !== DecodeStatus.TCP) return;
+    this.writer.checkRoom();
     let base: string;
-    if (this.json) base = packetJson(pkt, this.jsonState, '');
+    if (this.packets !== null && !this.packets.matches(pkt)) base = '';
+    else if (this.json) base = packetJson(pkt, this.jsonState, '');
     else {
       base = this.renderer.render(pkt, frame);
       if (base === '') {
@@ -82,8 +141,10 @@ export class TrackedSink implements PacketSink {
       } else if (pkt.beyondTcpdump) this.beyond++;
     }
     const seq = this.lines.next();
-    this.pending.set(seq, base);
-    this.table.process(pkt, seq);
+    this.pending.set(seq, base !== '' && this.decorate ? `${pkt.frame}\t${pkt.tsUsec}\t${base}` : base);
+    const conn = this.table.process(pkt, seq);
+    if (this.pick !== null && conn !== null && !this.picked.has(conn.id))
+      this.picked.set(conn.id, this.pick.takes(conn));
   }
 
   /** End of input: every held segment is released. */
@@ -105,17 +166,21 @@ export class TrackedSink implements PacketSink {
     a.resp = origIsA ? h.stateB : h.stateA;
     a.arrived = arrivedOf(h);
     a.tags = tags;
-    const text = this.json
-      ? base.slice(0, -1) + packetJsonFields(a) + '}'
-      : base === '' || this.plain
-        ? base
-        : annotatedLine(base, a);
+    const text =
+      base === '' || (this.pick !== null && this.picked.get(conn.id) !== true)
+        ? ''
+        : this.json
+          ? base.slice(0, -1) + packetJsonFields(a) + '}'
+          : this.plain
+            ? base
+            : annotatedLine(base, a);
     const admitted = this.gate === null ? true : this.gate.admit(conn, seq, text);
     if (admitted !== null) this.lines.decide(seq, admitted ? text : '');
   }
 
   /** A connection is over: the lines a filter held for it go out (or vanish). */
   private ended(rec: ConnRecord): void {
+    if (this.pick !== null && this.picked.get(rec.id) === false) this.picked.delete(rec.id);
     if (this.gate === null) return;
     for (const [seq, text] of this.gate.end(rec)) this.lines.decide(seq, text);
   }
@@ -130,7 +195,7 @@ export async function runTrackedRead(
   const filter = filterOption(opts.filter);
   const gate = filter === null ? null : new ConnGate(filter);
   const oracle = opts.tcpdump ? new TcpdumpRenderer({ ifName: hostInterfaceNames() }) : null;
-  const sink = new TrackedSink(out, !!opts.json, trackingOptions(opts), gate, oracle);
+  const sink = new TrackedSink(out, !!opts.json, trackingOptions(opts), gate, oracle, lineOptions(opts));
   let err = '';
   const r = await readInto(
     files,

@@ -37,6 +37,8 @@ export interface LabRun {
   pcap: Uint8Array;
   observation: Observation;
   connections: TrueConnection[];
+  /** The hosts' TIME_WAIT (s): what the analyzer of the capture needs as --time-wait. */
+  timeWaitSec: number;
 }
 
 export function labRun(scenario: Scenario, opts: LabRunOptions = {}): LabRun {
@@ -60,7 +62,7 @@ export function labReport(
   // The analyzer is told the hosts' TIME_WAIT, as a user would pass --time-wait.
   const observation = observeCapture(pcap, { timeWaitSec });
   const connections = trueConnections(run, tap, observation, listening);
-  return { scenario, tap, run, pcap, observation, connections };
+  return { scenario, tap, run, pcap, observation, connections, timeWaitSec };
 }
 
 /** One `conns --json` line per connection, in id order, with the true `states` and `final`. */

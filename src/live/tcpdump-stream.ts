@@ -17,6 +17,25 @@ export interface CaptureStream {
   readonly done: Promise<string | null>;
   /** Whether any byte arrived. */
   readonly started: () => boolean;
+  /** Calls `cb` once, when the first bytes arrive (at once if they already have). */
+  onStart(cb: () => void): void;
+}
+
+/** The first-bytes signal of a stream: `arrived` is called with each chunk's length. */
+function startSignal(): { arrived: (n: number) => void; onStart: (cb: () => void) => void } {
+  let seen = false;
+  const waiting: (() => void)[] = [];
+  return {
+    arrived(n) {
+      if (seen || n === 0) return;
+      seen = true;
+      for (const cb of waiting.splice(0)) cb();
+    },
+    onStart(cb) {
+      if (seen) cb();
+      else waiting.push(cb);
+    },
+  };
 }
 
 /** Wraps a readable (stdin) so that stop() ends it as if the input were over. */
@@ -24,8 +43,10 @@ export function wrapStream(source: NodeJS.ReadableStream): CaptureStream {
   const stream = new PassThrough({ highWaterMark: 1 << 20 });
   let bytes = 0;
   let stopped = false;
+  const start = startSignal();
   source.on('data', (chunk: Buffer) => {
     bytes += chunk.length;
+    start.arrived(chunk.length);
   });
   const done = new Promise<string | null>((resolve) => {
     source.once('end', () => resolve(null));
@@ -46,6 +67,7 @@ export function wrapStream(source: NodeJS.ReadableStream): CaptureStream {
     },
     done,
     started: () => bytes > 0,
+    onStart: start.onStart,
   };
 }
 
@@ -70,6 +92,7 @@ export function startTcpdump(
   let stopped = false;
   let bytes = 0;
   let err = '';
+  const start = startSignal();
   const done = new Promise<string | null>((resolve) => {
     try {
       child = spawn(command, tcpdumpArgs(iface, filter), { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -81,6 +104,7 @@ export function startTcpdump(
     const c = child;
     c.stdout.on('data', (chunk: Buffer) => {
       bytes += chunk.length;
+      start.arrived(chunk.length);
     });
     c.stdout.pipe(stream);
     c.stderr.setEncoding('utf8');
@@ -126,5 +150,6 @@ export function startTcpdump(
     },
     done,
     started: () => bytes > 0,
+    onStart: start.onStart,
   };
 }

@@ -6,7 +6,8 @@
 // plain words (state names, handshake, close, reset, from, kind) need no JSON escaping and are
 // quoted directly; free text (addresses, conn_state, history) goes through JSON.stringify.
 
-import type { ConnRecord } from '../track/record.js';
+import type { ConnRecord, SideFigures } from '../track/record.js';
+import { serviceName } from '../track/services.js';
 import { usecString } from './zeek-tsv.js';
 
 const q = JSON.stringify;
@@ -27,6 +28,7 @@ export function connJson(r: ConnRecord): string {
     events += `${i === 0 ? '' : ', '}{"frame": ${e.frame}, "time": ${usecString(e.timeUsec)}, "from": "${e.from}", "kind": "${e.kind}"}`;
   }
   const rtt = r.rttHandshakeUsec >= 0 ? `{"handshake": ${usecString(r.rttHandshakeUsec)}}` : '{}';
+  const f = r.figures;
   return (
     `{"id": ${r.id}, "start": ${usecString(r.startUsec)}, "end": ${usecString(r.endUsec)}, ` +
     `"duration": ${usecString(r.endUsec - r.startUsec)}, ` +
@@ -37,6 +39,30 @@ export function connJson(r: ConnRecord): string {
     `"conn_state": ${q(r.conn_state)}, "history": ${q(r.history)}, "completeness": ${r.completeness}, ` +
     `"packets": {"orig": ${r.packets.orig}, "resp": ${r.packets.resp}}, ` +
     `"bytes": {"orig": ${r.bytes.orig}, "resp": ${r.bytes.resp}}, ` +
-    `"rtt": ${rtt}, "evicted": ${r.evicted}, "events": [${events}]}`
+    `"rtt": ${rtt}, "evicted": ${r.evicted}, "events": [${events}]` +
+    (f === undefined ? '}' : `, ${figuresJson(r, f)}}`)
+  );
+}
+
+/**
+ * Fields added after PRODUCT.md's (issue 13: tcptrace's and Wireshark Conversations' columns):
+ * `service` (the responder port's name, /etc/services), `ip_bytes` (Zeek's orig_ip_bytes),
+ * `retransmissions` each way, `rtt_data` (tcptrace's RTT from a segment and its ACK, per sender:
+ * samples, min/avg/max seconds, null without samples) and `throughput` (tcptrace's: unique bytes ÷
+ * duration, bytes per second; null for a zero duration).
+ */
+function figuresJson(r: ConnRecord, f: NonNullable<ConnRecord['figures']>): string {
+  const rtt = (d: SideFigures) =>
+    d.rttSamples === 0
+      ? 'null'
+      : `{"samples": ${d.rttSamples}, "min": ${usecString(d.rttMinUsec)}, "avg": ${usecString(Math.round(d.rttSumUsec / d.rttSamples))}, "max": ${usecString(d.rttMaxUsec)}}`;
+  const dur = r.endUsec - r.startUsec;
+  const bps = (d: SideFigures) => (dur <= 0 ? 'null' : String(Math.round((d.uniqueBytes * 1e6) / dur)));
+  return (
+    `"service": ${JSON.stringify(serviceName(r.resp.port))}, ` +
+    `"ip_bytes": {"orig": ${f.orig.ipBytes}, "resp": ${f.resp.ipBytes}}, ` +
+    `"retransmissions": {"orig": ${f.orig.retransmissions}, "resp": ${f.resp.retransmissions}}, ` +
+    `"rtt_data": {"orig": ${rtt(f.orig)}, "resp": ${rtt(f.resp)}}, ` +
+    `"throughput": {"orig": ${bps(f.orig)}, "resp": ${bps(f.resp)}}`
   );
 }

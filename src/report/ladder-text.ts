@@ -16,6 +16,15 @@ import { type ConnTimeline, formatSeconds } from './timeline.js';
 export interface LadderTextOptions extends LadderOptions {
   /** Total width in columns (default 100). */
   width?: number;
+  /** `-t`: the time column in another format (default: seconds since the first packet). */
+  time?: LadderTime;
+}
+
+/** The time column's text for a row (µs after the first packet, rows in order), its width and heading. */
+export interface LadderTime {
+  text: (relUs: number) => string;
+  width: number;
+  label: string;
 }
 
 const STATE_COL = 12; // "SYN_RECEIVED"
@@ -31,14 +40,15 @@ function tagText(tags: readonly EventKind[]): string {
 }
 
 export function renderLadderText(t: ConnTimeline, opts: LadderTextOptions = {}): string[] {
-  return drawLadderText(buildLadder(t, opts), opts.width ?? 100);
+  return drawLadderText(buildLadder(t, opts), opts.width ?? 100, opts.time);
 }
 
-export function drawLadderText(m: LadderModel, width: number): string[] {
+export function drawLadderText(m: LadderModel, width: number, time?: LadderTime): string[] {
   let maxUs = 0;
   for (const r of m.rows)
     maxUs = Math.max(maxUs, r.kind === 'arrow' ? r.relUs : r.kind === 'fold' ? r.endUs : 0);
-  const timeCol = Math.max(8, formatSeconds(maxUs).length);
+  const timeText = time?.text ?? formatSeconds;
+  const timeCol = Math.max(8, time?.width ?? formatSeconds(maxUs).length);
   // time, space, state, space, │, arrow area, │, space, state
   const fixed = timeCol + 1 + STATE_COL + 1 + 1 + 1 + 1 + STATE_COL;
   const area = Math.max(MIN_ARROW, width - fixed);
@@ -50,7 +60,7 @@ export function drawLadderText(m: LadderModel, width: number): string[] {
   const out: string[] = [];
   const client = `client ${endpointText(m.client)}`;
   const server = `server ${endpointText(m.server)}`;
-  const headLeft = `${'time (s)'.padEnd(timeCol)} ${client}`;
+  const headLeft = `${(time?.label ?? 'time (s)').padEnd(timeCol)} ${client}`;
   const totalWidth = fixed + area;
   const pad = Math.max(1, totalWidth - headLeft.length - server.length);
   out.push(`${headLeft}${' '.repeat(pad)}${server}`);
@@ -64,7 +74,7 @@ export function drawLadderText(m: LadderModel, width: number): string[] {
   for (let r = 0; r < m.rows.length; r++) {
     const row = m.rows[r];
     if (row.kind === 'fold') {
-      out.push(line(formatSeconds(row.startUs), undefined, centred(row.text), undefined));
+      out.push(line(timeText(row.startUs), undefined, centred(row.text), undefined));
       continue;
     }
     if (row.kind === 'gap') {
@@ -73,16 +83,16 @@ export function drawLadderText(m: LadderModel, width: number): string[] {
     }
     const next = m.rows[r + 1];
     if (row.crossesNext && next?.kind === 'arrow' && next.from !== row.from) {
-      out.push(...crossingRows(row, next, area, line, blankTime));
+      out.push(...crossingRows(row, next, area, line, blankTime, timeText));
       r++;
       continue;
     }
     const [top, bottom, extra] = arrowRows(row, area);
     if (row.from === 'orig') {
-      out.push(line(formatSeconds(row.relUs), row.orig, top, undefined));
+      out.push(line(timeText(row.relUs), row.orig, top, undefined));
       out.push(line(blankTime, undefined, bottom, row.resp));
     } else {
-      out.push(line(formatSeconds(row.relUs), undefined, top, row.resp));
+      out.push(line(timeText(row.relUs), undefined, top, row.resp));
       out.push(line(blankTime, row.orig, bottom, undefined));
     }
     if (extra !== undefined) out.push(line(blankTime, undefined, extra, undefined));
@@ -130,6 +140,7 @@ function crossingRows(
   area: number,
   line: (time: string, l: string | undefined, mid: string, r: string | undefined) => string,
   blankTime: string,
+  timeText: (relUs: number) => string = formatSeconds,
 ): string[] {
   const [l, r] = a.from === 'orig' ? [a, b] : [b, a];
   const half = Math.floor(area / 2);
@@ -143,12 +154,12 @@ function crossingRows(
   const second = first === a ? b : a;
   const rows = [
     line(
-      formatSeconds(first.relUs),
+      timeText(first.relUs),
       l.orig && l.from === 'orig' ? l.orig : undefined,
       `${leftTop}${rightTop}`,
       r.resp,
     ),
-    line(second.relUs !== first.relUs ? formatSeconds(second.relUs) : blankTime, undefined, cross, undefined),
+    line(second.relUs !== first.relUs ? timeText(second.relUs) : blankTime, undefined, cross, undefined),
     line(blankTime, r.orig, bottom, l.resp),
   ];
   const ln = notes(l);

@@ -12,6 +12,7 @@
 // shard. Output order: by the frame that ended the connection, ties by id; open ones at the end
 // in id order.
 
+import { TcpState } from '../tcp/state.js';
 import { ACK, DecodeStatus, type Packet, SYN } from '../wire/packet.js';
 import { Conn, type ConnShared, type ReleaseFn } from './connection.js';
 import { HeldPacket } from './held.js';
@@ -325,8 +326,15 @@ export class FlowTable {
   /** Emits an ended connection; `recycle`: it is unlinked, its objects may serve a new one. */
   private emit(conn: Conn, recycle = true): void {
     conn.ended = true;
+    this.opts.onEnd(this.recordOf(conn), conn);
+    // Reset when taken (create), not here: process() returns this conn to its caller intact.
+    if (recycle && this.reuseConns && this.freeConns.length < MAX_FREE_CONNS) this.freeConns.push(conn);
+  }
+
+  /** The connection's record as it stands, its held segments released first. */
+  private recordOf(conn: Conn): ConnRecord {
     conn.release(true, this.recycle, this.onPacket);
-    const rec = buildRecord(
+    return buildRecord(
       {
         id: conn.id,
         startUsec: conn.baseUsec,
@@ -337,9 +345,20 @@ export class FlowTable {
       conn.record,
       conn.summary,
     );
-    this.opts.onEnd(rec, conn);
-    // Reset when taken (create), not here: process() returns this conn to its caller intact.
-    if (recycle && this.reuseConns && this.freeConns.length < MAX_FREE_CONNS) this.freeConns.push(conn);
+  }
+
+  /**
+   * The record of a connection both of whose endpoints have closed (TIME_WAIT or CLOSED) while it
+   * stays in the table for its TIME_WAIT, or null while it is not: what `live` prints at the close
+   * (its final TIME_WAIT shown then) instead of after TIME_WAIT runs out.
+   */
+  closedRecord(conn: Conn): ConnRecord | null {
+    if (conn.ended) return null;
+    const a = conn.live.a.state;
+    const b = conn.live.b.state;
+    const done = (s: TcpState) => s === TcpState.TIME_WAIT || s === TcpState.CLOSED;
+    if (!done(a) || !done(b) || (a !== TcpState.TIME_WAIT && b !== TcpState.TIME_WAIT)) return null;
+    return this.recordOf(conn);
   }
 
   private scheduleTimeWait(conn: Conn): void {

@@ -4,6 +4,7 @@
 
 import { STATE_NAMES, type StateName, TcpState } from '../tcp/state.js';
 import { ACK, FIN, RST, SYN } from '../wire/packet.js';
+import { ConnStats } from './conn-stats.js';
 import {
   FX_ACKS_SYNACK,
   FX_FIN_ACCEPTED,
@@ -25,8 +26,26 @@ export interface ConnSummary {
   /** Number(origBytes), Number(respBytes), without a BigInt per record. */
   readonly origSize: number;
   readonly respSize: number;
+  /** Zeek's orig_ip_bytes/resp_ip_bytes: IP total lengths of each side's packets. */
+  readonly origIpBytes: number;
+  readonly respIpBytes: number;
   /** Back to the state of a new summary, for a recycled connection. */
   reset(): void;
+}
+
+/** One side's figures as tcptrace and Wireshark's Conversations give them (conn-stats.ts). */
+export interface SideFigures {
+  /** Segments this side sent again (Wireshark's retransmission kinds). */
+  retransmissions: number;
+  /** IP-layer bytes (Zeek's orig_ip_bytes): the IP total length of each packet. */
+  ipBytes: number;
+  /** tcptrace's unique bytes: payload beyond the highest sequence number sent before. */
+  uniqueBytes: number;
+  /** RTT samples of this side's segments acknowledged by the peer (tcptrace's method), µs. */
+  rttSamples: number;
+  rttMinUsec: number;
+  rttMaxUsec: number;
+  rttSumUsec: number;
 }
 
 export type Handshake = 'complete' | 'simultaneous' | 'refused' | 'incomplete' | 'unseen';
@@ -66,6 +85,8 @@ export interface ConnRecord {
   rttHandshakeUsec: number;
   evicted: boolean;
   events: ConnEvent[];
+  /** Added figures (retransmissions, RTT, unique and IP bytes per side); absent from builders that lack them (the lab's truth). */
+  figures?: { orig: SideFigures; resp: SideFigures };
 }
 
 // Wireshark's tcp.completeness bits (packet-tcp.c TCP_COMPLETENESS_*).
@@ -126,6 +147,8 @@ export class RecordBuilder {
   rttUsec = -1;
   /** Flattened events: frame, µs, fromA (1/0), kind index; null until the first. */
   events: number[] | null = null;
+  /** Retransmissions, RTT samples and unique bytes per side; made at the first segment. */
+  stats: ConnStats | null = null;
 
   /** Back to a new builder's state (a recycled connection): every field above. */
   reset(): void {
@@ -142,6 +165,7 @@ export class RecordBuilder {
     this.bits = 0;
     this.rttUsec = -1;
     this.events = null;
+    this.stats = null;
   }
 
   begin(initA: TcpState, initB: TcpState): void {
@@ -209,6 +233,8 @@ export class RecordBuilder {
 
   /** One segment whose inference is final; `tags` its combined tag bits. */
   add(h: HeldPacket, tags: number): void {
+    if (this.stats === null) this.stats = new ConnStats();
+    this.stats.add(h.fromA, h.seq32, h.ack32, h.len, h.flags, h.tsUsec, tags);
     if (h.viaA >= 0) this.pushA(h.viaA);
     if (h.viaB >= 0) this.pushB(h.viaB);
     this.pushA(h.stateA);
@@ -335,6 +361,16 @@ export function buildRecord(who: RecordIdentity, rb: RecordBuilder, summary: Con
   }
   const so = origIsA ? sa : sb;
   const sr = origIsA ? sb : sa;
+  const st = rb.stats ?? new ConnStats();
+  const side = (d: ConnStats['a'], ipBytes: number): SideFigures => ({
+    retransmissions: d.retransmissions,
+    ipBytes,
+    uniqueBytes: d.uniqueBytes,
+    rttSamples: d.rtt.samples,
+    rttMinUsec: d.rtt.minUsec,
+    rttMaxUsec: d.rtt.maxUsec,
+    rttSumUsec: d.rtt.sumUsec,
+  });
   return {
     id: who.id,
     startUsec: who.startUsec,
@@ -354,5 +390,9 @@ export function buildRecord(who: RecordIdentity, rb: RecordBuilder, summary: Con
     rttHandshakeUsec: rb.rttUsec,
     evicted: who.evicted,
     events,
+    figures: {
+      orig: side(origIsA ? st.a : st.b, summary.origIpBytes),
+      resp: side(origIsA ? st.b : st.a, summary.respIpBytes),
+    },
   };
 }

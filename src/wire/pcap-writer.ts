@@ -237,12 +237,14 @@ export interface CapturedFrame {
  * The frames as one capture file's bytes: one link type → classic pcap (nanosecond magic when a
  * timestamp needs it); several → pcapng with one interface per link type.
  */
-export function framesCaptureBytes(frames: readonly CapturedFrame[]): Uint8Array {
+export function framesCaptureBytes(frames: readonly CapturedFrame[], pcapng = false): Uint8Array {
   const nanosecond = frames.some((f) => f.tsNsec % 1000 !== 0);
   // reduce, not Math.max(...): a connection of millions of frames would overflow the stack.
   const snaplen = frames.reduce((m, f) => Math.max(m, f.data.length), 262144);
   const linktypes = [...new Set(frames.map((f) => f.linktype))];
-  if (linktypes.length === 1) return pcapBytes(frames, { linktype: linktypes[0], nanosecond, snaplen });
+  // pcapng when asked (extract -w x.pcapng) or when link types differ.
+  if (linktypes.length === 1 && !pcapng)
+    return pcapBytes(frames, { linktype: linktypes[0], nanosecond, snaplen });
   // Classic pcap has one link type per file: pcapng holds one interface per link type.
   return writtenBytes((sink) => {
     const w = new PcapngWriter(sink);
