@@ -1,4 +1,4 @@
-// Corpus runs: connection tracking works on every capture of ../shared/corpus without error, and
+// Corpus runs: connection tracking works on every capture of test/corpus (copied from the shared corpus) without error, and
 // the Suricata oracle (issue 3) agrees where its mapping applies (scripts/parity-suricata.ts).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

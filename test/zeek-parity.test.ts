@@ -1,4 +1,4 @@
-// Zeek parity: every TCP row of every conn.log baseline in ../shared/corpus/zeek has our
+// Zeek parity: every TCP row of every conn.log baseline in test/corpus/zeek (Zeek btest baselines) has our
 // conn_state and history, and the extra/ traces' printed histories, conn_states and endpoint
 // states agree. Plus unit cases for the rules that produce them (log-scale letters, flips,
 // conn_state) and for the conn.log format.
