@@ -6,7 +6,7 @@
 import { type RandomSource, seededRandom } from '../tcp/random.js';
 import type { Segment } from '../tcp/segment.js';
 import { TcpState } from '../tcp/state.js';
-import { buildFrame, tcpFlags } from '../wire/build.js';
+import { buildFrame, type FrameSpec, tcpFlags } from '../wire/build.js';
 import { type Connection, Host, type HostConfig } from './host.js';
 import { type Direction, Link, type LinkConfig } from './link.js';
 import { Scheduler } from './scheduler.js';
@@ -352,26 +352,7 @@ export class Network {
   }
 
   private frame(from: Host, to: Host, seg: Segment, ttl: number, ipId: number): Uint8Array {
-    const o = seg.options;
-    if (seg.rawOptions) {
-      return buildFrame({
-        srcMac: from.mac,
-        dstMac: to.mac,
-        src: from.ip,
-        dst: to.ip,
-        ttl,
-        ipId,
-        srcPort: seg.srcPort,
-        dstPort: seg.dstPort,
-        seq: seg.seq,
-        ack: seg.ack,
-        flags: seg.flags,
-        window: seg.window,
-        rawOptions: seg.rawOptions,
-        payload: seg.payload,
-      });
-    }
-    return buildFrame({
+    const header: FrameSpec = {
       srcMac: from.mac,
       dstMac: to.mac,
       src: from.ip,
@@ -384,12 +365,18 @@ export class Network {
       ack: seg.ack,
       flags: seg.flags,
       window: seg.window,
+      payload: seg.payload,
+    };
+    // A packetdrill segment carries its options as written; the endpoint's as fields.
+    if (seg.rawOptions) return buildFrame({ ...header, rawOptions: seg.rawOptions });
+    const o = seg.options;
+    return buildFrame({
+      ...header,
       mss: o.mss,
       wscale: o.wscale,
       sackPermitted: o.sackOk,
       timestamp: o.ts,
       sack: o.sack,
-      payload: seg.payload,
     });
   }
 }
