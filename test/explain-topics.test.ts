@@ -91,6 +91,7 @@ test('every note and finding of the story has a sentence in both languages', () 
       timeWait: '60 s',
       isn: { orig: 1, resp: 2 },
       end,
+      flood: { listener: '10.0.0.2:80', silent: 19, halfOpen: 9, synAcks: 1, stillFull: 9 },
     };
     assert.ok(EN.findings[k](c).length > 40, k);
     assert.ok(CJK.test(ZH.findings[k](c)), k);

@@ -23,6 +23,7 @@ import { findScenario } from '../src/lab/scenarios/index.js';
 import { explain } from '../src/report/explain.js';
 import { renderLadderSvg } from '../src/report/ladder-svg.js';
 import { renderLadderText } from '../src/report/ladder-text.js';
+import { type SynQueueContext, synQueueContext } from '../src/report/syn-queue-context.js';
 import type { ConnTimeline } from '../src/report/timeline.js';
 import { forEachRecord } from '../src/wire/capture-bytes.js';
 import { pcapBytes, type TimedFrame } from '../src/wire/pcap-writer.js';
@@ -40,6 +41,8 @@ interface Scenario {
   conn?: number;
   /** --time-wait in seconds (default 60, Linux's). */
   timeWaitSec?: number;
+  /** Tell the story with the listener's other connections (a SYN flood, as `synack explain` does). */
+  flood?: boolean;
 }
 
 /** Kernel fixtures drawn here (checked against the fixture list below). */
@@ -59,9 +62,14 @@ const NOT_DRAWN: Record<string, string> = {
   'syn-lost-3x': ISSUE_17,
   'synack-lost-2x': ISSUE_17,
   'simultaneous-open-lost-syns': ISSUE_17,
-  'syn-flood-spoofed': ISSUE_17,
   'crossing-fins-retransmitted': ISSUE_17,
   'accept-queue-full': ISSUE_17,
+};
+
+const labAt = (scenario: string, tap: 'client' | 'server' | 'mid') => () => {
+  const s = findScenario(scenario);
+  assert.ok(s, `no lab scenario ${scenario}`);
+  return labRun(s, { tap }).pcap;
 };
 
 const lab = (scenario: string) => () => {
@@ -119,6 +127,11 @@ const SCENARIOS: Scenario[] = [
   { name: 'time-wait-reuse-1', capture: kernel('time-wait-reuse', 'server'), conn: 1 },
   { name: 'time-wait-reuse-2', capture: kernel('time-wait-reuse', 'server'), conn: 2 },
   { name: 'time-wait-expires', capture: lab('port-exhaustion'), conn: 1, timeWaitSec: 2 },
+  // A SYN flood from 40 spoofed sources (scapy) beside a real client (Linux, queue not full): a
+  // source that never answers its SYN+ACK; and the lab's flood: the real client's SYN dropped by
+  // the full queue, then served by a SYN cookie.
+  { name: 'syn-flood-spoofed', capture: kernel('syn-flood-spoofed', 'server'), conn: 1, flood: true },
+  { name: 'syn-flood-cookie', capture: labAt('syn-flood', 'server'), conn: 17, flood: true },
   // Mid-stream start: the capture begins after the handshake and the request (UNKNOWN states).
   {
     name: 'mid-stream',
@@ -126,21 +139,26 @@ const SCENARIOS: Scenario[] = [
   },
 ];
 
-function timelineOf(s: Scenario): ConnTimeline {
+function timelineOf(s: Scenario): { t: ConnTimeline; synQueue?: SynQueueContext } {
   const { timelines } = observeCapture(s.capture(), { timeWaitSec: s.timeWaitSec ?? 60 });
   const t = timelines.find((c) => c.id === (s.conn ?? 1));
   assert.ok(t, `${s.name}: no connection ${s.conn ?? 1} in the capture`);
-  return t;
+  const synQueue = s.flood ? synQueueContext(timelines, t) : undefined;
+  if (s.flood) assert.ok(synQueue, `${s.name}: no flood around connection ${t.id}`);
+  return { t, synQueue };
 }
 
 for (const s of SCENARIOS) {
   test(`scenario golden: ${s.name} (ladder text and SVG, explanation in English and Chinese)`, () => {
-    const t = timelineOf(s);
+    const { t, synQueue } = timelineOf(s);
     assertGolden(`scenarios/${s.name}.txt`, `${renderLadderText(t).join('\n')}\n`);
     assertGolden(`scenarios/${s.name}.svg`, renderLadderSvg(t));
     const timeWaitS = s.timeWaitSec ?? 60;
-    assertGolden(`scenarios/${s.name}.en.txt`, `${explain(t, { lang: 'en', timeWaitS }).join('\n\n')}\n`);
-    assertGolden(`scenarios/${s.name}.zh.txt`, `${explain(t, { lang: 'zh', timeWaitS }).join('\n\n')}\n`);
+    for (const lang of ['en', 'zh'] as const)
+      assertGolden(
+        `scenarios/${s.name}.${lang}.txt`,
+        `${explain(t, { lang, timeWaitS, synQueue }).join('\n\n')}\n`,
+      );
   });
 }
 

@@ -1,17 +1,28 @@
-// The lab scenarios issue 16 added for teaching (last-ack-lost, fin-with-data, forged-rst-success):
-// `synack lab run` at each of the three taps (golden ladders with the true states), their true
-// state sequences, and the story `explain` tells from the capture at the tap that decides it.
+// The lab scenarios issue 16 added for teaching (last-ack-lost, fin-with-data, forged-rst-success,
+// syn-flood): `synack lab run` at each of the three taps (golden ladders with the true states),
+// their true state sequences, and the story `explain` tells from the capture at the tap that
+// decides it. syn-flood also checks the server host's SYN queue against Linux (tcp_conn_request,
+// syncookies.c) and the shape of test/fixtures/kernel/syn-flood-spoofed (real Linux, scapy).
 
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { labRun, labTextLines } from '../src/lab/lab-report.js';
 import { TAP_NAMES } from '../src/lab/network.js';
 import { runScenario } from '../src/lab/scenario.js';
 import { findScenario } from '../src/lab/scenarios/index.js';
+import { checkCookie, cookieIsn, cookieTsOptions, cookieTsval } from '../src/lab/syn-cookie.js';
 import { explain, explainStory } from '../src/report/explain.js';
+import { buildStatesReport } from '../src/report/socket-table.js';
+import { synQueueContext } from '../src/report/syn-queue-context.js';
+import { ipv4String } from '../src/report/tcpdump.js';
+import { forEachDecoded } from '../src/wire/capture-bytes.js';
+import { ACK, SYN } from '../src/wire/packet.js';
 import { assertGolden } from './helpers/golden.js';
+import { FIXTURES } from './helpers/paths.js';
 
-const TEACHING = ['last-ack-lost', 'fin-with-data', 'forged-rst-success'];
+const TEACHING = ['last-ack-lost', 'fin-with-data', 'forged-rst-success', 'syn-flood'];
 
 for (const name of TEACHING) {
   test(`${name}: the true states are the scenario's, and its ladder at each tap (golden)`, () => {
@@ -75,4 +86,180 @@ test('forged-rst-success: the victim is killed, the peer is answered, nobody "ab
     assert.doesNotMatch(text, /the server reset the connection/, tap);
     assert.match(text, /a forged RST in the client's name reset the connection/, tap);
   }
+});
+
+interface SynAck {
+  t: number;
+  to: string;
+  seq: number;
+  mss?: number;
+  wscale?: number;
+  sackOk: boolean;
+  tsval?: number;
+}
+
+/** Every SYN+ACK of a capture, with its destination and options. */
+function synAcks(bytes: Uint8Array): SynAck[] {
+  const out: SynAck[] = [];
+  forEachDecoded(bytes, { reassemble: false, verifyChecksums: false }, (p, _s, rec) => {
+    if ((p.flags & (SYN | ACK)) !== (SYN | ACK)) return;
+    out.push({
+      t: rec.tsSec + rec.tsNsec / 1e9,
+      to: `${ipv4String(p.dst, 0)}:${p.dstPort}`,
+      seq: p.seq,
+      mss: p.mss < 0 ? undefined : p.mss,
+      wscale: p.wscale < 0 ? undefined : p.wscale,
+      sackOk: p.sackPermitted,
+      tsval: p.hasTimestamp ? p.tsVal : undefined,
+    });
+  });
+  return out;
+}
+
+const byDestination = (list: SynAck[]) => {
+  const m = new Map<string, SynAck[]>();
+  for (const s of list) m.set(s.to, [...(m.get(s.to) ?? []), s]);
+  return m;
+};
+
+test("syn-flood: the server's SYN queue behaves as Linux's, and its SYN+ACKs have the kernel recording's shape", () => {
+  const lab = labRun(findScenario('syn-flood')!, { tap: 'server' });
+  const sent = byDestination(synAcks(lab.pcap));
+  // Backlog 8: the queue takes 9 (Linux 6.x: full when it holds MORE than the backlog); with
+  // tcp_syncookies=0 the other 7 spoofed SYNs and the real client's first SYN get nothing.
+  for (let n = 1; n <= 9; n++) {
+    const list = sent.get(`198.18.0.${n}:33${String(n).padStart(3, '0')}`) ?? [];
+    // tcp_synack_retries 5: the first and 5 copies, 1, 2, 4, 8, 16 s apart (then 32 s to expiry).
+    assert.deepEqual(
+      list.slice(1).map((x, i) => Math.round((x.t - list[i].t) * 1000) / 1000),
+      [1, 2, 4, 8, 16],
+      `198.18.0.${n}`,
+    );
+    assert.ok(list.every((x) => x.seq === list[0].seq));
+  }
+  for (let n = 10; n <= 16; n++) assert.equal(sent.get(`198.18.0.${n}:330${n}`), undefined, `198.18.0.${n}`);
+  // After tcp_syncookies=1: one SYN+ACK each, never resent; without timestamps in the SYN, MSS only.
+  for (let n = 17; n <= 20; n++) {
+    const list = sent.get(`198.18.0.${n}:330${n}`) ?? [];
+    assert.equal(list.length, 1, `198.18.0.${n}`);
+    assert.deepEqual([list[0].mss, list[0].wscale, list[0].sackOk], [1460, undefined, false]);
+  }
+  // The real client: its retransmitted SYN (1 s later) gets the cookie; the TSval's low 6 bits
+  // carry its window scale (7) and SACK-permitted, as cookie_init_timestamp does.
+  const client = [...sent.entries()].find(([to]) => to.startsWith('10.0.0.1:'))![1];
+  assert.equal(client.length, 1);
+  assert.deepEqual(cookieTsOptions(client[0].tsval!), { wscale: 7, sackOk: true });
+  const truth = runScenarioTruth();
+  // The half-open connections keep the run going 63 s: the client's TIME_WAIT runs out in it.
+  assert.deepEqual(truth.client, [
+    'CLOSED',
+    'SYN_SENT',
+    'ESTABLISHED',
+    'FIN_WAIT_1',
+    'FIN_WAIT_2',
+    'TIME_WAIT',
+    'CLOSED',
+  ]);
+  assert.deepEqual(truth.server, [
+    'LISTEN',
+    'SYN_RECEIVED',
+    'ESTABLISHED',
+    'CLOSE_WAIT',
+    'LAST_ACK',
+    'CLOSED',
+  ]);
+
+  // Linux 6.18 (the recording): a request socket per spoofed SYN, its SYN+ACK resent after 1 s
+  // (timer-wheel slack of tens of ms), the same ISN, and the options the SYN offered (no TS).
+  const kernel = byDestination(
+    synAcks(new Uint8Array(readFileSync(join(FIXTURES, 'kernel', 'syn-flood-spoofed.server.pcap')))),
+  );
+  let spoofed = 0;
+  for (const [to, list] of kernel) {
+    if (!to.startsWith('198.18.')) continue;
+    spoofed++;
+    assert.equal(list.length, 2, to);
+    assert.ok(Math.abs(list[1].t - list[0].t - 1) < 0.05, `${to}: ${list[1].t - list[0].t}`);
+    assert.equal(list[1].seq, list[0].seq);
+    assert.deepEqual(
+      [list[0].mss !== undefined, list[0].sackOk, list[0].wscale !== undefined, list[0].tsval],
+      [true, true, true, undefined],
+    );
+  }
+  assert.equal(spoofed, 40);
+  const lab9 = sent.get('198.18.0.1:33001')!;
+  assert.deepEqual(
+    [lab9[0].mss !== undefined, lab9[0].sackOk, lab9[0].wscale !== undefined, lab9[0].tsval],
+    [true, true, true, undefined],
+  );
+});
+
+function runScenarioTruth() {
+  const run = runScenario(findScenario('syn-flood')!);
+  return { client: run.endpoint('c1', 'client')!.states, server: run.endpoint('c1', 'server')!.states };
+}
+
+test('SYN cookies: the ACK returning one is recognised in its minute and the next, anything else is not', () => {
+  const tuple = '10.0.0.2 80 10.0.0.1 40000';
+  const c = cookieIsn(77, tuple, 1000, 5_000_000, 1460);
+  assert.equal(checkCookie(77, tuple, c, 1000, 5_000_000), 1460);
+  // Linux MAX_SYNCOOKIE_AGE 2: the minute counter may have moved on by one, not two.
+  assert.equal(checkCookie(77, tuple, c, 1000, 5_000_000 + 110_000_000), 1460);
+  assert.equal(checkCookie(77, tuple, c, 1000, 5_000_000 + 116_000_000), undefined);
+  assert.equal(checkCookie(78, tuple, c, 1000, 5_000_000), undefined);
+  assert.equal(checkCookie(77, '10.0.0.2 80 10.0.0.1 40001', c, 1000, 5_000_000), undefined);
+  assert.equal(checkCookie(77, tuple, c, 1000 + 0x10000, 5_000_000), undefined);
+  // The MSS is kept as the largest table entry not above the peer's.
+  assert.equal(checkCookie(77, tuple, cookieIsn(77, tuple, 1, 0, 1400), 1, 0), 1300);
+  const ts = cookieTsval(123456789, 7, true);
+  assert.ok(ts <= 123456789 && 123456789 - ts < 128);
+  assert.deepEqual(cookieTsOptions(ts), { wscale: 7, sackOk: true });
+  assert.deepEqual(cookieTsOptions(cookieTsval(5000, undefined, false)), {
+    wscale: undefined,
+    sackOk: false,
+  });
+});
+
+test('syn-flood: the stories name the flood, the dropped SYN and the SYN cookie, in English and Chinese', () => {
+  const lab = labRun(findScenario('syn-flood')!, { tap: 'server' });
+  const all = lab.observation.timelines;
+  const conn = (ip: string) => all.find((t) => t.orig.ip === ip)!;
+  const tell = (ip: string, lang: 'en' | 'zh') => {
+    const t = conn(ip);
+    return explainStory(t, { lang, synQueue: synQueueContext(all, t) });
+  };
+  const finding = (ip: string, lang: 'en' | 'zh', kind: string) =>
+    tell(ip, lang).findings.find((f) => f.kind === kind)?.text ?? '';
+  // A spoofed source whose SYN took a place in the queue.
+  assert.match(
+    finding('198.18.0.3', 'en', 'syn-flood-source'),
+    /never answered.*spoofed.*19 other sources.*SYN flood/s,
+  );
+  assert.match(finding('198.18.0.3', 'zh', 'syn-flood-source'), /伪造.*SYN 洪泛/s);
+  // One the full queue dropped (tcp_syncookies=0), one answered with a cookie.
+  assert.match(
+    finding('198.18.0.12', 'en', 'syn-flood-source'),
+    /never answered this SYN.*9 half-open.*tcp_syncookies=0/s,
+  );
+  assert.match(
+    finding('198.18.0.18', 'en', 'syn-flood-source'),
+    /never resent.*SYN cookie.*no SYN_RECEIVED socket/s,
+  );
+  assert.match(finding('198.18.0.18', 'zh', 'syn-flood-source'), /SYN Cookie/);
+  // The real client: its first SYN met the full queue, not a loss; the answer is a cookie.
+  const client = tell('10.0.0.1', 'en');
+  assert.ok(!client.findings.some((f) => f.kind === 'syn-lost'));
+  const full = client.findings.find((f) => f.kind === 'syn-queue-full')!;
+  assert.match(full.text, /not lost on the way.*9 half-open connections.*still full.*SYN cookie/s);
+  assert.match(client.steps[0].text, /ignored it: its SYN queue was full \(9 half-open connections\)/);
+  assert.match(finding('10.0.0.1', 'zh', 'syn-queue-full'), /并不是在途中丢失.*半连接队列.*SYN Cookie/s);
+  // Without the flood around it the same capture of the client alone is a lost SYN.
+  const alone = explainStory(conn('10.0.0.1'));
+  assert.ok(alone.findings.some((f) => f.kind === 'syn-lost'));
+  // `states`: the flood on 10.0.0.2:80.
+  const report = buildStatesReport(lab.observation.timelines);
+  assert.deepEqual(
+    report.synflood.map((f) => [f.server, f.port]),
+    [['10.0.0.2', 80]],
+  );
 });

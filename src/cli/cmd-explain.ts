@@ -5,8 +5,10 @@
 
 import type { Command } from 'commander';
 import { explain, explainStory, type Lang } from '../report/explain.js';
+import { silentClient, synQueueContext } from '../report/syn-queue-context.js';
 import type { ConnTimeline } from '../report/timeline.js';
 import { findTopic, topicList, topicText } from '../report/topics.js';
+import { SYN } from '../wire/packet.js';
 import { type ConnChoice, connChoiceOptions, pickConnection } from './conn-pick.js';
 import { FILTER_HELP } from './filter-option.js';
 import { type LoadOptions, loadTimelines } from './load-timelines.js';
@@ -85,7 +87,14 @@ export function registerExplain(program: Command): void {
           timeWaitEnded(timeline) && !files.includes('-')
             ? await nextOnTuple(files, timeline, choice.tracking)
             : undefined;
-        const o = { lang: lang as Lang, timeWaitS: choice.timeWaitSec, next };
+        // A client that never answered, or a SYN sent more than once: the listener's other
+        // connections may show a SYN flood (report/syn-queue-context.ts).
+        const synsSent = timeline.packets.filter((p) => p.from === 'orig' && p.flags & SYN).length;
+        const synQueue =
+          (silentClient(timeline) || synsSent > 1) && !files.includes('-')
+            ? synQueueContext((await loadTimelines(files, choice.tracking)).timelines, timeline)
+            : undefined;
+        const o = { lang: lang as Lang, timeWaitS: choice.timeWaitSec, next, synQueue };
         if (opts.json) process.stdout.write(`${JSON.stringify(explainStory(timeline, o))}\n`);
         else process.stdout.write(`${explain(timeline, o).join('\n\n')}\n`);
       }

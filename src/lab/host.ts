@@ -1,14 +1,21 @@
 // A lab host: an address (IPv4 or IPv6), the TCP endpoints it owns (one per connection, found by
 // 4-tuple), the ports it listens on, and its ephemeral port range. It demultiplexes arriving
 // segments as a stack does (RFC 9293 §3.10.7): to the connection's endpoint; a SYN to a listening
-// port to a new endpoint opened passively; anything else to the CLOSED-port reset.
+// port to a new endpoint opened passively; anything else to the CLOSED-port reset. A listener's
+// SYN queue is bounded as Linux bounds it (tcp_conn_request): once it holds more half-open
+// connections than the listen() backlog (capped by net.core.somaxconn), a SYN is dropped, or
+// answered with a SYN cookie when net.ipv4.tcp_syncookies is on (syn-cookie.ts, RFC 4987 §3.6);
+// without cookies the last quarter of tcp_max_syn_backlog is kept for peers proven alive.
 
 import type { EndpointConfig } from '../tcp/config.js';
 import { Disposition, type StateChange, TcpEndpoint } from '../tcp/endpoint.js';
 import type { RandomSource } from '../tcp/random.js';
 import { resetFor, type Segment } from '../tcp/segment.js';
+import { seqAdd } from '../tcp/seq.js';
 import { TcpState } from '../tcp/state.js';
 import { ACK, RST, SYN } from '../wire/packet.js';
+import { keyedHash } from './keyed-hash.js';
+import { checkCookie, cookieIsn, cookieTsOptions, cookieTsval } from './syn-cookie.js';
 
 export interface HostConfig {
   name: string;
@@ -22,6 +29,12 @@ export interface HostConfig {
   ttl?: number;
   /** Ephemeral port range (Linux ip_local_port_range: 32768–60999). */
   ephemeral?: [number, number];
+  /** net.ipv4.tcp_syncookies: 0 off, 1 when a SYN queue is full (Linux's default), 2 always. */
+  syncookies?: 0 | 1 | 2;
+  /** net.ipv4.tcp_max_syn_backlog (Linux: 128 and up with memory; 1024 here). */
+  maxSynBacklog?: number;
+  /** net.core.somaxconn: the cap on every listen() backlog (Linux 5.4+: 4096). */
+  somaxconn?: number;
   /**
    * A packetdrill script speaks for this host: it has no TCP stack (no endpoints, no resets);
    * what it sends is injected, what reaches it is only recorded.
@@ -61,7 +74,17 @@ export class Host {
   /** Every connection this host ever had, in creation order. */
   readonly connections: Connection[] = [];
   private readonly active = new Map<string, Connection>();
-  private readonly listening = new Map<number, SocketTcp>();
+  private readonly listening = new Map<number, { tcp: SocketTcp; backlog: number }>();
+  /** The host's SYN-queue sysctls (`sysctl` in a scenario changes them while it runs). */
+  syncookies: 0 | 1 | 2;
+  maxSynBacklog: number;
+  somaxconn: number;
+  /** When a listener last overflowed (µs): cookies are checked for 2 minutes after (tcp_synq_no_recent_overflow). */
+  private lastOverflow = Number.NEGATIVE_INFINITY;
+  /** SYNs dropped because a SYN queue was full (no cookie). */
+  synQueueDrops = 0;
+  /** Why a SYN was dropped or answered statelessly, for the lab's notes. */
+  readonly synQueueNotes: { at: number; text: string }[] = [];
   private readonly ephemeral: [number, number];
   private nextPort: number;
   /** IPv4 identification counter (Linux: per socket; one per host is enough here). */
@@ -83,6 +106,9 @@ export class Host {
     this.ttl = config.ttl ?? 64;
     this.autoRead = config.autoRead ?? true;
     this.ephemeral = config.ephemeral ?? [32768, 60999];
+    this.syncookies = config.syncookies ?? 1;
+    this.maxSynBacklog = config.maxSynBacklog ?? 1024;
+    this.somaxconn = config.somaxconn ?? 4096;
     const span = this.ephemeral[1] - this.ephemeral[0] + 1;
     this.nextPort = this.ephemeral[0] + (random() % span);
     this.ipId = random() & 0xffff;
@@ -95,9 +121,12 @@ export class Host {
     return this.ipId;
   }
 
-  /** Passive open on `port`; `tcp` overrides the host's settings for connections it accepts. */
-  listen(port: number, tcp: SocketTcp = {}): void {
-    this.listening.set(port, tcp);
+  /**
+   * Passive open on `port`; `tcp` overrides the host's settings for connections it accepts;
+   * `backlog` is listen()'s (capped by somaxconn; Linux's SOMAXCONN when not given).
+   */
+  listen(port: number, tcp: SocketTcp = {}, backlog = 4096): void {
+    this.listening.set(port, { tcp, backlog });
   }
 
   /** The listening socket is closed: new SYNs to the port are reset. */
@@ -134,15 +163,21 @@ export class Host {
       if (disposition !== Disposition.REUSE) return existing;
       // TIME_WAIT stepped aside: the SYN goes on to the listener below (RFC 6191).
     }
-    if (this.listening.has(seg.dstPort)) {
+    const listener = this.listening.get(seg.dstPort);
+    if (listener) {
       // §3.10.7.2: a RST is ignored, an ACK is reset, a SYN opens a new endpoint, the rest dropped.
       if (seg.flags & RST) return undefined;
       if (seg.flags & ACK) {
+        if (!(seg.flags & SYN)) {
+          const cookie = this.cookieConnection(now, remote, seg, listener.tcp);
+          if (cookie) return cookie;
+        }
         this.stackOut.push({ seg: resetFor(seg)!, to: srcIp });
         return undefined;
       }
       if (!(seg.flags & SYN)) return undefined;
-      const conn = this.newConnection(now, seg.dstPort, remote, true, this.listening.get(seg.dstPort));
+      if (!this.synQueueAdmits(now, seg, remote, listener)) return undefined;
+      const conn = this.newConnection(now, seg.dstPort, remote, true, listener.tcp);
       conn.endpoint.listen(now);
       conn.endpoint.handleSegment(now, seg);
       this.release(conn);
@@ -151,6 +186,126 @@ export class Host {
     const rst = resetFor(seg);
     if (rst) this.stackOut.push({ seg: rst, to: srcIp });
     return undefined;
+  }
+
+  /** Half-open connections (SYN_RECEIVED, opened by a SYN) waiting on a listening port. */
+  synQueueLength(port: number): number {
+    let n = 0;
+    for (const c of this.active.values())
+      if (c.passive && c.local.port === port && c.endpoint.state === TcpState.SYN_RECEIVED) n++;
+    return n;
+  }
+
+  /**
+   * Linux tcp_conn_request: whether a SYN to a listener gets a request socket (true); otherwise
+   * it is dropped, or answered with a cookie SYN+ACK put on stackOut.
+   */
+  private synQueueAdmits(
+    now: number,
+    syn: Segment,
+    remote: Address,
+    listener: { tcp: SocketTcp; backlog: number },
+  ): boolean {
+    const qlen = this.synQueueLength(syn.dstPort);
+    const limit = Math.min(listener.backlog, this.somaxconn);
+    // inet_csk_reqsk_queue_is_full (6.x): more request sockets than the backlog.
+    const full = qlen > limit;
+    if (full) this.lastOverflow = now;
+    if (full || this.syncookies === 2) {
+      if (this.syncookies === 0) {
+        this.synQueueNotes.push({
+          at: now,
+          text: `${this.name}: SYN from ${remote.ip}:${remote.port} dropped: port ${syn.dstPort}'s SYN queue is full (${qlen} > backlog ${limit}) and tcp_syncookies is 0`,
+        });
+        this.synQueueDrops++;
+        return false;
+      }
+      this.stackOut.push({ seg: this.cookieSynAck(now, syn, remote, listener.tcp), to: remote.ip });
+      this.synQueueNotes.push({
+        at: now,
+        text: `${this.name}: SYN from ${remote.ip}:${remote.port} answered with a SYN cookie (port ${syn.dstPort}'s SYN queue holds ${qlen}, backlog ${limit})`,
+      });
+      return false;
+    }
+    // Without cookies the last quarter of tcp_max_syn_backlog is for peers proven alive.
+    if (this.syncookies === 0 && this.maxSynBacklog - qlen < this.maxSynBacklog >> 2) {
+      this.synQueueNotes.push({
+        at: now,
+        text: `${this.name}: SYN from ${remote.ip}:${remote.port} dropped: ${qlen} half-open connections leave less than a quarter of tcp_max_syn_backlog (${this.maxSynBacklog})`,
+      });
+      this.synQueueDrops++;
+      return false;
+    }
+    return true;
+  }
+
+  /** The stateless SYN+ACK: what a new passive endpoint would answer, its ISN the cookie. */
+  private cookieSynAck(now: number, syn: Segment, remote: Address, tcp: SocketTcp): Segment {
+    const tuple = this.tupleText(syn.dstPort, remote);
+    const iss = cookieIsn(this.secret, tuple, syn.seq, now, syn.options.mss ?? 536);
+    const probe = new TcpEndpoint(
+      {
+        ...this.config.tcp,
+        ...tcp,
+        random: this.random,
+        localPort: syn.dstPort,
+        issFor: () => iss,
+        tsOffset: this.tsOffset,
+      },
+      now,
+    );
+    probe.listen(now);
+    probe.handleSegment(now, syn);
+    const synAck = probe.pollTransmit()!;
+    const o = synAck.options;
+    if (o.ts) o.ts = [cookieTsval(o.ts[0], syn.options.wscale, syn.options.sackOk === true), o.ts[1]];
+    // Without timestamps there is nowhere to keep them: Linux offers neither (tcp_clear_options).
+    else synAck.options = { mss: o.mss };
+    return synAck;
+  }
+
+  /**
+   * An ACK reaching a listener with no connection: when it returns one of our cookies (made
+   * within 2 minutes of an overflow), the connection is created from it, ESTABLISHED by this ACK
+   * (cookie_v4_check, tcp_get_cookie_sock).
+   */
+  private cookieConnection(
+    now: number,
+    remote: Address,
+    ack: Segment,
+    tcp: SocketTcp,
+  ): Connection | undefined {
+    if (this.syncookies === 0) return undefined;
+    if (this.syncookies !== 2 && now - this.lastOverflow > 120_000_000) return undefined;
+    const cookie = seqAdd(ack.ack, -1);
+    const peerIsn = seqAdd(ack.seq, -1);
+    const mss = checkCookie(this.secret, this.tupleText(ack.dstPort, remote), cookie, peerIsn, now);
+    if (mss === undefined) return undefined;
+    const ts = ack.options.ts;
+    const peer = ts ? cookieTsOptions(ts[1]) : { wscale: undefined, sackOk: false };
+    const conn = this.newConnection(now, ack.dstPort, remote, true, tcp, cookie);
+    conn.endpoint.listen(now);
+    // The SYN the cookie stands for, then the ACK: SYN_RECEIVED and ESTABLISHED at this instant.
+    conn.endpoint.handleSegment(now, {
+      srcPort: ack.srcPort,
+      dstPort: ack.dstPort,
+      seq: peerIsn,
+      ack: 0,
+      flags: SYN,
+      window: ack.window,
+      options: { mss, wscale: peer.wscale, sackOk: peer.sackOk, ts: ts ? [ts[0], 0] : undefined },
+      payload: new Uint8Array(0),
+    });
+    // Its SYN+ACK left long ago, statelessly: not again.
+    while (conn.endpoint.pollTransmit());
+    conn.endpoint.handleSegment(now, ack);
+    if (this.autoRead) conn.endpoint.read(now);
+    this.release(conn);
+    return conn;
+  }
+
+  private tupleText(localPort: number, remote: Address): string {
+    return `${this.ip} ${localPort} ${remote.ip} ${remote.port}`;
   }
 
   /** Frees the 4-tuple of a connection that is over (CLOSED, or a passive one back in LISTEN). */
@@ -168,10 +323,11 @@ export class Host {
     remote: Address,
     passive: boolean,
     tcp: SocketTcp = {},
+    cookieIss?: number,
   ): Connection {
-    // RFC 9293 §3.4.1 / RFC 6528: ISN = M + F(4-tuple, secret), M a 4 µs clock.
-    const tuple = `${this.ip} ${port} ${remote.ip} ${remote.port}`;
-    const issFor = (at: number) => (fnv1a(this.secret, tuple) + Math.floor(at / 4)) >>> 0;
+    // RFC 9293 §3.4.1 / RFC 6528: ISN = M + F(4-tuple, secret), M a 4 µs clock (or the cookie).
+    const tuple = this.tupleText(port, remote);
+    const issFor = (at: number) => cookieIss ?? (keyedHash(this.secret, tuple) + Math.floor(at / 4)) >>> 0;
     const endpoint = new TcpEndpoint(
       { ...this.config.tcp, ...tcp, random: this.random, localPort: port, issFor, tsOffset: this.tsOffset },
       now,
@@ -204,16 +360,6 @@ export class Host {
     }
     return undefined;
   }
-}
-
-/** FNV-1a over a string, seeded (a keyed hash good enough for a simulation's F()). */
-function fnv1a(seed: number, text: string): number {
-  let h = (0x811c9dc5 ^ seed) >>> 0;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h;
 }
 
 function key(localPort: number, remote: Address): string {

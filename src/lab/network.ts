@@ -1,14 +1,16 @@
 // The lab's network: two hosts (client and server) joined by one path, an attacker that injects
-// forged segments at the middle of the path, and three taps (client NIC, server NIC, middle) that
-// capture every frame as bytes (src/wire/build.ts). Pure and deterministic: virtual time, one
+// forged segments at the middle of the path — from either host's address, or from addresses no
+// host has (spoofed sources: what is sent back to them leaves by the middle and never returns) —
+// and three taps (client NIC, server NIC, middle) that capture every frame as bytes (src/wire/build.ts). Pure and deterministic: virtual time, one
 // seeded PRNG, no I/O. Runs to quiescence: no event pending but TIME_WAIT timers (PRODUCT.md, the lab).
 
 import { type RandomSource, seededRandom } from '../tcp/random.js';
-import type { Segment } from '../tcp/segment.js';
+import type { Segment, TcpOptions } from '../tcp/segment.js';
 import { TcpState } from '../tcp/state.js';
 import { buildFrame, type FrameSpec, tcpFlags } from '../wire/build.js';
-import { type Connection, Host, type HostConfig } from './host.js';
+import { type Address, type Connection, Host, type HostConfig } from './host.js';
 import { type Direction, Link, type LinkConfig } from './link.js';
+import { ScriptPeer } from './packetdrill-peer.js';
 import { Scheduler } from './scheduler.js';
 
 export type TapName = 'client' | 'server' | 'mid';
@@ -29,6 +31,8 @@ export interface WireCopy {
   receiver?: number;
   /** µs it reached the other host (undefined: lost on the way). */
   arriveAt?: number;
+  /** The host's stack dropped it on arrival (a full SYN queue): as lost, to the endpoints. */
+  dropped?: boolean;
 }
 
 /** One frame as a tap saw it: µs since the start of the run, its bytes, and its copy's story. */
@@ -58,6 +62,20 @@ export interface Forgery {
   window?: number;
   ttl?: number;
   payload?: Uint8Array;
+  /** A source address no host has (a spoofed source); default the claimed host's own. */
+  srcIp?: string;
+  options?: TcpOptions;
+}
+
+/**
+ * A spoofed source as the truth sees it: no host, no stack; its states are RFC 9293's for what
+ * was sent in its name (a SYN: SYN_SENT), and nothing sent to it ever reaches it.
+ */
+export interface SpoofedSource {
+  id: number;
+  local: Address;
+  remote: Address;
+  peer: ScriptPeer;
 }
 
 type LabEvent =
@@ -88,6 +106,9 @@ export class Network {
   onArrive?: (to: Host, seg: Segment, at: number) => void;
   /** The id frames of a scripted host (packetdrill's peer) carry as their sender or receiver. */
   scriptedPeerId?: number;
+  /** Spoofed sources the attacker sent from, in first-use order. */
+  readonly spoofed: SpoofedSource[] = [];
+  private readonly spoofedByKey = new Map<string, SpoofedSource>();
   private connectionCount = 0;
 
   constructor(config: NetworkConfig) {
@@ -195,23 +216,43 @@ export class Network {
       ack: (f.ack ?? 0) >>> 0,
       flags: tcpFlags(f.flags),
       window: f.window ?? 0,
-      options: {},
+      options: f.options ?? {},
       payload: f.payload ?? new Uint8Array(0),
     };
-    const data = this.frame(sender, target, seg, f.ttl ?? sender.ttl, this.random() & 0xffff);
+    const srcIp = f.srcIp ?? sender.ip;
+    const data = this.frame(sender, target, seg, f.ttl ?? sender.ttl, this.random() & 0xffff, srcIp);
     const half = Math.floor(this.link.config.latencyUs / 2);
     const arriveAt = this.now + (this.link.config.latencyUs - half);
-    const wire: WireCopy = { sentAt: this.now, from: 'attacker', arriveAt };
+    const spoof = srcIp === sender.ip ? undefined : this.spoofedSource(srcIp, seg, target);
+    spoof?.peer.sent(this.now, seg);
+    const wire: WireCopy = { sentAt: this.now, from: 'attacker', sender: spoof?.id, arriveAt };
     this.taps.mid.push({ at: this.now, data, wire });
     this.scheduler.schedule(arriveAt, {
       kind: 'arrive',
       to: target,
-      srcIp: sender.ip,
+      srcIp,
       seg,
       data,
       tap: target === this.client ? 'client' : 'server',
       wire,
     });
+  }
+
+  /** The spoofed source `ip` at `seg`'s source port, talking to `target` (made on first use). */
+  private spoofedSource(ip: string, seg: Segment, target: Host): SpoofedSource {
+    const key = `${ip} ${seg.srcPort} ${seg.dstPort}`;
+    let s = this.spoofedByKey.get(key);
+    if (!s) {
+      s = {
+        id: this.newConnectionId(),
+        local: { ip, port: seg.srcPort },
+        remote: { ip: target.ip, port: seg.dstPort },
+        peer: new ScriptPeer(false, this.now),
+      };
+      this.spoofedByKey.set(key, s);
+      this.spoofed.push(s);
+    }
+    return s;
   }
 
   /** A scripted host (packetdrill's peer) sends `seg` now, through the path like any segment. */
@@ -288,8 +329,10 @@ export class Network {
       case 'arrive': {
         this.taps[ev.tap].push({ at: now, data: ev.data, wire: ev.wire });
         this.onArrive?.(ev.to, ev.seg, now);
+        const drops = ev.to.synQueueDrops;
         const conn = ev.to.receive(now, ev.srcIp, ev.seg);
         ev.wire.receiver = ev.to.config.scripted ? this.scriptedPeerId : conn?.id;
+        if (ev.to.synQueueDrops > drops) ev.wire.dropped = true;
         if (conn) this.service(conn);
         this.flushStack(ev.to);
         break;
@@ -311,7 +354,8 @@ export class Network {
   /** Sends what an endpoint produced and keeps its timer scheduled. */
   private service(conn: Connection): void {
     const ep = conn.endpoint;
-    for (let seg = ep.pollTransmit(); seg; seg = ep.pollTransmit()) this.transmit(conn.host, seg, conn.id);
+    for (let seg = ep.pollTransmit(); seg; seg = ep.pollTransmit())
+      this.transmit(conn.host, seg, conn.id, conn.remote.ip);
     for (let ev = ep.pollEvent(); ev; ev = ep.pollEvent()) conn.changes.push(ev);
     const t = ep.pollTimeout();
     if (t !== undefined && (conn.timerAt < 0 || t < conn.timerAt)) {
@@ -321,18 +365,26 @@ export class Network {
   }
 
   private flushStack(host: Host): void {
-    while (host.stackOut.length) this.transmit(host, host.stackOut.shift()!.seg);
+    while (host.stackOut.length) {
+      const out = host.stackOut.shift()!;
+      this.transmit(host, out.seg, undefined, out.to);
+    }
   }
 
-  /** A host puts a segment on the path: its own tap now, the middle and the far end later. */
-  private transmit(from: Host, seg: Segment, sender?: number): void {
+  /**
+   * A host puts a segment on the path: its own tap now, the middle and the far end later. A
+   * segment to an address the far host does not have (a spoofed source) leaves by the middle.
+   */
+  private transmit(from: Host, seg: Segment, sender?: number, dstIp?: string): void {
     const to = from === this.client ? this.server : this.client;
     const dir: Direction = from === this.client ? 'c2s' : 's2c';
-    const data = this.frame(from, to, seg, from.ttl, from.nextIpId());
+    const elsewhere = dstIp !== undefined && dstIp !== to.ip;
+    const data = this.frame(from, to, seg, from.ttl, from.nextIpId(), from.ip, dstIp);
     this.onTransmit?.(from, seg, this.now);
     const copies = this.link.route(this.now, dir, seg);
     copies.forEach((copy, i) => {
       const side = dir === 'c2s' ? 'client' : 'server';
+      if (elsewhere) copy.arriveAt = undefined;
       const wire: WireCopy = { sentAt: this.now, from: side, sender, arriveAt: copy.arriveAt };
       // The sender's own tap sees the segment once, as it leaves (the first copy).
       if (i === 0) this.taps[side].push({ at: this.now, data, wire });
@@ -351,12 +403,20 @@ export class Network {
     });
   }
 
-  private frame(from: Host, to: Host, seg: Segment, ttl: number, ipId: number): Uint8Array {
+  private frame(
+    from: Host,
+    to: Host,
+    seg: Segment,
+    ttl: number,
+    ipId: number,
+    srcIp = from.ip,
+    dstIp = to.ip,
+  ): Uint8Array {
     const header: FrameSpec = {
       srcMac: from.mac,
       dstMac: to.mac,
-      src: from.ip,
-      dst: to.ip,
+      src: srcIp,
+      dst: dstIp,
       ttl,
       ipId,
       srcPort: seg.srcPort,

@@ -2,11 +2,11 @@
 // JSON, checked field by field so a mistake is one clear line (which action, which field, what
 // was expected) instead of a confusing run. Pure: takes the text, returns a Scenario.
 
-import type { Scenario } from './scenario.js';
+import { HOST_SYSCTLS, type Scenario } from './scenario.js';
 
 export class ScenarioFileError extends Error {}
 
-const ACTIONS = ['listen', 'connect', 'send', 'read', 'shutdown', 'close', 'abort', 'inject'] as const;
+const ACTIONS = ['listen', 'connect', 'send', 'read', 'shutdown', 'close', 'abort', 'inject', 'sysctl'] as const;
 const KINDS = ['SYN', 'SYN+ACK', 'ACK', 'DATA', 'FIN', 'RST', 'ANY'];
 const SEQ_FIELDS = ['rcvNxt', 'sndNxt', 'sndUna', 'iss', 'irs', 'rcvWndEnd'];
 
@@ -45,7 +45,7 @@ function oneOf(o: Obj, key: string, allowed: readonly string[], where: string): 
 
 function seqRef(o: Obj, key: string, where: string): void {
   const v = o[key];
-  if (v === undefined || typeof v === 'number') return;
+  if (v === undefined || typeof v === 'number' || (key === 'seq' && v === 'random')) return;
   if (!isObj(v)) fail(where, `'${key}' must be a number or {side, field, plus}`);
   oneOf(v, 'side', ['client', 'server'], `${where} ${key}`);
   if (v.side === undefined) fail(`${where} ${key}`, "'side' is missing");
@@ -59,6 +59,10 @@ function checkHost(v: unknown, where: string): void {
   if (!isObj(v)) fail(where, 'must be an object');
   str(v, 'ip', where);
   num(v, 'ttl', where);
+  num(v, 'maxSynBacklog', where);
+  num(v, 'somaxconn', where);
+  if (v.syncookies !== undefined && ![0, 1, 2].includes(v.syncookies as number))
+    fail(where, "'syncookies' must be 0, 1 or 2");
   if (v.autoRead !== undefined && typeof v.autoRead !== 'boolean')
     fail(where, "'autoRead' must be true or false");
   if (v.tcp !== undefined && !isObj(v.tcp)) fail(where, "'tcp' must be an object of endpoint settings");
@@ -107,6 +111,12 @@ function checkAction(a: unknown, i: number): void {
   switch (a.do) {
     case 'listen':
       num(a, 'port', where, true);
+      num(a, 'backlog', where);
+      break;
+    case 'sysctl':
+      oneOf(a, 'name', HOST_SYSCTLS, where);
+      if (a.name === undefined) fail(where, `'name' is missing (${HOST_SYSCTLS.join(', ')})`);
+      num(a, 'value', where, true);
       break;
     case 'connect':
       str(a, 'conn', where, true);
@@ -127,6 +137,14 @@ function checkAction(a: unknown, i: number): void {
       if (a.seq === undefined) fail(where, "'seq' is missing");
       seqRef(a, 'seq', where);
       seqRef(a, 'ack', where);
+      str(a, 'srcIp', where);
+      if (a.options !== undefined) {
+        if (!isObj(a.options)) fail(where, "'options' must be {mss, wscale, sackOk}");
+        num(a.options, 'mss', `${where} options`);
+        num(a.options, 'wscale', `${where} options`);
+        if (a.options.sackOk !== undefined && typeof a.options.sackOk !== 'boolean')
+          fail(`${where} options`, "'sackOk' must be true or false");
+      }
       if (a.conn === undefined && (a.srcPort === undefined || a.dstPort === undefined))
         fail(where, "give 'conn' or both 'srcPort' and 'dstPort'");
       break;

@@ -21,6 +21,10 @@ export interface ScenarioHost {
   autoRead?: boolean;
   ttl?: number;
   ephemeral?: [number, number];
+  /** net.ipv4.tcp_syncookies (default 1), net.ipv4.tcp_max_syn_backlog, net.core.somaxconn. */
+  syncookies?: 0 | 1 | 2;
+  maxSynBacklog?: number;
+  somaxconn?: number;
 }
 
 export interface ScenarioRule {
@@ -63,7 +67,8 @@ interface ActionTiming {
 
 export type ScenarioAction = ActionTiming &
   (
-    | { do: 'listen'; port: number; side?: Side }
+    | { do: 'listen'; port: number; side?: Side; backlog?: number }
+    | { do: 'sysctl'; side?: Side; name: HostSysctl; value: number }
     | { do: 'connect'; conn: string; port: number; localPort?: number; side?: Side }
     | { do: 'send'; conn: string; side: Side; bytes: number | string }
     | { do: 'read' | 'shutdown' | 'close' | 'abort'; conn: string; side: Side }
@@ -71,10 +76,15 @@ export type ScenarioAction = ActionTiming &
         do: 'inject';
         /** The connection whose ports (and, for SeqRefs, endpoints) the forgery uses. */
         conn?: string;
-        /** Whose address the forged segment claims. */
+        /** Whose side of the path the forged segment comes from (and whose address, unless srcIp). */
         from: Side;
+        /** A source address no host has (a spoofed source); `{n}` as in conn labels. */
+        srcIp?: string;
         flags: string;
-        seq: SeqRef;
+        /** 'random': drawn from the run's PRNG (a flooder's ISNs). */
+        seq: SeqRef | 'random';
+        /** SYN options: MSS, window scale, SACK-permitted. */
+        options?: { mss?: number; wscale?: number; sackOk?: boolean };
         ack?: SeqRef;
         ttl?: number;
         window?: number;
@@ -83,6 +93,14 @@ export type ScenarioAction = ActionTiming &
         dstPort?: number;
       }
   );
+
+/** The host sysctls a scenario may change while it runs (Host's SYN-queue settings). */
+export const HOST_SYSCTLS = [
+  'net.ipv4.tcp_syncookies',
+  'net.ipv4.tcp_max_syn_backlog',
+  'net.core.somaxconn',
+] as const;
+export type HostSysctl = (typeof HOST_SYSCTLS)[number];
 
 export interface Scenario {
   name: string;
@@ -130,6 +148,8 @@ export interface RunResult {
   /** Virtual time at quiescence (µs). */
   endUs: number;
   endpoints: TrueEndpoint[];
+  /** Each host's address. */
+  hosts: Record<Side, string>;
   frames: Record<TapName, CapturedFrame[]>;
   notes: { at: number; text: string }[];
   /** The capture at a tap, as a pcap file (Ethernet, µs). */
@@ -225,8 +245,17 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
       'conn' in action && action.conn !== undefined ? action.conn.replaceAll('{n}', String(n)) : undefined;
     switch (action.do) {
       case 'listen':
-        (action.side === 'client' ? net.client : net.server).listen(action.port);
+        (action.side === 'client' ? net.client : net.server).listen(action.port, {}, action.backlog);
         return;
+      case 'sysctl': {
+        const host = action.side === 'client' ? net.client : net.server;
+        if (action.name === 'net.ipv4.tcp_syncookies')
+          host.syncookies = Math.min(2, action.value) as 0 | 1 | 2;
+        else if (action.name === 'net.ipv4.tcp_max_syn_backlog') host.maxSynBacklog = action.value;
+        else host.somaxconn = action.value;
+        net.note(`${host.name}: sysctl ${action.name}=${action.value}`);
+        return;
+      }
       case 'connect': {
         const conn = net.connect(action.port, action.localPort, action.side ?? 'client');
         if (conn && label) {
@@ -240,7 +269,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
         const peer = conn ? net.peerOf(conn) : undefined;
         const srcPort = action.srcPort ?? conn?.local.port ?? peer?.remote.port;
         const dstPort = action.dstPort ?? conn?.remote.port ?? peer?.local.port;
-        const seq = resolve(action.seq, label);
+        const seq = action.seq === 'random' ? net.random() : resolve(action.seq, label);
         const ack = action.ack === undefined ? 0 : resolve(action.ack, label);
         if (srcPort === undefined || dstPort === undefined || seq === undefined || ack === undefined) {
           net.note(`inject skipped: no endpoint for '${label}' to take ports or sequence numbers from`);
@@ -256,6 +285,8 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
           window: action.window,
           ttl: action.ttl,
           payload: action.bytes === undefined ? undefined : bytesOf(action.bytes),
+          srcIp: action.srcIp?.replaceAll('{n}', String(n)),
+          options: action.options,
         });
         return;
       }
@@ -324,6 +355,19 @@ export function collectRun(net: Network, id: RunIdentity): RunResult {
       timeline,
     };
   });
+  // Spoofed sources: the states RFC 9293 gives for what was sent in their name.
+  for (const s of net.spoofed) {
+    const timeline = s.peer.timeline.map((t) => ({ ...t }));
+    endpoints.push({
+      id: s.id,
+      host: 'client',
+      local: s.local,
+      remote: s.remote,
+      passive: false,
+      states: timeline.map((t) => t.state),
+      timeline,
+    });
+  }
   if (id.extra) endpoints.push(...id.extra);
 
   return {
@@ -332,8 +376,11 @@ export function collectRun(net: Network, id: RunIdentity): RunResult {
     epoch,
     endUs,
     endpoints,
+    hosts: { client: net.client.ip, server: net.server.ip },
     frames: net.taps,
-    notes: net.notes,
+    notes: [...net.notes, ...net.client.synQueueNotes, ...net.server.synQueueNotes].sort(
+      (a, b) => a.at - b.at,
+    ),
     pcap(tap: TapName): Uint8Array {
       if (!TAP_NAMES.includes(tap)) throw new Error(`unknown tap '${tap}'`);
       const frames = [...net.taps[tap]].sort((a, b) => a.at - b.at);

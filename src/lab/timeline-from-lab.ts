@@ -137,8 +137,8 @@ export function trueConnections(
   const groupOfEndpoint = new Map<number, Group>();
   for (const g of groups) for (const e of g.endpoints) groupOfEndpoint.set(e.id, g);
   const hostIp: Record<Side, string> = {
-    client: canonicalIp(run.endpoints.find((e) => e.host === 'client')?.local.ip ?? ''),
-    server: canonicalIp(run.endpoints.find((e) => e.host === 'server')?.local.ip ?? ''),
+    client: canonicalIp(run.hosts.client),
+    server: canonicalIp(run.hosts.server),
   };
 
   // The capture's frames in pcap order (pcap() sorts by time, stably).
@@ -189,7 +189,8 @@ export function trueConnections(
     };
     // Each host's address on this 4-tuple, from an endpoint or from the first frame.
     const [srcText, dstText] = firstTuple.key.split('|');
-    const srcSide: Side = firstTuple.srcIp === hostIp.client ? 'client' : 'server';
+    // Addresses no host has (spoofed sources) sit on the client's side of the path.
+    const srcSide: Side = firstTuple.srcIp === hostIp.server ? 'server' : 'client';
     const addr: Record<Side, string> =
       srcSide === 'client' ? { client: srcText, server: dstText } : { client: dstText, server: srcText };
     const portOf = (side: Side) => Number(addr[side].split(' ')[1]);
@@ -226,7 +227,7 @@ export function trueConnections(
     // row shows the receiver as it was before that next segment left, and the arrival shows
     // on a later row. Times per side never go back, so each column reads as the true sequence.
     const fromOf = (n: number): Side =>
-      frameTuple(frames[n - 1].data)!.srcIp === hostIp.client ? 'client' : 'server';
+      frameTuple(frames[n - 1].data)!.srcIp === hostIp.server ? 'server' : 'client';
     const nextSend = new Array<number>(frameNos.length);
     const upcoming: Record<Side, number> = {
       client: Number.MAX_SAFE_INTEGER,
@@ -256,9 +257,10 @@ export function trueConnections(
         from: sideOf(from),
         states: from === origHost ? { orig: sent, resp: got } : { orig: got, resp: sent },
       };
-      if (w.arriveAt === undefined) p.lost = true;
+      // A segment its receiver's stack dropped (a full SYN queue) is lost to that endpoint.
+      if (w.arriveAt === undefined || w.dropped) p.lost = true;
       else delete p.lost;
-      p.arrived = w.arriveAt !== undefined;
+      p.arrived = w.arriveAt !== undefined && !w.dropped;
       // Relative numbers are per analyzer connection; a split (an analyzer error) keeps its own.
       return p;
     });

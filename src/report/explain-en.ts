@@ -16,6 +16,7 @@ import type { Side } from './timeline.js';
 const who = (s: Side) => (s === 'orig' ? 'the client' : 'the server');
 const Who = (s: Side) => (s === 'orig' ? 'The client' : 'The server');
 const peer = (s: Side) => (s === 'orig' ? 'the server' : 'the client');
+const otherSideOf = (s: Side): Side => (s === 'orig' ? 'resp' : 'orig');
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** What each state means, for sentences about a RST or an abort in that state. */
@@ -289,6 +290,23 @@ const findings: Phrasebook['findings'] = {
     `${Who(c.who)} sent its SYN ${c.count} times, ${c.gaps?.join(', ')} apart${c.doubling ? ': the retransmission timer doubles each time (exponential backoff)' : ''}. Linux retries a SYN net.ipv4.tcp_syn_retries times (default 6: after 1, 2, 4, 8, 16 and 32 s), then waits 64 s more, so connect() gives up with ETIMEDOUT about 127 s after the first SYN.`,
   'synack-retries': (c) =>
     `${Who(c.who)} sent its SYN+ACK ${c.count} times (${c.gaps?.join(', ')} apart). Linux retries a SYN+ACK net.ipv4.tcp_synack_retries times (default 5: after 1, 2, 4, 8 and 16 s) before dropping the half-open connection from its SYN queue, about 63 s after the first.`,
+  'syn-flood-source': (c) => {
+    const f = c.flood!;
+    const flood = `${f.silent} other sources sent SYNs to ${f.listener} and never answered either: a SYN flood, almost certainly from spoofed (forged) source addresses.`;
+    if (f.dropped)
+      return `The server never answered this SYN: when it arrived, ${f.listener} already held ${f.halfOpen} half-open connections from sources that never answered, so its SYN queue (the half-open connections, bounded by the listen() backlog, at most net.core.somaxconn) was full, and with net.ipv4.tcp_syncookies=0 Linux drops every new SYN until there is room again. ${flood}`;
+    if (f.cookie)
+      return `The server answered this SYN once and never resent its SYN+ACK, although no ACK came: when the SYN arrived, ${f.listener}'s SYN queue was full (${f.halfOpen} half-open connections), so Linux answered with a SYN cookie (net.ipv4.tcp_syncookies): the connection is encoded in the SYN+ACK's sequence number and the server keeps no SYN_RECEIVED socket for it — nothing to retransmit, and nothing for the flood to fill (RFC 4987 §3.6). ${flood}`;
+    return `The client never answered: the server sent its SYN+ACK ${f.synAcks === 1 ? 'once' : `${f.synAcks} times`}, and a TCP in SYN_SENT answers a SYN+ACK at once (RFC 9293 §3.10.7.3), so this source is spoofed or unreachable. ${flood} Each such SYN holds a half-open connection (SYN_RECEIVED, netstat's SYN_RECV) in the server's SYN queue until net.ipv4.tcp_synack_retries runs out (default 5 retries, about 63 s); once the queue is full, real clients' SYNs are dropped — unless net.ipv4.tcp_syncookies is on (Linux's default, 1), which answers them with SYN cookies instead.`;
+  },
+  'syn-queue-full': (c) => {
+    const f = c.flood!;
+    const then =
+      f.stillFull !== undefined
+        ? ` The retransmission was answered${c.after ? ` ${c.after} after it` : ''} while the queue was still full (${f.stillFull} half-open connections): that SYN+ACK is a SYN cookie — syncookies were on by then (net.ipv4.tcp_syncookies). Its ISN encodes the connection, the server kept no state for it, and it created the connection, directly ESTABLISHED, only when the client's ACK brought the cookie back (RFC 4987 §3.6).`
+        : ` The retransmission was answered${c.after ? ` ${c.after} after it` : ''}, once the queue had room.`;
+    return `The first SYN was not lost on the way: when it reached the server, ${f.listener}'s SYN queue already held ${f.halfOpen} half-open connections from ${f.silent} sources that never answered a SYN+ACK — a SYN flood. With the SYN queue full (it is bounded by the listen() backlog, at most net.core.somaxconn), Linux drops new SYNs unless net.ipv4.tcp_syncookies is on; the client's SYN timer (1 s, then doubling) sent it again.${then}`;
+  },
   'syn-lost': (c) =>
     `The first SYN was lost: ${peer(c.who)} answered only the retransmission${c.after ? `, ${c.after} after it` : ''}, and never the ${c.count === 1 ? 'first copy' : `${c.count} earlier copies`}.`,
   'handshake-ack-lost': (c) =>
@@ -381,13 +399,15 @@ export const EN: Phrasebook = {
   transitions,
   events,
   lost: (c) =>
-    c.answeredCopy !== undefined
-      ? `It was lost before reaching ${peer(c.who)}: ${peer(c.who)} answered only the copy sent at frame ${c.answeredCopy}${c.after ? `, ${c.after} after it` : ''}, so its state does not change here.`
-      : c.carriedBy !== undefined
-        ? `It was lost before reaching ${peer(c.who)}: ${peer(c.who)}'s state changes only with frame ${c.carriedBy}, which carries the same acknowledgment.`
-        : c.resentAs !== undefined
-          ? `It was lost before reaching ${peer(c.who)}: ${who(c.who)} had to send it again (frame ${c.resentAs}), and ${peer(c.who)}'s state does not change here.`
-          : `This segment never reached ${peer(c.who)}: it was lost on the way, so ${peer(c.who)}'s state does not change.`,
+    c.queueFull !== undefined
+      ? `${Who(otherSideOf(c.who))} ignored it: its SYN queue was full (${c.queueFull} half-open connections), so the SYN got no answer and ${peer(c.who)}'s state does not change.`
+      : c.answeredCopy !== undefined
+        ? `It was lost before reaching ${peer(c.who)}: ${peer(c.who)} answered only the copy sent at frame ${c.answeredCopy}${c.after ? `, ${c.after} after it` : ''}, so its state does not change here.`
+        : c.carriedBy !== undefined
+          ? `It was lost before reaching ${peer(c.who)}: ${peer(c.who)}'s state changes only with frame ${c.carriedBy}, which carries the same acknowledgment.`
+          : c.resentAs !== undefined
+            ? `It was lost before reaching ${peer(c.who)}: ${who(c.who)} had to send it again (frame ${c.resentAs}), and ${peer(c.who)}'s state does not change here.`
+            : `This segment never reached ${peer(c.who)}: it was lost on the way, so ${peer(c.who)}'s state does not change.`,
   socket: (c) => SOCKET[c.call](Who(c.who), who(c.who)),
   notes,
   findings,

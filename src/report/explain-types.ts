@@ -96,7 +96,9 @@ export type FindingKind =
   | 'time-wait-ended'
   | 'abort'
   | 'forged-rst'
-  | 'keepalive-give-up';
+  | 'keepalive-give-up'
+  | 'syn-flood-source'
+  | 'syn-queue-full';
 
 export interface Finding {
   kind: FindingKind;
@@ -246,6 +248,8 @@ export interface LostCtx {
   carriedBy?: number;
   /** It was sent again (frame) with no answer in between. */
   resentAs?: number;
+  /** A SYN that met a full SYN queue: the listener's half-open connections then. */
+  queueFull?: number;
 }
 
 export interface DataRunCtx {
@@ -295,6 +299,24 @@ export interface FindingCtx {
   victim?: Side;
   /** TIME_WAIT ended: see TimeWaitEndCtx. */
   end?: TimeWaitEndCtx;
+  /** A SYN flood on this connection's listener (syn-flood-source, syn-queue-full). */
+  flood?: FloodCtx;
+}
+
+export interface FloodCtx {
+  /** The server's `IP:PORT`. */
+  listener: string;
+  /** Other sources that sent SYNs to it and never answered. */
+  silent: number;
+  /** Half-open connections on it when the (first) SYN arrived. */
+  halfOpen: number;
+  /** SYN+ACKs the server sent on this connection. */
+  synAcks: number;
+  /** syn-flood-source: answered once and never again though unanswered (a SYN cookie); never answered. */
+  cookie?: boolean;
+  dropped?: boolean;
+  /** syn-queue-full: the answered retransmission came while the queue was still this full (a cookie). */
+  stillFull?: number;
 }
 
 export interface SummaryCtx {

@@ -290,6 +290,23 @@ const findings: Phrasebook['findings'] = {
     `${who(c.who)}共发出 ${c.count} 次 SYN，间隔依次为 ${c.gaps?.join('、')}${c.doubling ? '：重传计时器每次翻倍（指数退避）' : ''}。Linux 按 net.ipv4.tcp_syn_retries 重试 SYN（默认 6 次：分别在 1、2、4、8、16、32 秒后），最后再等 64 秒，所以 connect() 大约在第一个 SYN 之后 127 秒以 ETIMEDOUT 失败。`,
   'synack-retries': (c) =>
     `${who(c.who)}共发出 ${c.count} 次 SYN+ACK（间隔 ${c.gaps?.join('、')}）。Linux 按 net.ipv4.tcp_synack_retries 重试 SYN+ACK（默认 5 次：分别在 1、2、4、8、16 秒后），之后把这个半连接从半连接队列中删除，大约是第一次之后 63 秒。`,
+  'syn-flood-source': (c) => {
+    const f = c.flood!;
+    const flood = `另有 ${f.silent} 个源地址向 ${f.listener} 发来 SYN，同样从不回应：这是 SYN 洪泛（SYN Flood）攻击，源地址几乎可以肯定是伪造的。`;
+    if (f.dropped)
+      return `服务端从未回应这个 SYN：它到达时，${f.listener} 已有 ${f.halfOpen} 个来自从不回应的源地址的半连接，半连接队列（SYN 队列，上限是 listen() 的 backlog，且不超过 net.core.somaxconn）已满；net.ipv4.tcp_syncookies=0 时，Linux 会丢弃新到的 SYN，直到队列腾出空位。${flood}`;
+    if (f.cookie)
+      return `服务端只回应了这个 SYN 一次，虽然一直没有收到 ACK，却再也没有重传 SYN+ACK：SYN 到达时 ${f.listener} 的半连接队列已满（${f.halfOpen} 个半连接），所以 Linux 用 SYN Cookie 回应（net.ipv4.tcp_syncookies）：连接信息编码在 SYN+ACK 的序列号里，服务端不为它保留 SYN_RECEIVED 套接字——既没有要重传的东西，洪泛也填不满任何队列（RFC 4987 §3.6）。${flood}`;
+    return `客户端从未回应：服务端发出 SYN+ACK ${f.synAcks === 1 ? '一次' : `${f.synAcks} 次`}，而处于 SYN_SENT 的 TCP 收到 SYN+ACK 会立即回应（RFC 9293 §3.10.7.3），所以这个源地址是伪造的或不可达。${flood}每个这样的 SYN 都会在服务端的半连接队列里占用一个半连接（SYN_RECEIVED，netstat 显示为 SYN_RECV），直到 net.ipv4.tcp_synack_retries 用完（默认重试 5 次，约 63 秒）；队列一满，真实客户端的 SYN 就会被丢弃——除非开启了 net.ipv4.tcp_syncookies（Linux 默认为 1），此时改用 SYN Cookie 回应。`;
+  },
+  'syn-queue-full': (c) => {
+    const f = c.flood!;
+    const then =
+      f.stillFull !== undefined
+        ? `重传的 SYN ${c.after ? `在 ${c.after} 后` : ''}得到了回应，而此时队列依然是满的（${f.stillFull} 个半连接）：这个 SYN+ACK 是 SYN Cookie——那时已开启 net.ipv4.tcp_syncookies。它的初始序列号编码了连接信息，服务端没有为它保留任何状态，直到客户端的 ACK 把 Cookie 带回来，才直接以 ESTABLISHED 状态创建连接（RFC 4987 §3.6）。`
+        : `重传的 SYN ${c.after ? `在 ${c.after} 后` : ''}得到了回应，那时队列已有空位。`;
+    return `第一个 SYN 并不是在途中丢失的：它到达服务端时，${f.listener} 的半连接队列里已有 ${f.halfOpen} 个半连接，来自 ${f.silent} 个从不回应 SYN+ACK 的源地址——这是 SYN 洪泛。半连接队列满了（上限是 listen() 的 backlog，且不超过 net.core.somaxconn），除非开启 net.ipv4.tcp_syncookies，Linux 会丢弃新的 SYN；客户端的 SYN 重传计时器（1 秒，之后翻倍）于是再发了一次。${then}`;
+  },
   'syn-lost': (c) =>
     `第一个 SYN 丢失了：${peer(c.who)}只回应了重传的那个 SYN${c.after ? `（在它之后 ${c.after}）` : ''}，从未回应${c.count === 1 ? '第一个' : `前 ${c.count} 个`}。`,
   'handshake-ack-lost': (c) =>
@@ -381,13 +398,15 @@ export const ZH: Phrasebook = {
   transitions,
   events,
   lost: (c) =>
-    c.answeredCopy !== undefined
-      ? `它在到达${peer(c.who)}之前丢失了：${peer(c.who)}只回应了第 ${c.answeredCopy} 帧发出的那一份${c.after ? `（在它之后 ${c.after}）` : ''}，所以此处状态不变。`
-      : c.carriedBy !== undefined
-        ? `它在到达${peer(c.who)}之前丢失了：${peer(c.who)}的状态直到第 ${c.carriedBy} 帧才改变，那个报文段带着同样的确认号。`
-        : c.resentAs !== undefined
-          ? `它在到达${peer(c.who)}之前丢失了：${who(c.who)}不得不重发它（第 ${c.resentAs} 帧），${peer(c.who)}的状态在此处不变。`
-          : `这个报文段在途中丢失，没有到达${peer(c.who)}，所以${peer(c.who)}的状态不变。`,
+    c.queueFull !== undefined
+      ? `${peer(c.who)}没有理会它：半连接队列已满（${c.queueFull} 个半连接），这个 SYN 得不到回应，${peer(c.who)}的状态不变。`
+      : c.answeredCopy !== undefined
+        ? `它在到达${peer(c.who)}之前丢失了：${peer(c.who)}只回应了第 ${c.answeredCopy} 帧发出的那一份${c.after ? `（在它之后 ${c.after}）` : ''}，所以此处状态不变。`
+        : c.carriedBy !== undefined
+          ? `它在到达${peer(c.who)}之前丢失了：${peer(c.who)}的状态直到第 ${c.carriedBy} 帧才改变，那个报文段带着同样的确认号。`
+          : c.resentAs !== undefined
+            ? `它在到达${peer(c.who)}之前丢失了：${who(c.who)}不得不重发它（第 ${c.resentAs} 帧），${peer(c.who)}的状态在此处不变。`
+            : `这个报文段在途中丢失，没有到达${peer(c.who)}，所以${peer(c.who)}的状态不变。`,
   socket: (c) => SOCKET[c.call](who(c.who)),
   notes,
   findings,

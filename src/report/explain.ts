@@ -39,6 +39,7 @@ import type {
 } from './explain-types.js';
 import { ZH } from './explain-zh.js';
 import { isRetransmission, RUN_TAGS } from './ladder-model.js';
+import { type SynQueueContext, silentClient } from './syn-queue-context.js';
 import {
   type ConnTimeline,
   flagWords,
@@ -72,6 +73,8 @@ export interface ExplainOptions {
    * within the capture, it says what ended it (a new SYN) and bounds the host's TIME_WAIT.
    */
   next?: { id: number; timeUs: number };
+  /** The listener's SYN flood, from the capture's other connections (syn-queue-context.ts). */
+  synQueue?: SynQueueContext;
 }
 
 /**
@@ -624,6 +627,8 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
   function lostCtx(i: number): LostCtx {
     const p = ps[i];
     const c: LostCtx = { who: p.from };
+    const queued = opts.synQueue?.halfOpenAt[p.frame];
+    if (queued !== undefined && queued > 0) c.queueFull = queued;
     // A later copy of it, and the peer's answer to that copy.
     for (let k = i + 1; k < ps.length; k++) {
       const q = ps[k];
@@ -699,6 +704,7 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
   }
 
   findingsOf(t, steps, findings, timeWait, lang, isn);
+  if (opts.synQueue) floodFindings(t, opts.synQueue, findings, dur);
 
   let forgedReset = false;
   if (rec?.close === 'orig-reset' || rec?.close === 'resp-reset') {
@@ -930,6 +936,58 @@ function findingsOf(
   // TIME_WAIT endings (added while building the steps) go after the TIME_WAIT finding.
   const ends = out.splice(0, out.length);
   out.push(...found, ...ends);
+}
+
+/**
+ * A SYN flood seen from one of its connections (RFC 4987): a source that never answered, or a
+ * real client whose SYN met the full SYN queue. The latter replaces the "SYN lost" finding: the
+ * SYN reached a server that had no room for it.
+ */
+function floodFindings(
+  t: ConnTimeline,
+  q: SynQueueContext,
+  out: FindingData[],
+  dur: (us: number) => string,
+): void {
+  const ps = t.packets;
+  const synAcks = ps.filter((p) => p.from === 'resp' && (p.flags & (SYN | ACK)) === (SYN | ACK));
+  const clientSyns = ps.filter((p) => p.from === 'orig' && (p.flags & (SYN | ACK)) === SYN);
+  const first = clientSyns[0];
+  if (!first) return;
+  const base = { listener: q.listener, silent: q.silentSources, halfOpen: q.halfOpenAt[first.frame] ?? 0 };
+  if (silentClient(t)) {
+    // Answered once, never resent though never acknowledged, while the queue was full: a cookie.
+    const cookie = synAcks.length === 1 && base.halfOpen > 0;
+    out.push({
+      kind: 'syn-flood-source',
+      frames: [first.frame, ...synAcks.map((p) => p.frame)],
+      c: {
+        who: 'orig',
+        frames: [],
+        flood: { ...base, synAcks: synAcks.length, cookie, dropped: synAcks.length === 0 },
+      },
+    });
+    return;
+  }
+  const k = out.findIndex((f) => f.kind === 'syn-lost');
+  if (k < 0 || base.halfOpen === 0) return;
+  const answer = synAcks.find((p) => arrivalOf(p) !== false);
+  const answered = answer ? [...clientSyns].reverse().find((p) => p.timeUs <= answer.timeUs) : undefined;
+  const stillFull = answered ? q.halfOpenAt[answered.frame] : undefined;
+  out[k] = {
+    kind: 'syn-queue-full',
+    frames: out[k].frames,
+    c: {
+      who: 'orig',
+      frames: [],
+      after: answer && answered ? dur(answer.timeUs - answered.timeUs) : undefined,
+      flood: {
+        ...base,
+        synAcks: synAcks.length,
+        stillFull: stillFull && stillFull > 0 ? stillFull : undefined,
+      },
+    },
+  };
 }
 
 function acksSyn(q: TimelinePacket, syn: TimelinePacket): boolean {

@@ -1,9 +1,18 @@
 // Built-in scenarios with a forger on the path (RFC 5961): a RST inside the receive window draws
 // a challenge ACK and changes nothing; a RST outside it is ignored. The forged frames carry a
-// TTL unlike the claimed sender's (what rst-suspect-forged looks for). Times in ms.
+// TTL unlike the claimed sender's (what rst-suspect-forged looks for). And a SYN flood from
+// spoofed sources (RFC 4987): the listener's SYN queue fills, a real client's SYN is dropped,
+// then served with a SYN cookie once net.ipv4.tcp_syncookies is on. Times in ms.
 
 import type { Scenario } from '../scenario.js';
-import { clientCloseAt, OPENED_THEN_CLIENT_CLOSED } from './shapes.js';
+import {
+  ACTIVE_OPEN,
+  CLOSES_FIRST,
+  CLOSES_SECOND,
+  clientCloseAt,
+  OPENED_THEN_CLIENT_CLOSED,
+  PASSIVE_OPEN,
+} from './shapes.js';
 
 const OPEN: Scenario['timeline'] = [
   { at: 0, do: 'listen', port: 443 },
@@ -38,7 +47,49 @@ function forgedRst(name: string, description: string, plus: number): Scenario {
   };
 }
 
+/** `count` SYNs from spoofed sources 198.18.0.{first…}, one every ms from `at` (RFC 2544's benchmark net). */
+function spoofedSyns(at: number, first: number, count: number): Scenario['timeline'] {
+  return Array.from({ length: count }, (_, k) => ({
+    at: at + k,
+    do: 'inject' as const,
+    from: 'client' as const,
+    srcIp: `198.18.0.${first + k}`,
+    srcPort: 33000 + first + k,
+    dstPort: 80,
+    flags: 'S',
+    seq: 'random' as const,
+    window: 64240,
+    options: { mss: 1460, sackOk: true, wscale: 7 },
+  }));
+}
+
+const SYN_FLOOD: Scenario = {
+  name: 'syn-flood',
+  description:
+    "16 spoofed SYNs fill the listener's SYN queue (backlog 8: 9 half-open, the rest dropped, tcp_syncookies=0); a real client's SYN is dropped; once syncookies are on, its retransmitted SYN is answered with a cookie and served; the spoofed half-open connections retransmit their SYN+ACKs (1, 2, 4, 8, 16 s) and expire",
+  server: { syncookies: 0 },
+  timeline: [
+    { at: 0, do: 'listen', port: 80, backlog: 8 },
+    ...spoofedSyns(0, 1, 16),
+    { at: 100, do: 'connect', conn: 'c1', port: 80 },
+    { at: 500, do: 'sysctl', name: 'net.ipv4.tcp_syncookies', value: 1 },
+    { at: 1200, do: 'send', conn: 'c1', side: 'client', bytes: 'GET / HTTP/1.1\r\nHost: lab\r\n\r\n' },
+    { at: 1300, do: 'send', conn: 'c1', side: 'server', bytes: 512 },
+    ...clientCloseAt('c1', 1500),
+    // Later spoofed SYNs meet the full queue with cookies on: one SYN+ACK each, never resent.
+    ...spoofedSyns(2000, 17, 4),
+  ],
+  expect: {
+    c1: {
+      // The half-open connections keep the run going 63 s: the client's TIME_WAIT runs out in it.
+      client: [...ACTIVE_OPEN, ...CLOSES_FIRST, 'CLOSED'],
+      server: [...PASSIVE_OPEN, ...CLOSES_SECOND],
+    },
+  },
+};
+
 export const ATTACK_SCENARIOS: Scenario[] = [
+  SYN_FLOOD,
   {
     name: 'forged-rst-success',
     description:
