@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import { labRun, labTextLines } from '../src/lab/lab-report.js';
 import { TAP_NAMES } from '../src/lab/network.js';
 import { runScenario } from '../src/lab/scenario.js';
+import { parseScenario } from '../src/lab/scenario-file.js';
 import { findScenario } from '../src/lab/scenarios/index.js';
 import { checkCookie, cookieIsn, cookieTsOptions, cookieTsval } from '../src/lab/syn-cookie.js';
 import { explain, explainStory } from '../src/report/explain.js';
@@ -261,5 +262,57 @@ test('syn-flood: the stories name the flood, the dropped SYN and the SYN cookie,
   assert.deepEqual(
     report.synflood.map((f) => [f.server, f.port]),
     [['10.0.0.2', 80]],
+  );
+});
+
+test('a scenario file can flood: spoofed sources, a backlog, and syncookies switched on mid-run', () => {
+  const sc = parseScenario(
+    JSON.stringify({
+      name: 'my-flood',
+      server: { syncookies: 0 },
+      timeline: [
+        { at: 0, do: 'listen', port: 80, backlog: 1 },
+        {
+          at: 0,
+          repeat: { count: 4, every: 1 },
+          do: 'inject',
+          from: 'client',
+          srcIp: '198.18.1.{n}',
+          srcPort: 5000,
+          dstPort: 80,
+          flags: 'S',
+          seq: 'random',
+          options: { mss: 1460 },
+        },
+        { at: 50, do: 'sysctl', name: 'net.ipv4.tcp_syncookies', value: 2 },
+        {
+          at: 60,
+          do: 'inject',
+          from: 'client',
+          srcIp: '198.18.1.9',
+          srcPort: 5000,
+          dstPort: 80,
+          flags: 'S',
+          seq: 7,
+        },
+      ],
+    }),
+    'x',
+  );
+  const run = runScenario(sc);
+  const notes = run.notes.map((n) => n.text);
+  // Backlog 1 holds 2; the next 2 are dropped; with syncookies=2 every SYN gets a cookie.
+  assert.equal(
+    notes.filter((n) => /dropped: port 80's SYN queue is full \(2 > backlog 1\)/.test(n)).length,
+    2,
+  );
+  assert.ok(notes.some((n) => /198\.18\.1\.9:5000 answered with a SYN cookie/.test(n)));
+  assert.throws(
+    () =>
+      parseScenario(
+        JSON.stringify({ timeline: [{ at: 0, do: 'sysctl', name: 'vm.swappiness', value: 1 }] }),
+        'x',
+      ),
+    /timeline action 1: 'name' must be one of net\.ipv4\.tcp_syncookies/,
   );
 });
