@@ -6,7 +6,17 @@ import { HOST_SYSCTLS, type Scenario } from './scenario.js';
 
 export class ScenarioFileError extends Error {}
 
-const ACTIONS = ['listen', 'connect', 'send', 'read', 'shutdown', 'close', 'abort', 'inject', 'sysctl'] as const;
+const ACTIONS = [
+  'listen',
+  'connect',
+  'send',
+  'read',
+  'shutdown',
+  'close',
+  'abort',
+  'inject',
+  'sysctl',
+] as const;
 const KINDS = ['SYN', 'SYN+ACK', 'ACK', 'DATA', 'FIN', 'RST', 'ANY'];
 const SEQ_FIELDS = ['rcvNxt', 'sndNxt', 'sndUna', 'iss', 'irs', 'rcvWndEnd'];
 
