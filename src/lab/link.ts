@@ -26,7 +26,8 @@ export interface LinkRule {
   /** For `delay`: extra one-way delay (µs). */
   delayUs?: number;
   /** Where a drop happens: before the middle tap sees the segment, or after it (default). */
-  where?: 'before-mid' | 'after-mid';
+  /** `at-receiver`: it reaches the receiver's NIC (its tap sees it) and is dropped there, before TCP (Linux's nftables prerouting). */
+  where?: 'before-mid' | 'after-mid' | 'at-receiver';
   /** Only segments sent in [afterUs, beforeUs) of virtual time count (e.g. a link that goes down). */
   afterUs?: number;
   beforeUs?: number;
@@ -61,6 +62,8 @@ export interface Copy {
   midAt: number | undefined;
   /** undefined: lost before reaching the receiver. */
   arriveAt: number | undefined;
+  /** It reaches the receiver's NIC at arriveAt and is dropped there (its TCP never sees it). */
+  droppedAtReceiver?: boolean;
 }
 
 export function segmentKinds(seg: Segment): SegmentKind[] {
@@ -95,7 +98,7 @@ export class Link {
     const kinds = segmentKinds(seg);
     let copies = 1;
     let extraDelay = 0;
-    let dropWhere: 'before-mid' | 'after-mid' | undefined;
+    let dropWhere: 'before-mid' | 'after-mid' | 'at-receiver' | undefined;
     c.rules.forEach((rule, i) => {
       if (rule.dir && rule.dir !== 'any' && rule.dir !== dir) return;
       if (
@@ -122,10 +125,12 @@ export class Link {
       const midAt = now + half + extraDelay;
       let arriveAt = midAt + (c.latencyUs - half) + jitter;
       if (!c.reorder) arriveAt = Math.max(arriveAt, this.lastArrival[dir]);
-      if (dropWhere === undefined) this.lastArrival[dir] = arriveAt;
+      const arrives = dropWhere === undefined || dropWhere === 'at-receiver';
+      if (arrives) this.lastArrival[dir] = arriveAt;
       out.push({
         midAt: dropWhere === 'before-mid' ? undefined : midAt,
-        arriveAt: dropWhere === undefined ? arriveAt : undefined,
+        arriveAt: arrives ? arriveAt : undefined,
+        ...(dropWhere === 'at-receiver' ? { droppedAtReceiver: true } : {}),
       });
       dropWhere = undefined; // a drop takes one copy; a duplicate made of it survives
     }

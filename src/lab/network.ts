@@ -328,6 +328,8 @@ export class Network {
         break;
       case 'arrive': {
         this.taps[ev.tap].push({ at: now, data: ev.data, wire: ev.wire });
+        // Dropped at the receiver's NIC, after its tap (a link rule `at-receiver`).
+        if (ev.wire.dropped) break;
         this.onArrive?.(ev.to, ev.seg, now);
         const drops = ev.to.synQueueDrops;
         const conn = ev.to.receive(now, ev.srcIp, ev.seg);
@@ -386,6 +388,7 @@ export class Network {
       const side = dir === 'c2s' ? 'client' : 'server';
       if (elsewhere) copy.arriveAt = undefined;
       const wire: WireCopy = { sentAt: this.now, from: side, sender, arriveAt: copy.arriveAt };
+      if (copy.droppedAtReceiver) wire.dropped = true;
       // The sender's own tap sees the segment once, as it leaves (the first copy).
       if (i === 0) this.taps[side].push({ at: this.now, data, wire });
       if (copy.midAt !== undefined) this.scheduler.schedule(copy.midAt, { kind: 'mid', data, wire });

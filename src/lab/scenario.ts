@@ -36,7 +36,7 @@ export interface ScenarioRule {
   action: 'drop' | 'duplicate' | 'delay';
   /** ms */
   delay?: number;
-  where?: 'before-mid' | 'after-mid';
+  where?: 'before-mid' | 'after-mid' | 'at-receiver';
   /** Only segments sent in [after, before) ms. */
   after?: number;
   before?: number;
