@@ -274,7 +274,7 @@ const SOCKET: Record<SocketCall, (w: string, lower: string) => string> = {
     `Here connect() returns in ${w}'s application: the handshake is done on its side.`,
   'connect-fails': (w) => `${w}'s connect() fails here (ECONNREFUSED).`,
   'accept-returns': (_, w) =>
-    `The connection leaves ${w}'s SYN queue (half-open connections, capped by tcp_max_syn_backlog) for its accept queue (capped by the listen() backlog and net.core.somaxconn): accept() can return it now.`,
+    `The connection leaves ${w}'s SYN queue (half-open connections) for its accept queue (completed connections); Linux bounds both by the listen() backlog, at most net.core.somaxconn: accept() can return it now.`,
   close: (w) => `${w}'s application called close() (or shutdown(SHUT_WR)).`,
   'close-second': (w) => `${w}'s application called close() in turn.`,
   abort: (w) =>

@@ -276,7 +276,7 @@ const SOCKET: Record<SocketCall, (w: string) => string> = {
   'connect-returns': (w) => `此时${w}应用程序中的 connect() 返回：对它来说握手已经完成。`,
   'connect-fails': (w) => `${w}的 connect() 在这里失败（ECONNREFUSED）。`,
   'accept-returns': (w) =>
-    `这个连接离开${w}的半连接队列（SYN 队列，上限由 tcp_max_syn_backlog 决定），进入全连接队列（accept 队列，上限取 listen() 的 backlog 与 net.core.somaxconn 中较小者）：accept() 现在可以返回它了。`,
+    `这个连接离开${w}的半连接队列（SYN 队列），进入全连接队列（accept 队列）；Linux 用 listen() 的 backlog（且不超过 net.core.somaxconn）限制这两个队列：accept() 现在可以返回它了。`,
   close: (w) => `${w}的应用程序调用了 close()（或 shutdown(SHUT_WR)）。`,
   'close-second': (w) => `${w}的应用程序随后也调用了 close()。`,
   abort: (w) =>

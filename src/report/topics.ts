@@ -430,8 +430,8 @@ const CONCEPT_TOPICS: Topic[] = [
     'concept',
     ['half-open-queue', '半连接队列', 'SYN queue'],
     ['The SYN queue (half-open connections)', '半连接队列（SYN 队列）'],
-    'Where a listener keeps the connections in SYN_RECEIVED: SYN received, SYN+ACK sent, third segment not yet arrived. Its size on Linux follows net.ipv4.tcp_max_syn_backlog (and the listen() backlog). When it is full, new SYNs are dropped silently unless syncookies are on. A SYN flood fills it.',
-    '监听套接字存放处于 SYN_RECEIVED 的连接的地方：已收到 SYN、已回复 SYN+ACK、第三次握手还没到。Linux 上它的大小取决于 net.ipv4.tcp_max_syn_backlog（以及 listen() 的 backlog）。队列满时，新的 SYN 被悄悄丢弃，除非打开了 syncookies。SYN 洪泛攻击就是要把它填满。',
+    "Where a listener keeps the connections in SYN_RECEIVED (netstat's SYN_RECV): SYN received, SYN+ACK sent, third segment not yet arrived. Linux bounds it by the listen() backlog (at most net.core.somaxconn): it is full once it holds more half-open connections than that. A SYN that finds it full is answered with a SYN cookie when net.ipv4.tcp_syncookies is 1 (the default), or dropped silently when it is 0; with cookies off, net.ipv4.tcp_max_syn_backlog also keeps its last quarter for peers known to be alive. A SYN flood fills it.",
+    '监听套接字存放处于 SYN_RECEIVED（netstat 中的 SYN_RECV）的连接的地方：已收到 SYN、已回复 SYN+ACK、第三次握手还没到。Linux 用 listen() 的 backlog（且不超过 net.core.somaxconn）限制它：半连接数超过这个值，队列就满了。队列满时到达的 SYN，在 net.ipv4.tcp_syncookies 为 1（默认）时用 SYN Cookie 回应，为 0 时被悄悄丢弃；关闭 cookie 时，net.ipv4.tcp_max_syn_backlog 还会把最后四分之一的位置留给确认过存活的对端。SYN 洪泛攻击就是要把它填满。',
     ['accept-queue', 'tcp-max-syn-backlog', 'tcp-syncookies', 'syn-flood'],
   ),
   t(
@@ -442,6 +442,15 @@ const CONCEPT_TOPICS: Topic[] = [
     'Where a listener keeps ESTABLISHED connections until the application calls accept(). Its size is min(listen() backlog, net.core.somaxconn). When it is full, Linux drops the third segment of the handshake (or the SYN) and the client, already ESTABLISHED, sees its data unacknowledged; ss -lnt shows its current length in Recv-Q and its size in Send-Q.',
     '监听套接字存放已经 ESTABLISHED、等待应用程序 accept() 的连接的地方。它的大小是 min(listen() 的 backlog, net.core.somaxconn)。队列满时，Linux 会丢弃第三次握手的 ACK（或 SYN），已经 ESTABLISHED 的客户端会发现自己的数据得不到确认；ss -lnt 的 Recv-Q 显示当前长度，Send-Q 显示上限。',
     ['syn-queue', 'somaxconn'],
+  ),
+  t(
+    'syn-data',
+    'concept',
+    ['data-in-syn', 'handshake-data', 'tcp-fast-open', 'TFO', 'TCP Fast Open', '握手携带数据'],
+    ['Can the handshake carry data?', '握手能携带数据吗？'],
+    "Yes, but not usefully without TCP Fast Open. RFC 9293 §3.4 lets a SYN carry data, yet the receiver must hold it until the handshake completes, and Linux without TFO simply does not acknowledge it (the sender resends it after the handshake). With TCP Fast Open (RFC 7413) a client that already has the server's cookie sends data in its SYN and the server delivers it at once, saving a round trip. The third segment can always carry data: every segment after the SYN has ACK set, so the client's first data segment completes the handshake even when its pure ACK is lost.",
+    '能，但没有 TCP Fast Open 时用处不大。RFC 9293 §3.4 允许 SYN 携带数据，但接收方必须等握手完成才能交付；没有 TFO 的 Linux 干脆不确认这些数据（发送方在握手后重发）。使用 TCP Fast Open（RFC 7413）时，已经拿到服务端 cookie 的客户端可以在 SYN 里带上数据，服务端立即交付，省下一个往返。第三次握手总是可以携带数据：SYN 之后的每个报文段都带 ACK，所以即使单独的 ACK 丢了，客户端的第一个数据报文段也能完成握手。',
+    ['three-way-handshake', 'syn-sent'],
   ),
   t(
     'syn-flood',
@@ -505,8 +514,8 @@ const SETTING_TOPICS: Topic[] = [
     'setting',
     ['net.ipv4.tcp_max_syn_backlog', 'tcp_max_syn_backlog'],
     ['net.ipv4.tcp_max_syn_backlog', 'net.ipv4.tcp_max_syn_backlog'],
-    "The size of a listener's SYN queue (half-open connections), together with the listen() backlog. When it is full and syncookies are off, new SYNs are dropped.",
-    '监听套接字半连接队列的大小（与 listen() 的 backlog 共同决定）。队列满且没有打开 syncookies 时，新的 SYN 被丢弃。',
+    "Only matters with net.ipv4.tcp_syncookies=0: once a listener's half-open connections leave less than a quarter of tcp_max_syn_backlog free, SYNs from peers not proven alive are dropped. The SYN queue itself is bounded by the listen() backlog (at most net.core.somaxconn).",
+    '只在 net.ipv4.tcp_syncookies=0 时起作用：监听套接字的半连接使 tcp_max_syn_backlog 剩余不足四分之一时，来自未确认存活的对端的 SYN 被丢弃。半连接队列本身由 listen() 的 backlog（且不超过 net.core.somaxconn）限制。',
     ['syn-queue', 'syn-flood'],
   ),
   t(
@@ -523,8 +532,8 @@ const SETTING_TOPICS: Topic[] = [
     'setting',
     ['net.ipv4.tcp_syncookies', 'syncookies', 'SYN cookies'],
     ['net.ipv4.tcp_syncookies', 'net.ipv4.tcp_syncookies'],
-    'With 1 (the default), when the SYN queue overflows Linux answers SYNs with a SYN+ACK whose sequence number encodes the connection (a cookie) and keeps no state; the returning ACK rebuilds it. This defeats SYN floods at the cost of some TCP options.',
-    '取值 1（默认）时，半连接队列溢出后，Linux 用序列号中编码了连接信息（cookie）的 SYN+ACK 回应 SYN，不保存任何状态；ACK 回来时再据此重建连接。这样可以抵御 SYN 洪泛，代价是丢失部分 TCP 选项。',
+    "With 1 (the default), when the SYN queue is full Linux answers SYNs with a SYN+ACK whose sequence number encodes the connection (a cookie: a keyed hash of the 4-tuple, a minute counter and the peer's MSS) and keeps no state, so that SYN+ACK is never retransmitted; the returning ACK (ACK − 1 is the cookie) creates the connection directly as ESTABLISHED. Window scale and SACK survive only in the timestamp option's low bits: a SYN without timestamps gets a SYN+ACK with MSS alone. 2 sends cookies always, 0 never (SYNs are dropped when the queue is full). RFC 4987 §3.6.",
+    '取值 1（默认）时，半连接队列满了以后，Linux 用序列号中编码了连接信息的 SYN+ACK 回应 SYN（cookie：四元组的带密钥哈希、分钟计数器和对端的 MSS），不保存任何状态，所以这个 SYN+ACK 永远不会重传；ACK 回来时（ACK − 1 就是 cookie）直接以 ESTABLISHED 状态建立连接。窗口扩大因子和 SACK 只能藏在时间戳选项的低位里：不带时间戳的 SYN 得到的 SYN+ACK 只有 MSS 选项。取值 2 时总是使用 cookie，0 时从不使用（队列满时丢弃 SYN）。参见 RFC 4987 §3.6。',
     ['syn-flood', 'syn-queue'],
   ),
   t(
