@@ -592,7 +592,7 @@ describe('pairs: handshake and data', () => {
       p.a.connect(0, 80);
       p.b.connect(0, 40000);
       p.run();
-      // RFC 9293 §3.5 Figure 8; the SYN in the peer's SYN+ACK lies below RCV.NXT, so it is
+      // RFC 9293 §3.5 Figure 7; the SYN in the peer's SYN+ACK lies below RCV.NXT, so it is
       // acknowledged (§3.10.7.4 step 1) — what Linux sends (test/fixtures/kernel/simultaneous-open).
       assert.deepEqual(flagsOf(p), ['a:[S]', 'b:[S]', 'b:[S.]', 'a:[S.]', 'a:[.]', 'b:[.]'], stack);
       assert.deepEqual(p.states('a'), ['CLOSED', 'SYN_SENT', 'SYN_RECEIVED', 'ESTABLISHED']);

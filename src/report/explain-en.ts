@@ -360,6 +360,8 @@ const notes: Phrasebook['notes'] = {
   'time-wait-reack': (c) =>
     `${Who(c.who)}, in TIME_WAIT, acknowledges ${peer(c.who)}'s retransmitted FIN again: its first ACK was lost. This is the first reason TIME_WAIT exists.`,
   'fin-with-data': (c) => `${Who(c.who)}'s data and its FIN arrive together.`,
+  'simultaneous-open-ack': (c) =>
+    `${Who(c.who)} had already received ${peer(c.who)}'s SYN, so the SYN in ${peer(c.who)}'s SYN+ACK lay below its RCV.NXT: a duplicate, which is acknowledged at once (RFC 9293 §3.10.7.4, first check). Linux sends this ACK with a D-SACK block naming that SYN (RFC 2883), which is why both ends of a simultaneous open send one more ACK than Figure 7 of RFC 9293 shows.`,
   'synack-reack': (c) =>
     `${Who(c.who)} acknowledges the repeated SYN+ACK again: Wireshark calls it a duplicate ACK, but it is the answer to the retransmitted SYN+ACK, which shows ${who(c.who)}'s first ACK never arrived.`,
   'arrival-unknown': (c) =>

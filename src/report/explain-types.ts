@@ -236,6 +236,8 @@ export type NoteKey =
   | 'synack-reack'
   /** The peer's FIN arrived with data in the same segment. */
   | 'fin-with-data'
+  /** A simultaneous open: the ACK of the SYN in the peer's SYN+ACK, a duplicate (§3.10.7.4). */
+  | 'simultaneous-open-ack'
   /** The receiver's state after a segment whose arrival the capture cannot decide. */
   | 'arrival-unknown';
 

@@ -359,6 +359,8 @@ const notes: Phrasebook['notes'] = {
   'time-wait-reack': (c) =>
     `处于 TIME_WAIT 的${who(c.who)}再次确认${peer(c.who)}重传的 FIN：它的第一个 ACK 丢失了。这正是 TIME_WAIT 存在的第一个原因。`,
   'fin-with-data': (c) => `${who(c.who)}的数据和 FIN 一起到达。`,
+  'simultaneous-open-ack': (c) =>
+    `${who(c.who)}早已收到${peer(c.who)}的 SYN，所以${peer(c.who)} SYN+ACK 中的 SYN 位于它的 RCV.NXT 之前：这是重复的报文，要立即确认（RFC 9293 §3.10.7.4 第一步检查）。Linux 发出这个 ACK 时带一个 D-SACK 块指明那个 SYN（RFC 2883），所以同时打开的双方都比 RFC 9293 图 7 多发一个 ACK。`,
   'synack-reack': (c) =>
     `${who(c.who)}再次确认重传的 SYN+ACK：Wireshark 把它叫作重复 ACK，其实它是对重传 SYN+ACK 的应答，说明${who(c.who)}的第一个 ACK 没有到达。`,
   'arrival-unknown': (c) =>

@@ -183,6 +183,7 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
   const findings: FindingData[] = [];
   const rec = t.record;
   const simultaneousClose = rec?.close === 'both' || ps.some((p) => p.tags.includes('simultaneous-close'));
+  const simultaneousOpen = ps.some((p) => p.tags.includes('simultaneous-open'));
 
   /** The previous copy of p (same sender, same first sequence number, consuming sequence space). */
   const copies = (i: number): number[] => {
@@ -296,9 +297,22 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
       n.states.orig === prevStates.orig &&
       n.states.resp === prevStates.resp &&
       n.tags.every((k) => RUN_TAGS.has(k)) &&
-      !(n.tags.includes('dup-ack') && isTimeWaitReack(i))
+      !(n.tags.includes('dup-ack') && isTimeWaitReack(i)) &&
+      !isSimultaneousOpenAck(i)
     );
   };
+
+  /** A pure ACK, its sender's first segment after its SYN+ACK in a simultaneous open. */
+  function isSimultaneousOpenAck(i: number): boolean {
+    const p = ps[i];
+    if (!simultaneousOpen || p.flags & (SYN | FIN | RST) || p.len > 0 || !(p.flags & ACK)) return false;
+    for (let j = i - 1; j >= 0; j--) {
+      const q = ps[j];
+      if (q.from !== p.from) continue;
+      return (q.flags & (SYN | ACK)) === (SYN | ACK);
+    }
+    return false;
+  }
 
   /** An ACK from a TIME_WAIT (or LAST_ACK-acking) side answering the peer's retransmitted FIN. */
   function isTimeWaitReack(i: number): boolean {
@@ -487,7 +501,7 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
       if (simultaneousClose && from === 'ESTABLISHED' && to === 'FIN_WAIT_1') ctx.simultaneous = true;
       says.push({ s: 'transition', key: row ? transitionKey(row) : undefined, c: ctx });
       // Socket calls the move implies.
-      const call = socketCall(side, side === me, from, to);
+      const call = socketCall(side === me, from, to, passive[side]);
       if (call) {
         evidence.socket.push({ side: actorOf(side), call });
         says.push({ s: 'socket', c: { who: side, call } });
@@ -497,6 +511,7 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
       // connect() was called just before this SYN left (the SYN_SENT move says it already).
     }
     if (p.flags & FIN && p.len > 0) says.push({ s: 'note', key: 'fin-with-data', c: { who: me } });
+    if (isSimultaneousOpenAck(i)) says.push({ s: 'note', key: 'simultaneous-open-ack', c: { who: me } });
 
     // Events, with the readings the tags alone get wrong.
     for (const k of p.tags) {
@@ -746,10 +761,15 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
 }
 
 /** The socket call a state change implies (RFC 9293 §3.10.1–§3.10.4 user calls; Linux's accept queue). */
-function socketCall(side: Side, isSender: boolean, from: StateName, to: StateName): SocketCall | undefined {
-  void side;
+function socketCall(
+  isSender: boolean,
+  from: StateName,
+  to: StateName,
+  passive: boolean,
+): SocketCall | undefined {
   if (from === 'SYN_SENT' && to === 'ESTABLISHED') return 'connect-returns';
-  if (from === 'SYN_RECEIVED' && to === 'ESTABLISHED') return 'accept-returns';
+  // A simultaneous open has no listener: both ends called connect() (§3.5 Figure 7).
+  if (from === 'SYN_RECEIVED' && to === 'ESTABLISHED') return passive ? 'accept-returns' : 'connect-returns';
   if (from === 'SYN_SENT' && to === 'CLOSED' && !isSender) return 'connect-fails';
   if (isSender && from === 'ESTABLISHED' && to === 'FIN_WAIT_1') return 'close';
   if (isSender && from === 'CLOSE_WAIT' && to === 'LAST_ACK') return 'close-second';
