@@ -61,6 +61,17 @@ test('2. a lost SYN: the 1-2-4 s doubling and tcp_syn_retries, not "3 s / 7 s af
   // The claim about the first SYN follows the tracker's word: never "receives" a SYN it calls lost.
   const first = explainStory(t).steps[0];
   if (first.evidence.arrived === false) assert.doesNotMatch(first.text, /receives the SYN/);
+  // syn-lost itself, at the taps that see the lost SYN: it is lost, the server stays in LISTEN.
+  for (const tap of ['client', 'mid'] as const) {
+    const step = explainStory(story('syn-lost', tap).t).steps[0];
+    assert.equal(step.evidence.arrived, false, tap);
+    assert.equal(step.states.server, 'LISTEN', tap);
+    assert.match(
+      step.text,
+      /It was lost before reaching the server: the server answered only the copy sent at frame 2/,
+    );
+    assert.doesNotMatch(step.text, /receives the SYN/);
+  }
 });
 
 test('3. old-duplicate-syn: named, why three segments, the RST is a rejection not an abort, relative numbers restart', () => {
