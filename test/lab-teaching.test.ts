@@ -150,26 +150,6 @@ test("syn-flood: the server's SYN queue behaves as Linux's, and its SYN+ACKs hav
   const client = [...sent.entries()].find(([to]) => to.startsWith('10.0.0.1:'))![1];
   assert.equal(client.length, 1);
   assert.deepEqual(cookieTsOptions(client[0].tsval!), { wscale: 7, sackOk: true });
-  const truth = runScenarioTruth();
-  // The half-open connections keep the run going 63 s: the client's TIME_WAIT runs out in it.
-  assert.deepEqual(truth.client, [
-    'CLOSED',
-    'SYN_SENT',
-    'ESTABLISHED',
-    'FIN_WAIT_1',
-    'FIN_WAIT_2',
-    'TIME_WAIT',
-    'CLOSED',
-  ]);
-  assert.deepEqual(truth.server, [
-    'LISTEN',
-    'SYN_RECEIVED',
-    'ESTABLISHED',
-    'CLOSE_WAIT',
-    'LAST_ACK',
-    'CLOSED',
-  ]);
-
   // Linux 6.18 (the recording): a request socket per spoofed SYN, its SYN+ACK resent after 1 s
   // (timer-wheel slack of tens of ms), the same ISN, and the options the SYN offered (no TS).
   const kernel = byDestination(
@@ -194,11 +174,6 @@ test("syn-flood: the server's SYN queue behaves as Linux's, and its SYN+ACKs hav
     [true, true, true, undefined],
   );
 });
-
-function runScenarioTruth() {
-  const run = runScenario(findScenario('syn-flood')!);
-  return { client: run.endpoint('c1', 'client')!.states, server: run.endpoint('c1', 'server')!.states };
-}
 
 test('SYN cookies: the ACK returning one is recognised in its minute and the next, anything else is not', () => {
   const tuple = '10.0.0.2 80 10.0.0.1 40000';

@@ -129,6 +129,12 @@ function compare(list: Seg[]): Comparison {
 /** 20 µs one way: the recordings' veth pair between two namespaces. */
 const VETH = 0.02;
 
+/** A listener on port 80 and the client's connect() to it, at 0. */
+const OPEN_80: Scenario['timeline'] = [
+  { at: 0, do: 'listen', port: 80 },
+  { at: 0, do: 'connect', conn: 'c1', port: 80 },
+];
+
 /** The exchange most recordings make once connected: a 7-byte request, an 8-byte answer. */
 const REQUEST_ANSWER = (at: number): Scenario['timeline'] => [
   { at, do: 'send', conn: 'c1', side: 'client', bytes: 7 },
@@ -150,8 +156,7 @@ function handshakeLoss(name: string, kind: 'SYN' | 'SYN+ACK', dir: 'c2s' | 's2c'
       rules: [{ match: kind, dir, nth: 1, count, action: 'drop', where: 'at-receiver' }],
     },
     timeline: [
-      { at: 0, do: 'listen', port: 80 },
-      { at: 0, do: 'connect', conn: 'c1', port: 80 },
+      ...OPEN_80,
       ...REQUEST_ANSWER(start + 12),
       { at: start + 62, do: 'close', conn: 'c1', side: 'client' },
       { at: start + 262, do: 'close', conn: 'c1', side: 'server' },
@@ -231,8 +236,7 @@ const MIRRORS: Record<string, Scenario> = {
       ],
     },
     timeline: [
-      { at: 0, do: 'listen', port: 80 },
-      { at: 0, do: 'connect', conn: 'c1', port: 80 },
+      ...OPEN_80,
       ...REQUEST_ANSWER(0.5),
       { at: 365, do: 'close', conn: 'c1', side: 'client' },
       { at: 385, do: 'close', conn: 'c1', side: 'server' },
@@ -252,8 +256,7 @@ const MIRRORS: Record<string, Scenario> = {
         description: '',
         link: { latency: VETH },
         timeline: [
-          { at: 0, do: 'listen', port: 80 },
-          { at: 0, do: 'connect', conn: 'c1', port: 80 },
+          ...OPEN_80,
           { at: 300, do: 'send', conn: 'c1', side: 'server', bytes: 5 },
           {
             at: 365,
@@ -281,8 +284,7 @@ const MIRRORS: Record<string, Scenario> = {
       rules: [{ match: 'SYN+ACK', dir: 's2c', nth: 1, action: 'drop', where: 'at-receiver' }],
     },
     timeline: [
-      { at: 0, do: 'listen', port: 80 },
-      { at: 0, do: 'connect', conn: 'c1', port: 80 },
+      ...OPEN_80,
       ...REQUEST_ANSWER(1019.6),
       { at: 1070, do: 'close', conn: 'c1', side: 'client' },
       { at: 1277, do: 'close', conn: 'c1', side: 'server' },
@@ -304,8 +306,7 @@ const MIRRORS: Record<string, Scenario> = {
     link: { latency: VETH },
     client: { tcp: { keepalive: true, keepaliveIdleUs: 1_000_000, keepaliveIntervalUs: 1_000_000 } },
     timeline: [
-      { at: 0, do: 'listen', port: 80 },
-      { at: 0, do: 'connect', conn: 'c1', port: 80 },
+      ...OPEN_80,
       { at: 1, do: 'send', conn: 'c1', side: 'client', bytes: 7 },
       { at: 3501, do: 'close', conn: 'c1', side: 'client' },
       { at: 3706, do: 'close', conn: 'c1', side: 'server' },
@@ -317,8 +318,7 @@ const MIRRORS: Record<string, Scenario> = {
     description: '',
     link: { latency: VETH },
     timeline: [
-      { at: 0, do: 'listen', port: 80 },
-      { at: 0, do: 'connect', conn: 'c1', port: 80 },
+      ...OPEN_80,
       { at: 0.3, do: 'send', conn: 'c1', side: 'client', bytes: 7 },
       { at: 0.5, do: 'shutdown', conn: 'c1', side: 'client' },
       { at: 13, do: 'send', conn: 'c1', side: 'server', bytes: 6 },
