@@ -161,3 +161,18 @@ test('filters read the columns as the rows say: address, port, state, event kind
     assert.ok(w.length > 0 || f.connState === 'NO-SUCH', `${JSON.stringify(f)} matches some row`);
   }
 });
+
+test('every arrow the ladder draws, folded or every packet, falls in one paragraph of the story', () => {
+  for (const file of CAPTURES) {
+    const { a, rows } = analyse(file);
+    for (const r of rows) {
+      for (const all of [false, true]) {
+        const d = a.conn(r.id, { all, open: [], timeScale: false, symbolic: false })!;
+        for (const p of d.arrows) {
+          const paras = d.spans.filter(([x, y]) => x > 0 && x <= p.frame && p.frame <= y);
+          assert.equal(paras.length, 1, `${file} conn ${r.id} frame ${p.frame} (${all ? 'all' : 'folded'})`);
+        }
+      }
+    }
+  }
+});
