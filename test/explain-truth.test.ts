@@ -107,7 +107,14 @@ export function checkStory(story: Story, truth: ConnTimeline, where: string, tal
  * PRODUCT.md "How states are inferred") or the lab's per-frame truth of crossing segments still
  * disagree — the same frames test/lab-differential.test.ts pins for read --json. The story only
  * repeats the tracker's states and arrivals; it never infers them. New wrong claims fail; these
- * may only go away.
+ * may only go away (a claim that became right must leave the list). By cause:
+ * - crossing segments (the truth caps a receiver at its next send): synack-lost, simultaneous-open,
+ *   simultaneous-close, and old-duplicate-syn's RST crossing the server's ACK (mid frame 4);
+ * - the tracker's word on an old duplicate SYN: its sender is presumed SYN_SENT, the SYN+ACK the
+ *   client rejects with a RST (proof it arrived) is called lost (old-duplicate-syn, 7);
+ * - what no capture shows before the FIN leaves: close() with data still queued (fin-with-data);
+ *   a forgery that never passes the client's tap (forged-rst-success@client);
+ * - keep-alive probes lost past the tap presumed to arrive though no answer ever comes (keepalive).
  */
 const KNOWN_WRONG = new Set<string>([
   'synack-lost@client #1 frame 4: server ESTABLISHED, truly SYN_RECEIVED',
