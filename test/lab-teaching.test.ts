@@ -16,6 +16,7 @@ import { parseScenario } from '../src/lab/scenario-file.js';
 import { findScenario } from '../src/lab/scenarios/index.js';
 import { checkCookie, cookieIsn, cookieTsOptions, cookieTsval } from '../src/lab/syn-cookie.js';
 import { explain, explainStory } from '../src/report/explain.js';
+import { renderLadderText } from '../src/report/ladder-text.js';
 import { buildStatesReport } from '../src/report/socket-table.js';
 import { synQueueContext } from '../src/report/syn-queue-context.js';
 import { ipv4String } from '../src/report/tcpdump.js';
@@ -233,6 +234,9 @@ test('syn-flood: the stories name the flood, the dropped SYN and the SYN cookie,
   // Without the flood around it the same capture of the client alone is a lost SYN.
   const alone = explainStory(conn('10.0.0.1'));
   assert.ok(alone.findings.some((f) => f.kind === 'syn-lost'));
+  // The ladder implies no connect() for a source that never answers; the real client's has it.
+  assert.doesNotMatch(renderLadderText(conn('198.18.0.3')).join('\n'), /connect\(\)/);
+  assert.match(renderLadderText(conn('10.0.0.1')).join('\n'), /client: connect\(\)/);
   // `states`: the flood on 10.0.0.2:80.
   const report = buildStatesReport(lab.observation.timelines);
   assert.deepEqual(

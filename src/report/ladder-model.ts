@@ -6,6 +6,7 @@
 import type { StateName } from '../tcp/state.js';
 import type { EventKind } from '../track/kinds.js';
 import { ACK, FIN, RST, SYN } from '../wire/packet.js';
+import { silentClient } from './syn-queue-context.js';
 import {
   type ConnTimeline,
   flagWords,
@@ -279,8 +280,12 @@ function socketCalls(t: ConnTimeline, i: number): string[] {
     if (from === to) continue;
     const who = side === 'orig' ? 'client' : 'server';
     const sender = p.from === side;
-    if (sender && from === 'CLOSED' && to === 'SYN_SENT') out.push(`${who}: connect()`);
-    else if (from === 'SYN_SENT' && to === 'ESTABLISHED') out.push(`${who}: connect() returns`);
+    // A source that sends only SYNs and never answers the SYN+ACK shows no application at all
+    // (a spoofed source, PRODUCT.md): no connect() is implied.
+    if (sender && from === 'CLOSED' && to === 'SYN_SENT') {
+      if (!(side === 'orig' && silentClient(t) && t.packets.some((q) => q.from === 'resp' && q.flags & SYN)))
+        out.push(`${who}: connect()`);
+    } else if (from === 'SYN_SENT' && to === 'ESTABLISHED') out.push(`${who}: connect() returns`);
     // accept() only for a passive opener; in a simultaneous open SYN_RECEIVED ends connect().
     else if (from === 'SYN_RECEIVED' && to === 'ESTABLISHED')
       out.push(t.initial[side] === 'LISTEN' ? `${who}: accept() returns` : `${who}: connect() returns`);
