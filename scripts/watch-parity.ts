@@ -17,9 +17,13 @@ import { join } from 'node:path';
 import { parseProcNetTcp } from '../src/live/proc-net.js';
 import { readSocketOwners } from '../src/live/proc-pids.js';
 import { watchSockets } from '../src/live/watch-model.js';
-import type { WatchSocket } from '../src/report/watch-table.js';
-import { type StateName, stateFromName } from '../src/tcp/state.js';
-import { type Comparison, compareWithSs, parseSsLines, WATCH_FIELDS } from '../test/helpers/ss-text.js';
+import {
+  type Comparison,
+  compareWithSs,
+  parseSsLines,
+  WATCH_FIELDS,
+  watchSocketsFromJson,
+} from '../test/helpers/ss-text.js';
 import { synackArgv } from '../test/helpers/synack-cli.js';
 
 const SCENARIO = `
@@ -114,33 +118,6 @@ function report(title: string, c: Comparison): void {
   );
 }
 
-/** watch --json lines back into sockets (the fields compared). */
-function fromJson(text: string): WatchSocket[] {
-  return text
-    .split('\n')
-    .filter((l) => l !== '')
-    .map((l) => {
-      const o = JSON.parse(l);
-      return {
-        ipVersion: o.local.ip.includes(':') ? 6 : 4,
-        localIp: o.local.ip,
-        localPort: o.local.port,
-        remoteIp: o.remote.ip,
-        remotePort: o.remote.port,
-        state: stateFromName(o.state as StateName)!,
-        pids: o.pids,
-        command: o.command,
-        inode: o.inode,
-        timeWaitLeftMs: -1,
-        txQueue: o.send_q ?? 0,
-        rxQueue: o.recv_q,
-        uid: o.uid,
-        timer:
-          o.timer === null ? null : { kind: o.timer.kind, leftMs: o.timer.left_ms, count: o.timer.count },
-      };
-    });
-}
-
 async function main(): Promise<void> {
   const tag = arg('--tag') ?? 'wparity';
   const record = arg('--record');
@@ -191,7 +168,7 @@ async function main(): Promise<void> {
     const slack2 = Number(process.hrtime.bigint() - t1) / 1e6;
     report(
       `synack watch --once --json vs ss -tanoepH right after: ${ss2.length} sockets, ${slack2.toFixed(0)} ms apart`,
-      compareWithSs(fromJson(json), ss2, slack2, true),
+      compareWithSs(watchSocketsFromJson(json), ss2, slack2, true),
     );
   } finally {
     zoo.kill('SIGKILL');

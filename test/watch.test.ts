@@ -18,7 +18,13 @@ import { leakLines, snapshotText, ssTimeText, timerText, watchJson } from '../sr
 import { STATE_NAMES, TcpState } from '../src/tcp/state.js';
 import { Agent, canUseNetns, hasCommand, Netns, sleep, vethPair } from './helpers/netns.js';
 import { FIXTURES, REPO_ROOT } from './helpers/paths.js';
-import { compareWithSs, parseSsLines, ssTimeMs, WATCH_FIELDS } from './helpers/ss-text.js';
+import {
+  compareWithSs,
+  parseSsLines,
+  ssTimeMs,
+  WATCH_FIELDS,
+  watchSocketsFromJson,
+} from './helpers/ss-text.js';
 import { synack, synackArgv } from './helpers/synack-cli.js';
 
 /** Runs synack inside a namespace (or here when ns is null) and returns stdout. */
@@ -652,6 +658,7 @@ describe('watch on real sockets', { skip: netnsOk ? false : 'needs root and ip n
     ].sort();
     const wildPorts = (r: SsRow) => key(r).replace(/ (\d{5})( >|$)/g, ' *$2');
 
+    let timersCompared = 0;
     for (const [ns, agent, expected] of [
       [client, cli, expectClient],
       [server, srv, expectServer],
@@ -668,7 +675,15 @@ describe('watch on real sockets', { skip: netnsOk ? false : 'needs root and ip n
         if (r.state === 'TIME_WAIT') assert.deepEqual(r.pids, [], 'TIME_WAIT has no owner');
         else assert.deepEqual(r.pids, [agent.pid], `${key(r)} is owned by the agent`);
       }
+      // Every field ss -tanoep shows: queues, timers (kind, count, time left), uid, inode, pids.
+      const t0 = Date.now();
+      const json = synackIn(ns, 'watch', '--once', '--json');
+      const ssFull = parseSsLines(ns.exec('ss', '-tanoepH'));
+      const c = compareWithSs(watchSocketsFromJson(json.stdout), ssFull, Date.now() - t0, true);
+      for (const f of WATCH_FIELDS) assert.deepEqual(c.fields[f].misses, [], `${ns.name}: ${f}`);
+      timersCompared += c.fields.timer_left.total;
     }
+    assert.ok(timersCompared >= 2, 'TIME_WAIT and SYN_SENT timers compared');
 
     // The filters select from the same table.
     const cw = watchRows(server, '--state', 'close-wait');

@@ -7,7 +7,7 @@
 // time such as `2.852ms` for 2.852 s (misc/ss.c print_ms_timer).
 
 import type { WatchSocket } from '../../src/report/watch-table.js';
-import { STATE_NAMES } from '../../src/tcp/state.js';
+import { STATE_NAMES, type StateName, stateFromName } from '../../src/tcp/state.js';
 
 export const SS_STATES: Record<string, string> = {
   ESTAB: 'ESTABLISHED',
@@ -103,6 +103,33 @@ export function parseSsLines(text: string): SsSocket[] {
     });
   }
   return out;
+}
+
+/** `watch --json` lines back into sockets (the fields compared with ss). */
+export function watchSocketsFromJson(text: string): WatchSocket[] {
+  return text
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => {
+      const o = JSON.parse(l);
+      return {
+        ipVersion: o.local.ip.includes(':') ? 6 : 4,
+        localIp: o.local.ip,
+        localPort: o.local.port,
+        remoteIp: o.remote.ip,
+        remotePort: o.remote.port,
+        state: stateFromName(o.state as StateName)!,
+        pids: o.pids,
+        command: o.command,
+        inode: o.inode,
+        timeWaitLeftMs: -1,
+        txQueue: o.send_q ?? 0,
+        rxQueue: o.recv_q,
+        uid: o.uid,
+        timer:
+          o.timer === null ? null : { kind: o.timer.kind, leftMs: o.timer.left_ms, count: o.timer.count },
+      };
+    });
 }
 
 /** The fields compared, in report order. */
