@@ -21,6 +21,7 @@ import { FIXTURES, REPO_ROOT } from './helpers/paths.js';
 import {
   compareWithSs,
   parseSsLines,
+  SS_STATES,
   ssTimeMs,
   WATCH_FIELDS,
   watchSocketsFromJson,
@@ -92,25 +93,26 @@ describe('/proc/net/tcp parsing', () => {
   });
 });
 
-describe('watch model', () => {
-  const sock = (over: Partial<WatchSocket>): WatchSocket => ({
-    ipVersion: 4,
-    localIp: '10.0.0.1',
-    localPort: 80,
-    remoteIp: '10.0.0.2',
-    remotePort: 40000,
-    state: TcpState.ESTABLISHED,
-    pids: [42],
-    command: 'srv',
-    inode: 7,
-    timeWaitLeftMs: -1,
-    txQueue: 0,
-    rxQueue: 0,
-    uid: 0,
-    timer: null,
-    ...over,
-  });
+/** An ESTABLISHED socket of pid 42 (srv, uid 1000), with `over` changed. */
+const sock = (over: Partial<WatchSocket>): WatchSocket => ({
+  ipVersion: 4,
+  localIp: '10.0.0.1',
+  localPort: 80,
+  remoteIp: '10.0.0.2',
+  remotePort: 40000,
+  state: TcpState.ESTABLISHED,
+  pids: [42],
+  command: 'srv',
+  inode: 7,
+  timeWaitLeftMs: -1,
+  txQueue: 0,
+  rxQueue: 0,
+  uid: 1000,
+  timer: null,
+  ...over,
+});
 
+describe('watch model', () => {
   test('new, changed and closed sockets are marked for a few refreshes; transitions carry the old owner', () => {
     const m = new WatchModel({ highlightPolls: 2 });
     assert.deepEqual(
@@ -207,17 +209,7 @@ describe('watch against ss -tanoepH on a recorded namespace (test/fixtures/watch
 
   test('the recording holds what watch must show: every timer kind, queues, another uid, request sockets', () => {
     const states = new Set(ss.map((p) => p.state));
-    for (const st of [
-      'LISTEN',
-      'SYN_SENT',
-      'SYN_RECEIVED',
-      'ESTABLISHED',
-      'FIN_WAIT_1',
-      'FIN_WAIT_2',
-      'CLOSE_WAIT',
-      'LAST_ACK',
-      'TIME_WAIT',
-    ])
+    for (const st of Object.values(SS_STATES).filter((s) => s !== 'CLOSING' && s !== 'CLOSED'))
       assert.ok(states.has(st), st);
     assert.deepEqual([...new Set(ss.map((p) => p.timer?.kind).filter((k) => k !== undefined))].sort(), [
       'keepalive',
@@ -337,24 +329,6 @@ describe('watch: ss -o time text, sort keys, leak view, filters', () => {
       ],
     );
     for (const ms of [70, 2852, 31_000, 296_000, 7_140_000]) assert.equal(ssTimeMs(ssTimeText(ms)), ms);
-  });
-
-  const sock = (over: Partial<WatchSocket>): WatchSocket => ({
-    ipVersion: 4,
-    localIp: '10.0.0.1',
-    localPort: 80,
-    remoteIp: '10.0.0.2',
-    remotePort: 40000,
-    state: TcpState.ESTABLISHED,
-    pids: [42],
-    command: 'srv',
-    inode: 7,
-    timeWaitLeftMs: -1,
-    txQueue: 0,
-    rxQueue: 0,
-    uid: 1000,
-    timer: null,
-    ...over,
   });
 
   test('--sort keys: -recvq, state, timer, local (numeric address order); unknown keys refused', () => {
@@ -507,48 +481,14 @@ interface SsRow {
   command: string | null;
 }
 
-const SS_STATES: Record<string, string> = {
-  ESTAB: 'ESTABLISHED',
-  'SYN-SENT': 'SYN_SENT',
-  'SYN-RECV': 'SYN_RECEIVED',
-  'FIN-WAIT-1': 'FIN_WAIT_1',
-  'FIN-WAIT-2': 'FIN_WAIT_2',
-  'TIME-WAIT': 'TIME_WAIT',
-  'CLOSE-WAIT': 'CLOSE_WAIT',
-  'LAST-ACK': 'LAST_ACK',
-  LISTEN: 'LISTEN',
-  CLOSING: 'CLOSING',
-  UNCONN: 'CLOSED',
-};
-
-/** ss's `ADDR:PORT` (`*` wildcards, IPv6 in brackets) as `ip port` in our spelling. */
-function ssEndpoint(text: string, v6: boolean): string {
-  const i = text.lastIndexOf(':');
-  let host = text.slice(0, i);
-  const port = text.slice(i + 1);
-  if (host === '*') host = v6 ? '::' : '0.0.0.0';
-  host = host.replace(/^\[|\]$/g, '');
-  return `${host} ${port === '*' ? 0 : Number(port)}`;
-}
-
 function ssRows(ns: Netns): SsRow[] {
-  return ns
-    .exec('ss', '-tanpH')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => {
-      const f = l.trim().split(/\s+/);
-      const v6 = f[3]!.startsWith('[') || f[3]!.startsWith('*');
-      const pids = [...l.matchAll(/pid=(\d+)/g)].map((m) => Number(m[1]));
-      const names = [...new Set([...l.matchAll(/\("([^"]+)",pid=/g)].map((m) => m[1]!))];
-      return {
-        state: SS_STATES[f[0]!] ?? f[0]!,
-        local: ssEndpoint(f[3]!, v6),
-        remote: ssEndpoint(f[4]!, v6),
-        pids: [...new Set(pids)].sort((a, b) => a - b),
-        command: names.length > 0 ? names.join(',') : null,
-      };
-    });
+  return parseSsLines(ns.exec('ss', '-tanpH')).map(({ state, local, remote, pids, command }) => ({
+    state,
+    local,
+    remote,
+    pids,
+    command,
+  }));
 }
 
 function watchRows(ns: Netns | null, ...extra: string[]): SsRow[] {

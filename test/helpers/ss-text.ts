@@ -38,6 +38,8 @@ export interface SsSocket {
   local: string;
   remote: string;
   pids: number[];
+  /** The owners' command names, distinct, comma-separated; null without owners. */
+  command: string | null;
   timer: { kind: string; ms: number; count: number; text: string } | null;
   uid: number;
   inode: number;
@@ -87,6 +89,7 @@ export function parseSsLines(text: string): SsSocket[] {
     if (f.length < 5 || SS_STATES[f[0]!] === undefined) continue;
     const v6 = f[3]!.startsWith('[') || f[3]!.startsWith('*:');
     const t = /timer:\((\w+),([^,]*),(\d+)\)/.exec(line);
+    const names = [...new Set([...line.matchAll(/\("([^"]+)",pid=/g)].map((m) => m[1]!))];
     out.push({
       state: SS_STATES[f[0]!]!,
       recvQ: Number(f[1]),
@@ -94,6 +97,7 @@ export function parseSsLines(text: string): SsSocket[] {
       local: endpoint(f[3]!, v6),
       remote: endpoint(f[4]!, v6),
       pids: [...new Set([...line.matchAll(/pid=(\d+)/g)].map((m) => Number(m[1])))].sort((a, b) => a - b),
+      command: names.length > 0 ? names.join(',') : null,
       timer:
         t === null
           ? null
