@@ -6,6 +6,7 @@
 // net.core.somaxconn) and makes it drop SYNs or answer them with cookies. Pure.
 
 import { ACK, SYN } from '../wire/packet.js';
+import { ipPort } from './ip-port.js';
 import type { ConnTimeline } from './timeline.js';
 
 /** Fewer silent sources than this on a port is not called a flood. */
@@ -54,6 +55,5 @@ export function synQueueContext(all: readonly ConnTimeline[], t: ConnTimeline): 
     }
     halfOpenAt[p.frame] = n;
   }
-  const ip = t.resp.ip.includes(':') ? `[${t.resp.ip}]` : t.resp.ip;
-  return { listener: `${ip}:${t.resp.port}`, silentSources, halfOpenAt };
+  return { listener: ipPort(t.resp.ip, t.resp.port), silentSources, halfOpenAt };
 }
