@@ -2,7 +2,7 @@
 // time until the connection list is shown (page opened → list and count on screen) beside the
 // wall time of `synack conns` on the same file, interleaved run by run; the Hosts tab after the
 // list; the longest main-thread task after the list was shown (PerformanceObserver 'longtask',
-// while sorting, opening a connection, clicking an arrow, opening Hosts and Events), and the same
+// while sorting, opening a connection, clicking an arrow, opening Hosts and Events, searching), and the same
 // tasks' CPU time from a chromium trace (the thread's own time: what a loaded machine does not
 // inflate, unlike the wall time a long task is judged by); the renderer's CPU by thread (page,
 // worker, V8's helpers) when the list was shown; the renderer process's resident memory (page and
@@ -101,6 +101,18 @@ export async function webRun(file: string): Promise<Omit<WebRun, 'cliMs' | 'cliC
     const hostsMs = performance.now() - h0;
     await page.getByRole('tab', { name: /Events/ }).click();
     await page.getByTestId('events').waitFor();
+    // A search over every row, then back to all of them.
+    const all = await page.getByTestId('shown').textContent();
+    await page.getByTestId('filter-text').fill('rst');
+    await page.waitForFunction(
+      (was) => document.querySelector('[data-testid="shown"]')?.textContent !== was,
+      all,
+    );
+    await page.getByTestId('filter-text').fill('');
+    await page.waitForFunction(
+      (was) => document.querySelector('[data-testid="shown"]')?.textContent === was,
+      all,
+    );
     await page.waitForTimeout(300);
     const tasks = await longTasksSince(page, shownAt);
     const maxTaskMs = tasks.reduce((m, t) => Math.max(m, t.duration), 0);
