@@ -88,7 +88,9 @@ export async function webRun(file: string): Promise<Omit<WebRun, 'cliMs' | 'cliC
     const worker0 = byThread.get('DedicatedWorker') ?? 0;
     const threads = { page: page0, worker: worker0, other: listCpuMs - page0 - worker0 };
     const shownAt = await page.evaluate(() => performance.now());
-    await s.browser.startTracing(page, { categories: ['devtools.timeline'] });
+    await s.browser.startTracing(page, {
+      categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'],
+    });
     const conns = Number((await page.getByTestId('conn-count').textContent())?.replace(/\D/g, ''));
     // A sort, a connection, an arrow: what a user does first.
     await page.locator('.connlist .head button[data-sort="packets"]').click();
