@@ -415,7 +415,7 @@ export function App() {
     return (i: number) => {
       let w = cache[i];
       if (w === undefined) {
-        w = searchText(rows.at(i));
+        w = searchText(rows.build(i));
         cache[i] = w;
       }
       return w;

@@ -134,7 +134,7 @@ export class SearchIndex {
     const starts = new Int32Array(rows.length);
     let at = 0;
     for (let i = 0; i < rows.length; i++) {
-      const w = searchText(rows.at(i));
+      const w = searchText(rows.build(i));
       starts[i] = at;
       parts.push(w);
       at += w.length + 1;
