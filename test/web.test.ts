@@ -700,6 +700,13 @@ describe('web UI (synack serve) in chromium', {
         (await p.getByTestId('explain').locator('.para').first().textContent()) ?? '',
         /^连接 1：客户端/,
       );
+      // The packet card's field names too.
+      await p.locator('[data-testid="ladder"] g.pkt[data-frame="2"] line.hit').click();
+      await p.getByTestId('packet').locator('pre.tcpdump').waitFor();
+      const names = await p.getByTestId('packet').locator('dt').allTextContents();
+      for (const w of ['时间', '标志位', '窗口', '选项', '之后的状态'])
+        assert.ok(names.includes(w), names.join('|'));
+      assert.ok(!names.some((n) => /^(time|flags|window|options|role)$/.test(n)), names.join('|'));
       await shot(p, '09-conn-dark-zh');
       assert.deepEqual(await axeViolations(p), [], 'axe in Chinese');
       await p.getByRole('tab', { name: /^主机/ }).click();

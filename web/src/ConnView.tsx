@@ -56,24 +56,24 @@ function PacketCard({ d, arrow, lang }: { d: PacketDetail | null; arrow: LadderP
         return v.length ? `${kind} ${v.join('/')}` : kind;
       });
     fields.push(
-      ['time', String(rec.time)],
-      ['from → to', `${ep(src.ip, src.port)} → ${ep(dst.ip, dst.port)}`],
+      [t.fieldTime, String(rec.time)],
+      [t.fieldFromTo, `${ep(src.ip, src.port)} → ${ep(dst.ip, dst.port)}`],
       ['IP', `v${rec.ip_version} ttl ${rec.ttl} id ${rec.ip_id ?? '-'}${rec.df ? ' DF' : ''}`],
-      ['flags', `${arrow.flags} [${rec.flags}]`],
+      [t.fieldFlags, `${arrow.flags} [${rec.flags}]`],
       ['seq / ack', `${rec.seq} / ${rec.ack}`],
-      ['relative', `seq=${rec.rel_seq} ack=${rec.rel_ack}`],
-      ['len', String(rec.len)],
-      ['window', `${rec.win} (scaled ${rec.win_scaled})`],
-      ['options', opts.length ? opts.join(', ') : '—'],
-      ['role', String(rec.role)],
+      [t.fieldRelative, `seq=${rec.rel_seq} ack=${rec.rel_ack}`],
+      [t.fieldLen, String(rec.len)],
+      [t.fieldWindow, `${rec.win} (${t.fieldScaled} ${rec.win_scaled})`],
+      [t.fieldOptions, opts.length ? opts.join(', ') : '—'],
+      [t.fieldRole, String(rec.role)],
     );
   } else {
     fields.push(
-      ['flags', arrow.flags],
-      ['relative', `seq=${arrow.relSeq} ack=${arrow.relAck}`],
-      ['len', String(arrow.len)],
-      ['window', String(arrow.win)],
-      ['role', arrow.role],
+      [t.fieldFlags, arrow.flags],
+      [t.fieldRelative, `seq=${arrow.relSeq} ack=${arrow.relAck}`],
+      [t.fieldLen, String(arrow.len)],
+      [t.fieldWindow, String(arrow.win)],
+      [t.fieldRole, arrow.role],
     );
   }
   return (
@@ -99,7 +99,7 @@ function PacketCard({ d, arrow, lang }: { d: PacketDetail | null; arrow: LadderP
         </div>
         {arrow.tags.length ? (
           <div>
-            <dt>tags</dt>
+            <dt>{t.fieldTags}</dt>
             <dd className="tags">{arrow.tags.map((k) => `[${TAG_LABELS[k]}]`).join(' ')}</dd>
           </div>
         ) : null}
