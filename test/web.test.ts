@@ -713,6 +713,7 @@ describe('web UI (synack serve) in chromium', {
       await p.getByTestId('hosts').waitFor();
       await shot(p, '10-hosts-dark-zh');
       await p.getByRole('tab', { name: /^事件/ }).click();
+      assert.match((await p.getByTestId('events').textContent()) ?? '', /SF\s*正常建立并终止/);
       await shot(p, '11-events-dark-zh');
       // The font: the page's stack names a CJK family that fontconfig has for Chinese.
       const families = execFileSync('fc-list', [':lang=zh', 'family'], { encoding: 'utf8' })
