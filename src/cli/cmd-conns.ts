@@ -129,6 +129,7 @@ export async function runConns(files: string[], opts: ConnsOptions): Promise<num
   const r = await readInto(
     files,
     {
+      needsFrame: false,
       onPacket: (pkt) => {
         const conn = table.process(pkt);
         if (zeek !== null && conn !== null) {

@@ -147,8 +147,8 @@ export class RecordBuilder {
   rttUsec = -1;
   /** Flattened events: frame, µs, fromA (1/0), kind index; null until the first. */
   events: number[] | null = null;
-  /** Retransmissions, RTT samples and unique bytes per side; made at the first segment. */
-  stats: ConnStats | null = null;
+  /** Retransmissions, RTT samples and unique bytes per side (kept, reset, by a recycled connection). */
+  readonly stats = new ConnStats();
 
   /** Back to a new builder's state (a recycled connection): every field above. */
   reset(): void {
@@ -165,7 +165,7 @@ export class RecordBuilder {
     this.bits = 0;
     this.rttUsec = -1;
     this.events = null;
-    this.stats = null;
+    this.stats.reset();
   }
 
   begin(initA: TcpState, initB: TcpState): void {
@@ -233,7 +233,6 @@ export class RecordBuilder {
 
   /** One segment whose inference is final; `tags` its combined tag bits. */
   add(h: HeldPacket, tags: number): void {
-    if (this.stats === null) this.stats = new ConnStats();
     this.stats.add(h.fromA, h.seq32, h.ack32, h.len, h.flags, h.tsUsec, tags);
     if (h.viaA >= 0) this.pushA(h.viaA);
     if (h.viaB >= 0) this.pushB(h.viaB);
@@ -361,7 +360,7 @@ export function buildRecord(who: RecordIdentity, rb: RecordBuilder, summary: Con
   }
   const so = origIsA ? sa : sb;
   const sr = origIsA ? sb : sa;
-  const st = rb.stats ?? new ConnStats();
+  const st = rb.stats;
   const side = (d: ConnStats['a'], ipBytes: number): SideFigures => ({
     retransmissions: d.retransmissions,
     ipBytes,
