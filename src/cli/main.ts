@@ -24,7 +24,8 @@ program.hook('preAction', () => setQuiet(program.opts<{ quiet?: boolean }>().qui
 // Output to a pipe is written synchronously, as tcpdump writes it: libuv would otherwise queue
 // every chunk a slow reader (`| less`, `| gzip` on a busy machine) has not taken yet, in memory,
 // and a run over a large capture would grow with its output instead of staying flat.
-const stdoutHandle = (process.stdout as unknown as { _handle?: { setBlocking?: (b: boolean) => number } })._handle;
+const stdoutHandle = (process.stdout as unknown as { _handle?: { setBlocking?: (b: boolean) => number } })
+  ._handle;
 if (!process.stdout.isTTY && typeof stdoutHandle?.setBlocking === 'function') stdoutHandle.setBlocking(true);
 
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
