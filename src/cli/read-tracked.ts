@@ -68,12 +68,15 @@ export interface ReadLineFlags {
   timeFormat?: string;
 }
 
+/** 4-tuples whose relative numbers `read --json` keeps at least, whatever --max-conns says. */
+const MIN_JSON_PAIRS = 65_536;
+
 export class TrackedSink implements PacketSink {
   private readonly table: FlowTable;
   private readonly renderer: TcpdumpRenderer;
   /** --tcpdump with --filter: tcpdump's lines without the annotation. */
   private readonly plain: boolean;
-  private readonly jsonState = new PacketJsonState();
+  private readonly jsonState: PacketJsonState;
   /** Rendered lines waiting for their segment's states (by line number). */
   private readonly pending = new Map<number, string>();
   /** Finished lines waiting for their turn, in frame order with bounded memory. */
@@ -109,6 +112,11 @@ export class TrackedSink implements PacketSink {
     lineOptions: LineOptions = {},
   ) {
     this.writer = new LineWriter(out, { ...lineOptions, json });
+    // The relative numbers' state is forgotten no sooner than the tracker forgets connections.
+    this.jsonState = new PacketJsonState({
+      idleUsec: Math.round(tracking.idleSec * 1e6),
+      maxPairs: Math.max(tracking.maxConns, MIN_JSON_PAIRS),
+    });
     this.decorate = !json && (!!lineOptions.number || !!lineOptions.time);
     this.pick = lineOptions.pick ?? null;
     this.packets = lineOptions.packets ?? null;
