@@ -22,7 +22,7 @@ import { OrderedLines } from './ordered-lines.js';
 import type { OutputBuffer } from './output-buffer.js';
 import { type LineOptions, LineWriter } from './read-lines.js';
 import { timeFormatOption } from './time-format-option.js';
-import { type TrackingFlags, trackingOptions } from './tracking-options.js';
+import { evictionNote, type TrackingFlags, trackingOptions } from './tracking-options.js';
 import { UsageError } from './usage-failure.js';
 
 /** The options of `read` that its tracked modes use. */
@@ -161,6 +161,11 @@ export class TrackedSink implements PacketSink {
     this.lines.finish();
   }
 
+  /** Connections evicted because more than --max-conns were open. */
+  get evicted(): number {
+    return this.table.evictedCount;
+  }
+
   private released(conn: Conn, h: HeldPacket, tags: number): void {
     const seq = h.attach as number;
     const base = this.pending.get(seq) ?? '';
@@ -203,7 +208,8 @@ export async function runTrackedRead(
   const filter = filterOption(opts.filter);
   const gate = filter === null ? null : new ConnGate(filter);
   const oracle = opts.tcpdump ? new TcpdumpRenderer({ ifName: hostInterfaceNames() }) : null;
-  const sink = new TrackedSink(out, !!opts.json, trackingOptions(opts), gate, oracle, lineOptions(opts));
+  const tracking = trackingOptions(opts);
+  const sink = new TrackedSink(out, !!opts.json, tracking, gate, oracle, lineOptions(opts));
   let err = '';
   const r = await readInto(
     files,
@@ -217,6 +223,8 @@ export async function runTrackedRead(
   sink.finish();
   out.flush();
   if (err !== '') process.stderr.write(err);
+  const evicted = evictionNote(sink.evicted, tracking.maxConns);
+  if (evicted !== '') process.stderr.write(evicted);
   if (sink.beyond > 0) {
     process.stderr.write(
       `synack: ${sink.beyond} frame${sink.beyond === 1 ? '' : 's'} with TCP that tcpdump does not show (printed in its syntax)\n`,
