@@ -586,14 +586,26 @@ describe('pairs: handshake and data', () => {
     assert.equal(new TextDecoder().decode(p.b.read(p.now)), 'hello');
     assert.ok(!flagsOf(p).includes('b:[S.]', 3), 'no SYN+ACK retransmission was needed');
   });
-  test('simultaneous open: SYN, SYN, SYN+ACK, SYN+ACK, both ESTABLISHED', () => {
-    const p = new Pair();
-    p.a.connect(0, 80);
-    p.b.connect(0, 40000);
-    p.run();
-    assert.deepEqual(flagsOf(p), ['a:[S]', 'b:[S]', 'b:[S.]', 'a:[S.]']);
-    assert.deepEqual(p.states('a'), ['CLOSED', 'SYN_SENT', 'SYN_RECEIVED', 'ESTABLISHED']);
-    assert.deepEqual(p.states('b'), ['CLOSED', 'SYN_SENT', 'SYN_RECEIVED', 'ESTABLISHED']);
+  test('simultaneous open: SYN, SYN, SYN+ACK, SYN+ACK, then each ACKs the duplicate SYN; both ESTABLISHED', () => {
+    for (const stack of ['rfc9293', 'linux'] as const) {
+      const p = new Pair({ a: { stack }, b: { stack } });
+      p.a.connect(0, 80);
+      p.b.connect(0, 40000);
+      p.run();
+      // RFC 9293 §3.5 Figure 8; the SYN in the peer's SYN+ACK lies below RCV.NXT, so it is
+      // acknowledged (§3.10.7.4 step 1) — what Linux sends (test/fixtures/kernel/simultaneous-open).
+      assert.deepEqual(flagsOf(p), ['a:[S]', 'b:[S]', 'b:[S.]', 'a:[S.]', 'a:[.]', 'b:[.]'], stack);
+      assert.deepEqual(p.states('a'), ['CLOSED', 'SYN_SENT', 'SYN_RECEIVED', 'ESTABLISHED']);
+      assert.deepEqual(p.states('b'), ['CLOSED', 'SYN_SENT', 'SYN_RECEIVED', 'ESTABLISHED']);
+      const ack = p.trace[4].seg;
+      // Linux reports the duplicate SYN as a D-SACK block (RFC 2883): sack {IRS:IRS+1}.
+      const irs = p.trace[1].seg.seq;
+      assert.deepEqual(ack.options.sack, stack === 'linux' ? [[irs, (irs + 1) >>> 0]] : undefined, stack);
+      assert.deepEqual(
+        p.trace[5].seg.options.sack ?? [],
+        stack === 'linux' ? [[p.trace[0].seg.seq, (p.trace[0].seg.seq + 1) >>> 0]] : [],
+      );
+    }
   });
   test('connection refused: SYN answered by RST+ACK from a closed port', () => {
     const p = new Pair();

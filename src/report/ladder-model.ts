@@ -6,6 +6,7 @@
 import type { StateName } from '../tcp/state.js';
 import type { EventKind } from '../track/kinds.js';
 import { ACK, FIN, RST, SYN } from '../wire/packet.js';
+import { ipPort } from './ip-port.js';
 import {
   type ConnTimeline,
   flagWords,
@@ -294,8 +295,8 @@ function socketCalls(t: ConnTimeline, i: number): string[] {
 
 /**
  * Two consecutive segments from opposite sides were in flight at once when the second does not
- * acknowledge what the first carried and followed it within the handshake's round trip (or the
- * first is known to have arrived only after the second left): the picture draws them crossing.
+ * acknowledge what the first carried: SYNs always, FINs when the second followed the first within
+ * the handshake's round trip: the picture draws them crossing.
  */
 function crossings(t: ConnTimeline): boolean[] {
   const ps = t.packets;
@@ -309,9 +310,12 @@ function crossings(t: ConnTimeline): boolean[] {
     const synAcks = (a.flags & (SYN | ACK)) === (SYN | ACK) && (b.flags & (SYN | ACK)) === (SYN | ACK);
     // Two SYN+ACKs of a simultaneous open each acknowledge the other's SYN, not the other SYN+ACK.
     if (!synAcks && (b.flags & ACK) !== 0 && ((b.ack - a.seq - segmentSpace(a)) | 0) >= 0) continue;
-    const bothSyn = (a.flags & SYN) !== 0 && (b.flags & SYN) !== 0;
+    const bothSyn = (a.flags & (SYN | ACK)) === SYN && (b.flags & (SYN | ACK)) === SYN;
     const bothFin = (a.flags & FIN) !== 0 && (b.flags & FIN) !== 0;
-    if ((bothSyn || bothFin) && (rttUs === 0 || b.timeUs - a.timeUs < rttUs)) out[i] = true;
+    // Two SYNs, or two SYN+ACKs, from opposite sides always crossed (a SYN that had arrived is
+    // answered with a SYN+ACK, a SYN+ACK with an ACK, §3.10.7.3–§3.10.7.4); FINs only within
+    // the round trip.
+    if (bothSyn || synAcks || (bothFin && (rttUs === 0 || b.timeUs - a.timeUs < rttUs))) out[i] = true;
   }
   return out;
 }
@@ -423,5 +427,5 @@ export function buildLadder(t: ConnTimeline, opts: LadderOptions = {}): LadderMo
 }
 
 export function endpointText(e: TimelineEndpoint): string {
-  return e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`;
+  return ipPort(e.ip, e.port);
 }

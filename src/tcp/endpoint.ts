@@ -118,6 +118,8 @@ export class TcpEndpoint {
   private readonly ooo = new ReassemblyQueue();
   private lastAdvertised = 0;
   private ackNow = false;
+  /** A duplicate range to report first in the next ACK's SACK option (RFC 2883 D-SACK; Linux only). */
+  private dsack: [number, number] | undefined;
   private unackedSegments = 0;
   /** Linux quick-ACK state: ACKs still to send at once, interactive mode, last data arrival (µs). */
   private quickAcks = 0;
@@ -675,6 +677,12 @@ export class TcpEndpoint {
         this.ackAdvanced(now, seg.ack);
         this.updateWindow(seg);
         this.transition(now, TcpEvent.RCV_ACK_OF_SYN, "peer's SYN+ACK (simultaneous open)");
+        const ts = seg.options.ts;
+        if (this.tsOk && ts && seqGe(ts[0], this.tsRecent)) this.tsRecent = ts[0];
+        // Its SYN lies below RCV.NXT, a duplicate: acknowledged at once (§3.10.7.4 step 1, "an
+        // acknowledgment should be sent in reply"); Linux's tcp_data_queue reports it as a D-SACK.
+        this.ackNow = true;
+        if (this.linux && this.sackOk) this.dsack = [seg.seq, this.rcvNxt];
         return Disposition.CONSUMED;
       }
     }
@@ -1089,8 +1097,11 @@ export class TcpEndpoint {
     this.lastAdvertised = field << this.rcvWscale;
     const options: TcpOptions = {};
     if (this.tsOk) options.ts = [this.tsVal(this.lastNow), this.tsRecent];
-    if (this.sackOk && flags & ACK && !(flags & RST) && !this.ooo.isEmpty) {
-      options.sack = this.ooo.sackBlocks(this.tsOk ? 3 : 4);
+    if (this.sackOk && flags & ACK && !(flags & RST) && (!this.ooo.isEmpty || this.dsack)) {
+      const max = this.tsOk ? 3 : 4;
+      const blocks = this.ooo.isEmpty ? [] : this.ooo.sackBlocks(max);
+      options.sack = this.dsack ? [this.dsack, ...blocks].slice(0, max) : blocks;
+      this.dsack = undefined;
     }
     return {
       srcPort: this.localPort,
