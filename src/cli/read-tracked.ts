@@ -18,7 +18,7 @@ import { ConnPicker, ConnSelectorError, parseConnSelector } from './conn-selecto
 import { ConnGate, filterOption } from './filter-option.js';
 import { hostInterfaceNames } from './host-interfaces.js';
 import { type PacketSink, readInto } from './input-pipeline.js';
-import { OrderedLines } from './ordered-lines.js';
+import { flatString, OrderedLines } from './ordered-lines.js';
 import type { OutputBuffer } from './output-buffer.js';
 import { type LineOptions, LineWriter } from './read-lines.js';
 import { timeFormatOption } from './time-format-option.js';
@@ -66,17 +66,6 @@ export interface ReadLineFlags {
   number?: boolean;
   packetFilter?: string;
   timeFormat?: string;
-}
-
-/**
- * `s` as one flat string. A line built by concatenation is a tree of pieces (a rope, ~32 bytes a
- * piece): kept while its segment is held (a SYN flood holds every SYN until its connection is
- * evicted) it would cost several times its length. Converting it to a number makes V8 flatten it
- * in place (the result is not used).
- */
-function flat(s: string): string {
-  Number(s);
-  return s;
 }
 
 /** 4-tuples whose relative numbers `read --json` keeps at least, whatever --max-conns says. */
@@ -160,7 +149,7 @@ export class TrackedSink implements PacketSink {
       } else if (pkt.beyondTcpdump) this.beyond++;
     }
     const seq = this.lines.next();
-    this.pending.set(seq, flat(base !== '' && this.decorate ? `${pkt.frame}\t${pkt.tsUsec}\t${base}` : base));
+    this.pending.set(seq, flatString(base !== '' && this.decorate ? `${pkt.frame}\t${pkt.tsUsec}\t${base}` : base));
     const conn = this.table.process(pkt, seq);
     if (this.pick !== null && conn !== null && !this.picked.has(conn.id))
       this.picked.set(conn.id, this.pick.takes(conn));
