@@ -149,7 +149,10 @@ export class TrackedSink implements PacketSink {
       } else if (pkt.beyondTcpdump) this.beyond++;
     }
     const seq = this.lines.next();
-    this.pending.set(seq, flatString(base !== '' && this.decorate ? `${pkt.frame}\t${pkt.tsUsec}\t${base}` : base));
+    this.pending.set(
+      seq,
+      flatString(base !== '' && this.decorate ? `${pkt.frame}\t${pkt.tsUsec}\t${base}` : base),
+    );
     const conn = this.table.process(pkt, seq);
     if (this.pick !== null && conn !== null && !this.picked.has(conn.id))
       this.picked.set(conn.id, this.pick.takes(conn));
