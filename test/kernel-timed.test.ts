@@ -5,7 +5,9 @@
 // every state the kernel showed must be the analyzer's within [t − 5 ms, t + 15 ms] of the poll,
 // every state the analyzer held 20 ms or more must have been shown by the kernel meanwhile; a
 // miss on UNKNOWN is doubt, any other wrong. The goal: 0 wrong and 0 doubt at the true tap,
-// 0 wrong with auto. KNOWN lists, exactly, the misses that remain, each with its reason; a change
+// 0 wrong with auto. kernel/timed also holds recordings made after the inference was tuned
+// (data-lost-retransmitted … server-fin-lost, scripts/kernel-scenarios.py): scored before and
+// after each change, never tuned on. KNOWN lists, exactly, the misses that remain, each with its reason; a change
 // of the inference that fixes one must remove it here (the failure prints the new list).
 
 import assert from 'node:assert/strict';
@@ -24,41 +26,36 @@ const KERNEL = join(FIXTURES, 'kernel');
  * the kernel never showed).
  */
 const AQ_C =
-  'the full accept queue drops C’s ACK and data silently (Linux listen overflow): the kernel keeps C’s request socket in SYN_RECEIVED and retransmits its SYN+ACK at 1 s and 3 s, which no ESTABLISHED server would; the analyzer takes the ACK (at 394 ms) as received';
+  'the full accept queue drops C’s ACKs and data silently (Linux listen overflow) and retransmits its SYN+ACK at 1 s and 3 s; C’s last ACK (3.5 s) repeats segments refused twice and the server says nothing more before the capture ends (its next SYN+ACK would come at 7 s): UNKNOWN, honestly';
 const AQ_E =
-  'E’s SYNs meet a full accept queue and are dropped: the kernel has no socket; the server never answers them (silence), the analyzer says UNKNOWN for 3.5 s';
+  'E’s SYNs meet a full accept queue and are dropped: the kernel has no socket; beside the server its silence proves it (CLOSED, not scored); beside the client (and with auto, which cannot place the tap of a connection without a handshake) the SYNs or the answers may have been lost: UNKNOWN';
 const CF =
-  'the client’s FIN is dropped at the server after the client’s tap: the server is in FIN_WAIT_2 until the retransmitted FIN (211 ms); at the client tap either history fits until the server’s ACK of the retransmission, whose TSecr names it';
-const SO =
-  'each side’s first retransmitted SYN (1 s) is dropped at the receiver: the kernel stays SYN_SENT until the third pair (3 s); the analyzer puts the receiver in SYN_RECEIVED at 1 s although its own next SYN at 3 s carries no ACK of it';
+  'the client’s FIN is dropped at the server after the client’s tap: the server is in FIN_WAIT_2 until the retransmitted FIN (211 ms); at the client tap the server’s FIN left 94 µs after the client’s, within twice the 60 µs round trip, so they may have crossed (the server then CLOSING, its ACK lost before the tap); the ACK of the retransmission echoes its TSval in both histories (a duplicate FIN updates TS.Recent too, RFC 7323 §4.3): UNKNOWN until then';
+const FBH =
+  'the client’s close() comes while its data waits behind a lost segment (congestion window in recovery): the kernel is FIN_WAIT_1 200 ms before the FIN leaves; no capture shows close() before its FIN';
 const LACD =
-  'the third ACK is dropped at the server after both taps and the client’s data completes the handshake 5 ms later: the kernel is SYN_RECEIVED for those 5 ms; a pure ACK draws no answer, so the capture cannot tell (UNKNOWN would be honest)';
+  'the third ACK is dropped at the server after both taps and the client’s data completes the handshake 25 ms later: the kernel is SYN_RECEIVED until then; a pure ACK draws no answer and the server’s ACK of the data is the same either way, so the capture cannot tell (the ACK is presumed to arrive)';
 
 const KNOWN: Record<string, string> = {
+  'accept-queue-full client auto: doubt analyzer 10.88.0.2:5270>10.88.0.1:5273 UNKNOWN': AQ_C,
   'accept-queue-full client auto: doubt analyzer 10.88.0.2:5270>10.88.0.1:5275 UNKNOWN': AQ_E,
-  'accept-queue-full client auto: wrong analyzer 10.88.0.2:5270>10.88.0.1:5273 ESTABLISHED': AQ_C,
-  'accept-queue-full client auto: wrong kernel 10.88.0.2:5270>10.88.0.1:5273 SYN_RECEIVED': AQ_C,
+  'accept-queue-full client auto: doubt kernel 10.88.0.2:5270>10.88.0.1:5273 SYN_RECEIVED': AQ_C,
+  'accept-queue-full client true: doubt analyzer 10.88.0.2:5270>10.88.0.1:5273 UNKNOWN': AQ_C,
   'accept-queue-full client true: doubt analyzer 10.88.0.2:5270>10.88.0.1:5275 UNKNOWN': AQ_E,
-  'accept-queue-full client true: wrong analyzer 10.88.0.2:5270>10.88.0.1:5273 ESTABLISHED': AQ_C,
-  'accept-queue-full client true: wrong kernel 10.88.0.2:5270>10.88.0.1:5273 SYN_RECEIVED': AQ_C,
+  'accept-queue-full client true: doubt kernel 10.88.0.2:5270>10.88.0.1:5273 SYN_RECEIVED': AQ_C,
+  'accept-queue-full server auto: doubt analyzer 10.88.0.2:5270>10.88.0.1:5273 UNKNOWN': AQ_C,
   'accept-queue-full server auto: doubt analyzer 10.88.0.2:5270>10.88.0.1:5275 UNKNOWN': AQ_E,
-  'accept-queue-full server auto: wrong analyzer 10.88.0.2:5270>10.88.0.1:5273 ESTABLISHED': AQ_C,
-  'accept-queue-full server auto: wrong kernel 10.88.0.2:5270>10.88.0.1:5273 SYN_RECEIVED': AQ_C,
-  'accept-queue-full server true: doubt analyzer 10.88.0.2:5270>10.88.0.1:5275 UNKNOWN': AQ_E,
-  'accept-queue-full server true: wrong analyzer 10.88.0.2:5270>10.88.0.1:5273 ESTABLISHED': AQ_C,
-  'accept-queue-full server true: wrong kernel 10.88.0.2:5270>10.88.0.1:5273 SYN_RECEIVED': AQ_C,
+  'accept-queue-full server auto: doubt kernel 10.88.0.2:5270>10.88.0.1:5273 SYN_RECEIVED': AQ_C,
+  'accept-queue-full server true: doubt analyzer 10.88.0.2:5270>10.88.0.1:5273 UNKNOWN': AQ_C,
+  'accept-queue-full server true: doubt kernel 10.88.0.2:5270>10.88.0.1:5273 SYN_RECEIVED': AQ_C,
   'crossing-fins-retransmitted client auto: doubt analyzer 10.88.0.2:5260>10.88.0.1:5261 UNKNOWN': CF,
   'crossing-fins-retransmitted client auto: doubt kernel 10.88.0.2:5260>10.88.0.1:5261 FIN_WAIT_2': CF,
   'crossing-fins-retransmitted client true: doubt analyzer 10.88.0.2:5260>10.88.0.1:5261 UNKNOWN': CF,
   'crossing-fins-retransmitted client true: doubt kernel 10.88.0.2:5260>10.88.0.1:5261 FIN_WAIT_2': CF,
-  'simultaneous-open-lost-syns client auto: wrong analyzer 10.88.0.2:5240>10.88.0.1:5240 SYN_RECEIVED': SO,
-  'simultaneous-open-lost-syns client auto: wrong kernel 10.88.0.2:5240>10.88.0.1:5240 SYN_SENT': SO,
-  'simultaneous-open-lost-syns client true: wrong analyzer 10.88.0.2:5240>10.88.0.1:5240 SYN_RECEIVED': SO,
-  'simultaneous-open-lost-syns client true: wrong kernel 10.88.0.2:5240>10.88.0.1:5240 SYN_SENT': SO,
-  'simultaneous-open-lost-syns server auto: wrong analyzer 10.88.0.1:5240>10.88.0.2:5240 SYN_RECEIVED': SO,
-  'simultaneous-open-lost-syns server auto: wrong kernel 10.88.0.1:5240>10.88.0.2:5240 SYN_SENT': SO,
-  'simultaneous-open-lost-syns server true: wrong analyzer 10.88.0.1:5240>10.88.0.2:5240 SYN_RECEIVED': SO,
-  'simultaneous-open-lost-syns server true: wrong kernel 10.88.0.1:5240>10.88.0.2:5240 SYN_SENT': SO,
+  'timed/fin-beyond-hole client auto: wrong kernel 10.88.0.1:5341>10.88.0.2:5340 FIN_WAIT_1': FBH,
+  'timed/fin-beyond-hole client true: wrong kernel 10.88.0.1:5341>10.88.0.2:5340 FIN_WAIT_1': FBH,
+  'timed/fin-beyond-hole server auto: wrong kernel 10.88.0.1:5341>10.88.0.2:5340 FIN_WAIT_1': FBH,
+  'timed/fin-beyond-hole server true: wrong kernel 10.88.0.1:5341>10.88.0.2:5340 FIN_WAIT_1': FBH,
   'timed/lost-ack-client-data client auto: wrong kernel 10.88.0.2:5070>10.88.0.1:5071 SYN_RECEIVED': LACD,
   'timed/lost-ack-client-data client true: wrong kernel 10.88.0.2:5070>10.88.0.1:5071 SYN_RECEIVED': LACD,
   'timed/lost-ack-client-data server auto: wrong kernel 10.88.0.2:5070>10.88.0.1:5071 SYN_RECEIVED': LACD,
@@ -90,7 +87,7 @@ test('timed kernel check: every recording at its true tap and with --tap auto', 
       }
     }
   }
-  assert.ok(recordings >= 28, `only ${recordings} timed recordings`);
+  assert.ok(recordings >= 36, `only ${recordings} timed recordings`);
   const want = Object.keys(KNOWN).sort();
   got.sort();
   assert.deepEqual(

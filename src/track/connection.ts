@@ -62,6 +62,11 @@ const C_EVICTED = 1;
 const C_ENDED = 2;
 /** A TIME_WAIT deadline is scheduled (twDeadlineT valid). */
 const C_TW_SCHEDULED = 4;
+/** Two or more segments in a row were released as not arrived (same sender, same ACK). */
+const C_REFUSED_AGAIN = 8;
+const C_REFUSED = 16;
+const C_REFUSED_A = 1 << 24;
+const C_REFUSED_FLAGS_SHIFT = 25; // SYN | ACK | FIN | RST of it (SYN, FIN and RST are the low 3 bits)
 const C_FIRST_FLAGS_SHIFT = 4; // 12 bits: TCP flags
 const C_INIT_A_SHIFT = 16; // 4 bits: TcpState
 const C_INIT_B_SHIFT = 20; // 4 bits: TcpState
@@ -87,6 +92,10 @@ export class Conn extends FourTuple {
   /** The TIME_WAIT deadline the table scheduled, relative to baseUsec (valid with C_TW_SCHEDULED). */
   private twDeadlineT = 0;
   private bits = 0;
+  /** The latest segment released as not arrived: SEQ, end, ACK (C_REFUSED: valid, C_REFUSED_A: from A). */
+  private refusedSeq = 0;
+  private refusedEnd = 0;
+  private refusedAck = 0;
 
   readonly live = new InferState();
   /**
@@ -127,6 +136,9 @@ export class Conn extends FourTuple {
     this.lastT = 0;
     this.twDeadlineT = 0;
     this.bits = 0;
+    this.refusedSeq = 0;
+    this.refusedEnd = 0;
+    this.refusedAck = 0;
     this.live.reset();
     // An emitted connection released everything (Conn.release with force): no snapshot, nothing held.
     if (this.committed !== null) this.cfg.spareStates.push(this.committed);
@@ -239,7 +251,13 @@ export class Conn extends FourTuple {
       else this.initB = shownState(c.cand);
       if (this.heldCount > 0) replay = true;
     }
-    if (this.decide(h)) replay = true;
+    // A refutation replays the held segments, which can make a later one decisive that was not
+    // (data reaching a SYN_RECEIVED server once its handshake ACK is refuted): decide again on
+    // the replayed states until nothing changes (each round only settles more; bounded anyway).
+    for (let round = 0; round < 8 && this.decide(h); round++) {
+      this.replay();
+      replay = false;
+    }
     if (replay) this.replay();
     if (this.opensHole(h, sender)) {
       h.holeOpen = true;
@@ -326,7 +344,12 @@ export class Conn extends FourTuple {
         // Its receiver retransmitted its own SYN without acknowledging it before any round trip
         // was measured: lost, or crossed in flight. Decided once the handshake measures one.
         const rtt = (p.fromA ? live.b : live.a).tapRttUsec;
-        if (rtt < 0) continue;
+        if (rtt < 0) {
+          // Each later resend that still does not acknowledge it is a chance to have crossed it:
+          // the latest one decides (a SYN resent seconds later could not have left before p arrived).
+          if (p.fromA !== q.fromA && qRetx && !(qAck && seqGe(q.ack32, p.end32))) p.crossUsec = q.t;
+          continue;
+        }
         if (!mayHaveCrossed(p.t, p.crossUsec, rtt)) {
           p.arrival = Arrival.REFUTED;
           refuted = true;
@@ -547,6 +570,61 @@ export class Conn extends FourTuple {
     return changed;
   }
 
+  /**
+   * At the connection's end: a segment still only presumed to have arrived, its receiver silent
+   * since, that carries nothing more than the latest of two or more in a row its receiver was
+   * shown not to take: a receiver that drops them systematically, not one loss (a listener whose
+   * accept queue is full drops every handshake ACK and data segment of the connection, and
+   * retransmits its SYN+ACK, until there is room). Nothing supports the presumption then: its
+   * arrival is open (UNKNOWN). True if one changed.
+   */
+  private copiesOfRefused(): boolean {
+    let changed = false;
+    for (let p = this.heldFirst; p !== null; p = p.next) {
+      if (p.arrival !== Arrival.PRESUMED || !p.decisive || p.arrivalOpen || this.spokeAfter(p)) continue;
+      const refused =
+        (this.bits & C_REFUSED_AGAIN) !== 0 &&
+        carriesNoMore(
+          p,
+          (this.bits & C_REFUSED_A) !== 0,
+          this.refusedSeq,
+          this.refusedEnd,
+          this.refusedAck,
+          this.bits >>> C_REFUSED_FLAGS_SHIFT,
+        );
+      if (!refused) continue;
+      p.arrivalOpen = true;
+      p.whenInDoubt = true;
+      changed = true;
+    }
+    return changed;
+  }
+
+  /** Remembers a segment released as not arrived (copiesOfRefused). */
+  private noteRefused(h: HeldPacket): void {
+    const again =
+      (this.bits & C_REFUSED) !== 0 &&
+      ((this.bits & C_REFUSED_A) !== 0) === h.fromA &&
+      this.refusedAck === h.ack32;
+    this.refusedSeq = h.seq32;
+    this.refusedEnd = h.end32;
+    this.refusedAck = h.ack32;
+    this.bits =
+      (this.bits & ~(C_REFUSED_A | C_REFUSED_AGAIN | (FLAG_KIND << C_REFUSED_FLAGS_SHIFT))) |
+      C_REFUSED |
+      (again ? C_REFUSED_AGAIN : 0) |
+      (h.fromA ? C_REFUSED_A : 0) |
+      ((h.flags & FLAG_KIND) << C_REFUSED_FLAGS_SHIFT);
+  }
+
+  /** Whether, with the tap beside B, a held SYN from A was refuted by B's silence. */
+  private synsDroppedBesideResponder(): boolean {
+    if (this.tapSide() !== TapSide.B) return false;
+    for (let p = this.heldFirst; p !== null; p = p.next)
+      if (p.fromA && (p.flags & (SYN | ACK)) === SYN && p.arrival === Arrival.REFUTED) return true;
+    return false;
+  }
+
   /** Whether its receiver sent anything after `p` (held segments after `p`). */
   private spokeAfter(p: HeldPacket): boolean {
     for (let x = p.next; x !== null; x = x.next) if (x.fromA !== p.fromA) return true;
@@ -674,11 +752,15 @@ export class Conn extends FourTuple {
 
   /** Releases settled segments from the front (all of them when `force`). */
   release(force: boolean, recycle: (h: HeldPacket) => void, release: ReleaseFn): void {
-    if (force && this.neverAnsweredSynAck()) this.replay();
+    if (force && (this.neverAnsweredSynAck() || this.copiesOfRefused())) this.replay();
     if (force && this.live.b.cand === 0) {
-      // A responder never heard from stays UNKNOWN.
-      (this.committed ?? this.live).b.cand = UNKNOWABLE;
-      this.initB = shownState(UNKNOWABLE);
+      // A responder never heard from stays UNKNOWN, unless the tap is beside it and its silence
+      // proved SYNs lost (judgeSilence): no socket of its ever held the connection (dropped
+      // before TCP, or by a listener whose accept queue was full): CLOSED, as RFC 9293 names
+      // "no connection state at all" (§3.3.2).
+      const none = this.synsDroppedBesideResponder() ? CLOSED_BIT : UNKNOWABLE;
+      (this.committed ?? this.live).b.cand = none;
+      this.initB = shownState(none);
       this.replay();
     }
     const first = this.heldFirst;
@@ -729,6 +811,7 @@ export class Conn extends FourTuple {
       if (h.role === Role.TEARDOWN_1_4 && live.threeWayClose) h.role = Role.TEARDOWN_1_3;
       const tags = combineTags(h.wsTags, h.ownTags);
       this.record.add(h, tags);
+      if (h.arrival === Arrival.REFUTED) this.noteRefused(h);
       this.heldFirst = next;
       this.nHeld--;
       if (next === null) this.heldLast = null;
@@ -790,6 +873,32 @@ export class Conn extends FourTuple {
  */
 function mustBeAnswered(p: HeldPacket): boolean {
   return (p.flags & (SYN | FIN)) !== 0 && (p.flags & RST) === 0;
+}
+
+/** The flags that make a segment what it is (copiesOfRefused). */
+const FLAG_KIND = SYN | ACK | FIN | RST;
+
+/**
+ * Whether `p` carries nothing that a segment its receiver refused (from A if `fromA`; SEQ `seq`
+ * to `end`, ACK `ack`, flags `kind`) did not: the same sender, the same ACK, its sequence range
+ * inside, and no SYN, FIN or RST the refused one lacked.
+ */
+function carriesNoMore(
+  p: HeldPacket,
+  fromA: boolean,
+  seq: number,
+  end: number,
+  ack: number,
+  kind: number,
+): boolean {
+  return (
+    p.fromA === fromA &&
+    p.ack32 === ack &&
+    seqGe(p.seq32, seq) &&
+    seqLe(p.end32, end) &&
+    (p.flags & FLAG_KIND & ~kind) === 0 &&
+    ((p.flags ^ kind) & ACK) === 0
+  );
 }
 
 /** Whether `q`, from the same sender, sends `p` again: the same SYN/ACK flags, covering p's last sequence number. */
