@@ -16,23 +16,50 @@ interface Direction {
   baseSet: boolean;
   /** Window scale shift; -1 unknown, -2 no scaling. */
   scale: number;
-  reverse: Direction | null;
 }
 
-/** Per-direction state for rel_seq, rel_ack and win_scaled (small: two entries per 4-tuple). */
+/** Both directions of a 4-tuple, and when it was last seen. */
+interface DirectionPair {
+  /** The direction from the endpoint whose text sorts first. */
+  low: Direction;
+  high: Direction;
+  lastUsec: number;
+}
+
+/** How long the state of a 4-tuple is kept (read: the tracker's horizon, --idle and --max-conns). */
+export interface PacketJsonHorizon {
+  /** Capture time without a segment after which a 4-tuple is forgotten (µs). */
+  idleUsec: number;
+  /** 4-tuples kept at most (the least recently seen is forgotten). */
+  maxPairs: number;
+}
+
+/**
+ * Per-direction state for rel_seq, rel_ack and win_scaled. Wireshark keeps it for the whole
+ * capture; here a 4-tuple unseen for the horizon's idle time, or the least recently seen beyond its
+ * count, is forgotten, as the flow table forgets connections, so that memory follows the open
+ * connections and not the length of the file (a SYN flood's millions of 4-tuples). A 4-tuple seen
+ * again after that counts from its next segment, as a conversation joined mid-stream.
+ */
 export class PacketJsonState {
-  private readonly dirs = new Map<string, Direction>();
+  // Least recently seen first (a Map keeps insertion order; a 4-tuple seen is re-inserted).
+  private readonly pairs = new Map<string, DirectionPair>();
 
   /** Numbers computed by the last `update` call. */
   relSeq = 0;
   relAck = 0;
   winScaled = 0;
 
+  constructor(private readonly horizon: PacketJsonHorizon | null = null) {}
+
   update(pkt: Packet, src: string, dst: string): void {
-    const fwd = this.direction(`${src}|${pkt.srcPort}|${dst}|${pkt.dstPort}`);
-    const rev = this.direction(`${dst}|${pkt.dstPort}|${src}|${pkt.srcPort}`);
-    fwd.reverse = rev;
-    rev.reverse = fwd;
+    const srcKey = `${src}|${pkt.srcPort}`;
+    const dstKey = `${dst}|${pkt.dstPort}`;
+    const low = srcKey < dstKey;
+    const pair = this.pair(low ? `${srcKey}|${dstKey}` : `${dstKey}|${srcKey}`, pkt.tsUsec);
+    // A packet from an endpoint to itself (a LAND attack) has one direction, both ways.
+    const fwd = low || srcKey === dstKey ? pair.low : pair.high;
+    const rev = low ? pair.high : pair.low;
     const syn = (pkt.flags & SYN) !== 0;
     const ack = (pkt.flags & ACK) !== 0;
     if (syn && !ack && fwd.baseSet && fwd.baseSeq !== pkt.seq) {
@@ -62,14 +89,32 @@ export class PacketJsonState {
     this.winScaled = !syn && fwd.scale >= 0 ? pkt.window * 2 ** fwd.scale : pkt.window;
   }
 
-  private direction(key: string): Direction {
-    let d = this.dirs.get(key);
-    if (d === undefined) {
-      d = { baseSeq: 0, baseSet: false, scale: -1, reverse: null };
-      this.dirs.set(key, d);
+  /** The 4-tuple's directions, made on first sight; forgets what is past the horizon at `now`. */
+  private pair(key: string, now: number): DirectionPair {
+    const pairs = this.pairs;
+    let p = pairs.get(key);
+    if (p === undefined) {
+      p = { low: newDirection(), high: newDirection(), lastUsec: now };
+      pairs.set(key, p);
+    } else if (this.horizon !== null) {
+      // Seen now: to the end of the order.
+      pairs.delete(key);
+      pairs.set(key, p);
     }
-    return d;
+    p.lastUsec = now;
+    const h = this.horizon;
+    if (h !== null) {
+      for (const [k, old] of pairs) {
+        if (pairs.size <= h.maxPairs && now - old.lastUsec < h.idleUsec) break;
+        pairs.delete(k);
+      }
+    }
+    return p;
   }
+}
+
+function newDirection(): Direction {
+  return { baseSeq: 0, baseSet: false, scale: -1 };
 }
 
 /** The packet's source and destination addresses as text. */
