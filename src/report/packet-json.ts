@@ -30,19 +30,19 @@ interface DirectionPair {
 export interface PacketJsonHorizon {
   /** Capture time without a segment after which a 4-tuple is forgotten (µs). */
   idleUsec: number;
-  /** 4-tuples kept at most (the least recently seen is forgotten). */
+  /** 4-tuples kept at most (past it the idle ones, then the oldest, are forgotten). */
   maxPairs: number;
 }
 
 /**
  * Per-direction state for rel_seq, rel_ack and win_scaled. Wireshark keeps it for the whole
- * capture; here a 4-tuple unseen for the horizon's idle time, or the least recently seen beyond its
+ * capture; here a 4-tuple unseen for the horizon's idle time, or among the oldest beyond its
  * count, is forgotten, as the flow table forgets connections, so that memory follows the open
  * connections and not the length of the file (a SYN flood's millions of 4-tuples). A 4-tuple seen
  * again after that counts from its next segment, as a conversation joined mid-stream.
  */
 export class PacketJsonState {
-  // Least recently seen first (a Map keeps insertion order; a 4-tuple seen is re-inserted).
+  // Oldest first (a Map keeps insertion order).
   private readonly pairs = new Map<string, DirectionPair>();
 
   /** Numbers computed by the last `update` call. */
@@ -92,25 +92,41 @@ export class PacketJsonState {
   /** The 4-tuple's directions, made on first sight; forgets what is past the horizon at `now`. */
   private pair(key: string, now: number): DirectionPair {
     const pairs = this.pairs;
+    const h = this.horizon;
     let p = pairs.get(key);
-    if (p === undefined) {
+    if (p !== undefined && h !== null && now - p.lastUsec >= h.idleUsec) {
+      // Unseen for the idle time: forgotten, counted again from this segment.
+      resetDirection(p.low);
+      resetDirection(p.high);
+    } else if (p === undefined) {
       p = { low: newDirection(), high: newDirection(), lastUsec: now };
       pairs.set(key, p);
-    } else if (this.horizon !== null) {
-      // Seen now: to the end of the order.
-      pairs.delete(key);
-      pairs.set(key, p);
+      if (h !== null && pairs.size > h.maxPairs) this.sweep(now, h);
     }
     p.lastUsec = now;
-    const h = this.horizon;
-    if (h !== null) {
-      for (const [k, old] of pairs) {
-        if (pairs.size <= h.maxPairs && now - old.lastUsec < h.idleUsec) break;
-        pairs.delete(k);
-      }
-    }
     return p;
   }
+
+  /**
+   * Over the count: the 4-tuples idle past the idle time go, then the oldest (first seen) until a
+   * quarter of the room is free again. One pass over the table per maxPairs / 4 new 4-tuples at
+   * least, so the cost per packet stays constant.
+   */
+  private sweep(now: number, h: PacketJsonHorizon): void {
+    const pairs = this.pairs;
+    for (const [k, old] of pairs) if (now - old.lastUsec >= h.idleUsec) pairs.delete(k);
+    const keep = Math.floor((h.maxPairs * 3) / 4);
+    for (const k of pairs.keys()) {
+      if (pairs.size <= keep) break;
+      pairs.delete(k);
+    }
+  }
+}
+
+function resetDirection(d: Direction): void {
+  d.baseSeq = 0;
+  d.baseSet = false;
+  d.scale = -1;
 }
 
 function newDirection(): Direction {
