@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseTap } from '../src/track/tap.js';
+import { autoTapOn, parseTap } from '../src/track/tap.js';
 import { runTrace, statePairs, type TraceResult } from './helpers/trace.js';
 
 const tap = (t: string) => ({ tap: parseTap(t)! });
@@ -72,6 +72,41 @@ test('auto places the tap by the handshake delay split, and falls back to mid on
   assert.deepEqual(statePairs(runTrace(namespaces)).slice(0, 1), ['SYN_SENT/UNKNOWN']);
   // Told where it is, the same capture is decided.
   assert.deepEqual(statePairs(runTrace(namespaces, tap('server'))).slice(0, 1), ['SYN_SENT/LISTEN']);
+});
+
+test('auto reads the TTLs: the end seen with an initial TTL is beside the tap, both decremented is mid', () => {
+  // Microsecond round trips (no delay split), but the client's segments arrive with 64 and the
+  // server's with 57: routers stand between the tap and the server only — the tap is beside the client.
+  const withTtl = (lines: string[], c: number, s: number) =>
+    lines.map((l) => `${l} ttl=${l.includes('C>S') ? c : s}`);
+  const lines = [
+    '0.0 C>S S seq=100',
+    '1.0 C>S S seq=100',
+    '1.000030 S>C S. seq=500 ack=101',
+    '1.000060 C>S . seq=101 ack=501',
+  ];
+  // Beside the client a lost SYN and a lost answer look alike (doubt); beside the server its
+  // silence proves the first SYN lost.
+  assert.deepEqual(arrived(runTrace(withTtl(lines, 64, 57))), [null, true, true, true]);
+  assert.deepEqual(statePairs(runTrace(withTtl(lines, 64, 57))).slice(0, 1), ['SYN_SENT/UNKNOWN']);
+  assert.deepEqual(arrived(runTrace(withTtl(lines, 52, 128))), [false, true, true, true]);
+  assert.deepEqual(statePairs(runTrace(withTtl(lines, 52, 128))).slice(0, 1), ['SYN_SENT/LISTEN']);
+  // Both decremented: routers on both sides, a tap in the middle, even where the delay split
+  // would place it beside the server.
+  assert.deepEqual(arrived(runTrace(withTtl(LOST_SYN_AT_SERVER, 60, 62))), [null, true, true, true]);
+  assert.deepEqual(arrived(runTrace(withTtl(LOST_SYN_AT_SERVER, 64, 64))), [false, true, true, true]);
+});
+
+test('auto on a live interface: an end with one of the host’s own addresses is beside the tap', () => {
+  const lines = [
+    '0.0 C>S S seq=100',
+    '1.0 C>S S seq=100',
+    '1.000030 S>C S. seq=500 ack=101',
+    '1.000060 C>S . seq=101 ack=501',
+  ];
+  assert.deepEqual(arrived(runTrace(lines, { tap: autoTapOn(['10.0.0.2', 'fe80::1']) })), [false, true, true, true]);
+  assert.deepEqual(arrived(runTrace(lines, { tap: autoTapOn(['10.0.0.1']) })), [null, true, true, true]);
+  assert.deepEqual(statePairs(runTrace(lines, { tap: autoTapOn(['10.7.7.7']) })).slice(0, 1), ['SYN_SENT/UNKNOWN']);
 });
 
 test('timestamps decide at any tap: the SYN+ACK echoes the TSval of the copy it answers', () => {

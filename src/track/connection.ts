@@ -402,7 +402,11 @@ export class Conn extends FourTuple {
         continue;
       }
       if (qDeniesSynAck && p.arrival === Arrival.PRESUMED && (p.flags & (SYN | ACK)) === (SYN | ACK)) {
-        p.arrival = Arrival.REFUTED;
+        // A RST <SEQ=SEG.ACK> answering a SYN+ACK whose ACK SYN_SENT would have accepted is the
+        // answer of an endpoint with no connection (§3.10.7.1): the latest such SYN+ACK reached
+        // it after it had given up (CLOSED); the others did not take effect.
+        if (qRst && p.ack32 === q.seq32 && p === this.lastSynAckBefore(q.fromA)) p.metClosed = true;
+        else p.arrival = Arrival.REFUTED;
         refuted = true;
         continue;
       }
@@ -436,6 +440,23 @@ export class Conn extends FourTuple {
         continue;
       }
       if (p.arrival !== Arrival.PRESUMED || qRst) continue;
+      if (
+        qAck &&
+        (p.flags & (SYN | FIN | RST)) === 0 &&
+        pLen > 0 &&
+        seqLe(p.seq32, q.ack32) &&
+        seqLt(q.ack32, p.end32) &&
+        qs.win !== 0 &&
+        qs.tapRttUsec >= 0 &&
+        !mayHaveCrossed(p.t, q.t, qs.tapRttUsec)
+      ) {
+        // Data that would have moved its receiver's RCV.NXT past q's ACK field, and q left after p
+        // had time to arrive (RFC 9293 §3.10.7.4: every segment carries RCV.NXT): p was lost.
+        // (Not into a zero window, where the receiver drops what it gets.)
+        p.arrival = Arrival.REFUTED;
+        refuted = true;
+        continue;
+      }
       if (
         challenged !== null &&
         p !== challenged &&
@@ -625,6 +646,14 @@ export class Conn extends FourTuple {
     return false;
   }
 
+  /** The latest held SYN+ACK sent to A (`toA`) or to B. */
+  private lastSynAckBefore(toA: boolean): HeldPacket | null {
+    let last: HeldPacket | null = null;
+    for (let p = this.heldFirst; p !== null; p = p.next)
+      if (p.fromA !== toA && (p.flags & (SYN | ACK | RST)) === (SYN | ACK)) last = p;
+    return last;
+  }
+
   /** Whether its receiver sent anything after `p` (held segments after `p`). */
   private spokeAfter(p: HeldPacket): boolean {
     for (let x = p.next; x !== null; x = x.next) if (x.fromA !== p.fromA) return true;
@@ -665,8 +694,19 @@ export class Conn extends FourTuple {
           : sameAddress(tap.ip!, this.addrB, this.ipVersion)
             ? TapSide.B
             : TapSide.MID;
-      default:
-        return autoTapSide(this.live.a.tapRttUsec, this.live.b.tapRttUsec);
+      default: {
+        const own = tap.own;
+        if (own !== undefined) {
+          // Live: the capturing host is an end of the connection.
+          for (const ip of own) {
+            if (sameAddress(ip, this.addrA, this.ipVersion)) return TapSide.A;
+            if (sameAddress(ip, this.addrB, this.ipVersion)) return TapSide.B;
+          }
+        }
+        const a = this.live.a;
+        const b = this.live.b;
+        return autoTapSide(a.tapRttUsec, b.tapRttUsec, a.profiled ? a.ttl : -1, b.profiled ? b.ttl : -1);
+      }
     }
   }
 

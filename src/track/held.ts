@@ -110,6 +110,7 @@ const B_SILENT = 32768;
 /** Two bits: what its receiver's timestamps said of it (SilenceEcho). */
 const B_ECHO_SHIFT = 16;
 const B_ECHO_MASK = 3 << B_ECHO_SHIFT;
+const B_MET_CLOSED = 1 << 18;
 
 /** What the first answer after a silence echoed (RFC 7323 §4.3: TSecr is the TSval of the segment answered). */
 export enum SilenceEcho {
@@ -272,6 +273,17 @@ export class HeldPacket {
   }
   set senderPending(v: boolean) {
     this.bits = withBit(this.bits, B_SENDER_PENDING, v);
+  }
+
+  /**
+   * A SYN+ACK that reached an endpoint with no connection any more (it had given up): answered
+   * <SEQ=SEG.ACK><CTL=RST> although its ACK was acceptable in SYN_SENT (RFC 9293 §3.10.7.1, Conn.decide).
+   */
+  get metClosed(): boolean {
+    return (this.bits & B_MET_CLOSED) !== 0;
+  }
+  set metClosed(v: boolean) {
+    this.bits = withBit(this.bits, B_MET_CLOSED, v);
   }
 
   /** Whether it reached its receiver is open: the capture holds evidence for both (arrivedOf → null). */
