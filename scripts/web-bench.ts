@@ -2,8 +2,11 @@
 // time until the connection list is shown (page opened → list and count on screen) beside the
 // wall time of `synack conns` on the same file, interleaved run by run; the Hosts tab after the
 // list; the longest main-thread task after the list was shown (PerformanceObserver 'longtask',
-// while sorting, opening a connection, clicking an arrow, opening Hosts and Events); the renderer
-// process's resident memory (page and worker). Prints medians and every run.
+// while sorting, opening a connection, clicking an arrow, opening Hosts and Events), and the same
+// tasks' CPU time from a chromium trace (the thread's own time: what a loaded machine does not
+// inflate, unlike the wall time a long task is judged by); the renderer's CPU by thread (page,
+// worker, V8's helpers) when the list was shown; the renderer process's resident memory (page and
+// worker). Prints medians and every run.
 //
 //   node dist/scripts/web-bench.js [--packets 1000000] [--runs 3] [--file CAPTURE]
 
@@ -19,6 +22,7 @@ import {
   longTasksSince,
   rendererCpuMs,
   rendererRss,
+  rendererThreadCpuMs,
   startServe,
 } from '../test/helpers/web-browser.js';
 
@@ -30,6 +34,10 @@ export interface WebRun {
   listMs: number;
   hostsMs: number;
   maxTaskMs: number;
+  /** CPU time of the main thread's most expensive task after the list (trace: RunTask's tdur). */
+  maxTaskCpuMs: number;
+  /** Renderer CPU by thread when the list was shown: page, worker, the rest. */
+  threads: { page: number; worker: number; other: number };
   rssBytes: number;
   conns: number;
 }
@@ -75,7 +83,12 @@ export async function webRun(file: string): Promise<Omit<WebRun, 'cliMs' | 'cliC
     await page.locator('[data-testid="conn-list"] .row').first().waitFor();
     const listMs = performance.now() - t0;
     const listCpuMs = rendererCpuMs() - c0;
+    const byThread = rendererThreadCpuMs();
+    const page0 = byThread.get('chromium') ?? 0;
+    const worker0 = byThread.get('DedicatedWorker') ?? 0;
+    const threads = { page: page0, worker: worker0, other: listCpuMs - page0 - worker0 };
     const shownAt = await page.evaluate(() => performance.now());
+    await s.browser.startTracing(page, { categories: ['devtools.timeline'] });
     const conns = Number((await page.getByTestId('conn-count').textContent())?.replace(/\D/g, ''));
     // A sort, a connection, an arrow: what a user does first.
     await page.locator('.connlist .head button[data-sort="packets"]').click();
@@ -91,12 +104,37 @@ export async function webRun(file: string): Promise<Omit<WebRun, 'cliMs' | 'cliC
     await page.waitForTimeout(300);
     const tasks = await longTasksSince(page, shownAt);
     const maxTaskMs = tasks.reduce((m, t) => Math.max(m, t.duration), 0);
+    const maxTaskCpuMs = mainTaskCpu(await s.browser.stopTracing());
     const rssBytes = rendererRss();
-    return { listMs, listCpuMs, hostsMs, maxTaskMs, rssBytes, conns };
+    return { listMs, listCpuMs, hostsMs, maxTaskMs, maxTaskCpuMs, threads, rssBytes, conns };
   } finally {
     await s.close();
     served.stop();
   }
+}
+
+/** The largest thread-CPU time of one task on a renderer's main thread in a chromium trace, ms. */
+export function mainTaskCpu(trace: Buffer): number {
+  const events = (JSON.parse(trace.toString()) as { traceEvents: TraceEvent[] }).traceEvents;
+  const main = new Set(
+    events
+      .filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain')
+      .map((e) => `${e.pid}:${e.tid}`),
+  );
+  let max = 0;
+  for (const e of events)
+    if (e.name === 'RunTask' && e.ph === 'X' && main.has(`${e.pid}:${e.tid}`))
+      max = Math.max(max, (e.tdur ?? 0) / 1000);
+  return max;
+}
+
+interface TraceEvent {
+  name: string;
+  ph: string;
+  pid: number;
+  tid: number;
+  tdur?: number;
+  args?: { name?: string };
 }
 
 async function main(): Promise<void> {
@@ -118,12 +156,12 @@ async function main(): Promise<void> {
       const r = { cliMs: cli.ms, cliCpuMs: cli.cpuMs, ...w };
       all.push(r);
       process.stdout.write(
-        `run ${i + 1}: conns ${r.conns}; CLI conns ${r.cliMs.toFixed(0)} ms (CPU ${r.cliCpuMs.toFixed(0)} ms); list shown ${r.listMs.toFixed(0)} ms (${(r.listMs / r.cliMs).toFixed(2)}×; renderer CPU ${r.listCpuMs.toFixed(0)} ms, ${(r.listCpuMs / r.cliCpuMs).toFixed(2)}×); Hosts ${r.hostsMs.toFixed(0)} ms after the click; longest task after the list ${r.maxTaskMs.toFixed(0)} ms; renderer RSS ${(r.rssBytes / 2 ** 20).toFixed(0)} MiB\n`,
+        `run ${i + 1}: conns ${r.conns}; CLI conns ${r.cliMs.toFixed(0)} ms (CPU ${r.cliCpuMs.toFixed(0)} ms); list shown ${r.listMs.toFixed(0)} ms (${(r.listMs / r.cliMs).toFixed(2)}×; renderer CPU ${r.listCpuMs.toFixed(0)} ms, ${(r.listCpuMs / r.cliCpuMs).toFixed(2)}×); Hosts ${r.hostsMs.toFixed(0)} ms after the click; longest task after the list ${r.maxTaskMs.toFixed(0)} ms (most CPU in one task ${r.maxTaskCpuMs.toFixed(0)} ms); renderer CPU by thread: page ${r.threads.page.toFixed(0)}, worker ${r.threads.worker.toFixed(0)}, other ${r.threads.other.toFixed(0)} ms; renderer RSS ${(r.rssBytes / 2 ** 20).toFixed(0)} MiB\n`,
       );
     }
     const m = (f: (r: WebRun) => number) => median(all.map(f));
     process.stdout.write(
-      `median: CLI conns ${m((r) => r.cliMs).toFixed(0)} ms, list ${m((r) => r.listMs).toFixed(0)} ms, ratio ${m((r) => r.listMs / r.cliMs).toFixed(2)}× (CPU ${m((r) => r.listCpuMs / r.cliCpuMs).toFixed(2)}×), Hosts ${m((r) => r.hostsMs).toFixed(0)} ms, longest task ${m((r) => r.maxTaskMs).toFixed(0)} ms, renderer RSS ${(m((r) => r.rssBytes) / 2 ** 20).toFixed(0)} MiB\n`,
+      `median: CLI conns ${m((r) => r.cliMs).toFixed(0)} ms, list ${m((r) => r.listMs).toFixed(0)} ms, ratio ${m((r) => r.listMs / r.cliMs).toFixed(2)}× (CPU ${m((r) => r.listCpuMs / r.cliCpuMs).toFixed(2)}×), Hosts ${m((r) => r.hostsMs).toFixed(0)} ms, longest task ${m((r) => r.maxTaskMs).toFixed(0)} ms (CPU ${m((r) => r.maxTaskCpuMs).toFixed(0)} ms), renderer RSS ${(m((r) => r.rssBytes) / 2 ** 20).toFixed(0)} MiB\n`,
     );
     process.stdout.write(
       `load average while measuring: ${execFileSync('cat', ['/proc/loadavg'], { encoding: 'utf8' })}`,

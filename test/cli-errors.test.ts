@@ -5,14 +5,14 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { FIXTURES, REPO_ROOT, ZEEK_CORPUS } from './helpers/paths.js';
 import { synack, synackArgv } from './helpers/synack-cli.js';
+import { tempDir } from './helpers/temp-dir.js';
 
-const tmp = mkdtempSync(join(tmpdir(), 'synack-cli-errors-'));
+const tmp = tempDir('synack-cli-errors');
 const PCAP = join(FIXTURES, 'tcpdump-lo-ipv4.pcap');
 
 function assertOneFaultLine(stderr: string, file: string): number {

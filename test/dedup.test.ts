@@ -4,8 +4,7 @@
 // same tracking options as `conns` (one definition: src/cli/tracking-options.ts).
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { captureInterface, SegmentDedup } from '../src/track/dedup.js';
@@ -16,6 +15,7 @@ import { DecodeStatus, Packet } from '../src/wire/packet.js';
 import { PcapngWriter } from '../src/wire/pcap-writer.js';
 import { CaptureRecord } from '../src/wire/record.js';
 import { synack } from './helpers/synack-cli.js';
+import { tempDir } from './helpers/temp-dir.js';
 
 const C = '10.1.0.1';
 const S = '10.2.0.1';
@@ -97,9 +97,9 @@ test('SegmentDedup: copies on another interface within 1 ms are dropped, nothing
   assert.notEqual(captureInterface(pkt, rec.data, 0), captureInterface(pkt, rec.data, 1));
 });
 
-test('read and conns --dedup: copies are not tracked, the count goes to stderr', () => {
+test('read and conns --dedup: copies are not tracked, the count goes to stderr', (t) => {
   const { bytes, copies, frames } = routerCapture();
-  const dir = mkdtempSync(join(tmpdir(), 'synack-dedup-'));
+  const dir = tempDir('synack-dedup', t);
   const file = join(dir, 'router.pcapng');
   writeFileSync(file, bytes);
 

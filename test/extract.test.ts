@@ -4,17 +4,17 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { forEachRecord } from '../src/wire/capture-bytes.js';
 import { pcapBytes } from '../src/wire/pcap-writer.js';
 import { FIXTURES, ZEEK_CORPUS } from './helpers/paths.js';
 import { jsonLines, synack } from './helpers/synack-cli.js';
+import { tempDir } from './helpers/temp-dir.js';
 import { hasTcpdump } from './helpers/tools.js';
 
-const tmp = mkdtempSync(join(tmpdir(), 'synack-extract-'));
+const tmp = tempDir('synack-extract');
 const SLL2 = join(FIXTURES, 'tcpdump-any-sll2.pcap');
 
 interface Rec {

@@ -88,6 +88,8 @@ test('read --tcpdump prints the times tcpdump -tt prints: 32-bit seconds, [Error
     'pcapng-tsoffset-negative',
     'pcapng-tsresol0-far-future',
     'pcap-ts-backwards',
+    'pcap-usec-overflow',
+    'pcap-nsec-overflow',
   ];
   for (const name of names) {
     const theirs = spawnSync('tcpdump', ['-n', '-tt', '-r', file(name)], { encoding: 'utf8' }).stdout;
@@ -97,6 +99,42 @@ test('read --tcpdump prints the times tcpdump -tt prints: 32-bit seconds, [Error
   }
   const errors = synack(['read', '--tcpdump', file('pcap-ts-2^31')]).stdout;
   assert.match(errors, /^\[Error converting time\] IP 10\.1\.0\.1\.40000 > /);
+});
+
+test('pcap fractions of a second ≥ 1 s: read --tcpdump prints them as written, as tcpdump 4.99.3 does', () => {
+  // tcpdump's own lines for these files (Debian 12, libpcap 1.10.3), so this runs without it too.
+  const us = synack(['read', '--tcpdump', file('pcap-usec-overflow')]);
+  assert.equal(us.code, 0, us.stderr);
+  assert.deepEqual(
+    us.stdout
+      .split('\n')
+      .slice(0, 3)
+      .map((l) => l.split(' ')[0]),
+    ['1700000000.1000000', '1700000000.4294967295', '1700000000.1000002'],
+  );
+  const ns = synack(['read', '--tcpdump', file('pcap-nsec-overflow')]);
+  assert.equal(ns.code, 0, ns.stderr);
+  // The ns field read as a signed 32-bit number, divided by 1000 (C truncation), printed %06u.
+  assert.deepEqual(
+    ns.stdout
+      .split('\n')
+      .slice(0, 4)
+      .map((l) => l.split(' ')[0]),
+    ['1700000000.1500000', '1700000000.000000', '1700000000.4293672329', '1700000000.999999'],
+  );
+  // Other modes keep the carried time, with a note.
+  const json = JSON.parse(synack(['read', '--json', file('pcap-usec-overflow')]).stdout.split('\n')[0]!);
+  assert.equal(json.time, 1700000001);
+});
+
+test('if_tsresol finer than 64 bits can count (2^-64…2^-127, 10^-20…): a file fault at the option byte, as libpcap', () => {
+  const r = synack(['read', file('pcapng-tsresol-2^-127')]);
+  assert.equal(r.code, 2);
+  assert.equal(
+    r.stderr.trim(),
+    `synack: ${file('pcapng-tsresol-2^-127')}: byte 48: interface description block: if_tsresol 2^-127 is ` +
+      'finer than a 64-bit timestamp can count in a second (at most 2^-63 or 10^-19)',
+  );
 });
 
 test('timestamps going backwards: no negative duration (conns ends at the latest segment; --zeek as Zeek: unset)', () => {

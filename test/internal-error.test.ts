@@ -4,16 +4,15 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { CLI, FIXTURES, REPO_ROOT } from './helpers/paths.js';
+import { tempDir } from './helpers/temp-dir.js';
 
 const BREAK = fileURLToPath(new URL('./helpers/break-decoder.js', import.meta.url));
 const PCAP = join(FIXTURES, 'tcpdump-lo-ipv4.pcap');
-const tmp = mkdtempSync(join(tmpdir(), 'synack-f14-internal-'));
+const tmp = tempDir('synack-f14-internal');
 
 const COMMANDS: string[][] = [
   ['read', PCAP],

@@ -6,14 +6,14 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { startTcpdump } from '../src/live/tcpdump-stream.js';
 import { Agent, canUseNetns, hasCommand, Netns, sleep } from './helpers/netns.js';
 import { FIXTURES, REPO_ROOT } from './helpers/paths.js';
 import { jsonLines, spawnGathering, synackArgv } from './helpers/synack-cli.js';
+import { tempDir } from './helpers/temp-dir.js';
 
 function conns(file: string, ...args: string[]): string {
   const argv = synackArgv('conns', ...args, file);
@@ -314,8 +314,8 @@ describe('live on a tcpdump capture', { skip: netnsOk ? false : 'needs root, ip 
   });
 });
 
-test('a capture command that fails says why with its first error line, the one naming the culprit', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'synack-fake-tcpdump-'));
+test('a capture command that fails says why with its first error line, the one naming the culprit', async (t) => {
+  const dir = tempDir('synack-fake-tcpdump', t);
   const fake = join(dir, 'tcpdump');
   writeFileSync(
     fake,

@@ -74,7 +74,15 @@ const PARTLY = ['src', 'dst', 'sackBlocks', 'tcpBuf', 'layerCount', 'layerKind',
 /** Views of other fields' bytes (src32, dst32 over src, dst): carried with them. */
 const VIEWS = ['src32', 'dst32'];
 /** Not carried (no tracker reads them): the frame's text for malformed options, the byte offsets. */
-const NOT_CARRIED = ['error', 'errorOffset', 'reassemblyLayer', 'tcpOffset', 'frameOffset'];
+const NOT_CARRIED = [
+  'error',
+  'errorOffset',
+  'reassemblyLayer',
+  'tcpOffset',
+  'frameOffset',
+  'tsRawFrac',
+  'tsFracNano',
+];
 
 const tmp = mkdtempSync(join(tmpdir(), 'synack-codec-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));

@@ -1,5 +1,6 @@
 // `synack conns --parquet OUT` (src/cli/conns-parquet.ts): read back with hyparquet, every row
-// equals the `--json` record of the same run, field by field, in the same order.
+// equals the `--json` record of the same run, field by field, in the same order, the fields added
+// after PRODUCT.md's (service, ip_bytes, retransmissions, rtt_data, throughput) included.
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -39,6 +40,18 @@ interface JsonRec {
   rtt: { handshake?: number };
   evicted: boolean;
   events: { kind: string }[];
+  service: string;
+  ip_bytes: Sides<number>;
+  retransmissions: Sides<number>;
+  rtt_data: Sides<{ samples: number; min: number; avg: number; max: number } | null>;
+  throughput: Sides<number | null>;
+}
+
+type Sides<T> = { orig: T; resp: T };
+
+/** A JSON figure each way as the two flat columns `NAME_orig`, `NAME_resp`. */
+function sides<T>(name: string, s: Sides<T>, of: (v: T) => unknown): Record<string, unknown> {
+  return { [`${name}_orig`]: of(s.orig), [`${name}_resp`]: of(s.resp) };
 }
 
 /** The flat row the Parquet file must hold for a JSON record. */
@@ -70,6 +83,14 @@ function flat(r: JsonRec): Record<string, unknown> {
     evicted: r.evicted,
     events: r.events.length,
     event_kinds: r.events.map((e) => e.kind).join(' '),
+    service: r.service,
+    ...sides('ip_bytes', r.ip_bytes, BigInt),
+    ...sides('retransmissions', r.retransmissions, BigInt),
+    ...sides('rtt_samples', r.rtt_data, (d) => BigInt(d?.samples ?? 0)),
+    ...sides('rtt_min', r.rtt_data, (d) => d?.min ?? null),
+    ...sides('rtt_avg', r.rtt_data, (d) => d?.avg ?? null),
+    ...sides('rtt_max', r.rtt_data, (d) => d?.max ?? null),
+    ...sides('throughput', r.throughput, (v) => (v === null ? null : BigInt(v))),
   };
 }
 
@@ -105,5 +126,8 @@ test('--parquet rows read back equal the --json records', async (t) => {
     assert.ok(rows.length > 0);
     assert.equal(rows.length, json.length);
     for (let i = 0; i < rows.length; i++) assert.deepEqual(rows[i], json[i], `row ${i}`);
+    // The figures are there, not only nulls.
+    assert.ok(rows.some((r) => typeof r.rtt_avg_orig === 'number'));
+    assert.ok(rows.some((r) => typeof r.ip_bytes_resp === 'bigint' && r.ip_bytes_resp > 0n));
   }
 });

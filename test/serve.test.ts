@@ -7,17 +7,17 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createServeServer, SECURITY_HEADERS, tokenCookieName } from '../src/cli/cmd-serve.js';
 import { FIXTURES } from './helpers/paths.js';
 import { synackArgv } from './helpers/synack-cli.js';
+import { tempDir } from './helpers/temp-dir.js';
 
-const tmp = mkdtempSync(join(tmpdir(), 'synack-f14-serve-'));
+const tmp = tempDir('synack-f14-serve');
 const ROOT = join(tmp, 'dist');
 const SECRET = 'SECRET-OUTSIDE-THE-ROOT';
 const INDEX = '<!doctype html><title>synack ui</title>';

@@ -7,13 +7,26 @@
 
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ProcTimer, parseProcNetTcp } from '../src/live/proc-net.js';
-import { WatchModel, type WatchSocket } from '../src/live/watch-model.js';
-import { TcpState } from '../src/tcp/state.js';
+import { parseProcNetstat } from '../src/live/proc-netstat.js';
+import { WatchModel, type WatchSocket, watchSockets } from '../src/live/watch-model.js';
+import { parseSortKeys } from '../src/live/watch-sort.js';
+import { leakLines, snapshotText, ssTimeText, timerText, watchJson } from '../src/report/watch-table.js';
+import { STATE_NAMES, TcpState } from '../src/tcp/state.js';
 import { Agent, canUseNetns, hasCommand, Netns, sleep, vethPair } from './helpers/netns.js';
-import { REPO_ROOT } from './helpers/paths.js';
-import { synackArgv } from './helpers/synack-cli.js';
+import { FIXTURES, REPO_ROOT } from './helpers/paths.js';
+import {
+  compareWithSs,
+  parseSsLines,
+  SS_STATES,
+  ssTimeMs,
+  WATCH_FIELDS,
+  watchSocketsFromJson,
+} from './helpers/ss-text.js';
+import { synack, synackArgv } from './helpers/synack-cli.js';
 
 /** Runs synack inside a namespace (or here when ns is null) and returns stdout. */
 function synackIn(
@@ -80,23 +93,26 @@ describe('/proc/net/tcp parsing', () => {
   });
 });
 
-describe('watch model', () => {
-  const sock = (over: Partial<WatchSocket>): WatchSocket => ({
-    ipVersion: 4,
-    localIp: '10.0.0.1',
-    localPort: 80,
-    remoteIp: '10.0.0.2',
-    remotePort: 40000,
-    state: TcpState.ESTABLISHED,
-    pids: [42],
-    command: 'srv',
-    inode: 7,
-    timeWaitLeftMs: -1,
-    txQueue: 0,
-    rxQueue: 0,
-    ...over,
-  });
+/** An ESTABLISHED socket of pid 42 (srv, uid 1000), with `over` changed. */
+const sock = (over: Partial<WatchSocket>): WatchSocket => ({
+  ipVersion: 4,
+  localIp: '10.0.0.1',
+  localPort: 80,
+  remoteIp: '10.0.0.2',
+  remotePort: 40000,
+  state: TcpState.ESTABLISHED,
+  pids: [42],
+  command: 'srv',
+  inode: 7,
+  timeWaitLeftMs: -1,
+  txQueue: 0,
+  rxQueue: 0,
+  uid: 1000,
+  timer: null,
+  ...over,
+});
 
+describe('watch model', () => {
   test('new, changed and closed sockets are marked for a few refreshes; transitions carry the old owner', () => {
     const m = new WatchModel({ highlightPolls: 2 });
     assert.deepEqual(
@@ -180,6 +196,281 @@ describe('watch model', () => {
   });
 });
 
+// ---------------------------------------------------------------- against ss, recorded
+
+describe('watch against ss -tanoepH on a recorded namespace (test/fixtures/watch)', () => {
+  const dir = join(FIXTURES, 'watch');
+  const procSockets = [
+    ...parseProcNetTcp(readFileSync(join(dir, 'tcp'), 'latin1'), 4, true),
+    ...parseProcNetTcp(readFileSync(join(dir, 'tcp6'), 'latin1'), 6, true),
+  ];
+  const ours = watchSockets(procSockets, { pids: new Map(), commands: new Map(), fdCounts: new Map() });
+  const ss = parseSsLines(readFileSync(join(dir, 'ss.txt'), 'utf8'));
+
+  test('the recording holds what watch must show: every timer kind, queues, another uid, request sockets', () => {
+    const states = new Set(ss.map((p) => p.state));
+    for (const st of Object.values(SS_STATES).filter((s) => s !== 'CLOSING' && s !== 'CLOSED'))
+      assert.ok(states.has(st), st);
+    assert.deepEqual([...new Set(ss.map((p) => p.timer?.kind).filter((k) => k !== undefined))].sort(), [
+      'keepalive',
+      'persist',
+      'retransmit',
+      'timewait',
+    ]);
+    assert.ok(ss.some((p) => p.uid === 65534));
+    assert.ok(
+      ss.some((p) => p.state === 'LISTEN' && p.recvQ > 0),
+      'a listener with connections waiting',
+    );
+  });
+
+  test('every socket and field agrees with ss: state, Recv-Q, Send-Q, timer (kind, count, time left), uid, inode', () => {
+    const c = compareWithSs(ours, ss, 200, false);
+    for (const f of WATCH_FIELDS) {
+      if (f === 'pids') continue;
+      assert.ok(c.fields[f].total > 0, `${f} compared`);
+      assert.deepEqual(c.fields[f].misses, [], f);
+    }
+    assert.equal(c.fields.socket.total, ss.length);
+    assert.ok(c.fields.timer_left.total >= 10);
+  });
+
+  test('the table prints ss -o timers, Recv-Q and Send-Q (a listener: its accept queue, and - for the backlog /proc hides)', () => {
+    const m = new WatchModel();
+    m.update(ours, 0);
+    const lines = snapshotText(
+      { rows: m.rows(), counts: m.counts(), warnings: [], nowMs: 0, timeInStateMs: () => 0 },
+      true,
+    );
+    assert.match(
+      lines[1]!,
+      /^proto +Recv-Q +Send-Q +local +remote +state +timer +uid +inode +pid\/command +in state$/,
+    );
+    assert.match(lines.join('\n'), /^tcp +2 +- +127\.0\.0\.1:7001 +0\.0\.0\.0:0 +LISTEN +0 +\d+ +-/m);
+    assert.match(lines.join('\n'), /^tcp +301 +0 +127\.0\.0\.1:7002 +127\.0\.0\.1:\d+ +CLOSE_WAIT +0 +\d+/m);
+    assert.match(
+      lines.join('\n'),
+      /^tcp6 +0 +0 +\[::1\]:\d+ +\[::1\]:7004 +ESTABLISHED +keepalive,4min5\dsec,0 /m,
+    );
+    assert.match(
+      lines.join('\n'),
+      /^tcp +0 +0 +127\.0\.0\.1:\d+ +127\.0\.0\.1:7003 +TIME_WAIT +timewait,5\dsec,0 /m,
+    );
+    assert.match(lines.join('\n'), /^tcp +0 +0 +127\.0\.0\.1:\d+ +127\.0\.0\.1:7006 +ESTABLISHED +65534 /m);
+    // Every timer cell reads as ss -o's: same kind and count, and a time within the recording's gap.
+    for (const p of ss) {
+      if (p.timer === null) continue;
+      const o = ours.find(
+        (s) => `${s.localIp} ${s.localPort}` === p.local && `${s.remoteIp} ${s.remotePort}` === p.remote,
+      )!;
+      const [kind, time, count] = timerText(o.timer).split(',');
+      const [ssKind, ssTime, ssCount] = p.timer.text.slice('timer:('.length, -1).split(',');
+      assert.deepEqual([kind, count], [ssKind, ssCount], p.timer.text);
+      assert.ok(
+        Math.abs(ssTimeMs(time!) - ssTimeMs(ssTime!)) <= 1200,
+        `${timerText(o.timer)} vs ${p.timer.text}`,
+      );
+    }
+  });
+
+  test('--json carries the same fields: recv_q, send_q (null for a listener), timer, uid', () => {
+    const lines = ours.map((s) => JSON.parse(watchJson(s)));
+    const listener = lines.find((o) => o.local.port === 7001 && o.state === 'LISTEN');
+    assert.deepEqual([listener.recv_q, listener.send_q, listener.timer, listener.uid], [2, null, null, 0]);
+    const keepalive = lines.find((o) => o.remote.port === 7004);
+    assert.equal(keepalive.timer.kind, 'keepalive');
+    assert.ok(keepalive.timer.left_ms > 290_000 && keepalive.timer.left_ms <= 300_000);
+    const synSent = lines.filter((o) => o.state === 'SYN_SENT');
+    assert.deepEqual(
+      synSent.map((o) => [o.send_q, o.timer.kind, o.timer.count]),
+      [
+        [1, 'retransmit', 1],
+        [1, 'retransmit', 1],
+      ],
+    );
+  });
+
+  test('ListenOverflows from /proc/net/netstat; a rise between polls warns and names the fullest listener', () => {
+    const counters = parseProcNetstat(readFileSync(join(dir, 'netstat'), 'latin1'));
+    const base = counters.get('TcpExt.ListenOverflows');
+    assert.equal(typeof base, 'number');
+    assert.ok(counters.has('IpExt.InOctets'), 'every group read');
+    const m = new WatchModel();
+    m.update(ours, 0, base!);
+    assert.deepEqual(m.warnings(0), []);
+    m.update(ours, 1000, base! + 3);
+    assert.deepEqual(
+      m.warnings(1000).filter((w) => w.startsWith('listen')),
+      [
+        'listen queue overflow: 3 connection attempts dropped in 1.0s (TcpExt ListenOverflows, this network namespace); ' +
+          'longest accept queue: 127.0.0.1:7001 (Recv-Q 2): the application is not accepting fast enough',
+      ],
+    );
+  });
+});
+
+describe('watch: ss -o time text, sort keys, leak view, filters', () => {
+  test('times as ss prints them (misc/ss.c print_ms_timer)', () => {
+    assert.deepEqual(
+      [0, 70, 496, 1000, 2852, 9999, 31_000, 31_500, 60_000, 296_460, 599_999, 7_140_000].map(ssTimeText),
+      [
+        '',
+        '070ms',
+        '496ms',
+        '1sec',
+        '2.852ms',
+        '9.999ms',
+        '31sec',
+        '31sec',
+        '1min',
+        '4min56sec',
+        '9min59sec',
+        '119min',
+      ],
+    );
+    for (const ms of [70, 2852, 31_000, 296_000, 7_140_000]) assert.equal(ssTimeMs(ssTimeText(ms)), ms);
+  });
+
+  test('--sort keys: -recvq, state, timer, local (numeric address order); unknown keys refused', () => {
+    const m = new WatchModel();
+    m.update(
+      [
+        sock({ localIp: '9.0.0.1', rxQueue: 5, inode: 1 }),
+        sock({ localIp: '10.0.0.1', rxQueue: 50, inode: 2, state: TcpState.CLOSE_WAIT }),
+        sock({
+          localIp: '192.168.0.1',
+          rxQueue: 0,
+          inode: 3,
+          remotePort: 0,
+          remoteIp: '0.0.0.0',
+          state: TcpState.LISTEN,
+        }),
+        sock({ localIp: '10.0.0.3', inode: 4, timer: { kind: 'keepalive', leftMs: 5000, count: 0 } }),
+      ],
+      0,
+    );
+    const order = (text: string) => m.rows(parseSortKeys(text)).map((r) => r.sock.inode);
+    assert.deepEqual(order(''), [3, 1, 2, 4], 'default: listeners first, then by address');
+    assert.deepEqual(order('-recvq'), [2, 1, 3, 4]);
+    assert.deepEqual(order('local'), [1, 2, 4, 3], '9.0.0.1 < 10.0.0.1 < 10.0.0.3 < 192.168.0.1');
+    assert.deepEqual(order('-state,inode'), [2, 1, 4, 3]);
+    assert.deepEqual(order('timer'), [4, 3, 1, 2], 'no timer sorts last');
+    assert.deepEqual(order('-timer'), [4, 3, 1, 2], 'no timer sorts last, also descending');
+    assert.throws(() => parseSortKeys('recvq,bogus'), /--sort: unknown key 'bogus'/);
+  });
+
+  test('the CLOSE_WAIT leak view: which process holds how many, for how long, with unread bytes and fds', () => {
+    const m = new WatchModel();
+    const cw = (port: number, pid: number, over: Partial<WatchSocket> = {}) =>
+      sock({
+        state: TcpState.CLOSE_WAIT,
+        remotePort: port,
+        pids: [pid],
+        command: pid === 42 ? 'leaky' : 'other',
+        inode: port,
+        ...over,
+      });
+    m.update([cw(1, 42, { rxQueue: 10 }), cw(2, 7)], 0);
+    const first = leakLines(m.leaks(0));
+    assert.match(first[0]!, /^CLOSE_WAIT: 2 sockets held by 2 processes$/);
+    assert.match(first[2]!, /^7\/other +1 +\? +\? +0 /);
+    assert.match(first[3]!, /^42\/leaky +1 +\? +\? +10 /);
+    assert.match(first[first.length - 1]!, /^\? = there at the first poll/);
+    m.update(
+      [
+        cw(1, 42, { rxQueue: 10 }),
+        cw(2, 7),
+        cw(3, 42, { rxQueue: 5, remoteIp: '10.0.0.9' }),
+        cw(4, 0, { pids: [], command: null }),
+      ],
+      20_000,
+    );
+    m.update(
+      [
+        cw(1, 42, { rxQueue: 10 }),
+        cw(2, 7),
+        cw(3, 42, { rxQueue: 5, remoteIp: '10.0.0.9' }),
+        cw(4, 0, { pids: [], command: null }),
+        cw(5, 42),
+      ],
+      80_000,
+    );
+    const groups = m.leaks(80_000, 0, new Map([[42, { fds: 900, fdLimit: 1024 }]]));
+    assert.deepEqual(
+      groups.map((g) => [
+        g.pids,
+        g.sockets,
+        g.oldestMs,
+        g.oldestSinceStart,
+        g.newestMs,
+        g.unreadBytes,
+        g.peers,
+        g.localPorts,
+      ]),
+      [
+        [[42], 3, 80_000, true, 0, 15, 2, [80]],
+        [[7], 1, 80_000, true, 80_000, 0, 1, [80]],
+        [[], 1, 60_000, false, 60_000, 0, 1, [80]],
+      ],
+    );
+    const text = leakLines(groups);
+    assert.match(text[0]!, /^CLOSE_WAIT: 5 sockets held by 2 processes and by no known process$/);
+    assert.match(text[1]!, /^pid\/command +sockets +oldest +newest +unread +peers +local ports +fds$/);
+    assert.match(text[2]!, /^42\/leaky +3 +≥1m20s +0\.0s +15 +2 +80 +900\/1024$/);
+    assert.match(text[4]!, /^- +1 +1m00s +1m00s /);
+    // The warning groups the same way, counting sockets in CLOSE_WAIT for 10 s or more.
+    assert.ok(
+      m
+        .warnings(80_000)
+        .some(
+          (w) => w.startsWith('CLOSE_WAIT: 2 sockets of leaky (pid 42) for 1m20s or less'),
+          'the one 0 s old is not yet a leak',
+        ),
+    );
+  });
+
+  test('--uid and --command filter rows; TIME_WAIT keeps the command that held it', () => {
+    const m = new WatchModel({}, { command: 'srv' });
+    m.update([sock({}), sock({ remotePort: 1, pids: [7], command: 'other', uid: 0 })], 0);
+    m.update(
+      [
+        sock({
+          state: TcpState.TIME_WAIT,
+          pids: [],
+          command: null,
+          inode: 0,
+          uid: 0,
+          timeWaitLeftMs: 60_000,
+        }),
+        sock({ remotePort: 1, pids: [7], command: 'other', uid: 0 }),
+      ],
+      1000,
+    );
+    assert.deepEqual(
+      m.rows().map((r) => STATE_NAMES[r.sock.state]),
+      ['TIME_WAIT'],
+    );
+    const byUid = new WatchModel({}, { uid: 1000 });
+    byUid.update([sock({}), sock({ remotePort: 1, uid: 0 })], 0);
+    assert.deepEqual(
+      byUid.rows().map((r) => r.sock.remotePort),
+      [40000],
+    );
+  });
+
+  test('usage errors name the option, exit 1, one line', () => {
+    for (const [args, want] of [
+      [['--sort', 'bogus'], /--sort: unknown key 'bogus'/],
+      [['--uid', '-3'], /--uid wants an integer/],
+    ] as const) {
+      const r = synack(['watch', '--once', ...args]);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, want);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    }
+  });
+});
+
 // ---------------------------------------------------------------- against the kernel
 
 interface SsRow {
@@ -190,48 +481,14 @@ interface SsRow {
   command: string | null;
 }
 
-const SS_STATES: Record<string, string> = {
-  ESTAB: 'ESTABLISHED',
-  'SYN-SENT': 'SYN_SENT',
-  'SYN-RECV': 'SYN_RECEIVED',
-  'FIN-WAIT-1': 'FIN_WAIT_1',
-  'FIN-WAIT-2': 'FIN_WAIT_2',
-  'TIME-WAIT': 'TIME_WAIT',
-  'CLOSE-WAIT': 'CLOSE_WAIT',
-  'LAST-ACK': 'LAST_ACK',
-  LISTEN: 'LISTEN',
-  CLOSING: 'CLOSING',
-  UNCONN: 'CLOSED',
-};
-
-/** ss's `ADDR:PORT` (`*` wildcards, IPv6 in brackets) as `ip port` in our spelling. */
-function ssEndpoint(text: string, v6: boolean): string {
-  const i = text.lastIndexOf(':');
-  let host = text.slice(0, i);
-  const port = text.slice(i + 1);
-  if (host === '*') host = v6 ? '::' : '0.0.0.0';
-  host = host.replace(/^\[|\]$/g, '');
-  return `${host} ${port === '*' ? 0 : Number(port)}`;
-}
-
 function ssRows(ns: Netns): SsRow[] {
-  return ns
-    .exec('ss', '-tanpH')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => {
-      const f = l.trim().split(/\s+/);
-      const v6 = f[3]!.startsWith('[') || f[3]!.startsWith('*');
-      const pids = [...l.matchAll(/pid=(\d+)/g)].map((m) => Number(m[1]));
-      const names = [...new Set([...l.matchAll(/\("([^"]+)",pid=/g)].map((m) => m[1]!))];
-      return {
-        state: SS_STATES[f[0]!] ?? f[0]!,
-        local: ssEndpoint(f[3]!, v6),
-        remote: ssEndpoint(f[4]!, v6),
-        pids: [...new Set(pids)].sort((a, b) => a - b),
-        command: names.length > 0 ? names.join(',') : null,
-      };
-    });
+  return parseSsLines(ns.exec('ss', '-tanpH')).map(({ state, local, remote, pids, command }) => ({
+    state,
+    local,
+    remote,
+    pids,
+    command,
+  }));
 }
 
 function watchRows(ns: Netns | null, ...extra: string[]): SsRow[] {
@@ -251,8 +508,8 @@ function watchRows(ns: Netns | null, ...extra: string[]): SsRow[] {
       };
       assert.deepEqual(
         Object.keys(o),
-        ['local', 'remote', 'state', 'pids', 'command', 'inode'],
-        'the contract’s fields',
+        ['local', 'remote', 'state', 'pids', 'command', 'inode', 'uid', 'recv_q', 'send_q', 'timer'],
+        'the contract’s fields, then ss’s',
       );
       return {
         state: o.state,
@@ -341,6 +598,7 @@ describe('watch on real sockets', { skip: netnsOk ? false : 'needs root and ip n
     ].sort();
     const wildPorts = (r: SsRow) => key(r).replace(/ (\d{5})( >|$)/g, ' *$2');
 
+    let timersCompared = 0;
     for (const [ns, agent, expected] of [
       [client, cli, expectClient],
       [server, srv, expectServer],
@@ -357,7 +615,15 @@ describe('watch on real sockets', { skip: netnsOk ? false : 'needs root and ip n
         if (r.state === 'TIME_WAIT') assert.deepEqual(r.pids, [], 'TIME_WAIT has no owner');
         else assert.deepEqual(r.pids, [agent.pid], `${key(r)} is owned by the agent`);
       }
+      // Every field ss -tanoep shows: queues, timers (kind, count, time left), uid, inode, pids.
+      const t0 = Date.now();
+      const json = synackIn(ns, 'watch', '--once', '--json');
+      const ssFull = parseSsLines(ns.exec('ss', '-tanoepH'));
+      const c = compareWithSs(watchSocketsFromJson(json.stdout), ssFull, Date.now() - t0, true);
+      for (const f of WATCH_FIELDS) assert.deepEqual(c.fields[f].misses, [], `${ns.name}: ${f}`);
+      timersCompared += c.fields.timer_left.total;
     }
+    assert.ok(timersCompared >= 2, 'TIME_WAIT and SYN_SENT timers compared');
 
     // The filters select from the same table.
     const cw = watchRows(server, '--state', 'close-wait');
@@ -499,6 +765,17 @@ describe('watch on real sockets', { skip: netnsOk ? false : 'needs root and ip n
       await pane(/\[PAUSED\]/);
       tmux('send-keys', '-t', session, 'p');
       await pane(/^synack watch(?!.*PAUSED)/m);
+      // s sorts by the next key, r reverses it, e adds uid and inode, c shows the leak view.
+      tmux('send-keys', '-t', session, 's');
+      await pane(/^synack watch .*sort state /m);
+      tmux('send-keys', '-t', session, 'r');
+      await pane(/^synack watch .*sort -state /m);
+      tmux('send-keys', '-t', session, 'e');
+      await pane(/^proto +Recv-Q +Send-Q +local +remote +state +timer +uid +inode +pid\/command/m);
+      tmux('send-keys', '-t', session, 'c');
+      await pane(/^CLOSE_WAIT: none$/m);
+      tmux('send-keys', '-t', session, 'c');
+      await pane(/10\.77\.0\.1:7000 +0\.0\.0\.0:0 +LISTEN/);
       tmux('send-keys', '-t', session, 'q');
       let alive = true;
       for (let i = 0; i < 50 && alive; i++) {

@@ -21,7 +21,7 @@ import {
   sortRows,
 } from '../web/src/filters.js';
 import type { ConnRow } from '../web/src/protocol.js';
-import { decodeRows, encodeRows } from '../web/src/row-columns.js';
+import { encodeRows, Rows, RowTable } from '../web/src/row-columns.js';
 import { FIXTURES, REPO_ROOT } from './helpers/paths.js';
 
 const CAPTURES = [
@@ -57,16 +57,27 @@ test('the worker builds each connection\u2019s timeline from its columns exactly
   }
 });
 
-test('rows travel as columns and come back equal', () => {
-  const { rows } = analyse(CAPTURES[0]);
-  const back: ConnRow[] = [];
-  decodeRows(encodeRows(rows), back);
+test('rows travel as columns and come back equal, chunk after chunk', () => {
+  const rows = CAPTURES.flatMap((f) => analyse(f).rows);
+  const table = new RowTable();
+  for (let i = 0; i < rows.length; i += 7) table.append(encodeRows(rows.slice(i, i + 7)));
+  const half = table.view();
+  const back = Array.from({ length: half.length }, (_, i) => half.at(i));
   assert.deepEqual(back, rows);
   assert.ok(rows.some((r) => r.reset !== null) && rows.some((r) => r.reset === null));
+  // A view handed out earlier keeps its rows while the table grows past it.
+  const early = Rows.of(rows.slice(0, 3));
+  assert.deepEqual([early.at(0), early.at(1), early.at(2)], rows.slice(0, 3));
+  assert.equal(
+    half.indexOfId(rows[5].id),
+    rows.findIndex((r) => r.id === rows[5].id),
+  );
 });
 
 test('the packed sort orders rows as a comparator on the column would, ties by id, both ways', () => {
-  const { rows } = analyse(CAPTURES[4]);
+  const { rows: list } = analyse(CAPTURES[4]);
+  const rows = list;
+  const table = Rows.of(list);
   const indexOfId = new Int32Array(Math.max(...rows.map((r) => r.id)) + 1).fill(-1);
   rows.forEach((r, i) => {
     indexOfId[r.id] = i;
@@ -84,10 +95,10 @@ test('the packed sort orders rows as a comparator on the column would, ties by i
     'bpsResp',
   ];
   for (const key of keys) {
-    const k = sortKeys(rows, key);
+    const k = sortKeys(table, key);
     for (const desc of [false, true]) {
-      const idx = filterRows(rows, (i) => searchText(rows[i]), NO_FILTERS);
-      const got = sortRows(rows, idx, keyRanks(k), desc, indexOfId);
+      const idx = filterRows(table, (i) => searchText(rows[i]), NO_FILTERS);
+      const got = sortRows(table, idx, keyRanks(k), desc, indexOfId);
       const want = [...idx].sort((i, j) => (desc ? k[j] - k[i] : k[i] - k[j]) || rows[i].id - rows[j].id);
       assert.deepEqual(got, want, `${key} ${desc ? 'desc' : 'asc'}`);
     }
@@ -96,8 +107,9 @@ test('the packed sort orders rows as a comparator on the column would, ties by i
 
 test('search speaks the close and event vocabulary: rst, reset, refused, fin, state names', () => {
   const { rows } = analyse(CAPTURES[0]);
+  const table = Rows.of(rows);
   const ids = (text: string) =>
-    filterRows(rows, (i) => searchText(rows[i]), { ...NO_FILTERS, text })
+    filterRows(table, (i) => searchText(rows[i]), { ...NO_FILTERS, text })
       .map((i) => rows[i].id)
       .sort((x, y) => x - y);
   const resets = rows.filter((r) => r.reset !== null || r.handshake === 'refused').map((r) => r.id);
@@ -118,4 +130,49 @@ test('search speaks the close and event vocabulary: rst, reset, refused, fin, st
       .sort((x, y) => x - y),
   );
   assert.ok(ids('time_wait').length > 0);
+});
+
+test('filters read the columns as the rows say: address, port, state, event kind, conn_state', () => {
+  const rows = CAPTURES.flatMap((f) => analyse(f).rows);
+  const table = Rows.of(rows);
+  const got = (f: Partial<typeof NO_FILTERS>) =>
+    filterRows(table, (i) => searchText(rows[i]), { ...NO_FILTERS, ...f });
+  const want = (keep: (r: ConnRow) => boolean) => rows.flatMap((r, i) => (keep(r) ? [i] : []));
+  const some = rows.find((r) => r.respPort !== 0)!;
+  const prefix = `${some.origIp.split('.').slice(0, 2).join('.')}.`;
+  const cases: [Partial<typeof NO_FILTERS>, (r: ConnRow) => boolean][] = [
+    [{ addr: some.respIp }, (r) => r.origIp === some.respIp || r.respIp === some.respIp],
+    [{ addr: `:${some.respPort}` }, (r) => r.origPort === some.respPort || r.respPort === some.respPort],
+    [
+      { addr: `${some.respIp}:${some.respPort}` },
+      (r) =>
+        (r.origIp === some.respIp && r.origPort === some.respPort) ||
+        (r.respIp === some.respIp && r.respPort === some.respPort),
+    ],
+    [{ addr: prefix }, (r) => r.origIp.startsWith(prefix) || r.respIp.startsWith(prefix)],
+    [{ addr: '[::1]' }, (r) => r.origIp === '::1' || r.respIp === '::1'],
+    [{ connState: 'SF' }, (r) => r.connState === 'SF'],
+    [{ connState: 'NO-SUCH' }, () => false],
+    [{ state: 'TIME_WAIT' }, (r) => r.finalOrig === 'TIME_WAIT' || searchText(r).includes('time_wait')],
+  ];
+  for (const [f, keep] of cases) {
+    const w = want(keep);
+    assert.deepEqual(got(f), w, JSON.stringify(f));
+    assert.ok(w.length > 0 || f.connState === 'NO-SUCH', `${JSON.stringify(f)} matches some row`);
+  }
+});
+
+test('every arrow the ladder draws, folded or every packet, falls in one paragraph of the story', () => {
+  for (const file of CAPTURES) {
+    const { a, rows } = analyse(file);
+    for (const r of rows) {
+      for (const all of [false, true]) {
+        const d = a.conn(r.id, { all, open: [], timeScale: false, symbolic: false })!;
+        for (const p of d.arrows) {
+          const paras = d.spans.filter(([x, y]) => x > 0 && x <= p.frame && p.frame <= y);
+          assert.equal(paras.length, 1, `${file} conn ${r.id} frame ${p.frame} (${all ? 'all' : 'folded'})`);
+        }
+      }
+    }
+  }
 });

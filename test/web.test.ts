@@ -296,6 +296,28 @@ describe('web UI (synack serve) in chromium', {
     assert.match((await page.getByTestId('packet').textContent()) ?? '', /Retransmission/);
   });
 
+  test('every packet has its paragraph in the story: each arrow of the lossy transfer, data ones too, highlights one', async () => {
+    await openFile(page, url, `#file=${LS}&conn=1`, 'ws-loss.pcap');
+    await page.locator('[data-testid="ladder"] g.fold').first().waitFor();
+    await page.getByTestId('ladder-all').check();
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('[data-testid="ladder"] g.pkt').length === n,
+      cliLadder(LOSS, 1, true).arrows,
+    );
+    const without = await page.evaluate(async () => {
+      const out: string[] = [];
+      for (const g of document.querySelectorAll('[data-testid="ladder"] g.pkt')) {
+        g.querySelector('line.hit')!.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+        await new Promise((r) => setTimeout(r, 0));
+        const hl = document.querySelectorAll('[data-testid="explain"] .para.hl');
+        if (hl.length !== 1) out.push(`frame ${g.getAttribute('data-frame')}: ${hl.length} highlighted`);
+      }
+      return out;
+    });
+    assert.deepEqual(without, []);
+    await page.getByTestId('ladder-all').uncheck();
+  });
+
   test('the symbolic ladder writes x, y, u, v, w as `ladder --symbolic` does', async () => {
     await openFile(page, url, `#file=${EX}&conn=1`, 'loopback-lifecycles.pcap');
     await page.locator('[data-testid="ladder"] svg').waitFor();
@@ -721,6 +743,41 @@ describe('web UI (synack serve) in chromium', {
       exhausted[0].advice.en,
     );
     await shot(page, '12-hosts-light-en');
+  });
+
+  test('Hosts: a pair with too few connections to judge is never near exhaustion (the example: 4 connections, 2 in TIME_WAIT)', async () => {
+    await openFile(page, url, '#file=0', 'loopback-lifecycles.pcap');
+    await page.getByRole('tab', { name: /^Hosts/ }).click();
+    await page.getByTestId('hosts').waitFor();
+    const titles = await page.getByTestId('findings').locator('.finding').allTextContents();
+    assert.ok(titles.length > 0, 'the TIME_WAIT pair is listed');
+    for (const x of titles) assert.doesNotMatch(x, /NEAR EXHAUSTION|PORT EXHAUSTION/, x);
+    assert.match(titles[0], /^TIME_WAIT/);
+    assert.equal(await page.locator('.finding.warn, .finding.bad').count(), 0);
+  });
+
+  test('defect 10: a story that flags a RST as forged never sums up as "the server reset the connection", in either language', async () => {
+    const forged = join(FIXTURES, 'kernel', 'forged-rst-exact.server.pcap');
+    await page.goto('about:blank');
+    await page.goto(url);
+    await page.getByTestId('conn-count').waitFor();
+    await page.getByTestId('file-input').setInputFiles(forged);
+    await page.locator('.files button.on', { hasText: 'forged-rst-exact.server.pcap' }).waitFor();
+    await page.locator('[data-testid="ladder"] svg').waitFor();
+    const story = page.getByTestId('explain');
+    const en = (await story.locator('.para').allTextContents()).join('\n');
+    assert.match(en, /forged RST/);
+    const summary = (await story.locator('.para').last().textContent()) ?? '';
+    assert.match(summary, /^In short: .*forged RST/);
+    assert.doesNotMatch(summary, /the server reset the connection/);
+    // The page tells what `synack explain` tells.
+    assert.equal(summary, synack(['explain', forged, '--conn', '1']).trim().split('\n\n').pop());
+    await page.getByRole('button', { name: '中文' }).click();
+    await page.locator('[data-testid="explain"][lang="zh-CN"]').waitFor();
+    const zh = (await story.locator('.para').last().textContent()) ?? '';
+    assert.equal(zh, synack(['explain', forged, '--conn', '1', '--lang', 'zh']).trim().split('\n\n').pop());
+    assert.doesNotMatch(zh, /服务端用 RST 重置了连接/);
+    await page.getByRole('button', { name: 'English' }).click();
   });
 
   test('defect 3, 5 and the figures at 200 000 packets: list ≤ 1.5× `conns`, Hosts ≤ 2 s, no task over 200 ms, renderer ≤ 1 GB, sorting shows the top row', async () => {

@@ -1,15 +1,23 @@
-// `synack watch [--interval S] [--once] [--json] [--changes] [--port P] [--state S] [--pid N]`:
-// the live socket table of this machine (TCPView for Linux terminals), from /proc/net/tcp{,6} and
-// /proc/PID/fd. On a terminal it redraws every interval (q quits, p or space pauses); without a
-// terminal, or with --once, it prints one snapshot; --json prints that snapshot as one object per
-// socket per line (PRODUCT.md, contract); --changes prints one line per state change as polls see
-// it, until interrupted. The model (diffing, timers, warnings) is src/live/watch-model.ts.
+// `synack watch [--interval S] [--once] [--json] [--changes] [--leaks] [-e] [--sort KEYS]
+// [--port P] [--state S] [--pid N] [--uid N] [--command NAME]`: the live socket table of this
+// machine (TCPView for Linux terminals; ss -tanoep's fields), from /proc/net/tcp{,6} and
+// /proc/PID/fd. On a terminal it redraws every interval (q quits, p or space pauses, s and r
+// change the sort, c shows the CLOSE_WAIT leak view, e the extended columns); without a terminal,
+// or with --once, it prints one snapshot; --json prints that snapshot as one object per socket per
+// line (PRODUCT.md, contract); --changes prints one line per state change as polls see it, until
+// interrupted; --leaks prints the CLOSE_WAIT leak view instead of the table. The model (diffing,
+// timers, warnings, leak grouping) is src/live/watch-model.ts.
 
 import type { Command } from 'commander';
 import { readProcNetTcp } from '../live/proc-net.js';
-import { readSocketOwners } from '../live/proc-pids.js';
-import { type WatchFilter, WatchModel, watchSockets } from '../live/watch-model.js';
+import { readListenOverflows } from '../live/proc-netstat.js';
+import { readFdLimit, readSocketOwners, type SocketOwners } from '../live/proc-pids.js';
+import { type ProcessFds, type WatchFilter, WatchModel, watchSockets } from '../live/watch-model.js';
+import { parseSortKeys, SORT_KEYS, type SortKey, SortUsage, sortText } from '../live/watch-sort.js';
 import {
+  leakJson,
+  leakLines,
+  type ScreenMode,
   screenLines,
   snapshotText,
   transitionJson,
@@ -27,6 +35,11 @@ export interface WatchOptions {
   port?: string;
   state?: string;
   pid?: string;
+  uid?: string;
+  command?: string;
+  sort?: string;
+  extended?: boolean;
+  leaks?: boolean;
 }
 
 class WatchUsage extends Error {}
@@ -66,6 +79,8 @@ function parseFilter(o: WatchOptions): WatchFilter {
   };
   if (o.port !== undefined) f.port = int(o.port, '--port', 65535);
   if (o.pid !== undefined) f.pid = int(o.pid, '--pid', 2 ** 31 - 1);
+  if (o.uid !== undefined) f.uid = int(o.uid, '--uid', 2 ** 32 - 1);
+  if (o.command !== undefined) f.command = o.command;
   if (o.state !== undefined) f.states = parseStates(o.state);
   return f;
 }
@@ -78,17 +93,29 @@ function parseInterval(v: string | undefined): number {
   return n;
 }
 
+/** The owners' open fds and limits, for the leak view (limits read only for CLOSE_WAIT owners). */
+function processFds(owners: SocketOwners, model: WatchModel, nowMs: number): Map<number, ProcessFds> {
+  const out = new Map<number, ProcessFds>();
+  for (const g of model.leaks(nowMs)) {
+    const pid = g.pids[0];
+    if (pid === undefined || out.has(pid)) continue;
+    out.set(pid, { fds: owners.fdCounts.get(pid) ?? 0, fdLimit: readFdLimit(pid) });
+  }
+  return out;
+}
+
 /** One poll of the socket table, into the model; returns the transitions. */
 function poll(model: WatchModel) {
   const sockets = readProcNetTcp();
   const owners = readSocketOwners(new Set(sockets.map((s) => s.inode).filter((i) => i !== 0)));
+  const overflows = readListenOverflows();
   const now = Date.now();
-  return { transitions: model.update(watchSockets(sockets, owners), now), now };
+  return { transitions: model.update(watchSockets(sockets, owners), now, overflows), now, owners };
 }
 
-function view(model: WatchModel, nowMs: number): WatchView {
+function view(model: WatchModel, nowMs: number, sort: readonly SortKey[] = []): WatchView {
   return {
-    rows: model.rows(),
+    rows: model.rows(sort),
     counts: model.counts(),
     warnings: model.warnings(nowMs),
     nowMs,
@@ -119,22 +146,49 @@ async function runChanges(model: WatchModel, intervalMs: number, json: boolean):
   }
 }
 
-/** The interactive screen: alternate buffer, redraw each interval, q/Ctrl-C quit, p/space pause. */
-async function runScreen(model: WatchModel, intervalSec: number): Promise<void> {
+/** What the screen's keys change. */
+interface ScreenState {
+  sort: SortKey[];
+  extended: boolean;
+  leaks: boolean;
+  paused: boolean;
+}
+
+/** `s`: the next sort key (after the last one in use), ascending; from the last key back to none. */
+function nextSort(sort: readonly SortKey[]): SortKey[] {
+  const last = sort[sort.length - 1];
+  const i = last === undefined ? -1 : SORT_KEYS.indexOf(last.name);
+  const name = SORT_KEYS[i + 1];
+  return name === undefined ? [] : [{ name, descending: false }];
+}
+
+/** The interactive screen: alternate buffer, redraw each interval; keys as the title lists them. */
+async function runScreen(model: WatchModel, intervalSec: number, st: ScreenState): Promise<void> {
   const out = process.stdout;
   const stdin = process.stdin;
-  let paused = false;
   let done = false;
   let wake: (() => void) | null = null;
+  let owners: SocketOwners | null = null;
   const draw = () => {
     const now = Date.now();
-    const lines = screenLines(view(model, now), {
-      width: out.columns ?? 80,
-      height: out.rows ?? 24,
-      color: true,
-      paused,
-      intervalSec,
-    });
+    const mode: ScreenMode = {
+      extended: st.extended,
+      sortText: sortText(st.sort),
+      leaks: st.leaks
+        ? model.leaks(now, 0, owners === null ? new Map() : processFds(owners, model, now))
+        : null,
+    };
+    const lines = screenLines(
+      view(model, now, st.sort),
+      {
+        width: out.columns ?? 80,
+        height: out.rows ?? 24,
+        color: true,
+        paused: st.paused,
+        intervalSec,
+      },
+      mode,
+    );
     out.write(`\x1b[H${lines.map((l) => `${l}\x1b[K`).join('\n')}\x1b[J`);
   };
   const finish = () => {
@@ -143,12 +197,16 @@ async function runScreen(model: WatchModel, intervalSec: number): Promise<void> 
   };
   const onKey = (buf: Buffer) => {
     for (const b of buf) {
-      if (b === 0x71 || b === 0x51 || b === 0x03)
-        finish(); // q, Q, Ctrl-C
-      else if (b === 0x70 || b === 0x50 || b === 0x20) {
-        paused = !paused;
-        draw();
-      }
+      const key = String.fromCharCode(b);
+      if (key === 'q' || key === 'Q' || b === 0x03) finish();
+      else if (key === 'p' || key === 'P' || key === ' ') st.paused = !st.paused;
+      else if (key === 's') st.sort = nextSort(st.sort);
+      else if (key === 'r' && st.sort.length > 0)
+        st.sort = st.sort.map((k) => ({ ...k, descending: !k.descending }));
+      else if (key === 'c') st.leaks = !st.leaks;
+      else if (key === 'e') st.extended = !st.extended;
+      else continue;
+      if (!done) draw();
     }
   };
   out.write('\x1b[?1049h\x1b[?25l');
@@ -159,7 +217,7 @@ async function runScreen(model: WatchModel, intervalSec: number): Promise<void> 
   process.once('SIGINT', finish);
   process.once('SIGTERM', finish);
   try {
-    poll(model);
+    owners = poll(model).owners;
     draw();
     while (!done) {
       await new Promise<void>((r) => {
@@ -168,7 +226,7 @@ async function runScreen(model: WatchModel, intervalSec: number): Promise<void> 
       });
       wake = null;
       if (done) break;
-      if (!paused) poll(model);
+      if (!st.paused) owners = poll(model).owners;
       draw();
     }
   } finally {
@@ -183,18 +241,29 @@ async function runScreen(model: WatchModel, intervalSec: number): Promise<void> 
 export async function runWatch(opts: WatchOptions): Promise<number> {
   const filter = parseFilter(opts);
   const intervalSec = parseInterval(opts.interval);
+  const sort = parseSortKeys(opts.sort ?? '');
   const model = new WatchModel({}, filter);
   if (opts.changes) {
     await runChanges(model, intervalSec * 1000, !!opts.json);
     return 0;
   }
   if (opts.once || opts.json || !process.stdout.isTTY || !process.stdin.isTTY) {
-    const { now } = poll(model);
-    const lines = opts.json ? model.rows().map((r) => watchJson(r.sock)) : snapshotText(view(model, now));
+    const { now, owners } = poll(model);
+    let lines: string[];
+    if (opts.leaks) {
+      const groups = model.leaks(now, 0, processFds(owners, model, now));
+      lines = opts.json ? groups.map(leakJson) : leakLines(groups);
+    } else if (opts.json) lines = model.rows(sort).map((r) => watchJson(r.sock));
+    else lines = snapshotText(view(model, now, sort), !!opts.extended);
     process.stdout.write(lines.length > 0 ? `${lines.join('\n')}\n` : '');
     return 0;
   }
-  await runScreen(model, intervalSec);
+  await runScreen(model, intervalSec, {
+    sort,
+    extended: !!opts.extended,
+    leaks: !!opts.leaks,
+    paused: false,
+  });
   return 0;
 }
 
@@ -209,12 +278,27 @@ export function registerWatch(program: Command): void {
     .option('--port <p>', 'only sockets with this local or remote port')
     .option('--state <s>', 'only these states (comma-separated; netstat/ss spellings accepted)')
     .option('--pid <n>', 'only sockets of this process (TIME_WAIT ones it held included)')
+    .option('--uid <n>', "only sockets of this uid (the kernel's: 0 for TIME_WAIT)")
+    .option(
+      '--command <name>',
+      'only sockets of processes with this name (comm), TIME_WAIT ones they held included',
+    )
+    .option(
+      '--sort <keys>',
+      `order by these keys, comma-separated, -KEY descending (${SORT_KEYS.join(', ')}); s and r on the screen`,
+    )
+    .option('-e, --extended', 'add the uid and inode columns (as ss -e); e on the screen')
+    .option(
+      '--leaks',
+      'the CLOSE_WAIT leak view: which process holds how many, for how long; c on the screen',
+    )
     .action(async (opts: WatchOptions, cmd: Command) => {
       try {
         const code = await runWatch(opts);
         if (code !== 0) process.exitCode = code;
       } catch (err) {
-        if (err instanceof WatchUsage) cmd.error(`synack watch: ${err.message}`, { exitCode: 1 });
+        if (err instanceof WatchUsage || err instanceof SortUsage)
+          cmd.error(`synack watch: ${err.message}`, { exitCode: 1 });
         const e = err as NodeJS.ErrnoException;
         if (typeof e.code === 'string' && typeof e.path === 'string') {
           process.stderr.write(`synack watch: cannot read ${e.path}: ${e.code}\n`);

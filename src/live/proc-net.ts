@@ -14,7 +14,13 @@
 // - `tr` is the pending timer (0 none, 1 retransmit, 2 keepalive, 3 TIME_WAIT, 4 zero window
 //   probe) and `tm->when` its remaining time in clock ticks (USER_HZ, 100 per second), hex.
 //   For TIME_WAIT it is what is left of Linux's fixed 60 s (TCP_TIMEWAIT_LEN).
-// - TIME_WAIT and request sockets have inode 0 and uid 0: no process owns them.
+// - `retrnsmt` is icsk_retransmits (a request socket's SYN-ACK timeouts) and the column after
+//   `uid` is icsk_probes_out: ss -o prints the first as a retransmit timer's count and the second
+//   as a keepalive or zero window probe timer's (net/ipv4/inet_diag.c inet_sk_diag_fill).
+// - For a listener, rx_queue is the accept queue's length (sk_ack_backlog) and tx_queue is 0:
+//   its backlog limit, which ss shows as Send-Q, reaches user space only over sock_diag netlink.
+// - TIME_WAIT and request sockets have inode 0 and uid 0: no process owns them; nor does a
+//   connection still waiting in a listener's accept queue.
 
 import { readFileSync } from 'node:fs';
 import { endianness } from 'node:os';
@@ -50,6 +56,8 @@ export interface ProcSocket {
   /** Remaining time of the pending timer, in milliseconds (0 when none). */
   timerMs: number;
   retransmits: number;
+  /** Unanswered keepalive or zero window probes (icsk_probes_out). */
+  probes: number;
   uid: number;
   /** Socket inode (0 for TIME_WAIT and request sockets). */
   inode: number;
@@ -141,6 +149,7 @@ export function parseProcNetTcp(text: string, ipVersion: 4 | 6, littleEndian = t
       timerMs: timer === ProcTimer.NONE ? 0 : Math.round((ticks * 1000) / CLOCK_TICKS_PER_SEC),
       retransmits: Number.parseInt(f[6]!, 16) || 0,
       uid: Number.parseInt(f[7]!, 10) || 0,
+      probes: Number.parseInt(f[8]!, 10) || 0,
       inode: Number.parseInt(f[9]!, 10) || 0,
     });
   }

@@ -12,6 +12,8 @@ export interface SocketOwners {
   pids: Map<number, number[]>;
   /** pid → command (comm), for the pids in `pids`. */
   commands: Map<number, string>;
+  /** pid → open file descriptors (all kinds), for the pids in `pids`. */
+  fdCounts: Map<number, number>;
 }
 
 const SOCKET_LINK = /^socket:\[(\d+)\]$/;
@@ -23,11 +25,12 @@ const SOCKET_LINK = /^socket:\[(\d+)\]$/;
 export function readSocketOwners(wanted?: ReadonlySet<number>, root = '/proc'): SocketOwners {
   const pids = new Map<number, number[]>();
   const commands = new Map<number, string>();
+  const fdCounts = new Map<number, number>();
   let entries: string[];
   try {
     entries = readdirSync(root);
   } catch {
-    return { pids, commands };
+    return { pids, commands, fdCounts };
   }
   const numeric = entries.filter((e) => e.charCodeAt(0) >= 48 && e.charCodeAt(0) <= 57).map(Number);
   numeric.sort((a, b) => a - b);
@@ -57,6 +60,7 @@ export function readSocketOwners(wanted?: ReadonlySet<number>, root = '/proc'): 
       owns = true;
     }
     if (owns) {
+      fdCounts.set(pid, fds.length);
       try {
         commands.set(pid, readFileSync(`${root}/${pid}/comm`, 'utf8').replace(/\n$/, ''));
       } catch {
@@ -64,5 +68,19 @@ export function readSocketOwners(wanted?: ReadonlySet<number>, root = '/proc'): 
       }
     }
   }
-  return { pids, commands };
+  return { pids, commands, fdCounts };
+}
+
+/** A process's soft limit on open files (RLIMIT_NOFILE, /proc/PID/limits), null when unknown. */
+export function readFdLimit(pid: number, root = '/proc'): number | null {
+  let text: string;
+  try {
+    text = readFileSync(`${root}/${pid}/limits`, 'utf8');
+  } catch {
+    return null;
+  }
+  const m = /^Max open files\s+(\S+)/m.exec(text);
+  if (m === null || m[1] === 'unlimited') return null;
+  const n = Number(m[1]);
+  return Number.isInteger(n) ? n : null;
 }

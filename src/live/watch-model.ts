@@ -12,12 +12,22 @@
 // Lasting CLOSE_WAIT is the classic leak: the peer closed, the kernel acknowledged, and the
 // application never called close() (seed 002; RFC 9293 §3.6: CLOSE_WAIT waits for the user).
 
-import { durationText, type Transition, type WatchRow, type WatchSocket } from '../report/watch-table.js';
+import {
+  durationText,
+  endpointText,
+  type LeakGroup,
+  type TimerKind,
+  type Transition,
+  type WatchRow,
+  type WatchSocket,
+  type WatchTimer,
+} from '../report/watch-table.js';
 import { TcpState } from '../tcp/state.js';
 import { LINUX_TIME_WAIT_SEC, type ProcSocket, ProcTimer } from './proc-net.js';
 import type { SocketOwners } from './proc-pids.js';
+import { rowComparator, type SortKey } from './watch-sort.js';
 
-export type { Mark, Transition, WatchRow, WatchSocket } from '../report/watch-table.js';
+export type { LeakGroup, Mark, Transition, WatchRow, WatchSocket } from '../report/watch-table.js';
 
 export interface WatchFilter {
   /** Local or remote port. */
@@ -25,6 +35,16 @@ export interface WatchFilter {
   states?: ReadonlySet<TcpState>;
   /** Owned by this process (now or before TIME_WAIT). */
   pid?: number;
+  /** Owned by this uid (sockets no process holds have uid 0). */
+  uid?: number;
+  /** Owned by a process of this command name (comm), now or before TIME_WAIT. */
+  command?: string;
+}
+
+/** What the leak view knows of an owning process beyond its sockets. */
+export interface ProcessFds {
+  fds: number;
+  fdLimit: number | null;
 }
 
 export interface WatchModelOptions {
@@ -57,8 +77,28 @@ export function watchSockets(sockets: readonly ProcSocket[], owners: SocketOwner
       timeWaitLeftMs: s.state === TcpState.TIME_WAIT && s.timer === ProcTimer.TIME_WAIT ? s.timerMs : -1,
       txQueue: s.txQueue,
       rxQueue: s.rxQueue,
+      uid: s.uid,
+      timer: timerOf(s),
     };
   });
+}
+
+const TIMER_KINDS: Partial<Record<ProcTimer, TimerKind>> = {
+  [ProcTimer.RETRANSMIT]: 'retransmit',
+  [ProcTimer.KEEPALIVE]: 'keepalive',
+  [ProcTimer.TIME_WAIT]: 'timewait',
+  [ProcTimer.ZERO_WINDOW_PROBE]: 'persist',
+};
+
+/**
+ * The pending timer with the count ss -o shows beside it: retransmissions for the retransmit
+ * timer, unanswered probes for keepalive and zero window probes (inet_diag.c), none for TIME_WAIT.
+ */
+function timerOf(s: ProcSocket): WatchTimer | null {
+  const kind = TIMER_KINDS[s.timer];
+  if (kind === undefined) return null;
+  const count = kind === 'retransmit' ? s.retransmits : kind === 'timewait' ? 0 : s.probes;
+  return { kind, leftMs: s.timerMs, count };
 }
 
 function commandOf(pids: readonly number[], commands: ReadonlyMap<number, string>): string | null {
@@ -85,34 +125,22 @@ export function rowMatches(row: WatchRow, f: WatchFilter): boolean {
   if (f.port !== undefined && s.localPort !== f.port && s.remotePort !== f.port) return false;
   if (f.states !== undefined && !f.states.has(s.state)) return false;
   if (f.pid !== undefined && !s.pids.includes(f.pid) && !row.formerPids.includes(f.pid)) return false;
+  if (f.uid !== undefined && s.uid !== f.uid) return false;
+  if (f.command !== undefined && !commandMatches(f.command, s.command, row.formerCommand)) return false;
   return true;
 }
 
-/** Display order: listeners first, then by local address/port, remote address/port. */
-function compareRows(x: WatchRow, y: WatchRow): number {
-  const lx = x.sock.state === TcpState.LISTEN ? 0 : 1;
-  const ly = y.sock.state === TcpState.LISTEN ? 0 : 1;
-  if (lx !== ly) return lx - ly;
-  const a = x.sock;
-  const b = y.sock;
-  return (
-    a.ipVersion - b.ipVersion ||
-    cmp(a.localIp, b.localIp) ||
-    a.localPort - b.localPort ||
-    cmp(a.remoteIp, b.remoteIp) ||
-    a.remotePort - b.remotePort ||
-    a.inode - b.inode
-  );
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+/** `command` holds comm names joined by commas (several owners). */
+function commandMatches(want: string, ...commands: (string | null)[]): boolean {
+  return commands.some((c) => c?.split(',').includes(want) === true);
 }
 
 interface CountSample {
   atMs: number;
   timeWait: number;
   closeWait: number;
+  /** The namespace's TcpExt ListenOverflows, null when unknown. */
+  listenOverflows: number | null;
 }
 
 export class WatchModel {
@@ -145,7 +173,11 @@ export class WatchModel {
    * Takes one poll's sockets at time `nowMs` and returns the transitions since the previous poll
    * (none for the first poll: what is there already is the baseline), filtered.
    */
-  update(sockets: readonly WatchSocket[], nowMs: number): Transition[] {
+  update(
+    sockets: readonly WatchSocket[],
+    nowMs: number,
+    listenOverflows: number | null = null,
+  ): Transition[] {
     const first = this.polls === 0;
     this.polls++;
     const transitions: Transition[] = [];
@@ -201,15 +233,78 @@ export class WatchModel {
       row.mark = 'closed';
       row.markLeft = this.highlightPolls;
     }
-    this.sample(nowMs);
+    this.sample(nowMs, listenOverflows);
     return transitions.filter((t) => this.passes(t));
   }
 
-  /** Rows to show (closed ones while their mark lasts), filtered, in display order. */
-  rows(): WatchRow[] {
+  /** Rows to show (closed ones while their mark lasts), filtered, in display order or by `sort`. */
+  rows(sort: readonly SortKey[] = []): WatchRow[] {
     const out: WatchRow[] = [];
     for (const row of this.rowsByKey.values()) if (rowMatches(row, this.filter)) out.push(row);
-    return out.sort(compareRows);
+    return out.sort(rowComparator(sort));
+  }
+
+  /**
+   * CLOSE_WAIT sockets grouped by owning process (those of no known owner together), filtered,
+   * most sockets first. `minAgeMs`: only sockets in CLOSE_WAIT at least this long.
+   */
+  leaks(nowMs: number, minAgeMs = 0, fds: ReadonlyMap<number, ProcessFds> = new Map()): LeakGroup[] {
+    const groups = new Map<string, LeakGroup & { peerSet: Set<string>; portSet: Set<number> }>();
+    for (const row of this.rowsByKey.values()) {
+      if (row.mark === 'closed' || row.sock.state !== TcpState.CLOSE_WAIT || !rowMatches(row, this.filter))
+        continue;
+      const age = this.timeInStateMs(row, nowMs);
+      if (age < minAgeMs) continue;
+      const s = row.sock;
+      const key = s.pids.join(',');
+      let g = groups.get(key);
+      if (g === undefined) {
+        const info = s.pids.length > 0 ? fds.get(s.pids[0]!) : undefined;
+        g = {
+          pids: s.pids,
+          command: s.command,
+          sockets: 0,
+          oldestMs: -1,
+          oldestSinceStart: false,
+          newestMs: Number.POSITIVE_INFINITY,
+          newestSinceStart: false,
+          unreadBytes: 0,
+          peers: 0,
+          localPorts: [],
+          fds: info?.fds ?? null,
+          fdLimit: info?.fdLimit ?? null,
+          peerSet: new Set(),
+          portSet: new Set(),
+        };
+        groups.set(key, g);
+      }
+      g.sockets++;
+      if (age > g.oldestMs) {
+        g.oldestMs = age;
+        g.oldestSinceStart = row.sinceStart;
+      }
+      if (age < g.newestMs) {
+        g.newestMs = age;
+        g.newestSinceStart = row.sinceStart;
+      }
+      g.unreadBytes += s.rxQueue;
+      g.peerSet.add(s.remoteIp);
+      g.portSet.add(s.localPort);
+    }
+    const out: LeakGroup[] = [];
+    for (const { peerSet, portSet, ...g } of groups.values()) {
+      g.peers = peerSet.size;
+      g.localPorts = [...portSet].sort((a, b) => a - b);
+      out.push(g);
+    }
+    // Known owners before the ownerless group; then most sockets, oldest first.
+    return out.sort(
+      (a, b) =>
+        Number(a.pids.length === 0) - Number(b.pids.length === 0) ||
+        b.sockets - a.sockets ||
+        b.oldestMs - a.oldestMs ||
+        (a.pids[0] ?? 0) - (b.pids[0] ?? 0),
+    );
   }
 
   /** Open sockets per state (closed rows not counted), filtered. */
@@ -231,22 +326,11 @@ export class WatchModel {
   warnings(nowMs: number): string[] {
     const out: string[] = [];
     // CLOSE_WAIT that lasts: grouped by owning process.
-    const leaks = new Map<string, { n: number; oldestMs: number }>();
-    for (const row of this.rowsByKey.values()) {
-      if (row.mark === 'closed' || row.sock.state !== TcpState.CLOSE_WAIT || !rowMatches(row, this.filter))
-        continue;
-      const age = this.timeInStateMs(row, nowMs);
-      if (age < this.closeWaitAgeMs) continue;
-      const s = row.sock;
-      const who = s.pids.length > 0 ? `${s.command ?? '?'} (pid ${s.pids.join(',')})` : 'an unknown process';
-      const g = leaks.get(who) ?? { n: 0, oldestMs: 0 };
-      g.n++;
-      g.oldestMs = Math.max(g.oldestMs, age);
-      leaks.set(who, g);
-    }
-    for (const [who, g] of leaks) {
+    for (const g of this.leaks(nowMs, this.closeWaitAgeMs)) {
+      const who = g.pids.length > 0 ? `${g.command ?? '?'} (pid ${g.pids.join(',')})` : 'an unknown process';
+      const n = g.sockets;
       out.push(
-        `CLOSE_WAIT: ${g.n} socket${g.n === 1 ? '' : 's'} of ${who} for ${durationText(g.oldestMs)}${g.n > 1 ? ' or less' : ''}: ` +
+        `CLOSE_WAIT: ${n} socket${n === 1 ? '' : 's'} of ${who} for ${durationText(g.oldestMs)}${n > 1 ? ' or less' : ''}: ` +
           'the peer closed and the application has not called close() (a leak if it lasts)',
       );
     }
@@ -257,6 +341,10 @@ export class WatchModel {
       const cw = last.closeWait - base.closeWait;
       if (cw >= this.closeWaitGrowth) {
         out.push(`CLOSE_WAIT growing: ${base.closeWait} → ${last.closeWait} in ${span}`);
+      }
+      if (base.listenOverflows !== null && last.listenOverflows !== null) {
+        const dropped = last.listenOverflows - base.listenOverflows;
+        if (dropped > 0) out.push(this.overflowWarning(dropped, span));
       }
       const tw = last.timeWait - base.timeWait;
       if (tw >= this.timeWaitGrowth) {
@@ -270,17 +358,37 @@ export class WatchModel {
     return out;
   }
 
+  /** A listener's accept queue overflowed: say how often, and which listener's queue is longest. */
+  private overflowWarning(dropped: number, span: string): string {
+    let fullest: WatchRow | null = null;
+    for (const row of this.rowsByKey.values()) {
+      if (row.mark === 'closed' || row.sock.state !== TcpState.LISTEN) continue;
+      if (fullest === null || row.sock.rxQueue > fullest.sock.rxQueue) fullest = row;
+    }
+    const s = fullest?.sock;
+    const who =
+      s === undefined || s.rxQueue === 0
+        ? ''
+        : `; longest accept queue: ${endpointText(s.localIp, s.localPort)} (Recv-Q ${s.rxQueue}` +
+          `${s.pids.length > 0 ? `, ${s.pids.join(',')}/${s.command ?? '?'}` : ''}): the application is not accepting fast enough`;
+    return (
+      `listen queue overflow: ${dropped} connection attempt${dropped === 1 ? '' : 's'} dropped in ${span} ` +
+      `(TcpExt ListenOverflows, this network namespace)${who}`
+    );
+  }
+
   private windowStart(nowMs: number): CountSample | undefined {
     for (const s of this.samples) if (nowMs - s.atMs <= this.growthWindowMs) return s;
     return undefined;
   }
 
-  private sample(nowMs: number): void {
+  private sample(nowMs: number, listenOverflows: number | null): void {
     const c = this.counts();
     this.samples.push({
       atMs: nowMs,
       timeWait: c.get(TcpState.TIME_WAIT) ?? 0,
       closeWait: c.get(TcpState.CLOSE_WAIT) ?? 0,
+      listenOverflows,
     });
     while (this.samples.length > 1 && nowMs - this.samples[0]!.atMs > this.growthWindowMs)
       this.samples.shift();
@@ -313,6 +421,8 @@ export class WatchModel {
     if (f.states !== undefined && !f.states.has(t.to) && (t.from === null || !f.states.has(t.from)))
       return false;
     if (f.pid !== undefined && !t.pids.includes(f.pid)) return false;
+    if (f.uid !== undefined && s.uid !== f.uid) return false;
+    if (f.command !== undefined && !commandMatches(f.command, t.command)) return false;
     return true;
   }
 }

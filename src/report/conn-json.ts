@@ -19,6 +19,17 @@ function states(l: readonly string[]): string {
   return `${s}]`;
 }
 
+/** tcptrace's average RTT of one sender's segments, whole µs (valid when rttSamples > 0). */
+export function rttAvgUsec(d: SideFigures): number {
+  return Math.round(d.rttSumUsec / d.rttSamples);
+}
+
+/** tcptrace's throughput of one sender: unique bytes ÷ duration, bytes per second; null for a zero duration. */
+export function throughputBps(r: ConnRecord, d: SideFigures): number | null {
+  const dur = r.endUsec - r.startUsec;
+  return dur <= 0 ? null : Math.round((d.uniqueBytes * 1e6) / dur);
+}
+
 /** The record as one line of JSON (no newline). */
 export function connJson(r: ConnRecord): string {
   let events = '';
@@ -55,9 +66,8 @@ function figuresJson(r: ConnRecord, f: NonNullable<ConnRecord['figures']>): stri
   const rtt = (d: SideFigures) =>
     d.rttSamples === 0
       ? 'null'
-      : `{"samples": ${d.rttSamples}, "min": ${usecString(d.rttMinUsec)}, "avg": ${usecString(Math.round(d.rttSumUsec / d.rttSamples))}, "max": ${usecString(d.rttMaxUsec)}}`;
-  const dur = r.endUsec - r.startUsec;
-  const bps = (d: SideFigures) => (dur <= 0 ? 'null' : String(Math.round((d.uniqueBytes * 1e6) / dur)));
+      : `{"samples": ${d.rttSamples}, "min": ${usecString(d.rttMinUsec)}, "avg": ${usecString(rttAvgUsec(d))}, "max": ${usecString(d.rttMaxUsec)}}`;
+  const bps = (d: SideFigures) => String(throughputBps(r, d));
   return (
     `"service": ${JSON.stringify(serviceName(r.resp.port))}, ` +
     `"ip_bytes": {"orig": ${f.orig.ipBytes}, "resp": ${f.resp.ipBytes}}, ` +

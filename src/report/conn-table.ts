@@ -10,6 +10,7 @@
 
 import type { ConnRecord, SideFigures } from '../track/record.js';
 import { serviceName } from '../track/services.js';
+import { ipPort } from './ip-port.js';
 import type { TimeFormatter } from './time-format.js';
 import { usecString } from './zeek-tsv.js';
 
@@ -36,10 +37,6 @@ export const CONN_TABLE_HEAD = [
 ] as const;
 
 type Column = (typeof CONN_TABLE_HEAD)[number];
-
-export function ipPort(ip: string, port: number): string {
-  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
-}
 
 function pair(f: ConnRecord['figures'], of: (d: SideFigures) => string): string {
   return f === undefined ? '-' : `${of(f.orig)}/${of(f.resp)}`;

@@ -6,6 +6,7 @@
 import type { StateName } from '../tcp/state.js';
 import type { EventKind } from '../track/kinds.js';
 import { ACK, FIN, RST, SYN } from '../wire/packet.js';
+import { ipPort } from './ip-port.js';
 import {
   type ConnTimeline,
   flagWords,
@@ -426,5 +427,5 @@ export function buildLadder(t: ConnTimeline, opts: LadderOptions = {}): LadderMo
 }
 
 export function endpointText(e: TimelineEndpoint): string {
-  return e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`;
+  return ipPort(e.ip, e.port);
 }

@@ -168,7 +168,7 @@ export class TcpdumpRenderer {
     if (ipIndex < 0) return '';
     this.buf = frame;
     this.lenient = beyond;
-    let out = `${tcpdumpTime(pkt.tsSec, pkt.tsNsec)} `;
+    let out = `${tcpdumpTime(pkt.tsSec, pkt.tsNsec, pkt.tsRawFrac, pkt.tsFracNano)} `;
     // tcpdump's `length` starts as the on-wire length and each layer takes its header off.
     let wireEnd = pkt.origLen;
     let capEnd = frame.length;
@@ -860,10 +860,21 @@ function enclosingIp(pkt: Packet, i: number): number {
 /**
  * `tcpdump -tt`'s time (4.99's ts_unix_print): the seconds cast to a 32-bit unsigned int; with bit
  * 31 set (2^31 s and later, far-future pcapng stamps, negative offsets) it prints
- * `[Error converting time]` instead of the time.
+ * `[Error converting time]` instead of the time. A pcap fraction of a second or more (`rawFrac`,
+ * as written; we carry it into the seconds) is printed as libpcap hands it over: the field read as
+ * a signed 32-bit number, nanoseconds divided by 1000 (C's truncation), then `.%06u`, so µs
+ * 1500000 prints `.1500000` after the unchanged seconds.
  */
-export function tcpdumpTime(tsSec: number, tsNsec: number): string {
-  const low = tsSec >>> 0; // ToUint32: the low 32 bits of the whole seconds, exactly
+export function tcpdumpTime(tsSec: number, tsNsec: number, rawFrac = -1, fracNano = false): string {
+  if (rawFrac < 0) {
+    const low = tsSec >>> 0; // ToUint32: the low 32 bits of the whole seconds, exactly
+    if (low >= 0x80000000) return '[Error converting time]';
+    return formatTime(low, tsNsec);
+  }
+  const perSecond = fracNano ? 1_000_000_000 : 1_000_000;
+  const low = (tsSec - Math.floor(rawFrac / perSecond)) >>> 0;
   if (low >= 0x80000000) return '[Error converting time]';
-  return formatTime(low, tsNsec);
+  const signed = rawFrac | 0; // sf-pcap.c's bpf_int32 tv_usec
+  const usec = (fracNano ? Math.trunc(signed / 1000) : signed) >>> 0;
+  return `${low}.${String(usec).padStart(6, '0')}`;
 }

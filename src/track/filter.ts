@@ -17,6 +17,7 @@
 // A bare value repeats the previous primitive's qualifiers, as tcpdump does: `port 80 or 443`.
 
 import { STATE_NAMES, type StateName } from '../tcp/state.js';
+import { type Token, type TokenRules, tokenize } from './filter-tokens.js';
 import { parseIp } from './ip-text.js';
 import { EVENT_KINDS, type EventKind } from './kinds.js';
 
@@ -116,37 +117,8 @@ const STOP = new Set(['or', '||', 'and', '&&', ')', '']);
 
 const KEYWORD_LIST = 'host, net, port, portrange, state, final, conn_state, event';
 
-interface Token {
-  text: string;
-  at: number;
-}
-
-/** Words, parentheses, `!`, `!=`, `=`, `&&`, `||`; each with its offset. */
-function tokenize(text: string): Token[] {
-  const out: Token[] = [];
-  let i = 0;
-  while (i < text.length) {
-    const c = text[i]!;
-    if (/\s/.test(c)) {
-      i++;
-      continue;
-    }
-    const two = text.slice(i, i + 2);
-    if (two === '!=' || two === '&&' || two === '||') {
-      out.push({ text: two, at: i });
-      i += 2;
-    } else if (c === '(' || c === ')' || c === '!' || c === '=') {
-      out.push({ text: c, at: i });
-      i++;
-    } else {
-      const start = i;
-      while (i < text.length && !/[\s()!=]/.test(text[i]!) && !['&&', '||'].includes(text.slice(i, i + 2)))
-        i++;
-      out.push({ text: text.slice(start, i), at: start });
-    }
-  }
-  return out;
-}
+/** Words, parentheses, `!`, `!=`, `=`, `&&`, `||`; a word runs to the next of them or a space. */
+const TOKENS: TokenRules = { operators: ['!=', '&&', '||', '(', ')', '!', '='] };
 
 function ipVersion(ip: string): 4 | 6 {
   return ip.includes(':') ? 6 : 4;
@@ -436,7 +408,12 @@ export class ConnFilter {
   private readonly pred: Pred;
 
   constructor(readonly text: string) {
-    const parser = new Parser(text, tokenize(text));
+    const parser = new Parser(
+      text,
+      tokenize(text, TOKENS, (at, c) => {
+        throw new FilterError(text, at, c, 'unexpected character');
+      }),
+    );
     this.pred = parser.parse();
     this.needsRecord = parser.needsRecord;
   }

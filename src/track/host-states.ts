@@ -465,6 +465,9 @@ export interface SynFloodEntry {
   at: number;
 }
 
+/** Below this many connections a triple's observed port range says nothing about its ephemeral range. */
+export const MIN_JUDGED_CONNECTIONS = 10;
+
 export interface ExhaustionOptions extends HostStatesOptions {
   /** Below this many connections a triple's observed port range says nothing about its ephemeral range. */
   minConnections?: number;
@@ -498,7 +501,7 @@ export function timeWaitAnalysis(
   opts: ExhaustionOptions = {},
 ): TimeWaitEntry[] {
   const timeWaitS = (opts.timeWaitUs ?? 60_000_000) / ONE_SECOND;
-  const minConns = opts.minConnections ?? 10;
+  const minConns = opts.minConnections ?? MIN_JUDGED_CONNECTIONS;
   const captureEnd = conns.reduce(
     (m, c) => (c.packets.length ? Math.max(m, c.packets[c.packets.length - 1].timeUs) : m),
     0,

@@ -18,6 +18,7 @@
 
 import { ACK, CWR, ECE, FIN, type Packet, PSH, RST, SYN, URG } from '../wire/packet.js';
 import { FilterError } from './filter.js';
+import { type Token, type TokenRules, tokenize } from './filter-tokens.js';
 import { parseIPv4, parseIp } from './ip-text.js';
 import { servicePort } from './services.js';
 
@@ -116,41 +117,11 @@ const UNSUPPORTED = new Set([
 const SUPPORTED_HINT =
   'supported: host, net, port, portrange, src/dst, ip, ip6, tcp, less, greater, tcp[…] with & | and comparisons, and/or/not, ( )';
 
-interface Token {
-  text: string;
-  at: number;
-}
-
-function tokenize(text: string): Token[] {
-  const out: Token[] = [];
-  let i = 0;
-  while (i < text.length) {
-    const c = text[i]!;
-    if (/\s/.test(c)) {
-      i++;
-      continue;
-    }
-    const two = text.slice(i, i + 2);
-    if (['&&', '||', '==', '!=', '<=', '>='].includes(two)) {
-      out.push({ text: two, at: i });
-      i += 2;
-    } else if ('()&|!<>='.includes(c)) {
-      out.push({ text: c, at: i });
-      i++;
-    } else if (c === '[') {
-      const end = text.indexOf(']', i);
-      const stop = end < 0 ? text.length : end + 1;
-      out.push({ text: text.slice(i, stop), at: i });
-      i = stop;
-    } else {
-      const m = /^[A-Za-z0-9_.:\-/%]+/.exec(text.slice(i));
-      if (m === null) throw new PacketFilterError(text, i, c, `unexpected character; ${SUPPORTED_HINT}`);
-      out.push({ text: m[0], at: i });
-      i += m[0].length;
-    }
-  }
-  return out;
-}
+const TOKENS: TokenRules = {
+  operators: ['&&', '||', '==', '!=', '<=', '>=', '(', ')', '&', '|', '!', '<', '>', '='],
+  brackets: true,
+  wordChar: /[A-Za-z0-9_.:\-/%]/,
+};
 
 type Dir = 'src' | 'dst' | 'src or dst' | 'src and dst';
 type Kind = 'host' | 'net' | 'port' | 'portrange';
@@ -523,6 +494,9 @@ function hostBitsSet(addr: Uint8Array, bits: number): boolean {
 
 /** Parses a --packet-filter expression; throws PacketFilterError naming what it cannot take. */
 export function parsePacketFilter(text: string): PacketFilter {
-  const pred = new Parser(text, tokenize(text)).parse();
+  const tokens = tokenize(text, TOKENS, (at, c) => {
+    throw new PacketFilterError(text, at, c, `unexpected character; ${SUPPORTED_HINT}`);
+  });
+  const pred = new Parser(text, tokens).parse();
   return { text, matches: pred };
 }

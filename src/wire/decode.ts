@@ -143,6 +143,8 @@ function resetPacket(pkt: Packet, rec: CaptureRecord): void {
   pkt.frame = rec.frame;
   pkt.tsSec = rec.tsSec;
   pkt.tsNsec = rec.tsNsec;
+  pkt.tsRawFrac = rec.tsRawFrac;
+  pkt.tsFracNano = rec.tsFracNano;
   pkt.tsUsec = usecOf(rec.tsSec, rec.tsNsec);
   pkt.linktype = rec.linktype;
   pkt.iface = rec.iface;

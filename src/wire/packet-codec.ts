@@ -4,7 +4,8 @@
 //
 // Carried: every scalar field of Packet, the addresses, the decoded TCP options (SACK blocks up to
 // sackCount) and the checksum status. Not carried: the frame bytes (tcpBuf, tcpOffset, frameOffset,
-// the layer list, reassemblyLayer) and the malformed-option text (error, errorOffset); trackers read none
+// the layer list, reassemblyLayer), the malformed-option text (error, errorOffset) and the pcap
+// fraction as written (tsRawFrac, tsFracNano: only read --tcpdump prints it); trackers read none
 // of them except Zeek's IP byte count, which takes the innermost IPv4 header's own total-length
 // field from the frame (zeekIpTotalLen in src/track/zeek-summary.ts). That field travels in the
 // record and comes back as a one-layer view (an IPv4 layer at offset 0 of a 4-byte tcpBuf) that

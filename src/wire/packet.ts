@@ -69,6 +69,9 @@ export class Packet {
   tsSec = 0;
   /** Nanoseconds within the second. Display and JSON use µs = floor(tsNsec / 1000), as tcpdump -tt. */
   tsNsec = 0;
+  /** The pcap fraction field as written when out of range, else -1 (CaptureRecord.tsRawFrac). */
+  tsRawFrac = -1;
+  tsFracNano = false;
   /**
    * Time in whole microseconds since the epoch (exact up to 2^53 µs): tsSec and tsNsec with the
    * nanoseconds truncated. A field, computed once per frame, because trackers read it many times

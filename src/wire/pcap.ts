@@ -96,7 +96,10 @@ export class PcapParser {
     let frac = view.getUint32(pos + 4, le);
     // Fractions at or beyond one second are carried into the seconds so times stay comparable.
     const perSecond = this.nanosecond ? 1_000_000_000 : 1_000_000;
+    rec.tsRawFrac = -1;
+    rec.tsFracNano = this.nanosecond;
     if (frac >= perSecond) {
+      rec.tsRawFrac = frac;
       sec += Math.floor(frac / perSecond);
       frac %= perSecond;
       this.note(

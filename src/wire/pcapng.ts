@@ -212,7 +212,7 @@ export class PcapngParser {
         );
       }
       if (code === OPT_IF_TSRESOL && optLen >= 1) {
-        this.setResolution(iface, view.getUint8(value));
+        this.setResolution(iface, view.getUint8(value), fileOffset + (value - pos));
       } else if (code === OPT_IF_TSOFFSET && optLen >= 8) {
         // A signed 64-bit count of seconds, as two 32-bit words in the section's byte order.
         const hi = view.getInt32(value + (le ? 4 : 0), le);
@@ -224,16 +224,30 @@ export class PcapngParser {
     this.ifaces.push(iface);
   }
 
-  private setResolution(iface: Interface, tsresol: number): void {
-    if (tsresol & 0x80) {
-      const n = tsresol & 0x7f;
+  /**
+   * if_tsresol (§4.2): 10^-n, or 2^-n with the top bit set. A unit finer than a 64-bit timestamp
+   * can count in one second (2^-64 and below, 10^-20 and below) is nonsense: refused as libpcap
+   * refuses it (sf-pcapng.c), a fault of the file at the option's byte.
+   */
+  private setResolution(iface: Interface, tsresol: number, optionOffset: number): void {
+    const binary = (tsresol & 0x80) !== 0;
+    const n = tsresol & 0x7f;
+    if (binary ? n > 63 : n > 19) {
+      throw new CaptureError(
+        'BAD_BLOCK',
+        optionOffset,
+        `interface description block: if_tsresol ${binary ? 2 : 10}^-${n} is finer than a 64-bit ` +
+          `timestamp can count in a second (at most 2^-63 or 10^-19)`,
+      );
+    }
+    if (binary) {
       iface.pow10 = -1;
       iface.pow2 = n;
       iface.unitsPerSecond = 1n << BigInt(n);
     } else {
-      iface.pow10 = tsresol <= 9 ? tsresol : -1;
+      iface.pow10 = n <= 9 ? n : -1;
       iface.pow2 = -1;
-      iface.unitsPerSecond = 10n ** BigInt(tsresol);
+      iface.unitsPerSecond = 10n ** BigInt(n);
     }
   }
 
@@ -287,6 +301,7 @@ export class PcapngParser {
     if (caplen > room) caplen = room;
     rec.tsSec = 0;
     rec.tsNsec = 0;
+    rec.tsRawFrac = -1;
     rec.linktype = iface.linktype;
     rec.iface = this.ifaceBase;
     rec.caplen = caplen;
@@ -317,6 +332,7 @@ export class PcapngParser {
    * 2^53, no allocation); other resolutions go through BigInt.
    */
   private timestamp(iface: Interface, hi: number, lo: number, rec: CaptureRecord): void {
+    rec.tsRawFrac = -1;
     const k = iface.pow10;
     if (k >= 0) {
       const d = POW10[k]!;

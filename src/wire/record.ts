@@ -9,6 +9,12 @@ export class CaptureRecord {
   tsSec = 0;
   /** Nanoseconds within the second, 0..999_999_999 (µs captures: usec * 1000). */
   tsNsec = 0;
+  /**
+   * A pcap record's fraction field as written when it was a second or more (carried into tsSec),
+   * else -1: tcpdump prints it as written. Its unit is ns when tsFracNano, else µs.
+   */
+  tsRawFrac = -1;
+  tsFracNano = false;
   /** Link-layer type (LINKTYPE_* as in pcap/pcapng). */
   linktype = 0;
   /** pcapng interface index (global across sections, counted from 0); 0 for pcap. */

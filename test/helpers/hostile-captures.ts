@@ -21,17 +21,21 @@ const T0 = 1_700_000_000;
 
 // ---------------------------------------------------------------- raw pcap and pcapng blocks
 
-/** A classic little-endian µs pcap from raw records (caplen and origLen as given, even when they lie). */
+/**
+ * A classic little-endian pcap from raw records (caplen and origLen as given, even when they lie);
+ * µs, or ns with `nano` (then `usec` holds the nanoseconds field).
+ */
 export function rawPcap(
   records: { sec: number; usec: number; data: Uint8Array; caplen?: number; origLen?: number }[],
   snaplen = 262144,
   linktype = 1,
+  nano = false,
 ): Uint8Array {
   let size = 24;
   for (const r of records) size += 16 + r.data.length;
   const out = new Uint8Array(size);
   const v = new DataView(out.buffer);
-  v.setUint32(0, 0xa1b2c3d4, true);
+  v.setUint32(0, nano ? 0xa1b23c4d : 0xa1b2c3d4, true);
   v.setUint16(4, 2, true);
   v.setUint16(6, 4, true);
   v.setUint32(16, snaplen >>> 0, true);
@@ -357,6 +361,20 @@ export function hostileCaptures(sizes: HostileSizes = SMALL): HostileCapture[] {
     'pcap-usec-overflow',
     'microseconds ≥ 10^6 and 0xffffffff',
     pcapOf(conv.map((data, i) => ({ sec: T0, usec: i % 2 ? 0xffffffff : 1_000_000 + i, data }))),
+  );
+  add(
+    'pcap-nsec-overflow',
+    'a nanosecond pcap with fractions ≥ 10^9, ≥ 2^31 and 0xffffffff',
+    rawPcap(
+      conv.map((data, i) => ({
+        sec: T0,
+        usec: [1_500_000_000, 0xffffffff, 3_000_000_000, 999_999_999][i % 4]!,
+        data,
+      })),
+      262144,
+      1,
+      true,
+    ),
   );
 
   // Lengths.

@@ -177,6 +177,34 @@ export function rendererCpuMs(rootPid = process.pid): number {
   return (ticks * 1000) / TICKS;
 }
 
+/**
+ * The renderers' CPU milliseconds so far by thread name (CrRendererMain is the page, "DedicatedWorker
+ * thread" the analysis worker; compositor, IO and V8's helper threads are the rest).
+ */
+export function rendererThreadCpuMs(rootPid = process.pid): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const pid of rendererPids(rootPid)) {
+    let tids: string[] = [];
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tids) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        const ms = ((Number(f[11]) + Number(f[12])) * 1000) / TICKS;
+        out.set(name, (out.get(name) ?? 0) + ms);
+      } catch {
+        // exited meanwhile
+      }
+    }
+  }
+  return out;
+}
+
 /** CPU milliseconds of this process's waited-for children so far (cutime + cstime). */
 export function childrenCpuMs(): number {
   return (cpuTicks('self', true) * 1000) / TICKS;

@@ -5,7 +5,7 @@
 // one, #local=NAME for one from this computer), the connection and the language, so a link opens
 // the same view; choosing a connection is a history entry (Back returns to the previous one).
 
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { startTransition, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { formatBytes, formatDuration } from '../../src/report/timeline.js';
 import { STATE_NAMES } from '../../src/tcp/state.js';
 import { EVENT_KINDS } from '../../src/track/kinds.js';
@@ -29,7 +29,6 @@ import { type Lang, T, translateLadder } from './i18n.js';
 import type {
   CaptureSummary,
   ConnDetail,
-  ConnRow,
   ExportKind,
   FromWorker,
   HostsView,
@@ -39,7 +38,7 @@ import type {
   Source,
   ToWorker,
 } from './protocol.js';
-import { decodeRows } from './row-columns.js';
+import { RowTable } from './row-columns.js';
 
 interface ServedFile {
   index: number;
@@ -103,9 +102,11 @@ export function App() {
   } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const rowsRef = useRef<ConnRow[]>([]);
+  const rowsRef = useRef(new RowTable());
   const [rowsVersion, setRowsVersion] = useState(0);
   const flushTimer = useRef<number | null>(null);
+  const workerRanks = useRef<Extract<FromWorker, { type: 'ranks' }> | null>(null);
+  const rankCacheRef = useRef<{ rows: number; map: Map<SortKey, Int32Array> }>({ rows: -1, map: new Map() });
   const [summary, setSummary] = useState<CaptureSummary | null>(null);
   const [shownMs, setShownMs] = useState<number | null>(null);
   const [selected, setSelected] = useState<number | null>(null);
@@ -170,7 +171,8 @@ export function App() {
       });
       setError(null);
       setNotice(null);
-      rowsRef.current = [];
+      rowsRef.current = new RowTable();
+      workerRanks.current = null;
       setRowsVersion((v) => v + 1);
       setSummary(null);
       setShownMs(null);
@@ -200,12 +202,16 @@ export function App() {
     [open],
   );
 
-  const flushRows = useCallback(() => {
+  /** Shows the rows received so far: urgently with the summary, else as a transition. */
+  const flushRows = useCallback((urgent: boolean) => {
     if (flushTimer.current !== null) {
       clearTimeout(flushTimer.current);
       flushTimer.current = null;
     }
-    setRowsVersion((v) => v + 1);
+    const bump = () => setRowsVersion((v) => v + 1);
+    // While loading it is not urgent: React renders it in slices, between which the page answers.
+    if (urgent) bump();
+    else startTransition(bump);
   }, []);
 
   useEffect(() => {
@@ -218,29 +224,39 @@ export function App() {
           setProgress({ phase: m.phase, done: m.done, total: m.total, frames: m.frames });
           break;
         case 'rows': {
-          decodeRows(m.rows, rowsRef.current);
-          if (flushTimer.current === null) flushTimer.current = window.setTimeout(flushRows, ROWS_FLUSH_MS);
+          rowsRef.current.append(m.rows);
+          if (flushTimer.current === null)
+            flushTimer.current = window.setTimeout(() => flushRows(false), ROWS_FLUSH_MS);
           break;
         }
         case 'done': {
-          flushRows();
+          flushRows(true);
           setProgress(null);
           setSummary(m.summary);
           setShownMs(performance.now() - loadStart.current);
           if (m.summary.fault) setError(m.summary.fault);
-          const rows = rowsRef.current;
+          const rows = rowsRef.current.view();
           const want = wantConn.current;
           wantConn.current = null;
           if (want !== null) {
-            if (rows.some((r) => r.id === want)) setSelected(want);
+            if (rows.indexOfId(want) >= 0) setSelected(want);
             // A link to a connection this capture does not have: say so, leave the URL as it is.
             else setNotice(T[langRef.current].noSuchConn(want, rows.length.toLocaleString('en')));
           } else if (rows.length > 0) {
-            let first = rows[0].id;
-            for (const r of rows) if (r.id < first) first = r.id;
+            const ids = rows.num('id');
+            let first = ids[0];
+            for (let i = 1; i < rows.length; i++) if (ids[i] < first) first = ids[i];
             setSelected(first);
             writeHash(first, 'replace');
           }
+          break;
+        }
+        case 'ranks': {
+          // For every row of the capture: used now if the page shows them all, else once it does.
+          workerRanks.current = m;
+          const cache = rankCacheRef.current;
+          if (m.rows === cache.rows)
+            for (const r of m.ranks) if (!cache.map.has(r.key)) cache.map.set(r.key, r.ranks);
           break;
         }
         case 'failed':
@@ -321,7 +337,7 @@ export function App() {
         const f = served.find((x) => x.index === h.file);
         if (f) openServed(f, h.conn);
       } else if (h.conn !== null && h.conn !== selectedRef.current) {
-        if (rowsRef.current.some((r) => r.id === h.conn)) {
+        if (rowsRef.current.view().indexOfId(h.conn) >= 0) {
           setNotice(null);
           setView((v) => ({ ...v, open: [] }));
           setSelected(h.conn);
@@ -389,13 +405,13 @@ export function App() {
   );
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: rowsVersion says when rowsRef grew
-  const rows = useMemo(() => rowsRef.current.slice(), [rowsVersion]);
+  const rows = useMemo(() => rowsRef.current.view(), [rowsVersion]);
   const words = useMemo(() => {
     const cache: string[] = [];
     return (i: number) => {
       let w = cache[i];
       if (w === undefined) {
-        w = searchText(rows[i]);
+        w = searchText(rows.at(i));
         cache[i] = w;
       }
       return w;
@@ -403,13 +419,21 @@ export function App() {
   }, [rows]);
   const indexOfId = useMemo(() => {
     let max = 0;
-    for (const r of rows) if (r.id > max) max = r.id;
+    const ids = rows.num('id');
+    for (let i = 0; i < rows.length; i++) if (ids[i] > max) max = ids[i];
     const m = new Int32Array(max + 1).fill(-1);
-    for (let i = 0; i < rows.length; i++) m[rows[i].id] = i;
+    for (let i = 0; i < rows.length; i++) m[ids[i]] = i;
     return m;
   }, [rows]);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: a new set of rows needs new ranks
-  const rankCache = useMemo(() => new Map<SortKey, Int32Array>(), [rows]);
+  // Each column's ranks for this set of rows: the worker's (sent once the capture is read), or
+  // computed here when a column is sorted before they come.
+  const rankCache = useMemo(() => {
+    const c = { rows: rows.length, map: new Map<SortKey, Int32Array>() };
+    const w = workerRanks.current;
+    if (w?.rows === rows.length) for (const r of w.ranks) c.map.set(r.key, r.ranks);
+    rankCacheRef.current = c;
+    return c.map;
+  }, [rows]);
   const order = useMemo(() => {
     const idx = filterRows(rows, words, filters);
     let ranks = rankCache.get(sort.key);
@@ -426,12 +450,12 @@ export function App() {
     return p;
   }, [rows, order]);
   const selIndex = selected === null || selected >= indexOfId.length ? -1 : indexOfId[selected];
-  const row = selIndex < 0 ? undefined : rows[selIndex];
+  const row = selIndex < 0 ? undefined : rows.at(selIndex);
   const filtered = order.length !== rows.length;
   const selPos = selIndex < 0 ? -1 : positions[selIndex];
   const selectedShown = selected === null || selPos >= 0;
   const kindsPresent = useMemo(() => new Set(summary?.kinds.map((k) => k.kind) ?? []), [summary]);
-  const t0 = summary?.startUs ?? (rows.length ? rows[0].startUs : 0);
+  const t0 = summary?.startUs ?? (rows.length ? rows.num('startUs')[0] : 0);
 
   // What a screen reader hears when the list's current row changes.
   useEffect(() => {
@@ -465,7 +489,7 @@ export function App() {
     send({
       type: 'export',
       kind,
-      ids: order.map((i) => rows[i].id),
+      ids: order.map((i) => rows.id(i)),
       name: `${baseName}.conns.${kind === 'ndjson' ? 'ndjson' : kind}`,
     });
 

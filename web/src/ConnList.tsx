@@ -10,6 +10,7 @@ import { kindsOf } from '../../src/track/kinds.js';
 import { bitsPerSecond, type Sort, type SortKey } from './filters.js';
 import { type Lang, T } from './i18n.js';
 import type { ConnRow } from './protocol.js';
+import type { Rows } from './row-columns.js';
 import { StateChip } from './StateChip.js';
 
 const ROW = 26;
@@ -92,7 +93,8 @@ const Row = memo(function Row(props: {
   pos: number;
   sel: boolean;
   t0: number;
-  onSelect: (id: number) => void;
+  /** Stable (the parent's callback), so rows that did not change are not rendered again. */
+  onSelect: (id: number, how: 'click') => void;
 }) {
   const { r, pos, sel, t0, onSelect } = props;
   const kinds = kindsOf(r.eventMask);
@@ -106,9 +108,9 @@ const Row = memo(function Row(props: {
       data-id={r.id}
       // Options are not Tab stops: the listbox holds focus and names the active one.
       tabIndex={-1}
-      onClick={() => onSelect(r.id)}
+      onClick={() => onSelect(r.id, 'click')}
       onKeyDown={(e) => {
-        if (e.key === 'Enter') onSelect(r.id);
+        if (e.key === 'Enter') onSelect(r.id, 'click');
       }}
     >
       <span className="num">{r.id}</span>
@@ -150,7 +152,7 @@ const Row = memo(function Row(props: {
 });
 
 export function ConnList(props: {
-  rows: readonly ConnRow[];
+  rows: Rows;
   order: readonly number[];
   selected: number | null;
   /** The selected row's position in `order` (-1: not in the list). */
@@ -174,9 +176,9 @@ export function ConnList(props: {
   useEffect(() => {
     const el = scroller.current;
     if (!el) return;
+    // The observer reports the first size after layout (reading it here would force one).
     const ro = new ResizeObserver(() => setHeight(el.clientHeight));
     ro.observe(el);
-    setHeight(el.clientHeight);
     return () => ro.disconnect();
   }, []);
 
@@ -218,7 +220,7 @@ export function ConnList(props: {
       if (d === undefined) return;
       e.preventDefault();
       const at = Math.min(order.length - 1, Math.max(0, selPos < 0 ? 0 : selPos + d));
-      onSelect(rows[order[at]].id, 'keyboard');
+      onSelect(rows.id(order[at]), 'keyboard');
     },
     [order, rows, selPos, height, onSelect],
   );
@@ -227,17 +229,8 @@ export function ConnList(props: {
   const last = Math.min(order.length, Math.ceil((top + height) / ROW) + OVERSCAN);
   const visible: React.ReactNode[] = [];
   for (let p = first; p < last; p++) {
-    const r = rows[order[p]];
-    visible.push(
-      <Row
-        key={r.id}
-        r={r}
-        pos={p}
-        sel={r.id === selected}
-        t0={t0}
-        onSelect={(id) => onSelect(id, 'click')}
-      />,
-    );
+    const r = rows.at(order[p]);
+    visible.push(<Row key={r.id} r={r} pos={p} sel={r.id === selected} t0={t0} onSelect={onSelect} />);
   }
   // The active row exists in the DOM only when it is rendered (it is scrolled into view above).
   const active = selPos >= first && selPos < last && selected !== null ? rowDomId(selected) : undefined;

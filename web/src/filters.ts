@@ -6,6 +6,7 @@
 import { STATE_NAMES, stateFromName } from '../../src/tcp/state.js';
 import { EVENT_KINDS, type EventKind, kindBit, kindsOf } from '../../src/track/kinds.js';
 import type { ConnRow } from './protocol.js';
+import type { Rows } from './row-columns.js';
 
 export interface Filters {
   /** '' or a state name: either endpoint was in it at some point. */
@@ -22,25 +23,29 @@ export interface Filters {
 
 export const NO_FILTERS: Filters = { state: '', kind: '', connState: '', addr: '', text: '' };
 
-export type SortKey =
-  | 'id'
-  | 'client'
-  | 'server'
-  | 'handshake'
-  | 'close'
-  | 'finalOrig'
-  | 'finalResp'
-  | 'connState'
-  | 'history'
-  | 'duration'
-  | 'packets'
-  | 'bytes'
-  | 'start'
-  | 'bpsOrig'
-  | 'bpsResp'
-  | 'retrans'
-  | 'rtt'
-  | 'events';
+/** Every column the list sorts by (the worker ranks them all once the capture is read). */
+export const SORT_KEYS = [
+  'id',
+  'client',
+  'server',
+  'handshake',
+  'close',
+  'finalOrig',
+  'finalResp',
+  'connState',
+  'history',
+  'duration',
+  'packets',
+  'bytes',
+  'start',
+  'bpsOrig',
+  'bpsResp',
+  'retrans',
+  'rtt',
+  'events',
+] as const;
+
+export type SortKey = (typeof SORT_KEYS)[number];
 
 export interface Sort {
   key: SortKey;
@@ -65,14 +70,11 @@ export function parseAddr(text: string): AddrMatch | null {
   return { ip: s.toLowerCase(), port: null };
 }
 
-function endpointMatches(ip: string, port: number, m: AddrMatch): boolean {
-  if (m.port !== null && port !== m.port) return false;
-  if (m.ip !== null) {
-    // A trailing dot or a partial address matches as a prefix ("10.0." matches 10.0.3.4).
-    if (m.ip.endsWith('.') || m.ip.endsWith(':')) return ip.startsWith(m.ip);
-    return ip === m.ip;
-  }
-  return true;
+function ipMatches(ip: string, m: AddrMatch): boolean {
+  if (m.ip === null) return true;
+  // A trailing dot or a partial address matches as a prefix ("10.0." matches 10.0.3.4).
+  if (m.ip.endsWith('.') || m.ip.endsWith(':')) return ip.startsWith(m.ip);
+  return ip === m.ip;
 }
 
 /**
@@ -113,20 +115,40 @@ function stateNames(mask: number): string[] {
   return out;
 }
 
-export function filterRows(rows: readonly ConnRow[], words: (i: number) => string, f: Filters): number[] {
+/** The row indices that pass the filters, in row order (columns read directly, words by index). */
+export function filterRows(rows: Rows, words: (i: number) => string, f: Filters): number[] {
   const stateBit = f.state ? 1 << (stateFromName(f.state) ?? 31) : 0;
   const kindMask =
     f.kind && (EVENT_KINDS as readonly string[]).includes(f.kind) ? kindBit(f.kind as EventKind) : 0;
   const addr = parseAddr(f.addr);
   const terms = f.text.toLowerCase().split(/\s+/).filter(Boolean);
+  const n = rows.length;
   const out: number[] = [];
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i];
-    if (stateBit && !(r.statesMask & stateBit)) continue;
-    if (kindMask && !(r.eventMask & kindMask)) continue;
-    if (f.connState && r.connState !== f.connState) continue;
-    if (addr && !endpointMatches(r.origIp, r.origPort, addr) && !endpointMatches(r.respIp, r.respPort, addr))
-      continue;
+  if (!stateBit && !kindMask && !f.connState && !addr && terms.length === 0) {
+    for (let i = 0; i < n; i++) out.push(i);
+    return out;
+  }
+  const states = rows.num('statesMask');
+  const kinds = rows.num('eventMask');
+  const connState = rows.words('connState');
+  const wantConnState = f.connState ? rows.dictionary.indexOf(f.connState) : -1;
+  if (f.connState && wantConnState < 0) return out;
+  const origIp = rows.words('origIp');
+  const respIp = rows.words('respIp');
+  const origPort = rows.num('origPort');
+  const respPort = rows.num('respPort');
+  // Whether an address word matches, decided once per distinct address.
+  const ipMatch = new Int8Array(rows.dictionary.length).fill(-1);
+  const ipOk = (w: number): boolean => {
+    if (ipMatch[w] < 0) ipMatch[w] = ipMatches(rows.dictionary[w], addr!) ? 1 : 0;
+    return ipMatch[w] === 1;
+  };
+  const side = (ip: number, port: number) => ipOk(ip) && (addr!.port === null || port === addr!.port);
+  for (let i = 0; i < n; i++) {
+    if (stateBit && !(states[i] & stateBit)) continue;
+    if (kindMask && !(kinds[i] & kindMask)) continue;
+    if (wantConnState >= 0 && connState[i] !== wantConnState) continue;
+    if (addr && !side(origIp[i], origPort[i]) && !side(respIp[i], respPort[i])) continue;
     if (terms.length > 0) {
       const w = words(i);
       let all = true;
@@ -164,81 +186,83 @@ export function bitsPerSecond(bytes: number, durationUs: number): number | null 
   return durationUs > 0 ? (bytes * 8 * 1e6) / durationUs : null;
 }
 
-/** Each value's rank among the distinct values, in `compare` order. */
-function ranks<T>(values: readonly T[], compare: (a: T, b: T) => number): Map<T, number> {
-  const distinct = [...new Set(values)].sort(compare);
-  return new Map(distinct.map((v, i) => [v, i]));
-}
-
 function cmpText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** Ranks of the words a word column holds, in `compare` order (one entry per dictionary word). */
+function wordRanks(rows: Rows, col: Uint32Array, compare: (a: string, b: string) => number): Float64Array {
+  const used = new Uint8Array(rows.dictionary.length);
+  for (let i = 0; i < rows.length; i++) used[col[i]] = 1;
+  const distinct: number[] = [];
+  for (let w = 0; w < used.length; w++) if (used[w]) distinct.push(w);
+  distinct.sort((a, b) => compare(rows.dictionary[a], rows.dictionary[b]));
+  const rank = new Float64Array(rows.dictionary.length);
+  distinct.forEach((w, r) => {
+    rank[w] = r;
+  });
+  return rank;
+}
+
 /** One number per row that orders the rows by `key` (missing values last). */
-export function sortKeys(rows: readonly ConnRow[], key: SortKey): Float64Array {
+export function sortKeys(rows: Rows, key: SortKey): Float64Array {
   const n = rows.length;
   const out = new Float64Array(n);
-  const byText = (get: (r: ConnRow) => string) => {
-    const values = rows.map(get);
-    const rank = ranks(values, cmpText);
-    for (let i = 0; i < n; i++) out[i] = rank.get(values[i])!;
-  };
-  const byEndpoint = (ip: (r: ConnRow) => string, port: (r: ConnRow) => number) => {
-    const rank = ranks(rows.map(ip), compareIp);
-    for (let i = 0; i < n; i++) out[i] = rank.get(ip(rows[i]))! * 65536 + port(rows[i]);
-  };
   const MISSING = Number.MAX_VALUE;
+  const copy = (col: Float64Array) => out.set(col.subarray(0, n));
   switch (key) {
     case 'id':
-      for (let i = 0; i < n; i++) out[i] = rows[i].id;
+      copy(rows.num('id'));
       break;
     case 'client':
-      byEndpoint(
-        (r) => r.origIp,
-        (r) => r.origPort,
-      );
+    case 'server': {
+      const ip = rows.words(key === 'client' ? 'origIp' : 'respIp');
+      const port = rows.num(key === 'client' ? 'origPort' : 'respPort');
+      const rank = wordRanks(rows, ip, compareIp);
+      for (let i = 0; i < n; i++) out[i] = rank[ip[i]] * 65536 + port[i];
       break;
-    case 'server':
-      byEndpoint(
-        (r) => r.respIp,
-        (r) => r.respPort,
-      );
-      break;
+    }
     case 'handshake':
     case 'close':
     case 'finalOrig':
     case 'finalResp':
     case 'connState':
-    case 'history':
-      byText((r) => r[key]);
+    case 'history': {
+      const col = rows.words(key);
+      const rank = wordRanks(rows, col, cmpText);
+      for (let i = 0; i < n; i++) out[i] = rank[col[i]];
       break;
+    }
     case 'duration':
-      for (let i = 0; i < n; i++) out[i] = rows[i].durationUs;
+      copy(rows.num('durationUs'));
       break;
     case 'packets':
-      for (let i = 0; i < n; i++) out[i] = rows[i].pktsOrig + rows[i].pktsResp;
+    case 'bytes': {
+      const a = rows.num(key === 'packets' ? 'pktsOrig' : 'bytesOrig');
+      const b = rows.num(key === 'packets' ? 'pktsResp' : 'bytesResp');
+      for (let i = 0; i < n; i++) out[i] = a[i] + b[i];
       break;
-    case 'bytes':
-      for (let i = 0; i < n; i++) out[i] = rows[i].bytesOrig + rows[i].bytesResp;
-      break;
+    }
     case 'start':
-      for (let i = 0; i < n; i++) out[i] = rows[i].startUs;
+      copy(rows.num('startUs'));
       break;
     case 'bpsOrig':
-    case 'bpsResp':
-      for (let i = 0; i < n; i++) {
-        const r = rows[i];
-        out[i] = bitsPerSecond(key === 'bpsOrig' ? r.bytesOrig : r.bytesResp, r.durationUs) ?? -1;
-      }
+    case 'bpsResp': {
+      const bytes = rows.num(key === 'bpsOrig' ? 'bytesOrig' : 'bytesResp');
+      const dur = rows.num('durationUs');
+      for (let i = 0; i < n; i++) out[i] = bitsPerSecond(bytes[i], dur[i]) ?? -1;
       break;
+    }
     case 'retrans':
-      for (let i = 0; i < n; i++) out[i] = rows[i].retrans;
+      copy(rows.num('retrans'));
       break;
-    case 'rtt':
-      for (let i = 0; i < n; i++) out[i] = rows[i].rttUs >= 0 ? rows[i].rttUs : MISSING;
+    case 'rtt': {
+      const rtt = rows.num('rttUs');
+      for (let i = 0; i < n; i++) out[i] = rtt[i] >= 0 ? rtt[i] : MISSING;
       break;
+    }
     case 'events':
-      for (let i = 0; i < n; i++) out[i] = rows[i].events;
+      copy(rows.num('events'));
       break;
   }
   return out;
@@ -275,7 +299,7 @@ const MAX_PACKED_ROWS = 2 ** 22;
  * without a JavaScript comparator. `indexOfId` maps an id back to its row.
  */
 export function sortRows(
-  rows: readonly ConnRow[],
+  rows: Rows,
   idx: readonly number[],
   ranks: Int32Array,
   desc: boolean,
@@ -283,12 +307,13 @@ export function sortRows(
 ): number[] {
   const sign = desc ? -1 : 1;
   if (rows.length >= MAX_PACKED_ROWS)
-    return [...idx].sort((i, j) => sign * (ranks[i] - ranks[j]) || rows[i].id - rows[j].id);
+    return [...idx].sort((i, j) => sign * (ranks[i] - ranks[j]) || rows.id(i) - rows.id(j));
   const top = rows.length;
+  const ids = rows.num('id');
   const packed = new Float64Array(idx.length);
   for (let j = 0; j < idx.length; j++) {
     const i = idx[j];
-    packed[j] = (desc ? top - ranks[i] : ranks[i]) * TIE + rows[i].id;
+    packed[j] = (desc ? top - ranks[i] : ranks[i]) * TIE + ids[i];
   }
   packed.sort();
   const out = new Array<number>(idx.length);

@@ -9,6 +9,7 @@ import type { StateName } from '../../src/tcp/state.js';
 import {
   type ConnStatesInput,
   countByHost,
+  MIN_JUDGED_CONNECTIONS,
   socketIntervals,
   socketsAt,
   stateTimeline,
@@ -30,8 +31,24 @@ function usablePorts(t: TimeWaitEntry): number {
   return t.ports.high - t.ports.low + 1;
 }
 
-export function isNearExhaustion(t: TimeWaitEntry): boolean {
+/**
+ * Near exhaustion, judged as the core judges exhaustion: only on a triple with enough connections
+ * for its observed port range to stand for its ephemeral range (three connections on five ports
+ * are not a client about to run out of ports).
+ */
+export function isNearExhaustion(t: TimeWaitEntry, connections: number): boolean {
+  if (connections < MIN_JUDGED_CONNECTIONS) return false;
   return t.max_time_wait >= NEAR * usablePorts(t) || t.rate >= NEAR * t.sustainable_rate;
+}
+
+/** Connections per client → server:port triple (the unit timewait entries are judged on). */
+function connectionsPerTriple(conns: readonly ConnStatesInput[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const c of conns) {
+    const k = `${c.orig.ip} ${c.resp.ip} ${c.resp.port}`;
+    out.set(k, (out.get(k) ?? 0) + 1);
+  }
+  return out;
 }
 
 export function hostSummary(
@@ -47,9 +64,11 @@ export function hostSummary(
   const atEnd = countByHost(socketsAt(intervals, span.endUs));
   const findings: HostFinding[] = [];
   const others: TimeWaitEntry[] = [];
+  const perTriple = connectionsPerTriple(conns);
   for (const t of timeWaitAnalysis(conns, intervals, { timeWaitUs })) {
+    const n = perTriple.get(`${t.client} ${t.server} ${t.port}`) ?? 0;
     if (t.exhausted) findings.push({ ...t, why: 'exhausted' });
-    else if (isNearExhaustion(t) && t.max_time_wait > 1) findings.push({ ...t, why: 'near' });
+    else if (isNearExhaustion(t, n) && t.max_time_wait > 1) findings.push({ ...t, why: 'near' });
     else others.push(t);
   }
   others.sort((a, b) => b.max_time_wait - a.max_time_wait || b.rate - a.rate);

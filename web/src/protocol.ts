@@ -6,6 +6,7 @@
 import type { StateName } from '../../src/tcp/state.js';
 import type { SynFloodEntry, TimeWaitEntry } from '../../src/track/host-states.js';
 import type { EventKind } from '../../src/track/kinds.js';
+import type { SortKey } from './filters.js';
 import type { RowChunk } from './row-columns.js';
 
 /** One connection as the list shows it (PRODUCT.md's connection record, flattened). */
@@ -177,6 +178,11 @@ export type FromWorker =
   /** Connections as they end, in chunks (no one big message). */
   | { type: 'rows'; rows: RowChunk }
   | { type: 'done'; summary: CaptureSummary }
+  /**
+   * Each row's rank for every sort column (filters.ts keyRanks), rows in the order they were
+   * posted: sorting on the page is then one native sort, whatever the column.
+   */
+  | { type: 'ranks'; rows: number; ranks: { key: SortKey; ranks: Int32Array }[] }
   | { type: 'failed'; message: string }
   | { type: 'conn'; detail: ConnDetail | null; id: number }
   | { type: 'packet'; detail: PacketDetail }

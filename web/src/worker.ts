@@ -7,8 +7,9 @@
 import { labPacketdrill, packetdrillFailureLines } from '../../src/lab/packetdrill-lab.js';
 import { CaptureAnalysis } from './analysis.js';
 import { type Exported, exportList, exportPcap } from './export.js';
+import { keyRanks, SORT_KEYS, sortKeys } from './filters.js';
 import type { ConnRow, FromWorker, Source, ToWorker } from './protocol.js';
-import { encodeRows, transferables } from './row-columns.js';
+import { encodeRows, type Rows, RowTable, transferables } from './row-columns.js';
 
 let current: CaptureAnalysis | null = null;
 /** Where the current capture's bytes came from (read again for a pcap export). */
@@ -78,9 +79,13 @@ async function decoded(stream: ReadableStream<Uint8Array>): Promise<ReadableStre
   return rest;
 }
 
+/** The rows posted for the current capture, in order, as the page holds them (its row indices). */
+let posted = new RowTable();
+
 /** Rows as transferred columns (row-columns.ts): no object-by-object clone for the page to undo. */
 function postRowChunk(rows: ConnRow[]): void {
   const chunk = encodeRows(rows);
+  posted.append(chunk);
   (self as unknown as Worker).postMessage(
     { type: 'rows', rows: chunk } satisfies FromWorker,
     transferables(chunk),
@@ -171,11 +176,22 @@ async function analyse(source: Source, timeWaitS: number, gen: number): Promise<
   current = analysis;
   currentSource = source;
   post({ type: 'done', summary: analysis.summary(done, Math.round(performance.now() - t0)) });
-  // The host view is computed while the page shows the list, so the tab opens at once; a
-  // question asked meanwhile waits for it (one thread).
+  // While the page shows the list: the sort ranks (a click on a column head then costs the page
+  // one native sort), then the host view, so the tab opens at once; a question asked meanwhile
+  // waits for them (one thread).
   setTimeout(() => {
-    if (gen === generation && current === analysis && !analysis.hostsReady) analysis.hosts();
-  }, 50);
+    if (gen !== generation) return;
+    postRanks(posted.view());
+    if (current === analysis && !analysis.hostsReady) analysis.hosts();
+  }, 20);
+}
+
+function postRanks(rows: Rows): void {
+  const ranks = SORT_KEYS.map((key) => ({ key, ranks: keyRanks(sortKeys(rows, key)) }));
+  (self as unknown as Worker).postMessage(
+    { type: 'ranks', rows: rows.length, ranks } satisfies FromWorker,
+    ranks.map((r) => r.ranks.buffer as ArrayBuffer),
+  );
 }
 
 async function runExport(analysis: CaptureAnalysis, m: Extract<ToWorker, { type: 'export' }>): Promise<void> {
@@ -207,6 +223,7 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
     case 'open': {
       const gen = ++generation;
       current = null;
+      posted = new RowTable();
       analyse(m.source, m.timeWaitS, gen).catch((err: unknown) => {
         if (gen === generation)
           post({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
