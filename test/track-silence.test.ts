@@ -175,3 +175,34 @@ test('a FIN sent again, never acknowledged: beside its receiver it did not arriv
   ]);
   assert.deepEqual(arrived(client).slice(3), [null, true, true]);
 });
+
+test('data its receiver’s later segment does not acknowledge, sent after it had time to arrive, was lost', () => {
+  // 10 ms round trip at the client's tap; the server's data 40 ms after the client's request
+  // still acknowledges 101 (RFC 9293 §3.10.7.4: every segment carries RCV.NXT): the request was
+  // lost; the one the server's FIN sends back 3 ms after the copy is still in flight (crossed).
+  const r = runTrace(
+    [
+      '0.0 C>S S seq=100',
+      '0.010 S>C S. seq=500 ack=101',
+      '0.010010 C>S . seq=101 ack=501',
+      '0.020 C>S P. seq=101 ack=501 len=10',
+      '0.060 S>C P. seq=501 ack=101 len=100',
+      '0.060010 C>S . seq=111 ack=601',
+      '0.300 C>S P. seq=101 ack=601 len=10',
+      '0.303 S>C . seq=601 ack=101',
+      '0.320 S>C . seq=601 ack=111',
+    ],
+    tap('client'),
+  );
+  assert.deepEqual(arrived(r), [true, true, true, false, true, true, true, true, true]);
+});
+
+test('a RST <SEQ=SEG.ACK> answering a SYN+ACK that SYN_SENT would accept: the client had given up (CLOSED)', () => {
+  // RFC 9293 §3.10.7.1: only an endpoint with no connection answers an acceptable SYN+ACK so.
+  const r = runTrace(['0.0 C>S S seq=100', '1.0 S>C S. seq=500 ack=101', '1.000010 C>S R seq=101'], tap('client'));
+  assert.deepEqual(statePairs(r), ['SYN_SENT/SYN_RECEIVED', 'CLOSED/SYN_RECEIVED', 'CLOSED/LISTEN']);
+  assert.deepEqual(arrived(r), [true, true, true]);
+  // A SYN+ACK whose ACK SYN_SENT would refuse draws the same RST from SYN_SENT: it did not take effect.
+  const bad = runTrace(['0.0 C>S S seq=100', '1.0 S>C S. seq=500 ack=999', '1.000010 C>S R seq=999'], tap('client'));
+  assert.equal(statePairs(bad)[1], 'SYN_SENT/SYN_RECEIVED');
+});
