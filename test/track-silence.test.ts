@@ -104,9 +104,16 @@ test('auto on a live interface: an end with one of the host’s own addresses is
     '1.000030 S>C S. seq=500 ack=101',
     '1.000060 C>S . seq=101 ack=501',
   ];
-  assert.deepEqual(arrived(runTrace(lines, { tap: autoTapOn(['10.0.0.2', 'fe80::1']) })), [false, true, true, true]);
+  assert.deepEqual(arrived(runTrace(lines, { tap: autoTapOn(['10.0.0.2', 'fe80::1']) })), [
+    false,
+    true,
+    true,
+    true,
+  ]);
   assert.deepEqual(arrived(runTrace(lines, { tap: autoTapOn(['10.0.0.1']) })), [null, true, true, true]);
-  assert.deepEqual(statePairs(runTrace(lines, { tap: autoTapOn(['10.7.7.7']) })).slice(0, 1), ['SYN_SENT/UNKNOWN']);
+  assert.deepEqual(statePairs(runTrace(lines, { tap: autoTapOn(['10.7.7.7']) })).slice(0, 1), [
+    'SYN_SENT/UNKNOWN',
+  ]);
 });
 
 test('timestamps decide at any tap: the SYN+ACK echoes the TSval of the copy it answers', () => {
@@ -199,10 +206,16 @@ test('data its receiver’s later segment does not acknowledge, sent after it ha
 
 test('a RST <SEQ=SEG.ACK> answering a SYN+ACK that SYN_SENT would accept: the client had given up (CLOSED)', () => {
   // RFC 9293 §3.10.7.1: only an endpoint with no connection answers an acceptable SYN+ACK so.
-  const r = runTrace(['0.0 C>S S seq=100', '1.0 S>C S. seq=500 ack=101', '1.000010 C>S R seq=101'], tap('client'));
+  const r = runTrace(
+    ['0.0 C>S S seq=100', '1.0 S>C S. seq=500 ack=101', '1.000010 C>S R seq=101'],
+    tap('client'),
+  );
   assert.deepEqual(statePairs(r), ['SYN_SENT/SYN_RECEIVED', 'CLOSED/SYN_RECEIVED', 'CLOSED/LISTEN']);
   assert.deepEqual(arrived(r), [true, true, true]);
   // A SYN+ACK whose ACK SYN_SENT would refuse draws the same RST from SYN_SENT: it did not take effect.
-  const bad = runTrace(['0.0 C>S S seq=100', '1.0 S>C S. seq=500 ack=999', '1.000010 C>S R seq=999'], tap('client'));
+  const bad = runTrace(
+    ['0.0 C>S S seq=100', '1.0 S>C S. seq=500 ack=999', '1.000010 C>S R seq=999'],
+    tap('client'),
+  );
   assert.equal(statePairs(bad)[1], 'SYN_SENT/SYN_RECEIVED');
 });
