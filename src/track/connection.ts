@@ -306,14 +306,44 @@ export class Conn extends FourTuple {
       if (p.silent && this.judgeSilence(p, null)) refuted = true;
       if (!p.crossPending) continue;
       const rtt = (p.fromA ? this.live.b : this.live.a).tapRttUsec;
-      if (rtt < 0) continue;
-      if (!mayHaveCrossed(p.t, p.crossUsec, rtt)) {
-        p.arrival = Arrival.REFUTED;
-        refuted = true;
-      }
-      p.crossPending = false;
+      if (rtt >= 0 && this.settleCrossing(p, rtt)) refuted = true;
     }
     return refuted;
+  }
+
+  /**
+   * A held SYN or SYN+ACK `p` whose receiver resent its own SYN without acknowledging it, decided
+   * once the receiver's round trip `rtt` is known: lost if that resend left after p could arrive;
+   * otherwise they crossed, and a SYN+ACK acknowledging the resent SYN took effect after it
+   * (markCrossedAnswer). True if a decision changed.
+   */
+  private settleCrossing(p: HeldPacket, rtt: number): boolean {
+    p.crossPending = false;
+    if (!mayHaveCrossed(p.t, p.crossUsec, rtt)) {
+      p.arrival = Arrival.REFUTED;
+      return true;
+    }
+    const receiver = p.fromA ? this.live.b : this.live.a;
+    if ((p.flags & ACK) !== 0 && p.len === 0 && receiver.synSent && seqGe(p.ack32, seqAdd32(receiver.iss, 1)))
+      return this.markCrossedAnswer(p);
+    return false;
+  }
+
+  /**
+   * `p`, with no data, acknowledges a SYN or SYN+ACK its receiver sent again after it, within the
+   * crossing time: it took effect after that copy (HeldPacket.crossedAnswer). Once a later segment
+   * of its sender carries the same acknowledgment, which does all p does, p's effect waits for
+   * it: DELAYED. True if that happened now.
+   */
+  private markCrossedAnswer(p: HeldPacket): boolean {
+    for (let x = p.next; x !== null; x = x.next) {
+      if (x.fromA === p.fromA && (x.flags & ACK) !== 0 && seqGe(x.ack32, p.ack32)) {
+        p.arrival = Arrival.DELAYED;
+        return true;
+      }
+    }
+    p.crossedAnswer = true;
+    return false;
   }
 
   /** Updates the arrival decisions of held segments given the new segment `q`; true if one was refuted. */
@@ -350,14 +380,16 @@ export class Conn extends FourTuple {
           if (p.fromA !== q.fromA && qRetx && !(qAck && seqGe(q.ack32, p.end32))) p.crossUsec = q.t;
           continue;
         }
-        if (!mayHaveCrossed(p.t, p.crossUsec, rtt)) {
-          p.arrival = Arrival.REFUTED;
-          refuted = true;
-        }
-        p.crossPending = false;
+        if (this.settleCrossing(p, rtt)) refuted = true;
         continue;
       }
       if (p.fromA === q.fromA) {
+        if (p.crossedAnswer && p.arrival === Arrival.PRESUMED && qAck && seqGe(q.ack32, p.ack32)) {
+          // Its sender's next segment acknowledges as much: p's effect can wait for it (crossedAnswer).
+          p.arrival = Arrival.DELAYED;
+          p.crossedAnswer = false;
+          refuted = true;
+        }
         if (
           p.arrival === Arrival.PRESUMED &&
           !p.whenInDoubt &&
@@ -524,6 +556,17 @@ export class Conn extends FourTuple {
         }
         p.arrival = Arrival.REFUTED;
         refuted = true;
+      } else if (
+        qRetx &&
+        (q.flags & (SYN | RST)) === SYN &&
+        (p.flags & (FIN | RST | ACK)) === ACK &&
+        p.len === 0 &&
+        seqGe(p.ack32, qEnd)
+      ) {
+        // q, its SYN or SYN+ACK sent again, left before p (acknowledging it) could arrive: p took
+        // effect after q, not where the capture shows it (only SYN_SENT sends a SYN, only
+        // SYN_RECEIVED a SYN+ACK, §3.10.7.3/4).
+        if (this.markCrossedAnswer(p)) refuted = true;
       } else if (pLen === 0 && !qRetx) {
         p.arrival = Arrival.CONFIRMED;
       }
