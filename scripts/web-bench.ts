@@ -2,7 +2,7 @@
 // time until the connection list is shown (page opened → list and count on screen) beside the
 // wall time of `synack conns` on the same file, interleaved run by run; the Hosts tab after the
 // list; the longest main-thread task after the list was shown (PerformanceObserver 'longtask',
-// while sorting, opening a connection, clicking an arrow, opening Hosts and Events), and the same
+// while sorting, opening a connection, clicking an arrow, opening Hosts and Events, searching), and the same
 // tasks' CPU time from a chromium trace (the thread's own time: what a loaded machine does not
 // inflate, unlike the wall time a long task is judged by); the renderer's CPU by thread (page,
 // worker, V8's helpers) when the list was shown; the renderer process's resident memory (page and
@@ -88,7 +88,9 @@ export async function webRun(file: string): Promise<Omit<WebRun, 'cliMs' | 'cliC
     const worker0 = byThread.get('DedicatedWorker') ?? 0;
     const threads = { page: page0, worker: worker0, other: listCpuMs - page0 - worker0 };
     const shownAt = await page.evaluate(() => performance.now());
-    await s.browser.startTracing(page, { categories: ['devtools.timeline'] });
+    await s.browser.startTracing(page, {
+      categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'],
+    });
     const conns = Number((await page.getByTestId('conn-count').textContent())?.replace(/\D/g, ''));
     // A sort, a connection, an arrow: what a user does first.
     await page.locator('.connlist .head button[data-sort="packets"]').click();
@@ -101,6 +103,18 @@ export async function webRun(file: string): Promise<Omit<WebRun, 'cliMs' | 'cliC
     const hostsMs = performance.now() - h0;
     await page.getByRole('tab', { name: /Events/ }).click();
     await page.getByTestId('events').waitFor();
+    // A search over every row, then back to all of them.
+    const all = await page.getByTestId('shown').textContent();
+    await page.getByTestId('filter-text').fill('rst');
+    await page.waitForFunction(
+      (was) => document.querySelector('[data-testid="shown"]')?.textContent !== was,
+      all,
+    );
+    await page.getByTestId('filter-text').fill('');
+    await page.waitForFunction(
+      (was) => document.querySelector('[data-testid="shown"]')?.textContent === was,
+      all,
+    );
     await page.waitForTimeout(300);
     const tasks = await longTasksSince(page, shownAt);
     const maxTaskMs = tasks.reduce((m, t) => Math.max(m, t.duration), 0);

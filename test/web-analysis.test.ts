@@ -15,6 +15,7 @@ import {
   filterRows,
   keyRanks,
   NO_FILTERS,
+  SearchIndex,
   type SortKey,
   searchText,
   sortKeys,
@@ -175,4 +176,38 @@ test('every arrow the ladder draws, folded or every packet, falls in one paragra
       }
     }
   }
+});
+
+test('the search index finds exactly the rows a row-by-row search finds, for one term or several', () => {
+  const rows = CAPTURES.flatMap((f) => analyse(f).rows);
+  const table = Rows.of(rows);
+  const index = SearchIndex.build(table);
+  const byRow = (text: string) => filterRows(table, (i) => searchText(rows[i]), { ...NO_FILTERS, text });
+  const byIndex = (text: string) => filterRows(table, () => '', { ...NO_FILTERS, text }, index);
+  for (const text of [
+    'rst',
+    'RST fin',
+    'reset',
+    'time_wait',
+    '#1',
+    '#1 ',
+    '10.',
+    ':80',
+    'sf',
+    'hs:complete close:orig',
+    'retransmission dup-ack',
+    'no-such-word',
+    '1',
+    'S',
+  ]) {
+    const want = byRow(text);
+    assert.deepEqual(byIndex(text), want, text);
+  }
+  assert.ok(byRow('rst').length > 0 && byRow('rst').length < rows.length);
+  // Rows that came after the index was built are searched one by one.
+  const partial = SearchIndex.build(Rows.of(rows.slice(0, 10)));
+  assert.deepEqual(
+    filterRows(table, (i) => searchText(rows[i]), { ...NO_FILTERS, text: 'rst' }, partial),
+    byRow('rst'),
+  );
 });

@@ -700,12 +700,20 @@ describe('web UI (synack serve) in chromium', {
         (await p.getByTestId('explain').locator('.para').first().textContent()) ?? '',
         /^连接 1：客户端/,
       );
+      // The packet card's field names too.
+      await p.locator('[data-testid="ladder"] g.pkt[data-frame="2"] line.hit').click();
+      await p.getByTestId('packet').locator('pre.tcpdump').waitFor();
+      const names = await p.getByTestId('packet').locator('dt').allTextContents();
+      for (const w of ['时间', '标志位', '窗口', '选项', '之后的状态'])
+        assert.ok(names.includes(w), names.join('|'));
+      assert.ok(!names.some((n) => /^(time|flags|window|options|role)$/.test(n)), names.join('|'));
       await shot(p, '09-conn-dark-zh');
       assert.deepEqual(await axeViolations(p), [], 'axe in Chinese');
       await p.getByRole('tab', { name: /^主机/ }).click();
       await p.getByTestId('hosts').waitFor();
       await shot(p, '10-hosts-dark-zh');
       await p.getByRole('tab', { name: /^事件/ }).click();
+      assert.match((await p.getByTestId('events').textContent()) ?? '', /SF\s*正常建立并终止/);
       await shot(p, '11-events-dark-zh');
       // The font: the page's stack names a CJK family that fontconfig has for Chinese.
       const families = execFileSync('fc-list', [':lang=zh', 'family'], { encoding: 'utf8' })
@@ -780,7 +788,7 @@ describe('web UI (synack serve) in chromium', {
     await page.getByRole('button', { name: 'English' }).click();
   });
 
-  test('defect 3, 5 and the figures at 200 000 packets: list ≤ 1.5× `conns`, Hosts ≤ 2 s, no task over 200 ms, renderer ≤ 1 GB, sorting shows the top row', async () => {
+  test('defect 3, 5 and the figures at 200 000 packets: list ≤ 1.5× `conns`, Hosts ≤ 2 s, no task over 200 ms, renderer ≤ 1 GB, sorting shows the top row, every packet of the biggest connection drawn near the view only', async () => {
     const big = benchCapture(work, 200_000);
     const bigServed = await startServe([big]);
     const b = await launch();
@@ -825,6 +833,41 @@ describe('web UI (synack serve) in chromium', {
       await p.getByRole('tab', { name: /^Events/ }).click();
       await p.getByTestId('events').waitFor();
       await p.waitForTimeout(300);
+      // Every packet of the biggest connection: the whole ladder is drawn (its height is the
+      // CLI's), but only the rows near the view are in the DOM, and scrolling or stepping brings
+      // the others.
+      await p.getByRole('tab', { name: /^Connection/ }).click();
+      const biggest = Number(
+        await p.locator('[data-testid="conn-list"] .row').first().getAttribute('data-id'),
+      );
+      await p.locator('[data-testid="conn-list"] .row').first().click();
+      await p.locator('[data-testid="ladder"] g.pkt').first().waitFor();
+      await p.getByTestId('ladder-all').check();
+      const cliSvg = synack(['ladder', big, '--conn', String(biggest), '--svg', '-', '--all']);
+      const cliHeight = /<svg[^>]* height="(\d+)"/.exec(cliSvg)![1];
+      const cliFrames = [...cliSvg.matchAll(/<g class="pkt" data-frame="(\d+)"/g)].map((m) => m[1]);
+      assert.ok(cliFrames.length > 400, `${cliFrames.length} arrows`);
+      await p.waitForFunction(
+        (h) => document.querySelector('[data-testid="ladder"] svg')?.getAttribute('height') === h,
+        cliHeight,
+      );
+      const inDom = () => p.locator('[data-testid="ladder"] g.pkt').count();
+      assert.ok((await inDom()) < 200, `${await inDom()} arrows in the DOM`);
+      await p.getByTestId('ladder').evaluate((el) => {
+        el.scrollTop = el.scrollHeight;
+      });
+      const last = p.locator(`[data-testid="ladder"] g.pkt[data-frame="${cliFrames[cliFrames.length - 1]}"]`);
+      await last.waitFor();
+      assert.ok((await inDom()) < 200, `${await inDom()} arrows in the DOM after scrolling`);
+      await last.locator('line.hit').click();
+      await p.keyboard.press('ArrowUp');
+      await p
+        .locator(`[data-testid="ladder"] g.pkt.sel[data-frame="${cliFrames[cliFrames.length - 2]}"]`)
+        .waitFor();
+      await p.getByTestId('ladder').evaluate((el) => {
+        el.scrollTop = 0;
+      });
+      await p.locator(`[data-testid="ladder"] g.pkt[data-frame="${cliFrames[0]}"]`).waitFor();
       const tasks = await longTasksSince(p, shownAt);
       const rss = rendererRss();
       process.stdout.write(

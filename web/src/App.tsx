@@ -18,6 +18,7 @@ import {
   filterRows,
   keyRanks,
   NO_FILTERS,
+  SearchIndex,
   type Sort,
   type SortKey,
   searchText,
@@ -104,6 +105,7 @@ export function App() {
   const [notice, setNotice] = useState<string | null>(null);
   const rowsRef = useRef(new RowTable());
   const [rowsVersion, setRowsVersion] = useState(0);
+  const [ranksVersion, setRanksVersion] = useState(0);
   const flushTimer = useRef<number | null>(null);
   const workerRanks = useRef<Extract<FromWorker, { type: 'ranks' }> | null>(null);
   const rankCacheRef = useRef<{ rows: number; map: Map<SortKey, Int32Array> }>({ rows: -1, map: new Map() });
@@ -257,6 +259,8 @@ export function App() {
           const cache = rankCacheRef.current;
           if (m.rows === cache.rows)
             for (const r of m.ranks) if (!cache.map.has(r.key)) cache.map.set(r.key, r.ranks);
+          // The search index joins the list's inputs (a search typed meanwhile is run on it).
+          startTransition(() => setRanksVersion((v) => v + 1));
           break;
         }
         case 'failed':
@@ -411,7 +415,7 @@ export function App() {
     return (i: number) => {
       let w = cache[i];
       if (w === undefined) {
-        w = searchText(rows.at(i));
+        w = searchText(rows.build(i));
         cache[i] = w;
       }
       return w;
@@ -434,15 +438,23 @@ export function App() {
     rankCacheRef.current = c;
     return c.map;
   }, [rows]);
+  // The worker's search index, once it covers these rows (it comes with the ranks).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: ranksVersion says when the worker's index came
+  const searchIndex = useMemo(() => {
+    const w = workerRanks.current;
+    return w && w.rows === rows.length ? new SearchIndex(w.rows, w.search.text, w.search.starts) : null;
+  }, [rows, ranksVersion]);
+  // Only a text search reads it (so its arrival does not sort the list again).
+  const searchWith = filters.text.trim() === '' ? null : searchIndex;
   const order = useMemo(() => {
-    const idx = filterRows(rows, words, filters);
+    const idx = filterRows(rows, words, filters, searchWith);
     let ranks = rankCache.get(sort.key);
     if (!ranks) {
       ranks = keyRanks(sortKeys(rows, sort.key));
       rankCache.set(sort.key, ranks);
     }
     return sortRows(rows, idx, ranks, sort.desc, indexOfId);
-  }, [rows, words, filters, sort, rankCache, indexOfId]);
+  }, [rows, words, filters, sort, rankCache, indexOfId, searchWith]);
   /** Each row's position in the list (-1: filtered out). */
   const positions = useMemo(() => {
     const p = new Int32Array(rows.length).fill(-1);

@@ -9,6 +9,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { TAG_LABELS } from '../../src/report/annotate.js';
 import { formatSeconds } from '../../src/report/timeline.js';
 import { type Lang, T, translateLadder } from './i18n.js';
+import { LadderRows, VIRTUAL_ROWS } from './ladder-rows.js';
 import type { ConnDetail, ConnRow, LadderPacket, LadderView, PacketDetail } from './protocol.js';
 import { StateChip } from './StateChip.js';
 
@@ -55,24 +56,24 @@ function PacketCard({ d, arrow, lang }: { d: PacketDetail | null; arrow: LadderP
         return v.length ? `${kind} ${v.join('/')}` : kind;
       });
     fields.push(
-      ['time', String(rec.time)],
-      ['from → to', `${ep(src.ip, src.port)} → ${ep(dst.ip, dst.port)}`],
+      [t.fieldTime, String(rec.time)],
+      [t.fieldFromTo, `${ep(src.ip, src.port)} → ${ep(dst.ip, dst.port)}`],
       ['IP', `v${rec.ip_version} ttl ${rec.ttl} id ${rec.ip_id ?? '-'}${rec.df ? ' DF' : ''}`],
-      ['flags', `${arrow.flags} [${rec.flags}]`],
+      [t.fieldFlags, `${arrow.flags} [${rec.flags}]`],
       ['seq / ack', `${rec.seq} / ${rec.ack}`],
-      ['relative', `seq=${rec.rel_seq} ack=${rec.rel_ack}`],
-      ['len', String(rec.len)],
-      ['window', `${rec.win} (scaled ${rec.win_scaled})`],
-      ['options', opts.length ? opts.join(', ') : '—'],
-      ['role', String(rec.role)],
+      [t.fieldRelative, `seq=${rec.rel_seq} ack=${rec.rel_ack}`],
+      [t.fieldLen, String(rec.len)],
+      [t.fieldWindow, `${rec.win} (${t.fieldScaled} ${rec.win_scaled})`],
+      [t.fieldOptions, opts.length ? opts.join(', ') : '—'],
+      [t.fieldRole, String(rec.role)],
     );
   } else {
     fields.push(
-      ['flags', arrow.flags],
-      ['relative', `seq=${arrow.relSeq} ack=${arrow.relAck}`],
-      ['len', String(arrow.len)],
-      ['window', String(arrow.win)],
-      ['role', arrow.role],
+      [t.fieldFlags, arrow.flags],
+      [t.fieldRelative, `seq=${arrow.relSeq} ack=${arrow.relAck}`],
+      [t.fieldLen, String(arrow.len)],
+      [t.fieldWindow, String(arrow.win)],
+      [t.fieldRole, arrow.role],
     );
   }
   return (
@@ -98,7 +99,7 @@ function PacketCard({ d, arrow, lang }: { d: PacketDetail | null; arrow: LadderP
         </div>
         {arrow.tags.length ? (
           <div>
-            <dt>tags</dt>
+            <dt>{t.fieldTags}</dt>
             <dd className="tags">{arrow.tags.map((k) => `[${TAG_LABELS[k]}]`).join(' ')}</dd>
           </div>
         ) : null}
@@ -114,6 +115,56 @@ function revealIn(box: HTMLElement, el: HTMLElement, margin = 8): void {
   if (r.top < b.top + margin) box.scrollTop += r.top - b.top - margin;
   else if (r.bottom > b.bottom - margin)
     box.scrollTop += Math.min(r.bottom - b.bottom + margin, r.top - b.top - margin);
+}
+
+/**
+ * One arrow or fold made ready for the page: its <title> gone (the hover card says more), a wide
+ * transparent twin of its line to catch the mouse, its words spaced and in the page's language,
+ * and a role and spoken name (an arrow a focusable button, a fold a button that opens it).
+ */
+function prepareRow(
+  g: SVGGElement,
+  byFrame: Map<number, LadderPacket>,
+  t: (typeof T)[Lang],
+  lang: Lang,
+): void {
+  if (g.matches('g.fold')) {
+    translateLadder(g, lang);
+    const n = Number(g.getAttribute('data-last')) - Number(g.getAttribute('data-first')) + 1;
+    g.setAttribute('role', 'button');
+    g.setAttribute('tabindex', '0');
+    g.setAttribute('aria-label', t.foldOpen(String(n)));
+    return;
+  }
+  for (const title of g.querySelectorAll(':scope > title')) title.remove();
+  // A 1.5 px line is hard to point at.
+  for (const line of g.querySelectorAll(':scope > line')) {
+    const hit = line.cloneNode(false) as SVGLineElement;
+    hit.removeAttribute('marker-end');
+    hit.removeAttribute('stroke-dasharray');
+    hit.setAttribute('class', 'hit');
+    hit.setAttribute('stroke', 'transparent');
+    hit.setAttribute('stroke-width', '14');
+    line.after(hit);
+  }
+  // A space ends each text so the words do not run together when read as one name.
+  for (const x of g.querySelectorAll('text')) if (!x.textContent?.endsWith(' ')) x.append(' ');
+  translateLadder(g, lang);
+  const a = byFrame.get(Number(g.getAttribute('data-frame')));
+  if (!a) return;
+  g.setAttribute('role', 'button');
+  g.setAttribute('tabindex', '-1');
+  // The name starts with what the arrow shows (time, label, states), then says what it does not.
+  const shown = (g.textContent ?? '').replace(/\s+/g, ' ').trim();
+  g.setAttribute(
+    'aria-label',
+    `${shown} — ${t.arrowLabel(
+      a.frame,
+      a.from === 'orig' ? t.clientToServer : t.serverToClient,
+      a.tags.length ? `[${a.tags.join(', ')}]` : a.role,
+      `${a.orig} / ${a.resp}`,
+    )}`,
+  );
 }
 
 /** SVG elements take `focus({preventScroll})` like HTML ones. */
@@ -140,70 +191,60 @@ export function ConnView(props: {
   const byFrame = new Map(detail.arrows.map((a) => [a.frame, a]));
   const frames = detail.arrows.map((a) => a.frame);
 
+  const rowsRef = useRef<LadderRows | null>(null);
+
   // The SVG's own <title> tooltips would double the hover card: the card says more. Each arrow
-  // becomes a focusable button with a spoken label; each fold a button that opens it.
+  // becomes a focusable button with a spoken label; each fold a button that opens it. A long
+  // ladder keeps only the rows near the view in the DOM (ladder-rows.ts).
   // biome-ignore lint/correctness/useExhaustiveDependencies: labels follow the SVG and the language
   useLayoutEffect(() => {
     const el = host.current;
     if (!el) return;
+    rowsRef.current?.stop();
+    rowsRef.current = null;
     el.innerHTML = detail.svg;
     const svg = el.querySelector('svg');
-    svg?.setAttribute('role', 'group');
-    svg?.setAttribute('aria-label', `${t.ladder} ${detail.id}`);
-    for (const title of el.querySelectorAll('g.pkt > title')) title.remove();
-    // A 1.5 px line is hard to point at: each arrow gets a wide transparent twin to catch the mouse.
-    for (const line of el.querySelectorAll('g.pkt > line')) {
-      const hit = line.cloneNode(false) as SVGLineElement;
-      hit.removeAttribute('marker-end');
-      hit.removeAttribute('stroke-dasharray');
-      hit.setAttribute('class', 'hit');
-      hit.setAttribute('stroke', 'transparent');
-      hit.setAttribute('stroke-width', '14');
-      line.after(hit);
+    if (!svg) return;
+    svg.setAttribute('role', 'group');
+    svg.setAttribute('aria-label', `${t.ladder} ${detail.id}`);
+    const groups = [...svg.querySelectorAll<SVGGElement>(':scope > g.pkt, :scope > g.fold')];
+    for (const x of svg.children) if (!x.matches('g.pkt, g.fold')) translateLadder(x, lang);
+    const prepare = (g: SVGGElement) => prepareRow(g, byFrame, t, lang);
+    if (groups.length <= VIRTUAL_ROWS) {
+      for (const g of groups) prepare(g);
+      return;
     }
-    // A space ends each arrow's text so the words do not run together when read as one name.
-    for (const x of el.querySelectorAll('g.pkt text')) if (!x.textContent?.endsWith(' ')) x.append(' ');
-    if (svg) translateLadder(svg, lang);
-    for (const g of el.querySelectorAll<SVGGElement>('g.pkt')) {
-      const a = byFrame.get(Number(g.getAttribute('data-frame')));
-      if (!a) continue;
-      g.setAttribute('role', 'button');
-      g.setAttribute('tabindex', '-1');
-      // The name starts with what the arrow shows (time, label, states), then says what it does not.
-      const shown = (g.textContent ?? '').replace(/\s+/g, ' ').trim();
-      g.setAttribute(
-        'aria-label',
-        `${shown} — ${t.arrowLabel(
-          a.frame,
-          a.from === 'orig' ? t.clientToServer : t.serverToClient,
-          a.tags.length ? `[${a.tags.join(', ')}]` : a.role,
-          `${a.orig} / ${a.resp}`,
-        )}`,
-      );
-    }
-    for (const g of el.querySelectorAll<SVGGElement>('g.fold')) {
-      const n = Number(g.getAttribute('data-last')) - Number(g.getAttribute('data-first')) + 1;
-      g.setAttribute('role', 'button');
-      g.setAttribute('tabindex', '0');
-      g.setAttribute('aria-label', t.foldOpen(String(n)));
-    }
+    const rows = new LadderRows(el, groups, prepare);
+    rowsRef.current = rows;
+    rows.sync();
+    return () => rows.stop();
   }, [detail.svg, lang]);
+
+  /** The arrow of `frame` in the DOM (drawn now if the ladder keeps only the rows in view). */
+  const arrowOf = (frame: number): SVGGElement | null =>
+    rowsRef.current
+      ? rowsRef.current.arrow(frame)
+      : (host.current?.querySelector<SVGGElement>(`g.pkt[data-frame="${frame}"]`) ?? null);
 
   // The selected arrow: marked, and the one Tab reaches (roving tabindex).
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new SVG loses the mark, so it is set again
   useEffect(() => {
     const el = host.current;
     if (!el) return;
-    for (const g of el.querySelectorAll('g.pkt.sel')) g.classList.remove('sel');
-    for (const g of el.querySelectorAll('g.pkt[tabindex="0"]')) g.setAttribute('tabindex', '-1');
+    const all = rowsRef.current?.groups ?? [...el.querySelectorAll<SVGGElement>('g.pkt')];
+    for (const g of all) {
+      g.classList.remove('sel');
+      if (g.getAttribute('tabindex') === '0' && g.matches('g.pkt')) g.setAttribute('tabindex', '-1');
+    }
     const target =
-      (frame !== null ? el.querySelector(`g.pkt[data-frame="${frame}"]`) : null) ??
-      el.querySelector('g.pkt[role="button"]');
+      (frame !== null ? arrowOf(frame) : null) ??
+      (rowsRef.current ? rowsRef.current.first() : el.querySelector('g.pkt[role="button"]'));
     target?.setAttribute('tabindex', '0');
     if (frame !== null && target) {
       target.classList.add('sel');
       // In view inside the ladder's own scroller only.
       revealIn(el, target as unknown as HTMLElement, 24);
+      rowsRef.current?.sync();
     }
   }, [frame, detail.svg, lang]);
 
@@ -240,7 +281,7 @@ export function ConnView(props: {
     const at = frame === null ? -1 : frames.indexOf(frame);
     const next = frames[Math.min(frames.length - 1, Math.max(0, at < 0 ? 0 : at + d))];
     onFrame(next);
-    const g = host.current?.querySelector(`g.pkt[data-frame="${next}"]`) as Focusable | null;
+    const g = arrowOf(next) as Focusable | null;
     g?.focus({ preventScroll: true });
   };
 
@@ -355,6 +396,7 @@ export function ConnView(props: {
             );
           }}
           onMouseLeave={() => setHover(null)}
+          onScroll={() => rowsRef.current?.schedule()}
           onClick={(e) => {
             const f = foldOf(e.target);
             if (f !== null) return openFold(f);

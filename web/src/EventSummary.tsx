@@ -12,7 +12,23 @@ import type { CaptureSummary, KindCount } from './protocol.js';
 import { StateChip } from './StateChip.js';
 import { SEVERITIES } from './severity.js';
 
-/** Zeek's conn_state codes, as its documentation spells them. */
+/** Zeek's conn_state codes, as its documentation spells them (and in Chinese). */
+const CONN_STATES_ZH: Record<string, string> = {
+  S0: '见到连接请求，无应答',
+  S1: '已建立，未终止',
+  SF: '正常建立并终止',
+  REJ: '连接请求被拒绝',
+  S2: '已建立，见到发起方的关闭尝试（无应答）',
+  S3: '已建立，见到响应方的关闭尝试（无应答）',
+  RSTO: '已建立，发起方中止（RST）',
+  RSTR: '响应方发送了 RST',
+  RSTOS0: '发起方发送 SYN 后又发送 RST，未见 SYN+ACK',
+  RSTRH: '响应方发送 SYN+ACK 后又发送 RST，未见 SYN',
+  SH: '发起方发送 SYN 后又发送 FIN，未见 SYN+ACK',
+  SHR: '响应方发送 SYN+ACK 后又发送 FIN，未见 SYN',
+  OTH: '未见 SYN，中途开始的流量',
+};
+
 const CONN_STATES: Record<string, string> = {
   S0: 'attempt seen, no reply',
   S1: 'established, not terminated',
@@ -162,7 +178,8 @@ export function EventSummary({
         total={s.connections}
         render={(k) => (
           <>
-            <b className="mono">{k}</b> <span className="muted">{CONN_STATES[k] ?? ''}</span>
+            <b className="mono">{k}</b>{' '}
+            <span className="muted">{(lang === 'zh' ? CONN_STATES_ZH : CONN_STATES)[k] ?? ''}</span>
           </>
         )}
         onPick={(k) => onFilter({ connState: k })}

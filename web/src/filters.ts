@@ -115,14 +115,78 @@ function stateNames(mask: number): string[] {
   return out;
 }
 
+/**
+ * Every row's search words in one string (rows separated by newlines, which no search term holds),
+ * so a search is a native `indexOf` over the whole list instead of a test per row; built by the
+ * worker once the capture is read.
+ */
+export class SearchIndex {
+  constructor(
+    /** How many rows it covers (the first ones of the list). */
+    readonly rows: number,
+    readonly text: string,
+    /** Where each row's words start in `text`. */
+    readonly starts: Int32Array,
+  ) {}
+
+  static build(rows: Rows): SearchIndex {
+    const parts: string[] = [];
+    const starts = new Int32Array(rows.length);
+    let at = 0;
+    for (let i = 0; i < rows.length; i++) {
+      const w = searchText(rows.build(i));
+      starts[i] = at;
+      parts.push(w);
+      at += w.length + 1;
+    }
+    return new SearchIndex(rows.length, parts.join('\n'), starts);
+  }
+
+  /** The rows whose words hold every term (terms in lower case, no whitespace): 1 per match. */
+  match(terms: readonly string[]): Uint8Array {
+    const hits = new Uint8Array(this.rows);
+    terms.forEach((term, k) => {
+      let last = -1;
+      for (let pos = this.text.indexOf(term); pos >= 0; pos = this.text.indexOf(term, pos + 1)) {
+        // The row holding `pos`: the last start at or before it.
+        let lo = last < 0 ? 0 : last;
+        let hi = this.rows - 1;
+        while (lo < hi) {
+          const mid = (lo + hi + 1) >> 1;
+          if (this.starts[mid] <= pos) lo = mid;
+          else hi = mid - 1;
+        }
+        if (lo !== last && hits[lo] === k) hits[lo] = k + 1;
+        last = lo;
+        // The rest of this row cannot add to it.
+        pos = lo + 1 < this.rows ? this.starts[lo + 1] - 1 : this.text.length;
+      }
+    });
+    for (let i = 0; i < hits.length; i++) hits[i] = hits[i] === terms.length ? 1 : 0;
+    return hits;
+  }
+}
+
+/** Search terms as the text filter reads them: lower case, split at whitespace. */
+export function searchTerms(text: string): string[] {
+  return text.toLowerCase().split(/\s+/).filter(Boolean);
+}
+
 /** The row indices that pass the filters, in row order (columns read directly, words by index). */
-export function filterRows(rows: Rows, words: (i: number) => string, f: Filters): number[] {
+export function filterRows(
+  rows: Rows,
+  words: (i: number) => string,
+  f: Filters,
+  index: SearchIndex | null = null,
+): number[] {
   const stateBit = f.state ? 1 << (stateFromName(f.state) ?? 31) : 0;
   const kindMask =
     f.kind && (EVENT_KINDS as readonly string[]).includes(f.kind) ? kindBit(f.kind as EventKind) : 0;
   const addr = parseAddr(f.addr);
-  const terms = f.text.toLowerCase().split(/\s+/).filter(Boolean);
+  const terms = searchTerms(f.text);
   const n = rows.length;
+  // Rows the index covers are matched at once; any that came after it, one by one.
+  const indexed = terms.length > 0 && index !== null && index.rows <= n ? index.match(terms) : null;
   const out: number[] = [];
   if (!stateBit && !kindMask && !f.connState && !addr && terms.length === 0) {
     for (let i = 0; i < n; i++) out.push(i);
@@ -149,7 +213,9 @@ export function filterRows(rows: Rows, words: (i: number) => string, f: Filters)
     if (kindMask && !(kinds[i] & kindMask)) continue;
     if (wantConnState >= 0 && connState[i] !== wantConnState) continue;
     if (addr && !side(origIp[i], origPort[i]) && !side(respIp[i], respPort[i])) continue;
-    if (terms.length > 0) {
+    if (indexed !== null && i < indexed.length) {
+      if (indexed[i] === 0) continue;
+    } else if (terms.length > 0) {
       const w = words(i);
       let all = true;
       for (const t of terms) {

@@ -180,9 +180,15 @@ export type FromWorker =
   | { type: 'done'; summary: CaptureSummary }
   /**
    * Each row's rank for every sort column (filters.ts keyRanks), rows in the order they were
-   * posted: sorting on the page is then one native sort, whatever the column.
+   * posted: sorting on the page is then one native sort, whatever the column; and the search index.
    */
-  | { type: 'ranks'; rows: number; ranks: { key: SortKey; ranks: Int32Array }[] }
+  | {
+      type: 'ranks';
+      rows: number;
+      ranks: { key: SortKey; ranks: Int32Array }[];
+      /** The rows' search words (filters.ts SearchIndex): a search is then one pass of indexOf. */
+      search: { text: string; starts: Int32Array };
+    }
   | { type: 'failed'; message: string }
   | { type: 'conn'; detail: ConnDetail | null; id: number }
   | { type: 'packet'; detail: PacketDetail }

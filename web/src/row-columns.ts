@@ -126,39 +126,44 @@ export class Rows {
   at(i: number): ConnRow {
     let r = this.objects[i];
     if (r === undefined) {
-      const num = this.numbers;
-      const w = this.wordCols;
-      const d = this.dictionary;
-      const reset = d[w[4][i]];
-      r = {
-        id: num[0][i],
-        origPort: num[1][i],
-        respPort: num[2][i],
-        startUs: num[3][i],
-        durationUs: num[4][i],
-        statesMask: num[5][i],
-        pktsOrig: num[6][i],
-        pktsResp: num[7][i],
-        bytesOrig: num[8][i],
-        bytesResp: num[9][i],
-        events: num[10][i],
-        eventMask: num[11][i],
-        retrans: num[12][i],
-        rttUs: num[13][i],
-        origIp: d[w[0][i]],
-        respIp: d[w[1][i]],
-        handshake: d[w[2][i]],
-        close: d[w[3][i]],
-        reset: reset === NULL ? null : reset,
-        finalOrig: d[w[5][i]] as StateName,
-        finalResp: d[w[6][i]] as StateName,
-        connState: d[w[7][i]],
-        history: d[w[8][i]],
-        evicted: this.evicted[i] === 1,
-      };
+      r = this.build(i);
       this.objects[i] = r;
     }
     return r;
+  }
+
+  /** Row `i` as a new object, not kept (for a pass over every row). */
+  build(i: number): ConnRow {
+    const num = this.numbers;
+    const w = this.wordCols;
+    const d = this.dictionary;
+    const reset = d[w[4][i]];
+    return {
+      id: num[0][i],
+      origPort: num[1][i],
+      respPort: num[2][i],
+      startUs: num[3][i],
+      durationUs: num[4][i],
+      statesMask: num[5][i],
+      pktsOrig: num[6][i],
+      pktsResp: num[7][i],
+      bytesOrig: num[8][i],
+      bytesResp: num[9][i],
+      events: num[10][i],
+      eventMask: num[11][i],
+      retrans: num[12][i],
+      rttUs: num[13][i],
+      origIp: d[w[0][i]],
+      respIp: d[w[1][i]],
+      handshake: d[w[2][i]],
+      close: d[w[3][i]],
+      reset: reset === NULL ? null : reset,
+      finalOrig: d[w[5][i]] as StateName,
+      finalResp: d[w[6][i]] as StateName,
+      connState: d[w[7][i]],
+      history: d[w[8][i]],
+      evicted: this.evicted[i] === 1,
+    };
   }
 
   static of(rows: readonly ConnRow[]): Rows {

@@ -7,7 +7,7 @@
 import { labPacketdrill, packetdrillFailureLines } from '../../src/lab/packetdrill-lab.js';
 import { CaptureAnalysis } from './analysis.js';
 import { type Exported, exportList, exportPcap } from './export.js';
-import { keyRanks, SORT_KEYS, sortKeys } from './filters.js';
+import { keyRanks, SearchIndex, SORT_KEYS, sortKeys } from './filters.js';
 import type { ConnRow, FromWorker, Source, ToWorker } from './protocol.js';
 import { encodeRows, type Rows, RowTable, transferables } from './row-columns.js';
 
@@ -188,9 +188,15 @@ async function analyse(source: Source, timeWaitS: number, gen: number): Promise<
 
 function postRanks(rows: Rows): void {
   const ranks = SORT_KEYS.map((key) => ({ key, ranks: keyRanks(sortKeys(rows, key)) }));
+  const index = SearchIndex.build(rows);
   (self as unknown as Worker).postMessage(
-    { type: 'ranks', rows: rows.length, ranks } satisfies FromWorker,
-    ranks.map((r) => r.ranks.buffer as ArrayBuffer),
+    {
+      type: 'ranks',
+      rows: rows.length,
+      ranks,
+      search: { text: index.text, starts: index.starts },
+    } satisfies FromWorker,
+    [...ranks.map((r) => r.ranks.buffer as ArrayBuffer), index.starts.buffer as ArrayBuffer],
   );
 }
 
