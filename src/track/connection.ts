@@ -431,13 +431,28 @@ export class Conn extends FourTuple {
           p.senderRefuted = true;
           refuted = true;
         }
+        // Nor one whose claimed sender goes on sending: the SYN+ACK it answered did not meet a
+        // closed endpoint after all (it did not take effect, as before the RST was judged).
+        if ((p.flags & RST) !== 0 && !qRst) {
+          for (let x = this.heldFirst; x !== p && x !== null; x = x.next) {
+            if (x.metClosed && x.fromA !== p.fromA) {
+              x.metClosed = false;
+              x.arrival = Arrival.REFUTED;
+              refuted = true;
+            }
+          }
+        }
         continue;
       }
       if (qDeniesSynAck && p.arrival === Arrival.PRESUMED && (p.flags & (SYN | ACK)) === (SYN | ACK)) {
         // A RST <SEQ=SEG.ACK> answering a SYN+ACK whose ACK SYN_SENT would have accepted is the
         // answer of an endpoint with no connection (§3.10.7.1): the latest such SYN+ACK reached
         // it after it had given up (CLOSED); the others did not take effect.
-        if (qRst && p.ack32 === q.seq32 && p === this.lastSynAckBefore(q.fromA)) p.metClosed = true;
+        // (Not a RST whose TTL or DF bit differs from its claimed sender's other segments: a
+        // scanner's own stack answering for it while the scanner goes on, rst-suspect-forged.)
+        const ownProfile = !qs.profiled || !q.ipv4 || (q.ttl === qs.ttl && q.df === qs.df);
+        if (qRst && ownProfile && p.ack32 === q.seq32 && p === this.lastSynAckBefore(q.fromA))
+          p.metClosed = true;
         else p.arrival = Arrival.REFUTED;
         refuted = true;
         continue;
