@@ -79,6 +79,39 @@ describe('tracking options on ladder, explain, states and extract', () => {
     assert.equal(evicting.code, 0, evicting.stderr);
   });
 
+  test('every command that tracks connections counts its evictions on stderr (--max-conns)', () => {
+    // Four connections overlap in the example: with room for one, three are evicted early.
+    const commands = [
+      ['read'],
+      ['read', '--json'],
+      ['conns'],
+      ['conns', '--json'],
+      ['states'],
+      ['ladder', '--conn', '1'],
+      ['explain', '--conn', '1'],
+      ['extract', '--conn', '1', '-w', '-'],
+    ];
+    for (const cmd of commands) {
+      const r = synack([...cmd, EXAMPLE, '--max-conns', '1']);
+      assert.equal(r.code, 0, `${cmd.join(' ')}: ${r.stderr}`);
+      assert.match(
+        r.stderr,
+        /^synack: 3 connections evicted \(more than --max-conns 1 open at once\)$/m,
+        cmd.join(' '),
+      );
+      assert.doesNotMatch(synack([...cmd, EXAMPLE]).stderr, /evicted/, cmd.join(' '));
+    }
+    // Zeek's own table is bounded too: the row of the connection idle longest is logged at once.
+    const zeek = synack(['conns', '--zeek', EXAMPLE, '--max-conns', '1']);
+    assert.match(
+      zeek.stderr,
+      /^synack: 4 Zeek connections logged early \(more than --max-conns 1 open at once\)$/m,
+    );
+    // Each connection still gets its row (an evicted one that goes on would get more).
+    const rows = (out: string) => out.split('\n').filter((l) => l !== '' && !l.startsWith('#')).length;
+    assert.ok(rows(zeek.stdout) >= rows(synack(['conns', '--zeek', EXAMPLE]).stdout));
+  });
+
   test('a bad value is one usage line, exit 1, on each command', () => {
     for (const cmd of ['ladder', 'explain', 'states', 'extract']) {
       const extra = cmd === 'states' ? [] : cmd === 'extract' ? ['--conn', '1', '-w', '-'] : ['--conn', '1'];

@@ -11,6 +11,11 @@ import { test } from 'node:test';
 import { JsonSink } from '../src/cli/cmd-read.js';
 import { readInto } from '../src/cli/input-pipeline.js';
 import { OutputBuffer } from '../src/cli/output-buffer.js';
+import { PacketJsonState } from '../src/report/packet-json.js';
+import { buildFrame } from '../src/wire/build.js';
+import { Decoder } from '../src/wire/decode.js';
+import { Packet } from '../src/wire/packet.js';
+import { CaptureRecord } from '../src/wire/record.js';
 import { SURICATA_CORPUS, ZEEK_CORPUS } from './helpers/paths.js';
 import { hasTshark } from './helpers/tools.js';
 
@@ -172,4 +177,42 @@ test('read --json agrees with tshark field by field', async (t) => {
   for (const d of disagreements) t.diagnostic(d);
   for (const [field, [a, n]] of agree)
     assert.equal(a, n, `${field}: ${a}/${n} agree with tshark\n${disagreements.join('\n')}`);
+});
+
+test('read --json forgets a 4-tuple on the tracker’s horizon (--idle, a count), as a conversation joined mid-stream', () => {
+  const decoder = new Decoder({});
+  const pkt = new Packet();
+  const relSeq = (state: PacketJsonState, srcPort: number, seq: number, flags: string, atSec: number) => {
+    const data = buildFrame({
+      link: 'raw',
+      src: '10.0.0.1',
+      dst: '10.0.0.2',
+      srcPort,
+      dstPort: 80,
+      seq,
+      flags,
+    });
+    const rec = new CaptureRecord();
+    rec.frame = 1;
+    rec.linktype = 101;
+    rec.data = data;
+    rec.caplen = rec.origLen = data.length;
+    rec.tsSec = 1_700_000_000 + Math.floor(atSec);
+    rec.tsNsec = Math.round((atSec % 1) * 1e9);
+    decoder.decode(rec, pkt);
+    state.update(pkt, '10.0.0.1', '10.0.0.2');
+    return state.relSeq;
+  };
+  const bounded = new PacketJsonState({ idleUsec: 1_000_000, maxPairs: 4 });
+  const unbounded = new PacketJsonState();
+  for (const state of [bounded, unbounded]) {
+    assert.equal(relSeq(state, 40000, 1000, 'S', 0), 0);
+    assert.equal(relSeq(state, 40000, 5001, '.', 0.9), 4001);
+  }
+  // 1.1 s unseen with --idle 1: counted again from this segment (its base one before it).
+  assert.equal(relSeq(bounded, 40000, 6001, '.', 2), 1);
+  assert.equal(relSeq(unbounded, 40000, 6001, '.', 2), 5001);
+  // Five other 4-tuples: past the count of 4 the oldest is forgotten (memory stays bounded).
+  for (let port = 40001; port <= 40005; port++) relSeq(bounded, port, 1, 'S', 2.1);
+  assert.equal(relSeq(bounded, 40000, 7001, '.', 2.2), 1);
 });

@@ -707,6 +707,10 @@ describe('web UI (synack serve) in chromium', {
       for (const w of ['时间', '标志位', '窗口', '选项', '之后的状态'])
         assert.ok(names.includes(w), names.join('|'));
       assert.ok(!names.some((n) => /^(time|flags|window|options|role)$/.test(n)), names.join('|'));
+      assert.match(
+        (await p.getByTestId('packet').locator('h3').textContent()) ?? '',
+        /^报文 · 帧 2 服务端 → 客户端/,
+      );
       await shot(p, '09-conn-dark-zh');
       assert.deepEqual(await axeViolations(p), [], 'axe in Chinese');
       await p.getByRole('tab', { name: /^主机/ }).click();

@@ -17,7 +17,7 @@ import { FILTER_HELP, FilterError, filterOption } from './filter-option.js';
 import { readInto } from './input-pipeline.js';
 import { OutputBuffer } from './output-buffer.js';
 import { addTimeFormatOption, timeFormatOption } from './time-format-option.js';
-import { addTrackingOptions, type TrackingFlags, trackingOptions } from './tracking-options.js';
+import { addTrackingOptions, evictionNote, type TrackingFlags, trackingOptions } from './tracking-options.js';
 import { UsageError } from './usage-failure.js';
 
 export interface ConnsOptions extends TrackingFlags {
@@ -75,7 +75,7 @@ export async function runConns(files: string[], opts: ConnsOptions): Promise<num
   };
   // --zeek: Zeek's own connection table (its row splits) over the same packets, each packet
   // carrying the synack connection it joined (the synack_id column); records are not printed.
-  const zeek = opts.zeek ? new ZeekConnLog() : null;
+  const zeek = opts.zeek ? new ZeekConnLog({ maxConns: tracking.maxConns }) : null;
   // Rows are written as Zeek's timers log them (its order: removal order, then what is open at
   // the end in creation order), so memory follows Zeek's open connections. --filter must wait
   // for the synack connection's record, --sort id for every row: those keep the rows.
@@ -129,6 +129,7 @@ export async function runConns(files: string[], opts: ConnsOptions): Promise<num
   const r = await readInto(
     files,
     {
+      needsFrame: false,
       onPacket: (pkt) => {
         const conn = table.process(pkt);
         if (zeek !== null && conn !== null) {
@@ -163,16 +164,18 @@ export async function runConns(files: string[], opts: ConnsOptions): Promise<num
   out.flush();
   if (pendingErr !== '') process.stderr.write(pendingErr);
   reportEvicted(table.evictedCount, tracking.maxConns);
+  if (zeek !== null && zeek.evictedCount > 0) {
+    const n = zeek.evictedCount;
+    process.stderr.write(
+      `synack: ${n} Zeek connection${n === 1 ? '' : 's'} logged early (more than --max-conns ${tracking.maxConns} open at once)\n`,
+    );
+  }
   return r.code;
 }
 
-/** PRODUCT.md "Eviction": the count of connections ended early goes to stderr. */
 function reportEvicted(n: number, maxConns: number): void {
-  if (n > 0) {
-    process.stderr.write(
-      `synack: ${n} connection${n === 1 ? '' : 's'} evicted (more than --max-conns ${maxConns} open at once)\n`,
-    );
-  }
+  const note = evictionNote(n, maxConns);
+  if (note !== '') process.stderr.write(note);
 }
 
 export function registerConns(program: Command): void {

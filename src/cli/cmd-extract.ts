@@ -16,7 +16,7 @@ import { connChoiceText, noMatchLine, requireConnChoice } from './conn-pick.js';
 import { ConnPicker, type ConnSelector, ConnSelectorError, parseConnSelector } from './conn-selector.js';
 import { decodeFiles } from './decode-files.js';
 import { FILTER_HELP, filterOption } from './filter-option.js';
-import { addTrackingOptions, type TrackingFlags, trackingOptions } from './tracking-options.js';
+import { addTrackingOptions, evictionNote, type TrackingFlags, trackingOptions } from './tracking-options.js';
 import { exitOnUsageError, UsageError } from './usage-failure.js';
 
 interface ExtractCliOptions extends TrackingFlags {
@@ -87,6 +87,8 @@ export async function runExtract(files: string[], opts: ExtractCliOptions): Prom
   const ended: ConnRecord[] = [];
   const settle = (): void => {
     for (const rec of ended) {
+      // An ended connection's id never comes back: its verdict goes (memory follows open connections).
+      verdict.delete(rec.id);
       const frames = held.get(rec.id);
       if (frames === undefined) continue;
       held.delete(rec.id);
@@ -136,6 +138,8 @@ export async function runExtract(files: string[], opts: ExtractCliOptions): Prom
   );
   table.finish();
   settle();
+  const evicted = evictionNote(table.evictedCount, tracking.maxConns);
+  if (evicted !== '') process.stderr.write(evicted);
   const tupleIds = picker?.onTuple ?? [];
   if (sel?.kind === 'tuple' && sel.nth === undefined && tupleIds.length > 1) {
     process.stderr.write(

@@ -479,7 +479,7 @@ export async function runSharded(
     const dispatcher = new ShardDispatcher(threads, slots);
     const r = await readInto(
       files,
-      { onPacket: (pkt) => dispatcher.packet(pkt) },
+      { needsFrame: false, onPacket: (pkt) => dispatcher.packet(pkt) },
       new OutputBuffer(() => {}),
       { reassemble: true, verifyChecksums: o.verifyChecksums, dedup: o.dedup },
       (s) => {
@@ -518,7 +518,7 @@ export async function runOneTable(
   );
   const r = await readInto(
     files,
-    { onPacket: (pkt) => void table.process(pkt) },
+    { needsFrame: false, onPacket: (pkt) => void table.process(pkt) },
     new OutputBuffer(() => {}),
     { reassemble: true, verifyChecksums: o.verifyChecksums, dedup: o.dedup },
     stderr,

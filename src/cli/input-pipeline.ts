@@ -17,7 +17,11 @@ import type { OutputBuffer } from './output-buffer.js';
 /** What a read mode does with each decoded frame. `frame` is the record's bytes. */
 export interface PacketSink {
   onPacket(pkt: Packet, frame: Uint8Array): void;
+  /** False when onPacket never reads `frame` (it is then empty: no view made per packet). */
+  readonly needsFrame?: boolean;
 }
+
+const NO_FRAME = new Uint8Array(0);
 
 /**
  * Decodes every record of `files` (merged by time when several) into `sink`. Returns the exit
@@ -48,6 +52,7 @@ export async function readInto(
   const dedup = opts.dedup ? new InputDedup() : null;
   // Senders whose segments carry a checksum left to their NIC, with how many.
   const offloaded = opts.verifyChecksums && !opts.zeekChecksums ? new Map<string, number>() : null;
+  const framed = sink.needsFrame !== false || dedup !== null;
   let malformed = 0;
   let code = 0;
   try {
@@ -61,7 +66,7 @@ export async function readInto(
           malformedByFile.set(file, (malformedByFile.get(file) ?? 0) + 1);
         }
         // The frame as its own view (renderers index it from 0); the record's buffer is shared.
-        const frame = rec.data;
+        const frame = framed ? rec.data : NO_FRAME;
         if (dedup !== null && status === DecodeStatus.TCP && dedup.isCopy(pkt, frame, file)) return;
         if (offloaded !== null && status === DecodeStatus.TCP && looksOffloaded(pkt)) {
           // Captured on the sending host before the NIC filled the checksum in: not verifiable.

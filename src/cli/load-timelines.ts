@@ -11,6 +11,7 @@ import { DEFAULT_TRACKING, newFlowTable } from '../report/tracking.js';
 import type { ConnStatesInput } from '../track/host-states.js';
 import type { ConnRecord } from '../track/record.js';
 import { decodeFiles } from './decode-files.js';
+import { evictionNote } from './tracking-options.js';
 
 export interface LoadOptions {
   timeWaitSec?: number;
@@ -69,5 +70,7 @@ async function track(
   );
   const code = await decodeFiles(files, (pkt) => table.process(pkt), { dedup: !!opts.dedup });
   table.finish();
+  const note = evictionNote(table.evictedCount, opts.maxConns ?? DEFAULT_TRACKING.maxConns);
+  if (note !== '') process.stderr.write(note);
   return code;
 }

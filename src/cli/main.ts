@@ -21,6 +21,13 @@ registerCommands(program);
 // Global options are read before any command runs (they may follow the command's name).
 program.hook('preAction', () => setQuiet(program.opts<{ quiet?: boolean }>().quiet === true));
 
+// Output to a pipe is written synchronously, as tcpdump writes it: libuv would otherwise queue
+// every chunk a slow reader (`| less`, `| gzip` on a busy machine) has not taken yet, in memory,
+// and a run over a large capture would grow with its output instead of staying flat.
+const stdoutHandle = (process.stdout as unknown as { _handle?: { setBlocking?: (b: boolean) => number } })
+  ._handle;
+if (!process.stdout.isTTY && typeof stdoutHandle?.setBlocking === 'function') stdoutHandle.setBlocking(true);
+
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   // `synack read big.pcap | head`: a closed pipe ends the job quietly.
   if (err.code === 'EPIPE') process.exit(0);

@@ -25,6 +25,17 @@ const WAITING = 0x50; // 'P'
 const EMPTY_LINE = 'E\n';
 const WAITING_LINE = 'P\n';
 
+/**
+ * `s` as one flat string. A line built by concatenation is a tree of its pieces (a rope, ~32 bytes
+ * a piece, ~5× the text for a tcpdump line): one kept while it waits (a SYN flood holds every SYN's
+ * line until its connection is evicted) costs that much. Reading a character makes V8 flatten it
+ * in place, once; writing it out would flatten it anyway.
+ */
+export function flatString(s: string): string {
+  s.charCodeAt(0);
+  return s;
+}
+
 export class OrderedLines {
   /** Decided lines not yet written, by number ('' = the number prints nothing). */
   private readonly ready = new Map<number, string>();
@@ -62,9 +73,9 @@ export class OrderedLines {
 
   /** Line `n` is final: `text`, or '' for none. Writes every line it unblocks. */
   decide(n: number, text: string): void {
-    if (n < this.spillTo) this.late.set(n, text);
+    if (n < this.spillTo) this.late.set(n, flatString(text));
     else {
-      this.ready.set(n, text);
+      this.ready.set(n, flatString(text));
       this.readyChars += text.length + 16;
     }
     if (n === this.nextOut) this.drain();

@@ -18,11 +18,11 @@ import { ConnPicker, ConnSelectorError, parseConnSelector } from './conn-selecto
 import { ConnGate, filterOption } from './filter-option.js';
 import { hostInterfaceNames } from './host-interfaces.js';
 import { type PacketSink, readInto } from './input-pipeline.js';
-import { OrderedLines } from './ordered-lines.js';
+import { flatString, OrderedLines } from './ordered-lines.js';
 import type { OutputBuffer } from './output-buffer.js';
 import { type LineOptions, LineWriter } from './read-lines.js';
 import { timeFormatOption } from './time-format-option.js';
-import { type TrackingFlags, trackingOptions } from './tracking-options.js';
+import { evictionNote, type TrackingFlags, trackingOptions } from './tracking-options.js';
 import { UsageError } from './usage-failure.js';
 
 /** The options of `read` that its tracked modes use. */
@@ -68,12 +68,15 @@ export interface ReadLineFlags {
   timeFormat?: string;
 }
 
+/** 4-tuples whose relative numbers `read --json` keeps at least, whatever --max-conns says. */
+const MIN_JSON_PAIRS = 65_536;
+
 export class TrackedSink implements PacketSink {
   private readonly table: FlowTable;
   private readonly renderer: TcpdumpRenderer;
   /** --tcpdump with --filter: tcpdump's lines without the annotation. */
   private readonly plain: boolean;
-  private readonly jsonState = new PacketJsonState();
+  private readonly jsonState: PacketJsonState;
   /** Rendered lines waiting for their segment's states (by line number). */
   private readonly pending = new Map<number, string>();
   /** Finished lines waiting for their turn, in frame order with bounded memory. */
@@ -109,6 +112,11 @@ export class TrackedSink implements PacketSink {
     lineOptions: LineOptions = {},
   ) {
     this.writer = new LineWriter(out, { ...lineOptions, json });
+    // The relative numbers' state is forgotten no sooner than the tracker forgets connections.
+    this.jsonState = new PacketJsonState({
+      idleUsec: Math.round(tracking.idleSec * 1e6),
+      maxPairs: Math.max(tracking.maxConns, MIN_JSON_PAIRS),
+    });
     this.decorate = !json && (!!lineOptions.number || !!lineOptions.time);
     this.pick = lineOptions.pick ?? null;
     this.packets = lineOptions.packets ?? null;
@@ -141,7 +149,10 @@ export class TrackedSink implements PacketSink {
       } else if (pkt.beyondTcpdump) this.beyond++;
     }
     const seq = this.lines.next();
-    this.pending.set(seq, base !== '' && this.decorate ? `${pkt.frame}\t${pkt.tsUsec}\t${base}` : base);
+    this.pending.set(
+      seq,
+      flatString(base !== '' && this.decorate ? `${pkt.frame}\t${pkt.tsUsec}\t${base}` : base),
+    );
     const conn = this.table.process(pkt, seq);
     if (this.pick !== null && conn !== null && !this.picked.has(conn.id))
       this.picked.set(conn.id, this.pick.takes(conn));
@@ -151,6 +162,11 @@ export class TrackedSink implements PacketSink {
   finish(): void {
     this.table.finish();
     this.lines.finish();
+  }
+
+  /** Connections evicted because more than --max-conns were open. */
+  get evicted(): number {
+    return this.table.evictedCount;
   }
 
   private released(conn: Conn, h: HeldPacket, tags: number): void {
@@ -195,7 +211,8 @@ export async function runTrackedRead(
   const filter = filterOption(opts.filter);
   const gate = filter === null ? null : new ConnGate(filter);
   const oracle = opts.tcpdump ? new TcpdumpRenderer({ ifName: hostInterfaceNames() }) : null;
-  const sink = new TrackedSink(out, !!opts.json, trackingOptions(opts), gate, oracle, lineOptions(opts));
+  const tracking = trackingOptions(opts);
+  const sink = new TrackedSink(out, !!opts.json, tracking, gate, oracle, lineOptions(opts));
   let err = '';
   const r = await readInto(
     files,
@@ -209,6 +226,8 @@ export async function runTrackedRead(
   sink.finish();
   out.flush();
   if (err !== '') process.stderr.write(err);
+  const evicted = evictionNote(sink.evicted, tracking.maxConns);
+  if (evicted !== '') process.stderr.write(evicted);
   if (sink.beyond > 0) {
     process.stderr.write(
       `synack: ${sink.beyond} frame${sink.beyond === 1 ? '' : 's'} with TCP that tcpdump does not show (printed in its syntax)\n`,

@@ -73,3 +73,12 @@ export function trackingOptions(o: {
     tap: tapOption(o.tap),
   };
 }
+
+/**
+ * PRODUCT.md "Eviction": the count of connections ended early because more than --max-conns were
+ * open goes to stderr, on every command that tracks connections ('' when none was).
+ */
+export function evictionNote(evicted: number, maxConns: number): string {
+  if (evicted === 0) return '';
+  return `synack: ${evicted} connection${evicted === 1 ? '' : 's'} evicted (more than --max-conns ${maxConns} open at once)\n`;
+}

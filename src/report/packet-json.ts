@@ -16,23 +16,50 @@ interface Direction {
   baseSet: boolean;
   /** Window scale shift; -1 unknown, -2 no scaling. */
   scale: number;
-  reverse: Direction | null;
 }
 
-/** Per-direction state for rel_seq, rel_ack and win_scaled (small: two entries per 4-tuple). */
+/** Both directions of a 4-tuple, and when it was last seen. */
+interface DirectionPair {
+  /** The direction from the endpoint whose text sorts first. */
+  low: Direction;
+  high: Direction;
+  lastUsec: number;
+}
+
+/** How long the state of a 4-tuple is kept (read: the tracker's horizon, --idle and --max-conns). */
+export interface PacketJsonHorizon {
+  /** Capture time without a segment after which a 4-tuple is forgotten (µs). */
+  idleUsec: number;
+  /** 4-tuples kept at most (past it the idle ones, then the oldest, are forgotten). */
+  maxPairs: number;
+}
+
+/**
+ * Per-direction state for rel_seq, rel_ack and win_scaled. Wireshark keeps it for the whole
+ * capture; here a 4-tuple unseen for the horizon's idle time, or among the oldest beyond its
+ * count, is forgotten, as the flow table forgets connections, so that memory follows the open
+ * connections and not the length of the file (a SYN flood's millions of 4-tuples). A 4-tuple seen
+ * again after that counts from its next segment, as a conversation joined mid-stream.
+ */
 export class PacketJsonState {
-  private readonly dirs = new Map<string, Direction>();
+  // Oldest first (a Map keeps insertion order).
+  private readonly pairs = new Map<string, DirectionPair>();
 
   /** Numbers computed by the last `update` call. */
   relSeq = 0;
   relAck = 0;
   winScaled = 0;
 
+  constructor(private readonly horizon: PacketJsonHorizon | null = null) {}
+
   update(pkt: Packet, src: string, dst: string): void {
-    const fwd = this.direction(`${src}|${pkt.srcPort}|${dst}|${pkt.dstPort}`);
-    const rev = this.direction(`${dst}|${pkt.dstPort}|${src}|${pkt.srcPort}`);
-    fwd.reverse = rev;
-    rev.reverse = fwd;
+    const srcKey = `${src}|${pkt.srcPort}`;
+    const dstKey = `${dst}|${pkt.dstPort}`;
+    const low = srcKey < dstKey;
+    const pair = this.pair(low ? `${srcKey}|${dstKey}` : `${dstKey}|${srcKey}`, pkt.tsUsec);
+    // A packet from an endpoint to itself (a LAND attack) has one direction, both ways.
+    const fwd = low || srcKey === dstKey ? pair.low : pair.high;
+    const rev = low ? pair.high : pair.low;
     const syn = (pkt.flags & SYN) !== 0;
     const ack = (pkt.flags & ACK) !== 0;
     if (syn && !ack && fwd.baseSet && fwd.baseSeq !== pkt.seq) {
@@ -62,14 +89,48 @@ export class PacketJsonState {
     this.winScaled = !syn && fwd.scale >= 0 ? pkt.window * 2 ** fwd.scale : pkt.window;
   }
 
-  private direction(key: string): Direction {
-    let d = this.dirs.get(key);
-    if (d === undefined) {
-      d = { baseSeq: 0, baseSet: false, scale: -1, reverse: null };
-      this.dirs.set(key, d);
+  /** The 4-tuple's directions, made on first sight; forgets what is past the horizon at `now`. */
+  private pair(key: string, now: number): DirectionPair {
+    const pairs = this.pairs;
+    const h = this.horizon;
+    let p = pairs.get(key);
+    if (p !== undefined && h !== null && now - p.lastUsec >= h.idleUsec) {
+      // Unseen for the idle time: forgotten, counted again from this segment.
+      resetDirection(p.low);
+      resetDirection(p.high);
+    } else if (p === undefined) {
+      p = { low: newDirection(), high: newDirection(), lastUsec: now };
+      pairs.set(key, p);
+      if (h !== null && pairs.size > h.maxPairs) this.sweep(now, h);
     }
-    return d;
+    p.lastUsec = now;
+    return p;
   }
+
+  /**
+   * Over the count: the 4-tuples idle past the idle time go, then the oldest (first seen) until a
+   * quarter of the room is free again. One pass over the table per maxPairs / 4 new 4-tuples at
+   * least, so the cost per packet stays constant.
+   */
+  private sweep(now: number, h: PacketJsonHorizon): void {
+    const pairs = this.pairs;
+    for (const [k, old] of pairs) if (now - old.lastUsec >= h.idleUsec) pairs.delete(k);
+    const keep = Math.floor((h.maxPairs * 3) / 4);
+    for (const k of pairs.keys()) {
+      if (pairs.size <= keep) break;
+      pairs.delete(k);
+    }
+  }
+}
+
+function resetDirection(d: Direction): void {
+  d.baseSeq = 0;
+  d.baseSet = false;
+  d.scale = -1;
+}
+
+function newDirection(): Direction {
+  return { baseSeq: 0, baseSet: false, scale: -1 };
 }
 
 /** The packet's source and destination addresses as text. */

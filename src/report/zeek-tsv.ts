@@ -79,8 +79,17 @@ export function usecString(usec: number): string {
   if (!Number.isSafeInteger(usec)) return bigUsecString(usec);
   const sec = Math.floor(usec / 1_000_000);
   const frac = usec - sec * 1_000_000;
-  // Six digits already in most cases: padStart (a call and a string) only when short.
-  return `${sec}.${frac >= 100_000 ? frac : String(frac).padStart(6, '0')}`;
+  // Six digits already in most cases; otherwise the zeros before it (no padded copy to build).
+  return frac >= 100_000 ? `${sec}.${frac}` : `${sec}.${fracZeros(frac)}${frac}`;
+}
+
+/** The zeros that pad a fraction below 100 000 to six digits. */
+function fracZeros(frac: number): string {
+  if (frac >= 10_000) return '0';
+  if (frac >= 1_000) return '00';
+  if (frac >= 100) return '000';
+  if (frac >= 10) return '0000';
+  return '00000';
 }
 
 function bigUsecString(usec: number): string {

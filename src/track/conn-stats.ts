@@ -29,17 +29,39 @@ export interface RttSummary {
   sumUsec: number;
 }
 
+/** Ring capacity of a direction's first segments (doubled as more are outstanding, up to MAX_OUTSTANDING). */
+const FIRST_CAPACITY = 4;
+
 export class Direction {
   retransmissions = 0;
   uniqueBytes = 0;
   /** Highest sequence number sent + 1 (seq space incl. SYN/FIN); valid once `started`. */
   private highest = 0;
   private started = false;
-  // Outstanding segments as parallel rings: end sequence (exclusive), time, sent more than once.
-  private readonly ends: number[] = [];
-  private readonly times: number[] = [];
-  private readonly again: boolean[] = [];
+  // Outstanding segments, oldest first, as a ring over parallel typed arrays kept across
+  // connections (reset() keeps them): end sequence (exclusive), time, sent more than once.
+  // Nothing is allocated per segment, and nothing per connection once the arrays exist.
+  private ends: Uint32Array | null = null;
+  private times: Float64Array | null = null;
+  private again: Uint8Array | null = null;
+  private head = 0;
+  private count = 0;
   readonly rtt: RttSummary = { samples: 0, minUsec: 0, maxUsec: 0, sumUsec: 0 };
+
+  /** Back to a new Direction's figures (the rings' storage is kept). */
+  reset(): void {
+    this.retransmissions = 0;
+    this.uniqueBytes = 0;
+    this.highest = 0;
+    this.started = false;
+    this.head = 0;
+    this.count = 0;
+    const r = this.rtt;
+    r.samples = 0;
+    r.minUsec = 0;
+    r.maxUsec = 0;
+    r.sumUsec = 0;
+  }
 
   sent(seq: number, len: number, flags: number, tsUsec: number): void {
     const span = len + (flags & SYN ? 1 : 0) + (flags & FIN ? 1 : 0);
@@ -58,43 +80,73 @@ export class Direction {
       this.uniqueBytes += Math.min(len, fresh);
       this.highest = end;
     }
-    let same = -1;
-    if (resend) {
-      for (let i = 0; i < this.ends.length; i++) {
-        const e = this.ends[i]!;
-        if (seqGt(e, seq)) this.again[i] = true;
+    if (resend && this.count > 0) {
+      const ends = this.ends!;
+      const again = this.again!;
+      const mask = ends.length - 1;
+      let same = -1;
+      for (let k = 0; k < this.count; k++) {
+        const i = (this.head + k) & mask;
+        const e = ends[i]!;
+        if (seqGt(e, seq)) again[i] = 1;
         if (e === end) same = i;
       }
+      if (same >= 0) return;
     }
-    if (same >= 0) return;
-    if (this.ends.length === MAX_OUTSTANDING) {
-      this.ends.shift();
-      this.times.shift();
-      this.again.shift();
+    if (this.count === MAX_OUTSTANDING) {
+      // The oldest gives way (no sample from its ACK).
+      this.head = (this.head + 1) & (MAX_OUTSTANDING - 1);
+      this.count--;
+    } else if (this.ends === null || this.count === this.ends.length) this.grow();
+    const ends = this.ends!;
+    const i = (this.head + this.count) & (ends.length - 1);
+    ends[i] = end;
+    this.times![i] = tsUsec;
+    this.again![i] = resend ? 1 : 0;
+    this.count++;
+  }
+
+  /** Doubles the rings (they are full), keeping the outstanding segments in order from index 0. */
+  private grow(): void {
+    const old = this.ends;
+    const size = old === null ? FIRST_CAPACITY : old.length * 2;
+    const ends = new Uint32Array(size);
+    const times = new Float64Array(size);
+    const again = new Uint8Array(size);
+    if (old !== null) {
+      const mask = old.length - 1;
+      for (let k = 0; k < this.count; k++) {
+        const i = (this.head + k) & mask;
+        ends[k] = old[i]!;
+        times[k] = this.times![i]!;
+        again[k] = this.again![i]!;
+      }
     }
-    this.ends.push(end);
-    this.times.push(tsUsec);
-    this.again.push(resend);
+    this.ends = ends;
+    this.times = times;
+    this.again = again;
+    this.head = 0;
   }
 
   /** The peer acknowledged up to `ack` at `tsUsec`. */
   acked(ack: number, tsUsec: number): void {
-    let n = 0;
-    while (n < this.ends.length && !seqLt(ack, this.ends[n]!)) {
-      if (this.ends[n] === ack && !this.again[n]) {
-        const s = tsUsec - this.times[n]!;
+    if (this.count === 0) return;
+    const ends = this.ends!;
+    const mask = ends.length - 1;
+    while (this.count > 0) {
+      const i = this.head;
+      const e = ends[i]!;
+      if (seqLt(ack, e)) break;
+      if (e === ack && this.again![i] === 0) {
+        const s = tsUsec - this.times![i]!;
         const r = this.rtt;
         if (r.samples === 0 || s < r.minUsec) r.minUsec = s;
         if (r.samples === 0 || s > r.maxUsec) r.maxUsec = s;
         r.samples++;
         r.sumUsec += s;
       }
-      n++;
-    }
-    if (n > 0) {
-      this.ends.splice(0, n);
-      this.times.splice(0, n);
-      this.again.splice(0, n);
+      this.head = (i + 1) & mask;
+      this.count--;
     }
   }
 }
@@ -102,6 +154,12 @@ export class Direction {
 export class ConnStats {
   readonly a = new Direction();
   readonly b = new Direction();
+
+  /** Back to a new ConnStats' figures, for a recycled connection. */
+  reset(): void {
+    this.a.reset();
+    this.b.reset();
+  }
 
   /** One segment from A (`fromA`) or B, with its combined tags. */
   add(

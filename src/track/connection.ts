@@ -12,6 +12,7 @@
 import { seqGe, seqGt, seqLe, seqLt } from '../tcp/seq.js';
 import type { TcpState } from '../tcp/state.js';
 import { ACK, FIN, RST, SYN } from '../wire/packet.js';
+import type { ConnStats } from './conn-stats.js';
 import { FourTuple } from './four-tuple.js';
 import { Arrival, type HeldPacket, Role, SilenceEcho } from './held.js';
 import {
@@ -44,6 +45,8 @@ export interface ConnShared extends InferConfig {
   readonly spareStates: InferState[];
   /** Where the capture was taken (--tap). */
   readonly tap: TapSpec;
+  /** Figures of ended connections, for new ones (RecordBuilder). */
+  readonly spareStats: ConnStats[];
 }
 
 /**
@@ -108,7 +111,7 @@ export class Conn extends FourTuple {
   private heldFirst: HeldPacket | null = null;
   private heldLast: HeldPacket | null = null;
   private nHeld = 0;
-  readonly record = new RecordBuilder();
+  readonly record: RecordBuilder;
 
   constructor(
     readonly summary: ConnSummary,
@@ -117,6 +120,7 @@ export class Conn extends FourTuple {
   ) {
     super();
     this.base = baseUsec;
+    this.record = new RecordBuilder(cfg.spareStats);
   }
 
   /**

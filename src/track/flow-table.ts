@@ -121,6 +121,7 @@ export class FlowTable {
     this.cfg = {
       timeWaitUsec: Math.round((opts.timeWaitSec ?? 60) * 1e6),
       spareStates: [],
+      spareStats: [],
       tap: opts.tap ?? AUTO_TAP,
     };
     this.idleUsec = Math.round((opts.idleSec ?? 300) * 1e6);

@@ -103,6 +103,9 @@ const CLOSE_FIN_B = 2;
 const CLOSE_RST_A = 3;
 const CLOSE_RST_B = 4;
 
+/** Spare ConnStats kept for reuse at most (as many as the flow table keeps spare connections). */
+const MAX_SPARE_STATS = 1024;
+
 /** States packed into one small integer (4 bits each, TcpState < 16); more go to an array. */
 const PACKED_STATES = 7;
 
@@ -147,8 +150,13 @@ export class RecordBuilder {
   rttUsec = -1;
   /** Flattened events: frame, µs, fromA (1/0), kind index; null until the first. */
   events: number[] | null = null;
-  /** Retransmissions, RTT samples and unique bytes per side; made at the first segment. */
+  /**
+   * Retransmissions, RTT samples and unique bytes per side; taken at the first segment released
+   * from the spares a table's connections share (a SYN flood's held SYNs never need one).
+   */
   stats: ConnStats | null = null;
+
+  constructor(private readonly spareStats: ConnStats[] = []) {}
 
   /** Back to a new builder's state (a recycled connection): every field above. */
   reset(): void {
@@ -165,7 +173,11 @@ export class RecordBuilder {
     this.bits = 0;
     this.rttUsec = -1;
     this.events = null;
-    this.stats = null;
+    if (this.stats !== null) {
+      this.stats.reset();
+      if (this.spareStats.length < MAX_SPARE_STATS) this.spareStats.push(this.stats);
+      this.stats = null;
+    }
   }
 
   begin(initA: TcpState, initB: TcpState): void {
@@ -233,7 +245,7 @@ export class RecordBuilder {
 
   /** One segment whose inference is final; `tags` its combined tag bits. */
   add(h: HeldPacket, tags: number): void {
-    if (this.stats === null) this.stats = new ConnStats();
+    if (this.stats === null) this.stats = this.spareStats.pop() ?? new ConnStats();
     this.stats.add(h.fromA, h.seq32, h.ack32, h.len, h.flags, h.tsUsec, tags);
     if (h.viaA >= 0) this.pushA(h.viaA);
     if (h.viaB >= 0) this.pushB(h.viaB);

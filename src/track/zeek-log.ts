@@ -39,6 +39,12 @@ export interface ZeekConnRow {
 
 export interface ZeekConnLogOptions extends ZeekSummaryOptions {
   ports?: PortSet;
+  /**
+   * Open connections at most (--max-conns; default unbounded, as Zeek). Past it the one idle
+   * longest is logged at once, as if its inactivity timer had fired: memory stays bounded on a
+   * SYN flood's millions of 4-tuples, each a connection Zeek keeps for its inactivity timeout.
+   */
+  maxConns?: number;
 }
 
 /**
@@ -63,6 +69,9 @@ class LiveConn {
   zeekId = 0;
   synackId = 0;
   alive = true;
+  /** The idle list (least recently seen first), kept only with a --max-conns bound. */
+  lruPrev: LiveConn | null = null;
+  lruNext: LiveConn | null = null;
   scheduled = false;
   /** When `scheduled`: time of this connection's entry in the timer heap, µs after its start. */
   scheduledRel = 0;
@@ -129,9 +138,15 @@ export class ZeekConnLog {
   /** First and last packet times (µs) seen, for #open/#close. */
   firstUsec = -1;
   lastUsec = -1;
+  private readonly maxConns: number;
+  private lruHead: LiveConn | null = null;
+  private lruTail: LiveConn | null = null;
+  /** Connections logged early because more than maxConns were open. */
+  evictedCount = 0;
 
   constructor(options: ZeekConnLogOptions = {}) {
     this.config = new ZeekConfig({ ...options, timers: true });
+    this.maxConns = Math.max(1, options.maxConns ?? Number.POSITIVE_INFINITY);
   }
 
   /** Feed one decoded TCP segment; `synackId` is the synack connection it belongs to. */
@@ -161,7 +176,14 @@ export class ZeekConnLog {
         fromA = true;
       }
     }
-    if (conn === null) conn = this.create(pkt, hash, synackId);
+    if (conn === null) {
+      if (this.openCount >= this.maxConns && this.lruHead !== null) {
+        this.evictedCount++;
+        this.remove(this.lruHead);
+      }
+      conn = this.create(pkt, hash, synackId);
+    }
+    if (this.maxConns !== Number.POSITIVE_INFINITY) this.touch(conn);
     conn.summary.add(pkt, fromA);
     const due = conn.summary.nextDeadline();
     if (due < conn.scheduledAt) this.schedule(conn, due);
@@ -236,10 +258,30 @@ export class ZeekConnLog {
     return c;
   }
 
+  /** `c` becomes the most recently seen. */
+  private touch(c: LiveConn): void {
+    if (this.lruTail === c) return;
+    this.unlinkIdle(c);
+    c.lruPrev = this.lruTail;
+    if (this.lruTail !== null) this.lruTail.lruNext = c;
+    else this.lruHead = c;
+    this.lruTail = c;
+  }
+
+  private unlinkIdle(c: LiveConn): void {
+    if (c.lruPrev !== null) c.lruPrev.lruNext = c.lruNext;
+    else if (this.lruHead === c) this.lruHead = c.lruNext;
+    if (c.lruNext !== null) c.lruNext.lruPrev = c.lruPrev;
+    else if (this.lruTail === c) this.lruTail = c.lruPrev;
+    c.lruPrev = null;
+    c.lruNext = null;
+  }
+
   private remove(c: LiveConn): void {
     if (!c.alive) return;
     c.alive = false;
     this.openCount--;
+    this.unlinkIdle(c);
     const list = this.table.get(c.hash)!;
     const i = list.indexOf(c);
     if (list.length === 1) this.table.delete(c.hash);

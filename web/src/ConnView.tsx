@@ -22,7 +22,7 @@ function HoverCard({ p, x, y, lang }: { p: LadderPacket; x: number; y: number; l
   return (
     <div className="hovercard" style={{ left: x + 16, top: y + 12 }}>
       <div className="hc-title">
-        frame {p.frame} · {p.from === 'orig' ? t.clientToServer : t.serverToClient}
+        {t.frameWord} {p.frame} · {p.from === 'orig' ? t.clientToServer : t.serverToClient}
       </div>
       <div className="mono">
         {p.flags} seq={p.relSeq} ack={p.relAck} len={p.len} win={p.win}
@@ -79,7 +79,7 @@ function PacketCard({ d, arrow, lang }: { d: PacketDetail | null; arrow: LadderP
   return (
     <div className="packet" data-testid="packet">
       <h3>
-        {t.packet} · frame {arrow.frame}{' '}
+        {t.packet} · {t.frameWord} {arrow.frame}{' '}
         <span className="muted">{arrow.from === 'orig' ? t.clientToServer : t.serverToClient}</span>
       </h3>
       {d?.tcpdump ? <pre className="tcpdump">{d.tcpdump}</pre> : null}

@@ -96,6 +96,7 @@ const EN = {
     'Click an arrow in the ladder (or focus the ladder and step with ↑/↓) to see that packet decoded and where it sits in the story.',
   statesAfter: 'states after it',
   /** The packet card's field names (`read --json`'s fields). */
+  frameWord: 'frame',
   fieldTime: 'time',
   fieldFromTo: 'from → to',
   fieldFlags: 'flags',
@@ -238,6 +239,7 @@ const ZH: Dict = {
   clickHint:
     '点击梯形图中的箭头（或聚焦梯形图后用 ↑/↓ 逐个查看），查看该报文的解码结果及其在连接经过中的位置。',
   statesAfter: '之后的状态',
+  frameWord: '帧',
   fieldTime: '时间',
   fieldFromTo: '源 → 目的',
   fieldFlags: '标志位',
