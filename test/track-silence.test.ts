@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseTap } from '../src/track/tap.js';
+import { autoTapOn, parseTap } from '../src/track/tap.js';
 import { runTrace, statePairs, type TraceResult } from './helpers/trace.js';
 
 const tap = (t: string) => ({ tap: parseTap(t)! });
@@ -74,6 +74,48 @@ test('auto places the tap by the handshake delay split, and falls back to mid on
   assert.deepEqual(statePairs(runTrace(namespaces, tap('server'))).slice(0, 1), ['SYN_SENT/LISTEN']);
 });
 
+test('auto reads the TTLs: the end seen with an initial TTL is beside the tap, both decremented is mid', () => {
+  // Microsecond round trips (no delay split), but the client's segments arrive with 64 and the
+  // server's with 57: routers stand between the tap and the server only — the tap is beside the client.
+  const withTtl = (lines: string[], c: number, s: number) =>
+    lines.map((l) => `${l} ttl=${l.includes('C>S') ? c : s}`);
+  const lines = [
+    '0.0 C>S S seq=100',
+    '1.0 C>S S seq=100',
+    '1.000030 S>C S. seq=500 ack=101',
+    '1.000060 C>S . seq=101 ack=501',
+  ];
+  // Beside the client a lost SYN and a lost answer look alike (doubt); beside the server its
+  // silence proves the first SYN lost.
+  assert.deepEqual(arrived(runTrace(withTtl(lines, 64, 57))), [null, true, true, true]);
+  assert.deepEqual(statePairs(runTrace(withTtl(lines, 64, 57))).slice(0, 1), ['SYN_SENT/UNKNOWN']);
+  assert.deepEqual(arrived(runTrace(withTtl(lines, 52, 128))), [false, true, true, true]);
+  assert.deepEqual(statePairs(runTrace(withTtl(lines, 52, 128))).slice(0, 1), ['SYN_SENT/LISTEN']);
+  // Both decremented: routers on both sides, a tap in the middle, even where the delay split
+  // would place it beside the server.
+  assert.deepEqual(arrived(runTrace(withTtl(LOST_SYN_AT_SERVER, 60, 62))), [null, true, true, true]);
+  assert.deepEqual(arrived(runTrace(withTtl(LOST_SYN_AT_SERVER, 64, 64))), [false, true, true, true]);
+});
+
+test('auto on a live interface: an end with one of the host’s own addresses is beside the tap', () => {
+  const lines = [
+    '0.0 C>S S seq=100',
+    '1.0 C>S S seq=100',
+    '1.000030 S>C S. seq=500 ack=101',
+    '1.000060 C>S . seq=101 ack=501',
+  ];
+  assert.deepEqual(arrived(runTrace(lines, { tap: autoTapOn(['10.0.0.2', 'fe80::1']) })), [
+    false,
+    true,
+    true,
+    true,
+  ]);
+  assert.deepEqual(arrived(runTrace(lines, { tap: autoTapOn(['10.0.0.1']) })), [null, true, true, true]);
+  assert.deepEqual(statePairs(runTrace(lines, { tap: autoTapOn(['10.7.7.7']) })).slice(0, 1), [
+    'SYN_SENT/UNKNOWN',
+  ]);
+});
+
 test('timestamps decide at any tap: the SYN+ACK echoes the TSval of the copy it answers', () => {
   // It echoes the retransmission: the first SYN never arrived.
   const retx = runTrace(
@@ -139,4 +181,41 @@ test('a FIN sent again, never acknowledged: beside its receiver it did not arriv
     'FIN_WAIT_2/CLOSE_WAIT',
   ]);
   assert.deepEqual(arrived(client).slice(3), [null, true, true]);
+});
+
+test('data its receiver’s later segment does not acknowledge, sent after it had time to arrive, was lost', () => {
+  // 10 ms round trip at the client's tap; the server's data 40 ms after the client's request
+  // still acknowledges 101 (RFC 9293 §3.10.7.4: every segment carries RCV.NXT): the request was
+  // lost; the one the server's FIN sends back 3 ms after the copy is still in flight (crossed).
+  const r = runTrace(
+    [
+      '0.0 C>S S seq=100',
+      '0.010 S>C S. seq=500 ack=101',
+      '0.010010 C>S . seq=101 ack=501',
+      '0.020 C>S P. seq=101 ack=501 len=10',
+      '0.060 S>C P. seq=501 ack=101 len=100',
+      '0.060010 C>S . seq=111 ack=601',
+      '0.300 C>S P. seq=101 ack=601 len=10',
+      '0.303 S>C . seq=601 ack=101',
+      '0.320 S>C . seq=601 ack=111',
+    ],
+    tap('client'),
+  );
+  assert.deepEqual(arrived(r), [true, true, true, false, true, true, true, true, true]);
+});
+
+test('a RST <SEQ=SEG.ACK> answering a SYN+ACK that SYN_SENT would accept: the client had given up (CLOSED)', () => {
+  // RFC 9293 §3.10.7.1: only an endpoint with no connection answers an acceptable SYN+ACK so.
+  const r = runTrace(
+    ['0.0 C>S S seq=100', '1.0 S>C S. seq=500 ack=101', '1.000010 C>S R seq=101'],
+    tap('client'),
+  );
+  assert.deepEqual(statePairs(r), ['SYN_SENT/SYN_RECEIVED', 'CLOSED/SYN_RECEIVED', 'CLOSED/LISTEN']);
+  assert.deepEqual(arrived(r), [true, true, true]);
+  // A SYN+ACK whose ACK SYN_SENT would refuse draws the same RST from SYN_SENT: it did not take effect.
+  const bad = runTrace(
+    ['0.0 C>S S seq=100', '1.0 S>C S. seq=500 ack=999', '1.000010 C>S R seq=999'],
+    tap('client'),
+  );
+  assert.equal(statePairs(bad)[1], 'SYN_SENT/SYN_RECEIVED');
 });

@@ -10,6 +10,7 @@
 // the exit code is 0. Memory follows the open connections (the flow table emits and drops what
 // is over; logged Zeek rows are handed over at once).
 
+import { networkInterfaces } from 'node:os';
 import type { Command } from 'commander';
 import { type CaptureStream, startTcpdump, wrapStream } from '../live/tcpdump-stream.js';
 import { connJson } from '../report/conn-json.js';
@@ -46,9 +47,19 @@ function sameAddr(x: Uint8Array, y: Uint8Array, n: number): boolean {
   return true;
 }
 
+/** This host's addresses, on every interface. */
+function hostAddresses(): string[] {
+  const out: string[] = [];
+  for (const list of Object.values(networkInterfaces()))
+    for (const a of list ?? []) out.push(a.address.split('%')[0]!);
+  return out;
+}
+
 export async function runLive(args: string[], opts: LiveOptions): Promise<number> {
-  const tracking = trackingOptions(opts);
   const fromStdin = args.length === 1 && args[0] === '-';
+  // Capturing here: a connection with one of this host's addresses is tapped beside that end
+  // (PRODUCT.md --tap auto). A stream on stdin may come from anywhere.
+  const tracking = { ...trackingOptions(opts), ...(fromStdin ? {} : { ownAddresses: hostAddresses() }) };
   if (fromStdin && opts.interface !== undefined) throw new UsageError('-i and - exclude each other');
   if (opts.json && opts.zeek) throw new UsageError('--json and --zeek exclude each other');
   if (args.length > 1 && args.includes('-')) throw new UsageError("'-' (stdin) takes no filter");

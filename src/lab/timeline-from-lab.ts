@@ -226,6 +226,10 @@ export function trueConnections(
     // sent its next segment (in that order) before this one reached it (crossing FINs), the
     // row shows the receiver as it was before that next segment left, and the arrival shows
     // on a later row. Times per side never go back, so each column reads as the true sequence.
+    // Chosen over the literal state at the frame's capture time (issue 17): it is what the
+    // receiver's own next segment shows (a SYN+ACK is sent from SYN_RECEIVED, an ACK of a FIN
+    // right after that FIN arrived), so it is decidable from the capture, and it agrees with the
+    // kernel recordings (test/fixtures/kernel) wherever they resolve the order.
     const fromOf = (n: number): Side =>
       frameTuple(frames[n - 1].data)!.srcIp === hostIp.server ? 'server' : 'client';
     const nextSend = new Array<number>(frameNos.length);

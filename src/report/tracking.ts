@@ -4,7 +4,7 @@
 // the commands built on it) and the web UI's worker, so both count the same connections. Pure.
 
 import { FlowTable, type FlowTableOptions } from '../track/flow-table.js';
-import { AUTO_TAP, parseTap } from '../track/tap.js';
+import { AUTO_TAP, autoTapOn, parseTap } from '../track/tap.js';
 import { TcpAnalysis } from '../track/wireshark.js';
 import { ZeekSummary } from '../track/zeek-summary.js';
 import { addrString } from './zeek-tsv.js';
@@ -15,6 +15,8 @@ export interface TrackingOptions {
   maxConns: number;
   /** --tap as typed: auto, client, server, mid or an IP address (checked by the CLI). */
   tap?: string;
+  /** A live capture's own host addresses: `auto` places the tap beside a connection's end that has one. */
+  ownAddresses?: readonly string[];
 }
 
 /** PRODUCT.md's defaults: Linux's 60 s TIME_WAIT, Zeek's 300 s inactivity, 250 000 open connections. */
@@ -36,7 +38,10 @@ export function newFlowTable(
     timeWaitSec: t.timeWaitSec,
     idleSec: t.idleSec,
     maxConns: t.maxConns,
-    tap: parseTap(t.tap ?? 'auto') ?? AUTO_TAP,
+    tap:
+      (t.tap ?? 'auto') === 'auto' && t.ownAddresses !== undefined
+        ? autoTapOn(t.ownAddresses)
+        : (parseTap(t.tap ?? 'auto') ?? AUTO_TAP),
     newSummary: () => new ZeekSummary(),
     // Wireshark's streams are forgotten on the same horizon as connections (--idle, --max-conns),
     // so memory follows the open connections, not the length of the capture.

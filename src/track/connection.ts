@@ -310,14 +310,44 @@ export class Conn extends FourTuple {
       if (p.silent && this.judgeSilence(p, null)) refuted = true;
       if (!p.crossPending) continue;
       const rtt = (p.fromA ? this.live.b : this.live.a).tapRttUsec;
-      if (rtt < 0) continue;
-      if (!mayHaveCrossed(p.t, p.crossUsec, rtt)) {
-        p.arrival = Arrival.REFUTED;
-        refuted = true;
-      }
-      p.crossPending = false;
+      if (rtt >= 0 && this.settleCrossing(p, rtt)) refuted = true;
     }
     return refuted;
+  }
+
+  /**
+   * A held SYN or SYN+ACK `p` whose receiver resent its own SYN without acknowledging it, decided
+   * once the receiver's round trip `rtt` is known: lost if that resend left after p could arrive;
+   * otherwise they crossed, and a SYN+ACK acknowledging the resent SYN took effect after it
+   * (markCrossedAnswer). True if a decision changed.
+   */
+  private settleCrossing(p: HeldPacket, rtt: number): boolean {
+    p.crossPending = false;
+    if (!mayHaveCrossed(p.t, p.crossUsec, rtt)) {
+      p.arrival = Arrival.REFUTED;
+      return true;
+    }
+    const receiver = p.fromA ? this.live.b : this.live.a;
+    if ((p.flags & ACK) !== 0 && p.len === 0 && receiver.synSent && seqGe(p.ack32, seqAdd32(receiver.iss, 1)))
+      return this.markCrossedAnswer(p);
+    return false;
+  }
+
+  /**
+   * `p`, with no data, acknowledges a SYN or SYN+ACK its receiver sent again after it, within the
+   * crossing time: it took effect after that copy (HeldPacket.crossedAnswer). Once a later segment
+   * of its sender carries the same acknowledgment, which does all p does, p's effect waits for
+   * it: DELAYED. True if that happened now.
+   */
+  private markCrossedAnswer(p: HeldPacket): boolean {
+    for (let x = p.next; x !== null; x = x.next) {
+      if (x.fromA === p.fromA && (x.flags & ACK) !== 0 && seqGe(x.ack32, p.ack32)) {
+        p.arrival = Arrival.DELAYED;
+        return true;
+      }
+    }
+    p.crossedAnswer = true;
+    return false;
   }
 
   /** Updates the arrival decisions of held segments given the new segment `q`; true if one was refuted. */
@@ -354,14 +384,16 @@ export class Conn extends FourTuple {
           if (p.fromA !== q.fromA && qRetx && !(qAck && seqGe(q.ack32, p.end32))) p.crossUsec = q.t;
           continue;
         }
-        if (!mayHaveCrossed(p.t, p.crossUsec, rtt)) {
-          p.arrival = Arrival.REFUTED;
-          refuted = true;
-        }
-        p.crossPending = false;
+        if (this.settleCrossing(p, rtt)) refuted = true;
         continue;
       }
       if (p.fromA === q.fromA) {
+        if (p.crossedAnswer && p.arrival === Arrival.PRESUMED && qAck && seqGe(q.ack32, p.ack32)) {
+          // Its sender's next segment acknowledges as much: p's effect can wait for it (crossedAnswer).
+          p.arrival = Arrival.DELAYED;
+          p.crossedAnswer = false;
+          refuted = true;
+        }
         if (
           p.arrival === Arrival.PRESUMED &&
           !p.whenInDoubt &&
@@ -403,10 +435,29 @@ export class Conn extends FourTuple {
           p.senderRefuted = true;
           refuted = true;
         }
+        // Nor one whose claimed sender goes on sending: the SYN+ACK it answered did not meet a
+        // closed endpoint after all (it did not take effect, as before the RST was judged).
+        if ((p.flags & RST) !== 0 && !qRst) {
+          for (let x = this.heldFirst; x !== p && x !== null; x = x.next) {
+            if (x.metClosed && x.fromA !== p.fromA) {
+              x.metClosed = false;
+              x.arrival = Arrival.REFUTED;
+              refuted = true;
+            }
+          }
+        }
         continue;
       }
       if (qDeniesSynAck && p.arrival === Arrival.PRESUMED && (p.flags & (SYN | ACK)) === (SYN | ACK)) {
-        p.arrival = Arrival.REFUTED;
+        // A RST <SEQ=SEG.ACK> answering a SYN+ACK whose ACK SYN_SENT would have accepted is the
+        // answer of an endpoint with no connection (§3.10.7.1): the latest such SYN+ACK reached
+        // it after it had given up (CLOSED); the others did not take effect.
+        // (Not a RST whose TTL or DF bit differs from its claimed sender's other segments: a
+        // scanner's own stack answering for it while the scanner goes on, rst-suspect-forged.)
+        const ownProfile = !qs.profiled || !q.ipv4 || (q.ttl === qs.ttl && q.df === qs.df);
+        if (qRst && ownProfile && p.ack32 === q.seq32 && p === this.lastSynAckBefore(q.fromA))
+          p.metClosed = true;
+        else p.arrival = Arrival.REFUTED;
         refuted = true;
         continue;
       }
@@ -440,6 +491,23 @@ export class Conn extends FourTuple {
         continue;
       }
       if (p.arrival !== Arrival.PRESUMED || qRst) continue;
+      if (
+        qAck &&
+        (p.flags & (SYN | FIN | RST)) === 0 &&
+        pLen > 0 &&
+        seqLe(p.seq32, q.ack32) &&
+        seqLt(q.ack32, p.end32) &&
+        qs.win !== 0 &&
+        qs.tapRttUsec >= 0 &&
+        !mayHaveCrossed(p.t, q.t, qs.tapRttUsec)
+      ) {
+        // Data that would have moved its receiver's RCV.NXT past q's ACK field, and q left after p
+        // had time to arrive (RFC 9293 §3.10.7.4: every segment carries RCV.NXT): p was lost.
+        // (Not into a zero window, where the receiver drops what it gets.)
+        p.arrival = Arrival.REFUTED;
+        refuted = true;
+        continue;
+      }
       if (
         challenged !== null &&
         p !== challenged &&
@@ -507,6 +575,17 @@ export class Conn extends FourTuple {
         }
         p.arrival = Arrival.REFUTED;
         refuted = true;
+      } else if (
+        qRetx &&
+        (q.flags & (SYN | RST)) === SYN &&
+        (p.flags & (FIN | RST | ACK)) === ACK &&
+        p.len === 0 &&
+        seqGe(p.ack32, qEnd)
+      ) {
+        // q, its SYN or SYN+ACK sent again, left before p (acknowledging it) could arrive: p took
+        // effect after q, not where the capture shows it (only SYN_SENT sends a SYN, only
+        // SYN_RECEIVED a SYN+ACK, §3.10.7.3/4).
+        if (this.markCrossedAnswer(p)) refuted = true;
       } else if (pLen === 0 && !qRetx) {
         p.arrival = Arrival.CONFIRMED;
       }
@@ -629,6 +708,14 @@ export class Conn extends FourTuple {
     return false;
   }
 
+  /** The latest held SYN+ACK sent to A (`toA`) or to B. */
+  private lastSynAckBefore(toA: boolean): HeldPacket | null {
+    let last: HeldPacket | null = null;
+    for (let p = this.heldFirst; p !== null; p = p.next)
+      if (p.fromA !== toA && (p.flags & (SYN | ACK | RST)) === (SYN | ACK)) last = p;
+    return last;
+  }
+
   /** Whether its receiver sent anything after `p` (held segments after `p`). */
   private spokeAfter(p: HeldPacket): boolean {
     for (let x = p.next; x !== null; x = x.next) if (x.fromA !== p.fromA) return true;
@@ -669,8 +756,19 @@ export class Conn extends FourTuple {
           : sameAddress(tap.ip!, this.addrB, this.ipVersion)
             ? TapSide.B
             : TapSide.MID;
-      default:
-        return autoTapSide(this.live.a.tapRttUsec, this.live.b.tapRttUsec);
+      default: {
+        const own = tap.own;
+        if (own !== undefined) {
+          // Live: the capturing host is an end of the connection.
+          for (const ip of own) {
+            if (sameAddress(ip, this.addrA, this.ipVersion)) return TapSide.A;
+            if (sameAddress(ip, this.addrB, this.ipVersion)) return TapSide.B;
+          }
+        }
+        const a = this.live.a;
+        const b = this.live.b;
+        return autoTapSide(a.tapRttUsec, b.tapRttUsec, a.profiled ? a.ttl : -1, b.profiled ? b.ttl : -1);
+      }
     }
   }
 

@@ -110,6 +110,8 @@ const B_SILENT = 32768;
 /** Two bits: what its receiver's timestamps said of it (SilenceEcho). */
 const B_ECHO_SHIFT = 16;
 const B_ECHO_MASK = 3 << B_ECHO_SHIFT;
+const B_MET_CLOSED = 1 << 18;
+const B_CROSSED_ANSWER = 1 << 19;
 
 /** What the first answer after a silence echoed (RFC 7323 §4.3: TSecr is the TSval of the segment answered). */
 export enum SilenceEcho {
@@ -272,6 +274,29 @@ export class HeldPacket {
   }
   set senderPending(v: boolean) {
     this.bits = withBit(this.bits, B_SENDER_PENDING, v);
+  }
+
+  /**
+   * A SYN+ACK that reached an endpoint with no connection any more (it had given up): answered
+   * <SEQ=SEG.ACK><CTL=RST> although its ACK was acceptable in SYN_SENT (RFC 9293 §3.10.7.1, Conn.decide).
+   */
+  get metClosed(): boolean {
+    return (this.bits & B_MET_CLOSED) !== 0;
+  }
+  set metClosed(v: boolean) {
+    this.bits = withBit(this.bits, B_MET_CLOSED, v);
+  }
+
+  /**
+   * It acknowledges a SYN+ACK that its receiver sent again after it, within the crossing time:
+   * it reached that receiver only after (a server in ESTABLISHED sends no SYN+ACK). Once its
+   * sender's next segment carries the same acknowledgment, it is DELAYED past that copy (Conn.decide).
+   */
+  get crossedAnswer(): boolean {
+    return (this.bits & B_CROSSED_ANSWER) !== 0;
+  }
+  set crossedAnswer(v: boolean) {
+    this.bits = withBit(this.bits, B_CROSSED_ANSWER, v);
   }
 
   /** Whether it reached its receiver is open: the capture holds evidence for both (arrivedOf → null). */

@@ -865,7 +865,10 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
     // Data or FIN beyond RCV.NXT, the receiver's own ACKs showing the hole (data lost before the tap).
     const beyondHole =
       arrived && !rst && !syn && seqLen > 0 && r.rcvValid && r.ackSent && seqGt(h.seq32, r.rcvNxt);
-    if (arrived) {
+    if (arrived && h.metClosed) {
+      // It reached an endpoint that had already given up the connection (Conn.decide): CLOSED.
+      apply(r, TcpEvent.ABORT);
+    } else if (arrived) {
       r.peerFinPending = false;
       r.peerFinDoubt = false;
       if (rst) {
