@@ -108,7 +108,7 @@ export function checkStory(story: Story, truth: ConnTimeline, where: string, tal
  * disagree — the same frames test/lab-differential.test.ts pins for read --json. The story only
  * repeats the tracker's states and arrivals; it never infers them. New wrong claims fail; these
  * may only go away (a claim that became right must leave the list). By cause:
- * - crossing segments (the truth caps a receiver at its next send): synack-lost, simultaneous-open,
+ * - crossing segments (the truth caps a receiver at its next send): simultaneous-open,
  *   simultaneous-close, and old-duplicate-syn's RST crossing the server's ACK (mid frame 4);
  * - the tracker's word on an old duplicate SYN: its sender is presumed SYN_SENT, the SYN+ACK the
  *   client rejects with a RST (proof it arrived) is called lost (old-duplicate-syn, 7);
@@ -117,10 +117,6 @@ export function checkStory(story: Story, truth: ConnTimeline, where: string, tal
  * - keep-alive probes lost past the tap presumed to arrive though no answer ever comes (keepalive).
  */
 const KNOWN_WRONG = new Set<string>([
-  'synack-lost@client #1 frame 4: server ESTABLISHED, truly SYN_RECEIVED',
-  'synack-lost@client #1 frame 5: server ESTABLISHED, truly SYN_RECEIVED',
-  'synack-lost@server #1 frame 3: client ESTABLISHED, truly SYN_SENT',
-  'synack-lost@server #1 frame 4: client ESTABLISHED, truly SYN_SENT',
   'old-duplicate-syn@client #1 frame 1: server SYN_RECEIVED, truly LISTEN',
   'old-duplicate-syn@client #1 frame 3: arrived false, truly true',
   'old-duplicate-syn@server #1 frame 1: client SYN_SENT, truly CLOSED',
