@@ -52,6 +52,9 @@ export interface ZeekConnLogOptions extends ZeekSummaryOptions {
  * big-endian 32-bit words (IPv4 uses the first) rather than typed arrays, and every field holds a
  * small integer or a pointer for V8 (no boxed doubles).
  */
+/** Stale timer entries tolerated beyond twice the open connections before the heap is rebuilt. */
+const STALE_TIMERS_KEPT = 4096;
+
 class LiveConn {
   readonly summary: ZeekSummary;
   a0 = 0;
@@ -319,6 +322,26 @@ export class ZeekConnLog {
     }
     t[i] = at;
     k[i] = c;
+    // Entries of removed or rescheduled connections stay until their time comes, each keeping a
+    // whole summary alive (a SYN flood under --max-conns): drop them once they outnumber the live.
+    if (t.length > 2 * this.openCount + STALE_TIMERS_KEPT) this.compactHeap();
+  }
+
+  /** Keeps only the entries still in force (a connection alive and scheduled at that time). */
+  private compactHeap(): void {
+    const t = this.heapTime;
+    const k = this.heapConn;
+    let n = 0;
+    for (let j = 0; j < t.length; j++) {
+      const c = k[j]!;
+      if (!c.alive || c.scheduledAt !== t[j]) continue;
+      t[n] = t[j]!;
+      k[n] = c;
+      n++;
+    }
+    t.length = n;
+    k.length = n;
+    for (let j = (n >> 1) - 1; j >= 0; j--) this.siftDown(j, t[j]!, k[j]!);
   }
 
   private pop(): void {
@@ -326,21 +349,27 @@ export class ZeekConnLog {
     const k = this.heapConn;
     const lastT = t.pop()!;
     const lastC = k.pop()!;
+    if (t.length > 0) this.siftDown(0, lastT, lastC);
+  }
+
+  /** Places the entry (time, conn) at or below slot i, moving smaller children up. */
+  private siftDown(start: number, time: number, conn: LiveConn): void {
+    const t = this.heapTime;
+    const k = this.heapConn;
     const n = t.length;
-    if (n === 0) return;
-    let i = 0;
+    let i = start;
     for (;;) {
       const l = 2 * i + 1;
       if (l >= n) break;
       const r = l + 1;
       const m = r < n && t[r]! < t[l]! ? r : l;
-      if (t[m]! >= lastT) break;
+      if (t[m]! >= time) break;
       t[i] = t[m]!;
       k[i] = k[m]!;
       i = m;
     }
-    t[i] = lastT;
-    k[i] = lastC;
+    t[i] = time;
+    k[i] = conn;
   }
 }
 
