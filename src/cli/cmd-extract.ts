@@ -11,7 +11,7 @@ import { newFlowTable } from '../report/tracking.js';
 import { addrString } from '../report/zeek-tsv.js';
 import type { ConnFilter } from '../track/filter.js';
 import type { ConnRecord } from '../track/record.js';
-import { type CapturedFrame as Frame, framesCaptureBytes } from '../wire/pcap-writer.js';
+import { capturedFrameOf, type CapturedFrame as Frame, framesCaptureBytes } from '../wire/pcap-writer.js';
 import { connChoiceText, noMatchLine, requireConnChoice } from './conn-pick.js';
 import { ConnPicker, type ConnSelector, ConnSelectorError, parseConnSelector } from './conn-selector.js';
 import { decodeFiles } from './decode-files.js';
@@ -124,14 +124,7 @@ export async function runExtract(files: string[], opts: ExtractCliOptions): Prom
         list = [];
         held.set(conn.id, list);
       }
-      list.push({
-        frame: rec.frame,
-        tsSec: rec.tsSec,
-        tsNsec: rec.tsNsec,
-        linktype: rec.linktype,
-        origLen: rec.origLen,
-        data: rec.copyData(),
-      });
+      list.push(capturedFrameOf(rec));
       settle();
     },
     { dedup: !!opts.dedup },

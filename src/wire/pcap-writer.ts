@@ -4,6 +4,8 @@
 // sink in chunks (fresh Uint8Arrays the sink may keep), so a writer of millions of packets runs in
 // constant memory. Pure: no Node APIs; the sink does the I/O.
 
+import type { CaptureRecord } from './record.js';
+
 export type ChunkSink = (chunk: Uint8Array) => void;
 
 const DEFAULT_CHUNK = 256 * 1024;
@@ -231,6 +233,18 @@ export interface CapturedFrame {
   linktype: number;
   origLen: number;
   data: Uint8Array;
+}
+
+/** The record's frame, its bytes copied out of the reader's buffer (which the next record reuses). */
+export function capturedFrameOf(rec: CaptureRecord): CapturedFrame {
+  return {
+    frame: rec.frame,
+    tsSec: rec.tsSec,
+    tsNsec: rec.tsNsec,
+    linktype: rec.linktype,
+    origLen: rec.origLen,
+    data: rec.copyData(),
+  };
 }
 
 /**

@@ -8,7 +8,7 @@ import { connColumnData, connsCsv } from '../../src/report/conn-columns.js';
 import { connJson } from '../../src/report/conn-json.js';
 import type { ConnRecord } from '../../src/track/record.js';
 import { CaptureReader } from '../../src/wire/capture-reader.js';
-import { type CapturedFrame, framesCaptureBytes } from '../../src/wire/pcap-writer.js';
+import { type CapturedFrame, capturedFrameOf, framesCaptureBytes } from '../../src/wire/pcap-writer.js';
 import { CaptureRecord } from '../../src/wire/record.js';
 import type { CaptureAnalysis } from './analysis.js';
 import type { ExportKind } from './protocol.js';
@@ -70,14 +70,7 @@ export async function exportPcap(
   const take = () => {
     while (reader.next(rec)) {
       if (!want.has(rec.frame)) continue;
-      frames.push({
-        frame: rec.frame,
-        tsSec: rec.tsSec,
-        tsNsec: rec.tsNsec,
-        linktype: rec.linktype,
-        origLen: rec.origLen,
-        data: rec.copyData(),
-      });
+      frames.push(capturedFrameOf(rec));
     }
   };
   const r = stream.getReader();
