@@ -31,7 +31,7 @@ export async function loadTimelines(
   opts: LoadOptions = {},
 ): Promise<{ timelines: ConnTimeline[]; code: number }> {
   const collector = new TimelineCollector(opts.keep ? { keep: opts.keep } : {});
-  const code = await track(files, opts, collector.onEnd, collector.onPacket);
+  const code = await trackInto(files, opts, collector.onEnd, collector.onPacket);
   const timelines = collector.timelines.sort((a, b) => a.id - b.id);
   return { timelines, code };
 }
@@ -46,13 +46,13 @@ export async function loadStates(
   keep?: (rec: ConnRecord) => boolean,
 ): Promise<{ conns: ConnStatesInput[]; span: { startUs: number; endUs: number }; code: number }> {
   const collector = new StatesCollector(keep ? { keep } : {});
-  const code = await track(files, opts, collector.onEnd, collector.onPacket);
+  const code = await trackInto(files, opts, collector.onEnd, collector.onPacket);
   const conns = collector.conns.sort((a, b) => a.id - b.id);
   return { conns, span: collector.span(), code };
 }
 
 /** The flow table wired as conns wires it (so the ids are conns' ids), over every record of `files`. */
-async function track(
+export async function trackInto(
   files: string[],
   opts: LoadOptions,
   onEnd: Parameters<typeof newFlowTable>[1],
@@ -67,6 +67,9 @@ async function track(
     },
     onEnd,
     onPacket,
+    // The collectors read a Conn only inside the callback that hands it over (by id), so an
+    // ended connection's objects may serve the next one: no garbage per connection in a flood.
+    true,
   );
   const code = await decodeFiles(files, (pkt) => table.process(pkt), { dedup: !!opts.dedup });
   table.finish();
