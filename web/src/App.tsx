@@ -47,7 +47,8 @@ interface ServedFile {
   size: number;
 }
 
-type Tab = 'conn' | 'hosts' | 'events';
+const TABS = ['conn', 'hosts', 'events'] as const;
+type Tab = (typeof TABS)[number];
 
 interface HashState {
   file: number | null;
@@ -542,6 +543,11 @@ export function App() {
     order.length > 0 ? null : noRows ? (summary?.fault || error ? null : t.noConns) : t.noMatch;
   const showList = summary !== null && !(noRows && (summary.fault || error));
   const eventCount = summary ? summary.kinds.reduce((a, k) => a + k.events, 0) : 0;
+  const tabLabel = (name: Tab): string => {
+    if (name === 'conn') return `${t.tabConn}${selected !== null ? ` ${selected}` : ''}`;
+    if (name === 'hosts') return t.tabHosts;
+    return `${t.tabEvents}${eventCount ? ` (${eventCount.toLocaleString('en')})` : ''}`;
+  };
 
   return (
     // biome-ignore lint/a11y/noStaticElementInteractions: the whole page is a drop target for captures
@@ -808,38 +814,19 @@ export function App() {
       {showList ? (
         <>
           <div className="tabs" role="tablist">
-            <button
-              type="button"
-              role="tab"
-              id="tab-conn"
-              aria-controls="tabpanel"
-              aria-selected={tab === 'conn'}
-              onClick={() => setTab('conn')}
-            >
-              {t.tabConn}
-              {selected !== null ? ` ${selected}` : ''}
-            </button>
-            <button
-              type="button"
-              role="tab"
-              id="tab-hosts"
-              aria-controls="tabpanel"
-              aria-selected={tab === 'hosts'}
-              onClick={() => setTab('hosts')}
-            >
-              {t.tabHosts}
-            </button>
-            <button
-              type="button"
-              role="tab"
-              id="tab-events"
-              aria-controls="tabpanel"
-              aria-selected={tab === 'events'}
-              onClick={() => setTab('events')}
-            >
-              {t.tabEvents}
-              {eventCount ? ` (${eventCount.toLocaleString('en')})` : ''}
-            </button>
+            {TABS.map((name) => (
+              <button
+                key={name}
+                type="button"
+                role="tab"
+                id={`tab-${name}`}
+                aria-controls="tabpanel"
+                aria-selected={tab === name}
+                onClick={() => setTab(name)}
+              >
+                {tabLabel(name)}
+              </button>
+            ))}
           </div>
           <main id="tabpanel" role="tabpanel" aria-labelledby={`tab-${tab}`} className={`tab-${tab}`}>
             {tab === 'conn' ? (
