@@ -95,6 +95,11 @@ export function App() {
   const worker = useRef<Worker | null>(null);
   const [served, setServed] = useState<ServedFile[]>([]);
   const [timeWaitS, setTimeWaitS] = useState(60);
+  // Where the capture was taken (`serve --tap`, or the select beside the summary): read by open().
+  const [tap, setTap] = useState('auto');
+  const tapRef = useRef(tap);
+  tapRef.current = tap;
+  const lastSource = useRef<Source | null>(null);
   const [openFile, setOpenFile] = useState<{ served: number | null; name: string } | null>(null);
   const [progress, setProgress] = useState<{
     phase: Phase;
@@ -189,7 +194,8 @@ export function App() {
       setTab('conn');
       wantConn.current = conn;
       loadStart.current = performance.now();
-      send({ type: 'open', source, timeWaitS });
+      lastSource.current = source;
+      send({ type: 'open', source, timeWaitS, tap: tapRef.current });
     },
     [send, timeWaitS],
   );
@@ -304,9 +310,13 @@ export function App() {
   useEffect(() => {
     fetch('api/files')
       .then((r) => (r.ok ? r.json() : { files: [] }))
-      .then((j: { files: ServedFile[]; timeWait?: number }) => {
+      .then((j: { files: ServedFile[]; timeWait?: number; tap?: string }) => {
         setServed(j.files);
         if (typeof j.timeWait === 'number') setTimeWaitS(j.timeWait);
+        if (typeof j.tap === 'string') {
+          tapRef.current = j.tap;
+          setTap(j.tap);
+        }
         const h = readHash();
         if (h.local !== null) {
           // A file from this computer: the page cannot reopen it, the user can.
@@ -697,6 +707,28 @@ export function App() {
           <span className="muted" data-testid="timing">
             {t.analysedIn(formatMs(shownMs ?? summary.analysisMs))} · TIME_WAIT {timeWaitS} s
           </span>
+          <label className="tap">
+            {t.tapLabel}{' '}
+            <select
+              data-testid="tap"
+              value={tap}
+              title={t.tapTitle}
+              onChange={(e) => {
+                const v = e.target.value;
+                tapRef.current = v;
+                setTap(v);
+                const source = lastSource.current;
+                // The same capture analysed again: states and arrivals depend on where it was taken.
+                if (source) open(source, openRef.current?.served ?? null, selectedRef.current);
+              }}
+            >
+              {[...new Set(['auto', 'client', 'server', 'mid', tap])].map((v) => (
+                <option key={v} value={v}>
+                  {t.tapName(v)}
+                </option>
+              ))}
+            </select>
+          </label>
           {summary.notes.map((n) => (
             <span key={n} className="note">
               {n}
