@@ -33,7 +33,10 @@ function timeWaitEnded(t: ConnTimeline): boolean {
   });
 }
 
-/** The next connection on the same 4-tuple (either direction), which may have ended t's TIME_WAIT. */
+/**
+ * The next connection on the same 4-tuple (either direction), which may have ended t's TIME_WAIT.
+ * A second pass over the files (as synQueueOf): its notes were written by the first.
+ */
 async function nextOnTuple(files: string[], t: ConnTimeline, tracking: LoadOptions) {
   const key = (a: { ip: string; port: number }, b: { ip: string; port: number }) =>
     [`${a.ip} ${a.port}`, `${b.ip} ${b.port}`].sort().join('|');
@@ -42,7 +45,7 @@ async function nextOnTuple(files: string[], t: ConnTimeline, tracking: LoadOptio
   const ports = (c: { portA: number; portB: number }) =>
     (c.portA === t.orig.port && c.portB === t.resp.port) ||
     (c.portA === t.resp.port && c.portB === t.orig.port);
-  const { timelines } = await loadTimelines(files, { ...tracking, keep: ports });
+  const { timelines } = await loadTimelines(files, { ...tracking, keep: ports, quiet: true });
   const later = timelines
     .filter((x) => x.id > t.id && key(x.orig, x.resp) === mine && x.packets.length > 0)
     .sort((a, b) => a.id - b.id)[0];
@@ -52,7 +55,7 @@ async function nextOnTuple(files: string[], t: ConnTimeline, tracking: LoadOptio
 /** synQueueContext over every connection of the capture, streamed (no timeline kept). */
 async function synQueueOf(files: string[], t: ConnTimeline, tracking: LoadOptions) {
   const stream = new SynQueueStream(t);
-  await trackInto(files, tracking, stream.onEnd, stream.onPacket);
+  await trackInto(files, { ...tracking, quiet: true }, stream.onEnd, stream.onPacket);
   return stream.context();
 }
 

@@ -24,6 +24,8 @@ export interface LoadOptions {
   dedup?: boolean;
   /** Keep only the connections this accepts (the others' packets are not kept). */
   keep?: CollectorOptions['keep'];
+  /** A second pass over files already read and reported: no notes or eviction count again. */
+  quiet?: boolean;
 }
 
 export async function loadTimelines(
@@ -71,9 +73,12 @@ export async function trackInto(
     // ended connection's objects may serve the next one: no garbage per connection in a flood.
     true,
   );
-  const code = await decodeFiles(files, (pkt) => table.process(pkt), { dedup: !!opts.dedup });
+  const code = await decodeFiles(files, (pkt) => table.process(pkt), {
+    dedup: !!opts.dedup,
+    quiet: !!opts.quiet,
+  });
   table.finish();
   const note = evictionNote(table.evictedCount, opts.maxConns ?? DEFAULT_TRACKING.maxConns);
-  if (note !== '') process.stderr.write(note);
+  if (note !== '' && !opts.quiet) process.stderr.write(note);
   return code;
 }
