@@ -184,8 +184,8 @@ async function record(
     // building its 256 MiB body, refused every connection and the capture held only RSTs).
     const listening = () =>
       /:8080\b/.test(
-        spawnSync('ip', ['netns', 'exec', b, 'ss', '-Hltn', 'sport', '= :8080'], { encoding: 'utf8' }).stdout ??
-          '',
+        spawnSync('ip', ['netns', 'exec', b, 'ss', '-Hltn', 'sport', '= :8080'], { encoding: 'utf8' })
+          .stdout ?? '',
       );
     for (let i = 0; i < 300 && !listening(); i++) await new Promise((r) => setTimeout(r, 100));
     if (!listening()) return { skipped: 'the server did not listen within 30 s' };
