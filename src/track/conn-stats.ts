@@ -21,14 +21,6 @@ const RETRANSMISSION_TAGS =
 /** Outstanding segments kept per direction: a bound on memory; older ones give no sample. */
 const MAX_OUTSTANDING = 256;
 
-/** RTT samples of one direction: data sent by that side, acknowledged by its peer. */
-export interface RttSummary {
-  samples: number;
-  minUsec: number;
-  maxUsec: number;
-  sumUsec: number;
-}
-
 /** Ring capacity of a direction's first segments (doubled as more are outstanding, up to MAX_OUTSTANDING). */
 const FIRST_CAPACITY = 4;
 
@@ -53,7 +45,12 @@ export class Direction {
   private capacity = 0;
   private head = 0;
   private count = 0;
-  readonly rtt: RttSummary = { samples: 0, minUsec: 0, maxUsec: 0, sumUsec: 0 };
+  // RTT samples of this direction (data sent by this side, acknowledged by its peer), as fields
+  // of their own: no object beside the direction's.
+  rttSamples = 0;
+  rttMinUsec = 0;
+  rttMaxUsec = 0;
+  rttSumUsec = 0;
 
   /** Back to a new Direction's figures (the ring's storage is kept). */
   reset(): void {
@@ -63,11 +60,10 @@ export class Direction {
     this.started = false;
     this.head = 0;
     this.count = 0;
-    const r = this.rtt;
-    r.samples = 0;
-    r.minUsec = 0;
-    r.maxUsec = 0;
-    r.sumUsec = 0;
+    this.rttSamples = 0;
+    this.rttMinUsec = 0;
+    this.rttMaxUsec = 0;
+    this.rttSumUsec = 0;
   }
 
   sent(seq: number, len: number, flags: number, tsUsec: number): void {
@@ -142,11 +138,10 @@ export class Direction {
       if (seqLt(ack, e)) break;
       if (e === ack && ring[i * ENTRY + R_AGAIN] === 0) {
         const s = tsUsec - ring[i * ENTRY + R_TIME]!;
-        const r = this.rtt;
-        if (r.samples === 0 || s < r.minUsec) r.minUsec = s;
-        if (r.samples === 0 || s > r.maxUsec) r.maxUsec = s;
-        r.samples++;
-        r.sumUsec += s;
+        if (this.rttSamples === 0 || s < this.rttMinUsec) this.rttMinUsec = s;
+        if (this.rttSamples === 0 || s > this.rttMaxUsec) this.rttMaxUsec = s;
+        this.rttSamples++;
+        this.rttSumUsec += s;
       }
       this.head = (i + 1) & mask;
       this.count--;

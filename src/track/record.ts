@@ -378,10 +378,10 @@ export function buildRecord(who: RecordIdentity, rb: RecordBuilder, summary: Con
     retransmissions: d.retransmissions,
     ipBytes,
     uniqueBytes: d.uniqueBytes,
-    rttSamples: d.rtt.samples,
-    rttMinUsec: d.rtt.minUsec,
-    rttMaxUsec: d.rtt.maxUsec,
-    rttSumUsec: d.rtt.sumUsec,
+    rttSamples: d.rttSamples,
+    rttMinUsec: d.rttMinUsec,
+    rttMaxUsec: d.rttMaxUsec,
+    rttSumUsec: d.rttSumUsec,
   });
   return {
     id: who.id,
