@@ -66,7 +66,9 @@ export class Direction {
     this.rttSumUsec = 0;
   }
 
-  sent(seq: number, len: number, flags: number, tsUsec: number): void {
+  /** A segment: `seq32` its SEQ as a signed 32-bit integer, `t` its time (µs, any fixed origin). */
+  sent(seq32: number, len: number, flags: number, t: number): void {
+    const seq = seq32 >>> 0;
     const span = len + (flags & SYN ? 1 : 0) + (flags & FIN ? 1 : 0);
     if (span === 0) return;
     const end = (seq + span) >>> 0;
@@ -103,7 +105,7 @@ export class Direction {
     const ring = this.ring!;
     const i = ((this.head + this.count) & (this.capacity - 1)) * ENTRY;
     ring[i + R_END] = end;
-    ring[i + R_TIME] = tsUsec;
+    ring[i + R_TIME] = t;
     ring[i + R_AGAIN] = resend ? 1 : 0;
     this.count++;
   }
@@ -127,9 +129,10 @@ export class Direction {
     this.head = 0;
   }
 
-  /** The peer acknowledged up to `ack` at `tsUsec`. */
-  acked(ack: number, tsUsec: number): void {
+  /** The peer acknowledged up to `ack32` (signed 32-bit) at `t`. */
+  acked(ack32: number, t: number): void {
     if (this.count === 0) return;
+    const ack = ack32 >>> 0;
     const ring = this.ring!;
     const mask = this.capacity - 1;
     while (this.count > 0) {
@@ -137,7 +140,7 @@ export class Direction {
       const e = ring[i * ENTRY + R_END]!;
       if (seqLt(ack, e)) break;
       if (e === ack && ring[i * ENTRY + R_AGAIN] === 0) {
-        const s = tsUsec - ring[i * ENTRY + R_TIME]!;
+        const s = t - ring[i * ENTRY + R_TIME]!;
         if (this.rttSamples === 0 || s < this.rttMinUsec) this.rttMinUsec = s;
         if (this.rttSamples === 0 || s > this.rttMaxUsec) this.rttMaxUsec = s;
         this.rttSamples++;
@@ -159,20 +162,24 @@ export class ConnStats {
     this.b.reset();
   }
 
-  /** One segment from A (`fromA`) or B, with its combined tags. */
+  /**
+   * One segment from A (`fromA`) or B, with its combined tags. SEQ and ACK as the held segment
+   * keeps them (signed 32-bit), `t` its time relative to the connection's first segment
+   * (HeldPacket.t): small integers, so that a call that is not inlined boxes no number per packet
+   * (RTTs are differences of times, the same from any origin).
+   */
   add(
     fromA: boolean,
-    seq: number,
-    ack: number,
+    seq32: number,
+    ack32: number,
     len: number,
     flags: number,
-    tsUsec: number,
+    t: number,
     tags: number,
   ): void {
     const me = fromA ? this.a : this.b;
     if (tags & RETRANSMISSION_TAGS) me.retransmissions++;
-    // Unsigned: the held segment keeps them as signed 32-bit integers.
-    if (flags & ACK) (fromA ? this.b : this.a).acked(ack >>> 0, tsUsec);
-    me.sent(seq >>> 0, len, flags, tsUsec);
+    if (flags & ACK) (fromA ? this.b : this.a).acked(ack32, t);
+    me.sent(seq32, len, flags, t);
   }
 }

@@ -246,7 +246,7 @@ export class RecordBuilder {
   /** One segment whose inference is final; `tags` its combined tag bits. */
   add(h: HeldPacket, tags: number): void {
     if (this.stats === null) this.stats = this.spareStats.pop() ?? new ConnStats();
-    this.stats.add(h.fromA, h.seq32, h.ack32, h.len, h.flags, h.tsUsec, tags);
+    this.stats.add(h.fromA, h.seq32, h.ack32, h.len, h.flags, h.t, tags);
     if (h.viaA >= 0) this.pushA(h.viaA);
     if (h.viaB >= 0) this.pushB(h.viaB);
     this.pushA(h.stateA);
