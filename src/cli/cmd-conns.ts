@@ -11,7 +11,7 @@ import { newFlowTable } from '../report/tracking.js';
 import { zeekConnClose, zeekConnHead, zeekConnLine } from '../report/zeek-tsv.js';
 import type { ConnRecord } from '../track/record.js';
 import { ZeekConnLog, type ZeekConnRow } from '../track/zeek-log.js';
-import { ConnParquet } from './conns-parquet.js';
+import type { ConnParquet } from './conns-parquet.js';
 import { runSharded } from './conns-shards.js';
 import { FILTER_HELP, FilterError, filterOption } from './filter-option.js';
 import { readInto } from './input-pipeline.js';
@@ -90,7 +90,10 @@ export async function runConns(files: string[], opts: ConnsOptions): Promise<num
     }
     for (const row of rows) out.line(zeekConnLine(row));
   };
-  const parquet = opts.parquet !== undefined ? new ConnParquet(opts.parquet) : null;
+  // Loaded only for --parquet: its writer library costs every run of every command ~30 ms of CPU
+  // to load (commands.ts imports this module whatever the command).
+  const parquet: ConnParquet | null =
+    opts.parquet !== undefined ? new (await import('./conns-parquet.js')).ConnParquet(opts.parquet) : null;
   const onRecord = (rec: ConnRecord): void => {
     if (filter !== null && !filter.matches(rec)) return;
     if (zeek !== null) {

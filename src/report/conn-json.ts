@@ -22,61 +22,88 @@ export function throughputBps(r: ConnRecord, d: SideFigures): number | null {
   return dur <= 0 ? null : Math.round((d.uniqueBytes * 1e6) / dur);
 }
 
-// The line's constant pieces, as bytes once.
+// The line's constant pieces, as bytes once. Each key carries the separator before it; an
+// object's key opens it with its "orig" member, the helpers below close it.
 const ID = utf8('{"id": ');
 const START = utf8(', "start": ');
 const END = utf8(', "end": ');
 const DURATION = utf8(', "duration": ');
-const ORIG_IP = utf8(', "orig": {"ip": ');
+const ORIG = utf8(', "orig": ');
+const RESP = utf8(', "resp": ');
+const IP = utf8('{"ip": ');
 const PORT = utf8(', "port": ');
-const RESP_IP = utf8('}, "resp": {"ip": ');
-const HANDSHAKE = utf8('}, "handshake": "');
-const CLOSE = utf8('", "close": "');
-const RESET = utf8('", "reset": ');
+const HANDSHAKE = utf8(', "handshake": ');
+const CLOSE = utf8(', "close": ');
+const RESET = utf8(', "reset": ');
 const NULL = utf8('null');
 const STATES = utf8(', "states": {"orig": ');
-const RESP = utf8(', "resp": ');
-const FINAL = utf8('}, "final": {"orig": "');
-const FINAL_RESP = utf8('", "resp": "');
-const CONN_STATE = utf8('"}, "conn_state": ');
+const FINAL = utf8(', "final": {"orig": ');
+const CONN_STATE = utf8(', "conn_state": ');
 const HISTORY = utf8(', "history": ');
 const COMPLETENESS = utf8(', "completeness": ');
 const PACKETS = utf8(', "packets": {"orig": ');
-const BYTES = utf8('}, "bytes": {"orig": ');
-const RTT_HANDSHAKE = utf8('}, "rtt": {"handshake": ');
-const RTT_NONE = utf8('}, "rtt": {');
-const EVICTED = utf8('}, "evicted": ');
+const BYTES = utf8(', "bytes": {"orig": ');
+const RTT_HANDSHAKE = utf8(', "rtt": {"handshake": ');
+const RTT_NONE = utf8(', "rtt": {}');
+const EVICTED = utf8(', "evicted": ');
 const TRUE = utf8('true');
 const FALSE = utf8('false');
 const EVENTS = utf8(', "events": [');
 const EVENT_FRAME = utf8('{"frame": ');
 const EVENT_TIME = utf8(', "time": ');
-const EVENT_FROM = utf8(', "from": "');
-const EVENT_KIND = utf8('", "kind": "');
-const EVENT_END = utf8('"}');
+const EVENT_FROM = utf8(', "from": ');
+const EVENT_KIND = utf8(', "kind": ');
 const COMMA = utf8(', ');
-const QUOTE = utf8('"');
-const QUOTED_COMMA = utf8('", "');
 const SERVICE = utf8(', "service": ');
 const IP_BYTES = utf8(', "ip_bytes": {"orig": ');
-const RETRANSMISSIONS = utf8('}, "retransmissions": {"orig": ');
-const RTT_DATA = utf8('}, "rtt_data": {"orig": ');
-const THROUGHPUT = utf8('}, "throughput": {"orig": ');
+const RETRANSMISSIONS = utf8(', "retransmissions": {"orig": ');
+const RTT_DATA = utf8(', "rtt_data": {"orig": ');
+const THROUGHPUT = utf8(', "throughput": {"orig": ');
 const SAMPLES = utf8('{"samples": ');
 const MIN = utf8(', "min": ');
 const AVG = utf8(', "avg": ');
 const MAX = utf8(', "max": ');
 
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const CLOSE_BRACE = 0x7d;
+const QUOTE = 0x22;
+
+/** A plain word in quotes (no escaping needed: values from fixed sets). */
+function word(w: LineBytes, s: string): void {
+  w.byte(QUOTE);
+  w.text(s);
+  w.byte(QUOTE);
+}
+
+/** `key` (which opens the object with "orig"), then `{… orig, "resp": resp}` as numbers. */
+function numPair(w: LineBytes, key: Uint8Array, orig: number, resp: number): void {
+  w.bytes(key);
+  w.num(orig);
+  w.bytes(RESP);
+  w.num(resp);
+  w.byte(CLOSE_BRACE);
+}
+
+/** `{"ip": …, "port": …}`. */
+function endpoint(w: LineBytes, e: ConnRecord['orig']): void {
+  w.bytes(IP);
+  w.json(e.ip);
+  w.bytes(PORT);
+  w.num(e.port);
+  w.byte(CLOSE_BRACE);
+}
+
 /** A `states` list as JSON: `["A", "B"]`. */
 function states(w: LineBytes, l: readonly string[]): void {
-  w.byte(0x5b);
+  w.byte(OPEN_BRACKET);
   for (let i = 0; i < l.length; i++) {
-    w.bytes(i === 0 ? QUOTE : QUOTED_COMMA);
-    w.text(l[i]!);
+    if (i > 0) w.bytes(COMMA);
+    word(w, l[i]!);
   }
-  if (l.length > 0) w.byte(0x22);
-  w.byte(0x5d);
+  w.byte(CLOSE_BRACKET);
 }
+
 /** The record as one line of JSON (no newline) into `w`. */
 export function connJsonInto(w: LineBytes, r: ConnRecord): void {
   w.bytes(ID);
@@ -87,50 +114,39 @@ export function connJsonInto(w: LineBytes, r: ConnRecord): void {
   w.usec(r.endUsec);
   w.bytes(DURATION);
   w.usec(r.endUsec - r.startUsec);
-  w.bytes(ORIG_IP);
-  w.json(r.orig.ip);
-  w.bytes(PORT);
-  w.num(r.orig.port);
-  w.bytes(RESP_IP);
-  w.json(r.resp.ip);
-  w.bytes(PORT);
-  w.num(r.resp.port);
+  w.bytes(ORIG);
+  endpoint(w, r.orig);
+  w.bytes(RESP);
+  endpoint(w, r.resp);
   w.bytes(HANDSHAKE);
-  w.text(r.handshake);
+  word(w, r.handshake);
   w.bytes(CLOSE);
-  w.text(r.close);
+  word(w, r.close);
   w.bytes(RESET);
   if (r.reset === null) w.bytes(NULL);
-  else {
-    w.byte(0x22);
-    w.text(r.reset);
-    w.byte(0x22);
-  }
+  else word(w, r.reset);
   w.bytes(STATES);
   states(w, r.states.orig);
   w.bytes(RESP);
   states(w, r.states.resp);
+  w.byte(CLOSE_BRACE);
   w.bytes(FINAL);
-  w.text(r.final.orig);
-  w.bytes(FINAL_RESP);
-  w.text(r.final.resp);
+  word(w, r.final.orig);
+  w.bytes(RESP);
+  word(w, r.final.resp);
+  w.byte(CLOSE_BRACE);
   w.bytes(CONN_STATE);
   w.json(r.conn_state);
   w.bytes(HISTORY);
   w.json(r.history);
   w.bytes(COMPLETENESS);
   w.num(r.completeness);
-  w.bytes(PACKETS);
-  w.num(r.packets.orig);
-  w.bytes(RESP);
-  w.num(r.packets.resp);
-  w.bytes(BYTES);
-  w.num(r.bytes.orig);
-  w.bytes(RESP);
-  w.num(r.bytes.resp);
+  numPair(w, PACKETS, r.packets.orig, r.packets.resp);
+  numPair(w, BYTES, r.bytes.orig, r.bytes.resp);
   if (r.rttHandshakeUsec >= 0) {
     w.bytes(RTT_HANDSHAKE);
     w.usec(r.rttHandshakeUsec);
+    w.byte(CLOSE_BRACE);
   } else w.bytes(RTT_NONE);
   w.bytes(EVICTED);
   w.bytes(r.evicted ? TRUE : FALSE);
@@ -144,15 +160,15 @@ export function connJsonInto(w: LineBytes, r: ConnRecord): void {
     w.bytes(EVENT_TIME);
     w.usec(e.timeUsec);
     w.bytes(EVENT_FROM);
-    w.text(e.from);
+    word(w, e.from);
     w.bytes(EVENT_KIND);
-    w.text(e.kind);
-    w.bytes(EVENT_END);
+    word(w, e.kind);
+    w.byte(CLOSE_BRACE);
   }
-  w.byte(0x5d);
+  w.byte(CLOSE_BRACKET);
   const f = r.figures;
   if (f !== undefined) figuresInto(w, r, f);
-  w.byte(0x7d);
+  w.byte(CLOSE_BRACE);
 }
 
 /** One line's writer for connJson (its storage kept from line to line). */
@@ -174,23 +190,18 @@ export function connJson(r: ConnRecord): string {
 function figuresInto(w: LineBytes, r: ConnRecord, f: NonNullable<ConnRecord['figures']>): void {
   w.bytes(SERVICE);
   w.json(serviceName(r.resp.port));
-  w.bytes(IP_BYTES);
-  w.num(f.orig.ipBytes);
-  w.bytes(RESP);
-  w.num(f.resp.ipBytes);
-  w.bytes(RETRANSMISSIONS);
-  w.num(f.orig.retransmissions);
-  w.bytes(RESP);
-  w.num(f.resp.retransmissions);
+  numPair(w, IP_BYTES, f.orig.ipBytes, f.resp.ipBytes);
+  numPair(w, RETRANSMISSIONS, f.orig.retransmissions, f.resp.retransmissions);
   w.bytes(RTT_DATA);
   rttInto(w, f.orig);
   w.bytes(RESP);
   rttInto(w, f.resp);
+  w.byte(CLOSE_BRACE);
   w.bytes(THROUGHPUT);
   bpsInto(w, throughputBps(r, f.orig));
   w.bytes(RESP);
   bpsInto(w, throughputBps(r, f.resp));
-  w.byte(0x7d);
+  w.byte(CLOSE_BRACE);
 }
 
 function rttInto(w: LineBytes, d: SideFigures): void {
@@ -206,7 +217,7 @@ function rttInto(w: LineBytes, d: SideFigures): void {
   w.usec(rttAvgUsec(d));
   w.bytes(MAX);
   w.usec(d.rttMaxUsec);
-  w.byte(0x7d);
+  w.byte(CLOSE_BRACE);
 }
 
 function bpsInto(w: LineBytes, bps: number | null): void {

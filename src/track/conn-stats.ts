@@ -21,14 +21,6 @@ const RETRANSMISSION_TAGS =
 /** Outstanding segments kept per direction: a bound on memory; older ones give no sample. */
 const MAX_OUTSTANDING = 256;
 
-/** RTT samples of one direction: data sent by that side, acknowledged by its peer. */
-export interface RttSummary {
-  samples: number;
-  minUsec: number;
-  maxUsec: number;
-  sumUsec: number;
-}
-
 /** Ring capacity of a direction's first segments (doubled as more are outstanding, up to MAX_OUTSTANDING). */
 const FIRST_CAPACITY = 4;
 
@@ -53,7 +45,12 @@ export class Direction {
   private capacity = 0;
   private head = 0;
   private count = 0;
-  readonly rtt: RttSummary = { samples: 0, minUsec: 0, maxUsec: 0, sumUsec: 0 };
+  // RTT samples of this direction (data sent by this side, acknowledged by its peer), as fields
+  // of their own: no object beside the direction's.
+  rttSamples = 0;
+  rttMinUsec = 0;
+  rttMaxUsec = 0;
+  rttSumUsec = 0;
 
   /** Back to a new Direction's figures (the ring's storage is kept). */
   reset(): void {
@@ -63,14 +60,15 @@ export class Direction {
     this.started = false;
     this.head = 0;
     this.count = 0;
-    const r = this.rtt;
-    r.samples = 0;
-    r.minUsec = 0;
-    r.maxUsec = 0;
-    r.sumUsec = 0;
+    this.rttSamples = 0;
+    this.rttMinUsec = 0;
+    this.rttMaxUsec = 0;
+    this.rttSumUsec = 0;
   }
 
-  sent(seq: number, len: number, flags: number, tsUsec: number): void {
+  /** A segment: `seq32` its SEQ as a signed 32-bit integer, `t` its time (µs, any fixed origin). */
+  sent(seq32: number, len: number, flags: number, t: number): void {
+    const seq = seq32 >>> 0;
     const span = len + (flags & SYN ? 1 : 0) + (flags & FIN ? 1 : 0);
     if (span === 0) return;
     const end = (seq + span) >>> 0;
@@ -107,7 +105,7 @@ export class Direction {
     const ring = this.ring!;
     const i = ((this.head + this.count) & (this.capacity - 1)) * ENTRY;
     ring[i + R_END] = end;
-    ring[i + R_TIME] = tsUsec;
+    ring[i + R_TIME] = t;
     ring[i + R_AGAIN] = resend ? 1 : 0;
     this.count++;
   }
@@ -131,9 +129,10 @@ export class Direction {
     this.head = 0;
   }
 
-  /** The peer acknowledged up to `ack` at `tsUsec`. */
-  acked(ack: number, tsUsec: number): void {
+  /** The peer acknowledged up to `ack32` (signed 32-bit) at `t`. */
+  acked(ack32: number, t: number): void {
     if (this.count === 0) return;
+    const ack = ack32 >>> 0;
     const ring = this.ring!;
     const mask = this.capacity - 1;
     while (this.count > 0) {
@@ -141,12 +140,11 @@ export class Direction {
       const e = ring[i * ENTRY + R_END]!;
       if (seqLt(ack, e)) break;
       if (e === ack && ring[i * ENTRY + R_AGAIN] === 0) {
-        const s = tsUsec - ring[i * ENTRY + R_TIME]!;
-        const r = this.rtt;
-        if (r.samples === 0 || s < r.minUsec) r.minUsec = s;
-        if (r.samples === 0 || s > r.maxUsec) r.maxUsec = s;
-        r.samples++;
-        r.sumUsec += s;
+        const s = t - ring[i * ENTRY + R_TIME]!;
+        if (this.rttSamples === 0 || s < this.rttMinUsec) this.rttMinUsec = s;
+        if (this.rttSamples === 0 || s > this.rttMaxUsec) this.rttMaxUsec = s;
+        this.rttSamples++;
+        this.rttSumUsec += s;
       }
       this.head = (i + 1) & mask;
       this.count--;
@@ -164,20 +162,24 @@ export class ConnStats {
     this.b.reset();
   }
 
-  /** One segment from A (`fromA`) or B, with its combined tags. */
+  /**
+   * One segment from A (`fromA`) or B, with its combined tags. SEQ and ACK as the held segment
+   * keeps them (signed 32-bit), `t` its time relative to the connection's first segment
+   * (HeldPacket.t): small integers, so that a call that is not inlined boxes no number per packet
+   * (RTTs are differences of times, the same from any origin).
+   */
   add(
     fromA: boolean,
-    seq: number,
-    ack: number,
+    seq32: number,
+    ack32: number,
     len: number,
     flags: number,
-    tsUsec: number,
+    t: number,
     tags: number,
   ): void {
     const me = fromA ? this.a : this.b;
     if (tags & RETRANSMISSION_TAGS) me.retransmissions++;
-    // Unsigned: the held segment keeps them as signed 32-bit integers.
-    if (flags & ACK) (fromA ? this.b : this.a).acked(ack >>> 0, tsUsec);
-    me.sent(seq >>> 0, len, flags, tsUsec);
+    if (flags & ACK) (fromA ? this.b : this.a).acked(ack32, t);
+    me.sent(seq32, len, flags, t);
   }
 }

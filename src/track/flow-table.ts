@@ -54,13 +54,13 @@ const MAX_FREE_CONNS = 1024;
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 
+/** Murmur3's finaliser, as a signed 32-bit integer (a small integer for V8, never boxed). */
 function fmix(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return h ^ (h >>> 16);
 }
 
 /** FNV-1a over the address taken a 32-bit word at a time (`n` words), seeded with the port. */
@@ -70,13 +70,18 @@ function endpointHash(words: Uint32Array, n: number, port: number): number {
   return fmix(h);
 }
 
-/**
- * The flow hash of a packet's 4-tuple, the same in both directions (the endpoints' hashes are
- * added). Sharding (conns-shards.ts) uses it too, so every shard agrees on a flow's home.
- */
-export function flowHash(pkt: Packet): number {
+/** flowHash as a signed 32-bit integer: what the table's lookup uses, without a boxed number per packet. */
+function flowHash32(pkt: Packet): number {
   const n = pkt.ipVersion === 6 ? 4 : 1;
   return fmix((endpointHash(pkt.src32, n, pkt.srcPort) + endpointHash(pkt.dst32, n, pkt.dstPort)) | 0);
+}
+
+/**
+ * The flow hash of a packet's 4-tuple, the same in both directions (the endpoints' hashes are
+ * added), unsigned. Sharding (conns-shards.ts) uses it too, so every shard agrees on a flow's home.
+ */
+export function flowHash(pkt: Packet): number {
+  return flowHash32(pkt) >>> 0;
 }
 
 /** Buckets of the connection hash table at first; doubled when connections outnumber them. */
@@ -145,7 +150,7 @@ export class FlowTable {
     const wsTags = this.opts.analysis ? this.opts.analysis.process(pkt) : 0;
     this.expireTimers(now);
 
-    const hash = flowHash(pkt) & HASH_BITS;
+    const hash = flowHash32(pkt) & HASH_BITS;
     let conn: Conn | null = this.buckets[hash & this.mask]!;
     let fromA = true;
     while (conn !== null) {

@@ -246,7 +246,7 @@ export class RecordBuilder {
   /** One segment whose inference is final; `tags` its combined tag bits. */
   add(h: HeldPacket, tags: number): void {
     if (this.stats === null) this.stats = this.spareStats.pop() ?? new ConnStats();
-    this.stats.add(h.fromA, h.seq32, h.ack32, h.len, h.flags, h.tsUsec, tags);
+    this.stats.add(h.fromA, h.seq32, h.ack32, h.len, h.flags, h.t, tags);
     if (h.viaA >= 0) this.pushA(h.viaA);
     if (h.viaB >= 0) this.pushB(h.viaB);
     this.pushA(h.stateA);
@@ -378,10 +378,10 @@ export function buildRecord(who: RecordIdentity, rb: RecordBuilder, summary: Con
     retransmissions: d.retransmissions,
     ipBytes,
     uniqueBytes: d.uniqueBytes,
-    rttSamples: d.rtt.samples,
-    rttMinUsec: d.rtt.minUsec,
-    rttMaxUsec: d.rtt.maxUsec,
-    rttSumUsec: d.rtt.sumUsec,
+    rttSamples: d.rttSamples,
+    rttMinUsec: d.rttMinUsec,
+    rttMaxUsec: d.rttMaxUsec,
+    rttSumUsec: d.rttSumUsec,
   });
   return {
     id: who.id,

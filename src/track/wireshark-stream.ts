@@ -796,18 +796,14 @@ export class WsStreamTable {
   private forgetIdle(now: number): void {
     const queue = this.queue;
     if (queue === null) return;
-    for (
-      let s = queue.oldest();
-      s !== NONE && now - this.lastUsec(s) > this.forgetAfterUsec;
-      s = queue.oldest()
-    )
+    // The oldest stream's last use read here, not through a method: a capture time returned
+    // from a call that is not inlined is a boxed number, one per packet.
+    for (let s = queue.oldest(); s !== NONE; s = queue.oldest()) {
+      const last =
+        this.doubleChunks[s >> CHUNK_SHIFT]![(s & CHUNK_MASK) * SLOT_DOUBLES + D_BASE + D_LAST_USEC]!;
+      if (!(now - last > this.forgetAfterUsec)) return;
       this.forget(s);
-  }
-
-  private lastUsec(slot: number): number {
-    return this.doubleChunks[slot >> CHUNK_SHIFT]![
-      (slot & CHUNK_MASK) * SLOT_DOUBLES + D_BASE + D_LAST_USEC
-    ]!;
+    }
   }
 
   private evictOverflow(): void {
