@@ -112,6 +112,7 @@ const B_ECHO_SHIFT = 16;
 const B_ECHO_MASK = 3 << B_ECHO_SHIFT;
 const B_MET_CLOSED = 1 << 18;
 const B_CROSSED_ANSWER = 1 << 19;
+const B_PROBE_AWAITS = 1 << 20;
 
 /** What the first answer after a silence echoed (RFC 7323 §4.3: TSecr is the TSval of the segment answered). */
 export enum SilenceEcho {
@@ -297,6 +298,18 @@ export class HeldPacket {
   }
   set crossedAnswer(v: boolean) {
     this.bits = withBit(this.bits, B_CROSSED_ANSWER, v);
+  }
+
+  /**
+   * A keep-alive probe (<SEQ=SND.NXT−1>, RFC 9293 §3.8.4) waiting for its receiver's answer: an
+   * unacceptable segment is acknowledged at once (§3.10.7.4), so the receiver's next segment, or
+   * its sender's next one without an answer between, decides its arrival (Conn.decide).
+   */
+  get probeAwaits(): boolean {
+    return (this.bits & B_PROBE_AWAITS) !== 0;
+  }
+  set probeAwaits(v: boolean) {
+    this.bits = withBit(this.bits, B_PROBE_AWAITS, v);
   }
 
   /** Whether it reached its receiver is open: the capture holds evidence for both (arrivedOf → null). */
