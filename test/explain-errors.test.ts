@@ -89,6 +89,21 @@ test('3. old-duplicate-syn: named, why three segments, the RST is a rejection no
   assert.doesNotMatch(ladder, /seq=2885797787/);
 });
 
+test('3. old-duplicate-syn beside the server: each RST answers its own segment; the second, meeting LISTEN, is no forgery', () => {
+  // The client rejects both the SYN+ACK and the server's ACK of the old SYN with <SEQ=SEG.ACK>
+  // (§3.10.7.3); such an answer leaves its sender in SYN_SENT, so its going on sending proves
+  // nothing, and the second RST reaches a server already back in LISTEN, which ignores it.
+  const { t, en, zh } = story('old-duplicate-syn', 'server');
+  const rsts = explainStory(t).steps.filter((s) => s.kind === 'rst');
+  assert.equal(rsts.length, 2);
+  assert.match(rsts[0].text, /the acknowledgment number of the SYN\+ACK it answers/);
+  assert.match(rsts[1].text, /the acknowledgment number of the ACK it answers/);
+  assert.match(rsts[1].text, /a listener ignores every RST \(RFC 9293 §3\.10\.7\.2\)/);
+  assert.doesNotMatch(en, /forged/);
+  assert.match(zh, /监听中的一端忽略一切 RST/);
+  assert.ok(t.packets.every((p) => !p.tags.includes('rst-suspect-forged')));
+});
+
 test('4. simultaneous close: nobody "closes first", no crossing FIN called "step 2 of 4"', () => {
   for (const tap of ['client', 'mid', 'server'] as const) {
     const { en } = story('simultaneous-close', tap);

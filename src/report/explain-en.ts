@@ -199,7 +199,9 @@ const events: Phrasebook['events'] = {
   'half-close': (c) =>
     `A half-close at work: ${who(c.who)} still sends data after ${peer(c.who)}'s FIN — ${peer(c.who)} has finished sending but still receives.`,
   'rst-out-of-window': (c) =>
-    `This RST's sequence number lies outside ${peer(c.who)}'s receive window, so ${peer(c.who)} ignores it and its state does not change.`,
+    c.toListener
+      ? `${Who(c.who === 'orig' ? 'resp' : 'orig')} is in LISTEN, and a listener ignores every RST (RFC 9293 §3.10.7.2): its state does not change.`
+      : `This RST's sequence number lies outside ${peer(c.who)}'s receive window, so ${peer(c.who)} ignores it and its state does not change.`,
   'rst-challenge-ack': (c) =>
     `A challenge ACK (RFC 5961 §3): the RST fell inside the window but not exactly at the expected sequence number, so ${who(c.who)} answers with an ACK instead of closing; only a RST at exactly that number would be accepted.`,
   'rst-suspect-forged': (c) => {
@@ -225,8 +227,10 @@ function segment(c: SegmentCtx): string {
         return `${at} A ${c.flags} arrives that claims to come from ${who(c.who)} (${nums}).`;
       case 'refusal':
         return `${at} ${W} answers the SYN with ${c.flags}: seq=${c.seq}${c.ack ? `, ack=${c.ack_} (the SYN's ISN + 1)` : ''}. A RST answering a segment without ACK takes seq 0 and acknowledges the SYN (RFC 9293 §3.10.7.1): nobody listens on this port.`;
-      case 'unacceptable-ack':
-        return `${at} ${W} sends ${c.flags} with seq=${c.seq}, the acknowledgment number of the SYN+ACK it answers: that SYN+ACK acknowledged a SYN ${who(c.who)} never sent in this attempt, so ${who(c.who)} rejects it (RFC 9293 §3.10.7.3) and keeps waiting in SYN_SENT.`;
+      case 'unacceptable-ack': {
+        const what = c.answersAck ? 'ACK' : 'SYN+ACK';
+        return `${at} ${W} sends ${c.flags} with seq=${c.seq}, the acknowledgment number of the ${what} it answers: that ${what} acknowledged a SYN ${who(c.who)} never sent in this attempt, so ${who(c.who)} rejects it (RFC 9293 §3.10.7.3) and keeps waiting in SYN_SENT.`;
+      }
       case 'no-connection':
         return `${at} ${W} sends ${c.flags} (${nums}): it has no connection any more, and a segment for a connection that does not exist is answered with RST (RFC 9293 §3.10.7.1). This RST does not abort anything on ${who(c.who)}'s side; it tells ${peer(c.who)} to drop its end.`;
       case 'keepalive-give-up':

@@ -170,6 +170,8 @@ export interface SegmentCtx {
    * just before it: the form of a stack's answer for a connection it does not have (§3.10.7.1).
    */
   likeNoConnection?: boolean;
+  /** An 'unacceptable-ack' RST answering a pure ACK (the peer's ACK of an old SYN), not a SYN+ACK. */
+  answersAck?: boolean;
 }
 
 export interface TransitionCtx {
@@ -203,6 +205,8 @@ export interface EventCtx {
   otherTtls?: number[];
   /** The RST carried exactly the sequence number its receiver expected. */
   exactSeq?: boolean;
+  /** An ignored RST reached a listener (RFC 9293 §3.10.7.2: LISTEN ignores every RST). */
+  toListener?: boolean;
   /** For probes and keep-alives: the segment sits one byte below what the sender already sent. */
   belowSent?: boolean;
   /** A "keep-alive" (Wireshark's name) sent into a zero window: Linux's zero-window probe. */

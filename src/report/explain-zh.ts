@@ -196,7 +196,9 @@ const events: Phrasebook['events'] = {
   'half-close': (c) =>
     `这正是半关闭：${peer(c.who)}已经发出 FIN，不再发送数据，但仍在接收，${who(c.who)}则继续向它发送数据。`,
   'rst-out-of-window': (c) =>
-    `这个 RST 的序列号落在${peer(c.who)}的接收窗口之外，${peer(c.who)}直接忽略它，状态不变。`,
+    c.toListener
+      ? `${peer(c.who)}处于 LISTEN 状态，监听中的一端忽略一切 RST（RFC 9293 §3.10.7.2），状态不变。`
+      : `这个 RST 的序列号落在${peer(c.who)}的接收窗口之外，${peer(c.who)}直接忽略它，状态不变。`,
   'rst-challenge-ack': (c) =>
     `这是挑战 ACK（RFC 5961 第 3 节）：RST 的序列号虽在窗口内，却不正好等于期望的序列号，所以${who(c.who)}不关闭连接，而是回复一个 ACK；只有序列号恰好吻合的 RST 才会被接受。`,
   'rst-suspect-forged': (c) => {
@@ -224,8 +226,10 @@ function segment(c: SegmentCtx): string {
         return `${at}一个自称来自${W}的 ${c.flags} 到达（${nums}）。`;
       case 'refusal':
         return `${at}${W}用 ${c.flags} 回应这个 SYN：seq=${c.seq}${c.ack ? `，ack=${c.ack_}（SYN 的初始序列号加 1）` : ''}。回应不带 ACK 的报文段时，RST 的序列号取 0，并确认那个 SYN（RFC 9293 §3.10.7.1）：这个端口上没有程序在监听。`;
-      case 'unacceptable-ack':
-        return `${at}${W}发出 ${c.flags}，seq=${c.seq}，正是它所回应的 SYN+ACK 中的确认号：那个 SYN+ACK 确认的并不是${W}这次发出的 SYN，于是${W}拒绝它（RFC 9293 §3.10.7.3），继续在 SYN_SENT 状态等待。`;
+      case 'unacceptable-ack': {
+        const what = c.answersAck ? 'ACK' : 'SYN+ACK';
+        return `${at}${W}发出 ${c.flags}，seq=${c.seq}，正是它所回应的 ${what} 中的确认号：那个 ${what} 确认的并不是${W}这次发出的 SYN，于是${W}拒绝它（RFC 9293 §3.10.7.3），继续在 SYN_SENT 状态等待。`;
+      }
       case 'no-connection':
         return `${at}${W}发出 ${c.flags}（${nums}）：它这一端已经没有这个连接了，发给不存在的连接的报文段要用 RST 回应（RFC 9293 §3.10.7.1）。这个 RST 并不中止${W}自己的什么连接，而是让${peer(c.who)}拆除它那一端。`;
       case 'keepalive-give-up':

@@ -263,6 +263,7 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
         }
       }
     }
+    if (kind === 'rst-out-of-window') c.toListener = p.states[otherSide(p.from)] === 'LISTEN';
     if (kind === 'rst-suspect-forged' && p.ttl !== undefined) {
       c.ttl = p.ttl;
       const others = new Set<number>();
@@ -443,6 +444,15 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
       (prevPeer.flags & ACK) !== 0 &&
       segmentSpace(prevPeer) > 0 &&
       prevPeer.ack === p.seq;
+    // The segment an 'unacceptable-ack' RST answers: each answers one of the peer's segments
+    // acknowledging its SEQ, in order (the n-th such RST the n-th such segment).
+    let answered: TimelinePacket | undefined;
+    if (rstReading === 'unacceptable-ack') {
+      const same = (q: TimelinePacket) => q.from === me && (q.flags & RST) !== 0 && q.seq === p.seq;
+      const nth = ps.slice(0, i).filter(same).length;
+      const acking = (q: TimelinePacket) => q.from === them && (q.flags & ACK) !== 0 && q.ack === p.seq;
+      answered = ps.slice(0, i).filter(acking)[nth];
+    }
     const againSyn =
       (p.flags & SYN) !== 0 &&
       p.tags.some((k) => k === 'syn-retransmission' || k === 'synack-retransmission') &&
@@ -480,6 +490,7 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
         rstReading,
         crossingFin,
         likeNoConnection,
+        answersAck: answered !== undefined && (answered.flags & SYN) === 0,
       },
     });
 
