@@ -104,6 +104,30 @@ test('3. old-duplicate-syn beside the server: each RST answers its own segment; 
   assert.ok(t.packets.every((p) => !p.tags.includes('rst-suspect-forged')));
 });
 
+test('10. old-duplicate-syn: Wireshark tags that count from a left-behind ISN are read as what they are', () => {
+  // After the client's SYN under a new ISN, tshark starts a new stream ("port reuse") and reads
+  // the server's ACK of the old SYN (its answer from SYN_RECEIVED) and the new ISNs as gaps and
+  // acknowledgments of unseen bytes: nothing was missing at any tap.
+  for (const tap of ['client', 'mid', 'server'] as const) {
+    const { en, zh } = story('old-duplicate-syn', tap);
+    assert.doesNotMatch(en, /never showed|missing from the capture|a new connection begins|1409169510/, tap);
+    assert.doesNotMatch(zh, /1409169510/, tap);
+    assert.match(
+      en,
+      /It acknowledges 91, not the client's ISN \+ 1 \(2885797878\): the server is still in SYN_RECEIVED/,
+      tap,
+    );
+    assert.match(en, /RFC 5961 §4 calls it a challenge ACK/, tap);
+    assert.match(zh, /RFC 5961 §4 称之为挑战 ACK/, tap);
+    if (tap === 'client')
+      assert.match(en, /ack=91, which is not the client's ISN \+ 1: it acknowledges a SYN/);
+    else {
+      assert.match(en, /Wireshark marks this as port reuse .*synack keeps one connection/);
+      assert.match(zh, /Wireshark 把它标为端口重用/);
+    }
+  }
+});
+
 test('4. simultaneous close: nobody "closes first", no crossing FIN called "step 2 of 4"', () => {
   for (const tap of ['client', 'mid', 'server'] as const) {
     const { en } = story('simultaneous-close', tap);

@@ -219,7 +219,7 @@ const events: Phrasebook['events'] = {
 function segment(c: SegmentCtx): string {
   const at = `[${c.time} s, frame ${c.frame}]`;
   const W = Who(c.who);
-  const nums = `seq=${c.relSeq}${c.ack ? `, ack=${c.relAck}` : ''}`;
+  const nums = `seq=${c.relSeq}${c.ack ? `, ack=${c.absAck ? c.ack_ : c.relAck}` : ''}`;
   const data = c.len > 0 ? `, carrying ${plural(c.len, 'byte')}` : '';
   if (c.rst) {
     switch (c.rstReading) {
@@ -247,6 +247,8 @@ function segment(c: SegmentCtx): string {
     const sim = c.of === 4 ? ` (simultaneous open, step ${c.step} of 4)` : ' (three-way handshake, step 1)';
     return `${at} ${W} sends SYN${sim}: its initial sequence number (ISN) is ${c.seq} (relative seq=0). The SYN consumes one sequence number${c.len > 0 ? `, and this one carries ${plural(c.len, 'byte')} of data (TCP Fast Open, RFC 7413)` : ''}.`;
   }
+  if (c.syn && c.acksOtherSyn)
+    return `${at} ${W} answers with SYN+ACK (three-way handshake, step 2): ack=${c.ack_}, which is not ${peer(c.who)}'s ISN + 1: it acknowledges a SYN ${peer(c.who)} did not send in this attempt; its own ISN is ${c.seq} (relative seq=0).`;
   if (c.syn)
     return `${at} ${W} answers with SYN+ACK (${c.of === 4 ? `simultaneous open, step ${c.step} of 4` : 'three-way handshake, step 2'}): ack=${c.ack_}, ${peer(c.who)}'s ISN + 1 (relative ack=1), acknowledges the SYN, and its own ISN is ${c.seq} (relative seq=0).`;
   if (c.fin) {
@@ -370,6 +372,14 @@ const notes: Phrasebook['notes'] = {
     `${Who(c.who)} acknowledges the repeated SYN+ACK again: Wireshark calls it a duplicate ACK, but it is the answer to the retransmitted SYN+ACK, which shows ${who(c.who)}'s first ACK never arrived.`,
   'arrival-unknown': (c) =>
     `Whether it reached ${peer(c.who)} the capture cannot tell yet: ${peer(c.who)}'s state is UNKNOWN until its next segment.`,
+  'acks-old-syn': (c) =>
+    `It acknowledges ${c.ack}${c.isn !== undefined ? `, not ${peer(c.who)}'s ISN + 1 (${(c.isn + 1) >>> 0})` : ''}: ${who(c.who)} is still in SYN_RECEIVED for an earlier SYN (the old duplicate) and answers ${peer(c.who)}'s new SYN with an acknowledgment of what it has, as RFC 9293 §3.10.7.4 says (RFC 5961 §4 calls it a challenge ACK). Wireshark, counting from ${peer(c.who)}'s new ISN, calls it an acknowledgment of bytes it never saw; nothing is missing.`,
+  'acks-new-isn': (c) =>
+    `It acknowledges ${peer(c.who)}'s new ISN (ack=${c.ack}). Wireshark, still counting from ${peer(c.who)}'s earlier ISN, calls it an acknowledgment of bytes it never saw; nothing is missing.`,
+  'new-isn-not-gap': (c) =>
+    `This is ${who(c.who)}'s new ISN, replacing ${c.isn} of its earlier SYN: a new attempt numbers its bytes afresh. Wireshark, counting from the old ISN, calls the jump a gap in the capture; nothing is missing.`,
+  'port-reuse-kept': () =>
+    'Wireshark marks this as port reuse (a new ISN on a 4-tuple it has seen) and starts a new conversation; synack keeps one connection, because neither end had finished with the earlier attempt (a connection ends only when both ends are CLOSED or back in LISTEN).',
 };
 
 const HANDSHAKE: Record<string, string> = {

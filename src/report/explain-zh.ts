@@ -218,7 +218,7 @@ const ORDINAL = ['', '一', '二', '三', '四'];
 function segment(c: SegmentCtx): string {
   const at = `[${c.time} 秒，第 ${c.frame} 帧]`;
   const W = who(c.who);
-  const nums = `seq=${c.relSeq}${c.ack ? `，ack=${c.relAck}` : ''}`;
+  const nums = `seq=${c.relSeq}${c.ack ? `，ack=${c.absAck ? c.ack_ : c.relAck}` : ''}`;
   const data = c.len > 0 ? `，携带 ${c.len} 字节数据` : '';
   if (c.rst) {
     switch (c.rstReading) {
@@ -246,6 +246,8 @@ function segment(c: SegmentCtx): string {
     const step = c.of === 4 ? `同时打开的第${ORDINAL[c.step] ?? c.step}步` : '第一次握手';
     return `${at}${W}发出 SYN（${step}）：它的初始序列号（ISN）是 ${c.seq}（相对序列号 seq=0）。SYN 要消耗一个序列号${c.len > 0 ? `，这个 SYN 还携带了 ${c.len} 字节数据（TCP Fast Open，RFC 7413）` : ''}。`;
   }
+  if (c.syn && c.acksOtherSyn)
+    return `${at}${W}回复 SYN+ACK（第二次握手）：ack=${c.ack_}，并不是${peer(c.who)}的初始序列号加 1：它确认的是${peer(c.who)}这次并没有发出的 SYN；它自己的初始序列号是 ${c.seq}（相对序列号 seq=0）。`;
   if (c.syn) {
     const step = c.of === 4 ? `同时打开的第${ORDINAL[c.step] ?? c.step}步` : '第二次握手';
     return `${at}${W}回复 SYN+ACK（${step}）：ack=${c.ack_}，即${peer(c.who)}的初始序列号加 1（相对确认号 ack=1），表示已收到对方的 SYN；它自己的初始序列号是 ${c.seq}（相对序列号 seq=0）。`;
@@ -369,6 +371,14 @@ const notes: Phrasebook['notes'] = {
     `${who(c.who)}再次确认重传的 SYN+ACK：Wireshark 把它叫作重复 ACK，其实它是对重传 SYN+ACK 的应答，说明${who(c.who)}的第一个 ACK 没有到达。`,
   'arrival-unknown': (c) =>
     `抓包还不能判断它是否到达了${peer(c.who)}：在${peer(c.who)}发出下一个报文段之前，它的状态是 UNKNOWN。`,
+  'acks-old-syn': (c) =>
+    `它确认的是 ${c.ack}${c.isn !== undefined ? `，而不是${peer(c.who)}的初始序列号加 1（${(c.isn + 1) >>> 0}）` : ''}：${who(c.who)}仍为先前那个 SYN（旧的重复 SYN）处于 SYN_RECEIVED，于是用一个确认自己已收到内容的 ACK 回应${peer(c.who)}的新 SYN（RFC 9293 §3.10.7.4；RFC 5961 §4 称之为挑战 ACK）。Wireshark 从${peer(c.who)}的新初始序列号算起，把它当成确认了没抓到的字节；其实什么也没缺。`,
+  'acks-new-isn': (c) =>
+    `它确认的是${peer(c.who)}新的初始序列号（ack=${c.ack}）。Wireshark 仍从${peer(c.who)}先前的初始序列号算起，把它当成确认了没抓到的字节；其实什么也没缺。`,
+  'new-isn-not-gap': (c) =>
+    `这是${who(c.who)}新的初始序列号，取代了先前那个 SYN 的 ${c.isn}：新的一次尝试从头开始编号。Wireshark 从旧的初始序列号算起，把这个跳变当成抓包里的缺口；其实什么也没缺。`,
+  'port-reuse-kept': () =>
+    'Wireshark 把它标为端口重用（同一四元组上出现了新的初始序列号），并从这里另起一个会话；synack 仍算作同一个连接，因为两端都还没有结束先前那次尝试（只有两端都回到 CLOSED 或 LISTEN，连接才算结束）。',
 };
 
 const HANDSHAKE: Record<string, string> = {
