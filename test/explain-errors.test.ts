@@ -144,6 +144,18 @@ test('5. keep-alive giving up: the final RST is the keep-alive verdict, not an "
   assert.ok(rst);
   assert.match(rst.text, /keep-alive probes went unanswered/);
   assert.doesNotMatch(rst.text, /aborts the connection instead of closing it/);
+  // Nor an application's abort in other words: the kernel gave up, nobody called close().
+  assert.doesNotMatch(rst.text, /aborts|SO_LINGER/);
+  assert.match(rst.text, /fails with ETIMEDOUT/);
+  assert.deepEqual(rst.evidence.socket, []);
+  assert.match(explainStory(t, { lang: 'zh' }).steps.find((s) => s.frame === rst.frame)!.text, /ETIMEDOUT/);
+  const ladder = renderLadderText(t).join('\n');
+  assert.doesNotMatch(ladder, /SO_LINGER/);
+  // A real SO_LINGER 0 close still says so.
+  assert.match(
+    renderLadderText(story('client-abort', 'client').t).join('\n'),
+    /client: close\(\), SO_LINGER 0/,
+  );
 });
 
 test('6. a SYN+ACK right after a repeated SYN answers it; it is not "the ACK never arrived"', () => {

@@ -234,7 +234,7 @@ function segment(c: SegmentCtx): string {
       case 'no-connection':
         return `${at} ${W} sends ${c.flags} (${nums}): it has no connection any more, and a segment for a connection that does not exist is answered with RST (RFC 9293 §3.10.7.1). This RST does not abort anything on ${who(c.who)}'s side; it tells ${peer(c.who)} to drop its end.`;
       case 'keepalive-give-up':
-        return `${at} ${W} sends ${c.flags} (${nums}): its keep-alive probes went unanswered (tcp_keepalive_probes), so it declares ${peer(c.who)} dead and drops the connection.`;
+        return `${at} ${W} sends ${c.flags} (${nums}): its keep-alive probes went unanswered (tcp_keepalive_probes), so it declares ${peer(c.who)} dead and drops the connection: ${who(c.who)} goes from ESTABLISHED straight to CLOSED, without TIME_WAIT. No application asked for this: its next call on the socket fails with ETIMEDOUT.`;
       default:
         return c.likeNoConnection
           ? `${at} ${W} sends ${c.flags} (${nums}) in answer to ${peer(c.who)}'s segment, without ACK and at exactly its acknowledgment number: the form a stack uses for a segment of a connection it does not have (RFC 9293 §3.10.7.1), not Linux's abort (RST+ACK). ${W} had probably lost the connection already, to a RST this capture does not show (a forged one, or from another path).`

@@ -233,7 +233,7 @@ function segment(c: SegmentCtx): string {
       case 'no-connection':
         return `${at}${W}发出 ${c.flags}（${nums}）：它这一端已经没有这个连接了，发给不存在的连接的报文段要用 RST 回应（RFC 9293 §3.10.7.1）。这个 RST 并不中止${W}自己的什么连接，而是让${peer(c.who)}拆除它那一端。`;
       case 'keepalive-give-up':
-        return `${at}${W}发出 ${c.flags}（${nums}）：它的保活探测一直没有应答（tcp_keepalive_probes 次），于是认定${peer(c.who)}已经不在，拆除连接。`;
+        return `${at}${W}发出 ${c.flags}（${nums}）：它的保活探测一直没有应答（tcp_keepalive_probes 次），于是认定${peer(c.who)}已经不在，拆除连接：${who(c.who)}从 ESTABLISHED 直接进入 CLOSED，不经过 TIME_WAIT。这不是应用程序的请求：它对这个套接字的下一次调用会以 ETIMEDOUT 失败。`;
       default:
         return c.likeNoConnection
           ? `${at}${W}发出 ${c.flags}（${nums}）回应${peer(c.who)}的报文段：不带 ACK，序列号恰好是对方的确认号——这是协议栈回应一个自己并没有的连接时的格式（RFC 9293 §3.10.7.1），而不是 Linux 中止连接时发的 RST+ACK。${W}很可能早已失去了这个连接，原因是一个抓包中看不到的 RST（伪造的，或者走了别的路径）。`

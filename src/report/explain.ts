@@ -538,6 +538,9 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
       const to = p.states[side];
       if (from === to) continue;
       evidence.moves.push({ side: actorOf(side), from, to });
+      // A keep-alive verdict is the kernel's, not an application's abort: the segment's sentence
+      // says it all (no "aborts", no SO_LINGER).
+      if (side === me && rstReading === 'keepalive-give-up') continue;
       const row = transitionFor(from, to, p, side === me, passive[side]);
       const ctx: TransitionCtx = { who: side, from, to, timeWait };
       if ((p.flags & (SYN | ACK)) === (SYN | ACK) && side !== me) ctx.synAck = true;

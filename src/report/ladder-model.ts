@@ -271,6 +271,15 @@ export function symbolicLabels(t: ConnTimeline): string[] {
   });
 }
 
+/**
+ * Whether the RST at `i` follows its sender's unanswered keep-alive probes (the segment just
+ * before it is one of them): the kernel giving up (RFC 1122 §4.2.3.6), no socket call.
+ */
+function afterKeepAlives(t: ConnTimeline, i: number): boolean {
+  const prev = t.packets[i - 1];
+  return prev !== undefined && prev.from === t.packets[i].from && prev.tags.includes('keep-alive');
+}
+
 /** The socket calls a packet's state changes imply, as "client: connect() returns". */
 function socketCalls(t: ConnTimeline, i: number): string[] {
   const p = t.packets[i];
@@ -292,7 +301,13 @@ function socketCalls(t: ConnTimeline, i: number): string[] {
       out.push(t.initial[side] === 'LISTEN' ? `${who}: accept() returns` : `${who}: connect() returns`);
     else if (sender && (p.flags & FIN) !== 0 && (from === 'ESTABLISHED' || from === 'CLOSE_WAIT'))
       out.push(`${who}: close()`);
-    else if (sender && (p.flags & RST) !== 0 && to === 'CLOSED' && from !== 'SYN_SENT')
+    else if (
+      sender &&
+      (p.flags & RST) !== 0 &&
+      to === 'CLOSED' &&
+      from !== 'SYN_SENT' &&
+      !afterKeepAlives(t, i)
+    )
       out.push(`${who}: close(), SO_LINGER 0`);
   }
   return out;
