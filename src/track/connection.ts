@@ -387,15 +387,7 @@ export class Conn extends FourTuple {
         p.probeAwaits = false;
         // Its receiver spoke: the probe is presumed answered. Its sender spoke again first, past
         // the receiver's rate limit on such ACKs and any crossing: the silence rule decides it.
-        if (
-          p.fromA === q.fromA &&
-          q.t - p.t >= OOW_ACK_INTERVAL_USEC &&
-          !mayHaveCrossed(p.t, q.t, (p.fromA ? live.b : live.a).tapRttUsec)
-        ) {
-          p.silent = true;
-          this.judgeSilence(p, null);
-          refuted = true;
-        }
+        if (p.fromA === q.fromA && this.silentUntil(p, q, OOW_ACK_INTERVAL_USEC)) refuted = true;
         continue;
       }
       if (p.crossPending) {
@@ -426,16 +418,11 @@ export class Conn extends FourTuple {
           resends(q, p) &&
           !this.answered(p)
         ) {
-          if (
-            q.t - p.t >= MIN_RESEND_USEC &&
-            !mayHaveCrossed(p.t, q.t, (p.fromA ? live.b : live.a).tapRttUsec)
-          ) {
-            // Its sender sends it again before any answer (RFC 6298 §5: the timer ran out), while
-            // its receiver had to answer at once (a SYN reaching LISTEN or SYN_SENT, §3.10.7.2/3;
-            // a SYN+ACK reaching SYN_SENT, §3.10.7.3; a FIN, acknowledged in the eighth step of
-            // §3.10.7.4): the silence rule decides it (judgeSilence).
-            p.silent = true;
-            this.judgeSilence(p, null);
+          // Its sender sends it again before any answer (RFC 6298 §5: the timer ran out), while
+          // its receiver had to answer at once (a SYN reaching LISTEN or SYN_SENT, §3.10.7.2/3;
+          // a SYN+ACK reaching SYN_SENT, §3.10.7.3; a FIN, acknowledged in the eighth step of
+          // §3.10.7.4): the silence rule decides it (judgeSilence).
+          if (this.silentUntil(p, q, MIN_RESEND_USEC)) {
             refuted = true;
             continue;
           }
@@ -618,6 +605,19 @@ export class Conn extends FourTuple {
   }
 
   /**
+   * Whether `p`'s sender spoke again with `q` at least `minGapUsec` later and after any crossing
+   * (so its receiver had time to answer and did not): then `p` is silent from now on and the
+   * silence rule judges it.
+   */
+  private silentUntil(p: HeldPacket, q: HeldPacket, minGapUsec: number): boolean {
+    if (q.t - p.t < minGapUsec || mayHaveCrossed(p.t, q.t, (p.fromA ? this.live.b : this.live.a).tapRttUsec))
+      return false;
+    p.silent = true;
+    this.judgeSilence(p, null);
+    return true;
+  }
+
+  /**
    * A silent segment `p` (HeldPacket.silent) given the new segment `q` (null when the silence was
    * just found): PRODUCT.md's silence rule. The receiver's first answer after the resend names
    * the segment it answered by its TSecr (RFC 7323 §4.3: TS.Recent takes the TSval of an
@@ -655,6 +655,14 @@ export class Conn extends FourTuple {
     return changed;
   }
 
+  /** At the connection's end, with no answer to come: the silence rule judges `p` as it stands. */
+  private judgeSilentAtEnd(p: HeldPacket): void {
+    p.silent = true;
+    p.echo = SilenceEcho.MUTE;
+    this.judgeSilence(p, null);
+    p.silent = false;
+  }
+
   /**
    * At the connection's end: SYNs its receiver never answered — it sent nothing at all — and its
    * sender never sent again (a spoofed source, or one that gave up). A SYN reaching LISTEN is
@@ -669,10 +677,7 @@ export class Conn extends FourTuple {
     for (let p = this.heldFirst; p !== null; p = p.next) {
       if (!p.fromA || (p.flags & (SYN | ACK | RST)) !== SYN || p.arrival !== Arrival.PRESUMED || p.silent)
         continue;
-      p.silent = true;
-      p.echo = SilenceEcho.MUTE;
-      this.judgeSilence(p, null);
-      p.silent = false;
+      this.judgeSilentAtEnd(p);
       changed = true;
     }
     return changed;
@@ -691,10 +696,7 @@ export class Conn extends FourTuple {
         continue;
       const receiver = p.fromA ? this.live.b : this.live.a;
       if (!receiver.synSent || receiver.ackSent || this.spokeAfter(p)) continue;
-      p.silent = true;
-      p.echo = SilenceEcho.MUTE;
-      this.judgeSilence(p, null);
-      p.silent = false;
+      this.judgeSilentAtEnd(p);
       changed = true;
     }
     return changed;
@@ -710,10 +712,7 @@ export class Conn extends FourTuple {
     for (let p = this.heldFirst; p !== null; p = p.next) {
       if (!p.probeAwaits) continue;
       p.probeAwaits = false;
-      p.silent = true;
-      p.echo = SilenceEcho.MUTE;
-      this.judgeSilence(p, null);
-      p.silent = false;
+      this.judgeSilentAtEnd(p);
       changed = true;
     }
     return changed;
