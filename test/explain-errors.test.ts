@@ -119,6 +119,11 @@ test('10. old-duplicate-syn: Wireshark tags that count from a left-behind ISN ar
     );
     assert.match(en, /RFC 5961 §4 calls it a challenge ACK/, tap);
     assert.match(zh, /RFC 5961 §4 称之为挑战 ACK/, tap);
+    // The ladder draws the numbers of the old incarnation absolute, as the story cites them.
+    const ladder = renderLadderText(story('old-duplicate-syn', tap).t).join('\n');
+    assert.doesNotMatch(ladder, /1409169510/, tap);
+    assert.match(ladder, /RST seq=91 /, tap);
+    assert.match(ladder, /ACK seq=1 ack=91 /, tap);
     if (tap === 'client')
       assert.match(en, /ack=91, which is not the client's ISN \+ 1: it acknowledges a SYN/);
     else {
