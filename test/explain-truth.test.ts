@@ -110,8 +110,9 @@ export function checkStory(story: Story, truth: ConnTimeline, where: string, tal
  * may only go away (a claim that became right must leave the list). By cause:
  * - crossing segments (the truth caps a receiver at its next send): simultaneous-open,
  *   simultaneous-close, and old-duplicate-syn's RST crossing the server's ACK (mid frame 4);
- * - the tracker's word on an old duplicate SYN: its sender is presumed SYN_SENT, the SYN+ACK the
- *   client rejects with a RST (proof it arrived) is called lost (old-duplicate-syn, 7);
+ * - the tracker's word on an old duplicate SYN: its sender is presumed SYN_SENT (the SYN+ACK the
+ *   client rejects is now "lost or rejected", arrived null, b16), and beside the client the RST
+ *   that rejects it is called lost (old-duplicate-syn, 5);
  * - what no capture shows before the FIN leaves: close() with data still queued (fin-with-data);
  *   a forgery that never passes the client's tap (forged-rst-success@client);
  * - an unseen abort: at the server tap, the client's RST answers the server's data as an endpoint
@@ -122,10 +123,8 @@ const KNOWN_WRONG = new Set<string>([
   'old-duplicate-syn@client #1 frame 3: arrived false, truly true',
   'old-duplicate-syn@server #1 frame 1: client SYN_SENT, truly CLOSED',
   'old-duplicate-syn@server #1 frame 2: client SYN_SENT, truly CLOSED',
-  'old-duplicate-syn@server #1 frame 2: arrived false, truly true',
   'old-duplicate-syn@mid #1 frame 1: client SYN_SENT, truly CLOSED',
   'old-duplicate-syn@mid #1 frame 2: client SYN_SENT, truly CLOSED',
-  'old-duplicate-syn@mid #1 frame 2: arrived false, truly true',
   'old-duplicate-syn@mid #1 frame 4: arrived false, truly true',
   // The ACKs after the crossing SYN+ACKs (Linux's, b16) are told as steps of their own now; the
   // truth caps the server at its next send (its own ACK, which left before frame 5 arrived).

@@ -286,3 +286,21 @@ test('a SYN nothing answers and its sender never resends (a spoofed source): bes
   // Without a tap, nothing places it: doubt (test/track-handshake.test.ts).
   assert.deepEqual(arrived(runTrace(lone)), [null]);
 });
+
+test('a SYN+ACK for an ISS its receiver replaced with a new SYN: lost or rejected, arrived null', () => {
+  // RFC 9293 §3.5 Figure 8: the old duplicate SYN (seq 90) is answered; the client, whose SYN is
+  // seq 2000, rejects that SYN+ACK with a RST <SEQ=SEG.ACK> if it arrives (§3.10.7.3) — or it was
+  // lost: either way it took no effect, and the capture cannot tell which.
+  const r = runTrace(
+    [
+      '0.0 C>S S seq=90',
+      '0.000030 S>C S. seq=500 ack=91',
+      '0.015 C>S S seq=2000',
+      '0.015030 S>C . seq=501 ack=91',
+      '0.020 C>S R seq=91',
+    ],
+    tap('server'),
+  );
+  assert.equal(arrived(r)[1], null);
+  assert.equal(r.packets[1].orig, 'SYN_SENT');
+});

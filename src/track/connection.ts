@@ -468,7 +468,12 @@ export class Conn extends FourTuple {
         const ownProfile = !qs.profiled || !q.ipv4 || (q.ttl === qs.ttl && q.df === qs.df);
         if (qRst && ownProfile && p.ack32 === q.seq32 && p === this.lastSynAckBefore(q.fromA))
           p.metClosed = true;
-        else p.arrival = Arrival.REFUTED;
+        else {
+          p.arrival = Arrival.REFUTED;
+          // Under a new ISS its receiver rejects it if it arrives (§3.10.7.3): lost or rejected,
+          // the capture cannot tell which (old-duplicate-syn: the client's RST answers it).
+          p.rejectedOrLost = (q.flags & SYN) !== 0;
+        }
         refuted = true;
         continue;
       }

@@ -113,6 +113,7 @@ const B_ECHO_MASK = 3 << B_ECHO_SHIFT;
 const B_MET_CLOSED = 1 << 18;
 const B_CROSSED_ANSWER = 1 << 19;
 const B_PROBE_AWAITS = 1 << 20;
+const B_REJECTED_OR_LOST = 1 << 21;
 
 /** What the first answer after a silence echoed (RFC 7323 §4.3: TSecr is the TSval of the segment answered). */
 export enum SilenceEcho {
@@ -138,7 +139,7 @@ function withBit(bits: number, bit: number, on: boolean): number {
  * would decide). The ladders' ✗ and `read --json` both read it from here.
  */
 export function arrivedOf(h: HeldPacket): boolean | null {
-  if (h.arrival === Arrival.REFUTED) return false;
+  if (h.arrival === Arrival.REFUTED) return h.rejectedOrLost ? null : false;
   return h.arrivalOpen ? null : true;
 }
 
@@ -310,6 +311,18 @@ export class HeldPacket {
   }
   set probeAwaits(v: boolean) {
     this.bits = withBit(this.bits, B_PROBE_AWAITS, v);
+  }
+
+  /**
+   * A REFUTED segment that took no effect, whether lost or rejected on arrival the capture cannot
+   * tell (a SYN+ACK for an ISS its receiver has replaced with a new SYN: lost, or answered with a
+   * RST <SEQ=SEG.ACK> from SYN_SENT, §3.10.7.3): arrivedOf → null.
+   */
+  get rejectedOrLost(): boolean {
+    return (this.bits & B_REJECTED_OR_LOST) !== 0;
+  }
+  set rejectedOrLost(v: boolean) {
+    this.bits = withBit(this.bits, B_REJECTED_OR_LOST, v);
   }
 
   /** Whether it reached its receiver is open: the capture holds evidence for both (arrivedOf → null). */
