@@ -89,6 +89,50 @@ test('3. old-duplicate-syn: named, why three segments, the RST is a rejection no
   assert.doesNotMatch(ladder, /seq=2885797787/);
 });
 
+test('3. old-duplicate-syn beside the server: each RST answers its own segment; the second, meeting LISTEN, is no forgery', () => {
+  // The client rejects both the SYN+ACK and the server's ACK of the old SYN with <SEQ=SEG.ACK>
+  // (§3.10.7.3); such an answer leaves its sender in SYN_SENT, so its going on sending proves
+  // nothing, and the second RST reaches a server already back in LISTEN, which ignores it.
+  const { t, en, zh } = story('old-duplicate-syn', 'server');
+  const rsts = explainStory(t).steps.filter((s) => s.kind === 'rst');
+  assert.equal(rsts.length, 2);
+  assert.match(rsts[0].text, /the acknowledgment number of the SYN\+ACK it answers/);
+  assert.match(rsts[1].text, /the acknowledgment number of the ACK it answers/);
+  assert.match(rsts[1].text, /a listener ignores every RST \(RFC 9293 §3\.10\.7\.2\)/);
+  assert.doesNotMatch(en, /forged/);
+  assert.match(zh, /监听中的一端忽略一切 RST/);
+  assert.ok(t.packets.every((p) => !p.tags.includes('rst-suspect-forged')));
+});
+
+test('10. old-duplicate-syn: Wireshark tags that count from a left-behind ISN are read as what they are', () => {
+  // After the client's SYN under a new ISN, tshark starts a new stream ("port reuse") and reads
+  // the server's ACK of the old SYN (its answer from SYN_RECEIVED) and the new ISNs as gaps and
+  // acknowledgments of unseen bytes: nothing was missing at any tap.
+  for (const tap of ['client', 'mid', 'server'] as const) {
+    const { en, zh } = story('old-duplicate-syn', tap);
+    assert.doesNotMatch(en, /never showed|missing from the capture|a new connection begins|1409169510/, tap);
+    assert.doesNotMatch(zh, /1409169510/, tap);
+    assert.match(
+      en,
+      /It acknowledges 91, not the client's ISN \+ 1 \(2885797878\): the server is still in SYN_RECEIVED/,
+      tap,
+    );
+    assert.match(en, /RFC 5961 §4 calls it a challenge ACK/, tap);
+    assert.match(zh, /RFC 5961 §4 称之为挑战 ACK/, tap);
+    // The ladder draws the numbers of the old incarnation absolute, as the story cites them.
+    const ladder = renderLadderText(story('old-duplicate-syn', tap).t).join('\n');
+    assert.doesNotMatch(ladder, /1409169510/, tap);
+    assert.match(ladder, /RST seq=91 /, tap);
+    assert.match(ladder, /ACK seq=1 ack=91 /, tap);
+    if (tap === 'client')
+      assert.match(en, /ack=91, which is not the client's ISN \+ 1: it acknowledges a SYN/);
+    else {
+      assert.match(en, /Wireshark marks this as port reuse .*synack keeps one connection/);
+      assert.match(zh, /Wireshark 把它标为端口重用/);
+    }
+  }
+});
+
 test('4. simultaneous close: nobody "closes first", no crossing FIN called "step 2 of 4"', () => {
   for (const tap of ['client', 'mid', 'server'] as const) {
     const { en } = story('simultaneous-close', tap);
@@ -105,6 +149,18 @@ test('5. keep-alive giving up: the final RST is the keep-alive verdict, not an "
   assert.ok(rst);
   assert.match(rst.text, /keep-alive probes went unanswered/);
   assert.doesNotMatch(rst.text, /aborts the connection instead of closing it/);
+  // Nor an application's abort in other words: the kernel gave up, nobody called close().
+  assert.doesNotMatch(rst.text, /aborts|SO_LINGER/);
+  assert.match(rst.text, /fails with ETIMEDOUT/);
+  assert.deepEqual(rst.evidence.socket, []);
+  assert.match(explainStory(t, { lang: 'zh' }).steps.find((s) => s.frame === rst.frame)!.text, /ETIMEDOUT/);
+  const ladder = renderLadderText(t).join('\n');
+  assert.doesNotMatch(ladder, /SO_LINGER/);
+  // A real SO_LINGER 0 close still says so.
+  assert.match(
+    renderLadderText(story('client-abort', 'client').t).join('\n'),
+    /client: close\(\), SO_LINGER 0/,
+  );
 });
 
 test('6. a SYN+ACK right after a repeated SYN answers it; it is not "the ACK never arrived"', () => {

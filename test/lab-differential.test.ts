@@ -47,8 +47,9 @@ const SYN_FLOOD_SERVER_SIDE = [
     `#${n} 198.18.0.${n}:${33000 + n}: inferred CLOSED SYN_SENT UNKNOWN | true CLOSED SYN_SENT`,
     `#${n} 10.0.0.2:80: inferred LISTEN SYN_RECEIVED | true LISTEN SYN_RECEIVED CLOSED`,
   ]),
-  // SYNs the full queue dropped (tcp_syncookies=0): never answered, never retransmitted.
-  ...range(10, 16).map((n) => `#${n} 10.0.0.2:80: inferred UNKNOWN | true LISTEN`),
+  // SYNs the full queue dropped (tcp_syncookies=0): never answered, never retransmitted; no
+  // socket ever held them (CLOSED), which auto cannot place without a handshake (UNKNOWN).
+  ...range(10, 16).map((n) => `#${n} 10.0.0.2:80: inferred UNKNOWN | true CLOSED`),
   `#17 ${CLIENT_TIME_WAIT_PAST_END}`,
   // SYN cookies keep no state: the listener stays LISTEN, which the tracker reads as SYN_RECEIVED.
   ...range(18, 21).flatMap((n) => [
@@ -89,8 +90,9 @@ describe('differential: conns on the lab capture = the lab truth, every scenario
  *   sent again (synack-lost), and a FIN.
  * - simultaneous-close: the crossing FINs take effect at the receiver's next segment in the truth,
  *   while the analyzer applies them where its ACK covers them.
- * - keepalive: probes lost past the tap are presumed to arrive although no answer ever comes
- *   (client, mid); at the server tap, the client's RST answers the data as a closed port does.
+ * - keepalive: probes lost past the tap, never answered, are in doubt beside their sender and in
+ *   the middle (the probe or its answer was lost: the silence rule, b16); at the server tap, the
+ *   client's RST answers the data as a closed port does.
  * - data-loss (client, mid): data lost past the tap, never acknowledged until resent.
  * - fin-with-data: close() is called before the tail leaves, so the server is FIN_WAIT_1 while
  *   the client's ACKs of the first window arrive — no capture shows close() before the FIN; the
@@ -108,9 +110,9 @@ const KNOWN_FRAMES: Record<string, string[]> = {
   'simultaneous-close client': ['10 wrong', '11 wrong'],
   'simultaneous-close server': ['10 wrong', '11 wrong'],
   'simultaneous-close mid': ['10 wrong', '11 wrong'],
-  'keepalive client': ['8 wrong', '9 wrong', '10 wrong'],
+  'keepalive client': ['8 doubt', '9 doubt', '10 doubt'],
   'keepalive server': ['8 wrong'],
-  'keepalive mid': ['8 wrong', '9 wrong', '10 wrong'],
+  'keepalive mid': ['8 doubt', '9 doubt', '10 doubt'],
   'data-loss client': ['6 wrong', '38 wrong'],
   'data-loss mid': ['6 wrong', '38 wrong'],
   'fin-with-data client': ['25 wrong'],
@@ -145,14 +147,16 @@ const KNOWN_FRAMES: Record<string, string[]> = {
 /**
  * syn-flood's frames, counted per verdict (b16, issue 16; for issue 17): 'doubt' — the spoofed
  * source is UNKNOWN after each SYN+ACK it never answers (truly SYN_SENT, the SYN+ACK never
- * reaching it); 'wrong' — the 7 SYNs the full queue dropped (tracker: presumed arrived, server
- * UNKNOWN; truly not received, LISTEN) and the SYN cookies' SYN+ACKs and the real client's
- * handshake ACK (tracker: SYN_RECEIVED; truly LISTEN, no state kept).
+ * reaching it), and in the middle the 7 SYNs the full queue dropped, never answered nor resent
+ * (arrived null, the server UNKNOWN: they were presumed to arrive until b16's end-of-connection silence
+ * rule; beside the server, arrived false and CLOSED, as the truth); 'wrong' — the SYN cookies'
+ * SYN+ACKs and the real client's handshake ACK (tracker: SYN_RECEIVED; truly LISTEN, no state
+ * kept).
  */
 const COUNTED_FRAMES: Record<string, Record<string, number>> = {
   'syn-flood client': { wrong: 2 },
-  'syn-flood server': { doubt: 54, wrong: 17 },
-  'syn-flood mid': { doubt: 54, wrong: 17 },
+  'syn-flood server': { doubt: 54, wrong: 10 },
+  'syn-flood mid': { doubt: 61, wrong: 10 },
 };
 
 describe('per frame: read --json on the lab capture = lab run --frames, every scenario at every tap', () => {

@@ -219,3 +219,88 @@ test('a RST <SEQ=SEG.ACK> answering a SYN+ACK that SYN_SENT would accept: the cl
   );
   assert.equal(statePairs(bad)[1], 'SYN_SENT/SYN_RECEIVED');
 });
+
+// Keep-alive probes (<SEQ=SND.NXT−1>, RFC 9293 §3.8.4) after an idle handshake: the first answered,
+// then three sent 1 s apart that nothing answers, and the client gives up with a RST.
+const PROBES = [
+  '0.0 C>S S seq=100',
+  '0.000030 S>C S. seq=500 ack=101',
+  '0.020030 C>S . seq=101 ack=501',
+  '5.0 C>S . seq=100 ack=501',
+  '5.000030 S>C . seq=501 ack=101',
+  '10.0 C>S . seq=100 ack=501',
+  '11.0 C>S . seq=100 ack=501',
+  '12.0 C>S . seq=100 ack=501',
+  '13.0 C>S R. seq=101 ack=501',
+];
+
+test('keep-alive probes nothing answers: beside their receiver lost; beside their sender or in the middle, doubt', () => {
+  // An unacceptable segment is acknowledged at once (§3.10.7.4): silence until the next probe.
+  assert.deepEqual(arrived(runTrace(PROBES, tap('server'))).slice(3, 8), [true, true, false, false, false]);
+  for (const where of ['client', 'mid'])
+    assert.deepEqual(
+      arrived(runTrace(PROBES, tap(where))).slice(3, 8),
+      [true, true, null, null, null],
+      where,
+    );
+  // Answered, a probe arrived, at any tap. Linux's answer echoes TS.Recent, the TSval of the last
+  // acceptable segment (an unacceptable probe never updates it): no echo names the probe.
+  const answered = runTrace(
+    [
+      '0.0 C>S S seq=100 tsval=1000',
+      '0.020 S>C S. seq=500 ack=101 tsval=7000 tsecr=1000',
+      '0.020010 C>S . seq=101 ack=501 tsval=1020 tsecr=7000',
+      '5.0 C>S . seq=100 ack=501 tsval=6000 tsecr=7000',
+      '5.020 S>C . seq=501 ack=101 tsval=12000 tsecr=1020',
+    ],
+    tap('client'),
+  );
+  assert.deepEqual(arrived(answered).slice(3), [true, true]);
+  // A window probe (the peer's window is 0) is not judged so: Linux rate-limits its answers.
+  const zeroWindow = runTrace(
+    [
+      '0.0 C>S S seq=100',
+      '0.000030 S>C S. seq=500 ack=101',
+      '0.020030 C>S P. seq=101 ack=501 len=10',
+      '0.020060 S>C . seq=501 ack=111 win=0',
+      '0.300 C>S . seq=110 ack=501',
+      '0.700 C>S . seq=110 ack=501',
+    ],
+    tap('server'),
+  );
+  assert.deepEqual(arrived(zeroWindow).slice(4), [true, true]);
+});
+
+test('a SYN nothing answers and its sender never resends (a spoofed source): beside the server dropped, elsewhere doubt', () => {
+  // A full SYN queue with tcp_syncookies=0 drops a SYN silently (a SYN flood's victims); a SYN
+  // reaching LISTEN is answered at once (§3.10.7.2), so beside the server its silence decides.
+  const lone = ['0.0 C>S S seq=100'];
+  const one = (where: string) => runTrace(lone, tap(where));
+  assert.deepEqual(arrived(one('server')), [false]);
+  // No socket of the server's ever held the connection: CLOSED, as the kernel shows it.
+  assert.deepEqual(one('server').records[0]!.states, { orig: ['CLOSED', 'SYN_SENT'], resp: ['CLOSED'] });
+  for (const where of ['client', 'mid']) {
+    assert.deepEqual(arrived(one(where)), [null], where);
+    assert.deepEqual(one(where).records[0]!.states.resp, ['UNKNOWN'], where);
+  }
+  // Without a tap, nothing places it: doubt (test/track-handshake.test.ts).
+  assert.deepEqual(arrived(runTrace(lone)), [null]);
+});
+
+test('a SYN+ACK for an ISS its receiver replaced with a new SYN: lost or rejected, arrived null', () => {
+  // RFC 9293 §3.5 Figure 8: the old duplicate SYN (seq 90) is answered; the client, whose SYN is
+  // seq 2000, rejects that SYN+ACK with a RST <SEQ=SEG.ACK> if it arrives (§3.10.7.3) — or it was
+  // lost: either way it took no effect, and the capture cannot tell which.
+  const r = runTrace(
+    [
+      '0.0 C>S S seq=90',
+      '0.000030 S>C S. seq=500 ack=91',
+      '0.015 C>S S seq=2000',
+      '0.015030 S>C . seq=501 ack=91',
+      '0.020 C>S R seq=91',
+    ],
+    tap('server'),
+  );
+  assert.equal(arrived(r)[1], null);
+  assert.equal(r.packets[1].orig, 'SYN_SENT');
+});

@@ -9,7 +9,8 @@
 // in TIME_WAIT) when the next one is created; a SYN meeting TIME_WAIT (port reuse) or a port
 // used again after its TIME_WAIT ran out starts a new one. Each side's true `states` is its
 // endpoints' true sequences joined in creation order. A side with no endpoint at all (a port
-// nobody listens on) is CLOSED throughout; a listening one that never took a SYN is LISTEN.
+// nobody listens on, or a listener that never answered on the 4-tuple) is CLOSED throughout; a
+// listener that answered without a socket (a SYN cookie) is LISTEN.
 //
 // What only an observer computes (orientation, handshake/close/reset, conn_state, history,
 // completeness, bytes, rtt, events, per-packet tags and roles, relative sequence numbers) comes
@@ -195,7 +196,14 @@ export function trueConnections(
       srcSide === 'client' ? { client: srcText, server: dstText } : { client: dstText, server: srcText };
     const portOf = (side: Side) => Number(addr[side].split(' ')[1]);
 
-    const fixedState = (side: Side): StateName => (listening(side, portOf(side)) ? 'LISTEN' : 'CLOSED');
+    // A listener that answered on this 4-tuple without a socket of its own (a SYN cookie) is
+    // LISTEN for it; one that said nothing at all (its full SYN queue dropped the SYN) never held
+    // this connection: CLOSED, "no connection state at all" (RFC 9293 §3.3.2), as the kernel
+    // shows it (no socket on the 4-tuple) and as the analyzer infers it beside the server.
+    const spoke = (side: Side): boolean =>
+      frameNos.some((n) => frameTuple(frames[n - 1].data)?.key.split('|')[0] === addr[side]);
+    const fixedState = (side: Side): StateName =>
+      listening(side, portOf(side)) && spoke(side) ? 'LISTEN' : 'CLOSED';
     const sideState = (side: Side, at: number): StateName => {
       const list = eps[side];
       if (list.length === 0) return fixedState(side);

@@ -199,7 +199,9 @@ const events: Phrasebook['events'] = {
   'half-close': (c) =>
     `A half-close at work: ${who(c.who)} still sends data after ${peer(c.who)}'s FIN — ${peer(c.who)} has finished sending but still receives.`,
   'rst-out-of-window': (c) =>
-    `This RST's sequence number lies outside ${peer(c.who)}'s receive window, so ${peer(c.who)} ignores it and its state does not change.`,
+    c.toListener
+      ? `${Who(c.who === 'orig' ? 'resp' : 'orig')} is in LISTEN, and a listener ignores every RST (RFC 9293 §3.10.7.2): its state does not change.`
+      : `This RST's sequence number lies outside ${peer(c.who)}'s receive window, so ${peer(c.who)} ignores it and its state does not change.`,
   'rst-challenge-ack': (c) =>
     `A challenge ACK (RFC 5961 §3): the RST fell inside the window but not exactly at the expected sequence number, so ${who(c.who)} answers with an ACK instead of closing; only a RST at exactly that number would be accepted.`,
   'rst-suspect-forged': (c) => {
@@ -217,7 +219,7 @@ const events: Phrasebook['events'] = {
 function segment(c: SegmentCtx): string {
   const at = `[${c.time} s, frame ${c.frame}]`;
   const W = Who(c.who);
-  const nums = `seq=${c.relSeq}${c.ack ? `, ack=${c.relAck}` : ''}`;
+  const nums = `seq=${c.relSeq}${c.ack ? `, ack=${c.absAck ? c.ack_ : c.relAck}` : ''}`;
   const data = c.len > 0 ? `, carrying ${plural(c.len, 'byte')}` : '';
   if (c.rst) {
     switch (c.rstReading) {
@@ -225,12 +227,14 @@ function segment(c: SegmentCtx): string {
         return `${at} A ${c.flags} arrives that claims to come from ${who(c.who)} (${nums}).`;
       case 'refusal':
         return `${at} ${W} answers the SYN with ${c.flags}: seq=${c.seq}${c.ack ? `, ack=${c.ack_} (the SYN's ISN + 1)` : ''}. A RST answering a segment without ACK takes seq 0 and acknowledges the SYN (RFC 9293 §3.10.7.1): nobody listens on this port.`;
-      case 'unacceptable-ack':
-        return `${at} ${W} sends ${c.flags} with seq=${c.seq}, the acknowledgment number of the SYN+ACK it answers: that SYN+ACK acknowledged a SYN ${who(c.who)} never sent in this attempt, so ${who(c.who)} rejects it (RFC 9293 §3.10.7.3) and keeps waiting in SYN_SENT.`;
+      case 'unacceptable-ack': {
+        const what = c.answersAck ? 'ACK' : 'SYN+ACK';
+        return `${at} ${W} sends ${c.flags} with seq=${c.seq}, the acknowledgment number of the ${what} it answers: that ${what} acknowledged a SYN ${who(c.who)} never sent in this attempt, so ${who(c.who)} rejects it (RFC 9293 §3.10.7.3) and keeps waiting in SYN_SENT.`;
+      }
       case 'no-connection':
         return `${at} ${W} sends ${c.flags} (${nums}): it has no connection any more, and a segment for a connection that does not exist is answered with RST (RFC 9293 §3.10.7.1). This RST does not abort anything on ${who(c.who)}'s side; it tells ${peer(c.who)} to drop its end.`;
       case 'keepalive-give-up':
-        return `${at} ${W} sends ${c.flags} (${nums}): its keep-alive probes went unanswered (tcp_keepalive_probes), so it declares ${peer(c.who)} dead and drops the connection.`;
+        return `${at} ${W} sends ${c.flags} (${nums}): its keep-alive probes went unanswered (tcp_keepalive_probes), so it declares ${peer(c.who)} dead and drops the connection: ${who(c.who)} goes from ESTABLISHED straight to CLOSED, without TIME_WAIT. No application asked for this: its next call on the socket fails with ETIMEDOUT.`;
       default:
         return c.likeNoConnection
           ? `${at} ${W} sends ${c.flags} (${nums}) in answer to ${peer(c.who)}'s segment, without ACK and at exactly its acknowledgment number: the form a stack uses for a segment of a connection it does not have (RFC 9293 §3.10.7.1), not Linux's abort (RST+ACK). ${W} had probably lost the connection already, to a RST this capture does not show (a forged one, or from another path).`
@@ -243,6 +247,8 @@ function segment(c: SegmentCtx): string {
     const sim = c.of === 4 ? ` (simultaneous open, step ${c.step} of 4)` : ' (three-way handshake, step 1)';
     return `${at} ${W} sends SYN${sim}: its initial sequence number (ISN) is ${c.seq} (relative seq=0). The SYN consumes one sequence number${c.len > 0 ? `, and this one carries ${plural(c.len, 'byte')} of data (TCP Fast Open, RFC 7413)` : ''}.`;
   }
+  if (c.syn && c.acksOtherSyn)
+    return `${at} ${W} answers with SYN+ACK (three-way handshake, step 2): ack=${c.ack_}, which is not ${peer(c.who)}'s ISN + 1: it acknowledges a SYN ${peer(c.who)} did not send in this attempt; its own ISN is ${c.seq} (relative seq=0).`;
   if (c.syn)
     return `${at} ${W} answers with SYN+ACK (${c.of === 4 ? `simultaneous open, step ${c.step} of 4` : 'three-way handshake, step 2'}): ack=${c.ack_}, ${peer(c.who)}'s ISN + 1 (relative ack=1), acknowledges the SYN, and its own ISN is ${c.seq} (relative seq=0).`;
   if (c.fin) {
@@ -366,6 +372,14 @@ const notes: Phrasebook['notes'] = {
     `${Who(c.who)} acknowledges the repeated SYN+ACK again: Wireshark calls it a duplicate ACK, but it is the answer to the retransmitted SYN+ACK, which shows ${who(c.who)}'s first ACK never arrived.`,
   'arrival-unknown': (c) =>
     `Whether it reached ${peer(c.who)} the capture cannot tell yet: ${peer(c.who)}'s state is UNKNOWN until its next segment.`,
+  'acks-old-syn': (c) =>
+    `It acknowledges ${c.ack}${c.isn !== undefined ? `, not ${peer(c.who)}'s ISN + 1 (${(c.isn + 1) >>> 0})` : ''}: ${who(c.who)} is still in SYN_RECEIVED for an earlier SYN (the old duplicate) and answers ${peer(c.who)}'s new SYN with an acknowledgment of what it has, as RFC 9293 §3.10.7.4 says (RFC 5961 §4 calls it a challenge ACK). Wireshark, counting from ${peer(c.who)}'s new ISN, calls it an acknowledgment of bytes it never saw; nothing is missing.`,
+  'acks-new-isn': (c) =>
+    `It acknowledges ${peer(c.who)}'s new ISN (ack=${c.ack}). Wireshark, still counting from ${peer(c.who)}'s earlier ISN, calls it an acknowledgment of bytes it never saw; nothing is missing.`,
+  'new-isn-not-gap': (c) =>
+    `This is ${who(c.who)}'s new ISN, replacing ${c.isn} of its earlier SYN: a new attempt numbers its bytes afresh. Wireshark, counting from the old ISN, calls the jump a gap in the capture; nothing is missing.`,
+  'port-reuse-kept': () =>
+    'Wireshark marks this as port reuse (a new ISN on a 4-tuple it has seen) and starts a new conversation; synack keeps one connection, because neither end had finished with the earlier attempt (a connection ends only when both ends are CLOSED or back in LISTEN).',
 };
 
 const HANDSHAKE: Record<string, string> = {

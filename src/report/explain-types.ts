@@ -170,6 +170,12 @@ export interface SegmentCtx {
    * just before it: the form of a stack's answer for a connection it does not have (§3.10.7.1).
    */
   likeNoConnection?: boolean;
+  /** An 'unacceptable-ack' RST answering a pure ACK (the peer's ACK of an old SYN), not a SYN+ACK. */
+  answersAck?: boolean;
+  /** A SYN+ACK whose ACK is not the peer's ISN + 1: it answers a SYN the peer did not send now. */
+  acksOtherSyn?: boolean;
+  /** Its ACK acknowledges an earlier SYN: relative to the peer's ISN it means nothing (shown absolute). */
+  absAck?: boolean;
 }
 
 export interface TransitionCtx {
@@ -203,6 +209,8 @@ export interface EventCtx {
   otherTtls?: number[];
   /** The RST carried exactly the sequence number its receiver expected. */
   exactSeq?: boolean;
+  /** An ignored RST reached a listener (RFC 9293 §3.10.7.2: LISTEN ignores every RST). */
+  toListener?: boolean;
   /** For probes and keep-alives: the segment sits one byte below what the sender already sent. */
   belowSent?: boolean;
   /** A "keep-alive" (Wireshark's name) sent into a zero window: Linux's zero-window probe. */
@@ -219,6 +227,9 @@ export interface NoteCtx {
   after?: string;
   /** A count (probes, copies). */
   count?: number;
+  /** Sequence numbers the sentence cites (an acknowledgment number, an earlier ISN). */
+  ack?: number;
+  isn?: number;
 }
 
 export type NoteKey =
@@ -239,7 +250,17 @@ export type NoteKey =
   /** A simultaneous open: the ACK of the SYN in the peer's SYN+ACK, a duplicate (§3.10.7.4). */
   | 'simultaneous-open-ack'
   /** The receiver's state after a segment whose arrival the capture cannot decide. */
-  | 'arrival-unknown';
+  | 'arrival-unknown'
+  /**
+   * After a SYN under a new ISN (old-duplicate-syn): what Wireshark's tags, which count from the
+   * other ISN, misread. An ACK of an earlier SYN, answering the new SYN from SYN_RECEIVED: */
+  | 'acks-old-syn'
+  /** An ACK of the peer's new ISN, which Wireshark counts from the old one. */
+  | 'acks-new-isn'
+  /** A SYN or SYN+ACK under a new ISN: a fresh start, not a gap in the capture. */
+  | 'new-isn-not-gap'
+  /** A SYN or SYN+ACK Wireshark calls port reuse, which synack keeps in the same connection. */
+  | 'port-reuse-kept';
 
 export interface LostCtx {
   who: Side;

@@ -196,7 +196,9 @@ const events: Phrasebook['events'] = {
   'half-close': (c) =>
     `这正是半关闭：${peer(c.who)}已经发出 FIN，不再发送数据，但仍在接收，${who(c.who)}则继续向它发送数据。`,
   'rst-out-of-window': (c) =>
-    `这个 RST 的序列号落在${peer(c.who)}的接收窗口之外，${peer(c.who)}直接忽略它，状态不变。`,
+    c.toListener
+      ? `${peer(c.who)}处于 LISTEN 状态，监听中的一端忽略一切 RST（RFC 9293 §3.10.7.2），状态不变。`
+      : `这个 RST 的序列号落在${peer(c.who)}的接收窗口之外，${peer(c.who)}直接忽略它，状态不变。`,
   'rst-challenge-ack': (c) =>
     `这是挑战 ACK（RFC 5961 第 3 节）：RST 的序列号虽在窗口内，却不正好等于期望的序列号，所以${who(c.who)}不关闭连接，而是回复一个 ACK；只有序列号恰好吻合的 RST 才会被接受。`,
   'rst-suspect-forged': (c) => {
@@ -216,7 +218,7 @@ const ORDINAL = ['', '一', '二', '三', '四'];
 function segment(c: SegmentCtx): string {
   const at = `[${c.time} 秒，第 ${c.frame} 帧]`;
   const W = who(c.who);
-  const nums = `seq=${c.relSeq}${c.ack ? `，ack=${c.relAck}` : ''}`;
+  const nums = `seq=${c.relSeq}${c.ack ? `，ack=${c.absAck ? c.ack_ : c.relAck}` : ''}`;
   const data = c.len > 0 ? `，携带 ${c.len} 字节数据` : '';
   if (c.rst) {
     switch (c.rstReading) {
@@ -224,12 +226,14 @@ function segment(c: SegmentCtx): string {
         return `${at}一个自称来自${W}的 ${c.flags} 到达（${nums}）。`;
       case 'refusal':
         return `${at}${W}用 ${c.flags} 回应这个 SYN：seq=${c.seq}${c.ack ? `，ack=${c.ack_}（SYN 的初始序列号加 1）` : ''}。回应不带 ACK 的报文段时，RST 的序列号取 0，并确认那个 SYN（RFC 9293 §3.10.7.1）：这个端口上没有程序在监听。`;
-      case 'unacceptable-ack':
-        return `${at}${W}发出 ${c.flags}，seq=${c.seq}，正是它所回应的 SYN+ACK 中的确认号：那个 SYN+ACK 确认的并不是${W}这次发出的 SYN，于是${W}拒绝它（RFC 9293 §3.10.7.3），继续在 SYN_SENT 状态等待。`;
+      case 'unacceptable-ack': {
+        const what = c.answersAck ? 'ACK' : 'SYN+ACK';
+        return `${at}${W}发出 ${c.flags}，seq=${c.seq}，正是它所回应的 ${what} 中的确认号：那个 ${what} 确认的并不是${W}这次发出的 SYN，于是${W}拒绝它（RFC 9293 §3.10.7.3），继续在 SYN_SENT 状态等待。`;
+      }
       case 'no-connection':
         return `${at}${W}发出 ${c.flags}（${nums}）：它这一端已经没有这个连接了，发给不存在的连接的报文段要用 RST 回应（RFC 9293 §3.10.7.1）。这个 RST 并不中止${W}自己的什么连接，而是让${peer(c.who)}拆除它那一端。`;
       case 'keepalive-give-up':
-        return `${at}${W}发出 ${c.flags}（${nums}）：它的保活探测一直没有应答（tcp_keepalive_probes 次），于是认定${peer(c.who)}已经不在，拆除连接。`;
+        return `${at}${W}发出 ${c.flags}（${nums}）：它的保活探测一直没有应答（tcp_keepalive_probes 次），于是认定${peer(c.who)}已经不在，拆除连接：${who(c.who)}从 ESTABLISHED 直接进入 CLOSED，不经过 TIME_WAIT。这不是应用程序的请求：它对这个套接字的下一次调用会以 ETIMEDOUT 失败。`;
       default:
         return c.likeNoConnection
           ? `${at}${W}发出 ${c.flags}（${nums}）回应${peer(c.who)}的报文段：不带 ACK，序列号恰好是对方的确认号——这是协议栈回应一个自己并没有的连接时的格式（RFC 9293 §3.10.7.1），而不是 Linux 中止连接时发的 RST+ACK。${W}很可能早已失去了这个连接，原因是一个抓包中看不到的 RST（伪造的，或者走了别的路径）。`
@@ -242,6 +246,8 @@ function segment(c: SegmentCtx): string {
     const step = c.of === 4 ? `同时打开的第${ORDINAL[c.step] ?? c.step}步` : '第一次握手';
     return `${at}${W}发出 SYN（${step}）：它的初始序列号（ISN）是 ${c.seq}（相对序列号 seq=0）。SYN 要消耗一个序列号${c.len > 0 ? `，这个 SYN 还携带了 ${c.len} 字节数据（TCP Fast Open，RFC 7413）` : ''}。`;
   }
+  if (c.syn && c.acksOtherSyn)
+    return `${at}${W}回复 SYN+ACK（第二次握手）：ack=${c.ack_}，并不是${peer(c.who)}的初始序列号加 1：它确认的是${peer(c.who)}这次并没有发出的 SYN；它自己的初始序列号是 ${c.seq}（相对序列号 seq=0）。`;
   if (c.syn) {
     const step = c.of === 4 ? `同时打开的第${ORDINAL[c.step] ?? c.step}步` : '第二次握手';
     return `${at}${W}回复 SYN+ACK（${step}）：ack=${c.ack_}，即${peer(c.who)}的初始序列号加 1（相对确认号 ack=1），表示已收到对方的 SYN；它自己的初始序列号是 ${c.seq}（相对序列号 seq=0）。`;
@@ -365,6 +371,14 @@ const notes: Phrasebook['notes'] = {
     `${who(c.who)}再次确认重传的 SYN+ACK：Wireshark 把它叫作重复 ACK，其实它是对重传 SYN+ACK 的应答，说明${who(c.who)}的第一个 ACK 没有到达。`,
   'arrival-unknown': (c) =>
     `抓包还不能判断它是否到达了${peer(c.who)}：在${peer(c.who)}发出下一个报文段之前，它的状态是 UNKNOWN。`,
+  'acks-old-syn': (c) =>
+    `它确认的是 ${c.ack}${c.isn !== undefined ? `，而不是${peer(c.who)}的初始序列号加 1（${(c.isn + 1) >>> 0}）` : ''}：${who(c.who)}仍为先前那个 SYN（旧的重复 SYN）处于 SYN_RECEIVED，于是用一个确认自己已收到内容的 ACK 回应${peer(c.who)}的新 SYN（RFC 9293 §3.10.7.4；RFC 5961 §4 称之为挑战 ACK）。Wireshark 从${peer(c.who)}的新初始序列号算起，把它当成确认了没抓到的字节；其实什么也没缺。`,
+  'acks-new-isn': (c) =>
+    `它确认的是${peer(c.who)}新的初始序列号（ack=${c.ack}）。Wireshark 仍从${peer(c.who)}先前的初始序列号算起，把它当成确认了没抓到的字节；其实什么也没缺。`,
+  'new-isn-not-gap': (c) =>
+    `这是${who(c.who)}新的初始序列号，取代了先前那个 SYN 的 ${c.isn}：新的一次尝试从头开始编号。Wireshark 从旧的初始序列号算起，把这个跳变当成抓包里的缺口；其实什么也没缺。`,
+  'port-reuse-kept': () =>
+    'Wireshark 把它标为端口重用（同一四元组上出现了新的初始序列号），并从这里另起一个会话；synack 仍算作同一个连接，因为两端都还没有结束先前那次尝试（只有两端都回到 CLOSED 或 LISTEN，连接才算结束）。',
 };
 
 const HANDSHAKE: Record<string, string> = {

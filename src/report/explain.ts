@@ -263,6 +263,7 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
         }
       }
     }
+    if (kind === 'rst-out-of-window') c.toListener = p.states[otherSide(p.from)] === 'LISTEN';
     if (kind === 'rst-suspect-forged' && p.ttl !== undefined) {
       c.ttl = p.ttl;
       const others = new Set<number>();
@@ -288,6 +289,32 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
     server: ps[i].states.resp,
   });
 
+  /** The ISNs of `side`'s SYNs and SYN+ACKs before frame index `i`, distinct, in order. */
+  const isnsBefore = (side: Side, i: number): number[] => {
+    const out: number[] = [];
+    for (let j = 0; j < i; j++) {
+      const q = ps[j];
+      if (q.from === side && q.flags & SYN && !out.includes(q.seq)) out.push(q.seq);
+    }
+    return out;
+  };
+
+  /**
+   * What an acknowledgment Wireshark calls "of unseen bytes" really acknowledges once a side's
+   * sequence space restarted (a SYN under a new ISN): 'old', an earlier SYN (or one the peer
+   * never sent now), from an endpoint still in SYN_RECEIVED for it; 'new', the peer's new ISN,
+   * which Wireshark counts from the old one. Undefined otherwise: a real gap.
+   */
+  const isnAckReading = (i: number): 'old' | 'new' | undefined => {
+    const p = ps[i];
+    if (!(p.flags & ACK) || p.flags & (SYN | RST)) return undefined;
+    const peerIsns = isnsBefore(otherSide(p.from), i);
+    if (peerIsns.length === 0) return undefined;
+    const latest = peerIsns[peerIsns.length - 1];
+    if (p.ack === (latest + 1) >>> 0) return peerIsns.length > 1 ? 'new' : undefined;
+    return p.states[p.from] === 'SYN_RECEIVED' ? 'old' : undefined;
+  };
+
   const isSimple = (i: number, prevStates: { orig: StateName; resp: StateName }) => {
     const n = ps[i];
     return (
@@ -298,6 +325,7 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
       n.states.resp === prevStates.resp &&
       n.tags.every((k) => RUN_TAGS.has(k)) &&
       !(n.tags.includes('dup-ack') && isTimeWaitReack(i)) &&
+      !(n.tags.includes('acked-unseen-segment') && isnAckReading(i) !== undefined) &&
       !isSimultaneousOpenAck(i)
     );
   };
@@ -443,6 +471,18 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
       (prevPeer.flags & ACK) !== 0 &&
       segmentSpace(prevPeer) > 0 &&
       prevPeer.ack === p.seq;
+    const peerIsn = isn[them];
+    const acksOtherSyn =
+      (p.flags & (SYN | ACK)) === (SYN | ACK) && peerIsn !== undefined && p.ack !== (peerIsn + 1) >>> 0;
+    // The segment an 'unacceptable-ack' RST answers: each answers one of the peer's segments
+    // acknowledging its SEQ, in order (the n-th such RST the n-th such segment).
+    let answered: TimelinePacket | undefined;
+    if (rstReading === 'unacceptable-ack') {
+      const same = (q: TimelinePacket) => q.from === me && (q.flags & RST) !== 0 && q.seq === p.seq;
+      const nth = ps.slice(0, i).filter(same).length;
+      const acking = (q: TimelinePacket) => q.from === them && (q.flags & ACK) !== 0 && q.ack === p.seq;
+      answered = ps.slice(0, i).filter(acking)[nth];
+    }
     const againSyn =
       (p.flags & SYN) !== 0 &&
       p.tags.some((k) => k === 'syn-retransmission' || k === 'synack-retransmission') &&
@@ -480,6 +520,9 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
         rstReading,
         crossingFin,
         likeNoConnection,
+        answersAck: answered !== undefined && (answered.flags & SYN) === 0,
+        acksOtherSyn: acksOtherSyn,
+        absAck: isnAckReading(i) === 'old',
       },
     });
 
@@ -495,6 +538,9 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
       const to = p.states[side];
       if (from === to) continue;
       evidence.moves.push({ side: actorOf(side), from, to });
+      // A keep-alive verdict is the kernel's, not an application's abort: the segment's sentence
+      // says it all (no "aborts", no SO_LINGER).
+      if (side === me && rstReading === 'keepalive-give-up') continue;
       const row = transitionFor(from, to, p, side === me, passive[side]);
       const ctx: TransitionCtx = { who: side, from, to, timeWait };
       if ((p.flags & (SYN | ACK)) === (SYN | ACK) && side !== me) ctx.synAck = true;
@@ -536,6 +582,30 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
           key: carried ? 'data-completes-handshake' : 'handshake-ack-lost',
           c: { who: half, frame: p.frame },
         });
+        continue;
+      }
+      // Wireshark's tags that count from an ISN the connection has left behind (old-duplicate-syn).
+      if (k === 'acked-unseen-segment' && acksOtherSyn) continue;
+      if (k === 'acked-unseen-segment') {
+        const reading = isnAckReading(i);
+        if (reading !== undefined) {
+          says.push({
+            s: 'note',
+            key: reading === 'old' ? 'acks-old-syn' : 'acks-new-isn',
+            c: { who: me, ack: p.ack, isn: isn[them] },
+          });
+          continue;
+        }
+      }
+      if (k === 'previous-segment-not-captured' && p.flags & SYN) {
+        const earlier = isnsBefore(me, i).filter((x) => x !== p.seq);
+        if (earlier.length > 0) {
+          says.push({ s: 'note', key: 'new-isn-not-gap', c: { who: me, isn: earlier[earlier.length - 1] } });
+          continue;
+        }
+      }
+      if (k === 'port-reuse' && i > 0) {
+        says.push({ s: 'note', key: 'port-reuse-kept', c: { who: me } });
         continue;
       }
       if (k === 'dup-ack' && p.tags.includes('rst-challenge-ack')) continue;

@@ -125,10 +125,17 @@ export function isRetransmission(tags: readonly EventKind[]): boolean {
   return tags.some((k) => RETRANSMISSION_KINDS.has(k));
 }
 
-/** "SYN seq=0", "ACK seq=1 ack=1", "PSH+ACK seq=1 ack=1 len=18 win=0". */
-export function packetLabel(p: ConnTimeline['packets'][number]): string {
-  let s = `${flagWords(p.flags)} seq=${p.relSeq}`;
-  if (p.flags & ACK) s += ` ack=${p.relAck}`;
+/**
+ * "SYN seq=0", "ACK seq=1 ack=1", "PSH+ACK seq=1 ack=1 len=18 win=0". `abs`: the sequence or
+ * acknowledgment number lies outside its owner's current sequence space (foreignNumbers) and is
+ * drawn absolute: relative to the current ISN it means nothing.
+ */
+export function packetLabel(
+  p: ConnTimeline['packets'][number],
+  abs: { seq: boolean; ack: boolean } = { seq: false, ack: false },
+): string {
+  let s = `${flagWords(p.flags)} seq=${abs.seq ? p.seq : p.relSeq}`;
+  if (p.flags & ACK) s += ` ack=${abs.ack ? p.ack : p.relAck}`;
   if (p.len > 0) s += ` len=${p.len}`;
   if (p.win === 0 && !(p.flags & RST)) s += ' win=0';
   return s;
@@ -271,6 +278,15 @@ export function symbolicLabels(t: ConnTimeline): string[] {
   });
 }
 
+/**
+ * Whether the RST at `i` follows its sender's unanswered keep-alive probes (the segment just
+ * before it is one of them): the kernel giving up (RFC 1122 §4.2.3.6), no socket call.
+ */
+function afterKeepAlives(t: ConnTimeline, i: number): boolean {
+  const prev = t.packets[i - 1];
+  return prev !== undefined && prev.from === t.packets[i].from && prev.tags.includes('keep-alive');
+}
+
 /** The socket calls a packet's state changes imply, as "client: connect() returns". */
 function socketCalls(t: ConnTimeline, i: number): string[] {
   const p = t.packets[i];
@@ -292,7 +308,13 @@ function socketCalls(t: ConnTimeline, i: number): string[] {
       out.push(t.initial[side] === 'LISTEN' ? `${who}: accept() returns` : `${who}: connect() returns`);
     else if (sender && (p.flags & FIN) !== 0 && (from === 'ESTABLISHED' || from === 'CLOSE_WAIT'))
       out.push(`${who}: close()`);
-    else if (sender && (p.flags & RST) !== 0 && to === 'CLOSED' && from !== 'SYN_SENT')
+    else if (
+      sender &&
+      (p.flags & RST) !== 0 &&
+      to === 'CLOSED' &&
+      from !== 'SYN_SENT' &&
+      !afterKeepAlives(t, i)
+    )
       out.push(`${who}: close(), SO_LINGER 0`);
   }
   return out;
@@ -325,6 +347,38 @@ function crossings(t: ConnTimeline): boolean[] {
   return out;
 }
 
+/**
+ * Which numbers of each packet lie outside their owner's current incarnation (old-duplicate-syn):
+ * ISN + 1 of a SYN of its that a SYN under a new ISN replaced, and what it rejects from SYN_SENT
+ * with a RST <SEQ=SEG.ACK> (RFC 9293 §3.10.7.3: an acknowledgment of a SYN it did not send now),
+ * wherever they are not its current ISN + 1: a RST's SEQ, an ACK field.
+ */
+function foreignNumbers(t: ConnTimeline): { seq: boolean; ack: boolean }[] {
+  const ps = t.packets;
+  const rejected = { orig: new Set<number>(), resp: new Set<number>() };
+  for (const p of ps) {
+    if (p.flags & RST && !(p.flags & ACK) && p.states[p.from] === 'SYN_SENT') rejected[p.from].add(p.seq);
+  }
+  const current: { orig?: number; resp?: number } = {};
+  const old = { orig: new Set<number>(), resp: new Set<number>() };
+  const foreign = (side: 'orig' | 'resp', v: number) => {
+    const c = current[side];
+    return c !== undefined && v !== (c + 1) >>> 0 && (old[side].has(v) || rejected[side].has(v));
+  };
+  return ps.map((p) => {
+    if (p.flags & SYN) {
+      const c = current[p.from];
+      if (c !== undefined && c !== p.seq) old[p.from].add((c + 1) >>> 0);
+      current[p.from] = p.seq;
+    }
+    const peer = p.from === 'orig' ? 'resp' : 'orig';
+    return {
+      seq: (p.flags & RST) !== 0 && foreign(p.from, p.seq),
+      ack: (p.flags & ACK) !== 0 && foreign(peer, p.ack),
+    };
+  });
+}
+
 function gapText(us: number, after: ConnTimeline['packets'][number]): string {
   const why = isRetransmission(after.tags)
     ? ', RTO'
@@ -343,6 +397,7 @@ export function buildLadder(t: ConnTimeline, opts: LadderOptions = {}): LadderMo
   const t0 = ps.length > 0 ? ps[0].timeUs : 0;
   const unanswered = findUnanswered(t);
   const labels = opts.symbolic ? symbolicLabels(t) : undefined;
+  const absolute = foreignNumbers(t);
   const crossing = crossings(t);
   const gapUs = opts.gapUs ?? 200_000;
   const rows: LadderRow[] = [];
@@ -356,7 +411,7 @@ export function buildLadder(t: ConnTimeline, opts: LadderOptions = {}): LadderMo
       frame: p.frame,
       relUs: p.timeUs - t0,
       from: p.from,
-      label: labels ? labels[i] : packetLabel(p),
+      label: labels ? labels[i] : packetLabel(p, absolute[i]),
       tags: p.tags,
       lost: p.lost === true,
       unanswered: unanswered[i],

@@ -57,6 +57,13 @@ export interface ConnShared extends InferConfig {
  */
 const MIN_RESEND_USEC = 100_000;
 
+/**
+ * Linux answers an unacceptable empty segment (a keep-alive probe) with an ACK at most once per
+ * net.ipv4.tcp_invalid_ratelimit (default 500 ms): a probe resent sooner may go unanswered though
+ * it arrived, so only a longer silence says anything about it.
+ */
+const OOW_ACK_INTERVAL_USEC = 500_000;
+
 /** Most segments held per connection before the oldest undecided one is presumed arrived. */
 export const MAX_HELD = 4096;
 
@@ -228,7 +235,8 @@ export class Conn extends FourTuple {
   process(h: HeldPacket, recycle: (h: HeldPacket) => void, release: ReleaseFn): void {
     const live = this.live;
     const sender = h.fromA ? live.a : live.b;
-    if (this.heldFirst === null && !this.opensHole(h, sender) && stepQuiet(live, h)) {
+    const keepAlive = isKeepAlive(h, sender, h.fromA ? live.b : live.a);
+    if (this.heldFirst === null && !keepAlive && !this.opensHole(h, sender) && stepQuiet(live, h)) {
       // The common case: nothing held (decide() has nothing to decide), and a segment that is
       // not decisive (stepQuiet), so it is final at once: no snapshot, straight to the record.
       if (!this.record.begun) this.record.begin(this.initA, this.initB);
@@ -274,6 +282,7 @@ export class Conn extends FourTuple {
       this.committed = spare;
     }
     step(live, h, this.cfg);
+    if (keepAlive) h.probeAwaits = true;
     if (this.heldLast === null) this.heldFirst = h;
     else this.heldLast.next = h;
     this.heldLast = h;
@@ -374,6 +383,13 @@ export class Conn extends FourTuple {
         if (this.judgeSilence(p, q)) refuted = true;
         continue;
       }
+      if (p.probeAwaits) {
+        p.probeAwaits = false;
+        // Its receiver spoke: the probe is presumed answered. Its sender spoke again first, past
+        // the receiver's rate limit on such ACKs and any crossing: the silence rule decides it.
+        if (p.fromA === q.fromA && this.silentUntil(p, q, OOW_ACK_INTERVAL_USEC)) refuted = true;
+        continue;
+      }
       if (p.crossPending) {
         // Its receiver retransmitted its own SYN without acknowledging it before any round trip
         // was measured: lost, or crossed in flight. Decided once the handshake measures one.
@@ -402,16 +418,11 @@ export class Conn extends FourTuple {
           resends(q, p) &&
           !this.answered(p)
         ) {
-          if (
-            q.t - p.t >= MIN_RESEND_USEC &&
-            !mayHaveCrossed(p.t, q.t, (p.fromA ? live.b : live.a).tapRttUsec)
-          ) {
-            // Its sender sends it again before any answer (RFC 6298 §5: the timer ran out), while
-            // its receiver had to answer at once (a SYN reaching LISTEN or SYN_SENT, §3.10.7.2/3;
-            // a SYN+ACK reaching SYN_SENT, §3.10.7.3; a FIN, acknowledged in the eighth step of
-            // §3.10.7.4): the silence rule decides it (judgeSilence).
-            p.silent = true;
-            this.judgeSilence(p, null);
+          // Its sender sends it again before any answer (RFC 6298 §5: the timer ran out), while
+          // its receiver had to answer at once (a SYN reaching LISTEN or SYN_SENT, §3.10.7.2/3;
+          // a SYN+ACK reaching SYN_SENT, §3.10.7.3; a FIN, acknowledged in the eighth step of
+          // §3.10.7.4): the silence rule decides it (judgeSilence).
+          if (this.silentUntil(p, q, MIN_RESEND_USEC)) {
             refuted = true;
             continue;
           }
@@ -457,7 +468,12 @@ export class Conn extends FourTuple {
         const ownProfile = !qs.profiled || !q.ipv4 || (q.ttl === qs.ttl && q.df === qs.df);
         if (qRst && ownProfile && p.ack32 === q.seq32 && p === this.lastSynAckBefore(q.fromA))
           p.metClosed = true;
-        else p.arrival = Arrival.REFUTED;
+        else {
+          p.arrival = Arrival.REFUTED;
+          // Under a new ISS its receiver rejects it if it arrives (§3.10.7.3): lost or rejected,
+          // the capture cannot tell which (old-duplicate-syn: the client's RST answers it).
+          p.rejectedOrLost = (q.flags & SYN) !== 0;
+        }
         refuted = true;
         continue;
       }
@@ -594,6 +610,19 @@ export class Conn extends FourTuple {
   }
 
   /**
+   * Whether `p`'s sender spoke again with `q` at least `minGapUsec` later and after any crossing
+   * (so its receiver had time to answer and did not): then `p` is silent from now on and the
+   * silence rule judges it.
+   */
+  private silentUntil(p: HeldPacket, q: HeldPacket, minGapUsec: number): boolean {
+    if (q.t - p.t < minGapUsec || mayHaveCrossed(p.t, q.t, (p.fromA ? this.live.b : this.live.a).tapRttUsec))
+      return false;
+    p.silent = true;
+    this.judgeSilence(p, null);
+    return true;
+  }
+
+  /**
    * A silent segment `p` (HeldPacket.silent) given the new segment `q` (null when the silence was
    * just found): PRODUCT.md's silence rule. The receiver's first answer after the resend names
    * the segment it answered by its TSecr (RFC 7323 §4.3: TS.Recent takes the TSval of an
@@ -631,6 +660,34 @@ export class Conn extends FourTuple {
     return changed;
   }
 
+  /** At the connection's end, with no answer to come: the silence rule judges `p` as it stands. */
+  private judgeSilentAtEnd(p: HeldPacket): void {
+    p.silent = true;
+    p.echo = SilenceEcho.MUTE;
+    this.judgeSilence(p, null);
+    p.silent = false;
+  }
+
+  /**
+   * At the connection's end: SYNs its receiver never answered — it sent nothing at all — and its
+   * sender never sent again (a spoofed source, or one that gave up). A SYN reaching LISTEN is
+   * answered at once (§3.10.7.2), so the silence rule decides them as it does a SYN resent before
+   * any answer: beside the receiver it was dropped (a full SYN queue drops SYNs silently when
+   * tcp_syncookies is off) or never arrived; elsewhere it or the answer was lost (open). True if
+   * one changed.
+   */
+  private neverAnsweredSyn(): boolean {
+    if (this.live.b.cand !== 0) return false;
+    let changed = false;
+    for (let p = this.heldFirst; p !== null; p = p.next) {
+      if (!p.fromA || (p.flags & (SYN | ACK | RST)) !== SYN || p.arrival !== Arrival.PRESUMED || p.silent)
+        continue;
+      this.judgeSilentAtEnd(p);
+      changed = true;
+    }
+    return changed;
+  }
+
   /**
    * At the connection's end: SYN+ACKs whose receiver never acknowledged anything (all it ever
    * sent was SYNs) are not presumed to have reached it. A source that answers no SYN+ACK is not
@@ -644,10 +701,23 @@ export class Conn extends FourTuple {
         continue;
       const receiver = p.fromA ? this.live.b : this.live.a;
       if (!receiver.synSent || receiver.ackSent || this.spokeAfter(p)) continue;
-      p.silent = true;
-      p.echo = SilenceEcho.MUTE;
-      this.judgeSilence(p, null);
-      p.silent = false;
+      this.judgeSilentAtEnd(p);
+      changed = true;
+    }
+    return changed;
+  }
+
+  /**
+   * At the connection's end: keep-alive probes still awaiting an answer (HeldPacket.probeAwaits),
+   * their receiver silent since: the silence rule decides them as it does a SYN+ACK never
+   * answered (neverAnsweredSynAck). True if one changed.
+   */
+  private unansweredProbes(): boolean {
+    let changed = false;
+    for (let p = this.heldFirst; p !== null; p = p.next) {
+      if (!p.probeAwaits) continue;
+      p.probeAwaits = false;
+      this.judgeSilentAtEnd(p);
       changed = true;
     }
     return changed;
@@ -854,7 +924,14 @@ export class Conn extends FourTuple {
 
   /** Releases settled segments from the front (all of them when `force`). */
   release(force: boolean, recycle: (h: HeldPacket) => void, release: ReleaseFn): void {
-    if (force && (this.neverAnsweredSynAck() || this.copiesOfRefused())) this.replay();
+    if (
+      force &&
+      (this.unansweredProbes() ||
+        this.neverAnsweredSyn() ||
+        this.neverAnsweredSynAck() ||
+        this.copiesOfRefused())
+    )
+      this.replay();
     if (force && this.live.b.cand === 0) {
       // A responder never heard from stays UNKNOWN, unless the tap is beside it and its silence
       // proved SYNs lost (judgeSilence): no socket of its ever held the connection (dropped
@@ -875,7 +952,7 @@ export class Conn extends FourTuple {
         const p: HeldPacket = stop;
         if (p.arrival === Arrival.PRESUMED && p.decisive) break;
         if (p.senderPending && !p.senderRefuted) break;
-        if (p.holeOpen || p.silent) break;
+        if (p.holeOpen || p.silent || p.probeAwaits) break;
         // A delayed or refuted FIN waits for the ACK that covers it (or the connection's end).
         if (
           (p.flags & FIN) !== 0 &&
@@ -1003,8 +1080,30 @@ function carriesNoMore(
   );
 }
 
-/** Whether `q`, from the same sender, sends `p` again: the same SYN/ACK flags, covering p's last sequence number. */
+/**
+ * Whether `h`, from endpoint `s` to `r`, is a keep-alive probe (RFC 9293 §3.8.4, RFC 1122
+ * §4.2.3.6): an empty ACK at SND.NXT−1, which its receiver must acknowledge at once as an
+ * unacceptable segment (§3.10.7.4). Not while `r`'s window is 0: that is a window probe, which
+ * Linux sends at RTO intervals its rate limit on such ACKs may leave unanswered.
+ */
+function isKeepAlive(h: HeldPacket, s: EndpointFacts, r: EndpointFacts): boolean {
+  return (
+    (h.flags & (SYN | FIN | RST | ACK)) === ACK &&
+    h.len === 0 &&
+    s.sndValid &&
+    h.seq32 === seqAdd32(s.sndNxt, -1) &&
+    r.sent &&
+    r.win !== 0
+  );
+}
+
+/**
+ * Whether `q`, from the same sender, sends `p` again: the same SYN/ACK flags, covering p's last
+ * sequence number; for an empty `p` (a keep-alive probe), an empty ACK at the same sequence number.
+ */
 function resends(q: HeldPacket, p: HeldPacket): boolean {
+  if (p.seqLen === 0)
+    return (q.flags & (SYN | FIN | RST | ACK)) === ACK && q.len === 0 && q.seq32 === p.seq32;
   if ((q.flags & (SYN | ACK | RST)) !== (p.flags & (SYN | ACK | RST))) return false;
   if (q.seqLen === 0) return false;
   const last = seqAdd32(p.end32, -1);

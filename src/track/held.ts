@@ -112,6 +112,8 @@ const B_ECHO_SHIFT = 16;
 const B_ECHO_MASK = 3 << B_ECHO_SHIFT;
 const B_MET_CLOSED = 1 << 18;
 const B_CROSSED_ANSWER = 1 << 19;
+const B_PROBE_AWAITS = 1 << 20;
+const B_REJECTED_OR_LOST = 1 << 21;
 
 /** What the first answer after a silence echoed (RFC 7323 §4.3: TSecr is the TSval of the segment answered). */
 export enum SilenceEcho {
@@ -137,7 +139,7 @@ function withBit(bits: number, bit: number, on: boolean): number {
  * would decide). The ladders' ✗ and `read --json` both read it from here.
  */
 export function arrivedOf(h: HeldPacket): boolean | null {
-  if (h.arrival === Arrival.REFUTED) return false;
+  if (h.arrival === Arrival.REFUTED) return h.rejectedOrLost ? null : false;
   return h.arrivalOpen ? null : true;
 }
 
@@ -297,6 +299,30 @@ export class HeldPacket {
   }
   set crossedAnswer(v: boolean) {
     this.bits = withBit(this.bits, B_CROSSED_ANSWER, v);
+  }
+
+  /**
+   * A keep-alive probe (<SEQ=SND.NXT−1>, RFC 9293 §3.8.4) waiting for its receiver's answer: an
+   * unacceptable segment is acknowledged at once (§3.10.7.4), so the receiver's next segment, or
+   * its sender's next one without an answer between, decides its arrival (Conn.decide).
+   */
+  get probeAwaits(): boolean {
+    return (this.bits & B_PROBE_AWAITS) !== 0;
+  }
+  set probeAwaits(v: boolean) {
+    this.bits = withBit(this.bits, B_PROBE_AWAITS, v);
+  }
+
+  /**
+   * A REFUTED segment that took no effect, whether lost or rejected on arrival the capture cannot
+   * tell (a SYN+ACK for an ISS its receiver has replaced with a new SYN: lost, or answered with a
+   * RST <SEQ=SEG.ACK> from SYN_SENT, §3.10.7.3): arrivedOf → null.
+   */
+  get rejectedOrLost(): boolean {
+    return (this.bits & B_REJECTED_OR_LOST) !== 0;
+  }
+  set rejectedOrLost(v: boolean) {
+    this.bits = withBit(this.bits, B_REJECTED_OR_LOST, v);
   }
 
   /** Whether it reached its receiver is open: the capture holds evidence for both (arrivedOf → null). */

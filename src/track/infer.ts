@@ -646,6 +646,7 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
   let own = 0;
   let fx = 0;
   let role: Role = h.len > 0 ? Role.DATA : Role.ACK;
+  let endsSender = false;
 
   // TIME_WAIT runs out on capture time (§3.10.8), before this segment is looked at.
   expireTimeWait(st.a, h.t, cfg);
@@ -789,8 +790,11 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
     // A RST whose TTL or DF bit does not fit its claimed sender's other segments.
     const suspect = s.profiled && h.ipv4 && (h.ttl !== s.ttl || h.df !== s.df);
     if (suspect) own |= K['rst-suspect-forged'];
+    // Whether it is its sender's own abort, not the answer to an unacceptable segment (before
+    // the RST moves it): only an abort can be refuted by its sender going on sending.
+    endsSender = rstEndsSender(s, h);
     if (h.senderRefuted) own |= K['rst-suspect-forged'];
-    else if (rstEndsSender(s, h)) apply(s, TcpEvent.ABORT);
+    else if (endsSender) apply(s, TcpEvent.ABORT);
     // A RST sent after keep-alive probes went unanswered (the stack gave up on a peer it could
     // not reach, RFC 1122 §4.2.3.6) is not presumed to arrive by the end of the connection: the
     // receiver's next segment decides it (PRODUCT.md: the evidence is awaited, at most --idle).
@@ -883,10 +887,12 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
           if (r.ackSent && r.rcvValid && r.rcvNxt !== r.ackedNxt) h.rstInDoubt = true;
         } else if (acc === 0) {
           r.challengeDue = true;
-          h.senderPending = true;
+          h.senderPending = endsSender;
         } else {
           own |= K['rst-out-of-window'];
-          h.senderPending = true;
+          // An answer <SEQ=SEG.ACK> (§3.10.7.2-4) leaves its sender where it was: that it goes
+          // on sending is no sign of forgery (old-duplicate-syn: the second RST meets LISTEN).
+          h.senderPending = endsSender;
         }
       } else {
         if (syn && !ackf && r.cand === bit(S.CLOSED) && !r.passive && !r.synSent) r.peerSynPending = true;
