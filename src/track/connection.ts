@@ -30,6 +30,7 @@ import {
   step,
   stepQuiet,
   TIME_WAIT_BIT,
+  takePendingAck,
   UNKNOWABLE,
 } from './infer.js';
 import { type ConnSummary, combineTags, RecordBuilder } from './record.js';
@@ -387,6 +388,16 @@ export class Conn extends FourTuple {
         if (this.settleCrossing(p, rtt)) refuted = true;
         continue;
       }
+      if (p.deferred && !p.deferShown && p.arrival !== Arrival.REFUTED) {
+        // Deferred past its receiver's crossing segments: q is another one, or the segment whose
+        // row shows the effect, in time or too late (then back at p's own row).
+        const rtt = (p.fromA ? live.b : live.a).tapRttUsec;
+        if (q.fromA !== p.fromA && q.t - p.t < rtt) continue;
+        if (q.t - p.t > 2 * rtt) {
+          this.pendingAfterLastCrossing(p);
+          refuted = true;
+        } else p.deferShown = true;
+      }
       if (p.fromA === q.fromA) {
         if (p.crossedAnswer && p.arrival === Arrival.PRESUMED && qAck && seqGe(q.ack32, p.ack32)) {
           // Its sender's next segment acknowledges as much: p's effect can wait for it (crossedAnswer).
@@ -491,6 +502,15 @@ export class Conn extends FourTuple {
         continue;
       }
       if (p.arrival !== Arrival.PRESUMED || qRst) continue;
+      if (!p.deferred && crossedBy(p, q, qs.tapRttUsec)) {
+        // q left its sender before p could get there: p's effect comes after q (per packet, the
+        // receiver's state as its own segments show it); whether p arrived is still open.
+        p.deferred = true;
+        p.crossAck32 = q.ack32;
+        p.crossUsec = q.t;
+        refuted = true;
+        continue;
+      }
       if (
         qAck &&
         (p.flags & (SYN | FIN | RST)) === 0 &&
@@ -683,6 +703,35 @@ export class Conn extends FourTuple {
     return changed;
   }
 
+  /**
+   * At the connection's end: a deferred segment whose effect no later segment shows takes effect
+   * at its own row (the state after the last segment lasts to the end of the capture). True if
+   * one changed.
+   */
+  private undeferUnshown(): boolean {
+    let changed = false;
+    for (let p = this.heldFirst; p !== null; p = p.next) {
+      if (!p.deferred || p.deferShown || p.arrival === Arrival.REFUTED) continue;
+      this.pendingAfterLastCrossing(p);
+      changed = true;
+    }
+    return changed;
+  }
+
+  /**
+   * Deferred `p`'s effect, which no later segment shows in time, goes with the last segment of its
+   * receiver that crossed it: the state after that one (per moment, a packet's states last until
+   * the next packet), not after p, which its receiver's crossing segments contradict.
+   */
+  private pendingAfterLastCrossing(p: HeldPacket): void {
+    const rtt = (p.fromA ? this.live.b : this.live.a).tapRttUsec;
+    let last: HeldPacket | null = null;
+    for (let x = p.next; x !== null; x = x.next) if (x.fromA !== p.fromA && x.t - p.t < rtt) last = x;
+    p.deferShown = true;
+    if (last === null) p.deferred = false;
+    else last.takesPending = true;
+  }
+
   /** Remembers a segment released as not arrived (copiesOfRefused). */
   private noteRefused(h: HeldPacket): void {
     const again =
@@ -854,7 +903,11 @@ export class Conn extends FourTuple {
 
   /** Releases settled segments from the front (all of them when `force`). */
   release(force: boolean, recycle: (h: HeldPacket) => void, release: ReleaseFn): void {
-    if (force && (this.neverAnsweredSynAck() || this.copiesOfRefused())) this.replay();
+    if (force) {
+      const a = this.neverAnsweredSynAck();
+      const b = this.copiesOfRefused();
+      if (a || b || this.undeferUnshown()) this.replay();
+    }
     if (force && this.live.b.cand === 0) {
       // A responder never heard from stays UNKNOWN, unless the tap is beside it and its silence
       // proved SYNs lost (judgeSilence): no socket of its ever held the connection (dropped
@@ -866,7 +919,10 @@ export class Conn extends FourTuple {
       this.replay();
     }
     const first = this.heldFirst;
-    if (first === null) return;
+    if (first === null) {
+      if (force) this.settlePendingAck();
+      return;
+    }
     // The first segment not released (null: all of them).
     let stop: HeldPacket | null = first;
     if (force) stop = null;
@@ -922,6 +978,18 @@ export class Conn extends FourTuple {
       recycle(h);
       h = next!;
     }
+    if (force) this.settlePendingAck();
+  }
+
+  /**
+   * At the end: a deferred ACK whose receiver sent nothing after the segments that crossed it
+   * took effect after the last one.
+   */
+  private settlePendingAck(): void {
+    const live = this.live;
+    if (!live.ackPending || !this.record.begun) return;
+    takePendingAck(live);
+    this.record.settle(live.a.state, live.b.state);
   }
 
   /** Over: both endpoints CLOSED or back in LISTEN, and no RST awaits evidence. */
@@ -975,6 +1043,20 @@ export class Conn extends FourTuple {
  */
 function mustBeAnswered(p: HeldPacket): boolean {
   return (p.flags & (SYN | FIN)) !== 0 && (p.flags & RST) === 0;
+}
+
+/**
+ * Whether `q`, from the receiver of the held segment `p`, left that receiver before `p` reached
+ * it: captured less than the receiver's round trip from the tap (`rtt`, the handshake's) after
+ * `p`, its ACK field not covering `p`. Only where `p`'s arrival moves its receiver and the
+ * crossing is not decided elsewhere: a pure ACK that moves it (decisive), or a FIN crossed by a
+ * segment that is no FIN (crossing FINs are Conn.decide's `unacked`).
+ */
+function crossedBy(p: HeldPacket, q: HeldPacket, rtt: number): boolean {
+  if (rtt < 0 || q.t - p.t >= rtt || (q.flags & ACK) === 0) return false;
+  const kind = p.flags & (SYN | FIN | RST | ACK);
+  if (kind === ACK && p.len === 0) return p.decisive;
+  return (kind & (SYN | RST | FIN)) === FIN && (q.flags & FIN) === 0 && seqLt(q.ack32, p.end32);
 }
 
 /** The flags that make a segment what it is (copiesOfRefused). */

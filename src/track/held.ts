@@ -112,6 +112,9 @@ const B_ECHO_SHIFT = 16;
 const B_ECHO_MASK = 3 << B_ECHO_SHIFT;
 const B_MET_CLOSED = 1 << 18;
 const B_CROSSED_ANSWER = 1 << 19;
+const B_DEFERRED = 1 << 20;
+const B_DEFER_SHOWN = 1 << 21;
+const B_TAKES_PENDING = 1 << 22;
 
 /** What the first answer after a silence echoed (RFC 7323 §4.3: TSecr is the TSval of the segment answered). */
 export enum SilenceEcho {
@@ -169,10 +172,15 @@ export class HeldPacket {
   arrival: Arrival = Arrival.PRESUMED;
   /** The last sequence number of the hole (valid while holeOpen), int32. */
   holeAt = 0;
-  /** When its receiver retransmitted its own SYN (valid while crossPending), relative µs like `t`. */
+  /**
+   * When its receiver retransmitted its own SYN (valid while crossPending), or sent the segment
+   * that crossed it (valid when deferred): relative µs like `t`.
+   */
   crossUsec = 0;
   /** The sequence number of the unseen FIN (valid when closesFirst), int32. */
   closesFirstSeq = 0;
+  /** The ACK field of the receiver's segment that crossed it (valid when deferred), int32. */
+  crossAck32 = 0;
 
   // Results of the last inference pass over this segment.
   ownTags = 0;
@@ -297,6 +305,43 @@ export class HeldPacket {
   }
   set crossedAnswer(v: boolean) {
     this.bits = withBit(this.bits, B_CROSSED_ANSWER, v);
+  }
+
+  /**
+   * A FIN or a pure ACK whose receiver sent a segment before it could arrive (captured within the
+   * receiver's round trip from the tap, its ACK field not covering it): its effect there comes
+   * after that crossing segment, as the receiver's next segment shows (Conn.decide). Its arrival
+   * is still open to the usual evidence.
+   */
+  get deferred(): boolean {
+    return (this.bits & B_DEFERRED) !== 0;
+  }
+  set deferred(v: boolean) {
+    this.bits = withBit(this.bits, B_DEFERRED, v);
+  }
+
+  /**
+   * Its deferred effect shows on a segment captured within twice its receiver's round trip from
+   * the tap, or it was given to the last segment that crossed it (takesPending) because none does:
+   * decided (Conn.decide).
+   */
+  get deferShown(): boolean {
+    return (this.bits & B_DEFER_SHOWN) !== 0;
+  }
+  set deferShown(v: boolean) {
+    this.bits = withBit(this.bits, B_DEFER_SHOWN, v);
+  }
+
+  /**
+   * The last segment that crossed a deferred one whose effect no later segment shows in time: the
+   * state after it includes that effect (infer.ts step), the nearest a packet record comes to the
+   * moment it took place.
+   */
+  get takesPending(): boolean {
+    return (this.bits & B_TAKES_PENDING) !== 0;
+  }
+  set takesPending(v: boolean) {
+    this.bits = withBit(this.bits, B_TAKES_PENDING, v);
   }
 
   /** Whether it reached its receiver is open: the capture holds evidence for both (arrivedOf → null). */
@@ -425,6 +470,7 @@ export class HeldPacket {
     this.holeAt = 0;
     this.crossUsec = 0;
     this.closesFirstSeq = 0;
+    this.crossAck32 = 0;
     this.ownTags = 0;
     this.result = 0;
     this.attach = undefined;
