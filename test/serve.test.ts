@@ -6,7 +6,7 @@
 // answered correctly.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
@@ -135,6 +135,7 @@ describe('synack serve under attack', () => {
     const files = await authed('/api/files');
     assert.equal(files.status, 200);
     assert.equal(JSON.parse(files.body).files[0].name, 'tcpdump-lo-ipv4.pcap');
+    assert.equal(JSON.parse(files.body).tap, 'auto', 'the UI analyses with --tap auto unless told');
     assert.equal((await get('/files/0', `Authorization: token ${TOKEN}\r\n`)).status, 200);
     assert.equal((await get(`/files/0?token=${TOKEN}`)).status, 200);
   });
@@ -246,8 +247,15 @@ describe('synack serve under attack', () => {
   });
 });
 
-test('synack serve prints one URL with its token; a malformed path does not kill it', async () => {
-  const [node, ...args] = synackArgv('serve', '--port', '0', join(FIXTURES, 'tcpdump-lo-ipv4.pcap'));
+test('synack serve prints one URL with its token; a malformed path does not kill it; --tap reaches the UI', async () => {
+  const [node, ...args] = synackArgv(
+    'serve',
+    '--port',
+    '0',
+    '--tap',
+    'server',
+    join(FIXTURES, 'tcpdump-lo-ipv4.pcap'),
+  );
   const proc = spawn(node!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   try {
     const url = await new Promise<URL>((ok, fail) => {
@@ -268,8 +276,20 @@ test('synack serve prints one URL with its token; a malformed path does not kill
     );
     assert.equal(ok.status, 200);
     assert.match(ok.body, /tcpdump-lo-ipv4\.pcap/);
+    assert.equal(JSON.parse(ok.body).tap, 'server');
     assert.equal(proc.exitCode, null, 'still running');
   } finally {
     proc.kill('SIGTERM');
   }
+});
+
+test('synack serve --tap with a place that is not one: a one-line usage error, nothing served', () => {
+  const [node, ...args] = synackArgv('serve', '--port', '0', '--tap', 'nowhere');
+  const r = spawnSync(node!, args, { encoding: 'utf8', timeout: 20_000 });
+  assert.notEqual(r.status, 0);
+  assert.equal(r.stdout, '');
+  assert.match(
+    r.stderr,
+    /^synack serve: --tap takes auto, client, server, mid or an IP address, not 'nowhere'\n/,
+  );
 });

@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { labRun } from '../src/lab/lab-report.js';
+import { findScenario } from '../src/lab/scenarios/index.js';
 import { TimelineCollector } from '../src/report/timeline-from-track.js';
 import { DEFAULT_TRACKING, newFlowTable } from '../src/report/tracking.js';
 import { forEachDecoded } from '../src/wire/capture-bytes.js';
@@ -210,4 +212,19 @@ test('the search index finds exactly the rows a row-by-row search finds, for one
     filterRows(table, (i) => searchText(rows[i]), { ...NO_FILTERS, text: 'rst' }, partial),
     byRow('rst'),
   );
+});
+
+test('the worker analyses with the tap the page chose: silence beside the receiver proves a SYN+ACK lost', () => {
+  // The lab's lost SYN+ACK, captured beside the client: the server answers only the retransmitted
+  // SYN, so beside the server (where its first SYN+ACK would be seen) the first SYN never arrived.
+  const lab = labRun(findScenario('synack-lost')!, { tap: 'client' });
+  const firstStates = (tap: string) => {
+    const a = new CaptureAnalysis('synack-lost.pcap', lab.timeWaitSec, tap);
+    a.push(lab.pcap);
+    a.finish();
+    return a.timeline(1)?.packets[0]?.states;
+  };
+  assert.deepEqual(firstStates('client'), { orig: 'SYN_SENT', resp: 'SYN_RECEIVED' });
+  assert.deepEqual(firstStates('server'), { orig: 'SYN_SENT', resp: 'LISTEN' });
+  assert.deepEqual(firstStates('auto'), firstStates('client'), 'auto decides as the CLI does');
 });

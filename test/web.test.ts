@@ -18,6 +18,8 @@ import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { benchCapture, cliConns } from '../scripts/web-bench.js';
+import { labRun } from '../src/lab/lab-report.js';
+import { findScenario } from '../src/lab/scenarios/index.js';
 import { CLI, FIXTURES, REPO_ROOT } from './helpers/paths.js';
 import { hasTcpdump } from './helpers/tools.js';
 import {
@@ -113,6 +115,15 @@ function cliLabels(file: string, conn: number, extra: string[] = []): string[] {
 function svgStates(svg: string): string[] {
   // The page ends each arrow's texts with a space (for their spoken names).
   return [...svg.matchAll(/font-weight="bold">([A-Z_0-9]+) ?<\/text>/g)].map((m) => m[1]);
+}
+
+/** Each arrow of a ladder SVG: its frame, the states written beside it, and whether it is marked ✗ lost. */
+function frameStates(svg: string): { frame: number; states: string[]; lost: boolean }[] {
+  return [...svg.matchAll(/<g class="pkt[^"]*"[^>]*data-frame="(\d+)"[^>]*>(.*?)<\/g>/g)].map((m) => ({
+    frame: Number(m[1]),
+    states: svgStates(m[2]!),
+    lost: /<path d="M[\d.]+,[\d.]+ l10,10 m0,-10 l-10,10"/.test(m[2]!),
+  }));
 }
 
 async function countShown(page: Page): Promise<number> {
@@ -766,6 +777,40 @@ describe('web UI (synack serve) in chromium', {
     for (const x of titles) assert.doesNotMatch(x, /NEAR EXHAUSTION|PORT EXHAUSTION/, x);
     assert.match(titles[0], /^TIME_WAIT/);
     assert.equal(await page.locator('.finding.warn, .finding.bad').count(), 0);
+  });
+
+  test('the tap select re-analyses the capture as `--tap` does: beside the server, an unanswered SYN never arrived', async () => {
+    // The lab's lost SYN+ACK captured beside the client: auto (client here) and server disagree
+    // on whether the first SYN reached the server.
+    const file = join(work, 'synack-lost.client.pcap');
+    writeFileSync(file, labRun(findScenario('synack-lost')!, { tap: 'client' }).pcap);
+    await page.goto('about:blank');
+    await page.goto(url);
+    await page.getByTestId('conn-count').waitFor();
+    await page.getByTestId('file-input').setInputFiles(file);
+    await page.locator('.files button.on', { hasText: 'synack-lost.client.pcap' }).waitFor();
+    await page.locator('[data-testid="ladder"] svg').waitFor();
+    assert.equal(await page.getByTestId('tap').inputValue(), 'auto', 'serve without --tap: auto');
+    const cliFrames = (extra: string[]) =>
+      frameStates(synack(['ladder', file, '--conn', '1', '--svg', '-', ...extra]));
+    const pageFrames = async () => frameStates(await page.getByTestId('ladder').innerHTML());
+    assert.deepEqual(await pageFrames(), cliFrames([]));
+    assert.deepEqual(cliFrames([])[0], { frame: 1, states: ['SYN_SENT', 'SYN_RECEIVED'], lost: false });
+    await page.getByTestId('tap').selectOption('server');
+    await page.getByTestId('conn-count').waitFor();
+    await page.locator('[data-testid="ladder"] svg').waitFor();
+    const beside = cliFrames(['--tap', 'server']);
+    assert.deepEqual(beside[0], { frame: 1, states: ['SYN_SENT'], lost: true });
+    // The new analysis replaces the old one's ladder once it is in.
+    let shown = await pageFrames();
+    for (let i = 0; i < 100 && JSON.stringify(shown) !== JSON.stringify(beside); i++) {
+      await page.waitForTimeout(100);
+      shown = await pageFrames();
+    }
+    assert.deepEqual(shown, beside);
+    await shot(page, '14-tap-server');
+    await page.getByTestId('tap').selectOption('auto');
+    await page.getByTestId('conn-count').waitFor();
   });
 
   test('defect 10: a story that flags a RST as forged never sums up as "the server reset the connection", in either language', async () => {

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { timeWaitSeconds } from './conn-pick.js';
 import { FileFault, formatFault } from './errors.js';
+import { TAP_HELP, tapOption } from './tracking-options.js';
 import { exitOnUsageError } from './usage-failure.js';
 
 export interface ServedFile {
@@ -28,6 +29,7 @@ interface ServeCliOptions {
   host?: string;
   timeWait?: string;
   msl?: string;
+  tap?: string;
 }
 
 const DEFAULT_PORT = 9293; // RFC 9293
@@ -60,6 +62,8 @@ export interface ServeOptions {
   root?: string;
   /** TIME_WAIT seconds the UI analyses with (--time-wait; default 60). */
   timeWaitS?: number;
+  /** Where the captures were taken (--tap; default auto): the UI analyses with it. */
+  tap?: string;
   /** The per-run secret every request must carry (?token=, then the cookie; or `Authorization: token …`). */
   token: string;
   /** The port the server listens on, once known (the Host header must name it). */
@@ -206,7 +210,11 @@ export function serveHandler(opts: ServeOptions): (req: IncomingMessage, res: Se
     send: (status: number, body: string, type?: string) => void,
   ): void {
     if (path === '/api/files') {
-      send(200, JSON.stringify({ files: listing(), timeWait: opts.timeWaitS ?? 60 }), 'application/json');
+      send(
+        200,
+        JSON.stringify({ files: listing(), timeWait: opts.timeWaitS ?? 60, tap: opts.tap ?? 'auto' }),
+        'application/json',
+      );
       return;
     }
     const m = /^\/files\/(\d+)$/.exec(path);
@@ -323,6 +331,7 @@ export function registerServe(program: Command): void {
     .option('--host <H>', 'address to listen on (default 127.0.0.1; say 0.0.0.0 to expose it)')
     .option('--time-wait <S>', 'TIME_WAIT duration in seconds the UI analyses with (default 60)')
     .option('--msl <M>', 'MSL in seconds: TIME_WAIT lasts 2M')
+    .option('--tap <where>', `${TAP_HELP}; the UI can change it`)
     .action(async (files: string[], opts: ServeCliOptions, cmd: Command) => {
       const host = opts.host ?? '127.0.0.1';
       const fixed = opts.port !== undefined;
@@ -330,8 +339,10 @@ export function registerServe(program: Command): void {
       if (!Number.isInteger(port) || port < 0 || port > 65535)
         cmd.error(`synack serve: --port takes a port number, not "${opts.port}"`, { exitCode: 1 });
       let timeWaitS = 60;
+      let tap = 'auto';
       try {
         timeWaitS = timeWaitSeconds(opts);
+        tap = tapOption(opts.tap);
       } catch (err) {
         exitOnUsageError(cmd, 'serve', err);
       }
@@ -354,6 +365,7 @@ export function registerServe(program: Command): void {
         files,
         root,
         timeWaitS,
+        tap,
         token,
         port: () => bound,
         listenHost: host,

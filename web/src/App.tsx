@@ -47,7 +47,8 @@ interface ServedFile {
   size: number;
 }
 
-type Tab = 'conn' | 'hosts' | 'events';
+const TABS = ['conn', 'hosts', 'events'] as const;
+type Tab = (typeof TABS)[number];
 
 interface HashState {
   file: number | null;
@@ -94,6 +95,11 @@ export function App() {
   const worker = useRef<Worker | null>(null);
   const [served, setServed] = useState<ServedFile[]>([]);
   const [timeWaitS, setTimeWaitS] = useState(60);
+  // Where the capture was taken (`serve --tap`, or the select beside the summary): read by open().
+  const [tap, setTap] = useState('auto');
+  const tapRef = useRef(tap);
+  tapRef.current = tap;
+  const lastSource = useRef<Source | null>(null);
   const [openFile, setOpenFile] = useState<{ served: number | null; name: string } | null>(null);
   const [progress, setProgress] = useState<{
     phase: Phase;
@@ -188,7 +194,8 @@ export function App() {
       setTab('conn');
       wantConn.current = conn;
       loadStart.current = performance.now();
-      send({ type: 'open', source, timeWaitS });
+      lastSource.current = source;
+      send({ type: 'open', source, timeWaitS, tap: tapRef.current });
     },
     [send, timeWaitS],
   );
@@ -303,9 +310,13 @@ export function App() {
   useEffect(() => {
     fetch('api/files')
       .then((r) => (r.ok ? r.json() : { files: [] }))
-      .then((j: { files: ServedFile[]; timeWait?: number }) => {
+      .then((j: { files: ServedFile[]; timeWait?: number; tap?: string }) => {
         setServed(j.files);
         if (typeof j.timeWait === 'number') setTimeWaitS(j.timeWait);
+        if (typeof j.tap === 'string') {
+          tapRef.current = j.tap;
+          setTap(j.tap);
+        }
         const h = readHash();
         if (h.local !== null) {
           // A file from this computer: the page cannot reopen it, the user can.
@@ -542,6 +553,11 @@ export function App() {
     order.length > 0 ? null : noRows ? (summary?.fault || error ? null : t.noConns) : t.noMatch;
   const showList = summary !== null && !(noRows && (summary.fault || error));
   const eventCount = summary ? summary.kinds.reduce((a, k) => a + k.events, 0) : 0;
+  const tabLabel = (name: Tab): string => {
+    if (name === 'conn') return `${t.tabConn}${selected !== null ? ` ${selected}` : ''}`;
+    if (name === 'hosts') return t.tabHosts;
+    return `${t.tabEvents}${eventCount ? ` (${eventCount.toLocaleString('en')})` : ''}`;
+  };
 
   return (
     // biome-ignore lint/a11y/noStaticElementInteractions: the whole page is a drop target for captures
@@ -691,6 +707,28 @@ export function App() {
           <span className="muted" data-testid="timing">
             {t.analysedIn(formatMs(shownMs ?? summary.analysisMs))} · TIME_WAIT {timeWaitS} s
           </span>
+          <label className="tap">
+            {t.tapLabel}{' '}
+            <select
+              data-testid="tap"
+              value={tap}
+              title={t.tapTitle}
+              onChange={(e) => {
+                const v = e.target.value;
+                tapRef.current = v;
+                setTap(v);
+                const source = lastSource.current;
+                // The same capture analysed again: states and arrivals depend on where it was taken.
+                if (source) open(source, openRef.current?.served ?? null, selectedRef.current);
+              }}
+            >
+              {[...new Set(['auto', 'client', 'server', 'mid', tap])].map((v) => (
+                <option key={v} value={v}>
+                  {t.tapName(v)}
+                </option>
+              ))}
+            </select>
+          </label>
           {summary.notes.map((n) => (
             <span key={n} className="note">
               {n}
@@ -808,38 +846,19 @@ export function App() {
       {showList ? (
         <>
           <div className="tabs" role="tablist">
-            <button
-              type="button"
-              role="tab"
-              id="tab-conn"
-              aria-controls="tabpanel"
-              aria-selected={tab === 'conn'}
-              onClick={() => setTab('conn')}
-            >
-              {t.tabConn}
-              {selected !== null ? ` ${selected}` : ''}
-            </button>
-            <button
-              type="button"
-              role="tab"
-              id="tab-hosts"
-              aria-controls="tabpanel"
-              aria-selected={tab === 'hosts'}
-              onClick={() => setTab('hosts')}
-            >
-              {t.tabHosts}
-            </button>
-            <button
-              type="button"
-              role="tab"
-              id="tab-events"
-              aria-controls="tabpanel"
-              aria-selected={tab === 'events'}
-              onClick={() => setTab('events')}
-            >
-              {t.tabEvents}
-              {eventCount ? ` (${eventCount.toLocaleString('en')})` : ''}
-            </button>
+            {TABS.map((name) => (
+              <button
+                key={name}
+                type="button"
+                role="tab"
+                id={`tab-${name}`}
+                aria-controls="tabpanel"
+                aria-selected={tab === name}
+                onClick={() => setTab(name)}
+              >
+                {tabLabel(name)}
+              </button>
+            ))}
           </div>
           <main id="tabpanel" role="tabpanel" aria-labelledby={`tab-${tab}`} className={`tab-${tab}`}>
             {tab === 'conn' ? (

@@ -119,10 +119,11 @@ export class CaptureAnalysis {
   constructor(
     readonly name: string,
     private readonly timeWaitS = DEFAULT_TRACKING.timeWaitSec,
+    tap = 'auto',
   ) {
     // reuseConns: nothing here keeps a Conn past the callback (the columns keep its id).
     this.table = newFlowTable(
-      { ...DEFAULT_TRACKING, timeWaitSec: timeWaitS },
+      { ...DEFAULT_TRACKING, timeWaitSec: timeWaitS, tap },
       this.onEnd,
       this.columns.onPacket,
       true,

@@ -18,6 +18,16 @@ const EN = {
   connections: 'connections',
   tcpOf: (tcp: string, frames: string) => `${tcp} TCP packets of ${frames} frames`,
   analysedIn: (s: string) => `analysed in ${s}`,
+  tapLabel: 'capture taken',
+  tapTitle:
+    'where the capture was taken: it decides what a receiver’s silence proves (a segment lost before or after the tap)',
+  tapName: (v: string) =>
+    ({
+      auto: 'auto (per connection)',
+      client: 'beside the client',
+      server: 'beside the server',
+      mid: 'in between',
+    })[v] ?? `on ${v}`,
   dropHere: 'Drop a capture here',
   welcome:
     "pcap or pcapng, gzip'd or not. It is analysed in this browser, by the same code as the synack command line; nothing is uploaded.",
@@ -166,6 +176,10 @@ const ZH: Dict = {
   connections: '条连接',
   tcpOf: (tcp, frames) => `${frames} 帧中 ${tcp} 个 TCP 报文`,
   analysedIn: (s) => `分析用时 ${s}`,
+  tapLabel: '抓包位置',
+  tapTitle: '抓包的位置决定了接收方的沉默能证明什么（报文在抓包点之前还是之后丢失）',
+  tapName: (v) =>
+    ({ auto: '自动（逐个连接判断）', client: '客户端旁', server: '服务器旁', mid: '中途' })[v] ?? `主机 ${v}`,
   dropHere: '把抓包文件拖到这里',
   welcome: 'pcap 或 pcapng，压缩与否均可。文件在本浏览器中由与 synack 命令行相同的代码分析，不会上传。',
   dropNow: '松开即可在此分析该抓包文件',

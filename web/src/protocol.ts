@@ -165,7 +165,8 @@ export type ExportKind = 'ndjson' | 'csv' | 'parquet' | 'pcap';
 export type Source = { kind: 'file'; file: File } | { kind: 'url'; url: string; name: string; size: number };
 
 export type ToWorker =
-  | { type: 'open'; source: Source; timeWaitS: number }
+  /** `tap`: where the capture was taken, as `--tap` takes it (auto, client, server, mid or an IP). */
+  | { type: 'open'; source: Source; timeWaitS: number; tap: string }
   /** `focus`: a frame to show (the fold holding it opens). */
   | { type: 'conn'; id: number; view: LadderView; focus: number | null }
   | { type: 'packet'; conn: number; frame: number }

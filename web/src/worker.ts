@@ -124,9 +124,9 @@ async function scriptCapture(
   });
 }
 
-async function analyse(source: Source, timeWaitS: number, gen: number): Promise<void> {
+async function analyse(source: Source, timeWaitS: number, tap: string, gen: number): Promise<void> {
   const name = source.kind === 'file' ? source.file.name : source.name;
-  const analysis = new CaptureAnalysis(name, timeWaitS);
+  const analysis = new CaptureAnalysis(name, timeWaitS, tap);
   const t0 = performance.now();
   const opened = await open(source);
   const { total } = opened;
@@ -230,7 +230,7 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
       const gen = ++generation;
       current = null;
       posted = new RowTable();
-      analyse(m.source, m.timeWaitS, gen).catch((err: unknown) => {
+      analyse(m.source, m.timeWaitS, m.tap, gen).catch((err: unknown) => {
         if (gen === generation)
           post({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
       });
