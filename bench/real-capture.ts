@@ -180,6 +180,16 @@ async function record(
       { stdio: 'ignore' },
     );
     children.push(dump);
+    // The server listening (a fixed wait was too short on a loaded machine: the bulk server,
+    // building its 256 MiB body, refused every connection and the capture held only RSTs).
+    const listening = () =>
+      /:8080\b/.test(
+        spawnSync('ip', ['netns', 'exec', b, 'ss', '-Hltn', 'sport', '= :8080'], { encoding: 'utf8' })
+          .stdout ?? '',
+      );
+    for (let i = 0; i < 300 && !listening(); i++) await new Promise((r) => setTimeout(r, 100));
+    if (!listening()) return { skipped: 'the server did not listen within 30 s' };
+    // tcpdump's own start-up.
     await new Promise((r) => setTimeout(r, 1500));
     const client = spawn(
       'ip',

@@ -5,7 +5,7 @@
 // text when piped, NDJSON with --json. Exit codes as every command: 0, 1 usage, 2 file fault.
 
 import type { Command } from 'commander';
-import { connJson } from '../report/conn-json.js';
+import { connJsonInto } from '../report/conn-json.js';
 import { connTable, connTextHeader, connTextLine } from '../report/conn-table.js';
 import { newFlowTable } from '../report/tracking.js';
 import { zeekConnClose, zeekConnHead, zeekConnLine } from '../report/zeek-tsv.js';
@@ -64,8 +64,10 @@ export async function runConns(files: string[], opts: ConnsOptions): Promise<num
   let pendingErr = '';
   // Where each finished record goes. (--zeek and --parquet plug in here as further formats.)
   const print = (rec: ConnRecord): void => {
-    if (opts.json) out.line(connJson(rec));
-    else {
+    if (opts.json) {
+      connJsonInto(out.bytes, rec);
+      out.endLine();
+    } else {
       if (!headerDone) {
         out.line(connTextHeader());
         headerDone = true;

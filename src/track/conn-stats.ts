@@ -32,23 +32,30 @@ export interface RttSummary {
 /** Ring capacity of a direction's first segments (doubled as more are outstanding, up to MAX_OUTSTANDING). */
 const FIRST_CAPACITY = 4;
 
+// A ring entry's three numbers, side by side in one Float64Array: the end sequence number
+// (exclusive, unsigned 32-bit), the time sent (µs), and 1 when it was sent more than once.
+const R_END = 0;
+const R_TIME = 1;
+const R_AGAIN = 2;
+const ENTRY = 3;
+
 export class Direction {
   retransmissions = 0;
   uniqueBytes = 0;
   /** Highest sequence number sent + 1 (seq space incl. SYN/FIN); valid once `started`. */
   private highest = 0;
   private started = false;
-  // Outstanding segments, oldest first, as a ring over parallel typed arrays kept across
-  // connections (reset() keeps them): end sequence (exclusive), time, sent more than once.
-  // Nothing is allocated per segment, and nothing per connection once the arrays exist.
-  private ends: Uint32Array | null = null;
-  private times: Float64Array | null = null;
-  private again: Uint8Array | null = null;
+  // Outstanding segments, oldest first, as a ring of ENTRY-number entries in one typed array kept
+  // across connections (reset() keeps it): nothing is allocated per segment, one array per
+  // direction (not one per field: a connection-heavy capture makes one per connection).
+  private ring: Float64Array | null = null;
+  /** Entries the ring holds (a power of two). */
+  private capacity = 0;
   private head = 0;
   private count = 0;
   readonly rtt: RttSummary = { samples: 0, minUsec: 0, maxUsec: 0, sumUsec: 0 };
 
-  /** Back to a new Direction's figures (the rings' storage is kept). */
+  /** Back to a new Direction's figures (the ring's storage is kept). */
   reset(): void {
     this.retransmissions = 0;
     this.uniqueBytes = 0;
@@ -81,14 +88,13 @@ export class Direction {
       this.highest = end;
     }
     if (resend && this.count > 0) {
-      const ends = this.ends!;
-      const again = this.again!;
-      const mask = ends.length - 1;
+      const ring = this.ring!;
+      const mask = this.capacity - 1;
       let same = -1;
       for (let k = 0; k < this.count; k++) {
-        const i = (this.head + k) & mask;
-        const e = ends[i]!;
-        if (seqGt(e, seq)) again[i] = 1;
+        const i = ((this.head + k) & mask) * ENTRY;
+        const e = ring[i + R_END]!;
+        if (seqGt(e, seq)) ring[i + R_AGAIN] = 1;
         if (e === end) same = i;
       }
       if (same >= 0) return;
@@ -97,48 +103,45 @@ export class Direction {
       // The oldest gives way (no sample from its ACK).
       this.head = (this.head + 1) & (MAX_OUTSTANDING - 1);
       this.count--;
-    } else if (this.ends === null || this.count === this.ends.length) this.grow();
-    const ends = this.ends!;
-    const i = (this.head + this.count) & (ends.length - 1);
-    ends[i] = end;
-    this.times![i] = tsUsec;
-    this.again![i] = resend ? 1 : 0;
+    } else if (this.count === this.capacity) this.grow();
+    const ring = this.ring!;
+    const i = ((this.head + this.count) & (this.capacity - 1)) * ENTRY;
+    ring[i + R_END] = end;
+    ring[i + R_TIME] = tsUsec;
+    ring[i + R_AGAIN] = resend ? 1 : 0;
     this.count++;
   }
 
-  /** Doubles the rings (they are full), keeping the outstanding segments in order from index 0. */
+  /** Doubles the ring (it is full), keeping the outstanding segments in order from entry 0. */
   private grow(): void {
-    const old = this.ends;
-    const size = old === null ? FIRST_CAPACITY : old.length * 2;
-    const ends = new Uint32Array(size);
-    const times = new Float64Array(size);
-    const again = new Uint8Array(size);
+    const old = this.ring;
+    const size = old === null ? FIRST_CAPACITY : this.capacity * 2;
+    const ring = new Float64Array(size * ENTRY);
     if (old !== null) {
-      const mask = old.length - 1;
+      const mask = this.capacity - 1;
       for (let k = 0; k < this.count; k++) {
-        const i = (this.head + k) & mask;
-        ends[k] = old[i]!;
-        times[k] = this.times![i]!;
-        again[k] = this.again![i]!;
+        const i = ((this.head + k) & mask) * ENTRY;
+        ring[k * ENTRY + R_END] = old[i + R_END]!;
+        ring[k * ENTRY + R_TIME] = old[i + R_TIME]!;
+        ring[k * ENTRY + R_AGAIN] = old[i + R_AGAIN]!;
       }
     }
-    this.ends = ends;
-    this.times = times;
-    this.again = again;
+    this.ring = ring;
+    this.capacity = size;
     this.head = 0;
   }
 
   /** The peer acknowledged up to `ack` at `tsUsec`. */
   acked(ack: number, tsUsec: number): void {
     if (this.count === 0) return;
-    const ends = this.ends!;
-    const mask = ends.length - 1;
+    const ring = this.ring!;
+    const mask = this.capacity - 1;
     while (this.count > 0) {
       const i = this.head;
-      const e = ends[i]!;
+      const e = ring[i * ENTRY + R_END]!;
       if (seqLt(ack, e)) break;
-      if (e === ack && this.again![i] === 0) {
-        const s = tsUsec - this.times![i]!;
+      if (e === ack && ring[i * ENTRY + R_AGAIN] === 0) {
+        const s = tsUsec - ring[i * ENTRY + R_TIME]!;
         const r = this.rtt;
         if (r.samples === 0 || s < r.minUsec) r.minUsec = s;
         if (r.samples === 0 || s > r.maxUsec) r.maxUsec = s;
