@@ -58,6 +58,12 @@ export interface ConnShared extends InferConfig {
  */
 const MIN_RESEND_USEC = 100_000;
 
+/**
+ * The most a sender takes to send what an arriving ACK lets out (the softirq that processes the
+ * ACK transmits it: tens of microseconds on Linux), with room for a loaded host.
+ */
+const TURNAROUND_USEC = 1_000;
+
 /** Most segments held per connection before the oldest undecided one is presumed arrived. */
 export const MAX_HELD = 4096;
 
@@ -229,7 +235,8 @@ export class Conn extends FourTuple {
   process(h: HeldPacket, recycle: (h: HeldPacket) => void, release: ReleaseFn): void {
     const live = this.live;
     const sender = h.fromA ? live.a : live.b;
-    if (this.heldFirst === null && !this.opensHole(h, sender) && stepQuiet(live, h)) {
+    const recovery = this.startsRecovery(h, sender);
+    if (this.heldFirst === null && !recovery && !this.opensHole(h, sender) && stepQuiet(live, h)) {
       // The common case: nothing held (decide() has nothing to decide), and a segment that is
       // not decisive (stepQuiet), so it is final at once: no snapshot, straight to the record.
       if (!this.record.begun) this.record.begin(this.initA, this.initB);
@@ -268,6 +275,7 @@ export class Conn extends FourTuple {
       h.holeOpen = true;
       h.holeAt = seqAdd32(h.seq32, -1);
     }
+    if (recovery) h.recovery = true;
     if (this.committed === null) {
       // The first segment held: the state before it is what a replay rewinds to.
       const spare = this.cfg.spareStates.pop() ?? new InferState();
@@ -297,6 +305,45 @@ export class Conn extends FourTuple {
       !sender.finSent &&
       seqGt(h.seq32, sender.sndNxt)
     );
+  }
+
+  /**
+   * Data of more than one byte resent (end within what its sender sent; a 1-byte keep-alive at
+   * SND.NXT−1 aside) before its sender's FIN, while no recovery is held yet: the start of a loss
+   * recovery, during which a close() queues a FIN the window does not let out (HeldPacket.recovery).
+   */
+  private startsRecovery(h: HeldPacket, sender: EndpointFacts): boolean {
+    if ((h.flags & (SYN | FIN | RST)) !== 0 || h.len <= 1 || !sender.sndValid || sender.finSent) return false;
+    if (!seqLe(h.end32, sender.sndNxt)) return false;
+    for (let p = this.heldFirst; p !== null; p = p.next) if (p.recovery) return false;
+    return true;
+  }
+
+  /**
+   * A loss recovery from `p` on, ended by `q`, its sender's first new sequence number: a FIN alone
+   * that left right after an ACK of the resent data (within its sender's round trip from the tap
+   * and a turnaround) waited for the window that ACK opened, so close() came before that ACK
+   * reached its sender and, as far as the capture shows, at any time since the recovery began
+   * (Linux sends no new segment beyond the reduced window of a recovery: RFC 6937, RFC 8985). Its
+   * sender is UNKNOWN from `p` (ESTABLISHED or FIN_WAIT_1, or CLOSE_WAIT or LAST_ACK), closed at
+   * that ACK. True if that was found.
+   */
+  private recoveryEnds(p: HeldPacket, q: HeldPacket, qs: EndpointFacts): boolean {
+    p.recovery = false;
+    const prev = this.heldLast;
+    if ((q.flags & (SYN | FIN | RST)) !== FIN || q.len !== 0 || prev === null || prev === p) return false;
+    if (prev.fromA === q.fromA || (prev.flags & (SYN | FIN | RST | ACK)) !== ACK || prev.len !== 0)
+      return false;
+    if (!seqGe(prev.ack32, p.end32) || q.t - prev.t > Math.max(qs.tapRttUsec, 0) + TURNAROUND_USEC)
+      return false;
+    for (let x: HeldPacket | null = p; x !== null && x !== prev; x = x.next) {
+      x.closeMayPrecede = true;
+      x.closeMayA = p.fromA;
+    }
+    prev.closesFirst = true;
+    prev.closesFirstSeq = q.seq32;
+    prev.closesFirstBySender = false;
+    return true;
   }
 
   /**
@@ -388,6 +435,14 @@ export class Conn extends FourTuple {
         if (this.settleCrossing(p, rtt)) refuted = true;
         continue;
       }
+      if (
+        p.recovery &&
+        q.fromA === p.fromA &&
+        q.seqLen > 0 &&
+        seqGt(q.end32, qs.sndNxt) &&
+        this.recoveryEnds(p, q, qs)
+      )
+        refuted = true;
       if (p.deferred && !p.deferShown && p.arrival !== Arrival.REFUTED) {
         // Deferred past its receiver's crossing segments: q is another one, or the segment whose
         // row shows the effect, in time or too late (then back at p's own row).
@@ -889,6 +944,7 @@ export class Conn extends FourTuple {
       }
       if (p.senderPending && !p.senderRefuted) p.senderPending = false;
       p.holeOpen = false;
+      p.recovery = false;
       if ((p.flags & FIN) !== 0) p.covered = true;
     }
   }
@@ -931,7 +987,7 @@ export class Conn extends FourTuple {
         const p: HeldPacket = stop;
         if (p.arrival === Arrival.PRESUMED && p.decisive) break;
         if (p.senderPending && !p.senderRefuted) break;
-        if (p.holeOpen || p.silent) break;
+        if (p.holeOpen || p.silent || p.recovery) break;
         // A delayed or refuted FIN waits for the ACK that covers it (or the connection's end).
         if (
           (p.flags & FIN) !== 0 &&

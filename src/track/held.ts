@@ -115,6 +115,9 @@ const B_CROSSED_ANSWER = 1 << 19;
 const B_DEFERRED = 1 << 20;
 const B_DEFER_SHOWN = 1 << 21;
 const B_TAKES_PENDING = 1 << 22;
+const B_RECOVERY = 1 << 23;
+const B_CLOSE_MAY_PRECEDE = 1 << 24;
+const B_CLOSE_MAY_A = 1 << 25;
 
 /** What the first answer after a silence echoed (RFC 7323 §4.3: TSecr is the TSval of the segment answered). */
 export enum SilenceEcho {
@@ -342,6 +345,35 @@ export class HeldPacket {
   }
   set takesPending(v: boolean) {
     this.bits = withBit(this.bits, B_TAKES_PENDING, v);
+  }
+
+  /**
+   * Its sender's first data resent (loss recovery, RFC 6675/RFC 8985), with no FIN sent yet:
+   * held, and everything after it, until that sender's next new sequence number shows whether a
+   * FIN waited behind the recovery (Conn.decide).
+   */
+  get recovery(): boolean {
+    return (this.bits & B_RECOVERY) !== 0;
+  }
+  set recovery(v: boolean) {
+    this.bits = withBit(this.bits, B_RECOVERY, v);
+  }
+  /**
+   * A FIN that waited for the window was queued, by close(), at some time the capture does not
+   * show: at this segment, endpoint A (closeMayA) or B may already have closed, so its state is
+   * the union of before and after CLOSE (UNKNOWN).
+   */
+  get closeMayPrecede(): boolean {
+    return (this.bits & B_CLOSE_MAY_PRECEDE) !== 0;
+  }
+  set closeMayPrecede(v: boolean) {
+    this.bits = withBit(this.bits, B_CLOSE_MAY_PRECEDE, v);
+  }
+  get closeMayA(): boolean {
+    return (this.bits & B_CLOSE_MAY_A) !== 0;
+  }
+  set closeMayA(v: boolean) {
+    this.bits = withBit(this.bits, B_CLOSE_MAY_A, v);
   }
 
   /** Whether it reached its receiver is open: the capture holds evidence for both (arrivedOf → null). */

@@ -693,6 +693,16 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
     }
   }
 
+  // An endpoint that may have closed already, its FIN waiting behind a loss recovery (Conn.decide).
+  if (h.closeMayPrecede) {
+    const ep = h.closeMayA ? st.a : st.b;
+    if (!ep.finSent) {
+      const before = ep.cand;
+      applyTo(ep, MAY_SEND_FIN, TcpEvent.CLOSE);
+      ep.cand |= before;
+    }
+  }
+
   // A FIN of the receiver (h.closesFirst) or of the sender (s), lost before the tap, that left
   // before this segment arrived or was sent (Conn.placeUnseenFin): its CLOSE comes first (§3.10.4).
   let closerVia = -1;
@@ -1085,7 +1095,7 @@ export function stepQuiet(st: InferState, h: HeldPacket): boolean {
   if ((sb & QUIET_SENDER_BARS) !== 0 || (rb & QUIET_RECEIVER_BARS) !== 0) return false;
   if (r.win === 0 || st.firstFin !== 0 || (!st.handshakeAckSeen && (rb & E_SYNACK_SENT) !== 0)) return false;
   if (h.closesFirst || h.arrival === Arrival.REFUTED || h.arrival === Arrival.DELAYED) return false;
-  if (h.deferred || st.ackPending) return false;
+  if (h.deferred || st.ackPending || h.closeMayPrecede) return false;
 
   const len = h.len; // = seqLen: no SYN, no FIN
   const seq = h.seq32;
