@@ -29,6 +29,9 @@ const COMMANDS: string[][] = [
   // A full table: eviction order and the evicted flag.
   ['conns', '--json', '--max-conns', '3'],
   ['read', '--json', '--max-conns', '3'],
+  ['read', '--max-conns', '3'],
+  ['states', '--json', '--max-conns', '3'],
+  ['explain', '--conn', '2', '--max-conns', '3'],
 ];
 
 /** On the large captures only the streaming commands (the others print megabytes of the same). */

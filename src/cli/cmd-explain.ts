@@ -5,13 +5,14 @@
 
 import type { Command } from 'commander';
 import { explain, explainStory, type Lang } from '../report/explain.js';
-import { silentClient, synQueueContext } from '../report/syn-queue-context.js';
+import { silentClient } from '../report/syn-queue-context.js';
+import { SynQueueStream } from '../report/syn-queue-stream.js';
 import type { ConnTimeline } from '../report/timeline.js';
 import { findTopic, topicList, topicText } from '../report/topics.js';
 import { SYN } from '../wire/packet.js';
 import { type ConnChoice, connChoiceOptions, pickConnection } from './conn-pick.js';
 import { FILTER_HELP } from './filter-option.js';
-import { type LoadOptions, loadTimelines } from './load-timelines.js';
+import { type LoadOptions, loadTimelines, trackInto } from './load-timelines.js';
 import { addTrackingOptions, type TrackingFlags } from './tracking-options.js';
 import { exitOnUsageError } from './usage-failure.js';
 
@@ -32,16 +33,30 @@ function timeWaitEnded(t: ConnTimeline): boolean {
   });
 }
 
-/** The next connection on the same 4-tuple (either direction), which may have ended t's TIME_WAIT. */
+/**
+ * The next connection on the same 4-tuple (either direction), which may have ended t's TIME_WAIT.
+ * A second pass over the files (as synQueueOf): its notes were written by the first.
+ */
 async function nextOnTuple(files: string[], t: ConnTimeline, tracking: LoadOptions) {
   const key = (a: { ip: string; port: number }, b: { ip: string; port: number }) =>
     [`${a.ip} ${a.port}`, `${b.ip} ${b.port}`].sort().join('|');
   const mine = key(t.orig, t.resp);
-  const { timelines } = await loadTimelines(files, tracking);
+  // Only the connections on t's two ports are kept (the 4-tuple is compared below).
+  const ports = (c: { portA: number; portB: number }) =>
+    (c.portA === t.orig.port && c.portB === t.resp.port) ||
+    (c.portA === t.resp.port && c.portB === t.orig.port);
+  const { timelines } = await loadTimelines(files, { ...tracking, keep: ports, quiet: true });
   const later = timelines
     .filter((x) => x.id > t.id && key(x.orig, x.resp) === mine && x.packets.length > 0)
     .sort((a, b) => a.id - b.id)[0];
   return later ? { id: later.id, timeUs: later.packets[0].timeUs } : undefined;
+}
+
+/** synQueueContext over every connection of the capture, streamed (no timeline kept). */
+async function synQueueOf(files: string[], t: ConnTimeline, tracking: LoadOptions) {
+  const stream = new SynQueueStream(t);
+  await trackInto(files, { ...tracking, quiet: true }, stream.onEnd, stream.onPacket);
+  return stream.context();
 }
 
 export function registerExplain(program: Command): void {
@@ -92,7 +107,7 @@ export function registerExplain(program: Command): void {
         const synsSent = timeline.packets.filter((p) => p.from === 'orig' && p.flags & SYN).length;
         const synQueue =
           (silentClient(timeline) || synsSent > 1) && !files.includes('-')
-            ? synQueueContext((await loadTimelines(files, choice.tracking)).timelines, timeline)
+            ? await synQueueOf(files, timeline, choice.tracking)
             : undefined;
         const o = { lang: lang as Lang, timeWaitS: choice.timeWaitSec, next, synQueue };
         if (opts.json) process.stdout.write(`${JSON.stringify(explainStory(timeline, o))}\n`);

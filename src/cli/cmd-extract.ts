@@ -98,7 +98,9 @@ export async function runExtract(files: string[], opts: ExtractCliOptions): Prom
     }
     ended.length = 0;
   };
-  const table = newFlowTable(tracking, (rec) => void ended.push(rec));
+  // Records and verdicts go by id and a record owns its fields: an ended connection's objects
+  // may serve the next one (no garbage per connection in a flood).
+  const table = newFlowTable(tracking, (rec) => void ended.push(rec), undefined, true);
 
   const code = await decodeFiles(
     files,

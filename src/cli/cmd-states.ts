@@ -3,13 +3,20 @@
 // with port exhaustion, and SYN floods (report/socket-table.ts over track/host-states.ts).
 
 import type { Command } from 'commander';
-import { buildStatesReport, renderStatesText, renderTimelineText } from '../report/socket-table.js';
+import {
+  buildStatesReport,
+  type StatesReport,
+  writeStatesJson,
+  writeStatesText,
+  writeTimelineText,
+} from '../report/socket-table.js';
 import { parseIsoTime } from '../report/time-format.js';
 import type { ConnFilter } from '../track/filter.js';
-import { socketIntervals, stateTimeline } from '../track/host-states.js';
+import { type StateTimeline, socketIntervals, stateTimeline } from '../track/host-states.js';
 import { loadOptions } from './conn-pick.js';
 import { FILTER_HELP, filterOption } from './filter-option.js';
 import { type LoadOptions, loadStates } from './load-timelines.js';
+import { OutputBuffer } from './output-buffer.js';
 import { addTrackingOptions, type TrackingFlags } from './tracking-options.js';
 import { exitOnUsageError, UsageError } from './usage-failure.js';
 
@@ -36,6 +43,43 @@ export function parseAt(text: string, firstUs: number): number {
 }
 
 const TIMELINE_SAMPLES = 60;
+/** Characters of the JSON report written at a time. */
+const JSON_CHUNK = 1 << 18;
+
+/**
+ * The report (and the text timeline) built from the capture; the connections' inputs are dropped
+ * on return, before the output is rendered.
+ */
+async function statesOf(
+  files: string[],
+  tracking: LoadOptions,
+  filter: ConnFilter | null,
+  opts: StatesCliOptions,
+): Promise<{ report: StatesReport; timeline: StateTimeline | null; startUs: number; code: number }> {
+  // The capture's span (the default --at) stays the whole capture's when a filter picks connections.
+  const loaded = await loadStates(
+    files,
+    tracking,
+    filter === null ? undefined : (rec) => filter.matches(rec),
+  );
+  const span = loaded.span;
+  const timeWaitUs = Math.round(tracking.timeWaitSec! * 1e6);
+  const report = buildStatesReport(loaded.conns, {
+    timeWaitUs,
+    atUs: opts.at !== undefined ? parseAt(opts.at, span.startUs) : span.endUs,
+    ...(opts.timeline && opts.json ? { timelineSamples: TIMELINE_SAMPLES } : {}),
+  });
+  const timeline =
+    opts.timeline && !opts.json
+      ? stateTimeline(
+          socketIntervals(loaded.conns, { timeWaitUs }),
+          span.startUs,
+          span.endUs,
+          TIMELINE_SAMPLES,
+        )
+      : null;
+  return { report, timeline, startUs: span.startUs, code: loaded.code };
+}
 
 export function registerStates(program: Command): void {
   addTrackingOptions(program.command('states'))
@@ -58,36 +102,26 @@ export function registerStates(program: Command): void {
       } catch (err) {
         exitOnUsageError(cmd, 'states', err);
       }
-      // The capture's span (the default --at) stays the whole capture's when a filter picks connections.
-      const loaded = await loadStates(
-        files,
-        tracking,
-        filter === null ? undefined : (rec) => filter.matches(rec),
-      );
-      const timeWait = tracking.timeWaitSec!;
-      const code = loaded.code;
-      const span = loaded.span;
-      const timelines = loaded.conns;
-      const timeWaitUs = Math.round(timeWait * 1e6);
-      const report = buildStatesReport(timelines, {
-        timeWaitUs,
-        atUs: opts.at !== undefined ? parseAt(opts.at, span.startUs) : span.endUs,
-        ...(opts.timeline && opts.json ? { timelineSamples: TIMELINE_SAMPLES } : {}),
-      });
+      const { report, timeline, startUs, code } = await statesOf(files, tracking, filter, opts);
+      // Written as it is rendered: a SYN flood's table is millions of lines.
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify(report)}\n`);
+        let text = '';
+        writeStatesJson(report, (piece) => {
+          text += piece;
+          if (text.length < JSON_CHUNK) return;
+          process.stdout.write(text);
+          text = '';
+        });
+        process.stdout.write(`${text}\n`);
       } else {
-        const lines = renderStatesText(report, span.startUs);
-        if (opts.timeline) {
-          const tl = stateTimeline(
-            socketIntervals(timelines, { timeWaitUs }),
-            span.startUs,
-            span.endUs,
-            TIMELINE_SAMPLES,
-          );
-          lines.push('', ...renderTimelineText(tl, span.startUs));
+        const out = new OutputBuffer();
+        const line = (l: string) => out.line(l);
+        writeStatesText(report, startUs, line);
+        if (timeline !== null) {
+          line('');
+          writeTimelineText(timeline, startUs, line);
         }
-        process.stdout.write(`${lines.join('\n')}\n`);
+        out.flush();
       }
       if (code !== 0) process.exitCode = code;
     });

@@ -19,7 +19,8 @@ import { InputDedup } from './input-dedup.js';
 export async function decodeFiles(
   files: string[],
   onPacket: (pkt: Packet, rec: CaptureRecord) => void,
-  opts: { dedup?: boolean } = {},
+  /** quiet: the notes (decoder, malformed, --dedup) are not written (a second pass over the same files). */
+  opts: { dedup?: boolean; quiet?: boolean } = {},
 ): Promise<number> {
   const decoder = new Decoder({ reassemble: true, verifyChecksums: false });
   const pkt = new Packet();
@@ -42,6 +43,7 @@ export async function decodeFiles(
     holdFault(formatFault(err));
     code = 2;
   }
+  if (opts.quiet) return code;
   for (const line of notes.formatted()) process.stderr.write(`${line}\n`);
   for (const [file, n] of malformed) {
     process.stderr.write(`${formatNote(file, `${n} malformed packet${n === 1 ? '' : 's'} skipped`)}\n`);

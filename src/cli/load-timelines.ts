@@ -24,6 +24,8 @@ export interface LoadOptions {
   dedup?: boolean;
   /** Keep only the connections this accepts (the others' packets are not kept). */
   keep?: CollectorOptions['keep'];
+  /** A second pass over files already read and reported: no notes or eviction count again. */
+  quiet?: boolean;
 }
 
 export async function loadTimelines(
@@ -31,7 +33,7 @@ export async function loadTimelines(
   opts: LoadOptions = {},
 ): Promise<{ timelines: ConnTimeline[]; code: number }> {
   const collector = new TimelineCollector(opts.keep ? { keep: opts.keep } : {});
-  const code = await track(files, opts, collector.onEnd, collector.onPacket);
+  const code = await trackInto(files, opts, collector.onEnd, collector.onPacket);
   const timelines = collector.timelines.sort((a, b) => a.id - b.id);
   return { timelines, code };
 }
@@ -46,13 +48,13 @@ export async function loadStates(
   keep?: (rec: ConnRecord) => boolean,
 ): Promise<{ conns: ConnStatesInput[]; span: { startUs: number; endUs: number }; code: number }> {
   const collector = new StatesCollector(keep ? { keep } : {});
-  const code = await track(files, opts, collector.onEnd, collector.onPacket);
+  const code = await trackInto(files, opts, collector.onEnd, collector.onPacket);
   const conns = collector.conns.sort((a, b) => a.id - b.id);
   return { conns, span: collector.span(), code };
 }
 
 /** The flow table wired as conns wires it (so the ids are conns' ids), over every record of `files`. */
-async function track(
+export async function trackInto(
   files: string[],
   opts: LoadOptions,
   onEnd: Parameters<typeof newFlowTable>[1],
@@ -67,10 +69,16 @@ async function track(
     },
     onEnd,
     onPacket,
+    // The collectors read a Conn only inside the callback that hands it over (by id), so an
+    // ended connection's objects may serve the next one: no garbage per connection in a flood.
+    true,
   );
-  const code = await decodeFiles(files, (pkt) => table.process(pkt), { dedup: !!opts.dedup });
+  const code = await decodeFiles(files, (pkt) => table.process(pkt), {
+    dedup: !!opts.dedup,
+    quiet: !!opts.quiet,
+  });
   table.finish();
   const note = evictionNote(table.evictedCount, opts.maxConns ?? DEFAULT_TRACKING.maxConns);
-  if (note !== '') process.stderr.write(note);
+  if (note !== '' && !opts.quiet) process.stderr.write(note);
   return code;
 }

@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands.js';
 import { FileFault, formatFault, internalErrorLine, writeHeldFault } from './errors.js';
+import { startHeapGovernor } from './heap-governor.js';
 import { setQuiet } from './progress.js';
 import { VERSION } from './version.js';
 
@@ -32,6 +33,9 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   // `synack read big.pcap | head`: a closed pipe ends the job quietly.
   if (err.code === 'EPIPE') process.exit(0);
 });
+
+// The heap kept near what is live, so peak memory follows --max-conns (heap-governor.ts).
+startHeapGovernor();
 
 try {
   await program.parseAsync(process.argv);

@@ -93,51 +93,93 @@ function ep(e: HostEndpoint, listen: boolean): string {
 /** netstat -tan's columns, one block per host, then the findings. */
 export function renderStatesText(r: StatesReport, startUs: number): string[] {
   const out: string[] = [];
-  const atUs = Math.round(r.at * 1e6);
-  out.push(`Sockets at ${formatSeconds(atUs)} (+${formatSeconds(atUs - startUs)} s into the capture)`);
-  const hosts = Object.keys(r.hosts).sort();
-  if (hosts.length === 0) out.push('  (no sockets open at that time)');
-  // Each host's rows gathered in one pass (never a scan of all sockets per host: a SYN flood has
-  // 10^6 hosts), widths by a loop (a spread of 10^5 arguments overflows the stack).
+  writeStatesText(r, startUs, (line) => out.push(line));
+  return out;
+}
+
+/**
+ * Each host's rows: a run of `sockets`, which socketsAt sorted by host first (as `hosts` is
+ * sorted), so no list per host is built (a SYN flood has 10^6 hosts); grouped by a map otherwise.
+ */
+function rowsByHost(sockets: StatesReport['sockets']): (host: string) => StatesReport['sockets'] {
+  let sorted = true;
+  for (let i = 1; i < sockets.length && sorted; i++) sorted = sockets[i - 1]!.host <= sockets[i]!.host;
+  if (sorted) {
+    let next = 0;
+    return (host) => {
+      while (next < sockets.length && sockets[next]!.host < host) next++;
+      const from = next;
+      while (next < sockets.length && sockets[next]!.host === host) next++;
+      return sockets.slice(from, next);
+    };
+  }
   const rowsOf = new Map<string, StatesReport['sockets']>();
-  for (const s of r.sockets) {
+  for (const s of sockets) {
     const rows = rowsOf.get(s.host);
     if (rows === undefined) rowsOf.set(s.host, [s]);
     else rows.push(s);
   }
+  return (host) => rowsOf.get(host) ?? [];
+}
+
+/** renderStatesText's lines handed to `emit` one at a time (a flood's table is millions of lines). */
+export function writeStatesText(r: StatesReport, startUs: number, emit: (line: string) => void): void {
+  const atUs = Math.round(r.at * 1e6);
+  emit(`Sockets at ${formatSeconds(atUs)} (+${formatSeconds(atUs - startUs)} s into the capture)`);
+  const hosts = Object.keys(r.hosts).sort();
+  if (hosts.length === 0) emit('  (no sockets open at that time)');
+  // Widths by a loop (a spread of 10^5 arguments overflows the stack).
+  const rowsOf = rowsByHost(r.sockets);
   for (const h of hosts) {
     const counts = Object.entries(r.hosts[h])
       .map(([s, n]) => `${s} ${n}`)
       .join(', ');
-    out.push('');
-    out.push(`host ${h}: ${counts}`);
-    const rows = rowsOf.get(h) ?? [];
+    emit('');
+    emit(`host ${h}: ${counts}`);
+    const rows = rowsOf(h);
     let lw = 18;
     let rw = 18;
     for (const s of rows) {
       lw = Math.max(lw, ep(s.local, false).length);
       rw = Math.max(rw, ep(s.remote, s.state === 'LISTEN').length);
     }
-    out.push(
+    emit(
       `  ${'Local Address'.padEnd(lw)}  ${'Foreign Address'.padEnd(rw)}  ${'State'.padEnd(12)}  Conn  Since (s)`,
     );
     for (const s of rows) {
-      out.push(
+      emit(
         `  ${ep(s.local, false).padEnd(lw)}  ${ep(s.remote, s.state === 'LISTEN').padEnd(rw)}  ${s.state.padEnd(12)}  ${String(s.conn ?? '-').padStart(4)}  +${formatSeconds(Math.round(s.since * 1e6) - startUs)}`,
       );
     }
   }
   for (const t of r.timewait) {
-    out.push('');
-    out.push(`${t.exhausted ? 'PORT EXHAUSTION' : 'TIME_WAIT'}: ${t.advice.en}`);
+    emit('');
+    emit(`${t.exhausted ? 'PORT EXHAUSTION' : 'TIME_WAIT'}: ${t.advice.en}`);
   }
   for (const f of r.synflood) {
-    out.push('');
-    out.push(
+    emit('');
+    emit(
       `SYN FLOOD? ${f.server}:${f.port}: up to ${f.max_half_open} half-open connections (SYN_RECEIVED) at once, first at +${formatSeconds(Math.round(f.at * 1e6) - startUs)} s.`,
     );
   }
-  return out;
+}
+
+/**
+ * JSON.stringify(r), byte for byte, handed to `emit` in pieces: the hosts and sockets one entry
+ * at a time, so that a flood's report is never one string of hundreds of megabytes.
+ */
+export function writeStatesJson(r: StatesReport, emit: (text: string) => void): void {
+  emit(`{"at":${JSON.stringify(r.at)},"hosts":{`);
+  let first = true;
+  for (const h of Object.keys(r.hosts)) {
+    emit(`${first ? '' : ','}${JSON.stringify(h)}:${JSON.stringify(r.hosts[h])}`);
+    first = false;
+  }
+  emit('},"sockets":[');
+  for (let i = 0; i < r.sockets.length; i++) emit(`${i === 0 ? '' : ','}${JSON.stringify(r.sockets[i])}`);
+  emit(`],"timewait":${JSON.stringify(r.timewait)},"synflood":${JSON.stringify(r.synflood)}`);
+  if (r.timeline !== undefined) emit(`,"timeline":${JSON.stringify(r.timeline)}`);
+  emit('}');
 }
 
 const BARS = ' ▁▂▃▄▅▆▇█';
@@ -145,20 +187,25 @@ const BARS = ' ▁▂▃▄▅▆▇█';
 /** Per host, one sparkline row per state: the count over the capture, scaled to its own peak. */
 export function renderTimelineText(tl: StateTimeline, startUs: number): string[] {
   const out: string[] = [];
+  writeTimelineText(tl, startUs, (line) => out.push(line));
+  return out;
+}
+
+/** renderTimelineText's lines handed to `emit` one at a time. */
+export function writeTimelineText(tl: StateTimeline, startUs: number, emit: (line: string) => void): void {
   const n = tl.times.length;
-  out.push(
+  emit(
     `Sockets per state over time: ${n} samples from +0.000000 to +${formatSeconds(tl.times[n - 1] - startUs)} s`,
   );
   for (const h of Object.keys(tl.hosts).sort()) {
-    out.push('');
-    out.push(`host ${h}`);
+    emit('');
+    emit(`host ${h}`);
     for (const [state, series] of Object.entries(tl.hosts[h])) {
       if (!series) continue;
       const max = series.reduce((m, v) => Math.max(m, v), 0);
       if (max === 0) continue;
       const bar = series.map((v) => BARS[v === 0 ? 0 : Math.max(1, Math.round((v / max) * 8))]).join('');
-      out.push(`  ${state.padEnd(12)} ${bar} max ${max}`);
+      emit(`  ${state.padEnd(12)} ${bar} max ${max}`);
     }
   }
-  return out;
 }

@@ -4,7 +4,8 @@
 // with its sequence numbers, tags and roles) do not fit, so a connection keeps only the segments
 // the socket table reads — its first and last, each change of either endpoint's state, the first
 // from each side (a socket in UNKNOWN shows once its side has spoken) and the first SYN of each
-// side (TIME_WAIT exhaustion's connection rate) — with endpoints shared between connections.
+// side (TIME_WAIT exhaustion's connection rate) — with endpoints and pairs of states shared
+// between connections.
 // The report built from these equals the one built from full timelines (test/states-compact.test.ts).
 
 import { STATE_NAMES, type StateName } from '../tcp/state.js';
@@ -13,6 +14,10 @@ import type { HeldPacket } from '../track/held.js';
 import type { ConnStatesInput, HostEndpoint } from '../track/host-states.js';
 import type { ConnRecord } from '../track/record.js';
 import { ACK, SYN } from '../wire/packet.js';
+
+type StatePair = { orig: StateName; resp: StateName };
+
+const STATE_INDEX = new Map<string, number>(STATE_NAMES.map((n, i) => [n, i]));
 
 /** One kept segment, endpoints A and B (orientation is known at the end). */
 interface Kept {
@@ -45,7 +50,9 @@ export class StatesCollector {
   startUs = Number.POSITIVE_INFINITY;
   endUs = 0;
   private readonly open = new Map<number, Open>();
-  private readonly endpoints = new Map<string, Map<number, HostEndpoint>>();
+  /** By address: its one endpoint, or its endpoints by port once it has several (a flood's sources have one). */
+  private readonly endpoints = new Map<string, HostEndpoint | Map<number, HostEndpoint>>();
+  private readonly pairs: (StatePair | undefined)[] = [];
 
   constructor(private readonly opts: StatesCollectorOptions = {}) {}
 
@@ -86,24 +93,34 @@ export class StatesCollector {
     if (last > this.endUs) this.endUs = last;
     if (this.opts.keep && !this.opts.keep(rec)) return;
     const origIsA = conn.summary.origIsA;
-    const packets = o.kept.map((k) => {
-      const a = STATE_NAMES[k.stateA] as StateName;
-      const b = STATE_NAMES[k.stateB] as StateName;
-      return {
-        timeUs: k.timeUs,
-        from: k.fromA === origIsA ? ('orig' as const) : ('resp' as const),
-        flags: k.flags,
-        states: origIsA ? { orig: a, resp: b } : { orig: b, resp: a },
-      };
-    });
+    const packets = o.kept.map((k) => ({
+      timeUs: k.timeUs,
+      from: k.fromA === origIsA ? ('orig' as const) : ('resp' as const),
+      flags: k.flags,
+      states: origIsA ? this.pair(k.stateA, k.stateB) : this.pair(k.stateB, k.stateA),
+    }));
     this.conns.push({
       id: rec.id,
       orig: this.endpoint(rec.orig),
       resp: this.endpoint(rec.resp),
-      initial: { orig: rec.states.orig[0] ?? 'UNKNOWN', resp: rec.states.resp[0] ?? 'UNKNOWN' },
+      initial: this.pair(
+        STATE_INDEX.get(rec.states.orig[0] ?? 'UNKNOWN')!,
+        STATE_INDEX.get(rec.states.resp[0] ?? 'UNKNOWN')!,
+      ),
       packets,
     });
   };
+
+  /** One shared (never modified) object per pair of states: a flood's 10^6 connections have a few. */
+  private pair(orig: number, resp: number): StatePair {
+    const i = orig * STATE_NAMES.length + resp;
+    let p = this.pairs[i];
+    if (p === undefined) {
+      p = { orig: STATE_NAMES[orig] as StateName, resp: STATE_NAMES[resp] as StateName };
+      this.pairs[i] = p;
+    }
+    return p;
+  }
 
   /** The capture's span, as captureSpan() gives it for full timelines. */
   span(): { startUs: number; endUs: number } {
@@ -112,9 +129,17 @@ export class StatesCollector {
 
   /** One shared object per address and port (a server's endpoint is in every connection to it). */
   private endpoint(e: HostEndpoint): HostEndpoint {
-    let byPort = this.endpoints.get(e.ip);
-    if (byPort === undefined) {
-      byPort = new Map();
+    const known = this.endpoints.get(e.ip);
+    if (known === undefined) {
+      const first = { ip: e.ip, port: e.port };
+      this.endpoints.set(e.ip, first);
+      return first;
+    }
+    let byPort: Map<number, HostEndpoint>;
+    if (known instanceof Map) byPort = known;
+    else {
+      if (known.port === e.port) return known;
+      byPort = new Map([[known.port, known]]);
       this.endpoints.set(e.ip, byPort);
     }
     let shared = byPort.get(e.port);
