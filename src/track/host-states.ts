@@ -54,28 +54,20 @@ function wildcard(ip: string): HostEndpoint {
 }
 
 /**
- * A Map keyed by (address, address, number), nested so that a lookup builds no key string.
- * Iteration order is not kept: callers that need first-seen order keep their own list.
+ * A Map keyed by (address, address, number), as one flat key. (Maps nested per address, which
+ * built no key string, cost two Maps per source address: 10^6 of them on a SYN flood, most of
+ * states' memory.) Iteration order is not kept: callers that need first-seen order keep their
+ * own list.
  */
 class AddressKeyMap<V> {
-  private readonly root = new Map<string, Map<string, Map<number, V>>>();
+  private readonly map = new Map<string, V>();
 
   get(a: string, b: string, n: number): V | undefined {
-    return this.root.get(a)?.get(b)?.get(n);
+    return this.map.get(`${a} ${b} ${n}`);
   }
 
   set(a: string, b: string, n: number, value: V): void {
-    let byB = this.root.get(a);
-    if (!byB) {
-      byB = new Map();
-      this.root.set(a, byB);
-    }
-    let byN = byB.get(b);
-    if (!byN) {
-      byN = new Map();
-      byB.set(b, byN);
-    }
-    byN.set(n, value);
+    this.map.set(`${a} ${b} ${n}`, value);
   }
 }
 
@@ -513,21 +505,21 @@ export function timeWaitAnalysis(
     conns: ConnStatesInput[];
     tw: SocketInterval[];
   }
+  // Only the triples whose clients were left in TIME_WAIT make an entry: the others' connections
+  // are not grouped at all (a SYN flood's 10^6 sources would each make a group).
   const groupOf = new AddressKeyMap<Group>();
   const groups: Group[] = [];
-  for (const c of conns) {
-    let g = groupOf.get(c.orig.ip, c.resp.ip, c.resp.port);
-    if (!g) {
-      g = { client: c.orig.ip, server: c.resp.ip, port: c.resp.port, conns: [], tw: [] };
-      groupOf.set(c.orig.ip, c.resp.ip, c.resp.port, g);
-      groups.push(g);
-    }
-    g.conns.push(c);
-  }
   for (const iv of intervals) {
     if (iv.side !== 'orig' || iv.state !== 'TIME_WAIT') continue;
-    groupOf.get(iv.local.ip, iv.remote.ip, iv.remote.port)?.tw.push(iv);
+    let g = groupOf.get(iv.local.ip, iv.remote.ip, iv.remote.port);
+    if (!g) {
+      g = { client: iv.local.ip, server: iv.remote.ip, port: iv.remote.port, conns: [], tw: [] };
+      groupOf.set(iv.local.ip, iv.remote.ip, iv.remote.port, g);
+      groups.push(g);
+    }
+    g.tw.push(iv);
   }
+  if (groups.length > 0) for (const c of conns) groupOf.get(c.orig.ip, c.resp.ip, c.resp.port)?.conns.push(c);
   const out: TimeWaitEntry[] = [];
   for (const g of groups) {
     if (g.tw.length === 0) continue;
