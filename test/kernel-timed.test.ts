@@ -32,7 +32,7 @@ const AQ_E =
 const CF =
   'the client’s FIN is dropped at the server after the client’s tap: the server is in FIN_WAIT_2 until the retransmitted FIN (211 ms); at the client tap the server’s FIN left 94 µs after the client’s, within twice the 60 µs round trip, so they may have crossed (the server then CLOSING, its ACK lost before the tap); the ACK of the retransmission echoes its TSval in both histories (a duplicate FIN updates TS.Recent too, RFC 7323 §4.3): UNKNOWN until then';
 const FBH =
-  'the client’s close() comes while its data waits behind a lost segment (congestion window in recovery): the kernel is FIN_WAIT_1 200 ms before the FIN leaves; no capture shows close() before its FIN';
+  'the client’s close() comes while its data waits behind a lost segment (congestion window in recovery): the kernel is FIN_WAIT_1 200 ms before the FIN leaves; the FIN leaving 11 µs after the ACK that ends the recovery shows it waited for that window, but close() may have come at any time since the recovery began (the same capture if it came just before that ACK): UNKNOWN from the first resent segment, FIN_WAIT_1 from that ACK';
 const LACD =
   'the third ACK is dropped at the server after both taps and the client’s data completes the handshake 25 ms later: the kernel is SYN_RECEIVED until then; a pure ACK draws no answer and the server’s ACK of the data is the same either way, so the capture cannot tell (the ACK is presumed to arrive)';
 
@@ -52,10 +52,14 @@ const KNOWN: Record<string, string> = {
   'crossing-fins-retransmitted client auto: doubt kernel 10.88.0.2:5260>10.88.0.1:5261 FIN_WAIT_2': CF,
   'crossing-fins-retransmitted client true: doubt analyzer 10.88.0.2:5260>10.88.0.1:5261 UNKNOWN': CF,
   'crossing-fins-retransmitted client true: doubt kernel 10.88.0.2:5260>10.88.0.1:5261 FIN_WAIT_2': CF,
-  'timed/fin-beyond-hole client auto: wrong kernel 10.88.0.1:5341>10.88.0.2:5340 FIN_WAIT_1': FBH,
-  'timed/fin-beyond-hole client true: wrong kernel 10.88.0.1:5341>10.88.0.2:5340 FIN_WAIT_1': FBH,
-  'timed/fin-beyond-hole server auto: wrong kernel 10.88.0.1:5341>10.88.0.2:5340 FIN_WAIT_1': FBH,
-  'timed/fin-beyond-hole server true: wrong kernel 10.88.0.1:5341>10.88.0.2:5340 FIN_WAIT_1': FBH,
+  'timed/fin-beyond-hole client auto: doubt analyzer 10.88.0.1:5341>10.88.0.2:5340 UNKNOWN': FBH,
+  'timed/fin-beyond-hole client auto: doubt kernel 10.88.0.1:5341>10.88.0.2:5340 FIN_WAIT_1': FBH,
+  'timed/fin-beyond-hole client true: doubt analyzer 10.88.0.1:5341>10.88.0.2:5340 UNKNOWN': FBH,
+  'timed/fin-beyond-hole client true: doubt kernel 10.88.0.1:5341>10.88.0.2:5340 FIN_WAIT_1': FBH,
+  'timed/fin-beyond-hole server auto: doubt analyzer 10.88.0.1:5341>10.88.0.2:5340 UNKNOWN': FBH,
+  'timed/fin-beyond-hole server auto: doubt kernel 10.88.0.1:5341>10.88.0.2:5340 FIN_WAIT_1': FBH,
+  'timed/fin-beyond-hole server true: doubt analyzer 10.88.0.1:5341>10.88.0.2:5340 UNKNOWN': FBH,
+  'timed/fin-beyond-hole server true: doubt kernel 10.88.0.1:5341>10.88.0.2:5340 FIN_WAIT_1': FBH,
   'timed/lost-ack-client-data client auto: wrong kernel 10.88.0.2:5070>10.88.0.1:5071 SYN_RECEIVED': LACD,
   'timed/lost-ack-client-data client true: wrong kernel 10.88.0.2:5070>10.88.0.1:5071 SYN_RECEIVED': LACD,
   'timed/lost-ack-client-data server auto: wrong kernel 10.88.0.2:5070>10.88.0.1:5071 SYN_RECEIVED': LACD,

@@ -55,6 +55,22 @@ function tupleKey(e: TrueEndpoint): string {
   return a < b ? `${a} ${b}` : `${b} ${a}`;
 }
 
+/**
+ * The state of `e` just before a segment it sent at `at` left: every change before `at`, and the
+ * changes at `at` that segments arriving then caused (RFC 9293 §3.10.7, SEGMENT ARRIVES) up to
+ * the first that the endpoint's own call or timer caused (close, open, abort: the send's own).
+ * With no processing time in the lab, an answer leaves at the instant its cause arrived: the
+ * ACK of a FIN is sent from CLOSING, not from the FIN_WAIT_1 of a microsecond before.
+ */
+function stateBeforeSend(e: TrueEndpoint, at: number): StateName {
+  let state = e.timeline[0].state;
+  for (const t of e.timeline) {
+    if (t.at > at || (t.at === at && !t.rfc?.startsWith('3.10.7'))) break;
+    state = t.state;
+  }
+  return state;
+}
+
 /** Still holding its 4-tuple for the purpose of connection boundaries at `at`. */
 function liveAt(e: TrueEndpoint, at: number): boolean {
   if (e.timeline[0].at > at) return false;
@@ -204,12 +220,12 @@ export function trueConnections(
       frameNos.some((n) => frameTuple(frames[n - 1].data)?.key.split('|')[0] === addr[side]);
     const fixedState = (side: Side): StateName =>
       listening(side, portOf(side)) && spoke(side) ? 'LISTEN' : 'CLOSED';
-    const sideState = (side: Side, at: number): StateName => {
+    const sideState = (side: Side, at: number, beforeSend = false): StateName => {
       const list = eps[side];
       if (list.length === 0) return fixedState(side);
       let e = list[0];
       for (const x of list) if (x.timeline[0].at <= at) e = x;
-      return stateAt(e, at);
+      return beforeSend ? stateBeforeSend(e, at) : stateAt(e, at);
     };
     const states: Record<Side, StateName[]> = { client: [], server: [] };
     for (const side of ['client', 'server'] as const) {
@@ -250,17 +266,27 @@ export function trueConnections(
       nextSend[k] = upcoming[other(from)];
       upcoming[from] = frames[frameNos[k] - 1].wire.sentAt;
     }
+    // Each side's clock, and whether it stands just before a send at that time (`beforeSend`).
     const clock: Record<Side, number> = { client: -1, server: -1 };
+    const beforeSend: Record<Side, boolean> = { client: false, server: false };
     const packets: TimelinePacket[] = frameNos.map((n, k) => {
       const f: CapturedFrame = frames[n - 1];
       const w = f.wire;
       const from = fromOf(n);
       const to = other(from);
       const arrive = w.arriveAt ?? f.at;
-      clock[from] = Math.max(clock[from], w.sentAt);
-      clock[to] = Math.max(clock[to], arrive <= nextSend[k] ? arrive : nextSend[k] - 1);
+      if (w.sentAt >= clock[from]) {
+        clock[from] = w.sentAt;
+        beforeSend[from] = false;
+      }
+      const crossed = arrive > nextSend[k];
+      const at = crossed ? nextSend[k] : arrive;
+      if (at > clock[to] || (at === clock[to] && !crossed)) {
+        clock[to] = at;
+        beforeSend[to] = crossed;
+      }
       const sent = sideState(from, clock[from]);
-      const got = sideState(to, clock[to]);
+      const got = sideState(to, clock[to], beforeSend[to]);
       const observed = packetOf.get(n);
       const p: TimelinePacket = {
         ...(observed?.p ?? emptyPacket(n)),

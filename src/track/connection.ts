@@ -30,6 +30,7 @@ import {
   step,
   stepQuiet,
   TIME_WAIT_BIT,
+  takePendingAck,
   UNKNOWABLE,
 } from './infer.js';
 import { type ConnSummary, combineTags, RecordBuilder } from './record.js';
@@ -63,6 +64,12 @@ const MIN_RESEND_USEC = 100_000;
  * it arrived, so only a longer silence says anything about it.
  */
 const OOW_ACK_INTERVAL_USEC = 500_000;
+
+/**
+ * The most a sender takes to send what an arriving ACK lets out (the softirq that processes the
+ * ACK transmits it: tens of microseconds on Linux), with room for a loaded host.
+ */
+const TURNAROUND_USEC = 1_000;
 
 /** Most segments held per connection before the oldest undecided one is presumed arrived. */
 export const MAX_HELD = 4096;
@@ -236,7 +243,14 @@ export class Conn extends FourTuple {
     const live = this.live;
     const sender = h.fromA ? live.a : live.b;
     const keepAlive = isKeepAlive(h, sender, h.fromA ? live.b : live.a);
-    if (this.heldFirst === null && !keepAlive && !this.opensHole(h, sender) && stepQuiet(live, h)) {
+    const recovery = this.startsRecovery(h, sender);
+    if (
+      this.heldFirst === null &&
+      !keepAlive &&
+      !recovery &&
+      !this.opensHole(h, sender) &&
+      stepQuiet(live, h)
+    ) {
       // The common case: nothing held (decide() has nothing to decide), and a segment that is
       // not decisive (stepQuiet), so it is final at once: no snapshot, straight to the record.
       if (!this.record.begun) this.record.begin(this.initA, this.initB);
@@ -275,6 +289,7 @@ export class Conn extends FourTuple {
       h.holeOpen = true;
       h.holeAt = seqAdd32(h.seq32, -1);
     }
+    if (recovery) h.recovery = true;
     if (this.committed === null) {
       // The first segment held: the state before it is what a replay rewinds to.
       const spare = this.cfg.spareStates.pop() ?? new InferState();
@@ -305,6 +320,45 @@ export class Conn extends FourTuple {
       !sender.finSent &&
       seqGt(h.seq32, sender.sndNxt)
     );
+  }
+
+  /**
+   * Data of more than one byte resent (end within what its sender sent; a 1-byte keep-alive at
+   * SND.NXT−1 aside) before its sender's FIN, while no recovery is held yet: the start of a loss
+   * recovery, during which a close() queues a FIN the window does not let out (HeldPacket.recovery).
+   */
+  private startsRecovery(h: HeldPacket, sender: EndpointFacts): boolean {
+    if ((h.flags & (SYN | FIN | RST)) !== 0 || h.len <= 1 || !sender.sndValid || sender.finSent) return false;
+    if (!seqLe(h.end32, sender.sndNxt)) return false;
+    for (let p = this.heldFirst; p !== null; p = p.next) if (p.recovery) return false;
+    return true;
+  }
+
+  /**
+   * A loss recovery from `p` on, ended by `q`, its sender's first new sequence number: a FIN alone
+   * that left right after an ACK of the resent data (within its sender's round trip from the tap
+   * and a turnaround) waited for the window that ACK opened, so close() came before that ACK
+   * reached its sender and, as far as the capture shows, at any time since the recovery began
+   * (Linux sends no new segment beyond the reduced window of a recovery: RFC 6937, RFC 8985). Its
+   * sender is UNKNOWN from `p` (ESTABLISHED or FIN_WAIT_1, or CLOSE_WAIT or LAST_ACK), closed at
+   * that ACK. True if that was found.
+   */
+  private recoveryEnds(p: HeldPacket, q: HeldPacket, qs: EndpointFacts): boolean {
+    p.recovery = false;
+    const prev = this.heldLast;
+    if ((q.flags & (SYN | FIN | RST)) !== FIN || q.len !== 0 || prev === null || prev === p) return false;
+    if (prev.fromA === q.fromA || (prev.flags & (SYN | FIN | RST | ACK)) !== ACK || prev.len !== 0)
+      return false;
+    if (!seqGe(prev.ack32, p.end32) || q.t - prev.t > Math.max(qs.tapRttUsec, 0) + TURNAROUND_USEC)
+      return false;
+    for (let x: HeldPacket | null = p; x !== null && x !== prev; x = x.next) {
+      x.closeMayPrecede = true;
+      x.closeMayA = p.fromA;
+    }
+    prev.closesFirst = true;
+    prev.closesFirstSeq = q.seq32;
+    prev.closesFirstBySender = false;
+    return true;
   }
 
   /**
@@ -402,6 +456,24 @@ export class Conn extends FourTuple {
         }
         if (this.settleCrossing(p, rtt)) refuted = true;
         continue;
+      }
+      if (
+        p.recovery &&
+        q.fromA === p.fromA &&
+        q.seqLen > 0 &&
+        seqGt(q.end32, qs.sndNxt) &&
+        this.recoveryEnds(p, q, qs)
+      )
+        refuted = true;
+      if (p.deferred && !p.deferShown && p.arrival !== Arrival.REFUTED) {
+        // Deferred past its receiver's crossing segments: q is another one, or the segment whose
+        // row shows the effect, in time or too late (then back at p's own row).
+        const rtt = (p.fromA ? live.b : live.a).tapRttUsec;
+        if (q.fromA !== p.fromA && q.t - p.t < rtt) continue;
+        if (q.t - p.t > 2 * rtt) {
+          this.pendingAfterLastCrossing(p);
+          refuted = true;
+        } else p.deferShown = true;
       }
       if (p.fromA === q.fromA) {
         if (p.crossedAnswer && p.arrival === Arrival.PRESUMED && qAck && seqGe(q.ack32, p.ack32)) {
@@ -507,6 +579,15 @@ export class Conn extends FourTuple {
         continue;
       }
       if (p.arrival !== Arrival.PRESUMED || qRst) continue;
+      if (!p.deferred && crossedBy(p, q, qs.tapRttUsec)) {
+        // q left its sender before p could get there: p's effect comes after q (per packet, the
+        // receiver's state as its own segments show it); whether p arrived is still open.
+        p.deferred = true;
+        p.crossAck32 = q.ack32;
+        p.crossUsec = q.t;
+        refuted = true;
+        continue;
+      }
       if (
         qAck &&
         (p.flags & (SYN | FIN | RST)) === 0 &&
@@ -753,6 +834,35 @@ export class Conn extends FourTuple {
     return changed;
   }
 
+  /**
+   * At the connection's end: a deferred segment whose effect no later segment shows takes effect
+   * at its own row (the state after the last segment lasts to the end of the capture). True if
+   * one changed.
+   */
+  private undeferUnshown(): boolean {
+    let changed = false;
+    for (let p = this.heldFirst; p !== null; p = p.next) {
+      if (!p.deferred || p.deferShown || p.arrival === Arrival.REFUTED) continue;
+      this.pendingAfterLastCrossing(p);
+      changed = true;
+    }
+    return changed;
+  }
+
+  /**
+   * Deferred `p`'s effect, which no later segment shows in time, goes with the last segment of its
+   * receiver that crossed it: the state after that one (per moment, a packet's states last until
+   * the next packet), not after p, which its receiver's crossing segments contradict.
+   */
+  private pendingAfterLastCrossing(p: HeldPacket): void {
+    const rtt = (p.fromA ? this.live.b : this.live.a).tapRttUsec;
+    let last: HeldPacket | null = null;
+    for (let x = p.next; x !== null; x = x.next) if (x.fromA !== p.fromA && x.t - p.t < rtt) last = x;
+    p.deferShown = true;
+    if (last === null) p.deferred = false;
+    else last.takesPending = true;
+  }
+
   /** Remembers a segment released as not arrived (copiesOfRefused). */
   private noteRefused(h: HeldPacket): void {
     const again =
@@ -910,6 +1020,7 @@ export class Conn extends FourTuple {
       }
       if (p.senderPending && !p.senderRefuted) p.senderPending = false;
       p.holeOpen = false;
+      p.recovery = false;
       if ((p.flags & FIN) !== 0) p.covered = true;
     }
   }
@@ -924,14 +1035,13 @@ export class Conn extends FourTuple {
 
   /** Releases settled segments from the front (all of them when `force`). */
   release(force: boolean, recycle: (h: HeldPacket) => void, release: ReleaseFn): void {
-    if (
-      force &&
-      (this.unansweredProbes() ||
-        this.neverAnsweredSyn() ||
-        this.neverAnsweredSynAck() ||
-        this.copiesOfRefused())
-    )
-      this.replay();
+    if (force) {
+      // The SYN+ACK and refused-copy rules each mark their own segments: both run.
+      const silence = this.unansweredProbes() || this.neverAnsweredSyn();
+      const synAck = this.neverAnsweredSynAck();
+      const refused = this.copiesOfRefused();
+      if (silence || synAck || refused || this.undeferUnshown()) this.replay();
+    }
     if (force && this.live.b.cand === 0) {
       // A responder never heard from stays UNKNOWN, unless the tap is beside it and its silence
       // proved SYNs lost (judgeSilence): no socket of its ever held the connection (dropped
@@ -943,7 +1053,10 @@ export class Conn extends FourTuple {
       this.replay();
     }
     const first = this.heldFirst;
-    if (first === null) return;
+    if (first === null) {
+      if (force) this.settlePendingAck();
+      return;
+    }
     // The first segment not released (null: all of them).
     let stop: HeldPacket | null = first;
     if (force) stop = null;
@@ -952,7 +1065,7 @@ export class Conn extends FourTuple {
         const p: HeldPacket = stop;
         if (p.arrival === Arrival.PRESUMED && p.decisive) break;
         if (p.senderPending && !p.senderRefuted) break;
-        if (p.holeOpen || p.silent || p.probeAwaits) break;
+        if (p.holeOpen || p.silent || p.probeAwaits || p.recovery) break;
         // A delayed or refuted FIN waits for the ACK that covers it (or the connection's end).
         if (
           (p.flags & FIN) !== 0 &&
@@ -999,6 +1112,18 @@ export class Conn extends FourTuple {
       recycle(h);
       h = next!;
     }
+    if (force) this.settlePendingAck();
+  }
+
+  /**
+   * At the end: a deferred ACK whose receiver sent nothing after the segments that crossed it
+   * took effect after the last one.
+   */
+  private settlePendingAck(): void {
+    const live = this.live;
+    if (!live.ackPending || !this.record.begun) return;
+    takePendingAck(live);
+    this.record.settle(live.a.state, live.b.state);
   }
 
   /** Over: both endpoints CLOSED or back in LISTEN, and no RST awaits evidence. */
@@ -1052,6 +1177,20 @@ export class Conn extends FourTuple {
  */
 function mustBeAnswered(p: HeldPacket): boolean {
   return (p.flags & (SYN | FIN)) !== 0 && (p.flags & RST) === 0;
+}
+
+/**
+ * Whether `q`, from the receiver of the held segment `p`, left that receiver before `p` reached
+ * it: captured less than the receiver's round trip from the tap (`rtt`, the handshake's) after
+ * `p`, its ACK field not covering `p`. Only where `p`'s arrival moves its receiver and the
+ * crossing is not decided elsewhere: a pure ACK that moves it (decisive), or a FIN crossed by a
+ * segment that is no FIN (crossing FINs are Conn.decide's `unacked`).
+ */
+function crossedBy(p: HeldPacket, q: HeldPacket, rtt: number): boolean {
+  if (rtt < 0 || q.t - p.t >= rtt || (q.flags & ACK) === 0) return false;
+  const kind = p.flags & (SYN | FIN | RST | ACK);
+  if (kind === ACK && p.len === 0) return p.decisive;
+  return (kind & (SYN | RST | FIN)) === FIN && (q.flags & FIN) === 0 && seqLt(q.ack32, p.end32);
 }
 
 /** The flags that make a segment what it is (copiesOfRefused). */

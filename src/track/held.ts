@@ -112,8 +112,14 @@ const B_ECHO_SHIFT = 16;
 const B_ECHO_MASK = 3 << B_ECHO_SHIFT;
 const B_MET_CLOSED = 1 << 18;
 const B_CROSSED_ANSWER = 1 << 19;
-const B_PROBE_AWAITS = 1 << 20;
-const B_REJECTED_OR_LOST = 1 << 21;
+const B_DEFERRED = 1 << 20;
+const B_DEFER_SHOWN = 1 << 21;
+const B_TAKES_PENDING = 1 << 22;
+const B_RECOVERY = 1 << 23;
+const B_CLOSE_MAY_PRECEDE = 1 << 24;
+const B_CLOSE_MAY_A = 1 << 25;
+const B_PROBE_AWAITS = 1 << 26;
+const B_REJECTED_OR_LOST = 1 << 27;
 
 /** What the first answer after a silence echoed (RFC 7323 §4.3: TSecr is the TSval of the segment answered). */
 export enum SilenceEcho {
@@ -171,10 +177,15 @@ export class HeldPacket {
   arrival: Arrival = Arrival.PRESUMED;
   /** The last sequence number of the hole (valid while holeOpen), int32. */
   holeAt = 0;
-  /** When its receiver retransmitted its own SYN (valid while crossPending), relative µs like `t`. */
+  /**
+   * When its receiver retransmitted its own SYN (valid while crossPending), or sent the segment
+   * that crossed it (valid when deferred): relative µs like `t`.
+   */
   crossUsec = 0;
   /** The sequence number of the unseen FIN (valid when closesFirst), int32. */
   closesFirstSeq = 0;
+  /** The ACK field of the receiver's segment that crossed it (valid when deferred), int32. */
+  crossAck32 = 0;
 
   // Results of the last inference pass over this segment.
   ownTags = 0;
@@ -325,6 +336,72 @@ export class HeldPacket {
     this.bits = withBit(this.bits, B_REJECTED_OR_LOST, v);
   }
 
+  /**
+   * A FIN or a pure ACK whose receiver sent a segment before it could arrive (captured within the
+   * receiver's round trip from the tap, its ACK field not covering it): its effect there comes
+   * after that crossing segment, as the receiver's next segment shows (Conn.decide). Its arrival
+   * is still open to the usual evidence.
+   */
+  get deferred(): boolean {
+    return (this.bits & B_DEFERRED) !== 0;
+  }
+  set deferred(v: boolean) {
+    this.bits = withBit(this.bits, B_DEFERRED, v);
+  }
+
+  /**
+   * Its deferred effect shows on a segment captured within twice its receiver's round trip from
+   * the tap, or it was given to the last segment that crossed it (takesPending) because none does:
+   * decided (Conn.decide).
+   */
+  get deferShown(): boolean {
+    return (this.bits & B_DEFER_SHOWN) !== 0;
+  }
+  set deferShown(v: boolean) {
+    this.bits = withBit(this.bits, B_DEFER_SHOWN, v);
+  }
+
+  /**
+   * The last segment that crossed a deferred one whose effect no later segment shows in time: the
+   * state after it includes that effect (infer.ts step), the nearest a packet record comes to the
+   * moment it took place.
+   */
+  get takesPending(): boolean {
+    return (this.bits & B_TAKES_PENDING) !== 0;
+  }
+  set takesPending(v: boolean) {
+    this.bits = withBit(this.bits, B_TAKES_PENDING, v);
+  }
+
+  /**
+   * Its sender's first data resent (loss recovery, RFC 6675/RFC 8985), with no FIN sent yet:
+   * held, and everything after it, until that sender's next new sequence number shows whether a
+   * FIN waited behind the recovery (Conn.decide).
+   */
+  get recovery(): boolean {
+    return (this.bits & B_RECOVERY) !== 0;
+  }
+  set recovery(v: boolean) {
+    this.bits = withBit(this.bits, B_RECOVERY, v);
+  }
+  /**
+   * A FIN that waited for the window was queued, by close(), at some time the capture does not
+   * show: at this segment, endpoint A (closeMayA) or B may already have closed, so its state is
+   * the union of before and after CLOSE (UNKNOWN).
+   */
+  get closeMayPrecede(): boolean {
+    return (this.bits & B_CLOSE_MAY_PRECEDE) !== 0;
+  }
+  set closeMayPrecede(v: boolean) {
+    this.bits = withBit(this.bits, B_CLOSE_MAY_PRECEDE, v);
+  }
+  get closeMayA(): boolean {
+    return (this.bits & B_CLOSE_MAY_A) !== 0;
+  }
+  set closeMayA(v: boolean) {
+    this.bits = withBit(this.bits, B_CLOSE_MAY_A, v);
+  }
+
   /** Whether it reached its receiver is open: the capture holds evidence for both (arrivedOf → null). */
   get arrivalOpen(): boolean {
     return (this.bits & B_ARRIVAL_OPEN) !== 0;
@@ -451,6 +528,7 @@ export class HeldPacket {
     this.holeAt = 0;
     this.crossUsec = 0;
     this.closesFirstSeq = 0;
+    this.crossAck32 = 0;
     this.ownTags = 0;
     this.result = 0;
     this.attach = undefined;

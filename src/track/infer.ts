@@ -352,6 +352,10 @@ const I_SYNACK_TIMED = 1 << 8;
 const I_FIRST_SYN_SHIFT = 9;
 const I_FIRST_SYNACK_SHIFT = 11;
 const I_FIRST_FIN_SHIFT = 13;
+/** A deferred pure ACK (HeldPacket.deferred) waits to take effect at its receiver (pendAck). */
+const I_ACK_PENDING = 1 << 15;
+/** Its receiver is A. */
+const I_ACK_PENDING_TO_A = 1 << 16;
 
 /** Both endpoints plus the connection-level facts roles and records need. Snapshot-able. */
 export class InferState {
@@ -374,6 +378,14 @@ export class InferState {
   firstSynAckUsec = 0;
   firstSynAckTs = 0;
   synAckTs = 0;
+  /**
+   * A deferred pure ACK not applied yet (valid when ackPending): its ACK field (int32) and capture
+   * time (relative µs). It takes effect before the next segment of its sender, or of its receiver
+   * captured a round trip (receiver's, from the tap) or more after it; at the end of the connection
+   * otherwise (takePendingAck).
+   */
+  pendAck = 0;
+  pendAckUsec = 0;
 
   copyFrom(o: InferState): void {
     this.a.copyFrom(o.a);
@@ -387,6 +399,8 @@ export class InferState {
     this.firstSynAckUsec = o.firstSynAckUsec;
     this.firstSynAckTs = o.firstSynAckTs;
     this.synAckTs = o.synAckTs;
+    this.pendAck = o.pendAck;
+    this.pendAckUsec = o.pendAckUsec;
   }
 
   /** Back to a new connection's state (a recycled connection): copyFrom covers every field. */
@@ -450,6 +464,19 @@ export class InferState {
   }
   set synAckTimed(v: boolean) {
     this.bits = withBit(this.bits, I_SYNACK_TIMED, v);
+  }
+  get ackPending(): boolean {
+    return (this.bits & I_ACK_PENDING) !== 0;
+  }
+  set ackPending(v: boolean) {
+    this.bits = withBit(this.bits, I_ACK_PENDING, v);
+  }
+  /** The pending ACK's receiver is A (else B). */
+  get ackPendingToA(): boolean {
+    return (this.bits & I_ACK_PENDING_TO_A) !== 0;
+  }
+  set ackPendingToA(v: boolean) {
+    this.bits = withBit(this.bits, I_ACK_PENDING_TO_A, v);
   }
   /** 0 none, 1 A, 2 B: sender of the first SYN without ACK, of the first SYN+ACK, of the first FIN. */
   get firstSyn(): number {
@@ -639,8 +666,9 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
   const ackf = (flags & ACK) !== 0;
   const fin = (flags & FIN) !== 0;
   const rst = (flags & RST) !== 0;
-  // A DELAYED segment (crossing FINs) takes effect later, with the evidence of its receipt.
-  const arrived = h.arrival !== Arrival.REFUTED && h.arrival !== Arrival.DELAYED;
+  // A DELAYED segment (crossing FINs) takes effect later, with the evidence of its receipt; a
+  // deferred one after its receiver's segments that crossed it.
+  const arrived = h.arrival !== Arrival.REFUTED && h.arrival !== Arrival.DELAYED && !h.deferred;
   const seqLen = h.seqLen;
   const end = seqAdd32(h.seq32, seqLen);
   let own = 0;
@@ -651,6 +679,30 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
   // TIME_WAIT runs out on capture time (§3.10.8), before this segment is looked at.
   expireTimeWait(st.a, h.t, cfg);
   expireTimeWait(st.b, h.t, cfg);
+
+  // A deferred ACK reached its receiver before this segment if its own sender sent this one (in
+  // order), or if its receiver sent this one a round trip from the tap or more after it; when
+  // this one is deferred too, its row shows the receiver as the segment crossing it left.
+  let pendVia = -1;
+  const pendToA = st.ackPendingToA;
+  if (st.ackPending) {
+    const pr = pendToA ? st.a : st.b;
+    const at = h.fromA !== pendToA && h.deferred ? h.crossUsec : h.t;
+    if (pr.tapRttUsec < 0 || (h.fromA !== pendToA && !h.deferred) || at - st.pendAckUsec >= pr.tapRttUsec) {
+      takePending(st, pendToA);
+      pendVia = pr.state;
+    }
+  }
+
+  // An endpoint that may have closed already, its FIN waiting behind a loss recovery (Conn.decide).
+  if (h.closeMayPrecede) {
+    const ep = h.closeMayA ? st.a : st.b;
+    if (!ep.finSent) {
+      const before = ep.cand;
+      applyTo(ep, MAY_SEND_FIN, TcpEvent.CLOSE);
+      ep.cand |= before;
+    }
+  }
 
   // A FIN of the receiver (h.closesFirst) or of the sender (s), lost before the tap, that left
   // before this segment arrived or was sent (Conn.placeUnseenFin): its CLOSE comes first (§3.10.4).
@@ -848,13 +900,26 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
   // ---- What the segment does to its receiver, if it got there.
   let decisive = false;
   let via = -1;
-  if (!arrived && h.arrival === Arrival.DELAYED && fin) {
+  if (!arrived && (h.arrival === Arrival.DELAYED || (h.deferred && h.arrival !== Arrival.REFUTED)) && fin) {
     r.peerFinPending = true;
     r.peerFinDoubt ||= h.whenInDoubt;
+    // A deferred FIN is processed all the same, only after its receiver's crossing segments.
+    if (h.deferred) fx |= FX_FIN_ACCEPTED;
+  }
+  if (!arrived && h.deferred && h.arrival !== Arrival.REFUTED && !fin && !syn && !rst && ackf) {
+    if (st.ackPending && st.ackPendingToA === h.fromA) takePendingAck(st);
+    st.pendAck = st.ackPending ? maxSeq(st.pendAck, true, h.ack32) : h.ack32;
+    st.pendAckUsec = h.t;
+    st.ackPending = true;
+    st.ackPendingToA = !h.fromA;
   }
   if (r.cand !== 0 && r.cand !== UNKNOWABLE) {
     const before = r.cand;
-    if (arrived && r.peerFinPending && !r.gotPeerFin) {
+    // A deferred segment's row shows its receiver as it was when the segment that crossed it
+    // left: with the crossed FIN if that segment acknowledged it.
+    const finBeforeCross =
+      h.deferred && h.arrival !== Arrival.REFUTED && s.finSent && seqGe(h.crossAck32, seqAdd32(s.finSeq, 1));
+    if ((arrived || finBeforeCross) && r.peerFinPending && !r.gotPeerFin) {
       // The crossed FIN reached it before this later segment from the same sender (in order).
       const notYet = r.cand;
       receiveFin(r, r.finSent && s.finAckValid && seqGe(s.finAck, seqAdd32(r.finSeq, 1)));
@@ -941,7 +1006,9 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
         fillHole(r);
       }
     }
-    decisive = r.cand !== before || (rst && (fx & FX_RST_ACCEPTED) !== 0);
+    // (A deferred ACK of the same sender taking effect here moves the receiver as this one would.)
+    decisive =
+      r.cand !== before || (rst && (fx & FX_RST_ACCEPTED) !== 0) || (pendVia >= 0 && pendToA !== h.fromA);
     if (arrived && h.whenInDoubt && h.arrival !== Arrival.DELAYED && decisive) {
       // Arrived or not, the capture cannot tell (HeldPacket.whenInDoubt): both, shown UNKNOWN,
       // until the receiver's ACK covering it applies it to each candidate.
@@ -979,6 +1046,13 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
     if (seqGe(h.ack32, seqAdd32(r.iss, 1))) s.tapRttUsec = h.t - answeredSynAckUsec(st, h);
   }
 
+  // The last segment crossing a deferred one that nothing later shows in time: the state after
+  // it includes that effect (HeldPacket.takesPending).
+  if (h.takesPending) {
+    if (st.ackPending && st.ackPendingToA === h.fromA) takePending(st, h.fromA);
+    else if (s.peerFinPending && !s.gotPeerFin) takePending(st, h.fromA);
+  }
+
   noteTimeWait(st.a, h.t);
   noteTimeWait(st.b, h.t);
   h.decisive = decisive;
@@ -992,6 +1066,10 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
   if (closerVia >= 0 && closerVia !== closer.state) {
     if (closer === st.a) viaA = closerVia;
     else viaB = closerVia;
+  }
+  if (pendVia >= 0) {
+    if (pendToA && viaA < 0 && pendVia !== st.a.state) viaA = pendVia;
+    else if (!pendToA && viaB < 0 && pendVia !== st.b.state) viaB = pendVia;
   }
   h.setResult(role, fx, st.a.state, st.b.state, viaA, viaB);
 }
@@ -1023,6 +1101,7 @@ export function stepQuiet(st: InferState, h: HeldPacket): boolean {
   if ((sb & QUIET_SENDER_BARS) !== 0 || (rb & QUIET_RECEIVER_BARS) !== 0) return false;
   if (r.win === 0 || st.firstFin !== 0 || (!st.handshakeAckSeen && (rb & E_SYNACK_SENT) !== 0)) return false;
   if (h.closesFirst || h.arrival === Arrival.REFUTED || h.arrival === Arrival.DELAYED) return false;
+  if (h.deferred || st.ackPending || h.closeMayPrecede) return false;
 
   const len = h.len; // = seqLen: no SYN, no FIN
   const seq = h.seq32;
@@ -1062,8 +1141,51 @@ export function stepQuiet(st: InferState, h: HeldPacket): boolean {
  * timestamps, the latest SYN+ACK (the first may have been lost).
  */
 function answeredSynAckUsec(st: InferState, h: HeldPacket): number {
-  if (h.hasTs && h.tsEcr === st.firstSynAckTs) return st.firstSynAckUsec;
+  if (h.hasTs && h.tsEcr === st.firstSynAckTs && !timerCopy(st)) return st.firstSynAckUsec;
   return st.synAckUsec;
+}
+
+/**
+ * Whether the latest SYN+ACK is a copy its sender's own timer sent (RFC 6298: at least Linux's
+ * 200 ms RTO_MIN after the first, with no SYN in between to answer): the ACK captured after it
+ * then answers that copy, even when it echoes the first one's TSval (an ACK answering a duplicate
+ * echoes TS.Recent, which the duplicate did not move; RFC 7323 §4.3).
+ */
+function timerCopy(st: InferState): boolean {
+  return st.synAckUsec - st.firstSynAckUsec >= 100_000 && st.synUsec <= st.firstSynAckUsec;
+}
+
+/**
+ * What waits to take effect at endpoint A (`toA`) or B takes effect now: a pending FIN of its
+ * peer first (it left before any pending ACK of the same sender), then a pending ACK.
+ */
+function takePending(st: InferState, toA: boolean): void {
+  const pr = toA ? st.a : st.b;
+  if (pr.peerFinPending && !pr.gotPeerFin) {
+    const fs = toA ? st.b : st.a;
+    const notYet = pr.cand;
+    receiveFin(pr, pr.finSent && fs.finAckValid && seqGe(fs.finAck, seqAdd32(pr.finSeq, 1)));
+    if (pr.peerFinDoubt) {
+      pr.cand |= notYet;
+      pr.gotPeerFin = false;
+    }
+    pr.peerFinPending = false;
+    pr.peerFinDoubt = false;
+  }
+  if (st.ackPending && st.ackPendingToA === toA) takePendingAck(st);
+}
+
+/**
+ * A deferred pure ACK takes effect at its receiver now (RFC 9293 §3.10.7.4 fifth step: the ACK
+ * of its SYN or of its FIN, the only moves an ACK without data makes).
+ */
+export function takePendingAck(st: InferState): void {
+  const r = st.ackPendingToA ? st.a : st.b;
+  const ack = st.pendAck;
+  st.ackPending = false;
+  if (r.synSent && (r.cand & bit(S.SYN_RECEIVED)) !== 0 && seqGe(ack, seqAdd32(r.iss, 1)))
+    apply(r, TcpEvent.RCV_ACK_OF_SYN);
+  if (r.finSent && seqGe(ack, seqAdd32(r.finSeq, 1))) apply(r, TcpEvent.RCV_ACK_OF_FIN);
 }
 
 /** Whether this pure ACK of a crossed FIN is the first (teardown 3/4) rather than the second (4/4). */

@@ -302,6 +302,12 @@ export class RecordBuilder {
     }
   }
 
+  /** The states after the last segment, when something took effect after it (a deferred ACK). */
+  settle(a: TcpState, b: TcpState): void {
+    this.pushA(a);
+    this.pushB(b);
+  }
+
   /** An endpoint's TIME_WAIT ran out between segments. */
   timeWaitExpired(a: boolean, b: boolean): void {
     if (a) this.pushA(TcpState.CLOSED);
