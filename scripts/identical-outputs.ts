@@ -8,8 +8,9 @@
 
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { capturesUnder } from '../test/helpers/captures.js';
 import { REPO_ROOT } from './corpus-dir.js';
 
 /** The commands compared (each run on every capture). */
@@ -51,16 +52,6 @@ interface Outcome {
   code: number;
   stdout: Buffer;
   stderr: Buffer;
-}
-
-function captures(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...captures(p));
-    else if (/\.(pcap|pcapng|cap)(\.gz)?$/.test(e.name)) out.push(p);
-  }
-  return out.sort();
 }
 
 function run(root: string, c: Case): Promise<Outcome> {
@@ -120,13 +111,14 @@ async function main(): Promise<void> {
   const big = opt('--big');
   const cases: Case[] = [];
   for (const file of [
-    ...captures(join(REPO_ROOT, 'test/corpus')),
-    ...captures(join(REPO_ROOT, 'test/fixtures')),
+    ...capturesUnder(join(REPO_ROOT, 'test/corpus')),
+    ...capturesUnder(join(REPO_ROOT, 'test/fixtures')),
   ]) {
     for (const args of COMMANDS) cases.push({ file, args });
   }
   if (big !== undefined) {
-    for (const file of captures(big)) for (const args of BIG_COMMANDS) cases.push({ file, args });
+    if (!existsSync(big)) throw new Error(`--big ${big}: no such folder`);
+    for (const file of capturesUnder(big)) for (const args of BIG_COMMANDS) cases.push({ file, args });
   }
   const chosen =
     only === undefined ? cases : cases.filter((c) => `${c.args.join(' ')} ${c.file}`.includes(only));
