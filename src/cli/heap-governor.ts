@@ -26,20 +26,30 @@ let started = false;
 export function startHeapGovernor(): void {
   if (started) return;
   started = true;
-  let gc: () => void;
-  try {
-    v8.setFlagsFromString('--expose-gc');
-    gc = vm.runInNewContext('gc') as () => void;
-    if (typeof gc !== 'function') return;
-  } catch {
-    return;
-  }
+  // Reached only once the heap passes FLOOR: a new context costs ~1 ms, which short runs never pay.
+  let gc: (() => void) | null | undefined;
   let live = 0;
   const timer = setInterval(() => {
     const used = v8.getHeapStatistics().used_heap_size;
     if (used < FLOOR || used < GROWTH * live) return;
+    if (gc === undefined) gc = collector();
+    if (gc === null) {
+      clearInterval(timer);
+      return;
+    }
     gc();
     live = v8.getHeapStatistics().used_heap_size;
   }, PERIOD_MS);
   timer.unref();
+}
+
+/** V8's full collection, or null where --expose-gc is refused. */
+function collector(): (() => void) | null {
+  try {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as unknown;
+    return typeof gc === 'function' ? (gc as () => void) : null;
+  } catch {
+    return null;
+  }
 }
