@@ -19,7 +19,7 @@ import {
   bothDone,
   CLOSED_BIT,
   deniesSynAck,
-  type EndpointFacts,
+  EndpointFacts,
   expireTimeWait,
   type InferConfig,
   InferState,
@@ -48,7 +48,14 @@ export interface ConnShared extends InferConfig {
   readonly tap: TapSpec;
   /** Figures of ended connections, for new ones (RecordBuilder). */
   readonly spareStats: ConnStats[];
+  /** Record builders of recycled connections, for ones that begin a record (at most MAX_SPARE_RECORDS). */
+  readonly spareRecords: RecordBuilder[];
 }
+
+/** Spare InferStates kept at most by compact() (the others held are back there when released). */
+const MAX_SPARE_STATES = 1024;
+/** Record builders kept for reuse at most (a recycled connection leaves its own here). */
+const MAX_SPARE_RECORDS = 1024;
 
 /**
  * The shortest gap after which a copy of a segment is its sender's retransmission (its timer ran
@@ -87,6 +94,12 @@ const C_REFUSED_FLAGS_SHIFT = 25; // SYN | ACK | FIN | RST of it (SYN, FIN and R
 const C_FIRST_FLAGS_SHIFT = 4; // 12 bits: TCP flags
 const C_INIT_A_SHIFT = 16; // 4 bits: TcpState
 const C_INIT_B_SHIFT = 20; // 4 bits: TcpState
+/**
+ * The committed snapshot is the connection's initial state (a fresh InferState, A's initial
+ * candidates from its first segment's flags), not made yet: a SYN held from the first segment on
+ * (a SYN flood's every connection) needs no second InferState until a replay or release asks.
+ */
+const C_COMMITTED_INITIAL = 1 << 28;
 
 export class Conn extends FourTuple {
   id = 0;
@@ -114,18 +127,24 @@ export class Conn extends FourTuple {
   private refusedEnd = 0;
   private refusedAck = 0;
 
-  readonly live = new InferState();
+  /**
+   * The state after every segment so far: null while it is the initial state replayed over the
+   * held segments (compact(): a held SYN is all a SYN flood's connection keeps), made again
+   * from them when asked for.
+   */
+  private liveState: InferState | null = new InferState();
   /**
    * The snapshot a replay rewinds to: the state before the first held segment. Null while
    * nothing is held (live is that state then), so that a connection with nothing held, the
    * common case, keeps one InferState, not two.
    */
   private committed: InferState | null = null;
+  /** Its record, made when the first segment is released (a held SYN needs none yet). */
+  private rec: RecordBuilder | null = null;
   // Held segments, oldest first, as a list through HeldPacket.next (no array per connection).
   private heldFirst: HeldPacket | null = null;
   private heldLast: HeldPacket | null = null;
   private nHeld = 0;
-  readonly record: RecordBuilder;
 
   constructor(
     readonly summary: ConnSummary,
@@ -134,7 +153,87 @@ export class Conn extends FourTuple {
   ) {
     super();
     this.base = baseUsec;
-    this.record = new RecordBuilder(cfg.spareStats);
+  }
+
+  /** Its record builder (made on first use, from the table's spares when there are some). */
+  get record(): RecordBuilder {
+    return this.rec ?? this.newRecord();
+  }
+
+  private newRecord(): RecordBuilder {
+    this.rec = this.cfg.spareRecords.pop() ?? new RecordBuilder(this.cfg.spareStats);
+    return this.rec;
+  }
+
+  /** The record has its initial states (a segment was released). */
+  private get recordBegun(): boolean {
+    return this.rec?.begun === true;
+  }
+
+  /** The state after every segment so far (made again from the held segments if compact() dropped it). */
+  get live(): InferState {
+    return this.liveState ?? this.rebuildLive();
+  }
+
+  private rebuildLive(): InferState {
+    const s = this.cfg.spareStates.pop() ?? new InferState();
+    this.initialInto(s);
+    for (let p = this.heldFirst; p !== null; p = p.next) step(s, p, this.cfg);
+    this.liveState = s;
+    return s;
+  }
+
+  /**
+   * Between segments: a connection that has held every segment since its first (a SYN nobody
+   * answered yet) drops its live state when replaying the held segments over the initial state
+   * gives it again, field for field; the next use makes it again (rebuildLive).
+   */
+  compact(): void {
+    const live = this.liveState;
+    if (live === null || (this.bits & C_COMMITTED_INITIAL) === 0 || this.heldFirst === null) return;
+    const again = this.cfg.spareStates.pop() ?? new InferState();
+    this.initialInto(again);
+    for (let p: HeldPacket | null = this.heldFirst; p !== null; p = p.next) step(again, p, this.cfg);
+    const same = sameState(again, live);
+    this.cfg.spareStates.push(again);
+    if (!same) return;
+    // To the spares only while they are few: a flood drops one per connection, for good.
+    if (this.cfg.spareStates.length < MAX_SPARE_STATES) this.cfg.spareStates.push(live);
+    this.liveState = null;
+  }
+
+  /**
+   * Emitted for good (not recycled, and nothing refers to it): it lets go of the state its release
+   * made, to the table's spares while they are few. A dead connection in the old generation would
+   * otherwise keep those young objects alive, promoted, until the next full collection (the end of
+   * a flood releases 250 000 at once). Nothing may use the connection afterwards.
+   */
+  letGo(): void {
+    if (this.liveState !== null && this.cfg.spareStates.length < MAX_SPARE_STATES)
+      this.cfg.spareStates.push(this.liveState);
+    this.liveState = null;
+    if (this.rec !== null) {
+      this.rec.reset();
+      if (this.cfg.spareRecords.length < MAX_SPARE_RECORDS) this.cfg.spareRecords.push(this.rec);
+      this.rec = null;
+    }
+  }
+
+  /** The committed snapshot, made now if it is the initial state not made yet (C_COMMITTED_INITIAL). */
+  private get snapshot(): InferState | null {
+    if ((this.bits & C_COMMITTED_INITIAL) !== 0) {
+      this.bits &= ~C_COMMITTED_INITIAL;
+      const s = this.cfg.spareStates.pop() ?? new InferState();
+      this.initialInto(s);
+      this.committed = s;
+    }
+    return this.committed;
+  }
+
+  /** `s` := the state before the connection's first segment, with A's initial candidates. */
+  private initialInto(s: InferState): void {
+    s.reset();
+    initialCandidates(s.a, this.firstFlags, false);
   }
 
   /**
@@ -157,14 +256,20 @@ export class Conn extends FourTuple {
     this.refusedSeq = 0;
     this.refusedEnd = 0;
     this.refusedAck = 0;
-    this.live.reset();
+    if (this.liveState === null) this.liveState = this.cfg.spareStates.pop() ?? new InferState();
+    this.liveState.reset();
     // An emitted connection released everything (Conn.release with force): no snapshot, nothing held.
     if (this.committed !== null) this.cfg.spareStates.push(this.committed);
     this.committed = null;
     this.heldFirst = null;
     this.heldLast = null;
     this.nHeld = 0;
-    this.record.reset();
+    // Its builder goes to the spares: the new connection takes one only when it releases a segment.
+    if (this.rec !== null) {
+      this.rec.reset();
+      if (this.cfg.spareRecords.length < MAX_SPARE_RECORDS) this.cfg.spareRecords.push(this.rec);
+      this.rec = null;
+    }
     this.summary.reset();
   }
 
@@ -241,6 +346,8 @@ export class Conn extends FourTuple {
   /** Takes one segment (already filled into `h`); releases what became final. */
   process(h: HeldPacket, recycle: (h: HeldPacket) => void, release: ReleaseFn): void {
     const live = this.live;
+    // The connection's first segment: nothing released or held before it.
+    const first = this.heldFirst === null && !this.recordBegun && live.a.cand === 0;
     const sender = h.fromA ? live.a : live.b;
     const keepAlive = isKeepAlive(h, sender, h.fromA ? live.b : live.a);
     const recovery = this.startsRecovery(h, sender);
@@ -253,9 +360,10 @@ export class Conn extends FourTuple {
     ) {
       // The common case: nothing held (decide() has nothing to decide), and a segment that is
       // not decisive (stepQuiet), so it is final at once: no snapshot, straight to the record.
-      if (!this.record.begun) this.record.begin(this.initA, this.initB);
+      const record = this.record;
+      if (!record.begun) record.begin(this.initA, this.initB);
       const tags = combineTags(h.wsTags, h.ownTags);
-      this.record.add(h, tags);
+      record.add(h, tags);
       release(this, h, tags);
       recycle(h);
       return;
@@ -268,7 +376,7 @@ export class Conn extends FourTuple {
         !h.fromA &&
         (this.firstFlags & (SYN | ACK)) === SYN &&
         ((h.flags & RST) !== 0 || ((h.flags & ACK) !== 0 && h.ack32 === seqAdd32(a.iss, 1)));
-      const before = this.committed ?? live;
+      const before = this.snapshot ?? live;
       const c = h.fromA ? before.a : before.b;
       initialCandidates(c, h.flags, answersSyn);
       sender.cand = c.cand;
@@ -290,11 +398,15 @@ export class Conn extends FourTuple {
       h.holeAt = seqAdd32(h.seq32, -1);
     }
     if (recovery) h.recovery = true;
-    if (this.committed === null) {
-      // The first segment held: the state before it is what a replay rewinds to.
-      const spare = this.cfg.spareStates.pop() ?? new InferState();
-      spare.copyFrom(live);
-      this.committed = spare;
+    if (this.committed === null && (this.bits & C_COMMITTED_INITIAL) === 0) {
+      // The first segment held: the state before it is what a replay rewinds to. Before the
+      // connection's first segment that is its initial state, made only when asked for.
+      if (first) this.bits |= C_COMMITTED_INITIAL;
+      else {
+        const spare = this.cfg.spareStates.pop() ?? new InferState();
+        spare.copyFrom(live);
+        this.committed = spare;
+      }
     }
     step(live, h, this.cfg);
     if (keepAlive) h.probeAwaits = true;
@@ -1002,14 +1114,16 @@ export class Conn extends FourTuple {
   }
 
   private replay(): void {
-    if (this.committed === null) return; // nothing held: live is the committed state
-    this.live.copyFrom(this.committed);
+    if ((this.bits & C_COMMITTED_INITIAL) !== 0) this.initialInto(this.live);
+    else if (this.committed === null)
+      return; // nothing held: live is the committed state
+    else this.live.copyFrom(this.committed);
     for (let p = this.heldFirst; p !== null; p = p.next) step(this.live, p, this.cfg);
   }
 
   private forceOldest(): void {
     if (this.live.b.cand === 0) {
-      (this.committed ?? this.live).b.cand = UNKNOWABLE;
+      (this.snapshot ?? this.live).b.cand = UNKNOWABLE;
       this.initB = shownState(UNKNOWABLE);
       this.replay();
     }
@@ -1035,6 +1149,8 @@ export class Conn extends FourTuple {
 
   /** Releases settled segments from the front (all of them when `force`). */
   release(force: boolean, recycle: (h: HeldPacket) => void, release: ReleaseFn): void {
+    // Made again before anything below marks a held segment (compact() dropped it for these).
+    if (this.liveState === null) this.rebuildLive();
     if (force) {
       // The SYN+ACK and refused-copy rules each mark their own segments: both run.
       const silence = this.unansweredProbes() || this.neverAnsweredSyn();
@@ -1048,7 +1164,7 @@ export class Conn extends FourTuple {
       // before TCP, or by a listener whose accept queue was full): CLOSED, as RFC 9293 names
       // "no connection state at all" (§3.3.2).
       const none = this.synsDroppedBesideResponder() ? CLOSED_BIT : UNKNOWABLE;
-      (this.committed ?? this.live).b.cand = none;
+      (this.snapshot ?? this.live).b.cand = none;
       this.initB = shownState(none);
       this.replay();
     }
@@ -1087,13 +1203,17 @@ export class Conn extends FourTuple {
       if (fin !== null) stop = fin;
     }
     if (stop === first) return;
-    const committed = this.committed!;
     if (stop === null) {
       // Nothing stays held: live is the committed state from now on.
-      this.cfg.spareStates.push(committed);
+      if (this.committed !== null) this.cfg.spareStates.push(this.committed);
       this.committed = null;
-    } else for (let p = first; p !== stop; p = p.next!) step(committed, p, this.cfg);
-    if (!this.record.begun) this.record.begin(this.initA, this.initB);
+      this.bits &= ~C_COMMITTED_INITIAL;
+    } else {
+      const committed = this.snapshot!;
+      for (let p = first; p !== stop; p = p.next!) step(committed, p, this.cfg);
+    }
+    const record = this.record;
+    if (!record.begun) record.begin(this.initA, this.initB);
     const live = this.live;
     let h = first;
     while (h !== stop) {
@@ -1102,7 +1222,7 @@ export class Conn extends FourTuple {
       if (h.role === Role.HANDSHAKE_1_3 && live.simultaneousOpen) h.role = Role.HANDSHAKE_1_4;
       if (h.role === Role.TEARDOWN_1_4 && live.threeWayClose) h.role = Role.TEARDOWN_1_3;
       const tags = combineTags(h.wsTags, h.ownTags);
-      this.record.add(h, tags);
+      record.add(h, tags);
       if (h.arrival === Arrival.REFUTED) this.noteRefused(h);
       this.heldFirst = next;
       this.nHeld--;
@@ -1121,7 +1241,7 @@ export class Conn extends FourTuple {
    */
   private settlePendingAck(): void {
     const live = this.live;
-    if (!live.ackPending || !this.record.begun) return;
+    if (!live.ackPending || !this.recordBegun) return;
     takePendingAck(live);
     this.record.settle(live.a.state, live.b.state);
   }
@@ -1155,7 +1275,7 @@ export class Conn extends FourTuple {
     const t = now - this.baseUsec;
     const ea = expireTimeWait(this.live.a, t, this.cfg);
     const eb = expireTimeWait(this.live.b, t, this.cfg);
-    this.committed?.copyFrom(this.live);
+    this.snapshot?.copyFrom(this.live);
     this.record.timeWaitExpired(ea, eb);
   }
 
@@ -1253,5 +1373,25 @@ function resends(q: HeldPacket, p: HeldPacket): boolean {
 function sameAddress(tap: Uint8Array, addr: Uint8Array, ipVersion: number): boolean {
   if ((tap.length === 4) !== (ipVersion === 4)) return false;
   for (let i = 0; i < tap.length; i++) if (tap[i] !== addr[i]) return false;
+  return true;
+}
+
+/** Own field names of an EndpointFacts and of an InferState besides its two endpoints. */
+const FACT_KEYS = Object.keys(new EndpointFacts());
+const STATE_KEYS = Object.keys(new InferState()).filter((k) => k !== 'a' && k !== 'b');
+
+function sameFacts(x: EndpointFacts, y: EndpointFacts): boolean {
+  const a = x as unknown as Record<string, unknown>;
+  const b = y as unknown as Record<string, unknown>;
+  for (let i = 0; i < FACT_KEYS.length; i++) if (a[FACT_KEYS[i]!] !== b[FACT_KEYS[i]!]) return false;
+  return true;
+}
+
+/** x and y hold the same values in every field (whatever fields infer.ts gives them). */
+function sameState(x: InferState, y: InferState): boolean {
+  if (!sameFacts(x.a, y.a) || !sameFacts(x.b, y.b)) return false;
+  const a = x as unknown as Record<string, unknown>;
+  const b = y as unknown as Record<string, unknown>;
+  for (let i = 0; i < STATE_KEYS.length; i++) if (a[STATE_KEYS[i]!] !== b[STATE_KEYS[i]!]) return false;
   return true;
 }

@@ -50,6 +50,8 @@ export interface FlowTableOptions {
 
 /** Ended connections kept for reuse at most (a burst of endings beyond it goes to the GC). */
 const MAX_FREE_CONNS = 1024;
+/** Released segments kept for reuse at most. */
+const MAX_FREE_HELD = 8192;
 
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
@@ -116,7 +118,8 @@ export class FlowTable {
   private readonly maxConns: number;
   private readonly recycle = (h: HeldPacket): void => {
     h.attach = undefined;
-    this.pool.push(h);
+    // Bounded: the end of a flood releases every open connection's held SYN at once.
+    if (this.pool.length < MAX_FREE_HELD) this.pool.push(h);
   };
   private readonly onPacket: ReleaseFn;
   /** Connections evicted because the table was full. */
@@ -127,6 +130,7 @@ export class FlowTable {
       timeWaitUsec: Math.round((opts.timeWaitSec ?? 60) * 1e6),
       spareStates: [],
       spareStats: [],
+      spareRecords: [],
       tap: opts.tap ?? AUTO_TAP,
     };
     this.idleUsec = Math.round((opts.idleSec ?? 300) * 1e6);
@@ -184,7 +188,10 @@ export class FlowTable {
     h.attach = attach;
     conn.process(h, this.recycle, this.onPacket);
     if (conn.over) this.end(conn);
-    else this.scheduleTimeWait(conn);
+    else {
+      this.scheduleTimeWait(conn);
+      conn.compact();
+    }
     this.flushEnded();
     return conn;
   }
@@ -220,11 +227,21 @@ export class FlowTable {
 
   /** End of input: every open connection, in id order. */
   finish(): void {
-    const open: Conn[] = [];
+    const open: (Conn | null)[] = [];
     for (let c = this.lruHead; c !== null; c = c.lruNext) open.push(c);
-    open.sort((x, y) => x.id - y.id);
-    // Not recycled: they stay linked in the table (its size and lookups after the end).
-    for (const c of open) this.emit(c, false);
+    open.sort((x, y) => x!.id - y!.id);
+    for (let i = 0; i < open.length; i++) {
+      const c = open[i]!;
+      // With reuseConns no one keeps an emitted Conn: each is unlinked and let go once emitted, so
+      // the state its release makes (250 000 connections' at the end of a flood) is not all kept
+      // at once. Otherwise they stay linked in the table (its size and lookups after the end).
+      if (this.reuseConns) {
+        this.unlink(c);
+        open[i] = null;
+      }
+      this.emit(c, false);
+      if (this.reuseConns) c.letGo();
+    }
   }
 
   // ---------------------------------------------------------------- internals
