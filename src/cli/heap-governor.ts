@@ -7,6 +7,10 @@
 // when the heap in use has grown past GROWTH times what the last one left (and past FLOOR), so
 // the heap stays within GROWTH times the live set; on short runs it never fires.
 //
+// The heap is looked at on a timer and, because long stretches of work never yield to the event
+// loop (a file's records decoded in one go; the end of input releasing every open connection),
+// also every TICK_EVERY calls of heapTick() from those loops.
+//
 // The collector is reached through V8's --expose-gc set at run time, in a fresh context (no
 // global `gc` in ours); where that is refused the governor does nothing and V8 keeps its policy.
 
@@ -19,28 +23,45 @@ const GROWTH = 1.5;
 const FLOOR = 96 << 20;
 /** How often the heap is looked at (ms); the check costs a few microseconds. */
 const PERIOD_MS = 200;
+/** heapTick() calls between two looks at the heap. */
+const TICK_EVERY = 8192;
 
 let started = false;
+let stopped = false;
+let ticks = 0;
+// Reached only once the heap passes FLOOR: a new context costs ~1 ms, which short runs never pay.
+let gc: (() => void) | null | undefined;
+/** The heap in use after the last forced collection. */
+let live = 0;
 
 /** Starts the governor for the rest of the run (once; the timer does not keep the process alive). */
 export function startHeapGovernor(): void {
   if (started) return;
   started = true;
-  // Reached only once the heap passes FLOOR: a new context costs ~1 ms, which short runs never pay.
-  let gc: (() => void) | null | undefined;
-  let live = 0;
   const timer = setInterval(() => {
-    const used = v8.getHeapStatistics().used_heap_size;
-    if (used < FLOOR || used < GROWTH * live) return;
-    if (gc === undefined) gc = collector();
-    if (gc === null) {
-      clearInterval(timer);
-      return;
-    }
-    gc();
-    live = v8.getHeapStatistics().used_heap_size;
+    look();
+    if (stopped) clearInterval(timer);
   }, PERIOD_MS);
   timer.unref();
+}
+
+/** Called from long synchronous loops (per record, per released segment): looks now and then. */
+export function heapTick(): void {
+  if (++ticks < TICK_EVERY) return;
+  ticks = 0;
+  if (started && !stopped) look();
+}
+
+function look(): void {
+  const used = v8.getHeapStatistics().used_heap_size;
+  if (used < FLOOR || used < GROWTH * live) return;
+  if (gc === undefined) gc = collector();
+  if (gc === null) {
+    stopped = true;
+    return;
+  }
+  gc();
+  live = v8.getHeapStatistics().used_heap_size;
 }
 
 /** V8's full collection, or null where --expose-gc is refused. */

@@ -17,6 +17,7 @@ import { createGunzip } from 'node:zlib';
 import { CaptureReader } from '../wire/capture-reader.js';
 import { CaptureError, CaptureRecord } from '../wire/record.js';
 import { FileFault, formatNote } from './errors.js';
+import { heapTick } from './heap-governor.js';
 import { startProgress } from './progress.js';
 
 export interface ReadRecordsOptions {
@@ -59,9 +60,14 @@ export async function readRecords(
     const tick = () => progress.update(sumBytes(sources), records);
     for (const s of sources) s.onChunk = tick;
   }
+  // The heap governor looks now and then: a chunk's records are decoded without a pause.
+  const governed = (rec: CaptureRecord, file: string) => {
+    heapTick();
+    each(rec, file);
+  };
   try {
-    if (sources.length === 1) await readOne(sources[0]!, each);
-    else await mergeAll(sources, each);
+    if (sources.length === 1) await readOne(sources[0]!, governed);
+    else await mergeAll(sources, governed);
   } finally {
     progress?.stop();
     for (const s of sources) s.close();

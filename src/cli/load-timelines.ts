@@ -11,6 +11,7 @@ import { DEFAULT_TRACKING, newFlowTable } from '../report/tracking.js';
 import type { ConnStatesInput } from '../track/host-states.js';
 import type { ConnRecord } from '../track/record.js';
 import { decodeFiles } from './decode-files.js';
+import { heapTick } from './heap-governor.js';
 import { evictionNote } from './tracking-options.js';
 
 export interface LoadOptions {
@@ -67,7 +68,11 @@ export async function trackInto(
       maxConns: opts.maxConns ?? DEFAULT_TRACKING.maxConns,
       tap: opts.tap,
     },
-    onEnd,
+    (rec, conn) => {
+      // The end of input ends every open connection in one go.
+      heapTick();
+      onEnd(rec, conn);
+    },
     onPacket,
     // The collectors read a Conn only inside the callback that hands it over (by id), so an
     // ended connection's objects may serve the next one: no garbage per connection in a flood.

@@ -16,6 +16,7 @@ import type { ConnRecord } from '../track/record.js';
 import { DecodeStatus, type Packet } from '../wire/packet.js';
 import { ConnPicker, ConnSelectorError, parseConnSelector } from './conn-selector.js';
 import { ConnGate, filterOption } from './filter-option.js';
+import { heapTick } from './heap-governor.js';
 import { hostInterfaceNames } from './host-interfaces.js';
 import { type PacketSink, readInto } from './input-pipeline.js';
 import { flatString, OrderedLines } from './ordered-lines.js';
@@ -174,6 +175,8 @@ export class TrackedSink implements PacketSink {
   }
 
   private released(conn: Conn, h: HeldPacket, tags: number): void {
+    // The end of input releases every open connection's segments in one go.
+    heapTick();
     const seq = h.attach as number;
     const base = this.pending.get(seq) ?? '';
     this.pending.delete(seq);
