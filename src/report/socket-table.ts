@@ -64,17 +64,24 @@ export function buildStatesReport(conns: readonly ConnStatesInput[], opts: State
   const span = captureSpan(conns);
   const atUs = opts.atUs ?? span.endUs;
   const rows: SocketRow[] = socketsAt(intervals, atUs);
-  const report: StatesReport = {
-    at: atUs / 1e6,
-    hosts: countByHost(rows),
-    sockets: rows.map((r) => ({
+  const hosts = countByHost(rows);
+  // Each row becomes its entry in place: a flood's million rows are not held twice.
+  const sockets = rows as unknown as StatesReport['sockets'];
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    sockets[i] = {
       host: r.host,
       local: r.local,
       remote: r.remote,
       state: r.state,
       conn: r.conn,
       since: r.sinceUs / 1e6,
-    })),
+    };
+  }
+  const report: StatesReport = {
+    at: atUs / 1e6,
+    hosts,
+    sockets,
     timewait: timeWaitAnalysis(conns, intervals, opts),
     synflood: synFloodAnalysis(intervals, opts),
   };

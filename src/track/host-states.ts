@@ -123,6 +123,18 @@ function pushSideIntervals(
   if (state !== undefined) pushInterval(out, c, side, state, since, FOREVER, end, spoke, timeWait);
 }
 
+/** FNV-1a over a connection's 4-tuple (equal tuples, equal hashes). */
+function tupleHash(c: ConnStatesInput): number {
+  let h = 0x811c9dc5;
+  const a = c.orig.ip;
+  const b = c.resp.ip;
+  for (let i = 0; i < a.length; i++) h = Math.imul(h ^ a.charCodeAt(i), 0x01000193);
+  h = Math.imul(h ^ 0x20, 0x01000193);
+  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b.charCodeAt(i), 0x01000193);
+  h = Math.imul(h ^ c.orig.port, 0x01000193);
+  return Math.imul(h ^ c.resp.port, 0x01000193);
+}
+
 function seenListening(c: ConnStatesInput): boolean {
   if (c.initial.resp === 'LISTEN') return true;
   for (let i = 0; i < c.packets.length; i++) if (c.packets[i].states.resp === 'LISTEN') return true;
@@ -143,10 +155,21 @@ export function socketIntervals(
   const sorted = conns
     .filter((c) => c.packets.length > 0)
     .sort((a, b) => a.packets[0].timeUs - b.packets[0].timeUs);
-  // A later connection on the same 4-tuple ends whatever the earlier one left behind.
+  // A later connection on the same 4-tuple ends whatever the earlier one left behind. Most
+  // 4-tuples carry one connection (a flood's million sources one each): only those whose tuple
+  // hash another shares go through the map of tuple keys (a million keys would be ~80 MB).
   const end = new Float64Array(sorted.length).fill(FOREVER);
+  const slots = 1 << Math.max(10, Math.ceil(Math.log2(2 * sorted.length + 1)));
+  const hashes = new Int32Array(sorted.length);
+  const seen = new Uint8Array(slots);
+  for (let i = 0; i < sorted.length; i++) {
+    hashes[i] = tupleHash(sorted[i]);
+    const s = hashes[i] & (slots - 1);
+    if (seen[s] < 2) seen[s]++;
+  }
   const lastOnTuple = new AddressKeyMap<number>();
   for (let i = 0; i < sorted.length; i++) {
+    if (seen[hashes[i] & (slots - 1)] < 2) continue;
     const c = sorted[i];
     const ports = c.orig.port * 65536 + c.resp.port;
     const prev = lastOnTuple.get(c.orig.ip, c.resp.ip, ports);
@@ -376,6 +399,19 @@ function boundsOf(ivs: readonly SocketInterval[]): Bounds {
     starts[i] = ivs[i].fromUs;
     if (ivs[i].toUs !== FOREVER) ends[j++] = ivs[i].toUs;
   }
+  starts.sort();
+  ends.sort();
+  return { starts, ends };
+}
+
+/** boundsOf for spans given as their bounds. */
+function spanBounds(from: readonly number[], to: readonly number[]): Bounds {
+  let finite = 0;
+  for (const t of to) if (t !== FOREVER) finite++;
+  const starts = Float64Array.from(from);
+  const ends = new Float64Array(finite);
+  let j = 0;
+  for (const t of to) if (t !== FOREVER) ends[j++] = t;
   starts.sort();
   ends.sort();
   return { starts, ends };
@@ -636,35 +672,47 @@ export function synFloodAnalysis(
   interface Group {
     server: string;
     port: number;
-    ivs: SocketInterval[];
+    index: number;
+    // The spans, as their bounds (a flood's million spans are not a million objects).
+    from: number[];
+    to: number[];
   }
   const groupOf = new AddressKeyMap<Group>();
   const groups: Group[] = [];
-  // One span per connection: its server's SYN_RECEIVED and its client's SYN_SENT joined.
-  const spanOf = new Map<number, SocketInterval>();
+  // One span per connection: its server's SYN_RECEIVED and its client's SYN_SENT joined. Where a
+  // connection's span is: its group and index there, by connection id (ids are dense).
+  let maxConn = 0;
+  for (const iv of intervals) if (iv.conn !== null && iv.conn > maxConn) maxConn = iv.conn;
+  const spanGroup = new Int32Array(maxConn + 1).fill(-1);
+  const spanIndex = new Int32Array(maxConn + 1);
   for (const iv of intervals) {
     const server = iv.side === 'resp' && iv.state === 'SYN_RECEIVED';
     if (!server && !(iv.side === 'orig' && iv.state === 'SYN_SENT')) continue;
     const at = server ? iv.local : iv.remote;
-    const span = iv.conn === null ? undefined : spanOf.get(iv.conn);
-    if (span !== undefined) {
-      span.fromUs = Math.min(span.fromUs, iv.fromUs);
-      span.toUs = Math.max(span.toUs, iv.toUs);
+    const gi = iv.conn === null ? -1 : spanGroup[iv.conn];
+    if (gi >= 0) {
+      const g = groups[gi];
+      const k = spanIndex[iv.conn!];
+      g.from[k] = Math.min(g.from[k], iv.fromUs);
+      g.to[k] = Math.max(g.to[k], iv.toUs);
       continue;
     }
     let g = groupOf.get(at.ip, ANY, at.port);
     if (!g) {
-      g = { server: at.ip, port: at.port, ivs: [] };
+      g = { server: at.ip, port: at.port, index: groups.length, from: [], to: [] };
       groupOf.set(at.ip, ANY, at.port, g);
       groups.push(g);
     }
-    const own = { ...iv };
-    if (iv.conn !== null) spanOf.set(iv.conn, own);
-    g.ivs.push(own);
+    if (iv.conn !== null) {
+      spanGroup[iv.conn] = g.index;
+      spanIndex[iv.conn] = g.from.length;
+    }
+    g.from.push(iv.fromUs);
+    g.to.push(iv.toUs);
   }
   const out: SynFloodEntry[] = [];
   for (const g of groups) {
-    const peak = peakConcurrency(boundsOf(g.ivs));
+    const peak = peakConcurrency(spanBounds(g.from, g.to));
     if (peak.max < min) continue;
     out.push({ server: g.server, port: g.port, max_half_open: peak.max, at: peak.atUs / ONE_SECOND });
   }
