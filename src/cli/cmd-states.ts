@@ -15,6 +15,7 @@ import type { ConnFilter } from '../track/filter.js';
 import { type StateTimeline, socketIntervals, stateTimeline } from '../track/host-states.js';
 import { loadOptions } from './conn-pick.js';
 import { FILTER_HELP, filterOption } from './filter-option.js';
+import { heapLook } from './heap-governor.js';
 import { type LoadOptions, loadStates } from './load-timelines.js';
 import { OutputBuffer } from './output-buffer.js';
 import { addTrackingOptions, type TrackingFlags } from './tracking-options.js';
@@ -68,7 +69,9 @@ async function statesOf(
     timeWaitUs,
     atUs: opts.at !== undefined ? parseAt(opts.at, span.startUs) : span.endUs,
     ...(opts.timeline && opts.json ? { timelineSamples: TIMELINE_SAMPLES } : {}),
+    between: heapLook,
   });
+  heapLook();
   const timeline =
     opts.timeline && !opts.json
       ? stateTimeline(

@@ -52,6 +52,11 @@ export function heapTick(): void {
   if (started && !stopped) look();
 }
 
+/** Looks at the heap now (between long stages of work). */
+export function heapLook(): void {
+  if (started && !stopped) look();
+}
+
 function look(): void {
   const used = v8.getHeapStatistics().used_heap_size;
   if (used < FLOOR || used < GROWTH * live) return;

@@ -44,6 +44,8 @@ export interface StatesOptions extends ExhaustionOptions {
   atUs?: number;
   /** Number of samples for the timeline (0 or absent: no timeline). */
   timelineSamples?: number;
+  /** Called between the report's stages, each a long run of work (the CLI's heap governor looks then). */
+  between?: () => void;
 }
 
 /** First and last packet times of the capture (epoch µs). */
@@ -60,10 +62,13 @@ export function captureSpan(conns: readonly ConnStatesInput[]): { startUs: numbe
 }
 
 export function buildStatesReport(conns: readonly ConnStatesInput[], opts: StatesOptions = {}): StatesReport {
+  const between = opts.between ?? (() => {});
   const intervals = socketIntervals(conns, opts);
+  between();
   const span = captureSpan(conns);
   const atUs = opts.atUs ?? span.endUs;
   const rows: SocketRow[] = socketsAt(intervals, atUs);
+  between();
   const hosts = countByHost(rows);
   // Each row becomes its entry in place: a flood's million rows are not held twice.
   const sockets = rows as unknown as StatesReport['sockets'];
@@ -78,13 +83,17 @@ export function buildStatesReport(conns: readonly ConnStatesInput[], opts: State
       since: r.sinceUs / 1e6,
     };
   }
+  between();
+  const timewait = timeWaitAnalysis(conns, intervals, opts);
+  between();
   const report: StatesReport = {
     at: atUs / 1e6,
     hosts,
     sockets,
-    timewait: timeWaitAnalysis(conns, intervals, opts),
+    timewait,
     synflood: synFloodAnalysis(intervals, opts),
   };
+  between();
   if (opts.timelineSamples && opts.timelineSamples > 0) {
     const tl = stateTimeline(intervals, span.startUs, span.endUs, opts.timelineSamples);
     report.timeline = { times: tl.times.map((t) => t / 1e6), hosts: tl.hosts };
