@@ -33,6 +33,8 @@ export interface LadderArrow {
   tags: EventKind[];
   /** Known never to have reached its receiver. */
   lost: boolean;
+  /** Whether it reached its receiver the capture cannot decide (read --json "arrived": null). */
+  undecided: boolean;
   /** Sent again later before anything acknowledged it: lost on the way, or its answer was. */
   unanswered: boolean;
   /** New state of an endpoint after this packet, when it changed. */
@@ -81,7 +83,7 @@ export interface LadderModel {
   /** A closing note, e.g. "TIME_WAIT over: client CLOSED (timer, or reused by a new SYN)". */
   footer: string[];
   /** Which marks appear, so the legend explains only those. */
-  marks: { lost: boolean; unanswered: boolean };
+  marks: { lost: boolean; unanswered: boolean; undecided: boolean };
   /** Labels written seq=x, ack=y+1 as the textbooks do (`--symbolic`). */
   symbolic: boolean;
 }
@@ -182,8 +184,9 @@ function isFoldable(t: ConnTimeline, i: number): boolean {
   if (p.lost) return false;
   if (p.states.orig !== stateBefore(t, i, 'orig') || p.states.resp !== stateBefore(t, i, 'resp'))
     return false;
-  // A fold never hides a tagged segment (a retransmission, a duplicate ACK): only plain data and ACKs.
-  return p.tags.length === 0 && p.arrived !== false;
+  // A fold never hides a tagged segment (a retransmission, a duplicate ACK) nor one whose arrival
+  // is lost or undecided: only plain data and ACKs that arrived.
+  return p.tags.length === 0 && p.arrived !== false && p.arrived !== null;
 }
 
 function foldRow(t: ConnTimeline, first: number, last: number, t0: number): LadderFold {
@@ -401,7 +404,7 @@ export function buildLadder(t: ConnTimeline, opts: LadderOptions = {}): LadderMo
   const crossing = crossings(t);
   const gapUs = opts.gapUs ?? 200_000;
   const rows: LadderRow[] = [];
-  const marks = { lost: false, unanswered: false };
+  const marks = { lost: false, unanswered: false, undecided: false };
 
   const arrow = (i: number): LadderArrow => {
     const p = ps[i];
@@ -414,12 +417,14 @@ export function buildLadder(t: ConnTimeline, opts: LadderOptions = {}): LadderMo
       label: labels ? labels[i] : packetLabel(p, absolute[i]),
       tags: p.tags,
       lost: p.lost === true,
+      undecided: p.lost !== true && p.arrived === null,
       unanswered: unanswered[i],
       calls: socketCalls(t, i),
       crossesNext: crossing[i],
     };
     if (a.lost) marks.lost = true;
     else if (a.unanswered) marks.unanswered = true;
+    if (a.undecided) marks.undecided = true;
     if (p.states.orig !== stateBefore(t, i, 'orig')) a.orig = p.states.orig;
     if (p.states.resp !== stateBefore(t, i, 'resp')) a.resp = p.states.resp;
     return a;
