@@ -1,5 +1,5 @@
 // The lab scenarios issue 16 added for teaching (last-ack-lost, fin-with-data, forged-rst-success,
-// syn-flood): `synack lab run` at each of the three taps (golden ladders with the true states),
+// syn-flood, accept-queue-full, accept-queue-abort): `synack lab run` at each of the three taps (golden ladders with the true states),
 // their true state sequences, and the story `explain` tells from the capture at the tap that
 // decides it. syn-flood also checks the server host's SYN queue against Linux (tcp_conn_request,
 // syncookies.c) and the shape of test/fixtures/kernel/syn-flood-spoofed (real Linux, scapy).
@@ -25,7 +25,14 @@ import { ACK, SYN } from '../src/wire/packet.js';
 import { assertGolden } from './helpers/golden.js';
 import { FIXTURES } from './helpers/paths.js';
 
-const TEACHING = ['last-ack-lost', 'fin-with-data', 'forged-rst-success', 'syn-flood'];
+const TEACHING = [
+  'last-ack-lost',
+  'fin-with-data',
+  'forged-rst-success',
+  'syn-flood',
+  'accept-queue-full',
+  'accept-queue-abort',
+];
 
 for (const name of TEACHING) {
   test(`${name}: the true states are the scenario's, and its ladder at each tap (golden)`, () => {
@@ -312,4 +319,53 @@ test('the lab host answers RFC 9293 §3.5 Figures 7 and 8 as Linux does (packetd
     lines[last] = lines[last].replace(/> \. 1:1\(0\) ack (\d+)/, '> . 1:1(0) ack 7');
     assert.equal(labPacketdrill(lines.join('\n'), f).result.passed, false, f);
   }
+});
+
+test('accept queue: a full one drops the handshake ACK and new SYNs as Linux does (tcp_check_req, tcp_conn_request), or resets the ACK with tcp_abort_on_overflow', () => {
+  const full = runScenario(findScenario('accept-queue-full')!);
+  const c3 = full.endpoint('c3', 'server')!;
+  // c3's server stays SYN_RECEIVED through two dropped ACKs; it completes only after accept().
+  const est = c3.timeline.find((t) => t.state === 'ESTABLISHED')!;
+  assert.ok(est.at > 2_500_000, `c3 established at ${est.at}`);
+  assert.equal(
+    full.endpoint('c3', 'client')!.timeline.find((t) => t.state === 'ESTABLISHED')!.at < 200_000,
+    true,
+  );
+  const notes = full.notes.map((n) => n.text);
+  assert.equal(
+    notes.filter((n) => /handshake ACK .* dropped: port 80's accept queue is full \(2 > backlog 1\)/.test(n))
+      .length,
+    2,
+  );
+  assert.equal(notes.filter((n) => /SYN from .* dropped: port 80's accept queue is full/.test(n)).length, 2);
+  // The same three clients with tcp_abort_on_overflow=1: c3's ACK is answered by a bare RST at SEG.ACK.
+  const lab = labRun(findScenario('accept-queue-abort')!, { tap: 'server' });
+  const t = lab.observation.timelines.find((x) => x.packets.some((p) => p.flags & 4))!;
+  const rst = t.packets.find((p) => p.flags & 4)!;
+  const ack = t.packets[t.packets.indexOf(rst) - 1];
+  assert.equal(rst.from, 'resp');
+  assert.equal(rst.flags & ACK, 0);
+  assert.equal(rst.seq, ack.ack);
+  assert.ok(rst.timeUs - ack.timeUs < 100, 'answered at once');
+});
+
+test('accept-queue-abort: the story reads the bare RST as the refused handshake ACK, not an application abort, in both languages', () => {
+  for (const tap of TAP_NAMES) {
+    const lab = labRun(findScenario('accept-queue-abort')!, { tap });
+    const t = lab.observation.timelines.find((x) => x.packets.some((p) => p.flags & 4))!;
+    const story = explainStory(t);
+    const f = story.findings.find((x) => x.kind === 'accept-overflow');
+    assert.ok(f, `${tap}: ${story.findings.map((x) => x.kind)}`);
+    assert.match(f.text, /tcp_abort_on_overflow=1 it answers the ACK with a RST/);
+    assert.ok(!story.findings.some((x) => x.kind === 'abort'), tap);
+    const rst = story.steps.find((s) => s.kind === 'rst')!;
+    assert.match(rst.text, /in answer to the client's handshake ACK/);
+    assert.ok(!rst.evidence.socket.some((c) => c.call === 'abort'), tap);
+    assert.ok(!story.steps.some((s) => s.text.includes('SO_LINGER')), tap);
+    const zh = explain(t, { lang: 'zh' }).join('\n');
+    assert.ok(zh.includes('全连接队列') && zh.includes('tcp_abort_on_overflow'), zh);
+  }
+  // An application's abort (RST+ACK) is still one.
+  const abort = labRun(findScenario('client-abort')!, { tap: 'mid' }).observation.timelines[0];
+  assert.ok(explainStory(abort).findings.some((x) => x.kind === 'abort'));
 });

@@ -25,6 +25,8 @@ export interface ScenarioHost {
   syncookies?: 0 | 1 | 2;
   maxSynBacklog?: number;
   somaxconn?: number;
+  /** net.ipv4.tcp_abort_on_overflow (default 0). */
+  abortOnOverflow?: 0 | 1;
 }
 
 export interface ScenarioRule {
@@ -67,7 +69,15 @@ interface ActionTiming {
 
 export type ScenarioAction = ActionTiming &
   (
-    | { do: 'listen'; port: number; side?: Side; backlog?: number }
+    | {
+        do: 'listen';
+        port: number;
+        side?: Side;
+        backlog?: number;
+        /** false: the application does not accept() until an `accept` action (its accept queue fills). */
+        accept?: boolean;
+      }
+    | { do: 'accept'; port: number; side?: Side }
     | { do: 'sysctl'; side?: Side; name: HostSysctl; value: number }
     | { do: 'connect'; conn: string; port: number; localPort?: number; side?: Side }
     | { do: 'send'; conn: string; side: Side; bytes: number | string }
@@ -99,6 +109,7 @@ export const HOST_SYSCTLS = [
   'net.ipv4.tcp_syncookies',
   'net.ipv4.tcp_max_syn_backlog',
   'net.core.somaxconn',
+  'net.ipv4.tcp_abort_on_overflow',
 ] as const;
 export type HostSysctl = (typeof HOST_SYSCTLS)[number];
 
@@ -245,13 +256,27 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
       'conn' in action && action.conn !== undefined ? action.conn.replaceAll('{n}', String(n)) : undefined;
     switch (action.do) {
       case 'listen':
-        (action.side === 'client' ? net.client : net.server).listen(action.port, {}, action.backlog);
+        (action.side === 'client' ? net.client : net.server).listen(
+          action.port,
+          {},
+          action.backlog,
+          action.accept ?? true,
+        );
         return;
+      case 'accept': {
+        const host = action.side === 'client' ? net.client : net.server;
+        net.note(
+          `${host.name}: accept() on port ${action.port} takes ${host.accept(action.port)} queued connection(s)`,
+        );
+        return;
+      }
       case 'sysctl': {
         const host = action.side === 'client' ? net.client : net.server;
         if (action.name === 'net.ipv4.tcp_syncookies')
           host.syncookies = Math.min(2, action.value) as 0 | 1 | 2;
         else if (action.name === 'net.ipv4.tcp_max_syn_backlog') host.maxSynBacklog = action.value;
+        else if (action.name === 'net.ipv4.tcp_abort_on_overflow')
+          host.abortOnOverflow = action.value ? 1 : 0;
         else host.somaxconn = action.value;
         net.note(`${host.name}: sysctl ${action.name}=${action.value}`);
         return;

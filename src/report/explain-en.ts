@@ -233,6 +233,8 @@ function segment(c: SegmentCtx): string {
       }
       case 'no-connection':
         return `${at} ${W} sends ${c.flags} (${nums}): it has no connection any more, and a segment for a connection that does not exist is answered with RST (RFC 9293 §3.10.7.1). This RST does not abort anything on ${who(c.who)}'s side; it tells ${peer(c.who)} to drop its end.`;
+      case 'accept-overflow':
+        return `${at} ${W} sends ${c.flags} (${nums}) in answer to ${peer(c.who)}'s handshake ACK, without ACK and at exactly its acknowledgment number: ${who(c.who)} refused that ACK instead of completing the handshake, and its half-open connection is gone. ${peer(c.who)[0].toUpperCase()}${peer(c.who).slice(1)}, ESTABLISHED since the SYN+ACK (its connect() had returned), accepts the RST: its next read or write fails with ECONNRESET.`;
       case 'keepalive-give-up':
         return `${at} ${W} sends ${c.flags} (${nums}): its keep-alive probes went unanswered (tcp_keepalive_probes), so it declares ${peer(c.who)} dead and drops the connection: ${who(c.who)} goes from ESTABLISHED straight to CLOSED, without TIME_WAIT. No application asked for this: its next call on the socket fails with ETIMEDOUT.`;
       default:
@@ -318,7 +320,7 @@ const findings: Phrasebook['findings'] = {
   'handshake-ack-lost': (c) =>
     c.count === 1
       ? 'The third segment of the handshake was lost, yet nothing had to be resent: the client’s first data segment carries the same acknowledgment (every segment after the SYN has ACK set), so it completes the server’s handshake — the server goes from SYN_RECEIVED to ESTABLISHED on the data.'
-      : 'The third segment of the handshake was lost: the client, ESTABLISHED since the SYN+ACK, had nothing to send, so the server retransmitted its SYN+ACK until the client acknowledged it again. Until then the server held a half-open connection in its SYN queue.',
+      : 'The third segment of the handshake was lost: the client, ESTABLISHED since the SYN+ACK, had nothing to send, so the server retransmitted its SYN+ACK until the client acknowledged it again. Until then the server held a half-open connection in its SYN queue. (If this capture was taken beside the server, the ACK did reach the server’s host and was dropped there: by a firewall, or by the listener itself — Linux drops it when the listener’s accept queue is full and net.ipv4.tcp_abort_on_overflow is 0.)',
   'old-duplicate-syn': (c) =>
     `An old duplicate SYN (RFC 9293 §3.5, Figure 8): a SYN from an earlier incarnation of this connection reached the server first. The server answered it with a SYN+ACK acknowledging that old ISN; ${who(c.who)}, in SYN_SENT, saw an acknowledgment of a SYN it never sent and answered with RST, so the server dropped the half-open connection and returned to LISTEN. This is why TCP needs three segments: with a two-way handshake the server would have opened a connection on the old SYN alone; the third segment lets the client confirm that the server's SYN+ACK answers its current SYN.`,
   'simultaneous-open': () =>
@@ -350,6 +352,8 @@ const findings: Phrasebook['findings'] = {
     `${Who(c.who)} ended the connection with RST, not FIN: an abortive close. Applications do this with SO_LINGER {on, 0} before close(), and Linux does it by itself when close() is called with unread data; there is no TIME_WAIT and ${peer(c.who)}'s next read fails with ECONNRESET.`,
   'forged-rst': (c) =>
     `A forged RST killed the connection: it carried exactly the sequence number ${who(c.victim ?? 'orig')} expected (RCV.NXT), which RFC 5961 §3 accepts, although ${who(c.who)} never sent it. ${Who(c.who)} still believed the connection was open; when its next segment reached ${who(c.victim ?? 'orig')}, which no longer had the connection, it drew a RST.`,
+  'accept-overflow': (c) =>
+    `Why ${who(c.who)} reset a handshake it had answered: a listener keeps two queues — the SYN queue of half-open connections (SYN_RECEIVED, 半连接队列) and the accept queue of completed ones waiting for accept() (全连接队列), both bounded by the listen() backlog (at most net.core.somaxconn). When the handshake's ACK arrives and the accept queue is full (the application is not calling accept() fast enough), Linux by default (net.ipv4.tcp_abort_on_overflow=0) drops the ACK, keeps the half-open connection and resends its SYN+ACK later, hoping for room; with tcp_abort_on_overflow=1 it answers the ACK with a RST at once, as here. (A listening socket closed between the SYN+ACK and the ACK is answered the same way.) \`ss -lnt\` shows the accept queue as Recv-Q against its limit Send-Q; \`nstat\` counts ListenOverflows.`,
   'keepalive-give-up': (c) =>
     `${Who(c.who)}'s keep-alive found ${peer(c.who)} gone: after net.ipv4.tcp_keepalive_time of silence it probes every tcp_keepalive_intvl, and after tcp_keepalive_probes unanswered probes it drops the connection with a RST.`,
 };

@@ -98,7 +98,8 @@ export type FindingKind =
   | 'forged-rst'
   | 'keepalive-give-up'
   | 'syn-flood-source'
-  | 'syn-queue-full';
+  | 'syn-queue-full'
+  | 'accept-overflow';
 
 export interface Finding {
   kind: FindingKind;
@@ -133,7 +134,8 @@ export type RstReading =
   | 'forged'
   | 'no-connection'
   | 'keepalive-give-up'
-  | 'unacceptable-ack';
+  | 'unacceptable-ack'
+  | 'accept-overflow';
 
 export interface SegmentCtx {
   time: string;

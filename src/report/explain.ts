@@ -38,7 +38,7 @@ import type {
   TransitionKey,
 } from './explain-types.js';
 import { ZH } from './explain-zh.js';
-import { isRetransmission, RUN_TAGS } from './ladder-model.js';
+import { isRetransmission, RUN_TAGS, refusedHandshakeAck, refusesHandshakeAck } from './ladder-model.js';
 import { type SynQueueContext, silentClient } from './syn-queue-context.js';
 import {
   type ConnTimeline,
@@ -458,6 +458,7 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
       else if (!synchronized(before.me) && before.me !== 'SYN_RECEIVED' && before.me !== 'SYN_SENT')
         rstReading = 'no-connection';
       else if (keepAlivesBefore(i) > 0) rstReading = 'keepalive-give-up';
+      else if (refusesHandshakeAck(t, i)) rstReading = 'accept-overflow';
       else rstReading = 'abort';
     }
     const prevPeer = ps
@@ -538,9 +539,9 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
       const to = p.states[side];
       if (from === to) continue;
       evidence.moves.push({ side: actorOf(side), from, to });
-      // A keep-alive verdict is the kernel's, not an application's abort: the segment's sentence
-      // says it all (no "aborts", no SO_LINGER).
-      if (side === me && rstReading === 'keepalive-give-up') continue;
+      // A keep-alive verdict or a refused handshake ACK is the kernel's, not an application's
+      // abort: the segment's sentence says it all (no "aborts", no SO_LINGER).
+      if (side === me && (rstReading === 'keepalive-give-up' || rstReading === 'accept-overflow')) continue;
       const row = transitionFor(from, to, p, side === me, passive[side]);
       const ctx: TransitionCtx = { who: side, from, to, timeWait };
       if ((p.flags & (SYN | ACK)) === (SYN | ACK) && side !== me) ctx.synAck = true;
@@ -548,6 +549,8 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
       says.push({ s: 'transition', key: row ? transitionKey(row) : undefined, c: ctx });
       // Socket calls the move implies.
       const call = socketCall(side === me, from, to, passive[side]);
+      // The handshake ACK a full accept queue refused is never accept()ed.
+      if (call === 'accept-returns' && refusedHandshakeAck(t, i)) continue;
       if (call) {
         evidence.socket.push({ side: actorOf(side), call });
         says.push({ s: 'socket', c: { who: side, call } });
@@ -987,6 +990,12 @@ function findingsOf(
   if (finData)
     found.push({ kind: 'fin-with-data', frames: [finData.frame], c: { who: finData.from, frames: [] } });
 
+  // A handshake ACK the listener refused with a RST (tcp_abort_on_overflow).
+  for (const s of steps) {
+    const seg = s.says.find((x) => x.s === 'segment');
+    if (seg?.s === 'segment' && seg.c.rstReading === 'accept-overflow' && s.frame !== null)
+      found.push({ kind: 'accept-overflow', frames: [s.frame], c: { who: seg.c.who, frames: [] } });
+  }
   // An abort (RST from a synchronized state that the sender chose).
   for (const s of steps) {
     const seg = s.says.find((x) => x.s === 'segment');

@@ -291,6 +291,41 @@ function afterKeepAlives(t: ConnTimeline, i: number): boolean {
 }
 
 /** The socket calls a packet's state changes imply, as "client: connect() returns". */
+/**
+ * Packet i is a bare RST (no ACK bit) from the passive opener at exactly the acknowledgment number
+ * of the handshake ACK just before it, its sender having sent nothing since its SYN+ACK: Linux
+ * forms a RST without ACK only in answer to a segment (tcp_v4_send_reset; its own aborts are
+ * RST+ACK), so the listener refused that ACK — a full accept queue with
+ * net.ipv4.tcp_abort_on_overflow=1 (or a listener closed in between). No application aborted.
+ */
+export function refusesHandshakeAck(t: ConnTimeline, i: number): boolean {
+  const ps = t.packets;
+  const p = ps[i];
+  const me = p.from;
+  if (!(p.flags & RST) || p.flags & ACK || t.initial[me] !== 'LISTEN') return false;
+  const synAck = ps.find((q) => q.from === me && (q.flags & (SYN | ACK)) === (SYN | ACK));
+  if (!synAck || p.seq !== (synAck.seq + 1) >>> 0) return false;
+  let ackAt = -1;
+  for (let k = i - 1; k >= 0; k--) {
+    const q = ps[k];
+    if (q.from === me) {
+      if (!(q.flags & SYN) || q.len > 0) return false;
+      break;
+    }
+    if (ackAt < 0) ackAt = k;
+  }
+  if (ackAt < 0) return false;
+  const a = ps[ackAt];
+  return (a.flags & (SYN | RST | FIN | ACK)) === ACK && a.ack === p.seq;
+}
+
+/** Packet i is the handshake ACK a listener refused with the RST right after it (refusesHandshakeAck). */
+export function refusedHandshakeAck(t: ConnTimeline, i: number): boolean {
+  const ps = t.packets;
+  for (let k = i + 1; k < ps.length; k++) if (ps[k].from !== ps[i].from) return refusesHandshakeAck(t, k);
+  return false;
+}
+
 function socketCalls(t: ConnTimeline, i: number): string[] {
   const p = t.packets[i];
   const out: string[] = [];
@@ -307,16 +342,19 @@ function socketCalls(t: ConnTimeline, i: number): string[] {
         out.push(`${who}: connect()`);
     } else if (from === 'SYN_SENT' && to === 'ESTABLISHED') out.push(`${who}: connect() returns`);
     // accept() only for a passive opener; in a simultaneous open SYN_RECEIVED ends connect().
-    else if (from === 'SYN_RECEIVED' && to === 'ESTABLISHED')
-      out.push(t.initial[side] === 'LISTEN' ? `${who}: accept() returns` : `${who}: connect() returns`);
-    else if (sender && (p.flags & FIN) !== 0 && (from === 'ESTABLISHED' || from === 'CLOSE_WAIT'))
+    else if (from === 'SYN_RECEIVED' && to === 'ESTABLISHED') {
+      // A handshake ACK the listener refuses at once (full accept queue) is never accept()ed.
+      if (t.initial[side] !== 'LISTEN') out.push(`${who}: connect() returns`);
+      else if (!refusedHandshakeAck(t, i)) out.push(`${who}: accept() returns`);
+    } else if (sender && (p.flags & FIN) !== 0 && (from === 'ESTABLISHED' || from === 'CLOSE_WAIT'))
       out.push(`${who}: close()`);
     else if (
       sender &&
       (p.flags & RST) !== 0 &&
       to === 'CLOSED' &&
       from !== 'SYN_SENT' &&
-      !afterKeepAlives(t, i)
+      !afterKeepAlives(t, i) &&
+      !refusesHandshakeAck(t, i)
     )
       out.push(`${who}: close(), SO_LINGER 0`);
   }
