@@ -49,6 +49,7 @@ const ISSUE_16_NAMES = [
   'forged-rst-success',
   'accept-queue-full',
   'accept-queue-abort',
+  'tcp-fast-open',
 ];
 
 function tcpdump(pcap: Uint8Array, extra: string[] = []): string[] {

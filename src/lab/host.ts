@@ -78,6 +78,8 @@ interface Listener {
   tcp: SocketTcp;
   backlog: number;
   autoAccept: boolean;
+  /** setsockopt(TCP_FASTOPEN) with net.ipv4.tcp_fastopen's server bit: Fast Open SYNs are served. */
+  fastOpen: boolean;
 }
 
 export class Host {
@@ -143,8 +145,27 @@ export class Host {
    * `backlog` is listen()'s (capped by somaxconn; Linux's SOMAXCONN when not given);
    * `autoAccept` false: the application does not call accept() until `accept(port)`.
    */
-  listen(port: number, tcp: SocketTcp = {}, backlog = 4096, autoAccept = true): void {
-    this.listening.set(port, { tcp, backlog, autoAccept });
+  listen(port: number, tcp: SocketTcp = {}, backlog = 4096, autoAccept = true, fastOpen = false): void {
+    this.listening.set(port, { tcp, backlog, autoAccept, fastOpen });
+  }
+
+  /** Fast Open cookies this host got from servers, by server address (Linux's tcp_fastopen cache). */
+  private readonly fastOpenCache = new Map<string, Uint8Array>();
+
+  /** The Fast Open cookie this host, as a server, gives `clientIp` (RFC 7413 §4.1.2: a MAC of the address). */
+  private fastOpenCookieFor(clientIp: string): Uint8Array {
+    const a = keyedHash(this.secret, `tfo ${clientIp}`);
+    const b = keyedHash(this.secret, `tfo2 ${clientIp}`);
+    return new Uint8Array([
+      a >>> 24,
+      (a >>> 16) & 255,
+      (a >>> 8) & 255,
+      a & 255,
+      b >>> 24,
+      (b >>> 16) & 255,
+      (b >>> 8) & 255,
+      b & 255,
+    ]);
   }
 
   /** The application accept()s every connection queued on `port`, and each new one from now on. */
@@ -177,11 +198,18 @@ export class Host {
   }
 
   /** Active open from `localPort` (or a free ephemeral port). Undefined when no port is free (EADDRNOTAVAIL). */
-  connect(now: number, remote: Address, localPort?: number, tcp: SocketTcp = {}): Connection | undefined {
+  connect(
+    now: number,
+    remote: Address,
+    localPort?: number,
+    tcp: SocketTcp = {},
+    fastOpenData?: Uint8Array,
+  ): Connection | undefined {
     const port = localPort ?? this.freePort(remote);
     if (port === undefined || this.active.has(key(port, remote))) return undefined;
     const conn = this.newConnection(now, port, remote, false, tcp);
-    conn.endpoint.connect(now, remote.port);
+    const fastOpen = fastOpenData && { cookie: this.fastOpenCache.get(remote.ip), data: fastOpenData };
+    conn.endpoint.connect(now, remote.port, fastOpen);
     return conn;
   }
 
@@ -222,6 +250,8 @@ export class Host {
     }
     if (existing) {
       const disposition = existing.endpoint.handleSegment(now, seg);
+      const cookie = existing.endpoint.fastOpenReceived;
+      if (cookie) this.fastOpenCache.set(remote.ip, cookie);
       if (this.autoRead) existing.endpoint.read(now);
       this.release(existing);
       if (disposition !== Disposition.REUSE) return existing;
@@ -245,6 +275,15 @@ export class Host {
       const conn = this.newConnection(now, seg.dstPort, remote, true, listener.tcp);
       if (!listener.autoAccept) conn.unaccepted = true;
       conn.endpoint.listen(now);
+      const asked = seg.options.fastOpen;
+      if (listener.fastOpen && asked) {
+        // tcp_try_fastopen: a valid cookie takes the SYN's data at once; a request or a wrong
+        // cookie is answered with the right one (the data, if any, is not acknowledged).
+        const cookie = this.fastOpenCookieFor(remote.ip);
+        if (asked.length > 0 && asked.every((b, i) => b === cookie[i]) && asked.length === cookie.length)
+          conn.endpoint.fastOpenAcceptData = true;
+        else conn.endpoint.fastOpenCookie = cookie;
+      }
       conn.endpoint.handleSegment(now, seg);
       this.release(conn);
       return conn;

@@ -140,6 +140,12 @@ function checkAction(a: unknown, i: number): void {
       str(a, 'conn', where, true);
       num(a, 'port', where, true);
       num(a, 'localPort', where);
+      if (
+        a.fastOpenData !== undefined &&
+        typeof a.fastOpenData !== 'string' &&
+        typeof a.fastOpenData !== 'number'
+      )
+        fail(where, "'fastOpenData' must be a string or a byte count");
       break;
     case 'send':
       str(a, 'conn', where, true);

@@ -76,10 +76,20 @@ export type ScenarioAction = ActionTiming &
         backlog?: number;
         /** false: the application does not accept() until an `accept` action (its accept queue fills). */
         accept?: boolean;
+        /** TCP Fast Open served on this port (net.ipv4.tcp_fastopen=3, setsockopt TCP_FASTOPEN). */
+        fastOpen?: boolean;
       }
     | { do: 'accept'; port: number; side?: Side }
     | { do: 'sysctl'; side?: Side; name: HostSysctl; value: number }
-    | { do: 'connect'; conn: string; port: number; localPort?: number; side?: Side }
+    | {
+        do: 'connect';
+        conn: string;
+        port: number;
+        localPort?: number;
+        side?: Side;
+        /** TCP Fast Open: written with the connect (sendto(MSG_FASTOPEN)); in the SYN once a cookie is cached. */
+        fastOpenData?: number | string;
+      }
     | { do: 'send'; conn: string; side: Side; bytes: number | string }
     | { do: 'read' | 'shutdown' | 'close' | 'abort'; conn: string; side: Side }
     | {
@@ -261,6 +271,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
           {},
           action.backlog,
           action.accept ?? true,
+          action.fastOpen ?? false,
         );
         return;
       case 'accept': {
@@ -282,7 +293,8 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
         return;
       }
       case 'connect': {
-        const conn = net.connect(action.port, action.localPort, action.side ?? 'client');
+        const data = action.fastOpenData === undefined ? undefined : bytesOf(action.fastOpenData);
+        const conn = net.connect(action.port, action.localPort, action.side ?? 'client', data);
         if (conn && label) {
           labels.set(label, conn);
           labelOf.set(conn, label);

@@ -248,6 +248,10 @@ function segment(c: SegmentCtx): string {
     const step = c.of === 4 ? `同时打开的第${ORDINAL[c.step] ?? c.step}步` : '第一次握手';
     return `${at}${W}发出 SYN（${step}）：它的初始序列号（ISN）是 ${c.seq}（相对序列号 seq=0）。SYN 要消耗一个序列号${c.len > 0 ? `，这个 SYN 还携带了 ${c.len} 字节数据（TCP Fast Open，RFC 7413）` : ''}。`;
   }
+  if (c.syn && c.acksSynData)
+    return `${at}${W}回复 SYN+ACK（第二次握手）：ack=${c.ack_}，即${peer(c.who)}的初始序列号加 1 再加 ${c.acksSynData}：它同时确认了 SYN 和 SYN 携带的 ${c.acksSynData} 字节数据——握手还没结束，${W}就已收下这些数据（TCP Fast Open）；它自己的初始序列号是 ${c.seq}（相对序列号 seq=0）。`;
+  if (c.syn && c.ignoresSynData)
+    return `${at}${W}回复 SYN+ACK（第二次握手）：ack=${c.ack_}，即${peer(c.who)}的初始序列号加 1（相对确认号 ack=1）：它只确认了 SYN，没有确认 SYN 携带的 ${c.ignoresSynData} 字节数据，所以${peer(c.who)}在握手之后重发这些数据；它自己的初始序列号是 ${c.seq}（相对序列号 seq=0）。`;
   if (c.syn && c.acksOtherSyn)
     return `${at}${W}回复 SYN+ACK（第二次握手）：ack=${c.ack_}，并不是${peer(c.who)}的初始序列号加 1：它确认的是${peer(c.who)}这次并没有发出的 SYN；它自己的初始序列号是 ${c.seq}（相对序列号 seq=0）。`;
   if (c.syn) {
@@ -349,6 +353,10 @@ const findings: Phrasebook['findings'] = {
   },
   abort: (c) =>
     `${who(c.who)}用 RST 而不是 FIN 结束连接：这是异常关闭。应用程序在 close() 之前设置 SO_LINGER {on, 0} 就会这样；接收缓冲区里还有未读数据时调用 close()，Linux 也会这样做。没有 TIME_WAIT，${peer(c.who)}下一次读会得到 ECONNRESET。`,
+  'fast-open': (c) =>
+    c.taken
+      ? `SYN 报文可以携带数据（RFC 9293 §3.4）：这里${who(c.who)}的 SYN 携带了 ${c.count ?? 0} 字节数据，${peer(c.who)}在 SYN+ACK 中确认了它们，并立即交给了自己的应用程序——这就是 TCP Fast Open（RFC 7413），省去了请求通常要等待的一个往返${c.early ? `；${peer(c.who)}甚至在${who(c.who)}确认 SYN+ACK 的 ACK 到达之前就作出了应答` : ''}。服务端只有在 Fast Open Cookie 有效时才会收下 SYN 中的数据：${who(c.who)}在先前的一个连接中拿到了这个 Cookie——那个连接的 SYN 带一个空的 Fast Open 选项（请求 Cookie），SYN+ACK 带回 Cookie（tcpdump 显示为 "tfo cookiereq" 和 "tfo cookie …"）。没有 Cookie 时，SYN 中的数据不会被确认，要在握手之后重发。所以"SYN 报文不能携带数据"只是经典三次握手的做法，并不是 TCP 的规定。Linux 上：net.ipv4.tcp_fastopen（1 客户端，2 服务端，3 两者），监听套接字上 setsockopt(TCP_FASTOPEN)，客户端用 sendto(MSG_FASTOPEN) 或 TCP_FASTOPEN_CONNECT。`
+      : `${who(c.who)}的 SYN 携带了 ${c.count ?? 0} 字节数据（RFC 9293 §3.4 允许这样做），但${peer(c.who)}只确认了 SYN：没有有效的 TCP Fast Open Cookie（RFC 7413）时，服务端不收 SYN 中的数据，于是${who(c.who)}在握手之后重发。Fast Open 客户端还没有 Cookie 时的第一个连接，或服务端关闭了 Fast Open 时，就是这样（Linux：net.ipv4.tcp_fastopen，setsockopt TCP_FASTOPEN）。`,
   'accept-overflow': (c) =>
     `${who(c.who)}为什么要重置一个它已经应答过的握手：监听套接字有两个队列——半连接队列（SYN 队列，存放 SYN_RECEIVED 的连接）和全连接队列（accept 队列，存放已完成握手、等待 accept() 取走的连接），上限都是 listen() 的 backlog（且不超过 net.core.somaxconn）。握手的 ACK 到达时如果全连接队列已满（应用程序 accept() 得不够快），Linux 默认（net.ipv4.tcp_abort_on_overflow=0）丢弃这个 ACK，保留半连接，稍后重传 SYN+ACK，等队列腾出空位；设为 1 时则立即用 RST 回应这个 ACK，就像这里。（在 SYN+ACK 与 ACK 之间关闭了监听套接字，也会这样回应。）\`ss -lnt\` 中 Recv-Q 是全连接队列的当前长度，Send-Q 是它的上限；\`nstat\` 中的 ListenOverflows 统计溢出次数。`,
   'forged-rst': (c) =>

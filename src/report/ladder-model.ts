@@ -326,9 +326,29 @@ export function refusedHandshakeAck(t: ConnTimeline, i: number): boolean {
   return false;
 }
 
+/**
+ * The SYN+ACK (index) of a passive opener that acknowledged its peer's SYN and the data it
+ * carried (ISN + 1 + len, RFC 7413): a Fast Open server, whose accept() returns then, before the
+ * handshake's ACK (Linux queues the child at once). -1 when there is none.
+ */
+export function fastOpenSynAck(t: ConnTimeline): number {
+  const ps = t.packets;
+  const syn = ps.find((q) => (q.flags & (SYN | ACK)) === SYN && q.len > 0);
+  if (!syn) return -1;
+  return ps.findIndex(
+    (q) =>
+      q.from !== syn.from &&
+      t.initial[q.from] === 'LISTEN' &&
+      (q.flags & (SYN | ACK)) === (SYN | ACK) &&
+      q.ack === (syn.seq + 1 + syn.len) >>> 0,
+  );
+}
+
 function socketCalls(t: ConnTimeline, i: number): string[] {
   const p = t.packets[i];
   const out: string[] = [];
+  const fastOpen = fastOpenSynAck(t);
+  if (i === fastOpen) out.push(`${p.from === 'orig' ? 'client' : 'server'}: accept() returns (Fast Open)`);
   for (const side of ['orig', 'resp'] as const) {
     const from = stateBefore(t, i, side);
     const to = p.states[side];
@@ -345,7 +365,7 @@ function socketCalls(t: ConnTimeline, i: number): string[] {
     else if (from === 'SYN_RECEIVED' && to === 'ESTABLISHED') {
       // A handshake ACK the listener refuses at once (full accept queue) is never accept()ed.
       if (t.initial[side] !== 'LISTEN') out.push(`${who}: connect() returns`);
-      else if (!refusedHandshakeAck(t, i)) out.push(`${who}: accept() returns`);
+      else if (!refusedHandshakeAck(t, i) && fastOpen < 0) out.push(`${who}: accept() returns`);
     } else if (sender && (p.flags & FIN) !== 0 && (from === 'ESTABLISHED' || from === 'CLOSE_WAIT'))
       out.push(`${who}: close()`);
     else if (

@@ -152,6 +152,21 @@ export const HANDSHAKE_SCENARIOS: Scenario[] = [
     },
   },
   {
+    name: 'tcp-fast-open',
+    description:
+      'TCP Fast Open (RFC 7413): c1 asks for a cookie (an empty option in its SYN, the cookie in the SYN+ACK) and sends its request after the handshake; c2 puts the request and the cookie in its SYN, the server acknowledges SYN and data together and answers before the handshake ends: a round trip saved',
+    timeline: [
+      { at: 0, do: 'listen', port: 80, fastOpen: true },
+      { at: 0, do: 'connect', conn: 'c1', port: 80, fastOpenData: 'GET / HTTP/1.1\r\nHost: lab\r\n\r\n' },
+      { at: 35, do: 'send', conn: 'c1', side: 'server', bytes: 512 },
+      ...clientCloseAt('c1', 200),
+      { at: 1000, do: 'connect', conn: 'c2', port: 80, fastOpenData: 'GET / HTTP/1.1\r\nHost: lab\r\n\r\n' },
+      { at: 1015, do: 'send', conn: 'c2', side: 'server', bytes: 512 },
+      ...clientCloseAt('c2', 1200),
+    ],
+    expect: { c1: OPENED_THEN_CLIENT_CLOSED, c2: OPENED_THEN_CLIENT_CLOSED },
+  },
+  {
     name: 'simultaneous-open',
     description:
       'Both ends send a SYN at once (RFC 9293 Figure 7): SYN, SYN, SYN+ACK, SYN+ACK; both pass through SYN_RECEIVED',
