@@ -65,7 +65,16 @@ const SYN_FLOOD_SERVER_SIDE = [
  * syn-flood (issue 16): see the comments in SYN_FLOOD_SERVER_SIDE; at the client tap only the
  * client's TIME_WAIT, which runs out at 61.6 s, after the last frame (31 s).
  */
+const ABORT_ON_OVERFLOW = [
+  '#3 10.0.0.2:80: inferred LISTEN SYN_RECEIVED ESTABLISHED CLOSED | true LISTEN SYN_RECEIVED CLOSED',
+];
 const KNOWN: Record<string, string[]> = {
+  // accept-queue-abort (issue 17): the bare RST (no ACK bit, seq = the ACK's ack) the listener
+  // sends the instant the handshake ACK arrives says that ACK never completed the handshake (a
+  // full accept queue and tcp_abort_on_overflow=1); the tracker takes the ACK as establishing.
+  'accept-queue-abort client': ABORT_ON_OVERFLOW,
+  'accept-queue-abort server': ABORT_ON_OVERFLOW,
+  'accept-queue-abort mid': ABORT_ON_OVERFLOW,
   'syn-flood client': [`#1 ${CLIENT_TIME_WAIT_PAST_END}`],
   'syn-flood server': SYN_FLOOD_SERVER_SIDE,
   'syn-flood mid': SYN_FLOOD_SERVER_SIDE,
@@ -102,6 +111,10 @@ describe('differential: conns on the lab capture = the lab truth, every scenario
  *   the client's ACKs of the first window arrive — no capture shows close() before the FIN.
  * - forged-rst-success (client): the forgery never passes the client's tap, so the server's
  *   CLOSED before the client's next data is invisible there.
+ * - accept-queue-abort: the handshake ACK a full accept queue refused with a RST (see KNOWN).
+ * - tcp-fast-open (issue 17): the SYN+ACK that acknowledges the SYN's data (ISN + 1 + len, RFC 7413)
+ *   is not taken as completing the client's SYN_SENT until the client's own next segment; at the
+ *   server and mid taps the server's early data (sent in SYN_RECEIVED) falls in between.
  */
 const KNOWN_FRAMES: Record<string, string[]> = {
   'old-duplicate-syn client': ['1 wrong', '3 wrong'],
@@ -133,6 +146,12 @@ const KNOWN_FRAMES: Record<string, string[]> = {
     '25 wrong',
   ],
   'forged-rst-success client': ['10 wrong'],
+  'accept-queue-abort client': ['9 wrong'],
+  'accept-queue-abort server': ['9 wrong'],
+  'accept-queue-abort mid': ['9 wrong'],
+  'tcp-fast-open client': ['12 wrong'],
+  'tcp-fast-open server': ['12 wrong', '13 wrong'],
+  'tcp-fast-open mid': ['12 wrong', '13 wrong'],
 };
 
 /**
