@@ -118,9 +118,9 @@ export function checkStory(story: Story, truth: ConnTimeline, where: string, tal
  * - an unseen abort: at the server tap, the client's RST answers the server's data as an endpoint
  *   with no connection does (§3.10.7.1), but its keep-alive verdict never passed the tap (keepalive).
  * - a handshake ACK refused by a full accept queue (tcp_abort_on_overflow=1): the tracker takes it
- *   as establishing the server, which the bare RST at once after it refutes (accept-queue-abort);
- * - a SYN+ACK acknowledging the SYN's data (TCP Fast Open, ISN + 1 + len): the tracker keeps the
- *   client SYN_SENT until its own next segment (tcp-fast-open).
+ *   as establishing the server, which the bare RST at once after it refutes (accept-queue-abort).
+ * (A SYN+ACK acknowledging a Fast Open SYN's data, ISN + 1 + len, left the list: SYN_SENT accepts
+ * any ACK up to SND.NXT, e17.)
  */
 const KNOWN_WRONG = new Set<string>([
   'old-duplicate-syn@client #1 frame 1: server SYN_RECEIVED, truly LISTEN',
@@ -147,11 +147,6 @@ const KNOWN_WRONG = new Set<string>([
   'accept-queue-abort@client #3 frame 9: server ESTABLISHED, truly CLOSED',
   'accept-queue-abort@server #3 frame 9: server ESTABLISHED, truly CLOSED',
   'accept-queue-abort@mid #3 frame 9: server ESTABLISHED, truly CLOSED',
-  'tcp-fast-open@client #2 frame 12: client SYN_SENT, truly ESTABLISHED',
-  'tcp-fast-open@server #2 frame 12: client SYN_SENT, truly ESTABLISHED',
-  'tcp-fast-open@server #2 frame 13: client SYN_SENT, truly ESTABLISHED',
-  'tcp-fast-open@mid #2 frame 12: client SYN_SENT, truly ESTABLISHED',
-  'tcp-fast-open@mid #2 frame 13: client SYN_SENT, truly ESTABLISHED',
 ]);
 
 /**

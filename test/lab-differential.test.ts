@@ -112,9 +112,6 @@ describe('differential: conns on the lab capture = the lab truth, every scenario
  * - forged-rst-success (client): the forgery never passes the client's tap, so the server's
  *   CLOSED before the client's next data is invisible there.
  * - accept-queue-abort: the handshake ACK a full accept queue refused with a RST (see KNOWN).
- * - tcp-fast-open (issue 17): the SYN+ACK that acknowledges the SYN's data (ISN + 1 + len, RFC 7413)
- *   is not taken as completing the client's SYN_SENT until the client's own next segment; at the
- *   server and mid taps the server's early data (sent in SYN_RECEIVED) falls in between.
  */
 const KNOWN_FRAMES: Record<string, string[]> = {
   'old-duplicate-syn client': ['1 wrong', '3 wrong'],
@@ -149,9 +146,6 @@ const KNOWN_FRAMES: Record<string, string[]> = {
   'accept-queue-abort client': ['9 wrong'],
   'accept-queue-abort server': ['9 wrong'],
   'accept-queue-abort mid': ['9 wrong'],
-  'tcp-fast-open client': ['12 wrong'],
-  'tcp-fast-open server': ['12 wrong', '13 wrong'],
-  'tcp-fast-open mid': ['12 wrong', '13 wrong'],
 };
 
 /**

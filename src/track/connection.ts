@@ -16,6 +16,7 @@ import type { ConnStats } from './conn-stats.js';
 import { FourTuple } from './four-tuple.js';
 import { Arrival, type HeldPacket, Role, SilenceEcho } from './held.js';
 import {
+  acksOwnSyn,
   bothDone,
   CLOSED_BIT,
   deniesSynAck,
@@ -274,7 +275,7 @@ export class Conn extends FourTuple {
       const answersSyn =
         !h.fromA &&
         (this.firstFlags & (SYN | ACK)) === SYN &&
-        ((h.flags & RST) !== 0 || ((h.flags & ACK) !== 0 && h.ack32 === seqAdd32(a.iss, 1)));
+        ((h.flags & RST) !== 0 || ((h.flags & ACK) !== 0 && acksOwnSyn(a, h.ack32)));
       const before = this.committed ?? live;
       const c = h.fromA ? before.a : before.b;
       initialCandidates(c, h.flags, answersSyn);

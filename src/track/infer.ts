@@ -16,7 +16,7 @@
 // step()'s work for them in a few lines (proved against step() on every segment of the bench
 // captures), and Conn.process releases them without holding.
 
-import { seqGe, seqGt, seqInRange } from '../tcp/seq.js';
+import { seqGe, seqGt, seqInRange, seqLe } from '../tcp/seq.js';
 import { TcpState as S, type TcpState } from '../tcp/state.js';
 import { nextState, TcpEvent } from '../tcp/transitions.js';
 import { ACK, FIN, RST, SYN } from '../wire/packet.js';
@@ -534,6 +534,15 @@ export function mayHaveCrossed(earlierUsec: number, laterUsec: number, rttUsec: 
   return rttUsec >= 0 && laterUsec - earlierUsec <= 2 * rttUsec;
 }
 
+/**
+ * Whether `ack` acknowledges the SYN endpoint `r` sent, as SYN_SENT judges it (RFC 9293 §3.10.7.3:
+ * acceptable when ISS < SEG.ACK =< SND.NXT): ISS+1, or up to the end of the data its SYN carried
+ * (TCP Fast Open, RFC 7413, where the SYN+ACK acknowledges that data too).
+ */
+export function acksOwnSyn(r: EndpointFacts, ack: number): boolean {
+  return seqGt(ack, r.iss) && seqLe(ack, r.sndValid ? r.sndNxt : seqAdd32(r.iss, 1));
+}
+
 /** Initial candidates for the endpoint whose first segment this is (PRODUCT.md "Initial state"). */
 export function initialCandidates(ep: EndpointFacts, flags: number, answersSyn: boolean): void {
   const syn = (flags & SYN) !== 0;
@@ -618,7 +627,7 @@ function receiveFin(r: EndpointFacts, acksOwnFin: boolean): void {
 function rstAcceptance(r: EndpointFacts, h: HeldPacket): number {
   if (r.cand === bit(S.SYN_SENT)) {
     // §3.10.7.3: acceptable only if it acknowledges our SYN.
-    return (h.flags & ACK) !== 0 && (!r.synSent || h.ack32 === seqAdd32(r.iss, 1)) ? 1 : -1;
+    return (h.flags & ACK) !== 0 && (!r.synSent || acksOwnSyn(r, h.ack32)) ? 1 : -1;
   }
   if (r.cand === bit(S.LISTEN)) return -1; // §3.10.7.2: a RST to a listener is ignored.
   if (!r.rcvValid) return 1; // Nothing known of its receive window: give the benefit of the doubt.
@@ -978,7 +987,7 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
         const acksSyn =
           ackf &&
           r.synSent &&
-          (r.cand === bit(S.SYN_SENT) ? h.ack32 === seqAdd32(r.iss, 1) : seqGe(h.ack32, seqAdd32(r.iss, 1)));
+          (r.cand === bit(S.SYN_SENT) ? acksOwnSyn(r, h.ack32) : seqGe(h.ack32, seqAdd32(r.iss, 1)));
         if (syn && ackf && acksSyn && r.peerSynPending && r.cand === bit(S.SYN_SENT)) {
           apply(r, TcpEvent.RCV_SYN);
           r.peerSynPending = false;
