@@ -117,10 +117,9 @@ export function checkStory(story: Story, truth: ConnTimeline, where: string, tal
  *   a forgery that never passes the client's tap (forged-rst-success@client);
  * - an unseen abort: at the server tap, the client's RST answers the server's data as an endpoint
  *   with no connection does (§3.10.7.1), but its keep-alive verdict never passed the tap (keepalive).
- * - a handshake ACK refused by a full accept queue (tcp_abort_on_overflow=1): the tracker takes it
- *   as establishing the server, which the bare RST at once after it refutes (accept-queue-abort).
- * (A SYN+ACK acknowledging a Fast Open SYN's data, ISN + 1 + len, left the list: SYN_SENT accepts
- * any ACK up to SND.NXT, e17.)
+ * (Left the list, e17: a SYN+ACK acknowledging a Fast Open SYN's data, ISN + 1 + len — SYN_SENT
+ * accepts any ACK up to SND.NXT; a handshake ACK a full accept queue refused with a bare RST at
+ * once, tcp_abort_on_overflow=1 — that RST is the ACK's answer, the listener never ESTABLISHED.)
  */
 const KNOWN_WRONG = new Set<string>([
   'old-duplicate-syn@client #1 frame 1: server SYN_RECEIVED, truly LISTEN',
@@ -144,9 +143,6 @@ const KNOWN_WRONG = new Set<string>([
   'simultaneous-close@mid #1 frame 11: client TIME_WAIT, truly CLOSING',
   'forged-rst-success@client #1 frame 10: server ESTABLISHED, truly CLOSED',
   'keepalive@server #1 frame 8: client ESTABLISHED, truly CLOSED',
-  'accept-queue-abort@client #3 frame 9: server ESTABLISHED, truly CLOSED',
-  'accept-queue-abort@server #3 frame 9: server ESTABLISHED, truly CLOSED',
-  'accept-queue-abort@mid #3 frame 9: server ESTABLISHED, truly CLOSED',
 ]);
 
 /**

@@ -65,16 +65,7 @@ const SYN_FLOOD_SERVER_SIDE = [
  * syn-flood (issue 16): see the comments in SYN_FLOOD_SERVER_SIDE; at the client tap only the
  * client's TIME_WAIT, which runs out at 61.6 s, after the last frame (31 s).
  */
-const ABORT_ON_OVERFLOW = [
-  '#3 10.0.0.2:80: inferred LISTEN SYN_RECEIVED ESTABLISHED CLOSED | true LISTEN SYN_RECEIVED CLOSED',
-];
 const KNOWN: Record<string, string[]> = {
-  // accept-queue-abort (issue 17): the bare RST (no ACK bit, seq = the ACK's ack) the listener
-  // sends the instant the handshake ACK arrives says that ACK never completed the handshake (a
-  // full accept queue and tcp_abort_on_overflow=1); the tracker takes the ACK as establishing.
-  'accept-queue-abort client': ABORT_ON_OVERFLOW,
-  'accept-queue-abort server': ABORT_ON_OVERFLOW,
-  'accept-queue-abort mid': ABORT_ON_OVERFLOW,
   'syn-flood client': [`#1 ${CLIENT_TIME_WAIT_PAST_END}`],
   'syn-flood server': SYN_FLOOD_SERVER_SIDE,
   'syn-flood mid': SYN_FLOOD_SERVER_SIDE,
@@ -111,7 +102,6 @@ describe('differential: conns on the lab capture = the lab truth, every scenario
  *   the client's ACKs of the first window arrive — no capture shows close() before the FIN.
  * - forged-rst-success (client): the forgery never passes the client's tap, so the server's
  *   CLOSED before the client's next data is invisible there.
- * - accept-queue-abort: the handshake ACK a full accept queue refused with a RST (see KNOWN).
  */
 const KNOWN_FRAMES: Record<string, string[]> = {
   'old-duplicate-syn client': ['1 wrong', '3 wrong'],
@@ -143,9 +133,6 @@ const KNOWN_FRAMES: Record<string, string[]> = {
     '25 wrong',
   ],
   'forged-rst-success client': ['10 wrong'],
-  'accept-queue-abort client': ['9 wrong'],
-  'accept-queue-abort server': ['9 wrong'],
-  'accept-queue-abort mid': ['9 wrong'],
 };
 
 /**

@@ -382,6 +382,8 @@ const notes: Phrasebook['notes'] = {
     `${Who(c.who)} had already received ${peer(c.who)}'s SYN, so the SYN in ${peer(c.who)}'s SYN+ACK lay below its RCV.NXT: a duplicate, which is acknowledged at once (RFC 9293 §3.10.7.4, first check). Linux sends this ACK with a D-SACK block naming that SYN (RFC 2883), which is why both ends of a simultaneous open send one more ACK than Figure 7 of RFC 9293 shows.`,
   'synack-reack': (c) =>
     `${Who(c.who)} acknowledges the repeated SYN+ACK again: Wireshark calls it a duplicate ACK, but it is the answer to the retransmitted SYN+ACK, which shows ${who(c.who)}'s first ACK never arrived.`,
+  'ack-refused': (c) =>
+    `${Who(c.who)} refuses this ACK: its accept queue is full, so instead of completing the handshake it drops the half-open connection — from SYN_RECEIVED to no connection at all (CLOSED) — and answers with a RST (net.ipv4.tcp_abort_on_overflow=1).`,
   'arrival-unknown': (c) =>
     `Whether it reached ${peer(c.who)} the capture cannot tell yet: ${peer(c.who)}'s state is UNKNOWN until its next segment.`,
   'acks-old-syn': (c) =>

@@ -258,6 +258,8 @@ export type NoteKey =
   | 'simultaneous-open-ack'
   /** The receiver's state after a segment whose arrival the capture cannot decide. */
   | 'arrival-unknown'
+  /** A handshake ACK the listener refused with a RST at once (full accept queue): SYN_RECEIVED → CLOSED. */
+  | 'ack-refused'
   /**
    * After a SYN under a new ISN (old-duplicate-syn): what Wireshark's tags, which count from the
    * other ISN, misread. An ACK of an earlier SYN, answering the new SYN from SYN_RECEIVED: */

@@ -381,6 +381,8 @@ const notes: Phrasebook['notes'] = {
     `${who(c.who)}早已收到${peer(c.who)}的 SYN，所以${peer(c.who)} SYN+ACK 中的 SYN 位于它的 RCV.NXT 之前：这是重复的报文，要立即确认（RFC 9293 §3.10.7.4 第一步检查）。Linux 发出这个 ACK 时带一个 D-SACK 块指明那个 SYN（RFC 2883），所以同时打开的双方都比 RFC 9293 图 7 多发一个 ACK。`,
   'synack-reack': (c) =>
     `${who(c.who)}再次确认重传的 SYN+ACK：Wireshark 把它叫作重复 ACK，其实它是对重传 SYN+ACK 的应答，说明${who(c.who)}的第一个 ACK 没有到达。`,
+  'ack-refused': (c) =>
+    `${who(c.who)}拒绝了这个 ACK：它的全连接队列已满，所以没有完成握手，而是丢弃这个半连接——从 SYN_RECEIVED 直接变为没有连接（CLOSED）——并用 RST 回应（net.ipv4.tcp_abort_on_overflow=1）。`,
   'arrival-unknown': (c) =>
     `抓包还不能判断它是否到达了${peer(c.who)}：在${peer(c.who)}发出下一个报文段之前，它的状态是 UNKNOWN。`,
   'acks-old-syn': (c) =>

@@ -467,10 +467,11 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
       if (forged) rstReading = 'forged';
       else if (refusal) rstReading = 'refusal';
       else if (before.me === 'SYN_SENT' && p.states[me] === 'SYN_SENT') rstReading = 'unacceptable-ack';
+      // (Before no-connection: the tracker shows the listener CLOSED once it refused that ACK.)
+      else if (refusesHandshakeAck(t, i)) rstReading = 'accept-overflow';
       else if (!synchronized(before.me) && before.me !== 'SYN_RECEIVED' && before.me !== 'SYN_SENT')
         rstReading = 'no-connection';
       else if (keepAlivesBefore(i) > 0) rstReading = 'keepalive-give-up';
-      else if (refusesHandshakeAck(t, i)) rstReading = 'accept-overflow';
       else rstReading = 'abort';
     }
     const prevPeer = ps
@@ -563,6 +564,10 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
       // A keep-alive verdict or a refused handshake ACK is the kernel's, not an application's
       // abort: the segment's sentence says it all (no "aborts", no SO_LINGER).
       if (side === me && (rstReading === 'keepalive-give-up' || rstReading === 'accept-overflow')) continue;
+      if (side === them && from === 'SYN_RECEIVED' && to === 'CLOSED' && refusedHandshakeAck(t, i)) {
+        says.push({ s: 'note', key: 'ack-refused', c: { who: side } });
+        continue;
+      }
       const row = transitionFor(from, to, p, side === me, passive[side]);
       const ctx: TransitionCtx = { who: side, from, to, timeWait };
       if ((p.flags & (SYN | ACK)) === (SYN | ACK) && side !== me) ctx.synAck = true;

@@ -14,7 +14,7 @@ import type { TcpState } from '../tcp/state.js';
 import { ACK, FIN, RST, SYN } from '../wire/packet.js';
 import type { ConnStats } from './conn-stats.js';
 import { FourTuple } from './four-tuple.js';
-import { Arrival, type HeldPacket, Role, SilenceEcho } from './held.js';
+import { Arrival, FX_ACKS_SYNACK, type HeldPacket, Role, SilenceEcho } from './held.js';
 import {
   acksOwnSyn,
   bothDone,
@@ -558,6 +558,23 @@ export class Conn extends FourTuple {
         refuted = true;
         continue;
       }
+      if (
+        qRst &&
+        !qAck &&
+        p.arrival === Arrival.PRESUMED &&
+        (p.fx & FX_ACKS_SYNACK) !== 0 &&
+        q.seq32 === p.ack32 &&
+        this.answersAtOnce(p, q, qs)
+      ) {
+        // A bare RST <SEQ=SEG.ACK> from the listener the instant the handshake's ACK reached it is
+        // that ACK's answer (§3.10.7.4 fifth step; Linux's when the accept queue is full and
+        // tcp_abort_on_overflow=1, which also drops the half-open connection): the ACK did not
+        // establish it — it left SYN_RECEIVED for no connection at all (CLOSED). An abort of its
+        // own from ESTABLISHED carries the ACK bit (Linux's tcp_send_active_reset).
+        p.metClosed = true;
+        refuted = true;
+        continue;
+      }
       const pLen = p.seqLen;
       if (
         !qRst &&
@@ -946,6 +963,16 @@ export class Conn extends FourTuple {
     for (let p = this.heldFirst; p !== null; p = p.next)
       if (p.fromA !== toA && (p.flags & (SYN | ACK | RST)) === (SYN | ACK)) last = p;
     return last;
+  }
+
+  /**
+   * Whether `q`, from the receiver of `p` (`qs`), is that receiver's first segment after `p` and
+   * left within what the tap's distance allows for an immediate answer: its round trip from the
+   * tap (the handshake's) and a turnaround.
+   */
+  private answersAtOnce(p: HeldPacket, q: HeldPacket, qs: EndpointFacts): boolean {
+    for (let x = p.next; x !== null; x = x.next) if (x.fromA === q.fromA) return false;
+    return qs.tapRttUsec >= 0 && q.t - p.t <= qs.tapRttUsec + TURNAROUND_USEC;
   }
 
   /** Whether its receiver sent anything after `p` (held segments after `p`). */
