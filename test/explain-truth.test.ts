@@ -110,9 +110,9 @@ export function checkStory(story: Story, truth: ConnTimeline, where: string, tal
  * may only go away (a claim that became right must leave the list). By cause:
  * - crossing segments (the truth caps a receiver at its next send): simultaneous-open,
  *   simultaneous-close, and old-duplicate-syn's RST crossing the server's ACK (mid frame 4);
- * - the tracker's word on an old duplicate SYN: its sender is presumed SYN_SENT (the SYN+ACK the
- *   client rejects is now "lost or rejected", arrived null, b16), and beside the client the RST
- *   that rejects it is called lost (old-duplicate-syn, 5);
+ * - the tracker's word on an old duplicate SYN: beside the client the RST that rejects its SYN+ACK
+ *   is called lost (old-duplicate-syn, 3). (Its sender is no longer presumed SYN_SENT at the old
+ *   SYN, whose profile differs from the client's own SYN: e17.)
  * - what no capture shows before the FIN leaves: close() with data still queued (fin-with-data);
  *   a forgery that never passes the client's tap (forged-rst-success@client);
  * - an unseen abort: at the server tap, the client's RST answers the server's data as an endpoint
@@ -124,10 +124,6 @@ export function checkStory(story: Story, truth: ConnTimeline, where: string, tal
 const KNOWN_WRONG = new Set<string>([
   'old-duplicate-syn@client #1 frame 1: server SYN_RECEIVED, truly LISTEN',
   'old-duplicate-syn@client #1 frame 3: arrived false, truly true',
-  'old-duplicate-syn@server #1 frame 1: client SYN_SENT, truly CLOSED',
-  'old-duplicate-syn@server #1 frame 2: client SYN_SENT, truly CLOSED',
-  'old-duplicate-syn@mid #1 frame 1: client SYN_SENT, truly CLOSED',
-  'old-duplicate-syn@mid #1 frame 2: client SYN_SENT, truly CLOSED',
   'old-duplicate-syn@mid #1 frame 4: arrived false, truly true',
   // The ACKs after the crossing SYN+ACKs (Linux's, b16) are told as steps of their own now; the
   // truth caps the server at its next send (its own ACK, which left before frame 5 arrived).

@@ -89,7 +89,9 @@ describe('differential: conns on the lab capture = the lab truth, every scenario
  * - simultaneous-open, old-duplicate-syn: a handshake segment crossed the receiver's next segment
  *   (that SYN+ACK or RST left before it arrived) and takes effect only right before the receiver's
  *   answer to an earlier one; the analyzer delays only an ACK without data past a SYN or SYN+ACK
- *   sent again (synack-lost), and a FIN.
+ *   sent again (synack-lost), and a FIN. old-duplicate-syn frame 2 (server, mid) is in doubt: the
+ *   SYN+ACK of the old SYN is "lost or rejected" (arrived null) though the client's RST
+ *   <SEQ=SEG.ACK> answers it — two RSTs answer the two segments carrying that ACK.
  * - simultaneous-close (frame 11, the last): the truth shows the last segment's sender as it
  *   sent it (CLOSING), the analyzer with the crossing ACK that reached it microseconds later
  *   (TIME_WAIT): per moment, the state after the last packet lasts to the end of the capture
@@ -105,8 +107,8 @@ describe('differential: conns on the lab capture = the lab truth, every scenario
  */
 const KNOWN_FRAMES: Record<string, string[]> = {
   'old-duplicate-syn client': ['1 wrong', '3 wrong'],
-  'old-duplicate-syn server': ['1 wrong', '2 wrong'],
-  'old-duplicate-syn mid': ['1 wrong', '2 wrong', '4 wrong'],
+  'old-duplicate-syn server': ['2 doubt'],
+  'old-duplicate-syn mid': ['2 doubt', '4 wrong'],
   'simultaneous-open client': ['4 wrong'],
   'simultaneous-open server': ['4 wrong'],
   'simultaneous-open mid': ['3 wrong', '4 wrong'],

@@ -122,6 +122,16 @@ test('a bare RST <SEQ=SEG.ACK> the instant the handshake ACK arrives: that ACK n
   assert.deepEqual(at('S>C R seq=501'), ['ESTABLISHED/CLOSED', 'CLOSED/CLOSED']);
   // An abort of its own once ESTABLISHED (SO_LINGER 0 right after accept()) carries the ACK bit.
   assert.deepEqual(at('S>C R. seq=501 ack=101'), ['ESTABLISHED/ESTABLISHED', 'CLOSED/CLOSED']);
+  // A listener the handshake never reached (its half-open connection reset) answers the same way
+  // (§3.10.7.2) and stays LISTEN: no ACK of its SYN+ACK moved it (modbus-p502-rst in the corpus).
+  const reset = runTrace([
+    '0.0 C>S S seq=100',
+    '0.000030 S>C S. seq=500 ack=101',
+    '0.1 C>S R seq=101 ttl=50 df=0', // a scanner's raw RST: the half-open connection reset
+    '16.0 C>S P. seq=101 ack=501 len=10',
+    '16.000030 S>C R seq=501',
+  ]);
+  assert.equal(statePairs(reset)[3]!.split('/')[1], 'LISTEN');
   // Not the ACK's answer when it leaves a long while after it.
   assert.deepEqual(at('S>C R seq=501', '0.5'), ['ESTABLISHED/ESTABLISHED', 'CLOSED/CLOSED']);
 });

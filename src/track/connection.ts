@@ -10,7 +10,7 @@
 // the committed snapshot only while something is held.
 
 import { seqGe, seqGt, seqLe, seqLt } from '../tcp/seq.js';
-import type { TcpState } from '../tcp/state.js';
+import { TcpState } from '../tcp/state.js';
 import { ACK, FIN, RST, SYN } from '../wire/packet.js';
 import type { ConnStats } from './conn-stats.js';
 import { FourTuple } from './four-tuple.js';
@@ -433,6 +433,7 @@ export class Conn extends FourTuple {
     const qDeniesSynAck = deniesSynAck(q, qs);
     const qNewIss = (q.flags & SYN) !== 0 && qs.synSent && q.seq32 !== qs.iss;
     let refuted = false;
+    if (qNewIss && this.oldSynsNotOwn(q, qs)) refuted = true;
     // A RST in doubt from the peer that q answers with an ACK (RFC 5961 §3.2 challenge ACK,
     // <ACK=RCV.NXT>): data sent before that RST and not covered by q's ACK had not arrived.
     let challenged: HeldPacket | null = null;
@@ -563,6 +564,7 @@ export class Conn extends FourTuple {
         !qAck &&
         p.arrival === Arrival.PRESUMED &&
         (p.fx & FX_ACKS_SYNACK) !== 0 &&
+        (p.fromA ? p.stateB : p.stateA) === TcpState.ESTABLISHED &&
         q.seq32 === p.ack32 &&
         this.answersAtOnce(p, q, qs)
       ) {
@@ -973,6 +975,27 @@ export class Conn extends FourTuple {
   private answersAtOnce(p: HeldPacket, q: HeldPacket, qs: EndpointFacts): boolean {
     for (let x = p.next; x !== null; x = x.next) if (x.fromA === q.fromA) return false;
     return qs.tapRttUsec >= 0 && q.t - p.t <= qs.tapRttUsec + TURNAROUND_USEC;
+  }
+
+  /**
+   * `q`, a SYN under a new ISS from endpoint `qs`: its held SYNs under the old ISS whose profile
+   * (TTL, DF, timestamps, window scale) differs from q's were not sent by the stack now opening
+   * the connection (RFC 9293 §3.5 Figure 9: an old duplicate SYN; its SYN+ACK draws a RST
+   * <SEQ=SEG.ACK>): the endpoint was not in SYN_SENT for them (HeldPacket.notOwn). With the same
+   * profile they may be its own earlier attempt, aborted: left as they are. True if one changed.
+   */
+  private oldSynsNotOwn(q: HeldPacket, qs: EndpointFacts): boolean {
+    let changed = false;
+    for (let p = this.heldFirst; p !== null; p = p.next) {
+      if (p.fromA !== q.fromA || (p.flags & (SYN | ACK | RST)) !== SYN || p.seq32 !== qs.iss || p.notOwn)
+        continue;
+      const same =
+        p.ipv4 === q.ipv4 && p.ttl === q.ttl && p.df === q.df && p.hasTs === q.hasTs && p.wscale === q.wscale;
+      if (same) continue;
+      p.notOwn = true;
+      changed = true;
+    }
+    return changed;
   }
 
   /** Whether its receiver sent anything after `p` (held segments after `p`). */

@@ -123,6 +123,7 @@ const B_REJECTED_OR_LOST = 1 << 27;
 const B_COOKIE_OPEN = 1 << 28;
 const B_STATELESS = 1 << 29;
 const B_STATELESS_OPEN = 1 << 30;
+const B_NOT_OWN = 1 << 31;
 
 /** What the first answer after a silence echoed (RFC 7323 §4.3: TSecr is the TSval of the segment answered). */
 export enum SilenceEcho {
@@ -359,6 +360,18 @@ export class HeldPacket {
   }
   set stateless(v: boolean) {
     this.bits = withBit(this.bits, B_STATELESS, v);
+  }
+
+  /**
+   * A SYN its claimed sender did not send in this connection (Conn.decide): that endpoint's next
+   * SYN carries a new ISS and another profile (TTL, DF, options) — an old duplicate from an earlier
+   * incarnation or another stack's. It reaches its receiver; its sender's state does not move.
+   */
+  get notOwn(): boolean {
+    return (this.bits & B_NOT_OWN) !== 0;
+  }
+  set notOwn(v: boolean) {
+    this.bits = withBit(this.bits, B_NOT_OWN, v);
   }
 
   /** With `stateless`: only maybe — the tap could have missed the resends a request socket makes. */

@@ -731,7 +731,9 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
   // ---- What the segment says about its sender.
   const newData = h.len > 0 && (!s.sndValid || seqGt(end, s.sndNxt));
   const newFin = fin && (!s.finSent || s.finSeq !== seqAdd32(h.seq32, seqLen - 1));
-  if (!rst) {
+  // An old duplicate SYN (HeldPacket.notOwn) says nothing of its claimed sender.
+  const itsOwn = !h.notOwn;
+  if (!rst && itsOwn) {
     // (A listener sends a SYN cookie's SYN+ACK from LISTEN.)
     if (!h.stateless) narrow(s, MAY_SEND);
     // Evidence of receipt: its ACK covers the peer's SYN or FIN, so those reached it.
@@ -751,7 +753,10 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
       if (r.cand !== bit(S.TIME_WAIT)) narrow(r, ~GOT_PEER_FIN);
     }
   }
-  if (syn && !ackf) {
+  if (syn && !ackf && !itsOwn) {
+    if (st.firstSyn === 0) st.firstSyn = me;
+    role = Role.HANDSHAKE_1_3;
+  } else if (syn && !ackf) {
     if (s.synSent && h.seq32 === s.iss) own |= K['syn-retransmission'];
     if (st.firstSyn === 0) st.firstSyn = me;
     else if (st.firstSyn !== me && !st.simultaneousOpen) {
@@ -888,7 +893,7 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
   // Record what the sender revealed of itself. An empty segment (not a RST, whose sequence number
   // may be the SEG.ACK it answers) carries SND.NXT: one above what was captured shows a segment
   // sent but lost before the tap, so a later copy of it is a retransmission.
-  if (seqLen > 0 || !s.sndValid || !rst) {
+  if (itsOwn && (seqLen > 0 || !s.sndValid || !rst)) {
     s.sndNxt = maxSeq(s.sndNxt, s.sndValid, end);
     s.sndValid = true;
   }
@@ -899,7 +904,7 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
     s.ackSent = true;
     if (s.oooValid && seqGe(h.ack32, s.oooSeq)) s.oooValid = false;
   }
-  if (!rst) {
+  if (!rst && itsOwn) {
     s.win = h.win;
     if (syn) s.wscale = h.wscale;
     if (!s.profiled || !syn) {
@@ -908,7 +913,7 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
       s.profiled = true;
     }
   }
-  s.sent = true;
+  if (itsOwn) s.sent = true;
 
   // ---- What the segment does to its receiver, if it got there.
   let decisive = false;
