@@ -108,8 +108,8 @@ export function checkStory(story: Story, truth: ConnTimeline, where: string, tal
  * disagree — the same frames test/lab-differential.test.ts pins for read --json. The story only
  * repeats the tracker's states and arrivals; it never infers them. New wrong claims fail; these
  * may only go away (a claim that became right must leave the list). By cause:
- * - crossing segments (the truth caps a receiver at its next send): simultaneous-open,
- *   simultaneous-close, and old-duplicate-syn's RST crossing the server's ACK (mid frame 4);
+ * - crossing segments (the truth caps a receiver at its next send): simultaneous-close, and
+ *   old-duplicate-syn's RST crossing the server's ACK (mid frame 4);
  * - the tracker's word on an old duplicate SYN: beside the client the RST that rejects its SYN+ACK
  *   is called lost (old-duplicate-syn, 3). (Its sender is no longer presumed SYN_SENT at the old
  *   SYN, whose profile differs from the client's own SYN: e17.)
@@ -119,18 +119,13 @@ export function checkStory(story: Story, truth: ConnTimeline, where: string, tal
  *   with no connection does (§3.10.7.1), but its keep-alive verdict never passed the tap (keepalive).
  * (Left the list, e17: a SYN+ACK acknowledging a Fast Open SYN's data, ISN + 1 + len — SYN_SENT
  * accepts any ACK up to SND.NXT; a handshake ACK a full accept queue refused with a bare RST at
- * once, tcp_abort_on_overflow=1 — that RST is the ACK's answer, the listener never ESTABLISHED.)
+ * once, tcp_abort_on_overflow=1 — that RST is the ACK's answer, the listener never ESTABLISHED;
+ * crossing SYN+ACKs of a simultaneous open — each takes effect after the receiver's own left.)
  */
 const KNOWN_WRONG = new Set<string>([
   'old-duplicate-syn@client #1 frame 1: server SYN_RECEIVED, truly LISTEN',
   'old-duplicate-syn@client #1 frame 3: arrived false, truly true',
   'old-duplicate-syn@mid #1 frame 4: arrived false, truly true',
-  // The ACKs after the crossing SYN+ACKs (Linux's, b16) are told as steps of their own now; the
-  // truth caps the server at its next send (its own ACK, which left before frame 5 arrived).
-  'simultaneous-open@client #1 frame 4: server ESTABLISHED, truly SYN_RECEIVED',
-  'simultaneous-open@server #1 frame 4: server ESTABLISHED, truly SYN_RECEIVED',
-  'simultaneous-open@mid #1 frame 3: client ESTABLISHED, truly SYN_RECEIVED',
-  'simultaneous-open@mid #1 frame 4: client ESTABLISHED, truly SYN_RECEIVED',
   'fin-with-data@client #1 frame 25: server ESTABLISHED, truly FIN_WAIT_1',
   'fin-with-data@server #1 frame 16: server ESTABLISHED, truly FIN_WAIT_1',
   'fin-with-data@mid #1 frame 25: server ESTABLISHED, truly FIN_WAIT_1',

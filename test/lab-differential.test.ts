@@ -86,10 +86,11 @@ describe('differential: conns on the lab capture = the lab truth, every scenario
 /**
  * Frames where `read --json` differs from `lab run --frames` today (frame number and verdict),
  * pinned so that any change shows; issue 17 brings them to none. Why each one differs:
- * - simultaneous-open, old-duplicate-syn: a handshake segment crossed the receiver's next segment
- *   (that SYN+ACK or RST left before it arrived) and takes effect only right before the receiver's
- *   answer to an earlier one; the analyzer delays only an ACK without data past a SYN or SYN+ACK
- *   sent again (synack-lost), and a FIN. old-duplicate-syn frame 2 (server, mid) is in doubt: the
+ * - old-duplicate-syn: a handshake segment crossed the receiver's next segment (that SYN+ACK or
+ *   RST left before it arrived) and takes effect only right before the receiver's answer to an
+ *   earlier one; the analyzer delays an ACK without data past a SYN or SYN+ACK sent again
+ *   (synack-lost), a FIN, and a SYN+ACK crossing the receiver's own (simultaneous-open, e17),
+ *   not a RST. old-duplicate-syn frame 2 (server, mid) is in doubt: the
  *   SYN+ACK of the old SYN is "lost or rejected" (arrived null) though the client's RST
  *   <SEQ=SEG.ACK> answers it — two RSTs answer the two segments carrying that ACK.
  * - simultaneous-close (frame 11, the last): the truth shows the last segment's sender as it
@@ -109,9 +110,6 @@ const KNOWN_FRAMES: Record<string, string[]> = {
   'old-duplicate-syn client': ['1 wrong', '3 wrong'],
   'old-duplicate-syn server': ['2 doubt'],
   'old-duplicate-syn mid': ['2 doubt', '4 wrong'],
-  'simultaneous-open client': ['4 wrong'],
-  'simultaneous-open server': ['4 wrong'],
-  'simultaneous-open mid': ['3 wrong', '4 wrong'],
   'simultaneous-close client': ['11 wrong'],
   'simultaneous-close server': ['11 wrong'],
   'simultaneous-close mid': ['11 wrong'],

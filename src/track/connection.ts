@@ -422,6 +422,18 @@ export class Conn extends FourTuple {
     return false;
   }
 
+  /**
+   * The round trip from the tap to `q`'s sender (`qs`), as the handshake measured it — or, for the
+   * second of crossing SYN+ACKs, which step() times only after this decision, from the peer's SYN
+   * it answers (RFC 9293 §3.5 Figure 7). -1 when unknown.
+   */
+  private rttAnswering(q: HeldPacket, qs: EndpointFacts): number {
+    if (qs.tapRttUsec >= 0 || !this.live.simultaneousOpen) return qs.tapRttUsec;
+    if ((q.flags & (SYN | ACK | RST)) !== (SYN | ACK)) return -1;
+    const peer = q.fromA ? this.live.b : this.live.a;
+    return peer.synSent && seqGe(q.ack32, seqAdd32(peer.iss, 1)) ? q.t - peer.synUsec : -1;
+  }
+
   /** Updates the arrival decisions of held segments given the new segment `q`; true if one was refuted. */
   private decide(q: HeldPacket): boolean {
     const live = this.live;
@@ -607,7 +619,7 @@ export class Conn extends FourTuple {
         continue;
       }
       if (p.arrival !== Arrival.PRESUMED || qRst) continue;
-      if (!p.deferred && crossedBy(p, q, qs.tapRttUsec)) {
+      if (!p.deferred && crossedBy(p, q, this.rttAnswering(q, qs))) {
         // q left its sender before p could get there: p's effect comes after q (per packet, the
         // receiver's state as its own segments show it); whether p arrived is still open.
         p.deferred = true;
@@ -1291,13 +1303,17 @@ function mustBeAnswered(p: HeldPacket): boolean {
  * Whether `q`, from the receiver of the held segment `p`, left that receiver before `p` reached
  * it: captured less than the receiver's round trip from the tap (`rtt`, the handshake's) after
  * `p`, its ACK field not covering `p`. Only where `p`'s arrival moves its receiver and the
- * crossing is not decided elsewhere: a pure ACK that moves it (decisive), or a FIN crossed by a
- * segment that is no FIN (crossing FINs are Conn.decide's `unacked`).
+ * crossing is not decided elsewhere: a pure ACK that moves it (decisive), a SYN+ACK crossed by
+ * the receiver's own SYN+ACK, or a FIN crossed by a segment that is no FIN (crossing FINs are
+ * Conn.decide's `unacked`).
  */
 function crossedBy(p: HeldPacket, q: HeldPacket, rtt: number): boolean {
   if (rtt < 0 || q.t - p.t >= rtt || (q.flags & ACK) === 0) return false;
   const kind = p.flags & (SYN | FIN | RST | ACK);
   if (kind === ACK && p.len === 0) return p.decisive;
+  // Crossing SYN+ACKs of a simultaneous open (RFC 9293 §3.5 Figure 7): q's sender had p's SYN
+  // already (it answers with a SYN+ACK of its own), so p's effect there is its ACK alone.
+  if (kind === (SYN | ACK) && p.len === 0 && (q.flags & SYN) !== 0) return p.decisive;
   return (kind & (SYN | RST | FIN)) === FIN && (q.flags & FIN) === 0 && seqLt(q.ack32, p.end32);
 }
 

@@ -128,6 +128,8 @@ export class EndpointFacts {
    * SYN to its SYN+ACK, or the SYN+ACK to the ACK of it), µs; -1 until measured.
    */
   tapRttUsec = -1;
+  /** Capture time (relative µs) of its latest SYN without ACK: a simultaneous open times its SYN+ACK from the peer's. */
+  synUsec = 0;
   /**
    * Peer segments that reached it beyond RCV.NXT (a hole before them): held, not processed, until
    * the hole fills (RFC 9293 §3.10.7.4: "segments with higher beginning sequence numbers … held
@@ -150,6 +152,7 @@ export class EndpointFacts {
     this.winTtlWscale = o.winTtlWscale;
     this.twSinceUsec = o.twSinceUsec;
     this.tapRttUsec = o.tapRttUsec;
+    this.synUsec = o.synUsec;
     this.oooSeq = o.oooSeq;
     this.oooEnd = o.oooEnd;
   }
@@ -689,6 +692,12 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
   expireTimeWait(st.a, h.t, cfg);
   expireTimeWait(st.b, h.t, cfg);
 
+  // The second of crossing SYN+ACKs answers the peer's SYN (RFC 9293 §3.5 Figure 7): it times
+  // its sender's round trip from the tap, before anything below waits on that round trip.
+  if (syn && ackf && !rst && st.synAckTimed && st.simultaneousOpen && s.tapRttUsec < 0 && r.synSent) {
+    if (seqGe(h.ack32, seqAdd32(r.iss, 1))) s.tapRttUsec = h.t - r.synUsec;
+  }
+
   // A deferred ACK reached its receiver before this segment if its own sender sent this one (in
   // order), or if its receiver sent this one a round trip from the tap or more after it; when
   // this one is deferred too, its row shows the receiver as the segment crossing it left.
@@ -924,7 +933,14 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
     // A deferred FIN is processed all the same, only after its receiver's crossing segments.
     if (h.deferred) fx |= FX_FIN_ACCEPTED;
   }
-  if (!arrived && h.deferred && h.arrival !== Arrival.REFUTED && !fin && !syn && !rst && ackf) {
+  // A deferred SYN+ACK of crossing SYN+ACKs: its SYN had reached the receiver before the
+  // receiver's own SYN+ACK left (that one acknowledges it); only its ACK comes after.
+  const synKnown = syn && (r.peerSynPending || (r.rcvValid && seqGe(r.rcvNxt, seqAdd32(h.seq32, 1))));
+  if (!arrived && h.deferred && h.arrival !== Arrival.REFUTED && synKnown && ackf && r.peerSynPending) {
+    if (r.cand === bit(S.SYN_SENT)) apply(r, TcpEvent.RCV_SYN);
+    r.peerSynPending = false;
+  }
+  if (!arrived && h.deferred && h.arrival !== Arrival.REFUTED && !fin && (!syn || synKnown) && !rst && ackf) {
     if (st.ackPending && st.ackPendingToA === h.fromA) takePendingAck(st);
     st.pendAck = st.ackPending ? maxSeq(st.pendAck, true, h.ack32) : h.ack32;
     st.pendAckUsec = h.t;
@@ -1050,6 +1066,7 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
   // The handshake times each endpoint's reaction as seen from the capture point.
   if (syn && !ackf) {
     st.synUsec = h.t;
+    s.synUsec = h.t;
     st.synTimed = true;
   } else if (syn && ackf && st.synTimed) {
     if (!st.synAckTimed) {
