@@ -70,6 +70,10 @@ test('TIME_WAIT and MSL: both reasons, RFC 793 2 min / 2MSL 4 min against Linux 
   assert.match(tw.text.en, /old duplicate segments/);
   assert.match(tw.text.en, /2 minutes, so TIME_WAIT = 2MSL = 4 minutes; Linux uses a fixed 60 s/);
   assert.match(tw.text.zh, /2 分钟，所以 TIME_WAIT = 2MSL = 4 分钟；Linux 固定为 60 秒/);
+  // What a capture can and cannot show of it, said honestly.
+  const msl = findTopic('msl')!;
+  assert.match(msl.text.en, /No capture shows the MSL or a TIME_WAIT running/);
+  assert.match(msl.text.zh, /抓包既看不到 MSL/);
 });
 
 test('every note and finding of the story has a sentence in both languages', () => {

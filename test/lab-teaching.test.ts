@@ -423,3 +423,22 @@ function spawnTcpdump(pcap: Uint8Array): string[] {
   assert.equal(r.status, 0, r.stderr);
   return r.stdout.split('\n').filter((l) => l.length > 0);
 }
+
+test('TIME_WAIT and the MSL: the story says the capture cannot show the wait, and when its length is only assumed (en, zh)', () => {
+  // The capture stops 0.01 s into the client's TIME_WAIT.
+  const t = labRun(findScenario('client-close')!, { tap: 'client' }).observation.timelines[0];
+  const f = explainStory(t).findings.find((x) => x.kind === 'time-wait')!;
+  assert.match(f.text, /No capture shows this wait: .*the MSL is never on the wire/);
+  assert.match(f.text, /the 60 s is the length synack assumes .* not one it measured\.$/);
+  assert.ok(explain(t, { lang: 'zh' }).join('\n').includes('MSL 从不出现在线路上'));
+  // Run out in capture time (--time-wait 2, port-exhaustion's 2 s): marked CLOSED by assumption.
+  const pe = labRun(findScenario('port-exhaustion')!, { tap: 'client' }).observation;
+  const first = pe.timelines[0];
+  const g = explainStory(first, { timeWaitS: 2 }).findings.find((x) => x.kind === 'time-wait')!;
+  assert.match(g.text, /synack marks it CLOSED once the 2 s it assumes \(--time-wait\) have passed/);
+  // A new connection on the port pair bounds it: that finding speaks instead.
+  const next = pe.timelines.find((x) => x.id > first.id && x.orig.port === first.orig.port)!;
+  const story = explainStory(first, { timeWaitS: 60, next: { id: next.id, timeUs: next.packets[0].timeUs } });
+  assert.ok(!story.findings.find((x) => x.kind === 'time-wait')!.text.includes('No capture shows'));
+  assert.ok(story.findings.some((x) => x.kind === 'time-wait-ended'));
+});

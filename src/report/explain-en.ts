@@ -338,7 +338,13 @@ const findings: Phrasebook['findings'] = {
   'fin-with-data': (c) =>
     `${Who(c.who)}'s FIN rides on its last data segment (FIN+PSH+ACK with a payload): close() came right after the last write, so one segment both delivers the data and ends ${who(c.who)}'s direction; the FIN's sequence number comes after the last byte.`,
   'time-wait': (c) =>
-    `Why ${who(c.who)} waits in TIME_WAIT: first, if its last ACK is lost, ${peer(c.who)} retransmits its FIN and ${who(c.who)} must still be there to acknowledge it again (otherwise it would answer with RST); second, any old duplicate segment of this connection still in the network dies before the same 4-tuple can be used again. RFC 793 set the maximum segment lifetime (MSL) at 2 minutes, so TIME_WAIT lasts 2×MSL = 4 minutes there; Linux uses a fixed 60 s (TCP_TIMEWAIT_LEN), here ${c.timeWait}.`,
+    `Why ${who(c.who)} waits in TIME_WAIT: first, if its last ACK is lost, ${peer(c.who)} retransmits its FIN and ${who(c.who)} must still be there to acknowledge it again (otherwise it would answer with RST); second, any old duplicate segment of this connection still in the network dies before the same 4-tuple can be used again. RFC 793 set the maximum segment lifetime (MSL) at 2 minutes, so TIME_WAIT lasts 2×MSL = 4 minutes there; Linux uses a fixed 60 s (TCP_TIMEWAIT_LEN), here ${c.timeWait}.${
+      c.timeWaitSeen === 'beyond-capture'
+        ? ` No capture shows this wait: a socket in TIME_WAIT sends nothing unless a FIN comes again, and no segment carries its age (the MSL is never on the wire). This capture stops before the wait would end, so the ${c.timeWait} is the length synack assumes (Linux's constant; --time-wait for another host), not one it measured.`
+        : c.timeWaitSeen === 'assumed-expired'
+          ? ` No capture shows this wait end: a socket leaves TIME_WAIT without sending anything, and no segment carries its age (the MSL is never on the wire); synack marks it CLOSED once the ${c.timeWait} it assumes (--time-wait) have passed in capture time, not from a segment.`
+          : ''
+    }`,
   'time-wait-ended': (c) => {
     const e = c.end;
     if (!e) return '';

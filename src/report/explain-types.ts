@@ -318,6 +318,11 @@ export interface FindingCtx {
   frames: number[];
   /** Copies of the segment (SYN retries), gaps between them; the bytes a SYN carried (fast-open). */
   count?: number;
+  /**
+   * time-wait: what the capture shows of it — 'beyond-capture' (it ends before the wait would),
+   * 'assumed-expired' (the assumed length ran out in capture time); undefined: a new connection bounds it.
+   */
+  timeWaitSeen?: 'beyond-capture' | 'assumed-expired';
   /** fast-open: the SYN+ACK acknowledged the SYN's data; the server sent data before the client's ACK. */
   taken?: boolean;
   early?: boolean;

@@ -338,7 +338,13 @@ const findings: Phrasebook['findings'] = {
   'fin-with-data': (c) =>
     `${who(c.who)}的 FIN 搭在最后一个数据报文段上（带数据的 FIN+PSH+ACK）：最后一次写之后紧接着 close()，一个报文段既送出数据又结束${who(c.who)}这一方向；FIN 的序列号紧跟在最后一个字节之后。`,
   'time-wait': (c) =>
-    `${who(c.who)}为什么要等待 TIME_WAIT：其一，如果最后一个 ACK 丢失，${peer(c.who)}会重传 FIN，${who(c.who)}必须还在，才能再次确认（否则只能回复 RST）；其二，让这个连接仍在网络中滞留的旧报文段全部消失，之后同一个四元组才能再次使用。RFC 793 规定报文段最大生存时间（MSL）为 2 分钟，所以 TIME_WAIT 为 2MSL = 4 分钟；Linux 固定为 60 秒（TCP_TIMEWAIT_LEN），这里是 ${c.timeWait}。`,
+    `${who(c.who)}为什么要等待 TIME_WAIT：其一，如果最后一个 ACK 丢失，${peer(c.who)}会重传 FIN，${who(c.who)}必须还在，才能再次确认（否则只能回复 RST）；其二，让这个连接仍在网络中滞留的旧报文段全部消失，之后同一个四元组才能再次使用。RFC 793 规定报文段最大生存时间（MSL）为 2 分钟，所以 TIME_WAIT 为 2MSL = 4 分钟；Linux 固定为 60 秒（TCP_TIMEWAIT_LEN），这里是 ${c.timeWait}。${
+      c.timeWaitSeen === 'beyond-capture'
+        ? `抓包看不到这段等待：处于 TIME_WAIT 的套接字除非再次收到 FIN，否则什么也不发，任何报文段也不携带自己的“年龄”（MSL 从不出现在线路上）。这个抓包在等待结束之前就停止了，所以这里的 ${c.timeWait} 是 synack 假定的时长（Linux 的常数；其他主机用 --time-wait 指定），不是测量出来的。`
+        : c.timeWaitSeen === 'assumed-expired'
+          ? `抓包同样看不到等待的结束：套接字离开 TIME_WAIT 时不发送任何报文，任何报文段也不携带自己的“年龄”（MSL 从不出现在线路上）；synack 是在抓包时间过了假定的 ${c.timeWait}（--time-wait）之后把它记为 CLOSED 的，并不是根据某个报文段。`
+          : ''
+    }`,
   'time-wait-ended': (c) => {
     const e = c.end;
     if (!e) return '';

@@ -421,8 +421,8 @@ const CONCEPT_TOPICS: Topic[] = [
     'concept',
     ['MSL', '2MSL', 'maximum-segment-lifetime'],
     ['MSL, maximum segment lifetime', 'MSL（报文段最大生存时间）'],
-    'The longest time a segment is assumed to survive in the network. RFC 793 set it at 2 minutes; TIME_WAIT lasts 2×MSL (4 minutes there) so that no segment of the old connection is still around when the 4-tuple is used again. Linux does not use an MSL: its TIME_WAIT is a fixed 60 s. `--msl M` tells synack to assume TIME_WAIT = 2M.',
-    '假定报文段在网络中能存活的最长时间。RFC 793 规定为 2 分钟；TIME_WAIT 持续 2×MSL（即 4 分钟），保证四元组再次使用时，旧连接的报文段都已消失。Linux 不使用 MSL：它的 TIME_WAIT 固定为 60 秒。`--msl M` 让 synack 假定 TIME_WAIT = 2M。',
+    'The longest time a segment is assumed to survive in the network. RFC 793 set it at 2 minutes; TIME_WAIT lasts 2×MSL (4 minutes there) so that no segment of the old connection is still around when the 4-tuple is used again. Linux does not use an MSL: its TIME_WAIT is a fixed 60 s. No capture shows the MSL or a TIME_WAIT running: no segment carries its age (the IP TTL counts hops), and a socket waits and leaves TIME_WAIT without sending anything; a capture can only bound it, when a new connection reuses the same port pair. `--msl M` tells synack to assume TIME_WAIT = 2M.',
+    '假定报文段在网络中能存活的最长时间。RFC 793 规定为 2 分钟；TIME_WAIT 持续 2×MSL（即 4 分钟），保证四元组再次使用时，旧连接的报文段都已消失。Linux 不使用 MSL：它的 TIME_WAIT 固定为 60 秒。抓包既看不到 MSL，也看不到 TIME_WAIT 的计时：报文段不携带自己的“年龄”（IP 的 TTL 计的是跳数），套接字在 TIME_WAIT 中等待和离开时都不发送任何报文；只有当新连接再次使用同一对端口时，抓包才能给出它的上限。`--msl M` 让 synack 假定 TIME_WAIT = 2M。',
     ['time-wait'],
   ),
   t(
