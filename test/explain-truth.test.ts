@@ -1,6 +1,7 @@
 // `explain --json` against the lab's truth (issue 16): for every built-in scenario at every tap,
 // the story the analyzer tells from the capture makes claims — who acts at each step, each
-// endpoint's state after it, whether a segment arrived, who closed first, which SYN was lost —
+// endpoint's state after it, whether a segment arrived, the socket calls a step implies
+// (connect() returns, accept() returns, close(), an abort), who closed first, which SYN was lost —
 // and every claim it makes must be what the lab's endpoints really did. UNKNOWN states and null
 // arrivals are not claims. The count of claims checked is printed (the closing note reports it).
 
@@ -74,6 +75,37 @@ export function checkStory(story: Story, truth: ConnTimeline, where: string, tal
       const real = first.lost !== true;
       if (step.evidence.arrived !== real)
         tally.wrong.push(`${where} frame ${step.frame}: arrived ${step.evidence.arrived}, truly ${real}`);
+    }
+  }
+  // Socket calls: each names a move of its side that the truth must make within the step.
+  const index = new Map<number, number>();
+  truth.packets.forEach((p, i) => index.set(p.frame, i));
+  const before = (i: number, side: 'orig' | 'resp') =>
+    i === 0 ? truth.initial[side] : truth.packets[i - 1].states[side];
+  for (const step of story.steps) {
+    if (step.frame === null || excused.has(step.frame)) continue;
+    const at = step.evidence.frames.map((f) => index.get(f)).filter((i) => i !== undefined);
+    if (at.length === 0) continue;
+    for (const sc of step.evidence.socket) {
+      const side = sideOf(sc.side);
+      const moved = (from: string[], to: string) =>
+        at.some((i) => from.includes(before(i, side)) && truth.packets[i].states[side] === to);
+      const MOVES: Record<string, [string[], string]> = {
+        'connect-returns': [['SYN_SENT', 'SYN_RECEIVED'], 'ESTABLISHED'],
+        // LISTEN: a SYN cookie's connection is created ESTABLISHED by the ACK.
+        'accept-returns': [['SYN_RECEIVED', 'LISTEN'], 'ESTABLISHED'],
+        close: [['ESTABLISHED', 'SYN_RECEIVED'], 'FIN_WAIT_1'],
+        'close-second': [['CLOSE_WAIT'], 'LAST_ACK'],
+        'connect-fails': [['SYN_SENT'], 'CLOSED'],
+        abort: [
+          ['SYN_RECEIVED', 'ESTABLISHED', 'FIN_WAIT_1', 'FIN_WAIT_2', 'CLOSE_WAIT', 'CLOSING', 'LAST_ACK'],
+          'CLOSED',
+        ],
+      };
+      const m = MOVES[sc.call];
+      if (!m) continue;
+      tally.claims++;
+      if (!moved(...m)) tally.wrong.push(`${where} frame ${step.frame}: socket ${sc.side} ${sc.call}`);
     }
   }
   const truthStates = truth.record?.states;
@@ -152,6 +184,21 @@ const KNOWN_WRONG = new Set<string>([
   'tcp-fast-open@server #2 frame 13: client SYN_SENT, truly ESTABLISHED',
   'tcp-fast-open@mid #2 frame 12: client SYN_SENT, truly ESTABLISHED',
   'tcp-fast-open@mid #2 frame 13: client SYN_SENT, truly ESTABLISHED',
+  // Socket calls placed where the tracker's state changes (the same causes as above): the Fast
+  // Open client's connect() returns at its ACK, not at the SYN+ACK; the crossing SYN+ACKs'
+  // ESTABLISHED; close() told at the FIN that close() preceded; the unseen forged and keep-alive
+  // verdicts make the later RSTs look like aborts.
+  'tcp-fast-open@client #2 frame 13: socket client connect-returns',
+  'tcp-fast-open@server #2 frame 14: socket client connect-returns',
+  'tcp-fast-open@mid #2 frame 14: socket client connect-returns',
+  'simultaneous-open@client #1 frame 4: socket server connect-returns',
+  'simultaneous-open@server #1 frame 4: socket server connect-returns',
+  'simultaneous-open@mid #1 frame 3: socket client connect-returns',
+  'fin-with-data@client #1 frame 26: socket server close',
+  'fin-with-data@server #1 frame 17: socket server close',
+  'fin-with-data@mid #1 frame 26: socket server close',
+  'forged-rst-success@client #1 frame 11: socket server abort',
+  'keepalive@server #1 frame 9: socket client abort',
 ]);
 
 /**
