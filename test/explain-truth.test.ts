@@ -78,8 +78,7 @@ export function checkStory(story: Story, truth: ConnTimeline, where: string, tal
     }
   }
   // Socket calls: each names a move of its side that the truth must make within the step.
-  const index = new Map<number, number>();
-  truth.packets.forEach((p, i) => index.set(p.frame, i));
+  const index = new Map<number, number>(truth.packets.map((p, i) => [p.frame, i]));
   const before = (i: number, side: 'orig' | 'resp') =>
     i === 0 ? truth.initial[side] : truth.packets[i - 1].states[side];
   for (const step of story.steps) {
