@@ -149,3 +149,16 @@ test('synack explain --json: the story as data, with the shape PRODUCT.md gives 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the accept queue, tcp_abort_on_overflow and TCP Fast Open are topics, with the lab scenarios that show them', () => {
+  const ov = findTopic('tcp_abort_on_overflow')!;
+  assert.equal(ov.id, 'tcp-abort-on-overflow');
+  assert.match(ov.text.en, /0 \(the default\): it drops the ACK/);
+  assert.match(ov.text.en, /1: it answers the ACK with a RST/);
+  assert.match(ov.text.zh, /全连接队列满时/);
+  assert.match(findTopic('accept-queue')!.text.en, /backlog \+ 1 fit/);
+  const tfo = findTopic('TFO')!;
+  assert.match(tfo.text.en, /tfo cookiereq/);
+  assert.match(tfo.text.en, /synack lab run tcp-fast-open/);
+  assert.match(tfo.text.zh, /“SYN 报文不能携带数据”说的是经典的三次握手/);
+});

@@ -439,17 +439,17 @@ const CONCEPT_TOPICS: Topic[] = [
     'concept',
     ['全连接队列', 'accept queue', 'backlog'],
     ['The accept queue (completed connections)', '全连接队列（accept 队列）'],
-    'Where a listener keeps ESTABLISHED connections until the application calls accept(). Its size is min(listen() backlog, net.core.somaxconn). When it is full, Linux drops the third segment of the handshake (or the SYN) and the client, already ESTABLISHED, sees its data unacknowledged; ss -lnt shows its current length in Recv-Q and its size in Send-Q.',
-    '监听套接字存放已经 ESTABLISHED、等待应用程序 accept() 的连接的地方。它的大小是 min(listen() 的 backlog, net.core.somaxconn)。队列满时，Linux 会丢弃第三次握手的 ACK（或 SYN），已经 ESTABLISHED 的客户端会发现自己的数据得不到确认；ss -lnt 的 Recv-Q 显示当前长度，Send-Q 显示上限。',
-    ['syn-queue', 'somaxconn'],
+    'Where a listener keeps ESTABLISHED connections until the application calls accept(). Its limit is min(listen() backlog, net.core.somaxconn); Linux counts it full once it holds more than that (backlog + 1 fit). When it is full, Linux drops new SYNs and the third segment of the handshake: the half-open connection stays in SYN_RECEIVED and resends its SYN+ACK, while the client, already ESTABLISHED, sees its data unacknowledged. With net.ipv4.tcp_abort_on_overflow = 1 that ACK is answered with a RST instead. ss -lnt shows its current length in Recv-Q and its limit in Send-Q; nstat counts ListenOverflows. `synack lab run accept-queue-full` (and accept-queue-abort) shows both.',
+    '监听套接字存放已经 ESTABLISHED、等待应用程序 accept() 的连接的地方。它的上限是 min(listen() 的 backlog, net.core.somaxconn)；超过这个数目 Linux 才认为它满了（能放 backlog + 1 个）。队列满时，Linux 丢弃新的 SYN 和第三次握手的 ACK：半连接留在 SYN_RECEIVED 并重传 SYN+ACK，而已经 ESTABLISHED 的客户端会发现自己的数据得不到确认。net.ipv4.tcp_abort_on_overflow = 1 时则用 RST 回应那个 ACK。ss -lnt 的 Recv-Q 显示当前长度，Send-Q 显示上限；nstat 的 ListenOverflows 统计溢出次数。`synack lab run accept-queue-full`（以及 accept-queue-abort）演示了这两种情况。',
+    ['syn-queue', 'somaxconn', 'tcp-abort-on-overflow'],
   ),
   t(
     'syn-data',
     'concept',
     ['data-in-syn', 'handshake-data', 'tcp-fast-open', 'TFO', 'TCP Fast Open', '握手携带数据'],
     ['Can the handshake carry data?', '握手能携带数据吗？'],
-    "Yes, but not usefully without TCP Fast Open. RFC 9293 §3.4 lets a SYN carry data, yet the receiver must hold it until the handshake completes, and Linux without TFO simply does not acknowledge it (the sender resends it after the handshake). With TCP Fast Open (RFC 7413) a client that already has the server's cookie sends data in its SYN and the server delivers it at once, saving a round trip. The third segment can always carry data: every segment after the SYN has ACK set, so the client's first data segment completes the handshake even when its pure ACK is lost.",
-    '能，但没有 TCP Fast Open 时用处不大。RFC 9293 §3.4 允许 SYN 携带数据，但接收方必须等握手完成才能交付；没有 TFO 的 Linux 干脆不确认这些数据（发送方在握手后重发）。使用 TCP Fast Open（RFC 7413）时，已经拿到服务端 cookie 的客户端可以在 SYN 里带上数据，服务端立即交付，省下一个往返。第三次握手总是可以携带数据：SYN 之后的每个报文段都带 ACK，所以即使单独的 ACK 丢了，客户端的第一个数据报文段也能完成握手。',
+    "Yes, but not usefully without TCP Fast Open. RFC 9293 §3.4 lets a SYN carry data, yet the receiver must hold it until the handshake completes, and Linux without TFO simply does not acknowledge it (the sender resends it after the handshake). With TCP Fast Open (RFC 7413) a client that already has the server's cookie sends data in its SYN and the server delivers it at once, saving a round trip: the SYN+ACK then acknowledges ISN + 1 + the data's length. The cookie comes from an earlier connection, whose SYN carried an empty Fast Open option (tcpdump: tfo cookiereq) and whose SYN+ACK the cookie (tfo cookie …). So the textbook's \"a SYN cannot carry data\" describes the classic handshake, not TCP. `synack lab run tcp-fast-open` shows both connections. The third segment can always carry data: every segment after the SYN has ACK set, so the client's first data segment completes the handshake even when its pure ACK is lost.",
+    '能，但没有 TCP Fast Open 时用处不大。RFC 9293 §3.4 允许 SYN 携带数据，但接收方必须等握手完成才能交付；没有 TFO 的 Linux 干脆不确认这些数据（发送方在握手后重发）。使用 TCP Fast Open（RFC 7413）时，已经拿到服务端 cookie 的客户端可以在 SYN 里带上数据，服务端立即交付，省下一个往返：此时 SYN+ACK 确认的是初始序列号 + 1 + 数据长度。cookie 来自先前的一个连接：那个连接的 SYN 带一个空的 Fast Open 选项（tcpdump 显示 tfo cookiereq），SYN+ACK 带回 cookie（tfo cookie …）。所以教科书上“SYN 报文不能携带数据”说的是经典的三次握手，而不是 TCP 的规定。`synack lab run tcp-fast-open` 演示了这两个连接。第三次握手总是可以携带数据：SYN 之后的每个报文段都带 ACK，所以即使单独的 ACK 丢了，客户端的第一个数据报文段也能完成握手。',
     ['three-way-handshake', 'syn-sent'],
   ),
   t(
@@ -562,6 +562,15 @@ const SETTING_TOPICS: Topic[] = [
     "With SO_LINGER {on, 0}, close() sends a RST instead of a FIN and discards unsent data: no FIN_WAIT, no TIME_WAIT, and the peer's next read fails with ECONNRESET. Linux also resets when close() finds unread data in the receive buffer.",
     '设置 SO_LINGER {on, 0} 后，close() 发出 RST 而不是 FIN，并丢弃未发送的数据：没有 FIN_WAIT，也没有 TIME_WAIT，对方下一次读会得到 ECONNRESET。接收缓冲区里还有未读数据时调用 close()，Linux 也会发出 RST。',
     ['rst', 'time-wait'],
+  ),
+  t(
+    'tcp-abort-on-overflow',
+    'setting',
+    ['net.ipv4.tcp_abort_on_overflow', 'tcp_abort_on_overflow', 'abort_on_overflow'],
+    ['net.ipv4.tcp_abort_on_overflow', 'net.ipv4.tcp_abort_on_overflow'],
+    "What a listener does with the third segment of a handshake when its accept queue is full. 0 (the default): it drops the ACK, keeps the half-open connection in SYN_RECEIVED and resends its SYN+ACK later, hoping the application has accept()ed by then; the client, ESTABLISHED already, sees its first data go unacknowledged. 1: it answers the ACK with a RST (no ACK bit, seq = the ACK's acknowledgment number) and forgets the connection, so the client's first read or write fails with ECONNRESET. 1 only helps when overflows are not momentary; the usual fix is a larger backlog (and somaxconn) or an application that accepts faster. `synack lab run accept-queue-abort` shows it.",
+    '监听套接字的全连接队列满时，怎样处理握手的第三个报文段。0（默认）：丢弃这个 ACK，半连接留在 SYN_RECEIVED，稍后重传 SYN+ACK，指望应用程序到时已经 accept()；已经 ESTABLISHED 的客户端会发现第一批数据得不到确认。1：用 RST 回应这个 ACK（不带 ACK 标志，序列号等于那个 ACK 的确认号），并丢掉这个连接，客户端下一次读或写以 ECONNRESET 失败。只有溢出不是偶发时设为 1 才有意义；通常的做法是加大 backlog（和 somaxconn），或者让应用程序更快地 accept()。`synack lab run accept-queue-abort` 演示了这一情况。',
+    ['accept-queue', 'somaxconn'],
   ),
 ];
 
