@@ -162,3 +162,12 @@ test('the accept queue, tcp_abort_on_overflow and TCP Fast Open are topics, with
   assert.match(tfo.text.en, /synack lab run tcp-fast-open/);
   assert.match(tfo.text.zh, /“SYN 报文不能携带数据”说的是经典的三次握手/);
 });
+
+test("the articles' side questions: a scan's SYN_SENTs, who holds an ESTABLISHED socket, the busy listener's RST, 2MSL in the books", () => {
+  assert.match(findTopic('SYN_SENT')!.text.en, /many different hosts are a scan/);
+  assert.match(findTopic('SYN_SENT')!.text.zh, /扫描/);
+  assert.match(findTopic('ESTABLISHED')!.text.en, /synack watch/);
+  assert.match(findTopic('rst')!.text.en, /tcp_abort_on_overflow = 1/);
+  assert.match(findTopic('rst')!.text.zh, /全连接队列已满/);
+  assert.match(findTopic('MSL')!.text.zh, /《HTTP 权威指南》/);
+});

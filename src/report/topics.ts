@@ -55,8 +55,8 @@ const STATE_TOPICS: Topic[] = [
     'state',
     ['SYN_SENT', 'SYN-SENT'],
     ['SYN_SENT', 'SYN_SENT（同步已发送）'],
-    'The client after connect() sent its SYN, waiting for the SYN+ACK. ss prints SYN-SENT. If no answer comes, Linux resends the SYN after 1, 2, 4, 8, 16 and 32 s (tcp_syn_retries = 6) and connect() fails with ETIMEDOUT after about 127 s; a RST answer fails it at once with ECONNREFUSED.',
-    '客户端调用 connect() 发出 SYN 之后，等待 SYN+ACK。ss 显示为 SYN-SENT。如果没有应答，Linux 会在 1、2、4、8、16、32 秒后重发 SYN（tcp_syn_retries = 6），大约 127 秒后 connect() 以 ETIMEDOUT 失败；如果得到的是 RST，connect() 立即以 ECONNREFUSED 失败。',
+    'The client after connect() sent its SYN, waiting for the SYN+ACK. ss prints SYN-SENT. If no answer comes, Linux resends the SYN after 1, 2, 4, 8, 16 and 32 s (tcp_syn_retries = 6) and connect() fails with ETIMEDOUT after about 127 s; a RST answer fails it at once with ECONNREFUSED. Many SYN_SENT sockets at once towards many different hosts are a scan (a worm spreading, or a port scanner), not slow servers.',
+    '客户端调用 connect() 发出 SYN 之后，等待 SYN+ACK。ss 显示为 SYN-SENT。如果没有应答，Linux 会在 1、2、4、8、16、32 秒后重发 SYN（tcp_syn_retries = 6），大约 127 秒后 connect() 以 ETIMEDOUT 失败；如果得到的是 RST，connect() 立即以 ECONNREFUSED 失败。同时有大量 SYN_SENT 连向许多不同的主机，说明是在扫描（蠕虫传播或端口扫描器），而不是服务器响应慢。',
     ['tcp-syn-retries', 'three-way-handshake', 'syn-retransmission'],
   ),
   t(
@@ -73,8 +73,8 @@ const STATE_TOPICS: Topic[] = [
     'state',
     ['ESTABLISHED', 'ESTAB'],
     ['ESTABLISHED', 'ESTABLISHED（已建立连接）'],
-    'The connection is open: both sides may send data. The client enters it when the SYN+ACK arrives (connect() returns there), the server when the third segment (or any later segment carrying the same ACK) arrives (accept() can return from then on). ss prints ESTAB.',
-    '连接已经建立，双方都可以发送数据。客户端在收到 SYN+ACK 时进入 ESTABLISHED（connect() 在此返回），服务端在收到第三次握手的 ACK（或任何带着同样确认号的后续报文段）时进入（从此 accept() 可以返回它）。ss 显示为 ESTAB。',
+    'The connection is open: both sides may send data. The client enters it when the SYN+ACK arrives (connect() returns there), the server when the third segment (or any later segment carrying the same ACK) arrives (accept() can return from then on). ss prints ESTAB. An ESTABLISHED socket says nothing about who opened it: `synack watch` shows the process that holds each one, the way TCPView does, to tell a browser’s connection from an unexpected program’s.',
+    '连接已经建立，双方都可以发送数据。客户端在收到 SYN+ACK 时进入 ESTABLISHED（connect() 在此返回），服务端在收到第三次握手的 ACK（或任何带着同样确认号的后续报文段）时进入（从此 accept() 可以返回它）。ss 显示为 ESTAB。ESTABLISHED 本身说明不了是谁建立的连接：`synack watch` 像 TCPView 一样显示持有每个套接字的进程，可以分辨是浏览器的连接还是某个意外程序的连接。',
     ['three-way-handshake', 'accept-queue'],
   ),
   t(
@@ -421,8 +421,8 @@ const CONCEPT_TOPICS: Topic[] = [
     'concept',
     ['MSL', '2MSL', 'maximum-segment-lifetime'],
     ['MSL, maximum segment lifetime', 'MSL（报文段最大生存时间）'],
-    'The longest time a segment is assumed to survive in the network. RFC 793 set it at 2 minutes; TIME_WAIT lasts 2×MSL (4 minutes there) so that no segment of the old connection is still around when the 4-tuple is used again. Linux does not use an MSL: its TIME_WAIT is a fixed 60 s. No capture shows the MSL or a TIME_WAIT running: no segment carries its age (the IP TTL counts hops), and a socket waits and leaves TIME_WAIT without sending anything; a capture can only bound it, when a new connection reuses the same port pair. `--msl M` tells synack to assume TIME_WAIT = 2M.',
-    '假定报文段在网络中能存活的最长时间。RFC 793 规定为 2 分钟；TIME_WAIT 持续 2×MSL（即 4 分钟），保证四元组再次使用时，旧连接的报文段都已消失。Linux 不使用 MSL：它的 TIME_WAIT 固定为 60 秒。抓包既看不到 MSL，也看不到 TIME_WAIT 的计时：报文段不携带自己的“年龄”（IP 的 TTL 计的是跳数），套接字在 TIME_WAIT 中等待和离开时都不发送任何报文；只有当新连接再次使用同一对端口时，抓包才能给出它的上限。`--msl M` 让 synack 假定 TIME_WAIT = 2M。',
+    'The longest time a segment is assumed to survive in the network. RFC 793 set it at 2 minutes; TIME_WAIT lasts 2×MSL (4 minutes there) so that no segment of the old connection is still around when the 4-tuple is used again. Books differ (HTTP: The Definitive Guide calls 2MSL "usually 2 minutes"; stacks have used MSLs of 30 s to 2 min). Linux does not use an MSL: its TIME_WAIT is a fixed 60 s. No capture shows the MSL or a TIME_WAIT running: no segment carries its age (the IP TTL counts hops), and a socket waits and leaves TIME_WAIT without sending anything; a capture can only bound it, when a new connection reuses the same port pair. `--msl M` tells synack to assume TIME_WAIT = 2M.',
+    '假定报文段在网络中能存活的最长时间。RFC 793 规定为 2 分钟；TIME_WAIT 持续 2×MSL（即 4 分钟），保证四元组再次使用时，旧连接的报文段都已消失。各书说法不一（《HTTP 权威指南》说 2MSL“通常为 2 分钟”；各协议栈用过 30 秒到 2 分钟的 MSL）。Linux 不使用 MSL：它的 TIME_WAIT 固定为 60 秒。抓包既看不到 MSL，也看不到 TIME_WAIT 的计时：报文段不携带自己的“年龄”（IP 的 TTL 计的是跳数），套接字在 TIME_WAIT 中等待和离开时都不发送任何报文；只有当新连接再次使用同一对端口时，抓包才能给出它的上限。`--msl M` 让 synack 假定 TIME_WAIT = 2M。',
     ['time-wait'],
   ),
   t(
@@ -466,8 +466,8 @@ const CONCEPT_TOPICS: Topic[] = [
     'concept',
     ['reset', 'RST', 'abort'],
     ['RST: reset', 'RST（重置）'],
-    'A RST ends a connection at once, without TIME_WAIT and without being acknowledged. A stack sends one in answer to a segment for a connection that does not exist (a closed port: connection refused), or when an application aborts (SO_LINGER 0, or close() with unread data). Its receiver accepts it only at exactly RCV.NXT (RFC 5961); in the window it answers with a challenge ACK, outside it ignores it.',
-    'RST 立即结束连接，不经过 TIME_WAIT，也不需要确认。协议栈在收到发给不存在的连接的报文段时（端口未监听：连接被拒绝），或者应用程序中止连接时（SO_LINGER 为 0，或接收缓冲区还有未读数据就 close()）发出 RST。接收方只在序列号恰好等于 RCV.NXT 时接受它（RFC 5961）；落在窗口内则回复挑战 ACK，窗口外则忽略。',
+    'A RST ends a connection at once, without TIME_WAIT and without being acknowledged. A stack sends one in answer to a segment for a connection that does not exist (a closed port: connection refused), or when an application aborts (SO_LINGER 0, or close() with unread data), or when a listener too busy to take a completed handshake (a full accept queue) has net.ipv4.tcp_abort_on_overflow = 1. Its receiver accepts it only at exactly RCV.NXT (RFC 5961); in the window it answers with a challenge ACK, outside it ignores it.',
+    'RST 立即结束连接，不经过 TIME_WAIT，也不需要确认。协议栈在收到发给不存在的连接的报文段时（端口未监听：连接被拒绝），或者应用程序中止连接时（SO_LINGER 为 0，或接收缓冲区还有未读数据就 close()），或者监听套接字忙不过来、全连接队列已满而 net.ipv4.tcp_abort_on_overflow = 1 时，发出 RST。接收方只在序列号恰好等于 RCV.NXT 时接受它（RFC 5961）；落在窗口内则回复挑战 ACK，窗口外则忽略。',
     ['so-linger', 'rst-challenge-ack', 'rst-suspect-forged'],
   ),
   t(
