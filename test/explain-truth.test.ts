@@ -46,6 +46,8 @@ function indistinguishable(truth: ConnTimeline): Set<number> {
   return out;
 }
 
+const SYNCHRONIZED = ['SYN_RECEIVED', 'ESTABLISHED', 'FIN_WAIT_1', 'FIN_WAIT_2', 'CLOSE_WAIT', 'CLOSING', 'LAST_ACK'];
+
 /** Checks one story against the true timeline of the same connection. */
 export function checkStory(story: Story, truth: ConnTimeline, where: string, tally: Tally): void {
   const byFrame = new Map<number, TimelinePacket>();
@@ -122,6 +124,18 @@ export function checkStory(story: Story, truth: ConnTimeline, where: string, tal
       tally.claims++;
       if (!truthStates.orig.includes('CLOSING') && !truthStates.resp.includes('CLOSING'))
         tally.wrong.push(`${where}: simultaneous close claimed, no CLOSING in the truth`);
+    }
+    // An abort: the RST's sender was truly in a synchronized state and ends CLOSED by it (an
+    // application's abort), not an endpoint answering for a connection it no longer had.
+    if (f.kind === 'abort' || f.kind === 'keepalive-give-up') {
+      const i = index.get(f.frames[0]);
+      if (i !== undefined && !excused.has(f.frames[0])) {
+        tally.claims++;
+        const p = truth.packets[i];
+        const was = before(i, p.from);
+        if (!SYNCHRONIZED.includes(was) || p.states[p.from] !== 'CLOSED')
+          tally.wrong.push(`${where}: ${f.kind} at frame ${f.frames[0]}, truly ${was} -> ${p.states[p.from]}`);
+      }
     }
     if (f.kind === 'syn-lost') {
       for (const n of f.frames.slice(0, -1)) {
