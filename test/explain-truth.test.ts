@@ -46,7 +46,15 @@ function indistinguishable(truth: ConnTimeline): Set<number> {
   return out;
 }
 
-const SYNCHRONIZED = ['SYN_RECEIVED', 'ESTABLISHED', 'FIN_WAIT_1', 'FIN_WAIT_2', 'CLOSE_WAIT', 'CLOSING', 'LAST_ACK'];
+const SYNCHRONIZED = [
+  'SYN_RECEIVED',
+  'ESTABLISHED',
+  'FIN_WAIT_1',
+  'FIN_WAIT_2',
+  'CLOSE_WAIT',
+  'CLOSING',
+  'LAST_ACK',
+];
 
 /** Checks one story against the true timeline of the same connection. */
 export function checkStory(story: Story, truth: ConnTimeline, where: string, tally: Tally): void {
@@ -134,7 +142,9 @@ export function checkStory(story: Story, truth: ConnTimeline, where: string, tal
         const p = truth.packets[i];
         const was = before(i, p.from);
         if (!SYNCHRONIZED.includes(was) || p.states[p.from] !== 'CLOSED')
-          tally.wrong.push(`${where}: ${f.kind} at frame ${f.frames[0]}, truly ${was} -> ${p.states[p.from]}`);
+          tally.wrong.push(
+            `${where}: ${f.kind} at frame ${f.frames[0]}, truly ${was} -> ${p.states[p.from]}`,
+          );
       }
     }
     if (f.kind === 'syn-lost') {

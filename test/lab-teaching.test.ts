@@ -442,3 +442,44 @@ test('TIME_WAIT and the MSL: the story says the capture cannot show the wait, an
   assert.ok(!story.findings.find((x) => x.kind === 'time-wait')!.text.includes('No capture shows'));
   assert.ok(story.findings.some((x) => x.kind === 'time-wait-ended'));
 });
+
+test('a scenario file takes the accept queue, tcp_abort_on_overflow and Fast Open fields, and names a bad one', () => {
+  const file = parseScenario(
+    JSON.stringify({
+      name: 'queue-and-tfo',
+      server: { abortOnOverflow: 1 },
+      timeline: [
+        { at: 0, do: 'listen', port: 80, backlog: 1, accept: false, fastOpen: true },
+        { at: 0, do: 'connect', conn: 'c1', port: 80 },
+        { at: 100, do: 'connect', conn: 'c2', port: 80 },
+        { at: 101, do: 'connect', conn: 'c3', port: 80, fastOpenData: 'hello' },
+        { at: 1000, do: 'accept', port: 80 },
+        { at: 1500, do: 'sysctl', name: 'net.ipv4.tcp_abort_on_overflow', value: 0 },
+      ],
+    }),
+    'x',
+  );
+  const run = runScenario(file);
+  // c3's handshake ACK met the full queue: reset (abort_on_overflow 1), its request gone.
+  assert.deepEqual(run.endpoint('c3', 'server')?.states, ['LISTEN', 'SYN_RECEIVED', 'CLOSED']);
+  assert.ok(run.notes.some((n) => /accept\(\) on port 80 takes 2 queued/.test(n.text)));
+  for (const [bad, want] of [
+    [{ at: 0, do: 'listen', port: 80, accept: 'no' }, /'accept' must be true or false/],
+    [{ at: 0, do: 'listen', port: 80, fastOpen: 1 }, /'fastOpen' must be true or false/],
+    [{ at: 0, do: 'connect', conn: 'c', port: 80, fastOpenData: [1] }, /'fastOpenData' must be a string/],
+    [{ at: 0, do: 'accept' }, /port/],
+  ] as const) {
+    assert.throws(
+      () => parseScenario(JSON.stringify({ timeline: [bad] }), 'x'),
+      (e: Error) => want.test(e.message) && !e.message.includes('\n'),
+    );
+  }
+  assert.throws(
+    () =>
+      parseScenario(
+        JSON.stringify({ server: { abortOnOverflow: 2 }, timeline: [{ at: 0, do: 'listen', port: 1 }] }),
+        'x',
+      ),
+    /'abortOnOverflow' must be 0 or 1/,
+  );
+});
