@@ -483,3 +483,19 @@ test('a scenario file takes the accept queue, tcp_abort_on_overflow and Fast Ope
     /'abortOnOverflow' must be 0 or 1/,
   );
 });
+
+test('tcp-fast-open: a retransmitted SYN+ACK carries no cookie (Linux tcp_rtx_synack), so a client whose first SYN+ACK was lost asks again', () => {
+  const base = findScenario('tcp-fast-open')!;
+  const lossy = {
+    ...base,
+    link: { rules: [{ match: 'SYN+ACK' as const, dir: 's2c' as const, nth: 1, action: 'drop' as const }] },
+  };
+  const lines = spawnTcpdump(labRun(lossy, { tap: 'server' }).pcap);
+  const synAcks = lines.filter((l) => /Flags \[S\.\]/.test(l));
+  assert.match(synAcks[0], /tfo {2}cookie [0-9a-f]{16}/);
+  assert.ok(!synAcks[1].includes('tfo'), synAcks[1]);
+  // c2 has no cookie: its SYN asks again and carries no data.
+  const syns = lines.filter((l) => /Flags \[S\],/.test(l));
+  const c2 = syns[syns.length - 1];
+  assert.match(c2, /tfo {2}cookiereq,nop,nop\], length 0$/);
+});
