@@ -132,6 +132,13 @@ const SCENARIOS: Scenario[] = [
   // the full queue, then served by a SYN cookie.
   { name: 'syn-flood-spoofed', capture: kernel('syn-flood-spoofed', 'server'), conn: 1, flood: true },
   { name: 'syn-flood-cookie', capture: labAt('syn-flood', 'server'), conn: 17, flood: true },
+  // A full accept queue: the handshake ACK dropped (server retransmits its SYN+ACK until accept()
+  // makes room), or answered by a RST with tcp_abort_on_overflow=1 (the lab: its third client).
+  { name: 'accept-queue-full', capture: labAt('accept-queue-full', 'server'), conn: 3 },
+  { name: 'accept-queue-abort', capture: labAt('accept-queue-abort', 'server'), conn: 3 },
+  // TCP Fast Open (RFC 7413): the SYN with a cookie and data, acknowledged with the data, the
+  // response before the handshake's ACK (the lab; the first connection fetched the cookie).
+  { name: 'tcp-fast-open', capture: labAt('tcp-fast-open', 'server'), conn: 2 },
   // Mid-stream start: the capture begins after the handshake and the request (UNKNOWN states).
   {
     name: 'mid-stream',

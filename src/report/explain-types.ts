@@ -98,7 +98,9 @@ export type FindingKind =
   | 'forged-rst'
   | 'keepalive-give-up'
   | 'syn-flood-source'
-  | 'syn-queue-full';
+  | 'syn-queue-full'
+  | 'accept-overflow'
+  | 'fast-open';
 
 export interface Finding {
   kind: FindingKind;
@@ -133,7 +135,8 @@ export type RstReading =
   | 'forged'
   | 'no-connection'
   | 'keepalive-give-up'
-  | 'unacceptable-ack';
+  | 'unacceptable-ack'
+  | 'accept-overflow';
 
 export interface SegmentCtx {
   time: string;
@@ -174,6 +177,10 @@ export interface SegmentCtx {
   answersAck?: boolean;
   /** A SYN+ACK whose ACK is not the peer's ISN + 1: it answers a SYN the peer did not send now. */
   acksOtherSyn?: boolean;
+  /** A SYN+ACK acknowledging the peer's SYN and the bytes it carried (ISN + 1 + n): TCP Fast Open. */
+  acksSynData?: number;
+  /** A SYN+ACK acknowledging only the SYN of a SYN that carried this many bytes: the data was not taken. */
+  ignoresSynData?: number;
   /** Its ACK acknowledges an earlier SYN: relative to the peer's ISN it means nothing (shown absolute). */
   absAck?: boolean;
 }
@@ -309,8 +316,16 @@ export interface TimeWaitEndCtx {
 export interface FindingCtx {
   who: Side;
   frames: number[];
-  /** Copies of the segment (SYN retries), gaps between them. */
+  /** Copies of the segment (SYN retries), gaps between them; the bytes a SYN carried (fast-open). */
   count?: number;
+  /**
+   * time-wait: what the capture shows of it — 'beyond-capture' (it ends before the wait would),
+   * 'assumed-expired' (the assumed length ran out in capture time); undefined: a new connection bounds it.
+   */
+  timeWaitSeen?: 'beyond-capture' | 'assumed-expired';
+  /** fast-open: the SYN+ACK acknowledged the SYN's data; the server sent data before the client's ACK. */
+  taken?: boolean;
+  early?: boolean;
   gaps?: string[];
   doubling?: boolean;
   /** Durations the finding cites. */

@@ -71,6 +71,13 @@ const OOW_ACK_INTERVAL_USEC = 500_000;
  */
 const TURNAROUND_USEC = 1_000;
 
+/**
+ * How long a listener's silence after its SYN+ACK proves it kept no state (a SYN cookie, RFC 4987
+ * §3.6): a request socket resends its SYN+ACK when the initial RTO runs out (RFC 6298 §2.1: 1 s;
+ * Linux's TCP_TIMEOUT_INIT), with room for a late timer on a loaded host (a flood's).
+ */
+const SYNACK_RESEND_USEC = 1_500_000;
+
 /** Most segments held per connection before the oldest undecided one is presumed arrived. */
 export const MAX_HELD = 4096;
 
@@ -285,6 +292,7 @@ export class Conn extends FourTuple {
       replay = false;
     }
     if (replay) this.replay();
+    this.openCookieQuestion(h, sender);
     if (this.opensHole(h, sender)) {
       h.holeOpen = true;
       h.holeAt = seqAdd32(h.seq32, -1);
@@ -750,6 +758,49 @@ export class Conn extends FourTuple {
   }
 
   /**
+   * After segment `h` (its sender `sender`, as it stood before `h`): a passive opener's first
+   * segment, a SYN+ACK, may be a SYN cookie's (RFC 4987 §3.6: the listener answers from LISTEN and
+   * keeps nothing), which only its silence can show (cookieAnswers); the SYN it answers is held
+   * with it until then. Any later segment closes the question: a request socket resends its
+   * SYN+ACK, and once the peer acknowledges it the two histories meet in ESTABLISHED.
+   */
+  private openCookieQuestion(h: HeldPacket, sender: EndpointFacts): void {
+    for (let p = this.heldFirst; p !== null; p = p.next) p.cookieOpen = false;
+    if ((h.flags & (SYN | ACK | RST | FIN)) !== (SYN | ACK) || sender.sent || !sender.passive) return;
+    for (let p = this.heldFirst; p !== null; p = p.next) {
+      if (p.fromA !== h.fromA && (p.flags & (SYN | ACK | RST)) === SYN && seqAdd32(p.seq32, 1) === h.ack32)
+        p.cookieOpen = true;
+    }
+  }
+
+  /**
+   * At the connection's end (capture time `nowUsec`): the passive opener's SYN+ACK is the last
+   * segment of the connection, never resent though the capture ran on past the resend a request
+   * socket makes (SYNACK_RESEND_USEC), nor answered: the listener answered with a SYN cookie and
+   * kept no state — it stays in LISTEN (its SYN queue was full, or tcp_syncookies=2). Beside the
+   * listener that silence proves it; elsewhere the resends could have been lost before the tap,
+   * so the listener is LISTEN or SYN_RECEIVED (UNKNOWN). True if one was marked.
+   */
+  private cookieAnswers(nowUsec: number): boolean {
+    const q = this.heldLast;
+    if (q === null || nowUsec < 0 || (q.flags & (SYN | ACK | RST | FIN)) !== (SYN | ACK)) return false;
+    if (nowUsec - q.tsUsec < SYNACK_RESEND_USEC) return false;
+    let marked = false;
+    for (let p = this.heldFirst; p !== null; p = p.next) {
+      if (!p.cookieOpen) continue;
+      p.cookieOpen = false;
+      p.stateless = true;
+      marked = true;
+    }
+    if (!marked) return false;
+    const side = this.tapSide();
+    const open = side !== (q.fromA ? TapSide.A : TapSide.B);
+    q.stateless = true;
+    for (let p = this.heldFirst; p !== null; p = p.next) if (p.stateless) p.statelessOpen = open;
+    return true;
+  }
+
+  /**
    * At the connection's end: SYNs its receiver never answered — it sent nothing at all — and its
    * sender never sent again (a spoofed source, or one that gave up). A SYN reaching LISTEN is
    * answered at once (§3.10.7.2), so the silence rule decides them as it does a SYN resent before
@@ -1033,9 +1084,15 @@ export class Conn extends FourTuple {
     return false;
   }
 
-  /** Releases settled segments from the front (all of them when `force`). */
-  release(force: boolean, recycle: (h: HeldPacket) => void, release: ReleaseFn): void {
+  /**
+   * Releases settled segments from the front (all of them when `force`). `nowUsec`: the capture's
+   * time when forced (its last segment's, µs since the epoch; -1 unknown), which the end-of-
+   * connection rules weigh silences against.
+   */
+  release(force: boolean, recycle: (h: HeldPacket) => void, release: ReleaseFn, nowUsec = -1): void {
     if (force) {
+      // A cookie's SYN+ACK is never answered either: its silence rule runs as well (below).
+      if (this.cookieAnswers(nowUsec)) this.replay();
       // The SYN+ACK and refused-copy rules each mark their own segments: both run.
       const silence = this.unansweredProbes() || this.neverAnsweredSyn();
       const synAck = this.neverAnsweredSynAck();
@@ -1065,7 +1122,7 @@ export class Conn extends FourTuple {
         const p: HeldPacket = stop;
         if (p.arrival === Arrival.PRESUMED && p.decisive) break;
         if (p.senderPending && !p.senderRefuted) break;
-        if (p.holeOpen || p.silent || p.probeAwaits || p.recovery) break;
+        if (p.holeOpen || p.silent || p.probeAwaits || p.recovery || p.cookieOpen) break;
         // A delayed or refuted FIN waits for the ACK that covers it (or the connection's end).
         if (
           (p.flags & FIN) !== 0 &&

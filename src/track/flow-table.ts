@@ -121,6 +121,11 @@ export class FlowTable {
   private readonly onPacket: ReleaseFn;
   /** Connections evicted because the table was full. */
   evictedCount = 0;
+  /**
+   * Capture time (µs since the epoch) the table has reached: its latest segment's or tick's, -1
+   * before any. Connections ended now weigh their endpoints' silences against it (Conn.release).
+   */
+  private nowUsec = -1;
 
   constructor(private readonly opts: FlowTableOptions) {
     this.cfg = {
@@ -148,6 +153,7 @@ export class FlowTable {
     if (pkt.status !== DecodeStatus.TCP) return null;
     const now = pkt.tsUsec;
     const wsTags = this.opts.analysis ? this.opts.analysis.process(pkt) : 0;
+    if (now > this.nowUsec) this.nowUsec = now;
     this.expireTimers(now);
 
     const hash = flowHash32(pkt) & HASH_BITS;
@@ -194,6 +200,7 @@ export class FlowTable {
    * whose idle time or TIME_WAIT ran out by then end now, as the next packet would end them.
    */
   advance(nowUsec: number): void {
+    if (nowUsec > this.nowUsec) this.nowUsec = nowUsec;
     this.expireTimers(nowUsec);
     this.flushEnded();
   }
@@ -204,6 +211,7 @@ export class FlowTable {
    * TCP segments of other shards, so its connections end at the same frame as in one table.
    */
   tick(now: number): void {
+    if (now > this.nowUsec) this.nowUsec = now;
     this.expireTimers(now);
     this.flushEnded();
   }
@@ -273,7 +281,7 @@ export class FlowTable {
   }
 
   private closeTimeWaitForReuse(conn: Conn): void {
-    conn.release(true, this.recycle, this.onPacket);
+    conn.release(true, this.recycle, this.onPacket, this.nowUsec);
     conn.closeTimeWait();
   }
 
@@ -339,7 +347,7 @@ export class FlowTable {
 
   /** The connection's record as it stands, its held segments released first. */
   private recordOf(conn: Conn): ConnRecord {
-    conn.release(true, this.recycle, this.onPacket);
+    conn.release(true, this.recycle, this.onPacket, this.nowUsec);
     return buildRecord(
       {
         id: conn.id,
@@ -430,7 +438,7 @@ export class FlowTable {
       const id = this.twIds[0]!;
       this.twPop();
       if (c.id !== id || c.ended || c.twDeadlineUsec !== d) continue;
-      c.release(true, this.recycle, this.onPacket);
+      c.release(true, this.recycle, this.onPacket, this.nowUsec);
       c.expireTimeWait(d);
       // Past 2^53 µs (far-future captures) the subtraction can round TIME_WAIT short of its own
       // deadline: it ran out at d all the same, and a timer re-armed at d would fire forever.

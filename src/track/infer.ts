@@ -723,7 +723,8 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
   const newData = h.len > 0 && (!s.sndValid || seqGt(end, s.sndNxt));
   const newFin = fin && (!s.finSent || s.finSeq !== seqAdd32(h.seq32, seqLen - 1));
   if (!rst) {
-    narrow(s, MAY_SEND);
+    // (A listener sends a SYN cookie's SYN+ACK from LISTEN.)
+    if (!h.stateless) narrow(s, MAY_SEND);
     // Evidence of receipt: its ACK covers the peer's SYN or FIN, so those reached it.
     if (ackf && r.synSent && s.cand === bit(S.SYN_SENT) && seqGe(h.ack32, seqAdd32(r.iss, 1)) && !syn) {
       apply(s, TcpEvent.RCV_SYN_ACK);
@@ -766,8 +767,11 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
     )
       own |= K['handshake-ack-lost'];
     if (st.firstSynAck === 0) st.firstSynAck = me;
-    // Sending SYN+ACK proves the SYN reached it (LISTEN or SYN_SENT → SYN_RECEIVED).
-    applyTo(s, bit(S.LISTEN) | bit(S.SYN_SENT), TcpEvent.RCV_SYN);
+    // Sending SYN+ACK proves the SYN reached it (LISTEN or SYN_SENT → SYN_RECEIVED), unless a
+    // listener answered with a SYN cookie and kept nothing (LISTEN; or either, in doubt).
+    const before = s.cand;
+    if (!h.stateless || h.statelessOpen) applyTo(s, bit(S.LISTEN) | bit(S.SYN_SENT), TcpEvent.RCV_SYN);
+    if (h.stateless) s.cand |= before & bit(S.LISTEN);
     if (s.ackOfSynPending) {
       applyTo(s, bit(S.SYN_RECEIVED), TcpEvent.RCV_ACK_OF_SYN);
       s.ackOfSynPending = false;
@@ -962,8 +966,11 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
       } else {
         if (syn && !ackf && r.cand === bit(S.CLOSED) && !r.passive && !r.synSent) r.peerSynPending = true;
         else if (syn && !ackf) {
-          if (r.cand & (bit(S.LISTEN) | bit(S.SYN_SENT)))
+          // A SYN answered with a SYN cookie leaves its listener in LISTEN (Conn.cookieAnswers).
+          const listening = r.cand & bit(S.LISTEN);
+          if (r.cand & (bit(S.LISTEN) | bit(S.SYN_SENT)) && (!h.stateless || h.statelessOpen))
             applyTo(r, bit(S.LISTEN) | bit(S.SYN_SENT), TcpEvent.RCV_SYN);
+          if (h.stateless) r.cand |= listening;
           else if (r.cand & SYNCHRONIZED) r.challengeDue = true; // RFC 5961 §4
         }
         // §3.10.7.3: in SYN_SENT only SEG.ACK = ISS+1 (= SND.NXT) is acceptable; anything else,
