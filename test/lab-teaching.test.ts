@@ -499,3 +499,14 @@ test('tcp-fast-open: a retransmitted SYN+ACK carries no cookie (Linux tcp_rtx_sy
   const c2 = syns[syns.length - 1];
   assert.match(c2, /tfo {2}cookiereq,nop,nop\], length 0$/);
 });
+
+test('a SYN a full accept queue dropped: the lost-SYN finding names the listener queues as a cause beside the server, never for a simultaneous open', () => {
+  const lab = labRun(findScenario('accept-queue-full')!, { tap: 'server' });
+  const c4 = lab.observation.timelines[3];
+  const f = explainStory(c4).findings.find((x) => x.kind === 'syn-lost')!;
+  assert.match(f.text, /beside the server, the SYN reached its host and was dropped there/);
+  assert.match(f.text, /Linux drops SYNs while its accept queue is full, even with syncookies/);
+  assert.ok(explain(c4, { lang: 'zh' }).join('\n').includes('全连接队列满时，即使开启了 syncookies'));
+  const sim = labRun(findScenario('simultaneous-open')!, { tap: 'server' }).observation.timelines[0];
+  for (const x of explainStory(sim).findings) assert.ok(!x.text.includes('accept queue'), x.text);
+});

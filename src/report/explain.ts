@@ -936,6 +936,7 @@ function findingsOf(
             frames: [],
             count: lost.length,
             after: answer && answered ? dur(answer.timeUs - answered.timeUs) : undefined,
+            toListener: t.initial[otherSide(side)] === 'LISTEN',
           },
         });
       }
