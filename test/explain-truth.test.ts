@@ -1,6 +1,7 @@
 // `explain --json` against the lab's truth (issue 16): for every built-in scenario at every tap,
 // the story the analyzer tells from the capture makes claims — who acts at each step, each
-// endpoint's state after it, whether a segment arrived, who closed first, which SYN was lost —
+// endpoint's state after it, whether a segment arrived, the socket calls a step implies
+// (connect() returns, accept() returns, close(), an abort), who closed first, which SYN was lost —
 // and every claim it makes must be what the lab's endpoints really did. UNKNOWN states and null
 // arrivals are not claims. The count of claims checked is printed (the closing note reports it).
 
@@ -45,6 +46,16 @@ function indistinguishable(truth: ConnTimeline): Set<number> {
   return out;
 }
 
+const SYNCHRONIZED = [
+  'SYN_RECEIVED',
+  'ESTABLISHED',
+  'FIN_WAIT_1',
+  'FIN_WAIT_2',
+  'CLOSE_WAIT',
+  'CLOSING',
+  'LAST_ACK',
+];
+
 /** Checks one story against the true timeline of the same connection. */
 export function checkStory(story: Story, truth: ConnTimeline, where: string, tally: Tally): void {
   const byFrame = new Map<number, TimelinePacket>();
@@ -76,6 +87,36 @@ export function checkStory(story: Story, truth: ConnTimeline, where: string, tal
         tally.wrong.push(`${where} frame ${step.frame}: arrived ${step.evidence.arrived}, truly ${real}`);
     }
   }
+  // Socket calls: each names a move of its side that the truth must make within the step.
+  const index = new Map<number, number>(truth.packets.map((p, i) => [p.frame, i]));
+  const before = (i: number, side: 'orig' | 'resp') =>
+    i === 0 ? truth.initial[side] : truth.packets[i - 1].states[side];
+  for (const step of story.steps) {
+    if (step.frame === null || excused.has(step.frame)) continue;
+    const at = step.evidence.frames.map((f) => index.get(f)).filter((i) => i !== undefined);
+    if (at.length === 0) continue;
+    for (const sc of step.evidence.socket) {
+      const side = sideOf(sc.side);
+      const moved = (from: string[], to: string) =>
+        at.some((i) => from.includes(before(i, side)) && truth.packets[i].states[side] === to);
+      const MOVES: Record<string, [string[], string]> = {
+        'connect-returns': [['SYN_SENT', 'SYN_RECEIVED'], 'ESTABLISHED'],
+        // LISTEN: a SYN cookie's connection is created ESTABLISHED by the ACK.
+        'accept-returns': [['SYN_RECEIVED', 'LISTEN'], 'ESTABLISHED'],
+        close: [['ESTABLISHED', 'SYN_RECEIVED'], 'FIN_WAIT_1'],
+        'close-second': [['CLOSE_WAIT'], 'LAST_ACK'],
+        'connect-fails': [['SYN_SENT'], 'CLOSED'],
+        abort: [
+          ['SYN_RECEIVED', 'ESTABLISHED', 'FIN_WAIT_1', 'FIN_WAIT_2', 'CLOSE_WAIT', 'CLOSING', 'LAST_ACK'],
+          'CLOSED',
+        ],
+      };
+      const m = MOVES[sc.call];
+      if (!m) continue;
+      tally.claims++;
+      if (!moved(...m)) tally.wrong.push(`${where} frame ${step.frame}: socket ${sc.side} ${sc.call}`);
+    }
+  }
   const truthStates = truth.record?.states;
   for (const f of story.findings) {
     if (f.kind === 'closed-first' && truthStates) {
@@ -91,6 +132,20 @@ export function checkStory(story: Story, truth: ConnTimeline, where: string, tal
       tally.claims++;
       if (!truthStates.orig.includes('CLOSING') && !truthStates.resp.includes('CLOSING'))
         tally.wrong.push(`${where}: simultaneous close claimed, no CLOSING in the truth`);
+    }
+    // An abort: the RST's sender was truly in a synchronized state and ends CLOSED by it (an
+    // application's abort), not an endpoint answering for a connection it no longer had.
+    if (f.kind === 'abort' || f.kind === 'keepalive-give-up') {
+      const i = index.get(f.frames[0]);
+      if (i !== undefined && !excused.has(f.frames[0])) {
+        tally.claims++;
+        const p = truth.packets[i];
+        const was = before(i, p.from);
+        if (!SYNCHRONIZED.includes(was) || p.states[p.from] !== 'CLOSED')
+          tally.wrong.push(
+            `${where}: ${f.kind} at frame ${f.frames[0]}, truly ${was} -> ${p.states[p.from]}`,
+          );
+      }
     }
     if (f.kind === 'syn-lost') {
       for (const n of f.frames.slice(0, -1)) {
@@ -134,6 +189,15 @@ const KNOWN_WRONG = new Set<string>([
   'simultaneous-close@mid #1 frame 11: client TIME_WAIT, truly CLOSING',
   'forged-rst-success@client #1 frame 10: server ESTABLISHED, truly CLOSED',
   'keepalive@server #1 frame 8: client ESTABLISHED, truly CLOSED',
+  // Socket calls placed where the tracker's state changes (the same causes as above): close()
+  // told at the FIN that close() preceded; the unseen forged and keep-alive verdicts make the
+  // later RSTs look like aborts. (The Fast Open client's connect() and the crossing SYN+ACKs'
+  // ESTABLISHED left the list with their states, e17.)
+  'fin-with-data@client #1 frame 26: socket server close',
+  'fin-with-data@server #1 frame 17: socket server close',
+  'fin-with-data@mid #1 frame 26: socket server close',
+  'forged-rst-success@client #1 frame 11: socket server abort',
+  'keepalive@server #1 frame 9: socket client abort',
 ]);
 
 /**

@@ -423,3 +423,90 @@ function spawnTcpdump(pcap: Uint8Array): string[] {
   assert.equal(r.status, 0, r.stderr);
   return r.stdout.split('\n').filter((l) => l.length > 0);
 }
+
+test('TIME_WAIT and the MSL: the story says the capture cannot show the wait, and when its length is only assumed (en, zh)', () => {
+  // The capture stops 0.01 s into the client's TIME_WAIT.
+  const t = labRun(findScenario('client-close')!, { tap: 'client' }).observation.timelines[0];
+  const f = explainStory(t).findings.find((x) => x.kind === 'time-wait')!;
+  assert.match(f.text, /No capture shows this wait: .*the MSL is never on the wire/);
+  assert.match(f.text, /the 60 s is the length synack assumes .* not one it measured\.$/);
+  assert.ok(explain(t, { lang: 'zh' }).join('\n').includes('MSL 从不出现在线路上'));
+  // Run out in capture time (--time-wait 2, port-exhaustion's 2 s): marked CLOSED by assumption.
+  const pe = labRun(findScenario('port-exhaustion')!, { tap: 'client' }).observation;
+  const first = pe.timelines[0];
+  const g = explainStory(first, { timeWaitS: 2 }).findings.find((x) => x.kind === 'time-wait')!;
+  assert.match(g.text, /synack marks it CLOSED once the 2 s it assumes \(--time-wait\) have passed/);
+  // A new connection on the port pair bounds it: that finding speaks instead.
+  const next = pe.timelines.find((x) => x.id > first.id && x.orig.port === first.orig.port)!;
+  const story = explainStory(first, { timeWaitS: 60, next: { id: next.id, timeUs: next.packets[0].timeUs } });
+  assert.ok(!story.findings.find((x) => x.kind === 'time-wait')!.text.includes('No capture shows'));
+  assert.ok(story.findings.some((x) => x.kind === 'time-wait-ended'));
+});
+
+test('a scenario file takes the accept queue, tcp_abort_on_overflow and Fast Open fields, and names a bad one', () => {
+  const file = parseScenario(
+    JSON.stringify({
+      name: 'queue-and-tfo',
+      server: { abortOnOverflow: 1 },
+      timeline: [
+        { at: 0, do: 'listen', port: 80, backlog: 1, accept: false, fastOpen: true },
+        { at: 0, do: 'connect', conn: 'c1', port: 80 },
+        { at: 100, do: 'connect', conn: 'c2', port: 80 },
+        { at: 101, do: 'connect', conn: 'c3', port: 80, fastOpenData: 'hello' },
+        { at: 1000, do: 'accept', port: 80 },
+        { at: 1500, do: 'sysctl', name: 'net.ipv4.tcp_abort_on_overflow', value: 0 },
+      ],
+    }),
+    'x',
+  );
+  const run = runScenario(file);
+  // c3's handshake ACK met the full queue: reset (abort_on_overflow 1), its request gone.
+  assert.deepEqual(run.endpoint('c3', 'server')?.states, ['LISTEN', 'SYN_RECEIVED', 'CLOSED']);
+  assert.ok(run.notes.some((n) => /accept\(\) on port 80 takes 2 queued/.test(n.text)));
+  for (const [bad, want] of [
+    [{ at: 0, do: 'listen', port: 80, accept: 'no' }, /'accept' must be true or false/],
+    [{ at: 0, do: 'listen', port: 80, fastOpen: 1 }, /'fastOpen' must be true or false/],
+    [{ at: 0, do: 'connect', conn: 'c', port: 80, fastOpenData: [1] }, /'fastOpenData' must be a string/],
+    [{ at: 0, do: 'accept' }, /port/],
+  ] as const) {
+    assert.throws(
+      () => parseScenario(JSON.stringify({ timeline: [bad] }), 'x'),
+      (e: Error) => want.test(e.message) && !e.message.includes('\n'),
+    );
+  }
+  assert.throws(
+    () =>
+      parseScenario(
+        JSON.stringify({ server: { abortOnOverflow: 2 }, timeline: [{ at: 0, do: 'listen', port: 1 }] }),
+        'x',
+      ),
+    /'abortOnOverflow' must be 0 or 1/,
+  );
+});
+
+test('tcp-fast-open: a retransmitted SYN+ACK carries no cookie (Linux tcp_rtx_synack), so a client whose first SYN+ACK was lost asks again', () => {
+  const base = findScenario('tcp-fast-open')!;
+  const lossy = {
+    ...base,
+    link: { rules: [{ match: 'SYN+ACK' as const, dir: 's2c' as const, nth: 1, action: 'drop' as const }] },
+  };
+  const lines = spawnTcpdump(labRun(lossy, { tap: 'server' }).pcap);
+  const synAcks = lines.filter((l) => /Flags \[S\.\]/.test(l));
+  assert.match(synAcks[0], /tfo {2}cookie [0-9a-f]{16}/);
+  assert.ok(!synAcks[1].includes('tfo'), synAcks[1]);
+  // c2 has no cookie: its SYN asks again and carries no data.
+  const syns = lines.filter((l) => /Flags \[S\],/.test(l));
+  const c2 = syns[syns.length - 1];
+  assert.match(c2, /tfo {2}cookiereq,nop,nop\], length 0$/);
+});
+
+test('a SYN a full accept queue dropped: the lost-SYN finding names the listener queues as a cause beside the server, never for a simultaneous open', () => {
+  const lab = labRun(findScenario('accept-queue-full')!, { tap: 'server' });
+  const c4 = lab.observation.timelines[3];
+  const f = explainStory(c4).findings.find((x) => x.kind === 'syn-lost')!;
+  assert.match(f.text, /beside the server, the SYN reached its host and was dropped there/);
+  assert.match(f.text, /Linux drops SYNs while its accept queue is full, even with syncookies/);
+  assert.ok(explain(c4, { lang: 'zh' }).join('\n').includes('全连接队列满时，即使开启了 syncookies'));
+  const sim = labRun(findScenario('simultaneous-open')!, { tap: 'server' }).observation.timelines[0];
+  for (const x of explainStory(sim).findings) assert.ok(!x.text.includes('accept queue'), x.text);
+});

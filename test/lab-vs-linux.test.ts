@@ -386,3 +386,86 @@ describe('lab (--stack linux) vs Linux 6.18 recordings', () => {
     });
   }
 });
+
+/**
+ * accept-queue-full (a listener with backlog 2 that never accepts, Linux 6.18): per connection, in
+ * the order of their SYNs, within the recording's span — how many SYNs and SYN+ACKs each had
+ * and their intervals, and whether the server ever acknowledged the client's data. The lab plays
+ * the recording's situation (scripts/kernel-scenarios.py accept_queue_full): A and B fill the
+ * queue to 2, C's handshake ACK dropped on arrival, D completes (3 > backlog 2: full), C's 7-byte
+ * request, then E. The one difference, left: the RTO of C's unanswered data after the first
+ * retransmission (Linux 0.6 s there, the lab 0.4 s: a SYN+ACK retransmission arrives in between).
+ */
+describe('lab (--stack linux) vs Linux 6.18: a full accept queue', () => {
+  const perConnection = (list: Seg[], span: number) => {
+    const t0 = list[0].t;
+    const server = list[0].dp;
+    const inSpan = list.filter((s) => s.t - t0 <= span);
+    const ports = [...new Set(inSpan.filter((s) => s.flags & SYN && !(s.flags & ACK)).map((s) => s.sp))];
+    const intervals = (l: Seg[]) => l.slice(1).map((s, i) => Math.round((s.t - l[i].t) * 2) / 2);
+    return ports.map((port) => {
+      const mine = inSpan.filter((s) => s.sp === port || s.dp === port);
+      const fromClient = mine.filter((s) => s.dp === server);
+      const fromServer = mine.filter((s) => s.sp === server);
+      const syn = fromClient.find((s) => s.flags & SYN)!;
+      const data = fromClient.filter((s) => s.len > 0);
+      return {
+        syns: intervals(fromClient.filter((s) => s.flags & SYN)),
+        synAcks: intervals(fromServer.filter((s) => s.flags & SYN)),
+        answered: fromServer.length > 0,
+        dataSent: data.length > 0,
+        dataAcked: fromServer.some((s) => ((s.ack - syn.seq - 1) | 0) > 0),
+        reAcks: fromClient.filter((s) => s.len === 0 && !(s.flags & SYN) && s.flags & ACK).length,
+      };
+    });
+  };
+  const mirror: Scenario = {
+    name: 'accept-queue-full (as recorded)',
+    description: '',
+    link: {
+      latency: VETH,
+      rules: [{ match: 'ACK', dir: 'c2s', nth: 3, action: 'drop', where: 'at-receiver' }],
+    },
+    timeline: [
+      { at: 0, do: 'listen', port: 80, backlog: 2, accept: false },
+      { at: 0, do: 'connect', conn: 'A', port: 80 },
+      { at: 0.35, do: 'connect', conn: 'B', port: 80 },
+      { at: 60.85, do: 'connect', conn: 'C', port: 80 },
+      { at: 136.9, do: 'connect', conn: 'D', port: 80 },
+      { at: 187.15, do: 'send', conn: 'C', side: 'client', bytes: 7 },
+      { at: 287.65, do: 'connect', conn: 'E', port: 80 },
+    ],
+  };
+  test('C waits in SYN_RECEIVED resending its SYN+ACK (1, 2 s), E is never answered (SYNs 1, 2 s apart), as Linux', () => {
+    const span = 3.8;
+    const k = perConnection(
+      segments(readFileSync(join(FIXTURES, 'kernel', 'accept-queue-full.client.pcap'))),
+      span,
+    );
+    const lab = perConnection(segments(labRun(mirror, { tap: 'client', stack: 'linux' }).pcap), span);
+    assert.equal(k.length, 5);
+    assert.deepEqual(
+      k.map((c) => c.syns),
+      [[], [], [], [], [1, 2]],
+    );
+    assert.deepEqual(k[2].synAcks, [1, 2]);
+    assert.deepEqual(
+      lab.map(({ syns, synAcks, answered, dataSent, dataAcked }) => ({
+        syns,
+        synAcks,
+        answered,
+        dataSent,
+        dataAcked,
+      })),
+      k.map(({ syns, synAcks, answered, dataSent, dataAcked }) => ({
+        syns,
+        synAcks,
+        answered,
+        dataSent,
+        dataAcked,
+      })),
+    );
+    // C's client answers every SYN+ACK with an ACK again (its handshake ACK, then two re-ACKs).
+    assert.equal(lab[2].reAcks, k[2].reAcks);
+  });
+});

@@ -246,3 +246,12 @@ test('a fold never hides a segment whose arrival is undecided', () => {
   const i = lines.findIndex((l) => l.includes(`#${frame} `));
   assert.ok(i >= 0 && /\?▶|◀\?/.test(lines[i + 1]), lines.join('\n'));
 });
+
+test('an undecided arrow too short for its ? mark is drawn without it, at every width', () => {
+  // The fuzz campaign found the narrowest ladders crashing on the mark (String.repeat(-1)).
+  const t = lab('old-duplicate-syn', 'mid');
+  for (const width of [1, 20, 30, 40, 60]) {
+    const lines = renderLadderText(t, { width });
+    assert.ok(lines.length > 0);
+  }
+});

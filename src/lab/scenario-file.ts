@@ -127,6 +127,8 @@ function checkAction(a: unknown, i: number): void {
       num(a, 'backlog', where);
       if (a.accept !== undefined && typeof a.accept !== 'boolean')
         fail(where, "'accept' must be true or false");
+      if (a.fastOpen !== undefined && typeof a.fastOpen !== 'boolean')
+        fail(where, "'fastOpen' must be true or false");
       break;
     case 'accept':
       num(a, 'port', where, true);

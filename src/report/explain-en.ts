@@ -320,7 +320,7 @@ const findings: Phrasebook['findings'] = {
     return `The first SYN was not lost on the way: when it reached the server, ${f.listener}'s SYN queue already held ${f.halfOpen} half-open connections from ${f.silent} sources that never answered a SYN+ACK — a SYN flood. With the SYN queue full (it is bounded by the listen() backlog, at most net.core.somaxconn), Linux drops new SYNs unless net.ipv4.tcp_syncookies is on; the client's SYN timer (1 s, then doubling) sent it again.${then}`;
   },
   'syn-lost': (c) =>
-    `The first SYN was lost: ${peer(c.who)} answered only the retransmission${c.after ? `, ${c.after} after it` : ''}, and never the ${c.count === 1 ? 'first copy' : `${c.count} earlier copies`}.`,
+    `The first SYN was lost: ${peer(c.who)} answered only the retransmission${c.after ? `, ${c.after} after it` : ''}, and never the ${c.count === 1 ? 'first copy' : `${c.count} earlier copies`}.${c.toListener ? ` (If this capture was taken beside ${peer(c.who)}, the SYN reached its host and was dropped there: by a firewall, or by the listener — Linux drops SYNs while its accept queue is full, even with syncookies, and while its SYN queue is full with tcp_syncookies 0.)` : ''}`,
   'handshake-ack-lost': (c) =>
     c.count === 1
       ? 'The third segment of the handshake was lost, yet nothing had to be resent: the client’s first data segment carries the same acknowledgment (every segment after the SYN has ACK set), so it completes the server’s handshake — the server goes from SYN_RECEIVED to ESTABLISHED on the data.'
@@ -338,7 +338,13 @@ const findings: Phrasebook['findings'] = {
   'fin-with-data': (c) =>
     `${Who(c.who)}'s FIN rides on its last data segment (FIN+PSH+ACK with a payload): close() came right after the last write, so one segment both delivers the data and ends ${who(c.who)}'s direction; the FIN's sequence number comes after the last byte.`,
   'time-wait': (c) =>
-    `Why ${who(c.who)} waits in TIME_WAIT: first, if its last ACK is lost, ${peer(c.who)} retransmits its FIN and ${who(c.who)} must still be there to acknowledge it again (otherwise it would answer with RST); second, any old duplicate segment of this connection still in the network dies before the same 4-tuple can be used again. RFC 793 set the maximum segment lifetime (MSL) at 2 minutes, so TIME_WAIT lasts 2×MSL = 4 minutes there; Linux uses a fixed 60 s (TCP_TIMEWAIT_LEN), here ${c.timeWait}.`,
+    `Why ${who(c.who)} waits in TIME_WAIT: first, if its last ACK is lost, ${peer(c.who)} retransmits its FIN and ${who(c.who)} must still be there to acknowledge it again (otherwise it would answer with RST); second, any old duplicate segment of this connection still in the network dies before the same 4-tuple can be used again. RFC 793 set the maximum segment lifetime (MSL) at 2 minutes, so TIME_WAIT lasts 2×MSL = 4 minutes there; Linux uses a fixed 60 s (TCP_TIMEWAIT_LEN), here ${c.timeWait}.${
+      c.timeWaitSeen === 'beyond-capture'
+        ? ` No capture shows this wait: a socket in TIME_WAIT sends nothing unless a FIN comes again, and no segment carries its age (the MSL is never on the wire). This capture stops before the wait would end, so the ${c.timeWait} is the length synack assumes (Linux's constant; --time-wait for another host), not one it measured.`
+        : c.timeWaitSeen === 'assumed-expired'
+          ? ` No capture shows this wait end: a socket leaves TIME_WAIT without sending anything, and no segment carries its age (the MSL is never on the wire); synack marks it CLOSED once the ${c.timeWait} it assumes (--time-wait) have passed in capture time, not from a segment.`
+          : ''
+    }`,
   'time-wait-ended': (c) => {
     const e = c.end;
     if (!e) return '';

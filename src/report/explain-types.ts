@@ -320,6 +320,13 @@ export interface FindingCtx {
   frames: number[];
   /** Copies of the segment (SYN retries), gaps between them; the bytes a SYN carried (fast-open). */
   count?: number;
+  /**
+   * time-wait: what the capture shows of it — 'beyond-capture' (it ends before the wait would),
+   * 'assumed-expired' (the assumed length ran out in capture time); undefined: a new connection bounds it.
+   */
+  timeWaitSeen?: 'beyond-capture' | 'assumed-expired';
+  /** syn-lost: its receiver is a listener (whose queues may have dropped it), not a simultaneous opener. */
+  toListener?: boolean;
   /** fast-open: the SYN+ACK acknowledged the SYN's data; the server sent data before the client's ACK. */
   taken?: boolean;
   early?: boolean;

@@ -320,7 +320,7 @@ const findings: Phrasebook['findings'] = {
     return `第一个 SYN 并不是在途中丢失的：它到达服务端时，${f.listener} 的半连接队列里已有 ${f.halfOpen} 个半连接，来自 ${f.silent} 个从不回应 SYN+ACK 的源地址——这是 SYN 洪泛。半连接队列满了（上限是 listen() 的 backlog，且不超过 net.core.somaxconn），除非开启 net.ipv4.tcp_syncookies，Linux 会丢弃新的 SYN；客户端的 SYN 重传计时器（1 秒，之后翻倍）于是再发了一次。${then}`;
   },
   'syn-lost': (c) =>
-    `第一个 SYN 丢失了：${peer(c.who)}只回应了重传的那个 SYN${c.after ? `（在它之后 ${c.after}）` : ''}，从未回应${c.count === 1 ? '第一个' : `前 ${c.count} 个`}。`,
+    `第一个 SYN 丢失了：${peer(c.who)}只回应了重传的那个 SYN${c.after ? `（在它之后 ${c.after}）` : ''}，从未回应${c.count === 1 ? '第一个' : `前 ${c.count} 个`}。${c.toListener ? `（如果这个抓包是在${peer(c.who)}旁边抓的，说明 SYN 到达了它的主机，是在那里被丢弃的：可能是防火墙，也可能是监听套接字——全连接队列满时，即使开启了 syncookies，Linux 也会丢弃 SYN；半连接队列满且 tcp_syncookies 为 0 时同样如此。）` : ''}`,
   'handshake-ack-lost': (c) =>
     c.count === 1
       ? '第三次握手的 ACK 丢失了，却什么都不用重传：客户端的第一个数据报文段带着同样的确认号（SYN 之后的每个报文段都带 ACK），它完成了服务端的握手——服务端收到这个数据报文段时从 SYN_RECEIVED 进入 ESTABLISHED。'
@@ -338,7 +338,13 @@ const findings: Phrasebook['findings'] = {
   'fin-with-data': (c) =>
     `${who(c.who)}的 FIN 搭在最后一个数据报文段上（带数据的 FIN+PSH+ACK）：最后一次写之后紧接着 close()，一个报文段既送出数据又结束${who(c.who)}这一方向；FIN 的序列号紧跟在最后一个字节之后。`,
   'time-wait': (c) =>
-    `${who(c.who)}为什么要等待 TIME_WAIT：其一，如果最后一个 ACK 丢失，${peer(c.who)}会重传 FIN，${who(c.who)}必须还在，才能再次确认（否则只能回复 RST）；其二，让这个连接仍在网络中滞留的旧报文段全部消失，之后同一个四元组才能再次使用。RFC 793 规定报文段最大生存时间（MSL）为 2 分钟，所以 TIME_WAIT 为 2MSL = 4 分钟；Linux 固定为 60 秒（TCP_TIMEWAIT_LEN），这里是 ${c.timeWait}。`,
+    `${who(c.who)}为什么要等待 TIME_WAIT：其一，如果最后一个 ACK 丢失，${peer(c.who)}会重传 FIN，${who(c.who)}必须还在，才能再次确认（否则只能回复 RST）；其二，让这个连接仍在网络中滞留的旧报文段全部消失，之后同一个四元组才能再次使用。RFC 793 规定报文段最大生存时间（MSL）为 2 分钟，所以 TIME_WAIT 为 2MSL = 4 分钟；Linux 固定为 60 秒（TCP_TIMEWAIT_LEN），这里是 ${c.timeWait}。${
+      c.timeWaitSeen === 'beyond-capture'
+        ? `抓包看不到这段等待：处于 TIME_WAIT 的套接字除非再次收到 FIN，否则什么也不发，任何报文段也不携带自己的“年龄”（MSL 从不出现在线路上）。这个抓包在等待结束之前就停止了，所以这里的 ${c.timeWait} 是 synack 假定的时长（Linux 的常数；其他主机用 --time-wait 指定），不是测量出来的。`
+        : c.timeWaitSeen === 'assumed-expired'
+          ? `抓包同样看不到等待的结束：套接字离开 TIME_WAIT 时不发送任何报文，任何报文段也不携带自己的“年龄”（MSL 从不出现在线路上）；synack 是在抓包时间过了假定的 ${c.timeWait}（--time-wait）之后把它记为 CLOSED 的，并不是根据某个报文段。`
+          : ''
+    }`,
   'time-wait-ended': (c) => {
     const e = c.end;
     if (!e) return '';

@@ -944,6 +944,7 @@ function findingsOf(
             frames: [],
             count: lost.length,
             after: answer && answered ? dur(answer.timeUs - answered.timeUs) : undefined,
+            toListener: t.initial[otherSide(side)] === 'LISTEN',
           },
         });
       }
@@ -1085,10 +1086,22 @@ function findingsOf(
   }
 
   // TIME_WAIT: the two reasons and its length (RFC 9293 §3.6.1 MSL; Linux's fixed 60 s).
+  // What the capture shows of the wait: never the wait itself (no segment carries its age), at
+  // most a new connection on the port pair that bounds it (the time-wait-ended finding).
   for (const side of ['orig', 'resp'] as const) {
     const k = ps.findIndex((p) => p.states[side] === 'TIME_WAIT');
-    if (k >= 0)
-      found.push({ kind: 'time-wait', frames: [ps[k].frame], c: { who: side, frames: [], timeWait } });
+    if (k < 0) continue;
+    const seq = rec?.states[side];
+    const ranOut = ps[ps.length - 1].states[side] === 'TIME_WAIT' && seq?.[seq.length - 1] === 'CLOSED';
+    const bounded = out.some(
+      (f) => f.kind === 'time-wait-ended' && f.c.who === side && f.c.end?.nextConn !== undefined,
+    );
+    const timeWaitSeen = bounded ? undefined : ranOut ? 'assumed-expired' : 'beyond-capture';
+    found.push({
+      kind: 'time-wait',
+      frames: [ps[k].frame],
+      c: { who: side, frames: [], timeWait, timeWaitSeen },
+    });
   }
   // TIME_WAIT endings (added while building the steps) go after the TIME_WAIT finding.
   const ends = out.splice(0, out.length);

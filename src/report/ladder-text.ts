@@ -151,8 +151,9 @@ function crossingRows(
   const rightTop = `╭${'─'.repeat(Math.max(0, area - half - rl.length - 4))} ${rl} ─`;
   const cross = `${' '.repeat(half - 1)}╳${' '.repeat(area - half)}`;
   // ? beside a head: the capture cannot tell whether that segment arrived.
-  const lq = r.undecided ? '?' : '';
-  const rq = l.undecided ? '?' : '';
+  // (no room for it on an arrow too short to draw)
+  const lq = r.undecided && half >= 3 ? '?' : '';
+  const rq = l.undecided && area - half >= 3 ? '?' : '';
   const bottom = `◀${lq}${'─'.repeat(half - 2 - lq.length)}╯╰${'─'.repeat(area - half - 2 - rq.length)}${rq}▶`;
   const first = a.relUs <= b.relUs ? a : b;
   const second = first === a ? b : a;
@@ -194,7 +195,7 @@ function arrowRows(a: LadderArrow, area: number): string[] {
       tail = `${'─'.repeat(stop - 1)}✗${' '.repeat(run - stop)}`;
     } else {
       // ? just before the head: the capture cannot tell whether it arrived.
-      const q = a.undecided ? '?' : '';
+      const q = a.undecided && run >= 2 ? '?' : '';
       tail = `${dash.repeat(run - 1 - q.length)}${q}${a.unanswered ? '▷' : '▶'}`;
     }
     const fits = tags.length <= bend - 2;
@@ -211,7 +212,7 @@ function arrowRows(a: LadderArrow, area: number): string[] {
     const stop = Math.max(1, Math.floor(bend * 0.6));
     head = `${' '.repeat(bend - stop)}✗${'─'.repeat(stop - 1)}`;
   } else {
-    const q = a.undecided ? '?' : '';
+    const q = a.undecided && bend >= 2 ? '?' : '';
     head = `${a.unanswered ? '◁' : '◀'}${q}${dash.repeat(bend - 1 - q.length)}`;
   }
   const fits = tags.length <= area - bend - 4;
