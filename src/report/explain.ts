@@ -573,7 +573,8 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
       if ((p.flags & (SYN | ACK)) === (SYN | ACK) && side !== me) ctx.synAck = true;
       // The peer's crossing SYN+ACK took effect after this endpoint's own segment left (the tracker
       // shows the move there): it is still that SYN+ACK's doing.
-      if (side === me && simultaneousOpen && from === 'SYN_RECEIVED' && to === 'ESTABLISHED') ctx.synAck = true;
+      if (side === me && simultaneousOpen && from === 'SYN_RECEIVED' && to === 'ESTABLISHED')
+        ctx.synAck = true;
       if (simultaneousClose && from === 'ESTABLISHED' && to === 'FIN_WAIT_1') ctx.simultaneous = true;
       says.push({ s: 'transition', key: row ? transitionKey(row) : undefined, c: ctx });
       // Socket calls the move implies.
