@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { labRun, labTextLines } from '../src/lab/lab-report.js';
 import { TAP_NAMES } from '../src/lab/network.js';
+import { observeCapture } from '../src/lab/observe.js';
 import { labPacketdrill } from '../src/lab/packetdrill-lab.js';
 import { runScenario } from '../src/lab/scenario.js';
 import { parseScenario } from '../src/lab/scenario-file.js';
@@ -509,4 +510,18 @@ test('a SYN a full accept queue dropped: the lost-SYN finding names the listener
   assert.ok(explain(c4, { lang: 'zh' }).join('\n').includes('全连接队列满时，即使开启了 syncookies'));
   const sim = labRun(findScenario('simultaneous-open')!, { tap: 'server' }).observation.timelines[0];
   for (const x of explainStory(sim).findings) assert.ok(!x.text.includes('accept queue'), x.text);
+});
+
+test('real Linux (kernel-lab recordings): the refused request and the Fast Open SYN are read as in the lab', () => {
+  const read = (name: string) =>
+    observeCapture(new Uint8Array(readFileSync(join(FIXTURES, 'kernel-lab', `${name}.server.pcap`))))
+      .timelines[1];
+  const abort = explainStory(read('accept-queue-abort'));
+  assert.ok(abort.findings.some((f) => f.kind === 'accept-overflow'));
+  assert.match(
+    abort.steps.find((s) => s.kind === 'rst')!.text,
+    /in answer to the client's first data segment \(7 bytes\), which carried the handshake's acknowledgment/,
+  );
+  const tfo = explainStory(read('tcp-fast-open'));
+  assert.ok(tfo.findings.find((f) => f.kind === 'fast-open')?.text.startsWith('A SYN can carry data'));
 });

@@ -233,7 +233,7 @@ function segment(c: SegmentCtx): string {
       case 'no-connection':
         return `${at}${W}发出 ${c.flags}（${nums}）：它这一端已经没有这个连接了，发给不存在的连接的报文段要用 RST 回应（RFC 9293 §3.10.7.1）。这个 RST 并不中止${W}自己的什么连接，而是让${peer(c.who)}拆除它那一端。`;
       case 'accept-overflow':
-        return `${at}${W}发出 ${c.flags}（${nums}）回应${peer(c.who)}的握手 ACK：不带 ACK，序列号恰好是那个 ACK 的确认号——${W}拒绝了这个 ACK，没有完成握手，它的半连接也随之删除。${peer(c.who)}收到 SYN+ACK 时已进入 ESTABLISHED（connect() 已经返回），它接受这个 RST：下一次读或写会以 ECONNRESET 失败。`;
+        return `${at}${W}发出 ${c.flags}（${nums}）回应${peer(c.who)}的${c.refusedData ? `第一个数据报文段（${c.refusedData} 字节，它带着握手的确认号）` : '握手 ACK'}：不带 ACK，序列号恰好是那个报文段的确认号——${W}拒绝了这个确认，没有完成握手，它的半连接也随之删除。${peer(c.who)}收到 SYN+ACK 时已进入 ESTABLISHED（connect() 已经返回），它接受这个 RST：下一次读或写会以 ECONNRESET 失败。`;
       case 'keepalive-give-up':
         return `${at}${W}发出 ${c.flags}（${nums}）：它的保活探测一直没有应答（tcp_keepalive_probes 次），于是认定${peer(c.who)}已经不在，拆除连接：${who(c.who)}从 ESTABLISHED 直接进入 CLOSED，不经过 TIME_WAIT。这不是应用程序的请求：它对这个套接字的下一次调用会以 ETIMEDOUT 失败。`;
       default:

@@ -541,6 +541,7 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
         rstReading,
         crossingFin,
         likeNoConnection,
+        refusedData: rstReading === 'accept-overflow' && prevPeer ? prevPeer.len : undefined,
         answersAck: answered !== undefined && (answered.flags & SYN) === 0,
         acksOtherSyn: acksOtherSyn,
         acksSynData,
