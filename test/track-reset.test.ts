@@ -132,6 +132,24 @@ test('a bare RST <SEQ=SEG.ACK> the instant the handshake ACK arrives: that ACK n
     '16.000030 S>C R seq=501',
   ]);
   assert.equal(statePairs(reset)[3]!.split('/')[1], 'LISTEN');
+  // Linux (test/fixtures/kernel-lab/accept-queue-abort): the pure ACK was dropped on arrival, the
+  // first data segment carries the same ACK and draws the RST — neither established the listener.
+  const dataRefused = runTrace([
+    '0.0 C>S S seq=100',
+    '0.000030 S>C S. seq=500 ack=101',
+    '0.000050 C>S . seq=101 ack=501',
+    '0.125 C>S P. seq=101 ack=501 len=7',
+    '0.125022 S>C R seq=501',
+  ]);
+  assert.deepEqual(statePairs(dataRefused).slice(2), [
+    'ESTABLISHED/SYN_RECEIVED',
+    'ESTABLISHED/CLOSED',
+    'CLOSED/CLOSED',
+  ]);
+  assert.deepEqual(
+    dataRefused.packets.map((p) => p.arrived),
+    [true, true, false, true, true],
+  );
   // Not the ACK's answer when it leaves a long while after it.
   assert.deepEqual(at('S>C R seq=501', '0.5'), ['ESTABLISHED/ESTABLISHED', 'CLOSED/CLOSED']);
 });

@@ -14,7 +14,7 @@ import { TcpState } from '../tcp/state.js';
 import { ACK, FIN, RST, SYN } from '../wire/packet.js';
 import type { ConnStats } from './conn-stats.js';
 import { FourTuple } from './four-tuple.js';
-import { Arrival, FX_ACKS_SYNACK, type HeldPacket, Role, SilenceEcho } from './held.js';
+import { Arrival, type HeldPacket, Role, SilenceEcho } from './held.js';
 import {
   acksOwnSyn,
   bothDone,
@@ -575,17 +575,32 @@ export class Conn extends FourTuple {
         qRst &&
         !qAck &&
         p.arrival === Arrival.PRESUMED &&
-        (p.fx & FX_ACKS_SYNACK) !== 0 &&
+        qs.passive &&
+        qs.synAckSent &&
+        p.ack32 === seqAdd32(qs.iss, 1) &&
+        qs.sndNxt === p.ack32 &&
         (p.fromA ? p.stateB : p.stateA) === TcpState.ESTABLISHED &&
         q.seq32 === p.ack32 &&
         this.answersAtOnce(p, q, qs)
       ) {
-        // A bare RST <SEQ=SEG.ACK> from the listener the instant the handshake's ACK reached it is
-        // that ACK's answer (§3.10.7.4 fifth step; Linux's when the accept queue is full and
-        // tcp_abort_on_overflow=1, which also drops the half-open connection): the ACK did not
-        // establish it — it left SYN_RECEIVED for no connection at all (CLOSED). An abort of its
-        // own from ESTABLISHED carries the ACK bit (Linux's tcp_send_active_reset).
+        // A bare RST <SEQ=SEG.ACK> from the listener, which had sent nothing but its SYN+ACK, the
+        // instant a segment acknowledging that SYN+ACK reached it is that segment's answer
+        // (§3.10.7.4 fifth step; Linux's when the accept queue is full and tcp_abort_on_overflow=1,
+        // which also drops the half-open connection): it did not establish it — it left
+        // SYN_RECEIVED for no connection at all (CLOSED). An earlier segment carrying that ACK
+        // never established it either: it was lost, or dropped by the full queue (the first data
+        // segment then carries the refused ACK, as on Linux). An abort of its own from ESTABLISHED
+        // carries the ACK bit (Linux's tcp_send_active_reset).
         p.metClosed = true;
+        for (let x = this.heldFirst; x !== null && x !== p; x = x.next) {
+          if (
+            x.fromA === p.fromA &&
+            x.arrival === Arrival.PRESUMED &&
+            x.decisive &&
+            (x.flags & (SYN | RST)) === 0
+          )
+            x.arrival = Arrival.REFUTED;
+        }
         refuted = true;
         continue;
       }
