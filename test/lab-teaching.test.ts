@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { labRun, labTextLines } from '../src/lab/lab-report.js';
 import { TAP_NAMES } from '../src/lab/network.js';
+import { observeCapture } from '../src/lab/observe.js';
 import { labPacketdrill } from '../src/lab/packetdrill-lab.js';
 import { runScenario } from '../src/lab/scenario.js';
 import { parseScenario } from '../src/lab/scenario-file.js';
@@ -482,4 +483,45 @@ test('a scenario file takes the accept queue, tcp_abort_on_overflow and Fast Ope
       ),
     /'abortOnOverflow' must be 0 or 1/,
   );
+});
+
+test('tcp-fast-open: a retransmitted SYN+ACK carries no cookie (Linux tcp_rtx_synack), so a client whose first SYN+ACK was lost asks again', () => {
+  const base = findScenario('tcp-fast-open')!;
+  const lossy = {
+    ...base,
+    link: { rules: [{ match: 'SYN+ACK' as const, dir: 's2c' as const, nth: 1, action: 'drop' as const }] },
+  };
+  const lines = spawnTcpdump(labRun(lossy, { tap: 'server' }).pcap);
+  const synAcks = lines.filter((l) => /Flags \[S\.\]/.test(l));
+  assert.match(synAcks[0], /tfo {2}cookie [0-9a-f]{16}/);
+  assert.ok(!synAcks[1].includes('tfo'), synAcks[1]);
+  // c2 has no cookie: its SYN asks again and carries no data.
+  const syns = lines.filter((l) => /Flags \[S\],/.test(l));
+  const c2 = syns[syns.length - 1];
+  assert.match(c2, /tfo {2}cookiereq,nop,nop\], length 0$/);
+});
+
+test('a SYN a full accept queue dropped: the lost-SYN finding names the listener queues as a cause beside the server, never for a simultaneous open', () => {
+  const lab = labRun(findScenario('accept-queue-full')!, { tap: 'server' });
+  const c4 = lab.observation.timelines[3];
+  const f = explainStory(c4).findings.find((x) => x.kind === 'syn-lost')!;
+  assert.match(f.text, /beside the server, the SYN reached its host and was dropped there/);
+  assert.match(f.text, /Linux drops SYNs while its accept queue is full, even with syncookies/);
+  assert.ok(explain(c4, { lang: 'zh' }).join('\n').includes('全连接队列满时，即使开启了 syncookies'));
+  const sim = labRun(findScenario('simultaneous-open')!, { tap: 'server' }).observation.timelines[0];
+  for (const x of explainStory(sim).findings) assert.ok(!x.text.includes('accept queue'), x.text);
+});
+
+test('real Linux (kernel-lab recordings): the refused request and the Fast Open SYN are read as in the lab', () => {
+  const read = (name: string) =>
+    observeCapture(new Uint8Array(readFileSync(join(FIXTURES, 'kernel-lab', `${name}.server.pcap`))))
+      .timelines[1];
+  const abort = explainStory(read('accept-queue-abort'));
+  assert.ok(abort.findings.some((f) => f.kind === 'accept-overflow'));
+  assert.match(
+    abort.steps.find((s) => s.kind === 'rst')!.text,
+    /in answer to the client's first data segment \(7 bytes\), which carried the handshake's acknowledgment/,
+  );
+  const tfo = explainStory(read('tcp-fast-open'));
+  assert.ok(tfo.findings.find((f) => f.kind === 'fast-open')?.text.startsWith('A SYN can carry data'));
 });

@@ -234,7 +234,7 @@ function segment(c: SegmentCtx): string {
       case 'no-connection':
         return `${at} ${W} sends ${c.flags} (${nums}): it has no connection any more, and a segment for a connection that does not exist is answered with RST (RFC 9293 §3.10.7.1). This RST does not abort anything on ${who(c.who)}'s side; it tells ${peer(c.who)} to drop its end.`;
       case 'accept-overflow':
-        return `${at} ${W} sends ${c.flags} (${nums}) in answer to ${peer(c.who)}'s handshake ACK, without ACK and at exactly its acknowledgment number: ${who(c.who)} refused that ACK instead of completing the handshake, and its half-open connection is gone. ${peer(c.who)[0].toUpperCase()}${peer(c.who).slice(1)}, ESTABLISHED since the SYN+ACK (its connect() had returned), accepts the RST: its next read or write fails with ECONNRESET.`;
+        return `${at} ${W} sends ${c.flags} (${nums}) in answer to ${peer(c.who)}'s ${c.refusedData ? `first data segment (${plural(c.refusedData, 'byte')}), which carried the handshake's acknowledgment,` : 'handshake ACK,'} without ACK and at exactly its acknowledgment number: ${who(c.who)} refused that acknowledgment instead of completing the handshake, and its half-open connection is gone. ${peer(c.who)[0].toUpperCase()}${peer(c.who).slice(1)}, ESTABLISHED since the SYN+ACK (its connect() had returned), accepts the RST: its next read or write fails with ECONNRESET.`;
       case 'keepalive-give-up':
         return `${at} ${W} sends ${c.flags} (${nums}): its keep-alive probes went unanswered (tcp_keepalive_probes), so it declares ${peer(c.who)} dead and drops the connection: ${who(c.who)} goes from ESTABLISHED straight to CLOSED, without TIME_WAIT. No application asked for this: its next call on the socket fails with ETIMEDOUT.`;
       default:
@@ -320,7 +320,7 @@ const findings: Phrasebook['findings'] = {
     return `The first SYN was not lost on the way: when it reached the server, ${f.listener}'s SYN queue already held ${f.halfOpen} half-open connections from ${f.silent} sources that never answered a SYN+ACK — a SYN flood. With the SYN queue full (it is bounded by the listen() backlog, at most net.core.somaxconn), Linux drops new SYNs unless net.ipv4.tcp_syncookies is on; the client's SYN timer (1 s, then doubling) sent it again.${then}`;
   },
   'syn-lost': (c) =>
-    `The first SYN was lost: ${peer(c.who)} answered only the retransmission${c.after ? `, ${c.after} after it` : ''}, and never the ${c.count === 1 ? 'first copy' : `${c.count} earlier copies`}.`,
+    `The first SYN was lost: ${peer(c.who)} answered only the retransmission${c.after ? `, ${c.after} after it` : ''}, and never the ${c.count === 1 ? 'first copy' : `${c.count} earlier copies`}.${c.toListener ? ` (If this capture was taken beside ${peer(c.who)}, the SYN reached its host and was dropped there: by a firewall, or by the listener — Linux drops SYNs while its accept queue is full, even with syncookies, and while its SYN queue is full with tcp_syncookies 0.)` : ''}`,
   'handshake-ack-lost': (c) =>
     c.count === 1
       ? 'The third segment of the handshake was lost, yet nothing had to be resent: the client’s first data segment carries the same acknowledgment (every segment after the SYN has ACK set), so it completes the server’s handshake — the server goes from SYN_RECEIVED to ESTABLISHED on the data.'

@@ -173,6 +173,8 @@ export interface SegmentCtx {
    * just before it: the form of a stack's answer for a connection it does not have (§3.10.7.1).
    */
   likeNoConnection?: boolean;
+  /** accept-overflow: the payload of the segment the RST answers (0: the pure handshake ACK). */
+  refusedData?: number;
   /** An 'unacceptable-ack' RST answering a pure ACK (the peer's ACK of an old SYN), not a SYN+ACK. */
   answersAck?: boolean;
   /** A SYN+ACK whose ACK is not the peer's ISN + 1: it answers a SYN the peer did not send now. */
@@ -323,6 +325,8 @@ export interface FindingCtx {
    * 'assumed-expired' (the assumed length ran out in capture time); undefined: a new connection bounds it.
    */
   timeWaitSeen?: 'beyond-capture' | 'assumed-expired';
+  /** syn-lost: its receiver is a listener (whose queues may have dropped it), not a simultaneous opener. */
+  toListener?: boolean;
   /** fast-open: the SYN+ACK acknowledged the SYN's data; the server sent data before the client's ACK. */
   taken?: boolean;
   early?: boolean;

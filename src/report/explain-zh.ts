@@ -233,7 +233,7 @@ function segment(c: SegmentCtx): string {
       case 'no-connection':
         return `${at}${W}发出 ${c.flags}（${nums}）：它这一端已经没有这个连接了，发给不存在的连接的报文段要用 RST 回应（RFC 9293 §3.10.7.1）。这个 RST 并不中止${W}自己的什么连接，而是让${peer(c.who)}拆除它那一端。`;
       case 'accept-overflow':
-        return `${at}${W}发出 ${c.flags}（${nums}）回应${peer(c.who)}的握手 ACK：不带 ACK，序列号恰好是那个 ACK 的确认号——${W}拒绝了这个 ACK，没有完成握手，它的半连接也随之删除。${peer(c.who)}收到 SYN+ACK 时已进入 ESTABLISHED（connect() 已经返回），它接受这个 RST：下一次读或写会以 ECONNRESET 失败。`;
+        return `${at}${W}发出 ${c.flags}（${nums}）回应${peer(c.who)}的${c.refusedData ? `第一个数据报文段（${c.refusedData} 字节，它带着握手的确认号）` : '握手 ACK'}：不带 ACK，序列号恰好是那个报文段的确认号——${W}拒绝了这个确认，没有完成握手，它的半连接也随之删除。${peer(c.who)}收到 SYN+ACK 时已进入 ESTABLISHED（connect() 已经返回），它接受这个 RST：下一次读或写会以 ECONNRESET 失败。`;
       case 'keepalive-give-up':
         return `${at}${W}发出 ${c.flags}（${nums}）：它的保活探测一直没有应答（tcp_keepalive_probes 次），于是认定${peer(c.who)}已经不在，拆除连接：${who(c.who)}从 ESTABLISHED 直接进入 CLOSED，不经过 TIME_WAIT。这不是应用程序的请求：它对这个套接字的下一次调用会以 ETIMEDOUT 失败。`;
       default:
@@ -320,7 +320,7 @@ const findings: Phrasebook['findings'] = {
     return `第一个 SYN 并不是在途中丢失的：它到达服务端时，${f.listener} 的半连接队列里已有 ${f.halfOpen} 个半连接，来自 ${f.silent} 个从不回应 SYN+ACK 的源地址——这是 SYN 洪泛。半连接队列满了（上限是 listen() 的 backlog，且不超过 net.core.somaxconn），除非开启 net.ipv4.tcp_syncookies，Linux 会丢弃新的 SYN；客户端的 SYN 重传计时器（1 秒，之后翻倍）于是再发了一次。${then}`;
   },
   'syn-lost': (c) =>
-    `第一个 SYN 丢失了：${peer(c.who)}只回应了重传的那个 SYN${c.after ? `（在它之后 ${c.after}）` : ''}，从未回应${c.count === 1 ? '第一个' : `前 ${c.count} 个`}。`,
+    `第一个 SYN 丢失了：${peer(c.who)}只回应了重传的那个 SYN${c.after ? `（在它之后 ${c.after}）` : ''}，从未回应${c.count === 1 ? '第一个' : `前 ${c.count} 个`}。${c.toListener ? `（如果这个抓包是在${peer(c.who)}旁边抓的，说明 SYN 到达了它的主机，是在那里被丢弃的：可能是防火墙，也可能是监听套接字——全连接队列满时，即使开启了 syncookies，Linux 也会丢弃 SYN；半连接队列满且 tcp_syncookies 为 0 时同样如此。）` : ''}`,
   'handshake-ack-lost': (c) =>
     c.count === 1
       ? '第三次握手的 ACK 丢失了，却什么都不用重传：客户端的第一个数据报文段带着同样的确认号（SYN 之后的每个报文段都带 ACK），它完成了服务端的握手——服务端收到这个数据报文段时从 SYN_RECEIVED 进入 ESTABLISHED。'

@@ -540,6 +540,7 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
         rstReading,
         crossingFin,
         likeNoConnection,
+        refusedData: rstReading === 'accept-overflow' && prevPeer ? prevPeer.len : undefined,
         answersAck: answered !== undefined && (answered.flags & SYN) === 0,
         acksOtherSyn: acksOtherSyn,
         acksSynData,
@@ -936,6 +937,7 @@ function findingsOf(
             frames: [],
             count: lost.length,
             after: answer && answered ? dur(answer.timeUs - answered.timeUs) : undefined,
+            toListener: t.initial[otherSide(side)] === 'LISTEN',
           },
         });
       }

@@ -1109,9 +1109,9 @@ export class TcpEndpoint {
     if (active ? this.config.timestamps : this.tsOk)
       options.ts = [this.tsVal(now), active ? 0 : this.tsRecent];
     if (active ? this.config.wscale !== undefined : this.wsOk) options.wscale = this.config.wscale;
-    // Fast Open: a client's SYN carries its cookie (or a request) until the handshake is done; a
-    // server's SYN+ACK the cookie it hands out.
-    if (this.fastOpenCookie) options.fastOpen = this.fastOpenCookie;
+    // Fast Open: a client's SYN carries its cookie (or a request), its retransmissions too; a
+    // server's first SYN+ACK the cookie it hands out (Linux's tcp_rtx_synack passes none).
+    if (this.fastOpenCookie && (active || this.retransmits === 0)) options.fastOpen = this.fastOpenCookie;
     // Linux tcp_select_initial_window: the SYN's window is a whole number of segments (64240 for
     // MSS 1460; 65160 = 45 × 1448 in a SYN+ACK with timestamps).
     const segment = this.config.mss - (withAck && this.tsOk ? TS_OPTION_BYTES : 0);
