@@ -154,7 +154,8 @@ export class FlowTable {
     const now = pkt.tsUsec;
     const wsTags = this.opts.analysis ? this.opts.analysis.process(pkt) : 0;
     if (now > this.nowUsec) this.nowUsec = now;
-    this.expireTimers(now);
+    // Tested here first: most packets end no timer, and the call would box the capture time.
+    if (this.timerDue(now)) this.expireTimers(now);
 
     const hash = flowHash32(pkt) & HASH_BITS;
     let conn: Conn | null = this.buckets[hash & this.mask]!;
@@ -427,6 +428,13 @@ export class FlowTable {
     ds[i] = d;
     cs[i] = c;
     ids[i] = id;
+  }
+
+  /** Whether an idle or TIME_WAIT timer has run out by capture time `now` (expireTimers has work). */
+  private timerDue(now: number): boolean {
+    const head = this.lruHead;
+    if (head !== null && now - head.lastUsec >= this.idleUsec) return true;
+    return this.twDeadlines.length > 0 && this.twDeadlines[0]! <= now;
   }
 
   /** Connections whose idle time or TIME_WAIT ran out by capture time `now` end at this frame. */
