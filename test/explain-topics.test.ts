@@ -70,6 +70,10 @@ test('TIME_WAIT and MSL: both reasons, RFC 793 2 min / 2MSL 4 min against Linux 
   assert.match(tw.text.en, /old duplicate segments/);
   assert.match(tw.text.en, /2 minutes, so TIME_WAIT = 2MSL = 4 minutes; Linux uses a fixed 60 s/);
   assert.match(tw.text.zh, /2 分钟，所以 TIME_WAIT = 2MSL = 4 分钟；Linux 固定为 60 秒/);
+  // What a capture can and cannot show of it, said honestly.
+  const msl = findTopic('msl')!;
+  assert.match(msl.text.en, /No capture shows the MSL or a TIME_WAIT running/);
+  assert.match(msl.text.zh, /抓包既看不到 MSL/);
 });
 
 test('every note and finding of the story has a sentence in both languages', () => {
@@ -144,4 +148,26 @@ test('synack explain --json: the story as data, with the shape PRODUCT.md gives 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('the accept queue, tcp_abort_on_overflow and TCP Fast Open are topics, with the lab scenarios that show them', () => {
+  const ov = findTopic('tcp_abort_on_overflow')!;
+  assert.equal(ov.id, 'tcp-abort-on-overflow');
+  assert.match(ov.text.en, /0 \(the default\): it drops the ACK/);
+  assert.match(ov.text.en, /1: it answers the ACK with a RST/);
+  assert.match(ov.text.zh, /全连接队列满时/);
+  assert.match(findTopic('accept-queue')!.text.en, /backlog \+ 1 fit/);
+  const tfo = findTopic('TFO')!;
+  assert.match(tfo.text.en, /tfo cookiereq/);
+  assert.match(tfo.text.en, /synack lab run tcp-fast-open/);
+  assert.match(tfo.text.zh, /“SYN 报文不能携带数据”说的是经典的三次握手/);
+});
+
+test("the articles' side questions: a scan's SYN_SENTs, who holds an ESTABLISHED socket, the busy listener's RST, 2MSL in the books", () => {
+  assert.match(findTopic('SYN_SENT')!.text.en, /many different hosts are a scan/);
+  assert.match(findTopic('SYN_SENT')!.text.zh, /扫描/);
+  assert.match(findTopic('ESTABLISHED')!.text.en, /synack watch/);
+  assert.match(findTopic('rst')!.text.en, /tcp_abort_on_overflow = 1/);
+  assert.match(findTopic('rst')!.text.zh, /全连接队列已满/);
+  assert.match(findTopic('MSL')!.text.zh, /《HTTP 权威指南》/);
 });

@@ -66,6 +66,10 @@ const NOT_DRAWN: Record<string, string> = {
   'accept-queue-full': ISSUE_17,
 };
 
+/** Recordings of test/fixtures/kernel-lab (the lab's own comparisons, not the inference's set). */
+const kernelLab = (scenario: string, end: 'client' | 'server') => () =>
+  new Uint8Array(readFileSync(join(FIXTURES, 'kernel-lab', `${scenario}.${end}.pcap`)));
+
 const labAt = (scenario: string, tap: 'client' | 'server' | 'mid') => () => {
   const s = findScenario(scenario);
   assert.ok(s, `no lab scenario ${scenario}`);
@@ -132,6 +136,17 @@ const SCENARIOS: Scenario[] = [
   // the full queue, then served by a SYN cookie.
   { name: 'syn-flood-spoofed', capture: kernel('syn-flood-spoofed', 'server'), conn: 1, flood: true },
   { name: 'syn-flood-cookie', capture: labAt('syn-flood', 'server'), conn: 17, flood: true },
+  // A full accept queue: the handshake ACK dropped (server retransmits its SYN+ACK until accept()
+  // makes room), or answered by a RST with tcp_abort_on_overflow=1 (the lab: its third client).
+  { name: 'accept-queue-full', capture: labAt('accept-queue-full', 'server'), conn: 3 },
+  { name: 'accept-queue-abort', capture: labAt('accept-queue-abort', 'server'), conn: 3 },
+  // TCP Fast Open (RFC 7413): the SYN with a cookie and data, acknowledged with the data, the
+  // response before the handshake's ACK (the lab; the first connection fetched the cookie).
+  { name: 'tcp-fast-open', capture: labAt('tcp-fast-open', 'server'), conn: 2 },
+  // The same two on real Linux (test/fixtures/kernel-lab): the refused ACK rides on C's request;
+  // the Fast Open connection that carries its request in the SYN.
+  { name: 'accept-queue-abort-linux', capture: kernelLab('accept-queue-abort', 'server'), conn: 2 },
+  { name: 'tcp-fast-open-linux', capture: kernelLab('tcp-fast-open', 'server'), conn: 2 },
   // Mid-stream start: the capture begins after the handshake and the request (UNKNOWN states).
   {
     name: 'mid-stream',

@@ -1,15 +1,17 @@
 // The lab scenarios issue 16 added for teaching (last-ack-lost, fin-with-data, forged-rst-success,
-// syn-flood): `synack lab run` at each of the three taps (golden ladders with the true states),
+// syn-flood, accept-queue-full, accept-queue-abort, tcp-fast-open): `synack lab run` at each of the three taps (golden ladders with the true states),
 // their true state sequences, and the story `explain` tells from the capture at the tap that
 // decides it. syn-flood also checks the server host's SYN queue against Linux (tcp_conn_request,
 // syncookies.c) and the shape of test/fixtures/kernel/syn-flood-spoofed (real Linux, scapy).
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { labRun, labTextLines } from '../src/lab/lab-report.js';
 import { TAP_NAMES } from '../src/lab/network.js';
+import { observeCapture } from '../src/lab/observe.js';
 import { labPacketdrill } from '../src/lab/packetdrill-lab.js';
 import { runScenario } from '../src/lab/scenario.js';
 import { parseScenario } from '../src/lab/scenario-file.js';
@@ -25,7 +27,15 @@ import { ACK, SYN } from '../src/wire/packet.js';
 import { assertGolden } from './helpers/golden.js';
 import { FIXTURES } from './helpers/paths.js';
 
-const TEACHING = ['last-ack-lost', 'fin-with-data', 'forged-rst-success', 'syn-flood'];
+const TEACHING = [
+  'last-ack-lost',
+  'fin-with-data',
+  'forged-rst-success',
+  'syn-flood',
+  'accept-queue-full',
+  'accept-queue-abort',
+  'tcp-fast-open',
+];
 
 for (const name of TEACHING) {
   test(`${name}: the true states are the scenario's, and its ladder at each tap (golden)`, () => {
@@ -312,4 +322,206 @@ test('the lab host answers RFC 9293 §3.5 Figures 7 and 8 as Linux does (packetd
     lines[last] = lines[last].replace(/> \. 1:1\(0\) ack (\d+)/, '> . 1:1(0) ack 7');
     assert.equal(labPacketdrill(lines.join('\n'), f).result.passed, false, f);
   }
+});
+
+test('accept queue: a full one drops the handshake ACK and new SYNs as Linux does (tcp_check_req, tcp_conn_request), or resets the ACK with tcp_abort_on_overflow', () => {
+  const full = runScenario(findScenario('accept-queue-full')!);
+  const c3 = full.endpoint('c3', 'server')!;
+  // c3's server stays SYN_RECEIVED through two dropped ACKs; it completes only after accept().
+  const est = c3.timeline.find((t) => t.state === 'ESTABLISHED')!;
+  assert.ok(est.at > 2_500_000, `c3 established at ${est.at}`);
+  assert.equal(
+    full.endpoint('c3', 'client')!.timeline.find((t) => t.state === 'ESTABLISHED')!.at < 200_000,
+    true,
+  );
+  const notes = full.notes.map((n) => n.text);
+  assert.equal(
+    notes.filter((n) => /handshake ACK .* dropped: port 80's accept queue is full \(2 > backlog 1\)/.test(n))
+      .length,
+    2,
+  );
+  assert.equal(notes.filter((n) => /SYN from .* dropped: port 80's accept queue is full/.test(n)).length, 2);
+  // The same three clients with tcp_abort_on_overflow=1: c3's ACK is answered by a bare RST at SEG.ACK.
+  const lab = labRun(findScenario('accept-queue-abort')!, { tap: 'server' });
+  const t = lab.observation.timelines.find((x) => x.packets.some((p) => p.flags & 4))!;
+  const rst = t.packets.find((p) => p.flags & 4)!;
+  const ack = t.packets[t.packets.indexOf(rst) - 1];
+  assert.equal(rst.from, 'resp');
+  assert.equal(rst.flags & ACK, 0);
+  assert.equal(rst.seq, ack.ack);
+  assert.ok(rst.timeUs - ack.timeUs < 100, 'answered at once');
+});
+
+test('accept-queue-abort: the story reads the bare RST as the refused handshake ACK, not an application abort, in both languages', () => {
+  for (const tap of TAP_NAMES) {
+    const lab = labRun(findScenario('accept-queue-abort')!, { tap });
+    const t = lab.observation.timelines.find((x) => x.packets.some((p) => p.flags & 4))!;
+    const story = explainStory(t);
+    const f = story.findings.find((x) => x.kind === 'accept-overflow');
+    assert.ok(f, `${tap}: ${story.findings.map((x) => x.kind)}`);
+    assert.match(f.text, /tcp_abort_on_overflow=1 it answers the ACK with a RST/);
+    assert.ok(!story.findings.some((x) => x.kind === 'abort'), tap);
+    const rst = story.steps.find((s) => s.kind === 'rst')!;
+    assert.match(rst.text, /in answer to the client's handshake ACK/);
+    assert.ok(!rst.evidence.socket.some((c) => c.call === 'abort'), tap);
+    assert.ok(!story.steps.some((s) => s.text.includes('SO_LINGER')), tap);
+    const zh = explain(t, { lang: 'zh' }).join('\n');
+    assert.ok(zh.includes('全连接队列') && zh.includes('tcp_abort_on_overflow'), zh);
+  }
+  // An application's abort (RST+ACK) is still one.
+  const abort = labRun(findScenario('client-abort')!, { tap: 'mid' }).observation.timelines[0];
+  assert.ok(explainStory(abort).findings.some((x) => x.kind === 'abort'));
+});
+
+test('tcp-fast-open: a cookie request, then a SYN with the cookie and the request, taken at once (RFC 7413, Linux tcp_fastopen)', () => {
+  const lab = labRun(findScenario('tcp-fast-open')!, { tap: 'server' });
+  const lines = spawnTcpdump(lab.pcap);
+  // c1: an empty option asks for a cookie; its SYN carries no data, the SYN+ACK the cookie.
+  assert.match(lines[0], /Flags \[S\], seq \d+, .*tfo {2}cookiereq,nop,nop\], length 0$/);
+  const cookie = /tfo {2}cookie ([0-9a-f]{16}),nop,nop\]/.exec(lines[1])?.[1];
+  assert.ok(cookie, lines[1]);
+  // c2: the SYN carries the cookie and the request; the SYN+ACK acknowledges both, no cookie.
+  const syn2 = lines.findIndex((l, i) => i > 1 && /Flags \[S\]/.test(l));
+  assert.match(lines[syn2], new RegExp(`tfo {2}cookie ${cookie},nop,nop\\], length 29`));
+  const [t] = lab.observation.timelines.filter((x) => x.packets.some((p) => p.flags & SYN && p.len > 0));
+  const syn = t.packets[0];
+  const synAck = t.packets[1];
+  assert.equal(synAck.ack, (syn.seq + 1 + 29) >>> 0);
+  assert.ok(!lines[syn2 + 1].includes('tfo'));
+  // The server answers before the client's ACK of its SYN+ACK arrives (a round trip saved).
+  assert.ok(t.packets[2].from === 'resp' && t.packets[2].len === 512, 'early response');
+  const truth = runScenario(findScenario('tcp-fast-open')!).endpoint('c2', 'server')!;
+  const est = truth.timeline.find((x) => x.state === 'ESTABLISHED')!.at;
+  assert.ok(t.packets[2].timeUs - t.packets[0].timeUs < est - truth.timeline[1].at, 'sent in SYN_RECEIVED');
+});
+
+test('tcp-fast-open: the story says the SYN carried data the server took, and why the textbook says it cannot (en, zh)', () => {
+  for (const tap of TAP_NAMES) {
+    const lab = labRun(findScenario('tcp-fast-open')!, { tap });
+    const [t] = lab.observation.timelines.filter((x) => x.packets.some((p) => p.flags & SYN && p.len > 0));
+    const story = explainStory(t);
+    const f = story.findings.find((x) => x.kind === 'fast-open');
+    assert.ok(f, tap);
+    assert.match(f.text, /^A SYN can carry data \(RFC 9293 §3\.4\): here the client's SYN carried 29 bytes/);
+    const synAck = story.steps.find((s) => s.kind === 'syn-ack')!;
+    assert.match(synAck.text, /the client's ISN \+ 1 \+ 29: it acknowledges the SYN and the 29 bytes/);
+    assert.ok(!synAck.text.includes('did not send'), synAck.text);
+    const zh = explain(t, { lang: 'zh' }).join('\n');
+    assert.ok(zh.includes('SYN 报文可以携带数据') && zh.includes('TCP Fast Open'), zh);
+    // The cookie-request connection is an ordinary handshake: no Fast Open finding there.
+    const first = lab.observation.timelines.find((x) => x !== t)!;
+    assert.ok(!explainStory(first).findings.some((x) => x.kind === 'fast-open'));
+  }
+  const ladder = renderLadderText(
+    labRun(findScenario('tcp-fast-open')!, { tap: 'server' }).observation.timelines[1],
+  ).join('\n');
+  assert.ok(ladder.includes('‹server: accept() returns (Fast Open)›'), ladder);
+  assert.equal(ladder.split('accept() returns').length, 2, 'accept() returns once');
+});
+
+function spawnTcpdump(pcap: Uint8Array): string[] {
+  const r = spawnSync('tcpdump', ['-n', '-tt', '-r', '-'], { input: pcap, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.split('\n').filter((l) => l.length > 0);
+}
+
+test('TIME_WAIT and the MSL: the story says the capture cannot show the wait, and when its length is only assumed (en, zh)', () => {
+  // The capture stops 0.01 s into the client's TIME_WAIT.
+  const t = labRun(findScenario('client-close')!, { tap: 'client' }).observation.timelines[0];
+  const f = explainStory(t).findings.find((x) => x.kind === 'time-wait')!;
+  assert.match(f.text, /No capture shows this wait: .*the MSL is never on the wire/);
+  assert.match(f.text, /the 60 s is the length synack assumes .* not one it measured\.$/);
+  assert.ok(explain(t, { lang: 'zh' }).join('\n').includes('MSL 从不出现在线路上'));
+  // Run out in capture time (--time-wait 2, port-exhaustion's 2 s): marked CLOSED by assumption.
+  const pe = labRun(findScenario('port-exhaustion')!, { tap: 'client' }).observation;
+  const first = pe.timelines[0];
+  const g = explainStory(first, { timeWaitS: 2 }).findings.find((x) => x.kind === 'time-wait')!;
+  assert.match(g.text, /synack marks it CLOSED once the 2 s it assumes \(--time-wait\) have passed/);
+  // A new connection on the port pair bounds it: that finding speaks instead.
+  const next = pe.timelines.find((x) => x.id > first.id && x.orig.port === first.orig.port)!;
+  const story = explainStory(first, { timeWaitS: 60, next: { id: next.id, timeUs: next.packets[0].timeUs } });
+  assert.ok(!story.findings.find((x) => x.kind === 'time-wait')!.text.includes('No capture shows'));
+  assert.ok(story.findings.some((x) => x.kind === 'time-wait-ended'));
+});
+
+test('a scenario file takes the accept queue, tcp_abort_on_overflow and Fast Open fields, and names a bad one', () => {
+  const file = parseScenario(
+    JSON.stringify({
+      name: 'queue-and-tfo',
+      server: { abortOnOverflow: 1 },
+      timeline: [
+        { at: 0, do: 'listen', port: 80, backlog: 1, accept: false, fastOpen: true },
+        { at: 0, do: 'connect', conn: 'c1', port: 80 },
+        { at: 100, do: 'connect', conn: 'c2', port: 80 },
+        { at: 101, do: 'connect', conn: 'c3', port: 80, fastOpenData: 'hello' },
+        { at: 1000, do: 'accept', port: 80 },
+        { at: 1500, do: 'sysctl', name: 'net.ipv4.tcp_abort_on_overflow', value: 0 },
+      ],
+    }),
+    'x',
+  );
+  const run = runScenario(file);
+  // c3's handshake ACK met the full queue: reset (abort_on_overflow 1), its request gone.
+  assert.deepEqual(run.endpoint('c3', 'server')?.states, ['LISTEN', 'SYN_RECEIVED', 'CLOSED']);
+  assert.ok(run.notes.some((n) => /accept\(\) on port 80 takes 2 queued/.test(n.text)));
+  for (const [bad, want] of [
+    [{ at: 0, do: 'listen', port: 80, accept: 'no' }, /'accept' must be true or false/],
+    [{ at: 0, do: 'listen', port: 80, fastOpen: 1 }, /'fastOpen' must be true or false/],
+    [{ at: 0, do: 'connect', conn: 'c', port: 80, fastOpenData: [1] }, /'fastOpenData' must be a string/],
+    [{ at: 0, do: 'accept' }, /port/],
+  ] as const) {
+    assert.throws(
+      () => parseScenario(JSON.stringify({ timeline: [bad] }), 'x'),
+      (e: Error) => want.test(e.message) && !e.message.includes('\n'),
+    );
+  }
+  assert.throws(
+    () =>
+      parseScenario(
+        JSON.stringify({ server: { abortOnOverflow: 2 }, timeline: [{ at: 0, do: 'listen', port: 1 }] }),
+        'x',
+      ),
+    /'abortOnOverflow' must be 0 or 1/,
+  );
+});
+
+test('tcp-fast-open: a retransmitted SYN+ACK carries no cookie (Linux tcp_rtx_synack), so a client whose first SYN+ACK was lost asks again', () => {
+  const base = findScenario('tcp-fast-open')!;
+  const lossy = {
+    ...base,
+    link: { rules: [{ match: 'SYN+ACK' as const, dir: 's2c' as const, nth: 1, action: 'drop' as const }] },
+  };
+  const lines = spawnTcpdump(labRun(lossy, { tap: 'server' }).pcap);
+  const synAcks = lines.filter((l) => /Flags \[S\.\]/.test(l));
+  assert.match(synAcks[0], /tfo {2}cookie [0-9a-f]{16}/);
+  assert.ok(!synAcks[1].includes('tfo'), synAcks[1]);
+  // c2 has no cookie: its SYN asks again and carries no data.
+  const syns = lines.filter((l) => /Flags \[S\],/.test(l));
+  const c2 = syns[syns.length - 1];
+  assert.match(c2, /tfo {2}cookiereq,nop,nop\], length 0$/);
+});
+
+test('a SYN a full accept queue dropped: the lost-SYN finding names the listener queues as a cause beside the server, never for a simultaneous open', () => {
+  const lab = labRun(findScenario('accept-queue-full')!, { tap: 'server' });
+  const c4 = lab.observation.timelines[3];
+  const f = explainStory(c4).findings.find((x) => x.kind === 'syn-lost')!;
+  assert.match(f.text, /beside the server, the SYN reached its host and was dropped there/);
+  assert.match(f.text, /Linux drops SYNs while its accept queue is full, even with syncookies/);
+  assert.ok(explain(c4, { lang: 'zh' }).join('\n').includes('全连接队列满时，即使开启了 syncookies'));
+  const sim = labRun(findScenario('simultaneous-open')!, { tap: 'server' }).observation.timelines[0];
+  for (const x of explainStory(sim).findings) assert.ok(!x.text.includes('accept queue'), x.text);
+});
+
+test('real Linux (kernel-lab recordings): the refused request and the Fast Open SYN are read as in the lab', () => {
+  const read = (name: string) =>
+    observeCapture(new Uint8Array(readFileSync(join(FIXTURES, 'kernel-lab', `${name}.server.pcap`))))
+      .timelines[1];
+  const abort = explainStory(read('accept-queue-abort'));
+  assert.ok(abort.findings.some((f) => f.kind === 'accept-overflow'));
+  assert.match(
+    abort.steps.find((s) => s.kind === 'rst')!.text,
+    /in answer to the client's first data segment \(7 bytes\), which carried the handshake's acknowledgment/,
+  );
+  const tfo = explainStory(read('tcp-fast-open'));
+  assert.ok(tfo.findings.find((f) => f.kind === 'fast-open')?.text.startsWith('A SYN can carry data'));
 });

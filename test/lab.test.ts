@@ -43,7 +43,14 @@ const ISSUE_5_NAMES = [
   'data-loss',
 ];
 /** The teaching scenarios issue 16 added. */
-const ISSUE_16_NAMES = ['last-ack-lost', 'fin-with-data', 'forged-rst-success'];
+const ISSUE_16_NAMES = [
+  'last-ack-lost',
+  'fin-with-data',
+  'forged-rst-success',
+  'accept-queue-full',
+  'accept-queue-abort',
+  'tcp-fast-open',
+];
 
 function tcpdump(pcap: Uint8Array, extra: string[] = []): string[] {
   const r = spawnSync('tcpdump', ['-n', '-tt', '-r', '-', ...extra], { input: pcap, encoding: 'utf8' });

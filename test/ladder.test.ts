@@ -217,3 +217,41 @@ test('a segment known lost is always ✗, never folded, in text and SVG', () => 
   const svg = renderLadderSvg(t);
   assert.equal((svg.match(/stroke="#c62828" stroke-width="2.5"/g) ?? []).length, lost.length);
 });
+
+test('a segment whose arrival the capture cannot decide (arrived null) is marked ?, in text and SVG', () => {
+  const t = lab('old-duplicate-syn', 'mid');
+  const undecided = t.packets.filter((p) => p.arrived === null && !p.lost);
+  assert.ok(undecided.length >= 1);
+  const lines = renderLadderText(t);
+  for (const p of undecided) {
+    const i = lines.findIndex((l) => l.includes(`#${p.frame} `));
+    assert.ok(i >= 0 && /\?▶|◀\?/.test(lines[i + 1]), lines[i + 1]);
+  }
+  assert.ok(lines.some((l) => l.includes('?▶ the capture cannot tell whether it reached its receiver')));
+  // Arrivals the capture decides carry no mark.
+  assert.equal(
+    lines.filter((l) => /\?[▶▷]|[◀◁]\?/.test(l) && !l.includes('cannot tell')).length,
+    undecided.length,
+  );
+  const svg = renderLadderSvg(t);
+  assert.equal((svg.match(/class="undecided"/g) ?? []).length, undecided.length);
+});
+
+test('a fold never hides a segment whose arrival is undecided', () => {
+  const k = bulk.packets.findIndex((p, i) => i > 10 && p.len > 0 && p.tags.length === 0);
+  const doubt = { ...bulk, packets: bulk.packets.map((p, i) => (i === k ? { ...p, arrived: null } : p)) };
+  const frame = bulk.packets[k].frame;
+  assert.ok(!renderLadderText(bulk).some((l) => l.includes(`#${frame} `)), 'folded when it arrived');
+  const lines = renderLadderText(doubt);
+  const i = lines.findIndex((l) => l.includes(`#${frame} `));
+  assert.ok(i >= 0 && /\?▶|◀\?/.test(lines[i + 1]), lines.join('\n'));
+});
+
+test('an undecided arrow too short for its ? mark is drawn without it, at every width', () => {
+  // The fuzz campaign found the narrowest ladders crashing on the mark (String.repeat(-1)).
+  const t = lab('old-duplicate-syn', 'mid');
+  for (const width of [1, 20, 30, 40, 60]) {
+    const lines = renderLadderText(t, { width });
+    assert.ok(lines.length > 0);
+  }
+});

@@ -12,6 +12,7 @@ import { Arrival } from '../src/track/held.js';
 import type { ConnRecord } from '../src/track/record.js';
 import { forEachDecoded } from '../src/wire/capture-bytes.js';
 import { FIXTURES } from './helpers/paths.js';
+import { runTrace, statePairs } from './helpers/trace.js';
 
 interface Seen {
   arrival: Arrival;
@@ -65,5 +66,27 @@ test('simultaneous-open at the client: the resent SYNs crossed, both arrived; th
     'SYN_SENT',
     'SYN_RECEIVED',
     'ESTABLISHED',
+  ]);
+});
+
+test('crossing SYN+ACKs of a simultaneous open: each takes effect after the receiver’s own SYN+ACK left', () => {
+  // RFC 9293 §3.5 Figure 7, captured beside the first SYN's sender (C): S's SYN+ACK left S (it
+  // is captured 10 ms after C's, half S's 20 ms round trip) before C's reached it, so S sent it
+  // from SYN_RECEIVED and C's ACK of S's SYN lands on S only after it.
+  const r = runTrace([
+    '0.0 C>S S seq=100',
+    '0.010 S>C S seq=500',
+    '0.010 C>S S. seq=100 ack=501',
+    '0.020 S>C S. seq=500 ack=101',
+    '0.020 C>S . seq=101 ack=501',
+    '0.030 S>C . seq=501 ack=101',
+  ]);
+  assert.deepEqual(statePairs(r), [
+    'SYN_SENT/CLOSED',
+    'SYN_RECEIVED/SYN_SENT',
+    'SYN_RECEIVED/SYN_RECEIVED',
+    'ESTABLISHED/SYN_RECEIVED',
+    'ESTABLISHED/ESTABLISHED',
+    'ESTABLISHED/ESTABLISHED',
   ]);
 });

@@ -160,3 +160,23 @@ test('a SYN never answered leaves the responder UNKNOWN', () => {
   assert.deepEqual(r.records[0]!.states, { orig: ['CLOSED', 'SYN_SENT'], resp: ['UNKNOWN'] });
   assert.equal(r.records[0]!.handshake, 'incomplete');
 });
+
+test('TCP Fast Open: a SYN+ACK acknowledging the SYN’s data completes SYN_SENT; one beyond it does not', () => {
+  // RFC 9293 §3.10.7.3: in SYN_SENT an ACK is acceptable when ISS < SEG.ACK =< SND.NXT, and a SYN
+  // carrying data (RFC 7413) puts SND.NXT past it. The server may send data from SYN_RECEIVED.
+  const tfo = (ack: number) =>
+    statePairs(
+      runTrace([
+        '0.0 C>S S seq=100 len=29',
+        `0.020 S>C S. seq=500 ack=${ack}`,
+        '0.025 S>C P. seq=501 ack=130 len=512',
+        '0.040 C>S . seq=130 ack=1013',
+      ]),
+    ).slice(0, 2);
+  assert.deepEqual(tfo(130), ['SYN_SENT/SYN_RECEIVED', 'ESTABLISHED/SYN_RECEIVED']);
+  // The server ignored the data (no valid cookie): it acknowledges the SYN alone, as acceptable.
+  assert.deepEqual(tfo(101), ['SYN_SENT/SYN_RECEIVED', 'ESTABLISHED/SYN_RECEIVED']);
+  // Beyond SND.NXT: not an answer to this SYN (§3.10.7.3 answers it with a RST), no change.
+  const beyond = runTrace(['0.0 C>S S seq=100 len=29', '0.020 S>C S. seq=500 ack=131']);
+  assert.equal(statePairs(beyond)[1], 'SYN_SENT/SYN_RECEIVED');
+});

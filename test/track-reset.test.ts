@@ -106,3 +106,50 @@ test('a RST its receiver goes on ignoring did not take effect there', () => {
   const r = runTrace([...OPEN, 'S>C R. seq=501 ack=101 ttl=30 df=0', 'C>S P. seq=101 ack=501 len=5']);
   assert.equal(r.packets[3]!.orig, 'ESTABLISHED');
 });
+
+test('a bare RST <SEQ=SEG.ACK> the instant the handshake ACK arrives: that ACK never established the listener', () => {
+  // §3.10.7.4 fifth step; Linux with a full accept queue and tcp_abort_on_overflow=1 answers the
+  // ACK so and drops the half-open connection. Beside the server the answer leaves at once.
+  const at = (rst: string, when = '0.020030') =>
+    statePairs(
+      runTrace([
+        '0.0 C>S S seq=100',
+        '0.000030 S>C S. seq=500 ack=101',
+        '0.020 C>S . seq=101 ack=501',
+        `${when} ${rst}`,
+      ]),
+    ).slice(2);
+  assert.deepEqual(at('S>C R seq=501'), ['ESTABLISHED/CLOSED', 'CLOSED/CLOSED']);
+  // An abort of its own once ESTABLISHED (SO_LINGER 0 right after accept()) carries the ACK bit.
+  assert.deepEqual(at('S>C R. seq=501 ack=101'), ['ESTABLISHED/ESTABLISHED', 'CLOSED/CLOSED']);
+  // A listener the handshake never reached (its half-open connection reset) answers the same way
+  // (§3.10.7.2) and stays LISTEN: no ACK of its SYN+ACK moved it (modbus-p502-rst in the corpus).
+  const reset = runTrace([
+    '0.0 C>S S seq=100',
+    '0.000030 S>C S. seq=500 ack=101',
+    '0.1 C>S R seq=101 ttl=50 df=0', // a scanner's raw RST: the half-open connection reset
+    '16.0 C>S P. seq=101 ack=501 len=10',
+    '16.000030 S>C R seq=501',
+  ]);
+  assert.equal(statePairs(reset)[3]!.split('/')[1], 'LISTEN');
+  // Linux (test/fixtures/kernel-lab/accept-queue-abort): the pure ACK was dropped on arrival, the
+  // first data segment carries the same ACK and draws the RST — neither established the listener.
+  const dataRefused = runTrace([
+    '0.0 C>S S seq=100',
+    '0.000030 S>C S. seq=500 ack=101',
+    '0.000050 C>S . seq=101 ack=501',
+    '0.125 C>S P. seq=101 ack=501 len=7',
+    '0.125022 S>C R seq=501',
+  ]);
+  assert.deepEqual(statePairs(dataRefused).slice(2), [
+    'ESTABLISHED/SYN_RECEIVED',
+    'ESTABLISHED/CLOSED',
+    'CLOSED/CLOSED',
+  ]);
+  assert.deepEqual(
+    dataRefused.packets.map((p) => p.arrived),
+    [true, true, false, true, true],
+  );
+  // Not the ACK's answer when it leaves a long while after it.
+  assert.deepEqual(at('S>C R seq=501', '0.5'), ['ESTABLISHED/ESTABLISHED', 'CLOSED/CLOSED']);
+});

@@ -304,3 +304,22 @@ test('a SYN+ACK for an ISS its receiver replaced with a new SYN: lost or rejecte
   assert.equal(arrived(r)[1], null);
   assert.equal(r.packets[1].orig, 'SYN_SENT');
 });
+
+test('an old duplicate SYN (RFC 9293 Figure 9) with another profile than its claimed sender’s SYN: that endpoint stayed CLOSED', () => {
+  // The client's own SYN, under a new ISS, carries timestamps and window scaling the old one
+  // lacks: not the stack now opening the connection. Its sender's state does not move on it.
+  const fig9 = (old: string) =>
+    runTrace(
+      [
+        `0.0 C>S S seq=90${old}`,
+        '0.000030 S>C S. seq=500 ack=91',
+        '0.015 C>S S seq=2000 tsval=1000 wscale=7',
+        '0.015030 S>C . seq=501 ack=91',
+        '0.020 C>S R seq=91',
+      ],
+      tap('server'),
+    ).packets.map((p) => p.orig);
+  assert.deepEqual(fig9(''), ['CLOSED', 'CLOSED', 'SYN_SENT', 'SYN_SENT', 'SYN_SENT']);
+  // The same profile: maybe its own earlier attempt, aborted (no RST from SYN_SENT): as before.
+  assert.deepEqual(fig9(' tsval=900 wscale=7').slice(0, 2), ['SYN_SENT', 'SYN_SENT']);
+});

@@ -5,7 +5,11 @@
 // SYN queue is bounded as Linux bounds it (tcp_conn_request): once it holds more half-open
 // connections than the listen() backlog (capped by net.core.somaxconn), a SYN is dropped, or
 // answered with a SYN cookie when net.ipv4.tcp_syncookies is on (syn-cookie.ts, RFC 4987 §3.6);
-// without cookies the last quarter of tcp_max_syn_backlog is kept for peers proven alive.
+// without cookies the last quarter of tcp_max_syn_backlog is kept for peers proven alive. Its
+// accept queue too (a listener whose application does not accept): once it holds more
+// established connections than the backlog, new SYNs are dropped and the ACK that would complete
+// a handshake is dropped (the request stays in SYN_RECEIVED and resends its SYN+ACK), or answered
+// with a RST when net.ipv4.tcp_abort_on_overflow is 1 (tcp_conn_request, tcp_check_req).
 
 import type { EndpointConfig } from '../tcp/config.js';
 import { Disposition, type StateChange, TcpEndpoint } from '../tcp/endpoint.js';
@@ -35,6 +39,8 @@ export interface HostConfig {
   maxSynBacklog?: number;
   /** net.core.somaxconn: the cap on every listen() backlog (Linux 5.4+: 4096). */
   somaxconn?: number;
+  /** net.ipv4.tcp_abort_on_overflow: 1 resets the handshake a full accept queue cannot take (default 0). */
+  abortOnOverflow?: 0 | 1;
   /**
    * A packetdrill script speaks for this host: it has no TCP stack (no endpoints, no resets);
    * what it sends is injected, what reaches it is only recorded.
@@ -63,6 +69,17 @@ export interface Connection {
   timerAt: number;
   /** Every state change, as the endpoint reported it (history[i + 1] is changes[i]). */
   changes: StateChange[];
+  /** A passive connection its application has not accept()ed yet (it counts in the accept queue once established). */
+  unaccepted?: boolean;
+}
+
+/** A listening socket: per-socket settings, listen()'s backlog, and whether its application accepts at once. */
+interface Listener {
+  tcp: SocketTcp;
+  backlog: number;
+  autoAccept: boolean;
+  /** setsockopt(TCP_FASTOPEN) with net.ipv4.tcp_fastopen's server bit: Fast Open SYNs are served. */
+  fastOpen: boolean;
 }
 
 export class Host {
@@ -74,14 +91,15 @@ export class Host {
   /** Every connection this host ever had, in creation order. */
   readonly connections: Connection[] = [];
   private readonly active = new Map<string, Connection>();
-  private readonly listening = new Map<number, { tcp: SocketTcp; backlog: number }>();
+  private readonly listening = new Map<number, Listener>();
   /** The host's SYN-queue sysctls (`sysctl` in a scenario changes them while it runs). */
   syncookies: 0 | 1 | 2;
   maxSynBacklog: number;
   somaxconn: number;
+  abortOnOverflow: 0 | 1;
   /** When a listener last overflowed (µs): cookies are checked for 2 minutes after (tcp_synq_no_recent_overflow). */
   private lastOverflow = Number.NEGATIVE_INFINITY;
-  /** SYNs dropped because a SYN queue was full (no cookie). */
+  /** SYNs dropped because a SYN or accept queue was full (no cookie), and handshake ACKs a full accept queue dropped. */
   synQueueDrops = 0;
   /** Why a SYN was dropped or answered statelessly, for the lab's notes. */
   readonly synQueueNotes: { at: number; text: string }[] = [];
@@ -109,6 +127,7 @@ export class Host {
     this.syncookies = config.syncookies ?? 1;
     this.maxSynBacklog = config.maxSynBacklog ?? 1024;
     this.somaxconn = config.somaxconn ?? 4096;
+    this.abortOnOverflow = config.abortOnOverflow ?? 0;
     const span = this.ephemeral[1] - this.ephemeral[0] + 1;
     this.nextPort = this.ephemeral[0] + (random() % span);
     this.ipId = random() & 0xffff;
@@ -123,10 +142,54 @@ export class Host {
 
   /**
    * Passive open on `port`; `tcp` overrides the host's settings for connections it accepts;
-   * `backlog` is listen()'s (capped by somaxconn; Linux's SOMAXCONN when not given).
+   * `backlog` is listen()'s (capped by somaxconn; Linux's SOMAXCONN when not given);
+   * `autoAccept` false: the application does not call accept() until `accept(port)`.
    */
-  listen(port: number, tcp: SocketTcp = {}, backlog = 4096): void {
-    this.listening.set(port, { tcp, backlog });
+  listen(port: number, tcp: SocketTcp = {}, backlog = 4096, autoAccept = true, fastOpen = false): void {
+    this.listening.set(port, { tcp, backlog, autoAccept, fastOpen });
+  }
+
+  /** Fast Open cookies this host got from servers, by server address (Linux's tcp_fastopen cache). */
+  private readonly fastOpenCache = new Map<string, Uint8Array>();
+
+  /** The Fast Open cookie this host, as a server, gives `clientIp` (RFC 7413 §4.1.2: a MAC of the address). */
+  private fastOpenCookieFor(clientIp: string): Uint8Array {
+    const a = keyedHash(this.secret, `tfo ${clientIp}`);
+    const b = keyedHash(this.secret, `tfo2 ${clientIp}`);
+    return new Uint8Array([
+      a >>> 24,
+      (a >>> 16) & 255,
+      (a >>> 8) & 255,
+      a & 255,
+      b >>> 24,
+      (b >>> 16) & 255,
+      (b >>> 8) & 255,
+      b & 255,
+    ]);
+  }
+
+  /** The application accept()s every connection queued on `port`, and each new one from now on. */
+  accept(port: number): number {
+    const listener = this.listening.get(port);
+    if (listener) listener.autoAccept = true;
+    const n = this.acceptQueueLength(port);
+    for (const c of this.connections) if (c.local.port === port) c.unaccepted = false;
+    return n;
+  }
+
+  /** Established connections on `port` waiting for accept() (Linux's sk_ack_backlog). */
+  acceptQueueLength(port: number): number {
+    let n = 0;
+    for (const c of this.active.values()) {
+      const s = c.endpoint.state;
+      if (c.unaccepted && c.local.port === port && s !== TcpState.SYN_RECEIVED && s !== TcpState.LISTEN) n++;
+    }
+    return n;
+  }
+
+  /** sk_acceptq_is_full: more queued connections than the backlog (capped by somaxconn). */
+  private acceptQueueFull(port: number, listener: Listener): boolean {
+    return this.acceptQueueLength(port) > Math.min(listener.backlog, this.somaxconn);
   }
 
   /** The listening socket is closed: new SYNs to the port are reset. */
@@ -135,11 +198,18 @@ export class Host {
   }
 
   /** Active open from `localPort` (or a free ephemeral port). Undefined when no port is free (EADDRNOTAVAIL). */
-  connect(now: number, remote: Address, localPort?: number, tcp: SocketTcp = {}): Connection | undefined {
+  connect(
+    now: number,
+    remote: Address,
+    localPort?: number,
+    tcp: SocketTcp = {},
+    fastOpenData?: Uint8Array,
+  ): Connection | undefined {
     const port = localPort ?? this.freePort(remote);
     if (port === undefined || this.active.has(key(port, remote))) return undefined;
     const conn = this.newConnection(now, port, remote, false, tcp);
-    conn.endpoint.connect(now, remote.port);
+    const fastOpen = fastOpenData && { cookie: this.fastOpenCache.get(remote.ip), data: fastOpenData };
+    conn.endpoint.connect(now, remote.port, fastOpen);
     return conn;
   }
 
@@ -156,8 +226,32 @@ export class Host {
     if (this.config.scripted) return undefined;
     const remote = { ip: srcIp, port: seg.srcPort };
     const existing = this.active.get(key(seg.dstPort, remote));
+    if (existing && this.completesIntoFullQueue(existing, seg)) {
+      const port = seg.dstPort;
+      const limit = Math.min(this.listening.get(port)!.backlog, this.somaxconn);
+      const what = `${this.name}: handshake ACK from ${remote.ip}:${remote.port}`;
+      const why = `port ${port}'s accept queue is full (${this.acceptQueueLength(port)} > backlog ${limit})`;
+      if (this.abortOnOverflow === 0) {
+        // The request stays in SYN_RECEIVED, marked acked: its SYN+ACK timer goes on.
+        this.synQueueNotes.push({ at: now, text: `${what} dropped: ${why}` });
+        this.synQueueDrops++;
+        return undefined;
+      }
+      // embryonic_reset: a RST formed from the ACK (seq = SEG.ACK), and the request is gone.
+      this.synQueueNotes.push({
+        at: now,
+        text: `${what} answered with RST: ${why} and tcp_abort_on_overflow is 1`,
+      });
+      this.stackOut.push({ seg: resetFor(seg)!, to: srcIp });
+      existing.endpoint.abort(now);
+      while (existing.endpoint.pollTransmit());
+      this.release(existing);
+      return existing;
+    }
     if (existing) {
       const disposition = existing.endpoint.handleSegment(now, seg);
+      const cookie = existing.endpoint.fastOpenReceived;
+      if (cookie) this.fastOpenCache.set(remote.ip, cookie);
       if (this.autoRead) existing.endpoint.read(now);
       this.release(existing);
       if (disposition !== Disposition.REUSE) return existing;
@@ -169,7 +263,8 @@ export class Host {
       if (seg.flags & RST) return undefined;
       if (seg.flags & ACK) {
         if (!(seg.flags & SYN)) {
-          const cookie = this.cookieConnection(now, remote, seg, listener.tcp);
+          const cookie = this.cookieConnection(now, remote, seg, listener);
+          if (cookie === 'dropped') return undefined;
           if (cookie) return cookie;
         }
         this.stackOut.push({ seg: resetFor(seg)!, to: srcIp });
@@ -178,7 +273,17 @@ export class Host {
       if (!(seg.flags & SYN)) return undefined;
       if (!this.synQueueAdmits(now, seg, remote, listener)) return undefined;
       const conn = this.newConnection(now, seg.dstPort, remote, true, listener.tcp);
+      if (!listener.autoAccept) conn.unaccepted = true;
       conn.endpoint.listen(now);
+      const asked = seg.options.fastOpen;
+      if (listener.fastOpen && asked) {
+        // tcp_try_fastopen: a valid cookie takes the SYN's data at once; a request or a wrong
+        // cookie is answered with the right one (the data, if any, is not acknowledged).
+        const cookie = this.fastOpenCookieFor(remote.ip);
+        if (asked.length > 0 && asked.every((b, i) => b === cookie[i]) && asked.length === cookie.length)
+          conn.endpoint.fastOpenAcceptData = true;
+        else conn.endpoint.fastOpenCookie = cookie;
+      }
       conn.endpoint.handleSegment(now, seg);
       this.release(conn);
       return conn;
@@ -186,6 +291,18 @@ export class Host {
     const rst = resetFor(seg);
     if (rst) this.stackOut.push({ seg: rst, to: srcIp });
     return undefined;
+  }
+
+  /**
+   * tcp_check_req: the acceptable ACK (no SYN, no RST) that would move a request socket into a
+   * full accept queue.
+   */
+  private completesIntoFullQueue(conn: Connection, seg: Segment): boolean {
+    if (!conn.passive || conn.endpoint.state !== TcpState.SYN_RECEIVED) return false;
+    if (!(seg.flags & ACK) || seg.flags & (SYN | RST) || seg.ack !== seqAdd(conn.endpoint.iss, 1))
+      return false;
+    const listener = this.listening.get(conn.local.port);
+    return listener !== undefined && this.acceptQueueFull(conn.local.port, listener);
   }
 
   /** Half-open connections (SYN_RECEIVED, opened by a SYN) waiting on a listening port. */
@@ -200,26 +317,31 @@ export class Host {
    * Linux tcp_conn_request: whether a SYN to a listener gets a request socket (true); otherwise
    * it is dropped, or answered with a cookie SYN+ACK put on stackOut.
    */
-  private synQueueAdmits(
-    now: number,
-    syn: Segment,
-    remote: Address,
-    listener: { tcp: SocketTcp; backlog: number },
-  ): boolean {
+  private synQueueAdmits(now: number, syn: Segment, remote: Address, listener: Listener): boolean {
     const qlen = this.synQueueLength(syn.dstPort);
     const limit = Math.min(listener.backlog, this.somaxconn);
     // inet_csk_reqsk_queue_is_full (6.x): more request sockets than the backlog.
     const full = qlen > limit;
     if (full) this.lastOverflow = now;
+    if ((full || this.syncookies === 2) && this.syncookies === 0) {
+      this.synQueueNotes.push({
+        at: now,
+        text: `${this.name}: SYN from ${remote.ip}:${remote.port} dropped: port ${syn.dstPort}'s SYN queue is full (${qlen} > backlog ${limit}) and tcp_syncookies is 0`,
+      });
+      this.synQueueDrops++;
+      return false;
+    }
+    // sk_acceptq_is_full: no SYN is answered, not even with a cookie (LINUX_MIB_LISTENOVERFLOWS).
+    const accepted = this.acceptQueueLength(syn.dstPort);
+    if (accepted > limit) {
+      this.synQueueNotes.push({
+        at: now,
+        text: `${this.name}: SYN from ${remote.ip}:${remote.port} dropped: port ${syn.dstPort}'s accept queue is full (${accepted} > backlog ${limit})`,
+      });
+      this.synQueueDrops++;
+      return false;
+    }
     if (full || this.syncookies === 2) {
-      if (this.syncookies === 0) {
-        this.synQueueNotes.push({
-          at: now,
-          text: `${this.name}: SYN from ${remote.ip}:${remote.port} dropped: port ${syn.dstPort}'s SYN queue is full (${qlen} > backlog ${limit}) and tcp_syncookies is 0`,
-        });
-        this.synQueueDrops++;
-        return false;
-      }
       this.stackOut.push({ seg: this.cookieSynAck(now, syn, remote, listener.tcp), to: remote.ip });
       this.synQueueNotes.push({
         at: now,
@@ -273,8 +395,9 @@ export class Host {
     now: number,
     remote: Address,
     ack: Segment,
-    tcp: SocketTcp,
-  ): Connection | undefined {
+    listener: Listener,
+  ): Connection | 'dropped' | undefined {
+    const tcp = listener.tcp;
     if (this.syncookies === 0) return undefined;
     if (this.syncookies !== 2 && now - this.lastOverflow > 120_000_000) return undefined;
     const cookie = seqAdd(ack.ack, -1);
@@ -283,7 +406,13 @@ export class Host {
     if (mss === undefined) return undefined;
     const ts = ack.options.ts;
     const peer = ts ? cookieTsOptions(ts[1]) : { wscale: undefined, sackOk: false };
+    // tcp_get_cookie_sock: a full accept queue takes no cookie connection either (the ACK is dropped).
+    if (this.acceptQueueFull(ack.dstPort, listener)) {
+      this.synQueueDrops++;
+      return 'dropped';
+    }
     const conn = this.newConnection(now, ack.dstPort, remote, true, tcp, cookie);
+    if (!listener.autoAccept) conn.unaccepted = true;
     conn.endpoint.listen(now);
     // The SYN the cookie stands for, then the ACK: SYN_RECEIVED and ESTABLISHED at this instant.
     conn.endpoint.handleSegment(now, {

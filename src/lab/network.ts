@@ -150,10 +150,16 @@ export class Network {
    * `side` (the client unless told) opens a connection to the other host's `port`; undefined
    * when no local port is free.
    */
-  connect(port: number, localPort?: number, side: 'client' | 'server' = 'client'): Connection | undefined {
+  connect(
+    port: number,
+    localPort?: number,
+    side: 'client' | 'server' = 'client',
+    /** TCP Fast Open: what the application writes with the connect (sendto(MSG_FASTOPEN)). */
+    fastOpenData?: Uint8Array,
+  ): Connection | undefined {
     const host = side === 'client' ? this.client : this.server;
     const other = side === 'client' ? this.server : this.client;
-    const conn = host.connect(this.now, { ip: other.ip, port }, localPort);
+    const conn = host.connect(this.now, { ip: other.ip, port }, localPort, {}, fastOpenData);
     if (!conn) {
       this.note(`${host.name}: connect to port ${port} failed: no free local port (EADDRNOTAVAIL)`);
       return undefined;
@@ -440,6 +446,16 @@ export class Network {
       sackPermitted: o.sackOk,
       timestamp: o.ts,
       sack: o.sack,
+      rawOptions: o.fastOpen ? fastOpenOption(o.fastOpen) : undefined,
     });
   }
+}
+
+/**
+ * The Fast Open option as Linux writes it after the others (tcp_options_write): kind 34, length,
+ * the cookie, then two NOPs when the length leaves the option 2 bytes short of a 32-bit word.
+ */
+function fastOpenOption(cookie: Uint8Array): number[] {
+  const len = 2 + cookie.length;
+  return [34, len, ...cookie, ...((len & 3) === 2 ? [1, 1] : [])];
 }

@@ -16,6 +16,7 @@ const ACTIONS = [
   'abort',
   'inject',
   'sysctl',
+  'accept',
 ] as const;
 const KINDS = ['SYN', 'SYN+ACK', 'ACK', 'DATA', 'FIN', 'RST', 'ANY'];
 const SEQ_FIELDS = ['rcvNxt', 'sndNxt', 'sndUna', 'iss', 'irs', 'rcvWndEnd'];
@@ -73,6 +74,8 @@ function checkHost(v: unknown, where: string): void {
   num(v, 'somaxconn', where);
   if (v.syncookies !== undefined && ![0, 1, 2].includes(v.syncookies as number))
     fail(where, "'syncookies' must be 0, 1 or 2");
+  if (v.abortOnOverflow !== undefined && ![0, 1].includes(v.abortOnOverflow as number))
+    fail(where, "'abortOnOverflow' must be 0 or 1");
   if (v.autoRead !== undefined && typeof v.autoRead !== 'boolean')
     fail(where, "'autoRead' must be true or false");
   if (v.tcp !== undefined && !isObj(v.tcp)) fail(where, "'tcp' must be an object of endpoint settings");
@@ -122,6 +125,13 @@ function checkAction(a: unknown, i: number): void {
     case 'listen':
       num(a, 'port', where, true);
       num(a, 'backlog', where);
+      if (a.accept !== undefined && typeof a.accept !== 'boolean')
+        fail(where, "'accept' must be true or false");
+      if (a.fastOpen !== undefined && typeof a.fastOpen !== 'boolean')
+        fail(where, "'fastOpen' must be true or false");
+      break;
+    case 'accept':
+      num(a, 'port', where, true);
       break;
     case 'sysctl':
       oneOf(a, 'name', HOST_SYSCTLS, where);
@@ -132,6 +142,12 @@ function checkAction(a: unknown, i: number): void {
       str(a, 'conn', where, true);
       num(a, 'port', where, true);
       num(a, 'localPort', where);
+      if (
+        a.fastOpenData !== undefined &&
+        typeof a.fastOpenData !== 'string' &&
+        typeof a.fastOpenData !== 'number'
+      )
+        fail(where, "'fastOpenData' must be a string or a byte count");
       break;
     case 'send':
       str(a, 'conn', where, true);

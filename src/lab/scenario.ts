@@ -25,6 +25,8 @@ export interface ScenarioHost {
   syncookies?: 0 | 1 | 2;
   maxSynBacklog?: number;
   somaxconn?: number;
+  /** net.ipv4.tcp_abort_on_overflow (default 0). */
+  abortOnOverflow?: 0 | 1;
 }
 
 export interface ScenarioRule {
@@ -67,9 +69,27 @@ interface ActionTiming {
 
 export type ScenarioAction = ActionTiming &
   (
-    | { do: 'listen'; port: number; side?: Side; backlog?: number }
+    | {
+        do: 'listen';
+        port: number;
+        side?: Side;
+        backlog?: number;
+        /** false: the application does not accept() until an `accept` action (its accept queue fills). */
+        accept?: boolean;
+        /** TCP Fast Open served on this port (net.ipv4.tcp_fastopen=3, setsockopt TCP_FASTOPEN). */
+        fastOpen?: boolean;
+      }
+    | { do: 'accept'; port: number; side?: Side }
     | { do: 'sysctl'; side?: Side; name: HostSysctl; value: number }
-    | { do: 'connect'; conn: string; port: number; localPort?: number; side?: Side }
+    | {
+        do: 'connect';
+        conn: string;
+        port: number;
+        localPort?: number;
+        side?: Side;
+        /** TCP Fast Open: written with the connect (sendto(MSG_FASTOPEN)); in the SYN once a cookie is cached. */
+        fastOpenData?: number | string;
+      }
     | { do: 'send'; conn: string; side: Side; bytes: number | string }
     | { do: 'read' | 'shutdown' | 'close' | 'abort'; conn: string; side: Side }
     | {
@@ -99,6 +119,7 @@ export const HOST_SYSCTLS = [
   'net.ipv4.tcp_syncookies',
   'net.ipv4.tcp_max_syn_backlog',
   'net.core.somaxconn',
+  'net.ipv4.tcp_abort_on_overflow',
 ] as const;
 export type HostSysctl = (typeof HOST_SYSCTLS)[number];
 
@@ -245,19 +266,35 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
       'conn' in action && action.conn !== undefined ? action.conn.replaceAll('{n}', String(n)) : undefined;
     switch (action.do) {
       case 'listen':
-        (action.side === 'client' ? net.client : net.server).listen(action.port, {}, action.backlog);
+        (action.side === 'client' ? net.client : net.server).listen(
+          action.port,
+          {},
+          action.backlog,
+          action.accept ?? true,
+          action.fastOpen ?? false,
+        );
         return;
+      case 'accept': {
+        const host = action.side === 'client' ? net.client : net.server;
+        net.note(
+          `${host.name}: accept() on port ${action.port} takes ${host.accept(action.port)} queued connection(s)`,
+        );
+        return;
+      }
       case 'sysctl': {
         const host = action.side === 'client' ? net.client : net.server;
         if (action.name === 'net.ipv4.tcp_syncookies')
           host.syncookies = Math.min(2, action.value) as 0 | 1 | 2;
         else if (action.name === 'net.ipv4.tcp_max_syn_backlog') host.maxSynBacklog = action.value;
+        else if (action.name === 'net.ipv4.tcp_abort_on_overflow')
+          host.abortOnOverflow = action.value ? 1 : 0;
         else host.somaxconn = action.value;
         net.note(`${host.name}: sysctl ${action.name}=${action.value}`);
         return;
       }
       case 'connect': {
-        const conn = net.connect(action.port, action.localPort, action.side ?? 'client');
+        const data = action.fastOpenData === undefined ? undefined : bytesOf(action.fastOpenData);
+        const conn = net.connect(action.port, action.localPort, action.side ?? 'client', data);
         if (conn && label) {
           labels.set(label, conn);
           labelOf.set(conn, label);

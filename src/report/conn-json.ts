@@ -69,11 +69,24 @@ const CLOSE_BRACKET = 0x5d;
 const CLOSE_BRACE = 0x7d;
 const QUOTE = 0x22;
 
+/** Quoted words as bytes, made at their first use (the sets are small: states, kinds, closes). */
+const QUOTED = new Map<string, Uint8Array>();
+const MAX_QUOTED = 256;
+
 /** A plain word in quotes (no escaping needed: values from fixed sets). */
 function word(w: LineBytes, s: string): void {
-  w.byte(QUOTE);
-  w.text(s);
-  w.byte(QUOTE);
+  let b = QUOTED.get(s);
+  if (b === undefined) {
+    if (QUOTED.size >= MAX_QUOTED) {
+      w.byte(QUOTE);
+      w.text(s);
+      w.byte(QUOTE);
+      return;
+    }
+    b = utf8(`"${s}"`);
+    QUOTED.set(s, b);
+  }
+  w.bytes(b);
 }
 
 /** `key` (which opens the object with "orig"), then `{… orig, "resp": resp}` as numbers. */

@@ -233,6 +233,8 @@ function segment(c: SegmentCtx): string {
       }
       case 'no-connection':
         return `${at} ${W} sends ${c.flags} (${nums}): it has no connection any more, and a segment for a connection that does not exist is answered with RST (RFC 9293 §3.10.7.1). This RST does not abort anything on ${who(c.who)}'s side; it tells ${peer(c.who)} to drop its end.`;
+      case 'accept-overflow':
+        return `${at} ${W} sends ${c.flags} (${nums}) in answer to ${peer(c.who)}'s ${c.refusedData ? `first data segment (${plural(c.refusedData, 'byte')}), which carried the handshake's acknowledgment,` : 'handshake ACK,'} without ACK and at exactly its acknowledgment number: ${who(c.who)} refused that acknowledgment instead of completing the handshake, and its half-open connection is gone. ${peer(c.who)[0].toUpperCase()}${peer(c.who).slice(1)}, ESTABLISHED since the SYN+ACK (its connect() had returned), accepts the RST: its next read or write fails with ECONNRESET.`;
       case 'keepalive-give-up':
         return `${at} ${W} sends ${c.flags} (${nums}): its keep-alive probes went unanswered (tcp_keepalive_probes), so it declares ${peer(c.who)} dead and drops the connection: ${who(c.who)} goes from ESTABLISHED straight to CLOSED, without TIME_WAIT. No application asked for this: its next call on the socket fails with ETIMEDOUT.`;
       default:
@@ -247,6 +249,10 @@ function segment(c: SegmentCtx): string {
     const sim = c.of === 4 ? ` (simultaneous open, step ${c.step} of 4)` : ' (three-way handshake, step 1)';
     return `${at} ${W} sends SYN${sim}: its initial sequence number (ISN) is ${c.seq} (relative seq=0). The SYN consumes one sequence number${c.len > 0 ? `, and this one carries ${plural(c.len, 'byte')} of data (TCP Fast Open, RFC 7413)` : ''}.`;
   }
+  if (c.syn && c.acksSynData)
+    return `${at} ${W} answers with SYN+ACK (three-way handshake, step 2): ack=${c.ack_}, ${peer(c.who)}'s ISN + 1 + ${c.acksSynData}: it acknowledges the SYN and the ${plural(c.acksSynData, 'byte')} it carried, which ${who(c.who)} has taken before the handshake is over (TCP Fast Open); its own ISN is ${c.seq} (relative seq=0).`;
+  if (c.syn && c.ignoresSynData)
+    return `${at} ${W} answers with SYN+ACK (three-way handshake, step 2): ack=${c.ack_}, ${peer(c.who)}'s ISN + 1 (relative ack=1): it acknowledges the SYN but not the ${plural(c.ignoresSynData, 'byte')} it carried, so ${peer(c.who)} sends them again after the handshake; its own ISN is ${c.seq} (relative seq=0).`;
   if (c.syn && c.acksOtherSyn)
     return `${at} ${W} answers with SYN+ACK (three-way handshake, step 2): ack=${c.ack_}, which is not ${peer(c.who)}'s ISN + 1: it acknowledges a SYN ${peer(c.who)} did not send in this attempt; its own ISN is ${c.seq} (relative seq=0).`;
   if (c.syn)
@@ -314,11 +320,11 @@ const findings: Phrasebook['findings'] = {
     return `The first SYN was not lost on the way: when it reached the server, ${f.listener}'s SYN queue already held ${f.halfOpen} half-open connections from ${f.silent} sources that never answered a SYN+ACK — a SYN flood. With the SYN queue full (it is bounded by the listen() backlog, at most net.core.somaxconn), Linux drops new SYNs unless net.ipv4.tcp_syncookies is on; the client's SYN timer (1 s, then doubling) sent it again.${then}`;
   },
   'syn-lost': (c) =>
-    `The first SYN was lost: ${peer(c.who)} answered only the retransmission${c.after ? `, ${c.after} after it` : ''}, and never the ${c.count === 1 ? 'first copy' : `${c.count} earlier copies`}.`,
+    `The first SYN was lost: ${peer(c.who)} answered only the retransmission${c.after ? `, ${c.after} after it` : ''}, and never the ${c.count === 1 ? 'first copy' : `${c.count} earlier copies`}.${c.toListener ? ` (If this capture was taken beside ${peer(c.who)}, the SYN reached its host and was dropped there: by a firewall, or by the listener — Linux drops SYNs while its accept queue is full, even with syncookies, and while its SYN queue is full with tcp_syncookies 0.)` : ''}`,
   'handshake-ack-lost': (c) =>
     c.count === 1
       ? 'The third segment of the handshake was lost, yet nothing had to be resent: the client’s first data segment carries the same acknowledgment (every segment after the SYN has ACK set), so it completes the server’s handshake — the server goes from SYN_RECEIVED to ESTABLISHED on the data.'
-      : 'The third segment of the handshake was lost: the client, ESTABLISHED since the SYN+ACK, had nothing to send, so the server retransmitted its SYN+ACK until the client acknowledged it again. Until then the server held a half-open connection in its SYN queue.',
+      : 'The third segment of the handshake was lost: the client, ESTABLISHED since the SYN+ACK, had nothing to send, so the server retransmitted its SYN+ACK until the client acknowledged it again. Until then the server held a half-open connection in its SYN queue. (If this capture was taken beside the server, the ACK did reach the server’s host and was dropped there: by a firewall, or by the listener itself — Linux drops it when the listener’s accept queue is full and net.ipv4.tcp_abort_on_overflow is 0.)',
   'old-duplicate-syn': (c) =>
     `An old duplicate SYN (RFC 9293 §3.5, Figure 8): a SYN from an earlier incarnation of this connection reached the server first. The server answered it with a SYN+ACK acknowledging that old ISN; ${who(c.who)}, in SYN_SENT, saw an acknowledgment of a SYN it never sent and answered with RST, so the server dropped the half-open connection and returned to LISTEN. This is why TCP needs three segments: with a two-way handshake the server would have opened a connection on the old SYN alone; the third segment lets the client confirm that the server's SYN+ACK answers its current SYN.`,
   'simultaneous-open': () =>
@@ -332,7 +338,13 @@ const findings: Phrasebook['findings'] = {
   'fin-with-data': (c) =>
     `${Who(c.who)}'s FIN rides on its last data segment (FIN+PSH+ACK with a payload): close() came right after the last write, so one segment both delivers the data and ends ${who(c.who)}'s direction; the FIN's sequence number comes after the last byte.`,
   'time-wait': (c) =>
-    `Why ${who(c.who)} waits in TIME_WAIT: first, if its last ACK is lost, ${peer(c.who)} retransmits its FIN and ${who(c.who)} must still be there to acknowledge it again (otherwise it would answer with RST); second, any old duplicate segment of this connection still in the network dies before the same 4-tuple can be used again. RFC 793 set the maximum segment lifetime (MSL) at 2 minutes, so TIME_WAIT lasts 2×MSL = 4 minutes there; Linux uses a fixed 60 s (TCP_TIMEWAIT_LEN), here ${c.timeWait}.`,
+    `Why ${who(c.who)} waits in TIME_WAIT: first, if its last ACK is lost, ${peer(c.who)} retransmits its FIN and ${who(c.who)} must still be there to acknowledge it again (otherwise it would answer with RST); second, any old duplicate segment of this connection still in the network dies before the same 4-tuple can be used again. RFC 793 set the maximum segment lifetime (MSL) at 2 minutes, so TIME_WAIT lasts 2×MSL = 4 minutes there; Linux uses a fixed 60 s (TCP_TIMEWAIT_LEN), here ${c.timeWait}.${
+      c.timeWaitSeen === 'beyond-capture'
+        ? ` No capture shows this wait: a socket in TIME_WAIT sends nothing unless a FIN comes again, and no segment carries its age (the MSL is never on the wire). This capture stops before the wait would end, so the ${c.timeWait} is the length synack assumes (Linux's constant; --time-wait for another host), not one it measured.`
+        : c.timeWaitSeen === 'assumed-expired'
+          ? ` No capture shows this wait end: a socket leaves TIME_WAIT without sending anything, and no segment carries its age (the MSL is never on the wire); synack marks it CLOSED once the ${c.timeWait} it assumes (--time-wait) have passed in capture time, not from a segment.`
+          : ''
+    }`,
   'time-wait-ended': (c) => {
     const e = c.end;
     if (!e) return '';
@@ -350,6 +362,12 @@ const findings: Phrasebook['findings'] = {
     `${Who(c.who)} ended the connection with RST, not FIN: an abortive close. Applications do this with SO_LINGER {on, 0} before close(), and Linux does it by itself when close() is called with unread data; there is no TIME_WAIT and ${peer(c.who)}'s next read fails with ECONNRESET.`,
   'forged-rst': (c) =>
     `A forged RST killed the connection: it carried exactly the sequence number ${who(c.victim ?? 'orig')} expected (RCV.NXT), which RFC 5961 §3 accepts, although ${who(c.who)} never sent it. ${Who(c.who)} still believed the connection was open; when its next segment reached ${who(c.victim ?? 'orig')}, which no longer had the connection, it drew a RST.`,
+  'fast-open': (c) =>
+    c.taken
+      ? `A SYN can carry data (RFC 9293 §3.4): here ${who(c.who)}'s SYN carried ${plural(c.count ?? 0, 'byte')} and ${peer(c.who)} acknowledged them in its SYN+ACK and handed them to its application at once — TCP Fast Open (RFC 7413), which saves the round trip a request normally waits for${c.early ? `; ${peer(c.who)} even answered before ${who(c.who)}'s ACK of its SYN+ACK arrived` : ''}. A server takes data in a SYN only with a valid Fast Open cookie: ${who(c.who)} got it on an earlier connection, whose SYN carried an empty Fast Open option (a cookie request) and whose SYN+ACK the cookie (tcpdump shows them as "tfo cookiereq" and "tfo cookie …"). Without a cookie the data is not acknowledged and is sent again after the handshake, so the textbook rule "a SYN carries no data" describes the classic handshake, not TCP. On Linux: net.ipv4.tcp_fastopen (1 client, 2 server, 3 both), setsockopt(TCP_FASTOPEN) on the listener, sendto(MSG_FASTOPEN) or TCP_FASTOPEN_CONNECT on the client.`
+      : `${Who(c.who)}'s SYN carried ${plural(c.count ?? 0, 'byte')} (RFC 9293 §3.4 allows it), but ${peer(c.who)} acknowledged only the SYN: without a valid TCP Fast Open cookie (RFC 7413) a server does not take data from a SYN, so ${who(c.who)} sends it again after the handshake. This is how a Fast Open client's first connection goes when it has no cookie yet, or when the server has Fast Open off (Linux: net.ipv4.tcp_fastopen, setsockopt TCP_FASTOPEN).`,
+  'accept-overflow': (c) =>
+    `Why ${who(c.who)} reset a handshake it had answered: a listener keeps two queues — the SYN queue of half-open connections (SYN_RECEIVED, 半连接队列) and the accept queue of completed ones waiting for accept() (全连接队列), both bounded by the listen() backlog (at most net.core.somaxconn). When the handshake's ACK arrives and the accept queue is full (the application is not calling accept() fast enough), Linux by default (net.ipv4.tcp_abort_on_overflow=0) drops the ACK, keeps the half-open connection and resends its SYN+ACK later, hoping for room; with tcp_abort_on_overflow=1 it answers the ACK with a RST at once, as here. (A listening socket closed between the SYN+ACK and the ACK is answered the same way.) \`ss -lnt\` shows the accept queue as Recv-Q against its limit Send-Q; \`nstat\` counts ListenOverflows.`,
   'keepalive-give-up': (c) =>
     `${Who(c.who)}'s keep-alive found ${peer(c.who)} gone: after net.ipv4.tcp_keepalive_time of silence it probes every tcp_keepalive_intvl, and after tcp_keepalive_probes unanswered probes it drops the connection with a RST.`,
 };
@@ -370,6 +388,8 @@ const notes: Phrasebook['notes'] = {
     `${Who(c.who)} had already received ${peer(c.who)}'s SYN, so the SYN in ${peer(c.who)}'s SYN+ACK lay below its RCV.NXT: a duplicate, which is acknowledged at once (RFC 9293 §3.10.7.4, first check). Linux sends this ACK with a D-SACK block naming that SYN (RFC 2883), which is why both ends of a simultaneous open send one more ACK than Figure 7 of RFC 9293 shows.`,
   'synack-reack': (c) =>
     `${Who(c.who)} acknowledges the repeated SYN+ACK again: Wireshark calls it a duplicate ACK, but it is the answer to the retransmitted SYN+ACK, which shows ${who(c.who)}'s first ACK never arrived.`,
+  'ack-refused': (c) =>
+    `${Who(c.who)} refuses this ACK: its accept queue is full, so instead of completing the handshake it drops the half-open connection — from SYN_RECEIVED to no connection at all (CLOSED) — and answers with a RST (net.ipv4.tcp_abort_on_overflow=1).`,
   'arrival-unknown': (c) =>
     `Whether it reached ${peer(c.who)} the capture cannot tell yet: ${peer(c.who)}'s state is UNKNOWN until its next segment.`,
   'acks-old-syn': (c) =>

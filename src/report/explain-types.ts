@@ -98,7 +98,9 @@ export type FindingKind =
   | 'forged-rst'
   | 'keepalive-give-up'
   | 'syn-flood-source'
-  | 'syn-queue-full';
+  | 'syn-queue-full'
+  | 'accept-overflow'
+  | 'fast-open';
 
 export interface Finding {
   kind: FindingKind;
@@ -133,7 +135,8 @@ export type RstReading =
   | 'forged'
   | 'no-connection'
   | 'keepalive-give-up'
-  | 'unacceptable-ack';
+  | 'unacceptable-ack'
+  | 'accept-overflow';
 
 export interface SegmentCtx {
   time: string;
@@ -170,10 +173,16 @@ export interface SegmentCtx {
    * just before it: the form of a stack's answer for a connection it does not have (§3.10.7.1).
    */
   likeNoConnection?: boolean;
+  /** accept-overflow: the payload of the segment the RST answers (0: the pure handshake ACK). */
+  refusedData?: number;
   /** An 'unacceptable-ack' RST answering a pure ACK (the peer's ACK of an old SYN), not a SYN+ACK. */
   answersAck?: boolean;
   /** A SYN+ACK whose ACK is not the peer's ISN + 1: it answers a SYN the peer did not send now. */
   acksOtherSyn?: boolean;
+  /** A SYN+ACK acknowledging the peer's SYN and the bytes it carried (ISN + 1 + n): TCP Fast Open. */
+  acksSynData?: number;
+  /** A SYN+ACK acknowledging only the SYN of a SYN that carried this many bytes: the data was not taken. */
+  ignoresSynData?: number;
   /** Its ACK acknowledges an earlier SYN: relative to the peer's ISN it means nothing (shown absolute). */
   absAck?: boolean;
 }
@@ -251,6 +260,8 @@ export type NoteKey =
   | 'simultaneous-open-ack'
   /** The receiver's state after a segment whose arrival the capture cannot decide. */
   | 'arrival-unknown'
+  /** A handshake ACK the listener refused with a RST at once (full accept queue): SYN_RECEIVED → CLOSED. */
+  | 'ack-refused'
   /**
    * After a SYN under a new ISN (old-duplicate-syn): what Wireshark's tags, which count from the
    * other ISN, misread. An ACK of an earlier SYN, answering the new SYN from SYN_RECEIVED: */
@@ -309,8 +320,18 @@ export interface TimeWaitEndCtx {
 export interface FindingCtx {
   who: Side;
   frames: number[];
-  /** Copies of the segment (SYN retries), gaps between them. */
+  /** Copies of the segment (SYN retries), gaps between them; the bytes a SYN carried (fast-open). */
   count?: number;
+  /**
+   * time-wait: what the capture shows of it — 'beyond-capture' (it ends before the wait would),
+   * 'assumed-expired' (the assumed length ran out in capture time); undefined: a new connection bounds it.
+   */
+  timeWaitSeen?: 'beyond-capture' | 'assumed-expired';
+  /** syn-lost: its receiver is a listener (whose queues may have dropped it), not a simultaneous opener. */
+  toListener?: boolean;
+  /** fast-open: the SYN+ACK acknowledged the SYN's data; the server sent data before the client's ACK. */
+  taken?: boolean;
+  early?: boolean;
   gaps?: string[];
   doubling?: boolean;
   /** Durations the finding cites. */

@@ -232,6 +232,8 @@ function segment(c: SegmentCtx): string {
       }
       case 'no-connection':
         return `${at}${W}发出 ${c.flags}（${nums}）：它这一端已经没有这个连接了，发给不存在的连接的报文段要用 RST 回应（RFC 9293 §3.10.7.1）。这个 RST 并不中止${W}自己的什么连接，而是让${peer(c.who)}拆除它那一端。`;
+      case 'accept-overflow':
+        return `${at}${W}发出 ${c.flags}（${nums}）回应${peer(c.who)}的${c.refusedData ? `第一个数据报文段（${c.refusedData} 字节，它带着握手的确认号）` : '握手 ACK'}：不带 ACK，序列号恰好是那个报文段的确认号——${W}拒绝了这个确认，没有完成握手，它的半连接也随之删除。${peer(c.who)}收到 SYN+ACK 时已进入 ESTABLISHED（connect() 已经返回），它接受这个 RST：下一次读或写会以 ECONNRESET 失败。`;
       case 'keepalive-give-up':
         return `${at}${W}发出 ${c.flags}（${nums}）：它的保活探测一直没有应答（tcp_keepalive_probes 次），于是认定${peer(c.who)}已经不在，拆除连接：${who(c.who)}从 ESTABLISHED 直接进入 CLOSED，不经过 TIME_WAIT。这不是应用程序的请求：它对这个套接字的下一次调用会以 ETIMEDOUT 失败。`;
       default:
@@ -246,6 +248,10 @@ function segment(c: SegmentCtx): string {
     const step = c.of === 4 ? `同时打开的第${ORDINAL[c.step] ?? c.step}步` : '第一次握手';
     return `${at}${W}发出 SYN（${step}）：它的初始序列号（ISN）是 ${c.seq}（相对序列号 seq=0）。SYN 要消耗一个序列号${c.len > 0 ? `，这个 SYN 还携带了 ${c.len} 字节数据（TCP Fast Open，RFC 7413）` : ''}。`;
   }
+  if (c.syn && c.acksSynData)
+    return `${at}${W}回复 SYN+ACK（第二次握手）：ack=${c.ack_}，即${peer(c.who)}的初始序列号加 1 再加 ${c.acksSynData}：它同时确认了 SYN 和 SYN 携带的 ${c.acksSynData} 字节数据——握手还没结束，${W}就已收下这些数据（TCP Fast Open）；它自己的初始序列号是 ${c.seq}（相对序列号 seq=0）。`;
+  if (c.syn && c.ignoresSynData)
+    return `${at}${W}回复 SYN+ACK（第二次握手）：ack=${c.ack_}，即${peer(c.who)}的初始序列号加 1（相对确认号 ack=1）：它只确认了 SYN，没有确认 SYN 携带的 ${c.ignoresSynData} 字节数据，所以${peer(c.who)}在握手之后重发这些数据；它自己的初始序列号是 ${c.seq}（相对序列号 seq=0）。`;
   if (c.syn && c.acksOtherSyn)
     return `${at}${W}回复 SYN+ACK（第二次握手）：ack=${c.ack_}，并不是${peer(c.who)}的初始序列号加 1：它确认的是${peer(c.who)}这次并没有发出的 SYN；它自己的初始序列号是 ${c.seq}（相对序列号 seq=0）。`;
   if (c.syn) {
@@ -314,11 +320,11 @@ const findings: Phrasebook['findings'] = {
     return `第一个 SYN 并不是在途中丢失的：它到达服务端时，${f.listener} 的半连接队列里已有 ${f.halfOpen} 个半连接，来自 ${f.silent} 个从不回应 SYN+ACK 的源地址——这是 SYN 洪泛。半连接队列满了（上限是 listen() 的 backlog，且不超过 net.core.somaxconn），除非开启 net.ipv4.tcp_syncookies，Linux 会丢弃新的 SYN；客户端的 SYN 重传计时器（1 秒，之后翻倍）于是再发了一次。${then}`;
   },
   'syn-lost': (c) =>
-    `第一个 SYN 丢失了：${peer(c.who)}只回应了重传的那个 SYN${c.after ? `（在它之后 ${c.after}）` : ''}，从未回应${c.count === 1 ? '第一个' : `前 ${c.count} 个`}。`,
+    `第一个 SYN 丢失了：${peer(c.who)}只回应了重传的那个 SYN${c.after ? `（在它之后 ${c.after}）` : ''}，从未回应${c.count === 1 ? '第一个' : `前 ${c.count} 个`}。${c.toListener ? `（如果这个抓包是在${peer(c.who)}旁边抓的，说明 SYN 到达了它的主机，是在那里被丢弃的：可能是防火墙，也可能是监听套接字——全连接队列满时，即使开启了 syncookies，Linux 也会丢弃 SYN；半连接队列满且 tcp_syncookies 为 0 时同样如此。）` : ''}`,
   'handshake-ack-lost': (c) =>
     c.count === 1
       ? '第三次握手的 ACK 丢失了，却什么都不用重传：客户端的第一个数据报文段带着同样的确认号（SYN 之后的每个报文段都带 ACK），它完成了服务端的握手——服务端收到这个数据报文段时从 SYN_RECEIVED 进入 ESTABLISHED。'
-      : '第三次握手的 ACK 丢失了：客户端收到 SYN+ACK 后已是 ESTABLISHED，但没有数据要发，于是服务端不断重传 SYN+ACK，直到客户端再次确认。在此之前，服务端的半连接队列里一直留着这个半连接。',
+      : '第三次握手的 ACK 丢失了：客户端收到 SYN+ACK 后已是 ESTABLISHED，但没有数据要发，于是服务端不断重传 SYN+ACK，直到客户端再次确认。在此之前，服务端的半连接队列里一直留着这个半连接。（如果这个抓包是在服务端旁边抓的，说明 ACK 确实到达了服务端主机，是在那里被丢弃的：可能是防火墙，也可能是监听套接字自己——全连接队列已满且 net.ipv4.tcp_abort_on_overflow 为 0 时，Linux 会丢弃它。）',
   'old-duplicate-syn': (c) =>
     `旧的重复 SYN（RFC 9293 §3.5 图 8）：这个连接早先一次化身的 SYN 先到达了服务端。服务端用确认那个旧初始序列号的 SYN+ACK 回应；处于 SYN_SENT 的${who(c.who)}发现对方确认的是自己从未发出的 SYN，便回复 RST，服务端于是丢弃这个半连接，回到 LISTEN。这正是 TCP 需要三次握手的原因：如果只有两次握手，服务端凭这个旧 SYN 就会建立连接；第三个报文段让客户端确认服务端的 SYN+ACK 回应的正是自己当前的 SYN。`,
   'simultaneous-open': () =>
@@ -332,7 +338,13 @@ const findings: Phrasebook['findings'] = {
   'fin-with-data': (c) =>
     `${who(c.who)}的 FIN 搭在最后一个数据报文段上（带数据的 FIN+PSH+ACK）：最后一次写之后紧接着 close()，一个报文段既送出数据又结束${who(c.who)}这一方向；FIN 的序列号紧跟在最后一个字节之后。`,
   'time-wait': (c) =>
-    `${who(c.who)}为什么要等待 TIME_WAIT：其一，如果最后一个 ACK 丢失，${peer(c.who)}会重传 FIN，${who(c.who)}必须还在，才能再次确认（否则只能回复 RST）；其二，让这个连接仍在网络中滞留的旧报文段全部消失，之后同一个四元组才能再次使用。RFC 793 规定报文段最大生存时间（MSL）为 2 分钟，所以 TIME_WAIT 为 2MSL = 4 分钟；Linux 固定为 60 秒（TCP_TIMEWAIT_LEN），这里是 ${c.timeWait}。`,
+    `${who(c.who)}为什么要等待 TIME_WAIT：其一，如果最后一个 ACK 丢失，${peer(c.who)}会重传 FIN，${who(c.who)}必须还在，才能再次确认（否则只能回复 RST）；其二，让这个连接仍在网络中滞留的旧报文段全部消失，之后同一个四元组才能再次使用。RFC 793 规定报文段最大生存时间（MSL）为 2 分钟，所以 TIME_WAIT 为 2MSL = 4 分钟；Linux 固定为 60 秒（TCP_TIMEWAIT_LEN），这里是 ${c.timeWait}。${
+      c.timeWaitSeen === 'beyond-capture'
+        ? `抓包看不到这段等待：处于 TIME_WAIT 的套接字除非再次收到 FIN，否则什么也不发，任何报文段也不携带自己的“年龄”（MSL 从不出现在线路上）。这个抓包在等待结束之前就停止了，所以这里的 ${c.timeWait} 是 synack 假定的时长（Linux 的常数；其他主机用 --time-wait 指定），不是测量出来的。`
+        : c.timeWaitSeen === 'assumed-expired'
+          ? `抓包同样看不到等待的结束：套接字离开 TIME_WAIT 时不发送任何报文，任何报文段也不携带自己的“年龄”（MSL 从不出现在线路上）；synack 是在抓包时间过了假定的 ${c.timeWait}（--time-wait）之后把它记为 CLOSED 的，并不是根据某个报文段。`
+          : ''
+    }`,
   'time-wait-ended': (c) => {
     const e = c.end;
     if (!e) return '';
@@ -347,6 +359,12 @@ const findings: Phrasebook['findings'] = {
   },
   abort: (c) =>
     `${who(c.who)}用 RST 而不是 FIN 结束连接：这是异常关闭。应用程序在 close() 之前设置 SO_LINGER {on, 0} 就会这样；接收缓冲区里还有未读数据时调用 close()，Linux 也会这样做。没有 TIME_WAIT，${peer(c.who)}下一次读会得到 ECONNRESET。`,
+  'fast-open': (c) =>
+    c.taken
+      ? `SYN 报文可以携带数据（RFC 9293 §3.4）：这里${who(c.who)}的 SYN 携带了 ${c.count ?? 0} 字节数据，${peer(c.who)}在 SYN+ACK 中确认了它们，并立即交给了自己的应用程序——这就是 TCP Fast Open（RFC 7413），省去了请求通常要等待的一个往返${c.early ? `；${peer(c.who)}甚至在${who(c.who)}确认 SYN+ACK 的 ACK 到达之前就作出了应答` : ''}。服务端只有在 Fast Open Cookie 有效时才会收下 SYN 中的数据：${who(c.who)}在先前的一个连接中拿到了这个 Cookie——那个连接的 SYN 带一个空的 Fast Open 选项（请求 Cookie），SYN+ACK 带回 Cookie（tcpdump 显示为 "tfo cookiereq" 和 "tfo cookie …"）。没有 Cookie 时，SYN 中的数据不会被确认，要在握手之后重发。所以"SYN 报文不能携带数据"只是经典三次握手的做法，并不是 TCP 的规定。Linux 上：net.ipv4.tcp_fastopen（1 客户端，2 服务端，3 两者），监听套接字上 setsockopt(TCP_FASTOPEN)，客户端用 sendto(MSG_FASTOPEN) 或 TCP_FASTOPEN_CONNECT。`
+      : `${who(c.who)}的 SYN 携带了 ${c.count ?? 0} 字节数据（RFC 9293 §3.4 允许这样做），但${peer(c.who)}只确认了 SYN：没有有效的 TCP Fast Open Cookie（RFC 7413）时，服务端不收 SYN 中的数据，于是${who(c.who)}在握手之后重发。Fast Open 客户端还没有 Cookie 时的第一个连接，或服务端关闭了 Fast Open 时，就是这样（Linux：net.ipv4.tcp_fastopen，setsockopt TCP_FASTOPEN）。`,
+  'accept-overflow': (c) =>
+    `${who(c.who)}为什么要重置一个它已经应答过的握手：监听套接字有两个队列——半连接队列（SYN 队列，存放 SYN_RECEIVED 的连接）和全连接队列（accept 队列，存放已完成握手、等待 accept() 取走的连接），上限都是 listen() 的 backlog（且不超过 net.core.somaxconn）。握手的 ACK 到达时如果全连接队列已满（应用程序 accept() 得不够快），Linux 默认（net.ipv4.tcp_abort_on_overflow=0）丢弃这个 ACK，保留半连接，稍后重传 SYN+ACK，等队列腾出空位；设为 1 时则立即用 RST 回应这个 ACK，就像这里。（在 SYN+ACK 与 ACK 之间关闭了监听套接字，也会这样回应。）\`ss -lnt\` 中 Recv-Q 是全连接队列的当前长度，Send-Q 是它的上限；\`nstat\` 中的 ListenOverflows 统计溢出次数。`,
   'forged-rst': (c) =>
     `一个伪造的 RST 杀死了连接：它的序列号恰好是${who(c.victim ?? 'orig')}期望的值（RCV.NXT），RFC 5961 §3 会接受它，尽管${who(c.who)}从未发出过它。${who(c.who)}仍以为连接开着；它的下一个报文段到达已经没有这个连接的${who(c.victim ?? 'orig')}时，换来了一个 RST。`,
   'keepalive-give-up': (c) =>
@@ -369,6 +387,8 @@ const notes: Phrasebook['notes'] = {
     `${who(c.who)}早已收到${peer(c.who)}的 SYN，所以${peer(c.who)} SYN+ACK 中的 SYN 位于它的 RCV.NXT 之前：这是重复的报文，要立即确认（RFC 9293 §3.10.7.4 第一步检查）。Linux 发出这个 ACK 时带一个 D-SACK 块指明那个 SYN（RFC 2883），所以同时打开的双方都比 RFC 9293 图 7 多发一个 ACK。`,
   'synack-reack': (c) =>
     `${who(c.who)}再次确认重传的 SYN+ACK：Wireshark 把它叫作重复 ACK，其实它是对重传 SYN+ACK 的应答，说明${who(c.who)}的第一个 ACK 没有到达。`,
+  'ack-refused': (c) =>
+    `${who(c.who)}拒绝了这个 ACK：它的全连接队列已满，所以没有完成握手，而是丢弃这个半连接——从 SYN_RECEIVED 直接变为没有连接（CLOSED）——并用 RST 回应（net.ipv4.tcp_abort_on_overflow=1）。`,
   'arrival-unknown': (c) =>
     `抓包还不能判断它是否到达了${peer(c.who)}：在${peer(c.who)}发出下一个报文段之前，它的状态是 UNKNOWN。`,
   'acks-old-syn': (c) =>

@@ -38,7 +38,13 @@ import type {
   TransitionKey,
 } from './explain-types.js';
 import { ZH } from './explain-zh.js';
-import { isRetransmission, RUN_TAGS } from './ladder-model.js';
+import {
+  fastOpenSynAck,
+  isRetransmission,
+  RUN_TAGS,
+  refusedHandshakeAck,
+  refusesHandshakeAck,
+} from './ladder-model.js';
 import { type SynQueueContext, silentClient } from './syn-queue-context.js';
 import {
   type ConnTimeline,
@@ -177,6 +183,12 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
   const passive = { orig: t.initial.orig === 'LISTEN', resp: t.initial.resp === 'LISTEN' };
   const sentTo = { orig: 0, resp: 0 };
   const isn: { orig?: number; resp?: number } = {};
+  // Data each side's first SYN carried (TCP Fast Open, RFC 7413; RFC 9293 §3.4 allows it).
+  const synData = { orig: 0, resp: 0 };
+  for (const side of ['orig', 'resp'] as const) {
+    const syn = ps.find((q) => q.from === side && (q.flags & (SYN | ACK)) === SYN);
+    if (syn) synData[side] = syn.len;
+  }
   const lastAckFrom = { orig: -1, resp: -1 };
   const everSynchronized = { orig: false, resp: false };
   const steps: StepData[] = [];
@@ -455,6 +467,8 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
       if (forged) rstReading = 'forged';
       else if (refusal) rstReading = 'refusal';
       else if (before.me === 'SYN_SENT' && p.states[me] === 'SYN_SENT') rstReading = 'unacceptable-ack';
+      // (Before no-connection: the tracker shows the listener CLOSED once it refused that ACK.)
+      else if (refusesHandshakeAck(t, i)) rstReading = 'accept-overflow';
       else if (!synchronized(before.me) && before.me !== 'SYN_RECEIVED' && before.me !== 'SYN_SENT')
         rstReading = 'no-connection';
       else if (keepAlivesBefore(i) > 0) rstReading = 'keepalive-give-up';
@@ -472,8 +486,15 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
       segmentSpace(prevPeer) > 0 &&
       prevPeer.ack === p.seq;
     const peerIsn = isn[them];
-    const acksOtherSyn =
-      (p.flags & (SYN | ACK)) === (SYN | ACK) && peerIsn !== undefined && p.ack !== (peerIsn + 1) >>> 0;
+    const isSynAck = (p.flags & (SYN | ACK)) === (SYN | ACK) && peerIsn !== undefined;
+    // A SYN+ACK acknowledging the peer's SYN and the data it carried: the data was taken (Fast Open).
+    const acksSynData =
+      isSynAck && synData[them] > 0 && p.ack === (peerIsn! + 1 + synData[them]) >>> 0
+        ? synData[them]
+        : undefined;
+    const ignoresSynData =
+      isSynAck && synData[them] > 0 && p.ack === (peerIsn! + 1) >>> 0 ? synData[them] : undefined;
+    const acksOtherSyn = isSynAck && p.ack !== (peerIsn! + 1) >>> 0 && acksSynData === undefined;
     // The segment an 'unacceptable-ack' RST answers: each answers one of the peer's segments
     // acknowledging its SEQ, in order (the n-th such RST the n-th such segment).
     let answered: TimelinePacket | undefined;
@@ -520,8 +541,11 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
         rstReading,
         crossingFin,
         likeNoConnection,
+        refusedData: rstReading === 'accept-overflow' && prevPeer ? prevPeer.len : undefined,
         answersAck: answered !== undefined && (answered.flags & SYN) === 0,
         acksOtherSyn: acksOtherSyn,
+        acksSynData,
+        ignoresSynData,
         absAck: isnAckReading(i) === 'old',
       },
     });
@@ -538,16 +562,27 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
       const to = p.states[side];
       if (from === to) continue;
       evidence.moves.push({ side: actorOf(side), from, to });
-      // A keep-alive verdict is the kernel's, not an application's abort: the segment's sentence
-      // says it all (no "aborts", no SO_LINGER).
-      if (side === me && rstReading === 'keepalive-give-up') continue;
+      // A keep-alive verdict or a refused handshake ACK is the kernel's, not an application's
+      // abort: the segment's sentence says it all (no "aborts", no SO_LINGER).
+      if (side === me && (rstReading === 'keepalive-give-up' || rstReading === 'accept-overflow')) continue;
+      if (side === them && from === 'SYN_RECEIVED' && to === 'CLOSED' && refusedHandshakeAck(t, i)) {
+        says.push({ s: 'note', key: 'ack-refused', c: { who: side } });
+        continue;
+      }
       const row = transitionFor(from, to, p, side === me, passive[side]);
       const ctx: TransitionCtx = { who: side, from, to, timeWait };
       if ((p.flags & (SYN | ACK)) === (SYN | ACK) && side !== me) ctx.synAck = true;
+      // The peer's crossing SYN+ACK took effect after this endpoint's own segment left (the tracker
+      // shows the move there): it is still that SYN+ACK's doing.
+      if (side === me && simultaneousOpen && from === 'SYN_RECEIVED' && to === 'ESTABLISHED')
+        ctx.synAck = true;
       if (simultaneousClose && from === 'ESTABLISHED' && to === 'FIN_WAIT_1') ctx.simultaneous = true;
       says.push({ s: 'transition', key: row ? transitionKey(row) : undefined, c: ctx });
       // Socket calls the move implies.
       const call = socketCall(side === me, from, to, passive[side]);
+      // The handshake ACK a full accept queue refused is never accept()ed; a Fast Open server's
+      // accept() returned at its SYN+ACK already.
+      if (call === 'accept-returns' && (refusedHandshakeAck(t, i) || fastOpenSynAck(t) >= 0)) continue;
       if (call) {
         evidence.socket.push({ side: actorOf(side), call });
         says.push({ s: 'socket', c: { who: side, call } });
@@ -911,6 +946,7 @@ function findingsOf(
             frames: [],
             count: lost.length,
             after: answer && answered ? dur(answer.timeUs - answered.timeUs) : undefined,
+            toListener: t.initial[otherSide(side)] === 'LISTEN',
           },
         });
       }
@@ -961,6 +997,34 @@ function findingsOf(
     }
   }
 
+  // Data in the SYN (TCP Fast Open): taken at once when the SYN+ACK acknowledges it, else resent.
+  const dataSyn = ps.find((p) => (p.flags & (SYN | ACK)) === SYN && p.len > 0);
+  if (dataSyn) {
+    const synAck = ps.find((q) => q.from !== dataSyn.from && (q.flags & (SYN | ACK)) === (SYN | ACK));
+    const taken = synAck !== undefined && synAck.ack === (dataSyn.seq + 1 + dataSyn.len) >>> 0;
+    // Data the server sent before the client's ACK of its SYN+ACK reached the capture.
+    const handshakeAck =
+      synAck &&
+      ps.find(
+        (q) => q.from === dataSyn.from && q.timeUs >= synAck.timeUs && !(q.flags & SYN) && q.flags & ACK,
+      );
+    const early =
+      taken && synAck !== undefined
+        ? ps.find(
+            (q) =>
+              q.from === synAck.from &&
+              q.len > 0 &&
+              q.timeUs >= synAck.timeUs &&
+              (!handshakeAck || ps.indexOf(q) < ps.indexOf(handshakeAck)),
+          )
+        : undefined;
+    found.push({
+      kind: 'fast-open',
+      frames: [dataSyn.frame, ...(synAck ? [synAck.frame] : []), ...(early ? [early.frame] : [])],
+      c: { who: dataSyn.from, frames: [], count: dataSyn.len, taken, early: early !== undefined },
+    });
+  }
+
   if (ps.some((p) => p.tags.includes('simultaneous-open')))
     found.push({
       kind: 'simultaneous-open',
@@ -987,6 +1051,12 @@ function findingsOf(
   if (finData)
     found.push({ kind: 'fin-with-data', frames: [finData.frame], c: { who: finData.from, frames: [] } });
 
+  // A handshake ACK the listener refused with a RST (tcp_abort_on_overflow).
+  for (const s of steps) {
+    const seg = s.says.find((x) => x.s === 'segment');
+    if (seg?.s === 'segment' && seg.c.rstReading === 'accept-overflow' && s.frame !== null)
+      found.push({ kind: 'accept-overflow', frames: [s.frame], c: { who: seg.c.who, frames: [] } });
+  }
   // An abort (RST from a synchronized state that the sender chose).
   for (const s of steps) {
     const seg = s.says.find((x) => x.s === 'segment');
@@ -1018,10 +1088,22 @@ function findingsOf(
   }
 
   // TIME_WAIT: the two reasons and its length (RFC 9293 §3.6.1 MSL; Linux's fixed 60 s).
+  // What the capture shows of the wait: never the wait itself (no segment carries its age), at
+  // most a new connection on the port pair that bounds it (the time-wait-ended finding).
   for (const side of ['orig', 'resp'] as const) {
     const k = ps.findIndex((p) => p.states[side] === 'TIME_WAIT');
-    if (k >= 0)
-      found.push({ kind: 'time-wait', frames: [ps[k].frame], c: { who: side, frames: [], timeWait } });
+    if (k < 0) continue;
+    const seq = rec?.states[side];
+    const ranOut = ps[ps.length - 1].states[side] === 'TIME_WAIT' && seq?.[seq.length - 1] === 'CLOSED';
+    const bounded = out.some(
+      (f) => f.kind === 'time-wait-ended' && f.c.who === side && f.c.end?.nextConn !== undefined,
+    );
+    const timeWaitSeen = bounded ? undefined : ranOut ? 'assumed-expired' : 'beyond-capture';
+    found.push({
+      kind: 'time-wait',
+      frames: [ps[k].frame],
+      c: { who: side, frames: [], timeWait, timeWaitSeen },
+    });
   }
   // TIME_WAIT endings (added while building the steps) go after the TIME_WAIT finding.
   const ends = out.splice(0, out.length);

@@ -33,6 +33,8 @@ export interface LadderArrow {
   tags: EventKind[];
   /** Known never to have reached its receiver. */
   lost: boolean;
+  /** Whether it reached its receiver the capture cannot decide (read --json "arrived": null). */
+  undecided: boolean;
   /** Sent again later before anything acknowledged it: lost on the way, or its answer was. */
   unanswered: boolean;
   /** New state of an endpoint after this packet, when it changed. */
@@ -81,7 +83,7 @@ export interface LadderModel {
   /** A closing note, e.g. "TIME_WAIT over: client CLOSED (timer, or reused by a new SYN)". */
   footer: string[];
   /** Which marks appear, so the legend explains only those. */
-  marks: { lost: boolean; unanswered: boolean };
+  marks: { lost: boolean; unanswered: boolean; undecided: boolean };
   /** Labels written seq=x, ack=y+1 as the textbooks do (`--symbolic`). */
   symbolic: boolean;
 }
@@ -182,8 +184,9 @@ function isFoldable(t: ConnTimeline, i: number): boolean {
   if (p.lost) return false;
   if (p.states.orig !== stateBefore(t, i, 'orig') || p.states.resp !== stateBefore(t, i, 'resp'))
     return false;
-  // A fold never hides a tagged segment (a retransmission, a duplicate ACK): only plain data and ACKs.
-  return p.tags.length === 0 && p.arrived !== false;
+  // A fold never hides a tagged segment (a retransmission, a duplicate ACK) nor one whose arrival
+  // is lost or undecided: only plain data and ACKs that arrived.
+  return p.tags.length === 0 && p.arrived !== false && p.arrived !== null;
 }
 
 function foldRow(t: ConnTimeline, first: number, last: number, t0: number): LadderFold {
@@ -288,9 +291,64 @@ function afterKeepAlives(t: ConnTimeline, i: number): boolean {
 }
 
 /** The socket calls a packet's state changes imply, as "client: connect() returns". */
+/**
+ * Packet i is a bare RST (no ACK bit) from the passive opener at exactly the acknowledgment number
+ * of the handshake ACK just before it, its sender having sent nothing since its SYN+ACK: Linux
+ * forms a RST without ACK only in answer to a segment (tcp_v4_send_reset; its own aborts are
+ * RST+ACK), so the listener refused that ACK — a full accept queue with
+ * net.ipv4.tcp_abort_on_overflow=1 (or a listener closed in between). No application aborted.
+ */
+export function refusesHandshakeAck(t: ConnTimeline, i: number): boolean {
+  const ps = t.packets;
+  const p = ps[i];
+  const me = p.from;
+  if (!(p.flags & RST) || p.flags & ACK || t.initial[me] !== 'LISTEN') return false;
+  const synAck = ps.find((q) => q.from === me && (q.flags & (SYN | ACK)) === (SYN | ACK));
+  if (!synAck || p.seq !== (synAck.seq + 1) >>> 0) return false;
+  let ackAt = -1;
+  for (let k = i - 1; k >= 0; k--) {
+    const q = ps[k];
+    if (q.from === me) {
+      if (!(q.flags & SYN) || q.len > 0) return false;
+      break;
+    }
+    if (ackAt < 0) ackAt = k;
+  }
+  if (ackAt < 0) return false;
+  const a = ps[ackAt];
+  return (a.flags & (SYN | RST | FIN | ACK)) === ACK && a.ack === p.seq;
+}
+
+/** Packet i is the handshake ACK a listener refused with the RST right after it (refusesHandshakeAck). */
+export function refusedHandshakeAck(t: ConnTimeline, i: number): boolean {
+  const ps = t.packets;
+  for (let k = i + 1; k < ps.length; k++) if (ps[k].from !== ps[i].from) return refusesHandshakeAck(t, k);
+  return false;
+}
+
+/**
+ * The SYN+ACK (index) of a passive opener that acknowledged its peer's SYN and the data it
+ * carried (ISN + 1 + len, RFC 7413): a Fast Open server, whose accept() returns then, before the
+ * handshake's ACK (Linux queues the child at once). -1 when there is none.
+ */
+export function fastOpenSynAck(t: ConnTimeline): number {
+  const ps = t.packets;
+  const syn = ps.find((q) => (q.flags & (SYN | ACK)) === SYN && q.len > 0);
+  if (!syn) return -1;
+  return ps.findIndex(
+    (q) =>
+      q.from !== syn.from &&
+      t.initial[q.from] === 'LISTEN' &&
+      (q.flags & (SYN | ACK)) === (SYN | ACK) &&
+      q.ack === (syn.seq + 1 + syn.len) >>> 0,
+  );
+}
+
 function socketCalls(t: ConnTimeline, i: number): string[] {
   const p = t.packets[i];
   const out: string[] = [];
+  const fastOpen = fastOpenSynAck(t);
+  if (i === fastOpen) out.push(`${p.from === 'orig' ? 'client' : 'server'}: accept() returns (Fast Open)`);
   for (const side of ['orig', 'resp'] as const) {
     const from = stateBefore(t, i, side);
     const to = p.states[side];
@@ -304,16 +362,19 @@ function socketCalls(t: ConnTimeline, i: number): string[] {
         out.push(`${who}: connect()`);
     } else if (from === 'SYN_SENT' && to === 'ESTABLISHED') out.push(`${who}: connect() returns`);
     // accept() only for a passive opener; in a simultaneous open SYN_RECEIVED ends connect().
-    else if (from === 'SYN_RECEIVED' && to === 'ESTABLISHED')
-      out.push(t.initial[side] === 'LISTEN' ? `${who}: accept() returns` : `${who}: connect() returns`);
-    else if (sender && (p.flags & FIN) !== 0 && (from === 'ESTABLISHED' || from === 'CLOSE_WAIT'))
+    else if (from === 'SYN_RECEIVED' && to === 'ESTABLISHED') {
+      // A handshake ACK the listener refuses at once (full accept queue) is never accept()ed.
+      if (t.initial[side] !== 'LISTEN') out.push(`${who}: connect() returns`);
+      else if (!refusedHandshakeAck(t, i) && fastOpen < 0) out.push(`${who}: accept() returns`);
+    } else if (sender && (p.flags & FIN) !== 0 && (from === 'ESTABLISHED' || from === 'CLOSE_WAIT'))
       out.push(`${who}: close()`);
     else if (
       sender &&
       (p.flags & RST) !== 0 &&
       to === 'CLOSED' &&
       from !== 'SYN_SENT' &&
-      !afterKeepAlives(t, i)
+      !afterKeepAlives(t, i) &&
+      !refusesHandshakeAck(t, i)
     )
       out.push(`${who}: close(), SO_LINGER 0`);
   }
@@ -401,7 +462,7 @@ export function buildLadder(t: ConnTimeline, opts: LadderOptions = {}): LadderMo
   const crossing = crossings(t);
   const gapUs = opts.gapUs ?? 200_000;
   const rows: LadderRow[] = [];
-  const marks = { lost: false, unanswered: false };
+  const marks = { lost: false, unanswered: false, undecided: false };
 
   const arrow = (i: number): LadderArrow => {
     const p = ps[i];
@@ -414,12 +475,14 @@ export function buildLadder(t: ConnTimeline, opts: LadderOptions = {}): LadderMo
       label: labels ? labels[i] : packetLabel(p, absolute[i]),
       tags: p.tags,
       lost: p.lost === true,
+      undecided: p.lost !== true && p.arrived === null,
       unanswered: unanswered[i],
       calls: socketCalls(t, i),
       crossesNext: crossing[i],
     };
     if (a.lost) marks.lost = true;
     else if (a.unanswered) marks.unanswered = true;
+    if (a.undecided) marks.undecided = true;
     if (p.states.orig !== stateBefore(t, i, 'orig')) a.orig = p.states.orig;
     if (p.states.resp !== stateBefore(t, i, 'resp')) a.resp = p.states.resp;
     return a;

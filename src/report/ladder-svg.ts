@@ -84,6 +84,7 @@ export function drawLadderSvg(m: LadderModel, width: number, opts: LadderDrawOpt
   const legendLines =
     1 +
     (m.marks.lost ? 1 : 0) +
+    (m.marks.undecided ? 1 : 0) +
     (m.marks.unanswered ? 1 : 0) +
     (m.symbolic ? 1 : 0) +
     (m.rows.some((r) => r.kind === 'arrow' && r.crossesNext) ? 1 : 0);
@@ -152,6 +153,7 @@ export function drawLadderSvg(m: LadderModel, width: number, opts: LadderDrawOpt
   fy += 18;
   const legend: string[] = [];
   if (m.marks.lost) legend.push('✗ lost before its receiver');
+  if (m.marks.undecided) legend.push('? the capture cannot tell whether it reached its receiver');
   if (m.marks.unanswered) legend.push('dashed: unanswered, sent again before it was acknowledged');
   if (m.rows.some((r) => r.kind === 'arrow' && r.crossesNext))
     legend.push('crossing: in flight at the same time');
@@ -290,6 +292,14 @@ function arrowSvg(
     out.push(
       `<line x1="${fromX}" y1="${y0}" x2="${toX}" y2="${y1}" stroke="${colour}" stroke-width="1.5"${dash} marker-end="url(#${head})"/>`,
     );
+    // Arrival undecided: a ? on the arrow, short of its head.
+    if (a.undecided) {
+      const qx = fromX + (toX - fromX) * 0.9;
+      const qy = y0 + (y1 - y0) * 0.9 - 5;
+      out.push(
+        `<text class="undecided" x="${qx.toFixed(1)}" y="${qy.toFixed(1)}" text-anchor="middle" fill="#ef6c00" font-weight="bold">?</text>`,
+      );
+    }
   }
   // The label rides along the arrow, just above it.
   const angle = (Math.atan2(y1 - y0, toX - fromX) * 180) / Math.PI;

@@ -103,6 +103,7 @@ export function drawLadderText(m: LadderModel, width: number, time?: LadderTime)
   out.push(`${indent}final: client ${m.final.orig}, server ${m.final.resp}`);
   const legend: string[] = [];
   if (m.marks.lost) legend.push('✗ lost before its receiver');
+  if (m.marks.undecided) legend.push('?▶ the capture cannot tell whether it reached its receiver');
   if (m.rows.some((r) => r.kind === 'arrow' && r.crossesNext))
     legend.push('╳ in flight at the same time: the segments crossed');
   if (m.symbolic)
@@ -149,7 +150,11 @@ function crossingRows(
   const leftTop = `─ ${ll} ${'─'.repeat(Math.max(0, half - ll.length - 4))}╮`;
   const rightTop = `╭${'─'.repeat(Math.max(0, area - half - rl.length - 4))} ${rl} ─`;
   const cross = `${' '.repeat(half - 1)}╳${' '.repeat(area - half)}`;
-  const bottom = `◀${'─'.repeat(half - 2)}╯╰${'─'.repeat(area - half - 2)}▶`;
+  // ? beside a head: the capture cannot tell whether that segment arrived.
+  // (no room for it on an arrow too short to draw)
+  const lq = r.undecided && half >= 3 ? '?' : '';
+  const rq = l.undecided && area - half >= 3 ? '?' : '';
+  const bottom = `◀${lq}${'─'.repeat(half - 2 - lq.length)}╯╰${'─'.repeat(area - half - 2 - rq.length)}${rq}▶`;
   const first = a.relUs <= b.relUs ? a : b;
   const second = first === a ? b : a;
   const rows = [
@@ -189,7 +194,9 @@ function arrowRows(a: LadderArrow, area: number): string[] {
       const stop = Math.max(1, Math.floor(run * 0.6));
       tail = `${'─'.repeat(stop - 1)}✗${' '.repeat(run - stop)}`;
     } else {
-      tail = `${dash.repeat(run - 1)}${a.unanswered ? '▷' : '▶'}`;
+      // ? just before the head: the capture cannot tell whether it arrived.
+      const q = a.undecided && run >= 2 ? '?' : '';
+      tail = `${dash.repeat(run - 1 - q.length)}${q}${a.unanswered ? '▷' : '▶'}`;
     }
     const fits = tags.length <= bend - 2;
     const under = ` ${fits ? tags : ''}`.padEnd(bend);
@@ -205,7 +212,8 @@ function arrowRows(a: LadderArrow, area: number): string[] {
     const stop = Math.max(1, Math.floor(bend * 0.6));
     head = `${' '.repeat(bend - stop)}✗${'─'.repeat(stop - 1)}`;
   } else {
-    head = `${a.unanswered ? '◁' : '◀'}${dash.repeat(bend - 1)}`;
+    const q = a.undecided && bend >= 2 ? '?' : '';
+    head = `${a.unanswered ? '◁' : '◀'}${q}${dash.repeat(bend - 1 - q.length)}`;
   }
   const fits = tags.length <= area - bend - 4;
   const under = `  ${fits ? tags : ''}`.padEnd(area - bend - 1);

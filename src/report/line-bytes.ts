@@ -114,6 +114,11 @@ export class LineBytes {
 
   /** `n` as String(n) writes it. */
   num(n: number): void {
+    // Most numbers (ports, counts, seconds of a capture time) fit 31 bits: int32 arithmetic.
+    if ((n | 0) === n && n >= 0) {
+      this.uint31(n);
+      return;
+    }
     if (!Number.isSafeInteger(n)) {
       this.text(String(n));
       return;
@@ -136,6 +141,22 @@ export class LineBytes {
     this.pos = p;
   }
 
+  /** A whole number 0 … 2^31 − 1, in decimal. */
+  private uint31(n: number): void {
+    this.ensure(10);
+    const buf = this.buf;
+    let k = 1;
+    for (let m = n | 0; m >= 10; m = (m / 10) | 0) k++;
+    let p = this.pos + k;
+    this.pos = p;
+    let m = n | 0;
+    do {
+      const q = (m / 10) | 0;
+      buf[--p] = ZERO + (m - q * 10);
+      m = q;
+    } while (m > 0);
+  }
+
   /** Seconds with exactly six decimals from integer µs, as usecString writes them. */
   usec(usec: number): void {
     if (!Number.isSafeInteger(usec)) {
@@ -154,8 +175,9 @@ export class LineBytes {
     const buf = this.buf;
     const p = this.pos;
     buf[p] = 0x2e;
+    frac |= 0;
     for (let i = 6; i >= 1; i--) {
-      const q = Math.floor(frac / 10);
+      const q = (frac / 10) | 0;
       buf[p + i] = ZERO + (frac - q * 10);
       frac = q;
     }

@@ -173,6 +173,18 @@ export class TcpEndpoint {
   /** RFC 5961 challenge ACKs sent, with why (for tests and the lab's notes). */
   readonly challenges: { at: number; why: string }[] = [];
 
+  /**
+   * TCP Fast Open (RFC 7413), set by the host: as a client, the cookie its SYN carries with data
+   * (or an empty one: a cookie request); as a server, the cookie its SYN+ACK hands out, and
+   * whether the SYN's cookie was valid (its data is accepted at once).
+   */
+  fastOpenCookie: Uint8Array | undefined;
+  fastOpenAcceptData = false;
+  /** Client: the cookie a SYN+ACK brought (the host caches it for the server's address). */
+  fastOpenReceived: Uint8Array | undefined;
+  /** Client: bytes the first SYN carried. */
+  private synDataLen = 0;
+
   constructor(options: EndpointOptions, createdAt = 0) {
     this.config = endpointConfig(options);
     this.localPort = options.localPort;
@@ -256,15 +268,34 @@ export class TcpEndpoint {
     this.transition(now, TcpEvent.OPEN_PASSIVE, 'passive open');
   }
 
-  /** Active OPEN (§3.10.1): choose an ISN, send a SYN. */
-  connect(now: number, remotePort: number): void {
+  /**
+   * Active OPEN (§3.10.1): choose an ISN, send a SYN. With `fastOpen` (Linux sendto(MSG_FASTOPEN)
+   * or TCP_FASTOPEN_CONNECT and a write): with a cookie the SYN carries the data (RFC 7413 §3);
+   * without one it requests a cookie and the data waits for the handshake (tcp_send_syn_data's
+   * fallback).
+   */
+  connect(now: number, remotePort: number, fastOpen?: { cookie?: Uint8Array; data: Uint8Array }): void {
     this.lastNow = now;
     if (this.stateValue !== S.CLOSED && this.stateValue !== S.LISTEN) return;
     this.remotePort = remotePort;
     this.passive = false;
     this.initSend(now);
     this.transition(now, TcpEvent.OPEN_ACTIVE, 'active open');
-    this.sendSyn(now, false);
+    let synData: Uint8Array = EMPTY;
+    if (fastOpen) {
+      this.sendQueue = fastOpen.data.slice();
+      this.fastOpenCookie = fastOpen.cookie ?? new Uint8Array(0);
+      if (fastOpen.cookie) {
+        synData = this.sendQueue.subarray(
+          0,
+          Math.min(this.sendQueue.length, this.config.mss - TS_OPTION_BYTES),
+        );
+        this.synDataLen = synData.length;
+        this.sndNxt = seqAdd(this.sndNxt, synData.length);
+        this.sndMax = this.sndNxt;
+      }
+    }
+    this.sendSyn(now, false, synData);
   }
 
   /** SEND (§3.10.2). Returns false when the connection is closing or closed. */
@@ -406,6 +437,8 @@ export class TcpEndpoint {
       this.retransmits++;
       this.rto.timedOut();
       this.rttSeq = -1;
+      // Linux resends a Fast Open SYN without its data (the data skb waits behind it).
+      if (!withAck) this.sndNxt = seqAdd(this.iss, 1);
       this.sendSyn(now, withAck);
       return;
     }
@@ -603,6 +636,10 @@ export class TcpEndpoint {
     this.sndWnd = seg.window; // never scaled in a SYN (RFC 7323 §2.2)
     this.sndWl1 = seg.seq;
     this.transition(now, TcpEvent.RCV_SYN, 'SYN received');
+    // A valid Fast Open cookie: the SYN's data goes to the application now (RFC 7413 §4.2.2) and
+    // the SYN+ACK acknowledges it.
+    if (this.fastOpenAcceptData && seg.payload.length > 0)
+      this.acceptText(now, this.rcvNxt, this.trimTail(this.rcvNxt, seg.payload), false);
     this.sendSyn(now, true);
   }
 
@@ -631,6 +668,11 @@ export class TcpEndpoint {
     if (hasAck) {
       this.sndWl2 = seg.ack;
       this.ackAdvanced(now, seg.ack);
+      if (seg.options.fastOpen && seg.options.fastOpen.length > 0)
+        this.fastOpenReceived = seg.options.fastOpen;
+      // The SYN's data not acknowledged (no valid cookie, or Fast Open off at the server): it is
+      // sent again right after the handshake (tcp_rcv_fastopen_synack).
+      if (this.synDataLen > 0 && seqLt(this.sndUna, this.sndMax)) this.sndNxt = this.sndUna;
       this.transition(now, TcpEvent.RCV_SYN_ACK, 'SYN+ACK received');
       this.ackNow = true;
       // Data or FIN riding on the SYN+ACK: continue at step 6 without the SYN.
@@ -1059,7 +1101,7 @@ export class TcpEndpoint {
   }
 
   /** (Re)send our SYN or SYN+ACK; arms the retransmission timer. */
-  private sendSyn(now: number, withAck: boolean): void {
+  private sendSyn(now: number, withAck: boolean, payload: Uint8Array = EMPTY): void {
     const active = !withAck;
     const options: TcpOptions = { mss: this.config.mss };
     // A SYN offers what we support; a SYN+ACK answers only what the SYN offered (RFC 7323 §1.3).
@@ -1067,6 +1109,9 @@ export class TcpEndpoint {
     if (active ? this.config.timestamps : this.tsOk)
       options.ts = [this.tsVal(now), active ? 0 : this.tsRecent];
     if (active ? this.config.wscale !== undefined : this.wsOk) options.wscale = this.config.wscale;
+    // Fast Open: a client's SYN carries its cookie (or a request), its retransmissions too; a
+    // server's first SYN+ACK the cookie it hands out (Linux's tcp_rtx_synack passes none).
+    if (this.fastOpenCookie && (active || this.retransmits === 0)) options.fastOpen = this.fastOpenCookie;
     // Linux tcp_select_initial_window: the SYN's window is a whole number of segments (64240 for
     // MSS 1460; 65160 = 45 × 1448 in a SYN+ACK with timestamps).
     const segment = this.config.mss - (withAck && this.tsOk ? TS_OPTION_BYTES : 0);
@@ -1080,7 +1125,7 @@ export class TcpEndpoint {
       flags: withAck ? SYN | ACK : SYN,
       window: this.lastAdvertised,
       options,
-      payload: EMPTY,
+      payload,
     });
     if (withAck) this.clearAckPending();
     if (this.retransmits === 0) {
@@ -1147,13 +1192,16 @@ export class TcpEndpoint {
   private output(now: number): void {
     this.lastNow = now;
     const s = this.stateValue;
+    // A Fast Open server may answer before the handshake's ACK (Linux tcp_passive_fastopen):
+    // its data follows the SYN+ACK within the first window.
     const canSend =
-      (s === S.ESTABLISHED ||
+      (s === S.SYN_RECEIVED && this.fastOpenAcceptData) ||
+      ((s === S.ESTABLISHED ||
         s === S.CLOSE_WAIT ||
         s === S.FIN_WAIT_1 ||
         s === S.CLOSING ||
         s === S.LAST_ACK) &&
-      seqGt(this.sndUna, this.iss);
+        seqGt(this.sndUna, this.iss));
     if (canSend) {
       const mss = this.dataMss();
       const end = this.dataEnd();

@@ -15,6 +15,8 @@ export interface TcpOptions {
   ts?: [number, number];
   /** SACK blocks as [left, right) pairs (RFC 2018 §3). */
   sack?: [number, number][];
+  /** TCP Fast Open (RFC 7413 §4.1.1, kind 34): the cookie; empty for a cookie request. */
+  fastOpen?: Uint8Array;
 }
 
 export interface Segment {

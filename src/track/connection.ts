@@ -10,12 +10,13 @@
 // the committed snapshot only while something is held.
 
 import { seqGe, seqGt, seqLe, seqLt } from '../tcp/seq.js';
-import type { TcpState } from '../tcp/state.js';
+import { TcpState } from '../tcp/state.js';
 import { ACK, FIN, RST, SYN } from '../wire/packet.js';
 import type { ConnStats } from './conn-stats.js';
 import { FourTuple } from './four-tuple.js';
 import { Arrival, type HeldPacket, Role, SilenceEcho } from './held.js';
 import {
+  acksOwnSyn,
   bothDone,
   CLOSED_BIT,
   deniesSynAck,
@@ -77,6 +78,13 @@ const OOW_ACK_INTERVAL_USEC = 500_000;
  * ACK transmits it: tens of microseconds on Linux), with room for a loaded host.
  */
 const TURNAROUND_USEC = 1_000;
+
+/**
+ * How long a listener's silence after its SYN+ACK proves it kept no state (a SYN cookie, RFC 4987
+ * §3.6): a request socket resends its SYN+ACK when the initial RTO runs out (RFC 6298 §2.1: 1 s;
+ * Linux's TCP_TIMEOUT_INIT), with room for a late timer on a loaded host (a flood's).
+ */
+const SYNACK_RESEND_USEC = 1_500_000;
 
 /** Most segments held per connection before the oldest undecided one is presumed arrived. */
 export const MAX_HELD = 4096;
@@ -375,7 +383,7 @@ export class Conn extends FourTuple {
       const answersSyn =
         !h.fromA &&
         (this.firstFlags & (SYN | ACK)) === SYN &&
-        ((h.flags & RST) !== 0 || ((h.flags & ACK) !== 0 && h.ack32 === seqAdd32(a.iss, 1)));
+        ((h.flags & RST) !== 0 || ((h.flags & ACK) !== 0 && acksOwnSyn(a, h.ack32)));
       const before = this.snapshot ?? live;
       const c = h.fromA ? before.a : before.b;
       initialCandidates(c, h.flags, answersSyn);
@@ -393,6 +401,7 @@ export class Conn extends FourTuple {
       replay = false;
     }
     if (replay) this.replay();
+    this.openCookieQuestion(h, sender);
     if (this.opensHole(h, sender)) {
       h.holeOpen = true;
       h.holeAt = seqAdd32(h.seq32, -1);
@@ -525,6 +534,18 @@ export class Conn extends FourTuple {
     return false;
   }
 
+  /**
+   * The round trip from the tap to `q`'s sender (`qs`), as the handshake measured it — or, for the
+   * second of crossing SYN+ACKs, which step() times only after this decision, from the peer's SYN
+   * it answers (RFC 9293 §3.5 Figure 7). -1 when unknown.
+   */
+  private rttAnswering(q: HeldPacket, qs: EndpointFacts): number {
+    if (qs.tapRttUsec >= 0 || !this.live.simultaneousOpen) return qs.tapRttUsec;
+    if ((q.flags & (SYN | ACK | RST)) !== (SYN | ACK)) return -1;
+    const peer = q.fromA ? this.live.b : this.live.a;
+    return peer.synSent && seqGe(q.ack32, seqAdd32(peer.iss, 1)) ? q.t - peer.synUsec : -1;
+  }
+
   /** Updates the arrival decisions of held segments given the new segment `q`; true if one was refuted. */
   private decide(q: HeldPacket): boolean {
     const live = this.live;
@@ -536,6 +557,7 @@ export class Conn extends FourTuple {
     const qDeniesSynAck = deniesSynAck(q, qs);
     const qNewIss = (q.flags & SYN) !== 0 && qs.synSent && q.seq32 !== qs.iss;
     let refuted = false;
+    if (qNewIss && this.oldSynsNotOwn(q, qs)) refuted = true;
     // A RST in doubt from the peer that q answers with an ACK (RFC 5961 §3.2 challenge ACK,
     // <ACK=RCV.NXT>): data sent before that RST and not covered by q's ACK had not arrived.
     let challenged: HeldPacket | null = null;
@@ -661,6 +683,39 @@ export class Conn extends FourTuple {
         refuted = true;
         continue;
       }
+      if (
+        qRst &&
+        !qAck &&
+        p.arrival === Arrival.PRESUMED &&
+        qs.passive &&
+        qs.synAckSent &&
+        p.ack32 === seqAdd32(qs.iss, 1) &&
+        qs.sndNxt === p.ack32 &&
+        (p.fromA ? p.stateB : p.stateA) === TcpState.ESTABLISHED &&
+        q.seq32 === p.ack32 &&
+        this.answersAtOnce(p, q, qs)
+      ) {
+        // A bare RST <SEQ=SEG.ACK> from the listener, which had sent nothing but its SYN+ACK, the
+        // instant a segment acknowledging that SYN+ACK reached it is that segment's answer
+        // (§3.10.7.4 fifth step; Linux's when the accept queue is full and tcp_abort_on_overflow=1,
+        // which also drops the half-open connection): it did not establish it — it left
+        // SYN_RECEIVED for no connection at all (CLOSED). An earlier segment carrying that ACK
+        // never established it either: it was lost, or dropped by the full queue (the first data
+        // segment then carries the refused ACK, as on Linux). An abort of its own from ESTABLISHED
+        // carries the ACK bit (Linux's tcp_send_active_reset).
+        p.metClosed = true;
+        for (let x = this.heldFirst; x !== null && x !== p; x = x.next) {
+          if (
+            x.fromA === p.fromA &&
+            x.arrival === Arrival.PRESUMED &&
+            x.decisive &&
+            (x.flags & (SYN | RST)) === 0
+          )
+            x.arrival = Arrival.REFUTED;
+        }
+        refuted = true;
+        continue;
+      }
       const pLen = p.seqLen;
       if (
         !qRst &&
@@ -691,7 +746,7 @@ export class Conn extends FourTuple {
         continue;
       }
       if (p.arrival !== Arrival.PRESUMED || qRst) continue;
-      if (!p.deferred && crossedBy(p, q, qs.tapRttUsec)) {
+      if (!p.deferred && crossedBy(p, q, this.rttAnswering(q, qs))) {
         // q left its sender before p could get there: p's effect comes after q (per packet, the
         // receiver's state as its own segments show it); whether p arrived is still open.
         p.deferred = true;
@@ -862,6 +917,49 @@ export class Conn extends FourTuple {
   }
 
   /**
+   * After segment `h` (its sender `sender`, as it stood before `h`): a passive opener's first
+   * segment, a SYN+ACK, may be a SYN cookie's (RFC 4987 §3.6: the listener answers from LISTEN and
+   * keeps nothing), which only its silence can show (cookieAnswers); the SYN it answers is held
+   * with it until then. Any later segment closes the question: a request socket resends its
+   * SYN+ACK, and once the peer acknowledges it the two histories meet in ESTABLISHED.
+   */
+  private openCookieQuestion(h: HeldPacket, sender: EndpointFacts): void {
+    for (let p = this.heldFirst; p !== null; p = p.next) p.cookieOpen = false;
+    if ((h.flags & (SYN | ACK | RST | FIN)) !== (SYN | ACK) || sender.sent || !sender.passive) return;
+    for (let p = this.heldFirst; p !== null; p = p.next) {
+      if (p.fromA !== h.fromA && (p.flags & (SYN | ACK | RST)) === SYN && seqAdd32(p.seq32, 1) === h.ack32)
+        p.cookieOpen = true;
+    }
+  }
+
+  /**
+   * At the connection's end (capture time `nowUsec`): the passive opener's SYN+ACK is the last
+   * segment of the connection, never resent though the capture ran on past the resend a request
+   * socket makes (SYNACK_RESEND_USEC), nor answered: the listener answered with a SYN cookie and
+   * kept no state — it stays in LISTEN (its SYN queue was full, or tcp_syncookies=2). Beside the
+   * listener that silence proves it; elsewhere the resends could have been lost before the tap,
+   * so the listener is LISTEN or SYN_RECEIVED (UNKNOWN). True if one was marked.
+   */
+  private cookieAnswers(nowUsec: number): boolean {
+    const q = this.heldLast;
+    if (q === null || nowUsec < 0 || (q.flags & (SYN | ACK | RST | FIN)) !== (SYN | ACK)) return false;
+    if (nowUsec - q.tsUsec < SYNACK_RESEND_USEC) return false;
+    let marked = false;
+    for (let p = this.heldFirst; p !== null; p = p.next) {
+      if (!p.cookieOpen) continue;
+      p.cookieOpen = false;
+      p.stateless = true;
+      marked = true;
+    }
+    if (!marked) return false;
+    const side = this.tapSide();
+    const open = side !== (q.fromA ? TapSide.A : TapSide.B);
+    q.stateless = true;
+    for (let p = this.heldFirst; p !== null; p = p.next) if (p.stateless) p.statelessOpen = open;
+    return true;
+  }
+
+  /**
    * At the connection's end: SYNs its receiver never answered — it sent nothing at all — and its
    * sender never sent again (a spoofed source, or one that gave up). A SYN reaching LISTEN is
    * answered at once (§3.10.7.2), so the silence rule decides them as it does a SYN resent before
@@ -1008,6 +1106,37 @@ export class Conn extends FourTuple {
     return last;
   }
 
+  /**
+   * Whether `q`, from the receiver of `p` (`qs`), is that receiver's first segment after `p` and
+   * left within what the tap's distance allows for an immediate answer: its round trip from the
+   * tap (the handshake's) and a turnaround.
+   */
+  private answersAtOnce(p: HeldPacket, q: HeldPacket, qs: EndpointFacts): boolean {
+    for (let x = p.next; x !== null; x = x.next) if (x.fromA === q.fromA) return false;
+    return qs.tapRttUsec >= 0 && q.t - p.t <= qs.tapRttUsec + TURNAROUND_USEC;
+  }
+
+  /**
+   * `q`, a SYN under a new ISS from endpoint `qs`: its held SYNs under the old ISS whose profile
+   * (TTL, DF, timestamps, window scale) differs from q's were not sent by the stack now opening
+   * the connection (RFC 9293 §3.5 Figure 9: an old duplicate SYN; its SYN+ACK draws a RST
+   * <SEQ=SEG.ACK>): the endpoint was not in SYN_SENT for them (HeldPacket.notOwn). With the same
+   * profile they may be its own earlier attempt, aborted: left as they are. True if one changed.
+   */
+  private oldSynsNotOwn(q: HeldPacket, qs: EndpointFacts): boolean {
+    let changed = false;
+    for (let p = this.heldFirst; p !== null; p = p.next) {
+      if (p.fromA !== q.fromA || (p.flags & (SYN | ACK | RST)) !== SYN || p.seq32 !== qs.iss || p.notOwn)
+        continue;
+      const same =
+        p.ipv4 === q.ipv4 && p.ttl === q.ttl && p.df === q.df && p.hasTs === q.hasTs && p.wscale === q.wscale;
+      if (same) continue;
+      p.notOwn = true;
+      changed = true;
+    }
+    return changed;
+  }
+
   /** Whether its receiver sent anything after `p` (held segments after `p`). */
   private spokeAfter(p: HeldPacket): boolean {
     for (let x = p.next; x !== null; x = x.next) if (x.fromA !== p.fromA) return true;
@@ -1147,11 +1276,17 @@ export class Conn extends FourTuple {
     return false;
   }
 
-  /** Releases settled segments from the front (all of them when `force`). */
-  release(force: boolean, recycle: (h: HeldPacket) => void, release: ReleaseFn): void {
+  /**
+   * Releases settled segments from the front (all of them when `force`). `nowUsec`: the capture's
+   * time when forced (its last segment's, µs since the epoch; -1 unknown), which the end-of-
+   * connection rules weigh silences against.
+   */
+  release(force: boolean, recycle: (h: HeldPacket) => void, release: ReleaseFn, nowUsec = -1): void {
     // Made again before anything below marks a held segment (compact() dropped it for these).
     if (this.liveState === null) this.rebuildLive();
     if (force) {
+      // A cookie's SYN+ACK is never answered either: its silence rule runs as well (below).
+      if (this.cookieAnswers(nowUsec)) this.replay();
       // The SYN+ACK and refused-copy rules each mark their own segments: both run.
       const silence = this.unansweredProbes() || this.neverAnsweredSyn();
       const synAck = this.neverAnsweredSynAck();
@@ -1181,7 +1316,7 @@ export class Conn extends FourTuple {
         const p: HeldPacket = stop;
         if (p.arrival === Arrival.PRESUMED && p.decisive) break;
         if (p.senderPending && !p.senderRefuted) break;
-        if (p.holeOpen || p.silent || p.probeAwaits || p.recovery) break;
+        if (p.holeOpen || p.silent || p.probeAwaits || p.recovery || p.cookieOpen) break;
         // A delayed or refuted FIN waits for the ACK that covers it (or the connection's end).
         if (
           (p.flags & FIN) !== 0 &&
@@ -1303,13 +1438,17 @@ function mustBeAnswered(p: HeldPacket): boolean {
  * Whether `q`, from the receiver of the held segment `p`, left that receiver before `p` reached
  * it: captured less than the receiver's round trip from the tap (`rtt`, the handshake's) after
  * `p`, its ACK field not covering `p`. Only where `p`'s arrival moves its receiver and the
- * crossing is not decided elsewhere: a pure ACK that moves it (decisive), or a FIN crossed by a
- * segment that is no FIN (crossing FINs are Conn.decide's `unacked`).
+ * crossing is not decided elsewhere: a pure ACK that moves it (decisive), a SYN+ACK crossed by
+ * the receiver's own SYN+ACK, or a FIN crossed by a segment that is no FIN (crossing FINs are
+ * Conn.decide's `unacked`).
  */
 function crossedBy(p: HeldPacket, q: HeldPacket, rtt: number): boolean {
   if (rtt < 0 || q.t - p.t >= rtt || (q.flags & ACK) === 0) return false;
   const kind = p.flags & (SYN | FIN | RST | ACK);
   if (kind === ACK && p.len === 0) return p.decisive;
+  // Crossing SYN+ACKs of a simultaneous open (RFC 9293 §3.5 Figure 7): q's sender had p's SYN
+  // already (it answers with a SYN+ACK of its own), so p's effect there is its ACK alone.
+  if (kind === (SYN | ACK) && p.len === 0 && (q.flags & SYN) !== 0) return p.decisive;
   return (kind & (SYN | RST | FIN)) === FIN && (q.flags & FIN) === 0 && seqLt(q.ack32, p.end32);
 }
 

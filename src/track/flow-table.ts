@@ -124,6 +124,11 @@ export class FlowTable {
   private readonly onPacket: ReleaseFn;
   /** Connections evicted because the table was full. */
   evictedCount = 0;
+  /**
+   * Capture time (µs since the epoch) the table has reached: its latest segment's or tick's, -1
+   * before any. Connections ended now weigh their endpoints' silences against it (Conn.release).
+   */
+  private nowUsec = -1;
 
   constructor(private readonly opts: FlowTableOptions) {
     this.cfg = {
@@ -152,7 +157,9 @@ export class FlowTable {
     if (pkt.status !== DecodeStatus.TCP) return null;
     const now = pkt.tsUsec;
     const wsTags = this.opts.analysis ? this.opts.analysis.process(pkt) : 0;
-    this.expireTimers(now);
+    if (now > this.nowUsec) this.nowUsec = now;
+    // Tested here first: most packets end no timer, and the call would box the capture time.
+    if (this.timerDue(now)) this.expireTimers(now);
 
     const hash = flowHash32(pkt) & HASH_BITS;
     let conn: Conn | null = this.buckets[hash & this.mask]!;
@@ -201,6 +208,7 @@ export class FlowTable {
    * whose idle time or TIME_WAIT ran out by then end now, as the next packet would end them.
    */
   advance(nowUsec: number): void {
+    if (nowUsec > this.nowUsec) this.nowUsec = nowUsec;
     this.expireTimers(nowUsec);
     this.flushEnded();
   }
@@ -211,6 +219,7 @@ export class FlowTable {
    * TCP segments of other shards, so its connections end at the same frame as in one table.
    */
   tick(now: number): void {
+    if (now > this.nowUsec) this.nowUsec = now;
     this.expireTimers(now);
     this.flushEnded();
   }
@@ -290,7 +299,7 @@ export class FlowTable {
   }
 
   private closeTimeWaitForReuse(conn: Conn): void {
-    conn.release(true, this.recycle, this.onPacket);
+    conn.release(true, this.recycle, this.onPacket, this.nowUsec);
     conn.closeTimeWait();
   }
 
@@ -356,7 +365,7 @@ export class FlowTable {
 
   /** The connection's record as it stands, its held segments released first. */
   private recordOf(conn: Conn): ConnRecord {
-    conn.release(true, this.recycle, this.onPacket);
+    conn.release(true, this.recycle, this.onPacket, this.nowUsec);
     return buildRecord(
       {
         id: conn.id,
@@ -438,6 +447,13 @@ export class FlowTable {
     ids[i] = id;
   }
 
+  /** Whether an idle or TIME_WAIT timer has run out by capture time `now` (expireTimers has work). */
+  private timerDue(now: number): boolean {
+    const head = this.lruHead;
+    if (head !== null && now - head.lastUsec >= this.idleUsec) return true;
+    return this.twDeadlines.length > 0 && this.twDeadlines[0]! <= now;
+  }
+
   /** Connections whose idle time or TIME_WAIT ran out by capture time `now` end at this frame. */
   private expireTimers(now: number): void {
     while (this.lruHead !== null && now - this.lruHead.lastUsec >= this.idleUsec) this.end(this.lruHead);
@@ -447,7 +463,7 @@ export class FlowTable {
       const id = this.twIds[0]!;
       this.twPop();
       if (c.id !== id || c.ended || c.twDeadlineUsec !== d) continue;
-      c.release(true, this.recycle, this.onPacket);
+      c.release(true, this.recycle, this.onPacket, this.nowUsec);
       c.expireTimeWait(d);
       // Past 2^53 µs (far-future captures) the subtraction can round TIME_WAIT short of its own
       // deadline: it ran out at d all the same, and a timer re-armed at d would fire forever.

@@ -120,6 +120,10 @@ const B_CLOSE_MAY_PRECEDE = 1 << 24;
 const B_CLOSE_MAY_A = 1 << 25;
 const B_PROBE_AWAITS = 1 << 26;
 const B_REJECTED_OR_LOST = 1 << 27;
+const B_COOKIE_OPEN = 1 << 28;
+const B_STATELESS = 1 << 29;
+const B_STATELESS_OPEN = 1 << 30;
+const B_NOT_OWN = 1 << 31;
 
 /** What the first answer after a silence echoed (RFC 7323 §4.3: TSecr is the TSval of the segment answered). */
 export enum SilenceEcho {
@@ -334,6 +338,48 @@ export class HeldPacket {
   }
   set rejectedOrLost(v: boolean) {
     this.bits = withBit(this.bits, B_REJECTED_OR_LOST, v);
+  }
+
+  /**
+   * A SYN answered by a passive opener's first SYN+ACK and by nothing since: held with it, for
+   * that SYN+ACK may be a SYN cookie's (Conn.cookieAnswers) and the SYN's row would then change.
+   */
+  get cookieOpen(): boolean {
+    return (this.bits & B_COOKIE_OPEN) !== 0;
+  }
+  set cookieOpen(v: boolean) {
+    this.bits = withBit(this.bits, B_COOKIE_OPEN, v);
+  }
+
+  /**
+   * A SYN its listener answered with a SYN cookie, or that cookie SYN+ACK (RFC 4987 §3.6): the
+   * listener kept no state for it and stays in LISTEN (Conn.cookieAnswers).
+   */
+  get stateless(): boolean {
+    return (this.bits & B_STATELESS) !== 0;
+  }
+  set stateless(v: boolean) {
+    this.bits = withBit(this.bits, B_STATELESS, v);
+  }
+
+  /**
+   * A SYN its claimed sender did not send in this connection (Conn.decide): that endpoint's next
+   * SYN carries a new ISS and another profile (TTL, DF, options) — an old duplicate from an earlier
+   * incarnation or another stack's. It reaches its receiver; its sender's state does not move.
+   */
+  get notOwn(): boolean {
+    return (this.bits & B_NOT_OWN) !== 0;
+  }
+  set notOwn(v: boolean) {
+    this.bits = withBit(this.bits, B_NOT_OWN, v);
+  }
+
+  /** With `stateless`: only maybe — the tap could have missed the resends a request socket makes. */
+  get statelessOpen(): boolean {
+    return (this.bits & B_STATELESS_OPEN) !== 0;
+  }
+  set statelessOpen(v: boolean) {
+    this.bits = withBit(this.bits, B_STATELESS_OPEN, v);
   }
 
   /**

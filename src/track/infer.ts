@@ -16,7 +16,7 @@
 // step()'s work for them in a few lines (proved against step() on every segment of the bench
 // captures), and Conn.process releases them without holding.
 
-import { seqGe, seqGt, seqInRange } from '../tcp/seq.js';
+import { seqGe, seqGt, seqInRange, seqLe } from '../tcp/seq.js';
 import { TcpState as S, type TcpState } from '../tcp/state.js';
 import { nextState, TcpEvent } from '../tcp/transitions.js';
 import { ACK, FIN, RST, SYN } from '../wire/packet.js';
@@ -128,6 +128,8 @@ export class EndpointFacts {
    * SYN to its SYN+ACK, or the SYN+ACK to the ACK of it), µs; -1 until measured.
    */
   tapRttUsec = -1;
+  /** Capture time (relative µs) of its latest SYN without ACK: a simultaneous open times its SYN+ACK from the peer's. */
+  synUsec = 0;
   /**
    * Peer segments that reached it beyond RCV.NXT (a hole before them): held, not processed, until
    * the hole fills (RFC 9293 §3.10.7.4: "segments with higher beginning sequence numbers … held
@@ -150,6 +152,7 @@ export class EndpointFacts {
     this.winTtlWscale = o.winTtlWscale;
     this.twSinceUsec = o.twSinceUsec;
     this.tapRttUsec = o.tapRttUsec;
+    this.synUsec = o.synUsec;
     this.oooSeq = o.oooSeq;
     this.oooEnd = o.oooEnd;
   }
@@ -534,6 +537,15 @@ export function mayHaveCrossed(earlierUsec: number, laterUsec: number, rttUsec: 
   return rttUsec >= 0 && laterUsec - earlierUsec <= 2 * rttUsec;
 }
 
+/**
+ * Whether `ack` acknowledges the SYN endpoint `r` sent, as SYN_SENT judges it (RFC 9293 §3.10.7.3:
+ * acceptable when ISS < SEG.ACK =< SND.NXT): ISS+1, or up to the end of the data its SYN carried
+ * (TCP Fast Open, RFC 7413, where the SYN+ACK acknowledges that data too).
+ */
+export function acksOwnSyn(r: EndpointFacts, ack: number): boolean {
+  return seqGt(ack, r.iss) && seqLe(ack, r.sndValid ? r.sndNxt : seqAdd32(r.iss, 1));
+}
+
 /** Initial candidates for the endpoint whose first segment this is (PRODUCT.md "Initial state"). */
 export function initialCandidates(ep: EndpointFacts, flags: number, answersSyn: boolean): void {
   const syn = (flags & SYN) !== 0;
@@ -618,7 +630,7 @@ function receiveFin(r: EndpointFacts, acksOwnFin: boolean): void {
 function rstAcceptance(r: EndpointFacts, h: HeldPacket): number {
   if (r.cand === bit(S.SYN_SENT)) {
     // §3.10.7.3: acceptable only if it acknowledges our SYN.
-    return (h.flags & ACK) !== 0 && (!r.synSent || h.ack32 === seqAdd32(r.iss, 1)) ? 1 : -1;
+    return (h.flags & ACK) !== 0 && (!r.synSent || acksOwnSyn(r, h.ack32)) ? 1 : -1;
   }
   if (r.cand === bit(S.LISTEN)) return -1; // §3.10.7.2: a RST to a listener is ignored.
   if (!r.rcvValid) return 1; // Nothing known of its receive window: give the benefit of the doubt.
@@ -680,6 +692,12 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
   expireTimeWait(st.a, h.t, cfg);
   expireTimeWait(st.b, h.t, cfg);
 
+  // The second of crossing SYN+ACKs answers the peer's SYN (RFC 9293 §3.5 Figure 7): it times
+  // its sender's round trip from the tap, before anything below waits on that round trip.
+  if (syn && ackf && !rst && st.synAckTimed && st.simultaneousOpen && s.tapRttUsec < 0 && r.synSent) {
+    if (seqGe(h.ack32, seqAdd32(r.iss, 1))) s.tapRttUsec = h.t - r.synUsec;
+  }
+
   // A deferred ACK reached its receiver before this segment if its own sender sent this one (in
   // order), or if its receiver sent this one a round trip from the tap or more after it; when
   // this one is deferred too, its row shows the receiver as the segment crossing it left.
@@ -722,8 +740,11 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
   // ---- What the segment says about its sender.
   const newData = h.len > 0 && (!s.sndValid || seqGt(end, s.sndNxt));
   const newFin = fin && (!s.finSent || s.finSeq !== seqAdd32(h.seq32, seqLen - 1));
-  if (!rst) {
-    narrow(s, MAY_SEND);
+  // An old duplicate SYN (HeldPacket.notOwn) says nothing of its claimed sender.
+  const itsOwn = !h.notOwn;
+  if (!rst && itsOwn) {
+    // (A listener sends a SYN cookie's SYN+ACK from LISTEN.)
+    if (!h.stateless) narrow(s, MAY_SEND);
     // Evidence of receipt: its ACK covers the peer's SYN or FIN, so those reached it.
     if (ackf && r.synSent && s.cand === bit(S.SYN_SENT) && seqGe(h.ack32, seqAdd32(r.iss, 1)) && !syn) {
       apply(s, TcpEvent.RCV_SYN_ACK);
@@ -741,7 +762,10 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
       if (r.cand !== bit(S.TIME_WAIT)) narrow(r, ~GOT_PEER_FIN);
     }
   }
-  if (syn && !ackf) {
+  if (syn && !ackf && !itsOwn) {
+    if (st.firstSyn === 0) st.firstSyn = me;
+    role = Role.HANDSHAKE_1_3;
+  } else if (syn && !ackf) {
     if (s.synSent && h.seq32 === s.iss) own |= K['syn-retransmission'];
     if (st.firstSyn === 0) st.firstSyn = me;
     else if (st.firstSyn !== me && !st.simultaneousOpen) {
@@ -766,8 +790,11 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
     )
       own |= K['handshake-ack-lost'];
     if (st.firstSynAck === 0) st.firstSynAck = me;
-    // Sending SYN+ACK proves the SYN reached it (LISTEN or SYN_SENT → SYN_RECEIVED).
-    applyTo(s, bit(S.LISTEN) | bit(S.SYN_SENT), TcpEvent.RCV_SYN);
+    // Sending SYN+ACK proves the SYN reached it (LISTEN or SYN_SENT → SYN_RECEIVED), unless a
+    // listener answered with a SYN cookie and kept nothing (LISTEN; or either, in doubt).
+    const before = s.cand;
+    if (!h.stateless || h.statelessOpen) applyTo(s, bit(S.LISTEN) | bit(S.SYN_SENT), TcpEvent.RCV_SYN);
+    if (h.stateless) s.cand |= before & bit(S.LISTEN);
     if (s.ackOfSynPending) {
       applyTo(s, bit(S.SYN_RECEIVED), TcpEvent.RCV_ACK_OF_SYN);
       s.ackOfSynPending = false;
@@ -875,7 +902,7 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
   // Record what the sender revealed of itself. An empty segment (not a RST, whose sequence number
   // may be the SEG.ACK it answers) carries SND.NXT: one above what was captured shows a segment
   // sent but lost before the tap, so a later copy of it is a retransmission.
-  if (seqLen > 0 || !s.sndValid || !rst) {
+  if (itsOwn && (seqLen > 0 || !s.sndValid || !rst)) {
     s.sndNxt = maxSeq(s.sndNxt, s.sndValid, end);
     s.sndValid = true;
   }
@@ -886,7 +913,7 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
     s.ackSent = true;
     if (s.oooValid && seqGe(h.ack32, s.oooSeq)) s.oooValid = false;
   }
-  if (!rst) {
+  if (!rst && itsOwn) {
     s.win = h.win;
     if (syn) s.wscale = h.wscale;
     if (!s.profiled || !syn) {
@@ -895,7 +922,7 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
       s.profiled = true;
     }
   }
-  s.sent = true;
+  if (itsOwn) s.sent = true;
 
   // ---- What the segment does to its receiver, if it got there.
   let decisive = false;
@@ -906,7 +933,14 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
     // A deferred FIN is processed all the same, only after its receiver's crossing segments.
     if (h.deferred) fx |= FX_FIN_ACCEPTED;
   }
-  if (!arrived && h.deferred && h.arrival !== Arrival.REFUTED && !fin && !syn && !rst && ackf) {
+  // A deferred SYN+ACK of crossing SYN+ACKs: its SYN had reached the receiver before the
+  // receiver's own SYN+ACK left (that one acknowledges it); only its ACK comes after.
+  const synKnown = syn && (r.peerSynPending || (r.rcvValid && seqGe(r.rcvNxt, seqAdd32(h.seq32, 1))));
+  if (!arrived && h.deferred && h.arrival !== Arrival.REFUTED && synKnown && ackf && r.peerSynPending) {
+    if (r.cand === bit(S.SYN_SENT)) apply(r, TcpEvent.RCV_SYN);
+    r.peerSynPending = false;
+  }
+  if (!arrived && h.deferred && h.arrival !== Arrival.REFUTED && !fin && (!syn || synKnown) && !rst && ackf) {
     if (st.ackPending && st.ackPendingToA === h.fromA) takePendingAck(st);
     st.pendAck = st.ackPending ? maxSeq(st.pendAck, true, h.ack32) : h.ack32;
     st.pendAckUsec = h.t;
@@ -962,8 +996,11 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
       } else {
         if (syn && !ackf && r.cand === bit(S.CLOSED) && !r.passive && !r.synSent) r.peerSynPending = true;
         else if (syn && !ackf) {
-          if (r.cand & (bit(S.LISTEN) | bit(S.SYN_SENT)))
+          // A SYN answered with a SYN cookie leaves its listener in LISTEN (Conn.cookieAnswers).
+          const listening = r.cand & bit(S.LISTEN);
+          if (r.cand & (bit(S.LISTEN) | bit(S.SYN_SENT)) && (!h.stateless || h.statelessOpen))
             applyTo(r, bit(S.LISTEN) | bit(S.SYN_SENT), TcpEvent.RCV_SYN);
+          if (h.stateless) r.cand |= listening;
           else if (r.cand & SYNCHRONIZED) r.challengeDue = true; // RFC 5961 §4
         }
         // §3.10.7.3: in SYN_SENT only SEG.ACK = ISS+1 (= SND.NXT) is acceptable; anything else,
@@ -971,7 +1008,7 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
         const acksSyn =
           ackf &&
           r.synSent &&
-          (r.cand === bit(S.SYN_SENT) ? h.ack32 === seqAdd32(r.iss, 1) : seqGe(h.ack32, seqAdd32(r.iss, 1)));
+          (r.cand === bit(S.SYN_SENT) ? acksOwnSyn(r, h.ack32) : seqGe(h.ack32, seqAdd32(r.iss, 1)));
         if (syn && ackf && acksSyn && r.peerSynPending && r.cand === bit(S.SYN_SENT)) {
           apply(r, TcpEvent.RCV_SYN);
           r.peerSynPending = false;
@@ -1029,6 +1066,7 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
   // The handshake times each endpoint's reaction as seen from the capture point.
   if (syn && !ackf) {
     st.synUsec = h.t;
+    s.synUsec = h.t;
     st.synTimed = true;
   } else if (syn && ackf && st.synTimed) {
     if (!st.synAckTimed) {

@@ -329,6 +329,7 @@ export class WsFlow {
 
   /** Forget segments that `ack` covers: Wireshark drops a segment unless its end is after ack. */
   removeAcked(ack: number): void {
+    // `ack` signed or unsigned: only differences mod 2^32 are read.
     const n = this.unackedCount;
     if (n === 0) return;
     if (n <= UNACKED_INLINE) {

@@ -213,7 +213,8 @@ export class TcpAnalysis {
     if ((seglen > 0 || flags & (SYN | FIN)) && fwd.unackedCount < MAX_UNACKED_SEGMENTS) {
       // SYN and FIN count one sequence number, but only when the segment is remembered.
       if (flags & (SYN | FIN)) nextseq = (nextseq + 1) >>> 0;
-      fwd.addUnacked(nextseq);
+      // As int32 (the same 32 bits): an unsigned one above 2^31 would be boxed for the call.
+      fwd.addUnacked(nextseq | 0);
     }
     const isProbe = (f & WsFlag.ZERO_WINDOW_PROBE) !== 0;
     if ((seqGt(nextseq, fwd.nextseq) || fwd.nextseq === 0) && !isProbe) {
@@ -228,7 +229,7 @@ export class TcpAnalysis {
     fwd.setLastackTime(sec, pkt.tsNsec);
     fwd.lastSegmentFlags = f;
     // Every segment's ACK field (even without the ACK flag) retires the peer's covered segments.
-    rev.removeAcked(ack);
+    rev.removeAcked(ack | 0);
     return f;
   }
 

@@ -1,9 +1,29 @@
 // Built-in scenarios about opening a connection: refusal, loss of each handshake segment, old
-// duplicate SYNs (RFC 9293 §3.5 Figure 8: why the handshake has three segments, not two), and
-// simultaneous open (§3.5 Figure 7). Times in ms; 10 ms one-way latency unless said.
+// duplicate SYNs (RFC 9293 §3.5 Figure 8: why the handshake has three segments, not two),
+// simultaneous open (§3.5 Figure 7), and a listener whose accept queue is full (Linux drops the
+// handshake's ACK, or resets it with tcp_abort_on_overflow). Times in ms; 10 ms one-way latency
+// unless said.
 
 import type { Scenario } from '../scenario.js';
-import { CLOSES_FIRST, CLOSES_SECOND, clientCloseAt, OPENED_THEN_CLIENT_CLOSED } from './shapes.js';
+import {
+  ACTIVE_OPEN,
+  CLOSES_FIRST,
+  CLOSES_SECOND,
+  clientCloseAt,
+  OPENED_THEN_CLIENT_CLOSED,
+} from './shapes.js';
+
+/**
+ * A listener with backlog 1 whose application does not accept(): c1 and c2 fill its accept queue
+ * (Linux takes backlog + 1); c3's SYN came in while there was room, its handshake ACK finds the
+ * queue full.
+ */
+const FULL_ACCEPT_QUEUE: Scenario['timeline'] = [
+  { at: 0, do: 'listen', port: 80, backlog: 1, accept: false },
+  { at: 0, do: 'connect', conn: 'c1', port: 80 },
+  { at: 100, do: 'connect', conn: 'c2', port: 80 },
+  { at: 101, do: 'connect', conn: 'c3', port: 80 },
+];
 
 export const HANDSHAKE_SCENARIOS: Scenario[] = [
   {
@@ -97,6 +117,54 @@ export const HANDSHAKE_SCENARIOS: Scenario[] = [
       ...clientCloseAt('c1', 3000),
     ],
     expect: { c1: OPENED_THEN_CLIENT_CLOSED },
+  },
+  {
+    name: 'accept-queue-full',
+    description:
+      "The server's application does not accept(): its accept queue (backlog 1) is full, so Linux drops c3's handshake ACK (c3 is ESTABLISHED, the server still SYN_RECEIVED and resending its SYN+ACK) and c4's SYNs; once the application accepts, both complete",
+    timeline: [
+      ...FULL_ACCEPT_QUEUE,
+      { at: 500, do: 'connect', conn: 'c4', port: 80 },
+      { at: 2500, do: 'accept', port: 80 },
+      ...['c1', 'c2', 'c3', 'c4'].flatMap((c) => clientCloseAt(c, 5000)),
+    ],
+    expect: {
+      c1: OPENED_THEN_CLIENT_CLOSED,
+      c2: OPENED_THEN_CLIENT_CLOSED,
+      c3: OPENED_THEN_CLIENT_CLOSED,
+      c4: OPENED_THEN_CLIENT_CLOSED,
+    },
+  },
+  {
+    name: 'accept-queue-abort',
+    description:
+      "As accept-queue-full with net.ipv4.tcp_abort_on_overflow=1: the handshake ACK the full accept queue cannot take is answered with a RST (seq = the ACK's ack), and c3's connect(), which had returned, ends in ECONNRESET",
+    server: { abortOnOverflow: 1 },
+    timeline: [
+      ...FULL_ACCEPT_QUEUE,
+      { at: 1000, do: 'accept', port: 80 },
+      ...['c1', 'c2'].flatMap((c) => clientCloseAt(c, 1500)),
+    ],
+    expect: {
+      c1: OPENED_THEN_CLIENT_CLOSED,
+      c2: OPENED_THEN_CLIENT_CLOSED,
+      c3: { client: [...ACTIVE_OPEN, 'CLOSED'], server: ['LISTEN', 'SYN_RECEIVED', 'CLOSED'] },
+    },
+  },
+  {
+    name: 'tcp-fast-open',
+    description:
+      'TCP Fast Open (RFC 7413): c1 asks for a cookie (an empty option in its SYN, the cookie in the SYN+ACK) and sends its request after the handshake; c2 puts the request and the cookie in its SYN, the server acknowledges SYN and data together and answers before the handshake ends: a round trip saved',
+    timeline: [
+      { at: 0, do: 'listen', port: 80, fastOpen: true },
+      { at: 0, do: 'connect', conn: 'c1', port: 80, fastOpenData: 'GET / HTTP/1.1\r\nHost: lab\r\n\r\n' },
+      { at: 35, do: 'send', conn: 'c1', side: 'server', bytes: 512 },
+      ...clientCloseAt('c1', 200),
+      { at: 1000, do: 'connect', conn: 'c2', port: 80, fastOpenData: 'GET / HTTP/1.1\r\nHost: lab\r\n\r\n' },
+      { at: 1015, do: 'send', conn: 'c2', side: 'server', bytes: 512 },
+      ...clientCloseAt('c2', 1200),
+    ],
+    expect: { c1: OPENED_THEN_CLIENT_CLOSED, c2: OPENED_THEN_CLIENT_CLOSED },
   },
   {
     name: 'simultaneous-open',
