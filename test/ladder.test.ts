@@ -255,3 +255,13 @@ test('an undecided arrow too short for its ? mark is drawn without it, at every 
     assert.ok(lines.length > 0);
   }
 });
+
+test('notes too long for one row wrap onto the next rows whole: no socket call is cut', () => {
+  // Fast Open's SYN+ACK carries both accept() and connect() returning.
+  const t = labRun(findScenario('tcp-fast-open')!, { tap: 'server' }).observation.timelines[1];
+  assert.ok(t);
+  const text = renderLadderText(t).join('\n');
+  assert.ok(text.includes('‹server: accept() returns (Fast Open)›'), text);
+  assert.ok(text.includes('‹client: connect() returns›'), text);
+  assert.ok(!/‹[^›\n]*…/.test(text), text);
+});

@@ -87,7 +87,7 @@ export function drawLadderText(m: LadderModel, width: number, time?: LadderTime)
       r++;
       continue;
     }
-    const [top, bottom, extra] = arrowRows(row, area);
+    const [top, bottom, ...extra] = arrowRows(row, area);
     if (row.from === 'orig') {
       out.push(line(timeText(row.relUs), row.orig, top, undefined));
       out.push(line(blankTime, undefined, bottom, row.resp));
@@ -95,7 +95,7 @@ export function drawLadderText(m: LadderModel, width: number, time?: LadderTime)
       out.push(line(timeText(row.relUs), undefined, top, row.resp));
       out.push(line(blankTime, row.orig, bottom, undefined));
     }
-    if (extra !== undefined) out.push(line(blankTime, undefined, extra, undefined));
+    for (const e of extra) out.push(line(blankTime, undefined, e, undefined));
   }
   out.push(line('', undefined, ' '.repeat(area), undefined));
   const indent = ' '.repeat(timeCol + 1);
@@ -126,8 +126,23 @@ function numbered(a: LadderArrow): string {
 }
 
 /** Tags, then the socket calls the arrow implies. */
+function noteParts(a: LadderArrow): string[] {
+  return [tagText(a.tags), ...a.calls.map((c) => `‹${c}›`)].filter((x) => x !== '');
+}
+
 function notes(a: LadderArrow): string {
-  return [tagText(a.tags), ...a.calls.map((c) => `‹${c}›`)].filter((x) => x !== '').join(' ');
+  return noteParts(a).join(' ');
+}
+
+/** Notes too long for the arrow's own row, packed into rows of at most `max` columns (a part longer than a row is cut). */
+function wrappedNotes(a: LadderArrow, max: number): string[] {
+  const rows: string[] = [];
+  for (const part of noteParts(a)) {
+    const last = rows.length - 1;
+    if (last >= 0 && rows[last].length + 1 + part.length <= max) rows[last] += ` ${part}`;
+    else rows.push(clip(part, max));
+  }
+  return rows;
 }
 
 /**
@@ -201,7 +216,7 @@ function arrowRows(a: LadderArrow, area: number): string[] {
     const fits = tags.length <= bend - 2;
     const under = ` ${fits ? tags : ''}`.padEnd(bend);
     const rows = [top, `${under}╰${tail}`];
-    if (!fits) rows.push(` ${clip(tags, area - 2)}`.padEnd(area));
+    if (!fits) for (const n of wrappedNotes(a, area - 2)) rows.push(` ${n}`.padEnd(area));
     return rows;
   }
   // ╭─ label ─…─  above  ◀─…─╯ tags
@@ -218,6 +233,6 @@ function arrowRows(a: LadderArrow, area: number): string[] {
   const fits = tags.length <= area - bend - 4;
   const under = `  ${fits ? tags : ''}`.padEnd(area - bend - 1);
   const rows = [top, `${head}╯${under}`];
-  if (!fits) rows.push(`${clip(tags, area - 2)} `.padStart(area));
+  if (!fits) for (const n of wrappedNotes(a, area - 2)) rows.push(`${n} `.padStart(area));
   return rows;
 }
