@@ -96,7 +96,8 @@ const C_ENDED = 2;
 const C_TW_SCHEDULED = 4;
 /** Two or more segments in a row were released as not arrived (same sender, same ACK). */
 const C_REFUSED_AGAIN = 8;
-const C_REFUSED = 16;
+/** refusedSeq/End/Ack are valid (bit 30: bits 4-15 hold the first segment's flags). */
+const C_REFUSED = 1 << 30;
 const C_REFUSED_A = 1 << 24;
 const C_REFUSED_FLAGS_SHIFT = 25; // SYN | ACK | FIN | RST of it (SYN, FIN and RST are the low 3 bits)
 const C_FIRST_FLAGS_SHIFT = 4; // 12 bits: TCP flags
@@ -1034,7 +1035,7 @@ export class Conn extends FourTuple {
           this.refusedSeq,
           this.refusedEnd,
           this.refusedAck,
-          this.bits >>> C_REFUSED_FLAGS_SHIFT,
+          (this.bits >>> C_REFUSED_FLAGS_SHIFT) & FLAG_KIND,
         );
       if (!refused) continue;
       p.arrivalOpen = true;
