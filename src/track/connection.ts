@@ -185,10 +185,15 @@ export class Conn extends FourTuple {
   }
 
   private rebuildLive(): InferState {
+    this.liveState = this.initialReplayed();
+    return this.liveState;
+  }
+
+  /** A spare state set to the initial state with every held segment stepped over it. */
+  private initialReplayed(): InferState {
     const s = this.cfg.spareStates.pop() ?? new InferState();
     this.initialInto(s);
     for (let p = this.heldFirst; p !== null; p = p.next) step(s, p, this.cfg);
-    this.liveState = s;
     return s;
   }
 
@@ -200,9 +205,7 @@ export class Conn extends FourTuple {
   compact(): void {
     const live = this.liveState;
     if (live === null || (this.bits & C_COMMITTED_INITIAL) === 0 || this.heldFirst === null) return;
-    const again = this.cfg.spareStates.pop() ?? new InferState();
-    this.initialInto(again);
-    for (let p: HeldPacket | null = this.heldFirst; p !== null; p = p.next) step(again, p, this.cfg);
+    const again = this.initialReplayed();
     const same = sameState(again, live);
     this.cfg.spareStates.push(again);
     if (!same) return;
@@ -221,11 +224,15 @@ export class Conn extends FourTuple {
     if (this.liveState !== null && this.cfg.spareStates.length < MAX_SPARE_STATES)
       this.cfg.spareStates.push(this.liveState);
     this.liveState = null;
-    if (this.rec !== null) {
-      this.rec.reset();
-      if (this.cfg.spareRecords.length < MAX_SPARE_RECORDS) this.cfg.spareRecords.push(this.rec);
-      this.rec = null;
-    }
+    this.dropRecord();
+  }
+
+  /** Its record builder back to the table's spares (while they are few). */
+  private dropRecord(): void {
+    if (this.rec === null) return;
+    this.rec.reset();
+    if (this.cfg.spareRecords.length < MAX_SPARE_RECORDS) this.cfg.spareRecords.push(this.rec);
+    this.rec = null;
   }
 
   /** The committed snapshot, made now if it is the initial state not made yet (C_COMMITTED_INITIAL). */
@@ -274,11 +281,7 @@ export class Conn extends FourTuple {
     this.heldLast = null;
     this.nHeld = 0;
     // Its builder goes to the spares: the new connection takes one only when it releases a segment.
-    if (this.rec !== null) {
-      this.rec.reset();
-      if (this.cfg.spareRecords.length < MAX_SPARE_RECORDS) this.cfg.spareRecords.push(this.rec);
-      this.rec = null;
-    }
+    this.dropRecord();
     this.summary.reset();
   }
 
