@@ -390,21 +390,13 @@ interface Bounds {
 }
 
 function boundsOf(ivs: readonly SocketInterval[]): Bounds {
-  let finite = 0;
-  for (const iv of ivs) if (iv.toUs !== FOREVER) finite++;
-  const starts = new Float64Array(ivs.length);
-  const ends = new Float64Array(finite);
-  let j = 0;
-  for (let i = 0; i < ivs.length; i++) {
-    starts[i] = ivs[i].fromUs;
-    if (ivs[i].toUs !== FOREVER) ends[j++] = ivs[i].toUs;
-  }
-  starts.sort();
-  ends.sort();
-  return { starts, ends };
+  return spanBounds(
+    ivs.map((iv) => iv.fromUs),
+    ivs.map((iv) => iv.toUs),
+  );
 }
 
-/** boundsOf for spans given as their bounds. */
+/** Sorted starts and finite ends of spans given as their bounds. */
 function spanBounds(from: readonly number[], to: readonly number[]): Bounds {
   let finite = 0;
   for (const t of to) if (t !== FOREVER) finite++;
