@@ -588,9 +588,6 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
         says.push({ s: 'socket', c: { who: side, call } });
       }
     }
-    if (p.flags & SYN && !(p.flags & ACK) && before.me === 'CLOSED' && !againSyn) {
-      // connect() was called just before this SYN left (the SYN_SENT move says it already).
-    }
     if (p.flags & FIN && p.len > 0) says.push({ s: 'note', key: 'fin-with-data', c: { who: me } });
     if (isSimultaneousOpenAck(i)) says.push({ s: 'note', key: 'simultaneous-open-ack', c: { who: me } });
 

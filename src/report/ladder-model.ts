@@ -290,7 +290,6 @@ function afterKeepAlives(t: ConnTimeline, i: number): boolean {
   return prev !== undefined && prev.from === t.packets[i].from && prev.tags.includes('keep-alive');
 }
 
-/** The socket calls a packet's state changes imply, as "client: connect() returns". */
 /**
  * Packet i is a bare RST (no ACK bit) from the passive opener at exactly the acknowledgment number
  * of the handshake ACK just before it, its sender having sent nothing since its SYN+ACK: Linux
@@ -344,10 +343,13 @@ export function fastOpenSynAck(t: ConnTimeline): number {
   );
 }
 
-function socketCalls(t: ConnTimeline, i: number): string[] {
+/**
+ * The socket calls a packet's state changes imply, as "client: connect() returns". `fastOpen`:
+ * fastOpenSynAck(t), found once per connection.
+ */
+function socketCalls(t: ConnTimeline, i: number, fastOpen: number): string[] {
   const p = t.packets[i];
   const out: string[] = [];
-  const fastOpen = fastOpenSynAck(t);
   if (i === fastOpen) out.push(`${p.from === 'orig' ? 'client' : 'server'}: accept() returns (Fast Open)`);
   for (const side of ['orig', 'resp'] as const) {
     const from = stateBefore(t, i, side);
@@ -463,6 +465,7 @@ export function buildLadder(t: ConnTimeline, opts: LadderOptions = {}): LadderMo
   const gapUs = opts.gapUs ?? 200_000;
   const rows: LadderRow[] = [];
   const marks = { lost: false, unanswered: false, undecided: false };
+  const fastOpen = fastOpenSynAck(t);
 
   const arrow = (i: number): LadderArrow => {
     const p = ps[i];
@@ -477,7 +480,7 @@ export function buildLadder(t: ConnTimeline, opts: LadderOptions = {}): LadderMo
       lost: p.lost === true,
       undecided: p.lost !== true && p.arrived === null,
       unanswered: unanswered[i],
-      calls: socketCalls(t, i),
+      calls: socketCalls(t, i, fastOpen),
       crossesNext: crossing[i],
     };
     if (a.lost) marks.lost = true;
