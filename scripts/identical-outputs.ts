@@ -8,8 +8,8 @@
 
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { capturesUnder } from '../test/helpers/captures.js';
 import { REPO_ROOT } from './corpus-dir.js';
 
@@ -56,10 +56,14 @@ interface Outcome {
 
 function run(root: string, c: Case): Promise<Outcome> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(root, 'dist/src/cli/main.js'), ...c.args, c.file], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [join(root, 'dist/src/cli/main.js'), ...c.args, relative(REPO_ROOT, c.file)],
+      {
+        cwd: REPO_ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
@@ -123,14 +127,20 @@ async function main(): Promise<void> {
   const chosen =
     only === undefined ? cases : cases.filter((c) => `${c.args.join(' ')} ${c.file}`.includes(only));
 
-  // The reference's outcomes, cached by its commit (and the files' sizes and times).
+  // The reference's outcomes, cached by its commit.
   const head = execFileSync('git', ['-C', ref, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
   const cacheDir = join(ref, '..', `outputs-${head.slice(0, 12)}`);
   mkdirSync(cacheDir, { recursive: true });
+  // Keyed by the capture's path inside the checkout and its bytes, so every worktree shares it.
+  const contentOf = new Map<string, string>();
   const keyOf = (c: Case) => {
-    const st = statSync(c.file);
+    let content = contentOf.get(c.file);
+    if (content === undefined) {
+      content = createHash('sha256').update(readFileSync(c.file)).digest('hex');
+      contentOf.set(c.file, content);
+    }
     return createHash('sha256')
-      .update(`${c.args.join(' ')}\0${c.file}\0${st.size}\0${st.mtimeMs}`)
+      .update(`${c.args.join(' ')}\0${relative(REPO_ROOT, c.file)}\0${content}`)
       .digest('hex');
   };
 
