@@ -68,3 +68,64 @@ test('a line longer than the read chunk survives the spill file', () => {
   lines.finish();
   assert.deepEqual(out, ['first', long, 'after']);
 });
+
+/**
+ * Lines held with their text until decided, as `read` holds a SYN flood's lines until each
+ * connection is evicted: the oldest are decided first, but only after many newer ones arrived.
+ */
+function runHeld(
+  count: number,
+  window: number,
+  budget: number,
+  keepRecent: number,
+): { out: string[]; want: string[]; spilled: number; most: number } {
+  const out: string[] = [];
+  const lines = new OrderedLines<number>(
+    (l) => out.push(l),
+    budget,
+    keepRecent,
+    (base, d) => (d === 0 || base === '' ? '' : `${base} +${d}`),
+  );
+  const base = (n: number) => (n % 11 === 4 ? '' : `syn ${n} ${'é'.repeat(n % 3)}${'z'.repeat(n % 90)}`);
+  const final = (n: number) => (base(n) === '' || n % 13 === 0 ? '' : `${base(n)} +${n}`);
+  const decide = (k: number) => {
+    const held = lines.take(k);
+    const d = k % 13 === 0 ? 0 : k;
+    if (held === undefined) lines.decideLate(k, d);
+    else lines.decide(k, d === 0 || held === '' ? '' : `${held} +${d}`);
+  };
+  let most = 0;
+  for (let n = 0; n < count; n++) {
+    const k = lines.next();
+    lines.hold(k, base(k));
+    if (n >= window) decide(n - window);
+    most = Math.max(most, lines.inMemory);
+  }
+  for (let k = Math.max(0, count - window); k < count; k++) decide(k);
+  lines.finish();
+  const want: string[] = [];
+  for (let n = 0; n < count; n++) if (final(n) !== '') want.push(final(n));
+  return { out, want, spilled: lines.spilled, most };
+}
+
+test('held lines go to the spill file with their text and come back finished, in order', () => {
+  const { out, want, spilled, most } = runHeld(30_000, 10_000, 50_000, 200);
+  assert.ok(spilled > 10_000, `held lines were spilled (${spilled})`);
+  assert.deepEqual(out, want);
+  // The budget (~50 000 characters, ~80 a line) and the newest 200, not the 10 000 in doubt.
+  assert.ok(most < 2_000, `at most ${most} lines in memory`);
+});
+
+test('without a compose function held lines stay in memory (the filter gate reads them)', () => {
+  const out: string[] = [];
+  const lines = new OrderedLines((l) => out.push(l), 10, 0);
+  const a = lines.next();
+  lines.hold(a, 'held a');
+  const b = lines.next();
+  lines.hold(b, 'held b');
+  lines.decide(b, `${lines.take(b)} done`);
+  assert.equal(lines.take(a), 'held a');
+  lines.decide(a, 'a done');
+  lines.finish();
+  assert.deepEqual(out, ['a done', 'held b done']);
+});

@@ -2,10 +2,12 @@
 // segment's evidence is in (PRODUCT.md "How states are inferred"): a connection's last ACK in
 // TIME_WAIT stays in doubt until the connection ends, up to --time-wait of capture time, and every
 // later line waits behind it. Those waiting lines are kept in memory up to a budget; past it they
-// are appended, in frame order, to an unlinked temporary file, the lines still in doubt as
-// placeholders, and read back when the line at the head is decided. Memory is then the budget plus
-// the lines in doubt (bounded by --max-conns and --idle through the flow table); the output is
-// byte for byte what an unbounded buffer would give.
+// are appended, in frame order, to an unlinked temporary file, and read back when the line at the
+// head is decided. A line in doubt goes to the file with its text as rendered so far (`hold`);
+// its decision then stays in memory as the few fields that finish it (`decideLate`), joined to
+// the text when the file is read back. Memory is the budget plus the newest lines and the late
+// decisions (a SYN flood's 250 000 held SYN lines are not kept); the output is byte for byte what
+// an unbounded buffer would give.
 
 import { closeSync, ftruncateSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,9 +21,11 @@ const READ_CHUNK = 1 << 20;
  * connection's next packet, and one spilled as a placeholder would come back as a late decision.
  */
 const KEEP_RECENT = 8192;
-// Spill records, one per line number: READY + text, EMPTY (no line), or WAITING (decided later).
+// Spill records, one per line number: READY + text, EMPTY (no line), WAITING (decided later, its
+// text kept in memory), or HELD + the text so far (decided later).
 const READY = 0x4c; // 'L'
 const WAITING = 0x50; // 'P'
+const HELD = 0x48; // 'H'
 const EMPTY_LINE = 'E\n';
 const WAITING_LINE = 'P\n';
 
@@ -36,14 +40,23 @@ export function flatString(s: string): string {
   return s;
 }
 
-export class OrderedLines {
+/** A late decision (boxed: `D` may itself be a string). */
+class Late<D> {
+  constructor(readonly d: D) {}
+}
+
+/** `D`: what finishes a held line spilled before its decision (see `decideLate`). */
+export class OrderedLines<D = never> {
   /** Decided lines not yet written, by number ('' = the number prints nothing). */
   private readonly ready = new Map<number, string>();
+  /** Lines in doubt with their text so far (`hold`), by number. */
+  private readonly held = new Map<number, string>();
+  /** Characters of ready lines, and of held ones when they may be spilled (+16 a line). */
   private readyChars = 0;
   /** readyChars at which the next spill happens. */
   private spillAt: number;
-  /** Lines spilled as placeholders and decided since (bounded by the lines in doubt). */
-  private readonly late = new Map<number, string>();
+  /** Lines spilled in doubt and decided since (bounded by the lines in doubt): text, or what finishes it. */
+  private readonly late = new Map<number, string | Late<D>>();
   private nextOut = 0;
   /** Numbers handed out so far (every number below it is ready or in doubt). */
   private assigned = 0;
@@ -62,6 +75,11 @@ export class OrderedLines {
     private readonly write: (line: string) => void,
     private readonly budget = DEFAULT_BUDGET,
     private readonly keepRecent = KEEP_RECENT,
+    /**
+     * A held line's final text from its text so far and its late decision. Without it held lines
+     * stay in memory until taken (`take`) and are spilled as placeholders.
+     */
+    private readonly compose: ((held: string, d: D) => string) | null = null,
   ) {
     this.spillAt = budget;
   }
@@ -71,7 +89,38 @@ export class OrderedLines {
     return this.assigned++;
   }
 
-  /** Line `n` is final: `text`, or '' for none. Writes every line it unblocks. */
+  /** Line `n` (not yet decided) waits with `text` as rendered so far; `take` gets it back. */
+  hold(n: number, text: string): void {
+    this.held.set(n, flatString(text));
+    if (this.compose === null) return;
+    this.readyChars += text.length + 16;
+    if (this.readyChars > this.spillAt) this.spill();
+  }
+
+  /**
+   * The text `hold` kept for line `n`, now forgotten here; undefined when it went to the spill
+   * file (decide it with `decideLate`).
+   */
+  take(n: number): string | undefined {
+    const t = this.held.get(n);
+    if (t === undefined) return undefined;
+    this.held.delete(n);
+    if (this.compose !== null) this.readyChars -= t.length + 16;
+    return t;
+  }
+
+  /** Held line `n`, spilled with its text: `compose(text, d)` is its final text ('' for none). */
+  decideLate(n: number, d: D): void {
+    this.late.set(n, new Late(d));
+    if (n === this.nextOut) this.drain();
+  }
+
+  /** Lines whose text or decision is in memory (what the budget bounds; for the tests). */
+  get inMemory(): number {
+    return this.ready.size + this.held.size + this.late.size;
+  }
+
+  /** Line `n` is final: `text`, or '' for none (a held line is taken first). Writes every line it unblocks. */
   decide(n: number, text: string): void {
     if (n < this.spillTo) this.late.set(n, flatString(text));
     else {
@@ -127,8 +176,15 @@ export class OrderedLines {
     if (this.fd < 0) this.open();
     for (let n = this.spillTo; n < upTo; n++) {
       const t = this.ready.get(n);
-      if (t === undefined) text += WAITING_LINE;
-      else {
+      if (t === undefined) {
+        const h = this.compose === null ? undefined : this.held.get(n);
+        if (h === undefined) text += WAITING_LINE;
+        else {
+          text += `H${h}\n`;
+          this.held.delete(n);
+          this.spilled++;
+        }
+      } else {
         text += t === '' ? EMPTY_LINE : `L${t}\n`;
         this.ready.delete(n);
         this.spilled++;
@@ -139,6 +195,7 @@ export class OrderedLines {
     this.spillTo = upTo;
     this.readyChars = 0;
     for (const t of this.ready.values()) this.readyChars += t.length + 16;
+    if (this.compose !== null) for (const t of this.held.values()) this.readyChars += t.length + 16;
     this.spillAt = Math.max(this.budget, this.readyChars + this.budget / 2);
   }
 
@@ -148,11 +205,14 @@ export class OrderedLines {
       const rec = this.peekRecord();
       const tag = this.readBuf![this.readStart]!;
       let text: string;
-      if (tag === WAITING) {
+      if (tag === WAITING || tag === HELD) {
         const t = this.late.get(this.nextOut);
         if (t === undefined) return false;
         this.late.delete(this.nextOut);
-        text = t;
+        text =
+          typeof t === 'string'
+            ? t
+            : this.compose!(this.readBuf!.toString('utf8', this.readStart + 1, rec), t.d);
       } else text = tag === READY ? this.readBuf!.toString('utf8', this.readStart + 1, rec) : '';
       if (text !== '') this.write(text);
       this.readStart = rec + 1;

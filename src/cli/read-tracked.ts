@@ -19,7 +19,7 @@ import { ConnGate, filterOption } from './filter-option.js';
 import { heapTick } from './heap-governor.js';
 import { hostInterfaceNames } from './host-interfaces.js';
 import { type PacketSink, readInto } from './input-pipeline.js';
-import { flatString, OrderedLines } from './ordered-lines.js';
+import { OrderedLines } from './ordered-lines.js';
 import type { OutputBuffer } from './output-buffer.js';
 import { type LineOptions, LineWriter } from './read-lines.js';
 import { timeFormatOption } from './time-format-option.js';
@@ -69,6 +69,17 @@ export interface ReadLineFlags {
   timeFormat?: string;
 }
 
+/** The late decision of a line --conn did not pick. */
+const NO_LINE: PacketAnnotation = {
+  conn: 0,
+  fromOrig: true,
+  role: 0,
+  orig: 0,
+  resp: 0,
+  arrived: true,
+  tags: 0,
+};
+
 /** 4-tuples whose relative numbers `read --json` keeps at least, whatever --max-conns says. */
 const MIN_JSON_PAIRS = 65_536;
 
@@ -78,10 +89,13 @@ export class TrackedSink implements PacketSink {
   /** --tcpdump with --filter: tcpdump's lines without the annotation. */
   private readonly plain: boolean;
   private readonly jsonState: PacketJsonState;
-  /** Rendered lines waiting for their segment's states (by line number). */
-  private readonly pending = new Map<number, string>();
-  /** Finished lines waiting for their turn, in frame order with bounded memory. */
-  private readonly lines: OrderedLines;
+  /**
+   * Lines in frame order with bounded memory: each rendered line waits there (held) for its
+   * segment's states, then for its turn. Without --filter a held line may go to the spill file
+   * before its states are known; its annotation then waits as a copy (a SYN flood holds every
+   * SYN's line until its connection is evicted).
+   */
+  private readonly lines: OrderedLines<PacketAnnotation>;
   /** -c, --number, -t applied as lines go out (read-lines.ts). */
   private readonly writer: LineWriter;
   /** --number or -t: each line travels as `frame\ttime\ttext` to the writer. */
@@ -121,12 +135,18 @@ export class TrackedSink implements PacketSink {
     this.decorate = !json && (!!lineOptions.number || !!lineOptions.time);
     this.pick = lineOptions.pick ?? null;
     this.packets = lineOptions.packets ?? null;
-    this.lines = new OrderedLines((line) => {
-      if (!this.decorate) return this.writer.write(line, 0, 0);
-      const a = line.indexOf('\t');
-      const b = line.indexOf('\t', a + 1);
-      this.writer.write(line.slice(b + 1), Number(line.slice(0, a)), Number(line.slice(a + 1, b)));
-    });
+    this.lines = new OrderedLines<PacketAnnotation>(
+      (line) => {
+        if (!this.decorate) return this.writer.write(line, 0, 0);
+        const a = line.indexOf('\t');
+        const b = line.indexOf('\t', a + 1);
+        this.writer.write(line.slice(b + 1), Number(line.slice(0, a)), Number(line.slice(a + 1, b)));
+      },
+      undefined,
+      undefined,
+      // The filter's gate wants each line's text when its segment is released: kept in memory.
+      gate === null ? (base, a) => this.finished(base, a) : null,
+    );
     this.renderer = tcpdumpRenderer ?? new TcpdumpRenderer();
     this.plain = tcpdumpRenderer !== null;
     this.table = newFlowTable(
@@ -154,10 +174,7 @@ export class TrackedSink implements PacketSink {
       } else if (pkt.beyondTcpdump) this.beyond++;
     }
     const seq = this.lines.next();
-    this.pending.set(
-      seq,
-      flatString(base !== '' && this.decorate ? `${pkt.frame}\t${pkt.tsUsec}\t${base}` : base),
-    );
+    this.lines.hold(seq, base !== '' && this.decorate ? `${pkt.frame}\t${pkt.tsUsec}\t${base}` : base);
     const conn = this.table.process(pkt, seq);
     if (this.pick !== null && conn !== null && !this.picked.has(conn.id))
       this.picked.set(conn.id, this.pick.takes(conn));
@@ -178,8 +195,7 @@ export class TrackedSink implements PacketSink {
     // The end of input releases every open connection's segments in one go.
     heapTick();
     const seq = h.attach as number;
-    const base = this.pending.get(seq) ?? '';
-    this.pending.delete(seq);
+    const base = this.lines.take(seq);
     const origIsA = conn.summary.origIsA;
     const a = this.ann;
     a.conn = conn.id;
@@ -189,16 +205,26 @@ export class TrackedSink implements PacketSink {
     a.resp = origIsA ? h.stateB : h.stateA;
     a.arrived = arrivedOf(h);
     a.tags = tags;
-    const text =
-      base === '' || (this.pick !== null && this.picked.get(conn.id) !== true)
-        ? ''
-        : this.json
-          ? base.slice(0, -1) + packetJsonFields(a) + '}'
-          : this.plain
-            ? base
-            : annotatedLine(base, a);
+    if (this.pick !== null && this.picked.get(conn.id) !== true) {
+      if (base === undefined) this.lines.decideLate(seq, NO_LINE);
+      else this.lines.decide(seq, '');
+      return;
+    }
+    // Spilled with its text so far (never with a gate): finished when read back.
+    if (base === undefined) {
+      this.lines.decideLate(seq, { ...a });
+      return;
+    }
+    const text = this.finished(base, a);
     const admitted = this.gate === null ? true : this.gate.admit(conn, seq, text);
     if (admitted !== null) this.lines.decide(seq, admitted ? text : '');
+  }
+
+  /** A rendered line with its segment's annotation ('' stays ''). */
+  private finished(base: string, a: PacketAnnotation): string {
+    if (base === '' || a === NO_LINE) return '';
+    if (this.json) return base.slice(0, -1) + packetJsonFields(a) + '}';
+    return this.plain ? base : annotatedLine(base, a);
   }
 
   /** A connection is over: the lines a filter held for it go out (or vanish). */
