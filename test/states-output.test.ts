@@ -15,7 +15,8 @@ const files = [...capturesUnder(FIXTURES), ...capturesUnder(CORPUS)];
 test('writeStatesJson is JSON.stringify(report), with and without the timeline', async () => {
   let sockets = 0;
   for (const file of files) {
-    const { conns, span } = await loadStates([file]);
+    const { columns, span } = await loadStates([file]);
+    const conns = columns.toObjects();
     for (const timelineSamples of [0, 12]) {
       const report = buildStatesReport(conns, { atUs: span.endUs, timelineSamples });
       let got = '';
@@ -32,7 +33,8 @@ test('writeStatesJson is JSON.stringify(report), with and without the timeline',
 test('the text table is the same when the sockets do not come sorted by host', async () => {
   let compared = 0;
   for (const file of files) {
-    const { conns, span } = await loadStates([file]);
+    const { columns, span } = await loadStates([file]);
+    const conns = columns.toObjects();
     const report = buildStatesReport(conns, { atUs: span.endUs });
     const hosts = new Set(report.sockets.map((s) => s.host));
     if (hosts.size < 2) continue;

@@ -4,7 +4,7 @@
 
 import type { Command } from 'commander';
 import {
-  buildStatesReport,
+  buildColumnStatesReport,
   type StatesReport,
   writeStatesJson,
   writeStatesText,
@@ -12,10 +12,10 @@ import {
 } from '../report/socket-table.js';
 import { parseIsoTime } from '../report/time-format.js';
 import type { ConnFilter } from '../track/filter.js';
-import { type StateTimeline, socketIntervals, stateTimeline } from '../track/host-states.js';
+import { type StateTimeline, stateTimelineOf } from '../track/host-states.js';
 import { loadOptions } from './conn-pick.js';
 import { FILTER_HELP, filterOption } from './filter-option.js';
-import { heapLook } from './heap-governor.js';
+import { heapCollect, heapLook } from './heap-governor.js';
 import { type LoadOptions, loadStates } from './load-timelines.js';
 import { OutputBuffer } from './output-buffer.js';
 import { addTrackingOptions, type TrackingFlags } from './tracking-options.js';
@@ -64,8 +64,10 @@ async function statesOf(
     filter === null ? undefined : (rec) => filter.matches(rec),
   );
   const span = loaded.span;
+  // The flow table is gone: what it held is collected before the report grows.
+  heapCollect();
   const timeWaitUs = Math.round(tracking.timeWaitSec! * 1e6);
-  const report = buildStatesReport(loaded.conns, {
+  const { report, intervals } = buildColumnStatesReport(loaded.columns, {
     timeWaitUs,
     atUs: opts.at !== undefined ? parseAt(opts.at, span.startUs) : span.endUs,
     ...(opts.timeline && opts.json ? { timelineSamples: TIMELINE_SAMPLES } : {}),
@@ -74,12 +76,7 @@ async function statesOf(
   heapLook();
   const timeline =
     opts.timeline && !opts.json
-      ? stateTimeline(
-          socketIntervals(loaded.conns, { timeWaitUs }),
-          span.startUs,
-          span.endUs,
-          TIMELINE_SAMPLES,
-        )
+      ? stateTimelineOf(intervals, span.startUs, span.endUs, TIMELINE_SAMPLES)
       : null;
   return { report, timeline, startUs: span.startUs, code: loaded.code };
 }

@@ -57,6 +57,16 @@ export function heapLook(): void {
   if (started && !stopped) look();
 }
 
+/**
+ * A stage has let go of most of what it held (the tracker, once `states` has its columns): a
+ * full collection now, so the next stage's growth is measured from what is live after it.
+ */
+export function heapCollect(): void {
+  if (!started || stopped || v8.getHeapStatistics().used_heap_size < FLOOR) return;
+  live = 0;
+  look();
+}
+
 function look(): void {
   const used = v8.getHeapStatistics().used_heap_size;
   if (used < FLOOR || used < GROWTH * live) return;

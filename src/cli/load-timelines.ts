@@ -8,8 +8,8 @@ import { StatesCollector } from '../report/states-from-track.js';
 import type { ConnTimeline } from '../report/timeline.js';
 import { type CollectorOptions, TimelineCollector } from '../report/timeline-from-track.js';
 import { DEFAULT_TRACKING, newFlowTable } from '../report/tracking.js';
-import type { ConnStatesInput } from '../track/host-states.js';
 import type { ConnRecord } from '../track/record.js';
+import type { StatesColumns } from '../track/states-columns.js';
 import { decodeFiles } from './decode-files.js';
 import { heapTick } from './heap-governor.js';
 import { evictionNote } from './tracking-options.js';
@@ -47,11 +47,10 @@ export async function loadStates(
   files: string[],
   opts: LoadOptions = {},
   keep?: (rec: ConnRecord) => boolean,
-): Promise<{ conns: ConnStatesInput[]; span: { startUs: number; endUs: number }; code: number }> {
+): Promise<{ columns: StatesColumns; span: { startUs: number; endUs: number }; code: number }> {
   const collector = new StatesCollector(keep ? { keep } : {});
   const code = await trackInto(files, opts, collector.onEnd, collector.onPacket);
-  const conns = collector.conns.sort((a, b) => a.id - b.id);
-  return { conns, span: collector.span(), code };
+  return { columns: collector.columns.seal(), span: collector.span(), code };
 }
 
 /** The flow table wired as conns wires it (so the ids are conns' ids), over every record of `files`. */

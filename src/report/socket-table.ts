@@ -6,6 +6,7 @@
 import type { StateName } from '../tcp/state.js';
 import {
   type ConnStatesInput,
+  type ConnsView,
   countByHost,
   type ExhaustionOptions,
   type HostEndpoint,
@@ -13,12 +14,17 @@ import {
   type StateTimeline,
   type SynFloodEntry,
   socketIntervals,
+  socketIntervalsInto,
   socketsAt,
   stateTimeline,
+  stateTimelineOf,
   synFloodAnalysis,
+  synFloodAnalysisOf,
   type TimeWaitEntry,
   timeWaitAnalysis,
+  timeWaitAnalysisOf,
 } from '../track/host-states.js';
+import { IntervalColumns, type SocketRows, type StatesColumns } from '../track/states-columns.js';
 import { formatSeconds } from './timeline.js';
 
 export interface StatesReport {
@@ -37,6 +43,11 @@ export interface StatesReport {
   synflood: SynFloodEntry[];
   /** With --timeline: per-state counts per host over time (an addition to the contract's fields). */
   timeline?: { times: number[]; hosts: StateTimeline['hosts'] };
+  /**
+   * The socket table as columns (buildColumnStatesReport): `hosts` and `sockets` are then empty
+   * and the writers read the rows from here (a flood's 10^6 rows are not 10^6 objects).
+   */
+  table?: SocketRows;
 }
 
 export interface StatesOptions extends ExhaustionOptions {
@@ -101,6 +112,84 @@ export function buildStatesReport(conns: readonly ConnStatesInput[], opts: State
   return report;
 }
 
+/**
+ * buildStatesReport over the CLI's columns, with a table of rows in place of `hosts` and
+ * `sockets` (the same output through the writers); also the intervals, for the text timeline.
+ */
+export function buildColumnStatesReport(
+  conns: StatesColumns,
+  opts: StatesOptions = {},
+): { report: StatesReport; intervals: IntervalColumns } {
+  const between = opts.between ?? (() => {});
+  const intervals = new IntervalColumns(conns);
+  socketIntervalsInto(conns, opts, intervals);
+  between();
+  const span = viewSpan(conns);
+  const atUs = opts.atUs ?? span.endUs;
+  const table = intervals.rowsAt(atUs);
+  between();
+  const timewait = timeWaitAnalysisOf(conns, intervals, opts);
+  between();
+  const report: StatesReport = {
+    at: atUs / 1e6,
+    hosts: {},
+    sockets: [],
+    timewait,
+    synflood: synFloodAnalysisOf(intervals, opts),
+  };
+  between();
+  if (opts.timelineSamples && opts.timelineSamples > 0) {
+    const tl = stateTimelineOf(intervals, span.startUs, span.endUs, opts.timelineSamples);
+    report.timeline = { times: tl.times.map((t) => t / 1e6), hosts: tl.hosts };
+  }
+  report.table = table;
+  return { report, intervals };
+}
+
+/** captureSpan over a ConnsView. */
+function viewSpan(conns: ConnsView): { startUs: number; endUs: number } {
+  let startUs = Number.POSITIVE_INFINITY;
+  let endUs = 0;
+  for (let i = 0; i < conns.length; i++) {
+    for (let p = conns.first(i); p >= 0; p = conns.next(i, p)) {
+      const t = conns.time(i, p);
+      if (p === conns.first(i)) startUs = Math.min(startUs, t);
+      if (conns.next(i, p) < 0) endUs = Math.max(endUs, t);
+    }
+  }
+  if (startUs === Number.POSITIVE_INFINITY) startUs = 0;
+  return { startUs, endUs };
+}
+
+/** A table's rows by host: each host's first row and its counts by state (in first-met order). */
+function* hostRuns(
+  t: SocketRows,
+): Generator<{ host: string; from: number; to: number; counts: Partial<Record<StateName, number>> }> {
+  for (let from = 0; from < t.length; ) {
+    const key = t.hostKey(from);
+    const counts: Partial<Record<StateName, number>> = {};
+    let to = from;
+    for (; to < t.length && t.hostKey(to) === key; to++) {
+      const s = t.state(to);
+      counts[s] = (counts[s] ?? 0) + 1;
+    }
+    yield { host: t.host(from), from, to, counts };
+    from = to;
+  }
+}
+
+/** The rows of a column table as the report's socket entries. */
+function socketEntry(t: SocketRows, r: number): StatesReport['sockets'][number] {
+  return {
+    host: t.host(r),
+    local: t.local(r),
+    remote: t.remote(r),
+    state: t.state(r),
+    conn: t.conn(r),
+    since: t.sinceUs(r) / 1e6,
+  };
+}
+
 function ep(e: HostEndpoint, listen: boolean): string {
   const ip = e.ip.includes(':') ? `[${e.ip}]` : e.ip;
   return listen && e.port === 0 ? `${ip}:*` : `${ip}:${e.port}`;
@@ -138,35 +227,53 @@ function rowsByHost(sockets: StatesReport['sockets']): (host: string) => StatesR
   return (host) => rowsOf.get(host) ?? [];
 }
 
+/** One host's block of the text table. */
+function writeHostRows(
+  h: string,
+  byState: Partial<Record<StateName, number>>,
+  rows: StatesReport['sockets'],
+  startUs: number,
+  emit: (line: string) => void,
+): void {
+  const counts = Object.entries(byState)
+    .map(([s, n]) => `${s} ${n}`)
+    .join(', ');
+  emit('');
+  emit(`host ${h}: ${counts}`);
+  // Widths by a loop (a spread of 10^5 arguments overflows the stack).
+  let lw = 18;
+  let rw = 18;
+  for (const s of rows) {
+    lw = Math.max(lw, ep(s.local, false).length);
+    rw = Math.max(rw, ep(s.remote, s.state === 'LISTEN').length);
+  }
+  emit(
+    `  ${'Local Address'.padEnd(lw)}  ${'Foreign Address'.padEnd(rw)}  ${'State'.padEnd(12)}  Conn  Since (s)`,
+  );
+  for (const s of rows) {
+    emit(
+      `  ${ep(s.local, false).padEnd(lw)}  ${ep(s.remote, s.state === 'LISTEN').padEnd(rw)}  ${s.state.padEnd(12)}  ${String(s.conn ?? '-').padStart(4)}  +${formatSeconds(Math.round(s.since * 1e6) - startUs)}`,
+    );
+  }
+}
+
 /** renderStatesText's lines handed to `emit` one at a time (a flood's table is millions of lines). */
 export function writeStatesText(r: StatesReport, startUs: number, emit: (line: string) => void): void {
   const atUs = Math.round(r.at * 1e6);
   emit(`Sockets at ${formatSeconds(atUs)} (+${formatSeconds(atUs - startUs)} s into the capture)`);
-  const hosts = Object.keys(r.hosts).sort();
-  if (hosts.length === 0) emit('  (no sockets open at that time)');
-  // Widths by a loop (a spread of 10^5 arguments overflows the stack).
-  const rowsOf = rowsByHost(r.sockets);
-  for (const h of hosts) {
-    const counts = Object.entries(r.hosts[h])
-      .map(([s, n]) => `${s} ${n}`)
-      .join(', ');
-    emit('');
-    emit(`host ${h}: ${counts}`);
-    const rows = rowsOf(h);
-    let lw = 18;
-    let rw = 18;
-    for (const s of rows) {
-      lw = Math.max(lw, ep(s.local, false).length);
-      rw = Math.max(rw, ep(s.remote, s.state === 'LISTEN').length);
+  const table = r.table;
+  if (table !== undefined) {
+    if (table.length === 0) emit('  (no sockets open at that time)');
+    for (const run of hostRuns(table)) {
+      const rows: StatesReport['sockets'] = [];
+      for (let i = run.from; i < run.to; i++) rows.push(socketEntry(table, i));
+      writeHostRows(run.host, run.counts, rows, startUs, emit);
     }
-    emit(
-      `  ${'Local Address'.padEnd(lw)}  ${'Foreign Address'.padEnd(rw)}  ${'State'.padEnd(12)}  Conn  Since (s)`,
-    );
-    for (const s of rows) {
-      emit(
-        `  ${ep(s.local, false).padEnd(lw)}  ${ep(s.remote, s.state === 'LISTEN').padEnd(rw)}  ${s.state.padEnd(12)}  ${String(s.conn ?? '-').padStart(4)}  +${formatSeconds(Math.round(s.since * 1e6) - startUs)}`,
-      );
-    }
+  } else {
+    const hosts = Object.keys(r.hosts).sort();
+    if (hosts.length === 0) emit('  (no sockets open at that time)');
+    const rowsOf = rowsByHost(r.sockets);
+    for (const h of hosts) writeHostRows(h, r.hosts[h], rowsOf(h), startUs, emit);
   }
   for (const t of r.timewait) {
     emit('');
@@ -187,12 +294,25 @@ export function writeStatesText(r: StatesReport, startUs: number, emit: (line: s
 export function writeStatesJson(r: StatesReport, emit: (text: string) => void): void {
   emit(`{"at":${JSON.stringify(r.at)},"hosts":{`);
   let first = true;
-  for (const h of Object.keys(r.hosts)) {
-    emit(`${first ? '' : ','}${JSON.stringify(h)}:${JSON.stringify(r.hosts[h])}`);
-    first = false;
-  }
+  const table = r.table;
+  // A column table's hosts in row order: socketsAt sorted the rows by host, and countByHost
+  // made the hosts object in that order.
+  if (table !== undefined)
+    for (const run of hostRuns(table)) {
+      emit(`${first ? '' : ','}${JSON.stringify(run.host)}:${JSON.stringify(run.counts)}`);
+      first = false;
+    }
+  else
+    for (const h of Object.keys(r.hosts)) {
+      emit(`${first ? '' : ','}${JSON.stringify(h)}:${JSON.stringify(r.hosts[h])}`);
+      first = false;
+    }
   emit('},"sockets":[');
-  for (let i = 0; i < r.sockets.length; i++) emit(`${i === 0 ? '' : ','}${JSON.stringify(r.sockets[i])}`);
+  if (table !== undefined)
+    for (let i = 0; i < table.length; i++)
+      emit(`${i === 0 ? '' : ','}${JSON.stringify(socketEntry(table, i))}`);
+  else
+    for (let i = 0; i < r.sockets.length; i++) emit(`${i === 0 ? '' : ','}${JSON.stringify(r.sockets[i])}`);
   emit(`],"timewait":${JSON.stringify(r.timewait)},"synflood":${JSON.stringify(r.synflood)}`);
   if (r.timeline !== undefined) emit(`,"timeline":${JSON.stringify(r.timeline)}`);
   emit('}');

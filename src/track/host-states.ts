@@ -49,6 +49,92 @@ export interface HostStatesOptions {
 
 const FOREVER = Number.POSITIVE_INFINITY;
 
+/**
+ * The connections as host-states reads them, by index: ConnStatesInput objects, or the CLI's
+ * columns (track/states-columns.ts: a SYN flood's 10^6 connections are not 10^6 objects). A
+ * connection's packets are visited from `first(i)` by `next(i, p)` (-1: none left).
+ */
+export interface ConnsView {
+  readonly length: number;
+  id(i: number): number;
+  ip(i: number, resp: boolean): string;
+  port(i: number, resp: boolean): number;
+  /** The address as a key: equal keys exactly when equal texts. */
+  addr(i: number, resp: boolean): number | string;
+  /** FNV-1a over the 4-tuple (equal tuples, equal hashes). */
+  tupleHash(i: number): number;
+  initialResp(i: number): StateName;
+  first(i: number): number;
+  next(i: number, p: number): number;
+  time(i: number, p: number): number;
+  fromOrig(i: number, p: number): boolean;
+  flags(i: number, p: number): number;
+  state(i: number, p: number, resp: boolean): StateName;
+}
+
+/** Where socketIntervals puts each interval (in its order): objects, or columns. */
+export interface IntervalSink {
+  /** Connection `i`'s endpoint (resp or orig) in `state` over [fromUs, toUs). */
+  socket(i: number, resp: boolean, state: StateName, fromUs: number, toUs: number): void;
+  /** The LISTEN socket of connection `i`'s resp endpoint from `fromUs` on. */
+  listener(i: number, fromUs: number): void;
+}
+
+/** Socket intervals as the analyses read them, by index (SocketInterval objects or columns). */
+export interface IntervalsView {
+  readonly length: number;
+  /** The local address (the host) as a key, and as text. */
+  hostKey(k: number): number | string;
+  host(k: number): string;
+  localPort(k: number): number;
+  remoteKey(k: number): number | string;
+  remoteIp(k: number): string;
+  remotePort(k: number): number;
+  state(k: number): StateName;
+  side(k: number): 'orig' | 'resp' | 'listen';
+  conn(k: number): number | null;
+  fromUs(k: number): number;
+  toUs(k: number): number;
+}
+
+/** ConnStatesInput objects as a ConnsView (a packet is its index). */
+export function objectConns(conns: readonly ConnStatesInput[]): ConnsView {
+  const ep = (i: number, resp: boolean) => (resp ? conns[i].resp : conns[i].orig);
+  return {
+    length: conns.length,
+    id: (i) => conns[i].id,
+    ip: (i, resp) => ep(i, resp).ip,
+    port: (i, resp) => ep(i, resp).port,
+    addr: (i, resp) => ep(i, resp).ip,
+    tupleHash: (i) => tupleHash(conns[i]),
+    initialResp: (i) => conns[i].initial.resp,
+    first: (i) => (conns[i].packets.length > 0 ? 0 : -1),
+    next: (i, p) => (p + 1 < conns[i].packets.length ? p + 1 : -1),
+    time: (i, p) => conns[i].packets[p].timeUs,
+    fromOrig: (i, p) => conns[i].packets[p].from === 'orig',
+    flags: (i, p) => conns[i].packets[p].flags,
+    state: (i, p, resp) => (resp ? conns[i].packets[p].states.resp : conns[i].packets[p].states.orig),
+  };
+}
+
+/** SocketInterval objects as an IntervalsView. */
+export function objectIntervals(ivs: readonly SocketInterval[]): IntervalsView {
+  return {
+    length: ivs.length,
+    hostKey: (k) => ivs[k].host,
+    host: (k) => ivs[k].host,
+    localPort: (k) => ivs[k].local.port,
+    remoteKey: (k) => ivs[k].remote.ip,
+    remoteIp: (k) => ivs[k].remote.ip,
+    remotePort: (k) => ivs[k].remote.port,
+    state: (k) => ivs[k].state,
+    side: (k) => ivs[k].side,
+    conn: (k) => ivs[k].conn,
+    fromUs: (k) => ivs[k].fromUs,
+    toUs: (k) => ivs[k].toUs,
+  };
+}
+
 function wildcard(ip: string): HostEndpoint {
   return { ip: ip.includes(':') ? '::' : '0.0.0.0', port: 0 };
 }
@@ -62,11 +148,11 @@ function wildcard(ip: string): HostEndpoint {
 class AddressKeyMap<V> {
   private readonly map = new Map<string, V>();
 
-  get(a: string, b: string, n: number): V | undefined {
+  get(a: string | number, b: string | number, n: number): V | undefined {
     return this.map.get(`${a} ${b} ${n}`);
   }
 
-  set(a: string, b: string, n: number, value: V): void {
+  set(a: string | number, b: string | number, n: number, value: V): void {
     this.map.set(`${a} ${b} ${n}`, value);
   }
 }
@@ -74,11 +160,11 @@ class AddressKeyMap<V> {
 /** The remote address of a listening socket, in AddressKeyMap keys. */
 const ANY = '*';
 
-/** Appends one endpoint's interval in `state` over [since, at) if netstat would have shown it. */
+/** Hands one endpoint's interval in `state` over [since, at) to `out` if netstat would have shown it. */
 function pushInterval(
-  out: SocketInterval[],
-  c: ConnStatesInput,
-  side: 'orig' | 'resp',
+  out: IntervalSink,
+  i: number,
+  resp: boolean,
   state: StateName,
   since: number,
   at: number,
@@ -92,35 +178,33 @@ function pushInterval(
   let to = Math.min(at, end);
   if (state === 'TIME_WAIT') to = Math.min(to, since + timeWait);
   if (to <= since) return;
-  const local = c[side];
-  const remote = side === 'orig' ? c.resp : c.orig;
-  out.push({ host: local.ip, local, remote, state, conn: c.id, side, fromUs: since, toUs: to });
+  out.socket(i, resp, state, since, to);
 }
 
 /** One endpoint's state intervals, from its per-packet states, cut at `end`. */
 function pushSideIntervals(
-  out: SocketInterval[],
-  c: ConnStatesInput,
-  side: 'orig' | 'resp',
+  out: IntervalSink,
+  c: ConnsView,
+  i: number,
+  resp: boolean,
   end: number,
   timeWait: number,
 ): void {
-  const packets = c.packets;
   let state: StateName | undefined;
   let since = 0;
   let spoke = false;
-  for (let i = 0; i < packets.length; i++) {
-    const p = packets[i];
-    if (p.timeUs >= end) break;
-    if (p.from === side) spoke = true;
-    const s = p.states[side];
+  for (let p = c.first(i); p >= 0; p = c.next(i, p)) {
+    const t = c.time(i, p);
+    if (t >= end) break;
+    if (c.fromOrig(i, p) !== resp) spoke = true;
+    const s = c.state(i, p, resp);
     if (s !== state) {
-      if (state !== undefined) pushInterval(out, c, side, state, since, p.timeUs, end, spoke, timeWait);
+      if (state !== undefined) pushInterval(out, i, resp, state, since, t, end, spoke, timeWait);
       state = s;
-      since = p.timeUs;
+      since = t;
     }
   }
-  if (state !== undefined) pushInterval(out, c, side, state, since, FOREVER, end, spoke, timeWait);
+  if (state !== undefined) pushInterval(out, i, resp, state, since, FOREVER, end, spoke, timeWait);
 }
 
 /** FNV-1a over a connection's 4-tuple (equal tuples, equal hashes). */
@@ -135,9 +219,9 @@ function tupleHash(c: ConnStatesInput): number {
   return Math.imul(h ^ c.resp.port, 0x01000193);
 }
 
-function seenListening(c: ConnStatesInput): boolean {
-  if (c.initial.resp === 'LISTEN') return true;
-  for (let i = 0; i < c.packets.length; i++) if (c.packets[i].states.resp === 'LISTEN') return true;
+function seenListening(c: ConnsView, i: number): boolean {
+  if (c.initialResp(i) === 'LISTEN') return true;
+  for (let p = c.first(i); p >= 0; p = c.next(i, p)) if (c.state(i, p, true) === 'LISTEN') return true;
   return false;
 }
 
@@ -150,61 +234,103 @@ export function socketIntervals(
   conns: readonly ConnStatesInput[],
   opts: HostStatesOptions = {},
 ): SocketInterval[] {
-  const timeWait = opts.timeWaitUs ?? 60_000_000;
   const out: SocketInterval[] = [];
-  const sorted = conns
-    .filter((c) => c.packets.length > 0)
-    .sort((a, b) => a.packets[0].timeUs - b.packets[0].timeUs);
-  // A later connection on the same 4-tuple ends whatever the earlier one left behind. Most
-  // 4-tuples carry one connection (a flood's million sources one each): only those whose tuple
-  // hash another shares go through the map of tuple keys (a million keys would be ~80 MB).
-  const end = new Float64Array(sorted.length).fill(FOREVER);
-  const slots = 1 << Math.max(10, Math.ceil(Math.log2(2 * sorted.length + 1)));
-  const hashes = new Int32Array(sorted.length);
-  const seen = new Uint8Array(slots);
-  for (let i = 0; i < sorted.length; i++) {
-    hashes[i] = tupleHash(sorted[i]);
-    const s = hashes[i] & (slots - 1);
-    if (seen[s] < 2) seen[s]++;
-  }
-  const lastOnTuple = new AddressKeyMap<number>();
-  for (let i = 0; i < sorted.length; i++) {
-    if (seen[hashes[i] & (slots - 1)] < 2) continue;
-    const c = sorted[i];
-    const ports = c.orig.port * 65536 + c.resp.port;
-    const prev = lastOnTuple.get(c.orig.ip, c.resp.ip, ports);
-    if (prev !== undefined) end[prev] = c.packets[0].timeUs;
-    lastOnTuple.set(c.orig.ip, c.resp.ip, ports, i);
-  }
-  const listenerAt = new AddressKeyMap<SocketInterval>();
-  const listeners: SocketInterval[] = [];
-
-  for (let i = 0; i < sorted.length; i++) {
-    const c = sorted[i];
-    pushSideIntervals(out, c, 'orig', end[i], timeWait);
-    if (seenListening(c)) {
-      const local = c.resp;
-      const at = c.packets[0].timeUs;
-      const l = listenerAt.get(local.ip, ANY, local.port);
-      if (!l) {
-        const listener: SocketInterval = {
-          host: local.ip,
-          local,
-          remote: wildcard(local.ip),
-          state: 'LISTEN',
-          conn: null,
-          side: 'listen',
-          fromUs: at,
-          toUs: FOREVER,
-        };
-        listenerAt.set(local.ip, ANY, local.port, listener);
-        listeners.push(listener);
-      } else if (at < l.fromUs) l.fromUs = at;
-    }
-    pushSideIntervals(out, c, 'resp', end[i], timeWait);
-  }
-  for (const l of listeners) out.push(l);
+  socketIntervalsInto(objectConns(conns), opts, {
+    socket(i, resp, state, fromUs, toUs) {
+      const c = conns[i];
+      const local = resp ? c.resp : c.orig;
+      const remote = resp ? c.orig : c.resp;
+      const side = resp ? 'resp' : 'orig';
+      out.push({ host: local.ip, local, remote, state, conn: c.id, side, fromUs, toUs });
+    },
+    listener(i, fromUs) {
+      const local = conns[i].resp;
+      out.push({
+        host: local.ip,
+        local,
+        remote: wildcard(local.ip),
+        state: 'LISTEN',
+        conn: null,
+        side: 'listen',
+        fromUs,
+        toUs: FOREVER,
+      });
+    },
+  });
   return out;
+}
+
+/**
+ * socketIntervals over any ConnsView, its intervals handed to `out` in order: connections by
+ * their first packet (then by index), each one's orig then resp endpoint, the listeners last.
+ */
+export function socketIntervalsInto(conns: ConnsView, opts: HostStatesOptions, out: IntervalSink): void {
+  const timeWait = opts.timeWaitUs ?? 60_000_000;
+  let n = 0;
+  for (let i = 0; i < conns.length; i++) if (conns.first(i) >= 0) n++;
+  const order = new Int32Array(n);
+  const firstAt = new Float64Array(conns.length);
+  n = 0;
+  for (let i = 0; i < conns.length; i++) {
+    const p = conns.first(i);
+    if (p < 0) continue;
+    order[n++] = i;
+    firstAt[i] = conns.time(i, p);
+  }
+  // By first packet, ties in index order (as a stable sort of the list would leave them).
+  order.sort((a, b) => firstAt[a] - firstAt[b] || a - b);
+  // A later connection on the same 4-tuple ends whatever the earlier one left behind. The tuples
+  // are found in a chained hash table of typed arrays, compared by address keys and ports (a
+  // flood's 10^6 tuples as key strings would be ~80 MB).
+  const end = new Float64Array(n).fill(FOREVER);
+  const slots = 1 << Math.max(10, Math.ceil(Math.log2(2 * n + 1)));
+  const head = new Int32Array(slots).fill(-1);
+  // Per tuple (numbered by its first connection's k): the next tuple in its slot, its latest k.
+  const chain = new Int32Array(n);
+  const latest = new Int32Array(n);
+  const sameTuple = (i: number, j: number) =>
+    conns.port(i, false) === conns.port(j, false) &&
+    conns.port(i, true) === conns.port(j, true) &&
+    conns.addr(i, false) === conns.addr(j, false) &&
+    conns.addr(i, true) === conns.addr(j, true);
+  for (let k = 0; k < n; k++) {
+    const i = order[k];
+    const slot = conns.tupleHash(i) & (slots - 1);
+    let t = head[slot];
+    while (t >= 0 && !sameTuple(order[t], i)) t = chain[t];
+    if (t >= 0) {
+      end[latest[t]] = firstAt[i];
+      latest[t] = k;
+    } else {
+      chain[k] = head[slot];
+      head[slot] = k;
+      latest[k] = k;
+    }
+  }
+  // The listeners, by address and port: the first connection that showed each, and since when.
+  // (A numeric address makes a numeric key: no string per connection of a flood.)
+  const listenerAt = new Map<string | number, number>();
+  const listenKey = (a: string | number, port: number) =>
+    typeof a === 'number' ? a * 65536 + port : `${a} ${port}`;
+  const listenConn: number[] = [];
+  const listenFrom: number[] = [];
+
+  for (let k = 0; k < n; k++) {
+    const i = order[k];
+    pushSideIntervals(out, conns, i, false, end[k], timeWait);
+    if (seenListening(conns, i)) {
+      const at = firstAt[i];
+      const key = listenKey(conns.addr(i, true), conns.port(i, true));
+      const l = listenerAt.get(key);
+      if (l === undefined) {
+        listenerAt.set(key, listenConn.length);
+        listenConn.push(i);
+        listenFrom.push(at);
+      } else if (at < listenFrom[l]) listenFrom[l] = at;
+    }
+    pushSideIntervals(out, conns, i, true, end[k], timeWait);
+  }
+  for (let l = 0; l < listenConn.length; l++) out.listener(listenConn[l], listenFrom[l]);
 }
 
 export interface SocketRow {
@@ -282,6 +408,16 @@ export function stateTimeline(
   endUs: number,
   samples: number,
 ): StateTimeline {
+  return stateTimelineOf(objectIntervals(intervals), startUs, endUs, samples);
+}
+
+/** stateTimeline over any IntervalsView. */
+export function stateTimelineOf(
+  intervals: IntervalsView,
+  startUs: number,
+  endUs: number,
+  samples: number,
+): StateTimeline {
   const n = Math.max(2, samples);
   const times: number[] = [];
   for (let i = 0; i < n; i++) times.push(Math.round(startUs + ((endUs - startUs) * i) / (n - 1)));
@@ -301,25 +437,26 @@ export function stateTimeline(
   };
 
   // Hosts and states numbered once; a (host, state) pair is host × stateCount + state.
-  const hostIndex = new Map<string, number>();
+  const hostIndex = new Map<string | number, number>();
   const hostNames: string[] = [];
   const stateIndex = new Map<StateName, number>();
   const stateNames: StateName[] = [];
   const hostOf = new Int32Array(intervals.length);
   const stateOf = new Int32Array(intervals.length);
   for (let k = 0; k < intervals.length; k++) {
-    const iv = intervals[k];
-    let h = hostIndex.get(iv.host);
+    const key = intervals.hostKey(k);
+    let h = hostIndex.get(key);
     if (h === undefined) {
       h = hostNames.length;
-      hostIndex.set(iv.host, h);
-      hostNames.push(iv.host);
+      hostIndex.set(key, h);
+      hostNames.push(intervals.host(k));
     }
-    let st = stateIndex.get(iv.state);
+    const state = intervals.state(k);
+    let st = stateIndex.get(state);
     if (st === undefined) {
       st = stateNames.length;
-      stateIndex.set(iv.state, st);
-      stateNames.push(iv.state);
+      stateIndex.set(state, st);
+      stateNames.push(state);
     }
     hostOf[k] = h;
     stateOf[k] = st;
@@ -347,12 +484,13 @@ export function stateTimeline(
     }
   };
   for (let k = 0; k < intervals.length; k++) {
-    const iv = intervals[k];
+    const from = intervals.fromUs(k);
+    const to = intervals.toUs(k);
     const pair = hostOf[k] * stateCount + stateOf[k];
-    startAt[k] = sampleOf(iv.fromUs);
-    if (startAt[k] < n) touch(pair, iv.fromUs, 1, k);
-    endAt[k] = iv.toUs === FOREVER ? n : sampleOf(iv.toUs);
-    if (endAt[k] < n) touch(pair, iv.toUs, -1, k);
+    startAt[k] = sampleOf(from);
+    if (startAt[k] < n) touch(pair, from, 1, k);
+    endAt[k] = to === FOREVER ? n : sampleOf(to);
+    if (endAt[k] < n) touch(pair, to, -1, k);
   }
 
   const touched: number[] = [];
@@ -389,10 +527,10 @@ interface Bounds {
   ends: Float64Array;
 }
 
-function boundsOf(ivs: readonly SocketInterval[]): Bounds {
+function boundsOf(ivs: IntervalsView, which: readonly number[]): Bounds {
   return spanBounds(
-    ivs.map((iv) => iv.fromUs),
-    ivs.map((iv) => iv.toUs),
+    which.map((k) => ivs.fromUs(k)),
+    which.map((k) => ivs.toUs(k)),
   );
 }
 
@@ -501,10 +639,10 @@ function round(n: number, digits: number): number {
 }
 
 /** Time of the connection's first SYN without ACK from orig, if any. */
-function firstSynTime(c: ConnStatesInput): number | undefined {
-  for (let i = 0; i < c.packets.length; i++) {
-    const p = c.packets[i];
-    if (p.from === 'orig' && p.flags & SYN && !(p.flags & ACK)) return p.timeUs;
+function firstSynTime(c: ConnsView, i: number): number | undefined {
+  for (let p = c.first(i); p >= 0; p = c.next(i, p)) {
+    const f = c.flags(i, p);
+    if (c.fromOrig(i, p) && f & SYN && !(f & ACK)) return c.time(i, p);
   }
   return undefined;
 }
@@ -520,34 +658,48 @@ export function timeWaitAnalysis(
   intervals: readonly SocketInterval[],
   opts: ExhaustionOptions = {},
 ): TimeWaitEntry[] {
+  return timeWaitAnalysisOf(objectConns(conns), objectIntervals(intervals), opts);
+}
+
+/** timeWaitAnalysis over any views. */
+export function timeWaitAnalysisOf(
+  conns: ConnsView,
+  intervals: IntervalsView,
+  opts: ExhaustionOptions = {},
+): TimeWaitEntry[] {
   const timeWaitS = (opts.timeWaitUs ?? 60_000_000) / ONE_SECOND;
   const minConns = opts.minConnections ?? MIN_JUDGED_CONNECTIONS;
-  const captureEnd = conns.reduce(
-    (m, c) => (c.packets.length ? Math.max(m, c.packets[c.packets.length - 1].timeUs) : m),
-    0,
-  );
   interface Group {
     client: string;
     server: string;
     port: number;
-    conns: ConnStatesInput[];
-    tw: SocketInterval[];
+    conns: number[];
+    tw: number[];
   }
   // Only the triples whose clients were left in TIME_WAIT make an entry: the others' connections
   // are not grouped at all (a SYN flood's 10^6 sources would each make a group).
   const groupOf = new AddressKeyMap<Group>();
   const groups: Group[] = [];
-  for (const iv of intervals) {
-    if (iv.side !== 'orig' || iv.state !== 'TIME_WAIT') continue;
-    let g = groupOf.get(iv.local.ip, iv.remote.ip, iv.remote.port);
+  for (let k = 0; k < intervals.length; k++) {
+    if (intervals.side(k) !== 'orig' || intervals.state(k) !== 'TIME_WAIT') continue;
+    const port = intervals.remotePort(k);
+    let g = groupOf.get(intervals.hostKey(k), intervals.remoteKey(k), port);
     if (!g) {
-      g = { client: iv.local.ip, server: iv.remote.ip, port: iv.remote.port, conns: [], tw: [] };
-      groupOf.set(iv.local.ip, iv.remote.ip, iv.remote.port, g);
+      g = { client: intervals.host(k), server: intervals.remoteIp(k), port, conns: [], tw: [] };
+      groupOf.set(intervals.hostKey(k), intervals.remoteKey(k), port, g);
       groups.push(g);
     }
-    g.tw.push(iv);
+    g.tw.push(k);
   }
-  if (groups.length > 0) for (const c of conns) groupOf.get(c.orig.ip, c.resp.ip, c.resp.port)?.conns.push(c);
+  if (groups.length === 0) return [];
+  let captureEnd = 0;
+  for (let i = 0; i < conns.length; i++) {
+    for (let p = conns.first(i); p >= 0; p = conns.next(i, p)) {
+      const t = conns.time(i, p);
+      if (conns.next(i, p) < 0 && t > captureEnd) captureEnd = t;
+    }
+    groupOf.get(conns.addr(i, false), conns.addr(i, true), conns.port(i, true))?.conns.push(i);
+  }
   const out: TimeWaitEntry[] = [];
   for (const g of groups) {
     if (g.tw.length === 0) continue;
@@ -555,10 +707,10 @@ export function timeWaitAnalysis(
     let low = 65535;
     let high = 0;
     const starts: number[] = [];
-    for (const c of g.conns) {
-      low = Math.min(low, c.orig.port);
-      high = Math.max(high, c.orig.port);
-      const syn = firstSynTime(c);
+    for (const i of g.conns) {
+      low = Math.min(low, conns.port(i, false));
+      high = Math.max(high, conns.port(i, false));
+      const syn = firstSynTime(conns, i);
       if (syn !== undefined) starts.push(syn);
     }
     starts.sort((a, b) => a - b);
@@ -569,7 +721,7 @@ export function timeWaitAnalysis(
     }
     const usable = high - low + 1;
     const sustainable = usable / timeWaitS;
-    const twBounds = boundsOf(g.tw);
+    const twBounds = boundsOf(intervals, g.tw);
     const tw = peakConcurrency(twBounds);
     let exhausted = false;
     if (g.conns.length >= minConns) {
@@ -660,6 +812,11 @@ export function synFloodAnalysis(
   intervals: readonly SocketInterval[],
   opts: ExhaustionOptions = {},
 ): SynFloodEntry[] {
+  return synFloodAnalysisOf(objectIntervals(intervals), opts);
+}
+
+/** synFloodAnalysis over any IntervalsView. */
+export function synFloodAnalysisOf(intervals: IntervalsView, opts: ExhaustionOptions = {}): SynFloodEntry[] {
   const min = opts.synFloodMin ?? 10;
   interface Group {
     server: string;
@@ -674,33 +831,43 @@ export function synFloodAnalysis(
   // One span per connection: its server's SYN_RECEIVED and its client's SYN_SENT joined. Where a
   // connection's span is: its group and index there, by connection id (ids are dense).
   let maxConn = 0;
-  for (const iv of intervals) if (iv.conn !== null && iv.conn > maxConn) maxConn = iv.conn;
+  for (let k = 0; k < intervals.length; k++) {
+    const c = intervals.conn(k);
+    if (c !== null && c > maxConn) maxConn = c;
+  }
   const spanGroup = new Int32Array(maxConn + 1).fill(-1);
   const spanIndex = new Int32Array(maxConn + 1);
-  for (const iv of intervals) {
-    const server = iv.side === 'resp' && iv.state === 'SYN_RECEIVED';
-    if (!server && !(iv.side === 'orig' && iv.state === 'SYN_SENT')) continue;
-    const at = server ? iv.local : iv.remote;
-    const gi = iv.conn === null ? -1 : spanGroup[iv.conn];
+  for (let k = 0; k < intervals.length; k++) {
+    const side = intervals.side(k);
+    const state = intervals.state(k);
+    const server = side === 'resp' && state === 'SYN_RECEIVED';
+    if (!server && !(side === 'orig' && state === 'SYN_SENT')) continue;
+    const conn = intervals.conn(k);
+    const fromUs = intervals.fromUs(k);
+    const toUs = intervals.toUs(k);
+    const gi = conn === null ? -1 : spanGroup[conn];
     if (gi >= 0) {
       const g = groups[gi];
-      const k = spanIndex[iv.conn!];
-      g.from[k] = Math.min(g.from[k], iv.fromUs);
-      g.to[k] = Math.max(g.to[k], iv.toUs);
+      const j = spanIndex[conn!];
+      g.from[j] = Math.min(g.from[j], fromUs);
+      g.to[j] = Math.max(g.to[j], toUs);
       continue;
     }
-    let g = groupOf.get(at.ip, ANY, at.port);
+    const key = server ? intervals.hostKey(k) : intervals.remoteKey(k);
+    const port = server ? intervals.localPort(k) : intervals.remotePort(k);
+    let g = groupOf.get(key, ANY, port);
     if (!g) {
-      g = { server: at.ip, port: at.port, index: groups.length, from: [], to: [] };
-      groupOf.set(at.ip, ANY, at.port, g);
+      const ip = server ? intervals.host(k) : intervals.remoteIp(k);
+      g = { server: ip, port, index: groups.length, from: [], to: [] };
+      groupOf.set(key, ANY, port, g);
       groups.push(g);
     }
-    if (iv.conn !== null) {
-      spanGroup[iv.conn] = g.index;
-      spanIndex[iv.conn] = g.from.length;
+    if (conn !== null) {
+      spanGroup[conn] = g.index;
+      spanIndex[conn] = g.from.length;
     }
-    g.from.push(iv.fromUs);
-    g.to.push(iv.toUs);
+    g.from.push(fromUs);
+    g.to.push(toUs);
   }
   const out: SynFloodEntry[] = [];
   for (const g of groups) {
