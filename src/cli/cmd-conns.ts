@@ -157,7 +157,12 @@ export async function runConns(files: string[], opts: ConnsOptions): Promise<num
   );
   table.finish();
   parquet?.finish();
-  if (zeek !== null) {
+  if (zeek !== null && zeekStreams) {
+    // The connections open at the end are written as they are logged, not held as rows.
+    zeekRows(zeek.takeLogged());
+    zeek.finish((row) => out.line(zeekConnLine(row)));
+    out.line(zeekConnClose(zeek.lastUsec));
+  } else if (zeek !== null) {
     const rows = zeek.finish().filter((row) => filter === null || selected.has(row.synackId));
     if (sortById) rows.sort((x, y) => x.zeekId - y.zeekId);
     zeekRows(rows);

@@ -72,6 +72,8 @@ class LiveConn {
   zeekId = 0;
   synackId = 0;
   alive = true;
+  /** The next connection in this one's hash bucket. */
+  next: LiveConn | null = null;
   /** The idle list (least recently seen first), kept only with a --max-conns bound. */
   lruPrev: LiveConn | null = null;
   lruNext: LiveConn | null = null;
@@ -128,8 +130,11 @@ function sideHash(addr: Uint8Array, n: number, port: number): number {
 export class ZeekConnLog {
   /** The summaries' options, with the analyzer timers this table fires. */
   private readonly config: ZeekConfig;
-  private readonly table = new Map<number, LiveConn[]>();
+  /** Each hash's bucket: a chain through LiveConn.next (no array per connection). */
+  private readonly table = new Map<number, LiveConn>();
   private readonly rows: ZeekConnRow[] = [];
+  /** finish()'s rows go here one by one when given, not into `rows`. */
+  private each: ((row: ZeekConnRow) => void) | null = null;
   private nextZeekId = 1;
   private openCount = 0;
   // Binary min-heap of timer entries: time and connection, with lazy invalidation.
@@ -192,15 +197,25 @@ export class ZeekConnLog {
     if (due < conn.scheduledAt) this.schedule(conn, due);
   }
 
-  /** The input is over: every connection still open is logged, in creation order. */
-  finish(): ZeekConnRow[] {
+  /**
+   * The input is over: every connection still open is logged, in creation order. With `each`,
+   * those rows are handed to it one at a time and not kept (a flood's 250 000 open connections
+   * are not 250 000 rows at once); the rows logged before are returned either way.
+   */
+  finish(each?: (row: ZeekConnRow) => void): ZeekConnRow[] {
     const open: LiveConn[] = [];
-    for (const list of this.table.values()) for (const c of list) open.push(c);
+    for (const head of this.table.values()) for (let c: LiveConn | null = head; c !== null; c = c.next) open.push(c);
     open.sort((x, y) => x.zeekId - y.zeekId);
-    for (const c of open) this.remove(c);
     this.heapTime = [];
     this.heapConn = [];
-    return this.rows;
+    const logged = each === undefined ? null : this.takeLogged();
+    this.each = each ?? null;
+    for (let i = 0; i < open.length; i++) {
+      this.remove(open[i]!);
+      open[i] = null as unknown as LiveConn;
+    }
+    this.each = null;
+    return logged ?? this.rows;
   }
 
   /** Rows logged since the last call, handed over and forgotten (a live stream's bounded memory). */
@@ -223,9 +238,7 @@ export class ZeekConnLog {
   }
 
   private find(pkt: Packet, hash: number): LiveConn | null {
-    const list = this.table.get(hash);
-    if (list === undefined) return null;
-    for (const c of list) {
+    for (let c = this.table.get(hash) ?? null; c !== null; c = c.next) {
       if (c.ipVersion !== pkt.ipVersion) continue;
       if (
         (c.aPort === pkt.srcPort && c.bPort === pkt.dstPort && isA(c, this.src) && isB(c, this.dst)) ||
@@ -254,9 +267,8 @@ export class ZeekConnLog {
     c.hash = hash;
     c.zeekId = this.nextZeekId++;
     c.synackId = synackId;
-    const list = this.table.get(hash);
-    if (list === undefined) this.table.set(hash, [c]);
-    else list.push(c);
+    c.next = this.table.get(hash) ?? null;
+    this.table.set(hash, c);
     this.openCount++;
     return c;
   }
@@ -285,11 +297,18 @@ export class ZeekConnLog {
     c.alive = false;
     this.openCount--;
     this.unlinkIdle(c);
-    const list = this.table.get(c.hash)!;
-    const i = list.indexOf(c);
-    if (list.length === 1) this.table.delete(c.hash);
-    else list.splice(i, 1);
-    this.rows.push(rowOf(c));
+    const head = this.table.get(c.hash)!;
+    if (head === c) {
+      if (c.next === null) this.table.delete(c.hash);
+      else this.table.set(c.hash, c.next);
+    } else {
+      let p = head;
+      while (p.next !== c) p = p.next!;
+      p.next = c.next;
+    }
+    c.next = null;
+    if (this.each !== null) this.each(rowOf(c));
+    else this.rows.push(rowOf(c));
   }
 
   private fireTimers(now: number): void {
