@@ -85,22 +85,34 @@ export async function runExtract(files: string[], opts: ExtractCliOptions): Prom
   // A segment can end its connection inside table.process(), before its frame is held: finished
   // records wait here until the frame that ended them has joined its connection's frames.
   const ended: ConnRecord[] = [];
+  const endOne = (rec: ConnRecord): void => {
+    // An ended connection's id never comes back: its verdict goes (memory follows open connections).
+    verdict.delete(rec.id);
+    const frames = held.get(rec.id);
+    if (frames === undefined) return;
+    held.delete(rec.id);
+    if (filter?.needsRecord && !filter.matches(rec)) return;
+    kept.push(frames);
+    chosen.push({ id: rec.id, orig: ep(rec.orig), resp: ep(rec.resp) });
+  };
   const settle = (): void => {
-    for (const rec of ended) {
-      // An ended connection's id never comes back: its verdict goes (memory follows open connections).
-      verdict.delete(rec.id);
-      const frames = held.get(rec.id);
-      if (frames === undefined) continue;
-      held.delete(rec.id);
-      if (filter?.needsRecord && !filter.matches(rec)) continue;
-      kept.push(frames);
-      chosen.push({ id: rec.id, orig: ep(rec.orig), resp: ep(rec.resp) });
-    }
+    for (const rec of ended) endOne(rec);
     ended.length = 0;
   };
+  // At the end of input no frame is pending: each record is settled as it comes (a flood's
+  // 250 000 open connections are not 250 000 records at once).
+  let finishing = false;
   // Records and verdicts go by id and a record owns its fields: an ended connection's objects
   // may serve the next one (no garbage per connection in a flood).
-  const table = newFlowTable(tracking, (rec) => void ended.push(rec), undefined, true);
+  const table = newFlowTable(
+    tracking,
+    (rec) => {
+      if (finishing) endOne(rec);
+      else ended.push(rec);
+    },
+    undefined,
+    true,
+  );
 
   const code = await decodeFiles(
     files,
@@ -131,8 +143,9 @@ export async function runExtract(files: string[], opts: ExtractCliOptions): Prom
     },
     { dedup: !!opts.dedup },
   );
-  table.finish();
   settle();
+  finishing = true;
+  table.finish();
   const evicted = evictionNote(table.evictedCount, tracking.maxConns);
   if (evicted !== '') process.stderr.write(evicted);
   const tupleIds = picker?.onTuple ?? [];

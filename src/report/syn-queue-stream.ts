@@ -25,16 +25,18 @@ const AT_SEEN = 1 << 8;
 /** Per SYN: a segment after it was seen (synQueueContext's scan stops there). */
 const AT_PAST = 1 << 9;
 
-interface Open {
-  /** SIDE_* bits of endpoint A (low byte) and B (next byte). */
-  sides: number;
-  /** Per SYN of the explained connection: stateA | stateB << 4 | AT_SEEN | AT_PAST. */
-  at: Int32Array;
-}
-
 /** Wire `onPacket` and `onEnd` into a FlowTable; `context()` once the input is read. */
 export class SynQueueStream {
-  private readonly open = new Map<number, Open>();
+  /**
+   * Each open connection's slot in `words`: its SIDE_* bits (A low byte, B next), then per SYN
+   * of the explained connection stateA | stateB << 4 | AT_SEEN | AT_PAST. Typed-array slots
+   * reused through a free list, not an object and an array per connection (a flood's 250 000).
+   */
+  private readonly slotOf = new Map<number, number>();
+  private words = new Int32Array(0);
+  private slots = 0;
+  private readonly freeSlots: number[] = [];
+  private readonly stride: number;
   /** The explained connection's SYNs without ACK: frame and time. */
   private readonly synFrames: number[] = [];
   private readonly synTimes: number[] = [];
@@ -48,40 +50,57 @@ export class SynQueueStream {
       this.synTimes.push(p.timeUs);
     }
     this.halfOpen = new Array<number>(this.synFrames.length).fill(0);
+    this.stride = 1 + this.synTimes.length;
   }
 
   readonly onPacket = (conn: Conn, h: HeldPacket): void => {
     if (conn.id === this.t.id) return;
-    let o = this.open.get(conn.id);
-    if (o === undefined) {
-      o = { sides: 0, at: new Int32Array(this.synTimes.length) };
-      this.open.set(conn.id, o);
+    let s = this.slotOf.get(conn.id);
+    if (s === undefined) {
+      s = this.freeSlots.pop() ?? this.newSlot();
+      this.slotOf.set(conn.id, s);
+      this.words.fill(0, s * this.stride, (s + 1) * this.stride);
     }
+    const w = this.words;
+    const base = s * this.stride;
     const pureSyn = (h.flags & (SYN | ACK)) === SYN;
-    o.sides |= (pureSyn ? SIDE_SYN : SIDE_SPOKE) << (h.fromA ? 0 : 8);
+    w[base] = w[base]! | ((pureSyn ? SIDE_SYN : SIDE_SPOKE) << (h.fromA ? 0 : 8));
     for (let k = 0; k < this.synTimes.length; k++) {
-      const v = o.at[k]!;
+      const v = w[base + 1 + k]!;
       if (v & AT_PAST) continue;
-      o.at[k] = h.tsUsec > this.synTimes[k]! ? v | AT_PAST : h.stateA | (h.stateB << 4) | AT_SEEN;
+      w[base + 1 + k] = h.tsUsec > this.synTimes[k]! ? v | AT_PAST : h.stateA | (h.stateB << 4) | AT_SEEN;
     }
   };
 
   readonly onEnd = (rec: ConnRecord, conn: Conn): void => {
-    const o = this.open.get(conn.id);
-    if (o === undefined) return;
-    this.open.delete(conn.id);
+    const s = this.slotOf.get(conn.id);
+    if (s === undefined) return;
+    this.slotOf.delete(conn.id);
+    this.freeSlots.push(s);
     if (rec.resp.ip !== this.t.resp.ip || rec.resp.port !== this.t.resp.port) return;
+    const w = this.words;
+    const base = s * this.stride;
     const origIsA = conn.summary.origIsA;
     // silentClient: the client sent SYNs without ACK and nothing else.
-    const orig = (o.sides >> (origIsA ? 0 : 8)) & 0xff;
+    const orig = (w[base]! >> (origIsA ? 0 : 8)) & 0xff;
     if (orig === SIDE_SYN) this.silentSources++;
-    for (let k = 0; k < o.at.length; k++) {
-      const v = o.at[k]!;
+    for (let k = 0; k < this.synTimes.length; k++) {
+      const v = w[base + 1 + k]!;
       if ((v & AT_SEEN) === 0) continue;
       const resp = origIsA ? (v >> 4) & 0xf : v & 0xf;
       if (resp === TcpState.SYN_RECEIVED) this.halfOpen[k]!++;
     }
   };
+
+  private newSlot(): number {
+    const s = this.slots++;
+    if ((s + 1) * this.stride > this.words.length) {
+      const grown = new Int32Array(Math.max(1024, 2 * (s + 1)) * this.stride);
+      grown.set(this.words);
+      this.words = grown;
+    }
+    return s;
+  }
 
   /** synQueueContext(every timeline of the capture, t). */
   context(): SynQueueContext | undefined {

@@ -204,7 +204,8 @@ export class ZeekConnLog {
    */
   finish(each?: (row: ZeekConnRow) => void): ZeekConnRow[] {
     const open: LiveConn[] = [];
-    for (const head of this.table.values()) for (let c: LiveConn | null = head; c !== null; c = c.next) open.push(c);
+    for (const head of this.table.values())
+      for (let c: LiveConn | null = head; c !== null; c = c.next) open.push(c);
     open.sort((x, y) => x.zeekId - y.zeekId);
     this.heapTime = [];
     this.heapConn = [];
