@@ -11,7 +11,7 @@ import { DEFAULT_TRACKING, newFlowTable } from '../report/tracking.js';
 import type { ConnRecord } from '../track/record.js';
 import type { StatesColumns } from '../track/states-columns.js';
 import { decodeFiles } from './decode-files.js';
-import { heapTick } from './heap-governor.js';
+import { heapCollect, heapTick } from './heap-governor.js';
 import { evictionNote } from './tracking-options.js';
 
 export interface LoadOptions {
@@ -60,6 +60,8 @@ export async function trackInto(
   onEnd: Parameters<typeof newFlowTable>[1],
   onPacket: Parameters<typeof newFlowTable>[2],
 ): Promise<number> {
+  // A second pass (explain's) starts from what is live, not beside the first pass's dead table.
+  heapCollect();
   const table = newFlowTable(
     {
       timeWaitSec: opts.timeWaitSec ?? DEFAULT_TRACKING.timeWaitSec,
