@@ -14,6 +14,7 @@ import { after, test } from 'node:test';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { decodeFiles } from '../src/cli/decode-files.js';
+import { loadStates } from '../src/cli/load-timelines.js';
 import { DEFAULT_TRACKING, newFlowTable } from '../src/report/tracking.js';
 import { generateCapture } from './helpers/generated-capture.js';
 import { synack } from './helpers/synack-cli.js';
@@ -80,4 +81,20 @@ test('an open connection holding its unanswered SYN costs under 1.2 KB of heap (
   assert.equal(table.size, 20000);
   assert.ok(perConn < 1200, `${perConn.toFixed(0)} bytes of heap per open connection`);
   assert.ok(warm.size > 0); // kept alive until here
+});
+
+test('states keeps an ended SYN-only connection in under 100 bytes of columns and no heap object', async () => {
+  const gc = fullGc();
+  const file = generateCapture(tmp, 'flood20k.pcap', ['--synflood', '20000']);
+  await loadStates([flood], { quiet: true });
+  gc();
+  const before = v8.getHeapStatistics().used_heap_size;
+  const { columns } = await loadStates([file], { quiet: true });
+  gc();
+  const heap = (v8.getHeapStatistics().used_heap_size - before) / columns.length;
+  assert.equal(columns.length, 20000);
+  // ~50 bytes a connection and its SYN, plus what the columns have grown ahead (ConnStatesInput
+  // objects cost ~300 bytes of heap each).
+  assert.ok(columns.bytes / columns.length < 100, `${columns.bytes / columns.length} bytes per connection`);
+  assert.ok(heap < 16, `${heap.toFixed(1)} bytes of heap per connection`);
 });

@@ -227,6 +227,15 @@ export class StatesColumns implements ConnsView {
     return this;
   }
 
+  /** Bytes of the columns (for the tests: what the kept connections cost beside the heap). */
+  get bytes(): number {
+    let n = 0;
+    for (const a of [this.pTime, this.pFlags, this.pAB, this.pNext, this.cId, this.cAddr, this.cPort])
+      n += a.byteLength;
+    for (const a of [this.cInitialResp, this.cOrigIsA, this.cHead, this.order]) n += a.byteLength;
+    return n;
+  }
+
   /** The view's connections as objects (for the tests). */
   toObjects(): ConnStatesInput[] {
     const out: ConnStatesInput[] = [];
