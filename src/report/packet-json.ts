@@ -10,22 +10,6 @@ import { ACK, formatTime, type Packet, SYN } from '../wire/packet.js';
 import { tcpOptions } from '../wire/tcp-header.js';
 import { ipv4String, ipv6String, tcpdumpFlags } from './tcpdump.js';
 
-/** One direction of a 4-tuple as Wireshark tracks it for relative numbers and window scaling. */
-interface Direction {
-  baseSeq: number;
-  baseSet: boolean;
-  /** Window scale shift; -1 unknown, -2 no scaling. */
-  scale: number;
-}
-
-/** Both directions of a 4-tuple, and when it was last seen. */
-interface DirectionPair {
-  /** The direction from the endpoint whose text sorts first. */
-  low: Direction;
-  high: Direction;
-  lastUsec: number;
-}
-
 /** How long the state of a 4-tuple is kept (read: the tracker's horizon, --idle and --max-conns). */
 export interface PacketJsonHorizon {
   /** Capture time without a segment after which a 4-tuple is forgotten (µs). */
@@ -42,8 +26,20 @@ export interface PacketJsonHorizon {
  * again after that counts from its next segment, as a conversation joined mid-stream.
  */
 export class PacketJsonState {
-  // Oldest first (a Map keeps insertion order).
-  private readonly pairs = new Map<string, DirectionPair>();
+  /**
+   * Each 4-tuple's slot, oldest first (a Map keeps insertion order). The key is the two endpoints
+   * as 16-bit code units (address, port), the lower endpoint first: no text per 4-tuple.
+   */
+  private readonly pairs = new Map<string, number>();
+  // Per slot, its two directions (2·slot: from the lower endpoint, 2·slot + 1: the other):
+  // the ISN base, whether it is set, the window scale shift (-1 unknown, -2 no scaling).
+  private baseSeq = new Float64Array(0);
+  private baseSet = new Uint8Array(0);
+  private scale = new Int8Array(0);
+  /** Per slot: when the 4-tuple was last seen (µs). */
+  private lastUsec = new Float64Array(0);
+  private slots = 0;
+  private readonly freeSlots: number[] = [];
 
   /** Numbers computed by the last `update` call. */
   relSeq = 0;
@@ -52,59 +48,87 @@ export class PacketJsonState {
 
   constructor(private readonly horizon: PacketJsonHorizon | null = null) {}
 
-  update(pkt: Packet, src: string, dst: string): void {
-    const srcKey = `${src}|${pkt.srcPort}`;
-    const dstKey = `${dst}|${pkt.dstPort}`;
+  update(pkt: Packet, _src: string, _dst: string): void {
+    const srcKey = endpointKey(pkt.src, pkt.ipVersion, pkt.srcPort);
+    const dstKey = endpointKey(pkt.dst, pkt.ipVersion, pkt.dstPort);
     const low = srcKey < dstKey;
-    const pair = this.pair(low ? `${srcKey}|${dstKey}` : `${dstKey}|${srcKey}`, pkt.tsUsec);
+    const slot = this.pair(low ? srcKey + dstKey : dstKey + srcKey, pkt.tsUsec);
     // A packet from an endpoint to itself (a LAND attack) has one direction, both ways.
-    const fwd = low || srcKey === dstKey ? pair.low : pair.high;
-    const rev = low ? pair.high : pair.low;
+    const fwd = low || srcKey === dstKey ? 2 * slot : 2 * slot + 1;
+    const rev = low ? 2 * slot + 1 : 2 * slot;
+    const base = this.baseSeq;
+    const set = this.baseSet;
+    const scale = this.scale;
     const syn = (pkt.flags & SYN) !== 0;
     const ack = (pkt.flags & ACK) !== 0;
-    if (syn && !ack && fwd.baseSet && fwd.baseSeq !== pkt.seq) {
+    if (syn && !ack && set[fwd] === 1 && base[fwd] !== pkt.seq) {
       // A SYN with a new ISN starts a new conversation (Wireshark's port reuse): forget both sides.
-      fwd.baseSet = false;
-      rev.baseSet = false;
-      fwd.scale = -1;
-      rev.scale = -1;
+      set[fwd] = 0;
+      set[rev] = 0;
+      scale[fwd] = -1;
+      scale[rev] = -1;
     }
-    if (!fwd.baseSet) {
-      fwd.baseSeq = syn ? pkt.seq : (pkt.seq - 1) >>> 0;
-      fwd.baseSet = true;
+    if (set[fwd] === 0) {
+      base[fwd] = syn ? pkt.seq : (pkt.seq - 1) >>> 0;
+      set[fwd] = 1;
     }
-    if (ack && !rev.baseSet) {
-      rev.baseSeq = (pkt.ack - 1) >>> 0;
-      rev.baseSet = true;
+    if (ack && set[rev] === 0) {
+      base[rev] = (pkt.ack - 1) >>> 0;
+      set[rev] = 1;
     }
     if (syn) {
-      fwd.scale = pkt.wscale >= 0 ? Math.min(pkt.wscale, 14) : -2;
-      if (ack && (fwd.scale === -2 || rev.scale === -2)) {
-        fwd.scale = -2;
-        rev.scale = -2;
+      scale[fwd] = pkt.wscale >= 0 ? Math.min(pkt.wscale, 14) : -2;
+      if (ack && (scale[fwd] === -2 || scale[rev] === -2)) {
+        scale[fwd] = -2;
+        scale[rev] = -2;
       }
     }
-    this.relSeq = (pkt.seq - fwd.baseSeq) >>> 0;
-    this.relAck = ack ? (pkt.ack - rev.baseSeq) >>> 0 : pkt.ack;
-    this.winScaled = !syn && fwd.scale >= 0 ? pkt.window * 2 ** fwd.scale : pkt.window;
+    this.relSeq = (pkt.seq - base[fwd]!) >>> 0;
+    this.relAck = ack ? (pkt.ack - base[rev]!) >>> 0 : pkt.ack;
+    const shift = scale[fwd]!;
+    this.winScaled = !syn && shift >= 0 ? pkt.window * 2 ** shift : pkt.window;
   }
 
-  /** The 4-tuple's directions, made on first sight; forgets what is past the horizon at `now`. */
-  private pair(key: string, now: number): DirectionPair {
+  /** The 4-tuple's slot, made on first sight; forgets what is past the horizon at `now`. */
+  private pair(key: string, now: number): number {
     const pairs = this.pairs;
     const h = this.horizon;
-    let p = pairs.get(key);
-    if (p !== undefined && h !== null && now - p.lastUsec >= h.idleUsec) {
+    let slot = pairs.get(key);
+    if (slot !== undefined && h !== null && now - this.lastUsec[slot]! >= h.idleUsec) {
       // Unseen for the idle time: forgotten, counted again from this segment.
-      resetDirection(p.low);
-      resetDirection(p.high);
-    } else if (p === undefined) {
-      p = { low: newDirection(), high: newDirection(), lastUsec: now };
-      pairs.set(key, p);
+      this.clear(slot);
+    } else if (slot === undefined) {
+      slot = this.freeSlots.pop() ?? this.newSlot();
+      this.clear(slot);
+      pairs.set(key, slot);
       if (h !== null && pairs.size > h.maxPairs) this.sweep(now, h);
     }
-    p.lastUsec = now;
-    return p;
+    this.lastUsec[slot] = now;
+    return slot;
+  }
+
+  private clear(slot: number): void {
+    const d = 2 * slot;
+    this.baseSeq[d] = this.baseSeq[d + 1] = 0;
+    this.baseSet[d] = this.baseSet[d + 1] = 0;
+    this.scale[d] = this.scale[d + 1] = -1;
+  }
+
+  private newSlot(): number {
+    const slot = this.slots++;
+    if (slot >= this.lastUsec.length) {
+      const n = Math.max(1024, 2 * this.lastUsec.length);
+      const grow = <T extends Float64Array | Uint8Array | Int8Array>(a: T, size: number): T => {
+        const b = new (a.constructor as new (n: number) => T)(size);
+        b.set(a);
+        return b;
+      };
+      this.baseSeq = grow(this.baseSeq, 2 * n);
+      this.baseSet = grow(this.baseSet, 2 * n);
+      this.scale = grow(this.scale, 2 * n);
+      this.lastUsec = grow(this.lastUsec, n);
+    }
+    return slot;
   }
 
   /**
@@ -114,23 +138,27 @@ export class PacketJsonState {
    */
   private sweep(now: number, h: PacketJsonHorizon): void {
     const pairs = this.pairs;
-    for (const [k, old] of pairs) if (now - old.lastUsec >= h.idleUsec) pairs.delete(k);
+    for (const [k, slot] of pairs)
+      if (now - this.lastUsec[slot]! >= h.idleUsec) {
+        pairs.delete(k);
+        this.freeSlots.push(slot);
+      }
     const keep = Math.floor((h.maxPairs * 3) / 4);
-    for (const k of pairs.keys()) {
+    for (const [k, slot] of pairs) {
       if (pairs.size <= keep) break;
       pairs.delete(k);
+      this.freeSlots.push(slot);
     }
   }
 }
 
-function resetDirection(d: Direction): void {
-  d.baseSeq = 0;
-  d.baseSet = false;
-  d.scale = -1;
-}
-
-function newDirection(): Direction {
-  return { baseSeq: 0, baseSet: false, scale: -1 };
+/** An endpoint as 16-bit code units: the address two bytes a unit, then the port. */
+function endpointKey(addr: Uint8Array, ipVersion: number, port: number): string {
+  if (ipVersion !== 6)
+    return String.fromCharCode((addr[0]! << 8) | addr[1]!, (addr[2]! << 8) | addr[3]!, port);
+  let s = '';
+  for (let i = 0; i < 16; i += 2) s += String.fromCharCode((addr[i]! << 8) | addr[i + 1]!);
+  return s + String.fromCharCode(port);
 }
 
 /** The packet's source and destination addresses as text. */
