@@ -408,15 +408,64 @@ test('tcp-fast-open: the story says the SYN carried data the server took, and wh
     assert.ok(!synAck.text.includes('did not send'), synAck.text);
     const zh = explain(t, { lang: 'zh' }).join('\n');
     assert.ok(zh.includes('SYN 报文可以携带数据') && zh.includes('TCP Fast Open'), zh);
-    // The cookie-request connection is an ordinary handshake: no Fast Open finding there.
+    // The cookie-request connection: the SYN asks for a cookie, the SYN+ACK gives one (RFC 7413 §4.1).
     const first = lab.observation.timelines.find((x) => x !== t)!;
-    assert.ok(!explainStory(first).findings.some((x) => x.kind === 'fast-open'));
+    const fs = explainStory(first);
+    const g = fs.findings.find((x) => x.kind === 'fast-open');
+    assert.ok(g, tap);
+    assert.match(g.text, /^This connection is the first half of TCP Fast Open .*cookie request/);
+    assert.match(fs.steps[0].text, /asks for a Fast Open cookie \(an empty TFO option, RFC 7413 §4\.1\.1\)/);
+    assert.match(fs.steps[1].text, /It gives the client a Fast Open cookie/);
+    const zh1 = explain(first, { lang: 'zh' }).join('\n');
+    assert.ok(
+      zh1.includes('请求一个 Fast Open Cookie') && zh1.includes('TCP Fast Open（RFC 7413）的前半段'),
+      zh1,
+    );
+    // The second SYN returns the cookie.
+    assert.match(story.steps[0].text, /It returns the Fast Open cookie the server gave it/);
   }
   const ladder = renderLadderText(
     labRun(findScenario('tcp-fast-open')!, { tap: 'server' }).observation.timelines[1],
   ).join('\n');
   assert.ok(ladder.includes('‹server: accept() returns (Fast Open)›'), ladder);
   assert.equal(ladder.split('accept() returns').length, 2, 'accept() returns once');
+  assert.match(ladder, /#\d+ SYN seq=0 len=29 TFO cookie /);
+  const ladder1 = renderLadderText(
+    labRun(findScenario('tcp-fast-open')!, { tap: 'server' }).observation.timelines[0],
+  ).join('\n');
+  assert.match(ladder1, /#1 SYN seq=0 TFO cookie req /);
+  assert.match(ladder1, /#2 SYN\+ACK seq=0 ack=1 TFO cookie /);
+});
+
+test('SYN options: the story names what each SYN offered and what the connection then uses (RFC 7323, RFC 2018), as Linux sent them', () => {
+  // Linux 6.x's own SYNs (test/fixtures/kernel-lab): MSS 1460, SACK, timestamps, window scale.
+  const obs = observeCapture(readFileSync(join(FIXTURES, 'kernel-lab', 'tcp-fast-open.client.pcap')));
+  const s = explainStory(obs.timelines[0]);
+  assert.match(
+    s.steps[0].text,
+    /Its options: MSS 1460 .*, window scale \d+ .*, SACK permitted, timestamps\./,
+  );
+  assert.match(
+    s.steps[1].text,
+    /Both SYNs offered window scaling, SACK and timestamps, so the connection uses all three\./,
+  );
+  // A server whose SYN+ACK offers no SACK (net.ipv4.tcp_sack=0): the connection goes without it.
+  const t = obs.timelines[0];
+  const synAck = t.packets[1];
+  assert.ok(synAck.options?.sackPermitted);
+  synAck.options = { ...synAck.options, sackPermitted: undefined };
+  const text = explainStory(t).steps[1].text;
+  assert.match(text, /Both SYNs offered window scaling and timestamps, so the connection uses both\./);
+  assert.match(text, /The client offered SACK but the server did not, so the connection goes without/);
+  assert.ok(explain(t, { lang: 'zh' }).join('').includes('客户端提供了SACK，服务端没有，所以连接不使用'));
+  // A retransmitted SYN does not repeat them.
+  const lost = labRun(findScenario('syn-lost')!, { tap: 'client' }).observation.timelines[0];
+  const syns = explainStory(lost).steps.filter((x) => x.kind === 'syn');
+  assert.ok(syns.length >= 2 && syns[0].text.includes('Its options:'));
+  assert.ok(
+    syns.slice(1).every((x) => !x.text.includes('Its options:')),
+    syns[1].text,
+  );
 });
 
 function spawnTcpdump(pcap: Uint8Array): string[] {

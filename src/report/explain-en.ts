@@ -216,7 +216,7 @@ const events: Phrasebook['events'] = {
       : `A window probe: ${peer(c.who)}'s window is 0, so ${who(c.who)} pushes ${plural(c.len, 'byte')} past it to make ${peer(c.who)} announce its window.`,
 };
 
-function segment(c: SegmentCtx): string {
+function segmentOnly(c: SegmentCtx): string {
   const at = `[${c.time} s, frame ${c.frame}]`;
   const W = Who(c.who);
   const nums = `seq=${c.relSeq}${c.ack ? `, ack=${c.absAck ? c.ack_ : c.relAck}` : ''}`;
@@ -278,6 +278,76 @@ function segment(c: SegmentCtx): string {
   if (c.len > 0)
     return `${at} ${W} sends ${plural(c.len, 'byte')} of data (seq=${c.relSeq} to ${c.relSeq + c.len - 1}${c.ack ? `, ack=${c.relAck}` : ''}).`;
   return `${at} ${W} sends ${c.flags} with ${nums} and no data.`;
+}
+
+const listOf = (xs: string[]) =>
+  xs.length <= 1 ? (xs[0] ?? '') : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`;
+
+/**
+ * What a SYN or SYN+ACK offers in its options, and for a SYN+ACK what the connection then uses:
+ * window scaling, SACK and timestamps only when both SYNs carry them (RFC 7323 §2.2, §3.2; RFC
+ * 2018 §2); TCP Fast Open's cookie request and cookie (RFC 7413 §4.1).
+ */
+function synOptionsText(c: SegmentCtx): string {
+  const o = c.options;
+  if (!o) return '';
+  const out: string[] = [];
+  const list: string[] = [];
+  if (o.mss !== undefined) list.push(`MSS ${o.mss} (the most data ${who(c.who)} takes in one segment)`);
+  if (o.wscale !== undefined)
+    list.push(`window scale ${o.wscale} (its windows ×${2 ** Math.min(o.wscale, 14)})`);
+  if (o.sackPermitted) list.push('SACK permitted');
+  if (o.timestamps) list.push('timestamps');
+  if (list.length > 0) out.push(`Its options: ${list.join(', ')}.`);
+  const po = c.peerOptions;
+  if (c.ack && po) {
+    const both: string[] = [];
+    const peerOnly: string[] = [];
+    const pairs: [boolean, boolean, string][] = [
+      [o.wscale !== undefined, po.wscale !== undefined, 'window scaling'],
+      [o.sackPermitted === true, po.sackPermitted === true, 'SACK'],
+      [o.timestamps === true, po.timestamps === true, 'timestamps'],
+    ];
+    for (const [mine, theirs, name] of pairs) {
+      if (mine && theirs) both.push(name);
+      else if (theirs) peerOnly.push(name);
+    }
+    if (both.length > 0)
+      out.push(
+        `Both SYNs offered ${listOf(both)}, so the connection uses ${both.length === 1 ? 'it' : both.length === 2 ? 'both' : 'all three'}.`,
+      );
+    if (peerOnly.length > 0)
+      out.push(
+        `${peer(c.who)[0].toUpperCase()}${peer(c.who).slice(1)} offered ${listOf(peerOnly)} but ${who(c.who)} did not, so the connection goes without (an option is used only when both SYNs carry it).`,
+      );
+    if (o.mss !== undefined && po.mss !== undefined)
+      out.push(`Each side now sends segments of at most the MSS the other announced.`);
+  }
+  if (!c.ack && o.fastOpen === 'request')
+    out.push(
+      `${Who(c.who)} also asks for a Fast Open cookie (an empty TFO option, RFC 7413 §4.1.1)${c.len === 0 ? `: it holds none for ${peer(c.who)} yet, so this SYN carries no data` : ''}.`,
+    );
+  if (!c.ack && o.fastOpen === 'cookie')
+    out.push(
+      `It returns the Fast Open cookie ${peer(c.who)} gave it on an earlier connection (TFO option), with which ${peer(c.who)} may take the SYN's data at once (RFC 7413 §4.2).`,
+    );
+  if (c.ack && o.fastOpen === 'cookie')
+    out.push(
+      po?.fastOpen === 'cookie'
+        ? `It gives ${peer(c.who)} a new Fast Open cookie: the one in the SYN was not valid (RFC 7413 §4.1.2).`
+        : `It gives ${peer(c.who)} a Fast Open cookie (TFO option): ${peer(c.who)} keeps it, and its next SYN to ${who(c.who)} can carry data that ${who(c.who)} takes at once.`,
+    );
+  if (c.ack && o.fastOpen === undefined && po?.fastOpen === 'request')
+    out.push(
+      `It carries no Fast Open cookie, though ${peer(c.who)} asked for one: ${who(c.who)} does not offer Fast Open.`,
+    );
+  return out.join(' ');
+}
+
+function segment(c: SegmentCtx): string {
+  const opts = synOptionsText(c);
+  const main = segmentOnly(c);
+  return opts ? `${main} ${opts}` : main;
 }
 
 const SOCKET: Record<SocketCall, (w: string, lower: string) => string> = {
@@ -363,9 +433,13 @@ const findings: Phrasebook['findings'] = {
   'forged-rst': (c) =>
     `A forged RST killed the connection: it carried exactly the sequence number ${who(c.victim ?? 'orig')} expected (RCV.NXT), which RFC 5961 §3 accepts, although ${who(c.who)} never sent it. ${Who(c.who)} still believed the connection was open; when its next segment reached ${who(c.victim ?? 'orig')}, which no longer had the connection, it drew a RST.`,
   'fast-open': (c) =>
-    c.taken
-      ? `A SYN can carry data (RFC 9293 §3.4): here ${who(c.who)}'s SYN carried ${plural(c.count ?? 0, 'byte')} and ${peer(c.who)} acknowledged them in its SYN+ACK and handed them to its application at once — TCP Fast Open (RFC 7413), which saves the round trip a request normally waits for${c.early ? `; ${peer(c.who)} even answered before ${who(c.who)}'s ACK of its SYN+ACK arrived` : ''}. A server takes data in a SYN only with a valid Fast Open cookie: ${who(c.who)} got it on an earlier connection, whose SYN carried an empty Fast Open option (a cookie request) and whose SYN+ACK the cookie (tcpdump shows them as "tfo cookiereq" and "tfo cookie …"). Without a cookie the data is not acknowledged and is sent again after the handshake, so the textbook rule "a SYN carries no data" describes the classic handshake, not TCP. On Linux: net.ipv4.tcp_fastopen (1 client, 2 server, 3 both), setsockopt(TCP_FASTOPEN) on the listener, sendto(MSG_FASTOPEN) or TCP_FASTOPEN_CONNECT on the client.`
-      : `${Who(c.who)}'s SYN carried ${plural(c.count ?? 0, 'byte')} (RFC 9293 §3.4 allows it), but ${peer(c.who)} acknowledged only the SYN: without a valid TCP Fast Open cookie (RFC 7413) a server does not take data from a SYN, so ${who(c.who)} sends it again after the handshake. This is how a Fast Open client's first connection goes when it has no cookie yet, or when the server has Fast Open off (Linux: net.ipv4.tcp_fastopen, setsockopt TCP_FASTOPEN).`,
+    c.cookie === 'given'
+      ? `This connection is the first half of TCP Fast Open (RFC 7413): ${who(c.who)}'s SYN carried an empty Fast Open option, a cookie request (tcpdump: "tfo cookiereq"), and no data, since it had no cookie for ${peer(c.who)} yet; ${peer(c.who)}'s SYN+ACK gave it one (tcpdump: "tfo cookie …"), a MAC of ${who(c.who)}'s address under ${peer(c.who)}'s secret key. The rest is the classic three-way handshake, and the data waits for it. On its next connection to ${peer(c.who)}, ${who(c.who)} puts the cookie and its first bytes in the SYN; ${peer(c.who)} checks the cookie, takes the data at once and may answer before the handshake ends: one round trip saved. Linux: net.ipv4.tcp_fastopen (1 client, 2 server, 3 both), setsockopt(TCP_FASTOPEN) on the listener, sendto(MSG_FASTOPEN) or TCP_FASTOPEN_CONNECT on the client; \`ip tcp_metrics show\` lists the cookies a client keeps.`
+      : c.cookie === 'none'
+        ? `${Who(c.who)} asked for a TCP Fast Open cookie (an empty Fast Open option in its SYN, RFC 7413 §4.1.1), but ${peer(c.who)}'s SYN+ACK carried none: ${peer(c.who)} does not do Fast Open (Linux: net.ipv4.tcp_fastopen without the server bit 2, or no TCP_FASTOPEN on the listener), so ${who(c.who)}'s SYNs to it will keep carrying no data and the handshake stays the classic three-way one.`
+        : c.taken
+          ? `A SYN can carry data (RFC 9293 §3.4): here ${who(c.who)}'s SYN carried ${plural(c.count ?? 0, 'byte')} and ${peer(c.who)} acknowledged them in its SYN+ACK and handed them to its application at once — TCP Fast Open (RFC 7413), which saves the round trip a request normally waits for${c.early ? `; ${peer(c.who)} even answered before ${who(c.who)}'s ACK of its SYN+ACK arrived` : ''}. A server takes data in a SYN only with a valid Fast Open cookie: ${who(c.who)} got it on an earlier connection, whose SYN carried an empty Fast Open option (a cookie request) and whose SYN+ACK the cookie (tcpdump shows them as "tfo cookiereq" and "tfo cookie …"). Without a cookie the data is not acknowledged and is sent again after the handshake, so the textbook rule "a SYN carries no data" describes the classic handshake, not TCP. On Linux: net.ipv4.tcp_fastopen (1 client, 2 server, 3 both), setsockopt(TCP_FASTOPEN) on the listener, sendto(MSG_FASTOPEN) or TCP_FASTOPEN_CONNECT on the client.`
+          : `${Who(c.who)}'s SYN carried ${plural(c.count ?? 0, 'byte')} (RFC 9293 §3.4 allows it), but ${peer(c.who)} acknowledged only the SYN: without a valid TCP Fast Open cookie (RFC 7413) a server does not take data from a SYN, so ${who(c.who)} sends it again after the handshake. This is how a Fast Open client's first connection goes when it has no cookie yet, or when the server has Fast Open off (Linux: net.ipv4.tcp_fastopen, setsockopt TCP_FASTOPEN).`,
   'accept-overflow': (c) =>
     `Why ${who(c.who)} reset a handshake it had answered: a listener keeps two queues — the SYN queue of half-open connections (SYN_RECEIVED, 半连接队列) and the accept queue of completed ones waiting for accept() (全连接队列), both bounded by the listen() backlog (at most net.core.somaxconn). When the handshake's ACK arrives and the accept queue is full (the application is not calling accept() fast enough), Linux by default (net.ipv4.tcp_abort_on_overflow=0) drops the ACK, keeps the half-open connection and resends its SYN+ACK later, hoping for room; with tcp_abort_on_overflow=1 it answers the ACK with a RST at once, as here. (A listening socket closed between the SYN+ACK and the ACK is answered the same way.) \`ss -lnt\` shows the accept queue as Recv-Q against its limit Send-Q; \`nstat\` counts ListenOverflows.`,
   'keepalive-give-up': (c) =>

@@ -5,7 +5,7 @@
 
 import type { StateName } from '../tcp/state.js';
 import type { EventKind } from '../track/kinds.js';
-import type { Side } from './timeline.js';
+import type { Side, SynOptions } from './timeline.js';
 
 export type Lang = 'en' | 'zh';
 
@@ -185,6 +185,10 @@ export interface SegmentCtx {
   ignoresSynData?: number;
   /** Its ACK acknowledges an earlier SYN: relative to the peer's ISN it means nothing (shown absolute). */
   absAck?: boolean;
+  /** A SYN's options (its first copy only). */
+  options?: SynOptions;
+  /** For a SYN+ACK: what the SYN it answers offered (the options both sides then use). */
+  peerOptions?: SynOptions;
 }
 
 export interface TransitionCtx {
@@ -332,6 +336,8 @@ export interface FindingCtx {
   /** fast-open: the SYN+ACK acknowledged the SYN's data; the server sent data before the client's ACK. */
   taken?: boolean;
   early?: boolean;
+  /** fast-open, a cookie request without data: the SYN+ACK gave a cookie ('given') or none ('none'). */
+  cookie?: 'given' | 'none';
   gaps?: string[];
   doubling?: boolean;
   /** Durations the finding cites. */

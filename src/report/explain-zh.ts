@@ -215,7 +215,7 @@ const events: Phrasebook['events'] = {
 
 const ORDINAL = ['', '一', '二', '三', '四'];
 
-function segment(c: SegmentCtx): string {
+function segmentOnly(c: SegmentCtx): string {
   const at = `[${c.time} 秒，第 ${c.frame} 帧]`;
   const W = who(c.who);
   const nums = `seq=${c.relSeq}${c.ack ? `，ack=${c.absAck ? c.ack_ : c.relAck}` : ''}`;
@@ -281,6 +281,61 @@ function segment(c: SegmentCtx): string {
   if (c.len > 0)
     return `${at}${W}发送 ${c.len} 字节数据（seq=${c.relSeq} 至 ${c.relSeq + c.len - 1}${c.ack ? `，ack=${c.relAck}` : ''}）。`;
   return `${at}${W}发出 ${c.flags}，${nums}，不带数据。`;
+}
+
+/** explain-en.ts synOptionsText in Chinese. */
+function synOptionsText(c: SegmentCtx): string {
+  const o = c.options;
+  if (!o) return '';
+  const out: string[] = [];
+  const list: string[] = [];
+  if (o.mss !== undefined) list.push(`MSS ${o.mss}（${who(c.who)}在一个报文段中最多接收的数据字节数）`);
+  if (o.wscale !== undefined) list.push(`窗口扩大因子 ${o.wscale}（窗口值 ×${2 ** Math.min(o.wscale, 14)}）`);
+  if (o.sackPermitted) list.push('允许 SACK');
+  if (o.timestamps) list.push('时间戳');
+  if (list.length > 0) out.push(`它的选项：${list.join('，')}。`);
+  const po = c.peerOptions;
+  if (c.ack && po) {
+    const both: string[] = [];
+    const peerOnly: string[] = [];
+    const pairs: [boolean, boolean, string][] = [
+      [o.wscale !== undefined, po.wscale !== undefined, '窗口扩大'],
+      [o.sackPermitted === true, po.sackPermitted === true, 'SACK'],
+      [o.timestamps === true, po.timestamps === true, '时间戳'],
+    ];
+    for (const [mine, theirs, name] of pairs) {
+      if (mine && theirs) both.push(name);
+      else if (theirs) peerOnly.push(name);
+    }
+    if (both.length > 0) out.push(`双方的 SYN 都提供了${both.join('、')}，所以连接使用它们。`);
+    if (peerOnly.length > 0)
+      out.push(
+        `${peer(c.who)}提供了${peerOnly.join('、')}，${who(c.who)}没有，所以连接不使用（选项只有双方的 SYN 都带时才生效）。`,
+      );
+    if (o.mss !== undefined && po.mss !== undefined)
+      out.push('此后每一方发送的报文段都不超过对方通告的 MSS。');
+  }
+  if (!c.ack && o.fastOpen === 'request')
+    out.push(
+      `${who(c.who)}还请求一个 Fast Open Cookie（空的 TFO 选项，RFC 7413 §4.1.1）${c.len === 0 ? `：它还没有${peer(c.who)}的 Cookie，所以这个 SYN 不带数据` : ''}。`,
+    );
+  if (!c.ack && o.fastOpen === 'cookie')
+    out.push(
+      `它带回了${peer(c.who)}在先前连接中给它的 Fast Open Cookie（TFO 选项），${peer(c.who)}凭它可以立即收下 SYN 中的数据（RFC 7413 §4.2）。`,
+    );
+  if (c.ack && o.fastOpen === 'cookie')
+    out.push(
+      po?.fastOpen === 'cookie'
+        ? `它给了${peer(c.who)}一个新的 Fast Open Cookie：SYN 中的那个无效（RFC 7413 §4.1.2）。`
+        : `它给了${peer(c.who)}一个 Fast Open Cookie（TFO 选项）：${peer(c.who)}把它存起来，下次连接${who(c.who)}时 SYN 就可以携带数据，${who(c.who)}会立即收下。`,
+    );
+  if (c.ack && o.fastOpen === undefined && po?.fastOpen === 'request')
+    out.push(`${peer(c.who)}请求了 Fast Open Cookie，它却没有给：${who(c.who)}不提供 Fast Open。`);
+  return out.join('');
+}
+
+function segment(c: SegmentCtx): string {
+  return segmentOnly(c) + synOptionsText(c);
 }
 
 const SOCKET: Record<SocketCall, (w: string) => string> = {
@@ -360,9 +415,13 @@ const findings: Phrasebook['findings'] = {
   abort: (c) =>
     `${who(c.who)}用 RST 而不是 FIN 结束连接：这是异常关闭。应用程序在 close() 之前设置 SO_LINGER {on, 0} 就会这样；接收缓冲区里还有未读数据时调用 close()，Linux 也会这样做。没有 TIME_WAIT，${peer(c.who)}下一次读会得到 ECONNRESET。`,
   'fast-open': (c) =>
-    c.taken
-      ? `SYN 报文可以携带数据（RFC 9293 §3.4）：这里${who(c.who)}的 SYN 携带了 ${c.count ?? 0} 字节数据，${peer(c.who)}在 SYN+ACK 中确认了它们，并立即交给了自己的应用程序——这就是 TCP Fast Open（RFC 7413），省去了请求通常要等待的一个往返${c.early ? `；${peer(c.who)}甚至在${who(c.who)}确认 SYN+ACK 的 ACK 到达之前就作出了应答` : ''}。服务端只有在 Fast Open Cookie 有效时才会收下 SYN 中的数据：${who(c.who)}在先前的一个连接中拿到了这个 Cookie——那个连接的 SYN 带一个空的 Fast Open 选项（请求 Cookie），SYN+ACK 带回 Cookie（tcpdump 显示为 "tfo cookiereq" 和 "tfo cookie …"）。没有 Cookie 时，SYN 中的数据不会被确认，要在握手之后重发。所以"SYN 报文不能携带数据"只是经典三次握手的做法，并不是 TCP 的规定。Linux 上：net.ipv4.tcp_fastopen（1 客户端，2 服务端，3 两者），监听套接字上 setsockopt(TCP_FASTOPEN)，客户端用 sendto(MSG_FASTOPEN) 或 TCP_FASTOPEN_CONNECT。`
-      : `${who(c.who)}的 SYN 携带了 ${c.count ?? 0} 字节数据（RFC 9293 §3.4 允许这样做），但${peer(c.who)}只确认了 SYN：没有有效的 TCP Fast Open Cookie（RFC 7413）时，服务端不收 SYN 中的数据，于是${who(c.who)}在握手之后重发。Fast Open 客户端还没有 Cookie 时的第一个连接，或服务端关闭了 Fast Open 时，就是这样（Linux：net.ipv4.tcp_fastopen，setsockopt TCP_FASTOPEN）。`,
+    c.cookie === 'given'
+      ? `这个连接是 TCP Fast Open（RFC 7413）的前半段：${who(c.who)}的 SYN 带一个空的 Fast Open 选项，即请求 Cookie（tcpdump 显示为 "tfo cookiereq"），不带数据，因为它还没有${peer(c.who)}的 Cookie；${peer(c.who)}在 SYN+ACK 中给了它一个（tcpdump 显示为 "tfo cookie …"），这是${peer(c.who)}用自己的密钥对${who(c.who)}地址算出的 MAC。其余就是经典的三次握手，数据要等握手完成。${who(c.who)}下次连接${peer(c.who)}时，把 Cookie 和最初的数据放进 SYN；${peer(c.who)}校验 Cookie 后立即收下数据，还可以在握手完成之前应答：省下一个往返。Linux：net.ipv4.tcp_fastopen（1 客户端，2 服务端，3 两者），监听套接字上 setsockopt(TCP_FASTOPEN)，客户端用 sendto(MSG_FASTOPEN) 或 TCP_FASTOPEN_CONNECT；\`ip tcp_metrics show\` 列出客户端保存的 Cookie。`
+      : c.cookie === 'none'
+        ? `${who(c.who)}请求了 TCP Fast Open Cookie（SYN 中一个空的 Fast Open 选项，RFC 7413 §4.1.1），但${peer(c.who)}的 SYN+ACK 没有带：${peer(c.who)}不支持 Fast Open（Linux：net.ipv4.tcp_fastopen 没有服务端位 2，或监听套接字没有设置 TCP_FASTOPEN），所以${who(c.who)}发给它的 SYN 仍不带数据，握手仍是经典的三次握手。`
+        : c.taken
+          ? `SYN 报文可以携带数据（RFC 9293 §3.4）：这里${who(c.who)}的 SYN 携带了 ${c.count ?? 0} 字节数据，${peer(c.who)}在 SYN+ACK 中确认了它们，并立即交给了自己的应用程序——这就是 TCP Fast Open（RFC 7413），省去了请求通常要等待的一个往返${c.early ? `；${peer(c.who)}甚至在${who(c.who)}确认 SYN+ACK 的 ACK 到达之前就作出了应答` : ''}。服务端只有在 Fast Open Cookie 有效时才会收下 SYN 中的数据：${who(c.who)}在先前的一个连接中拿到了这个 Cookie——那个连接的 SYN 带一个空的 Fast Open 选项（请求 Cookie），SYN+ACK 带回 Cookie（tcpdump 显示为 "tfo cookiereq" 和 "tfo cookie …"）。没有 Cookie 时，SYN 中的数据不会被确认，要在握手之后重发。所以"SYN 报文不能携带数据"只是经典三次握手的做法，并不是 TCP 的规定。Linux 上：net.ipv4.tcp_fastopen（1 客户端，2 服务端，3 两者），监听套接字上 setsockopt(TCP_FASTOPEN)，客户端用 sendto(MSG_FASTOPEN) 或 TCP_FASTOPEN_CONNECT。`
+          : `${who(c.who)}的 SYN 携带了 ${c.count ?? 0} 字节数据（RFC 9293 §3.4 允许这样做），但${peer(c.who)}只确认了 SYN：没有有效的 TCP Fast Open Cookie（RFC 7413）时，服务端不收 SYN 中的数据，于是${who(c.who)}在握手之后重发。Fast Open 客户端还没有 Cookie 时的第一个连接，或服务端关闭了 Fast Open 时，就是这样（Linux：net.ipv4.tcp_fastopen，setsockopt TCP_FASTOPEN）。`,
   'accept-overflow': (c) =>
     `${who(c.who)}为什么要重置一个它已经应答过的握手：监听套接字有两个队列——半连接队列（SYN 队列，存放 SYN_RECEIVED 的连接）和全连接队列（accept 队列，存放已完成握手、等待 accept() 取走的连接），上限都是 listen() 的 backlog（且不超过 net.core.somaxconn）。握手的 ACK 到达时如果全连接队列已满（应用程序 accept() 得不够快），Linux 默认（net.ipv4.tcp_abort_on_overflow=0）丢弃这个 ACK，保留半连接，稍后重传 SYN+ACK，等队列腾出空位；设为 1 时则立即用 RST 回应这个 ACK，就像这里。（在 SYN+ACK 与 ACK 之间关闭了监听套接字，也会这样回应。）\`ss -lnt\` 中 Recv-Q 是全连接队列的当前长度，Send-Q 是它的上限；\`nstat\` 中的 ListenOverflows 统计溢出次数。`,
   'forged-rst': (c) =>

@@ -547,6 +547,11 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
         acksSynData,
         ignoresSynData,
         absAck: isnAckReading(i) === 'old',
+        options: p.flags & SYN && !againSyn ? p.options : undefined,
+        peerOptions:
+          isSynAck && !againSyn
+            ? ps.find((q) => q.from === them && (q.flags & (SYN | ACK)) === SYN)?.options
+            : undefined,
       },
     });
 
@@ -1021,6 +1026,23 @@ function findingsOf(
       c: { who: dataSyn.from, frames: [], count: dataSyn.len, taken, early: early !== undefined },
     });
   }
+
+  // The first half of Fast Open: a SYN asking for a cookie (RFC 7413 §4.1.1), answered or not.
+  const cookieReq = dataSyn
+    ? undefined
+    : ps.find((p) => (p.flags & (SYN | ACK)) === SYN && p.options?.fastOpen === 'request');
+  const cookieAnswer =
+    cookieReq && ps.find((q) => q.from !== cookieReq.from && (q.flags & (SYN | ACK)) === (SYN | ACK));
+  if (cookieReq && cookieAnswer)
+    found.push({
+      kind: 'fast-open',
+      frames: [cookieReq.frame, cookieAnswer.frame],
+      c: {
+        who: cookieReq.from,
+        frames: [],
+        cookie: cookieAnswer.options?.fastOpen === 'cookie' ? 'given' : 'none',
+      },
+    });
 
   if (ps.some((p) => p.tags.includes('simultaneous-open')))
     found.push({

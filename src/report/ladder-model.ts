@@ -144,6 +144,15 @@ export function packetLabel(
 }
 
 /**
+ * TCP Fast Open's option as the articles' figures name it (RFC 7413 §4.1): the client's cookie
+ * request, the cookie the server gives or the client returns. Other options go in the story.
+ */
+export function fastOpenOption(p: ConnTimeline['packets'][number]): string {
+  const tfo = p.options?.fastOpen;
+  return tfo === 'request' ? ' TFO cookie req' : tfo === 'cookie' ? ' TFO cookie' : '';
+}
+
+/**
  * Segments that were sent again (same first sequence number, a retransmission tag) before the
  * peer acknowledged them: the textbook's "lost SYN", "lost FIN", whose answer never came.
  */
@@ -475,7 +484,7 @@ export function buildLadder(t: ConnTimeline, opts: LadderOptions = {}): LadderMo
       frame: p.frame,
       relUs: p.timeUs - t0,
       from: p.from,
-      label: labels ? labels[i] : packetLabel(p, absolute[i]),
+      label: (labels ? labels[i] : packetLabel(p, absolute[i])) + fastOpenOption(p),
       tags: p.tags,
       lost: p.lost === true,
       undecided: p.lost !== true && p.arrived === null,

@@ -8,7 +8,7 @@ import type { ConnTimeline } from '../../src/report/timeline.js';
 import { type RawPacket, toTimeline } from '../../src/report/timeline-from-track.js';
 import { STATE_NAMES, type StateName } from '../../src/tcp/state.js';
 import type { Conn } from '../../src/track/connection.js';
-import { arrivedOf, type HeldPacket } from '../../src/track/held.js';
+import { arrivedOf, type HeldPacket, synOptionsOf } from '../../src/track/held.js';
 import type { ConnStatesInput } from '../../src/track/host-states.js';
 import type { ConnRecord } from '../../src/track/record.js';
 
@@ -57,6 +57,8 @@ export class PacketColumns {
   private readonly conns = new Map<number, ConnEntry>();
   /** Ended connections, in the order they ended. */
   readonly ended: ConnEntry[] = [];
+  /** SYN options by packet index (held.ts synOptionsOf): only SYNs have them, so no column. */
+  private readonly synOpts = new Map<number, number>();
 
   get packets(): number {
     return this.size;
@@ -88,6 +90,8 @@ export class PacketColumns {
     c.stateA[i] = h.stateA;
     c.stateB[i] = h.stateB;
     c.ttl[i] = h.ttl;
+    const opts = synOptionsOf(h);
+    if (opts !== 0) this.synOpts.set(at, opts);
     const arrived = arrivedOf(h);
     c.bits[i] =
       (h.fromA ? FROM_A : 0) |
@@ -151,6 +155,7 @@ export class PacketColumns {
         ttl: c.ttl[i],
         ipId: c.ipId[i],
         df: (b & DF) !== 0,
+        synOpts: this.synOpts.get(at) ?? 0,
       });
       at = c.next[i];
     }
