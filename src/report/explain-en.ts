@@ -6,6 +6,7 @@ import type { StateName } from '../tcp/state.js';
 import type {
   EventCtx,
   FindingCtx,
+  LostCtx,
   Phrasebook,
   SegmentCtx,
   SocketCall,
@@ -280,6 +281,12 @@ function segmentOnly(c: SegmentCtx): string {
   return `${at} ${W} sends ${c.flags} with ${nums} and no data.`;
 }
 
+/** How a segment failed to reach its receiver: lost on the way, or (a tap beside the receiver) dropped there. */
+const lostHow = (c: LostCtx) =>
+  c.dropped
+    ? `It reached ${peer(c.who)}'s host, beside which this capture was taken, and was dropped on arrival`
+    : `It was lost before reaching ${peer(c.who)}`;
+
 const listOf = (xs: string[]) =>
   xs.length <= 1 ? (xs[0] ?? '') : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`;
 
@@ -389,12 +396,20 @@ const findings: Phrasebook['findings'] = {
         : ` The retransmission was answered${c.after ? ` ${c.after} after it` : ''}, once the queue had room.`;
     return `The first SYN was not lost on the way: when it reached the server, ${f.listener}'s SYN queue already held ${f.halfOpen} half-open connections from ${f.silent} sources that never answered a SYN+ACK — a SYN flood. With the SYN queue full (it is bounded by the listen() backlog, at most net.core.somaxconn), Linux drops new SYNs unless net.ipv4.tcp_syncookies is on; the client's SYN timer (1 s, then doubling) sent it again.${then}`;
   },
-  'syn-lost': (c) =>
-    `The first SYN was lost: ${peer(c.who)} answered only the retransmission${c.after ? `, ${c.after} after it` : ''}, and never the ${c.count === 1 ? 'first copy' : `${c.count} earlier copies`}.${c.toListener ? ` (If this capture was taken beside ${peer(c.who)}, the SYN reached its host and was dropped there: by a firewall, or by the listener — Linux drops SYNs while its accept queue is full, even with syncookies, and while its SYN queue is full with tcp_syncookies 0.)` : ''}`,
+  'syn-lost': (c) => {
+    const answered = `${peer(c.who)} answered only the retransmission${c.after ? `, ${c.after} after it` : ''}, and never the ${c.count === 1 ? 'first copy' : `${c.count} earlier copies`}`;
+    const why =
+      'by a firewall, or by the listener — Linux drops SYNs while its accept queue is full, even with syncookies, and while its SYN queue is full with tcp_syncookies 0';
+    if (c.tapAt === 'receiver')
+      return `The first SYN was dropped on arrival: ${answered}, although this capture, taken beside ${peer(c.who)}, shows ${c.count === 1 ? 'it' : 'them'} reaching its host. ${c.toListener ? `Dropped there ${why}.` : ''}`.trimEnd();
+    return `The first SYN was lost: ${answered}.${c.toListener && c.tapAt === undefined ? ` (If this capture was taken beside ${peer(c.who)}, the SYN reached its host and was dropped there: ${why}.)` : ''}`;
+  },
   'handshake-ack-lost': (c) =>
     c.count === 1
       ? 'The third segment of the handshake was lost, yet nothing had to be resent: the client’s first data segment carries the same acknowledgment (every segment after the SYN has ACK set), so it completes the server’s handshake — the server goes from SYN_RECEIVED to ESTABLISHED on the data.'
-      : 'The third segment of the handshake was lost: the client, ESTABLISHED since the SYN+ACK, had nothing to send, so the server retransmitted its SYN+ACK until the client acknowledged it again. Until then the server held a half-open connection in its SYN queue. (If this capture was taken beside the server, the ACK did reach the server’s host and was dropped there: by a firewall, or by the listener itself — Linux drops it when the listener’s accept queue is full and net.ipv4.tcp_abort_on_overflow is 0.)',
+      : c.tapAt === 'receiver'
+        ? 'The third segment of the handshake was dropped on arrival: this capture, taken beside the server, shows it reaching the server’s host, yet the server retransmitted its SYN+ACK as if it had never come. A firewall or the listener itself dropped it — Linux drops it when the listener’s accept queue is full and net.ipv4.tcp_abort_on_overflow is 0. The client, ESTABLISHED since the SYN+ACK, had nothing to send, so the server retransmitted its SYN+ACK until the client acknowledged it again; until then the server held a half-open connection in its SYN queue.'
+        : `The third segment of the handshake was lost: the client, ESTABLISHED since the SYN+ACK, had nothing to send, so the server retransmitted its SYN+ACK until the client acknowledged it again. Until then the server held a half-open connection in its SYN queue.${c.tapAt === undefined ? ' (If this capture was taken beside the server, the ACK did reach the server’s host and was dropped there: by a firewall, or by the listener itself — Linux drops it when the listener’s accept queue is full and net.ipv4.tcp_abort_on_overflow is 0.)' : ''}`,
   'old-duplicate-syn': (c) =>
     `An old duplicate SYN (RFC 9293 §3.5, Figure 8): a SYN from an earlier incarnation of this connection reached the server first. The server answered it with a SYN+ACK acknowledging that old ISN; ${who(c.who)}, in SYN_SENT, saw an acknowledgment of a SYN it never sent and answered with RST, so the server dropped the half-open connection and returned to LISTEN. This is why TCP needs three segments: with a two-way handshake the server would have opened a connection on the old SYN alone; the third segment lets the client confirm that the server's SYN+ACK answers its current SYN.`,
   'simultaneous-open': () =>
@@ -512,12 +527,14 @@ export const EN: Phrasebook = {
     c.queueFull !== undefined
       ? `${Who(otherSideOf(c.who))} ignored it: its SYN queue was full (${c.queueFull} half-open connections), so the SYN got no answer and ${peer(c.who)}'s state does not change.`
       : c.answeredCopy !== undefined
-        ? `It was lost before reaching ${peer(c.who)}: ${peer(c.who)} answered only the copy sent at frame ${c.answeredCopy}${c.after ? `, ${c.after} after it` : ''}, so its state does not change here.`
+        ? `${lostHow(c)}: ${peer(c.who)} answered only the copy sent at frame ${c.answeredCopy}${c.after ? `, ${c.after} after it` : ''}, so its state does not change here.`
         : c.carriedBy !== undefined
-          ? `It was lost before reaching ${peer(c.who)}: ${peer(c.who)}'s state changes only with frame ${c.carriedBy}, which carries the same acknowledgment.`
+          ? `${lostHow(c)}: ${peer(c.who)}'s state changes only with frame ${c.carriedBy}, which carries the same acknowledgment.`
           : c.resentAs !== undefined
-            ? `It was lost before reaching ${peer(c.who)}: ${who(c.who)} had to send it again (frame ${c.resentAs}), and ${peer(c.who)}'s state does not change here.`
-            : `This segment never reached ${peer(c.who)}: it was lost on the way, so ${peer(c.who)}'s state does not change.`,
+            ? `${lostHow(c)}: ${who(c.who)} had to send it again (frame ${c.resentAs}), and ${peer(c.who)}'s state does not change here.`
+            : c.dropped
+              ? `This segment reached ${peer(c.who)}'s host (the capture was taken beside it) but was dropped on arrival, so ${peer(c.who)}'s state does not change.`
+              : `This segment never reached ${peer(c.who)}: it was lost on the way, so ${peer(c.who)}'s state does not change.`,
   socket: (c) => SOCKET[c.call](Who(c.who), who(c.who)),
   notes,
   findings,

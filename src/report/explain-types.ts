@@ -288,6 +288,8 @@ export interface LostCtx {
   resentAs?: number;
   /** A SYN that met a full SYN queue: the listener's half-open connections then. */
   queueFull?: number;
+  /** The capture was taken beside its receiver: it reached the receiver's host and was dropped on arrival. */
+  dropped?: boolean;
 }
 
 export interface DataRunCtx {
@@ -336,6 +338,8 @@ export interface FindingCtx {
   /** fast-open: the SYN+ACK acknowledged the SYN's data; the server sent data before the client's ACK. */
   taken?: boolean;
   early?: boolean;
+  /** syn-lost, handshake-ack-lost: the capture was taken beside the segment's receiver, or elsewhere (absent: unknown). */
+  tapAt?: 'receiver' | 'elsewhere';
   /** fast-open, a cookie request without data: the SYN+ACK gave a cookie ('given') or none ('none'). */
   cookie?: 'given' | 'none';
   gaps?: string[];

@@ -7,6 +7,7 @@ import type { StateName } from '../tcp/state.js';
 import type {
   EventCtx,
   FindingCtx,
+  LostCtx,
   Phrasebook,
   SegmentCtx,
   SocketCall,
@@ -283,6 +284,12 @@ function segmentOnly(c: SegmentCtx): string {
   return `${at}${W}发出 ${c.flags}，${nums}，不带数据。`;
 }
 
+/** explain-en.ts lostHow in Chinese. */
+const lostHow = (c: LostCtx) =>
+  c.dropped
+    ? `它到达了${peer(c.who)}的主机（抓包点就在它旁边），却在到达时被丢弃了`
+    : `它在到达${peer(c.who)}之前丢失了`;
+
 /** explain-en.ts synOptionsText in Chinese. */
 function synOptionsText(c: SegmentCtx): string {
   const o = c.options;
@@ -374,12 +381,20 @@ const findings: Phrasebook['findings'] = {
         : `重传的 SYN ${c.after ? `在 ${c.after} 后` : ''}得到了回应，那时队列已有空位。`;
     return `第一个 SYN 并不是在途中丢失的：它到达服务端时，${f.listener} 的半连接队列里已有 ${f.halfOpen} 个半连接，来自 ${f.silent} 个从不回应 SYN+ACK 的源地址——这是 SYN 洪泛。半连接队列满了（上限是 listen() 的 backlog，且不超过 net.core.somaxconn），除非开启 net.ipv4.tcp_syncookies，Linux 会丢弃新的 SYN；客户端的 SYN 重传计时器（1 秒，之后翻倍）于是再发了一次。${then}`;
   },
-  'syn-lost': (c) =>
-    `第一个 SYN 丢失了：${peer(c.who)}只回应了重传的那个 SYN${c.after ? `（在它之后 ${c.after}）` : ''}，从未回应${c.count === 1 ? '第一个' : `前 ${c.count} 个`}。${c.toListener ? `（如果这个抓包是在${peer(c.who)}旁边抓的，说明 SYN 到达了它的主机，是在那里被丢弃的：可能是防火墙，也可能是监听套接字——全连接队列满时，即使开启了 syncookies，Linux 也会丢弃 SYN；半连接队列满且 tcp_syncookies 为 0 时同样如此。）` : ''}`,
+  'syn-lost': (c) => {
+    const answered = `${peer(c.who)}只回应了重传的那个 SYN${c.after ? `（在它之后 ${c.after}）` : ''}，从未回应${c.count === 1 ? '第一个' : `前 ${c.count} 个`}`;
+    const why =
+      '可能是防火墙，也可能是监听套接字——全连接队列满时，即使开启了 syncookies，Linux 也会丢弃 SYN；半连接队列满且 tcp_syncookies 为 0 时同样如此';
+    if (c.tapAt === 'receiver')
+      return `第一个 SYN 在到达时被丢弃了：${answered}，而这个在${peer(c.who)}旁边抓的包显示它到达了${peer(c.who)}的主机。${c.toListener ? `丢弃它的${why}。` : ''}`;
+    return `第一个 SYN 丢失了：${answered}。${c.toListener && c.tapAt === undefined ? `（如果这个抓包是在${peer(c.who)}旁边抓的，说明 SYN 到达了它的主机，是在那里被丢弃的：${why}。）` : ''}`;
+  },
   'handshake-ack-lost': (c) =>
     c.count === 1
       ? '第三次握手的 ACK 丢失了，却什么都不用重传：客户端的第一个数据报文段带着同样的确认号（SYN 之后的每个报文段都带 ACK），它完成了服务端的握手——服务端收到这个数据报文段时从 SYN_RECEIVED 进入 ESTABLISHED。'
-      : '第三次握手的 ACK 丢失了：客户端收到 SYN+ACK 后已是 ESTABLISHED，但没有数据要发，于是服务端不断重传 SYN+ACK，直到客户端再次确认。在此之前，服务端的半连接队列里一直留着这个半连接。（如果这个抓包是在服务端旁边抓的，说明 ACK 确实到达了服务端主机，是在那里被丢弃的：可能是防火墙，也可能是监听套接字自己——全连接队列已满且 net.ipv4.tcp_abort_on_overflow 为 0 时，Linux 会丢弃它。）',
+      : c.tapAt === 'receiver'
+        ? '第三次握手的 ACK 在到达时被丢弃了：这个在服务端旁边抓的包显示它到达了服务端主机，服务端却像没收到一样重传 SYN+ACK。丢弃它的可能是防火墙，也可能是监听套接字自己——全连接队列已满且 net.ipv4.tcp_abort_on_overflow 为 0 时，Linux 会丢弃它。客户端收到 SYN+ACK 后已是 ESTABLISHED，但没有数据要发，于是服务端不断重传 SYN+ACK，直到客户端再次确认；在此之前，服务端的半连接队列里一直留着这个半连接。'
+        : `第三次握手的 ACK 丢失了：客户端收到 SYN+ACK 后已是 ESTABLISHED，但没有数据要发，于是服务端不断重传 SYN+ACK，直到客户端再次确认。在此之前，服务端的半连接队列里一直留着这个半连接。${c.tapAt === undefined ? '（如果这个抓包是在服务端旁边抓的，说明 ACK 确实到达了服务端主机，是在那里被丢弃的：可能是防火墙，也可能是监听套接字自己——全连接队列已满且 net.ipv4.tcp_abort_on_overflow 为 0 时，Linux 会丢弃它。）' : ''}`,
   'old-duplicate-syn': (c) =>
     `旧的重复 SYN（RFC 9293 §3.5 图 8）：这个连接早先一次化身的 SYN 先到达了服务端。服务端用确认那个旧初始序列号的 SYN+ACK 回应；处于 SYN_SENT 的${who(c.who)}发现对方确认的是自己从未发出的 SYN，便回复 RST，服务端于是丢弃这个半连接，回到 LISTEN。这正是 TCP 需要三次握手的原因：如果只有两次握手，服务端凭这个旧 SYN 就会建立连接；第三个报文段让客户端确认服务端的 SYN+ACK 回应的正是自己当前的 SYN。`,
   'simultaneous-open': () =>
@@ -496,12 +511,14 @@ export const ZH: Phrasebook = {
     c.queueFull !== undefined
       ? `${peer(c.who)}没有理会它：半连接队列已满（${c.queueFull} 个半连接），这个 SYN 得不到回应，${peer(c.who)}的状态不变。`
       : c.answeredCopy !== undefined
-        ? `它在到达${peer(c.who)}之前丢失了：${peer(c.who)}只回应了第 ${c.answeredCopy} 帧发出的那一份${c.after ? `（在它之后 ${c.after}）` : ''}，所以此处状态不变。`
+        ? `${lostHow(c)}：${peer(c.who)}只回应了第 ${c.answeredCopy} 帧发出的那一份${c.after ? `（在它之后 ${c.after}）` : ''}，所以此处状态不变。`
         : c.carriedBy !== undefined
-          ? `它在到达${peer(c.who)}之前丢失了：${peer(c.who)}的状态直到第 ${c.carriedBy} 帧才改变，那个报文段带着同样的确认号。`
+          ? `${lostHow(c)}：${peer(c.who)}的状态直到第 ${c.carriedBy} 帧才改变，那个报文段带着同样的确认号。`
           : c.resentAs !== undefined
-            ? `它在到达${peer(c.who)}之前丢失了：${who(c.who)}不得不重发它（第 ${c.resentAs} 帧），${peer(c.who)}的状态在此处不变。`
-            : `这个报文段在途中丢失，没有到达${peer(c.who)}，所以${peer(c.who)}的状态不变。`,
+            ? `${lostHow(c)}：${who(c.who)}不得不重发它（第 ${c.resentAs} 帧），${peer(c.who)}的状态在此处不变。`
+            : c.dropped
+              ? `这个报文段到达了${peer(c.who)}的主机（抓包点就在它旁边），但在到达时被丢弃了，所以${peer(c.who)}的状态不变。`
+              : `这个报文段在途中丢失，没有到达${peer(c.who)}，所以${peer(c.who)}的状态不变。`,
   socket: (c) => SOCKET[c.call](who(c.who)),
   notes,
   findings,

@@ -749,6 +749,7 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
   function lostCtx(i: number): LostCtx {
     const p = ps[i];
     const c: LostCtx = { who: p.from };
+    if (t.tap === otherSide(p.from)) c.dropped = true;
     const queued = opts.synQueue?.halfOpenAt[p.frame];
     if (queued !== undefined && queued > 0) c.queueFull = queued;
     // A later copy of it, and the peer's answer to that copy.
@@ -897,6 +898,9 @@ function findingsOf(
   const rec = t.record;
   const dur = (us: number) => formatDuration(us, lang);
   const found: FindingData[] = [];
+  /** Where the capture was taken relative to a segment's receiver (undefined: unknown). */
+  const tapAt = (receiver: Side): 'receiver' | 'elsewhere' | undefined =>
+    t.tap === undefined ? undefined : t.tap === receiver ? 'receiver' : 'elsewhere';
   const syns = (side: Side, ack: boolean) =>
     ps.filter((p) => p.from === side && p.flags & SYN && ((p.flags & ACK) !== 0) === ack);
 
@@ -949,6 +953,7 @@ function findingsOf(
             count: lost.length,
             after: answer && answered ? dur(answer.timeUs - answered.timeUs) : undefined,
             toListener: t.initial[otherSide(side)] === 'LISTEN',
+            tapAt: tapAt(otherSide(side)),
           },
         });
       }
@@ -976,7 +981,7 @@ function findingsOf(
     found.push({
       kind: 'handshake-ack-lost',
       frames: [...(lostAck ? [lostAck.frame] : []), hal.frame],
-      c: { who: 'resp', frames: [], count: carried ? 1 : 0 },
+      c: { who: 'resp', frames: [], count: carried ? 1 : 0, tapAt: tapAt('resp') },
     });
   }
 

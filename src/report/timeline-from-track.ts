@@ -21,6 +21,7 @@ import {
 } from '../track/held.js';
 import { kindsOf } from '../track/kinds.js';
 import type { ConnRecord } from '../track/record.js';
+import { TapSide } from '../track/tap.js';
 import { ACK, SYN } from '../wire/packet.js';
 import type { ConnTimeline, SynOptions, TimelinePacket, TimelineRecord } from './timeline.js';
 
@@ -124,12 +125,25 @@ export class TimelineCollector {
     const raw = this.open.get(conn.id);
     if (!raw) return;
     this.open.delete(conn.id);
-    this.timelines.push(toTimeline(rec, raw, conn.summary.origIsA));
+    this.timelines.push(toTimeline(rec, raw, conn.summary.origIsA, tapOf(conn)));
   };
 }
 
+/** Where the tracker placed the tap for this connection, as the timeline says it (undefined: undecided). */
+export function tapOf(conn: Conn): ConnTimeline['tap'] {
+  const side = conn.tapPlace;
+  if (side === TapSide.MID) return 'mid';
+  if (side === TapSide.UNDECIDED) return undefined;
+  return (side === TapSide.A) === conn.summary.origIsA ? 'orig' : 'resp';
+}
+
 /** One ended connection's segments as the report layer's timeline (also the web worker's, which keeps them in columns). */
-export function toTimeline(rec: ConnRecord, raw: readonly RawPacket[], origIsA: boolean): ConnTimeline {
+export function toTimeline(
+  rec: ConnRecord,
+  raw: readonly RawPacket[],
+  origIsA: boolean,
+  tap?: ConnTimeline['tap'],
+): ConnTimeline {
   // Relative bases per endpoint (A, B), from each one's first segment.
   const base: [number | undefined, number | undefined] = [undefined, undefined];
   for (const r of raw) {
@@ -186,5 +200,6 @@ export function toTimeline(rec: ConnRecord, raw: readonly RawPacket[], origIsA: 
     initial: { orig: rec.states.orig[0] ?? 'UNKNOWN', resp: rec.states.resp[0] ?? 'UNKNOWN' },
     packets,
     record: timelineRecord(rec),
+    ...(tap !== undefined ? { tap } : {}),
   };
 }

@@ -87,6 +87,11 @@ export interface ConnTimeline {
   initial: { orig: StateName; resp: StateName };
   packets: TimelinePacket[];
   record?: TimelineRecord;
+  /**
+   * Where the capture was taken: beside orig, beside resp, or in between (absent: unknown). Beside
+   * a segment's receiver, a segment that never reached it was dropped on arrival, not lost on the way.
+   */
+  tap?: Side | 'mid';
 }
 
 export function otherSide(side: Side): Side {

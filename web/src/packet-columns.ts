@@ -5,7 +5,7 @@
 // web worker's replacement for TimelineCollector, which keeps two objects per packet.
 
 import type { ConnTimeline } from '../../src/report/timeline.js';
-import { type RawPacket, toTimeline } from '../../src/report/timeline-from-track.js';
+import { type RawPacket, tapOf, toTimeline } from '../../src/report/timeline-from-track.js';
 import { STATE_NAMES, type StateName } from '../../src/tcp/state.js';
 import type { Conn } from '../../src/track/connection.js';
 import { arrivedOf, type HeldPacket, synOptionsOf } from '../../src/track/held.js';
@@ -49,6 +49,8 @@ interface ConnEntry {
   count: number;
   rec: ConnRecord | null;
   origIsA: boolean;
+  /** Where the tracker placed the tap (timeline-from-track.ts tapOf). */
+  tap?: ConnTimeline['tap'];
 }
 
 export class PacketColumns {
@@ -113,6 +115,7 @@ export class PacketColumns {
     if (e === undefined) return;
     e.rec = rec;
     e.origIsA = conn.summary.origIsA;
+    e.tap = tapOf(conn);
     this.ended.push(e);
   };
 
@@ -166,7 +169,7 @@ export class PacketColumns {
   timeline(id: number): ConnTimeline | undefined {
     const e = this.conns.get(id);
     if (!e?.rec) return undefined;
-    return toTimeline(e.rec, this.raw(e), e.origIsA);
+    return toTimeline(e.rec, this.raw(e), e.origIsA, e.tap);
   }
 
   /**
