@@ -51,6 +51,8 @@ export interface StepEvidence {
   tags: EventKind[];
   /** The tracker's (or the lab's) word on whether the receiver got it; null: the capture cannot say. */
   arrived: boolean | null;
+  /** Not received, and the capture was taken beside its receiver: it reached that host and was dropped on arrival. */
+  dropped?: true;
   /** Each endpoint's state change at this step. */
   moves: { side: Actor; from: StateName; to: StateName }[];
   /** This is a copy of an earlier segment: the first copy's frame, which copy this is, the gaps. */

@@ -444,6 +444,8 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
       moves: [],
       socket: [],
     };
+    // Beside its receiver, a segment the receiver never got reached its host: dropped on arrival.
+    if (arrived === false && t.tap === them) evidence.dropped = true;
     const retrans = retransmissionOf(i);
     if (retrans) evidence.retransmission = retrans;
     const answer = answerOf(i);
