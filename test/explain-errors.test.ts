@@ -56,7 +56,10 @@ test('1. a data segment that carries the handshake ACK: "lost" only where the ca
   const beside = observeCapture(bytes, { tap: 'client' }).timelines[0];
   assert.equal(beside.tap, 'orig');
   const s = explainStory(beside);
-  assert.match(s.steps[2].text, /The client sent no ACK of the SYN\+ACK on its own \(this capture, taken beside it, would show one\)/);
+  assert.match(
+    s.steps[2].text,
+    /The client sent no ACK of the SYN\+ACK on its own \(this capture, taken beside it, would show one\)/,
+  );
   assert.ok(!s.findings.some((f) => f.kind === 'handshake-ack-lost'));
   assert.ok(!s.steps.some((x) => x.text.includes('lost third segment')));
   assert.ok(explain(beside, { lang: 'zh' }).join('').includes('没有单独发送确认 SYN+ACK 的 ACK'));
