@@ -391,6 +391,23 @@ const MIRRORS: Record<string, Scenario> = {
       { at: 87.1, do: 'shutdown', conn: 'c1', side: 'server' },
     ],
   },
+  // The handshake ACK dropped by the client's own output rule, before any tap; its 7-byte request
+  // 122 ms later carries that ACK; an 8-byte answer; the client closes 52 ms later, the server 228 ms after that.
+  'lost-ack-unseen-client-data': {
+    name: 'lost-ack-unseen-client-data (as recorded)',
+    description: '',
+    link: {
+      latency: VETH,
+      rules: [{ match: 'ACK', dir: 'c2s', nth: 1, action: 'drop', where: 'at-sender' }],
+    },
+    timeline: [
+      ...OPEN_80,
+      { at: 122.3, do: 'send', conn: 'c1', side: 'client', bytes: 7 },
+      { at: 129.2, do: 'send', conn: 'c1', side: 'server', bytes: 8 },
+      { at: 181.1, do: 'close', conn: 'c1', side: 'client' },
+      { at: 409.3, do: 'close', conn: 'c1', side: 'server' },
+    ],
+  },
   'time-wait-reuse': {
     name: 'time-wait-reuse (as recorded)',
     description: '',
@@ -436,6 +453,7 @@ const PAIRS: Record<string, string> = {
   'rst-unread-data': '',
   'rst-close-wait': '',
   'crossing-fins-retransmitted': '',
+  'lost-ack-unseen-client-data': '',
 };
 
 /**
@@ -443,8 +461,6 @@ const PAIRS: Record<string, string> = {
  * listed"); accept-queue-full has its own comparison below.
  */
 const NOT_COMPARED: Record<string, string> = {
-  'lost-ack-unseen-client-data':
-    "the handshake ACK is dropped by the client's own nftables output hook, before its tap; the lab drops only on the link, after the sender's tap, so its client capture would show an ACK Linux's does not. The rest (the data carrying that ACK completes the server's handshake) is lost-ack-client-data's, compared above.",
   'syn-flood-spoofed':
     "40 spoofed sources (scapy, from the client's namespace) and one real client: the per-direction symbols follow one connection. Its SYN+ACKs (one per request socket, resent 1 s later) are compared with the lab's syn-flood in test/lab-teaching.test.ts.",
   'accept-queue-full': 'compared per connection in its own describe below',
