@@ -302,7 +302,9 @@ function synOptionsText(c: SegmentCtx): string {
   const list: string[] = [];
   if (o.mss !== undefined) list.push(`MSS ${o.mss} (the most data ${who(c.who)} takes in one segment)`);
   if (o.wscale !== undefined)
-    list.push(`window scale ${o.wscale} (its windows ×${2 ** Math.min(o.wscale, 14)})`);
+    list.push(
+      `window scale ${o.wscale} (once both agree, its window field counts in units of ${2 ** Math.min(o.wscale, 14)} bytes; a SYN's own window is never scaled)`,
+    );
   if (o.sackPermitted) list.push('SACK permitted');
   if (o.timestamps) list.push('timestamps');
   if (list.length > 0) out.push(`Its options: ${list.join(', ')}.`);
