@@ -308,6 +308,10 @@ function synOptionsText(c: SegmentCtx): string {
   if (o.sackPermitted) list.push('SACK permitted');
   if (o.timestamps) list.push('timestamps');
   if (list.length > 0) out.push(`Its options: ${list.join(', ')}.`);
+  if (o.mss === undefined)
+    out.push(
+      `It carries no MSS option, so ${peer(c.who)} must assume 536 bytes (1220 over IPv6; RFC 9293 §3.7.1).`,
+    );
   const po = c.peerOptions;
   if (c.ack && po) {
     const both: string[] = [];

@@ -305,6 +305,8 @@ function synOptionsText(c: SegmentCtx): string {
   if (o.sackPermitted) list.push('允许 SACK');
   if (o.timestamps) list.push('时间戳');
   if (list.length > 0) out.push(`它的选项：${list.join('，')}。`);
+  if (o.mss === undefined)
+    out.push(`它不带 MSS 选项，所以${peer(c.who)}只能假定 536 字节（IPv6 为 1220；RFC 9293 §3.7.1）。`);
   const po = c.peerOptions;
   if (c.ack && po) {
     const both: string[] = [];
