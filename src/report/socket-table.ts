@@ -25,6 +25,7 @@ import {
   timeWaitAnalysisOf,
 } from '../track/host-states.js';
 import { IntervalColumns, type SocketRows, type StatesColumns } from '../track/states-columns.js';
+import { type ScanEntry, type ScanOptions, scanAnalysis } from './scan-finding.js';
 import { formatSeconds } from './timeline.js';
 
 export interface StatesReport {
@@ -41,6 +42,8 @@ export interface StatesReport {
   }[];
   timewait: TimeWaitEntry[];
   synflood: SynFloodEntry[];
+  /** Outbound scans (scan-finding.ts: Zeek's scan policy); present only when one was found (an addition to the contract's fields). */
+  scans?: ScanEntry[];
   /** With --timeline: per-state counts per host over time (an addition to the contract's fields). */
   timeline?: { times: number[]; hosts: StateTimeline['hosts'] };
   /**
@@ -50,7 +53,7 @@ export interface StatesReport {
   table?: SocketRows;
 }
 
-export interface StatesOptions extends ExhaustionOptions {
+export interface StatesOptions extends ExhaustionOptions, ScanOptions {
   /** Time of the table in epoch µs; default: the last packet of the capture. */
   atUs?: number;
   /** Number of samples for the timeline (0 or absent: no timeline). */
@@ -105,6 +108,9 @@ export function buildStatesReport(conns: readonly ConnStatesInput[], opts: State
     synflood: synFloodAnalysis(intervals, opts),
   };
   between();
+  const scans = scanAnalysis(conns, span.startUs, opts);
+  if (scans.length > 0) report.scans = scans;
+  between();
   if (opts.timelineSamples && opts.timelineSamples > 0) {
     const tl = stateTimeline(intervals, span.startUs, span.endUs, opts.timelineSamples);
     report.timeline = { times: tl.times.map((t) => t / 1e6), hosts: tl.hosts };
@@ -137,6 +143,9 @@ export function buildColumnStatesReport(
     timewait,
     synflood: synFloodAnalysisOf(intervals, opts),
   };
+  between();
+  const scans = scanAnalysis(conns, span.startUs, opts);
+  if (scans.length > 0) report.scans = scans;
   between();
   if (opts.timelineSamples && opts.timelineSamples > 0) {
     const tl = stateTimelineOf(intervals, span.startUs, span.endUs, opts.timelineSamples);
@@ -285,6 +294,10 @@ export function writeStatesText(r: StatesReport, startUs: number, emit: (line: s
       `SYN FLOOD? ${f.server}:${f.port}: up to ${f.max_half_open} half-open connections (SYN_RECEIVED) at once, first at +${formatSeconds(Math.round(f.at * 1e6) - startUs)} s.`,
     );
   }
+  for (const s of r.scans ?? []) {
+    emit('');
+    emit(`${s.kind === 'address' ? 'ADDRESS SCAN?' : 'PORT SCAN?'} ${s.text.en}`);
+  }
 }
 
 /**
@@ -314,6 +327,7 @@ export function writeStatesJson(r: StatesReport, emit: (text: string) => void): 
   else
     for (let i = 0; i < r.sockets.length; i++) emit(`${i === 0 ? '' : ','}${JSON.stringify(r.sockets[i])}`);
   emit(`],"timewait":${JSON.stringify(r.timewait)},"synflood":${JSON.stringify(r.synflood)}`);
+  if (r.scans !== undefined) emit(`,"scans":${JSON.stringify(r.scans)}`);
   if (r.timeline !== undefined) emit(`,"timeline":${JSON.stringify(r.timeline)}`);
   emit('}');
 }
