@@ -118,6 +118,8 @@ export class Conn extends FourTuple {
   hash = 0;
   /** Next connection in the same hash bucket. */
   nextInBucket: Conn | null = null;
+  /** The Wireshark analysis' slot for its 4-tuple after its latest segment (a hint; -1: none yet). */
+  wsSlot = -1;
   /** Idle list (least recently seen first). */
   lruPrev: Conn | null = null;
   lruNext: Conn | null = null;
@@ -263,6 +265,7 @@ export class Conn extends FourTuple {
     this.firstFrame = 0;
     this.hash = 0;
     this.nextInBucket = null;
+    this.wsSlot = -1;
     this.lruPrev = null;
     this.lruNext = null;
     this.base = baseUsec;

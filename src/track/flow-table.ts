@@ -31,8 +31,12 @@ export interface FlowTableOptions {
   tap?: TapSpec;
   /** A fresh Zeek summary per connection (it decides orig/resp, conn_state, history, bytes). */
   newSummary: () => ConnSummary;
-  /** Wireshark-style analysis: tag bits for each TCP packet, with its own stream table. */
-  analysis?: { process(pkt: Packet): number; readonly size?: number };
+  /**
+   * Wireshark-style analysis: tag bits for each TCP packet, with its own stream table. `hint` is
+   * the `slot` it left after the connection's previous segment (-1 for a new connection): the
+   * stream is found without a second hash lookup while it is still the 4-tuple's.
+   */
+  analysis?: { process(pkt: Packet, hint: number): number; readonly slot?: number; readonly size?: number };
   /** Each segment once its states are final (for `read`). */
   onPacket?: ReleaseFn;
   /** Address bytes (4 or 16) as text, for the record (the CLI passes tcpdump's formatting). */
@@ -156,7 +160,6 @@ export class FlowTable {
   process(pkt: Packet, attach?: unknown): Conn | null {
     if (pkt.status !== DecodeStatus.TCP) return null;
     const now = pkt.tsUsec;
-    const wsTags = this.opts.analysis ? this.opts.analysis.process(pkt) : 0;
     if (now > this.nowUsec) this.nowUsec = now;
     // Tested here first: most packets end no timer, and the call would box the capture time.
     if (this.timerDue(now)) this.expireTimers(now);
@@ -186,6 +189,14 @@ export class FlowTable {
       }
       conn = this.create(pkt, hash);
       fromA = true;
+    }
+    // After the lookup, not before: the analysis keeps its own streams (their lifetimes differ
+    // from connections'), and nothing above reads them; the connection gives it the stream's slot.
+    const analysis = this.opts.analysis;
+    let wsTags = 0;
+    if (analysis !== undefined) {
+      wsTags = analysis.process(pkt, conn.wsSlot);
+      conn.wsSlot = analysis.slot ?? -1;
     }
     conn.summary.add(pkt, fromA);
     conn.lastUsec = now;
