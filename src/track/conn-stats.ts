@@ -37,8 +37,11 @@ const ENTRY = 3;
 export class Direction {
   retransmissions = 0;
   uniqueBytes = 0;
-  /** Highest sequence number sent + 1 (seq space incl. SYN/FIN); valid once `started`. */
-  private highest = 0;
+  /**
+   * Highest sequence number sent + 1 (seq space incl. SYN/FIN), valid once `started`; as int32
+   * (read back unsigned): an unsigned value above 2^31 would give every direction a boxed double.
+   */
+  private highest32 = 0;
   private started = false;
   // Outstanding segments, oldest first. Most connections have one or two at a time (a request, its
   // answer): those sit in the direction's own fields (end as int32, time, `again` bits 0 and 1),
@@ -68,7 +71,7 @@ export class Direction {
   reset(): void {
     this.retransmissions = 0;
     this.uniqueBytes = 0;
-    this.highest = 0;
+    this.highest32 = 0;
     this.started = false;
     this.end0 = 0;
     this.end1 = 0;
@@ -92,16 +95,17 @@ export class Direction {
     const end = (seq + span) >>> 0;
     // A segment that resends bytes already sent makes every outstanding segment it overlaps
     // ambiguous, and itself too (Karn): no sample from their ACKs.
-    const resend = this.started && seqLt(seq, this.highest);
+    const highest = this.highest32 >>> 0;
+    const resend = this.started && seqLt(seq, highest);
     if (!this.started) {
       this.started = true;
-      this.highest = end;
+      this.highest32 = end | 0;
       this.uniqueBytes += len;
-    } else if (seqGt(end, this.highest)) {
+    } else if (seqGt(end, highest)) {
       // Only what lies beyond the highest byte sent before is new (tcptrace's unique bytes).
-      const fresh = (end - this.highest) | 0;
+      const fresh = (end - highest) | 0;
       this.uniqueBytes += Math.min(len, fresh);
-      this.highest = end;
+      this.highest32 = end | 0;
     }
     if (!this.spilled) {
       const n = this.count;
