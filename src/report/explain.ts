@@ -444,6 +444,8 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
       moves: [],
       socket: [],
     };
+    // Beside its receiver, a segment the receiver never got reached its host: dropped on arrival.
+    if (arrived === false && t.tap === them) evidence.dropped = true;
     const retrans = retransmissionOf(i);
     if (retrans) evidence.retransmission = retrans;
     const answer = answerOf(i);
@@ -547,6 +549,11 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
         acksSynData,
         ignoresSynData,
         absAck: isnAckReading(i) === 'old',
+        options: p.flags & SYN && !againSyn ? p.options : undefined,
+        peerOptions:
+          isSynAck && !againSyn
+            ? ps.find((q) => q.from === them && (q.flags & (SYN | ACK)) === SYN)?.options
+            : undefined,
       },
     });
 
@@ -744,6 +751,7 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
   function lostCtx(i: number): LostCtx {
     const p = ps[i];
     const c: LostCtx = { who: p.from };
+    if (t.tap === otherSide(p.from)) c.dropped = true;
     const queued = opts.synQueue?.halfOpenAt[p.frame];
     if (queued !== undefined && queued > 0) c.queueFull = queued;
     // A later copy of it, and the peer's answer to that copy.
@@ -892,6 +900,9 @@ function findingsOf(
   const rec = t.record;
   const dur = (us: number) => formatDuration(us, lang);
   const found: FindingData[] = [];
+  /** Where the capture was taken relative to a segment's receiver (undefined: unknown). */
+  const tapAt = (receiver: Side): 'receiver' | 'elsewhere' | undefined =>
+    t.tap === undefined ? undefined : t.tap === receiver ? 'receiver' : 'elsewhere';
   const syns = (side: Side, ack: boolean) =>
     ps.filter((p) => p.from === side && p.flags & SYN && ((p.flags & ACK) !== 0) === ack);
 
@@ -944,6 +955,7 @@ function findingsOf(
             count: lost.length,
             after: answer && answered ? dur(answer.timeUs - answered.timeUs) : undefined,
             toListener: t.initial[otherSide(side)] === 'LISTEN',
+            tapAt: tapAt(otherSide(side)),
           },
         });
       }
@@ -971,7 +983,7 @@ function findingsOf(
     found.push({
       kind: 'handshake-ack-lost',
       frames: [...(lostAck ? [lostAck.frame] : []), hal.frame],
-      c: { who: 'resp', frames: [], count: carried ? 1 : 0 },
+      c: { who: 'resp', frames: [], count: carried ? 1 : 0, tapAt: tapAt('resp') },
     });
   }
 
@@ -1021,6 +1033,23 @@ function findingsOf(
       c: { who: dataSyn.from, frames: [], count: dataSyn.len, taken, early: early !== undefined },
     });
   }
+
+  // The first half of Fast Open: a SYN asking for a cookie (RFC 7413 §4.1.1), answered or not.
+  const cookieReq = dataSyn
+    ? undefined
+    : ps.find((p) => (p.flags & (SYN | ACK)) === SYN && p.options?.fastOpen === 'request');
+  const cookieAnswer =
+    cookieReq && ps.find((q) => q.from !== cookieReq.from && (q.flags & (SYN | ACK)) === (SYN | ACK));
+  if (cookieReq && cookieAnswer)
+    found.push({
+      kind: 'fast-open',
+      frames: [cookieReq.frame, cookieAnswer.frame],
+      c: {
+        who: cookieReq.from,
+        frames: [],
+        cookie: cookieAnswer.options?.fastOpen === 'cookie' ? 'given' : 'none',
+      },
+    });
 
   if (ps.some((p) => p.tags.includes('simultaneous-open')))
     found.push({

@@ -118,7 +118,7 @@ const EN = {
   fieldRole: 'role',
   fieldTags: 'tags',
   noHeaders: 'Headers of this frame were not kept; the fields below come from the tracker.',
-  lostMark: 'lost before its receiver',
+  lostMark: 'never reached its receiver',
   announceConn: (id: number, from: string, to: string, hs: string, close: string) =>
     `connection ${id}, ${from} to ${to}, handshake ${hs}, close ${close}`,
   announcePacket: (frame: number, label: string) => `frame ${frame}: ${label}`,
@@ -326,7 +326,11 @@ const LADDER_ZH: [RegExp, string][] = [
     /^TIME_WAIT over: server CLOSED \(timer, or reused by a new SYN\)$/,
     'TIME_WAIT 结束：服务端 CLOSED（计时器到期，或被新的 SYN 复用）',
   ],
-  [/✗ lost before its receiver/, '✗ 未到达接收方'],
+  [
+    /✗ never reached its receiver \(lost, or dropped on arrival\)/,
+    '✗ 未被接收方收下（途中丢失，或到达时被丢弃）',
+  ],
+  [/✗ dropped on arrival \(the tap is beside its receiver\)/, '✗ 到达时被丢弃（抓包点就在接收方旁边）'],
   [/dashed: unanswered, sent again before it was acknowledged/, '虚线：未获应答，在被确认前再次发送'],
 ];
 
