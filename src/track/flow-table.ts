@@ -517,7 +517,8 @@ export class FlowTable {
 
   /** Connections whose idle time or TIME_WAIT ran out by capture time `now` end at this frame. */
   private expireTimers(now: number): void {
-    for (let c = this.oldest(); c !== null && now - c.lastUsec >= this.idleUsec; c = this.oldest()) this.end(c);
+    for (let c = this.oldest(); c !== null && now - c.lastUsec >= this.idleUsec; c = this.oldest())
+      this.end(c);
     while (this.twDeadlines.length > 0 && this.twDeadlines[0]! <= now) {
       const c = this.twConns[0]!;
       const d = this.twDeadlines[0]!;
