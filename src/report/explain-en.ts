@@ -302,10 +302,16 @@ function synOptionsText(c: SegmentCtx): string {
   const list: string[] = [];
   if (o.mss !== undefined) list.push(`MSS ${o.mss} (the most data ${who(c.who)} takes in one segment)`);
   if (o.wscale !== undefined)
-    list.push(`window scale ${o.wscale} (its windows ×${2 ** Math.min(o.wscale, 14)})`);
+    list.push(
+      `window scale ${o.wscale} (once both agree, its window field counts in units of ${2 ** Math.min(o.wscale, 14)} bytes; a SYN's own window is never scaled)`,
+    );
   if (o.sackPermitted) list.push('SACK permitted');
   if (o.timestamps) list.push('timestamps');
   if (list.length > 0) out.push(`Its options: ${list.join(', ')}.`);
+  if (o.mss === undefined)
+    out.push(
+      `It carries no MSS option, so ${peer(c.who)} must assume 536 bytes (1220 over IPv6; RFC 9293 §3.7.1).`,
+    );
   const po = c.peerOptions;
   if (c.ack && po) {
     const both: string[] = [];
@@ -405,11 +411,13 @@ const findings: Phrasebook['findings'] = {
     return `The first SYN was lost: ${answered}.${c.toListener && c.tapAt === undefined ? ` (If this capture was taken beside ${peer(c.who)}, the SYN reached its host and was dropped there: ${why}.)` : ''}`;
   },
   'handshake-ack-lost': (c) =>
-    c.count === 1
-      ? 'The third segment of the handshake was lost, yet nothing had to be resent: the client’s first data segment carries the same acknowledgment (every segment after the SYN has ACK set), so it completes the server’s handshake — the server goes from SYN_RECEIVED to ESTABLISHED on the data.'
-      : c.tapAt === 'receiver'
-        ? 'The third segment of the handshake was dropped on arrival: this capture, taken beside the server, shows it reaching the server’s host, yet the server retransmitted its SYN+ACK as if it had never come. A firewall or the listener itself dropped it — Linux drops it when the listener’s accept queue is full and net.ipv4.tcp_abort_on_overflow is 0. The client, ESTABLISHED since the SYN+ACK, had nothing to send, so the server retransmitted its SYN+ACK until the client acknowledged it again; until then the server held a half-open connection in its SYN queue.'
-        : `The third segment of the handshake was lost: the client, ESTABLISHED since the SYN+ACK, had nothing to send, so the server retransmitted its SYN+ACK until the client acknowledged it again. Until then the server held a half-open connection in its SYN queue.${c.tapAt === undefined ? ' (If this capture was taken beside the server, the ACK did reach the server’s host and was dropped there: by a firewall, or by the listener itself — Linux drops it when the listener’s accept queue is full and net.ipv4.tcp_abort_on_overflow is 0.)' : ''}`,
+    c.ackUnseen
+      ? 'The client’s first data segment completed the server’s handshake: it carries the same acknowledgment a third segment would (every segment after the SYN has ACK set), so nothing had to be resent. No third segment on its own reached this capture: it was lost before the tap, or never sent.'
+      : c.count === 1
+        ? 'The third segment of the handshake was lost, yet nothing had to be resent: the client’s first data segment carries the same acknowledgment (every segment after the SYN has ACK set), so it completes the server’s handshake — the server goes from SYN_RECEIVED to ESTABLISHED on the data.'
+        : c.tapAt === 'receiver'
+          ? 'The third segment of the handshake was dropped on arrival: this capture, taken beside the server, shows it reaching the server’s host, yet the server retransmitted its SYN+ACK as if it had never come. A firewall or the listener itself dropped it — Linux drops it when the listener’s accept queue is full and net.ipv4.tcp_abort_on_overflow is 0. The client, ESTABLISHED since the SYN+ACK, had nothing to send, so the server retransmitted its SYN+ACK until the client acknowledged it again; until then the server held a half-open connection in its SYN queue.'
+          : `The third segment of the handshake was lost: the client, ESTABLISHED since the SYN+ACK, had nothing to send, so the server retransmitted its SYN+ACK until the client acknowledged it again. Until then the server held a half-open connection in its SYN queue.${c.tapAt === undefined ? ' (If this capture was taken beside the server, the ACK did reach the server’s host and was dropped there: by a firewall, or by the listener itself — Linux drops it when the listener’s accept queue is full and net.ipv4.tcp_abort_on_overflow is 0.)' : ''}`,
   'old-duplicate-syn': (c) =>
     `An old duplicate SYN (RFC 9293 §3.5, Figure 8): a SYN from an earlier incarnation of this connection reached the server first. The server answered it with a SYN+ACK acknowledging that old ISN; ${who(c.who)}, in SYN_SENT, saw an acknowledgment of a SYN it never sent and answered with RST, so the server dropped the half-open connection and returned to LISTEN. This is why TCP needs three segments: with a two-way handshake the server would have opened a connection on the old SYN alone; the third segment lets the client confirm that the server's SYN+ACK answers its current SYN.`,
   'simultaneous-open': () =>
@@ -464,6 +472,10 @@ const findings: Phrasebook['findings'] = {
 const notes: Phrasebook['notes'] = {
   'answers-dup-syn': (c) =>
     `It is sent ${c.after} after ${peer(c.who)}'s repeated SYN (frame ${c.frame}): a SYN arriving again in SYN_RECEIVED is answered with the SYN+ACK again. This is an answer to the duplicate SYN, not a timer retransmission.`,
+  'handshake-ack-piggybacked': (c) =>
+    `${Who(otherSideOf(c.who))} sent no ACK of the SYN+ACK on its own (this capture, taken beside it, would show one): this data segment carries the acknowledgment, as Linux sends it when data is already waiting to go (a request written before the handshake ended, TCP Fast Open's first connection), and it completes ${who(c.who)}'s handshake: ${who(c.who)} goes from SYN_RECEIVED to ESTABLISHED on it.`,
+  'handshake-ack-unseen': (c) =>
+    `No ACK of the SYN+ACK on its own reached this capture: this data segment carries the acknowledgment and completes ${who(c.who)}'s handshake (SYN_RECEIVED to ESTABLISHED on it). ${Who(otherSideOf(c.who))} either sent a pure ACK that was lost before the tap, or sent none — Linux puts the ACK on data already waiting (TCP Fast Open's first connection); this capture cannot tell which.`,
   'data-completes-handshake': (c) =>
     `This data segment carries the acknowledgment the lost third segment carried, so it completes ${who(c.who)}'s handshake: ${who(c.who)} goes from SYN_RECEIVED to ESTABLISHED on it.`,
   'handshake-ack-lost': (c) =>

@@ -252,6 +252,10 @@ export type NoteKey =
   | 'answers-dup-syn'
   /** The handshake ACK was lost; the client's data carries the same ACK and completes the handshake. */
   | 'data-completes-handshake'
+  /** No pure ACK of the SYN+ACK, and the tap is beside its sender: the data carries the ACK itself (never sent alone). */
+  | 'handshake-ack-piggybacked'
+  /** No pure ACK of the SYN+ACK reached the tap (elsewhere than beside its sender): lost before it, or never sent. */
+  | 'handshake-ack-unseen'
   /** The handshake ACK was lost (the side in SYN_RECEIVED is `who`). */
   | 'handshake-ack-lost'
   /** A challenge ACK (RFC 5961 §3) rather than a duplicate ACK for a missing segment. */
@@ -340,6 +344,8 @@ export interface FindingCtx {
   /** fast-open: the SYN+ACK acknowledged the SYN's data; the server sent data before the client's ACK. */
   taken?: boolean;
   early?: boolean;
+  /** handshake-ack-lost: no pure ACK of the SYN+ACK was captured (the data's ACK completed the handshake). */
+  ackUnseen?: boolean;
   /** syn-lost, handshake-ack-lost: the capture was taken beside the segment's receiver, or elsewhere (absent: unknown). */
   tapAt?: 'receiver' | 'elsewhere';
   /** fast-open, a cookie request without data: the SYN+ACK gave a cookie ('given') or none ('none'). */

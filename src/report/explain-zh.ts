@@ -17,6 +17,7 @@ import type { Side } from './timeline.js';
 
 const who = (s: Side) => (s === 'orig' ? '客户端' : '服务端');
 const peer = (s: Side) => (s === 'orig' ? '服务端' : '客户端');
+const otherSideOf = (s: Side): Side => (s === 'orig' ? 'resp' : 'orig');
 
 /** 各状态的含义，用于描述在该状态下收到 RST 或主动中止。 */
 const GLOSS: Record<StateName, string> = {
@@ -297,10 +298,15 @@ function synOptionsText(c: SegmentCtx): string {
   const out: string[] = [];
   const list: string[] = [];
   if (o.mss !== undefined) list.push(`MSS ${o.mss}（${who(c.who)}在一个报文段中最多接收的数据字节数）`);
-  if (o.wscale !== undefined) list.push(`窗口扩大因子 ${o.wscale}（窗口值 ×${2 ** Math.min(o.wscale, 14)}）`);
+  if (o.wscale !== undefined)
+    list.push(
+      `窗口扩大因子 ${o.wscale}（双方都同意后，它的窗口字段以 ${2 ** Math.min(o.wscale, 14)} 字节为单位；SYN 自身的窗口从不扩大）`,
+    );
   if (o.sackPermitted) list.push('允许 SACK');
   if (o.timestamps) list.push('时间戳');
   if (list.length > 0) out.push(`它的选项：${list.join('，')}。`);
+  if (o.mss === undefined)
+    out.push(`它不带 MSS 选项，所以${peer(c.who)}只能假定 536 字节（IPv6 为 1220；RFC 9293 §3.7.1）。`);
   const po = c.peerOptions;
   if (c.ack && po) {
     const both: string[] = [];
@@ -390,11 +396,13 @@ const findings: Phrasebook['findings'] = {
     return `第一个 SYN 丢失了：${answered}。${c.toListener && c.tapAt === undefined ? `（如果这个抓包是在${peer(c.who)}旁边抓的，说明 SYN 到达了它的主机，是在那里被丢弃的：${why}。）` : ''}`;
   },
   'handshake-ack-lost': (c) =>
-    c.count === 1
-      ? '第三次握手的 ACK 丢失了，却什么都不用重传：客户端的第一个数据报文段带着同样的确认号（SYN 之后的每个报文段都带 ACK），它完成了服务端的握手——服务端收到这个数据报文段时从 SYN_RECEIVED 进入 ESTABLISHED。'
-      : c.tapAt === 'receiver'
-        ? '第三次握手的 ACK 在到达时被丢弃了：这个在服务端旁边抓的包显示它到达了服务端主机，服务端却像没收到一样重传 SYN+ACK。丢弃它的可能是防火墙，也可能是监听套接字自己——全连接队列已满且 net.ipv4.tcp_abort_on_overflow 为 0 时，Linux 会丢弃它。客户端收到 SYN+ACK 后已是 ESTABLISHED，但没有数据要发，于是服务端不断重传 SYN+ACK，直到客户端再次确认；在此之前，服务端的半连接队列里一直留着这个半连接。'
-        : `第三次握手的 ACK 丢失了：客户端收到 SYN+ACK 后已是 ESTABLISHED，但没有数据要发，于是服务端不断重传 SYN+ACK，直到客户端再次确认。在此之前，服务端的半连接队列里一直留着这个半连接。${c.tapAt === undefined ? '（如果这个抓包是在服务端旁边抓的，说明 ACK 确实到达了服务端主机，是在那里被丢弃的：可能是防火墙，也可能是监听套接字自己——全连接队列已满且 net.ipv4.tcp_abort_on_overflow 为 0 时，Linux 会丢弃它。）' : ''}`,
+    c.ackUnseen
+      ? '客户端的第一个数据报文段完成了服务端的握手：它带着第三次握手本该带的确认号（SYN 之后的每个报文段都带 ACK），所以什么都不用重传。抓包中没有单独的第三个报文段：它在抓包点之前丢失了，或者根本没有发。'
+      : c.count === 1
+        ? '第三次握手的 ACK 丢失了，却什么都不用重传：客户端的第一个数据报文段带着同样的确认号（SYN 之后的每个报文段都带 ACK），它完成了服务端的握手——服务端收到这个数据报文段时从 SYN_RECEIVED 进入 ESTABLISHED。'
+        : c.tapAt === 'receiver'
+          ? '第三次握手的 ACK 在到达时被丢弃了：这个在服务端旁边抓的包显示它到达了服务端主机，服务端却像没收到一样重传 SYN+ACK。丢弃它的可能是防火墙，也可能是监听套接字自己——全连接队列已满且 net.ipv4.tcp_abort_on_overflow 为 0 时，Linux 会丢弃它。客户端收到 SYN+ACK 后已是 ESTABLISHED，但没有数据要发，于是服务端不断重传 SYN+ACK，直到客户端再次确认；在此之前，服务端的半连接队列里一直留着这个半连接。'
+          : `第三次握手的 ACK 丢失了：客户端收到 SYN+ACK 后已是 ESTABLISHED，但没有数据要发，于是服务端不断重传 SYN+ACK，直到客户端再次确认。在此之前，服务端的半连接队列里一直留着这个半连接。${c.tapAt === undefined ? '（如果这个抓包是在服务端旁边抓的，说明 ACK 确实到达了服务端主机，是在那里被丢弃的：可能是防火墙，也可能是监听套接字自己——全连接队列已满且 net.ipv4.tcp_abort_on_overflow 为 0 时，Linux 会丢弃它。）' : ''}`,
   'old-duplicate-syn': (c) =>
     `旧的重复 SYN（RFC 9293 §3.5 图 8）：这个连接早先一次化身的 SYN 先到达了服务端。服务端用确认那个旧初始序列号的 SYN+ACK 回应；处于 SYN_SENT 的${who(c.who)}发现对方确认的是自己从未发出的 SYN，便回复 RST，服务端于是丢弃这个半连接，回到 LISTEN。这正是 TCP 需要三次握手的原因：如果只有两次握手，服务端凭这个旧 SYN 就会建立连接；第三个报文段让客户端确认服务端的 SYN+ACK 回应的正是自己当前的 SYN。`,
   'simultaneous-open': () =>
@@ -448,6 +456,10 @@ const findings: Phrasebook['findings'] = {
 const notes: Phrasebook['notes'] = {
   'answers-dup-syn': (c) =>
     `它是在${peer(c.who)}重传的 SYN（第 ${c.frame} 帧）之后 ${c.after} 发出的：处于 SYN_RECEIVED 时再次收到 SYN，就再回复一次 SYN+ACK。这是对重复 SYN 的应答，不是计时器超时重传。`,
+  'handshake-ack-piggybacked': (c) =>
+    `${who(otherSideOf(c.who))}没有单独发送确认 SYN+ACK 的 ACK（这个在它旁边抓的包会显示出来）：这个数据报文段本身带着确认号——有数据等着发送时（握手结束前就写入的请求，TCP Fast Open 的第一个连接），Linux 就这样发——它完成了${who(c.who)}的握手：${who(c.who)}收到它时从 SYN_RECEIVED 进入 ESTABLISHED。`,
+  'handshake-ack-unseen': (c) =>
+    `抓包中没有单独确认 SYN+ACK 的 ACK：这个数据报文段带着确认号，完成了${who(c.who)}的握手（收到它时从 SYN_RECEIVED 进入 ESTABLISHED）。${who(otherSideOf(c.who))}要么发过一个纯 ACK 但在抓包点之前丢失了，要么根本没有单独发——有数据等着发送时 Linux 把 ACK 放在数据上（TCP Fast Open 的第一个连接）；这个抓包分辨不出是哪一种。`,
   'data-completes-handshake': (c) =>
     `这个数据报文段带着丢失的第三次握手所带的确认号，因此完成了${who(c.who)}的握手：${who(c.who)}收到它时从 SYN_RECEIVED 进入 ESTABLISHED。`,
   'handshake-ack-lost': (c) =>

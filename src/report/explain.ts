@@ -616,11 +616,19 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
         const half: Side = before.me === 'SYN_RECEIVED' ? me : them;
         const carried =
           half === them && p.len > 0 && before.them === 'SYN_RECEIVED' && p.states[them] === 'ESTABLISHED';
-        says.push({
-          s: 'note',
-          key: carried ? 'data-completes-handshake' : 'handshake-ack-lost',
-          c: { who: half, frame: p.frame },
-        });
+        // Whether a pure ACK of the SYN+ACK was captured before the data: lost after the tap. None
+        // captured beside its sender: none was sent (Linux puts it on data already waiting).
+        const pureAckSeen = ps
+          .slice(0, i)
+          .some((q) => q.from === me && (q.flags & (SYN | ACK | RST | FIN)) === ACK && q.len === 0);
+        const key: NoteKey = !carried
+          ? 'handshake-ack-lost'
+          : pureAckSeen
+            ? 'data-completes-handshake'
+            : t.tap === me
+              ? 'handshake-ack-piggybacked'
+              : 'handshake-ack-unseen';
+        says.push({ s: 'note', key, c: { who: half, frame: p.frame } });
         continue;
       }
       // Wireshark's tags that count from an ISN the connection has left behind (old-duplicate-syn).
@@ -977,14 +985,16 @@ function findingsOf(
   const hal = ps.find((p) => p.tags.includes('handshake-ack-lost'));
   if (hal) {
     const lostAck = ps.find((p) => p.role === 'handshake 3/3' && arrivalOf(p) === false);
-    const carried = steps.some((s) =>
-      s.says.some((x) => x.s === 'note' && x.key === 'data-completes-handshake'),
-    );
-    found.push({
-      kind: 'handshake-ack-lost',
-      frames: [...(lostAck ? [lostAck.frame] : []), hal.frame],
-      c: { who: 'resp', frames: [], count: carried ? 1 : 0, tapAt: tapAt('resp') },
-    });
+    const noteOf = (key: NoteKey) => steps.some((s) => s.says.some((x) => x.s === 'note' && x.key === key));
+    const unseen = noteOf('handshake-ack-unseen');
+    const carried = unseen || noteOf('data-completes-handshake');
+    // Beside the client with no ACK sent alone, nothing was lost: the step's note says it all.
+    if (!noteOf('handshake-ack-piggybacked'))
+      found.push({
+        kind: 'handshake-ack-lost',
+        frames: [...(lostAck ? [lostAck.frame] : []), hal.frame],
+        c: { who: 'resp', frames: [], count: carried ? 1 : 0, tapAt: tapAt('resp'), ackUnseen: unseen },
+      });
   }
 
   // An old duplicate SYN (RFC 9293 §3.5 Figure 8): a SYN+ACK that acknowledges another ISN than

@@ -317,6 +317,7 @@ const LADDER_ZH: [RegExp, string][] = [
   [/^client: /, '客户端：'],
   [/^server: /, '服务端：'],
   [/\(\) returns\b/, '() 返回'],
+  [/\(\) can return\b/, '() 可以返回'],
   [/^#n: frame number$/, '#n：帧号'],
   [
     /^TIME_WAIT over: client CLOSED \(timer, or reused by a new SYN\)$/,
@@ -332,6 +333,12 @@ const LADDER_ZH: [RegExp, string][] = [
   ],
   [/✗ dropped on arrival \(the tap is beside its receiver\)/, '✗ 到达时被丢弃（抓包点就在接收方旁边）'],
   [/dashed: unanswered, sent again before it was acknowledged/, '虚线：未获应答，在被确认前再次发送'],
+  [/^\? the capture cannot tell whether it reached its receiver$/, '? 抓包无法判断它是否到达了接收方'],
+  [/^crossing: in flight at the same time$/, '交叉：同时在途'],
+  [
+    /^x, y: the ISNs; u: the first FIN; v, w: the ACK of it and the second FIN$/,
+    'x、y：双方的初始序列号；u：第一个 FIN；v、w：对它的 ACK 和第二个 FIN',
+  ],
 ];
 
 /** A fold's summary ("… 99 data segments, 142 kB, 50 ACKs, 1 retransmission, 3.23 ms …"). */
