@@ -569,6 +569,17 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
         says.push({ s: 'note', key: 'ack-refused', c: { who: side } });
         continue;
       }
+      // Only a RST moves a synchronized receiver to CLOSED: any other segment did because it met
+      // no connection there (the tracker reads that from the receiver's RST answering it at once).
+      if (
+        side === them &&
+        to === 'CLOSED' &&
+        (from === 'ESTABLISHED' || from === 'CLOSE_WAIT') &&
+        !(p.flags & RST)
+      ) {
+        says.push({ s: 'note', key: 'met-no-connection', c: { who: side } });
+        continue;
+      }
       const row = transitionFor(from, to, p, side === me, passive[side]);
       const ctx: TransitionCtx = { who: side, from, to, timeWait };
       if ((p.flags & (SYN | ACK)) === (SYN | ACK) && side !== me) ctx.synAck = true;

@@ -86,6 +86,14 @@ const TURNAROUND_USEC = 1_000;
  */
 const SYNACK_RESEND_USEC = 1_500_000;
 
+/**
+ * How long a connection stays idle before its next segment is held for its receiver's immediate
+ * answer (HeldPacket.awaitsAnswer): Linux's RTO_MIN (200 ms). A cost bound, not part of the rule:
+ * after an idle period longer than its RTO a sender restarts from its initial window (RFC 5681
+ * §4.1), so what is held behind that segment until the answer is small; bulk data is never held.
+ */
+const IDLE_HOLD_USEC = 200_000;
+
 /** Most segments held per connection before the oldest undecided one is presumed arrived. */
 export const MAX_HELD = 4096;
 
@@ -361,12 +369,17 @@ export class Conn extends FourTuple {
     // The connection's first segment: nothing released or held before it.
     const first = this.heldFirst === null && !this.recordBegun && live.a.cand === 0;
     const sender = h.fromA ? live.a : live.b;
-    const keepAlive = isKeepAlive(h, sender, h.fromA ? live.b : live.a);
+    const receiver = h.fromA ? live.b : live.a;
+    const keepAlive = isKeepAlive(h, sender, receiver);
     const recovery = this.startsRecovery(h, sender);
+    // (lastT is still the previous segment's time: the flow table sets it after process.)
+    const awaits =
+      (h.flags & (ACK | RST)) === ACK && h.t - this.lastT >= IDLE_HOLD_USEC && receiver.tapRttUsec >= 0;
     if (
       this.heldFirst === null &&
       !keepAlive &&
       !recovery &&
+      !awaits &&
       !this.opensHole(h, sender) &&
       stepQuiet(live, h)
     ) {
@@ -423,6 +436,7 @@ export class Conn extends FourTuple {
     }
     step(live, h, this.cfg);
     if (keepAlive) h.probeAwaits = true;
+    if (awaits) h.awaitsAnswer = true;
     if (this.heldLast === null) this.heldFirst = h;
     else this.heldLast.next = h;
     this.heldLast = h;
@@ -571,6 +585,7 @@ export class Conn extends FourTuple {
       }
     }
     for (let p = this.heldFirst; p !== null; p = p.next) {
+      if (p.awaitsAnswer && this.answeredFromNoConnection(p, q, qs)) refuted = true;
       if (p.silent) {
         if (this.judgeSilence(p, q)) refuted = true;
         continue;
@@ -859,6 +874,40 @@ export class Conn extends FourTuple {
       }
     }
     return refuted;
+  }
+
+  /**
+   * `p` awaits its receiver's answer (HeldPacket.awaitsAnswer), given the new segment `q` (from
+   * `qs`): the receiver's first segment after it, or its sender's too late to have been sent
+   * before an immediate answer, closes the question. A RST without ACK <SEQ=SEG.ACK> from a
+   * receiver that had sent no FIN, sent at once (within its round trip from the tap and a
+   * turnaround), is the answer of an endpoint with no connection (RFC 9293 §3.10.7.1; Linux's
+   * tcp_v4_send_reset): a synchronized one acknowledges any segment that is not a RST
+   * (§3.10.7.4), and its own abort leaves at a moment of its own choosing (Linux's carries ACK).
+   * The receiver had given the connection up before `p` arrived (a RST lost or forged, a reboot):
+   * CLOSED from `p` on (HeldPacket.metClosed). True if so.
+   */
+  private answeredFromNoConnection(p: HeldPacket, q: HeldPacket, qs: EndpointFacts): boolean {
+    const rtt = (p.fromA ? this.live.b : this.live.a).tapRttUsec;
+    if (q.fromA === p.fromA) {
+      if (q.t - p.t > rtt + TURNAROUND_USEC) p.awaitsAnswer = false;
+      return false;
+    }
+    p.awaitsAnswer = false;
+    const receiverState = p.fromA ? p.stateB : p.stateA;
+    const ownProfile = !qs.profiled || !q.ipv4 || (q.ttl === qs.ttl && q.df === qs.df);
+    if (
+      (q.flags & (RST | ACK | SYN | FIN)) !== RST ||
+      q.seq32 !== p.ack32 ||
+      p.arrival !== Arrival.PRESUMED ||
+      qs.finSent ||
+      (receiverState !== TcpState.ESTABLISHED && receiverState !== TcpState.CLOSE_WAIT) ||
+      !ownProfile ||
+      !this.answersAtOnce(p, q, qs)
+    )
+      return false;
+    p.metClosed = true;
+    return true;
   }
 
   /**
@@ -1268,6 +1317,7 @@ export class Conn extends FourTuple {
       if (p.senderPending && !p.senderRefuted) p.senderPending = false;
       p.holeOpen = false;
       p.recovery = false;
+      p.awaitsAnswer = false;
       if ((p.flags & FIN) !== 0) p.covered = true;
     }
   }
@@ -1320,7 +1370,7 @@ export class Conn extends FourTuple {
         const p: HeldPacket = stop;
         if (p.arrival === Arrival.PRESUMED && p.decisive) break;
         if (p.senderPending && !p.senderRefuted) break;
-        if (p.holeOpen || p.silent || p.probeAwaits || p.recovery || p.cookieOpen) break;
+        if (p.holeOpen || p.silent || p.probeAwaits || p.awaitsAnswer || p.recovery || p.cookieOpen) break;
         // A delayed or refuted FIN waits for the ACK that covers it (or the connection's end).
         if (
           (p.flags & FIN) !== 0 &&

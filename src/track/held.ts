@@ -125,6 +125,9 @@ const B_STATELESS = 1 << 29;
 const B_STATELESS_OPEN = 1 << 30;
 const B_NOT_OWN = 1 << 31;
 
+/** HeldPacket.awaitsAnswer. */
+const W_ANSWER = 1;
+
 /** What the first answer after a silence echoed (RFC 7323 §4.3: TSecr is the TSval of the segment answered). */
 export enum SilenceEcho {
   /** No answer with timestamps yet. */
@@ -177,6 +180,8 @@ export class HeldPacket {
   wsTags = 0;
   /** The B_* booleans. */
   private bits = 0;
+  /** More booleans (W_*): B_* has no bit left. */
+  private waits = 0;
 
   arrival: Arrival = Arrival.PRESUMED;
   /** The last sequence number of the hole (valid while holeOpen), int32. */
@@ -372,6 +377,18 @@ export class HeldPacket {
   }
   set notOwn(v: boolean) {
     this.bits = withBit(this.bits, B_NOT_OWN, v);
+  }
+
+  /**
+   * The first segment after its connection was idle (Conn.process): held until its receiver's
+   * next segment, or until its sender's next one comes too late for an immediate answer, for a
+   * bare RST <SEQ=SEG.ACK> answering it at once shows its receiver had no connection (Conn.decide).
+   */
+  get awaitsAnswer(): boolean {
+    return (this.waits & W_ANSWER) !== 0;
+  }
+  set awaitsAnswer(v: boolean) {
+    this.waits = withBit(this.waits, W_ANSWER, v);
   }
 
   /** With `stateless`: only maybe — the tap could have missed the resends a request socket makes. */
@@ -570,6 +587,7 @@ export class HeldPacket {
       (pkt.df ? B_DF : 0) |
       (pkt.ipVersion === 4 ? B_IPV4 : 0) |
       (pkt.hasTimestamp ? B_HAS_TS : 0);
+    this.waits = 0;
     this.arrival = Arrival.PRESUMED;
     this.holeAt = 0;
     this.crossUsec = 0;

@@ -1138,7 +1138,8 @@ export function stepQuiet(st: InferState, h: HeldPacket): boolean {
   let rb = r.bits;
   if ((sb & QUIET_SENDER_BARS) !== 0 || (rb & QUIET_RECEIVER_BARS) !== 0) return false;
   if (r.win === 0 || st.firstFin !== 0 || (!st.handshakeAckSeen && (rb & E_SYNACK_SENT) !== 0)) return false;
-  if (h.closesFirst || h.arrival === Arrival.REFUTED || h.arrival === Arrival.DELAYED) return false;
+  if (h.closesFirst || h.metClosed || h.arrival === Arrival.REFUTED || h.arrival === Arrival.DELAYED)
+    return false;
   if (h.deferred || st.ackPending || h.closeMayPrecede) return false;
 
   const len = h.len; // = seqLen: no SYN, no FIN
