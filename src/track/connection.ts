@@ -782,11 +782,15 @@ export class Conn extends FourTuple {
         seqLt(q.ack32, p.end32) &&
         qs.win !== 0 &&
         qs.tapRttUsec >= 0 &&
-        !mayHaveCrossed(p.t, q.t, qs.tapRttUsec)
+        !mayHaveCrossed(p.t, q.t, qs.tapRttUsec) &&
+        qs.ackSent &&
+        !seqGt(q.ack32, qs.ackedNxt)
       ) {
         // Data that would have moved its receiver's RCV.NXT past q's ACK field, and q left after p
         // had time to arrive (RFC 9293 §3.10.7.4: every segment carries RCV.NXT): p was lost.
-        // (Not into a zero window, where the receiver drops what it gets.)
+        // (Not into a zero window, where the receiver drops what it gets; and only from a duplicate
+        // ACK, stuck at p: ACKs that advance may be a backlog processed one segment at a time,
+        // the next of them covering p a microsecond later.)
         p.arrival = Arrival.REFUTED;
         refuted = true;
         continue;
