@@ -267,6 +267,8 @@ export type NoteKey =
    * ESTABLISHED or CLOSE_WAIT → CLOSED, before that RST.
    */
   | 'met-no-connection'
+  /** The receiver had called close(): its FIN waited for the window this segment opened. */
+  | 'fin-queued'
   /**
    * After a SYN under a new ISN (old-duplicate-syn): what Wireshark's tags, which count from the
    * other ISN, misread. An ACK of an earlier SYN, answering the new SYN from SYN_RECEIVED: */

@@ -580,7 +580,14 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
         says.push({ s: 'note', key: 'met-no-connection', c: { who: side } });
         continue;
       }
-      const row = transitionFor(from, to, p, side === me, passive[side]);
+      // The receiver closes on the peer's segment: its FIN had been waiting for the window, which
+      // this segment opened (the tracker reads that from the FIN leaving at once after it).
+      const queuedClose =
+        side === them &&
+        !(p.flags & RST) &&
+        ((from === 'ESTABLISHED' && to === 'FIN_WAIT_1') || (from === 'CLOSE_WAIT' && to === 'LAST_ACK'));
+      if (queuedClose) says.push({ s: 'note', key: 'fin-queued', c: { who: side } });
+      const row = queuedClose ? undefined : transitionFor(from, to, p, side === me, passive[side]);
       const ctx: TransitionCtx = { who: side, from, to, timeWait };
       if ((p.flags & (SYN | ACK)) === (SYN | ACK) && side !== me) ctx.synAck = true;
       // The peer's crossing SYN+ACK took effect after this endpoint's own segment left (the tracker
@@ -588,7 +595,7 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
       if (side === me && simultaneousOpen && from === 'SYN_RECEIVED' && to === 'ESTABLISHED')
         ctx.synAck = true;
       if (simultaneousClose && from === 'ESTABLISHED' && to === 'FIN_WAIT_1') ctx.simultaneous = true;
-      says.push({ s: 'transition', key: row ? transitionKey(row) : undefined, c: ctx });
+      if (!queuedClose) says.push({ s: 'transition', key: row ? transitionKey(row) : undefined, c: ctx });
       // Socket calls the move implies.
       const call = socketCall(side === me, from, to, passive[side]);
       // The handshake ACK a full accept queue refused is never accept()ed; a Fast Open server's

@@ -117,6 +117,8 @@ const C_INIT_B_SHIFT = 20; // 4 bits: TcpState
  * (a SYN flood's every connection) needs no second InferState until a replay or release asks.
  */
 const C_COMMITTED_INITIAL = 1 << 28;
+/** The latest segment came from A. */
+const C_LAST_FROM_A = 1 << 29;
 
 export class Conn extends FourTuple {
   id = 0;
@@ -375,11 +377,14 @@ export class Conn extends FourTuple {
     // (lastT is still the previous segment's time: the flow table sets it after process.)
     const awaits =
       (h.flags & (ACK | RST)) === ACK && h.t - this.lastT >= IDLE_HOLD_USEC && receiver.tapRttUsec >= 0;
+    const awaitsFin = !first && this.mayReleaseFin(h, sender, receiver);
+    this.bits = h.fromA ? this.bits | C_LAST_FROM_A : this.bits & ~C_LAST_FROM_A;
     if (
       this.heldFirst === null &&
       !keepAlive &&
       !recovery &&
       !awaits &&
+      !awaitsFin &&
       !this.opensHole(h, sender) &&
       stepQuiet(live, h)
     ) {
@@ -437,6 +442,7 @@ export class Conn extends FourTuple {
     step(live, h, this.cfg);
     if (keepAlive) h.probeAwaits = true;
     if (awaits) h.awaitsAnswer = true;
+    if (awaitsFin) h.awaitsFin = true;
     if (this.heldLast === null) this.heldFirst = h;
     else this.heldLast.next = h;
     this.heldLast = h;
@@ -445,6 +451,58 @@ export class Conn extends FourTuple {
     if (this.afterStep()) this.replay();
     if (this.heldCount > MAX_HELD) this.forceOldest();
     this.release(false, recycle, release);
+  }
+
+  /**
+   * Whether `h`, from `sender` to `receiver` (as they stand before it), is a pure ACK of new data
+   * right after the receiver's own last segment, the receiver silent since for a quarter of the
+   * connection's round trip with data still unacknowledged: the ACK clock stalled, its window
+   * full. A FIN waiting behind that window leaves the moment such an ACK arrives (Conn.decide);
+   * holding only these (a cost bound) keeps ACK-clocked bulk transfers on the fast path.
+   */
+  private mayReleaseFin(h: HeldPacket, sender: EndpointFacts, receiver: EndpointFacts): boolean {
+    if ((h.flags & (SYN | FIN | RST | ACK)) !== ACK || h.len !== 0) return false;
+    if (((this.bits & C_LAST_FROM_A) !== 0) === h.fromA) return false;
+    const rtt = receiver.tapRttUsec + sender.tapRttUsec;
+    if (receiver.tapRttUsec < 0 || sender.tapRttUsec < 0 || 4 * (h.t - this.lastT) < rtt) return false;
+    return (
+      receiver.sndValid &&
+      !receiver.finSent &&
+      seqGt(receiver.sndNxt, h.ack32) &&
+      sender.ackSent &&
+      seqGt(h.ack32, sender.ackedNxt)
+    );
+  }
+
+  /**
+   * `p` awaits the next segment of its receiver (HeldPacket.awaitsFin), given the new segment `q`
+   * (from `qs`). A FIN with new data, the receiver's first segment after `p`, sent at once (within
+   * its round trip from the tap and a turnaround), left because `p` opened the window: the data
+   * and its FIN waited in the queue, so close() came before `p` arrived (Linux puts the FIN on the
+   * last unsent segment, tcp_send_fin). The receiver closed by `p`'s row (HeldPacket.closesFirst):
+   * FIN_WAIT_1 (or LAST_ACK) from there. True if so.
+   */
+  private releasedFin(p: HeldPacket, q: HeldPacket, qs: EndpointFacts): boolean {
+    const rtt = (p.fromA ? this.live.b : this.live.a).tapRttUsec;
+    if (q.fromA === p.fromA) {
+      if (q.t - p.t > rtt + TURNAROUND_USEC) p.awaitsFin = false;
+      return false;
+    }
+    p.awaitsFin = false;
+    if (
+      (q.flags & (SYN | FIN | RST)) !== FIN ||
+      q.len === 0 ||
+      !qs.sndValid ||
+      qs.finSent ||
+      q.seq32 !== qs.sndNxt ||
+      q.t - p.t > rtt + TURNAROUND_USEC ||
+      p.arrival !== Arrival.PRESUMED
+    )
+      return false;
+    p.closesFirst = true;
+    p.closesFirstSeq = seqAdd32(q.end32, -1);
+    p.closesFirstBySender = false;
+    return true;
   }
 
   /**
@@ -586,6 +644,7 @@ export class Conn extends FourTuple {
     }
     for (let p = this.heldFirst; p !== null; p = p.next) {
       if (p.awaitsAnswer && this.answeredFromNoConnection(p, q, qs)) refuted = true;
+      if (p.awaitsFin && this.releasedFin(p, q, qs)) refuted = true;
       if (p.silent) {
         if (this.judgeSilence(p, q)) refuted = true;
         continue;
@@ -1322,6 +1381,7 @@ export class Conn extends FourTuple {
       p.holeOpen = false;
       p.recovery = false;
       p.awaitsAnswer = false;
+      p.awaitsFin = false;
       if ((p.flags & FIN) !== 0) p.covered = true;
     }
   }
@@ -1374,7 +1434,16 @@ export class Conn extends FourTuple {
         const p: HeldPacket = stop;
         if (p.arrival === Arrival.PRESUMED && p.decisive) break;
         if (p.senderPending && !p.senderRefuted) break;
-        if (p.holeOpen || p.silent || p.probeAwaits || p.awaitsAnswer || p.recovery || p.cookieOpen) break;
+        if (
+          p.holeOpen ||
+          p.silent ||
+          p.probeAwaits ||
+          p.awaitsAnswer ||
+          p.awaitsFin ||
+          p.recovery ||
+          p.cookieOpen
+        )
+          break;
         // A delayed or refuted FIN waits for the ACK that covers it (or the connection's end).
         if (
           (p.flags & FIN) !== 0 &&

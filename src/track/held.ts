@@ -127,6 +127,8 @@ const B_NOT_OWN = 1 << 31;
 
 /** HeldPacket.awaitsAnswer. */
 const W_ANSWER = 1;
+/** HeldPacket.awaitsFin. */
+const W_FIN = 2;
 
 /** What the first answer after a silence echoed (RFC 7323 §4.3: TSecr is the TSval of the segment answered). */
 export enum SilenceEcho {
@@ -389,6 +391,18 @@ export class HeldPacket {
   }
   set awaitsAnswer(v: boolean) {
     this.waits = withBit(this.waits, W_ANSWER, v);
+  }
+
+  /**
+   * A pure ACK acknowledging new data of a peer that had sent nothing for a while (its window
+   * full): held until that peer's next segment, which shows whether the ACK let out a FIN that
+   * waited for the window, queued by a close() before the ACK arrived (Conn.decide).
+   */
+  get awaitsFin(): boolean {
+    return (this.waits & W_FIN) !== 0;
+  }
+  set awaitsFin(v: boolean) {
+    this.waits = withBit(this.waits, W_FIN, v);
   }
 
   /** With `stateless`: only maybe — the tap could have missed the resends a request socket makes. */
