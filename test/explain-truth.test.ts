@@ -180,7 +180,6 @@ export function checkStory(story: Story, truth: ConnTimeline, where: string, tal
 const KNOWN_WRONG = new Set<string>([
   'old-duplicate-syn@client #1 frame 1: server SYN_RECEIVED, truly LISTEN',
   'old-duplicate-syn@client #1 frame 3: arrived false, truly true',
-  'old-duplicate-syn@mid #1 frame 4: arrived false, truly true',
   'fin-with-data@client #1 frame 25: server ESTABLISHED, truly FIN_WAIT_1',
   'simultaneous-close@client #1 frame 11: server TIME_WAIT, truly CLOSING',
   'simultaneous-close@server #1 frame 11: client TIME_WAIT, truly CLOSING',

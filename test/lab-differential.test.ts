@@ -86,11 +86,11 @@ describe('differential: conns on the lab capture = the lab truth, every scenario
 /**
  * Frames where `read --json` differs from `lab run --frames` today (frame number and verdict),
  * pinned so that any change shows; issue 17 brings them to none. Why each one differs:
- * - old-duplicate-syn: a handshake segment crossed the receiver's next segment (that SYN+ACK or
- *   RST left before it arrived) and takes effect only right before the receiver's answer to an
- *   earlier one; the analyzer delays an ACK without data past a SYN or SYN+ACK sent again
- *   (synack-lost), a FIN, and a SYN+ACK crossing the receiver's own (simultaneous-open, e17),
- *   not a RST. old-duplicate-syn frame 2 (server, mid) is in doubt: the
+ * - old-duplicate-syn: beside the client, the server's round trip from the tap is timed on the
+ *   old SYN's SYN+ACK against the new SYN (5 ms, truly 20), so the client's first RST, which
+ *   crossed the server's ACK, looks lost (frame 3); in the middle the crossing RST now takes
+ *   effect after that ACK (e17), and frame 1 beside the client is the old SYN the client's tap
+ *   never sees. old-duplicate-syn frame 2 (server, mid) is in doubt: the
  *   SYN+ACK of the old SYN is "lost or rejected" (arrived null) though the client's RST
  *   <SEQ=SEG.ACK> answers it — two RSTs answer the two segments carrying that ACK.
  * - simultaneous-close (frame 11, the last): the truth shows the last segment's sender as it
@@ -109,7 +109,7 @@ describe('differential: conns on the lab capture = the lab truth, every scenario
 const KNOWN_FRAMES: Record<string, string[]> = {
   'old-duplicate-syn client': ['1 wrong', '3 wrong'],
   'old-duplicate-syn server': ['2 doubt'],
-  'old-duplicate-syn mid': ['2 doubt', '4 wrong'],
+  'old-duplicate-syn mid': ['2 doubt'],
   'simultaneous-close client': ['11 wrong'],
   'simultaneous-close server': ['11 wrong'],
   'simultaneous-close mid': ['11 wrong'],

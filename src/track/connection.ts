@@ -32,6 +32,7 @@ import {
   stepQuiet,
   TIME_WAIT_BIT,
   takePendingAck,
+  takePendingRst,
   UNKNOWABLE,
 } from './infer.js';
 import { type ConnSummary, combineTags, RecordBuilder } from './record.js';
@@ -1503,8 +1504,9 @@ export class Conn extends FourTuple {
    */
   private settlePendingAck(): void {
     const live = this.live;
-    if (!live.ackPending || !this.recordBegun) return;
-    takePendingAck(live);
+    if ((!live.ackPending && !live.rstPending) || !this.recordBegun) return;
+    if (live.ackPending) takePendingAck(live);
+    if (live.rstPending) takePendingRst(live);
     this.record.settle(live.a.state, live.b.state);
   }
 
@@ -1573,6 +1575,9 @@ function crossedBy(p: HeldPacket, q: HeldPacket, rtt: number): boolean {
   if (rtt < 0 || q.t - p.t >= rtt || (q.flags & ACK) === 0) return false;
   const kind = p.flags & (SYN | FIN | RST | ACK);
   if (kind === ACK && p.len === 0) return p.decisive;
+  // A RST without ACK (an answer <SEQ=SEG.ACK>) that its receiver would accept: it takes effect
+  // after q, which its receiver sent in the state the RST ends (old-duplicate-syn).
+  if (kind === RST) return p.decisive;
   // Crossing SYN+ACKs of a simultaneous open (RFC 9293 §3.5 Figure 7): q's sender had p's SYN
   // already (it answers with a SYN+ACK of its own), so p's effect there is its ACK alone.
   if (kind === (SYN | ACK) && p.len === 0 && (q.flags & SYN) !== 0) return p.decisive;
