@@ -3,15 +3,19 @@
 // Chinese too.
 
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { labRun } from '../src/lab/lab-report.js';
 import type { TapName } from '../src/lab/network.js';
+import { observeCapture } from '../src/lab/observe.js';
 import type { Scenario } from '../src/lab/scenario.js';
 import { findScenario } from '../src/lab/scenarios/index.js';
 import { clientCloseAt } from '../src/lab/scenarios/shapes.js';
 import { explain, explainStory } from '../src/report/explain.js';
 import { renderLadderText } from '../src/report/ladder-text.js';
 import { formatDuration } from '../src/report/timeline.js';
+import { FIXTURES } from './helpers/paths.js';
 
 function story(name: string | Scenario, tap: TapName, opts: { timeWaitS?: number; conn?: number } = {}) {
   const s = typeof name === 'string' ? findScenario(name) : name;
@@ -30,16 +34,38 @@ function story(name: string | Scenario, tap: TapName, opts: { timeWaitS?: number
 test('1. third-ack-lost-data at the server tap: the right roles, and the data completes the handshake', () => {
   const { t, en, zh } = story('third-ack-lost-data', 'server');
   assert.doesNotMatch(en, /the server already believes the connection is ESTABLISHED/);
+  // Beside the server the lost ACK never shows: the data completes the handshake, and the story
+  // does not claim to know whether a pure ACK was lost before the tap or never sent.
   assert.match(
     en,
-    /This data segment carries the acknowledgment the lost third segment carried, so it completes the server's handshake/,
+    /No ACK of the SYN\+ACK on its own reached this capture: this data segment carries the acknowledgment and completes the server's handshake/,
   );
-  assert.match(zh, /因此完成了服务端的握手/);
+  assert.match(en, /this capture cannot tell which/);
+  assert.match(zh, /完成了服务端的握手/);
   const s = explainStory(t);
   const data = s.steps.find((x) => x.kind === 'data' && x.evidence.moves.length > 0);
   assert.ok(data);
   assert.deepEqual(data.evidence.moves, [{ side: 'server', from: 'SYN_RECEIVED', to: 'ESTABLISHED' }]);
   assert.equal(data.actor, 'client');
+});
+
+test('1. a data segment that carries the handshake ACK: "lost" only where the capture shows the ACK lost; beside the client, piggybacked', () => {
+  // Real Linux (kernel-lab): the Fast Open client's first connection writes its request before the
+  // handshake ends, so its first data segment carries the ACK and no pure ACK is ever sent.
+  const bytes = new Uint8Array(readFileSync(join(FIXTURES, 'kernel-lab', 'tcp-fast-open.client.pcap')));
+  const beside = observeCapture(bytes, { tap: 'client' }).timelines[0];
+  assert.equal(beside.tap, 'orig');
+  const s = explainStory(beside);
+  assert.match(
+    s.steps[2].text,
+    /The client sent no ACK of the SYN\+ACK on its own \(this capture, taken beside it, would show one\)/,
+  );
+  assert.ok(!s.findings.some((f) => f.kind === 'handshake-ack-lost'));
+  assert.ok(!s.steps.some((x) => x.text.includes('lost third segment')));
+  assert.ok(explain(beside, { lang: 'zh' }).join('').includes('没有单独发送确认 SYN+ACK 的 ACK'));
+  // The mid tap's capture shows the pure ACK, then its loss: still told as lost.
+  const mid = story('third-ack-lost-data', 'mid');
+  assert.ok(!mid.en.includes('No ACK of the SYN+ACK on its own'), mid.en);
 });
 
 test('2. a lost SYN: the 1-2-4 s doubling and tcp_syn_retries, not "3 s / 7 s after the first"', () => {

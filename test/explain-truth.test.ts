@@ -57,7 +57,13 @@ const SYNCHRONIZED = [
 ];
 
 /** Checks one story against the true timeline of the same connection. */
-export function checkStory(story: Story, truth: ConnTimeline, where: string, tally: Tally): void {
+export function checkStory(
+  story: Story,
+  truth: ConnTimeline,
+  where: string,
+  tally: Tally,
+  droppedAtHost: ReadonlySet<number> = new Set(),
+): void {
   const byFrame = new Map<number, TimelinePacket>();
   for (const p of truth.packets) byFrame.set(p.frame, p);
   const excused = indistinguishable(truth);
@@ -79,6 +85,12 @@ export function checkStory(story: Story, truth: ConnTimeline, where: string, tal
       tally.claims++;
       const real = last.states[sideOf(side)];
       if (said !== real) tally.wrong.push(`${where} frame ${lastFrame}: ${side} ${said}, truly ${real}`);
+    }
+    // "Dropped on arrival": the segment reached its receiver's host, whose stack dropped it.
+    if (step.evidence.dropped) {
+      tally.claims++;
+      if (!droppedAtHost.has(step.frame))
+        tally.wrong.push(`${where} frame ${step.frame}: dropped on arrival, truly lost on the way`);
     }
     if (step.evidence.arrived !== null && frames.length === 1) {
       tally.claims++;
@@ -216,6 +228,13 @@ test('explain --json claims equal the lab truth, every scenario at every tap', (
   for (const scenario of BUILTIN_SCENARIOS) {
     for (const tap of TAP_NAMES) {
       const lab = labRun(scenario, { tap });
+      // Frames (1-based) that reached their receiver's host and were dropped there.
+      const droppedAtHost = new Set<number>();
+      [...lab.run.frames[tap]]
+        .sort((a, b) => a.at - b.at)
+        .forEach((f, k) => {
+          if (f.wire.arriveAt !== undefined && f.wire.dropped) droppedAtHost.add(k + 1);
+        });
       for (const c of lab.connections) {
         const analyzed = lab.observation.timelines.find((t) =>
           t.packets.some((p) => p.frame === c.frames[0]),
@@ -226,7 +245,8 @@ test('explain --json claims equal the lab truth, every scenario at every tap', (
             lang,
             timeWaitS: lab.run.endpoints.length > 0 ? undefined : 60,
           });
-          if (lang === 'en') checkStory(story, c.timeline, `${scenario.name}@${tap} #${c.id}`, tally);
+          if (lang === 'en')
+            checkStory(story, c.timeline, `${scenario.name}@${tap} #${c.id}`, tally, droppedAtHost);
           stories++;
         }
       }

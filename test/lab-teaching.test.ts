@@ -18,6 +18,7 @@ import { parseScenario } from '../src/lab/scenario-file.js';
 import { findScenario } from '../src/lab/scenarios/index.js';
 import { checkCookie, cookieIsn, cookieTsOptions, cookieTsval } from '../src/lab/syn-cookie.js';
 import { explain, explainStory } from '../src/report/explain.js';
+import { renderLadderSvg } from '../src/report/ladder-svg.js';
 import { renderLadderText } from '../src/report/ladder-text.js';
 import { buildStatesReport } from '../src/report/socket-table.js';
 import { synQueueContext } from '../src/report/syn-queue-context.js';
@@ -411,15 +412,64 @@ test('tcp-fast-open: the story says the SYN carried data the server took, and wh
     assert.ok(!synAck.text.includes('did not send'), synAck.text);
     const zh = explain(t, { lang: 'zh' }).join('\n');
     assert.ok(zh.includes('SYN 报文可以携带数据') && zh.includes('TCP Fast Open'), zh);
-    // The cookie-request connection is an ordinary handshake: no Fast Open finding there.
+    // The cookie-request connection: the SYN asks for a cookie, the SYN+ACK gives one (RFC 7413 §4.1).
     const first = lab.observation.timelines.find((x) => x !== t)!;
-    assert.ok(!explainStory(first).findings.some((x) => x.kind === 'fast-open'));
+    const fs = explainStory(first);
+    const g = fs.findings.find((x) => x.kind === 'fast-open');
+    assert.ok(g, tap);
+    assert.match(g.text, /^This connection is the first half of TCP Fast Open .*cookie request/);
+    assert.match(fs.steps[0].text, /asks for a Fast Open cookie \(an empty TFO option, RFC 7413 §4\.1\.1\)/);
+    assert.match(fs.steps[1].text, /It gives the client a Fast Open cookie/);
+    const zh1 = explain(first, { lang: 'zh' }).join('\n');
+    assert.ok(
+      zh1.includes('请求一个 Fast Open Cookie') && zh1.includes('TCP Fast Open（RFC 7413）的前半段'),
+      zh1,
+    );
+    // The second SYN returns the cookie.
+    assert.match(story.steps[0].text, /It returns the Fast Open cookie the server gave it/);
   }
   const ladder = renderLadderText(
     labRun(findScenario('tcp-fast-open')!, { tap: 'server' }).observation.timelines[1],
   ).join('\n');
-  assert.ok(ladder.includes('‹server: accept() returns (Fast Open)›'), ladder);
-  assert.equal(ladder.split('accept() returns').length, 2, 'accept() returns once');
+  assert.ok(ladder.includes('‹server: accept() can return (Fast Open)›'), ladder);
+  assert.equal(ladder.split('accept() can return').length, 2, 'accept() can return once');
+  assert.match(ladder, /#\d+ SYN seq=0 len=29 TFO cookie /);
+  const ladder1 = renderLadderText(
+    labRun(findScenario('tcp-fast-open')!, { tap: 'server' }).observation.timelines[0],
+  ).join('\n');
+  assert.match(ladder1, /#1 SYN seq=0 TFO cookie req /);
+  assert.match(ladder1, /#2 SYN\+ACK seq=0 ack=1 TFO cookie /);
+});
+
+test('SYN options: the story names what each SYN offered and what the connection then uses (RFC 7323, RFC 2018), as Linux sent them', () => {
+  // Linux 6.x's own SYNs (test/fixtures/kernel-lab): MSS 1460, SACK, timestamps, window scale.
+  const obs = observeCapture(readFileSync(join(FIXTURES, 'kernel-lab', 'tcp-fast-open.client.pcap')));
+  const s = explainStory(obs.timelines[0]);
+  assert.match(
+    s.steps[0].text,
+    /Its options: MSS 1460 .*, window scale \d+ .*, SACK permitted, timestamps\./,
+  );
+  assert.match(
+    s.steps[1].text,
+    /Both SYNs offered window scaling, SACK and timestamps, so the connection uses all three\./,
+  );
+  // A server whose SYN+ACK offers no SACK (net.ipv4.tcp_sack=0): the connection goes without it.
+  const t = obs.timelines[0];
+  const synAck = t.packets[1];
+  assert.ok(synAck.options?.sackPermitted);
+  synAck.options = { ...synAck.options, sackPermitted: undefined };
+  const text = explainStory(t).steps[1].text;
+  assert.match(text, /Both SYNs offered window scaling and timestamps, so the connection uses both\./);
+  assert.match(text, /The client offered SACK but the server did not, so the connection goes without/);
+  assert.ok(explain(t, { lang: 'zh' }).join('').includes('客户端提供了SACK，服务端没有，所以连接不使用'));
+  // A retransmitted SYN does not repeat them.
+  const lost = labRun(findScenario('syn-lost')!, { tap: 'client' }).observation.timelines[0];
+  const syns = explainStory(lost).steps.filter((x) => x.kind === 'syn');
+  assert.ok(syns.length >= 2 && syns[0].text.includes('Its options:'));
+  assert.ok(
+    syns.slice(1).every((x) => !x.text.includes('Its options:')),
+    syns[1].text,
+  );
 });
 
 function spawnTcpdump(pcap: Uint8Array): string[] {
@@ -508,11 +558,54 @@ test('a SYN a full accept queue dropped: the lost-SYN finding names the listener
   const lab = labRun(findScenario('accept-queue-full')!, { tap: 'server' });
   const c4 = lab.observation.timelines[3];
   const f = explainStory(c4).findings.find((x) => x.kind === 'syn-lost')!;
-  assert.match(f.text, /beside the server, the SYN reached its host and was dropped there/);
+  assert.match(
+    f.text,
+    /^The first SYN was dropped on arrival: .* this capture, taken beside the server, shows them reaching its host/,
+  );
   assert.match(f.text, /Linux drops SYNs while its accept queue is full, even with syncookies/);
   assert.ok(explain(c4, { lang: 'zh' }).join('\n').includes('全连接队列满时，即使开启了 syncookies'));
   const sim = labRun(findScenario('simultaneous-open')!, { tap: 'server' }).observation.timelines[0];
   for (const x of explainStory(sim).findings) assert.ok(!x.text.includes('accept queue'), x.text);
+});
+
+test('the tap decides lost or dropped on arrival: beside the receiver the story and the ladder say dropped, elsewhere lost (en, zh)', () => {
+  const at = (tap: 'client' | 'mid' | 'server') =>
+    labRun(findScenario('accept-queue-full')!, { tap }).observation.timelines[2];
+  // c3: its handshake ACKs reached the server's host and the full accept queue dropped them.
+  const server = at('server');
+  assert.equal(server.tap, 'resp');
+  const story = explainStory(server);
+  const ackStep = story.steps.find((x) => x.kind === 'handshake-ack')!;
+  assert.match(
+    ackStep.text,
+    /It reached the server's host, beside which this capture was taken, and was dropped on arrival/,
+  );
+  assert.ok(!story.steps.some((x) => x.text.includes('lost before reaching')), ackStep.text);
+  const hal = story.findings.find((x) => x.kind === 'handshake-ack-lost')!;
+  assert.match(
+    hal.text,
+    /^The third segment of the handshake was dropped on arrival: this capture, taken beside the server/,
+  );
+  const zh = explain(server, { lang: 'zh' }).join('\n');
+  assert.ok(zh.includes('却在到达时被丢弃了') && zh.includes('第三次握手的 ACK 在到达时被丢弃了'), zh);
+  const ladder = renderLadderText(server).join('\n');
+  assert.ok(ladder.includes('✗ dropped on arrival (the tap is beside its receiver)'), ladder);
+  assert.ok(!ladder.includes('✗ never reached'), ladder);
+  // The SVG is tall enough for its legend's last line.
+  const svg = renderLadderSvg(server);
+  const height = Number(/height="(\d+)"/.exec(svg)![1]);
+  const lastY = Math.max(...[...svg.matchAll(/<text [^>]*y="(\d+)"/g)].map((x) => Number(x[1])));
+  assert.ok(svg.includes('✗ dropped on arrival') && lastY < height, `${lastY} ≥ ${height}`);
+  // Beside the client the same ACKs are lost somewhere after the tap: "lost", no drop claimed,
+  // and no "if this capture was taken beside the server" either (it was not).
+  const client = at('client');
+  assert.equal(client.tap, 'orig');
+  const cs = explainStory(client);
+  assert.ok(cs.steps.some((x) => x.text.includes('It was lost before reaching the server')));
+  assert.ok(!cs.steps.some((x) => x.text.includes('dropped on arrival')));
+  assert.ok(!cs.findings.some((x) => x.text.includes('If this capture was taken beside')));
+  const cl = renderLadderText(client).join('\n');
+  assert.ok(cl.includes('✗ never reached its receiver (lost, or dropped on arrival)'), cl);
 });
 
 test('real Linux (kernel-lab recordings): the refused request and the Fast Open SYN are read as in the lab', () => {

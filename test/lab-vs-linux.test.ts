@@ -14,7 +14,7 @@
 // from scripts/kernel-scenarios.py), so a difference can only be the stack's: there is none.
 
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { labRun } from '../src/lab/lab-report.js';
@@ -330,6 +330,84 @@ const MIRRORS: Record<string, Scenario> = {
   },
   // Two connections from the same client port, each a request and an answer, the server closing
   // first; the second SYN meets the server's TIME_WAIT 472 ms after the first.
+  // The exact forged RST towards the client (CLOSED at once); the server's next data draws the
+  // client's RST (RFC 9293 §3.10.7.1: no connection).
+  'forged-rst-exact': {
+    name: 'forged-rst-exact (as recorded)',
+    description: '',
+    link: { latency: VETH },
+    timeline: [
+      ...OPEN_80,
+      { at: 304.5, do: 'send', conn: 'c1', side: 'server', bytes: 5 },
+      {
+        at: 361.8,
+        do: 'inject',
+        conn: 'c1',
+        from: 'server',
+        flags: 'R',
+        seq: { side: 'client', field: 'rcvNxt' },
+      },
+      { at: 481, do: 'send', conn: 'c1', side: 'server', bytes: 6 },
+    ],
+  },
+  // An 11-byte request the server never reads; the server closes 50 ms later: RST, not FIN (RFC 2525 §2.17).
+  'rst-unread-data': {
+    name: 'rst-unread-data (as recorded)',
+    description: '',
+    link: { latency: VETH },
+    server: { autoRead: false },
+    timeline: [
+      ...OPEN_80,
+      { at: 0.7, do: 'send', conn: 'c1', side: 'client', bytes: 11 },
+      { at: 51, do: 'close', conn: 'c1', side: 'server' },
+    ],
+  },
+  // A 7-byte request and the half-close; the server reads it, then aborts from CLOSE_WAIT (SO_LINGER 0).
+  'rst-close-wait': {
+    name: 'rst-close-wait (as recorded)',
+    description: '',
+    link: { latency: VETH },
+    timeline: [
+      ...OPEN_80,
+      { at: 2.4, do: 'send', conn: 'c1', side: 'client', bytes: 7 },
+      { at: 2.45, do: 'shutdown', conn: 'c1', side: 'client' },
+      { at: 2.5, do: 'read', conn: 'c1', side: 'server' },
+      { at: 106, do: 'abort', conn: 'c1', side: 'server' },
+    ],
+  },
+  // A request and an answer; both ends close at once, the client's FIN dropped on arrival at the
+  // server: the server's FIN crosses it, the client's retransmitted FIN ends it.
+  'crossing-fins-retransmitted': {
+    name: 'crossing-fins-retransmitted (as recorded)',
+    description: '',
+    link: {
+      latency: VETH,
+      rules: [{ match: 'FIN', dir: 'c2s', nth: 1, action: 'drop', where: 'at-receiver' }],
+    },
+    timeline: [
+      ...OPEN_80,
+      ...REQUEST_ANSWER(0.5),
+      { at: 87, do: 'shutdown', conn: 'c1', side: 'client' },
+      { at: 87.1, do: 'shutdown', conn: 'c1', side: 'server' },
+    ],
+  },
+  // The handshake ACK dropped by the client's own output rule, before any tap; its 7-byte request
+  // 122 ms later carries that ACK; an 8-byte answer; the client closes 52 ms later, the server 228 ms after that.
+  'lost-ack-unseen-client-data': {
+    name: 'lost-ack-unseen-client-data (as recorded)',
+    description: '',
+    link: {
+      latency: VETH,
+      rules: [{ match: 'ACK', dir: 'c2s', nth: 1, action: 'drop', where: 'at-sender' }],
+    },
+    timeline: [
+      ...OPEN_80,
+      { at: 122.3, do: 'send', conn: 'c1', side: 'client', bytes: 7 },
+      { at: 129.2, do: 'send', conn: 'c1', side: 'server', bytes: 8 },
+      { at: 181.1, do: 'close', conn: 'c1', side: 'client' },
+      { at: 409.3, do: 'close', conn: 'c1', side: 'server' },
+    ],
+  },
   'time-wait-reuse': {
     name: 'time-wait-reuse (as recorded)',
     description: '',
@@ -371,7 +449,33 @@ const PAIRS: Record<string, string> = {
   'syn-lost-3x': '',
   'synack-lost-2x': '',
   'simultaneous-open-lost-syns': '',
+  'forged-rst-exact': '',
+  'rst-unread-data': '',
+  'rst-close-wait': '',
+  'crossing-fins-retransmitted': '',
+  'lost-ack-unseen-client-data': '',
 };
+
+/**
+ * Kernel recordings the comparison above does not play, each with the reason (issue 16: "differences
+ * listed"); accept-queue-full has its own comparison below.
+ */
+const NOT_COMPARED: Record<string, string> = {
+  'syn-flood-spoofed':
+    "40 spoofed sources (scapy, from the client's namespace) and one real client: the per-direction symbols follow one connection. Its SYN+ACKs (one per request socket, resent 1 s later) are compared with the lab's syn-flood in test/lab-teaching.test.ts.",
+  'accept-queue-full': 'compared per connection in its own describe below',
+};
+
+test('every kernel recording is compared with the lab, or the reason it is not is written down', () => {
+  const recorded = readdirSync(join(FIXTURES, 'kernel'))
+    .filter((f) => f.endsWith('.client.pcap'))
+    .map((f) => f.replace('.client.pcap', ''));
+  assert.ok(recorded.length >= 28, `${recorded.length}`);
+  assert.deepEqual(
+    recorded.filter((k) => !(k in PAIRS) && !(k in NOT_COMPARED)),
+    [],
+  );
+});
 
 describe('lab (--stack linux) vs Linux 6.18 recordings', () => {
   for (const [kernel, scenario] of Object.entries(PAIRS)) {

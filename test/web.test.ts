@@ -706,7 +706,8 @@ describe('web UI (synack serve) in chromium', {
       assert.match(ladderText, /时间（秒）/);
       assert.match(ladderText, /最终：客户端/);
       assert.match(ladderText, /客户端：connect\(\) 返回/);
-      assert.doesNotMatch(ladderText, /\bclient\b|\bserver\b|time \(s\)|个 ACK seq/);
+      assert.match(ladderText, /服务端：accept\(\) 可以返回/);
+      assert.doesNotMatch(ladderText, /\bclient\b|\bserver\b|time \(s\)|个 ACK seq|can return/);
       assert.match(
         (await p.getByTestId('explain').locator('.para').first().textContent()) ?? '',
         /^连接 1：客户端/,

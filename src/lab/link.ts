@@ -27,7 +27,8 @@ export interface LinkRule {
   delayUs?: number;
   /** Where a drop happens: before the middle tap sees the segment, or after it (default). */
   /** `at-receiver`: it reaches the receiver's NIC (its tap sees it) and is dropped there, before TCP (Linux's nftables prerouting). */
-  where?: 'before-mid' | 'after-mid' | 'at-receiver';
+  /** `at-sender`: its sender's own stack drops it on the way out, before any tap (Linux's nftables output hook). */
+  where?: 'at-sender' | 'before-mid' | 'after-mid' | 'at-receiver';
   /** Only segments sent in [afterUs, beforeUs) of virtual time count (e.g. a link that goes down). */
   afterUs?: number;
   beforeUs?: number;
@@ -64,6 +65,8 @@ export interface Copy {
   arriveAt: number | undefined;
   /** It reaches the receiver's NIC at arriveAt and is dropped there (its TCP never sees it). */
   droppedAtReceiver?: boolean;
+  /** Its sender's stack dropped it on the way out: no tap ever sees it. */
+  droppedAtSender?: boolean;
 }
 
 export function segmentKinds(seg: Segment): SegmentKind[] {
@@ -98,7 +101,7 @@ export class Link {
     const kinds = segmentKinds(seg);
     let copies = 1;
     let extraDelay = 0;
-    let dropWhere: 'before-mid' | 'after-mid' | 'at-receiver' | undefined;
+    let dropWhere: 'at-sender' | 'before-mid' | 'after-mid' | 'at-receiver' | undefined;
     c.rules.forEach((rule, i) => {
       if (rule.dir && rule.dir !== 'any' && rule.dir !== dir) return;
       if (
@@ -128,9 +131,10 @@ export class Link {
       const arrives = dropWhere === undefined || dropWhere === 'at-receiver';
       if (arrives) this.lastArrival[dir] = arriveAt;
       out.push({
-        midAt: dropWhere === 'before-mid' ? undefined : midAt,
+        midAt: dropWhere === 'before-mid' || dropWhere === 'at-sender' ? undefined : midAt,
         arriveAt: arrives ? arriveAt : undefined,
         ...(dropWhere === 'at-receiver' ? { droppedAtReceiver: true } : {}),
+        ...(dropWhere === 'at-sender' ? { droppedAtSender: true } : {}),
       });
       dropWhere = undefined; // a drop takes one copy; a duplicate made of it survives
     }

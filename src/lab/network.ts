@@ -396,7 +396,7 @@ export class Network {
       const wire: WireCopy = { sentAt: this.now, from: side, sender, arriveAt: copy.arriveAt };
       if (copy.droppedAtReceiver) wire.dropped = true;
       // The sender's own tap sees the segment once, as it leaves (the first copy).
-      if (i === 0) this.taps[side].push({ at: this.now, data, wire });
+      if (i === 0 && !copy.droppedAtSender) this.taps[side].push({ at: this.now, data, wire });
       if (copy.midAt !== undefined) this.scheduler.schedule(copy.midAt, { kind: 'mid', data, wire });
       if (copy.arriveAt !== undefined) {
         this.scheduler.schedule(copy.arriveAt, {

@@ -102,7 +102,7 @@ function checkLink(v: unknown): void {
     oneOf(r, 'action', ['drop', 'duplicate', 'delay'], where);
     if (r.action === undefined) fail(where, "'action' is missing (drop, duplicate or delay)");
     oneOf(r, 'dir', ['c2s', 's2c', 'any'], where);
-    oneOf(r, 'where', ['before-mid', 'after-mid', 'at-receiver'], where);
+    oneOf(r, 'where', ['at-sender', 'before-mid', 'after-mid', 'at-receiver'], where);
     const kinds = Array.isArray(r.match) ? r.match : r.match === undefined ? [] : [r.match];
     for (const k of kinds) if (!KINDS.includes(k)) fail(where, `'match' must be among ${KINDS.join(', ')}`);
     for (const k of ['nth', 'count', 'probability', 'delay', 'after', 'before']) num(r, k, where);

@@ -38,7 +38,7 @@ export interface ScenarioRule {
   action: 'drop' | 'duplicate' | 'delay';
   /** ms */
   delay?: number;
-  where?: 'before-mid' | 'after-mid' | 'at-receiver';
+  where?: 'at-sender' | 'before-mid' | 'after-mid' | 'at-receiver';
   /** Only segments sent in [after, before) ms. */
   after?: number;
   before?: number;

@@ -339,6 +339,7 @@ export function trueConnections(
       initial: { orig: origStates[0], resp: respStates[0] },
       packets,
       record: timelineRecord(record),
+      tap: tap === 'mid' ? 'mid' : tap === origHost ? 'orig' : 'resp',
     };
     return { id: record.id, endpoints: eps, frames: frameNos, origHost, states, timeline, record };
   });

@@ -6,6 +6,7 @@ import type { StateName } from '../tcp/state.js';
 import type {
   EventCtx,
   FindingCtx,
+  LostCtx,
   Phrasebook,
   SegmentCtx,
   SocketCall,
@@ -216,7 +217,7 @@ const events: Phrasebook['events'] = {
       : `A window probe: ${peer(c.who)}'s window is 0, so ${who(c.who)} pushes ${plural(c.len, 'byte')} past it to make ${peer(c.who)} announce its window.`,
 };
 
-function segment(c: SegmentCtx): string {
+function segmentOnly(c: SegmentCtx): string {
   const at = `[${c.time} s, frame ${c.frame}]`;
   const W = Who(c.who);
   const nums = `seq=${c.relSeq}${c.ack ? `, ack=${c.absAck ? c.ack_ : c.relAck}` : ''}`;
@@ -280,6 +281,82 @@ function segment(c: SegmentCtx): string {
   return `${at} ${W} sends ${c.flags} with ${nums} and no data.`;
 }
 
+/** How a segment failed to reach its receiver: lost on the way, or (a tap beside the receiver) dropped there. */
+const lostHow = (c: LostCtx) =>
+  c.dropped
+    ? `It reached ${peer(c.who)}'s host, beside which this capture was taken, and was dropped on arrival`
+    : `It was lost before reaching ${peer(c.who)}`;
+
+const listOf = (xs: string[]) =>
+  xs.length <= 1 ? (xs[0] ?? '') : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`;
+
+/**
+ * What a SYN or SYN+ACK offers in its options, and for a SYN+ACK what the connection then uses:
+ * window scaling, SACK and timestamps only when both SYNs carry them (RFC 7323 §2.2, §3.2; RFC
+ * 2018 §2); TCP Fast Open's cookie request and cookie (RFC 7413 §4.1).
+ */
+function synOptionsText(c: SegmentCtx): string {
+  const o = c.options;
+  if (!o) return '';
+  const out: string[] = [];
+  const list: string[] = [];
+  if (o.mss !== undefined) list.push(`MSS ${o.mss} (the most data ${who(c.who)} takes in one segment)`);
+  if (o.wscale !== undefined)
+    list.push(`window scale ${o.wscale} (its windows ×${2 ** Math.min(o.wscale, 14)})`);
+  if (o.sackPermitted) list.push('SACK permitted');
+  if (o.timestamps) list.push('timestamps');
+  if (list.length > 0) out.push(`Its options: ${list.join(', ')}.`);
+  const po = c.peerOptions;
+  if (c.ack && po) {
+    const both: string[] = [];
+    const peerOnly: string[] = [];
+    const pairs: [boolean, boolean, string][] = [
+      [o.wscale !== undefined, po.wscale !== undefined, 'window scaling'],
+      [o.sackPermitted === true, po.sackPermitted === true, 'SACK'],
+      [o.timestamps === true, po.timestamps === true, 'timestamps'],
+    ];
+    for (const [mine, theirs, name] of pairs) {
+      if (mine && theirs) both.push(name);
+      else if (theirs) peerOnly.push(name);
+    }
+    if (both.length > 0)
+      out.push(
+        `Both SYNs offered ${listOf(both)}, so the connection uses ${both.length === 1 ? 'it' : both.length === 2 ? 'both' : 'all three'}.`,
+      );
+    if (peerOnly.length > 0)
+      out.push(
+        `${peer(c.who)[0].toUpperCase()}${peer(c.who).slice(1)} offered ${listOf(peerOnly)} but ${who(c.who)} did not, so the connection goes without (an option is used only when both SYNs carry it).`,
+      );
+    if (o.mss !== undefined && po.mss !== undefined)
+      out.push(`Each side now sends segments of at most the MSS the other announced.`);
+  }
+  if (!c.ack && o.fastOpen === 'request')
+    out.push(
+      `${Who(c.who)} also asks for a Fast Open cookie (an empty TFO option, RFC 7413 §4.1.1)${c.len === 0 ? `: it holds none for ${peer(c.who)} yet, so this SYN carries no data` : ''}.`,
+    );
+  if (!c.ack && o.fastOpen === 'cookie')
+    out.push(
+      `It returns the Fast Open cookie ${peer(c.who)} gave it on an earlier connection (TFO option), with which ${peer(c.who)} may take the SYN's data at once (RFC 7413 §4.2).`,
+    );
+  if (c.ack && o.fastOpen === 'cookie')
+    out.push(
+      po?.fastOpen === 'cookie'
+        ? `It gives ${peer(c.who)} a new Fast Open cookie: the one in the SYN was not valid (RFC 7413 §4.1.2).`
+        : `It gives ${peer(c.who)} a Fast Open cookie (TFO option): ${peer(c.who)} keeps it, and its next SYN to ${who(c.who)} can carry data that ${who(c.who)} takes at once.`,
+    );
+  if (c.ack && o.fastOpen === undefined && po?.fastOpen === 'request')
+    out.push(
+      `It carries no Fast Open cookie, though ${peer(c.who)} asked for one: ${who(c.who)} does not offer Fast Open.`,
+    );
+  return out.join(' ');
+}
+
+function segment(c: SegmentCtx): string {
+  const opts = synOptionsText(c);
+  const main = segmentOnly(c);
+  return opts ? `${main} ${opts}` : main;
+}
+
 const SOCKET: Record<SocketCall, (w: string, lower: string) => string> = {
   connect: (w) => `${w}'s application called connect().`,
   'connect-returns': (_, w) =>
@@ -319,12 +396,22 @@ const findings: Phrasebook['findings'] = {
         : ` The retransmission was answered${c.after ? ` ${c.after} after it` : ''}, once the queue had room.`;
     return `The first SYN was not lost on the way: when it reached the server, ${f.listener}'s SYN queue already held ${f.halfOpen} half-open connections from ${f.silent} sources that never answered a SYN+ACK — a SYN flood. With the SYN queue full (it is bounded by the listen() backlog, at most net.core.somaxconn), Linux drops new SYNs unless net.ipv4.tcp_syncookies is on; the client's SYN timer (1 s, then doubling) sent it again.${then}`;
   },
-  'syn-lost': (c) =>
-    `The first SYN was lost: ${peer(c.who)} answered only the retransmission${c.after ? `, ${c.after} after it` : ''}, and never the ${c.count === 1 ? 'first copy' : `${c.count} earlier copies`}.${c.toListener ? ` (If this capture was taken beside ${peer(c.who)}, the SYN reached its host and was dropped there: by a firewall, or by the listener — Linux drops SYNs while its accept queue is full, even with syncookies, and while its SYN queue is full with tcp_syncookies 0.)` : ''}`,
+  'syn-lost': (c) => {
+    const answered = `${peer(c.who)} answered only the retransmission${c.after ? `, ${c.after} after it` : ''}, and never the ${c.count === 1 ? 'first copy' : `${c.count} earlier copies`}`;
+    const why =
+      'by a firewall, or by the listener — Linux drops SYNs while its accept queue is full, even with syncookies, and while its SYN queue is full with tcp_syncookies 0';
+    if (c.tapAt === 'receiver')
+      return `The first SYN was dropped on arrival: ${answered}, although this capture, taken beside ${peer(c.who)}, shows ${c.count === 1 ? 'it' : 'them'} reaching its host. ${c.toListener ? `Dropped there ${why}.` : ''}`.trimEnd();
+    return `The first SYN was lost: ${answered}.${c.toListener && c.tapAt === undefined ? ` (If this capture was taken beside ${peer(c.who)}, the SYN reached its host and was dropped there: ${why}.)` : ''}`;
+  },
   'handshake-ack-lost': (c) =>
-    c.count === 1
-      ? 'The third segment of the handshake was lost, yet nothing had to be resent: the client’s first data segment carries the same acknowledgment (every segment after the SYN has ACK set), so it completes the server’s handshake — the server goes from SYN_RECEIVED to ESTABLISHED on the data.'
-      : 'The third segment of the handshake was lost: the client, ESTABLISHED since the SYN+ACK, had nothing to send, so the server retransmitted its SYN+ACK until the client acknowledged it again. Until then the server held a half-open connection in its SYN queue. (If this capture was taken beside the server, the ACK did reach the server’s host and was dropped there: by a firewall, or by the listener itself — Linux drops it when the listener’s accept queue is full and net.ipv4.tcp_abort_on_overflow is 0.)',
+    c.ackUnseen
+      ? 'The client’s first data segment completed the server’s handshake: it carries the same acknowledgment a third segment would (every segment after the SYN has ACK set), so nothing had to be resent. No third segment on its own reached this capture: it was lost before the tap, or never sent.'
+      : c.count === 1
+        ? 'The third segment of the handshake was lost, yet nothing had to be resent: the client’s first data segment carries the same acknowledgment (every segment after the SYN has ACK set), so it completes the server’s handshake — the server goes from SYN_RECEIVED to ESTABLISHED on the data.'
+        : c.tapAt === 'receiver'
+          ? 'The third segment of the handshake was dropped on arrival: this capture, taken beside the server, shows it reaching the server’s host, yet the server retransmitted its SYN+ACK as if it had never come. A firewall or the listener itself dropped it — Linux drops it when the listener’s accept queue is full and net.ipv4.tcp_abort_on_overflow is 0. The client, ESTABLISHED since the SYN+ACK, had nothing to send, so the server retransmitted its SYN+ACK until the client acknowledged it again; until then the server held a half-open connection in its SYN queue.'
+          : `The third segment of the handshake was lost: the client, ESTABLISHED since the SYN+ACK, had nothing to send, so the server retransmitted its SYN+ACK until the client acknowledged it again. Until then the server held a half-open connection in its SYN queue.${c.tapAt === undefined ? ' (If this capture was taken beside the server, the ACK did reach the server’s host and was dropped there: by a firewall, or by the listener itself — Linux drops it when the listener’s accept queue is full and net.ipv4.tcp_abort_on_overflow is 0.)' : ''}`,
   'old-duplicate-syn': (c) =>
     `An old duplicate SYN (RFC 9293 §3.5, Figure 8): a SYN from an earlier incarnation of this connection reached the server first. The server answered it with a SYN+ACK acknowledging that old ISN; ${who(c.who)}, in SYN_SENT, saw an acknowledgment of a SYN it never sent and answered with RST, so the server dropped the half-open connection and returned to LISTEN. This is why TCP needs three segments: with a two-way handshake the server would have opened a connection on the old SYN alone; the third segment lets the client confirm that the server's SYN+ACK answers its current SYN.`,
   'simultaneous-open': () =>
@@ -363,9 +450,13 @@ const findings: Phrasebook['findings'] = {
   'forged-rst': (c) =>
     `A forged RST killed the connection: it carried exactly the sequence number ${who(c.victim ?? 'orig')} expected (RCV.NXT), which RFC 5961 §3 accepts, although ${who(c.who)} never sent it. ${Who(c.who)} still believed the connection was open; when its next segment reached ${who(c.victim ?? 'orig')}, which no longer had the connection, it drew a RST.`,
   'fast-open': (c) =>
-    c.taken
-      ? `A SYN can carry data (RFC 9293 §3.4): here ${who(c.who)}'s SYN carried ${plural(c.count ?? 0, 'byte')} and ${peer(c.who)} acknowledged them in its SYN+ACK and handed them to its application at once — TCP Fast Open (RFC 7413), which saves the round trip a request normally waits for${c.early ? `; ${peer(c.who)} even answered before ${who(c.who)}'s ACK of its SYN+ACK arrived` : ''}. A server takes data in a SYN only with a valid Fast Open cookie: ${who(c.who)} got it on an earlier connection, whose SYN carried an empty Fast Open option (a cookie request) and whose SYN+ACK the cookie (tcpdump shows them as "tfo cookiereq" and "tfo cookie …"). Without a cookie the data is not acknowledged and is sent again after the handshake, so the textbook rule "a SYN carries no data" describes the classic handshake, not TCP. On Linux: net.ipv4.tcp_fastopen (1 client, 2 server, 3 both), setsockopt(TCP_FASTOPEN) on the listener, sendto(MSG_FASTOPEN) or TCP_FASTOPEN_CONNECT on the client.`
-      : `${Who(c.who)}'s SYN carried ${plural(c.count ?? 0, 'byte')} (RFC 9293 §3.4 allows it), but ${peer(c.who)} acknowledged only the SYN: without a valid TCP Fast Open cookie (RFC 7413) a server does not take data from a SYN, so ${who(c.who)} sends it again after the handshake. This is how a Fast Open client's first connection goes when it has no cookie yet, or when the server has Fast Open off (Linux: net.ipv4.tcp_fastopen, setsockopt TCP_FASTOPEN).`,
+    c.cookie === 'given'
+      ? `This connection is the first half of TCP Fast Open (RFC 7413): ${who(c.who)}'s SYN carried an empty Fast Open option, a cookie request (tcpdump: "tfo cookiereq"), and no data, since it had no cookie for ${peer(c.who)} yet; ${peer(c.who)}'s SYN+ACK gave it one (tcpdump: "tfo cookie …"), a MAC of ${who(c.who)}'s address under ${peer(c.who)}'s secret key. The rest is the classic three-way handshake, and the data waits for it. On its next connection to ${peer(c.who)}, ${who(c.who)} puts the cookie and its first bytes in the SYN; ${peer(c.who)} checks the cookie, takes the data at once and may answer before the handshake ends: one round trip saved. Linux: net.ipv4.tcp_fastopen (1 client, 2 server, 3 both), setsockopt(TCP_FASTOPEN) on the listener, sendto(MSG_FASTOPEN) or TCP_FASTOPEN_CONNECT on the client; \`ip tcp_metrics show\` lists the cookies a client keeps.`
+      : c.cookie === 'none'
+        ? `${Who(c.who)} asked for a TCP Fast Open cookie (an empty Fast Open option in its SYN, RFC 7413 §4.1.1), but ${peer(c.who)}'s SYN+ACK carried none: ${peer(c.who)} does not do Fast Open (Linux: net.ipv4.tcp_fastopen without the server bit 2, or no TCP_FASTOPEN on the listener), so ${who(c.who)}'s SYNs to it will keep carrying no data and the handshake stays the classic three-way one.`
+        : c.taken
+          ? `A SYN can carry data (RFC 9293 §3.4): here ${who(c.who)}'s SYN carried ${plural(c.count ?? 0, 'byte')} and ${peer(c.who)} acknowledged them in its SYN+ACK and handed them to its application at once — TCP Fast Open (RFC 7413), which saves the round trip a request normally waits for${c.early ? `; ${peer(c.who)} even answered before ${who(c.who)}'s ACK of its SYN+ACK arrived` : ''}. A server takes data in a SYN only with a valid Fast Open cookie: ${who(c.who)} got it on an earlier connection, whose SYN carried an empty Fast Open option (a cookie request) and whose SYN+ACK the cookie (tcpdump shows them as "tfo cookiereq" and "tfo cookie …"). Without a cookie the data is not acknowledged and is sent again after the handshake, so the textbook rule "a SYN carries no data" describes the classic handshake, not TCP. On Linux: net.ipv4.tcp_fastopen (1 client, 2 server, 3 both), setsockopt(TCP_FASTOPEN) on the listener, sendto(MSG_FASTOPEN) or TCP_FASTOPEN_CONNECT on the client.`
+          : `${Who(c.who)}'s SYN carried ${plural(c.count ?? 0, 'byte')} (RFC 9293 §3.4 allows it), but ${peer(c.who)} acknowledged only the SYN: without a valid TCP Fast Open cookie (RFC 7413) a server does not take data from a SYN, so ${who(c.who)} sends it again after the handshake. This is how a Fast Open client's first connection goes when it has no cookie yet, or when the server has Fast Open off (Linux: net.ipv4.tcp_fastopen, setsockopt TCP_FASTOPEN).`,
   'accept-overflow': (c) =>
     `Why ${who(c.who)} reset a handshake it had answered: a listener keeps two queues — the SYN queue of half-open connections (SYN_RECEIVED, 半连接队列) and the accept queue of completed ones waiting for accept() (全连接队列), both bounded by the listen() backlog (at most net.core.somaxconn). When the handshake's ACK arrives and the accept queue is full (the application is not calling accept() fast enough), Linux by default (net.ipv4.tcp_abort_on_overflow=0) drops the ACK, keeps the half-open connection and resends its SYN+ACK later, hoping for room; with tcp_abort_on_overflow=1 it answers the ACK with a RST at once, as here. (A listening socket closed between the SYN+ACK and the ACK is answered the same way.) \`ss -lnt\` shows the accept queue as Recv-Q against its limit Send-Q; \`nstat\` counts ListenOverflows.`,
   'keepalive-give-up': (c) =>
@@ -375,6 +466,10 @@ const findings: Phrasebook['findings'] = {
 const notes: Phrasebook['notes'] = {
   'answers-dup-syn': (c) =>
     `It is sent ${c.after} after ${peer(c.who)}'s repeated SYN (frame ${c.frame}): a SYN arriving again in SYN_RECEIVED is answered with the SYN+ACK again. This is an answer to the duplicate SYN, not a timer retransmission.`,
+  'handshake-ack-piggybacked': (c) =>
+    `${Who(otherSideOf(c.who))} sent no ACK of the SYN+ACK on its own (this capture, taken beside it, would show one): this data segment carries the acknowledgment, as Linux sends it when data is already waiting to go (a request written before the handshake ended, TCP Fast Open's first connection), and it completes ${who(c.who)}'s handshake: ${who(c.who)} goes from SYN_RECEIVED to ESTABLISHED on it.`,
+  'handshake-ack-unseen': (c) =>
+    `No ACK of the SYN+ACK on its own reached this capture: this data segment carries the acknowledgment and completes ${who(c.who)}'s handshake (SYN_RECEIVED to ESTABLISHED on it). ${Who(otherSideOf(c.who))} either sent a pure ACK that was lost before the tap, or sent none — Linux puts the ACK on data already waiting (TCP Fast Open's first connection); this capture cannot tell which.`,
   'data-completes-handshake': (c) =>
     `This data segment carries the acknowledgment the lost third segment carried, so it completes ${who(c.who)}'s handshake: ${who(c.who)} goes from SYN_RECEIVED to ESTABLISHED on it.`,
   'handshake-ack-lost': (c) =>
@@ -442,12 +537,14 @@ export const EN: Phrasebook = {
     c.queueFull !== undefined
       ? `${Who(otherSideOf(c.who))} ignored it: its SYN queue was full (${c.queueFull} half-open connections), so the SYN got no answer and ${peer(c.who)}'s state does not change.`
       : c.answeredCopy !== undefined
-        ? `It was lost before reaching ${peer(c.who)}: ${peer(c.who)} answered only the copy sent at frame ${c.answeredCopy}${c.after ? `, ${c.after} after it` : ''}, so its state does not change here.`
+        ? `${lostHow(c)}: ${peer(c.who)} answered only the copy sent at frame ${c.answeredCopy}${c.after ? `, ${c.after} after it` : ''}, so its state does not change here.`
         : c.carriedBy !== undefined
-          ? `It was lost before reaching ${peer(c.who)}: ${peer(c.who)}'s state changes only with frame ${c.carriedBy}, which carries the same acknowledgment.`
+          ? `${lostHow(c)}: ${peer(c.who)}'s state changes only with frame ${c.carriedBy}, which carries the same acknowledgment.`
           : c.resentAs !== undefined
-            ? `It was lost before reaching ${peer(c.who)}: ${who(c.who)} had to send it again (frame ${c.resentAs}), and ${peer(c.who)}'s state does not change here.`
-            : `This segment never reached ${peer(c.who)}: it was lost on the way, so ${peer(c.who)}'s state does not change.`,
+            ? `${lostHow(c)}: ${who(c.who)} had to send it again (frame ${c.resentAs}), and ${peer(c.who)}'s state does not change here.`
+            : c.dropped
+              ? `This segment reached ${peer(c.who)}'s host (the capture was taken beside it) but was dropped on arrival, so ${peer(c.who)}'s state does not change.`
+              : `This segment never reached ${peer(c.who)}: it was lost on the way, so ${peer(c.who)}'s state does not change.`,
   socket: (c) => SOCKET[c.call](Who(c.who), who(c.who)),
   notes,
   findings,

@@ -5,7 +5,7 @@
 
 import type { StateName } from '../tcp/state.js';
 import type { EventKind } from '../track/kinds.js';
-import type { Side } from './timeline.js';
+import type { Side, SynOptions } from './timeline.js';
 
 export type Lang = 'en' | 'zh';
 
@@ -51,6 +51,8 @@ export interface StepEvidence {
   tags: EventKind[];
   /** The tracker's (or the lab's) word on whether the receiver got it; null: the capture cannot say. */
   arrived: boolean | null;
+  /** Not received, and the capture was taken beside its receiver: it reached that host and was dropped on arrival. */
+  dropped?: true;
   /** Each endpoint's state change at this step. */
   moves: { side: Actor; from: StateName; to: StateName }[];
   /** This is a copy of an earlier segment: the first copy's frame, which copy this is, the gaps. */
@@ -185,6 +187,10 @@ export interface SegmentCtx {
   ignoresSynData?: number;
   /** Its ACK acknowledges an earlier SYN: relative to the peer's ISN it means nothing (shown absolute). */
   absAck?: boolean;
+  /** A SYN's options (its first copy only). */
+  options?: SynOptions;
+  /** For a SYN+ACK: what the SYN it answers offered (the options both sides then use). */
+  peerOptions?: SynOptions;
 }
 
 export interface TransitionCtx {
@@ -246,6 +252,10 @@ export type NoteKey =
   | 'answers-dup-syn'
   /** The handshake ACK was lost; the client's data carries the same ACK and completes the handshake. */
   | 'data-completes-handshake'
+  /** No pure ACK of the SYN+ACK, and the tap is beside its sender: the data carries the ACK itself (never sent alone). */
+  | 'handshake-ack-piggybacked'
+  /** No pure ACK of the SYN+ACK reached the tap (elsewhere than beside its sender): lost before it, or never sent. */
+  | 'handshake-ack-unseen'
   /** The handshake ACK was lost (the side in SYN_RECEIVED is `who`). */
   | 'handshake-ack-lost'
   /** A challenge ACK (RFC 5961 §3) rather than a duplicate ACK for a missing segment. */
@@ -291,6 +301,8 @@ export interface LostCtx {
   resentAs?: number;
   /** A SYN that met a full SYN queue: the listener's half-open connections then. */
   queueFull?: number;
+  /** The capture was taken beside its receiver: it reached the receiver's host and was dropped on arrival. */
+  dropped?: boolean;
 }
 
 export interface DataRunCtx {
@@ -339,6 +351,12 @@ export interface FindingCtx {
   /** fast-open: the SYN+ACK acknowledged the SYN's data; the server sent data before the client's ACK. */
   taken?: boolean;
   early?: boolean;
+  /** handshake-ack-lost: no pure ACK of the SYN+ACK was captured (the data's ACK completed the handshake). */
+  ackUnseen?: boolean;
+  /** syn-lost, handshake-ack-lost: the capture was taken beside the segment's receiver, or elsewhere (absent: unknown). */
+  tapAt?: 'receiver' | 'elsewhere';
+  /** fast-open, a cookie request without data: the SYN+ACK gave a cookie ('given') or none ('none'). */
+  cookie?: 'given' | 'none';
   gaps?: string[];
   doubling?: boolean;
   /** Durations the finding cites. */

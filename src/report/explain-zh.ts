@@ -7,6 +7,7 @@ import type { StateName } from '../tcp/state.js';
 import type {
   EventCtx,
   FindingCtx,
+  LostCtx,
   Phrasebook,
   SegmentCtx,
   SocketCall,
@@ -16,6 +17,7 @@ import type { Side } from './timeline.js';
 
 const who = (s: Side) => (s === 'orig' ? '客户端' : '服务端');
 const peer = (s: Side) => (s === 'orig' ? '服务端' : '客户端');
+const otherSideOf = (s: Side): Side => (s === 'orig' ? 'resp' : 'orig');
 
 /** 各状态的含义，用于描述在该状态下收到 RST 或主动中止。 */
 const GLOSS: Record<StateName, string> = {
@@ -215,7 +217,7 @@ const events: Phrasebook['events'] = {
 
 const ORDINAL = ['', '一', '二', '三', '四'];
 
-function segment(c: SegmentCtx): string {
+function segmentOnly(c: SegmentCtx): string {
   const at = `[${c.time} 秒，第 ${c.frame} 帧]`;
   const W = who(c.who);
   const nums = `seq=${c.relSeq}${c.ack ? `，ack=${c.absAck ? c.ack_ : c.relAck}` : ''}`;
@@ -283,6 +285,67 @@ function segment(c: SegmentCtx): string {
   return `${at}${W}发出 ${c.flags}，${nums}，不带数据。`;
 }
 
+/** explain-en.ts lostHow in Chinese. */
+const lostHow = (c: LostCtx) =>
+  c.dropped
+    ? `它到达了${peer(c.who)}的主机（抓包点就在它旁边），却在到达时被丢弃了`
+    : `它在到达${peer(c.who)}之前丢失了`;
+
+/** explain-en.ts synOptionsText in Chinese. */
+function synOptionsText(c: SegmentCtx): string {
+  const o = c.options;
+  if (!o) return '';
+  const out: string[] = [];
+  const list: string[] = [];
+  if (o.mss !== undefined) list.push(`MSS ${o.mss}（${who(c.who)}在一个报文段中最多接收的数据字节数）`);
+  if (o.wscale !== undefined) list.push(`窗口扩大因子 ${o.wscale}（窗口值 ×${2 ** Math.min(o.wscale, 14)}）`);
+  if (o.sackPermitted) list.push('允许 SACK');
+  if (o.timestamps) list.push('时间戳');
+  if (list.length > 0) out.push(`它的选项：${list.join('，')}。`);
+  const po = c.peerOptions;
+  if (c.ack && po) {
+    const both: string[] = [];
+    const peerOnly: string[] = [];
+    const pairs: [boolean, boolean, string][] = [
+      [o.wscale !== undefined, po.wscale !== undefined, '窗口扩大'],
+      [o.sackPermitted === true, po.sackPermitted === true, 'SACK'],
+      [o.timestamps === true, po.timestamps === true, '时间戳'],
+    ];
+    for (const [mine, theirs, name] of pairs) {
+      if (mine && theirs) both.push(name);
+      else if (theirs) peerOnly.push(name);
+    }
+    if (both.length > 0) out.push(`双方的 SYN 都提供了${both.join('、')}，所以连接使用它们。`);
+    if (peerOnly.length > 0)
+      out.push(
+        `${peer(c.who)}提供了${peerOnly.join('、')}，${who(c.who)}没有，所以连接不使用（选项只有双方的 SYN 都带时才生效）。`,
+      );
+    if (o.mss !== undefined && po.mss !== undefined)
+      out.push('此后每一方发送的报文段都不超过对方通告的 MSS。');
+  }
+  if (!c.ack && o.fastOpen === 'request')
+    out.push(
+      `${who(c.who)}还请求一个 Fast Open Cookie（空的 TFO 选项，RFC 7413 §4.1.1）${c.len === 0 ? `：它还没有${peer(c.who)}的 Cookie，所以这个 SYN 不带数据` : ''}。`,
+    );
+  if (!c.ack && o.fastOpen === 'cookie')
+    out.push(
+      `它带回了${peer(c.who)}在先前连接中给它的 Fast Open Cookie（TFO 选项），${peer(c.who)}凭它可以立即收下 SYN 中的数据（RFC 7413 §4.2）。`,
+    );
+  if (c.ack && o.fastOpen === 'cookie')
+    out.push(
+      po?.fastOpen === 'cookie'
+        ? `它给了${peer(c.who)}一个新的 Fast Open Cookie：SYN 中的那个无效（RFC 7413 §4.1.2）。`
+        : `它给了${peer(c.who)}一个 Fast Open Cookie（TFO 选项）：${peer(c.who)}把它存起来，下次连接${who(c.who)}时 SYN 就可以携带数据，${who(c.who)}会立即收下。`,
+    );
+  if (c.ack && o.fastOpen === undefined && po?.fastOpen === 'request')
+    out.push(`${peer(c.who)}请求了 Fast Open Cookie，它却没有给：${who(c.who)}不提供 Fast Open。`);
+  return out.join('');
+}
+
+function segment(c: SegmentCtx): string {
+  return segmentOnly(c) + synOptionsText(c);
+}
+
 const SOCKET: Record<SocketCall, (w: string) => string> = {
   connect: (w) => `${w}的应用程序调用了 connect()。`,
   'connect-returns': (w) => `此时${w}应用程序中的 connect() 返回：对它来说握手已经完成。`,
@@ -319,12 +382,22 @@ const findings: Phrasebook['findings'] = {
         : `重传的 SYN ${c.after ? `在 ${c.after} 后` : ''}得到了回应，那时队列已有空位。`;
     return `第一个 SYN 并不是在途中丢失的：它到达服务端时，${f.listener} 的半连接队列里已有 ${f.halfOpen} 个半连接，来自 ${f.silent} 个从不回应 SYN+ACK 的源地址——这是 SYN 洪泛。半连接队列满了（上限是 listen() 的 backlog，且不超过 net.core.somaxconn），除非开启 net.ipv4.tcp_syncookies，Linux 会丢弃新的 SYN；客户端的 SYN 重传计时器（1 秒，之后翻倍）于是再发了一次。${then}`;
   },
-  'syn-lost': (c) =>
-    `第一个 SYN 丢失了：${peer(c.who)}只回应了重传的那个 SYN${c.after ? `（在它之后 ${c.after}）` : ''}，从未回应${c.count === 1 ? '第一个' : `前 ${c.count} 个`}。${c.toListener ? `（如果这个抓包是在${peer(c.who)}旁边抓的，说明 SYN 到达了它的主机，是在那里被丢弃的：可能是防火墙，也可能是监听套接字——全连接队列满时，即使开启了 syncookies，Linux 也会丢弃 SYN；半连接队列满且 tcp_syncookies 为 0 时同样如此。）` : ''}`,
+  'syn-lost': (c) => {
+    const answered = `${peer(c.who)}只回应了重传的那个 SYN${c.after ? `（在它之后 ${c.after}）` : ''}，从未回应${c.count === 1 ? '第一个' : `前 ${c.count} 个`}`;
+    const why =
+      '可能是防火墙，也可能是监听套接字——全连接队列满时，即使开启了 syncookies，Linux 也会丢弃 SYN；半连接队列满且 tcp_syncookies 为 0 时同样如此';
+    if (c.tapAt === 'receiver')
+      return `第一个 SYN 在到达时被丢弃了：${answered}，而这个在${peer(c.who)}旁边抓的包显示它到达了${peer(c.who)}的主机。${c.toListener ? `丢弃它的${why}。` : ''}`;
+    return `第一个 SYN 丢失了：${answered}。${c.toListener && c.tapAt === undefined ? `（如果这个抓包是在${peer(c.who)}旁边抓的，说明 SYN 到达了它的主机，是在那里被丢弃的：${why}。）` : ''}`;
+  },
   'handshake-ack-lost': (c) =>
-    c.count === 1
-      ? '第三次握手的 ACK 丢失了，却什么都不用重传：客户端的第一个数据报文段带着同样的确认号（SYN 之后的每个报文段都带 ACK），它完成了服务端的握手——服务端收到这个数据报文段时从 SYN_RECEIVED 进入 ESTABLISHED。'
-      : '第三次握手的 ACK 丢失了：客户端收到 SYN+ACK 后已是 ESTABLISHED，但没有数据要发，于是服务端不断重传 SYN+ACK，直到客户端再次确认。在此之前，服务端的半连接队列里一直留着这个半连接。（如果这个抓包是在服务端旁边抓的，说明 ACK 确实到达了服务端主机，是在那里被丢弃的：可能是防火墙，也可能是监听套接字自己——全连接队列已满且 net.ipv4.tcp_abort_on_overflow 为 0 时，Linux 会丢弃它。）',
+    c.ackUnseen
+      ? '客户端的第一个数据报文段完成了服务端的握手：它带着第三次握手本该带的确认号（SYN 之后的每个报文段都带 ACK），所以什么都不用重传。抓包中没有单独的第三个报文段：它在抓包点之前丢失了，或者根本没有发。'
+      : c.count === 1
+        ? '第三次握手的 ACK 丢失了，却什么都不用重传：客户端的第一个数据报文段带着同样的确认号（SYN 之后的每个报文段都带 ACK），它完成了服务端的握手——服务端收到这个数据报文段时从 SYN_RECEIVED 进入 ESTABLISHED。'
+        : c.tapAt === 'receiver'
+          ? '第三次握手的 ACK 在到达时被丢弃了：这个在服务端旁边抓的包显示它到达了服务端主机，服务端却像没收到一样重传 SYN+ACK。丢弃它的可能是防火墙，也可能是监听套接字自己——全连接队列已满且 net.ipv4.tcp_abort_on_overflow 为 0 时，Linux 会丢弃它。客户端收到 SYN+ACK 后已是 ESTABLISHED，但没有数据要发，于是服务端不断重传 SYN+ACK，直到客户端再次确认；在此之前，服务端的半连接队列里一直留着这个半连接。'
+          : `第三次握手的 ACK 丢失了：客户端收到 SYN+ACK 后已是 ESTABLISHED，但没有数据要发，于是服务端不断重传 SYN+ACK，直到客户端再次确认。在此之前，服务端的半连接队列里一直留着这个半连接。${c.tapAt === undefined ? '（如果这个抓包是在服务端旁边抓的，说明 ACK 确实到达了服务端主机，是在那里被丢弃的：可能是防火墙，也可能是监听套接字自己——全连接队列已满且 net.ipv4.tcp_abort_on_overflow 为 0 时，Linux 会丢弃它。）' : ''}`,
   'old-duplicate-syn': (c) =>
     `旧的重复 SYN（RFC 9293 §3.5 图 8）：这个连接早先一次化身的 SYN 先到达了服务端。服务端用确认那个旧初始序列号的 SYN+ACK 回应；处于 SYN_SENT 的${who(c.who)}发现对方确认的是自己从未发出的 SYN，便回复 RST，服务端于是丢弃这个半连接，回到 LISTEN。这正是 TCP 需要三次握手的原因：如果只有两次握手，服务端凭这个旧 SYN 就会建立连接；第三个报文段让客户端确认服务端的 SYN+ACK 回应的正是自己当前的 SYN。`,
   'simultaneous-open': () =>
@@ -360,9 +433,13 @@ const findings: Phrasebook['findings'] = {
   abort: (c) =>
     `${who(c.who)}用 RST 而不是 FIN 结束连接：这是异常关闭。应用程序在 close() 之前设置 SO_LINGER {on, 0} 就会这样；接收缓冲区里还有未读数据时调用 close()，Linux 也会这样做。没有 TIME_WAIT，${peer(c.who)}下一次读会得到 ECONNRESET。`,
   'fast-open': (c) =>
-    c.taken
-      ? `SYN 报文可以携带数据（RFC 9293 §3.4）：这里${who(c.who)}的 SYN 携带了 ${c.count ?? 0} 字节数据，${peer(c.who)}在 SYN+ACK 中确认了它们，并立即交给了自己的应用程序——这就是 TCP Fast Open（RFC 7413），省去了请求通常要等待的一个往返${c.early ? `；${peer(c.who)}甚至在${who(c.who)}确认 SYN+ACK 的 ACK 到达之前就作出了应答` : ''}。服务端只有在 Fast Open Cookie 有效时才会收下 SYN 中的数据：${who(c.who)}在先前的一个连接中拿到了这个 Cookie——那个连接的 SYN 带一个空的 Fast Open 选项（请求 Cookie），SYN+ACK 带回 Cookie（tcpdump 显示为 "tfo cookiereq" 和 "tfo cookie …"）。没有 Cookie 时，SYN 中的数据不会被确认，要在握手之后重发。所以"SYN 报文不能携带数据"只是经典三次握手的做法，并不是 TCP 的规定。Linux 上：net.ipv4.tcp_fastopen（1 客户端，2 服务端，3 两者），监听套接字上 setsockopt(TCP_FASTOPEN)，客户端用 sendto(MSG_FASTOPEN) 或 TCP_FASTOPEN_CONNECT。`
-      : `${who(c.who)}的 SYN 携带了 ${c.count ?? 0} 字节数据（RFC 9293 §3.4 允许这样做），但${peer(c.who)}只确认了 SYN：没有有效的 TCP Fast Open Cookie（RFC 7413）时，服务端不收 SYN 中的数据，于是${who(c.who)}在握手之后重发。Fast Open 客户端还没有 Cookie 时的第一个连接，或服务端关闭了 Fast Open 时，就是这样（Linux：net.ipv4.tcp_fastopen，setsockopt TCP_FASTOPEN）。`,
+    c.cookie === 'given'
+      ? `这个连接是 TCP Fast Open（RFC 7413）的前半段：${who(c.who)}的 SYN 带一个空的 Fast Open 选项，即请求 Cookie（tcpdump 显示为 "tfo cookiereq"），不带数据，因为它还没有${peer(c.who)}的 Cookie；${peer(c.who)}在 SYN+ACK 中给了它一个（tcpdump 显示为 "tfo cookie …"），这是${peer(c.who)}用自己的密钥对${who(c.who)}地址算出的 MAC。其余就是经典的三次握手，数据要等握手完成。${who(c.who)}下次连接${peer(c.who)}时，把 Cookie 和最初的数据放进 SYN；${peer(c.who)}校验 Cookie 后立即收下数据，还可以在握手完成之前应答：省下一个往返。Linux：net.ipv4.tcp_fastopen（1 客户端，2 服务端，3 两者），监听套接字上 setsockopt(TCP_FASTOPEN)，客户端用 sendto(MSG_FASTOPEN) 或 TCP_FASTOPEN_CONNECT；\`ip tcp_metrics show\` 列出客户端保存的 Cookie。`
+      : c.cookie === 'none'
+        ? `${who(c.who)}请求了 TCP Fast Open Cookie（SYN 中一个空的 Fast Open 选项，RFC 7413 §4.1.1），但${peer(c.who)}的 SYN+ACK 没有带：${peer(c.who)}不支持 Fast Open（Linux：net.ipv4.tcp_fastopen 没有服务端位 2，或监听套接字没有设置 TCP_FASTOPEN），所以${who(c.who)}发给它的 SYN 仍不带数据，握手仍是经典的三次握手。`
+        : c.taken
+          ? `SYN 报文可以携带数据（RFC 9293 §3.4）：这里${who(c.who)}的 SYN 携带了 ${c.count ?? 0} 字节数据，${peer(c.who)}在 SYN+ACK 中确认了它们，并立即交给了自己的应用程序——这就是 TCP Fast Open（RFC 7413），省去了请求通常要等待的一个往返${c.early ? `；${peer(c.who)}甚至在${who(c.who)}确认 SYN+ACK 的 ACK 到达之前就作出了应答` : ''}。服务端只有在 Fast Open Cookie 有效时才会收下 SYN 中的数据：${who(c.who)}在先前的一个连接中拿到了这个 Cookie——那个连接的 SYN 带一个空的 Fast Open 选项（请求 Cookie），SYN+ACK 带回 Cookie（tcpdump 显示为 "tfo cookiereq" 和 "tfo cookie …"）。没有 Cookie 时，SYN 中的数据不会被确认，要在握手之后重发。所以"SYN 报文不能携带数据"只是经典三次握手的做法，并不是 TCP 的规定。Linux 上：net.ipv4.tcp_fastopen（1 客户端，2 服务端，3 两者），监听套接字上 setsockopt(TCP_FASTOPEN)，客户端用 sendto(MSG_FASTOPEN) 或 TCP_FASTOPEN_CONNECT。`
+          : `${who(c.who)}的 SYN 携带了 ${c.count ?? 0} 字节数据（RFC 9293 §3.4 允许这样做），但${peer(c.who)}只确认了 SYN：没有有效的 TCP Fast Open Cookie（RFC 7413）时，服务端不收 SYN 中的数据，于是${who(c.who)}在握手之后重发。Fast Open 客户端还没有 Cookie 时的第一个连接，或服务端关闭了 Fast Open 时，就是这样（Linux：net.ipv4.tcp_fastopen，setsockopt TCP_FASTOPEN）。`,
   'accept-overflow': (c) =>
     `${who(c.who)}为什么要重置一个它已经应答过的握手：监听套接字有两个队列——半连接队列（SYN 队列，存放 SYN_RECEIVED 的连接）和全连接队列（accept 队列，存放已完成握手、等待 accept() 取走的连接），上限都是 listen() 的 backlog（且不超过 net.core.somaxconn）。握手的 ACK 到达时如果全连接队列已满（应用程序 accept() 得不够快），Linux 默认（net.ipv4.tcp_abort_on_overflow=0）丢弃这个 ACK，保留半连接，稍后重传 SYN+ACK，等队列腾出空位；设为 1 时则立即用 RST 回应这个 ACK，就像这里。（在 SYN+ACK 与 ACK 之间关闭了监听套接字，也会这样回应。）\`ss -lnt\` 中 Recv-Q 是全连接队列的当前长度，Send-Q 是它的上限；\`nstat\` 中的 ListenOverflows 统计溢出次数。`,
   'forged-rst': (c) =>
@@ -374,6 +451,10 @@ const findings: Phrasebook['findings'] = {
 const notes: Phrasebook['notes'] = {
   'answers-dup-syn': (c) =>
     `它是在${peer(c.who)}重传的 SYN（第 ${c.frame} 帧）之后 ${c.after} 发出的：处于 SYN_RECEIVED 时再次收到 SYN，就再回复一次 SYN+ACK。这是对重复 SYN 的应答，不是计时器超时重传。`,
+  'handshake-ack-piggybacked': (c) =>
+    `${who(otherSideOf(c.who))}没有单独发送确认 SYN+ACK 的 ACK（这个在它旁边抓的包会显示出来）：这个数据报文段本身带着确认号——有数据等着发送时（握手结束前就写入的请求，TCP Fast Open 的第一个连接），Linux 就这样发——它完成了${who(c.who)}的握手：${who(c.who)}收到它时从 SYN_RECEIVED 进入 ESTABLISHED。`,
+  'handshake-ack-unseen': (c) =>
+    `抓包中没有单独确认 SYN+ACK 的 ACK：这个数据报文段带着确认号，完成了${who(c.who)}的握手（收到它时从 SYN_RECEIVED 进入 ESTABLISHED）。${who(otherSideOf(c.who))}要么发过一个纯 ACK 但在抓包点之前丢失了，要么根本没有单独发——有数据等着发送时 Linux 把 ACK 放在数据上（TCP Fast Open 的第一个连接）；这个抓包分辨不出是哪一种。`,
   'data-completes-handshake': (c) =>
     `这个数据报文段带着丢失的第三次握手所带的确认号，因此完成了${who(c.who)}的握手：${who(c.who)}收到它时从 SYN_RECEIVED 进入 ESTABLISHED。`,
   'handshake-ack-lost': (c) =>
@@ -441,12 +522,14 @@ export const ZH: Phrasebook = {
     c.queueFull !== undefined
       ? `${peer(c.who)}没有理会它：半连接队列已满（${c.queueFull} 个半连接），这个 SYN 得不到回应，${peer(c.who)}的状态不变。`
       : c.answeredCopy !== undefined
-        ? `它在到达${peer(c.who)}之前丢失了：${peer(c.who)}只回应了第 ${c.answeredCopy} 帧发出的那一份${c.after ? `（在它之后 ${c.after}）` : ''}，所以此处状态不变。`
+        ? `${lostHow(c)}：${peer(c.who)}只回应了第 ${c.answeredCopy} 帧发出的那一份${c.after ? `（在它之后 ${c.after}）` : ''}，所以此处状态不变。`
         : c.carriedBy !== undefined
-          ? `它在到达${peer(c.who)}之前丢失了：${peer(c.who)}的状态直到第 ${c.carriedBy} 帧才改变，那个报文段带着同样的确认号。`
+          ? `${lostHow(c)}：${peer(c.who)}的状态直到第 ${c.carriedBy} 帧才改变，那个报文段带着同样的确认号。`
           : c.resentAs !== undefined
-            ? `它在到达${peer(c.who)}之前丢失了：${who(c.who)}不得不重发它（第 ${c.resentAs} 帧），${peer(c.who)}的状态在此处不变。`
-            : `这个报文段在途中丢失，没有到达${peer(c.who)}，所以${peer(c.who)}的状态不变。`,
+            ? `${lostHow(c)}：${who(c.who)}不得不重发它（第 ${c.resentAs} 帧），${peer(c.who)}的状态在此处不变。`
+            : c.dropped
+              ? `这个报文段到达了${peer(c.who)}的主机（抓包点就在它旁边），但在到达时被丢弃了，所以${peer(c.who)}的状态不变。`
+              : `这个报文段在途中丢失，没有到达${peer(c.who)}，所以${peer(c.who)}的状态不变。`,
   socket: (c) => SOCKET[c.call](who(c.who)),
   notes,
   findings,

@@ -444,6 +444,8 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
       moves: [],
       socket: [],
     };
+    // Beside its receiver, a segment the receiver never got reached its host: dropped on arrival.
+    if (arrived === false && t.tap === them) evidence.dropped = true;
     const retrans = retransmissionOf(i);
     if (retrans) evidence.retransmission = retrans;
     const answer = answerOf(i);
@@ -547,6 +549,11 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
         acksSynData,
         ignoresSynData,
         absAck: isnAckReading(i) === 'old',
+        options: p.flags & SYN && !againSyn ? p.options : undefined,
+        peerOptions:
+          isSynAck && !againSyn
+            ? ps.find((q) => q.from === them && (q.flags & (SYN | ACK)) === SYN)?.options
+            : undefined,
       },
     });
 
@@ -627,11 +634,19 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
         const half: Side = before.me === 'SYN_RECEIVED' ? me : them;
         const carried =
           half === them && p.len > 0 && before.them === 'SYN_RECEIVED' && p.states[them] === 'ESTABLISHED';
-        says.push({
-          s: 'note',
-          key: carried ? 'data-completes-handshake' : 'handshake-ack-lost',
-          c: { who: half, frame: p.frame },
-        });
+        // Whether a pure ACK of the SYN+ACK was captured before the data: lost after the tap. None
+        // captured beside its sender: none was sent (Linux puts it on data already waiting).
+        const pureAckSeen = ps
+          .slice(0, i)
+          .some((q) => q.from === me && (q.flags & (SYN | ACK | RST | FIN)) === ACK && q.len === 0);
+        const key: NoteKey = !carried
+          ? 'handshake-ack-lost'
+          : pureAckSeen
+            ? 'data-completes-handshake'
+            : t.tap === me
+              ? 'handshake-ack-piggybacked'
+              : 'handshake-ack-unseen';
+        says.push({ s: 'note', key, c: { who: half, frame: p.frame } });
         continue;
       }
       // Wireshark's tags that count from an ISN the connection has left behind (old-duplicate-syn).
@@ -762,6 +777,7 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
   function lostCtx(i: number): LostCtx {
     const p = ps[i];
     const c: LostCtx = { who: p.from };
+    if (t.tap === otherSide(p.from)) c.dropped = true;
     const queued = opts.synQueue?.halfOpenAt[p.frame];
     if (queued !== undefined && queued > 0) c.queueFull = queued;
     // A later copy of it, and the peer's answer to that copy.
@@ -910,6 +926,9 @@ function findingsOf(
   const rec = t.record;
   const dur = (us: number) => formatDuration(us, lang);
   const found: FindingData[] = [];
+  /** Where the capture was taken relative to a segment's receiver (undefined: unknown). */
+  const tapAt = (receiver: Side): 'receiver' | 'elsewhere' | undefined =>
+    t.tap === undefined ? undefined : t.tap === receiver ? 'receiver' : 'elsewhere';
   const syns = (side: Side, ack: boolean) =>
     ps.filter((p) => p.from === side && p.flags & SYN && ((p.flags & ACK) !== 0) === ack);
 
@@ -962,6 +981,7 @@ function findingsOf(
             count: lost.length,
             after: answer && answered ? dur(answer.timeUs - answered.timeUs) : undefined,
             toListener: t.initial[otherSide(side)] === 'LISTEN',
+            tapAt: tapAt(otherSide(side)),
           },
         });
       }
@@ -983,14 +1003,16 @@ function findingsOf(
   const hal = ps.find((p) => p.tags.includes('handshake-ack-lost'));
   if (hal) {
     const lostAck = ps.find((p) => p.role === 'handshake 3/3' && arrivalOf(p) === false);
-    const carried = steps.some((s) =>
-      s.says.some((x) => x.s === 'note' && x.key === 'data-completes-handshake'),
-    );
-    found.push({
-      kind: 'handshake-ack-lost',
-      frames: [...(lostAck ? [lostAck.frame] : []), hal.frame],
-      c: { who: 'resp', frames: [], count: carried ? 1 : 0 },
-    });
+    const noteOf = (key: NoteKey) => steps.some((s) => s.says.some((x) => x.s === 'note' && x.key === key));
+    const unseen = noteOf('handshake-ack-unseen');
+    const carried = unseen || noteOf('data-completes-handshake');
+    // Beside the client with no ACK sent alone, nothing was lost: the step's note says it all.
+    if (!noteOf('handshake-ack-piggybacked'))
+      found.push({
+        kind: 'handshake-ack-lost',
+        frames: [...(lostAck ? [lostAck.frame] : []), hal.frame],
+        c: { who: 'resp', frames: [], count: carried ? 1 : 0, tapAt: tapAt('resp'), ackUnseen: unseen },
+      });
   }
 
   // An old duplicate SYN (RFC 9293 §3.5 Figure 8): a SYN+ACK that acknowledges another ISN than
@@ -1039,6 +1061,23 @@ function findingsOf(
       c: { who: dataSyn.from, frames: [], count: dataSyn.len, taken, early: early !== undefined },
     });
   }
+
+  // The first half of Fast Open: a SYN asking for a cookie (RFC 7413 §4.1.1), answered or not.
+  const cookieReq = dataSyn
+    ? undefined
+    : ps.find((p) => (p.flags & (SYN | ACK)) === SYN && p.options?.fastOpen === 'request');
+  const cookieAnswer =
+    cookieReq && ps.find((q) => q.from !== cookieReq.from && (q.flags & (SYN | ACK)) === (SYN | ACK));
+  if (cookieReq && cookieAnswer)
+    found.push({
+      kind: 'fast-open',
+      frames: [cookieReq.frame, cookieAnswer.frame],
+      c: {
+        who: cookieReq.from,
+        frames: [],
+        cookie: cookieAnswer.options?.fastOpen === 'cookie' ? 'given' : 'none',
+      },
+    });
 
   if (ps.some((p) => p.tags.includes('simultaneous-open')))
     found.push({

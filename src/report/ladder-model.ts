@@ -83,7 +83,7 @@ export interface LadderModel {
   /** A closing note, e.g. "TIME_WAIT over: client CLOSED (timer, or reused by a new SYN)". */
   footer: string[];
   /** Which marks appear, so the legend explains only those. */
-  marks: { lost: boolean; unanswered: boolean; undecided: boolean };
+  marks: { lost: boolean; unanswered: boolean; undecided: boolean; dropped: boolean };
   /** Labels written seq=x, ack=y+1 as the textbooks do (`--symbolic`). */
   symbolic: boolean;
 }
@@ -141,6 +141,15 @@ export function packetLabel(
   if (p.len > 0) s += ` len=${p.len}`;
   if (p.win === 0 && !(p.flags & RST)) s += ' win=0';
   return s;
+}
+
+/**
+ * TCP Fast Open's option as the articles' figures name it (RFC 7413 §4.1): the client's cookie
+ * request, the cookie the server gives or the client returns. Other options go in the story.
+ */
+export function fastOpenOption(p: ConnTimeline['packets'][number]): string {
+  const tfo = p.options?.fastOpen;
+  return tfo === 'request' ? ' TFO cookie req' : tfo === 'cookie' ? ' TFO cookie' : '';
 }
 
 /**
@@ -350,7 +359,7 @@ export function fastOpenSynAck(t: ConnTimeline): number {
 function socketCalls(t: ConnTimeline, i: number, fastOpen: number): string[] {
   const p = t.packets[i];
   const out: string[] = [];
-  if (i === fastOpen) out.push(`${p.from === 'orig' ? 'client' : 'server'}: accept() returns (Fast Open)`);
+  if (i === fastOpen) out.push(`${p.from === 'orig' ? 'client' : 'server'}: accept() can return (Fast Open)`);
   for (const side of ['orig', 'resp'] as const) {
     const from = stateBefore(t, i, side);
     const to = p.states[side];
@@ -367,7 +376,8 @@ function socketCalls(t: ConnTimeline, i: number, fastOpen: number): string[] {
     else if (from === 'SYN_RECEIVED' && to === 'ESTABLISHED') {
       // A handshake ACK the listener refuses at once (full accept queue) is never accept()ed.
       if (t.initial[side] !== 'LISTEN') out.push(`${who}: connect() returns`);
-      else if (!refusedHandshakeAck(t, i) && fastOpen < 0) out.push(`${who}: accept() returns`);
+      // The connection enters the accept queue: accept() returns it whenever the application calls it.
+      else if (!refusedHandshakeAck(t, i) && fastOpen < 0) out.push(`${who}: accept() can return`);
     } else if (sender && (p.flags & FIN) !== 0 && (from === 'ESTABLISHED' || from === 'CLOSE_WAIT'))
       out.push(`${who}: close()`);
     else if (
@@ -464,7 +474,7 @@ export function buildLadder(t: ConnTimeline, opts: LadderOptions = {}): LadderMo
   const crossing = crossings(t);
   const gapUs = opts.gapUs ?? 200_000;
   const rows: LadderRow[] = [];
-  const marks = { lost: false, unanswered: false, undecided: false };
+  const marks = { lost: false, unanswered: false, undecided: false, dropped: false };
   const fastOpen = fastOpenSynAck(t);
 
   const arrow = (i: number): LadderArrow => {
@@ -475,7 +485,7 @@ export function buildLadder(t: ConnTimeline, opts: LadderOptions = {}): LadderMo
       frame: p.frame,
       relUs: p.timeUs - t0,
       from: p.from,
-      label: labels ? labels[i] : packetLabel(p, absolute[i]),
+      label: (labels ? labels[i] : packetLabel(p, absolute[i])) + fastOpenOption(p),
       tags: p.tags,
       lost: p.lost === true,
       undecided: p.lost !== true && p.arrived === null,
@@ -483,7 +493,9 @@ export function buildLadder(t: ConnTimeline, opts: LadderOptions = {}): LadderMo
       calls: socketCalls(t, i, fastOpen),
       crossesNext: crossing[i],
     };
-    if (a.lost) marks.lost = true;
+    // Beside its receiver, a segment that never reached the receiver's TCP was dropped on arrival.
+    if (a.lost && t.tap === (p.from === 'orig' ? 'resp' : 'orig')) marks.dropped = true;
+    else if (a.lost) marks.lost = true;
     else if (a.unanswered) marks.unanswered = true;
     if (a.undecided) marks.undecided = true;
     if (p.states.orig !== stateBefore(t, i, 'orig')) a.orig = p.states.orig;

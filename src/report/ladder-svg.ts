@@ -84,6 +84,7 @@ export function drawLadderSvg(m: LadderModel, width: number, opts: LadderDrawOpt
   const legendLines =
     1 +
     (m.marks.lost ? 1 : 0) +
+    (m.marks.dropped ? 1 : 0) +
     (m.marks.undecided ? 1 : 0) +
     (m.marks.unanswered ? 1 : 0) +
     (m.symbolic ? 1 : 0) +
@@ -152,7 +153,8 @@ export function drawLadderSvg(m: LadderModel, width: number, opts: LadderDrawOpt
   );
   fy += 18;
   const legend: string[] = [];
-  if (m.marks.lost) legend.push('✗ lost before its receiver');
+  if (m.marks.lost) legend.push('✗ never reached its receiver (lost, or dropped on arrival)');
+  if (m.marks.dropped) legend.push('✗ dropped on arrival (the tap is beside its receiver)');
   if (m.marks.undecided) legend.push('? the capture cannot tell whether it reached its receiver');
   if (m.marks.unanswered) legend.push('dashed: unanswered, sent again before it was acknowledged');
   if (m.rows.some((r) => r.kind === 'arrow' && r.crossesNext))

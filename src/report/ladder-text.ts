@@ -102,7 +102,8 @@ export function drawLadderText(m: LadderModel, width: number, time?: LadderTime)
   for (const f of m.footer) out.push(`${indent}${f}`);
   out.push(`${indent}final: client ${m.final.orig}, server ${m.final.resp}`);
   const legend: string[] = [];
-  if (m.marks.lost) legend.push('✗ lost before its receiver');
+  if (m.marks.lost) legend.push('✗ never reached its receiver (lost, or dropped on arrival)');
+  if (m.marks.dropped) legend.push('✗ dropped on arrival (the tap is beside its receiver)');
   if (m.marks.undecided) legend.push('?▶ the capture cannot tell whether it reached its receiver');
   if (m.rows.some((r) => r.kind === 'arrow' && r.crossesNext))
     legend.push('╳ in flight at the same time: the segments crossed');

@@ -19,6 +19,7 @@ import {
   type TimeWaitEntry,
   timeWaitAnalysis,
 } from '../track/host-states.js';
+import { type ScanEntry, type ScanOptions, scanAnalysis } from './scan-finding.js';
 import { formatSeconds } from './timeline.js';
 
 export interface StatesReport {
@@ -35,11 +36,13 @@ export interface StatesReport {
   }[];
   timewait: TimeWaitEntry[];
   synflood: SynFloodEntry[];
+  /** Outbound scans (scan-finding.ts: Zeek's scan policy); present only when one was found (an addition to the contract's fields). */
+  scans?: ScanEntry[];
   /** With --timeline: per-state counts per host over time (an addition to the contract's fields). */
   timeline?: { times: number[]; hosts: StateTimeline['hosts'] };
 }
 
-export interface StatesOptions extends ExhaustionOptions {
+export interface StatesOptions extends ExhaustionOptions, ScanOptions {
   /** Time of the table in epoch µs; default: the last packet of the capture. */
   atUs?: number;
   /** Number of samples for the timeline (0 or absent: no timeline). */
@@ -93,6 +96,9 @@ export function buildStatesReport(conns: readonly ConnStatesInput[], opts: State
     timewait,
     synflood: synFloodAnalysis(intervals, opts),
   };
+  between();
+  const scans = scanAnalysis(conns, span.startUs, opts);
+  if (scans.length > 0) report.scans = scans;
   between();
   if (opts.timelineSamples && opts.timelineSamples > 0) {
     const tl = stateTimeline(intervals, span.startUs, span.endUs, opts.timelineSamples);
@@ -178,6 +184,10 @@ export function writeStatesText(r: StatesReport, startUs: number, emit: (line: s
       `SYN FLOOD? ${f.server}:${f.port}: up to ${f.max_half_open} half-open connections (SYN_RECEIVED) at once, first at +${formatSeconds(Math.round(f.at * 1e6) - startUs)} s.`,
     );
   }
+  for (const s of r.scans ?? []) {
+    emit('');
+    emit(`${s.kind === 'address' ? 'ADDRESS SCAN?' : 'PORT SCAN?'} ${s.text.en}`);
+  }
 }
 
 /**
@@ -194,6 +204,7 @@ export function writeStatesJson(r: StatesReport, emit: (text: string) => void): 
   emit('},"sockets":[');
   for (let i = 0; i < r.sockets.length; i++) emit(`${i === 0 ? '' : ','}${JSON.stringify(r.sockets[i])}`);
   emit(`],"timewait":${JSON.stringify(r.timewait)},"synflood":${JSON.stringify(r.synflood)}`);
+  if (r.scans !== undefined) emit(`,"scans":${JSON.stringify(r.scans)}`);
   if (r.timeline !== undefined) emit(`,"timeline":${JSON.stringify(r.timeline)}`);
   emit('}');
 }

@@ -7,11 +7,23 @@
 
 import { STATE_NAMES, type StateName } from '../tcp/state.js';
 import type { Conn } from '../track/connection.js';
-import { arrivedOf, type HeldPacket, ROLE_NAMES } from '../track/held.js';
+import {
+  arrivedOf,
+  type HeldPacket,
+  OPT_MSS_MASK,
+  OPT_SACK_PERMITTED,
+  OPT_TFO_COOKIE,
+  OPT_TFO_REQUEST,
+  OPT_TIMESTAMPS,
+  OPT_WSCALE_SHIFT,
+  ROLE_NAMES,
+  synOptionsOf,
+} from '../track/held.js';
 import { kindsOf } from '../track/kinds.js';
 import type { ConnRecord } from '../track/record.js';
+import { TapSide } from '../track/tap.js';
 import { ACK, SYN } from '../wire/packet.js';
-import type { ConnTimeline, TimelinePacket, TimelineRecord } from './timeline.js';
+import type { ConnTimeline, SynOptions, TimelinePacket, TimelineRecord } from './timeline.js';
 
 /** One segment as the tracker released it (what onPacket saw), before orientation is known. */
 export interface RawPacket {
@@ -31,6 +43,23 @@ export interface RawPacket {
   ttl: number;
   ipId: number;
   df: boolean;
+  /** A SYN's options, packed (held.ts synOptionsOf); 0 or absent otherwise. */
+  synOpts?: number;
+}
+
+/** held.ts's packed SYN options as the timeline spells them (undefined: not a SYN). */
+export function synOptions(bits: number): SynOptions | undefined {
+  if (bits === 0) return undefined;
+  const o: SynOptions = {};
+  const mss = bits & OPT_MSS_MASK;
+  if (mss > 0) o.mss = mss - 1;
+  const ws = (bits >>> OPT_WSCALE_SHIFT) & 0x3f;
+  if (ws > 0) o.wscale = ws - 1;
+  if (bits & OPT_SACK_PERMITTED) o.sackPermitted = true;
+  if (bits & OPT_TIMESTAMPS) o.timestamps = true;
+  if (bits & OPT_TFO_REQUEST) o.fastOpen = 'request';
+  else if (bits & OPT_TFO_COOKIE) o.fastOpen = 'cookie';
+  return o;
 }
 
 export interface CollectorOptions {
@@ -88,6 +117,7 @@ export class TimelineCollector {
       ttl: h.ttl,
       ipId: h.ipId,
       df: h.df,
+      synOpts: synOptionsOf(h),
     });
   };
 
@@ -95,12 +125,25 @@ export class TimelineCollector {
     const raw = this.open.get(conn.id);
     if (!raw) return;
     this.open.delete(conn.id);
-    this.timelines.push(toTimeline(rec, raw, conn.summary.origIsA));
+    this.timelines.push(toTimeline(rec, raw, conn.summary.origIsA, tapOf(conn)));
   };
 }
 
+/** Where the tracker placed the tap for this connection, as the timeline says it (undefined: undecided). */
+export function tapOf(conn: Conn): ConnTimeline['tap'] {
+  const side = conn.tapPlace;
+  if (side === TapSide.MID) return 'mid';
+  if (side === TapSide.UNDECIDED) return undefined;
+  return (side === TapSide.A) === conn.summary.origIsA ? 'orig' : 'resp';
+}
+
 /** One ended connection's segments as the report layer's timeline (also the web worker's, which keeps them in columns). */
-export function toTimeline(rec: ConnRecord, raw: readonly RawPacket[], origIsA: boolean): ConnTimeline {
+export function toTimeline(
+  rec: ConnRecord,
+  raw: readonly RawPacket[],
+  origIsA: boolean,
+  tap?: ConnTimeline['tap'],
+): ConnTimeline {
   // Relative bases per endpoint (A, B), from each one's first segment.
   const base: [number | undefined, number | undefined] = [undefined, undefined];
   for (const r of raw) {
@@ -146,6 +189,8 @@ export function toTimeline(rec: ConnRecord, raw: readonly RawPacket[], origIsA: 
     };
     p.arrived = r.arrived;
     if (r.arrived === false) p.lost = true;
+    const opts = r.synOpts ? synOptions(r.synOpts) : undefined;
+    if (opts) p.options = opts;
     return p;
   });
   return {
@@ -155,5 +200,6 @@ export function toTimeline(rec: ConnRecord, raw: readonly RawPacket[], origIsA: 
     initial: { orig: rec.states.orig[0] ?? 'UNKNOWN', resp: rec.states.resp[0] ?? 'UNKNOWN' },
     packets,
     record: timelineRecord(rec),
+    ...(tap !== undefined ? { tap } : {}),
   };
 }

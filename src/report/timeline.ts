@@ -17,6 +17,17 @@ export interface TimelineEndpoint {
 /** PRODUCT.md's `role` vocabulary. */
 export type PacketRole = string;
 
+/** The options a SYN or SYN+ACK offered that a teacher names (RFC 9293 §3.7.1, RFC 7323, 2018, 7413). */
+export interface SynOptions {
+  mss?: number;
+  /** Window scale shift. */
+  wscale?: number;
+  sackPermitted?: boolean;
+  timestamps?: boolean;
+  /** TCP Fast Open: an empty option asks for a cookie; a cookie is given (SYN+ACK) or returned (SYN). */
+  fastOpen?: 'request' | 'cookie';
+}
+
 export interface TimelinePacket {
   /** Frame number in the capture (1-based, as tcpdump and tshark count). */
   frame: number;
@@ -47,6 +58,8 @@ export interface TimelinePacket {
   ttl?: number;
   ipId?: number;
   df?: boolean;
+  /** A SYN's options (absent on other segments). */
+  options?: SynOptions;
 }
 
 /** The subset of PRODUCT.md's connection record the renderers read (the full record fits it). */
@@ -74,6 +87,11 @@ export interface ConnTimeline {
   initial: { orig: StateName; resp: StateName };
   packets: TimelinePacket[];
   record?: TimelineRecord;
+  /**
+   * Where the capture was taken: beside orig, beside resp, or in between (absent: unknown). Beside
+   * a segment's receiver, a segment that never reached it was dropped on arrival, not lost on the way.
+   */
+  tap?: Side | 'mid';
 }
 
 export function otherSide(side: Side): Side {

@@ -55,8 +55,8 @@ const STATE_TOPICS: Topic[] = [
     'state',
     ['SYN_SENT', 'SYN-SENT'],
     ['SYN_SENT', 'SYN_SENT（同步已发送）'],
-    'The client after connect() sent its SYN, waiting for the SYN+ACK. ss prints SYN-SENT. If no answer comes, Linux resends the SYN after 1, 2, 4, 8, 16 and 32 s (tcp_syn_retries = 6) and connect() fails with ETIMEDOUT after about 127 s; a RST answer fails it at once with ECONNREFUSED. Many SYN_SENT sockets at once towards many different hosts are a scan (a worm spreading, or a port scanner), not slow servers.',
-    '客户端调用 connect() 发出 SYN 之后，等待 SYN+ACK。ss 显示为 SYN-SENT。如果没有应答，Linux 会在 1、2、4、8、16、32 秒后重发 SYN（tcp_syn_retries = 6），大约 127 秒后 connect() 以 ETIMEDOUT 失败；如果得到的是 RST，connect() 立即以 ECONNREFUSED 失败。同时有大量 SYN_SENT 连向许多不同的主机，说明是在扫描（蠕虫传播或端口扫描器），而不是服务器响应慢。',
+    "The client after connect() sent its SYN, waiting for the SYN+ACK. ss prints SYN-SENT. If no answer comes, Linux resends the SYN after 1, 2, 4, 8, 16 and 32 s (tcp_syn_retries = 6) and connect() fails with ETIMEDOUT after about 127 s; a RST answer fails it at once with ECONNREFUSED. Many SYN_SENT sockets at once towards many different hosts are a scan (a worm spreading, or a port scanner), not slow servers: `synack states` flags one host whose SYNs failed against 25 or more hosts on one port (ADDRESS SCAN?), or 15 or more ports of one host (PORT SCAN?), within 5 minutes, as Zeek's scan policy does.",
+    '客户端调用 connect() 发出 SYN 之后，等待 SYN+ACK。ss 显示为 SYN-SENT。如果没有应答，Linux 会在 1、2、4、8、16、32 秒后重发 SYN（tcp_syn_retries = 6），大约 127 秒后 connect() 以 ETIMEDOUT 失败；如果得到的是 RST，connect() 立即以 ECONNREFUSED 失败。同时有大量 SYN_SENT 连向许多不同的主机，说明是在扫描（蠕虫传播或端口扫描器），而不是服务器响应慢：`synack states` 会标出在 5 分钟内对同一端口的 25 台以上主机（ADDRESS SCAN?）或对同一主机的 15 个以上端口（PORT SCAN?）连接失败的主机，与 Zeek 的扫描策略相同。',
     ['tcp-syn-retries', 'three-way-handshake', 'syn-retransmission'],
   ),
   t(

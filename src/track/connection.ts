@@ -1278,6 +1278,11 @@ export class Conn extends FourTuple {
     return false;
   }
 
+  /** Where the tap is for this connection (PRODUCT.md `--tap`): what the report layer tells a drop by. */
+  get tapPlace(): TapSide {
+    return this.tapSide();
+  }
+
   /** Where the tap is for this connection (PRODUCT.md `--tap`). */
   private tapSide(): TapSide {
     const tap = this.cfg.tap;

@@ -142,6 +142,37 @@ export enum SilenceEcho {
   MUTE = 3,
 }
 
+// HeldPacket.synOpts: what a SYN or SYN+ACK offered (the window scale and timestamps are held anyway).
+/** MSS + 1 (0: absent), capped at 0xffff. */
+export const OPT_MSS_MASK = 0xffff;
+export const OPT_SACK_PERMITTED = 1 << 16;
+/** A TCP Fast Open option without a cookie: the client asks for one (RFC 7413 §4.1.1). */
+export const OPT_TFO_REQUEST = 1 << 17;
+/** A TCP Fast Open option with a cookie (the server's SYN+ACK gives it; the client's SYN returns it). */
+export const OPT_TFO_COOKIE = 1 << 18;
+
+function synOptionBits(pkt: Packet): number {
+  return (
+    (pkt.mss >= 0 ? Math.min(pkt.mss, 0xfffe) + 1 : 0) |
+    (pkt.sackPermitted ? OPT_SACK_PERMITTED : 0) |
+    (pkt.tfoCookieLen === 0 ? OPT_TFO_REQUEST : pkt.tfoCookieLen > 0 ? OPT_TFO_COOKIE : 0)
+  );
+}
+
+/** Timestamps offered (the report's packed form only: HeldPacket.hasTs holds it). */
+export const OPT_TIMESTAMPS = 1 << 19;
+/** Window scale + 1 (0: absent) from this bit up (the report's packed form only). */
+export const OPT_WSCALE_SHIFT = 20;
+
+/**
+ * A SYN's options as the report layer receives them (RawPacket.synOpts): synOpts with the
+ * timestamps and window scale added; 0 for a segment without SYN.
+ */
+export function synOptionsOf(h: HeldPacket): number {
+  if (!(h.flags & SYN)) return 0;
+  return h.synOpts | (h.hasTs ? OPT_TIMESTAMPS : 0) | ((h.wscale + 1) << OPT_WSCALE_SHIFT);
+}
+
 /** Sets or clears `bit` of `bits`. */
 function withBit(bits: number, bit: number, on: boolean): number {
   return on ? bits | bit : bits & ~bit;
@@ -174,6 +205,11 @@ export class HeldPacket {
   win = 0;
   /** TTL (low 8 bits) and the window scale option + 1 above it (0: absent), as HeldPacket.ttl/wscale. */
   private ttlWscale = 0;
+  /**
+   * The SYN options a teacher names (OPT_* bits: MSS + 1 in the low 16 bits, SACK permitted,
+   * TCP Fast Open request or cookie); 0 on other segments. Read only by the report layer.
+   */
+  synOpts = 0;
   ipId = -1;
   /** TCP timestamps option (RFC 7323) as int32, valid when hasTs. */
   tsVal = 0;
@@ -592,6 +628,7 @@ export class HeldPacket {
     this.len = pkt.payloadLen;
     this.win = pkt.window;
     this.ttlWscale = (pkt.ttl & 0xff) | ((Math.min(pkt.wscale, 31) + 1) << 8);
+    this.synOpts = pkt.flags & SYN ? synOptionBits(pkt) : 0;
     this.ipId = pkt.ipId;
     this.tsVal = pkt.tsVal | 0;
     this.tsEcr = pkt.tsEcr | 0;

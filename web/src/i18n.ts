@@ -118,7 +118,7 @@ const EN = {
   fieldRole: 'role',
   fieldTags: 'tags',
   noHeaders: 'Headers of this frame were not kept; the fields below come from the tracker.',
-  lostMark: 'lost before its receiver',
+  lostMark: 'never reached its receiver',
   announceConn: (id: number, from: string, to: string, hs: string, close: string) =>
     `connection ${id}, ${from} to ${to}, handshake ${hs}, close ${close}`,
   announcePacket: (frame: number, label: string) => `frame ${frame}: ${label}`,
@@ -317,6 +317,7 @@ const LADDER_ZH: [RegExp, string][] = [
   [/^client: /, '客户端：'],
   [/^server: /, '服务端：'],
   [/\(\) returns\b/, '() 返回'],
+  [/\(\) can return\b/, '() 可以返回'],
   [/^#n: frame number$/, '#n：帧号'],
   [
     /^TIME_WAIT over: client CLOSED \(timer, or reused by a new SYN\)$/,
@@ -326,8 +327,18 @@ const LADDER_ZH: [RegExp, string][] = [
     /^TIME_WAIT over: server CLOSED \(timer, or reused by a new SYN\)$/,
     'TIME_WAIT 结束：服务端 CLOSED（计时器到期，或被新的 SYN 复用）',
   ],
-  [/✗ lost before its receiver/, '✗ 未到达接收方'],
+  [
+    /✗ never reached its receiver \(lost, or dropped on arrival\)/,
+    '✗ 未被接收方收下（途中丢失，或到达时被丢弃）',
+  ],
+  [/✗ dropped on arrival \(the tap is beside its receiver\)/, '✗ 到达时被丢弃（抓包点就在接收方旁边）'],
   [/dashed: unanswered, sent again before it was acknowledged/, '虚线：未获应答，在被确认前再次发送'],
+  [/^\? the capture cannot tell whether it reached its receiver$/, '? 抓包无法判断它是否到达了接收方'],
+  [/^crossing: in flight at the same time$/, '交叉：同时在途'],
+  [
+    /^x, y: the ISNs; u: the first FIN; v, w: the ACK of it and the second FIN$/,
+    'x、y：双方的初始序列号；u：第一个 FIN；v、w：对它的 ACK 和第二个 FIN',
+  ],
 ];
 
 /** A fold's summary ("… 99 data segments, 142 kB, 50 ACKs, 1 retransmission, 3.23 ms …"). */

@@ -5,10 +5,10 @@
 // web worker's replacement for TimelineCollector, which keeps two objects per packet.
 
 import type { ConnTimeline } from '../../src/report/timeline.js';
-import { type RawPacket, toTimeline } from '../../src/report/timeline-from-track.js';
+import { type RawPacket, tapOf, toTimeline } from '../../src/report/timeline-from-track.js';
 import { STATE_NAMES, type StateName } from '../../src/tcp/state.js';
 import type { Conn } from '../../src/track/connection.js';
-import { arrivedOf, type HeldPacket } from '../../src/track/held.js';
+import { arrivedOf, type HeldPacket, synOptionsOf } from '../../src/track/held.js';
 import type { ConnStatesInput } from '../../src/track/host-states.js';
 import type { ConnRecord } from '../../src/track/record.js';
 
@@ -49,6 +49,8 @@ interface ConnEntry {
   count: number;
   rec: ConnRecord | null;
   origIsA: boolean;
+  /** Where the tracker placed the tap (timeline-from-track.ts tapOf). */
+  tap?: ConnTimeline['tap'];
 }
 
 export class PacketColumns {
@@ -57,6 +59,8 @@ export class PacketColumns {
   private readonly conns = new Map<number, ConnEntry>();
   /** Ended connections, in the order they ended. */
   readonly ended: ConnEntry[] = [];
+  /** SYN options by packet index (held.ts synOptionsOf): only SYNs have them, so no column. */
+  private readonly synOpts = new Map<number, number>();
 
   get packets(): number {
     return this.size;
@@ -88,6 +92,8 @@ export class PacketColumns {
     c.stateA[i] = h.stateA;
     c.stateB[i] = h.stateB;
     c.ttl[i] = h.ttl;
+    const opts = synOptionsOf(h);
+    if (opts !== 0) this.synOpts.set(at, opts);
     const arrived = arrivedOf(h);
     c.bits[i] =
       (h.fromA ? FROM_A : 0) |
@@ -109,6 +115,7 @@ export class PacketColumns {
     if (e === undefined) return;
     e.rec = rec;
     e.origIsA = conn.summary.origIsA;
+    e.tap = tapOf(conn);
     this.ended.push(e);
   };
 
@@ -151,6 +158,7 @@ export class PacketColumns {
         ttl: c.ttl[i],
         ipId: c.ipId[i],
         df: (b & DF) !== 0,
+        synOpts: this.synOpts.get(at) ?? 0,
       });
       at = c.next[i];
     }
@@ -161,7 +169,7 @@ export class PacketColumns {
   timeline(id: number): ConnTimeline | undefined {
     const e = this.conns.get(id);
     if (!e?.rec) return undefined;
-    return toTimeline(e.rec, this.raw(e), e.origIsA);
+    return toTimeline(e.rec, this.raw(e), e.origIsA, e.tap);
   }
 
   /**
