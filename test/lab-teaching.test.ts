@@ -23,8 +23,10 @@ import { renderLadderText } from '../src/report/ladder-text.js';
 import { buildStatesReport } from '../src/report/socket-table.js';
 import { synQueueContext } from '../src/report/syn-queue-context.js';
 import { ipv4String } from '../src/report/tcpdump.js';
+import { buildFrame } from '../src/wire/build.js';
 import { forEachDecoded } from '../src/wire/capture-bytes.js';
 import { ACK, SYN } from '../src/wire/packet.js';
+import { pcapBytes } from '../src/wire/pcap-writer.js';
 import { assertGolden } from './helpers/golden.js';
 import { FIXTURES } from './helpers/paths.js';
 
@@ -462,6 +464,29 @@ test('SYN options: the story names what each SYN offered and what the connection
   assert.match(text, /Both SYNs offered window scaling and timestamps, so the connection uses both\./);
   assert.match(text, /The client offered SACK but the server did not, so the connection goes without/);
   assert.ok(explain(t, { lang: 'zh' }).join('').includes('客户端提供了SACK，服务端没有，所以连接不使用'));
+  // A SYN without an MSS option: the peer must assume 536 bytes (RFC 9293 §3.7.1).
+  const bare = pcapBytes(
+    [
+      buildFrame({ src: '10.9.0.1', dst: '10.9.0.2', srcPort: 4000, dstPort: 80, flags: 'S', seq: 100 }),
+      buildFrame({
+        src: '10.9.0.2',
+        dst: '10.9.0.1',
+        srcPort: 80,
+        dstPort: 4000,
+        flags: 'S.',
+        seq: 900,
+        ack: 101,
+        mss: 1460,
+      }),
+    ].map((data, k) => ({ tsSec: 1_767_225_600, tsNsec: k * 1000, data })),
+  );
+  const plain = explainStory(observeCapture(bare).timelines[0]);
+  assert.match(
+    plain.steps[0].text,
+    /It carries no MSS option, so the server must assume 536 bytes \(1220 over IPv6; RFC 9293 §3\.7\.1\)\./,
+  );
+  assert.ok(!plain.steps[0].text.includes('Its options:'), plain.steps[0].text);
+  assert.match(plain.steps[1].text, /Its options: MSS 1460 /);
   // A retransmitted SYN does not repeat them.
   const lost = labRun(findScenario('syn-lost')!, { tap: 'client' }).observation.timelines[0];
   const syns = explainStory(lost).steps.filter((x) => x.kind === 'syn');

@@ -302,10 +302,16 @@ function synOptionsText(c: SegmentCtx): string {
   const list: string[] = [];
   if (o.mss !== undefined) list.push(`MSS ${o.mss} (the most data ${who(c.who)} takes in one segment)`);
   if (o.wscale !== undefined)
-    list.push(`window scale ${o.wscale} (its windows ×${2 ** Math.min(o.wscale, 14)})`);
+    list.push(
+      `window scale ${o.wscale} (once both agree, its window field counts in units of ${2 ** Math.min(o.wscale, 14)} bytes; a SYN's own window is never scaled)`,
+    );
   if (o.sackPermitted) list.push('SACK permitted');
   if (o.timestamps) list.push('timestamps');
   if (list.length > 0) out.push(`Its options: ${list.join(', ')}.`);
+  if (o.mss === undefined)
+    out.push(
+      `It carries no MSS option, so ${peer(c.who)} must assume 536 bytes (1220 over IPv6; RFC 9293 §3.7.1).`,
+    );
   const po = c.peerOptions;
   if (c.ack && po) {
     const both: string[] = [];

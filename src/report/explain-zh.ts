@@ -298,10 +298,15 @@ function synOptionsText(c: SegmentCtx): string {
   const out: string[] = [];
   const list: string[] = [];
   if (o.mss !== undefined) list.push(`MSS ${o.mss}（${who(c.who)}在一个报文段中最多接收的数据字节数）`);
-  if (o.wscale !== undefined) list.push(`窗口扩大因子 ${o.wscale}（窗口值 ×${2 ** Math.min(o.wscale, 14)}）`);
+  if (o.wscale !== undefined)
+    list.push(
+      `窗口扩大因子 ${o.wscale}（双方都同意后，它的窗口字段以 ${2 ** Math.min(o.wscale, 14)} 字节为单位；SYN 自身的窗口从不扩大）`,
+    );
   if (o.sackPermitted) list.push('允许 SACK');
   if (o.timestamps) list.push('时间戳');
   if (list.length > 0) out.push(`它的选项：${list.join('，')}。`);
+  if (o.mss === undefined)
+    out.push(`它不带 MSS 选项，所以${peer(c.who)}只能假定 536 字节（IPv6 为 1220；RFC 9293 §3.7.1）。`);
   const po = c.peerOptions;
   if (c.ack && po) {
     const both: string[] = [];

@@ -163,6 +163,8 @@ function synOptionBits(pkt: Packet): number {
 export const OPT_TIMESTAMPS = 1 << 19;
 /** Window scale + 1 (0: absent) from this bit up (the report's packed form only). */
 export const OPT_WSCALE_SHIFT = 20;
+/** Set on every SYN in the report's packed form, so a SYN without options is not 0. */
+export const OPT_SYN = 1 << 26;
 
 /**
  * A SYN's options as the report layer receives them (RawPacket.synOpts): synOpts with the
@@ -170,7 +172,7 @@ export const OPT_WSCALE_SHIFT = 20;
  */
 export function synOptionsOf(h: HeldPacket): number {
   if (!(h.flags & SYN)) return 0;
-  return h.synOpts | (h.hasTs ? OPT_TIMESTAMPS : 0) | ((h.wscale + 1) << OPT_WSCALE_SHIFT);
+  return h.synOpts | (h.hasTs ? OPT_TIMESTAMPS : 0) | ((h.wscale + 1) << OPT_WSCALE_SHIFT) | OPT_SYN;
 }
 
 /** Sets or clears `bit` of `bits`. */
