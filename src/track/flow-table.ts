@@ -209,12 +209,13 @@ export class FlowTable {
       conn.wsSlot = analysis.slot ?? -1;
     }
     conn.summary.add(pkt, fromA);
-    conn.lastUsec = now;
     this.touch(conn);
     const h = this.pool.pop() ?? new HeldPacket();
     h.fill(pkt, fromA, wsTags, conn.baseUsec);
     h.attach = attach;
+    // (After process: it weighs the time since the connection's previous segment.)
     conn.process(h, this.recycle, this.onPacket);
+    conn.lastUsec = now;
     if (conn.over) this.end(conn);
     else {
       this.scheduleTimeWait(conn);
