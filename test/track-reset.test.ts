@@ -107,6 +107,47 @@ test('a RST its receiver goes on ignoring did not take effect there', () => {
   assert.equal(r.packets[3]!.orig, 'ESTABLISHED');
 });
 
+test('a bare RST <SEQ=SEG.ACK> answering at once the first segment after an idle spell: its sender had no connection', () => {
+  // §3.10.7.1: an endpoint with no connection answers a segment carrying ACK with
+  // <SEQ=SEG.ACK><CTL=RST>; a synchronized one acknowledges it (§3.10.7.4). The server here lost its
+  // connection while idle (a forged RST past the tap, a reboot): CLOSED when the data reached it.
+  const open = ['0.0 C>S S seq=100', '0.020 S>C S. seq=500 ack=101', '0.020010 C>S . seq=101 ack=501'];
+  const after = (lines: string[]) => statePairs(runTrace([...open, ...lines])).slice(3);
+  assert.deepEqual(after(['0.5 C>S P. seq=101 ack=501 len=10', '0.520 S>C R seq=501']), [
+    'ESTABLISHED/CLOSED',
+    'CLOSED/CLOSED',
+  ]);
+  // A keep-alive probe answered so, beside the server (the client's round trip from there, 20 ms).
+  const besideServer = runTrace([
+    '0.0 C>S S seq=100',
+    '0.000010 S>C S. seq=500 ack=101',
+    '0.020 C>S . seq=101 ack=501',
+    '30.0 S>C P. seq=501 ack=101 len=22',
+    '30.020 C>S R seq=101',
+  ]);
+  assert.deepEqual(statePairs(besideServer).slice(3), ['CLOSED/ESTABLISHED', 'CLOSED/CLOSED']);
+  // Not when it comes later than the receiver's round trip allows an immediate answer (its own
+  // abort, <SEQ=SND.NXT>), nor one with the ACK bit (Linux's own abort), nor after a FIN of the
+  // receiver (data after close(): Linux answers with such a RST from FIN_WAIT, a state of its own).
+  assert.deepEqual(after(['0.5 C>S P. seq=101 ack=501 len=10', '0.7 S>C R seq=501']), [
+    'ESTABLISHED/ESTABLISHED',
+    'CLOSED/CLOSED',
+  ]);
+  assert.deepEqual(after(['0.5 C>S P. seq=101 ack=501 len=10', '0.520 S>C R. seq=501 ack=111']), [
+    'ESTABLISHED/ESTABLISHED',
+    'CLOSED/CLOSED',
+  ]);
+  assert.deepEqual(
+    after([
+      '0.1 S>C F. seq=501 ack=101',
+      '0.1001 C>S . seq=101 ack=502',
+      '0.5 C>S P. seq=101 ack=502 len=10',
+      '0.520 S>C R seq=502',
+    ]).slice(2),
+    ['CLOSE_WAIT/FIN_WAIT_2', 'CLOSED/CLOSED'],
+  );
+});
+
 test('a bare RST <SEQ=SEG.ACK> the instant the handshake ACK arrives: that ACK never established the listener', () => {
   // §3.10.7.4 fifth step; Linux with a full accept queue and tcp_abort_on_overflow=1 answers the
   // ACK so and drops the half-open connection. Beside the server the answer leaves at once.

@@ -323,3 +323,42 @@ test('an old duplicate SYN (RFC 9293 Figure 9) with another profile than its cla
   // The same profile: maybe its own earlier attempt, aborted (no RST from SYN_SENT): as before.
   assert.deepEqual(fig9(' tsval=900 wscale=7').slice(0, 2), ['SYN_SENT', 'SYN_SENT']);
 });
+
+test('data a cumulative ACK stops short of is lost only if that ACK is a duplicate: advancing ACKs may be a backlog processed one segment at a time', () => {
+  // The resent segment starts a loss recovery (held); the new segment after it is acknowledged
+  // in two steps a microsecond apart, as a receiver working through a burst does.
+  const lines = [
+    '0.0 C>S S seq=100',
+    '0.020 S>C S. seq=500 ack=101',
+    '0.020010 C>S . seq=101 ack=501',
+    '0.1 C>S P. seq=101 ack=501 len=100',
+    '0.100010 C>S P. seq=201 ack=501 len=100',
+    '0.3 C>S P. seq=101 ack=501 len=100',
+    '0.300010 C>S P. seq=301 ack=501 len=100',
+  ];
+  const backlog = runTrace([...lines, '0.36 S>C . seq=501 ack=301', '0.360001 S>C . seq=501 ack=401']);
+  assert.equal(backlog.packets[6]!.arrived, true);
+});
+
+test('a RST <SEQ=SEG.ACK> that crossed its receiver’s next segment takes effect after it (old duplicate SYN, in the middle)', () => {
+  // RFC 9293 §3.5 Figure 9 seen in the middle (round trip to the server 10 ms): the client's RST
+  // answering the old SYN's SYN+ACK reaches the server after the server's ACK answering the new
+  // SYN left — that ACK shows SYN_RECEIVED, not a RST lost; the server is in LISTEN before the
+  // client's second RST (which a listener ignores).
+  const r = runTrace(
+    [
+      '0.0 C>S S seq=90',
+      '0.010 S>C S. seq=500 ack=91',
+      '0.015 C>S S seq=2000 tsval=1000 wscale=7',
+      '0.020 C>S R seq=91',
+      '0.025 S>C . seq=501 ack=91',
+      '0.035 C>S R seq=91',
+    ],
+    tap('mid'),
+  );
+  assert.deepEqual(
+    r.packets.slice(3).map((p) => p.resp),
+    ['SYN_RECEIVED', 'SYN_RECEIVED', 'LISTEN'],
+  );
+  assert.equal(arrived(r)[3], true);
+});

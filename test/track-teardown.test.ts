@@ -119,3 +119,32 @@ test('port reuse: a SYN with a new ISN during TIME_WAIT starts a new connection'
     [2, 2],
   );
 });
+
+test('a FIN with data leaving at once on the ACK that opens the window was queued by a close() before that ACK arrived', () => {
+  // Beside the server: its window (three segments) out, silence, the client's first ACK, and at
+  // once the tail with the FIN (Linux puts the FIN on the last unsent segment, tcp_send_fin).
+  const flight = [
+    '0.0 C>S S seq=100',
+    '0.000010 S>C S. seq=500 ack=101',
+    '0.020 C>S . seq=101 ack=501',
+    '0.021 C>S P. seq=101 ack=501 len=10',
+    '0.021010 S>C . seq=501 ack=111 len=1000',
+    '0.021011 S>C . seq=1501 ack=111 len=1000',
+    '0.021012 S>C . seq=2501 ack=111 len=1000',
+  ];
+  const states = (tail: string[]) => statePairs(runTrace([...flight, ...tail])).slice(7);
+  assert.deepEqual(states(['0.041 C>S . seq=111 ack=1501', '0.041010 S>C FP. seq=3501 ack=111 len=500']), [
+    'ESTABLISHED/FIN_WAIT_1',
+    'CLOSE_WAIT/FIN_WAIT_1',
+  ]);
+  // The same tail leaving later than an immediate answer: close() may have come after the ACK.
+  assert.deepEqual(states(['0.041 C>S . seq=111 ack=1501', '0.090 S>C FP. seq=3501 ack=111 len=500']), [
+    'ESTABLISHED/ESTABLISHED',
+    'CLOSE_WAIT/FIN_WAIT_1',
+  ]);
+  // After a request (data), not a pure ACK: the application answered it and closed (HTTP/1.0).
+  assert.deepEqual(
+    states(['0.041 C>S P. seq=111 ack=1501 len=10', '0.041010 S>C FP. seq=3501 ack=121 len=500']),
+    ['ESTABLISHED/ESTABLISHED', 'CLOSE_WAIT/FIN_WAIT_1'],
+  );
+});

@@ -491,6 +491,10 @@ const notes: Phrasebook['notes'] = {
     `${Who(c.who)} acknowledges the repeated SYN+ACK again: Wireshark calls it a duplicate ACK, but it is the answer to the retransmitted SYN+ACK, which shows ${who(c.who)}'s first ACK never arrived.`,
   'ack-refused': (c) =>
     `${Who(c.who)} refuses this ACK: its accept queue is full, so instead of completing the handshake it drops the half-open connection — from SYN_RECEIVED to no connection at all (CLOSED) — and answers with a RST (net.ipv4.tcp_abort_on_overflow=1).`,
+  'fin-queued': (c) =>
+    `${Who(c.who)} had already called close() when this segment reached it: its FIN waited behind data the window held back, and leaves with that data the moment this segment opens the window.`,
+  'met-no-connection': (c) =>
+    `${Who(c.who)} no longer had this connection when the segment reached it: its answer, a RST without ACK sent at once whose seq is this segment's ack, is what an endpoint with no connection sends (RFC 9293 §3.10.7.1). It had dropped the connection earlier, unseen in the capture (a RST lost or forged, a reboot, a timeout): CLOSED.`,
   'arrival-unknown': (c) =>
     `Whether it reached ${peer(c.who)} the capture cannot tell yet: ${peer(c.who)}'s state is UNKNOWN until its next segment.`,
   'acks-old-syn': (c) =>

@@ -273,6 +273,13 @@ export type NoteKey =
   /** A handshake ACK the listener refused with a RST at once (full accept queue): SYN_RECEIVED → CLOSED. */
   | 'ack-refused'
   /**
+   * A segment that reached an endpoint with no connection any more (its bare RST answered at once):
+   * ESTABLISHED or CLOSE_WAIT → CLOSED, before that RST.
+   */
+  | 'met-no-connection'
+  /** The receiver had called close(): its FIN waited for the window this segment opened. */
+  | 'fin-queued'
+  /**
    * After a SYN under a new ISN (old-duplicate-syn): what Wireshark's tags, which count from the
    * other ISN, misread. An ACK of an earlier SYN, answering the new SYN from SYN_RECEIVED: */
   | 'acks-old-syn'

@@ -475,6 +475,10 @@ const notes: Phrasebook['notes'] = {
     `${who(c.who)}再次确认重传的 SYN+ACK：Wireshark 把它叫作重复 ACK，其实它是对重传 SYN+ACK 的应答，说明${who(c.who)}的第一个 ACK 没有到达。`,
   'ack-refused': (c) =>
     `${who(c.who)}拒绝了这个 ACK：它的全连接队列已满，所以没有完成握手，而是丢弃这个半连接——从 SYN_RECEIVED 直接变为没有连接（CLOSED）——并用 RST 回应（net.ipv4.tcp_abort_on_overflow=1）。`,
+  'fin-queued': (c) =>
+    `这个报文段到达时，${who(c.who)}已经调用了 close()：它的 FIN 排在被窗口挡住的数据后面，这个报文段一打开窗口，FIN 就随那些数据立即发出。`,
+  'met-no-connection': (c) =>
+    `这个报文段到达时，${who(c.who)}已经没有这个连接了：它立即回的是一个不带 ACK 的 RST，序号等于这个报文段的确认号，这正是没有连接的一端发出的应答（RFC 9293 §3.10.7.1）。它早先已丢弃了连接，抓包里看不到（RST 丢失或被伪造、重启、超时）：CLOSED。`,
   'arrival-unknown': (c) =>
     `抓包还不能判断它是否到达了${peer(c.who)}：在${peer(c.who)}发出下一个报文段之前，它的状态是 UNKNOWN。`,
   'acks-old-syn': (c) =>

@@ -576,7 +576,25 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
         says.push({ s: 'note', key: 'ack-refused', c: { who: side } });
         continue;
       }
-      const row = transitionFor(from, to, p, side === me, passive[side]);
+      // Only a RST moves a synchronized receiver to CLOSED: any other segment did because it met
+      // no connection there (the tracker reads that from the receiver's RST answering it at once).
+      if (
+        side === them &&
+        to === 'CLOSED' &&
+        (from === 'ESTABLISHED' || from === 'CLOSE_WAIT') &&
+        !(p.flags & RST)
+      ) {
+        says.push({ s: 'note', key: 'met-no-connection', c: { who: side } });
+        continue;
+      }
+      // The receiver closes on the peer's segment: its FIN had been waiting for the window, which
+      // this segment opened (the tracker reads that from the FIN leaving at once after it).
+      const queuedClose =
+        side === them &&
+        !(p.flags & RST) &&
+        ((from === 'ESTABLISHED' && to === 'FIN_WAIT_1') || (from === 'CLOSE_WAIT' && to === 'LAST_ACK'));
+      if (queuedClose) says.push({ s: 'note', key: 'fin-queued', c: { who: side } });
+      const row = queuedClose ? undefined : transitionFor(from, to, p, side === me, passive[side]);
       const ctx: TransitionCtx = { who: side, from, to, timeWait };
       if ((p.flags & (SYN | ACK)) === (SYN | ACK) && side !== me) ctx.synAck = true;
       // The peer's crossing SYN+ACK took effect after this endpoint's own segment left (the tracker
@@ -584,7 +602,7 @@ export function storyData(t: ConnTimeline, opts: ExplainOptions = {}, lang: Lang
       if (side === me && simultaneousOpen && from === 'SYN_RECEIVED' && to === 'ESTABLISHED')
         ctx.synAck = true;
       if (simultaneousClose && from === 'ESTABLISHED' && to === 'FIN_WAIT_1') ctx.simultaneous = true;
-      says.push({ s: 'transition', key: row ? transitionKey(row) : undefined, c: ctx });
+      if (!queuedClose) says.push({ s: 'transition', key: row ? transitionKey(row) : undefined, c: ctx });
       // Socket calls the move implies.
       const call = socketCall(side === me, from, to, passive[side]);
       // The handshake ACK a full accept queue refused is never accept()ed; a Fast Open server's

@@ -32,6 +32,7 @@ import {
   stepQuiet,
   TIME_WAIT_BIT,
   takePendingAck,
+  takePendingRst,
   UNKNOWABLE,
 } from './infer.js';
 import { type ConnSummary, combineTags, RecordBuilder } from './record.js';
@@ -86,6 +87,14 @@ const TURNAROUND_USEC = 1_000;
  */
 const SYNACK_RESEND_USEC = 1_500_000;
 
+/**
+ * How long a connection stays idle before its next segment is held for its receiver's immediate
+ * answer (HeldPacket.awaitsAnswer): Linux's RTO_MIN (200 ms). A cost bound, not part of the rule:
+ * after an idle period longer than its RTO a sender restarts from its initial window (RFC 5681
+ * §4.1), so what is held behind that segment until the answer is small; bulk data is never held.
+ */
+const IDLE_HOLD_USEC = 200_000;
+
 /** Most segments held per connection before the oldest undecided one is presumed arrived. */
 export const MAX_HELD = 4096;
 
@@ -109,6 +118,8 @@ const C_INIT_B_SHIFT = 20; // 4 bits: TcpState
  * (a SYN flood's every connection) needs no second InferState until a replay or release asks.
  */
 const C_COMMITTED_INITIAL = 1 << 28;
+/** The latest segment came from A. */
+const C_LAST_FROM_A = 1 << 29;
 
 export class Conn extends FourTuple {
   id = 0;
@@ -118,9 +129,10 @@ export class Conn extends FourTuple {
   hash = 0;
   /** Next connection in the same hash bucket. */
   nextInBucket: Conn | null = null;
-  /** Idle list (least recently seen first). */
-  lruPrev: Conn | null = null;
-  lruNext: Conn | null = null;
+  /** The Wireshark analysis' slot for its 4-tuple after its latest segment (a hint; -1: none yet). */
+  wsSlot = -1;
+  /** Its entry in the table's use order (FlowTable's ring, least recently seen first); -1: none. */
+  usePos = -1;
   /**
    * Capture time (µs since the epoch) of its first segment: every time the connection keeps is
    * relative to it (HeldPacket.t), a small integer, so that only this field is a boxed double.
@@ -263,8 +275,8 @@ export class Conn extends FourTuple {
     this.firstFrame = 0;
     this.hash = 0;
     this.nextInBucket = null;
-    this.lruPrev = null;
-    this.lruNext = null;
+    this.wsSlot = -1;
+    this.usePos = -1;
     this.base = baseUsec;
     this.lastT = 0;
     this.twDeadlineT = 0;
@@ -361,12 +373,20 @@ export class Conn extends FourTuple {
     // The connection's first segment: nothing released or held before it.
     const first = this.heldFirst === null && !this.recordBegun && live.a.cand === 0;
     const sender = h.fromA ? live.a : live.b;
-    const keepAlive = isKeepAlive(h, sender, h.fromA ? live.b : live.a);
+    const receiver = h.fromA ? live.b : live.a;
+    const keepAlive = isKeepAlive(h, sender, receiver);
     const recovery = this.startsRecovery(h, sender);
+    // (lastT is still the previous segment's time: the flow table sets it after process.)
+    const awaits =
+      (h.flags & (ACK | RST)) === ACK && h.t - this.lastT >= IDLE_HOLD_USEC && receiver.tapRttUsec >= 0;
+    const awaitsFin = !first && this.mayReleaseFin(h, sender, receiver);
+    this.bits = h.fromA ? this.bits | C_LAST_FROM_A : this.bits & ~C_LAST_FROM_A;
     if (
       this.heldFirst === null &&
       !keepAlive &&
       !recovery &&
+      !awaits &&
+      !awaitsFin &&
       !this.opensHole(h, sender) &&
       stepQuiet(live, h)
     ) {
@@ -423,6 +443,8 @@ export class Conn extends FourTuple {
     }
     step(live, h, this.cfg);
     if (keepAlive) h.probeAwaits = true;
+    if (awaits) h.awaitsAnswer = true;
+    if (awaitsFin) h.awaitsFin = true;
     if (this.heldLast === null) this.heldFirst = h;
     else this.heldLast.next = h;
     this.heldLast = h;
@@ -431,6 +453,58 @@ export class Conn extends FourTuple {
     if (this.afterStep()) this.replay();
     if (this.heldCount > MAX_HELD) this.forceOldest();
     this.release(false, recycle, release);
+  }
+
+  /**
+   * Whether `h`, from `sender` to `receiver` (as they stand before it), is a pure ACK of new data
+   * right after the receiver's own last segment, the receiver silent since for a quarter of the
+   * connection's round trip with data still unacknowledged: the ACK clock stalled, its window
+   * full. A FIN waiting behind that window leaves the moment such an ACK arrives (Conn.decide);
+   * holding only these (a cost bound) keeps ACK-clocked bulk transfers on the fast path.
+   */
+  private mayReleaseFin(h: HeldPacket, sender: EndpointFacts, receiver: EndpointFacts): boolean {
+    if ((h.flags & (SYN | FIN | RST | ACK)) !== ACK || h.len !== 0) return false;
+    if (((this.bits & C_LAST_FROM_A) !== 0) === h.fromA) return false;
+    const rtt = receiver.tapRttUsec + sender.tapRttUsec;
+    if (receiver.tapRttUsec < 0 || sender.tapRttUsec < 0 || 4 * (h.t - this.lastT) < rtt) return false;
+    return (
+      receiver.sndValid &&
+      !receiver.finSent &&
+      seqGt(receiver.sndNxt, h.ack32) &&
+      sender.ackSent &&
+      seqGt(h.ack32, sender.ackedNxt)
+    );
+  }
+
+  /**
+   * `p` awaits the next segment of its receiver (HeldPacket.awaitsFin), given the new segment `q`
+   * (from `qs`). A FIN with new data, the receiver's first segment after `p`, sent at once (within
+   * its round trip from the tap and a turnaround), left because `p` opened the window: the data
+   * and its FIN waited in the queue, so close() came before `p` arrived (Linux puts the FIN on the
+   * last unsent segment, tcp_send_fin). The receiver closed by `p`'s row (HeldPacket.closesFirst):
+   * FIN_WAIT_1 (or LAST_ACK) from there. True if so.
+   */
+  private releasedFin(p: HeldPacket, q: HeldPacket, qs: EndpointFacts): boolean {
+    const rtt = (p.fromA ? this.live.b : this.live.a).tapRttUsec;
+    if (q.fromA === p.fromA) {
+      if (q.t - p.t > rtt + TURNAROUND_USEC) p.awaitsFin = false;
+      return false;
+    }
+    p.awaitsFin = false;
+    if (
+      (q.flags & (SYN | FIN | RST)) !== FIN ||
+      q.len === 0 ||
+      !qs.sndValid ||
+      qs.finSent ||
+      q.seq32 !== qs.sndNxt ||
+      q.t - p.t > rtt + TURNAROUND_USEC ||
+      p.arrival !== Arrival.PRESUMED
+    )
+      return false;
+    p.closesFirst = true;
+    p.closesFirstSeq = seqAdd32(q.end32, -1);
+    p.closesFirstBySender = false;
+    return true;
   }
 
   /**
@@ -571,6 +645,8 @@ export class Conn extends FourTuple {
       }
     }
     for (let p = this.heldFirst; p !== null; p = p.next) {
+      if (p.awaitsAnswer && this.answeredFromNoConnection(p, q, qs)) refuted = true;
+      if (p.awaitsFin && this.releasedFin(p, q, qs)) refuted = true;
       if (p.silent) {
         if (this.judgeSilence(p, q)) refuted = true;
         continue;
@@ -767,11 +843,15 @@ export class Conn extends FourTuple {
         seqLt(q.ack32, p.end32) &&
         qs.win !== 0 &&
         qs.tapRttUsec >= 0 &&
-        !mayHaveCrossed(p.t, q.t, qs.tapRttUsec)
+        !mayHaveCrossed(p.t, q.t, qs.tapRttUsec) &&
+        qs.ackSent &&
+        !seqGt(q.ack32, qs.ackedNxt)
       ) {
         // Data that would have moved its receiver's RCV.NXT past q's ACK field, and q left after p
         // had time to arrive (RFC 9293 §3.10.7.4: every segment carries RCV.NXT): p was lost.
-        // (Not into a zero window, where the receiver drops what it gets.)
+        // (Not into a zero window, where the receiver drops what it gets; and only from a duplicate
+        // ACK, stuck at p: ACKs that advance may be a backlog processed one segment at a time,
+        // the next of them covering p a microsecond later.)
         p.arrival = Arrival.REFUTED;
         refuted = true;
         continue;
@@ -859,6 +939,40 @@ export class Conn extends FourTuple {
       }
     }
     return refuted;
+  }
+
+  /**
+   * `p` awaits its receiver's answer (HeldPacket.awaitsAnswer), given the new segment `q` (from
+   * `qs`): the receiver's first segment after it, or its sender's too late to have been sent
+   * before an immediate answer, closes the question. A RST without ACK <SEQ=SEG.ACK> from a
+   * receiver that had sent no FIN, sent at once (within its round trip from the tap and a
+   * turnaround), is the answer of an endpoint with no connection (RFC 9293 §3.10.7.1; Linux's
+   * tcp_v4_send_reset): a synchronized one acknowledges any segment that is not a RST
+   * (§3.10.7.4), and its own abort leaves at a moment of its own choosing (Linux's carries ACK).
+   * The receiver had given the connection up before `p` arrived (a RST lost or forged, a reboot):
+   * CLOSED from `p` on (HeldPacket.metClosed). True if so.
+   */
+  private answeredFromNoConnection(p: HeldPacket, q: HeldPacket, qs: EndpointFacts): boolean {
+    const rtt = (p.fromA ? this.live.b : this.live.a).tapRttUsec;
+    if (q.fromA === p.fromA) {
+      if (q.t - p.t > rtt + TURNAROUND_USEC) p.awaitsAnswer = false;
+      return false;
+    }
+    p.awaitsAnswer = false;
+    const receiverState = p.fromA ? p.stateB : p.stateA;
+    const ownProfile = !qs.profiled || !q.ipv4 || (q.ttl === qs.ttl && q.df === qs.df);
+    if (
+      (q.flags & (RST | ACK | SYN | FIN)) !== RST ||
+      q.seq32 !== p.ack32 ||
+      p.arrival !== Arrival.PRESUMED ||
+      qs.finSent ||
+      (receiverState !== TcpState.ESTABLISHED && receiverState !== TcpState.CLOSE_WAIT) ||
+      !ownProfile ||
+      !this.answersAtOnce(p, q, qs)
+    )
+      return false;
+    p.metClosed = true;
+    return true;
   }
 
   /**
@@ -1273,6 +1387,8 @@ export class Conn extends FourTuple {
       if (p.senderPending && !p.senderRefuted) p.senderPending = false;
       p.holeOpen = false;
       p.recovery = false;
+      p.awaitsAnswer = false;
+      p.awaitsFin = false;
       if ((p.flags & FIN) !== 0) p.covered = true;
     }
   }
@@ -1325,7 +1441,16 @@ export class Conn extends FourTuple {
         const p: HeldPacket = stop;
         if (p.arrival === Arrival.PRESUMED && p.decisive) break;
         if (p.senderPending && !p.senderRefuted) break;
-        if (p.holeOpen || p.silent || p.probeAwaits || p.recovery || p.cookieOpen) break;
+        if (
+          p.holeOpen ||
+          p.silent ||
+          p.probeAwaits ||
+          p.awaitsAnswer ||
+          p.awaitsFin ||
+          p.recovery ||
+          p.cookieOpen
+        )
+          break;
         // A delayed or refuted FIN waits for the ACK that covers it (or the connection's end).
         if (
           (p.flags & FIN) !== 0 &&
@@ -1385,8 +1510,9 @@ export class Conn extends FourTuple {
    */
   private settlePendingAck(): void {
     const live = this.live;
-    if (!live.ackPending || !this.recordBegun) return;
-    takePendingAck(live);
+    if ((!live.ackPending && !live.rstPending) || !this.recordBegun) return;
+    if (live.ackPending) takePendingAck(live);
+    if (live.rstPending) takePendingRst(live);
     this.record.settle(live.a.state, live.b.state);
   }
 
@@ -1455,6 +1581,9 @@ function crossedBy(p: HeldPacket, q: HeldPacket, rtt: number): boolean {
   if (rtt < 0 || q.t - p.t >= rtt || (q.flags & ACK) === 0) return false;
   const kind = p.flags & (SYN | FIN | RST | ACK);
   if (kind === ACK && p.len === 0) return p.decisive;
+  // A RST without ACK (an answer <SEQ=SEG.ACK>) that its receiver would accept: it takes effect
+  // after q, which its receiver sent in the state the RST ends (old-duplicate-syn).
+  if (kind === RST) return p.decisive;
   // Crossing SYN+ACKs of a simultaneous open (RFC 9293 §3.5 Figure 7): q's sender had p's SYN
   // already (it answers with a SYN+ACK of its own), so p's effect there is its ACK alone.
   if (kind === (SYN | ACK) && p.len === 0 && (q.flags & SYN) !== 0) return p.decisive;

@@ -125,6 +125,11 @@ const B_STATELESS = 1 << 29;
 const B_STATELESS_OPEN = 1 << 30;
 const B_NOT_OWN = 1 << 31;
 
+/** HeldPacket.awaitsAnswer. */
+const W_ANSWER = 1;
+/** HeldPacket.awaitsFin. */
+const W_FIN = 2;
+
 /** What the first answer after a silence echoed (RFC 7323 §4.3: TSecr is the TSval of the segment answered). */
 export enum SilenceEcho {
   /** No answer with timestamps yet. */
@@ -215,6 +220,8 @@ export class HeldPacket {
   wsTags = 0;
   /** The B_* booleans. */
   private bits = 0;
+  /** More booleans (W_*): B_* has no bit left. */
+  private waits = 0;
 
   arrival: Arrival = Arrival.PRESUMED;
   /** The last sequence number of the hole (valid while holeOpen), int32. */
@@ -410,6 +417,30 @@ export class HeldPacket {
   }
   set notOwn(v: boolean) {
     this.bits = withBit(this.bits, B_NOT_OWN, v);
+  }
+
+  /**
+   * The first segment after its connection was idle (Conn.process): held until its receiver's
+   * next segment, or until its sender's next one comes too late for an immediate answer, for a
+   * bare RST <SEQ=SEG.ACK> answering it at once shows its receiver had no connection (Conn.decide).
+   */
+  get awaitsAnswer(): boolean {
+    return (this.waits & W_ANSWER) !== 0;
+  }
+  set awaitsAnswer(v: boolean) {
+    this.waits = withBit(this.waits, W_ANSWER, v);
+  }
+
+  /**
+   * A pure ACK acknowledging new data of a peer that had sent nothing for a while (its window
+   * full): held until that peer's next segment, which shows whether the ACK let out a FIN that
+   * waited for the window, queued by a close() before the ACK arrived (Conn.decide).
+   */
+  get awaitsFin(): boolean {
+    return (this.waits & W_FIN) !== 0;
+  }
+  set awaitsFin(v: boolean) {
+    this.waits = withBit(this.waits, W_FIN, v);
   }
 
   /** With `stateless`: only maybe — the tap could have missed the resends a request socket makes. */
@@ -609,6 +640,7 @@ export class HeldPacket {
       (pkt.df ? B_DF : 0) |
       (pkt.ipVersion === 4 ? B_IPV4 : 0) |
       (pkt.hasTimestamp ? B_HAS_TS : 0);
+    this.waits = 0;
     this.arrival = Arrival.PRESUMED;
     this.holeAt = 0;
     this.crossUsec = 0;

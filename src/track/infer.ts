@@ -359,6 +359,10 @@ const I_FIRST_FIN_SHIFT = 13;
 const I_ACK_PENDING = 1 << 15;
 /** Its receiver is A. */
 const I_ACK_PENDING_TO_A = 1 << 16;
+/** A deferred RST (HeldPacket.deferred) waits to take effect at its receiver (pendRst). */
+const I_RST_PENDING = 1 << 17;
+/** Its receiver is A. */
+const I_RST_PENDING_TO_A = 1 << 18;
 
 /** Both endpoints plus the connection-level facts roles and records need. Snapshot-able. */
 export class InferState {
@@ -389,6 +393,12 @@ export class InferState {
    */
   pendAck = 0;
   pendAckUsec = 0;
+  /**
+   * A deferred RST not applied yet (valid when rstPending): its SEQ field (int32) and capture time
+   * (relative µs); it takes effect as a deferred ACK does (takePendingRst).
+   */
+  pendRst = 0;
+  pendRstUsec = 0;
 
   copyFrom(o: InferState): void {
     this.a.copyFrom(o.a);
@@ -404,6 +414,8 @@ export class InferState {
     this.synAckTs = o.synAckTs;
     this.pendAck = o.pendAck;
     this.pendAckUsec = o.pendAckUsec;
+    this.pendRst = o.pendRst;
+    this.pendRstUsec = o.pendRstUsec;
   }
 
   /** Back to a new connection's state (a recycled connection): copyFrom covers every field. */
@@ -480,6 +492,19 @@ export class InferState {
   }
   set ackPendingToA(v: boolean) {
     this.bits = withBit(this.bits, I_ACK_PENDING_TO_A, v);
+  }
+  get rstPending(): boolean {
+    return (this.bits & I_RST_PENDING) !== 0;
+  }
+  set rstPending(v: boolean) {
+    this.bits = withBit(this.bits, I_RST_PENDING, v);
+  }
+  /** The pending RST's receiver is A (else B). */
+  get rstPendingToA(): boolean {
+    return (this.bits & I_RST_PENDING_TO_A) !== 0;
+  }
+  set rstPendingToA(v: boolean) {
+    this.bits = withBit(this.bits, I_RST_PENDING_TO_A, v);
   }
   /** 0 none, 1 A, 2 B: sender of the first SYN without ACK, of the first SYN+ACK, of the first FIN. */
   get firstSyn(): number {
@@ -627,19 +652,19 @@ function receiveFin(r: EndpointFacts, acksOwnFin: boolean): void {
  * RFC 9293 §3.10.7 + RFC 5961 §3: 1 accepted, 0 challenge ACK (in window, not exact),
  * -1 ignored. `r` is the RST's receiver, as it stands before the RST.
  */
-function rstAcceptance(r: EndpointFacts, h: HeldPacket): number {
+function rstAcceptance(r: EndpointFacts, flags: number, seq: number, ack: number): number {
   if (r.cand === bit(S.SYN_SENT)) {
     // §3.10.7.3: acceptable only if it acknowledges our SYN.
-    return (h.flags & ACK) !== 0 && (!r.synSent || acksOwnSyn(r, h.ack32)) ? 1 : -1;
+    return (flags & ACK) !== 0 && (!r.synSent || acksOwnSyn(r, ack)) ? 1 : -1;
   }
   if (r.cand === bit(S.LISTEN)) return -1; // §3.10.7.2: a RST to a listener is ignored.
   if (!r.rcvValid) return 1; // Nothing known of its receive window: give the benefit of the doubt.
-  if (h.seq32 === r.rcvNxt) return 1;
+  if (seq === r.rcvNxt) return 1;
   // Exactly the RCV.NXT its own latest ACK showed, below the presumed one: data presumed to have
   // arrived may have been lost past the tap (step() holds such a RST in doubt).
-  if (r.ackSent && h.seq32 === r.ackedNxt) return 1;
+  if (r.ackSent && seq === r.ackedNxt) return 1;
   const wnd = Math.max(1, r.win * 2 ** Math.max(r.wscale, 0));
-  return seqInRange(h.seq32, r.rcvNxt, seqAdd32(r.rcvNxt, Math.min(wnd, 0x7fffffff))) ? 0 : -1;
+  return seqInRange(seq, r.rcvNxt, seqAdd32(r.rcvNxt, Math.min(wnd, 0x7fffffff))) ? 0 : -1;
 }
 
 /**
@@ -710,6 +735,16 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
       takePending(st, pendToA);
       pendVia = pr.state;
     }
+  }
+
+  // A deferred RST (without ACK: an answer <SEQ=SEG.ACK> that crossed its receiver's segment)
+  // takes effect on the same terms as a deferred ACK.
+  if (st.rstPending) {
+    const toA = st.rstPendingToA;
+    const pr = toA ? st.a : st.b;
+    const at = h.fromA !== toA && h.deferred ? h.crossUsec : h.t;
+    if (pr.tapRttUsec < 0 || (h.fromA !== toA && !h.deferred) || at - st.pendRstUsec >= pr.tapRttUsec)
+      takePendingRst(st);
   }
 
   // An endpoint that may have closed already, its FIN waiting behind a loss recovery (Conn.decide).
@@ -940,6 +975,13 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
     if (r.cand === bit(S.SYN_SENT)) apply(r, TcpEvent.RCV_SYN);
     r.peerSynPending = false;
   }
+  if (!arrived && h.deferred && h.arrival !== Arrival.REFUTED && rst && !ackf) {
+    if (st.rstPending) takePendingRst(st);
+    st.pendRst = h.seq32;
+    st.pendRstUsec = h.t;
+    st.rstPending = true;
+    st.rstPendingToA = !h.fromA;
+  }
   if (!arrived && h.deferred && h.arrival !== Arrival.REFUTED && !fin && (!syn || synKnown) && !rst && ackf) {
     if (st.ackPending && st.ackPendingToA === h.fromA) takePendingAck(st);
     st.pendAck = st.ackPending ? maxSeq(st.pendAck, true, h.ack32) : h.ack32;
@@ -975,7 +1017,7 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
       r.peerFinPending = false;
       r.peerFinDoubt = false;
       if (rst) {
-        const acc = rstAcceptance(r, h);
+        const acc = rstAcceptance(r, h.flags, h.seq32, h.ack32);
         if (acc > 0) {
           apply(r, TcpEvent.RCV_RST);
           fx |= FX_RST_ACCEPTED;
@@ -1089,6 +1131,7 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
   if (h.takesPending) {
     if (st.ackPending && st.ackPendingToA === h.fromA) takePending(st, h.fromA);
     else if (s.peerFinPending && !s.gotPeerFin) takePending(st, h.fromA);
+    if (st.rstPending && st.rstPendingToA === h.fromA) takePendingRst(st);
   }
 
   noteTimeWait(st.a, h.t);
@@ -1138,8 +1181,9 @@ export function stepQuiet(st: InferState, h: HeldPacket): boolean {
   let rb = r.bits;
   if ((sb & QUIET_SENDER_BARS) !== 0 || (rb & QUIET_RECEIVER_BARS) !== 0) return false;
   if (r.win === 0 || st.firstFin !== 0 || (!st.handshakeAckSeen && (rb & E_SYNACK_SENT) !== 0)) return false;
-  if (h.closesFirst || h.arrival === Arrival.REFUTED || h.arrival === Arrival.DELAYED) return false;
-  if (h.deferred || st.ackPending || h.closeMayPrecede) return false;
+  if (h.closesFirst || h.metClosed || h.arrival === Arrival.REFUTED || h.arrival === Arrival.DELAYED)
+    return false;
+  if (h.deferred || st.ackPending || st.rstPending || h.closeMayPrecede) return false;
 
   const len = h.len; // = seqLen: no SYN, no FIN
   const seq = h.seq32;
@@ -1224,6 +1268,18 @@ export function takePendingAck(st: InferState): void {
   if (r.synSent && (r.cand & bit(S.SYN_RECEIVED)) !== 0 && seqGe(ack, seqAdd32(r.iss, 1)))
     apply(r, TcpEvent.RCV_ACK_OF_SYN);
   if (r.finSent && seqGe(ack, seqAdd32(r.finSeq, 1))) apply(r, TcpEvent.RCV_ACK_OF_FIN);
+}
+
+/**
+ * A deferred RST takes effect at its receiver now, if acceptable there (RFC 9293 §3.10.7; a
+ * passive opener in SYN_RECEIVED back to LISTEN, §3.10.7.4). In the window but not exact it would
+ * draw a challenge ACK (RFC 5961 §3.2), which changes no state.
+ */
+export function takePendingRst(st: InferState): void {
+  const r = st.rstPendingToA ? st.a : st.b;
+  st.rstPending = false;
+  if (r.cand !== 0 && r.cand !== UNKNOWABLE && rstAcceptance(r, RST, st.pendRst, 0) > 0)
+    apply(r, TcpEvent.RCV_RST);
 }
 
 /** Whether this pure ACK of a crossed FIN is the first (teardown 3/4) rather than the second (4/4). */
