@@ -21,7 +21,10 @@ const RETRANSMISSION_TAGS =
 /** Outstanding segments kept per direction: a bound on memory; older ones give no sample. */
 const MAX_OUTSTANDING = 256;
 
-/** Ring capacity of a direction's first segments (doubled as more are outstanding, up to MAX_OUTSTANDING). */
+/** Outstanding segments a direction keeps in its own fields before it takes a ring. */
+const INLINE = 2;
+
+/** Ring capacity of a direction's first spill (doubled as more are outstanding, up to MAX_OUTSTANDING). */
 const FIRST_CAPACITY = 4;
 
 // A ring entry's three numbers, side by side in one Float64Array: the end sequence number
@@ -34,12 +37,24 @@ const ENTRY = 3;
 export class Direction {
   retransmissions = 0;
   uniqueBytes = 0;
-  /** Highest sequence number sent + 1 (seq space incl. SYN/FIN); valid once `started`. */
-  private highest = 0;
+  /**
+   * Highest sequence number sent + 1 (seq space incl. SYN/FIN), valid once `started`; as int32
+   * (read back unsigned): an unsigned value above 2^31 would give every direction a boxed double.
+   */
+  private highest32 = 0;
   private started = false;
-  // Outstanding segments, oldest first, as a ring of ENTRY-number entries in one typed array kept
-  // across connections (reset() keeps it): nothing is allocated per segment, one array per
-  // direction (not one per field: a connection-heavy capture makes one per connection).
+  // Outstanding segments, oldest first. Most connections have one or two at a time (a request, its
+  // answer): those sit in the direction's own fields (end as int32, time, `again` bits 0 and 1),
+  // so a connection costs no typed array — each is an ArrayBuffer the collector tracks, and a
+  // connection-heavy capture keeps tens of thousands. A third spills them into a ring of
+  // ENTRY-number entries in one Float64Array, kept across connections (reset() keeps it).
+  private end0 = 0;
+  private end1 = 0;
+  private time0 = 0;
+  private time1 = 0;
+  private again01 = 0;
+  /** The outstanding segments are in `ring` (from head on), not in the fields above. */
+  private spilled = false;
   private ring: Float64Array | null = null;
   /** Entries the ring holds (a power of two). */
   private capacity = 0;
@@ -56,8 +71,14 @@ export class Direction {
   reset(): void {
     this.retransmissions = 0;
     this.uniqueBytes = 0;
-    this.highest = 0;
+    this.highest32 = 0;
     this.started = false;
+    this.end0 = 0;
+    this.end1 = 0;
+    this.time0 = 0;
+    this.time1 = 0;
+    this.again01 = 0;
+    this.spilled = false;
     this.head = 0;
     this.count = 0;
     this.rttSamples = 0;
@@ -74,18 +95,45 @@ export class Direction {
     const end = (seq + span) >>> 0;
     // A segment that resends bytes already sent makes every outstanding segment it overlaps
     // ambiguous, and itself too (Karn): no sample from their ACKs.
-    const resend = this.started && seqLt(seq, this.highest);
+    const highest = this.highest32 >>> 0;
+    const resend = this.started && seqLt(seq, highest);
     if (!this.started) {
       this.started = true;
-      this.highest = end;
+      this.highest32 = end | 0;
       this.uniqueBytes += len;
-    } else if (seqGt(end, this.highest)) {
+    } else if (seqGt(end, highest)) {
       // Only what lies beyond the highest byte sent before is new (tcptrace's unique bytes).
-      const fresh = (end - this.highest) | 0;
+      const fresh = (end - highest) | 0;
       this.uniqueBytes += Math.min(len, fresh);
-      this.highest = end;
+      this.highest32 = end | 0;
     }
-    if (resend && this.count > 0) {
+    if (!this.spilled) {
+      const n = this.count;
+      if (resend && n > 0) {
+        let same = false;
+        if (seqGt(this.end0 >>> 0, seq)) this.again01 |= 1;
+        if (this.end0 >>> 0 === end) same = true;
+        if (n > 1) {
+          if (seqGt(this.end1 >>> 0, seq)) this.again01 |= 2;
+          if (this.end1 >>> 0 === end) same = true;
+        }
+        if (same) return;
+      }
+      if (n < INLINE) {
+        if (n === 0) {
+          this.end0 = end | 0;
+          this.time0 = t;
+          this.again01 = resend ? 1 : 0;
+        } else {
+          this.end1 = end | 0;
+          this.time1 = t;
+          this.again01 = (this.again01 & 1) | (resend ? 2 : 0);
+        }
+        this.count = n + 1;
+        return;
+      }
+      this.spill();
+    } else if (resend && this.count > 0) {
       const ring = this.ring!;
       const mask = this.capacity - 1;
       let same = -1;
@@ -110,19 +158,35 @@ export class Direction {
     this.count++;
   }
 
+  /** The fields' INLINE segments move to the ring (entries 0 and 1), which takes them from now on. */
+  private spill(): void {
+    let ring = this.ring;
+    if (ring === null) {
+      ring = new Float64Array(FIRST_CAPACITY * ENTRY);
+      this.ring = ring;
+      this.capacity = FIRST_CAPACITY;
+    }
+    ring[R_END] = this.end0 >>> 0;
+    ring[R_TIME] = this.time0;
+    ring[R_AGAIN] = this.again01 & 1;
+    ring[ENTRY + R_END] = this.end1 >>> 0;
+    ring[ENTRY + R_TIME] = this.time1;
+    ring[ENTRY + R_AGAIN] = (this.again01 >> 1) & 1;
+    this.head = 0;
+    this.spilled = true;
+  }
+
   /** Doubles the ring (it is full), keeping the outstanding segments in order from entry 0. */
   private grow(): void {
-    const old = this.ring;
-    const size = old === null ? FIRST_CAPACITY : this.capacity * 2;
+    const old = this.ring!;
+    const size = this.capacity * 2;
     const ring = new Float64Array(size * ENTRY);
-    if (old !== null) {
-      const mask = this.capacity - 1;
-      for (let k = 0; k < this.count; k++) {
-        const i = ((this.head + k) & mask) * ENTRY;
-        ring[k * ENTRY + R_END] = old[i + R_END]!;
-        ring[k * ENTRY + R_TIME] = old[i + R_TIME]!;
-        ring[k * ENTRY + R_AGAIN] = old[i + R_AGAIN]!;
-      }
+    const mask = this.capacity - 1;
+    for (let k = 0; k < this.count; k++) {
+      const i = ((this.head + k) & mask) * ENTRY;
+      ring[k * ENTRY + R_END] = old[i + R_END]!;
+      ring[k * ENTRY + R_TIME] = old[i + R_TIME]!;
+      ring[k * ENTRY + R_AGAIN] = old[i + R_AGAIN]!;
     }
     this.ring = ring;
     this.capacity = size;
@@ -133,22 +197,35 @@ export class Direction {
   acked(ack32: number, t: number): void {
     if (this.count === 0) return;
     const ack = ack32 >>> 0;
+    if (!this.spilled) {
+      while (this.count > 0) {
+        const e = this.end0 >>> 0;
+        if (seqLt(ack, e)) break;
+        if (e === ack && (this.again01 & 1) === 0) this.sample(t - this.time0);
+        this.end0 = this.end1;
+        this.time0 = this.time1;
+        this.again01 >>= 1;
+        this.count--;
+      }
+      return;
+    }
     const ring = this.ring!;
     const mask = this.capacity - 1;
     while (this.count > 0) {
       const i = this.head;
       const e = ring[i * ENTRY + R_END]!;
       if (seqLt(ack, e)) break;
-      if (e === ack && ring[i * ENTRY + R_AGAIN] === 0) {
-        const s = t - ring[i * ENTRY + R_TIME]!;
-        if (this.rttSamples === 0 || s < this.rttMinUsec) this.rttMinUsec = s;
-        if (this.rttSamples === 0 || s > this.rttMaxUsec) this.rttMaxUsec = s;
-        this.rttSamples++;
-        this.rttSumUsec += s;
-      }
+      if (e === ack && ring[i * ENTRY + R_AGAIN] === 0) this.sample(t - ring[i * ENTRY + R_TIME]!);
       this.head = (i + 1) & mask;
       this.count--;
     }
+  }
+
+  private sample(s: number): void {
+    if (this.rttSamples === 0 || s < this.rttMinUsec) this.rttMinUsec = s;
+    if (this.rttSamples === 0 || s > this.rttMaxUsec) this.rttMaxUsec = s;
+    this.rttSamples++;
+    this.rttSumUsec += s;
   }
 }
 

@@ -129,9 +129,10 @@ export class Conn extends FourTuple {
   hash = 0;
   /** Next connection in the same hash bucket. */
   nextInBucket: Conn | null = null;
-  /** Idle list (least recently seen first). */
-  lruPrev: Conn | null = null;
-  lruNext: Conn | null = null;
+  /** The Wireshark analysis' slot for its 4-tuple after its latest segment (a hint; -1: none yet). */
+  wsSlot = -1;
+  /** Its entry in the table's use order (FlowTable's ring, least recently seen first); -1: none. */
+  usePos = -1;
   /**
    * Capture time (µs since the epoch) of its first segment: every time the connection keeps is
    * relative to it (HeldPacket.t), a small integer, so that only this field is a boxed double.
@@ -274,8 +275,8 @@ export class Conn extends FourTuple {
     this.firstFrame = 0;
     this.hash = 0;
     this.nextInBucket = null;
-    this.lruPrev = null;
-    this.lruNext = null;
+    this.wsSlot = -1;
+    this.usePos = -1;
     this.base = baseUsec;
     this.lastT = 0;
     this.twDeadlineT = 0;

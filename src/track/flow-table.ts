@@ -31,8 +31,12 @@ export interface FlowTableOptions {
   tap?: TapSpec;
   /** A fresh Zeek summary per connection (it decides orig/resp, conn_state, history, bytes). */
   newSummary: () => ConnSummary;
-  /** Wireshark-style analysis: tag bits for each TCP packet, with its own stream table. */
-  analysis?: { process(pkt: Packet): number; readonly size?: number };
+  /**
+   * Wireshark-style analysis: tag bits for each TCP packet, with its own stream table. `hint` is
+   * the `slot` it left after the connection's previous segment (-1 for a new connection): the
+   * stream is found without a second hash lookup while it is still the 4-tuple's.
+   */
+  analysis?: { process(pkt: Packet, hint: number): number; readonly slot?: number; readonly size?: number };
   /** Each segment once its states are final (for `read`). */
   onPacket?: ReleaseFn;
   /** Address bytes (4 or 16) as text, for the record (the CLI passes tcpdump's formatting). */
@@ -86,6 +90,9 @@ export function flowHash(pkt: Packet): number {
   return flowHash32(pkt) >>> 0;
 }
 
+/** Entries of the use-order ring at first. */
+const INITIAL_USES = 1024;
+
 /** Buckets of the connection hash table at first; doubled when connections outnumber them. */
 const INITIAL_BUCKETS = 1024;
 /** Stored hashes keep 30 bits: small integers for V8 (no boxed double per connection). */
@@ -96,8 +103,15 @@ export class FlowTable {
   // 32-bit number (those keys are boxed doubles) and no allocation per lookup.
   private buckets: (Conn | null)[] = new Array<Conn | null>(INITIAL_BUCKETS).fill(null);
   private mask = INITIAL_BUCKETS - 1;
-  private lruHead: Conn | null = null;
-  private lruTail: Conn | null = null;
+  // Open connections in the order of their last segment, least recent first: what idles out and
+  // what is evicted first. Not a linked list, whose unlinking writes two other connections (two
+  // random cache lines) on every packet: each use appends the connection to a ring and clears its
+  // previous entry, so a connection has one entry (its usePos) and the entries left, in ring
+  // order, are the open connections from least to most recently used.
+  private uses: (Conn | null)[] = new Array<Conn | null>(INITIAL_USES).fill(null);
+  private useHead = 0;
+  /** Ring entries from useHead on, cleared ones included. */
+  private useLength = 0;
   private count = 0;
   private nextId = 1;
   private readonly pool: HeldPacket[] = [];
@@ -156,7 +170,6 @@ export class FlowTable {
   process(pkt: Packet, attach?: unknown): Conn | null {
     if (pkt.status !== DecodeStatus.TCP) return null;
     const now = pkt.tsUsec;
-    const wsTags = this.opts.analysis ? this.opts.analysis.process(pkt) : 0;
     if (now > this.nowUsec) this.nowUsec = now;
     // Tested here first: most packets end no timer, and the call would box the capture time.
     if (this.timerDue(now)) this.expireTimers(now);
@@ -178,14 +191,22 @@ export class FlowTable {
       conn = null;
     }
     if (conn === null) {
-      if (this.count >= this.maxConns && this.lruHead !== null) {
-        const victim = this.lruHead;
+      const victim = this.count >= this.maxConns ? this.oldest() : null;
+      if (victim !== null) {
         victim.evicted = true;
         this.evictedCount++;
         this.end(victim);
       }
       conn = this.create(pkt, hash);
       fromA = true;
+    }
+    // After the lookup, not before: the analysis keeps its own streams (their lifetimes differ
+    // from connections'), and nothing above reads them; the connection gives it the stream's slot.
+    const analysis = this.opts.analysis;
+    let wsTags = 0;
+    if (analysis !== undefined) {
+      wsTags = analysis.process(pkt, conn.wsSlot);
+      conn.wsSlot = analysis.slot ?? -1;
     }
     conn.summary.add(pkt, fromA);
     this.touch(conn);
@@ -238,7 +259,12 @@ export class FlowTable {
   /** End of input: every open connection, in id order. */
   finish(): void {
     const open: (Conn | null)[] = [];
-    for (let c = this.lruHead; c !== null; c = c.lruNext) open.push(c);
+    const uses = this.uses;
+    for (let k = 0, i = this.useHead; k < this.useLength; k++) {
+      const c = uses[i];
+      if (c !== null && c !== undefined) open.push(c);
+      if (++i === uses.length) i = 0;
+    }
     open.sort((x, y) => x!.id - y!.id);
     for (let i = 0; i < open.length; i++) {
       const c = open[i]!;
@@ -304,29 +330,64 @@ export class FlowTable {
     conn.closeTimeWait();
   }
 
+  /** The connection just had a segment: it becomes the most recently used. */
   private touch(conn: Conn): void {
-    if (this.lruTail === conn) return;
-    // unlink
-    if (conn.lruPrev !== null || conn.lruNext !== null || this.lruHead === conn) {
-      if (conn.lruPrev) conn.lruPrev.lruNext = conn.lruNext;
-      else this.lruHead = conn.lruNext;
-      if (conn.lruNext) conn.lruNext.lruPrev = conn.lruPrev;
-      else this.lruTail = conn.lruPrev;
+    const uses = this.uses;
+    let i = this.useHead + this.useLength;
+    if (i >= uses.length) i -= uses.length;
+    // Already the most recent (the entry just before i): nothing moves.
+    if (conn.usePos >= 0 && conn.usePos === (i === 0 ? uses.length : i) - 1) return;
+    if (conn.usePos >= 0) uses[conn.usePos] = null;
+    if (this.useLength === uses.length) i = this.packUses();
+    this.uses[i] = conn;
+    conn.usePos = i;
+    this.useLength++;
+  }
+
+  /** The least recently used open connection, or null; drops the cleared entries before it. */
+  private oldest(): Conn | null {
+    const uses = this.uses;
+    while (this.useLength > 0) {
+      const c = uses[this.useHead]!;
+      if (c !== null) return c;
+      if (++this.useHead === uses.length) this.useHead = 0;
+      this.useLength--;
     }
-    conn.lruPrev = this.lruTail;
-    conn.lruNext = null;
-    if (this.lruTail) this.lruTail.lruNext = conn;
-    else this.lruHead = conn;
-    this.lruTail = conn;
+    return null;
+  }
+
+  /**
+   * The ring is full: its connections move, in order, to the start of a ring twice their number
+   * (at least INITIAL_USES), so that as many uses again pass before the next packing. Returns the
+   * index of the next free entry.
+   */
+  private packUses(): number {
+    const old = this.uses;
+    const size = old.length;
+    let n = 0;
+    for (let k = 0, i = this.useHead; k < this.useLength; k++) {
+      if (old[i] !== null) n++;
+      if (++i === size) i = 0;
+    }
+    const uses = new Array<Conn | null>(Math.max(INITIAL_USES, 2 * n)).fill(null);
+    let w = 0;
+    for (let k = 0, i = this.useHead; k < this.useLength; k++) {
+      const c = old[i]!;
+      if (c !== null) {
+        uses[w] = c;
+        c.usePos = w++;
+      }
+      if (++i === size) i = 0;
+    }
+    this.uses = uses;
+    this.useHead = 0;
+    this.useLength = n;
+    return n;
   }
 
   private unlink(conn: Conn): void {
-    if (conn.lruPrev) conn.lruPrev.lruNext = conn.lruNext;
-    else if (this.lruHead === conn) this.lruHead = conn.lruNext;
-    if (conn.lruNext) conn.lruNext.lruPrev = conn.lruPrev;
-    else if (this.lruTail === conn) this.lruTail = conn.lruPrev;
-    conn.lruPrev = null;
-    conn.lruNext = null;
+    if (conn.usePos >= 0) this.uses[conn.usePos] = null;
+    conn.usePos = -1;
     const bi = conn.hash & this.mask;
     let p: Conn | null = this.buckets[bi]!;
     if (p === conn) {
@@ -450,14 +511,15 @@ export class FlowTable {
 
   /** Whether an idle or TIME_WAIT timer has run out by capture time `now` (expireTimers has work). */
   private timerDue(now: number): boolean {
-    const head = this.lruHead;
+    const head = this.oldest();
     if (head !== null && now - head.lastUsec >= this.idleUsec) return true;
     return this.twDeadlines.length > 0 && this.twDeadlines[0]! <= now;
   }
 
   /** Connections whose idle time or TIME_WAIT ran out by capture time `now` end at this frame. */
   private expireTimers(now: number): void {
-    while (this.lruHead !== null && now - this.lruHead.lastUsec >= this.idleUsec) this.end(this.lruHead);
+    for (let c = this.oldest(); c !== null && now - c.lastUsec >= this.idleUsec; c = this.oldest())
+      this.end(c);
     while (this.twDeadlines.length > 0 && this.twDeadlines[0]! <= now) {
       const c = this.twConns[0]!;
       const d = this.twDeadlines[0]!;

@@ -587,6 +587,25 @@ export class WsStreamTable {
 
   /** Takes pkt's 4-tuple and its key (the same for both directions). */
   private readTuple(pkt: Packet): void {
+    this.readWords(pkt);
+    const w = this.pWords;
+    const v6 = this.pV6 !== 0;
+    // IPv4's other words are 0: the same hash without them.
+    const hs = v6
+      ? endpointHash(w[0]!, w[1]!, w[2]!, w[3]!, pkt.srcPort)
+      : endpointHash(w[0]!, 0, 0, 0, pkt.srcPort);
+    const hd = v6
+      ? endpointHash(w[4]!, w[5]!, w[6]!, w[7]!, pkt.dstPort)
+      : endpointHash(w[4]!, 0, 0, 0, pkt.dstPort);
+    let h = (hs + hd + pkt.ipVersion) | 0;
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    // 30 bits: only its low bits pick a bucket.
+    this.pKey = (h ^ (h >>> 16)) & 0x3fffffff;
+  }
+
+  /** Takes pkt's 4-tuple as directionOf() compares it (no key: a hinted lookup needs none). */
+  private readWords(pkt: Packet): void {
     const w = this.pWords;
     const src = pkt.src32;
     const dst = pkt.dst32;
@@ -606,18 +625,6 @@ export class WsStreamTable {
     this.pV6 = v6 ? SF_V6 : 0;
     this.pPorts = (pkt.srcPort << 16) | pkt.dstPort;
     this.pRevPorts = (pkt.dstPort << 16) | pkt.srcPort;
-    // IPv4's other words are 0: the same hash without them.
-    const hs = v6
-      ? endpointHash(w[0]!, w[1]!, w[2]!, w[3]!, pkt.srcPort)
-      : endpointHash(w[0]!, 0, 0, 0, pkt.srcPort);
-    const hd = v6
-      ? endpointHash(w[4]!, w[5]!, w[6]!, w[7]!, pkt.dstPort)
-      : endpointHash(w[4]!, 0, 0, 0, pkt.dstPort);
-    let h = (hs + hd + pkt.ipVersion) | 0;
-    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-    // 30 bits: only its low bits pick a bucket.
-    this.pKey = (h ^ (h >>> 16)) & 0x3fffffff;
   }
 
   /** 0 when the loaded packet was sent by the slot's A, 1 when by its B, -1 when not its 4-tuple. */
@@ -658,10 +665,24 @@ export class WsStreamTable {
     return -1;
   }
 
-  /** The slot of pkt's current stream (its direction in `dir`), or -1 when none exists. */
-  find(pkt: Packet): number {
+  /**
+   * The slot of pkt's current stream (its direction in `dir`), or -1 when none exists. `hint`: the
+   * slot the caller found for this 4-tuple before (the flow table keeps it in the connection), -1
+   * for none. While that slot is still listed with pkt's 4-tuple it is the current stream (a
+   * 4-tuple has one listed stream at most) and the hash lookup is skipped.
+   */
+  find(pkt: Packet, hint = NONE): number {
     const now = pkt.tsUsec;
     this.forgetIdle(now);
+    if (hint !== NONE && hint < this.slotsUsed && this.getI(hint, S_FLAGS) & SF_LISTED) {
+      this.readWords(pkt);
+      const dir = this.directionOf(hint);
+      if (dir >= 0) {
+        this.dir = dir;
+        this.touch(hint, now);
+        return hint;
+      }
+    }
     this.readTuple(pkt);
     for (let s = this.buckets[this.pKey & this.mask]!; s !== NONE; s = this.getI(s, S_HASH_NEXT)) {
       const dir = this.directionOf(s);

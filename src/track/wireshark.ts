@@ -58,6 +58,8 @@ export class TcpAnalysis {
   stream = -1;
   /** Wireshark's own flag bits (WsFlag) of the last packet, before mapping to our kinds. */
   wiresharkFlags = 0;
+  /** The table slot of the last packet's stream (-1 when it was not TCP): process()'s next hint. */
+  slot = -1;
 
   constructor(opts: TcpAnalysisOptions = {}) {
     this.defaultOooThresholdNs = opts.defaultOooThresholdNs ?? 3_000_000;
@@ -79,11 +81,14 @@ export class TcpAnalysis {
 
   /**
    * Analyses one packet, in capture order; returns its tags as a bitmask of kinds.ts bits (only
-   * the Wireshark-derived kinds). Non-TCP packets return 0 and change nothing.
+   * the Wireshark-derived kinds). Non-TCP packets return 0 and change nothing. `hint`: the `slot`
+   * a previous packet of the same 4-tuple left (the flow table keeps it per connection), so the
+   * stream is found without hashing the 4-tuple again; any slot, or -1, gives the same result.
    */
-  process(pkt: Packet): number {
+  process(pkt: Packet, hint = -1): number {
     this.stream = -1;
     this.wiresharkFlags = 0;
+    this.slot = -1;
     if (pkt.status !== DecodeStatus.TCP) return 0;
     const flags = pkt.flags;
     const synAck = flags & (SYN | ACK);
@@ -93,7 +98,7 @@ export class TcpAnalysis {
     const s = this.s;
     const fwd = this.fwd;
     const rev = this.rev;
-    let slot = table.find(pkt);
+    let slot = table.find(pkt, hint);
     let dir = table.dir;
     if (slot < 0) {
       slot = table.create(pkt);
@@ -108,7 +113,8 @@ export class TcpAnalysis {
     // number first (an earlier RST may have carried any SEQ, issue 17616).
     if (synAck === SYN && fwd.baseSeqSet) {
       if (pkt.seq !== fwd.baseSeq) {
-        table.load(table.create(pkt), 0, s, fwd, rev);
+        slot = table.create(pkt);
+        table.load(slot, 0, s, fwd, rev);
         ws |= WsFlag.REUSED_PORTS;
       } else {
         fwd.nextseq = fwd.maxseqtobeacked;
@@ -143,6 +149,7 @@ export class TcpAnalysis {
     rev.savePeer();
     this.stream = s.index;
     this.wiresharkFlags = ws;
+    this.slot = slot;
     // When the capture cuts the TCP header short (snaplen inside the options), tshark's second
     // pass throws while dissecting the options and never prints the analysis: the state above
     // was updated all the same (first pass), but the packet shows no flags.

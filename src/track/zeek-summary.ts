@@ -69,6 +69,12 @@ export class ZeekConfig {
 
 const DEFAULT_CONFIG = new ZeekConfig();
 
+/**
+ * A silent endpoint (nothing sent, nothing acknowledged): what B reads as until its endpoint is
+ * made. Shared by every summary, so never written to (ZeekSummary.add() makes B's first).
+ */
+const SILENT = new ZeekEndpoint();
+
 const TWO_30 = 1073741824;
 
 // Connection-level history bits (Zeek's HIST_* masks), kept per side in ZeekSummary.bits.
@@ -140,7 +146,11 @@ export class ZeekSummary {
   // Memory: one is kept per open connection, so every field holds a small integer or a pointer
   // for V8 (no boxed doubles): flags in `bits`, letters packed, times relative to the start.
   private readonly a = new ZeekEndpoint();
-  private readonly b = new ZeekEndpoint();
+  /**
+   * B's endpoint, made by the first segment that can change it (see add()); until then B reads as
+   * SILENT. A SYN nobody answers (a flood's every connection) never makes one.
+   */
+  private bMade: ZeekEndpoint | null = null;
   private readonly cfg: ZeekConfig;
   private bits = A_IS_ORIG | ACTIVE;
   // The history letters, five to a small integer (6 bits each: the letter's code & 0x3f, which
@@ -164,7 +174,8 @@ export class ZeekSummary {
   /** Back to a new summary's state (a recycled connection), same options: every field above. */
   reset(): void {
     this.a.reset();
-    this.b.reset();
+    // Dropped: a new summary has none (a recycled connection is often a flood's next SYN).
+    this.bMade = null;
     this.bits = A_IS_ORIG | ACTIVE;
     this.hist0 = 0;
     this.hist1 = 0;
@@ -180,6 +191,11 @@ export class ZeekSummary {
   /** Whether A (the sender of the first segment) is Zeek's originator. */
   get origIsA(): boolean {
     return (this.bits & A_IS_ORIG) !== 0;
+  }
+
+  /** B's endpoint to read (SILENT until made); add() makes it before anything writes to it. */
+  private get b(): ZeekEndpoint {
+    return this.bMade ?? SILENT;
   }
 
   private get orig(): ZeekEndpoint {
@@ -455,6 +471,10 @@ export class ZeekSummary {
       if (flipAtFirstSegment(flags, pkt.srcPort, pkt.dstPort, this.cfg.ports)) this.flipRoles();
       else if (isSynAck(flags)) this.bits |= SYNACK_START;
     }
+    // Only B's own segments and A's segments carrying ACK, FIN or RST write to B's endpoint (its
+    // sequence numbers from the ACK field, its state on a reset or close); a bare SYN, or any
+    // segment from A without those flags, only reads it.
+    if (this.bMade === null && (!fromA || (flags & (ACK | FIN | RST)) !== 0)) this.bMade = new ZeekEndpoint();
     const ep = fromA ? this.a : this.b;
     if (pkt.checksumStatus === 'bad') {
       if (ep.checksumError()) this.addHistory(this.letter(ep, 0x43 /* C */));
