@@ -180,3 +180,17 @@ test('TCP Fast Open: a SYN+ACK acknowledging the SYN’s data completes SYN_SENT
   const beyond = runTrace(['0.0 C>S S seq=100 len=29', '0.020 S>C S. seq=500 ack=131']);
   assert.equal(statePairs(beyond)[1], 'SYN_SENT/SYN_RECEIVED');
 });
+
+test('TCP Fast Open: a SYN+ACK answered with a RST <SEQ=SEG.ACK> past the SYN’s data met a client with no connection', () => {
+  // The first SYN+ACK was lost; the client gave up in SYN_SENT (CLOSED). The server's resent
+  // SYN+ACK, acknowledging the SYN's 29 bytes, draws the answer of an endpoint with no connection
+  // (§3.10.7.1: <SEQ=SEG.ACK>); it never moved the client to ESTABLISHED. Its data sent from
+  // SYN_RECEIVED (RFC 7413) never reached it either.
+  const r = runTrace([
+    '0.0 C>S S seq=100 len=29',
+    '0.030 S>C P. seq=501 ack=130 len=512',
+    '1.0 S>C S. seq=500 ack=130',
+    '1.0001 C>S R seq=130',
+  ]);
+  assert.deepEqual(statePairs(r).slice(2), ['CLOSED/SYN_RECEIVED', 'CLOSED/LISTEN']);
+});

@@ -191,6 +191,14 @@ test('a bare RST <SEQ=SEG.ACK> the instant the handshake ACK arrives: that ACK n
     dataRefused.packets.map((p) => p.arrived),
     [true, true, false, true, true],
   );
+  // Beside the client (the server 20 ms away), with the network's jitter: 30 ms after the ACK.
+  const jitter = runTrace([
+    '0.0 C>S S seq=100',
+    '0.020 S>C S. seq=500 ack=101',
+    '0.020010 C>S . seq=101 ack=501',
+    '0.050 S>C R seq=501',
+  ]);
+  assert.deepEqual(statePairs(jitter).slice(2), ['ESTABLISHED/CLOSED', 'CLOSED/CLOSED']);
   // Not the ACK's answer when it leaves a long while after it.
   assert.deepEqual(at('S>C R seq=501', '0.5'), ['ESTABLISHED/ESTABLISHED', 'CLOSED/CLOSED']);
 });

@@ -945,8 +945,7 @@ export class Conn extends FourTuple {
    * `p` awaits its receiver's answer (HeldPacket.awaitsAnswer), given the new segment `q` (from
    * `qs`): the receiver's first segment after it, or its sender's too late to have been sent
    * before an immediate answer, closes the question. A RST without ACK <SEQ=SEG.ACK> from a
-   * receiver that had sent no FIN, sent at once (within its round trip from the tap and a
-   * turnaround), is the answer of an endpoint with no connection (RFC 9293 §3.10.7.1; Linux's
+   * receiver that had sent no FIN, sent at once (answersAtOnce), is the answer of an endpoint with no connection (RFC 9293 §3.10.7.1; Linux's
    * tcp_v4_send_reset): a synchronized one acknowledges any segment that is not a RST
    * (§3.10.7.4), and its own abort leaves at a moment of its own choosing (Linux's carries ACK).
    * The receiver had given the connection up before `p` arrived (a RST lost or forged, a reboot):
@@ -955,7 +954,7 @@ export class Conn extends FourTuple {
   private answeredFromNoConnection(p: HeldPacket, q: HeldPacket, qs: EndpointFacts): boolean {
     const rtt = (p.fromA ? this.live.b : this.live.a).tapRttUsec;
     if (q.fromA === p.fromA) {
-      if (q.t - p.t > rtt + TURNAROUND_USEC) p.awaitsAnswer = false;
+      if (!mayHaveCrossed(p.t, q.t, Math.max(rtt, TURNAROUND_USEC))) p.awaitsAnswer = false;
       return false;
     }
     p.awaitsAnswer = false;
@@ -1226,12 +1225,13 @@ export class Conn extends FourTuple {
 
   /**
    * Whether `q`, from the receiver of `p` (`qs`), is that receiver's first segment after `p` and
-   * left within what the tap's distance allows for an immediate answer: its round trip from the
-   * tap (the handshake's) and a turnaround.
+   * left within what the tap's distance allows for an immediate answer: twice its round trip from
+   * the tap (the handshake's, measured once: jitter allowed, as for crossings, mayHaveCrossed),
+   * at least a turnaround.
    */
   private answersAtOnce(p: HeldPacket, q: HeldPacket, qs: EndpointFacts): boolean {
     for (let x = p.next; x !== null; x = x.next) if (x.fromA === q.fromA) return false;
-    return qs.tapRttUsec >= 0 && q.t - p.t <= qs.tapRttUsec + TURNAROUND_USEC;
+    return qs.tapRttUsec >= 0 && mayHaveCrossed(p.t, q.t, Math.max(qs.tapRttUsec, TURNAROUND_USEC));
   }
 
   /**

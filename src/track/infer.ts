@@ -540,15 +540,17 @@ export interface InferConfig {
  * Whether segment `q` from endpoint `qs` (as it stands before `q`) proves that no SYN+ACK of the
  * peer synchronized it, so every held SYN+ACK from the peer did not take effect there: a SYN
  * without ACK under a new ISS (a new active open, which answers a SYN+ACK for the old ISS with a
- * RST, §3.10.7.3: the old duplicate SYN case), or a RST <SEQ=ISS+1> without ACK from an endpoint
- * that never acknowledged anything — the answer of an endpoint with no connection (§3.10.7.1);
+ * RST, §3.10.7.3: the old duplicate SYN case), or a RST without ACK at an ACK SYN_SENT would
+ * accept (ISS+1, or past the data of a Fast Open SYN) from an endpoint that never acknowledged
+ * anything — the answer <SEQ=SEG.ACK> of an endpoint with no connection (§3.10.7.1);
  * one that a SYN+ACK had synchronized acknowledges a duplicate of it instead (§3.10.7.4).
  */
 export function deniesSynAck(q: HeldPacket, qs: EndpointFacts): boolean {
   if (!qs.synSent || qs.synAckSent) return false;
   const f = q.flags & (SYN | ACK | RST);
   if (f === SYN) return q.seq32 !== qs.iss;
-  return f === RST && !qs.ackSent && q.seq32 === seqAdd32(qs.iss, 1);
+  // (<SEQ=SEG.ACK>: ISS+1, or past the data a Fast Open SYN carried when the SYN+ACK acknowledged it.)
+  return f === RST && !qs.ackSent && acksOwnSyn(qs, q.seq32);
 }
 
 /**
