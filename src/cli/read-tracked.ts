@@ -104,15 +104,8 @@ export class TrackedSink implements PacketSink {
   private readonly picked = new Map<number, boolean>();
   private readonly pick: ConnPicker | null;
   private readonly packets: PacketFilter | null;
-  private readonly ann: PacketAnnotation = {
-    conn: 0,
-    fromOrig: true,
-    role: 0,
-    orig: 0,
-    resp: 0,
-    arrived: true,
-    tags: 0,
-  };
+  /** The annotation being filled for the current segment (reused: one object, no garbage). */
+  private readonly ann: PacketAnnotation = { ...NO_LINE };
   beyond = 0;
 
   constructor(
