@@ -10,18 +10,18 @@ import {
   countByHost,
   type ExhaustionOptions,
   type HostEndpoint,
+  type IntervalsView,
+  objectConns,
+  objectIntervals,
   type SocketRow,
   type StateTimeline,
   type SynFloodEntry,
   socketIntervals,
   socketIntervalsInto,
   socketsAt,
-  stateTimeline,
   stateTimelineOf,
-  synFloodAnalysis,
   synFloodAnalysisOf,
   type TimeWaitEntry,
-  timeWaitAnalysis,
   timeWaitAnalysisOf,
 } from '../track/host-states.js';
 import { IntervalColumns, type SocketRows, type StatesColumns } from '../track/states-columns.js';
@@ -98,24 +98,34 @@ export function buildStatesReport(conns: readonly ConnStatesInput[], opts: State
     };
   }
   between();
-  const timewait = timeWaitAnalysis(conns, intervals, opts);
+  const report: StatesReport = { at: atUs / 1e6, hosts, sockets, timewait: [], synflood: [] };
+  addFindings(report, objectConns(conns), objectIntervals(intervals), span, opts);
+  return report;
+}
+
+/**
+ * The findings both report builders share, read through views (objects or the CLI's columns):
+ * TIME_WAIT, SYN floods, outbound scans and, when asked, the timeline.
+ */
+function addFindings(
+  report: StatesReport,
+  conns: ConnsView,
+  intervals: IntervalsView,
+  span: { startUs: number; endUs: number },
+  opts: StatesOptions,
+): void {
+  const between = opts.between ?? (() => {});
+  report.timewait = timeWaitAnalysisOf(conns, intervals, opts);
   between();
-  const report: StatesReport = {
-    at: atUs / 1e6,
-    hosts,
-    sockets,
-    timewait,
-    synflood: synFloodAnalysis(intervals, opts),
-  };
+  report.synflood = synFloodAnalysisOf(intervals, opts);
   between();
   const scans = scanAnalysis(conns, span.startUs, opts);
   if (scans.length > 0) report.scans = scans;
   between();
   if (opts.timelineSamples && opts.timelineSamples > 0) {
-    const tl = stateTimeline(intervals, span.startUs, span.endUs, opts.timelineSamples);
+    const tl = stateTimelineOf(intervals, span.startUs, span.endUs, opts.timelineSamples);
     report.timeline = { times: tl.times.map((t) => t / 1e6), hosts: tl.hosts };
   }
-  return report;
 }
 
 /**
@@ -134,23 +144,8 @@ export function buildColumnStatesReport(
   const atUs = opts.atUs ?? span.endUs;
   const table = intervals.rowsAt(atUs);
   between();
-  const timewait = timeWaitAnalysisOf(conns, intervals, opts);
-  between();
-  const report: StatesReport = {
-    at: atUs / 1e6,
-    hosts: {},
-    sockets: [],
-    timewait,
-    synflood: synFloodAnalysisOf(intervals, opts),
-  };
-  between();
-  const scans = scanAnalysis(conns, span.startUs, opts);
-  if (scans.length > 0) report.scans = scans;
-  between();
-  if (opts.timelineSamples && opts.timelineSamples > 0) {
-    const tl = stateTimelineOf(intervals, span.startUs, span.endUs, opts.timelineSamples);
-    report.timeline = { times: tl.times.map((t) => t / 1e6), hosts: tl.hosts };
-  }
+  const report: StatesReport = { at: atUs / 1e6, hosts: {}, sockets: [], timewait: [], synflood: [] };
+  addFindings(report, conns, intervals, span, opts);
   report.table = table;
   return { report, intervals };
 }
