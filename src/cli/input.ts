@@ -145,6 +145,8 @@ class Source {
   private fd = -1;
   private buffer: Uint8Array | null = null;
   private fileBytes = 0;
+  /** stdin: bytes taken from it so far (the progress bar's count; before any gunzip). */
+  private stdinBytes = 0;
   // stdin or gzip: an async chunk iterator.
   private chunks: AsyncIterator<Uint8Array> | null = null;
   private gunzip: ReturnType<typeof createGunzip> | null = null;
@@ -205,9 +207,9 @@ class Source {
     return true;
   }
 
-  /** Bytes of the input file read so far (compressed bytes for gzip; 0 for stdin). */
+  /** Bytes of the input read so far (compressed bytes for gzip). */
   get bytesRead(): number {
-    return this.fileStream !== null ? this.fileStream.bytesRead : this.fileBytes;
+    return this.fileStream !== null ? this.fileStream.bytesRead : this.fileBytes + this.stdinBytes;
   }
 
   close(): void {
@@ -270,11 +272,17 @@ class Source {
       headLen += r.value.length;
     }
     const first = head.length === 1 ? head[0]! : Buffer.concat(head);
+    const fromStdin = this.path === '-';
+    const count = (n: number) => {
+      if (fromStdin) this.stdinBytes += n;
+    };
     async function* replay(): AsyncGenerator<Uint8Array> {
+      count(first.length);
       if (first.length > 0) yield first;
       for (;;) {
         const r = await raw.next();
         if (r.done) return;
+        count(r.value.length);
         yield r.value;
       }
     }
