@@ -42,14 +42,24 @@ export class TcpdumpSink implements PacketSink {
   onPacket(pkt: Packet, frame: Uint8Array): void {
     this.lines?.checkRoom();
     if (this.packets !== null && (pkt.status !== DecodeStatus.TCP || !this.packets.matches(pkt))) return;
+    if (this.lines === null) {
+      // tcpdump's lines as they are: written straight into the output chunk.
+      const w = this.out.bytes;
+      if (this.renderer.renderInto(w, pkt, frame, false)) {
+        if (pkt.beyondTcpdump) this.beyond++;
+      } else if (pkt.status === DecodeStatus.TCP && this.renderer.renderInto(w, pkt, frame, true))
+        this.beyond++;
+      else return;
+      this.out.endLine();
+      return;
+    }
     let line = this.renderer.render(pkt, frame);
     if (line === '' && pkt.status === DecodeStatus.TCP) {
       line = this.renderer.renderBeyond(pkt, frame);
       if (line !== '') this.beyond++;
     } else if (line !== '' && pkt.beyondTcpdump) this.beyond++;
     if (line === '') return;
-    if (this.lines === null) this.out.line(line);
-    else this.lines.write(line, pkt.frame, pkt.tsUsec);
+    this.lines.write(line, pkt.frame, pkt.tsUsec);
   }
 }
 

@@ -4,8 +4,14 @@
 // its packet arrives, held with the segment in the flow table, and written when released;
 // ordered-lines.ts keeps the output in frame order across connections, with bounded memory.
 
-import { annotatedLine, type PacketAnnotation, packetJsonFields } from '../report/annotate.js';
-import { PacketJsonState, packetJson } from '../report/packet-json.js';
+import {
+  annotatedLine,
+  annotationInto,
+  type PacketAnnotation,
+  packetJsonFields,
+  packetJsonFieldsInto,
+} from '../report/annotate.js';
+import { PacketJsonState, packetJson, packetJsonInto } from '../report/packet-json.js';
 import { TcpdumpRenderer } from '../report/tcpdump.js';
 import { newFlowTable, type TrackingOptions } from '../report/tracking.js';
 import type { Conn } from '../track/connection.js';
@@ -19,6 +25,7 @@ import { ConnGate, filterOption } from './filter-option.js';
 import { heapTick } from './heap-governor.js';
 import { hostInterfaceNames } from './host-interfaces.js';
 import { type PacketSink, readInto } from './input-pipeline.js';
+import { LineQueue } from './line-queue.js';
 import { OrderedLines } from './ordered-lines.js';
 import type { OutputBuffer } from './output-buffer.js';
 import { type LineOptions, LineWriter } from './read-lines.js';
@@ -96,6 +103,11 @@ export class TrackedSink implements PacketSink {
    * SYN's line until its connection is evicted).
    */
   private readonly lines: OrderedLines<PacketAnnotation>;
+  /**
+   * Without --filter, -c, --number and -t (the common case) the lines wait as bytes instead
+   * (line-queue.ts: no string per waiting line, the annotation written after the text at output).
+   */
+  private readonly queue: LineQueue | null;
   /** -c, --number, -t applied as lines go out (read-lines.ts). */
   private readonly writer: LineWriter;
   /** --number or -t: each line travels as `frame\ttime\ttext` to the writer. */
@@ -142,6 +154,10 @@ export class TrackedSink implements PacketSink {
     );
     this.renderer = tcpdumpRenderer ?? new TcpdumpRenderer();
     this.plain = tcpdumpRenderer !== null;
+    this.queue =
+      gate === null && !this.decorate && lineOptions.count === undefined
+        ? new LineQueue(out, json ? packetJsonFieldsInto : this.plain ? () => {} : annotationInto)
+        : null;
     this.table = newFlowTable(
       tracking,
       (rec) => this.ended(rec),
@@ -155,6 +171,10 @@ export class TrackedSink implements PacketSink {
 
   onPacket(pkt: Packet, frame: Uint8Array): void {
     if (pkt.status !== DecodeStatus.TCP) return;
+    if (this.queue !== null) {
+      this.queued(pkt, frame, this.queue);
+      return;
+    }
     this.writer.checkRoom();
     let base: string;
     if (this.packets !== null && !this.packets.matches(pkt)) base = '';
@@ -173,10 +193,26 @@ export class TrackedSink implements PacketSink {
       this.picked.set(conn.id, this.pick.takes(conn));
   }
 
+  /** onPacket of the common case: the line rendered straight into the queue's bytes. */
+  private queued(pkt: Packet, frame: Uint8Array, q: LineQueue): void {
+    const seq = q.begin();
+    if (this.packets === null || this.packets.matches(pkt)) {
+      if (this.json) packetJsonInto(q.w, pkt, this.jsonState);
+      else if (this.renderer.renderInto(q.w, pkt, frame, false)) {
+        if (pkt.beyondTcpdump) this.beyond++;
+      } else if (this.renderer.renderInto(q.w, pkt, frame, true)) this.beyond++;
+    }
+    q.commit();
+    const conn = this.table.process(pkt, seq);
+    if (this.pick !== null && conn !== null && !this.picked.has(conn.id))
+      this.picked.set(conn.id, this.pick.takes(conn));
+  }
+
   /** End of input: every held segment is released. */
   finish(): void {
     this.table.finish();
-    this.lines.finish();
+    if (this.queue !== null) this.queue.finish();
+    else this.lines.finish();
   }
 
   /** Connections evicted because more than --max-conns were open. */
@@ -198,6 +234,10 @@ export class TrackedSink implements PacketSink {
     a.resp = origIsA ? h.stateB : h.stateA;
     a.arrived = arrivedOf(h);
     a.tags = tags;
+    if (this.queue !== null) {
+      this.queue.settle(seq, this.pick !== null && this.picked.get(conn.id) !== true ? null : a);
+      return;
+    }
     if (this.pick !== null && this.picked.get(conn.id) !== true) {
       if (base === undefined) this.lines.decideLate(seq, NO_LINE);
       else this.lines.decide(seq, '');

@@ -5,7 +5,8 @@
 
 import { STATE_NAMES, type TcpState } from '../tcp/state.js';
 import { ROLE_NAMES, type Role } from '../track/held.js';
-import { type EventKind, kindsOf } from '../track/kinds.js';
+import { EVENT_KINDS, type EventKind, kindsOf } from '../track/kinds.js';
+import { type LineBytes, utf8 } from './line-bytes.js';
 
 /** Bracketed labels: Wireshark's expert-info text for its kinds, the same style for ours. */
 export const TAG_LABELS: Record<EventKind, string> = {
@@ -64,4 +65,67 @@ export function packetJsonFields(a: PacketAnnotation): string {
     `"states": {"orig": "${STATE_NAMES[a.orig]}", "resp": "${STATE_NAMES[a.resp]}"}, ` +
     `"arrived": ${a.arrived}, "tags": [${tags}]`
   );
+}
+
+// The same two texts written as bytes after a line already in a LineBytes (read's line queue).
+const ROLE_BYTES = ROLE_NAMES.map((r) => utf8(r));
+const STATE_BYTES = STATE_NAMES.map((s) => utf8(s));
+const TAG_BYTES = EVENT_KINDS.map((k) => utf8(` [${TAG_LABELS[k]}]`));
+const TAG_JSON = EVENT_KINDS.map((k) => utf8(JSON.stringify(k)));
+const CONN = utf8('  conn ');
+const TWO = utf8('  ');
+const J_CONN = utf8(', "conn": ');
+const J_FROM_ORIG = utf8(', "from": "orig", "role": "');
+const J_FROM_RESP = utf8(', "from": "resp", "role": "');
+const J_STATES = utf8('", "states": {"orig": "');
+const J_RESP = utf8('", "resp": "');
+const J_ARRIVED = utf8('"}, "arrived": ');
+const J_TRUE = utf8('true');
+const J_FALSE = utf8('false');
+const J_NULL = utf8('null');
+const J_TAGS = utf8(', "tags": [');
+const J_SEP = utf8(', ');
+const J_END = utf8(']}');
+
+/** annotatedLine's text after the base, written into `w`. */
+export function annotationInto(w: LineBytes, a: PacketAnnotation): void {
+  w.bytes(CONN);
+  w.num(a.conn);
+  w.bytes(TWO);
+  w.bytes(ROLE_BYTES[a.role]!);
+  w.bytes(TWO);
+  w.bytes(STATE_BYTES[a.orig]!);
+  w.byte(0x2f);
+  w.bytes(STATE_BYTES[a.resp]!);
+  for (let bits = a.tags, i = 0; bits !== 0 && i < EVENT_KINDS.length; i++) {
+    if (bits & (1 << i)) {
+      w.bytes(TAG_BYTES[i]!);
+      bits &= ~(1 << i);
+    }
+  }
+}
+
+/** packetJsonFields(a) and the record's closing brace, written into `w`. */
+export function packetJsonFieldsInto(w: LineBytes, a: PacketAnnotation): void {
+  w.bytes(J_CONN);
+  w.num(a.conn);
+  w.bytes(a.fromOrig ? J_FROM_ORIG : J_FROM_RESP);
+  w.bytes(ROLE_BYTES[a.role]!);
+  w.bytes(J_STATES);
+  w.bytes(STATE_BYTES[a.orig]!);
+  w.bytes(J_RESP);
+  w.bytes(STATE_BYTES[a.resp]!);
+  w.bytes(J_ARRIVED);
+  w.bytes(a.arrived === null ? J_NULL : a.arrived ? J_TRUE : J_FALSE);
+  w.bytes(J_TAGS);
+  let first = true;
+  for (let bits = a.tags, i = 0; bits !== 0 && i < EVENT_KINDS.length; i++) {
+    if (bits & (1 << i)) {
+      if (!first) w.bytes(J_SEP);
+      first = false;
+      w.bytes(TAG_JSON[i]!);
+      bits &= ~(1 << i);
+    }
+  }
+  w.bytes(J_END);
 }

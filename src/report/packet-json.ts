@@ -7,8 +7,9 @@
 // role, states, tags) are appended by the tracker through `extra`.
 
 import { ACK, formatTime, type Packet, SYN } from '../wire/packet.js';
-import { tcpOptions } from '../wire/tcp-header.js';
-import { ipv4String, ipv6String, tcpdumpFlags } from './tcpdump.js';
+import { type TcpOption, tcpOptions } from '../wire/tcp-header.js';
+import { LineBytes, utf8 } from './line-bytes.js';
+import { ipv6String, tcpdumpFlags } from './tcpdump.js';
 
 /** How long the state of a 4-tuple is kept (read: the tracker's horizon, --idle and --max-conns). */
 export interface PacketJsonHorizon {
@@ -26,11 +27,17 @@ export interface PacketJsonHorizon {
  * again after that counts from its next segment, as a conversation joined mid-stream.
  */
 export class PacketJsonState {
-  /**
-   * Each 4-tuple's slot, oldest first (a Map keeps insertion order). The key is the two endpoints
-   * as 16-bit code units (address, port), the lower endpoint first: no text per 4-tuple.
-   */
-  private readonly pairs = new Map<string, number>();
+  // Each 4-tuple's slot, found through a chained hash table of typed arrays (no text or object per
+  // 4-tuple). Its key: the lower endpoint's address (4 words), the other's (4 words), both ports
+  // and the IP version. Slots are also linked oldest first (first seen), which `sweep` forgets first.
+  private keys = new Int32Array(0);
+  private chain = new Int32Array(0);
+  private heads = new Int32Array(1024).fill(-1);
+  private older = new Int32Array(0);
+  private newer = new Int32Array(0);
+  private oldest = -1;
+  private newest = -1;
+  private live = 0;
   // Per slot, its two directions (2·slot: from the lower endpoint, 2·slot + 1: the other):
   // the ISN base, whether it is set, the window scale shift (-1 unknown, -2 no scaling).
   private baseSeq = new Float64Array(0);
@@ -40,6 +47,8 @@ export class PacketJsonState {
   private lastUsec = new Float64Array(0);
   private slots = 0;
   private readonly freeSlots: number[] = [];
+  /** The key of the packet at hand. */
+  private readonly key = new Int32Array(KEY_WORDS);
 
   /** Numbers computed by the last `update` call. */
   relSeq = 0;
@@ -48,13 +57,12 @@ export class PacketJsonState {
 
   constructor(private readonly horizon: PacketJsonHorizon | null = null) {}
 
-  update(pkt: Packet, _src: string, _dst: string): void {
-    const srcKey = endpointKey(pkt.src, pkt.ipVersion, pkt.srcPort);
-    const dstKey = endpointKey(pkt.dst, pkt.ipVersion, pkt.dstPort);
-    const low = srcKey < dstKey;
-    const slot = this.pair(low ? srcKey + dstKey : dstKey + srcKey, pkt.tsUsec);
+  update(pkt: Packet, _src?: string, _dst?: string): void {
+    const order = endpointOrder(pkt);
+    const low = order < 0;
+    const slot = this.pair(pkt, low, pkt.tsUsec);
     // A packet from an endpoint to itself (a LAND attack) has one direction, both ways.
-    const fwd = low || srcKey === dstKey ? 2 * slot : 2 * slot + 1;
+    const fwd = low || order === 0 ? 2 * slot : 2 * slot + 1;
     const rev = low ? 2 * slot + 1 : 2 * slot;
     const base = this.baseSeq;
     const set = this.baseSet;
@@ -90,21 +98,95 @@ export class PacketJsonState {
   }
 
   /** The 4-tuple's slot, made on first sight; forgets what is past the horizon at `now`. */
-  private pair(key: string, now: number): number {
-    const pairs = this.pairs;
-    const h = this.horizon;
-    let slot = pairs.get(key);
-    if (slot !== undefined && h !== null && now - this.lastUsec[slot]! >= h.idleUsec) {
+  private pair(pkt: Packet, low: boolean, now: number): number {
+    const k = this.key;
+    const v6 = pkt.ipVersion === 6;
+    const a = low ? pkt.src : pkt.dst;
+    const b = low ? pkt.dst : pkt.src;
+    const words = v6 ? 4 : 1;
+    for (let i = 0; i < 4; i++) {
+      k[i] = i < words ? word(a, 4 * i) : 0;
+      k[4 + i] = i < words ? word(b, 4 * i) : 0;
+    }
+    k[8] = low ? (pkt.srcPort << 16) | pkt.dstPort : (pkt.dstPort << 16) | pkt.srcPort;
+    k[9] = pkt.ipVersion;
+    let h = 0x811c9dc5 | 0;
+    for (let i = 0; i < KEY_WORDS; i++) h = Math.imul(h ^ k[i]!, 0x01000193);
+    h ^= h >>> 15;
+    const heads = this.heads;
+    let slot = heads[h & (heads.length - 1)]!;
+    while (slot >= 0 && !this.matches(slot)) slot = this.chain[slot]!;
+    const hz = this.horizon;
+    if (slot >= 0 && hz !== null && now - this.lastUsec[slot]! >= hz.idleUsec) {
       // Unseen for the idle time: forgotten, counted again from this segment.
       this.clear(slot);
-    } else if (slot === undefined) {
+    } else if (slot < 0) {
       slot = this.freeSlots.pop() ?? this.newSlot();
       this.clear(slot);
-      pairs.set(key, slot);
-      if (h !== null && pairs.size > h.maxPairs) this.sweep(now, h);
+      this.keys.set(k, slot * KEY_WORDS);
+      this.link(slot, h);
+      if (hz !== null && this.live > hz.maxPairs) this.sweep(now, hz);
     }
     this.lastUsec[slot] = now;
     return slot;
+  }
+
+  private matches(slot: number): boolean {
+    const keys = this.keys;
+    const k = this.key;
+    const o = slot * KEY_WORDS;
+    for (let i = 0; i < KEY_WORDS; i++) if (keys[o + i] !== k[i]) return false;
+    return true;
+  }
+
+  private hashOf(slot: number): number {
+    const keys = this.keys;
+    const o = slot * KEY_WORDS;
+    let h = 0x811c9dc5 | 0;
+    for (let i = 0; i < KEY_WORDS; i++) h = Math.imul(h ^ keys[o + i]!, 0x01000193);
+    return h ^ (h >>> 15);
+  }
+
+  /** Into its hash chain and at the newest end of the age list. */
+  private link(slot: number, h: number): void {
+    if (2 * (this.live + 1) > this.heads.length) this.rehash(2 * this.heads.length);
+    const b = h & (this.heads.length - 1);
+    this.chain[slot] = this.heads[b]!;
+    this.heads[b] = slot;
+    this.older[slot] = this.newest;
+    this.newer[slot] = -1;
+    if (this.newest >= 0) this.newer[this.newest] = slot;
+    else this.oldest = slot;
+    this.newest = slot;
+    this.live++;
+  }
+
+  private unlink(slot: number): void {
+    const b = this.hashOf(slot) & (this.heads.length - 1);
+    let s = this.heads[b]!;
+    if (s === slot) this.heads[b] = this.chain[slot]!;
+    else {
+      while (this.chain[s] !== slot) s = this.chain[s]!;
+      this.chain[s] = this.chain[slot]!;
+    }
+    const o = this.older[slot]!;
+    const n = this.newer[slot]!;
+    if (o >= 0) this.newer[o] = n;
+    else this.oldest = n;
+    if (n >= 0) this.older[n] = o;
+    else this.newest = o;
+    this.live--;
+    this.freeSlots.push(slot);
+  }
+
+  private rehash(size: number): void {
+    const heads = new Int32Array(size).fill(-1);
+    for (let s = this.oldest; s >= 0; s = this.newer[s]!) {
+      const b = this.hashOf(s) & (size - 1);
+      this.chain[s] = heads[b]!;
+      heads[b] = s;
+    }
+    this.heads = heads;
   }
 
   private clear(slot: number): void {
@@ -118,7 +200,7 @@ export class PacketJsonState {
     const slot = this.slots++;
     if (slot >= this.lastUsec.length) {
       const n = Math.max(1024, 2 * this.lastUsec.length);
-      const grow = <T extends Float64Array | Uint8Array | Int8Array>(a: T, size: number): T => {
+      const grow = <T extends Float64Array | Uint8Array | Int8Array | Int32Array>(a: T, size: number): T => {
         const b = new (a.constructor as new (n: number) => T)(size);
         b.set(a);
         return b;
@@ -127,6 +209,10 @@ export class PacketJsonState {
       this.baseSet = grow(this.baseSet, 2 * n);
       this.scale = grow(this.scale, 2 * n);
       this.lastUsec = grow(this.lastUsec, n);
+      this.keys = grow(this.keys, KEY_WORDS * n);
+      this.chain = grow(this.chain, n);
+      this.older = grow(this.older, n);
+      this.newer = grow(this.newer, n);
     }
     return slot;
   }
@@ -137,34 +223,32 @@ export class PacketJsonState {
    * least, so the cost per packet stays constant.
    */
   private sweep(now: number, h: PacketJsonHorizon): void {
-    const pairs = this.pairs;
-    for (const [k, slot] of pairs)
-      if (now - this.lastUsec[slot]! >= h.idleUsec) {
-        pairs.delete(k);
-        this.freeSlots.push(slot);
-      }
-    const keep = Math.floor((h.maxPairs * 3) / 4);
-    for (const [k, slot] of pairs) {
-      if (pairs.size <= keep) break;
-      pairs.delete(k);
-      this.freeSlots.push(slot);
+    for (let s = this.oldest; s >= 0; ) {
+      const next = this.newer[s]!;
+      if (now - this.lastUsec[s]! >= h.idleUsec) this.unlink(s);
+      s = next;
     }
+    const keep = Math.floor((h.maxPairs * 3) / 4);
+    while (this.live > keep) this.unlink(this.oldest);
   }
 }
 
-/** An endpoint as 16-bit code units: the address two bytes a unit, then the port. */
-function endpointKey(addr: Uint8Array, ipVersion: number, port: number): string {
-  if (ipVersion !== 6)
-    return String.fromCharCode((addr[0]! << 8) | addr[1]!, (addr[2]! << 8) | addr[3]!, port);
-  let s = '';
-  for (let i = 0; i < 16; i += 2) s += String.fromCharCode((addr[i]! << 8) | addr[i + 1]!);
-  return s + String.fromCharCode(port);
+const KEY_WORDS = 10;
+
+function word(b: Uint8Array, o: number): number {
+  return (b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!;
 }
 
-/** The packet's source and destination addresses as text. */
-export function addressText(pkt: Packet, which: 'src' | 'dst'): string {
-  const a = which === 'src' ? pkt.src : pkt.dst;
-  return pkt.ipVersion === 6 ? ipv6String(a, 0) : ipv4String(a, 0);
+/** <0 when the source endpoint (address, then port) is the lower one, 0 when both are the same. */
+function endpointOrder(pkt: Packet): number {
+  const a = pkt.src;
+  const b = pkt.dst;
+  const n = pkt.ipVersion === 6 ? 16 : 4;
+  for (let i = 0; i < n; i++) {
+    const d = a[i]! - b[i]!;
+    if (d !== 0) return d;
+  }
+  return pkt.srcPort - pkt.dstPort;
 }
 
 /**
@@ -172,18 +256,218 @@ export function addressText(pkt: Packet, which: 'src' | 'dst'): string {
  * '' or text starting with a comma (`, "conn": 1, …`), so later fields keep the contract's order.
  */
 export function packetJson(pkt: Packet, state: PacketJsonState, extra = ''): string {
-  const src = addressText(pkt, 'src');
-  const dst = addressText(pkt, 'dst');
-  state.update(pkt, src, dst);
-  const ipId = pkt.ipVersion === 4 || pkt.ipId >= 0 ? pkt.ipId : null;
-  return (
-    `{"frame": ${pkt.frame}, "time": ${formatTime(pkt.tsSec, pkt.tsNsec)}, "linktype": ${pkt.linktype}, ` +
-    `"ip_version": ${pkt.ipVersion}, "src": {"ip": ${JSON.stringify(src)}, "port": ${pkt.srcPort}}, ` +
-    `"dst": {"ip": ${JSON.stringify(dst)}, "port": ${pkt.dstPort}}, "ttl": ${pkt.ttl}, "ip_id": ${ipId}, ` +
-    `"df": ${pkt.df}, "flags": ${JSON.stringify(tcpdumpFlags(pkt.flags & 0xff) === 'none' ? '' : tcpdumpFlags(pkt.flags & 0xff))}, ` +
-    `"seq": ${pkt.seq}, "ack": ${pkt.ack}, "rel_seq": ${state.relSeq}, "rel_ack": ${state.relAck}, ` +
-    `"win": ${pkt.window}, "win_scaled": ${state.winScaled}, "len": ${pkt.payloadLen}, ` +
-    `"options": ${JSON.stringify(tcpOptions(pkt))}, "truncated": ${pkt.truncated}, ` +
-    `"checksum": ${JSON.stringify(pkt.checksumStatus)}${extra}}`
-  );
+  const w = scratch;
+  w.pos = 0;
+  packetJsonInto(w, pkt, state);
+  const s = decoder.decode(w.buf.subarray(0, w.pos));
+  w.pos = 0;
+  return `${s}${extra}}`;
+}
+
+const scratch = new LineBytes();
+const decoder = new TextDecoder();
+
+/** Text made bytes once: the record's constant pieces. */
+const P_FRAME = utf8('{"frame": ');
+const P_TIME = utf8(', "time": ');
+const P_LINKTYPE = utf8(', "linktype": ');
+const P_VERSION = utf8(', "ip_version": ');
+const P_SRC = utf8(', "src": {"ip": "');
+const P_PORT = utf8('", "port": ');
+const P_DST = utf8('}, "dst": {"ip": "');
+const P_TTL = utf8('}, "ttl": ');
+const P_IPID = utf8(', "ip_id": ');
+const P_DF = utf8(', "df": ');
+const P_FLAGS = utf8(', "flags": "');
+const P_SEQ = utf8('", "seq": ');
+const P_ACK = utf8(', "ack": ');
+const P_REL_SEQ = utf8(', "rel_seq": ');
+const P_REL_ACK = utf8(', "rel_ack": ');
+const P_WIN = utf8(', "win": ');
+const P_WIN_SCALED = utf8(', "win_scaled": ');
+const P_LEN = utf8(', "len": ');
+const P_OPTIONS = utf8(', "options": [');
+const P_TRUNCATED = utf8('], "truncated": ');
+const P_CHECKSUM = utf8(', "checksum": ');
+const TRUE = utf8('true');
+const FALSE = utf8('false');
+const NULL = utf8('null');
+/** The "flags" text of each flag byte (tcpdump's letters; none is ''). */
+const FLAG_TEXT = Array.from({ length: 256 }, (_, f) => {
+  const t = tcpdumpFlags(f);
+  return utf8(t === 'none' ? '' : t);
+});
+
+/**
+ * The record written as UTF-8 into `w`, all but its closing brace (the tracker's fields go there:
+ * annotate.ts packetJsonFieldsInto). Byte for byte the text `packetJson` returns.
+ */
+export function packetJsonInto(w: LineBytes, pkt: Packet, state: PacketJsonState): void {
+  state.update(pkt);
+  w.bytes(P_FRAME);
+  w.num(pkt.frame);
+  w.bytes(P_TIME);
+  timeInto(w, pkt.tsSec, pkt.tsNsec);
+  w.bytes(P_LINKTYPE);
+  w.num(pkt.linktype);
+  w.bytes(P_VERSION);
+  w.num(pkt.ipVersion);
+  w.bytes(P_SRC);
+  addressInto(w, pkt, pkt.src);
+  w.bytes(P_PORT);
+  w.num(pkt.srcPort);
+  w.bytes(P_DST);
+  addressInto(w, pkt, pkt.dst);
+  w.bytes(P_PORT);
+  w.num(pkt.dstPort);
+  w.bytes(P_TTL);
+  w.num(pkt.ttl);
+  w.bytes(P_IPID);
+  if (pkt.ipVersion === 4 || pkt.ipId >= 0) w.num(pkt.ipId);
+  else w.bytes(NULL);
+  w.bytes(P_DF);
+  w.bytes(pkt.df ? TRUE : FALSE);
+  w.bytes(P_FLAGS);
+  w.bytes(FLAG_TEXT[pkt.flags & 0xff]!);
+  w.bytes(P_SEQ);
+  w.num(pkt.seq);
+  w.bytes(P_ACK);
+  w.num(pkt.ack);
+  w.bytes(P_REL_SEQ);
+  w.num(state.relSeq);
+  w.bytes(P_REL_ACK);
+  w.num(state.relAck);
+  w.bytes(P_WIN);
+  w.num(pkt.window);
+  w.bytes(P_WIN_SCALED);
+  w.num(state.winScaled);
+  w.bytes(P_LEN);
+  w.num(pkt.payloadLen);
+  w.bytes(P_OPTIONS);
+  if (pkt.headerLen > 20) optionsInto(w, tcpOptions(pkt));
+  w.bytes(P_TRUNCATED);
+  w.bytes(pkt.truncated ? TRUE : FALSE);
+  w.bytes(P_CHECKSUM);
+  w.json(pkt.checksumStatus);
+}
+
+/** formatTime's text: the seconds, a dot, the microseconds in six digits. */
+function timeInto(w: LineBytes, tsSec: number, tsNsec: number): void {
+  const us = Math.floor(tsNsec / 1000);
+  if (!(us >= 0 && us < 1_000_000) || !Number.isSafeInteger(tsSec)) {
+    w.text(formatTime(tsSec, tsNsec));
+    return;
+  }
+  w.num(tsSec);
+  w.ensure(7);
+  const buf = w.buf;
+  const p = w.pos;
+  buf[p] = 0x2e;
+  let frac = us;
+  for (let i = 6; i >= 1; i--) {
+    const q = (frac / 10) | 0;
+    buf[p + i] = 0x30 + (frac - q * 10);
+    frac = q;
+  }
+  w.pos = p + 7;
+}
+
+function addressInto(w: LineBytes, pkt: Packet, a: Uint8Array): void {
+  if (pkt.ipVersion === 6) {
+    w.text(ipv6String(a, 0));
+    return;
+  }
+  w.num(a[0]!);
+  w.byte(0x2e);
+  w.num(a[1]!);
+  w.byte(0x2e);
+  w.num(a[2]!);
+  w.byte(0x2e);
+  w.num(a[3]!);
+}
+
+const O_EOL = utf8('{"kind":"eol"}');
+const O_NOP = utf8('{"kind":"nop"}');
+const O_SACK_OK = utf8('{"kind":"sackOK"}');
+const O_MSS = utf8('{"kind":"mss","value":');
+const O_WS = utf8('{"kind":"ws","shift":');
+const O_SACK = utf8('{"kind":"sack","blocks":[');
+const O_TS = utf8('{"kind":"ts","val":');
+const O_ECR = utf8(',"ecr":');
+const O_TFO = utf8('{"kind":"tfo","cookie":');
+const O_MPTCP = utf8('{"kind":"mptcp","subtype":');
+const O_UNKNOWN = utf8('{"kind":"unknown","type":');
+const O_MALFORMED = utf8('{"kind":"malformed","type":');
+const O_DATA = utf8(',"data":');
+
+/** JSON.stringify(options) without its brackets. */
+function optionsInto(w: LineBytes, options: TcpOption[]): void {
+  for (let i = 0; i < options.length; i++) {
+    if (i > 0) w.byte(0x2c);
+    const o = options[i]!;
+    switch (o.kind) {
+      case 'eol':
+        w.bytes(O_EOL);
+        break;
+      case 'nop':
+        w.bytes(O_NOP);
+        break;
+      case 'sackOK':
+        w.bytes(O_SACK_OK);
+        break;
+      case 'mss':
+        w.bytes(O_MSS);
+        w.num(o.value);
+        w.byte(0x7d);
+        break;
+      case 'ws':
+        w.bytes(O_WS);
+        w.num(o.shift);
+        w.byte(0x7d);
+        break;
+      case 'sack':
+        w.bytes(O_SACK);
+        for (let j = 0; j < o.blocks.length; j++) {
+          if (j > 0) w.byte(0x2c);
+          w.byte(0x5b);
+          w.num(o.blocks[j]![0]);
+          w.byte(0x2c);
+          w.num(o.blocks[j]![1]);
+          w.byte(0x5d);
+        }
+        w.byte(0x5d);
+        w.byte(0x7d);
+        break;
+      case 'ts':
+        w.bytes(O_TS);
+        w.num(o.val);
+        w.bytes(O_ECR);
+        w.num(o.ecr);
+        w.byte(0x7d);
+        break;
+      case 'tfo':
+        w.bytes(O_TFO);
+        w.json(o.cookie);
+        w.byte(0x7d);
+        break;
+      case 'mptcp':
+        w.bytes(O_MPTCP);
+        w.json(o.subtype);
+        w.bytes(O_DATA);
+        w.json(o.data);
+        w.byte(0x7d);
+        break;
+      case 'unknown':
+      case 'malformed':
+        w.bytes(o.kind === 'unknown' ? O_UNKNOWN : O_MALFORMED);
+        w.num(o.type);
+        w.bytes(O_DATA);
+        w.json(o.data);
+        w.byte(0x7d);
+        break;
+      default:
+        // A kind this writer does not know yet: the generic spelling.
+        w.text(JSON.stringify(o));
+    }
+  }
 }

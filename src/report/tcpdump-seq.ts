@@ -2,7 +2,7 @@
 // exactly: one entry per address/port pair in a canonical order; an entry is (re)set by every
 // segment with ACK set that is either the first one seen for the pair or carries SYN; segments
 // without ACK are never looked up (so a bare SYN prints absolute numbers). Typed arrays and a
-// numeric-keyed index: no allocation per packet (only when the table grows).
+// chained hash index in typed arrays: no allocation per packet (only when the table grows).
 
 const KEY_WORDS = 9; // src (4 words), dst (4 words), ports
 
@@ -14,7 +14,9 @@ export class TcpdumpSeqTable {
   private seqBase = new Uint32Array(this.capacity);
   private ackBase = new Uint32Array(this.capacity);
   private next = new Int32Array(this.capacity);
-  private readonly heads = new Map<number, number>();
+  /** Each entry's hash, and the first entry of each bucket (hash & heads.length - 1; -1 none). */
+  private hashes = new Int32Array(this.capacity);
+  private heads = new Int32Array(2 * this.capacity).fill(-1);
   private readonly key = new Uint32Array(KEY_WORDS);
 
   /** Base for the canonical-order sender's numbers (tcpdump's th->seq). */
@@ -61,8 +63,8 @@ export class TcpdumpSeqTable {
     let h = ipVersion;
     for (let i = 0; i < KEY_WORDS; i++) h = (Math.imul(h, 0x01000193) ^ k[i]) | 0;
 
-    let idx = this.heads.get(h) ?? -1;
-    while (idx >= 0 && !this.matches(idx, ipVersion)) idx = this.next[idx];
+    let idx = this.heads[h & (this.heads.length - 1)];
+    while (idx >= 0 && (this.hashes[idx] !== h || !this.matches(idx, ipVersion))) idx = this.next[idx];
     this.rev = rev;
     if (idx < 0 || syn) {
       if (idx < 0) idx = this.insert(h, ipVersion);
@@ -93,8 +95,10 @@ export class TcpdumpSeqTable {
     const idx = this.count++;
     this.keys.set(this.key, idx * KEY_WORDS);
     this.version[idx] = ipVersion;
-    this.next[idx] = this.heads.get(h) ?? -1;
-    this.heads.set(h, idx);
+    this.hashes[idx] = h;
+    const b = h & (this.heads.length - 1);
+    this.next[idx] = this.heads[b];
+    this.heads[b] = idx;
     return idx;
   }
 
@@ -112,8 +116,19 @@ export class TcpdumpSeqTable {
     const ackBase = new Uint32Array(cap);
     ackBase.set(this.ackBase);
     this.ackBase = ackBase;
+    const hashes = new Int32Array(cap);
+    hashes.set(this.hashes);
+    this.hashes = hashes;
+    // Twice as many buckets as entries; the chains are made again in entry order (each bucket's
+    // chain keeps its newest entry first, as before: the first match found is the same).
+    const heads = new Int32Array(2 * cap).fill(-1);
     const next = new Int32Array(cap);
-    next.set(this.next);
+    for (let i = 0; i < this.count; i++) {
+      const b = hashes[i] & (heads.length - 1);
+      next[i] = heads[b];
+      heads[b] = i;
+    }
+    this.heads = heads;
     this.next = next;
     this.capacity = cap;
   }

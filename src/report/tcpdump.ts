@@ -6,9 +6,11 @@
 // relative sequence numbers (tcpdump-seq.ts), its option spellings, `[bad opt]`, `[len N]` and the
 // truncation markers (`[|tcp]`, and the `>` it appends after a failed length check).
 // Known differences are listed in docs of the parity script (scripts/parity-tcpdump.ts).
-// Pure: no I/O; one string allocated per line.
+// Pure: no I/O. The line is written as UTF-8 bytes into a LineBytes (`renderInto`: `read` writes
+// it straight into its line queue or output chunk); `render` returns it as a string.
 
 import { DecodeStatus, formatTime, Layer, MAX_LAYERS, type Packet } from '../wire/packet.js';
+import { LineBytes, utf8 } from './line-bytes.js';
 import { TcpdumpSeqTable } from './tcpdump-seq.js';
 
 const IPPROTO_HOPOPTS = 0;
@@ -134,9 +136,14 @@ export class TcpdumpRenderer {
   private proto = 'tcp';
   /** Beyond-tcpdump lines: an IPv4 total length of 0 (offload) means "what was captured". */
   private lenient = false;
+  /** Where the line is being written. */
+  private w: LineBytes;
+  /** render()'s own writer. */
+  private readonly scratch = new LineBytes();
 
   constructor(opts: TcpdumpRenderOptions = {}) {
     this.ifName = opts.ifName ?? (() => '?');
+    this.w = this.scratch;
   }
 
   /**
@@ -145,7 +152,7 @@ export class TcpdumpRenderer {
    * reassembled by synack, encapsulations tcpdump stops at). `frame` is the record's bytes.
    */
   render(pkt: Packet, frame: Uint8Array): string {
-    return this.line(pkt, frame, pkt.beyondTcpdump);
+    return this.text(pkt, frame, pkt.beyondTcpdump);
   }
 
   /**
@@ -154,21 +161,45 @@ export class TcpdumpRenderer {
    * relative numbers kept apart from tcpdump's own table.
    */
   renderBeyond(pkt: Packet, frame: Uint8Array): string {
-    return this.line(pkt, frame, true);
+    return this.text(pkt, frame, true);
   }
 
-  private line(pkt: Packet, frame: Uint8Array, beyond: boolean): string {
-    if (pkt.reassembled) return '';
+  /**
+   * render (beyond false: tcpdump's own line) or renderBeyond (true) written into `w` after what
+   * it holds; false when there is no line (nothing written).
+   */
+  renderInto(w: LineBytes, pkt: Packet, frame: Uint8Array, beyond: boolean): boolean {
+    this.w = w;
+    const start = w.pos;
+    const ok = this.line(pkt, frame, beyond || pkt.beyondTcpdump);
+    if (!ok) w.pos = start;
+    this.w = this.scratch;
+    return ok;
+  }
+
+  private text(pkt: Packet, frame: Uint8Array, beyond: boolean): string {
+    const w = this.scratch;
+    w.pos = 0;
+    if (!this.line(pkt, frame, beyond)) return '';
+    const s = DECODER.decode(w.buf.subarray(0, w.pos));
+    w.pos = 0;
+    return s;
+  }
+
+  private line(pkt: Packet, frame: Uint8Array, beyond: boolean): boolean {
+    if (pkt.reassembled) return false;
     const st = pkt.status;
     if (
       beyond ? st !== DecodeStatus.TCP : st === DecodeStatus.NOT_TCP || st === DecodeStatus.UNSUPPORTED_LINK
     )
-      return '';
+      return false;
     const ipIndex = innermostIp(pkt);
-    if (ipIndex < 0) return '';
+    if (ipIndex < 0) return false;
     this.buf = frame;
     this.lenient = beyond;
-    let out = `${tcpdumpTime(pkt.tsSec, pkt.tsNsec, pkt.tsRawFrac, pkt.tsFracNano)} `;
+    const w = this.w;
+    tcpdumpTimeInto(w, pkt.tsSec, pkt.tsNsec, pkt.tsRawFrac, pkt.tsFracNano);
+    w.byte(0x20);
     // tcpdump's `length` starts as the on-wire length and each layer takes its header off.
     let wireEnd = pkt.origLen;
     let capEnd = frame.length;
@@ -179,28 +210,28 @@ export class TcpdumpRenderer {
         switch (pkt.layerKind[i] as Layer) {
           case Layer.SLL2: {
             const name = this.ifName(u32(frame, off + 4));
-            out += `${name.padEnd(5)} ${(SLL_PKTTYPES[frame[off + 10]] ?? '?').padEnd(3)} `;
+            w.text(`${name.padEnd(5)} ${(SLL_PKTTYPES[frame[off + 10]] ?? '?').padEnd(3)} `);
             break;
           }
           case Layer.MPLS: {
             if (mplsDone) break;
             mplsDone = true;
-            out += 'MPLS';
+            w.text('MPLS');
             let o = off;
             for (;;) {
               const e = u32(frame, o);
-              out += ` (label ${e >>> 12}, tc ${(e >>> 9) & 7}${e & 0x100 ? ', [S]' : ''}, ttl ${e & 0xff})`;
+              w.text(` (label ${e >>> 12}, tc ${(e >>> 9) & 7}${e & 0x100 ? ', [S]' : ''}, ttl ${e & 0xff})`);
               o += 4;
               if (e & 0x100 || o + 4 > capEnd) break;
             }
-            out += ' ';
+            w.text(' ');
             break;
           }
           case Layer.PPPOE: {
             // pppoe_print: the session payload length bounds what PPP and IP get.
             const pppoeLen = u16(frame, off + 4);
             const length = wireEnd - (off + 6);
-            out += `PPPoE  [ses 0x${u16(frame, off + 2).toString(16)}] `;
+            w.text(`PPPoE  [ses 0x${u16(frame, off + 2).toString(16)}] `);
             if (pppoeLen < length) wireEnd = off + 6 + pppoeLen;
             break;
           }
@@ -208,11 +239,11 @@ export class TcpdumpRenderer {
             const hl = (frame[off] & 0x0f) * 4;
             const len = u16(frame, off + 2);
             const wire = wireEnd - off;
-            out += 'IP ';
-            if (len > wire) out += `truncated-ip - ${len - wire} bytes missing! `;
+            w.text('IP ');
+            if (len > wire) w.text(`truncated-ip - ${len - wire} bytes missing! `);
             const p = frame[off + 9];
             if (p !== IPPROTO_TCP && p !== IPPROTO_UDP && p !== IPPROTO_SCTP && p !== IPPROTO_DCCP) {
-              out += `${ipv4String(frame, off + 12)} > ${ipv4String(frame, off + 16)}: `;
+              w.text(`${ipv4String(frame, off + 12)} > ${ipv4String(frame, off + 16)}: `);
             }
             if (len >= hl) {
               wireEnd = off + len;
@@ -222,10 +253,10 @@ export class TcpdumpRenderer {
           }
           case Layer.IPV6: {
             const plen = u16(frame, off + 4);
-            out += 'IP6 ';
+            w.text('IP6 ');
             const nh = frame[off + 6];
             if (nh !== IPPROTO_TCP && nh !== IPPROTO_UDP && nh !== IPPROTO_SCTP && nh !== IPPROTO_DCCP) {
-              out += `${ipv6String(frame, off + 8)} > ${ipv6String(frame, off + 24)}: `;
+              w.text(`${ipv6String(frame, off + 8)} > ${ipv6String(frame, off + 24)}: `);
             }
             if (plen !== 0) {
               wireEnd = off + 40 + plen;
@@ -235,38 +266,40 @@ export class TcpdumpRenderer {
           }
           case Layer.UDP: {
             const ip = enclosingIp(pkt, i);
-            if (ip < 0) return '';
+            if (ip < 0) return false;
             const ipOff = pkt.layerOffset[ip];
             const v6 = pkt.layerKind[ip] === Layer.IPV6;
             const src = v6 ? ipv6String(frame, ipOff + 8) : ipv4String(frame, ipOff + 12);
             const dst = v6 ? ipv6String(frame, ipOff + 24) : ipv4String(frame, ipOff + 16);
-            out += `${src}.${u16(frame, off)} > ${dst}.${u16(frame, off + 2)}: `;
+            w.text(`${src}.${u16(frame, off)} > ${dst}.${u16(frame, off + 2)}: `);
             break;
           }
           case Layer.GRE: {
             const flags = u16(frame, off);
-            if ((flags & 7) !== 0) return '';
+            if ((flags & 7) !== 0) return false;
             const length = wireEnd - off;
-            out += 'GREv0';
+            w.text('GREv0');
             let o = off + 4;
             if (flags & 0xc000 && (flags & 0x8000 || flags & 0x4000)) {
-              out += `, sum 0x${u16(frame, o).toString(16)}, off 0x${u16(frame, o + 2).toString(16)}`;
+              w.text(`, sum 0x${u16(frame, o).toString(16)}, off 0x${u16(frame, o + 2).toString(16)}`);
               o += 4;
             }
             if (flags & 0x2000) {
-              out += `, key=0x${u32(frame, o).toString(16)}`;
+              w.text(`, key=0x${u32(frame, o).toString(16)}`);
               o += 4;
             }
             if (flags & 0x1000) {
-              out += `, seq ${u32(frame, o)}`;
+              w.text(`, seq ${u32(frame, o)}`);
               o += 4;
             }
-            out += `, length ${length}: `;
+            w.text(`, length ${length}: `);
             break;
           }
           case Layer.VXLAN: {
             const f = frame[off];
-            out += `VXLAN, flags [${f & 0x08 ? 'I' : '.'}] (0x${hex2(f)}), vni ${(u32(frame, off + 4) >>> 8) >>> 0}\n`;
+            w.text(
+              `VXLAN, flags [${f & 0x08 ? 'I' : '.'}] (0x${hex2(f)}), vni ${(u32(frame, off + 4) >>> 8) >>> 0}\n`,
+            );
             break;
           }
           case Layer.GENEVE: {
@@ -274,11 +307,15 @@ export class TcpdumpRenderer {
             let fl = '';
             if (f & 0x80) fl += 'O';
             if (f & 0x40) fl += 'C';
-            out += `Geneve, Flags [${fl === '' ? 'none' : fl}], vni 0x${(u32(frame, off + 4) >>> 8).toString(16)}`;
+            w.text(
+              `Geneve, Flags [${fl === '' ? 'none' : fl}], vni 0x${(u32(frame, off + 4) >>> 8).toString(16)}`,
+            );
             const proto = u16(frame, off + 2);
             if (proto !== 0x6558)
-              out += `, proto ${proto === 0x0800 ? 'IPv4' : proto === 0x86dd ? 'IPv6' : 'Unknown'} (0x${proto.toString(16).padStart(4, '0')})`;
-            out += ': ';
+              w.text(
+                `, proto ${proto === 0x0800 ? 'IPv4' : proto === 0x86dd ? 'IPv6' : 'Unknown'} (0x${proto.toString(16).padStart(4, '0')})`,
+              );
+            w.text(': ');
             break;
           }
           case Layer.ETHERNET:
@@ -292,7 +329,7 @@ export class TcpdumpRenderer {
             break;
           default:
             // An encapsulation tcpdump does not descend into (the decoder should have flagged it).
-            return '';
+            return false;
         }
       }
     }
@@ -300,86 +337,84 @@ export class TcpdumpRenderer {
     const wire = (beyond ? pkt.origLen : wireEnd) - ipOff;
     this.snapEnd = capEnd;
     const table = beyond ? this.beyondSeqs : this.seqs;
-    const body =
-      pkt.layerKind[ipIndex] === Layer.IPV6 ? this.ip6(ipOff, wire, table) : this.ip4(ipOff, wire, table);
-    if (body === '') return '';
-    return out + body;
+    return pkt.layerKind[ipIndex] === Layer.IPV6
+      ? this.ip6(ipOff, wire, table)
+      : this.ip4(ipOff, wire, table);
   }
 
-  private ip4(off: number, wire: number, table: TcpdumpSeqTable): string {
+  private ip4(off: number, wire: number, table: TcpdumpSeqTable): boolean {
     const b = this.buf;
     const hl = (b[off] & 0x0f) * 4;
     let len = u16(b, off + 2);
-    let out = 'IP ';
-    if (len > wire) out += `truncated-ip - ${len - wire} bytes missing! `;
+    this.w.bytes(B_IP);
+    if (len > wire) this.w.text(`truncated-ip - ${len - wire} bytes missing! `);
     if (len < hl) {
-      if (!this.lenient || len !== 0) return '';
+      if (!this.lenient || len !== 0) return false;
       len = Math.min(wire, this.snapEnd - off);
     }
     if (off + len < this.snapEnd) this.snapEnd = off + len;
     const fragOff = u16(b, off + 6) & 0x1fff;
-    if (fragOff !== 0 || b[off + 9] !== IPPROTO_TCP) return '';
-    const tcp = this.tcp(off + hl, len - hl, 4, b, off + 12, off + 16, true, table);
-    return tcp === '' ? '' : out + tcp;
+    if (fragOff !== 0 || b[off + 9] !== IPPROTO_TCP) return false;
+    return this.tcp(off + hl, len - hl, 4, b, off + 12, off + 16, true, table);
   }
 
-  private ip6(off: number, wire: number, table: TcpdumpSeqTable): string {
+  private ip6(off: number, wire: number, table: TcpdumpSeqTable): boolean {
+    const w = this.w;
     const b = this.buf;
     const plen = u16(b, off + 4);
     let len = plen !== 0 ? plen : wire - 40;
     if (plen !== 0 && off + 40 + plen < this.snapEnd) this.snapEnd = off + 40 + plen;
-    let out = 'IP6 ';
+    w.bytes(B_IP6);
     let nh = b[off + 6];
     let cp = off + 40;
     if (nh !== IPPROTO_TCP && nh !== IPPROTO_UDP && nh !== IPPROTO_DCCP && nh !== IPPROTO_SCTP) {
-      out += `${ipv6String(b, off + 8)} > ${ipv6String(b, off + 24)}: `;
+      w.text(`${ipv6String(b, off + 8)} > ${ipv6String(b, off + 24)}: `);
     }
     // The decoder's one nesting limit (each header takes at least 8 bytes of the frame anyway).
     for (let guard = 0; guard < MAX_LAYERS && nh !== IPPROTO_TCP; guard++) {
-      if (cp + 8 > this.snapEnd) return '';
+      if (cp + 8 > this.snapEnd) return false;
       let advance: number;
       switch (nh) {
         case IPPROTO_HOPOPTS:
-          out += 'HBH ';
+          w.text('HBH ');
           advance = (b[cp + 1] + 1) << 3;
           break;
         case IPPROTO_DSTOPTS:
-          out += 'DSTOPT ';
+          w.text('DSTOPT ');
           advance = (b[cp + 1] + 1) << 3;
           break;
         case IPPROTO_FRAGMENT: {
           const fo = u16(b, cp + 2) & 0xfff8;
-          out += `frag (${fo}|${len - 8}) `;
-          if (fo !== 0) return '';
+          w.text(`frag (${fo}|${len - 8}) `);
+          if (fo !== 0) return false;
           advance = 8;
           break;
         }
         case IPPROTO_ROUTING: {
           const rlen = b[cp + 1];
           const type = b[cp + 2];
-          if (type !== 0 && type !== 2) return '';
-          out += `RT6 (len=${rlen}, type=${type}${type === 0 ? ' [Deprecated]' : ''}, segleft=${b[cp + 3]}`;
+          if (type !== 0 && type !== 2) return false;
+          w.text(`RT6 (len=${rlen}, type=${type}${type === 0 ? ' [Deprecated]' : ''}, segleft=${b[cp + 3]}`);
           const rsv = u32(b, cp + 4);
-          if (rsv !== 0) out += `, rsv=0x${rsv.toString(16)}`;
-          if (rlen % 2 === 1) return '';
+          if (rsv !== 0) w.text(`, rsv=0x${rsv.toString(16)}`);
+          if (rlen % 2 === 1) return false;
           for (let i = 0; i < rlen >> 1; i++) {
-            if (cp + 8 + 16 * (i + 1) > this.snapEnd) return '';
-            out += `, [${i}]${ipv6String(b, cp + 8 + 16 * i)}`;
+            if (cp + 8 + 16 * (i + 1) > this.snapEnd) return false;
+            w.text(`, [${i}]${ipv6String(b, cp + 8 + 16 * i)}`);
           }
-          out += ') ';
+          w.text(') ');
           advance = (rlen + 1) << 3;
           break;
         }
         default:
-          return '';
+          return false;
       }
       nh = b[cp];
       cp += advance;
       len -= advance;
     }
-    if (nh !== IPPROTO_TCP) return '';
-    const tcp = this.tcp(cp, len, 6, b, off + 8, off + 24, b[off + 6] === IPPROTO_TCP, table);
-    return tcp === '' ? '' : out + tcp;
+    if (nh !== IPPROTO_TCP) return false;
+    return this.tcp(cp, len, 6, b, off + 8, off + 24, b[off + 6] === IPPROTO_TCP, table);
   }
 
   /** tcpdump's LENCHECK: 1 (bad opt) when the option claims more than the header holds, 2 when not captured. */
@@ -409,24 +444,41 @@ export class TcpdumpRenderer {
     dstOff: number,
     withAddrs: boolean,
     table: TcpdumpSeqTable,
-  ): string {
+  ): boolean {
+    const w = this.w;
     this.proto = 'tcp';
-    if (!this.has(th + 2, 2))
-      return `${addrString(version, b, srcOff)} > ${addrString(version, b, dstOff)}: [|tcp]`;
+    if (!this.has(th + 2, 2)) {
+      addrInto(w, version, b, srcOff);
+      w.bytes(B_GT);
+      addrInto(w, version, b, dstOff);
+      w.text(': [|tcp]');
+      return true;
+    }
     const sport = u16(b, th);
     const dport = u16(b, th + 2);
-    let out = withAddrs
-      ? `${addrString(version, b, srcOff)}.${sport} > ${addrString(version, b, dstOff)}.${dport}: `
-      : `${sport} > ${dport}: `;
-    if (!this.has(th, 20)) return `${out} [|tcp]`;
+    if (withAddrs) addrInto(w, version, b, srcOff);
+    if (withAddrs) w.byte(0x2e);
+    w.num(sport);
+    w.bytes(B_GT);
+    if (withAddrs) addrInto(w, version, b, dstOff);
+    if (withAddrs) w.byte(0x2e);
+    w.num(dport);
+    w.bytes(B_COLON);
+    if (!this.has(th, 20)) {
+      w.text(' [|tcp]');
+      return true;
+    }
     let hlen = (b[th + 12] >> 4) * 4;
-    if (hlen < 20) return `${out} tcp ${(length - hlen) >>> 0} [bad hdr length ${hlen} - too short, < 20]`;
+    if (hlen < 20) {
+      w.text(` tcp ${(length - hlen) >>> 0} [bad hdr length ${hlen} - too short, < 20]`);
+      return true;
+    }
     let seq = u32(b, th + 4);
     let ack = u32(b, th + 8);
     const win = u16(b, th + 14);
     const urp = u16(b, th + 18);
     const flags = b[th + 13];
-    out += `Flags [${tcpdumpFlags(flags)}]`;
+    w.bytes(FLAGS_TEXT[flags]!);
     let thSeq = 0;
     let thAck = 0;
     let rev = false;
@@ -445,51 +497,73 @@ export class TcpdumpRenderer {
         }
       }
     }
-    if (hlen > length) return `${out} [bad hdr length ${hlen} - too long, > ${length}]`;
+    if (hlen > length) {
+      w.text(` [bad hdr length ${hlen} - too long, > ${length}]`);
+      return true;
+    }
     const payload = length - hlen;
     if (payload > 0 || flags & (TH_SYN | TH_FIN | TH_RST)) {
-      out += `, seq ${seq}`;
-      if (payload > 0) out += `:${(seq + payload) >>> 0}`;
+      w.bytes(B_SEQ);
+      w.num(seq);
+      if (payload > 0) {
+        w.byte(0x3a);
+        w.num((seq + payload) >>> 0);
+      }
     }
-    if (flags & TH_ACK) out += `, ack ${ack}`;
-    out += `, win ${win}`;
-    if (flags & TH_URG) out += `, urg ${urp}`;
+    if (flags & TH_ACK) {
+      w.bytes(B_ACK);
+      w.num(ack);
+    }
+    w.bytes(B_WIN);
+    w.num(win);
+    if (flags & TH_URG) {
+      w.bytes(B_URG);
+      w.num(urp);
+    }
     if (hlen > 20) {
       hlen -= 20;
       let cp = th + 20;
-      out += ', options [';
+      w.bytes(B_OPTIONS);
       let ch = '';
       while (hlen > 0) {
-        out += ch;
-        if (!this.has(cp, 1)) return `${out} [|${this.proto}]`;
+        if (ch !== '') w.byte(0x2c);
+        if (!this.has(cp, 1)) return this.cut('');
         const opt = b[cp++];
         let len: number;
         if (opt === 0 || opt === 1) len = 1;
         else {
-          if (!this.has(cp, 1)) return `${out} [|${this.proto}]`;
+          if (!this.has(cp, 1)) return this.cut('');
           len = b[cp++];
-          if (len < 2 || len > hlen) return `${out}[bad opt]${ch !== '' ? ']' : ''}`;
+          if (len < 2 || len > hlen) return this.badOpt(ch);
           hlen--;
         }
         hlen--;
         let datalen = 0;
-        out += OPTION_NAMES[opt] ?? `unknown-${opt}`;
+        const name = OPTION_BYTES[opt];
+        if (name !== undefined) w.bytes(name);
+        else w.text(`unknown-${opt}`);
         // LENCHECK: BAD when the option claims more than the header holds, TRUNC when not captured.
         this.optFail = 0;
         switch (opt) {
           case 2:
             datalen = 2;
-            if (this.lenOk(2, hlen, cp)) out += ` ${u16(b, cp)}`;
+            if (this.lenOk(2, hlen, cp)) {
+              w.byte(0x20);
+              w.num(u16(b, cp));
+            }
             break;
           case 3:
             datalen = 1;
-            if (this.lenOk(1, hlen, cp)) out += ` ${b[cp]}`;
+            if (this.lenOk(1, hlen, cp)) {
+              w.byte(0x20);
+              w.num(b[cp]);
+            }
             break;
           case 5:
             datalen = len - 2;
-            if (datalen % 8 !== 0) out += ' invalid sack';
+            if (datalen % 8 !== 0) w.text(' invalid sack');
             else {
-              out += ` ${datalen / 8} `;
+              w.text(` ${datalen / 8} `);
               for (let i = 0; i < datalen; i += 8) {
                 if (!this.lenOk(i + 4, hlen, cp)) break;
                 let s = u32(b, cp + i);
@@ -502,7 +576,11 @@ export class TcpdumpRenderer {
                   s = (s - thAck) >>> 0;
                   e = (e - thAck) >>> 0;
                 }
-                out += `{${s}:${e}}`;
+                w.byte(0x7b);
+                w.num(s);
+                w.byte(0x3a);
+                w.num(e);
+                w.byte(0x7d);
               }
             }
             break;
@@ -512,42 +590,51 @@ export class TcpdumpRenderer {
           case 12:
           case 13:
             datalen = 4;
-            if (this.lenOk(4, hlen, cp)) out += ` ${u32(b, cp)}`;
+            if (this.lenOk(4, hlen, cp)) {
+              w.byte(0x20);
+              w.num(u32(b, cp));
+            }
             break;
           case 8:
             datalen = 8;
-            if (this.lenOk(8, hlen, cp)) out += ` val ${u32(b, cp)} ecr ${u32(b, cp + 4)}`;
+            if (this.lenOk(8, hlen, cp)) {
+              w.bytes(B_VAL);
+              w.num(u32(b, cp));
+              w.bytes(B_ECR);
+              w.num(u32(b, cp + 4));
+            }
             break;
           case 19: {
             datalen = 16;
             if (!this.lenOk(16, hlen, cp)) break;
-            out += ' ';
+            w.byte(0x20);
             const dataStart = th + (b[th + 12] >> 4) * 4;
-            out +=
+            w.text(
               dataStart + payload > this.snapEnd
                 ? 'snaplen too short, '
-                : 'shared secret not supplied with -M, ';
-            out += "can't check - ";
-            for (let i = 0; i < 16; i++) out += hex2(b[cp + i]);
+                : 'shared secret not supplied with -M, ',
+            );
+            w.text("can't check - ");
+            for (let i = 0; i < 16; i++) w.text(hex2(b[cp + i]));
             break;
           }
           case 20:
             datalen = 2;
-            if (this.lenOk(2, hlen, cp)) out += ` cap ${hex2(b[cp])} id ${b[cp + 1]}`;
+            if (this.lenOk(2, hlen, cp)) w.text(` cap ${hex2(b[cp])} id ${b[cp + 1]}`);
             break;
           case 29:
             datalen = len - 2;
-            if (datalen < 2) out += ' (invalid)';
+            if (datalen < 2) w.text(' (invalid)');
             else {
               if (!this.lenOk(1, hlen, cp)) break;
-              out += ` keyid ${b[cp]}`;
+              w.text(` keyid ${b[cp]}`);
               if (!this.lenOk(2, hlen, cp)) break;
-              out += ` rnextkeyid ${b[cp + 1]}`;
+              w.text(` rnextkeyid ${b[cp + 1]}`);
               if (datalen > 2) {
-                out += ' mac 0x';
+                w.text(' mac 0x');
                 for (let i = 2; i < datalen; i++) {
                   if (!this.lenOk(i + 1, hlen, cp)) break;
-                  out += hex2(b[cp + i]);
+                  w.text(hex2(b[cp + i]));
                 }
               }
             }
@@ -560,9 +647,9 @@ export class TcpdumpRenderer {
             datalen = 2;
             if (!this.lenOk(2, hlen, cp)) break;
             let uto = u16(b, cp);
-            out += ` 0x${uto.toString(16)}`;
+            w.text(` 0x${uto.toString(16)}`);
             uto = uto & 1 ? (uto >> 1) * 60 : uto >> 1;
-            out += ` ${uto}`;
+            w.text(` ${uto}`);
             break;
           }
           case 30: {
@@ -572,49 +659,63 @@ export class TcpdumpRenderer {
             if (cp - 2 + len < this.snapEnd) this.snapEnd = cp - 2 + len;
             const r = this.mptcp(cp - 2, len, flags);
             this.snapEnd = saved;
-            if (r === TRUNCATED) return `${out} [|${this.proto}]`;
-            out += this.mptcpText;
-            if (r === 0) return `${out}[bad opt]${ch !== '' ? ']' : ''}`;
+            if (r === TRUNCATED) return this.cut('');
+            w.text(this.mptcpText);
+            if (r === 0) return this.badOpt(ch);
             break;
           }
           case 34:
             datalen = len - 2;
             if (!this.lenOk(datalen, hlen, cp)) break;
-            out += ' ';
-            out += fastOpen(b, cp, datalen, false);
+            w.byte(0x20);
+            w.text(fastOpen(b, cp, datalen, false));
             break;
           case 254: {
             datalen = len - 2;
             if (!this.lenOk(datalen, hlen, cp)) break;
-            if (datalen < 2) return `${out}[bad opt]${ch !== '' ? ']' : ''}`;
+            if (datalen < 2) return this.badOpt(ch);
             const magic = u16(b, cp);
-            out += '-';
-            if (magic === 0xf989) out += fastOpen(b, cp + 2, datalen - 2, true);
-            else out += magic.toString(16).padStart(4, '0');
+            w.byte(0x2d);
+            if (magic === 0xf989) w.text(fastOpen(b, cp + 2, datalen - 2, true));
+            else w.text(magic.toString(16).padStart(4, '0'));
             break;
           }
           default:
             datalen = len - 2;
-            if (datalen) out += ' 0x';
+            if (datalen) w.text(' 0x');
             for (let i = 0; i < datalen; i++) {
               if (!this.lenOk(i + 1, hlen, cp)) break;
-              out += hex2(b[cp + i]);
+              w.text(hex2(b[cp + i]));
             }
             break;
         }
-        if (this.optFail === 1) return `${out}[bad opt]${ch !== '' ? ']' : ''}`;
-        if (this.optFail === 2) return `${out} [|${this.proto}]${ch !== '' ? '>' : ''}`;
+        if (this.optFail === 1) return this.badOpt(ch);
+        if (this.optFail === 2) return this.cut(ch !== '' ? '>' : '');
         cp += datalen;
         hlen -= datalen;
         datalen++;
         if (opt !== 0 && opt !== 1) datalen++;
-        if (datalen !== len) out += `[len ${len}]`;
+        if (datalen !== len) w.text(`[len ${len}]`);
         ch = ',';
         if (opt === 0) break;
       }
-      out += ']';
+      w.byte(0x5d);
     }
-    return `${out}, length ${payload}`;
+    w.bytes(B_LENGTH);
+    w.num(payload);
+    return true;
+  }
+
+  /** The line ends where a read fell off the capture: ` [|tcp]` (or mptcp), then `after`. */
+  private cut(after: string): boolean {
+    this.w.text(` [|${this.proto}]${after}`);
+    return true;
+  }
+
+  /** The line ends at a malformed option (closing the option list when one was printed). */
+  private badOpt(ch: string): boolean {
+    this.w.text(`[bad opt]${ch !== '' ? ']' : ''}`);
+    return true;
   }
 
   private mptcpText = '';
@@ -835,9 +936,41 @@ function fastOpen(b: Uint8Array, cp: number, datalen: number, exp: boolean): str
   return s;
 }
 
-function addrString(version: number, b: Uint8Array, o: number): string {
-  return version === 6 ? ipv6String(b, o) : ipv4String(b, o);
+/** An address as tcpdump prints it, written into `w`. */
+function addrInto(w: LineBytes, version: number, b: Uint8Array, o: number): void {
+  if (version === 6) {
+    w.text(ipv6String(b, o));
+    return;
+  }
+  w.num(b[o]);
+  w.byte(0x2e);
+  w.num(b[o + 1]);
+  w.byte(0x2e);
+  w.num(b[o + 2]);
+  w.byte(0x2e);
+  w.num(b[o + 3]);
 }
+
+const DECODER = new TextDecoder();
+// The constant pieces of the TCP line, as bytes.
+const B_IP = utf8('IP ');
+const B_IP6 = utf8('IP6 ');
+const B_GT = utf8(' > ');
+const B_COLON = utf8(': ');
+const B_SEQ = utf8(', seq ');
+const B_ACK = utf8(', ack ');
+const B_WIN = utf8(', win ');
+const B_URG = utf8(', urg ');
+const B_OPTIONS = utf8(', options [');
+const B_VAL = utf8(' val ');
+const B_ECR = utf8(' ecr ');
+const B_LENGTH = utf8(', length ');
+/** `Flags [S.]` for each flag byte. */
+const FLAGS_TEXT = Array.from({ length: 256 }, (_, f) => utf8(`Flags [${tcpdumpFlags(f)}]`));
+/** OPTION_NAMES as bytes, by option kind. */
+const OPTION_BYTES: (Uint8Array | undefined)[] = Array.from({ length: 256 }, (_, k) =>
+  OPTION_NAMES[k] === undefined ? undefined : utf8(OPTION_NAMES[k]),
+);
 
 /** Index of the IP layer that carries the TCP header (the last IPv4/IPv6 layer), or -1. */
 function innermostIp(pkt: Packet): number {
@@ -855,6 +988,26 @@ function enclosingIp(pkt: Packet, i: number): number {
     if (k === Layer.IPV4 || k === Layer.IPV6) return j;
   }
   return -1;
+}
+
+/** tcpdumpTime's text written into `w`. */
+function tcpdumpTimeInto(
+  w: LineBytes,
+  tsSec: number,
+  tsNsec: number,
+  rawFrac: number,
+  fracNano: boolean,
+): void {
+  if (rawFrac < 0) {
+    const low = tsSec >>> 0;
+    const us = Math.floor(tsNsec / 1000);
+    if (low < 0x80000000 && us >= 0 && us < 1_000_000) {
+      // `${low}.${us padded to six digits}`, as formatTime writes it.
+      w.usec(low * 1_000_000 + us);
+      return;
+    }
+  }
+  w.text(tcpdumpTime(tsSec, tsNsec, rawFrac, fracNano));
 }
 
 /**
