@@ -304,46 +304,51 @@ const FLAG_TEXT = Array.from({ length: 256 }, (_, f) => {
  */
 export function packetJsonInto(w: LineBytes, pkt: Packet, state: PacketJsonState): void {
   state.update(pkt);
-  w.bytes(P_FRAME);
-  w.num(pkt.frame);
-  w.bytes(P_TIME);
-  timeInto(w, pkt.tsSec, pkt.tsNsec);
-  w.bytes(P_LINKTYPE);
-  w.num(pkt.linktype);
-  w.bytes(P_VERSION);
-  w.num(pkt.ipVersion);
-  w.bytes(P_SRC);
-  addressInto(w, pkt, pkt.src);
-  w.bytes(P_PORT);
-  w.num(pkt.srcPort);
-  w.bytes(P_DST);
-  addressInto(w, pkt, pkt.dst);
-  w.bytes(P_PORT);
-  w.num(pkt.dstPort);
-  w.bytes(P_TTL);
-  w.num(pkt.ttl);
-  w.bytes(P_IPID);
-  if (pkt.ipVersion === 4 || pkt.ipId >= 0) w.num(pkt.ipId);
-  else w.bytes(NULL);
-  w.bytes(P_DF);
-  w.bytes(pkt.df ? TRUE : FALSE);
-  w.bytes(P_FLAGS);
-  w.bytes(FLAG_TEXT[pkt.flags & 0xff]!);
-  w.bytes(P_SEQ);
-  w.num(pkt.seq);
-  w.bytes(P_ACK);
-  w.num(pkt.ack);
-  w.bytes(P_REL_SEQ);
-  w.num(state.relSeq);
-  w.bytes(P_REL_ACK);
-  w.num(state.relAck);
-  w.bytes(P_WIN);
-  w.num(pkt.window);
-  w.bytes(P_WIN_SCALED);
-  w.num(state.winScaled);
-  w.bytes(P_LEN);
-  w.num(pkt.payloadLen);
-  w.bytes(P_OPTIONS);
+  // Room for all but the options, which go through the writer's own methods: the fixed part is
+  // written with a local buffer and position (one bounds check for the whole of it).
+  w.ensure(FIXED_ROOM);
+  const buf = w.buf;
+  let p = w.pos;
+  p = put(buf, p, P_FRAME);
+  p = putNum(buf, p, pkt.frame);
+  p = put(buf, p, P_TIME);
+  p = putTime(buf, p, pkt.tsSec, pkt.tsNsec);
+  p = put(buf, p, P_LINKTYPE);
+  p = putNum(buf, p, pkt.linktype);
+  p = put(buf, p, P_VERSION);
+  p = putNum(buf, p, pkt.ipVersion);
+  p = put(buf, p, P_SRC);
+  p = putAddress(buf, p, pkt, pkt.src);
+  p = put(buf, p, P_PORT);
+  p = putNum(buf, p, pkt.srcPort);
+  p = put(buf, p, P_DST);
+  p = putAddress(buf, p, pkt, pkt.dst);
+  p = put(buf, p, P_PORT);
+  p = putNum(buf, p, pkt.dstPort);
+  p = put(buf, p, P_TTL);
+  p = putNum(buf, p, pkt.ttl);
+  p = put(buf, p, P_IPID);
+  p = pkt.ipVersion === 4 || pkt.ipId >= 0 ? putNum(buf, p, pkt.ipId) : put(buf, p, NULL);
+  p = put(buf, p, P_DF);
+  p = put(buf, p, pkt.df ? TRUE : FALSE);
+  p = put(buf, p, P_FLAGS);
+  p = put(buf, p, FLAG_TEXT[pkt.flags & 0xff]!);
+  p = put(buf, p, P_SEQ);
+  p = putNum(buf, p, pkt.seq);
+  p = put(buf, p, P_ACK);
+  p = putNum(buf, p, pkt.ack);
+  p = put(buf, p, P_REL_SEQ);
+  p = putNum(buf, p, state.relSeq);
+  p = put(buf, p, P_REL_ACK);
+  p = putNum(buf, p, state.relAck);
+  p = put(buf, p, P_WIN);
+  p = putNum(buf, p, pkt.window);
+  p = put(buf, p, P_WIN_SCALED);
+  p = putNum(buf, p, state.winScaled);
+  p = put(buf, p, P_LEN);
+  p = putNum(buf, p, pkt.payloadLen);
+  p = put(buf, p, P_OPTIONS);
+  w.pos = p;
   if (pkt.headerLen > 20) optionsInto(w, tcpOptions(pkt));
   w.bytes(P_TRUNCATED);
   w.bytes(pkt.truncated ? TRUE : FALSE);
@@ -351,17 +356,47 @@ export function packetJsonInto(w: LineBytes, pkt: Packet, state: PacketJsonState
   w.json(pkt.checksumStatus);
 }
 
-/** formatTime's text: the seconds, a dot, the microseconds in six digits. */
-function timeInto(w: LineBytes, tsSec: number, tsNsec: number): void {
-  const us = Math.floor(tsNsec / 1000);
-  if (!(us >= 0 && us < 1_000_000) || !Number.isSafeInteger(tsSec)) {
-    w.text(formatTime(tsSec, tsNsec));
-    return;
+/**
+ * Bytes the fixed part can take: the constant pieces (~300), eleven numbers of at most 24
+ * characters (String of any double), the time (two of them) and two IPv6 addresses (≤ 45 each).
+ */
+const FIXED_ROOM = 1024;
+
+function put(buf: Uint8Array, p: number, b: Uint8Array): number {
+  const n = b.length;
+  for (let i = 0; i < n; i++) buf[p + i] = b[i]!;
+  return p + n;
+}
+
+/** String(n), written at p (ASCII: digits, and for the rare others whatever String gives). */
+function putNum(buf: Uint8Array, p: number, n: number): number {
+  if (n >= 0 && n < 4294967296 && n === Math.floor(n)) {
+    // Digits from the least significant, into their place.
+    let k = 1;
+    for (let m = n; m >= 10; m = Math.floor(m / 10)) k++;
+    let q = p + k;
+    let m = n;
+    do {
+      const d = Math.floor(m / 10);
+      buf[--q] = 0x30 + (m - d * 10);
+      m = d;
+    } while (m > 0);
+    return p + k;
   }
-  w.num(tsSec);
-  w.ensure(7);
-  const buf = w.buf;
-  const p = w.pos;
+  return putAscii(buf, p, String(n));
+}
+
+function putAscii(buf: Uint8Array, p: number, s: string): number {
+  for (let i = 0; i < s.length; i++) buf[p + i] = s.charCodeAt(i);
+  return p + s.length;
+}
+
+/** formatTime's text at p. */
+function putTime(buf: Uint8Array, p: number, tsSec: number, tsNsec: number): number {
+  const us = Math.floor(tsNsec / 1000);
+  if (!(us >= 0 && us < 1_000_000) || !(tsSec >= 0 && tsSec < 4294967296 && tsSec === Math.floor(tsSec)))
+    return putAscii(buf, p, formatTime(tsSec, tsNsec));
+  p = putNum(buf, p, tsSec);
   buf[p] = 0x2e;
   let frac = us;
   for (let i = 6; i >= 1; i--) {
@@ -369,21 +404,18 @@ function timeInto(w: LineBytes, tsSec: number, tsNsec: number): void {
     buf[p + i] = 0x30 + (frac - q * 10);
     frac = q;
   }
-  w.pos = p + 7;
+  return p + 7;
 }
 
-function addressInto(w: LineBytes, pkt: Packet, a: Uint8Array): void {
-  if (pkt.ipVersion === 6) {
-    w.text(ipv6String(a, 0));
-    return;
-  }
-  w.num(a[0]!);
-  w.byte(0x2e);
-  w.num(a[1]!);
-  w.byte(0x2e);
-  w.num(a[2]!);
-  w.byte(0x2e);
-  w.num(a[3]!);
+function putAddress(buf: Uint8Array, p: number, pkt: Packet, a: Uint8Array): number {
+  if (pkt.ipVersion === 6) return putAscii(buf, p, ipv6String(a, 0));
+  p = putNum(buf, p, a[0]!);
+  buf[p++] = 0x2e;
+  p = putNum(buf, p, a[1]!);
+  buf[p++] = 0x2e;
+  p = putNum(buf, p, a[2]!);
+  buf[p++] = 0x2e;
+  return putNum(buf, p, a[3]!);
 }
 
 const O_EOL = utf8('{"kind":"eol"}');

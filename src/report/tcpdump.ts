@@ -10,6 +10,7 @@
 // it straight into its line queue or output chunk); `render` returns it as a string.
 
 import { DecodeStatus, formatTime, Layer, MAX_LAYERS, type Packet } from '../wire/packet.js';
+import { ipv4String, ipv6String } from './ip-text.js';
 import { LineBytes, utf8 } from './line-bytes.js';
 import { TcpdumpSeqTable } from './tcpdump-seq.js';
 
@@ -55,57 +56,8 @@ export function tcpdumpFlags(flags: number): string {
   return s === '' ? 'none' : s;
 }
 
-/** Dotted quad of 4 bytes at `off`. */
-export function ipv4String(b: Uint8Array, off: number): string {
-  return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
-}
-
-/** IPv6 text as tcpdump's addrtostr6 (BIND inet_ntop): longest zero run → `::`, embedded IPv4 forms. */
-export function ipv6String(b: Uint8Array, off: number): string {
-  let bestBase = -1;
-  let bestLen = 0;
-  let curBase = -1;
-  let curLen = 0;
-  for (let i = 0; i < 8; i++) {
-    const w = (b[off + 2 * i] << 8) | b[off + 2 * i + 1];
-    if (w === 0) {
-      if (curBase === -1) {
-        curBase = i;
-        curLen = 1;
-      } else curLen++;
-    } else if (curBase !== -1) {
-      if (bestBase === -1 || curLen > bestLen) {
-        bestBase = curBase;
-        bestLen = curLen;
-      }
-      curBase = -1;
-    }
-  }
-  if (curBase !== -1 && (bestBase === -1 || curLen > bestLen)) {
-    bestBase = curBase;
-    bestLen = curLen;
-  }
-  if (bestBase !== -1 && bestLen < 2) bestBase = -1;
-  let s = '';
-  for (let i = 0; i < 8; i++) {
-    if (bestBase !== -1 && i >= bestBase && i < bestBase + bestLen) {
-      if (i === bestBase) s += ':';
-      continue;
-    }
-    if (i !== 0) s += ':';
-    if (
-      i === 6 &&
-      bestBase === 0 &&
-      (bestLen === 6 || (bestLen === 5 && b[off + 10] === 0xff && b[off + 11] === 0xff))
-    ) {
-      s += ipv4String(b, off + 12);
-      return s;
-    }
-    s += ((b[off + 2 * i] << 8) | b[off + 2 * i + 1]).toString(16);
-  }
-  if (bestBase !== -1 && bestBase + bestLen === 8) s += ':';
-  return s;
-}
+// The address texts live in ip-text.ts (zeek-tsv.ts and line-bytes.ts use them without the renderer).
+export { ipv4String, ipv6String };
 
 function hex2(v: number): string {
   return v < 16 ? `0${v.toString(16)}` : v.toString(16);

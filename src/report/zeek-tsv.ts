@@ -6,7 +6,7 @@
 
 import type { ZeekConnLog, ZeekConnRow } from '../track/zeek-log.js';
 import type { Packet } from '../wire/packet.js';
-import { ipv4String, ipv6String } from './tcpdump.js';
+import { ipv4String, ipv6String } from './ip-text.js';
 
 export const ZEEK_CONN_FIELDS = [
   'ts',
