@@ -110,9 +110,7 @@ export class PacketJsonState {
     }
     k[8] = low ? (pkt.srcPort << 16) | pkt.dstPort : (pkt.dstPort << 16) | pkt.srcPort;
     k[9] = pkt.ipVersion;
-    let h = 0x811c9dc5 | 0;
-    for (let i = 0; i < KEY_WORDS; i++) h = Math.imul(h ^ k[i]!, 0x01000193);
-    h ^= h >>> 15;
+    const h = keyHash(k, 0);
     const heads = this.heads;
     let slot = heads[h & (heads.length - 1)]!;
     while (slot >= 0 && !this.matches(slot)) slot = this.chain[slot]!;
@@ -140,11 +138,7 @@ export class PacketJsonState {
   }
 
   private hashOf(slot: number): number {
-    const keys = this.keys;
-    const o = slot * KEY_WORDS;
-    let h = 0x811c9dc5 | 0;
-    for (let i = 0; i < KEY_WORDS; i++) h = Math.imul(h ^ keys[o + i]!, 0x01000193);
-    return h ^ (h >>> 15);
+    return keyHash(this.keys, slot * KEY_WORDS);
   }
 
   /** Into its hash chain and at the newest end of the age list. */
@@ -234,6 +228,20 @@ export class PacketJsonState {
 }
 
 const KEY_WORDS = 10;
+
+/** The hash of the key at `o` (an IPv4 key's zero words left out: the same key, the same hash). */
+function keyHash(k: Int32Array, o: number): number {
+  let h = Math.imul(0x811c9dc5 ^ k[o + 9]!, 0x01000193);
+  h = Math.imul(h ^ k[o]!, 0x01000193);
+  h = Math.imul(h ^ k[o + 4]!, 0x01000193);
+  h = Math.imul(h ^ k[o + 8]!, 0x01000193);
+  if (k[o + 9] === 6)
+    for (let i = 1; i < 4; i++) {
+      h = Math.imul(h ^ k[o + i]!, 0x01000193);
+      h = Math.imul(h ^ k[o + 4 + i]!, 0x01000193);
+    }
+  return h ^ (h >>> 15);
+}
 
 function word(b: Uint8Array, o: number): number {
   return (b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!;
@@ -370,20 +378,52 @@ function put(buf: Uint8Array, p: number, b: Uint8Array): number {
 
 /** String(n), written at p (ASCII: digits, and for the rare others whatever String gives). */
 function putNum(buf: Uint8Array, p: number, n: number): number {
+  if ((n | 0) === n && n >= 0) return putInt(buf, p, n);
   if (n >= 0 && n < 4294967296 && n === Math.floor(n)) {
-    // Digits from the least significant, into their place.
-    let k = 1;
-    for (let m = n; m >= 10; m = Math.floor(m / 10)) k++;
-    let q = p + k;
-    let m = n;
-    do {
-      const d = Math.floor(m / 10);
-      buf[--q] = 0x30 + (m - d * 10);
-      m = d;
-    } while (m > 0);
-    return p + k;
+    // A 32-bit number past int32 (seq, ack): its high digits, then the low five.
+    const hi = Math.floor(n / 100000);
+    let lo = n - hi * 100000;
+    p = putInt(buf, p, hi);
+    for (let i = 4; i >= 0; i--) {
+      const d = (lo / 10) | 0;
+      buf[p + i] = 0x30 + (lo - d * 10);
+      lo = d;
+    }
+    return p + 5;
   }
   return putAscii(buf, p, String(n));
+}
+
+/** A whole number 0 … 2^31 − 1 in decimal (int32 arithmetic). */
+function putInt(buf: Uint8Array, p: number, n: number): number {
+  const k =
+    n < 10
+      ? 1
+      : n < 100
+        ? 2
+        : n < 1000
+          ? 3
+          : n < 10000
+            ? 4
+            : n < 100000
+              ? 5
+              : n < 1000000
+                ? 6
+                : n < 10000000
+                  ? 7
+                  : n < 100000000
+                    ? 8
+                    : n < 1000000000
+                      ? 9
+                      : 10;
+  let q = p + k;
+  let m = n;
+  do {
+    const d = (m / 10) | 0;
+    buf[--q] = 0x30 + (m - d * 10);
+    m = d;
+  } while (m > 0);
+  return p + k;
 }
 
 function putAscii(buf: Uint8Array, p: number, s: string): number {

@@ -99,6 +99,39 @@ function room<T extends Float64Array | Int32Array | Uint16Array | Uint8Array>(a:
   return b;
 }
 
+const PAGE_BITS = 12;
+const PAGE_MASK = (1 << PAGE_BITS) - 1;
+
+/**
+ * A column in pages of 4 096 elements: it grows without copying. The kept packets and rows grow
+ * with the capture (a million on a SYN flood); as flat arrays growing by half, each growth left
+ * the old copy as garbage outside the heap until the next full collection, beside the tracker.
+ */
+class Pages<T extends Float64Array | Int32Array | Uint16Array | Uint8Array> {
+  private readonly pages: T[] = [];
+
+  constructor(private readonly make: (n: number) => T) {}
+
+  /** Room up to index `i`. */
+  room(i: number): void {
+    while (i >>> PAGE_BITS >= this.pages.length) this.pages.push(this.make(PAGE_MASK + 1));
+  }
+
+  get(i: number): number {
+    return this.pages[i >>> PAGE_BITS]![i & PAGE_MASK]!;
+  }
+
+  set(i: number, v: number): void {
+    this.pages[i >>> PAGE_BITS]![i & PAGE_MASK] = v;
+  }
+
+  get byteLength(): number {
+    let n = 0;
+    for (const p of this.pages) n += p.byteLength;
+    return n;
+  }
+}
+
 /** Open-connection bits. */
 const SPOKE_A = 1;
 const SPOKE_B = 2;
@@ -110,11 +143,11 @@ const HAS_LAST = 16;
 export class StatesColumns implements ConnsView {
   readonly book = new AddressBook();
   // Packets: a connection's kept segments chained by `pNext` (-1 ends), endpoints A/B.
-  private pTime = new Float64Array(0);
-  private pFlags = new Uint16Array(0);
+  private readonly pTime = new Pages((n) => new Float64Array(n));
+  private readonly pFlags = new Pages((n) => new Uint16Array(n));
   /** Bit 8: from A; bits 4..7: A's state; bits 0..3: B's state. */
-  private pAB = new Uint16Array(0);
-  private pNext = new Int32Array(0);
+  private readonly pAB = new Pages((n) => new Uint16Array(n));
+  private readonly pNext = new Pages((n) => new Int32Array(n));
   private packets = 0;
   // Open connections: a slot each (by conn id), freed at the end.
   private readonly slotOf = new Map<number, number>();
@@ -127,12 +160,12 @@ export class StatesColumns implements ConnsView {
   private sLastFlags = new Uint16Array(0);
   private sLastAB = new Uint16Array(0);
   // Ended connections kept, one row each.
-  private cId = new Float64Array(0);
-  private cAddr = new Float64Array(0);
-  private cPort = new Uint16Array(0);
-  private cInitialResp = new Uint8Array(0);
-  private cOrigIsA = new Uint8Array(0);
-  private cHead = new Int32Array(0);
+  private readonly cId = new Pages((n) => new Float64Array(n));
+  private readonly cAddr = new Pages((n) => new Float64Array(n));
+  private readonly cPort = new Pages((n) => new Uint16Array(n));
+  private readonly cInitialResp = new Pages((n) => new Uint8Array(n));
+  private readonly cOrigIsA = new Pages((n) => new Uint8Array(n));
+  private readonly cHead = new Pages((n) => new Int32Array(n));
   private rows = 0;
   /** View index → row (rows sorted by id). */
   private order = new Int32Array(0);
@@ -156,7 +189,7 @@ export class StatesColumns implements ConnsView {
     }
     const ab = (fromA ? 0x100 : 0) | (stateA << 4) | stateB;
     const tail = this.sTail[s]!;
-    const changed = tail < 0 || (this.pAB[tail]! & 0xff) !== (ab & 0xff);
+    const changed = tail < 0 || (this.pAB.get(tail) & 0xff) !== (ab & 0xff);
     const bits = this.sBits[s]!;
     const firstWord = (bits & (fromA ? SPOKE_A : SPOKE_B)) === 0;
     const pureSyn = (flags & SYN) !== 0 && (flags & ACK) === 0;
@@ -196,23 +229,23 @@ export class StatesColumns implements ConnsView {
     this.closeSlot(s);
     this.freeSlots.push(s);
     const head = this.sHead[s]!;
-    const span = { firstUs: this.pTime[head]!, lastUs: this.pTime[this.sTail[s]!]! };
+    const span = { firstUs: this.pTime.get(head), lastUs: this.pTime.get(this.sTail[s]!) };
     if (keep === null) return span;
     const r = this.rows++;
-    this.cId = room(this.cId, r + 1);
-    this.cAddr = room(this.cAddr, 2 * r + 2);
-    this.cPort = room(this.cPort, 2 * r + 2);
-    this.cInitialResp = room(this.cInitialResp, r + 1);
-    this.cOrigIsA = room(this.cOrigIsA, r + 1);
-    this.cHead = room(this.cHead, r + 1);
-    this.cId[r] = conn;
-    this.cAddr[2 * r] = this.book.id(keep.orig.ip);
-    this.cAddr[2 * r + 1] = this.book.id(keep.resp.ip);
-    this.cPort[2 * r] = keep.orig.port;
-    this.cPort[2 * r + 1] = keep.resp.port;
-    this.cInitialResp[r] = keep.initialResp;
-    this.cOrigIsA[r] = keep.origIsA ? 1 : 0;
-    this.cHead[r] = head;
+    this.cId.room(r);
+    this.cAddr.room(2 * r + 1);
+    this.cPort.room(2 * r + 1);
+    this.cInitialResp.room(r);
+    this.cOrigIsA.room(r);
+    this.cHead.room(r);
+    this.cId.set(r, conn);
+    this.cAddr.set(2 * r, this.book.id(keep.orig.ip));
+    this.cAddr.set(2 * r + 1, this.book.id(keep.resp.ip));
+    this.cPort.set(2 * r, keep.orig.port);
+    this.cPort.set(2 * r + 1, keep.resp.port);
+    this.cInitialResp.set(r, keep.initialResp);
+    this.cOrigIsA.set(r, keep.origIsA ? 1 : 0);
+    this.cHead.set(r, head);
     return span;
   }
 
@@ -221,7 +254,7 @@ export class StatesColumns implements ConnsView {
     const order = new Int32Array(this.rows);
     for (let r = 0; r < this.rows; r++) order[r] = r;
     const id = this.cId;
-    order.sort((a, b) => id[a]! - id[b]!);
+    order.sort((a, b) => id.get(a) - id.get(b));
     this.order = order;
     this.length = this.rows;
     return this;
@@ -232,7 +265,8 @@ export class StatesColumns implements ConnsView {
     let n = 0;
     for (const a of [this.pTime, this.pFlags, this.pAB, this.pNext, this.cId, this.cAddr, this.cPort])
       n += a.byteLength;
-    for (const a of [this.cInitialResp, this.cOrigIsA, this.cHead, this.order]) n += a.byteLength;
+    for (const a of [this.cInitialResp, this.cOrigIsA, this.cHead]) n += a.byteLength;
+    n += this.order.byteLength;
     return n;
   }
 
@@ -272,70 +306,70 @@ export class StatesColumns implements ConnsView {
 
   private pushPacket(s: number, timeUs: number, flags: number, ab: number): void {
     const p = this.packets++;
-    this.pTime = room(this.pTime, p + 1);
-    this.pFlags = room(this.pFlags, p + 1);
-    this.pAB = room(this.pAB, p + 1);
-    this.pNext = room(this.pNext, p + 1);
-    this.pTime[p] = timeUs;
-    this.pFlags[p] = flags;
-    this.pAB[p] = ab;
-    this.pNext[p] = -1;
+    this.pTime.room(p);
+    this.pFlags.room(p);
+    this.pAB.room(p);
+    this.pNext.room(p);
+    this.pTime.set(p, timeUs);
+    this.pFlags.set(p, flags);
+    this.pAB.set(p, ab);
+    this.pNext.set(p, -1);
     const tail = this.sTail[s]!;
     if (tail < 0) this.sHead[s] = p;
-    else this.pNext[tail] = p;
+    else this.pNext.set(tail, p);
     this.sTail[s] = p;
   }
 
   // ConnsView (index i: the i-th kept connection by id).
   id(i: number): number {
-    return this.cId[this.order[i]!]!;
+    return this.cId.get(this.order[i]!);
   }
   addr(i: number, resp: boolean): number {
-    return this.cAddr[2 * this.order[i]! + (resp ? 1 : 0)]!;
+    return this.cAddr.get(2 * this.order[i]! + (resp ? 1 : 0));
   }
   ip(i: number, resp: boolean): string {
     return this.book.text(this.addr(i, resp));
   }
   port(i: number, resp: boolean): number {
-    return this.cPort[2 * this.order[i]! + (resp ? 1 : 0)]!;
+    return this.cPort.get(2 * this.order[i]! + (resp ? 1 : 0));
   }
   tupleHash(i: number): number {
     const r = this.order[i]!;
-    const a = this.cAddr[2 * r]!;
-    const b = this.cAddr[2 * r + 1]!;
+    const a = this.cAddr.get(2 * r);
+    const b = this.cAddr.get(2 * r + 1);
     let h = Math.imul(0x811c9dc5 ^ (a % TWO_32), 0x01000193);
     h = Math.imul(h ^ Math.floor(a / TWO_32), 0x01000193);
     h = Math.imul(h ^ (b % TWO_32), 0x01000193);
     h = Math.imul(h ^ Math.floor(b / TWO_32), 0x01000193);
-    h = Math.imul(h ^ this.cPort[2 * r]!, 0x01000193);
-    h = Math.imul(h ^ this.cPort[2 * r + 1]!, 0x01000193);
+    h = Math.imul(h ^ this.cPort.get(2 * r), 0x01000193);
+    h = Math.imul(h ^ this.cPort.get(2 * r + 1), 0x01000193);
     // Whole words went in: mix the high bits down (the table takes the low ones).
     h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
     h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
     return h ^ (h >>> 16);
   }
   initialResp(i: number): StateName {
-    return STATE_NAMES[this.cInitialResp[this.order[i]!]!]!;
+    return STATE_NAMES[this.cInitialResp.get(this.order[i]!)]!;
   }
   first(i: number): number {
-    return this.cHead[this.order[i]!]!;
+    return this.cHead.get(this.order[i]!);
   }
   next(_i: number, p: number): number {
-    return this.pNext[p]!;
+    return this.pNext.get(p);
   }
   time(_i: number, p: number): number {
-    return this.pTime[p]!;
+    return this.pTime.get(p);
   }
   fromOrig(i: number, p: number): boolean {
-    return (this.pAB[p]! >> 8 === 1) === (this.cOrigIsA[this.order[i]!] === 1);
+    return (this.pAB.get(p) >> 8 === 1) === (this.cOrigIsA.get(this.order[i]!) === 1);
   }
   flags(_i: number, p: number): number {
-    return this.pFlags[p]!;
+    return this.pFlags.get(p);
   }
   state(i: number, p: number, resp: boolean): StateName {
     // The orig endpoint is A when origIsA: resp reads B then, A otherwise.
-    const a = (this.cOrigIsA[this.order[i]!] === 1) !== resp;
-    const ab = this.pAB[p]!;
+    const a = (this.cOrigIsA.get(this.order[i]!) === 1) !== resp;
+    const ab = this.pAB.get(p);
     return STATE_NAMES[a ? (ab >> 4) & 15 : ab & 15]!;
   }
 }
