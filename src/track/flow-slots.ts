@@ -9,7 +9,8 @@
 // Memory: typed arrays only (no object per slot, nothing for the GC to trace). The use order is
 // one array of slot numbers with two heads: the oldest open connection and the oldest remembered
 // stream; a slot's latest use is its only live entry, so both orders are the same order restricted
-// to the slots that have a connection, or a stream.
+// to the slots that have a connection, or a stream. Zeek's own connection table (`conns --zeek`)
+// is a third occupant, with a third head.
 
 import type { Packet } from '../wire/packet.js';
 
@@ -69,6 +70,10 @@ export const SL_STREAM = 8;
 const SL_CONN_FLIP = 16;
 /** The stream's A is the slot's B. */
 const SL_STREAM_FLIP = 32;
+/** It holds a live connection of Zeek's own table (zeek-log.ts). */
+export const SL_ZEEK = 64;
+/** The Zeek connection's A is the slot's B. */
+const SL_ZEEK_FLIP = 128;
 
 const NONE = -1;
 const INITIAL_SLOTS = 1024;
@@ -91,6 +96,8 @@ export class FlowSlots {
   private connHead = 0;
   /** Entries before it hold no remembered stream. */
   private streamHead = 0;
+  /** Entries before it hold no Zeek connection. */
+  private zeekHead = 0;
   /** Direction of the packet given to the last find() that found its slot (0: sent by the slot's A). */
   dir = 0;
   // The 4-tuple of the packet being looked up (pV6: SL_V6 or 0).
@@ -236,9 +243,35 @@ export class FlowSlots {
     this.mask = mask;
   }
 
-  /** SL_CONN / SL_STREAM bits of the slot (0 for a freed one). */
+  /** SL_CONN / SL_STREAM / SL_ZEEK bits of the slot (0 for a freed one). */
   holds(slot: number): number {
-    return this.ints[slot * STRIDE + I_FLAGS]! & (SL_CONN | SL_STREAM);
+    return this.ints[slot * STRIDE + I_FLAGS]! & (SL_CONN | SL_STREAM | SL_ZEEK);
+  }
+
+  /** The slot is in use (not freed). */
+  listed(slot: number): boolean {
+    return (this.ints[slot * STRIDE + I_FLAGS]! & SL_LISTED) !== 0;
+  }
+
+  /** 4 or 6. */
+  ipVersion(slot: number): number {
+    return this.ints[slot * STRIDE + I_FLAGS]! & SL_V6 ? 6 : 4;
+  }
+
+  /** The port of the slot's A (`which` 0) or B (1). */
+  port(slot: number, which: number): number {
+    const ports = this.ints[slot * STRIDE + I_PORTS]!;
+    return which === 0 ? ports >>> 16 : ports & 0xffff;
+  }
+
+  /** The address of the slot's A (`which` 0) or B (1), as 4 or 16 new bytes. */
+  addr(slot: number, which: number): Uint8Array {
+    const o = slot * STRIDE + (which === 0 ? I_ADDR_A : I_ADDR_B);
+    const n = this.ints[slot * STRIDE + I_FLAGS]! & SL_V6 ? 4 : 1;
+    // The words are Packet.src32's, in platform byte order: their bytes are the address's.
+    const words = new Int32Array(n);
+    for (let i = 0; i < n; i++) words[i] = this.ints[o + i]!;
+    return new Uint8Array(words.buffer);
   }
 
   /** The slot now holds a connection whose A sent the packet just found (direction `dir`). */
@@ -251,6 +284,27 @@ export class FlowSlots {
   setStream(slot: number, dir: number): void {
     const o = slot * STRIDE + I_FLAGS;
     this.ints[o] = (this.ints[o]! & ~SL_STREAM_FLIP) | SL_STREAM | (dir === 0 ? 0 : SL_STREAM_FLIP);
+  }
+
+  /** The slot now holds a Zeek connection whose A sent the packet just found (direction `dir`). */
+  setZeek(slot: number, dir: number): void {
+    const o = slot * STRIDE + I_FLAGS;
+    this.ints[o] = (this.ints[o]! & ~SL_ZEEK_FLIP) | SL_ZEEK | (dir === 0 ? 0 : SL_ZEEK_FLIP);
+  }
+
+  /** Direction `dir` (from the slot's A) seen from its Zeek connection's A. */
+  zeekDir(slot: number, dir: number): number {
+    return (this.ints[slot * STRIDE + I_FLAGS]! & SL_ZEEK_FLIP) === 0 ? dir : 1 - dir;
+  }
+
+  /** Which of its A (0) or B (1) is the Zeek connection's A. */
+  zeekA(slot: number): number {
+    return (this.ints[slot * STRIDE + I_FLAGS]! & SL_ZEEK_FLIP) === 0 ? 0 : 1;
+  }
+
+  /** Its Zeek connection is logged; the slot is freed when nothing else holds it. */
+  dropZeek(slot: number): void {
+    this.drop(slot, SL_ZEEK);
   }
 
   /** Direction `dir` (from the slot's A) seen from its connection's A: 0 when sent by the connection's A. */
@@ -278,7 +332,7 @@ export class FlowSlots {
     const o = slot * STRIDE;
     const flags = ints[o + I_FLAGS]! & ~bit;
     ints[o + I_FLAGS] = flags;
-    if ((flags & (SL_CONN | SL_STREAM)) !== 0 || (flags & SL_LISTED) === 0) return;
+    if ((flags & (SL_CONN | SL_STREAM | SL_ZEEK)) !== 0 || (flags & SL_LISTED) === 0) return;
     // Out of its bucket, out of the use order, onto the free list.
     const bi = ints[o + I_KEY]! & this.mask;
     let p = this.buckets[bi]!;
@@ -303,7 +357,14 @@ export class FlowSlots {
     const ints = this.ints;
     const o = slot * STRIDE + I_USE;
     const pos = ints[o]!;
-    if (pos >= 0 && pos === this.tail - 1 && pos >= this.connHead && pos >= this.streamHead) return;
+    if (
+      pos >= 0 &&
+      pos === this.tail - 1 &&
+      pos >= this.connHead &&
+      pos >= this.streamHead &&
+      pos >= this.zeekHead
+    )
+      return;
     if (this.tail === this.uses.length) this.packUses();
     this.uses[this.tail] = slot;
     ints[o] = this.tail++;
@@ -335,6 +396,19 @@ export class FlowSlots {
     return NONE;
   }
 
+  /** The least recently used slot holding a Zeek connection, or NONE. */
+  oldestZeek(): number {
+    const uses = this.uses;
+    const ints = this.ints;
+    while (this.zeekHead < this.tail) {
+      const s = uses[this.zeekHead]!;
+      const o = s * STRIDE;
+      if (ints[o + I_USE] === this.zeekHead && (ints[o + I_FLAGS]! & SL_ZEEK) !== 0) return s;
+      this.zeekHead++;
+    }
+    return NONE;
+  }
+
   /**
    * Calls `each` with every slot holding a connection, least recently used first.
    */
@@ -356,7 +430,7 @@ export class FlowSlots {
   private packUses(): void {
     const old = this.uses;
     const ints = this.ints;
-    const low = Math.min(this.connHead, this.streamHead);
+    const low = Math.min(this.connHead, this.streamHead, this.zeekHead);
     let n = 0;
     for (let i = low; i < this.tail; i++) if (ints[old[i]! * STRIDE + I_USE] === i) n++;
     const size = old.length;
@@ -367,9 +441,11 @@ export class FlowSlots {
     let w = 0;
     let connHead = -1;
     let streamHead = -1;
+    let zeekHead = -1;
     for (let i = low; i < this.tail; i++) {
       if (i === this.connHead) connHead = w;
       if (i === this.streamHead) streamHead = w;
+      if (i === this.zeekHead) zeekHead = w;
       const s = old[i]!;
       const o = s * STRIDE + I_USE;
       if (ints[o] !== i) continue;
@@ -378,6 +454,7 @@ export class FlowSlots {
     }
     this.connHead = connHead < 0 ? w : connHead;
     this.streamHead = streamHead < 0 ? w : streamHead;
+    this.zeekHead = zeekHead < 0 ? w : zeekHead;
     this.uses = uses;
     this.tail = w;
   }

@@ -76,7 +76,7 @@ export class FlowTable {
   /**
    * The 4-tuples' slots: hash table, use order (what idles out and what is evicted first), and
    * which hold a connection; the connection of each is here, by slot number. Shared with the
-   * analysis.
+   * analysis, and with Zeek's own table (`conns --zeek`) through lastSlot / lastDir.
    */
   readonly slots = new FlowSlots();
   private conns: (Conn | null)[] = [];
@@ -106,6 +106,9 @@ export class FlowTable {
   private readonly onPacket: ReleaseFn;
   /** Connections evicted because the table was full. */
   evictedCount = 0;
+  /** The slot of the last TCP packet given to process(), and its direction from the slot's A. */
+  lastSlot = -1;
+  lastDir = 0;
   /**
    * Capture time (µs since the epoch) the table has reached: its latest segment's or tick's, -1
    * before any. Connections ended now weigh their endpoints' silences against it (Conn.release).
@@ -171,6 +174,8 @@ export class FlowTable {
       fromA = true;
     }
     const dir = slots.dir;
+    this.lastSlot = slot;
+    this.lastDir = dir;
     // Streams idle out before the packet's slot is used (its stream may be one of them).
     const analysis = this.opts.analysis;
     analysis?.expire(now);
