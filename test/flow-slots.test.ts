@@ -4,7 +4,7 @@
 // passed a slot before it was given an occupant), and each occupant keeps its own orientation.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FlowSlots, flowHash32, HASH_BITS, SL_CONN, SL_STREAM, SL_ZEEK } from '../src/track/flow-slots.js';
+import { FlowSlots, SL_CONN, SL_STREAM, SL_ZEEK } from '../src/track/flow-slots.js';
 import { DecodeStatus, Packet } from '../src/wire/packet.js';
 
 const BITS = [SL_CONN, SL_STREAM, SL_ZEEK];
@@ -65,13 +65,12 @@ for (const TUPLES of [3, 40])
       const t = Math.floor(random() * TUPLES);
       const fromClient = random() < 0.5;
       const p = packetOf(pkt, t, fromClient);
-      const hash = flowHash32(p) & HASH_BITS;
-      let slot = slots.find(p, hash);
+      let slot = slots.find(p);
       assert.equal(slot >= 0, held[t] !== 0, `step ${step}: tuple ${t} has a slot iff something holds it`);
       const r = random();
       if (r < 0.6) {
         // A use: maybe a new occupant, then the slot is touched.
-        if (slot < 0) slot = slots.create(hash);
+        if (slot < 0) slot = slots.create();
         const k = Math.floor(random() * 3);
         const bit = BITS[k]!;
         if ((held[t]! & bit) === 0 || random() < 0.1) {
@@ -108,11 +107,7 @@ for (const TUPLES of [3, 40])
             continue;
           }
           const w = packetOf(pkt, want[k]!, true);
-          assert.equal(
-            got[k],
-            slots.find(w, flowHash32(w) & HASH_BITS),
-            `step ${step}: oldest of occupant ${k}`,
-          );
+          assert.equal(got[k], slots.find(w), `step ${step}: oldest of occupant ${k}`);
         }
       }
       assert.equal(slots.size, held.filter((h) => h !== 0).length);
@@ -122,10 +117,9 @@ for (const TUPLES of [3, 40])
 test('a slot keeps its 4-tuple for the occupant that outlives the others', () => {
   const slots = new FlowSlots();
   const p = packetOf(new Packet(), 1, false);
-  const hash = flowHash32(p) & HASH_BITS;
   // create() takes the 4-tuple find() read.
-  assert.equal(slots.find(p, hash), -1);
-  const slot = slots.create(hash);
+  assert.equal(slots.find(p), -1);
+  const slot = slots.create();
   slots.setZeek(slot, 0);
   slots.setConn(slot, 0);
   slots.touch(slot);
@@ -139,5 +133,5 @@ test('a slot keeps its 4-tuple for the occupant that outlives the others', () =>
   assert.deepEqual([...slots.addr(slot, 1)], [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
   slots.dropZeek(slot);
   assert.equal(slots.listed(slot), false);
-  assert.equal(slots.find(p, hash), -1);
+  assert.equal(slots.find(p), -1);
 });

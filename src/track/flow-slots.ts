@@ -100,7 +100,10 @@ export class FlowSlots {
   private zeekHead = 0;
   /** Direction of the packet given to the last find() that found its slot (0: sent by the slot's A). */
   dir = 0;
-  // The 4-tuple of the packet being looked up (pV6: SL_V6 or 0).
+  /** The slot the last find() found: the next packet is often on the same 4-tuple. */
+  private lastFound = NONE;
+  // The 4-tuple of the packet being looked up (pV6: SL_V6 or 0), and its hash once computed.
+  private pHash = 0;
   private pV6 = 0;
   private pPorts = 0;
   private pRevPorts = 0;
@@ -176,14 +179,28 @@ export class FlowSlots {
     return -1;
   }
 
-  /** The slot of pkt's 4-tuple (its direction in `dir`), or NONE; `hash` is flowHash32(pkt) & HASH_BITS. */
-  find(pkt: Packet, hash: number): number {
+  /**
+   * The slot of pkt's 4-tuple (its direction in `dir`), or NONE. The slot of the previous find()
+   * is tried first: consecutive packets of one connection skip the hash and the bucket.
+   */
+  find(pkt: Packet): number {
     this.readWords(pkt);
     const ints = this.ints;
+    const last = this.lastFound;
+    if (last !== NONE && (ints[last * STRIDE + I_FLAGS]! & SL_LISTED) !== 0) {
+      const dir = this.directionOf(last * STRIDE);
+      if (dir >= 0) {
+        this.dir = dir;
+        return last;
+      }
+    }
+    const hash = flowHash32(pkt) & HASH_BITS;
+    this.pHash = hash;
     for (let s = this.buckets[hash & this.mask]!; s !== NONE; s = ints[s * STRIDE + I_NEXT]!) {
       const dir = this.directionOf(s * STRIDE);
       if (dir >= 0) {
         this.dir = dir;
+        this.lastFound = s;
         return s;
       }
     }
@@ -191,10 +208,11 @@ export class FlowSlots {
   }
 
   /**
-   * A new slot for the 4-tuple the last find() read (its sender as A), with neither connection nor
-   * stream and not yet in the use order; `hash` as given to find().
+   * A new slot for the 4-tuple the last find() read and did not find (its sender as A), with no
+   * occupant and not yet in the use order.
    */
-  create(hash: number): number {
+  create(): number {
+    const hash = this.pHash;
     if (this.count >= this.buckets.length) this.growBuckets();
     let slot = this.freeHead;
     if (slot !== NONE) {
@@ -223,6 +241,7 @@ export class FlowSlots {
     this.buckets[bi] = slot;
     this.count++;
     this.dir = 0;
+    this.lastFound = slot;
     return slot;
   }
 

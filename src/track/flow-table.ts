@@ -16,7 +16,7 @@
 import { TcpState } from '../tcp/state.js';
 import { ACK, DecodeStatus, type Packet, SYN } from '../wire/packet.js';
 import { Conn, type ConnShared, type ReleaseFn } from './connection.js';
-import { FlowSlots, flowHash32, HASH_BITS, SL_CONN } from './flow-slots.js';
+import { FlowSlots, flowHash32, SL_CONN } from './flow-slots.js';
 import { HeldPacket } from './held.js';
 import { TIME_WAIT_BIT } from './infer.js';
 import { buildRecord, type ConnRecord, type ConnSummary } from './record.js';
@@ -146,9 +146,8 @@ export class FlowTable {
     // Tested here first: most packets end no timer, and the call would box the capture time.
     if (this.timerDue(now)) this.expireTimers(now);
 
-    const hash = flowHash32(pkt) & HASH_BITS;
     const slots = this.slots;
-    let slot = slots.find(pkt, hash);
+    let slot = slots.find(pkt);
     let conn: Conn | null = null;
     let fromA = true;
     if (slot >= 0 && (slots.holds(slot) & SL_CONN) !== 0) {
@@ -159,7 +158,7 @@ export class FlowTable {
         this.end(conn);
         conn = null;
         // Freed when no stream holds it.
-        slot = slots.find(pkt, hash);
+        slot = slots.find(pkt);
       }
     }
     if (conn === null) {
@@ -169,7 +168,7 @@ export class FlowTable {
         this.evictedCount++;
         this.end(victim);
       }
-      if (slot < 0) slot = slots.create(hash);
+      if (slot < 0) slot = slots.create();
       conn = this.create(pkt, slot, slots.dir);
       fromA = true;
     }

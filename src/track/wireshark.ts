@@ -9,7 +9,7 @@
 
 import { seqGt, seqLe, seqLt } from '../tcp/seq.js';
 import { ACK, DecodeStatus, FIN, type Packet, RST, SYN } from '../wire/packet.js';
-import { FlowSlots, flowHash32, HASH_BITS, SL_STREAM } from './flow-slots.js';
+import { FlowSlots, SL_STREAM } from './flow-slots.js';
 import { K } from './kinds.js';
 import {
   MAX_UNACKED_SEGMENTS,
@@ -100,9 +100,8 @@ export class TcpAnalysis {
     if (pkt.status !== DecodeStatus.TCP) return 0;
     this.expire(pkt.tsUsec);
     const slots = this.slots;
-    const hash = flowHash32(pkt) & HASH_BITS;
-    let slot = slots.find(pkt, hash);
-    if (slot < 0) slot = slots.create(hash);
+    let slot = slots.find(pkt);
+    if (slot < 0) slot = slots.create();
     slots.touch(slot);
     return this.processIn(pkt, slot, slots.dir);
   }

@@ -9,7 +9,7 @@
 // (`conns --zeek`: the flow table found the slot, no second lookup), its own otherwise.
 
 import type { Packet } from '../wire/packet.js';
-import { FlowSlots, flowHash32, HASH_BITS, SL_ZEEK } from './flow-slots.js';
+import { FlowSlots, SL_ZEEK } from './flow-slots.js';
 import type { PortSet } from './likely-server-ports.js';
 import { asInt } from './small-int.js';
 import { laterThan } from './time-step.js';
@@ -143,9 +143,8 @@ export class ZeekConnLog {
 
   /** pkt's slot, made when its 4-tuple has none (its direction in slots.dir). */
   private slotOf(pkt: Packet): number {
-    const hash = flowHash32(pkt) & HASH_BITS;
-    const slot = this.slots.find(pkt, hash);
-    return slot >= 0 ? slot : this.slots.create(hash);
+    const slot = this.slots.find(pkt);
+    return slot >= 0 ? slot : this.slots.create();
   }
 
   private add(pkt: Packet, slot: number, dir: number, synackId: number): void {
