@@ -193,7 +193,6 @@ export function checkStory(
  * socket existed.)
  */
 const KNOWN_WRONG = new Set<string>([
-  'old-duplicate-syn@client #1 frame 3: arrived false, truly true',
   'fin-with-data@client #1 frame 25: server ESTABLISHED, truly FIN_WAIT_1',
   'simultaneous-close@client #1 frame 11: server TIME_WAIT, truly CLOSING',
   'simultaneous-close@server #1 frame 11: client TIME_WAIT, truly CLOSING',
