@@ -77,7 +77,10 @@ export async function runConns(files: string[], opts: ConnsOptions): Promise<num
   };
   // --zeek: Zeek's own connection table (its row splits) over the same packets, each packet
   // carrying the synack connection it joined (the synack_id column); records are not printed.
-  const zeek = opts.zeek ? new ZeekConnLog({ maxConns: tracking.maxConns }) : null;
+  // Records keep nothing of a Conn, and conn.id is read before the next packet: recycle them.
+  // (Unused when sharded.) Zeek's table shares its 4-tuple slots: no second lookup per packet.
+  const table = newFlowTable(tracking, (rec) => onRecord(rec), undefined, true);
+  const zeek = opts.zeek ? new ZeekConnLog({ maxConns: tracking.maxConns, slots: table.slots }) : null;
   // Rows are written as Zeek's timers log them (its order: removal order, then what is open at
   // the end in creation order), so memory follows Zeek's open connections. --filter must wait
   // for the synack connection's record, --sort id for every row: those keep the rows.
@@ -129,8 +132,6 @@ export async function runConns(files: string[], opts: ConnsOptions): Promise<num
     reportEvicted(r.evicted, tracking.maxConns);
     return r.code;
   }
-  // Records keep nothing of a Conn, and conn.id is read before the next packet: recycle them.
-  const table = newFlowTable(tracking, onRecord, undefined, true);
   const r = await readInto(
     files,
     {
@@ -138,7 +139,7 @@ export async function runConns(files: string[], opts: ConnsOptions): Promise<num
       onPacket: (pkt) => {
         const conn = table.process(pkt);
         if (zeek !== null && conn !== null) {
-          zeek.process(pkt, conn.id);
+          zeek.processIn(pkt, table.lastSlot, table.lastDir, conn.id);
           if (zeekStreams && zeek.loggedRows.length > 0) zeekRows(zeek.takeLogged());
         }
       },

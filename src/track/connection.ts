@@ -126,14 +126,8 @@ export class Conn extends FourTuple {
   id = 0;
   /** Frame number of its first segment (ids follow it; a sharded run merges by it). */
   firstFrame = 0;
-  /** Flow hash of the 4-tuple (either direction). */
-  hash = 0;
-  /** Next connection in the same hash bucket. */
-  nextInBucket: Conn | null = null;
-  /** The Wireshark analysis' slot for its 4-tuple after its latest segment (a hint; -1: none yet). */
-  wsSlot = -1;
-  /** Its entry in the table's use order (FlowTable's ring, least recently seen first); -1: none. */
-  usePos = -1;
+  /** Its 4-tuple's slot in the flow table (FlowSlots) while it is open; -1 once unlinked. */
+  slot = -1;
   /**
    * Capture time (µs since the epoch) of its first segment: every time the connection keeps is
    * relative to it (HeldPacket.t), a small integer, so that only this field is a boxed double.
@@ -274,10 +268,7 @@ export class Conn extends FourTuple {
     this.clearTuple();
     this.id = 0;
     this.firstFrame = 0;
-    this.hash = 0;
-    this.nextInBucket = null;
-    this.wsSlot = -1;
-    this.usePos = -1;
+    this.slot = -1;
     this.base = baseUsec;
     this.lastT = 0;
     this.twDeadlineT = 0;

@@ -1,6 +1,7 @@
 // The flow table: TCP segments → connections (PRODUCT.md "Connections": boundaries, ids, order,
-// eviction). Connections are keyed by a numeric hash of the 4-tuple (either direction) with
-// chained buckets, so no string is built per packet. A connection ends when both endpoints are
+// eviction). A connection lives in its 4-tuple's slot (flow-slots.ts: a numeric hash of the
+// 4-tuple, either direction, with chained buckets, so no string is built per packet), which it
+// shares with Wireshark's stream on that 4-tuple. A connection ends when both endpoints are
 // CLOSED or back in LISTEN, when TIME_WAIT runs out, after --idle seconds of capture time without
 // a segment, when a SYN with a new ISN meets an endpoint in TIME_WAIT (port reuse), or when the
 // table is full (the connection idle longest is evicted). Ended connections are emitted at once
@@ -15,6 +16,7 @@
 import { TcpState } from '../tcp/state.js';
 import { ACK, DecodeStatus, type Packet, SYN } from '../wire/packet.js';
 import { Conn, type ConnShared, type ReleaseFn } from './connection.js';
+import { FlowSlots, flowHash32, SL_CONN } from './flow-slots.js';
 import { HeldPacket } from './held.js';
 import { TIME_WAIT_BIT } from './infer.js';
 import { buildRecord, type ConnRecord, type ConnSummary } from './record.js';
@@ -32,11 +34,16 @@ export interface FlowTableOptions {
   /** A fresh Zeek summary per connection (it decides orig/resp, conn_state, history, bytes). */
   newSummary: () => ConnSummary;
   /**
-   * Wireshark-style analysis: tag bits for each TCP packet, with its own stream table. `hint` is
-   * the `slot` it left after the connection's previous segment (-1 for a new connection): the
-   * stream is found without a second hash lookup while it is still the 4-tuple's.
+   * Wireshark-style analysis: tag bits for each TCP packet. Its streams live in the table's slots
+   * (attach), with their own lifetime: expire() runs before each packet's slot is used, then
+   * processIn() with the slot and the packet's direction from the slot's A.
    */
-  analysis?: { process(pkt: Packet, hint: number): number; readonly slot?: number; readonly size?: number };
+  analysis?: {
+    attach(slots: FlowSlots): void;
+    expire(now: number): void;
+    processIn(pkt: Packet, slot: number, dir: number): number;
+    readonly size: number;
+  };
   /** Each segment once its states are final (for `read`). */
   onPacket?: ReleaseFn;
   /** Address bytes (4 or 16) as text, for the record (the CLI passes tcpdump's formatting). */
@@ -57,31 +64,6 @@ const MAX_FREE_CONNS = 1024;
 /** Released segments kept for reuse at most. */
 const MAX_FREE_HELD = 8192;
 
-const FNV_OFFSET = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
-
-/** Murmur3's finaliser, as a signed 32-bit integer (a small integer for V8, never boxed). */
-function fmix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
-}
-
-/** FNV-1a over the address taken a 32-bit word at a time (`n` words), seeded with the port. */
-function endpointHash(words: Uint32Array, n: number, port: number): number {
-  let h = Math.imul(FNV_OFFSET ^ port, FNV_PRIME);
-  for (let i = 0; i < n; i++) h = Math.imul(h ^ words[i]!, FNV_PRIME);
-  return fmix(h);
-}
-
-/** flowHash as a signed 32-bit integer: what the table's lookup uses, without a boxed number per packet. */
-function flowHash32(pkt: Packet): number {
-  const n = pkt.ipVersion === 6 ? 4 : 1;
-  return fmix((endpointHash(pkt.src32, n, pkt.srcPort) + endpointHash(pkt.dst32, n, pkt.dstPort)) | 0);
-}
-
 /**
  * The flow hash of a packet's 4-tuple, the same in both directions (the endpoints' hashes are
  * added), unsigned. Sharding (conns-shards.ts) uses it too, so every shard agrees on a flow's home.
@@ -90,28 +72,14 @@ export function flowHash(pkt: Packet): number {
   return flowHash32(pkt) >>> 0;
 }
 
-/** Entries of the use-order ring at first. */
-const INITIAL_USES = 1024;
-
-/** Buckets of the connection hash table at first; doubled when connections outnumber them. */
-const INITIAL_BUCKETS = 1024;
-/** Stored hashes keep 30 bits: small integers for V8 (no boxed double per connection). */
-const HASH_BITS = 0x3fffffff;
-
 export class FlowTable {
-  // Chained hash table over an array indexed by the low bits of the flow hash: no Map keyed by a
-  // 32-bit number (those keys are boxed doubles) and no allocation per lookup.
-  private buckets: (Conn | null)[] = new Array<Conn | null>(INITIAL_BUCKETS).fill(null);
-  private mask = INITIAL_BUCKETS - 1;
-  // Open connections in the order of their last segment, least recent first: what idles out and
-  // what is evicted first. Not a linked list, whose unlinking writes two other connections (two
-  // random cache lines) on every packet: each use appends the connection to a ring and clears its
-  // previous entry, so a connection has one entry (its usePos) and the entries left, in ring
-  // order, are the open connections from least to most recently used.
-  private uses: (Conn | null)[] = new Array<Conn | null>(INITIAL_USES).fill(null);
-  private useHead = 0;
-  /** Ring entries from useHead on, cleared ones included. */
-  private useLength = 0;
+  /**
+   * The 4-tuples' slots: hash table, use order (what idles out and what is evicted first), and
+   * which hold a connection; the connection of each is here, by slot number. Shared with the
+   * analysis, and with Zeek's own table (`conns --zeek`) through lastSlot / lastDir.
+   */
+  readonly slots = new FlowSlots();
+  private conns: (Conn | null)[] = [];
   private count = 0;
   private nextId = 1;
   private readonly pool: HeldPacket[] = [];
@@ -138,6 +106,9 @@ export class FlowTable {
   private readonly onPacket: ReleaseFn;
   /** Connections evicted because the table was full. */
   evictedCount = 0;
+  /** The slot of the last TCP packet given to process(), and its direction from the slot's A. */
+  lastSlot = -1;
+  lastDir = 0;
   /**
    * Capture time (µs since the epoch) the table has reached: its latest segment's or tick's, -1
    * before any. Connections ended now weigh their endpoints' silences against it (Conn.release).
@@ -156,6 +127,7 @@ export class FlowTable {
     this.maxConns = Math.max(1, opts.maxConns ?? 250_000);
     this.onPacket = opts.onPacket ?? (() => {});
     this.reuseConns = opts.reuseConns ?? false;
+    opts.analysis?.attach(this.slots);
   }
 
   /** Open connections. */
@@ -174,21 +146,20 @@ export class FlowTable {
     // Tested here first: most packets end no timer, and the call would box the capture time.
     if (this.timerDue(now)) this.expireTimers(now);
 
-    const hash = flowHash32(pkt) & HASH_BITS;
-    let conn: Conn | null = this.buckets[hash & this.mask]!;
+    const slots = this.slots;
+    let slot = slots.find(pkt);
+    let conn: Conn | null = null;
     let fromA = true;
-    while (conn !== null) {
-      const dir = conn.directionOf(pkt);
-      if (dir >= 0) {
-        fromA = dir === 0;
-        break;
+    if (slot >= 0 && (slots.holds(slot) & SL_CONN) !== 0) {
+      conn = this.conns[slot]!;
+      fromA = slots.connDir(slot, slots.dir) === 0;
+      if (this.isPortReuse(conn, pkt, fromA)) {
+        this.closeTimeWaitForReuse(conn);
+        this.end(conn);
+        conn = null;
+        // Freed when no stream holds it.
+        slot = slots.find(pkt);
       }
-      conn = conn.nextInBucket;
-    }
-    if (conn !== null && this.isPortReuse(conn, pkt, fromA)) {
-      this.closeTimeWaitForReuse(conn);
-      this.end(conn);
-      conn = null;
     }
     if (conn === null) {
       const victim = this.count >= this.maxConns ? this.oldest() : null;
@@ -197,19 +168,19 @@ export class FlowTable {
         this.evictedCount++;
         this.end(victim);
       }
-      conn = this.create(pkt, hash);
+      if (slot < 0) slot = slots.create();
+      conn = this.create(pkt, slot, slots.dir);
       fromA = true;
     }
-    // After the lookup, not before: the analysis keeps its own streams (their lifetimes differ
-    // from connections'), and nothing above reads them; the connection gives it the stream's slot.
+    const dir = slots.dir;
+    this.lastSlot = slot;
+    this.lastDir = dir;
+    // Streams idle out before the packet's slot is used (its stream may be one of them).
     const analysis = this.opts.analysis;
-    let wsTags = 0;
-    if (analysis !== undefined) {
-      wsTags = analysis.process(pkt, conn.wsSlot);
-      conn.wsSlot = analysis.slot ?? -1;
-    }
+    analysis?.expire(now);
+    slots.touch(slot);
+    const wsTags = analysis === undefined ? 0 : analysis.processIn(pkt, slot, dir);
     conn.summary.add(pkt, fromA);
-    this.touch(conn);
     const h = this.pool.pop() ?? new HeldPacket();
     h.fill(pkt, fromA, wsTags, conn.baseUsec);
     h.attach = attach;
@@ -259,12 +230,7 @@ export class FlowTable {
   /** End of input: every open connection, in id order. */
   finish(): void {
     const open: (Conn | null)[] = [];
-    const uses = this.uses;
-    for (let k = 0, i = this.useHead; k < this.useLength; k++) {
-      const c = uses[i];
-      if (c !== null && c !== undefined) open.push(c);
-      if (++i === uses.length) i = 0;
-    }
+    this.slots.forEachConn((slot) => open.push(this.conns[slot]!));
     open.sort((x, y) => x!.id - y!.id);
     for (let i = 0; i < open.length; i++) {
       const c = open[i]!;
@@ -282,38 +248,21 @@ export class FlowTable {
 
   // ---------------------------------------------------------------- internals
 
-  private create(pkt: Packet, hash: number): Conn {
+  /** A new connection in `slot`, sent by `dir` (from the slot's A) as its A. */
+  private create(pkt: Packet, slot: number, dir: number): Conn {
     let conn = this.freeConns.pop();
     if (conn !== undefined) conn.reuse(pkt.tsUsec);
     else conn = new Conn(this.opts.newSummary(), this.cfg, pkt.tsUsec);
     conn.id = this.nextId++;
     conn.firstFrame = pkt.frame;
     conn.setTuple(pkt);
-    conn.hash = hash;
     conn.firstFlags = pkt.flags;
-    if (this.count >= this.buckets.length) this.growBuckets();
-    const i = hash & this.mask;
-    conn.nextInBucket = this.buckets[i]!;
-    this.buckets[i] = conn;
+    conn.slot = slot;
+    this.slots.setConn(slot, dir);
+    while (this.conns.length <= slot) this.conns.push(null);
+    this.conns[slot] = conn;
     this.count++;
     return conn;
-  }
-
-  /** Doubles the bucket array and rehashes every open connection into it. */
-  private growBuckets(): void {
-    const old = this.buckets;
-    const size = old.length * 2;
-    this.buckets = new Array<Conn | null>(size).fill(null);
-    this.mask = size - 1;
-    for (let c of old) {
-      while (c !== null && c !== undefined) {
-        const next: Conn | null = c.nextInBucket;
-        const i = c.hash & this.mask;
-        c.nextInBucket = this.buckets[i]!;
-        this.buckets[i] = c;
-        c = next;
-      }
-    }
   }
 
   /** A SYN with a new ISN while one endpoint sits in TIME_WAIT starts a new connection. */
@@ -330,73 +279,18 @@ export class FlowTable {
     conn.closeTimeWait();
   }
 
-  /** The connection just had a segment: it becomes the most recently used. */
-  private touch(conn: Conn): void {
-    const uses = this.uses;
-    let i = this.useHead + this.useLength;
-    if (i >= uses.length) i -= uses.length;
-    // Already the most recent (the entry just before i): nothing moves.
-    if (conn.usePos >= 0 && conn.usePos === (i === 0 ? uses.length : i) - 1) return;
-    if (conn.usePos >= 0) uses[conn.usePos] = null;
-    if (this.useLength === uses.length) i = this.packUses();
-    this.uses[i] = conn;
-    conn.usePos = i;
-    this.useLength++;
-  }
-
-  /** The least recently used open connection, or null; drops the cleared entries before it. */
+  /** The least recently used open connection, or null. */
   private oldest(): Conn | null {
-    const uses = this.uses;
-    while (this.useLength > 0) {
-      const c = uses[this.useHead]!;
-      if (c !== null) return c;
-      if (++this.useHead === uses.length) this.useHead = 0;
-      this.useLength--;
-    }
-    return null;
-  }
-
-  /**
-   * The ring is full: its connections move, in order, to the start of a ring twice their number
-   * (at least INITIAL_USES), so that as many uses again pass before the next packing. Returns the
-   * index of the next free entry.
-   */
-  private packUses(): number {
-    const old = this.uses;
-    const size = old.length;
-    let n = 0;
-    for (let k = 0, i = this.useHead; k < this.useLength; k++) {
-      if (old[i] !== null) n++;
-      if (++i === size) i = 0;
-    }
-    const uses = new Array<Conn | null>(Math.max(INITIAL_USES, 2 * n)).fill(null);
-    let w = 0;
-    for (let k = 0, i = this.useHead; k < this.useLength; k++) {
-      const c = old[i]!;
-      if (c !== null) {
-        uses[w] = c;
-        c.usePos = w++;
-      }
-      if (++i === size) i = 0;
-    }
-    this.uses = uses;
-    this.useHead = 0;
-    this.useLength = n;
-    return n;
+    const slot = this.slots.oldestConn();
+    return slot < 0 ? null : this.conns[slot]!;
   }
 
   private unlink(conn: Conn): void {
-    if (conn.usePos >= 0) this.uses[conn.usePos] = null;
-    conn.usePos = -1;
-    const bi = conn.hash & this.mask;
-    let p: Conn | null = this.buckets[bi]!;
-    if (p === conn) {
-      this.buckets[bi] = conn.nextInBucket;
-    } else {
-      while (p !== null && p.nextInBucket !== conn) p = p.nextInBucket;
-      if (p !== null) p.nextInBucket = conn.nextInBucket;
-    }
-    conn.nextInBucket = null;
+    const slot = conn.slot;
+    if (slot < 0) return;
+    this.conns[slot] = null;
+    this.slots.dropConn(slot);
+    conn.slot = -1;
     this.count--;
   }
 

@@ -1,19 +1,19 @@
 // Wireshark's view of TCP streams (tshark 4.0, epan/dissectors/packet-tcp.c): which packets share a
-// `tcp.stream`, and the per-direction facts its sequence analysis keeps. Owns the stream table
-// (4-tuple → newest stream), the port-reuse split, and the flow state fields. The rules that read
-// and update these fields live in wireshark.ts. Nothing here is RFC behaviour: it restates what
-// Wireshark does so that our tags match tshark's, packet for packet.
+// `tcp.stream`, and the per-direction facts its sequence analysis keeps. Owns the streams' fields,
+// their numbering, the port-reuse split and when a stream is forgotten. A stream lives in the
+// 4-tuple's slot (flow-slots.ts: hash table, 4-tuple and use order shared with the flow table's
+// connection); its own lifetime differs from the connection's and is this file's. The rules that
+// read and update these fields live in wireshark.ts. Nothing here is RFC behaviour: it restates
+// what Wireshark does so that our tags match tshark's, packet for packet.
 //
-// Memory: a capture may hold 10^5 open streams, so a stream is not an object but a numbered slot
+// Memory: a capture may hold 10^5 open streams, so a stream is not an object but the slot's row
 // in fixed-size chunks of typed arrays (int32 fields, plus float64 fields for the times that may
-// exceed int32): 224 bytes a stream, nothing for the GC to trace, no boxed doubles, no rehashing
-// of objects. A flow's first two unacknowledged segments sit in its slot (a SYN flood's streams
-// need nothing more); only longer lists are borrowed from a pool. The order of last use, which
-// decides what is forgotten first, is a queue of slot numbers beside the slots (UseQueue), about
-// 12 bytes a stream. WsStream and WsFlow are views of one slot: the fields most packets use are
-// copied in and written back, the rarely used ones read and written in place.
+// exceed int32): 184 bytes a stream, nothing for the GC to trace, no boxed doubles. A flow's first
+// two unacknowledged segments sit in its row (a SYN flood's streams need nothing more); only
+// longer lists are borrowed from a pool. WsStream and WsFlow are views of one row: the fields most
+// packets use are copied in and written back, the rarely used ones read and written in place.
 
-import type { Packet } from '../wire/packet.js';
+import type { FlowSlots } from './flow-slots.js';
 
 /** Wireshark's `tcp_analysis` flag bits (TCP_A_*), used internally before mapping to our kinds. */
 export enum WsFlag {
@@ -42,22 +42,13 @@ export const WSCALE_UNKNOWN = -1;
 /** Window scale: known not to be in use (the handshake did not negotiate it). */
 export const WSCALE_NONE = -2;
 
-// ---- Slot layout ----
-// Int32 fields of a stream; the 4-tuple's addresses as words in platform byte order (Packet.src32
-// and dst32; IPv4 uses the first).
-/** portA << 16 | portB. */
-const S_PORTS = 0;
-const S_ADDR_A = 1;
-const S_ADDR_B = 5;
+// ---- Row layout ----
 /** tcp.stream number. */
-const S_INDEX = 9;
-/** Next slot in the same hash bucket (or in the free list), -1 for none. */
-const S_HASH_NEXT = 10;
-const S_KEY = 11;
-/** SF_* bits, and the IP version. */
-const S_FLAGS = 12;
-const S_SYN_NSEC = 13;
-const S_FLOW = 14;
+const S_INDEX = 0;
+/** SF_* bits. */
+const S_FLAGS = 1;
+const S_SYN_NSEC = 2;
+const S_FLOW = 3;
 // Int32 fields of a flow (direction), from S_FLOW + dir * FLOW_INTS. Sequence numbers are the
 // unsigned 32-bit values stored as int32 and read back unsigned.
 const F_BASE_SEQ = 0;
@@ -98,19 +89,14 @@ const D_BASE = (INTS + 1) >> 1;
 const SLOT_DOUBLES = D_BASE + DOUBLES;
 const SLOT_INTS = 2 * SLOT_DOUBLES;
 
-const SF_LISTED = 1;
 const SF_SYN_SEEN = 2;
-/** The 4-tuple is IPv6 (else IPv4). */
-const SF_V6 = 4;
 const FF_BASE_SEQ_SET = 1;
 const FF_FIRST_ACK = 2;
 
-/** Slots per chunk: a chunk is allocated whole (≈ 230 KB) and never moved. */
+/** Rows per chunk: a chunk is allocated whole (≈ 190 KB) and never moved. */
 const CHUNK_SHIFT = 10;
 const CHUNK_SLOTS = 1 << CHUNK_SHIFT;
 const CHUNK_MASK = CHUNK_SLOTS - 1;
-
-const NONE = -1;
 
 /** Longest unacked list kept for reuse; a bulk flow's longer list goes back to the GC. */
 const POOLED_MAX_LENGTH = 64;
@@ -404,137 +390,20 @@ export class WsStream {
   }
 }
 
-/** Hash of one endpoint (address words + port); summed for both, so the same either way. */
-function endpointHash(w0: number, w1: number, w2: number, w3: number, port: number): number {
-  let h = Math.imul(w0, 0x9e3779b1) ^ Math.imul(w1, 0x85ebca6b);
-  h ^= Math.imul(w2, 0xc2b2ae35) ^ Math.imul(w3, 0x27d4eb2f);
-  return h ^ Math.imul(port + 1, 0x165667b1);
-}
-
-/** Buckets of the stream hash table at first; doubled when streams outnumber them. */
-const INITIAL_BUCKETS = 4096;
-/** Entries of the use queue at first. */
-const INITIAL_QUEUE = 4096;
-
-/**
- * Streams in the order of their last use, least recent first: the order in which they are
- * forgotten. Rather than a linked list (whose unlinking writes two other, random slots on every
- * packet), each use appends the stream's slot to a ring and marks that entry as the slot's live
- * one; older entries of the same slot go stale and are skipped when they reach the head. The live
- * entries, in ring order, are exactly the streams from least to most recently used.
- */
-class UseQueue {
-  private ring = new Int32Array(INITIAL_QUEUE);
-  private head = 0;
-  private length = 0;
-  /** Per slot: the ring index of its live entry, NONE when it has none (released). */
-  private live = new Int32Array(0);
-
-  /** Makes room for slots below `n` (grown by a quarter at least: slots come a chunk at a time). */
-  ensureSlots(n: number): void {
-    if (n <= this.live.length) return;
-    const live = new Int32Array(Math.max(n, this.live.length + (this.live.length >> 2))).fill(NONE);
-    live.set(this.live);
-    this.live = live;
-  }
-
-  /** Slot s was just used: it becomes the most recent. */
-  use(s: number): void {
-    const size = this.ring.length;
-    let i = this.head + this.length;
-    if (i >= size) i -= size;
-    // Already the most recent (the entry just before i): nothing moves.
-    if (this.live[s] === (i === 0 ? size : i) - 1) return;
-    if (this.length === size) {
-      this.rebuild();
-      i = (this.head + this.length) % this.ring.length;
-    }
-    this.ring[i] = s;
-    this.live[s] = i;
-    this.length++;
-  }
-
-  /** Slot s leaves the queue (its entry goes stale). */
-  remove(s: number): void {
-    this.live[s] = NONE;
-  }
-
-  /** The least recently used slot still queued, or NONE; drops the stale entries before it. */
-  oldest(): number {
-    const ring = this.ring;
-    const live = this.live;
-    while (this.length > 0) {
-      const s = ring[this.head]!;
-      if (live[s] === this.head) return s;
-      if (++this.head === ring.length) this.head = 0;
-      this.length--;
-    }
-    return NONE;
-  }
-
-  /**
-   * The ring is full: packs its live entries, in order, from the head on. When they fill more than
-   * half of it (or less than a quarter), they move to the start of a ring twice their number, so
-   * that as many uses again pass before the next packing.
-   */
-  private rebuild(): void {
-    const ring = this.ring;
-    const live = this.live;
-    const size = ring.length;
-    let w = this.head;
-    let n = 0;
-    for (let k = 0, i = this.head; k < this.length; k++) {
-      const s = ring[i]!;
-      if (live[s] === i) {
-        ring[w] = s;
-        live[s] = w;
-        if (++w === size) w = 0;
-        n++;
-      }
-      if (++i === size) i = 0;
-    }
-    this.length = n;
-    if (2 * n <= size && (4 * n >= size || size === INITIAL_QUEUE)) return;
-    const moved = new Int32Array(Math.max(INITIAL_QUEUE, 2 * n));
-    for (let j = 0, i = this.head; j < n; j++) {
-      const s = ring[i]!;
-      moved[j] = s;
-      live[s] = j;
-      if (++i === size) i = 0;
-    }
-    this.ring = moved;
-    this.head = 0;
-  }
-}
-
 /**
  * Wireshark's conversation table for TCP, as the first pass sees it: a packet belongs to the newest
  * stream on its 4-tuple (either direction); a 4-tuple seen for the first time starts a stream.
- * Streams are numbered from 0 in order of creation, like tcp.stream. Streams are slots (numbers);
- * load() copies one into the working copies.
+ * Streams are numbered from 0 in order of creation, like tcp.stream. A stream is the row of its
+ * 4-tuple's slot (FlowSlots); load() copies one into the working copies.
  */
 export class WsStreamTable {
   private readonly intChunks: Int32Array[] = [];
   private readonly doubleChunks: Float64Array[] = [];
-  /** Slots ever handed out (the free list reuses released ones first). */
-  private slotsUsed = 0;
-  private freeHead = NONE;
-  /** Chained hash table: the first slot of each bucket, or -1. */
-  private buckets = new Int32Array(INITIAL_BUCKETS).fill(NONE);
-  private mask = INITIAL_BUCKETS - 1;
   private nextIndex = 0;
-  /** Use order, for forgetting; none when nothing is ever forgotten. */
-  private readonly queue: UseQueue | null;
   private count = 0;
   private readonly pool = new UnackedPool();
-  /** Direction of the packet given to the last find() that found its stream (0: sent by A). */
-  dir = 0;
-  // The 4-tuple of the packet being looked up, as find() and create() compare it (pV6: SF_V6 or 0).
-  private pV6 = 0;
-  private pPorts = 0;
-  private pRevPorts = 0;
-  private pKey = 0;
-  private readonly pWords = new Int32Array(8);
+  /** Streams are forgotten (idle or beyond maxStreams); else none ever is. */
+  private readonly forgets: boolean;
 
   /**
    * tshark remembers every stream of a file; a tracker meant for captures of any size cannot.
@@ -543,13 +412,12 @@ export class WsStreamTable {
    * stream, where tshark would continue the old one (and flag a new SYN as port reuse).
    */
   constructor(
+    /** The slots the streams live in (the flow table's, when the analysis shares them). */
+    public slots: FlowSlots,
     private readonly forgetAfterUsec = Number.POSITIVE_INFINITY,
     private readonly maxStreams = Number.POSITIVE_INFINITY,
   ) {
-    this.queue =
-      forgetAfterUsec < Number.POSITIVE_INFINITY || maxStreams < Number.POSITIVE_INFINITY
-        ? new UseQueue()
-        : null;
+    this.forgets = forgetAfterUsec < Number.POSITIVE_INFINITY || maxStreams < Number.POSITIVE_INFINITY;
   }
 
   get streamCount(): number {
@@ -561,7 +429,7 @@ export class WsStreamTable {
     return this.count;
   }
 
-  /** A flow working copy for this table's slots. */
+  /** A flow working copy for this table's rows. */
   newFlow(): WsFlow {
     return new WsFlow(this.pool);
   }
@@ -577,196 +445,42 @@ export class WsStreamTable {
     rev.load(ints, doubles, o, od, 1 - dir);
   }
 
-  private getI(slot: number, field: number): number {
-    return this.intChunks[slot >> CHUNK_SHIFT]![(slot & CHUNK_MASK) * SLOT_INTS + field]!;
-  }
-
-  private setI(slot: number, field: number, v: number): void {
-    this.intChunks[slot >> CHUNK_SHIFT]![(slot & CHUNK_MASK) * SLOT_INTS + field] = v;
-  }
-
-  /** Takes pkt's 4-tuple and its key (the same for both directions). */
-  private readTuple(pkt: Packet): void {
-    this.readWords(pkt);
-    const w = this.pWords;
-    const v6 = this.pV6 !== 0;
-    // IPv4's other words are 0: the same hash without them.
-    const hs = v6
-      ? endpointHash(w[0]!, w[1]!, w[2]!, w[3]!, pkt.srcPort)
-      : endpointHash(w[0]!, 0, 0, 0, pkt.srcPort);
-    const hd = v6
-      ? endpointHash(w[4]!, w[5]!, w[6]!, w[7]!, pkt.dstPort)
-      : endpointHash(w[4]!, 0, 0, 0, pkt.dstPort);
-    let h = (hs + hd + pkt.ipVersion) | 0;
-    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-    // 30 bits: only its low bits pick a bucket.
-    this.pKey = (h ^ (h >>> 16)) & 0x3fffffff;
-  }
-
-  /** Takes pkt's 4-tuple as directionOf() compares it (no key: a hinted lookup needs none). */
-  private readWords(pkt: Packet): void {
-    const w = this.pWords;
-    const src = pkt.src32;
-    const dst = pkt.dst32;
-    const v6 = pkt.ipVersion === 6;
-    w[0] = src[0]!;
-    w[4] = dst[0]!;
-    if (v6) {
-      w[1] = src[1]!;
-      w[2] = src[2]!;
-      w[3] = src[3]!;
-      w[5] = dst[1]!;
-      w[6] = dst[2]!;
-      w[7] = dst[3]!;
-    } else {
-      w[1] = w[2] = w[3] = w[5] = w[6] = w[7] = 0;
-    }
-    this.pV6 = v6 ? SF_V6 : 0;
-    this.pPorts = (pkt.srcPort << 16) | pkt.dstPort;
-    this.pRevPorts = (pkt.dstPort << 16) | pkt.srcPort;
-  }
-
-  /** 0 when the loaded packet was sent by the slot's A, 1 when by its B, -1 when not its 4-tuple. */
-  private directionOf(slot: number): number {
-    const ints = this.intChunks[slot >> CHUNK_SHIFT]!;
-    const o = (slot & CHUNK_MASK) * SLOT_INTS;
-    const v6 = ints[o + S_FLAGS]! & SF_V6;
-    if (v6 !== this.pV6) return -1;
-    const w = this.pWords;
-    const ports = ints[o + S_PORTS];
-    // Words 1-3 of IPv4 addresses are 0 on both sides: compared for IPv6 only.
-    if (
-      ports === this.pPorts &&
-      ints[o + S_ADDR_A] === w[0] &&
-      ints[o + S_ADDR_B] === w[4] &&
-      (v6 === 0 ||
-        (ints[o + S_ADDR_A + 1] === w[1] &&
-          ints[o + S_ADDR_A + 2] === w[2] &&
-          ints[o + S_ADDR_A + 3] === w[3] &&
-          ints[o + S_ADDR_B + 1] === w[5] &&
-          ints[o + S_ADDR_B + 2] === w[6] &&
-          ints[o + S_ADDR_B + 3] === w[7]))
-    )
-      return 0;
-    if (
-      ports === this.pRevPorts &&
-      ints[o + S_ADDR_A] === w[4] &&
-      ints[o + S_ADDR_B] === w[0] &&
-      (v6 === 0 ||
-        (ints[o + S_ADDR_A + 1] === w[5] &&
-          ints[o + S_ADDR_A + 2] === w[6] &&
-          ints[o + S_ADDR_A + 3] === w[7] &&
-          ints[o + S_ADDR_B + 1] === w[1] &&
-          ints[o + S_ADDR_B + 2] === w[2] &&
-          ints[o + S_ADDR_B + 3] === w[3]))
-    )
-      return 1;
-    return -1;
-  }
-
   /**
-   * The slot of pkt's current stream (its direction in `dir`), or -1 when none exists. `hint`: the
-   * slot the caller found for this 4-tuple before (the flow table keeps it in the connection), -1
-   * for none. While that slot is still listed with pkt's 4-tuple it is the current stream (a
-   * 4-tuple has one listed stream at most) and the hash lookup is skipped.
+   * A new stream in `slot` (which its owner has just marked as holding one and used), numbered
+   * next; `replaces`: it takes the place of the slot's current stream (port reuse), else the
+   * streams beyond maxStreams are forgotten, least recently seen first.
    */
-  find(pkt: Packet, hint = NONE): number {
-    const now = pkt.tsUsec;
-    this.forgetIdle(now);
-    if (hint !== NONE && hint < this.slotsUsed && this.getI(hint, S_FLAGS) & SF_LISTED) {
-      this.readWords(pkt);
-      const dir = this.directionOf(hint);
-      if (dir >= 0) {
-        this.dir = dir;
-        this.touch(hint, now);
-        return hint;
-      }
-    }
-    this.readTuple(pkt);
-    for (let s = this.buckets[this.pKey & this.mask]!; s !== NONE; s = this.getI(s, S_HASH_NEXT)) {
-      const dir = this.directionOf(s);
-      if (dir >= 0) {
-        this.dir = dir;
-        this.touch(s, now);
-        return s;
-      }
-    }
-    return NONE;
-  }
-
-  /** Starts a new stream for pkt's 4-tuple (pkt's sender as A), replacing the current one if any. */
-  create(pkt: Packet): number {
-    // Grown before the fresh stream is listed, which growBuckets() would chain twice.
-    if (this.count >= this.buckets.length) this.growBuckets();
-    this.readTuple(pkt);
-    const key = this.pKey;
-    const fresh = this.allocate(key);
-    this.count++;
-    this.touch(fresh, pkt.tsUsec);
-    let prev = NONE;
-    const bi = key & this.mask;
-    for (let s = this.buckets[bi]!; s !== NONE; prev = s, s = this.getI(s, S_HASH_NEXT)) {
-      if (this.directionOf(s) >= 0) {
-        // Port reuse: the fresh stream takes the old one's place in the chain.
-        this.setI(fresh, S_HASH_NEXT, this.getI(s, S_HASH_NEXT));
-        if (prev === NONE) this.buckets[bi] = fresh;
-        else this.setI(prev, S_HASH_NEXT, fresh);
-        this.release(s);
-        this.count--;
-        this.evictOverflow();
-        return fresh;
-      }
-    }
-    const i = key & this.mask;
-    this.setI(fresh, S_HASH_NEXT, this.buckets[i]!);
-    this.buckets[i] = fresh;
-    this.evictOverflow();
-    return fresh;
-  }
-
-  /** A cleared slot holding the 4-tuple readTuple() took as a new stream. */
-  private allocate(key: number): number {
-    let slot = this.freeHead;
-    const reused = slot !== NONE;
-    if (reused) {
-      this.freeHead = this.getI(slot, S_HASH_NEXT);
-    } else {
-      slot = this.slotsUsed++;
-      if (slot >> CHUNK_SHIFT === this.intChunks.length) {
-        const buffer = new ArrayBuffer(CHUNK_SLOTS * SLOT_INTS * 4);
-        this.intChunks.push(new Int32Array(buffer));
-        this.doubleChunks.push(new Float64Array(buffer));
-        this.queue?.ensureSlots(this.intChunks.length << CHUNK_SHIFT);
-      }
+  begin(slot: number, now: number, replaces: boolean): void {
+    while (slot >> CHUNK_SHIFT >= this.intChunks.length) {
+      const buffer = new ArrayBuffer(CHUNK_SLOTS * SLOT_INTS * 4);
+      this.intChunks.push(new Int32Array(buffer));
+      this.doubleChunks.push(new Float64Array(buffer));
     }
     const ints = this.intChunks[slot >> CHUNK_SHIFT]!;
+    const doubles = this.doubleChunks[slot >> CHUNK_SHIFT]!;
     const o = (slot & CHUNK_MASK) * SLOT_INTS;
     const od = (slot & CHUNK_MASK) * SLOT_DOUBLES + D_BASE;
-    if (reused) {
-      // A slot written after its release (a stream evicted by the packet that created it) may
-      // hold lists again. Cleared with loops: fill() is a call into the runtime, slower here.
-      this.releaseLists(ints, o);
-      for (let i = 0; i < INTS; i++) ints[o + i] = 0;
-      const doubles = this.doubleChunks[slot >> CHUNK_SHIFT]!;
-      for (let i = 0; i < DOUBLES; i++) doubles[od + i] = 0;
-    }
-    const w = this.pWords;
-    ints[o + S_PORTS] = this.pPorts;
-    for (let i = 0; i < 4; i++) {
-      ints[o + S_ADDR_A + i] = w[i]!;
-      ints[o + S_ADDR_B + i] = w[4 + i]!;
-    }
+    // The row may hold an earlier stream's fields. Cleared with loops: fill() is a call into the
+    // runtime, slower here.
+    this.releaseLists(ints, o);
+    for (let i = 0; i < INTS; i++) ints[o + i] = 0;
+    for (let i = 0; i < DOUBLES; i++) doubles[od + i] = 0;
     ints[o + S_INDEX] = this.nextIndex++;
-    ints[o + S_HASH_NEXT] = NONE;
-    ints[o + S_KEY] = key;
-    ints[o + S_FLAGS] = SF_LISTED | this.pV6;
     for (let d = 0; d < 2; d++) {
       const f = o + S_FLOW + d * FLOW_INTS;
       ints[f + F_WINDOW] = -1;
       ints[f + F_WSCALE] = WSCALE_UNKNOWN;
     }
-    return slot;
+    this.used(slot, now);
+    if (replaces) return;
+    this.count++;
+    this.evictOverflow();
+  }
+
+  /** The stream in `slot` is used by a packet at `now` (capture µs). */
+  used(slot: number, now: number): void {
+    if (!this.forgets) return;
+    this.doubleChunks[slot >> CHUNK_SHIFT]![(slot & CHUNK_MASK) * SLOT_DOUBLES + D_BASE + D_LAST_USEC] = now;
   }
 
   private releaseLists(ints: Int32Array, o: number): void {
@@ -779,48 +493,13 @@ export class WsStreamTable {
     }
   }
 
-  /**
-   * Returns a stream's slot (already out of its bucket) to the free list and takes it out of the
-   * use order. Its fields stay readable until the slot is handed out again, which the current
-   * packet never does.
-   */
-  private release(slot: number): void {
-    const ints = this.intChunks[slot >> CHUNK_SHIFT]!;
-    const o = (slot & CHUNK_MASK) * SLOT_INTS;
-    if (!(ints[o + S_FLAGS]! & SF_LISTED)) return;
-    this.queue?.remove(slot);
-    this.releaseLists(ints, o);
-    ints[o + S_FLAGS]! &= ~SF_LISTED;
-    ints[o + S_HASH_NEXT] = this.freeHead;
-    this.freeHead = slot;
-  }
-
-  /** Doubles the bucket array and rehashes every listed stream into it. */
-  private growBuckets(): void {
-    const size = this.buckets.length * 2;
-    const buckets = new Int32Array(size).fill(NONE);
-    const mask = size - 1;
-    for (let c = 0; c < this.intChunks.length; c++) {
-      const ints = this.intChunks[c]!;
-      const n = Math.min(CHUNK_SLOTS, this.slotsUsed - (c << CHUNK_SHIFT));
-      for (let j = 0; j < n; j++) {
-        const o = j * SLOT_INTS;
-        if (!(ints[o + S_FLAGS]! & SF_LISTED)) continue;
-        const i = ints[o + S_KEY]! & mask;
-        ints[o + S_HASH_NEXT] = buckets[i]!;
-        buckets[i] = (c << CHUNK_SHIFT) | j;
-      }
-    }
-    this.buckets = buckets;
-    this.mask = mask;
-  }
-
-  private forgetIdle(now: number): void {
-    const queue = this.queue;
-    if (queue === null) return;
+  /** Forgets the streams silent longer than forgetAfterUsec by capture time `now`, oldest first. */
+  expire(now: number): void {
+    if (!this.forgets) return;
+    const slots = this.slots;
     // The oldest stream's last use read here, not through a method: a capture time returned
     // from a call that is not inlined is a boxed number, one per packet.
-    for (let s = queue.oldest(); s !== NONE; s = queue.oldest()) {
+    for (let s = slots.oldestStream(); s >= 0; s = slots.oldestStream()) {
       const last =
         this.doubleChunks[s >> CHUNK_SHIFT]![(s & CHUNK_MASK) * SLOT_DOUBLES + D_BASE + D_LAST_USEC]!;
       if (!(now - last > this.forgetAfterUsec)) return;
@@ -829,34 +508,17 @@ export class WsStreamTable {
   }
 
   private evictOverflow(): void {
-    const queue = this.queue;
-    if (queue === null) return;
     while (this.count > this.maxStreams) {
-      const s = queue.oldest();
-      if (s === NONE) return;
+      const s = this.slots.oldestStream();
+      if (s < 0) return;
       this.forget(s);
     }
   }
 
-  /** Takes stream s out of its bucket and releases it. */
+  /** Forgets the stream in slot s (its row is dead until a stream begins there again). */
   private forget(s: number): void {
-    const bi = this.getI(s, S_KEY) & this.mask;
-    let p = this.buckets[bi]!;
-    if (p === s) {
-      this.buckets[bi] = this.getI(s, S_HASH_NEXT);
-    } else {
-      while (p !== NONE && this.getI(p, S_HASH_NEXT) !== s) p = this.getI(p, S_HASH_NEXT);
-      if (p !== NONE) this.setI(p, S_HASH_NEXT, this.getI(s, S_HASH_NEXT));
-    }
-    this.release(s);
+    this.releaseLists(this.intChunks[s >> CHUNK_SHIFT]!, (s & CHUNK_MASK) * SLOT_INTS);
     this.count--;
-  }
-
-  /** Stream s is used by a packet at `now` (capture µs). */
-  private touch(s: number, now: number): void {
-    const queue = this.queue;
-    if (queue === null) return;
-    this.doubleChunks[s >> CHUNK_SHIFT]![(s & CHUNK_MASK) * SLOT_DOUBLES + D_BASE + D_LAST_USEC] = now;
-    queue.use(s);
+    this.slots.dropStream(s);
   }
 }

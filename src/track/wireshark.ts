@@ -9,6 +9,7 @@
 
 import { seqGt, seqLe, seqLt } from '../tcp/seq.js';
 import { ACK, DecodeStatus, FIN, type Packet, RST, SYN } from '../wire/packet.js';
+import { FlowSlots, SL_STREAM } from './flow-slots.js';
 import { K } from './kinds.js';
 import {
   MAX_UNACKED_SEGMENTS,
@@ -48,6 +49,8 @@ function elapsedNsUnsigned(sec: number, nsec: number, sec0: number, nsec0: numbe
 
 export class TcpAnalysis {
   private readonly table: WsStreamTable;
+  /** The 4-tuples' slots: its own, or the flow table's once attached. */
+  private slots = new FlowSlots();
   private readonly defaultOooThresholdNs: number;
   private readonly fastRetransmissionFirst: boolean;
   // Views onto the current packet's stream and its two flows (from / to the sender).
@@ -58,13 +61,11 @@ export class TcpAnalysis {
   stream = -1;
   /** Wireshark's own flag bits (WsFlag) of the last packet, before mapping to our kinds. */
   wiresharkFlags = 0;
-  /** The table slot of the last packet's stream (-1 when it was not TCP): process()'s next hint. */
-  slot = -1;
 
   constructor(opts: TcpAnalysisOptions = {}) {
     this.defaultOooThresholdNs = opts.defaultOooThresholdNs ?? 3_000_000;
     this.fastRetransmissionFirst = opts.fastRetransmissionFirst ?? true;
-    this.table = new WsStreamTable(opts.forgetAfterUsec, opts.maxStreams);
+    this.table = new WsStreamTable(this.slots, opts.forgetAfterUsec, opts.maxStreams);
     this.fwd = this.table.newFlow();
     this.rev = this.table.newFlow();
   }
@@ -80,31 +81,63 @@ export class TcpAnalysis {
   }
 
   /**
-   * Analyses one packet, in capture order; returns its tags as a bitmask of kinds.ts bits (only
-   * the Wireshark-derived kinds). Non-TCP packets return 0 and change nothing. `hint`: the `slot`
-   * a previous packet of the same 4-tuple left (the flow table keeps it per connection), so the
-   * stream is found without hashing the 4-tuple again; any slot, or -1, gives the same result.
+   * Shares the flow table's slots (before any packet): the table finds each packet's slot, and
+   * calls expire() then processIn() instead of process().
    */
-  process(pkt: Packet, hint = -1): number {
+  attach(slots: FlowSlots): void {
+    this.slots = slots;
+    this.table.slots = slots;
+  }
+
+  /**
+   * Analyses one packet, in capture order, finding its 4-tuple's slot itself; returns its tags as
+   * a bitmask of kinds.ts bits (only the Wireshark-derived kinds). Non-TCP packets return 0 and
+   * change nothing.
+   */
+  process(pkt: Packet): number {
     this.stream = -1;
     this.wiresharkFlags = 0;
-    this.slot = -1;
     if (pkt.status !== DecodeStatus.TCP) return 0;
+    this.expire(pkt.tsUsec);
+    const slots = this.slots;
+    let slot = slots.find(pkt);
+    if (slot < 0) slot = slots.create();
+    slots.touch(slot);
+    return this.processIn(pkt, slot, slots.dir);
+  }
+
+  /** Streams silent past the horizon are forgotten at capture time `now` (before its packet's slot is used). */
+  expire(now: number): void {
+    this.table.expire(now);
+  }
+
+  /**
+   * Analyses a TCP packet whose slot was found and used (touched) by the slots' owner; `dir`: 0
+   * when sent by the slot's A. Returns its tags as process() does.
+   */
+  processIn(pkt: Packet, slot: number, dir: number): number {
     const flags = pkt.flags;
     const synAck = flags & (SYN | ACK);
     const sec = pkt.tsSec;
+    const now = pkt.tsUsec;
 
     const table = this.table;
+    const slots = this.slots;
     const s = this.s;
     const fwd = this.fwd;
     const rev = this.rev;
-    let slot = table.find(pkt, hint);
-    let dir = table.dir;
-    if (slot < 0) {
-      slot = table.create(pkt);
-      dir = 0;
+    let sdir: number;
+    if ((slots.holds(slot) & SL_STREAM) === 0) {
+      // A 4-tuple without a remembered stream starts one, its sender as A.
+      slots.setStream(slot, dir);
+      slots.touch(slot);
+      table.begin(slot, now, false);
+      sdir = 0;
+    } else {
+      sdir = slots.streamDir(slot, dir);
+      table.used(slot, now);
     }
-    table.load(slot, dir, s, fwd, rev);
+    table.load(slot, sdir, s, fwd, rev);
     let ws = 0;
 
     // A SYN whose sequence number differs from the ISN this side already used starts a new
@@ -113,7 +146,8 @@ export class TcpAnalysis {
     // number first (an earlier RST may have carried any SEQ, issue 17616).
     if (synAck === SYN && fwd.baseSeqSet) {
       if (pkt.seq !== fwd.baseSeq) {
-        slot = table.create(pkt);
+        slots.setStream(slot, dir);
+        table.begin(slot, now, true);
         table.load(slot, 0, s, fwd, rev);
         ws |= WsFlag.REUSED_PORTS;
       } else {
@@ -149,7 +183,6 @@ export class TcpAnalysis {
     rev.savePeer();
     this.stream = s.index;
     this.wiresharkFlags = ws;
-    this.slot = slot;
     // When the capture cuts the TCP header short (snaplen inside the options), tshark's second
     // pass throws while dissecting the options and never prints the analysis: the state above
     // was updated all the same (first pass), but the packet shows no flags.

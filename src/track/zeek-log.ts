@@ -4,9 +4,12 @@
 // as capture time advances. Each removed connection becomes one conn.log row, so one synack
 // connection can give several rows where Zeek splits it. Rows come out in Zeek's order: removal
 // order, then the connections still open at the end in creation order.
-// PRODUCT.md "`synack conns --zeek`"; the per-connection analysis is ZeekSummary.
+// PRODUCT.md "`synack conns --zeek`"; the per-connection analysis is ZeekSummary. A connection
+// lives in its 4-tuple's slot (flow-slots.ts), the flow table's when they run side by side
+// (`conns --zeek`: the flow table found the slot, no second lookup), its own otherwise.
 
 import type { Packet } from '../wire/packet.js';
+import { FlowSlots, SL_ZEEK } from './flow-slots.js';
 import type { PortSet } from './likely-server-ports.js';
 import { asInt } from './small-int.js';
 import { laterThan } from './time-step.js';
@@ -45,38 +48,25 @@ export interface ZeekConnLogOptions extends ZeekSummaryOptions {
    * SYN flood's millions of 4-tuples, each a connection Zeek keeps for its inactivity timeout.
    */
   maxConns?: number;
+  /** The flow table's slots (FlowTable.slots): packets come through processIn() with their slot. */
+  slots?: FlowSlots;
 }
 
-/**
- * One live Zeek connection. Memory: one is kept per open connection, so the addresses are
- * big-endian 32-bit words (IPv4 uses the first) rather than typed arrays, and every field holds a
- * small integer or a pointer for V8 (no boxed doubles).
- */
 /** Stale timer entries tolerated beyond twice the open connections before the heap is rebuilt. */
 const STALE_TIMERS_KEPT = 4096;
 
+/**
+ * One live Zeek connection. Memory: one is kept per open connection; its 4-tuple, hash chain and
+ * use order are its slot's (typed arrays), and every field here holds a small integer or a
+ * pointer for V8 (no boxed doubles).
+ */
 class LiveConn {
   readonly summary: ZeekSummary;
-  a0 = 0;
-  a1 = 0;
-  a2 = 0;
-  a3 = 0;
-  b0 = 0;
-  b1 = 0;
-  b2 = 0;
-  b3 = 0;
-  aPort = 0;
-  bPort = 0;
-  ipVersion = 4;
-  hash = 0;
+  /** Its 4-tuple's slot. */
+  slot = -1;
   zeekId = 0;
   synackId = 0;
   alive = true;
-  /** The next connection in this one's hash bucket. */
-  next: LiveConn | null = null;
-  /** The idle list (least recently seen first), kept only with a --max-conns bound. */
-  lruPrev: LiveConn | null = null;
-  lruNext: LiveConn | null = null;
   scheduled = false;
   /** When `scheduled`: time of this connection's entry in the timer heap, µs after its start. */
   scheduledRel = 0;
@@ -96,42 +86,12 @@ class LiveConn {
   }
 }
 
-/** Big-endian 32-bit word i of an address, as int32. */
-function word(addr: Uint8Array, i: number): number {
-  const o = 4 * i;
-  return (addr[o]! << 24) | (addr[o + 1]! << 16) | (addr[o + 2]! << 8) | addr[o + 3]!;
-}
-
-function isA(c: LiveConn, w: Int32Array): boolean {
-  return c.a0 === w[0] && c.a1 === w[1] && c.a2 === w[2] && c.a3 === w[3];
-}
-
-function isB(c: LiveConn, w: Int32Array): boolean {
-  return c.b0 === w[0] && c.b1 === w[1] && c.b2 === w[2] && c.b3 === w[3];
-}
-
-/** The address whose words are w0..w3, `n` bytes long. */
-function addrOf(n: number, w0: number, w1: number, w2: number, w3: number): Uint8Array {
-  const out = new Uint8Array(n);
-  const words = [w0, w1, w2, w3];
-  for (let i = 0; i < n; i++) out[i] = (words[i >> 2]! >>> (24 - 8 * (i & 3))) & 0xff;
-  return out;
-}
-
-/** Order-independent hash of a 4-tuple (FNV-1a over each side, combined commutatively). */
-function sideHash(addr: Uint8Array, n: number, port: number): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < n; i++) h = Math.imul(h ^ addr[i]!, 0x01000193);
-  h = Math.imul(h ^ (port & 0xff), 0x01000193);
-  h = Math.imul(h ^ (port >>> 8), 0x01000193);
-  return h >>> 0;
-}
-
 export class ZeekConnLog {
   /** The summaries' options, with the analyzer timers this table fires. */
   private readonly config: ZeekConfig;
-  /** Each hash's bucket: a chain through LiveConn.next (no array per connection). */
-  private readonly table = new Map<number, LiveConn>();
+  /** The 4-tuples' slots, and the live connection of each slot that holds one. */
+  private readonly slots: FlowSlots;
+  private live: (LiveConn | null)[] = [];
   private readonly rows: ZeekConnRow[] = [];
   /** finish()'s rows go here one by one when given, not into `rows`. */
   private each: ((row: ZeekConnRow) => void) | null = null;
@@ -140,58 +100,83 @@ export class ZeekConnLog {
   // Binary min-heap of timer entries: time and connection, with lazy invalidation.
   private heapTime: number[] = [];
   private heapConn: LiveConn[] = [];
-  /** The current packet's source and destination addresses as words (0 beyond an IPv4 address). */
-  private readonly src = new Int32Array(4);
-  private readonly dst = new Int32Array(4);
   /** First and last packet times (µs) seen, for #open/#close. */
   firstUsec = -1;
   lastUsec = -1;
   private readonly maxConns: number;
-  private lruHead: LiveConn | null = null;
-  private lruTail: LiveConn | null = null;
   /** Connections logged early because more than maxConns were open. */
   evictedCount = 0;
 
   constructor(options: ZeekConnLogOptions = {}) {
     this.config = new ZeekConfig({ ...options, timers: true });
     this.maxConns = Math.max(1, options.maxConns ?? Number.POSITIVE_INFINITY);
+    this.slots = options.slots ?? new FlowSlots();
   }
 
   /** Feed one decoded TCP segment; `synackId` is the synack connection it belongs to. */
   process(pkt: Packet, synackId: number): void {
-    const now = pkt.tsUsec;
+    this.at(pkt.tsUsec);
+    const slot = this.slotOf(pkt);
+    this.add(pkt, slot, this.slots.dir, synackId);
+  }
+
+  /**
+   * Feed one decoded TCP segment whose slot (and direction from the slot's A) the flow table
+   * sharing its slots (ZeekConnLogOptions.slots) found for it.
+   */
+  processIn(pkt: Packet, slot: number, dir: number, synackId: number): void {
+    this.at(pkt.tsUsec);
+    // Nothing else may hold it any more (a flow table without streams ended its connection).
+    if (!this.slots.listed(slot)) {
+      slot = this.slotOf(pkt);
+      dir = this.slots.dir;
+    }
+    this.add(pkt, slot, dir, synackId);
+  }
+
+  /** Capture time reaches a packet's: timers due by then fire first. */
+  private at(now: number): void {
     if (this.firstUsec < 0) this.firstUsec = now;
     if (now > this.lastUsec) this.lastUsec = now;
     this.fireTimers(now);
+  }
 
-    const n = pkt.ipVersion === 4 ? 4 : 16;
-    const hs = sideHash(pkt.src, n, pkt.srcPort);
-    const hd = sideHash(pkt.dst, n, pkt.dstPort);
-    const hash = hs ^ hd ^ Math.imul(hs & hd, 0x9e3779b1);
-    const src = this.src;
-    const dst = this.dst;
-    for (let i = 0; i < 4; i++) {
-      src[i] = 4 * i < n ? word(pkt.src, i) : 0;
-      dst[i] = 4 * i < n ? word(pkt.dst, i) : 0;
-    }
-    let conn = this.find(pkt, hash);
+  /** pkt's slot, made when its 4-tuple has none (its direction in slots.dir). */
+  private slotOf(pkt: Packet): number {
+    const slot = this.slots.find(pkt);
+    return slot >= 0 ? slot : this.slots.create();
+  }
+
+  private add(pkt: Packet, slot: number, dir: number, synackId: number): void {
+    const slots = this.slots;
+    let conn = (slots.holds(slot) & SL_ZEEK) !== 0 ? this.live[slot]! : null;
     let fromA = true;
     if (conn !== null) {
-      fromA = conn.aPort === pkt.srcPort && isA(conn, src);
+      fromA = slots.zeekDir(slot, dir) === 0;
       if (conn.summary.isReuse(pkt, fromA)) {
         this.remove(conn);
         conn = null;
         fromA = true;
+        // Freed when nothing else holds it.
+        if (!slots.listed(slot)) {
+          slot = this.slotOf(pkt);
+          dir = slots.dir;
+        }
       }
     }
     if (conn === null) {
-      if (this.openCount >= this.maxConns && this.lruHead !== null) {
-        this.evictedCount++;
-        this.remove(this.lruHead);
+      if (this.openCount >= this.maxConns) {
+        const oldest = slots.oldestZeek();
+        if (oldest >= 0) {
+          this.evictedCount++;
+          this.remove(this.live[oldest]!);
+        }
       }
-      conn = this.create(pkt, hash, synackId);
+      conn = this.create(slot, dir, synackId);
     }
-    if (this.maxConns !== Number.POSITIVE_INFINITY) this.touch(conn);
+    // The most recently seen (its use order is the slot's): after create, so that an entry the
+    // oldest-first search passed is appended anew.
+    slots.touch(slot);
     conn.summary.add(pkt, fromA);
     const due = conn.summary.nextDeadline();
     if (due < conn.scheduledAt) this.schedule(conn, due);
@@ -204,8 +189,7 @@ export class ZeekConnLog {
    */
   finish(each?: (row: ZeekConnRow) => void): ZeekConnRow[] {
     const open: LiveConn[] = [];
-    for (const head of this.table.values())
-      for (let c: LiveConn | null = head; c !== null; c = c.next) open.push(c);
+    for (const c of this.live) if (c !== null) open.push(c);
     open.sort((x, y) => x.zeekId - y.zeekId);
     this.heapTime = [];
     this.heapConn = [];
@@ -238,78 +222,28 @@ export class ZeekConnLog {
     return this.openCount;
   }
 
-  private find(pkt: Packet, hash: number): LiveConn | null {
-    for (let c = this.table.get(hash) ?? null; c !== null; c = c.next) {
-      if (c.ipVersion !== pkt.ipVersion) continue;
-      if (
-        (c.aPort === pkt.srcPort && c.bPort === pkt.dstPort && isA(c, this.src) && isB(c, this.dst)) ||
-        (c.aPort === pkt.dstPort && c.bPort === pkt.srcPort && isA(c, this.dst) && isB(c, this.src))
-      )
-        return c;
-    }
-    return null;
-  }
-
-  private create(pkt: Packet, hash: number, synackId: number): LiveConn {
+  /** A new connection in `slot`, its A the sender of the packet seen in direction `dir`. */
+  private create(slot: number, dir: number, synackId: number): LiveConn {
     const c = new LiveConn(this.config);
-    const src = this.src;
-    const dst = this.dst;
-    c.a0 = src[0]!;
-    c.a1 = src[1]!;
-    c.a2 = src[2]!;
-    c.a3 = src[3]!;
-    c.b0 = dst[0]!;
-    c.b1 = dst[1]!;
-    c.b2 = dst[2]!;
-    c.b3 = dst[3]!;
-    c.aPort = pkt.srcPort;
-    c.bPort = pkt.dstPort;
-    c.ipVersion = pkt.ipVersion;
-    c.hash = hash;
+    c.slot = slot;
     c.zeekId = this.nextZeekId++;
     c.synackId = synackId;
-    c.next = this.table.get(hash) ?? null;
-    this.table.set(hash, c);
+    this.slots.setZeek(slot, dir);
+    while (this.live.length <= slot) this.live.push(null);
+    this.live[slot] = c;
     this.openCount++;
     return c;
-  }
-
-  /** `c` becomes the most recently seen. */
-  private touch(c: LiveConn): void {
-    if (this.lruTail === c) return;
-    this.unlinkIdle(c);
-    c.lruPrev = this.lruTail;
-    if (this.lruTail !== null) this.lruTail.lruNext = c;
-    else this.lruHead = c;
-    this.lruTail = c;
-  }
-
-  private unlinkIdle(c: LiveConn): void {
-    if (c.lruPrev !== null) c.lruPrev.lruNext = c.lruNext;
-    else if (this.lruHead === c) this.lruHead = c.lruNext;
-    if (c.lruNext !== null) c.lruNext.lruPrev = c.lruPrev;
-    else if (this.lruTail === c) this.lruTail = c.lruPrev;
-    c.lruPrev = null;
-    c.lruNext = null;
   }
 
   private remove(c: LiveConn): void {
     if (!c.alive) return;
     c.alive = false;
     this.openCount--;
-    this.unlinkIdle(c);
-    const head = this.table.get(c.hash)!;
-    if (head === c) {
-      if (c.next === null) this.table.delete(c.hash);
-      else this.table.set(c.hash, c.next);
-    } else {
-      let p = head;
-      while (p.next !== c) p = p.next!;
-      p.next = c.next;
-    }
-    c.next = null;
-    if (this.each !== null) this.each(rowOf(c));
-    else this.rows.push(rowOf(c));
+    // The row first: it reads the 4-tuple from the slot, which may be freed after.
+    if (this.each !== null) this.each(rowOf(c, this.slots));
+    else this.rows.push(rowOf(c, this.slots));
+    this.live[c.slot] = null;
+    this.slots.dropZeek(c.slot);
   }
 
   private fireTimers(now: number): void {
@@ -393,20 +327,21 @@ export class ZeekConnLog {
   }
 }
 
-function rowOf(c: LiveConn): ZeekConnRow {
+function rowOf(c: LiveConn, slots: FlowSlots): ZeekConnRow {
   const s = c.summary;
-  const n = c.ipVersion === 4 ? 4 : 16;
-  const aIsOrig = s.origIsA;
+  // Its A and B in the slot's terms.
+  const a = slots.zeekA(c.slot);
+  const orig = s.origIsA ? a : 1 - a;
   const duration = s.durationUsec;
   const hasDuration = duration > 0;
   return {
     zeekId: c.zeekId,
     tsUsec: s.startUsec,
-    ipVersion: c.ipVersion,
-    origAddr: aIsOrig ? addrOf(n, c.a0, c.a1, c.a2, c.a3) : addrOf(n, c.b0, c.b1, c.b2, c.b3),
-    origPort: aIsOrig ? c.aPort : c.bPort,
-    respAddr: aIsOrig ? addrOf(n, c.b0, c.b1, c.b2, c.b3) : addrOf(n, c.a0, c.a1, c.a2, c.a3),
-    respPort: aIsOrig ? c.bPort : c.aPort,
+    ipVersion: slots.ipVersion(c.slot),
+    origAddr: slots.addr(c.slot, orig),
+    origPort: slots.port(c.slot, orig),
+    respAddr: slots.addr(c.slot, 1 - orig),
+    respPort: slots.port(c.slot, 1 - orig),
     durationUsec: hasDuration ? duration : null,
     origBytes: hasDuration ? s.origBytes : null,
     respBytes: hasDuration ? s.respBytes : null,
