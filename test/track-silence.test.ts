@@ -220,6 +220,32 @@ test('a RST <SEQ=SEG.ACK> answering a SYN+ACK that SYN_SENT would accept: the cl
   assert.equal(statePairs(bad)[1], 'SYN_SENT/SYN_RECEIVED');
 });
 
+// Both SYN+ACKs lost before the client, which resends its SYN and gives up; as the server's NIC
+// sees it: the answer at once, the server's resend at once on the second SYN and on its timer,
+// the RST of the client that had given up a round trip (20 ms) after the last one.
+const SYNACKS_LOST = [
+  '0.0 C>S S seq=100',
+  '0.000030 S>C S. seq=500 ack=101',
+  '1.0 C>S S seq=100',
+  '1.000030 S>C S. seq=500 ack=101',
+  '2.000030 S>C S. seq=500 ack=101',
+  '2.020030 C>S R seq=101',
+];
+
+test('a SYN resent after a SYN+ACK, no round trip known: SYN_SENT answers a SYN+ACK with an ACK, never a SYN', () => {
+  // §3.10.7.3: before the resend could have crossed it the client would have been ESTABLISHED.
+  // Its resend and its RST <SEQ=SEG.ACK> from CLOSED deny the first two (lost), at every tap.
+  for (const where of ['server', 'client', 'mid']) {
+    const r = runTrace(SYNACKS_LOST, tap(where));
+    assert.deepEqual(r.records[0]!.states.orig, ['CLOSED', 'SYN_SENT', 'CLOSED'], where);
+    assert.deepEqual(arrived(r), [true, false, true, false, true, true], where);
+  }
+  // Without the RST, beside the server the client's silence is that of a sender (UNKNOWN); beside it, lost.
+  const quiet = SYNACKS_LOST.slice(0, 5);
+  assert.deepEqual(arrived(runTrace(quiet, tap('client'))), [true, false, true, false, false]);
+  assert.deepEqual(runTrace(quiet, tap('server')).records[0]!.states.orig, ['CLOSED', 'SYN_SENT', 'UNKNOWN']);
+});
+
 // Keep-alive probes (<SEQ=SND.NXT−1>, RFC 9293 §3.8.4) after an idle handshake: the first answered,
 // then three sent 1 s apart that nothing answers, and the client gives up with a RST.
 const PROBES = [

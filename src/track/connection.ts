@@ -647,7 +647,9 @@ export class Conn extends FourTuple {
     for (let p = this.heldFirst; p !== null; p = p.next) {
       if (p.awaitsAnswer && this.answeredFromNoConnection(p, q, qs)) refuted = true;
       if (p.awaitsFin && this.releasedFin(p, q, qs)) refuted = true;
-      if (p.silent) {
+      const deniedSynAck =
+        qDeniesSynAck && p.fromA !== q.fromA && (p.flags & (SYN | ACK | RST)) === (SYN | ACK);
+      if (p.silent && !(deniedSynAck && p.arrival === Arrival.PRESUMED)) {
         if (this.judgeSilence(p, q)) refuted = true;
         continue;
       }
@@ -662,14 +664,19 @@ export class Conn extends FourTuple {
         // Its receiver retransmitted its own SYN without acknowledging it before any round trip
         // was measured: lost, or crossed in flight. Decided once the handshake measures one.
         const rtt = (p.fromA ? live.b : live.a).tapRttUsec;
-        if (rtt < 0) {
+        if (rtt >= 0) {
+          if (this.settleCrossing(p, rtt)) refuted = true;
+          continue;
+        }
+        // A SYN+ACK its receiver denies (below) is decided without the round trip; one never
+        // decided by it is judged at the end (neverAnsweredSynAck).
+        if (!deniedSynAck) {
           // Each later resend that still does not acknowledge it is a chance to have crossed it:
           // the latest one decides (a SYN resent seconds later could not have left before p arrived).
           if (p.fromA !== q.fromA && qRetx && !(qAck && seqGe(q.ack32, p.end32))) p.crossUsec = q.t;
           continue;
         }
-        if (this.settleCrossing(p, rtt)) refuted = true;
-        continue;
+        p.crossPending = false;
       }
       if (
         p.recovery &&
@@ -745,7 +752,11 @@ export class Conn extends FourTuple {
         }
         continue;
       }
-      if (qDeniesSynAck && p.arrival === Arrival.PRESUMED && (p.flags & (SYN | ACK)) === (SYN | ACK)) {
+      if (deniedSynAck && p.arrival === Arrival.PRESUMED) {
+        // (A silent one too: the deny settles what its silence left open.)
+        p.silent = false;
+        p.arrivalOpen = false;
+        p.whenInDoubt = false;
         // A RST <SEQ=SEG.ACK> answering a SYN+ACK whose ACK SYN_SENT would have accepted is the
         // answer of an endpoint with no connection (§3.10.7.1): the latest such SYN+ACK reached
         // it after it had given up (CLOSED); the others did not take effect.
@@ -1108,7 +1119,10 @@ export class Conn extends FourTuple {
       if ((p.flags & (SYN | ACK | RST)) !== (SYN | ACK) || p.arrival !== Arrival.PRESUMED || p.silent)
         continue;
       const receiver = p.fromA ? this.live.b : this.live.a;
-      if (!receiver.synSent || receiver.ackSent || this.spokeAfter(p)) continue;
+      // (Its receiver's SYNs after it, which may have crossed it, leave it crossPending: SYN_SENT
+      // answers a SYN+ACK with an ACK, never with a SYN, §3.10.7.3.)
+      if (!receiver.synSent || receiver.ackSent || (this.spokeAfter(p) && !p.crossPending)) continue;
+      p.crossPending = false;
       this.judgeSilentAtEnd(p);
       changed = true;
     }
