@@ -827,6 +827,20 @@ export class Conn extends FourTuple {
           p.arrival = Arrival.DELAYED;
           p.whenInDoubt = true;
           refuted = true;
+        } else if (p.arrival === Arrival.DELAYED && copied && this.nextPacketAnswersCopy(p, q)) {
+          // q answers a later copy and is its sender's next IP packet since before p could have
+          // arrived: p, which its receiver would have acknowledged at once, never arrived; nor
+          // did the copies before the one q answers.
+          p.arrival = Arrival.REFUTED;
+          const last = seqAdd32(p.end32, -1);
+          for (let x = p.next; x !== null && x !== q; x = x.next) {
+            if (x.fromA !== p.fromA || x.seqLen === 0 || !seqLe(x.seq32, last) || !seqGt(x.end32, last)) continue;
+            if (x.tsVal === q.tsEcr) break;
+            x.arrival = Arrival.REFUTED;
+            x.whenInDoubt = false;
+            x.arrivalOpen = false;
+          }
+          refuted = true;
         } else if (p.arrival === Arrival.DELAYED && copied) {
           // Which copy arrived is as open as when: the held copies before q are in doubt too.
           p.whenInDoubt = true;
@@ -1368,6 +1382,29 @@ export class Conn extends FourTuple {
         x.arrivalOpen = true;
       }
     }
+  }
+
+  /**
+   * Whether `q`, from the receiver of `p` (a FIN its receiver's segment crossed), echoes the TSval
+   * of a later copy of `p` (it answers that copy) and is the receiver's next IP packet after its
+   * last segment since `p`, one that acknowledged everything before `p` and nothing of it (so it
+   * left before `p` could arrive in order: it would have acknowledged `p`). q's IP ID follows
+   * that one's: a stack's IP IDs count the packets it sends (Linux's per-connection counter, RFC
+   * 6864 §4; random or zero IDs follow by one only by chance). The receiver sent nothing in
+   * between, not the ACK it owed `p` (§3.10.7.4 eighth step): `p` never arrived.
+   */
+  private nextPacketAnswersCopy(p: HeldPacket, q: HeldPacket): boolean {
+    if (!q.ipv4 || !q.hasTs || !p.hasTs || q.tsEcr === p.tsVal || !this.copyWithTsVal(p, q.tsEcr)) return false;
+    let prev: HeldPacket | null = null;
+    for (let x = p.next; x !== null && x !== q; x = x.next) if (x.fromA === q.fromA) prev = x;
+    return (
+      prev !== null &&
+      prev.ipv4 &&
+      (prev.flags & (SYN | RST | ACK)) === ACK &&
+      (q.flags & (SYN | RST)) === 0 &&
+      prev.ack32 === p.seq32 &&
+      ((prev.ipId + 1) & 0xffff) === q.ipId
+    );
   }
 
   /** Whether a later held segment from the same sender covers `p`'s last sequence number. */
