@@ -107,7 +107,6 @@ describe('differential: conns on the lab capture = the lab truth, every scenario
  *   hold (cost: every ACK of a bulk transfer would wait a round trip).
  */
 const KNOWN_FRAMES: Record<string, string[]> = {
-  'old-duplicate-syn client': ['1 wrong', '3 wrong'],
   'old-duplicate-syn server': ['2 doubt'],
   'old-duplicate-syn mid': ['2 doubt'],
   'simultaneous-close client': ['11 wrong'],

@@ -10,6 +10,7 @@ import { DEFAULT_TRACKING, newFlowTable } from '../src/report/tracking.js';
 import { stateName } from '../src/tcp/state.js';
 import { Arrival } from '../src/track/held.js';
 import type { ConnRecord } from '../src/track/record.js';
+import { parseTap } from '../src/track/tap.js';
 import { forEachDecoded } from '../src/wire/capture-bytes.js';
 import { FIXTURES } from './helpers/paths.js';
 import { runTrace, statePairs } from './helpers/trace.js';
@@ -89,4 +90,48 @@ test('crossing SYN+ACKs of a simultaneous open: each takes effect after the rece
     'ESTABLISHED/ESTABLISHED',
     'ESTABLISHED/ESTABLISHED',
   ]);
+});
+
+test('old duplicate SYN beside the client: its RST of the old SYN+ACK crossed the server’s answer to the real SYN', () => {
+  // RFC 9293 §3.5 Figure 9 seen at the client (the old SYN itself never passes this tap): the
+  // server's SYN+ACK acknowledges another SYN (910), so it times no round trip; the client
+  // rejects it with RST <SEQ=SEG.ACK>. The server's challenge ACK of the real SYN passes the tap
+  // 15 ms after that RST — sooner than the server's 20 ms round trip from here, which the real
+  // handshake measures a second later: it left before the RST arrived, so the RST was not lost;
+  // it took effect after that ACK (LISTEN at the client's second RST, which meets no connection).
+  const r = runTrace(
+    [
+      '0.000 C>S S seq=1000',
+      '0.005 S>C S. seq=5000 ack=911',
+      '0.005 C>S R seq=911',
+      '0.020 S>C . seq=5001 ack=911',
+      '0.020 C>S R seq=911',
+      '1.000 C>S S seq=1000',
+      '1.020 S>C S. seq=7000 ack=1001',
+      '1.020 C>S . seq=1001 ack=7001',
+    ],
+    { tap: parseTap('client')! },
+  );
+  const p = r.packets;
+  assert.equal(p[2]!.arrived, true);
+  assert.deepEqual(
+    p.slice(2, 5).map((x) => x.resp),
+    ['SYN_RECEIVED', 'SYN_RECEIVED', 'LISTEN'],
+  );
+  assert.equal(p[6]!.resp, 'SYN_RECEIVED');
+  // Had the ACK come a round trip after the RST, the RST would have been lost.
+  const late = runTrace(
+    [
+      '0.000 C>S S seq=1000',
+      '0.005 S>C S. seq=5000 ack=911',
+      '0.005 C>S R seq=911',
+      '0.040 S>C . seq=5001 ack=911',
+      '0.040 C>S R seq=911',
+      '1.000 C>S S seq=1000',
+      '1.020 S>C S. seq=7000 ack=1001',
+      '1.020 C>S . seq=1001 ack=7001',
+    ],
+    { tap: parseTap('client')! },
+  );
+  assert.equal(late.packets[2]!.arrived, false);
 });

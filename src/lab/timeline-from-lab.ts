@@ -63,8 +63,11 @@ function tupleKey(e: TrueEndpoint): string {
  * ACK of a FIN is sent from CLOSING, not from the FIN_WAIT_1 of a microsecond before.
  */
 function stateBeforeSend(e: TrueEndpoint, at: number): StateName {
+  // The first entry is the state the endpoint started in, no change: a listener's request socket
+  // starts in LISTEN at the instant the SYN that made it arrives.
   let state = e.timeline[0].state;
-  for (const t of e.timeline) {
+  for (let i = 1; i < e.timeline.length; i++) {
+    const t = e.timeline[i];
     if (t.at > at || (t.at === at && !t.rfc?.startsWith('3.10.7'))) break;
     state = t.state;
   }

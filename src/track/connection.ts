@@ -26,6 +26,7 @@ import {
   InferState,
   initialCandidates,
   mayHaveCrossed,
+  sentBeforeArrival,
   seqAdd32,
   shownState,
   step,
@@ -585,6 +586,19 @@ export class Conn extends FourTuple {
    */
   private settleCrossing(p: HeldPacket, rtt: number): boolean {
     p.crossPending = false;
+    if ((p.flags & RST) !== 0) {
+      // A RST its receiver sent past (decide): crossed if that segment left before the RST could
+      // arrive, then it takes effect after it (deferred, as crossedBy); lost otherwise.
+      // Its effect shows with its sender's next segment, or its receiver's first one sent after
+      // it could arrive (step's pending RST), as any deferred RST's (the rows are replayed now).
+      if (!sentBeforeArrival(p.crossUsec - p.t, rtt)) p.arrival = Arrival.REFUTED;
+      else {
+        p.deferred = true;
+        p.deferShown = true;
+        p.crossAck32 = 0;
+      }
+      return true;
+    }
     if (!mayHaveCrossed(p.t, p.crossUsec, rtt)) {
       p.arrival = Arrival.REFUTED;
       return true;
@@ -592,6 +606,21 @@ export class Conn extends FourTuple {
     const receiver = p.fromA ? this.live.b : this.live.a;
     if ((p.flags & ACK) !== 0 && p.len === 0 && receiver.synSent && seqGe(p.ack32, seqAdd32(receiver.iss, 1)))
       return this.markCrossedAnswer(p);
+    return false;
+  }
+
+  /**
+   * Whether the receiver of the RST without ACK `p` (an answer <SEQ=SEG.ACK> to a SYN+ACK) sent,
+   * after it and up to `q`, a SYN+ACK answering another SYN than the one p rejected: a new
+   * incarnation (RFC 9293 §3.5 Figure 9, the real SYN answered after the old duplicate's reset).
+   */
+  private answeredAnotherSyn(p: HeldPacket, q: HeldPacket): boolean {
+    if ((p.flags & ACK) !== 0) return false;
+    for (let x = p.next; x !== null; x = x.next) {
+      if (x.fromA !== p.fromA && (x.flags & (SYN | ACK | RST)) === (SYN | ACK) && x.ack32 !== p.seq32)
+        return true;
+      if (x === q) break;
+    }
     return false;
   }
 
@@ -923,6 +952,17 @@ export class Conn extends FourTuple {
           // A SYN or SYN+ACK under a new ISS is a new incarnation: the RST took effect there
           // (a passive SYN_RECEIVED back in LISTEN, §3.10.7.4, then a new SYN answered).
           p.arrival = Arrival.CONFIRMED;
+        } else if (this.answeredAnotherSyn(p, q)) {
+          // Its receiver answered another SYN since (a SYN+ACK not acknowledging the old SYN the
+          // RST <SEQ=SEG.ACK> rejected): that incarnation ended, by this RST or a later one.
+          p.arrival = Arrival.CONFIRMED;
+        } else if (p.decisive && qs.synSent && qs.tapRttUsec < 0) {
+          // Its receiver, mid-handshake, goes on sending before any round trip from the tap is
+          // known: the RST was lost, or q left before it arrived (old-duplicate-syn beside the
+          // client: the client's RST of the old SYN+ACK crosses the server's answer to its SYN).
+          // Decided once the handshake measures one (settleCrossing); p stays held, presumed.
+          p.crossUsec = q.t;
+          p.crossPending = true;
         } else {
           // Its receiver goes on sending: the RST never took effect there.
           p.arrival = Arrival.REFUTED;

@@ -381,6 +381,9 @@ export class InferState {
    */
   synUsec = 0;
   synAckUsec = 0;
+  /** The latest SYN's sequence number and the end of its sequence space (int32, valid when synTimed). */
+  synSeq = 0;
+  synEnd = 0;
   /** The first SYN+ACK's capture time; the TSvals of that one and of the latest (0: none). */
   firstSynAckUsec = 0;
   firstSynAckTs = 0;
@@ -399,6 +402,12 @@ export class InferState {
    */
   pendRst = 0;
   pendRstUsec = 0;
+  /**
+   * The capture time of the receiver's segment that crossed that RST (HeldPacket.crossUsec): while
+   * the receiver's round trip from the tap is not known yet (it is measured on a later handshake),
+   * its segments up to that one left before the RST arrived.
+   */
+  pendRstCrossUsec = 0;
 
   copyFrom(o: InferState): void {
     this.a.copyFrom(o.a);
@@ -409,6 +418,8 @@ export class InferState {
     this.handshakeAckUsec = o.handshakeAckUsec;
     this.synUsec = o.synUsec;
     this.synAckUsec = o.synAckUsec;
+    this.synSeq = o.synSeq;
+    this.synEnd = o.synEnd;
     this.firstSynAckUsec = o.firstSynAckUsec;
     this.firstSynAckTs = o.firstSynAckTs;
     this.synAckTs = o.synAckTs;
@@ -416,6 +427,7 @@ export class InferState {
     this.pendAckUsec = o.pendAckUsec;
     this.pendRst = o.pendRst;
     this.pendRstUsec = o.pendRstUsec;
+    this.pendRstCrossUsec = o.pendRstCrossUsec;
   }
 
   /** Back to a new connection's state (a recycled connection): copyFrom covers every field. */
@@ -562,6 +574,16 @@ export function deniesSynAck(q: HeldPacket, qs: EndpointFacts): boolean {
  */
 export function mayHaveCrossed(earlierUsec: number, laterUsec: number, rttUsec: number): boolean {
   return rttUsec >= 0 && laterUsec - earlierUsec <= 2 * rttUsec;
+}
+
+/**
+ * Whether a segment captured `gapUsec` after its peer's segment passed the tap left its sender
+ * before that one reached it: sooner than the round trip from the tap to its sender (`rttUsec`,
+ * the handshake's; -1 unknown: no). The two were in flight at once: the tracker shows the
+ * earlier one's effect after the later one (Conn.decide), the ladder draws them crossing.
+ */
+export function sentBeforeArrival(gapUsec: number, rttUsec: number): boolean {
+  return rttUsec >= 0 && gapUsec < rttUsec;
 }
 
 /**
@@ -745,8 +767,8 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
     const toA = st.rstPendingToA;
     const pr = toA ? st.a : st.b;
     const at = h.fromA !== toA && h.deferred ? h.crossUsec : h.t;
-    if (pr.tapRttUsec < 0 || (h.fromA !== toA && !h.deferred) || at - st.pendRstUsec >= pr.tapRttUsec)
-      takePendingRst(st);
+    const arrivedBy = pr.tapRttUsec < 0 ? at > st.pendRstCrossUsec : at - st.pendRstUsec >= pr.tapRttUsec;
+    if ((h.fromA !== toA && !h.deferred) || arrivedBy) takePendingRst(st);
   }
 
   // An endpoint that may have closed already, its FIN waiting behind a loss recovery (Conn.decide).
@@ -981,6 +1003,7 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
     if (st.rstPending) takePendingRst(st);
     st.pendRst = h.seq32;
     st.pendRstUsec = h.t;
+    st.pendRstCrossUsec = h.crossUsec;
     st.rstPending = true;
     st.rstPendingToA = !h.fromA;
   }
@@ -1107,14 +1130,19 @@ export function step(st: InferState, h: HeldPacket, cfg: InferConfig): void {
     if (h.len === 0 && !fin && !st.simultaneousOpen) role = Role.HANDSHAKE_3_3;
   }
 
-  // The handshake times each endpoint's reaction as seen from the capture point.
+  // The handshake times each endpoint's reaction as seen from the capture point: a SYN+ACK from
+  // the SYN it acknowledges — the latest one, or its peer's own (simultaneous open) — never from
+  // a SYN it does not answer (an old duplicate's SYN+ACK, RFC 9293 §3.5 Figure 9).
+  const answersLatest = syn && ackf && seqGt(h.ack32, st.synSeq) && seqLe(h.ack32, st.synEnd);
   if (syn && !ackf) {
     st.synUsec = h.t;
     s.synUsec = h.t;
+    st.synSeq = h.seq32;
+    st.synEnd = end;
     st.synTimed = true;
-  } else if (syn && ackf && st.synTimed) {
+  } else if (syn && ackf && st.synTimed && (answersLatest || (r.synSent && acksOwnSyn(r, h.ack32)))) {
     if (!st.synAckTimed) {
-      s.tapRttUsec = h.t - st.synUsec;
+      s.tapRttUsec = h.t - (answersLatest ? st.synUsec : r.synUsec);
       st.firstSynAckUsec = h.t;
       st.firstSynAckTs = h.tsVal;
     }
