@@ -863,7 +863,8 @@ export class Conn extends FourTuple {
           p.arrival = Arrival.REFUTED;
           const last = seqAdd32(p.end32, -1);
           for (let x = p.next; x !== null && x !== q; x = x.next) {
-            if (x.fromA !== p.fromA || x.seqLen === 0 || !seqLe(x.seq32, last) || !seqGt(x.end32, last)) continue;
+            if (x.fromA !== p.fromA || x.seqLen === 0 || !seqLe(x.seq32, last) || !seqGt(x.end32, last))
+              continue;
             if (x.tsVal === q.tsEcr) break;
             x.arrival = Arrival.REFUTED;
             x.whenInDoubt = false;
@@ -1434,12 +1435,12 @@ export class Conn extends FourTuple {
    * between, not the ACK it owed `p` (§3.10.7.4 eighth step): `p` never arrived.
    */
   private nextPacketAnswersCopy(p: HeldPacket, q: HeldPacket): boolean {
-    if (!q.ipv4 || !q.hasTs || !p.hasTs || q.tsEcr === p.tsVal || !this.copyWithTsVal(p, q.tsEcr)) return false;
+    if (!q.ipv4 || !q.hasTs || !p.hasTs || q.tsEcr === p.tsVal || !this.copyWithTsVal(p, q.tsEcr))
+      return false;
     let prev: HeldPacket | null = null;
     for (let x = p.next; x !== null && x !== q; x = x.next) if (x.fromA === q.fromA) prev = x;
+    if (prev === null || !prev.ipv4) return false;
     return (
-      prev !== null &&
-      prev.ipv4 &&
       (prev.flags & (SYN | RST | ACK)) === ACK &&
       (q.flags & (SYN | RST)) === 0 &&
       prev.ack32 === p.seq32 &&
