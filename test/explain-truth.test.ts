@@ -175,11 +175,9 @@ export function checkStory(
  * disagree — the same frames test/lab-differential.test.ts pins for read --json. The story only
  * repeats the tracker's states and arrivals; it never infers them. New wrong claims fail; these
  * may only go away (a claim that became right must leave the list). By cause:
- * - crossing segments (the truth caps a receiver at its next send): simultaneous-close, and
- *   old-duplicate-syn's RST crossing the server's ACK (mid frame 4);
- * - the tracker's word on an old duplicate SYN: beside the client the RST that rejects its SYN+ACK
- *   is called lost (old-duplicate-syn, 3). (Its sender is no longer presumed SYN_SENT at the old
- *   SYN, whose profile differs from the client's own SYN: e17.)
+ * - simultaneous-close frame 11: at a connection's last segment the states are those once the
+ *   segments then in flight have arrived, because no later row can show the change (real-kernel
+ *   recordings, scored per moment, show TIME_WAIT µs later); the truth shows the sender as it sent;
  * - what no capture shows before the FIN leaves: close() with data still queued (fin-with-data);
  *   a forgery that never passes the client's tap (forged-rst-success@client);
  * - an unseen abort: at the server tap, the client's RST answers the server's data as an endpoint
@@ -190,7 +188,8 @@ export function checkStory(
  * crossing SYN+ACKs of a simultaneous open — each takes effect after the receiver's own left.
  * Left, t16: old-duplicate-syn@client frame 1 — the server was SYN_RECEIVED for the old SYN when
  * the client's SYN passed the tap; the lab's truth showed LISTEN, its state before the request
- * socket existed.)
+ * socket existed; and frame 3 — the RST rejecting the old SYN+ACK crossed the server's ACK, timed
+ * against the round trip of the handshake that answers the client's own SYN.)
  */
 const KNOWN_WRONG = new Set<string>([
   'fin-with-data@client #1 frame 25: server ESTABLISHED, truly FIN_WAIT_1',

@@ -29,8 +29,6 @@ const AQ_C =
   'the full accept queue drops C’s ACKs and data silently (Linux listen overflow) and retransmits its SYN+ACK at 1 s and 3 s; C’s last ACK (3.5 s) repeats segments refused twice and the server says nothing more before the capture ends (its next SYN+ACK would come at 7 s): UNKNOWN, honestly';
 const AQ_E =
   'E’s SYNs meet a full accept queue and are dropped: the kernel has no socket; beside the server its silence proves it (CLOSED, not scored); beside the client (and with auto, which cannot place the tap of a connection without a handshake) the SYNs or the answers may have been lost: UNKNOWN';
-const CF =
-  'the client’s FIN is dropped at the server after the client’s tap: the server is in FIN_WAIT_2 until the retransmitted FIN (211 ms); at the client tap the server’s FIN left 94 µs after the client’s, within twice the 60 µs round trip, so they may have crossed (the server then CLOSING, its ACK lost before the tap); the ACK of the retransmission echoes its TSval in both histories (a duplicate FIN updates TS.Recent too, RFC 7323 §4.3): UNKNOWN until then';
 const FBH =
   'the client’s close() comes while its data waits behind a lost segment (congestion window in recovery): the kernel is FIN_WAIT_1 200 ms before the FIN leaves; the FIN leaving 11 µs after the ACK that ends the recovery shows it waited for that window, but close() may have come at any time since the recovery began (the same capture if it came just before that ACK): UNKNOWN from the first resent segment, FIN_WAIT_1 from that ACK';
 const LACD =
@@ -48,10 +46,6 @@ const KNOWN: Record<string, string> = {
   'accept-queue-full server auto: doubt kernel 10.88.0.2:5270>10.88.0.1:5273 SYN_RECEIVED': AQ_C,
   'accept-queue-full server true: doubt analyzer 10.88.0.2:5270>10.88.0.1:5273 UNKNOWN': AQ_C,
   'accept-queue-full server true: doubt kernel 10.88.0.2:5270>10.88.0.1:5273 SYN_RECEIVED': AQ_C,
-  'crossing-fins-retransmitted client auto: doubt analyzer 10.88.0.2:5260>10.88.0.1:5261 UNKNOWN': CF,
-  'crossing-fins-retransmitted client auto: doubt kernel 10.88.0.2:5260>10.88.0.1:5261 FIN_WAIT_2': CF,
-  'crossing-fins-retransmitted client true: doubt analyzer 10.88.0.2:5260>10.88.0.1:5261 UNKNOWN': CF,
-  'crossing-fins-retransmitted client true: doubt kernel 10.88.0.2:5260>10.88.0.1:5261 FIN_WAIT_2': CF,
   'timed/fin-beyond-hole client auto: doubt analyzer 10.88.0.1:5341>10.88.0.2:5340 UNKNOWN': FBH,
   'timed/fin-beyond-hole client auto: doubt kernel 10.88.0.1:5341>10.88.0.2:5340 FIN_WAIT_1': FBH,
   'timed/fin-beyond-hole client true: doubt analyzer 10.88.0.1:5341>10.88.0.2:5340 UNKNOWN': FBH,

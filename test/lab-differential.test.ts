@@ -86,17 +86,16 @@ describe('differential: conns on the lab capture = the lab truth, every scenario
 /**
  * Frames where `read --json` differs from `lab run --frames` today (frame number and verdict),
  * pinned so that any change shows; issue 17 brings them to none. Why each one differs:
- * - old-duplicate-syn: beside the client, the server's round trip from the tap is timed on the
- *   old SYN's SYN+ACK against the new SYN (5 ms, truly 20), so the client's first RST, which
- *   crossed the server's ACK, looks lost (frame 3); in the middle the crossing RST now takes
- *   effect after that ACK (e17), and frame 1 beside the client is the old SYN the client's tap
- *   never sees. old-duplicate-syn frame 2 (server, mid) is in doubt: the
+ * - old-duplicate-syn frame 2 (server, mid) is in doubt: the
  *   SYN+ACK of the old SYN is "lost or rejected" (arrived null) though the client's RST
  *   <SEQ=SEG.ACK> answers it — two RSTs answer the two segments carrying that ACK.
- * - simultaneous-close (frame 11, the last): the truth shows the last segment's sender as it
- *   sent it (CLOSING), the analyzer with the crossing ACK that reached it microseconds later
- *   (TIME_WAIT): per moment, the state after the last packet lasts to the end of the capture
- *   (Conn.pendingAfterLastCrossing), and the kernel recordings show TIME_WAIT there.
+ * - simultaneous-close (frame 11, the last): at a connection's last segment the states are those
+ *   once the segments then in flight have arrived, because no later row can show the change (the
+ *   state after the last packet lasts to the end of the capture, and the real-kernel recordings,
+ *   scored per moment, show TIME_WAIT µs later); the truth shows the sender as it sent (CLOSING).
+ *   (Beside the client, old-duplicate-syn frames 1 and 3 left the list, t16: the truth's request
+ *   socket was SYN_RECEIVED at frame 1; the server's round trip is timed only from the SYN its
+ *   SYN+ACK acknowledges, so the RST crossing its ACK is no longer taken for lost.)
  * - keepalive: probes lost past the tap, never answered, are in doubt beside their sender and in
  *   the middle (the probe or its answer was lost: the silence rule, b16).
  * - data-loss (client, mid): data lost past the tap, never acknowledged until resent.

@@ -220,6 +220,68 @@ test('a RST <SEQ=SEG.ACK> answering a SYN+ACK that SYN_SENT would accept: the cl
   assert.equal(statePairs(bad)[1], 'SYN_SENT/SYN_RECEIVED');
 });
 
+// Both SYN+ACKs lost before the client, which resends its SYN and gives up; as the server's NIC
+// sees it: the answer at once, the server's resend at once on the second SYN and on its timer,
+// the RST of the client that had given up a round trip (20 ms) after the last one.
+const SYNACKS_LOST = [
+  '0.0 C>S S seq=100',
+  '0.000030 S>C S. seq=500 ack=101',
+  '1.0 C>S S seq=100',
+  '1.000030 S>C S. seq=500 ack=101',
+  '2.000030 S>C S. seq=500 ack=101',
+  '2.020030 C>S R seq=101',
+];
+
+test('a SYN resent after a SYN+ACK, no round trip known: SYN_SENT answers a SYN+ACK with an ACK, never a SYN', () => {
+  // §3.10.7.3: before the resend could have crossed it the client would have been ESTABLISHED.
+  // Its resend and its RST <SEQ=SEG.ACK> from CLOSED deny the first two (lost), at every tap.
+  for (const where of ['server', 'client', 'mid']) {
+    const r = runTrace(SYNACKS_LOST, tap(where));
+    assert.deepEqual(r.records[0]!.states.orig, ['CLOSED', 'SYN_SENT', 'CLOSED'], where);
+    assert.deepEqual(arrived(r), [true, false, true, false, true, true], where);
+  }
+  // Without the RST, beside the server the client's silence is that of a sender (UNKNOWN); beside it, lost.
+  const quiet = SYNACKS_LOST.slice(0, 5);
+  assert.deepEqual(arrived(runTrace(quiet, tap('client'))), [true, false, true, false, false]);
+  assert.deepEqual(runTrace(quiet, tap('server')).records[0]!.states.orig, ['CLOSED', 'SYN_SENT', 'UNKNOWN']);
+});
+
+// Crossing FINs, the client's dropped on arrival at the server, resent after its RTO; beside the
+// client (Linux: IP IDs count each socket's packets; a SYN+ACK's is 0, the request socket's).
+const CROSSING_FIN_LOST = [
+  '0.0 C>S S seq=100 tsval=100 id=10',
+  '0.000050 S>C S. seq=500 ack=101 tsval=900 tsecr=100 id=0',
+  '0.000060 C>S . seq=101 ack=501 tsval=100 tsecr=900 id=11',
+  '0.087 C>S F. seq=101 ack=501 tsval=187 tsecr=900 id=12',
+  '0.087094 S>C F. seq=501 ack=101 tsval=987 tsecr=100 id=20',
+  '0.087106 C>S . seq=102 ack=502 tsval=187 tsecr=987 id=13',
+  '0.298 C>S F. seq=101 ack=502 tsval=398 tsecr=987 id=14',
+  '0.298074 S>C . seq=502 ack=102 tsval=1198 tsecr=398 id=21',
+];
+
+test('IP IDs: the receiver’s next packet after its crossing FIN answers the resent FIN, so the first never arrived', () => {
+  // Had it arrived, the server (FIN_WAIT_1 → CLOSING) would have acknowledged it at once
+  // (§3.10.7.4 eighth step): a packet between IDs 20 and 21. Its ACK echoes the resend's TSval.
+  const r = runTrace(CROSSING_FIN_LOST, tap('client'));
+  assert.deepEqual(statePairs(r).slice(3), [
+    'FIN_WAIT_1/ESTABLISHED',
+    'CLOSING/FIN_WAIT_1',
+    'CLOSING/FIN_WAIT_2',
+    'CLOSING/TIME_WAIT',
+    'TIME_WAIT/TIME_WAIT',
+  ]);
+  assert.equal(r.packets[3]!.arrived, false);
+  // A packet unseen in between (ID 22), or an echo of the first FIN: it may have arrived, doubt.
+  for (const lines of [
+    CROSSING_FIN_LOST.map((l) => l.replace('id=21', 'id=22')),
+    CROSSING_FIN_LOST.map((l) => l.replace('tsecr=398 id=21', 'tsecr=187 id=21')),
+  ]) {
+    const d = runTrace(lines, tap('client'));
+    assert.equal(d.packets[3]!.arrived, null);
+    assert.equal(statePairs(d)[5], 'CLOSING/UNKNOWN');
+  }
+});
+
 // Keep-alive probes (<SEQ=SND.NXT−1>, RFC 9293 §3.8.4) after an idle handshake: the first answered,
 // then three sent 1 s apart that nothing answers, and the client gives up with a RST.
 const PROBES = [

@@ -667,7 +667,9 @@ export class Conn extends FourTuple {
     for (let p = this.heldFirst; p !== null; p = p.next) {
       if (p.awaitsAnswer && this.answeredFromNoConnection(p, q, qs)) refuted = true;
       if (p.awaitsFin && this.releasedFin(p, q, qs)) refuted = true;
-      if (p.silent) {
+      const deniedSynAck =
+        qDeniesSynAck && p.fromA !== q.fromA && (p.flags & (SYN | ACK | RST)) === (SYN | ACK);
+      if (p.silent && !(deniedSynAck && p.arrival === Arrival.PRESUMED)) {
         if (this.judgeSilence(p, q)) refuted = true;
         continue;
       }
@@ -682,14 +684,19 @@ export class Conn extends FourTuple {
         // Its receiver retransmitted its own SYN without acknowledging it before any round trip
         // was measured: lost, or crossed in flight. Decided once the handshake measures one.
         const rtt = (p.fromA ? live.b : live.a).tapRttUsec;
-        if (rtt < 0) {
+        if (rtt >= 0) {
+          if (this.settleCrossing(p, rtt)) refuted = true;
+          continue;
+        }
+        // A SYN+ACK its receiver denies (below) is decided without the round trip; one never
+        // decided by it is judged at the end (neverAnsweredSynAck).
+        if (!deniedSynAck) {
           // Each later resend that still does not acknowledge it is a chance to have crossed it:
           // the latest one decides (a SYN resent seconds later could not have left before p arrived).
           if (p.fromA !== q.fromA && qRetx && !(qAck && seqGe(q.ack32, p.end32))) p.crossUsec = q.t;
           continue;
         }
-        if (this.settleCrossing(p, rtt)) refuted = true;
-        continue;
+        p.crossPending = false;
       }
       if (
         p.recovery &&
@@ -765,7 +772,11 @@ export class Conn extends FourTuple {
         }
         continue;
       }
-      if (qDeniesSynAck && p.arrival === Arrival.PRESUMED && (p.flags & (SYN | ACK)) === (SYN | ACK)) {
+      if (deniedSynAck && p.arrival === Arrival.PRESUMED) {
+        // (A silent one too: the deny settles what its silence left open.)
+        p.silent = false;
+        p.arrivalOpen = false;
+        p.whenInDoubt = false;
         // A RST <SEQ=SEG.ACK> answering a SYN+ACK whose ACK SYN_SENT would have accepted is the
         // answer of an endpoint with no connection (§3.10.7.1): the latest such SYN+ACK reached
         // it after it had given up (CLOSED); the others did not take effect.
@@ -835,6 +846,21 @@ export class Conn extends FourTuple {
         if (p.arrival === Arrival.REFUTED && !copied) {
           p.arrival = Arrival.DELAYED;
           p.whenInDoubt = true;
+          refuted = true;
+        } else if (p.arrival === Arrival.DELAYED && copied && this.nextPacketAnswersCopy(p, q)) {
+          // q answers a later copy and is its sender's next IP packet since before p could have
+          // arrived: p, which its receiver would have acknowledged at once, never arrived; nor
+          // did the copies before the one q answers.
+          p.arrival = Arrival.REFUTED;
+          const last = seqAdd32(p.end32, -1);
+          for (let x = p.next; x !== null && x !== q; x = x.next) {
+            if (x.fromA !== p.fromA || x.seqLen === 0 || !seqLe(x.seq32, last) || !seqGt(x.end32, last))
+              continue;
+            if (x.tsVal === q.tsEcr) break;
+            x.arrival = Arrival.REFUTED;
+            x.whenInDoubt = false;
+            x.arrivalOpen = false;
+          }
           refuted = true;
         } else if (p.arrival === Arrival.DELAYED && copied) {
           // Which copy arrived is as open as when: the held copies before q are in doubt too.
@@ -1139,7 +1165,10 @@ export class Conn extends FourTuple {
       if ((p.flags & (SYN | ACK | RST)) !== (SYN | ACK) || p.arrival !== Arrival.PRESUMED || p.silent)
         continue;
       const receiver = p.fromA ? this.live.b : this.live.a;
-      if (!receiver.synSent || receiver.ackSent || this.spokeAfter(p)) continue;
+      // (Its receiver's SYNs after it, which may have crossed it, leave it crossPending: SYN_SENT
+      // answers a SYN+ACK with an ACK, never with a SYN, §3.10.7.3.)
+      if (!receiver.synSent || receiver.ackSent || (this.spokeAfter(p) && !p.crossPending)) continue;
+      p.crossPending = false;
       this.judgeSilentAtEnd(p);
       changed = true;
     }
@@ -1385,6 +1414,29 @@ export class Conn extends FourTuple {
         x.arrivalOpen = true;
       }
     }
+  }
+
+  /**
+   * Whether `q`, from the receiver of `p` (a FIN its receiver's segment crossed), echoes the TSval
+   * of a later copy of `p` (it answers that copy) and is the receiver's next IP packet after its
+   * last segment since `p`, one that acknowledged everything before `p` and nothing of it (so it
+   * left before `p` could arrive in order: it would have acknowledged `p`). q's IP ID follows
+   * that one's: a stack's IP IDs count the packets it sends (Linux's per-connection counter, RFC
+   * 6864 §4; random or zero IDs follow by one only by chance). The receiver sent nothing in
+   * between, not the ACK it owed `p` (§3.10.7.4 eighth step): `p` never arrived.
+   */
+  private nextPacketAnswersCopy(p: HeldPacket, q: HeldPacket): boolean {
+    if (!q.ipv4 || !q.hasTs || !p.hasTs || q.tsEcr === p.tsVal || !this.copyWithTsVal(p, q.tsEcr))
+      return false;
+    let prev: HeldPacket | null = null;
+    for (let x = p.next; x !== null && x !== q; x = x.next) if (x.fromA === q.fromA) prev = x;
+    if (prev === null || !prev.ipv4) return false;
+    return (
+      (prev.flags & (SYN | RST | ACK)) === ACK &&
+      (q.flags & (SYN | RST)) === 0 &&
+      prev.ack32 === p.seq32 &&
+      ((prev.ipId + 1) & 0xffff) === q.ipId
+    );
   }
 
   /** Whether a later held segment from the same sender covers `p`'s last sequence number. */
