@@ -4,6 +4,7 @@
 // passed a slot before it was given an occupant), and each occupant keeps its own orientation.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { seededUnitRandom } from '../src/tcp/random.js';
 import { FlowSlots, SL_CONN, SL_STREAM, SL_ZEEK } from '../src/track/flow-slots.js';
 import { DecodeStatus, Packet } from '../src/wire/packet.js';
 
@@ -34,23 +35,11 @@ function packetOf(pkt: Packet, t: number, fromClient: boolean): Packet {
   return pkt;
 }
 
-/** A small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 for (const TUPLES of [3, 40])
   test(`slots follow a model of three occupants over 30 000 random uses of ${TUPLES} 4-tuples`, () => {
     const slots = new FlowSlots();
     const pkt = new Packet();
-    const random = rng(18 + TUPLES);
+    const random = seededUnitRandom(18 + TUPLES);
     // Model, per tuple: the occupant bits, each occupant's A (true: the client), the last use.
     const held = new Array<number>(TUPLES).fill(0);
     const aIsClient = BITS.map(() => new Array<boolean>(TUPLES).fill(true));
